@@ -1,0 +1,103 @@
+// Package conf reads keepalived.conf exactly as keepalived 2.2.7 does and
+// produces a typed model with keepalived's defaults, plus positioned
+// diagnostics (file:line:col) with keepalived's --config-test verdict.
+package conf
+
+import (
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
+)
+
+// Pos, Diagnostic and Kind are re-exported from the syntax layer.
+type (
+	Pos         = syntax.Pos
+	Diagnostic  = syntax.Diag
+	Diagnostics = syntax.Diags
+	Kind        = syntax.Kind
+	FS          = syntax.FS
+)
+
+// Exit codes of --config-test, as keepalived 2.2.7's code uses them.
+const (
+	ExitOK       = syntax.ExitOK
+	ExitCantRun  = syntax.ExitCantRun
+	ExitErrors   = syntax.ExitErrors
+	ExitSecurity = syntax.ExitSecurity
+)
+
+// Options control loading.
+type Options struct {
+	// ConfigID selects @ID lines (-i). Empty means the host name up to
+	// its first dot, as keepalived.
+	ConfigID string
+	// AllConfig makes every include problem an error (-e).
+	AllConfig bool
+	// Strict turns everything keepalived would fix up or warn about into
+	// an error (--strict).
+	Strict bool
+	// FS replaces the file system (tests).
+	FS FS
+	// InterfaceExists reports whether a network interface exists; nil
+	// skips interface checks.
+	InterfaceExists func(name string) bool
+	// UserExists reports whether a user exists; nil assumes it does not.
+	UserExists func(name string) bool
+	// FileInfo stats a script path; nil uses os.Stat.
+	FileInfo func(path string) (os.FileInfo, error)
+	// Seed seeds ${_RANDOM}; zero uses the time, as keepalived.
+	Seed int64
+}
+
+// DefaultConfigID is keepalived's default config id: the node name up to
+// the first '.'.
+func DefaultConfigID() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return ""
+	}
+	h, _, _ = strings.Cut(h, ".")
+	return h
+}
+
+// Load reads, decodes and validates a configuration. The model is always
+// returned, holding whatever could be understood; diagnostics say what
+// was wrong and give the --config-test verdict.
+func Load(path string, opt Options) (*Config, *Diagnostics) {
+	diags := &Diagnostics{}
+	if opt.ConfigID == "" {
+		opt.ConfigID = DefaultConfigID()
+	}
+	if opt.Seed == 0 {
+		opt.Seed = time.Now().UnixNano()
+	}
+	sopt := syntax.Options{FS: opt.FS, ConfigID: opt.ConfigID, Seed: opt.Seed}
+	if opt.AllConfig {
+		sopt.IncludeCheck = syntax.CheckAll
+	}
+	tree := syntax.ParseFile(path, sopt, diags)
+	cfg := newConfig()
+	cfg.Files = tree.Files
+	d := &decoder{diags: diags, cfg: cfg, opt: opt}
+	d.walk("top level", tree.Stmts, topLevel)
+	d.validate()
+	if opt.Strict {
+		strictify(diags)
+	}
+	return cfg, diags
+}
+
+// strictify raises every diagnostic that keepalived would let pass into
+// an error, so --strict fails on anything keepalived warns about.
+func strictify(ds *Diagnostics) {
+	for i := range ds.List {
+		if ds.List[i].Kind == syntax.Info {
+			ds.List[i].Kind = syntax.GeneralError
+		}
+		if ds.List[i].Kind > ds.Worst {
+			ds.Worst = ds.List[i].Kind
+		}
+	}
+}

@@ -1,0 +1,128 @@
+// Package syntax turns keepalived.conf text into a tree of positioned
+// statements: include splicing, keepalived's preprocessor (@id, $NAME,
+// ~SEQ/~LST), its comment and quoting rules, and brace splitting. It knows
+// no keywords; the conf package gives the tree meaning.
+package syntax
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// Pos is where a piece of text came from. Line and Col are 1-based; Col is
+// 0 when unknown. After parameter substitution Col points into the
+// expanded text of that line.
+type Pos struct {
+	File string
+	Line int
+	Col  int
+}
+
+func (p Pos) String() string {
+	s := p.File
+	if s == "" {
+		s = "-"
+	}
+	if p.Line > 0 {
+		s += ":" + strconv.Itoa(p.Line)
+		if p.Col > 0 {
+			s += ":" + strconv.Itoa(p.Col)
+		}
+	}
+	return s
+}
+
+// Kind classifies a diagnostic the way keepalived's config_err_t does. The
+// order matters: like keepalived, the highest kind seen decides the
+// --config-test exit code.
+type Kind int
+
+const (
+	Info Kind = iota // logged only; does not change the verdict
+
+	// keepalived cannot run the config (exit 4)
+	FileNotFound
+	BadInterface
+	Fatal
+
+	// errors keepalived works around (exit 5)
+	MultipleFiles
+	UnknownKeyword
+	UnexpectedBOB
+	MissingBOB
+	UnexpectedEOB
+	MissingEOB
+	UnmatchedQuote
+	MissingParameter
+	InvalidNumber
+	GeneralError
+	Warning
+	Deprecated
+
+	// scripts configured without enable_script_security (exit 6)
+	SecurityError
+)
+
+// Config-test exit codes of keepalived 2.2.7 (lib/scheduler.h).
+const (
+	ExitOK       = 0
+	ExitCantRun  = 4
+	ExitErrors   = 5
+	ExitSecurity = 6
+)
+
+// ExitCode maps the worst kind seen to keepalived's --config-test code.
+func (k Kind) ExitCode() int {
+	switch {
+	case k == Info:
+		return ExitOK
+	case k <= Fatal:
+		return ExitCantRun
+	case k == SecurityError:
+		return ExitSecurity
+	default:
+		return ExitErrors
+	}
+}
+
+func (k Kind) String() string {
+	switch {
+	case k == Info:
+		return "info"
+	case k <= Fatal:
+		return "fatal"
+	case k == Warning || k == Deprecated || k == UnknownKeyword:
+		return "warning"
+	case k == SecurityError:
+		return "security"
+	default:
+		return "error"
+	}
+}
+
+// Diag is one positioned message.
+type Diag struct {
+	Pos  Pos
+	Kind Kind
+	Msg  string
+}
+
+func (d Diag) String() string {
+	return fmt.Sprintf("%s: %s: %s", d.Pos, d.Kind, d.Msg)
+}
+
+// Diags collects diagnostics in the order they were found.
+type Diags struct {
+	List  []Diag
+	Worst Kind
+}
+
+func (ds *Diags) Add(pos Pos, k Kind, format string, args ...any) {
+	ds.List = append(ds.List, Diag{Pos: pos, Kind: k, Msg: fmt.Sprintf(format, args...)})
+	if k > ds.Worst {
+		ds.Worst = k
+	}
+}
+
+// ExitCode is the --config-test exit code for everything collected.
+func (ds *Diags) ExitCode() int { return ds.Worst.ExitCode() }

@@ -1,0 +1,151 @@
+package syntax
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Word is one token of a statement. Col is the 1-based byte column in its
+// line (approximate after parameter substitution).
+type Word struct {
+	Text string
+	Col  int32
+}
+
+// Fields splits a logical line the way keepalived's general tokenizer
+// does: blanks separate words, a word starting with '"' runs to the next
+// '"' and loses its quotes, and an unquoted word also ends at a '"'. Single
+// quotes and backslashes are ordinary characters here. ok is false on an
+// unmatched '"'; the words before it are still returned.
+func Fields(s string, col int) (words []Word, ok bool) {
+	i := 0
+	for {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+		if i >= len(s) {
+			return words, true
+		}
+		start := i
+		if s[i] == '"' {
+			end := strings.IndexByte(s[i+1:], '"')
+			if end < 0 {
+				return words, false
+			}
+			words = append(words, Word{Text: s[i+1 : i+1+end], Col: int32(col + start + 1)})
+			i += end + 2
+			continue
+		}
+		for i < len(s) && s[i] != ' ' && s[i] != '\t' && s[i] != '"' {
+			i++
+		}
+		words = append(words, Word{Text: s[start:i], Col: int32(col + start + 1)})
+	}
+}
+
+// ErrUnterminated is returned by ShellWords for an unclosed quote.
+var ErrUnterminated = errors.New("missing terminating quote")
+
+// ShellWords splits a script line the way keepalived does for script
+// keywords (notify, script, misc_path, ...): '...' and "..." group, runs
+// of quoted and unquoted text join into one word, and backslash escapes
+// \a \b \E \f \n \r \t \v \NNN (octal) \xHH.. \cC and \C work everywhere,
+// even inside single quotes.
+func ShellWords(s string) ([]string, error) {
+	var out []string
+	var b strings.Builder
+	i := 0
+	for {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+		if i >= len(s) {
+			return out, nil
+		}
+		b.Reset()
+		var quote byte
+		for i < len(s) {
+			c := s[i]
+			switch {
+			case c == '\\':
+				i++
+				if i >= len(s) {
+					return out, fmt.Errorf("missing escape character at end of '%s'", s)
+				}
+				var r byte
+				r, i = unescape(s, i)
+				b.WriteByte(r)
+				continue
+			case quote != 0 && c == quote:
+				quote = 0
+				i++
+				continue
+			case quote != 0:
+				b.WriteByte(c)
+				i++
+				continue
+			case c == '"' || c == '\'':
+				quote = c
+				i++
+				continue
+			case c == ' ' || c == '\t':
+			default:
+				b.WriteByte(c)
+				i++
+				continue
+			}
+			break
+		}
+		if quote != 0 {
+			return out, fmt.Errorf("string '%s': %w %c", s, ErrUnterminated, quote)
+		}
+		out = append(out, b.String())
+	}
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func hexVal(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// unescape decodes the escape whose first character is s[i]. Like
+// keepalived, \x takes every hex digit that follows and keeps the low byte.
+func unescape(s string, i int) (byte, int) {
+	c := s[i]
+	switch {
+	case c == 'x' && i+1 < len(s) && isHex(s[i+1]):
+		var v byte
+		i++
+		for i < len(s) && isHex(s[i]) {
+			v = v<<4 | hexVal(s[i])
+			i++
+		}
+		return v, i
+	case c == 'c' && i+1 < len(s):
+		return s[i+1] & 0x1f, i + 2
+	case c >= '0' && c <= '7':
+		v := c - '0'
+		i++
+		for n := 0; n < 2 && i < len(s) && s[i] >= '0' && s[i] <= '7'; n++ {
+			v = v<<3 + (s[i] - '0')
+			i++
+		}
+		return v, i
+	}
+	m := map[byte]byte{'a': '\a', 'b': '\b', 'E': 0x1b, 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t', 'v': '\v'}
+	if r, ok := m[c]; ok {
+		return r, i + 1
+	}
+	return c, i + 1
+}

@@ -1,0 +1,736 @@
+package syntax
+
+import (
+	"math/rand"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// maxExpansions bounds parameter substitution on one line; keepalived
+// rescans replaced text and so loops forever on $A=$A.
+const maxExpansions = 1000
+
+// maxGenerated bounds the lines ~SEQ/~LST may produce from one config, so a
+// typo in a range cannot exhaust memory.
+const maxGenerated = 10_000_000
+
+// line is a logical line on its way through the preprocessor.
+type line struct {
+	text  string
+	pos   Pos // File and Line of origin; Col unused here
+	col   int // byte offset of text[0] in the physical line
+	exact bool
+}
+
+type definition struct {
+	value     string   // single-line value
+	lines     []string // multi-line value
+	multiline bool
+	builtin   func(params []int) string
+	maxParams int
+}
+
+type seq struct {
+	pos   Pos
+	text  string
+	col   int
+	name  string // ~SEQ variable
+	hex   bool
+	cur   int64
+	step  int64
+	last  int64
+	names []string   // ~LST variables
+	sets  [][]string // ~LST value sets
+	set   int
+}
+
+// Preprocessor applies keepalived's line preprocessing to a source.
+type preprocessor struct {
+	src      *source
+	diags    *Diags
+	configID string
+	rng      *rand.Rand
+
+	defs      map[string]*definition
+	seqs      []*seq
+	multi     [][]string // stack of pending multi-line expansions
+	multiPos  []line     // where each expansion was used
+	seqDepth  []int      // len(seqs) when each multi expansion started
+	residue   *line
+	collect   *definition // multi-line definition being read
+	generated int
+	includes  func(kind byte, pattern string, pos Pos)
+}
+
+func newPreprocessor(src *source, diags *Diags, configID string, seed int64) *preprocessor {
+	p := &preprocessor{src: src, diags: diags, configID: configID, rng: rand.New(rand.NewSource(seed)), defs: map[string]*definition{}}
+	p.defs["_PWD"] = &definition{builtin: func([]int) string {
+		d, err := filepath.Abs(src.dir())
+		if err != nil {
+			return src.dir()
+		}
+		return d
+	}}
+	p.defs["_INSTANCE"] = &definition{builtin: func([]int) string { return p.configID }}
+	p.defs["_RANDOM"] = &definition{maxParams: 2, builtin: func(ps []int) string {
+		lo, hi := 0, 32767
+		if len(ps) > 0 {
+			lo = ps[0]
+		}
+		if len(ps) > 1 {
+			hi = ps[1]
+		}
+		if hi < lo {
+			lo, hi = hi, lo
+		}
+		return strconv.Itoa(lo + p.rng.Intn(hi-lo+1))
+	}}
+	p.defs["_HASH"] = &definition{value: "#"}
+	p.defs["_BANG"] = &definition{value: "!"}
+	return p
+}
+
+// Reseed is called when random_seed is read, as keepalived seeds at that
+// keyword.
+func (p *preprocessor) Reseed(seed int64) { p.rng.Seed(seed) }
+
+// next returns the next non-empty logical line piece (after brace
+// splitting), or false at the end of input.
+func (p *preprocessor) next() (line, bool) {
+	for {
+		l, ok := p.fetch()
+		if !ok {
+			if p.collect != nil {
+				p.endCollect()
+			}
+			return line{}, false
+		}
+		if p.collect != nil {
+			if p.collectLine(l.text) {
+				continue
+			}
+		}
+		if l.text == "" {
+			continue
+		}
+		l, keep := p.process(l)
+		if !keep || l.text == "" {
+			continue
+		}
+		if kind, pattern, ok := includeLine(l.text); ok {
+			p.src.include(kind, pattern, l.pos)
+			continue
+		}
+		return p.splitBrace(l), true
+	}
+}
+
+// fetch takes the next line from, in order of priority: the remainder of a
+// brace-split line, an active ~SEQ/~LST, a multi-line parameter being
+// expanded, or the files.
+func (p *preprocessor) fetch() (line, bool) {
+	if p.residue != nil {
+		l := *p.residue
+		p.residue = nil
+		return l, true
+	}
+	depth := 0
+	if n := len(p.seqDepth); n > 0 {
+		depth = p.seqDepth[n-1]
+	}
+	if len(p.seqs) > depth {
+		return p.nextSeq(), true
+	}
+	if n := len(p.multi); n > 0 {
+		top := p.multi[n-1]
+		use := p.multiPos[n-1]
+		text := top[0]
+		if len(top) == 1 {
+			p.multi = p.multi[:n-1]
+			p.multiPos = p.multiPos[:n-1]
+			p.seqDepth = p.seqDepth[:n-1]
+		} else {
+			p.multi[n-1] = top[1:]
+		}
+		return line{text: text, pos: use.pos, col: use.col}, true
+	}
+	for {
+		raw, pos, ok := p.src.next()
+		if !ok {
+			return line{}, false
+		}
+		raw = strings.TrimRight(raw, "\r\n")
+		if raw == "" {
+			if p.collect != nil {
+				p.endCollect()
+			}
+			continue
+		}
+		text, col := p.decomment(raw, pos)
+		if text == "" {
+			continue
+		}
+		return line{text: text, pos: pos, col: col, exact: true}, true
+	}
+}
+
+func (p *preprocessor) nextSeq() line {
+	s := p.seqs[len(p.seqs)-1]
+	p.generated++
+	if s.names == nil {
+		var v string
+		if s.hex {
+			v = strconv.FormatInt(s.cur, 16)
+		} else {
+			v = strconv.FormatInt(s.cur, 10)
+		}
+		p.defs[s.name] = &definition{value: v}
+		s.cur += s.step
+		if (s.step > 0 && s.cur > s.last) || (s.step < 0 && s.cur < s.last) || p.generated > maxGenerated {
+			p.popSeq()
+		}
+	} else {
+		for i, n := range s.names {
+			p.defs[n] = &definition{value: s.sets[s.set][i]}
+		}
+		s.set++
+		if s.set >= len(s.sets) || p.generated > maxGenerated {
+			p.popSeq()
+		}
+	}
+	if p.generated == maxGenerated {
+		p.diags.Add(s.pos, GeneralError, "~SEQ/~LST expansion stopped after %d lines", maxGenerated)
+	}
+	return line{text: s.text, pos: s.pos, col: s.col}
+}
+
+func (p *preprocessor) popSeq() { p.seqs = p.seqs[:len(p.seqs)-1] }
+
+// decomment strips leading and trailing blanks and a comment ('#' or '!'
+// outside double quotes); "\#" and "\!" outside quotes give the
+// character itself. It returns the text and the column it starts at.
+func (p *preprocessor) decomment(s string, pos Pos) (string, int) {
+	lead := len(s) - len(strings.TrimLeft(s, " \t"))
+	s = s[lead:]
+	var b strings.Builder
+	quote := false
+	cont := false
+	changed := false
+	cut := len(s)
+loop:
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '"':
+			quote = !quote
+		case '\\':
+			if i+1 >= len(s) {
+				cont = true
+				cut = i
+				break loop
+			}
+			if !quote && (s[i+1] == '#' || s[i+1] == '!') {
+				if !changed {
+					b.WriteString(s[:i])
+					changed = true
+				}
+				b.WriteByte(s[i+1])
+				i++
+				continue
+			}
+			if changed {
+				b.WriteByte(c)
+				b.WriteByte(s[i+1])
+			}
+			i++
+			continue
+		case '#', '!':
+			if !quote {
+				cut = i
+				break loop
+			}
+		}
+		if changed {
+			b.WriteByte(c)
+		}
+	}
+	if quote {
+		p.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: lead + 1}, UnmatchedQuote, "Unterminated quote '%s'", s)
+	}
+	out := s[:cut]
+	if changed {
+		out = b.String()
+	}
+	out = strings.TrimRight(out, " \t")
+	if cont {
+		out += "\\"
+	}
+	return out, lead
+}
+
+// collectLine adds a line to a multi-line definition; it reports whether
+// the line was consumed.
+func (p *preprocessor) collectLine(text string) bool {
+	d := p.collect
+	more := strings.HasSuffix(text, "\\")
+	if more {
+		text = strings.TrimRight(strings.TrimSuffix(text, "\\"), " \t")
+	}
+	if text != "" {
+		d.lines = append(d.lines, text)
+	}
+	if !more {
+		p.endCollect()
+	}
+	return true
+}
+
+func (p *preprocessor) endCollect() {
+	d := p.collect
+	p.collect = nil
+	if len(d.lines) <= 1 {
+		// "$X=\" followed by nothing, or a single line: an ordinary value.
+		d.multiline = false
+		if len(d.lines) == 1 {
+			d.value = d.lines[0]
+		}
+		d.lines = nil
+	}
+}
+
+// process applies conditionals, definitions, ~SEQ/~LST and parameter
+// substitution, rechecking as keepalived does when substitution produced
+// a new '@' or '$'.
+func (p *preprocessor) process(l line) (line, bool) {
+	for range maxExpansions {
+		if l.text[0] == '@' {
+			var keep bool
+			if l, keep = p.conditional(l); !keep {
+				return l, false
+			}
+		}
+		if l.text[0] == '$' && p.definition(l) {
+			return l, false
+		}
+		if strings.HasPrefix(l.text, "~SEQ") || strings.HasPrefix(l.text, "~LST") {
+			p.addSeq(l)
+			return l, false
+		}
+		if l.text[0] == '~' || !strings.Contains(l.text, "$") {
+			return l, true
+		}
+		text, changed, ok := p.substitute(l)
+		if !ok {
+			return l, false
+		}
+		if !changed {
+			return l, true
+		}
+		if text == "" {
+			return l, false
+		}
+		text, lead := p.decomment(text, l.pos)
+		l.text, l.col, l.exact = text, l.col+lead, false
+		if l.text == "" {
+			return l, false
+		}
+		if l.text[0] != '@' && !strings.Contains(l.text, "$") {
+			return l, true
+		}
+	}
+	p.diags.Add(l.posAt(0), GeneralError, "parameter substitution does not terminate")
+	return l, false
+}
+
+func (l line) posAt(off int) Pos {
+	return Pos{File: l.pos.File, Line: l.pos.Line, Col: l.col + off + 1}
+}
+
+// conditional handles "@ID rest" and "@^ID rest".
+func (p *preprocessor) conditional(l line) (line, bool) {
+	s := l.text
+	ofs := 1
+	neg := false
+	if len(s) > 1 && s[1] == '^' {
+		neg, ofs = true, 2
+	}
+	sp := strings.IndexAny(s[ofs:], " \t")
+	if sp < 0 {
+		return l, false // nothing after the id: drop
+	}
+	id := s[ofs : ofs+sp]
+	if (id == p.configID && p.configID != "") == neg {
+		return l, false
+	}
+	rest := s[ofs+sp:]
+	trim := strings.TrimLeft(rest, " \t")
+	l.col += len(s) - len(trim)
+	l.text = trim
+	return l, l.text != ""
+}
+
+func isNameStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isNameChar(c byte) bool  { return isNameStart(c) || c >= '0' && c <= '9' }
+
+// definition handles "$NAME=value" (blanks allowed before '='), returning
+// false when the line is not a definition.
+func (p *preprocessor) definition(l line) bool {
+	s := l.text
+	if len(s) < 2 || !isNameStart(s[1]) {
+		return false
+	}
+	i := 2
+	for i < len(s) && isNameChar(s[i]) {
+		i++
+	}
+	name := s[1:i]
+	j := i
+	for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
+		j++
+	}
+	if j >= len(s) || s[j] != '=' {
+		return false
+	}
+	value := strings.TrimLeft(s[j+1:], " \t")
+	d := &definition{}
+	if strings.HasSuffix(value, "\\") {
+		d.multiline = true
+		first := strings.TrimRight(strings.TrimSuffix(value, "\\"), " \t")
+		if first != "" {
+			d.lines = append(d.lines, first)
+		}
+		p.collect = d
+	} else {
+		d.value = value
+	}
+	p.defs[name] = d
+	return true
+}
+
+// substitute replaces $NAME (followed by a blank, ',', ')' or the end) and
+// ${NAME} / ${NAME params} in the line. Replaced text is rescanned, as in
+// keepalived, so definitions may refer to definitions.
+func (p *preprocessor) substitute(l line) (string, bool, bool) {
+	s := l.text
+	changed := false
+	count := 0
+	for i := 0; i < len(s)-1; {
+		if s[i] != '$' {
+			i++
+			continue
+		}
+		name, params, end, braces, ok := parseRef(s, i)
+		if !ok {
+			i++
+			continue
+		}
+		d := p.defs[name]
+		if d == nil || (d.builtin == nil && len(params) > 0) || len(params) > d.maxParams {
+			i++
+			continue
+		}
+		atEnd := end == len(s)
+		if d.multiline && !atEnd {
+			i++ // a multi-line parameter expands only at the end of a line
+			continue
+		}
+		_ = braces
+		if count++; count > maxExpansions {
+			p.diags.Add(l.posAt(i), GeneralError, "parameter substitution does not terminate")
+			return "", false, false
+		}
+		var val string
+		switch {
+		case d.builtin != nil:
+			val = d.builtin(params)
+		case d.multiline:
+			if len(d.lines) == 0 {
+				val = ""
+			} else {
+				val = d.lines[0]
+				if len(d.lines) > 1 {
+					p.multi = append(p.multi, d.lines[1:])
+					p.multiPos = append(p.multiPos, l)
+					p.seqDepth = append(p.seqDepth, len(p.seqs))
+				}
+			}
+		default:
+			val = d.value
+		}
+		s = s[:i] + val + s[end:]
+		changed = true
+		if d.multiline {
+			break
+		}
+		if strings.HasPrefix(strings.TrimLeft(val, " \t"), "~") {
+			break
+		}
+		// Rescan from i: the value may itself hold references.
+	}
+	return s, changed, true
+}
+
+// parseRef parses a reference starting at s[i] == '$'.
+func parseRef(s string, i int) (name string, params []int, end int, braces bool, ok bool) {
+	j := i + 1
+	if j < len(s) && s[j] == '{' {
+		braces = true
+		j++
+	}
+	if j >= len(s) || !isNameStart(s[j]) {
+		return
+	}
+	k := j + 1
+	for k < len(s) && isNameChar(s[k]) {
+		k++
+	}
+	name = s[j:k]
+	if !braces {
+		if k < len(s) && s[k] != ' ' && s[k] != '\t' && s[k] != ',' && s[k] != ')' {
+			return
+		}
+		return name, nil, k, false, true
+	}
+	// ${NAME} or ${NAME 1 2}: only blanks and digits before '}'.
+	m := k
+	for m < len(s) && (s[m] == ' ' || s[m] >= '0' && s[m] <= '9') {
+		m++
+	}
+	if m >= len(s) || s[m] != '}' {
+		return
+	}
+	inner := s[k:m]
+	if inner != "" && (inner[0] != ' ' || strings.HasSuffix(inner, " ")) {
+		return
+	}
+	for _, f := range strings.Fields(inner) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return
+		}
+		params = append(params, n)
+	}
+	return name, params, m + 1, true, true
+}
+
+// addSeq parses "~SEQ(var, [start,] [step,] end) text",
+// "~SEQx(...)" and "~LST(var, v1, v2...)" / "~LST({a,b},{1,2},{3,4})".
+func (p *preprocessor) addSeq(l line) {
+	s := l.text
+	var sq *seq
+	var rest string
+	var ok bool
+	if s[1] == 'S' {
+		sq, rest, ok = p.parseSeq(l)
+		if !ok {
+			p.diags.Add(l.posAt(0), GeneralError, "Invalid ~SEQ specification '%s'", s)
+			return
+		}
+	} else {
+		sq, rest, ok = parseLst(s)
+		if !ok {
+			p.diags.Add(l.posAt(0), GeneralError, "Invalid ~LST specification '%s'", s)
+			return
+		}
+	}
+	trim := strings.TrimLeft(rest, " \t")
+	sq.text = trim
+	sq.pos = l.pos
+	sq.col = l.col + len(s) - len(trim)
+	if sq.text == "" {
+		return
+	}
+	p.seqs = append(p.seqs, sq)
+}
+
+func (p *preprocessor) parseSeq(l line) (*seq, string, bool) {
+	s := l.text[4:]
+	sq := &seq{}
+	if strings.HasPrefix(s, "x") {
+		sq.hex = true
+		s = s[1:]
+	}
+	s = strings.TrimLeft(s, " \t")
+	if !strings.HasPrefix(s, "(") {
+		return nil, "", false
+	}
+	closeIdx := strings.IndexByte(s, ')')
+	if closeIdx < 0 {
+		return nil, "", false
+	}
+	args := strings.Split(s[1:closeIdx], ",")
+	rest := s[closeIdx+1:]
+	sq.name = strings.TrimSpace(args[0])
+	if sq.name == "" || strings.ContainsAny(sq.name, " \t") || len(args) < 2 || len(args) > 4 {
+		return nil, "", false
+	}
+	var nums []int64
+	for _, a := range args[1:] {
+		a = strings.TrimSpace(a)
+		if strings.Contains(a, "$") {
+			sub, _, ok := p.substitute(line{text: a, pos: l.pos, col: l.col})
+			if !ok {
+				return nil, "", false
+			}
+			a = strings.TrimSpace(sub)
+		}
+		n, err := strconv.ParseInt(a, 0, 64)
+		if err != nil {
+			return nil, "", false
+		}
+		nums = append(nums, n)
+	}
+	switch len(nums) {
+	case 1:
+		sq.last = nums[0]
+		sq.step, sq.cur = 1, 1
+		if sq.last < 1 {
+			sq.step = -1
+		}
+		if sq.last < 0 {
+			sq.cur = -1
+		}
+	case 2:
+		sq.cur, sq.last = nums[0], nums[1]
+		sq.step = 1
+		if sq.cur > sq.last {
+			sq.step = -1
+		}
+	case 3:
+		sq.cur, sq.step, sq.last = nums[0], nums[1], nums[2]
+		if sq.step == 0 || (sq.cur < sq.last && sq.step < 0) || (sq.cur > sq.last && sq.step > 0) {
+			return nil, "", false
+		}
+	}
+	if sq.hex && (sq.cur < 0 || sq.last < 0) {
+		return nil, "", false
+	}
+	return sq, rest, true
+}
+
+func parseLst(s string) (*seq, string, bool) {
+	s = strings.TrimLeft(s[4:], " \t")
+	if !strings.HasPrefix(s, "(") {
+		return nil, "", false
+	}
+	closeIdx := strings.IndexByte(s, ')')
+	if closeIdx < 0 {
+		return nil, "", false
+	}
+	body, rest := s[1:closeIdx], s[closeIdx+1:]
+	groups, ok := splitLstGroups(body)
+	if !ok || len(groups) < 2 {
+		return nil, "", false
+	}
+	sq := &seq{names: groups[0]}
+	for _, n := range sq.names {
+		if n == "" {
+			return nil, "", false
+		}
+	}
+	for _, g := range groups[1:] {
+		if len(g) > len(sq.names) {
+			return nil, "", false
+		}
+		for len(g) < len(sq.names) {
+			g = append(g, "") // missing values are blank
+		}
+		sq.sets = append(sq.sets, g)
+	}
+	return sq, rest, true
+}
+
+// splitLstGroups splits "a, b, c" into [[a] [b] [c]] and "{a,b},{1,2}"
+// into [[a b] [1 2]].
+func splitLstGroups(body string) ([][]string, bool) {
+	var groups [][]string
+	s := strings.TrimSpace(body)
+	for s != "" {
+		if s[0] == '{' {
+			end := strings.IndexByte(s, '}')
+			if end < 0 {
+				return nil, false
+			}
+			var g []string
+			for _, v := range strings.Split(s[1:end], ",") {
+				g = append(g, strings.TrimSpace(v))
+			}
+			groups = append(groups, g)
+			s = strings.TrimSpace(s[end+1:])
+		} else {
+			end := strings.IndexByte(s, ',')
+			if end < 0 {
+				end = len(s)
+			}
+			groups = append(groups, []string{strings.TrimSpace(s[:end])})
+			s = s[end:]
+		}
+		if s == "" {
+			break
+		}
+		if s[0] != ',' {
+			return nil, false
+		}
+		s = strings.TrimSpace(s[1:])
+	}
+	return groups, true
+}
+
+// includeLine recognises "include PATH" and "include[rmwba] PATH".
+func includeLine(s string) (byte, string, bool) {
+	if !strings.HasPrefix(s, "include") || len(s) < 8 {
+		return 0, "", false
+	}
+	if isBlank(s[7]) {
+		return 0, strings.TrimLeft(s[8:], " \t"), true
+	}
+	if len(s) > 8 && isBlank(s[8]) && strings.IndexByte("rmwba", s[7]) >= 0 {
+		return s[7], strings.TrimLeft(s[9:], " \t"), true
+	}
+	return 0, "", false
+}
+
+func isBlank(c byte) bool { return c == ' ' || c == '\t' }
+
+// splitBrace cuts a line at its first '{' or '}' outside double quotes:
+// the text before, the brace, and the rest become separate pieces, the
+// rest being processed again as keepalived does.
+func (p *preprocessor) splitBrace(l line) line {
+	s := l.text
+	var at = -1
+	if s[0] == '{' || s[0] == '}' {
+		at = 0
+	} else {
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c == '"' {
+				j := strings.IndexByte(s[i+1:], '"')
+				if j < 0 {
+					break
+				}
+				i += j + 1
+				continue
+			}
+			if c == '{' || c == '}' {
+				at = i
+				break
+			}
+		}
+	}
+	if at < 0 {
+		return l
+	}
+	if at == 0 {
+		rest := s[1:]
+		trim := strings.TrimLeft(rest, " \t")
+		if trim != "" {
+			p.residue = &line{text: strings.TrimRight(trim, " \t"), pos: l.pos, col: l.col + 1 + len(rest) - len(trim), exact: l.exact}
+		}
+		l.text = s[:1]
+		return l
+	}
+	p.residue = &line{text: strings.TrimRight(s[at:], " \t"), pos: l.pos, col: l.col + at, exact: l.exact}
+	l.text = strings.TrimRight(s[:at], " \t")
+	return l
+}

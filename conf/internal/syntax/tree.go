@@ -1,0 +1,138 @@
+package syntax
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Stmt is one statement: a keyword with its arguments and, when a '{'
+// followed it, a block of statements.
+type Stmt struct {
+	File     string
+	Line     int32
+	Words    []Word // Words[0] is the keyword
+	Raw      string // the logical line, for keywords that re-tokenize it
+	HasBlock bool
+	Block    []*Stmt
+	Close    Pos // the closing '}', zero if never closed
+}
+
+// Keyword is the statement's first word.
+func (s *Stmt) Keyword() string { return s.Words[0].Text }
+
+// Args are the words after the keyword.
+func (s *Stmt) Args() []Word { return s.Words[1:] }
+
+// Pos is the position of the keyword.
+func (s *Stmt) Pos() Pos { return s.WordPos(0) }
+
+// WordPos is the position of word i, or of the end of the statement when
+// i is past the last word (where a missing argument would be).
+func (s *Stmt) WordPos(i int) Pos {
+	p := Pos{File: s.File, Line: int(s.Line)}
+	if i < len(s.Words) {
+		p.Col = int(s.Words[i].Col)
+	} else if n := len(s.Words); n > 0 {
+		last := s.Words[n-1]
+		p.Col = int(last.Col) + len(last.Text) + 1
+	}
+	return p
+}
+
+// Tree is a parsed file set.
+type Tree struct {
+	Stmts []*Stmt
+	Files []string // every file read, main file first
+}
+
+// Options control reading.
+type Options struct {
+	FS           FS           // default OSFS
+	ConfigID     string       // for @ID lines
+	IncludeCheck IncludeCheck // -e gives CheckAll
+	Seed         int64        // for ${_RANDOM}; random_seed overrides it
+}
+
+// ParseFile reads name with its includes and builds the statement tree.
+// Problems are added to diags; the tree holds whatever could be read.
+func ParseFile(name string, opt Options, diags *Diags) *Tree {
+	if opt.FS == nil {
+		opt.FS = OSFS{}
+	}
+	src := &source{fs: opt.FS, check: opt.IncludeCheck, diags: diags}
+	t := &Tree{}
+	if !src.openRoot(name) {
+		return t
+	}
+	pp := newPreprocessor(src, diags, opt.ConfigID, opt.Seed)
+	t.Stmts = build(pp, diags)
+	t.Files = src.files
+	return t
+}
+
+type frame struct {
+	owner *Stmt
+	list  []*Stmt
+}
+
+func build(pp *preprocessor, diags *Diags) []*Stmt {
+	stack := []frame{{}}
+	for {
+		l, ok := pp.next()
+		if !ok {
+			break
+		}
+		top := &stack[len(stack)-1]
+		switch l.text {
+		case "{":
+			var owner *Stmt
+			if n := len(top.list); n > 0 && !top.list[n-1].HasBlock {
+				owner = top.list[n-1]
+			} else {
+				diags.Add(l.posAt(0), UnexpectedBOB, "Unexpected '{' - ignoring its block")
+				// An anonymous owner keeps the braces balanced; it is
+				// not added to the tree.
+				owner = &Stmt{File: l.pos.File, Line: int32(l.pos.Line), Words: []Word{{Text: "{", Col: int32(l.col + 1)}}}
+			}
+			owner.HasBlock = true
+			stack = append(stack, frame{owner: owner})
+			continue
+		case "}":
+			if len(stack) == 1 {
+				diags.Add(l.posAt(0), UnexpectedEOB, "Extra '}' found")
+				continue
+			}
+			f := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			f.owner.Block = f.list
+			f.owner.Close = l.posAt(0)
+			continue
+		}
+		words, ok := Fields(l.text, l.col)
+		if !ok {
+			diags.Add(l.posAt(0), UnmatchedQuote, "Unmatched quote: '%s'", l.text)
+		}
+		if len(words) == 0 {
+			continue
+		}
+		st := &Stmt{File: l.pos.File, Line: int32(l.pos.Line), Words: words, Raw: l.text}
+		if words[0].Text == "random_seed" && len(words) > 1 {
+			if n, err := strconv.ParseInt(words[1].Text, 10, 64); err == nil {
+				pp.Reseed(n)
+			}
+		}
+		top.list = append(top.list, st)
+	}
+	if n := len(stack) - 1; n > 0 {
+		diags.Add(stack[n].owner.Pos(), MissingEOB, "There are %d missing '}'s or extra '{'s", n)
+		for i := n; i >= 1; i-- {
+			o := stack[i].owner
+			diags.Add(o.Pos(), MissingEOB, "block '%s' opened here is never closed", strings.TrimSpace(o.Raw))
+		}
+		// Close what is open so the partial tree is still usable.
+		for i := n; i >= 1; i-- {
+			stack[i].owner.Block = stack[i].list
+		}
+	}
+	return stack[0].list
+}
