@@ -1,0 +1,43 @@
+package vrrp
+
+// Tracker is a track_script / track_interface / track_file entry.
+type Tracker struct {
+	Name    string
+	Weight  int  // 0 = unweighted: down means FAULT
+	Reverse bool // "reverse": the sense of up/down is inverted
+	Up      bool // initial state (init_fail → false)
+}
+
+// PriorityOwner is the address owner's priority.
+const PriorityOwner = 255
+
+// EffectivePriority applies trackers to a base priority as keepalived does
+// (reference §4.7): a positive weight adds when up, a negative one adds
+// when down, reverse negates; the result is clamped to 1..254, and an
+// owner (255) is never changed. fault is set if any unweighted tracker is
+// down (or up, if reversed).
+func EffectivePriority(base uint8, trackers []Tracker, up map[string]bool) (prio uint8, fault bool) {
+	total := int(base)
+	for _, t := range trackers {
+		isUp, ok := up[t.Name]
+		if !ok {
+			isUp = t.Up
+		}
+		m := 1
+		if t.Reverse {
+			m = -1
+		}
+		switch {
+		case t.Weight == 0:
+			if isUp != (m == 1) {
+				fault = true
+			}
+		case t.Weight > 0 && isUp, t.Weight < 0 && !isUp:
+			total += t.Weight * m
+		}
+	}
+	if base == PriorityOwner {
+		return base, fault
+	}
+	return uint8(min(max(total, 1), PriorityOwner-1)), fault
+}
