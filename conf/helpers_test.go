@@ -15,7 +15,7 @@ type memFS struct{ m fstest.MapFS }
 
 func (f memFS) rel(name string) string { return strings.TrimPrefix(path.Clean(name), "/") }
 
-func (f memFS) ReadFile(name string) ([]byte, error) { return fs.ReadFile(f.m, f.rel(name)) }
+func (f memFS) ReadFile(name string) ([]byte, error)  { return fs.ReadFile(f.m, f.rel(name)) }
 func (f memFS) Stat(name string) (fs.FileInfo, error) { return fs.Stat(f.m, f.rel(name)) }
 func (f memFS) Glob(pattern string) ([]string, error) {
 	m, err := fs.Glob(f.m, f.rel(pattern))

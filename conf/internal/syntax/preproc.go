@@ -12,8 +12,8 @@ import (
 const maxExpansions = 1000
 
 // maxGenerated bounds the lines ~SEQ/~LST may produce from one config, so a
-// typo in a range cannot exhaust memory.
-const maxGenerated = 10_000_000
+// typo in a range cannot exhaust memory. A variable so fuzzing can lower it.
+var maxGenerated = 2_000_000
 
 // line is a logical line on its way through the preprocessor.
 type line struct {
@@ -119,7 +119,7 @@ func (p *preprocessor) next() (line, bool) {
 			continue
 		}
 		if kind, pattern, ok := includeLine(l.text); ok {
-			p.src.include(kind, pattern, l.pos)
+			p.src.include(kind, pattern, l.posAt(0))
 			continue
 		}
 		return p.splitBrace(l), true
@@ -457,6 +457,10 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 			}
 		default:
 			val = d.value
+		}
+		if len(s)-(end-i)+len(val) > MaxLineLen {
+			p.diags.Add(l.posAt(i), GeneralError, "Parameter substitution on line would exceed maximum line length")
+			return "", false, false
 		}
 		s = s[:i] + val + s[end:]
 		changed = true

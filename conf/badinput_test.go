@@ -1,0 +1,51 @@
+package conf
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestBadInput: every broken config gives a positioned message naming the
+// right file and line, and the --config-test exit code keepalived would
+// give; none panics.
+func TestBadInput(t *testing.T) {
+	const main = "/etc/keepalived/keepalived.conf"
+	deep := strings.Repeat("vrrp_instance X {\n", 10000) + strings.Repeat("}\n", 10000)
+	cases := []struct {
+		name  string
+		files map[string]string
+		code  int
+		where string // file:line[:col] prefix of the expected message
+		msg   string
+	}{
+		{"missing close brace", map[string]string{main: "global_defs {\n router_id A\n\nvrrp_instance VI_1 {\n interface eth0\n"},
+			5, main + ":4:1", "block 'vrrp_instance VI_1' opened here is never closed"},
+		{"extra close brace", map[string]string{main: "global_defs {\n}\n}\n"}, 5, main + ":3:1", "Extra '}' found"},
+		{"unterminated quote", map[string]string{main: "global_defs {\n  router_id \"LB\n}\n"}, 5, main + ":2:3", "Unterminated quote"},
+		{"include cycle", map[string]string{main: "include a.conf\n", "/etc/keepalived/a.conf": "include keepalived.conf\n"},
+			4, "/etc/keepalived/a.conf:1:1", "include cycle"},
+		{"missing include", map[string]string{main: "global_defs {\n}\ninclude /etc/keepalived/nope.conf\n"},
+			5, main + ":3:1", "does not exist"},
+		{"binary garbage", map[string]string{main: "\x7fELF\x02\x01\x01\x00\x00\x00\xff\xfe{{\x01\n\x00\x00}\n"},
+			5, main + ":1", ""},
+		{"1 MB line", map[string]string{main: "global_defs {\n router_id " + strings.Repeat("x", 1<<20) + "\n}\n"},
+			5, main + ":2", "line too long"},
+		{"10k-deep nesting", map[string]string{main: deep}, 5, main + ":2:1", "Unknown keyword 'vrrp_instance'"},
+		{"unknown keyword", map[string]string{main: "global_defs {\n  bogus_keyword 1\n}\n"}, 5, main + ":2:3", "Unknown keyword 'bogus_keyword' in global_defs"},
+		{"main file missing", map[string]string{"/etc/other": ""}, 4, main, "Unable to read configuration file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, ds := loadFiles(t, c.files, Options{})
+			if got := ds.ExitCode(); got != c.code {
+				t.Errorf("exit code %d, want %d:\n%s", got, c.code, dump(ds))
+			}
+			for _, d := range ds.List {
+				if strings.HasPrefix(d.Pos.String(), c.where) && strings.Contains(d.Msg, c.msg) {
+					return
+				}
+			}
+			t.Errorf("no diagnostic at %s containing %q:\n%s", c.where, c.msg, dump(ds))
+		})
+	}
+}

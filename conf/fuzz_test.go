@@ -1,0 +1,28 @@
+package conf
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzLoad runs the whole pipeline (syntax, keyword tables, validation) on
+// arbitrary text: it must never panic, and a verdict must come out.
+func FuzzLoad(f *testing.F) {
+	for _, pat := range []string{"../../shared/keepalived-samples/keepalived.conf.*", "../testdata/configtest/*.conf", "../testdata/*.conf"} {
+		paths, _ := filepath.Glob(pat)
+		for _, p := range paths {
+			if b, err := os.ReadFile(p); err == nil {
+				f.Add(string(b))
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		_, ds := loadString(t, in)
+		switch ds.ExitCode() {
+		case ExitOK, ExitCantRun, ExitErrors, ExitSecurity:
+		default:
+			t.Fatalf("exit code %d", ds.ExitCode())
+		}
+	})
+}

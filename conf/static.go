@@ -1,0 +1,1367 @@
+package conf
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
+)
+
+// LinkbeatInterface is one line of linkbeat_interfaces.
+type LinkbeatInterface struct {
+	Pos       Pos    `json:"-"`
+	Interface string `json:"interface"`
+	Type      string `json:"type,omitempty"` // "", MII, ETHTOOL, IOCTL
+}
+
+// InterfaceDelay is one line of interface_up_down_delays.
+type InterfaceDelay struct {
+	Pos       Pos           `json:"-"`
+	Interface string        `json:"interface"`
+	Down      time.Duration `json:"down"`
+	Up        time.Duration `json:"up"`
+}
+
+// TrackGroup is a track_group: static addresses, routes and rules that
+// name it follow the state of its instances.
+type TrackGroup struct {
+	Pos       Pos      `json:"-"`
+	Name      string   `json:"name"`
+	Instances []string `json:"instances"`
+}
+
+// PreferredLftForever is preferred_lft forever (INFINITY_LIFE_TIME).
+const PreferredLftForever = 0xffffffff
+
+// IPAddress is an address of static_ipaddress, virtual_ipaddress or
+// virtual_ipaddress_excluded.
+type IPAddress struct {
+	Pos    Pos          `json:"-"`
+	Prefix netip.Prefix `json:"prefix"`
+	// Broadcast is brd IP, or computed from brd +/-.
+	Broadcast     netip.Addr   `json:"broadcast,omitzero"`
+	Dev           string       `json:"dev,omitempty"`
+	Scope         string       `json:"scope,omitempty"`
+	Label         string       `json:"label,omitempty"`
+	Peer          netip.Prefix `json:"peer,omitzero"`
+	Home          bool         `json:"home,omitempty"`
+	NoDAD         bool         `json:"nodad,omitempty"`
+	MngTmpAddr    bool         `json:"mngtmpaddr,omitempty"`
+	NoPrefixRoute bool         `json:"noprefixroute,omitempty"`
+	AutoJoin      bool         `json:"autojoin,omitempty"`
+	// PreferredLft is nil when not set (IPv4 default), else seconds;
+	// IPv6 gets keepalived's old defaults (0 for /128, forever otherwise).
+	PreferredLft *uint32 `json:"preferred_lft,omitempty"`
+	NoTrack      bool    `json:"no_track,omitempty"`
+	UseVMAC      bool    `json:"use_vmac,omitempty"`
+	TrackGroup   string  `json:"track_group,omitempty"`
+}
+
+// Nexthop is a nexthop (or "or") of a route.
+type Nexthop struct {
+	Via    netip.Addr `json:"via,omitzero"`
+	Dev    string     `json:"dev,omitempty"`
+	Weight int        `json:"weight,omitempty"`
+	Onlink bool       `json:"onlink,omitempty"`
+	Realms string     `json:"realms,omitempty"`
+}
+
+// Route is a line of static_routes or virtual_routes (ip route syntax).
+type Route struct {
+	Pos    Pos          `json:"-"`
+	Family int          `json:"family"`
+	Dst    netip.Prefix `json:"dst,omitzero"` // invalid for default
+	// DstDefault is default/any/all.
+	DstDefault bool              `json:"default,omitempty"`
+	Type       string            `json:"type"`
+	Src        netip.Addr        `json:"src,omitzero"`
+	From       netip.Prefix      `json:"from,omitzero"`
+	Via        netip.Addr        `json:"via,omitzero"`
+	Dev        string            `json:"dev,omitempty"`
+	Table      uint32            `json:"table"`
+	Metric     *uint32           `json:"metric,omitempty"`
+	Scope      string            `json:"scope,omitempty"`
+	Protocol   string            `json:"protocol,omitempty"`
+	TOS        *uint8            `json:"tos,omitempty"`
+	Onlink     bool              `json:"onlink,omitempty"`
+	Realms     string            `json:"realms,omitempty"`
+	Metrics    map[string]uint32 `json:"metrics,omitempty"`
+	Locked     []string          `json:"locked,omitempty"`
+	Features   []string          `json:"features,omitempty"`
+	Congctl    string            `json:"congctl,omitempty"`
+	Pref       string            `json:"pref,omitempty"`
+	Expires    *uint32           `json:"expires,omitempty"`
+	Nexthops   []Nexthop         `json:"nexthops,omitempty"`
+	Mode       string            `json:"mode,omitempty"` // add, append, prepend
+	NoTrack    bool              `json:"no_track,omitempty"`
+	TrackGroup string            `json:"track_group,omitempty"`
+}
+
+// Rule is a line of static_rules or virtual_rules (ip rule syntax).
+type Rule struct {
+	Pos    Pos          `json:"-"`
+	Family int          `json:"family"`
+	Invert bool         `json:"not,omitempty"`
+	From   netip.Prefix `json:"from,omitzero"`
+	To     netip.Prefix `json:"to,omitzero"`
+	// Action: table, goto, nop, blackhole, unreachable, prohibit.
+	Action   string `json:"action"`
+	Table    uint32 `json:"table,omitempty"`
+	Goto     uint32 `json:"goto,omitempty"`
+	L3mdev   bool   `json:"l3mdev,omitempty"`
+	Priority uint32 `json:"priority"`
+	// PriorityAuto is set when keepalived numbered the rule itself.
+	PriorityAuto      bool    `json:"priority_auto,omitempty"`
+	TOS               *uint8  `json:"tos,omitempty"`
+	Fwmark            *uint32 `json:"fwmark,omitempty"`
+	FwMask            *uint32 `json:"fwmask,omitempty"`
+	Realms            string  `json:"realms,omitempty"`
+	SuppressPrefixLen *int32  `json:"suppress_prefixlength,omitempty"`
+	SuppressIfGroup   string  `json:"suppress_ifgroup,omitempty"`
+	IIF               string  `json:"iif,omitempty"`
+	OIF               string  `json:"oif,omitempty"`
+	TunID             *uint64 `json:"tunnel_id,omitempty"`
+	UIDRange          string  `json:"uidrange,omitempty"`
+	Protocol          *uint8  `json:"protocol,omitempty"`
+	IPProto           string  `json:"ipproto,omitempty"`
+	SPort             string  `json:"sport,omitempty"`
+	DPort             string  `json:"dport,omitempty"`
+	NoTrack           bool    `json:"no_track,omitempty"`
+	TrackGroup        string  `json:"track_group,omitempty"`
+}
+
+// ---- linkbeat_interfaces, interface_up_down_delays, track_group ----
+
+func decodeLinkbeatInterfaces(d *decoder, s *syntax.Stmt) {
+	for _, c := range d.valueStmts(s) {
+		name := word(c, 0)
+		if !d.ifKnown(name) {
+			d.add(c.Pos(), syntax.Fatal, "unknown interface %s specified for linkbeat interface", name)
+			continue
+		}
+		lb := LinkbeatInterface{Pos: c.Pos(), Interface: name}
+		if len(c.Words) > 1 {
+			switch t := word(c, 1); t {
+			case "MII", "ETHTOOL", "IOCTL":
+				lb.Type = t
+			}
+			if lb.Type == "" || len(c.Words) > 2 {
+				d.errorf(c, 1, "extra characters %s in linkbeat interface", word(c, 1))
+			}
+		}
+		d.cfg.LinkbeatInterfaces = append(d.cfg.LinkbeatInterfaces, lb)
+	}
+}
+
+func decodeInterfaceUpDownDelays(d *decoder, s *syntax.Stmt) {
+	for _, c := range d.valueStmts(s) {
+		name := word(c, 0)
+		if !d.ifKnown(name) {
+			d.add(c.Pos(), syntax.Fatal, "unknown interface %s specified for up/down delay", name)
+			continue
+		}
+		if len(c.Words) < 2 {
+			d.vlogInfo(c.Pos(), "No timeouts specified for %s up/down delays", name)
+			continue
+		}
+		if len(c.Words) > 3 {
+			d.vlogInfo(c.Pos(), "Too many parameters for %s up/down delays", name)
+		}
+		down, ok := d.readTimer(c, 1, 0, 255*timerHz)
+		if !ok {
+			d.vlogInfo(c.WordPos(1), "Invalid down delay %s for %s", word(c, 1), name)
+			continue
+		}
+		var up time.Duration
+		if len(c.Words) > 2 {
+			if up, ok = d.readTimer(c, 2, 0, 255*timerHz); !ok {
+				d.vlogInfo(c.WordPos(2), "Invalid up delay %s for %s", word(c, 2), name)
+				continue
+			}
+		}
+		d.cfg.InterfaceUpDownDelays = append(d.cfg.InterfaceUpDownDelays, InterfaceDelay{Pos: c.Pos(), Interface: name, Down: down, Up: up})
+	}
+}
+
+func findTrackGroup(d *decoder, name string) *TrackGroup {
+	for _, tg := range d.cfg.TrackGroups {
+		if tg.Name == name {
+			return tg
+		}
+	}
+	return nil
+}
+
+func decodeTrackGroup(d *decoder, s *syntax.Stmt) {
+	if len(s.Words) != 2 {
+		d.errorf(s, 0, "track_group must have a name - skipping")
+		return
+	}
+	name := word(s, 1)
+	if findTrackGroup(d, name) != nil {
+		d.errorf(s, 1, "track_group %s already defined", name)
+		return
+	}
+	tg := &TrackGroup{Pos: s.Pos(), Name: name}
+	d.cfg.TrackGroups = append(d.cfg.TrackGroups, tg)
+	seen := false
+	d.walk("track_group", s.Block, table{
+		"group": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
+			if seen {
+				d.errorf(c, 0, "Group list already specified for sync group %s", name)
+				return
+			}
+			seen = true
+			for _, l := range d.valueLines(c) {
+				tg.Instances = append(tg.Instances, valueWords(l)...)
+			}
+			if len(tg.Instances) == 0 {
+				d.errorf(c, 0, "Warning - track group %s has empty group block", name)
+			}
+		}},
+	})
+}
+
+// ---- addresses ----
+
+var scopeNames = map[string]uint8{"global": 0, "universe": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255}
+
+func scopeValue(str string) (string, bool) {
+	if _, ok := scopeNames[str]; ok {
+		return str, true
+	}
+	if v, err := strconv.ParseUint(str, 0, 8); err == nil {
+		return strconv.FormatUint(v, 10), true
+	}
+	return "", false
+}
+
+// decodeIPAddress is keepalived's alloc_ipaddress for one value line.
+func (d *decoder) decodeIPAddress(c *syntax.Stmt, static bool) (IPAddress, bool) {
+	addrStr := word(c, 0)
+	pfx, ok := d.parseAddrPrefix(c.Pos(), addrStr, true)
+	if !ok {
+		return IPAddress{}, false
+	}
+	ip := IPAddress{Pos: c.Pos(), Prefix: pfx}
+	is6 := pfx.Addr().Is6()
+	brd := 0 // -1 '+', -2 '-'
+	haveBrd := false
+	lftSet := false
+	n := len(c.Words)
+	i := 1
+	for ; i < n; i++ {
+		str := word(c, i)
+		avail := i+1 < n
+		needsParam := map[string]bool{"dev": true, "scope": true, "broadcast": true, "brd": true, "label": true, "peer": true, "preferred_lft": true}[str] ||
+			(static && str == "track_group")
+		if needsParam && !avail {
+			d.errorf(c, i, "No %s parameter specified for %s", str, addrStr)
+			return IPAddress{}, false
+		}
+		switch {
+		case str == "dev":
+			if ip.Dev != "" {
+				d.errorf(c, i, "Cannot specify ipaddress device more than once for %s", addrStr)
+				return IPAddress{}, false
+			}
+			i++
+			if !d.ifExists(word(c, i), c.WordPos(i)) {
+				d.errorf(c, i, "WARNING - interface %s for ip address %s doesn't exist", word(c, i), addrStr)
+				return IPAddress{}, false
+			}
+			ip.Dev = word(c, i)
+		case str == "scope":
+			i++
+			if v, ok := scopeValue(word(c, i)); ok {
+				ip.Scope = v
+			} else {
+				d.errorf(c, i, "Invalid scope '%s' specified for %s - ignoring", word(c, i), addrStr)
+			}
+		case str == "broadcast" || str == "brd":
+			if is6 {
+				d.errorf(c, i, "VRRP is trying to assign a broadcast %s to the IPv6 address %s !!?? WTF... skipping VIP...", str, addrStr)
+				return IPAddress{}, false
+			}
+			haveBrd = true
+			i++
+			switch p := word(c, i); p {
+			case "-":
+				brd = -2
+			case "+":
+				brd = -1
+			default:
+				a, err := netip.ParseAddr(p)
+				if err != nil || !a.Is4() {
+					d.errorf(c, i, "VRRP is trying to assign invalid broadcast %s. skipping VIP...", p)
+					return IPAddress{}, false
+				}
+				ip.Broadcast = a
+			}
+		case str == "label":
+			i++
+			if l := word(c, i); len(l) >= 16 {
+				d.errorf(c, i, "Address label %s is longer than maximum length %d - removing address", l, 15)
+				return IPAddress{}, false
+			}
+			ip.Label = word(c, i)
+		case str == "peer":
+			i++
+			if ip.Peer.IsValid() {
+				d.errorf(c, i, "Peer %s - another peer has already been specified", word(c, i))
+				continue
+			}
+			peer, ok := d.parseAddrPrefix(c.WordPos(i), word(c, i), false)
+			switch {
+			case !ok:
+				d.errorf(c, i, "Invalid peer address %s", word(c, i))
+			case peer.Addr().Is6() != is6:
+				d.errorf(c, i, "Peer address %s does not match address family", word(c, i))
+			default:
+				if ip.Prefix.Bits() != ip.Prefix.Addr().BitLen() {
+					d.errorf(c, i, "Cannot specify address prefix when specifying peer address - ignoring")
+				}
+				ip.Peer = peer
+				ip.Prefix = netip.PrefixFrom(ip.Prefix.Addr(), peer.Bits())
+			}
+		case str == "home":
+			ip.Home = true
+		case str == "-nodad":
+			ip.NoDAD = true
+		case str == "mngtmpaddr":
+			ip.MngTmpAddr = true
+		case str == "noprefixroute":
+			ip.NoPrefixRoute = true
+		case str == "autojoin":
+			ip.AutoJoin = true
+		case str == "no_track":
+			ip.NoTrack = true
+		case str == "preferred_lft":
+			i++
+			if word(c, i) == "forever" {
+				v := uint32(PreferredLftForever)
+				ip.PreferredLft = &v
+				lftSet = true
+			} else if v, ok := d.readUnsigned(c, i, 0, 0xffffffff); ok {
+				u := uint32(v)
+				ip.PreferredLft = &u
+				lftSet = true
+			} else {
+				d.errorf(c, i, "preferred_lft %s is invalid", word(c, i))
+			}
+		case static && str == "track_group":
+			i++
+			if ip.TrackGroup != "" {
+				d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
+				i = n
+				continue
+			}
+			if findTrackGroup(d, word(c, i)) == nil {
+				d.errorf(c, i, "track_group %s not found", word(c, i))
+			} else {
+				ip.TrackGroup = word(c, i)
+			}
+		case !static && str == "use_vmac":
+			ip.UseVMAC = true
+		default:
+			d.errorf(c, i, "Unknown configuration entry '%s' for ip address - ignoring", str)
+		}
+	}
+	if haveBrd && ip.Peer.IsValid() {
+		d.errorf(c, 0, "Cannot specify broadcast and peer addresses - ignoring broadcast address")
+		ip.Broadcast = netip.Addr{}
+	} else if brd < 0 && ip.Prefix.Bits() <= 30 {
+		base := ip.Prefix.Addr()
+		if ip.Peer.IsValid() {
+			base = ip.Peer.Addr()
+		}
+		b := base.As4()
+		v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		mask := uint32(0xffffffff) >> ip.Prefix.Bits()
+		if brd == -1 {
+			v |= mask
+		} else {
+			v &^= mask
+		}
+		ip.Broadcast = netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+	} else if brd < 0 {
+		d.errorf(c, 0, "Address prefix length %d too long for broadcast", ip.Prefix.Bits())
+	}
+	if static && ip.Dev == "" {
+		ip.Dev = d.cfg.Global.DefaultInterface
+		if !d.ifKnown(ip.Dev) {
+			d.add(c.Pos(), syntax.Fatal, "Static address %s requires either an interface or default interface must exist", addrStr)
+			return IPAddress{}, false
+		}
+	}
+	if is6 {
+		if ip.Scope != "" && ip.Scope != "0" && ip.Scope != "global" && ip.Scope != "universe" {
+			d.errorf(c, 0, "Cannot specify scope for IPv6 addresses (%s) - ignoring scope", addrStr)
+			ip.Scope = ""
+		}
+		if ip.Label != "" {
+			d.errorf(c, 0, "Cannot specify label for IPv6 addresses (%s) - ignoring label", addrStr)
+			ip.Label = ""
+		}
+		if !lftSet {
+			v := uint32(PreferredLftForever)
+			if ip.Prefix.Bits() == 128 {
+				v = 0
+			}
+			ip.PreferredLft = &v
+		}
+	}
+	if ip.TrackGroup != "" && ip.Dev == "" {
+		d.errorf(c, 0, "Static route cannot have track_group if interface not specified")
+		ip.TrackGroup = ""
+	}
+	return ip, true
+}
+
+func decodeStaticIPAddress(d *decoder, s *syntax.Stmt) {
+	for _, c := range d.valueStmts(s) {
+		if ip, ok := d.decodeIPAddress(c, true); ok {
+			d.cfg.StaticAddresses = append(d.cfg.StaticAddresses, ip)
+		}
+	}
+}
+
+// ---- routes ----
+
+var rtTables = map[string]uint32{"unspec": 0, "default": 253, "main": 254, "local": 255}
+
+func tableValue(str string) (uint32, bool) {
+	if v, ok := rtTables[str]; ok {
+		return v, true
+	}
+	v, err := strconv.ParseUint(str, 0, 32)
+	return uint32(v), err == nil
+}
+
+var rtProtos = map[string]bool{"unspec": true, "redirect": true, "kernel": true, "boot": true, "static": true,
+	"gated": true, "ra": true, "mrt": true, "zebra": true, "bird": true, "dnrouted": true, "xorp": true,
+	"ntk": true, "dhcp": true, "keepalived": true, "babel": true, "bgp": true, "isis": true, "ospf": true, "rip": true, "eigrp": true}
+
+func protoValue(str string) (string, bool) {
+	if rtProtos[str] {
+		return str, true
+	}
+	if v, err := strconv.ParseUint(str, 0, 8); err == nil {
+		return strconv.FormatUint(v, 10), true
+	}
+	return "", false
+}
+
+var rtnTypes = map[string]bool{"unicast": true, "local": true, "broadcast": true, "anycast": true, "multicast": true,
+	"blackhole": true, "unreachable": true, "prohibit": true, "throw": true, "nat": true}
+
+// routeMetrics are the "NAME [lock] N" route options.
+var routeMetrics = map[string]bool{"mtu": true, "advmss": true, "rtt": true, "rttvar": true, "reordering": true,
+	"window": true, "cwnd": true, "ssthresh": true, "rto_min": true, "initcwnd": true, "initrwnd": true, "hoplimit": true}
+
+func (d *decoder) routeAddr(c *syntax.Stmt, i int, fam *int, what string) (netip.Addr, bool) {
+	str := word(c, i)
+	a, err := netip.ParseAddr(str)
+	if err != nil {
+		d.gerr(c.WordPos(i), "VRRP parsed invalid IP %s. skipping IP...", str)
+		d.errorf(c, i, "invalid route %s address %s", what, str)
+		return netip.Addr{}, false
+	}
+	if *fam == 0 {
+		*fam = family(a)
+	} else if *fam != family(a) {
+		d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route")
+		return netip.Addr{}, false
+	}
+	return a, true
+}
+
+// decodeRoute is keepalived's alloc_route for one value line.
+func (d *decoder) decodeRoute(c *syntax.Stmt, static bool) (Route, bool) {
+	r := Route{Pos: c.Pos(), Type: "unicast", Table: 254}
+	n := len(c.Words)
+	dest := ""
+	haveDst := false
+	needArg := func(i int) bool {
+		if i+1 >= n {
+			d.add(c.WordPos(i+1), syntax.MissingParameter, "%s: missing parameter", word(c, i))
+			return false
+		}
+		return true
+	}
+	i := 0
+	for ; i < n; i++ {
+		str := word(c, i)
+		switch {
+		case str == "inet6" || str == "inet":
+			f := 4
+			if str == "inet6" {
+				f = 6
+			}
+			if r.Family != 0 && r.Family != f {
+				other := "IPv6"
+				if f == 6 {
+					other = "IPv4"
+				}
+				d.errorf(c, i, "%s specified for %s route", str, other)
+				return Route{}, false
+			}
+			r.Family = f
+		case str == "src":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			a, ok := d.routeAddr(c, i, &r.Family, "src")
+			if !ok {
+				return Route{}, false
+			}
+			r.Src = a
+		case str == "as":
+			i++
+			if word(c, i) == "to" {
+				i++
+			}
+			d.errorf(c, i, "\"as to\" for MPLS only - ignoring")
+		case str == "via" || str == "gw":
+			if str == "gw" {
+				d.errorf(c, i, "\"gw\" for routes is deprecated. Please use \"via\"")
+			}
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			if w := word(c, i); w == "inet" || w == "inet6" {
+				i++
+			}
+			a, ok := d.routeAddr(c, i, &r.Family, "via")
+			if !ok {
+				return Route{}, false
+			}
+			r.Via = a
+		case str == "from":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			p, ok := d.parseAddrPrefix(c.WordPos(i), word(c, i), true)
+			if !ok {
+				d.errorf(c, i, "invalid route from address %s", word(c, i))
+				return Route{}, false
+			}
+			if p.Addr().Is4() {
+				d.errorf(c, i, "route from address only supported with IPv6 (%s)", word(c, i))
+				return Route{}, false
+			}
+			if r.Family == 4 {
+				d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route")
+				return Route{}, false
+			}
+			r.Family = 6
+			r.From = p
+		case str == "tos" || str == "dsfield":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			v, err := strconv.ParseUint(word(c, i), 16, 8)
+			if err != nil {
+				d.errorf(c, i, "TOS value %s is invalid", word(c, i))
+				return Route{}, false
+			}
+			t := uint8(v)
+			r.TOS = &t
+		case str == "table":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			v, ok := tableValue(word(c, i))
+			if !ok {
+				d.errorf(c, i, "Routing table %s not found for route", word(c, i))
+				return Route{}, false
+			}
+			r.Table = v
+		case str == "protocol" || str == "proto":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			v, ok := protoValue(word(c, i))
+			if !ok {
+				d.errorf(c, i, "Protocol %s not found or invalid for route", word(c, i))
+				return Route{}, false
+			}
+			r.Protocol = v
+		case str == "scope":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			v, ok := scopeValue(word(c, i))
+			if !ok {
+				d.errorf(c, i, "Scope %s not found or invalid for route", word(c, i))
+				return Route{}, false
+			}
+			r.Scope = v
+		case str == "metric" || str == "priority" || str == "preference":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			v, ok := d.readUnsigned(c, i, 0, 0xffffffff)
+			if !ok {
+				return Route{}, false
+			}
+			m := uint32(v)
+			r.Metric = &m
+		case str == "dev" || str == "oif":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			if !d.ifExists(word(c, i), c.WordPos(i)) {
+				d.errorf(c, i, "WARNING - interface %s for VROUTE nexthop doesn't exist", word(c, i))
+				return Route{}, false
+			}
+			r.Dev = word(c, i)
+		case str == "onlink":
+			r.Onlink = true
+		case str == "encap":
+			// lwtunnel encapsulation: kept as given.
+			d.errorf(c, i, "%s not supported by kernel", "encap")
+			i = n
+		case str == "expires":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			if r.Family == 4 {
+				d.errorf(c, i, "expires is only valid for IPv6")
+			}
+			v, ok := d.readUnsigned(c, i, 0, 0xffffffff)
+			if !ok {
+				return Route{}, false
+			}
+			e := uint32(v)
+			r.Expires = &e
+		case routeMetrics[str]:
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			if word(c, i) == "lock" && str != "hoplimit" && str != "initcwnd" && str != "initrwnd" {
+				r.Locked = append(r.Locked, str)
+				if !needArg(i) {
+					return Route{}, false
+				}
+				i++
+			}
+			var v uint64
+			var ok bool
+			if str == "rtt" || str == "rttvar" || str == "rto_min" {
+				v, ok = parseRTT(word(c, i))
+				if !ok {
+					if str == "rto_min" {
+						d.errorf(c, i, "Invalid rto_min value %s specified for route", word(c, i))
+					} else {
+						d.errorf(c, i, "Invalid %s %s for route", str, word(c, i))
+					}
+					return Route{}, false
+				}
+			} else if v, ok = d.readUnsigned(c, i, 0, 0xffffffff); !ok {
+				return Route{}, false
+			}
+			if r.Metrics == nil {
+				r.Metrics = map[string]uint32{}
+			}
+			r.Metrics[str] = uint32(v)
+		case str == "realms":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			if !validRealms(word(c, i)) {
+				d.errorf(c, i, "Invalid realms %s for route", word(c, i))
+				return Route{}, false
+			}
+			if r.Family == 6 {
+				d.errorf(c, i, "realms are only valid for IPv4")
+				return Route{}, false
+			}
+			r.Realms = word(c, i)
+		case str == "features":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			if word(c, i) != "ecn" {
+				d.errorf(c, i, "feature %s not supported", word(c, i))
+				return Route{}, false
+			}
+			r.Features = append(r.Features, "ecn")
+		case str == "quickack" || str == "fastopen_no_cookie":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			v, ok := d.readUnsigned(c, i, 0, 1)
+			if !ok {
+				return Route{}, false
+			}
+			if r.Metrics == nil {
+				r.Metrics = map[string]uint32{}
+			}
+			r.Metrics[str] = uint32(v)
+		case str == "congctl":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			if word(c, i) == "lock" {
+				r.Locked = append(r.Locked, str)
+				i++
+			}
+			r.Congctl = word(c, i)
+		case str == "pref":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			if r.Family == 4 {
+				d.errorf(c, i, "pref is only valid for IPv6")
+				return Route{}, false
+			}
+			switch p := word(c, i); p {
+			case "low", "medium", "high":
+				r.Pref = p
+			default:
+				if _, err := strconv.ParseUint(p, 0, 8); err != nil {
+					d.errorf(c, i, "Invalid pref %s", p)
+					return Route{}, false
+				}
+				r.Pref = p
+			}
+		case str == "ttl-propagate":
+			i++
+			if w := word(c, i); w != "enabled" && w != "disabled" {
+				d.errorf(c, i, "%s value %s not recognised", "ttl-propagate", w)
+			}
+		case str == "add" || str == "append" || str == "prepend":
+			r.Mode = str
+		case str == "or":
+			d.errorf(c, i, "\"or\" for routes is deprecated. Please use \"nexthop\"")
+			if len(r.Nexthops) > 0 {
+				d.errorf(c, i, "\"or\" route already specified - ignoring subsequent")
+				i++
+				continue
+			}
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			a, err := netip.ParseAddr(word(c, i))
+			if err != nil {
+				d.gerr(c.WordPos(i), "VRRP parsed invalid IP %s. skipping IP...", word(c, i))
+				d.errorf(c, i, "Invalid \"or\" address %s", word(c, i))
+				return Route{}, false
+			}
+			r.Nexthops = []Nexthop{{Via: r.Via}, {Via: a}}
+			r.Via = netip.Addr{}
+		case str == "nexthop":
+			if len(r.Nexthops) > 0 {
+				d.errorf(c, i, "Cannot specify nexthops with \"or\" route")
+				i = n
+				break
+			}
+			var ok bool
+			if i, ok = d.decodeNexthops(c, i, &r); !ok {
+				return Route{}, false
+			}
+		case str == "no_track":
+			r.NoTrack = true
+		case static && str == "track_group":
+			if !needArg(i) {
+				return Route{}, false
+			}
+			i++
+			if r.TrackGroup != "" {
+				d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
+				i = n
+				break
+			}
+			if findTrackGroup(d, word(c, i)) == nil {
+				d.errorf(c, i, "track_group %s not found", word(c, i))
+			} else {
+				r.TrackGroup = word(c, i)
+			}
+		case str == "vrf":
+			i++
+			// keepalived looks the VRF up among existing interfaces
+			// without creating it.
+			if d.opt.InterfaceExists != nil && !d.opt.InterfaceExists(word(c, i)) {
+				d.errorf(c, i, "VRF %s not found for route", word(c, i))
+				return Route{}, false
+			}
+		default:
+			if str == "to" {
+				i++
+			}
+			if rtnTypes[word(c, i)] {
+				r.Type = word(c, i)
+				i++
+			}
+			dest = word(c, i)
+			switch dest {
+			case "default", "any", "all":
+				r.DstDefault = true
+				r.Dst = netip.Prefix{}
+			case "default6":
+				d.vlogInfo(c.WordPos(i), "'default6' is deprecated - please replace with 'inet6 default'")
+				r.DstDefault = true
+				if r.Family == 4 {
+					d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route (%s)", dest)
+					return Route{}, false
+				}
+				r.Family = 6
+			default:
+				p, ok := d.parseAddrPrefix(c.WordPos(i), dest, true)
+				if !ok {
+					d.errorf(c, i, "unknown route keyword %s", dest)
+					return Route{}, false
+				}
+				r.DstDefault = false
+				r.Dst = p.Masked()
+				f := family(p.Addr())
+				if r.Family == 0 {
+					r.Family = f
+				} else if r.Family != f {
+					d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route (%s)", dest)
+					return Route{}, false
+				}
+			}
+			haveDst = true
+		}
+	}
+	if !haveDst {
+		d.errorf(c, 0, "Route must have a destination")
+		return Route{}, false
+	}
+	if !r.NoTrack {
+		if r.Protocol != "" && r.Protocol != "keepalived" && r.Protocol != "18" {
+			d.errorf(c, 0, "Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(%d), resetting protocol", 18)
+		}
+		r.Protocol = "keepalived"
+		if r.Dev == "" {
+			d.errorf(c, 0, "Warning - cannot track route %s with no interface specified, not tracking", dest)
+			r.NoTrack = true
+		}
+	}
+	if r.TrackGroup != "" && r.Dev == "" {
+		d.errorf(c, 0, "Static route cannot have track group if no oif specified")
+		r.TrackGroup = ""
+	}
+	if r.Family == 0 {
+		r.Family = 4
+	}
+	return r, true
+}
+
+// decodeNexthops reads "nexthop via A dev D weight W onlink ..." groups
+// from word i (which is "nexthop"); it returns the index of the last
+// word used.
+func (d *decoder) decodeNexthops(c *syntax.Stmt, i int, r *Route) (int, bool) {
+	n := len(c.Words)
+	for i < n && word(c, i) == "nexthop" {
+		i++
+		nh := Nexthop{}
+		for i < n && word(c, i) != "nexthop" {
+			str := word(c, i)
+			if i+1 >= n && str != "onlink" {
+				d.add(c.WordPos(i+1), syntax.MissingParameter, "%s: missing parameter", str)
+				return i, false
+			}
+			switch str {
+			case "via":
+				i++
+				if w := word(c, i); w == "inet" || w == "inet6" {
+					i++
+				}
+				a, err := netip.ParseAddr(word(c, i))
+				if err != nil {
+					d.gerr(c.WordPos(i), "VRRP parsed invalid IP %s. skipping IP...", word(c, i))
+					d.errorf(c, i, "invalid nexthop address %s", word(c, i))
+					return i, false
+				}
+				if r.Family == 0 {
+					r.Family = family(a)
+				} else if r.Family != family(a) {
+					d.errorf(c, i, "Address family mismatch for next hop")
+					return i, false
+				}
+				nh.Via = a
+			case "dev":
+				i++
+				if !d.ifExists(word(c, i), c.WordPos(i)) {
+					d.errorf(c, i, "WARNING - interface %s for VROUTE nexthop doesn't exist", word(c, i))
+					return i, false
+				}
+				nh.Dev = word(c, i)
+			case "weight":
+				i++
+				v, ok := d.readUnsigned(c, i, 1, 256)
+				if !ok {
+					d.errorf(c, i, "Invalid weight 0 specified for route")
+					return i, false
+				}
+				nh.Weight = int(v)
+			case "onlink":
+				nh.Onlink = true
+			case "realms":
+				i++
+				if !validRealms(word(c, i)) {
+					d.errorf(c, i, "Invalid realms %s for route", word(c, i))
+					return i, false
+				}
+				nh.Realms = word(c, i)
+			default:
+				d.errorf(c, i, "Route has trailing nonsense after nexthops - %s", str)
+				return i, false
+			}
+			i++
+		}
+		r.Nexthops = append(r.Nexthops, nh)
+	}
+	return i - 1, true
+}
+
+// parseRTT reads an rtt value: N, Ns or Nms (ms resolution).
+func parseRTT(str string) (uint64, bool) {
+	mult := uint64(1000)
+	switch {
+	case strings.HasSuffix(str, "ms"):
+		str, mult = strings.TrimSuffix(str, "ms"), 1
+	case strings.HasSuffix(str, "msec"):
+		str, mult = strings.TrimSuffix(str, "msec"), 1
+	case strings.HasSuffix(str, "s"):
+		str = strings.TrimSuffix(str, "s")
+	case strings.HasSuffix(str, "sec"):
+		str = strings.TrimSuffix(str, "sec")
+	}
+	v, err := strconv.ParseUint(str, 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	return v * mult, true
+}
+
+func validRealms(str string) bool {
+	for _, p := range strings.SplitN(str, "/", 2) {
+		if _, err := strconv.ParseUint(p, 0, 16); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func decodeStaticRoutes(d *decoder, s *syntax.Stmt) {
+	for _, c := range d.valueStmts(s) {
+		if r, ok := d.decodeRoute(c, true); ok {
+			d.cfg.StaticRoutes = append(d.cfg.StaticRoutes, r)
+		}
+	}
+}
+
+// ---- rules ----
+
+func (d *decoder) ruleAddr(c *syntax.Stmt, i int, fam *int, what string) (netip.Prefix, bool) {
+	str := word(c, i)
+	if str == "all" || str == "any" || str == "default" {
+		return netip.Prefix{}, true
+	}
+	p, ok := d.parseAddrPrefix(c.WordPos(i), str, true)
+	if !ok {
+		d.errorf(c, i, "Invalid rule %s address %s", what, str)
+		return netip.Prefix{}, false
+	}
+	f := family(p.Addr())
+	if *fam == 0 {
+		*fam = f
+	} else if *fam != f {
+		d.errorf(c, i, "rule specification has mixed IPv4 and IPv6")
+		return netip.Prefix{}, false
+	}
+	return p, true
+}
+
+// decodeRule is keepalived's alloc_rule for one value line.
+func (d *decoder) decodeRule(c *syntax.Stmt, static bool) (Rule, bool) {
+	r := Rule{Pos: c.Pos()}
+	n := len(c.Words)
+	havePrio := false
+	tableOption := false
+	needArg := func(i int) bool {
+		if i+1 >= n {
+			d.add(c.WordPos(i+1), syntax.MissingParameter, "%s: missing parameter", word(c, i))
+			return false
+		}
+		return true
+	}
+	setAction := func(i int, a string) bool {
+		if r.Action != "" {
+			d.errorf(c, i, "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable for rule")
+			return false
+		}
+		r.Action = a
+		return true
+	}
+	for i := 0; i < n; i++ {
+		str := word(c, i)
+		switch str {
+		case "inet6", "inet":
+			f := 4
+			if str == "inet6" {
+				f = 6
+			}
+			if r.Family != 0 && r.Family != f {
+				other := "IPv6"
+				if f == 6 {
+					other = "IPv4"
+				}
+				d.errorf(c, i, "%s specified for %s rule", str, other)
+				return Rule{}, false
+			}
+			r.Family = f
+		case "from", "to":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			p, ok := d.ruleAddr(c, i, &r.Family, str)
+			if !ok {
+				return Rule{}, false
+			}
+			if str == "from" {
+				r.From = p
+			} else {
+				r.To = p
+			}
+		case "table", "lookup":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			v, ok := tableValue(word(c, i))
+			if !ok {
+				d.errorf(c, i, "Routing table %s not found for rule", word(c, i))
+				return Rule{}, false
+			}
+			if v == 0 {
+				d.errorf(c, i, "Table 0 is not valid")
+				return Rule{}, false
+			}
+			if !setAction(i, "table") {
+				return Rule{}, false
+			}
+			r.Table = v
+		case "not":
+			r.Invert = true
+		case "preference", "order", "priority":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			v, err := strconv.ParseUint(word(c, i), 0, 32)
+			if err != nil {
+				d.errorf(c, i, "Invalid rule preference %s specified", word(c, i))
+				return Rule{}, false
+			}
+			r.Priority = uint32(v)
+			havePrio = true
+		case "tos", "dsfield":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			v, err := strconv.ParseUint(word(c, i), 16, 8)
+			if err != nil {
+				d.errorf(c, i, "TOS value %s is invalid", word(c, i))
+				return Rule{}, false
+			}
+			t := uint8(v)
+			r.TOS = &t
+		case "fwmark":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			m, mask, hasMask := strings.Cut(word(c, i), "/")
+			v, err := strconv.ParseUint(m, 0, 32)
+			var mv uint64
+			if err == nil && hasMask {
+				mv, err = strconv.ParseUint(mask, 0, 32)
+			}
+			if err != nil {
+				d.errorf(c, i, "Invalid rule fwmark %s specified", word(c, i))
+				return Rule{}, false
+			}
+			fm := uint32(v)
+			r.Fwmark = &fm
+			if hasMask {
+				mm := uint32(mv)
+				r.FwMask = &mm
+			}
+		case "realms":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			if !validRealms(word(c, i)) {
+				d.errorf(c, i, "invalid realms %s for rule", word(c, i))
+				return Rule{}, false
+			}
+			if r.Family == 6 {
+				d.errorf(c, i, "realms is only valid for IPv4")
+				return Rule{}, false
+			}
+			r.Realms = word(c, i)
+			tableOption = true
+		case "suppress_prefixlength", "sup_pl":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			v, err := strconv.ParseUint(word(c, i), 10, 31)
+			if err != nil {
+				d.errorf(c, i, "Invalid suppress_prefixlength %s specified", word(c, i))
+				return Rule{}, false
+			}
+			sp := int32(v)
+			r.SuppressPrefixLen = &sp
+			tableOption = true
+		case "suppress_ifgroup", "sup_group":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			r.SuppressIfGroup = word(c, i)
+			tableOption = true
+		case "dev", "iif", "oif":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			if !d.ifExists(word(c, i), c.WordPos(i)) {
+				d.errorf(c, i, "WARNING - interface %s for rule doesn't exist", word(c, i))
+				return Rule{}, false
+			}
+			if str == "oif" {
+				r.OIF = word(c, i)
+			} else {
+				r.IIF = word(c, i)
+			}
+		case "tunnel-id":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			v, err := strconv.ParseUint(word(c, i), 0, 64)
+			if err != nil {
+				d.errorf(c, i, "Invalid tunnel-id %s specified", word(c, i))
+				return Rule{}, false
+			}
+			r.TunID = &v
+		case "uidrange":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			a, b, ok := strings.Cut(word(c, i), "-")
+			_, e1 := strconv.ParseUint(a, 10, 32)
+			_, e2 := strconv.ParseUint(b, 10, 32)
+			if !ok || e1 != nil || e2 != nil {
+				d.errorf(c, i, "Invalid uidrange %s specified", word(c, i))
+				return Rule{}, false
+			}
+			r.UIDRange = word(c, i)
+		case "l3mdev":
+			if r.Action != "" {
+				d.errorf(c, i, "Cannot specify l3mdev with other action")
+				return Rule{}, false
+			}
+			r.Action = "table"
+			r.L3mdev = true
+		case "protocol":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			v, err := strconv.ParseUint(word(c, i), 0, 8)
+			if err != nil {
+				if _, ok := protoValue(word(c, i)); !ok {
+					d.errorf(c, i, "Invalid protocol %s", word(c, i))
+					return Rule{}, false
+				}
+			}
+			p := uint8(v)
+			r.Protocol = &p
+		case "ipproto":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			switch p := strings.ToLower(word(c, i)); p {
+			case "tcp", "udp", "sctp", "icmp", "ipv6-icmp", "icmpv6", "dccp", "udplite", "gre", "esp", "ah":
+				r.IPProto = p
+			default:
+				if _, err := strconv.ParseUint(p, 0, 8); err != nil {
+					d.errorf(c, i, "Invalid ipproto %s", word(c, i))
+					return Rule{}, false
+				}
+				r.IPProto = p
+			}
+		case "sport", "dport":
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			if !validPortRange(word(c, i)) {
+				d.errorf(c, i, "invalid %s range %s", str, word(c, i))
+				return Rule{}, false
+			}
+			if str == "sport" {
+				r.SPort = word(c, i)
+			} else {
+				r.DPort = word(c, i)
+			}
+		case "no_track":
+			r.NoTrack = true
+		case "track_group":
+			if !static {
+				d.errorf(c, i, "Unknown rule option %s", str)
+				return Rule{}, false
+			}
+			if !needArg(i) {
+				return Rule{}, false
+			}
+			i++
+			if r.TrackGroup != "" {
+				d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
+				break
+			}
+			if findTrackGroup(d, word(c, i)) == nil {
+				d.errorf(c, i, "track_group %s not found", word(c, i))
+			} else {
+				r.TrackGroup = word(c, i)
+			}
+		default:
+			w := str
+			j := i
+			if w == "type" {
+				j++
+				w = word(c, j)
+			}
+			switch w {
+			case "goto":
+				if j+1 >= n {
+					d.add(c.WordPos(j+1), syntax.MissingParameter, "%s: missing parameter", w)
+					return Rule{}, false
+				}
+				j++
+				v, ok := d.readUnsigned(c, j, 0, 0xffffffff)
+				if !ok {
+					d.errorf(c, j, "Invalid target %s specified", word(c, j))
+					return Rule{}, false
+				}
+				if !setAction(j, "goto") {
+					return Rule{}, false
+				}
+				r.Goto = uint32(v)
+			case "nop", "blackhole", "unreachable", "prohibit":
+				if !setAction(j, w) {
+					return Rule{}, false
+				}
+			default:
+				if str == "type" {
+					d.errorf(c, j, "Invalid rule action %s", w)
+				} else {
+					d.errorf(c, j, "Unknown rule option %s", w)
+				}
+				return Rule{}, false
+			}
+			i = j
+		}
+	}
+	if r.Action == "goto" {
+		if !havePrio {
+			d.errorf(c, 0, "Invalid rule - goto target %d specified without preference", r.Goto)
+			return Rule{}, false
+		}
+		if r.Priority >= r.Goto {
+			d.errorf(c, 0, "Invalid rule - preference %d >= goto target %d", r.Priority, r.Goto)
+			return Rule{}, false
+		}
+	}
+	if r.Action == "" {
+		d.errorf(c, 0, "No action specified for rule - ignoring")
+		return Rule{}, false
+	}
+	if r.Action != "table" && tableOption {
+		d.errorf(c, 0, "suppressor/realm specified for non table action - skipping")
+		return Rule{}, false
+	}
+	if r.Table != 0 && r.L3mdev {
+		d.errorf(c, 0, "table cannot be specified for l3mdev rules")
+		return Rule{}, false
+	}
+	if !r.NoTrack {
+		if r.Protocol != nil && *r.Protocol != 18 {
+			d.errorf(c, 0, "Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(%d), resetting protocol", 18)
+		}
+		p := uint8(18)
+		r.Protocol = &p
+	}
+	if r.TrackGroup != "" && r.IIF == "" {
+		d.errorf(c, 0, "Static rule cannot have track_group if dev/iif not specified")
+		r.TrackGroup = ""
+	}
+	if r.Family == 0 {
+		r.Family = 4
+	}
+	if !havePrio {
+		st := d.vst()
+		if r.Family == 4 {
+			r.Priority = st.rulePrio4
+			st.rulePrio4--
+		} else {
+			r.Priority = st.rulePrio6
+			st.rulePrio6--
+		}
+		r.PriorityAuto = true
+		d.errorf(c, 0, "Rule has no preference specified - setting to %d. This is probably not what you want.", r.Priority)
+	}
+	return r, true
+}
+
+func validPortRange(str string) bool {
+	a, b, hasB := strings.Cut(str, "-")
+	if _, err := strconv.ParseUint(a, 10, 16); err != nil {
+		return false
+	}
+	if hasB {
+		if _, err := strconv.ParseUint(b, 10, 16); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func decodeStaticRules(d *decoder, s *syntax.Stmt) {
+	for _, c := range d.valueStmts(s) {
+		if r, ok := d.decodeRule(c, true); ok {
+			d.cfg.StaticRules = append(d.cfg.StaticRules, r)
+		}
+	}
+}

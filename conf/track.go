@@ -1,0 +1,573 @@
+package conf
+
+import (
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
+)
+
+// VRRPScript is a vrrp_script block.
+type VRRPScript struct {
+	Pos      Pos           `json:"-"`
+	Name     string        `json:"name"`
+	Script   *Script       `json:"script,omitempty"`
+	Interval time.Duration `json:"interval"`
+	// Timeout 0 means the interval.
+	Timeout  time.Duration `json:"timeout"`
+	Weight   int           `json:"weight"`
+	Reverse  bool          `json:"reverse,omitempty"`
+	Rise     int           `json:"rise"`
+	Fall     int           `json:"fall"`
+	User     string        `json:"user,omitempty"`
+	Group    string        `json:"group,omitempty"`
+	InitFail bool          `json:"init_fail,omitempty"`
+}
+
+// TrackFile is a track_file (or vrrp_track_file) block.
+type TrackFile struct {
+	Pos     Pos    `json:"-"`
+	Name    string `json:"name"`
+	File    string `json:"file"`
+	Weight  int    `json:"weight"`
+	Reverse bool   `json:"reverse,omitempty"`
+	// InitFile is set by init_file: create the file with InitValue (and
+	// overwrite an existing one with Overwrite).
+	InitFile  bool `json:"init_file,omitempty"`
+	InitValue int  `json:"init_value,omitempty"`
+	Overwrite bool `json:"overwrite,omitempty"`
+}
+
+// TrackProcess is a vrrp_track_process block.
+type TrackProcess struct {
+	Pos            Pos           `json:"-"`
+	Name           string        `json:"name"`
+	Process        string        `json:"process"`
+	Params         []string      `json:"params,omitempty"`
+	ParamMatch     string        `json:"param_match,omitempty"` // exact, initial, partial
+	Weight         int           `json:"weight"`
+	Reverse        bool          `json:"reverse,omitempty"`
+	Quorum         int           `json:"quorum"`
+	QuorumMax      int           `json:"quorum_max"` // -1: unlimited
+	TerminateDelay time.Duration `json:"terminate_delay,omitempty"`
+	ForkDelay      time.Duration `json:"fork_delay,omitempty"`
+	FullCommand    bool          `json:"full_command,omitempty"`
+}
+
+// TrackedRef is a reference to a tracker from an instance or sync group
+// (track_script, track_file, track_process, track_bfd, track_interface).
+type TrackedRef struct {
+	Pos     Pos    `json:"-"`
+	Name    string `json:"name"`
+	Weight  int    `json:"weight"`
+	Reverse bool   `json:"reverse,omitempty"`
+}
+
+func findScript(d *decoder, name string) *VRRPScript {
+	for _, s := range d.cfg.VRRPScripts {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+func findTrackFile(d *decoder, name string) *TrackFile {
+	for _, f := range d.cfg.TrackFiles {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+func findTrackProcess(d *decoder, name string) *TrackProcess {
+	for _, p := range d.cfg.TrackProcesses {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
+	name, ok := d.arg(s, 1)
+	if !ok {
+		return
+	}
+	vs := &VRRPScript{Pos: s.Pos(), Name: name, Interval: time.Second, Rise: 1, Fall: 1}
+	remove := false
+	d.walk("vrrp_script", s.Block, table{
+		"script": {fn: func(d *decoder, c *syntax.Stmt) {
+			if sc, ok := d.script(c); ok {
+				vs.Script = &sc
+			}
+		}},
+		"interval": {fn: func(d *decoder, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
+			if !ok {
+				d.errorf(c, 1, "(%s): vrrp script interval '%s' must be between 1 and %d - ignoring", name, word(c, 1), 0xffffffff/timerHz)
+				return
+			}
+			if v == 0 {
+				d.errorf(c, 1, "(%s): vrrp script interval must be greater than 0, setting to 1", name)
+				v = 1
+			}
+			vs.Interval = secondsDur(v)
+		}},
+		"timeout": {fn: func(d *decoder, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
+			if !ok {
+				d.errorf(c, 1, "(%s): vrrp script timeout '%s' invalid - ignoring", name, word(c, 1))
+				return
+			}
+			if v == 0 {
+				d.errorf(c, 1, "(%s): vrrp script timeout must be greater than 0, setting to 1", name)
+				v = 1
+			}
+			vs.Timeout = secondsDur(v)
+		}},
+		"weight": {fn: func(d *decoder, c *syntax.Stmt) {
+			v, ok := d.readInt(c, 1, -253, 253)
+			if !ok {
+				d.errorf(c, 1, "vrrp_script %s weight %s must be in [-253, 253]", name, word(c, 1))
+			}
+			vs.Weight = int(v)
+			if len(c.Words) >= 3 {
+				if word(c, 2) == "reverse" {
+					vs.Reverse = true
+				} else {
+					d.errorf(c, 2, "vrrp_script %s unknown weight option %s", name, word(c, 2))
+				}
+			}
+		}},
+		"rise": {fn: func(d *decoder, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 1, 1<<31-1)
+			if !ok {
+				d.errorf(c, 1, "(%s): vrrp script rise value '%s' invalid, defaulting to 1", name, word(c, 1))
+				v = 1
+			}
+			vs.Rise = int(v)
+		}},
+		"fall": {fn: func(d *decoder, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 1, 1<<31-1)
+			if !ok {
+				d.errorf(c, 1, "(%s): vrrp script fall value '%s' invalid, defaulting to 1", name, word(c, 1))
+				v = 1
+			}
+			vs.Fall = int(v)
+		}},
+		"user": {fn: func(d *decoder, c *syntax.Stmt) {
+			user, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			if d.opt.UserExists != nil && !d.opt.UserExists(user) {
+				d.errorf(c, 1, "Unable to set uid/gid for script %s", scriptCmd(vs.Script))
+				remove = true
+				return
+			}
+			remove = false
+			vs.User = user
+			vs.Group = word(c, 2)
+		}},
+		"init_fail": {fn: func(d *decoder, c *syntax.Stmt) { vs.InitFail = true }},
+	})
+	if vs.Script == nil {
+		d.errorf(s, 1, "No script set for vrrp_script %s - removing", name)
+		return
+	}
+	if remove {
+		return
+	}
+	if vs.User != "" {
+		vs.Script.User, vs.Script.Group = vs.User, vs.Group
+	}
+	d.cfg.scripts = append(d.cfg.scripts, vs.Script)
+	d.cfg.VRRPScripts = append(d.cfg.VRRPScripts, vs)
+}
+
+func scriptCmd(sc *Script) string {
+	if sc == nil || len(sc.Argv) == 0 {
+		return ""
+	}
+	out := sc.Argv[0]
+	for _, a := range sc.Argv[1:] {
+		out += " " + a
+	}
+	return out
+}
+
+func decodeTrackFile(d *decoder, s *syntax.Stmt) {
+	if s.Keyword() == "vrrp_track_file" {
+		// 2.2.7 only logs this deprecation.
+		d.vlogInfo(s.Pos(), "\"vrrp_track_file\" is deprecated, please use \"track_file\"")
+	}
+	name, ok := d.arg(s, 1)
+	if !ok {
+		return
+	}
+	tf := &TrackFile{Pos: s.Pos(), Name: name, Weight: 1}
+	weightSet := false
+	d.walk(s.Keyword(), s.Block, table{
+		"file": {fn: func(d *decoder, c *syntax.Stmt) {
+			if len(c.Words) < 2 {
+				d.errorf(c, 1, "track file file name missing")
+				return
+			}
+			if tf.File != "" {
+				d.errorf(c, 1, "File already set for track file %s - ignoring %s", name, word(c, 1))
+				return
+			}
+			tf.File = word(c, 1)
+		}},
+		"weight": {fn: func(d *decoder, c *syntax.Stmt) {
+			if len(c.Words) < 2 {
+				d.errorf(c, 1, "No weight specified for track file %s - ignoring", name)
+				return
+			}
+			if weightSet && tf.Weight != 1 {
+				d.errorf(c, 1, "Weight already set for track file %s - ignoring %s", name, word(c, 1))
+				return
+			}
+			weightSet = true
+			v, ok := d.readInt(c, 1, -254, 254)
+			if !ok {
+				d.errorf(c, 1, "Weight (%s) for track_file %s must be between [-254..254] inclusive. Ignoring...", word(c, 1), name)
+				v = 1
+			}
+			tf.Weight = int(v)
+			if len(c.Words) >= 3 {
+				if word(c, 2) == "reverse" {
+					tf.Reverse = true
+				} else {
+					d.errorf(c, 2, "track_file %s unknown weight option %s", name, word(c, 2))
+				}
+			}
+		}},
+		"init_file": {fn: func(d *decoder, c *syntax.Stmt) {
+			tf.InitFile = true
+			tf.InitValue = 0
+			for i := 1; i < len(c.Words); i++ {
+				w := word(c, i)
+				switch {
+				case w != "" && (w[0] == '-' || (w[0] >= '0' && w[0] <= '9')):
+					v, ok := d.readInt(c, i, -1<<31, 1<<31-1)
+					if !ok {
+						d.errorf(c, i, "Track file %s init value %s is invalid", name, w)
+						v = 0
+					} else if v < -254 || v > 254 {
+						d.errorf(c, i, "Track file %s init value %d is outside sensible range [%d, %d]", name, v, -254, 254)
+					}
+					tf.InitValue = int(v)
+				case w == "overwrite":
+					tf.Overwrite = true
+				default:
+					d.errorf(c, i, "Unknown track file init option %s", w)
+				}
+			}
+		}},
+	})
+	if tf.File == "" {
+		d.errorf(s, 1, "No file set for track_file %s - ignoring", name)
+		return
+	}
+	d.cfg.TrackFiles = append(d.cfg.TrackFiles, tf)
+}
+
+func decodeTrackProcess(d *decoder, s *syntax.Stmt) {
+	name, ok := d.arg(s, 1)
+	if !ok {
+		return
+	}
+	tp := &TrackProcess{Pos: s.Pos(), Name: name, Quorum: 1, QuorumMax: -1}
+	d.walk("vrrp_track_process", s.Block, table{
+		"process": {fn: func(d *decoder, c *syntax.Stmt) {
+			if tp.Process != "" {
+				d.errorf(c, 1, "Process already set for track process %s - ignoring %s", name, word(c, 1))
+				return
+			}
+			v, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			tp.Process = v
+			if len(c.Words) > 2 {
+				tp.Params = valueWords(c.Words[2:])
+				if tp.ParamMatch == "" {
+					tp.ParamMatch = "exact"
+				}
+				tp.FullCommand = true
+			}
+		}},
+		"param_match": {fn: func(d *decoder, c *syntax.Stmt) {
+			switch v, ok := optArg(c, 1); {
+			case !ok:
+				tp.ParamMatch = "exact"
+			case v == "initial" || v == "partial":
+				tp.ParamMatch = v
+			default:
+				d.errorf(c, 1, "Invalid param_match type %s - ignoring", v)
+				return
+			}
+			tp.FullCommand = true
+		}},
+		"weight": {fn: func(d *decoder, c *syntax.Stmt) {
+			if len(c.Words) < 2 {
+				d.errorf(c, 1, "No weight specified for track process %s - ignoring", name)
+				return
+			}
+			if tp.Weight != 0 {
+				d.errorf(c, 1, "Weight already set for track process %s - ignoring %s", name, word(c, 1))
+				return
+			}
+			v, ok := d.readInt(c, 1, -254, 254)
+			if !ok {
+				d.errorf(c, 1, "Weight (%s) for vrrp_track_process %s must be between [-254..254] inclusive. Ignoring...", word(c, 1), name)
+				return
+			}
+			if len(c.Words) >= 3 {
+				if word(c, 2) == "reverse" {
+					tp.Reverse = true
+				} else {
+					d.errorf(c, 2, "vrrp_track_process %s unknown weight option %s", name, word(c, 2))
+				}
+			}
+			tp.Weight = int(v)
+		}},
+		"quorum": {fn: func(d *decoder, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 1, 65535)
+			if !ok {
+				d.errorf(c, 1, "Quorum (%s) for vrrp_track_process %s must be between [1..65535] inclusive. Ignoring...", word(c, 1), name)
+				return
+			}
+			if tp.QuorumMax >= 0 && int(v) > tp.QuorumMax {
+				d.errorf(c, 1, "Quorum is greater than quorum_max - ignoring")
+				return
+			}
+			tp.Quorum = int(v)
+		}},
+		"quorum_max": {fn: func(d *decoder, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 0, 65535)
+			if !ok {
+				d.errorf(c, 1, "quorum_max (%s) for vrrp_track_process %s must be between [0..65535] inclusive. Ignoring...", word(c, 1), name)
+				return
+			}
+			if (v != 0 || tp.Quorum > 1) && int(v) < tp.Quorum {
+				d.errorf(c, 1, "quorum_max is less than quorum - ignoring")
+				return
+			}
+			tp.QuorumMax = int(v)
+			if v == 0 {
+				tp.Quorum = 0
+			} else if tp.Quorum == 0 {
+				tp.Quorum = 1
+			}
+		}},
+		"delay":           {fn: func(d *decoder, c *syntax.Stmt) { processDelay(d, c, tp, "") }},
+		"terminate_delay": {fn: func(d *decoder, c *syntax.Stmt) { processDelay(d, c, tp, "terminate_") }},
+		"fork_delay":      {fn: func(d *decoder, c *syntax.Stmt) { processDelay(d, c, tp, "fork_") }},
+		"full_command":    {fn: func(d *decoder, c *syntax.Stmt) { tp.FullCommand = true }},
+	})
+	if tp.Process == "" {
+		d.errorf(s, 1, "track process '%s' process name not specified", name)
+		return
+	}
+	d.cfg.TrackProcesses = append(d.cfg.TrackProcesses, tp)
+}
+
+func processDelay(d *decoder, c *syntax.Stmt, tp *TrackProcess, typ string) {
+	v, ok := d.readTimer(c, 1, 1, 3600*timerHz)
+	if !ok {
+		d.errorf(c, 1, "%sdelay (%s) for vrrp_track_process %s must be between [0.000001..3600] inclusive. Ignoring...", typ, word(c, 1), tp.Name)
+		return
+	}
+	if typ != "fork_" {
+		tp.TerminateDelay = v
+	}
+	if typ != "terminate_" {
+		tp.ForkDelay = v
+	}
+}
+
+// trackRef decodes one line of a track_script/track_file/track_process/
+// track_bfd block of an instance or sync group. kind names the tracker in
+// messages ("script", "file", "process", "bfd"); def gives the tracker's
+// own weight/reverse and whether it exists; lo/hi is the weight range.
+func (d *decoder) trackRef(owner string, c *syntax.Stmt, kind string, refs []TrackedRef,
+	exists bool, defWeight int, defReverse bool, lo, hi int64) (TrackedRef, bool) {
+	name := word(c, 0)
+	if !exists {
+		d.errorf(c, 0, "(%s) track %s %s not found, ignoring...", owner, kind, name)
+		return TrackedRef{}, false
+	}
+	kw := "track_" + kind
+	for _, r := range refs {
+		if r.Name == name {
+			d.errorf(c, 0, "(%s) duplicate %s %s - ignoring", owner, kw, name)
+			return TrackedRef{}, false
+		}
+	}
+	ref := TrackedRef{Pos: c.Pos(), Name: name, Weight: defWeight, Reverse: defReverse}
+	if len(c.Words) >= 2 {
+		if word(c, 1) != "weight" {
+			switch kind {
+			case "bfd":
+				d.errorf(c, 1, "(%s) unknown track bfd %s option %s - ignoring", owner, name, word(c, 1))
+			default:
+				d.errorf(c, 1, "(%s) unknown track %s option %s - ignoring", owner, kind, word(c, 1))
+			}
+			return TrackedRef{}, false
+		}
+		if len(c.Words) == 2 {
+			d.errorf(c, 1, "(%s) weight without value specified for track %s %s - ignoring", owner, kind, name)
+			return TrackedRef{}, false
+		}
+		v, ok := d.readInt(c, 2, lo, hi)
+		switch {
+		case !ok:
+			if kind == "script" {
+				d.errorf(c, 2, "(%s) track script %s: weight must be between [-253..253] inclusive, ignoring...", owner, name)
+			} else {
+				d.errorf(c, 2, "(%s) weight for track %s %s must be in [%d..%d] inclusive. Ignoring...", owner, kind, name, lo, hi)
+			}
+			v = int64(defWeight)
+		case kind == "script" && (v == 254 || v == -254):
+			d.errorf(c, 2, "(%s) weight for %s cannot be +/-254. Setting to +/-253", owner, name)
+			if v < 0 {
+				v = -253
+			} else {
+				v = 253
+			}
+		}
+		ref.Weight = int(v)
+		if len(c.Words) >= 4 {
+			switch word(c, 3) {
+			case "reverse":
+				ref.Reverse = true
+			case "noreverse":
+				ref.Reverse = false
+			default:
+				d.errorf(c, 3, "(%s) unknown %s %s weight option %s - ignoring", owner, kw, name, word(c, 3))
+				if kind == "file" || kind == "bfd" {
+					return TrackedRef{}, false
+				}
+			}
+		}
+	}
+	return ref, true
+}
+
+// trackIf decodes one line of track_interface.
+func (d *decoder) trackIf(owner string, c *syntax.Stmt, refs []TrackedRef) (TrackedRef, bool) {
+	name := word(c, 0)
+	if !d.ifExists(name, c.Pos()) {
+		d.errorf(c, 0, "(%s) tracked interface %s doesn't exist", owner, name)
+		return TrackedRef{}, false
+	}
+	for _, r := range refs {
+		if r.Name == name {
+			d.errorf(c, 0, "(%s) duplicate track_interface %s - ignoring", owner, name)
+			return TrackedRef{}, false
+		}
+	}
+	ref := TrackedRef{Pos: c.Pos(), Name: name}
+	if len(c.Words) >= 2 {
+		if word(c, 1) != "weight" {
+			d.errorf(c, 1, "(%s) unknown track_interface %s option %s - ignoring", owner, name, word(c, 1))
+			return TrackedRef{}, false
+		}
+		if len(c.Words) == 2 {
+			d.errorf(c, 1, "(%s) weight without value specified for track_interface %s - ignoring", owner, name)
+			return TrackedRef{}, false
+		}
+		v, ok := d.readInt(c, 2, -254, 254)
+		if !ok {
+			d.errorf(c, 2, "(%s) weight %s for %s must be between [-253..253] inclusive. Ignoring...", owner, word(c, 2), name)
+			v = 0
+		} else if v == 254 || v == -254 {
+			d.errorf(c, 2, "(%s) weight for %s cannot be +/-254. Setting to +/-253", owner, name)
+			if v < 0 {
+				v = -253
+			} else {
+				v = 253
+			}
+		}
+		ref.Weight = int(v)
+		if len(c.Words) >= 4 {
+			if word(c, 3) == "reverse" {
+				ref.Reverse = true
+			} else {
+				d.errorf(c, 3, "(%s) unknown track_interace %s weight option %s - ignoring", owner, name, word(c, 3))
+			}
+		}
+	}
+	return ref, true
+}
+
+// trackBlocks holds the track_* blocks shared by instances and groups.
+type trackBlocks struct {
+	TrackInterfaces []TrackedRef `json:"track_interface,omitempty"`
+	TrackScripts    []TrackedRef `json:"track_script,omitempty"`
+	TrackFiles      []TrackedRef `json:"track_file,omitempty"`
+	TrackProcesses  []TrackedRef `json:"track_process,omitempty"`
+	TrackBFDs       []TrackedRef `json:"track_bfd,omitempty"`
+}
+
+// addTrackKeywords installs track_interface/script/file/process/bfd.
+func addTrackKeywords(t table, owner func() string, tb *trackBlocks) {
+	t["track_interface"] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
+		for _, c := range d.valueStmts(s) {
+			if r, ok := d.trackIf(owner(), c, tb.TrackInterfaces); ok {
+				tb.TrackInterfaces = append(tb.TrackInterfaces, r)
+			}
+		}
+	}}
+	t["track_script"] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
+		for _, c := range d.valueStmts(s) {
+			sc := findScript(d, word(c, 0))
+			w, rev := 0, false
+			if sc != nil {
+				w, rev = sc.Weight, sc.Reverse
+			}
+			if r, ok := d.trackRef(owner(), c, "script", tb.TrackScripts, sc != nil, w, rev, -254, 254); ok {
+				tb.TrackScripts = append(tb.TrackScripts, r)
+			}
+		}
+	}}
+	t["track_file"] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
+		for _, c := range d.valueStmts(s) {
+			tf := findTrackFile(d, word(c, 0))
+			w, rev := 0, false
+			if tf != nil {
+				w, rev = tf.Weight, tf.Reverse
+			}
+			if r, ok := d.trackRef(owner(), c, "file", tb.TrackFiles, tf != nil, w, rev, -254, 254); ok {
+				tb.TrackFiles = append(tb.TrackFiles, r)
+			}
+		}
+	}}
+	t["track_process"] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
+		for _, c := range d.valueStmts(s) {
+			tp := findTrackProcess(d, word(c, 0))
+			w, rev := 0, false
+			if tp != nil {
+				w, rev = tp.Weight, tp.Reverse
+			}
+			if r, ok := d.trackRef(owner(), c, "process", tb.TrackProcesses, tp != nil, w, rev, -254, 254); ok {
+				tb.TrackProcesses = append(tb.TrackProcesses, r)
+			}
+		}
+	}}
+	t["track_bfd"] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
+		for _, c := range d.valueStmts(s) {
+			b := findBFD(d, word(c, 0))
+			w, rev := 0, false
+			if b != nil {
+				w, rev = b.Weight, b.Reverse
+			}
+			if r, ok := d.trackRef(owner(), c, "bfd", tb.TrackBFDs, b != nil && b.VRRP, w, rev, -253, 253); ok {
+				tb.TrackBFDs = append(tb.TrackBFDs, r)
+			}
+		}
+	}}
+}

@@ -1,0 +1,967 @@
+package conf
+
+import (
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
+)
+
+// SyncGroup is a vrrp_sync_group.
+type SyncGroup struct {
+	Pos       Pos      `json:"-"`
+	Name      string   `json:"name"`
+	Instances []string `json:"group"`
+	trackBlocks
+	NotifyMaster          *Script `json:"notify_master,omitempty"`
+	NotifyBackup          *Script `json:"notify_backup,omitempty"`
+	NotifyFault           *Script `json:"notify_fault,omitempty"`
+	NotifyStop            *Script `json:"notify_stop,omitempty"`
+	Notify                *Script `json:"notify,omitempty"`
+	SMTPAlert             *bool   `json:"smtp_alert,omitempty"`
+	NotifyPriorityChanges *bool   `json:"notify_priority_changes,omitempty"`
+	TrackingWeight        bool    `json:"sync_group_tracking_weight,omitempty"`
+
+	hasGroup bool
+}
+
+// GARPGroup is a garp_group.
+type GARPGroup struct {
+	Pos          Pos           `json:"-"`
+	GARPInterval time.Duration `json:"garp_interval"`
+	GNAInterval  time.Duration `json:"gna_interval"`
+	Interfaces   []string      `json:"interfaces"`
+	hasGARP      bool
+	hasGNA       bool
+}
+
+// UnicastPeer is a line of unicast_peer.
+type UnicastPeer struct {
+	Pos     Pos        `json:"-"`
+	Address netip.Addr `json:"address"`
+	MinTTL  int        `json:"min_ttl"`
+	MaxTTL  int        `json:"max_ttl"`
+}
+
+// VRRP states of an instance.
+const (
+	StateBackup = "BACKUP"
+	StateMaster = "MASTER"
+)
+
+// VRRPInstance is a vrrp_instance with keepalived's fix-ups applied.
+type VRRPInstance struct {
+	Pos  Pos    `json:"-"`
+	Name string `json:"name"`
+	// State is the initial state, MASTER or BACKUP.
+	State     string `json:"state"`
+	Interface string `json:"interface,omitempty"`
+	VRF       string `json:"vrf,omitempty"`
+	Family    int    `json:"family"`
+	Version   int    `json:"version"`
+	VRID      int    `json:"virtual_router_id"`
+	Priority  int    `json:"priority"`
+	// AdvertInt is rounded to whole seconds (v2) or centiseconds (v3).
+	AdvertInt time.Duration `json:"advert_int"`
+
+	UseVMAC          bool         `json:"use_vmac,omitempty"`
+	VMACName         string       `json:"vmac_name,omitempty"`
+	VMACMAC          string       `json:"vmac_mac,omitempty"`
+	UseVMACAddr      bool         `json:"use_vmac_addr,omitempty"`
+	VMACXmitBase     bool         `json:"vmac_xmit_base,omitempty"`
+	UseIPVLAN        bool         `json:"use_ipvlan,omitempty"`
+	IPVLANName       string       `json:"ipvlan_name,omitempty"`
+	IPVLANAddr       netip.Prefix `json:"ipvlan_addr,omitzero"`
+	IPVLANType       string       `json:"ipvlan_type,omitempty"`
+	DontTrackPrimary bool         `json:"dont_track_primary,omitempty"`
+	trackBlocks
+	TrackSrcIP bool `json:"track_src_ip,omitempty"`
+
+	SrcIP              netip.Addr    `json:"src_ip,omitzero"`
+	McastDstIP         netip.Addr    `json:"mcast_dst_ip,omitzero"`
+	UnicastPeers       []UnicastPeer `json:"unicast_peer,omitempty"`
+	Unicast            bool          `json:"unicast,omitempty"`
+	UnicastConfigured  bool          `json:"-"`
+	UnicastFaultNoPeer bool          `json:"unicast_fault_no_peer,omitempty"`
+	CheckUnicastSrc    bool          `json:"check_unicast_src,omitempty"`
+	// UnicastTTL is -1 when not set.
+	UnicastTTL         int    `json:"unicast_ttl"`
+	OldUnicastChecksum string `json:"old_unicast_checksum,omitempty"` // "", "config", "never"
+
+	AuthType string `json:"auth_type,omitempty"` // "", PASS, AH
+	AuthPass string `json:"auth_pass,omitempty"`
+
+	VIPs               []IPAddress `json:"virtual_ipaddress,omitempty"`
+	EVIPs              []IPAddress `json:"virtual_ipaddress_excluded,omitempty"`
+	VRoutes            []Route     `json:"virtual_routes,omitempty"`
+	VRules             []Rule      `json:"virtual_rules,omitempty"`
+	PromoteSecondaries bool        `json:"promote_secondaries,omitempty"`
+	LinkbeatUsePolling bool        `json:"linkbeat_use_polling,omitempty"`
+
+	Accept           bool          `json:"accept"`
+	Nopreempt        bool          `json:"nopreempt,omitempty"`
+	PreemptDelay     time.Duration `json:"preempt_delay,omitempty"`
+	SkipCheckAdvAddr bool          `json:"skip_check_adv_addr,omitempty"`
+	StrictMode       bool          `json:"strict_mode,omitempty"`
+	Debug            int           `json:"debug,omitempty"`
+	KernelRxBufSize  uint32        `json:"kernel_rx_buf_size,omitempty"`
+
+	NotifyMaster           *Script `json:"notify_master,omitempty"`
+	NotifyBackup           *Script `json:"notify_backup,omitempty"`
+	NotifyFault            *Script `json:"notify_fault,omitempty"`
+	NotifyStop             *Script `json:"notify_stop,omitempty"`
+	NotifyDeleted          bool    `json:"notify_deleted,omitempty"`
+	NotifyDeletedScript    *Script `json:"notify_deleted_script,omitempty"`
+	Notify                 *Script `json:"notify,omitempty"`
+	NotifyMasterRxLowerPri *Script `json:"notify_master_rx_lower_pri,omitempty"`
+	SMTPAlert              bool    `json:"smtp_alert,omitempty"`
+	NotifyPriorityChanges  bool    `json:"notify_priority_changes,omitempty"`
+
+	GARPMasterDelay         time.Duration `json:"garp_master_delay"`
+	GARPMasterRepeat        uint32        `json:"garp_master_repeat"`
+	GARPMasterRefresh       time.Duration `json:"garp_master_refresh"`
+	GARPMasterRefreshRepeat uint32        `json:"garp_master_refresh_repeat"`
+	GARPLowerPrioDelay      time.Duration `json:"garp_lower_prio_delay"`
+	GARPLowerPrioRepeat     uint32        `json:"garp_lower_prio_repeat"`
+	GARPExtraIf             time.Duration `json:"garp_extra_if,omitempty"`
+	GARPExtraIfAll          bool          `json:"garp_extra_if_all,omitempty"`
+	DownTimerAdverts        int           `json:"down_timer_adverts"`
+	LowerPrioNoAdvert       bool          `json:"lower_prio_no_advert,omitempty"`
+	HigherPrioSendAdvert    bool          `json:"higher_prio_send_advert,omitempty"`
+
+	// SyncGroup is the name of the sync group the instance belongs to.
+	SyncGroup string `json:"sync_group,omitempty"`
+
+	// raw values before the fix-ups of validateVRRP
+	stateSet       string
+	stateUnknown   bool
+	advertRaw      uint64 // µs, 0 = unset
+	strictRaw      *bool
+	acceptRaw      *bool
+	lowerPrioRaw   *bool
+	higherPrioRaw  *bool
+	garpLPDelayRaw *time.Duration
+	garpLPRepRaw   *uint32
+	garpExtraSet   bool
+	smtpRaw        *bool
+	notifyPrioRaw  *bool
+	saddrFromCfg   bool
+	ifPos          Pos
+}
+
+func (v *VRRPInstance) familyOf(a netip.Addr) bool {
+	f := family(a)
+	if v.Family == 0 {
+		v.Family = f
+		return true
+	}
+	return v.Family == f
+}
+
+func findInstance(d *decoder, name string) *VRRPInstance {
+	for _, v := range d.cfg.VRRPInstances {
+		if v.Name == name {
+			return v
+		}
+	}
+	return nil
+}
+
+// notifyKw installs a notify script keyword that may be given once.
+func notifyKw(owner func() string, dst **Script, kw, dupFmt string) kw2 {
+	return func(d *decoder, s *syntax.Stmt) {
+		if *dst != nil {
+			d.errorf(s, 1, dupFmt, owner(), kw, word(s, 1))
+			return
+		}
+		*dst = d.scriptOf(s)
+	}
+}
+
+type kw2 = handler
+
+// ---- vrrp_sync_group ----
+
+func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
+	if len(s.Words) != 2 {
+		d.errorf(s, 0, "vrrp_sync_group must have a name - skipping")
+		return
+	}
+	name := word(s, 1)
+	for _, g := range d.cfg.SyncGroups {
+		if g.Name == name {
+			d.errorf(s, 1, "vrrp sync group %s already defined", name)
+			return
+		}
+	}
+	sg := &SyncGroup{Pos: s.Pos(), Name: name}
+	d.cfg.SyncGroups = append(d.cfg.SyncGroups, sg)
+	owner := func() string { return name }
+	t := table{
+		"group": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
+			if sg.hasGroup {
+				d.errorf(c, 0, "Group list already specified for sync group %s", name)
+				return
+			}
+			sg.hasGroup = true
+			for _, l := range d.valueLines(c) {
+				sg.Instances = append(sg.Instances, valueWords(l)...)
+			}
+			if len(sg.Instances) == 0 {
+				d.errorf(c, 0, "Warning - sync group %s has empty group block", name)
+			}
+		}},
+		"notify_backup": {fn: notifyKw(owner, &sg.NotifyBackup, "notify_backup", "vrrp group %s: %s script already specified - ignoring %s")},
+		"notify_master": {fn: notifyKw(owner, &sg.NotifyMaster, "notify_master", "vrrp group %s: %s script already specified - ignoring %s")},
+		"notify_fault":  {fn: notifyKw(owner, &sg.NotifyFault, "notify_fault", "vrrp group %s: %s script already specified - ignoring %s")},
+		"notify_stop":   {fn: notifyKw(owner, &sg.NotifyStop, "notify_stop", "vrrp group %s: %s script already specified - ignoring %s")},
+		"notify":        {fn: notifyKw(owner, &sg.Notify, "notify", "vrrp group %s: %s script already specified - ignoring %s")},
+		"smtp_alert": {fn: func(d *decoder, c *syntax.Stmt) {
+			if v, ok := d.boolArg(c, 1, "Invalid vrrp_group smtp_alert parameter %s"); ok {
+				sg.SMTPAlert = &v
+			}
+		}},
+		"global_tracking": {fn: func(d *decoder, c *syntax.Stmt) {
+			d.errorf(c, 0, "(%s) global_tracking is deprecated. Use track_interface/script/file on the sync group", name)
+			sg.TrackingWeight = true
+		}},
+		"sync_group_tracking_weight": {fn: func(d *decoder, c *syntax.Stmt) { sg.TrackingWeight = true }},
+		"notify_priority_changes": {fn: func(d *decoder, c *syntax.Stmt) {
+			if v, ok := d.boolArg(c, 1, "("+name+") Invalid value '%s' for sync group notify_priority_changes specified"); ok {
+				sg.NotifyPriorityChanges = &v
+			}
+		}},
+	}
+	addTrackKeywords(t, owner, &sg.trackBlocks)
+	d.walk("vrrp_sync_group", s.Block, t)
+}
+
+// ---- garp_group ----
+
+func decodeGARPGroup(d *decoder, s *syntax.Stmt) {
+	gg := &GARPGroup{Pos: s.Pos()}
+	interval := func(c *syntax.Stmt, name string, dst *time.Duration, has *bool) {
+		v, ok := d.readDecimal(c, 1, 0, 1<<31-1, timerHzDigits)
+		if !ok {
+			d.errorf(c, 1, "garp_group %s '%s' invalid", name, word(c, 1))
+			return
+		}
+		*dst = usDur(v)
+		*has = true
+		if *dst >= time.Second {
+			d.vlogInfo(c.WordPos(1), "The %s is very large - %s seconds", name, word(c, 1))
+		}
+	}
+	addIf := func(c *syntax.Stmt, name string, pos Pos) {
+		if !d.ifExists(name, pos) {
+			if d.cfg.Global.DynamicInterfaces {
+				d.vlogInfo(pos, "WARNING - interface %s specified for garp_group doesn't exist", name)
+			} else {
+				d.gerr(pos, "WARNING - interface %s specified for garp_group doesn't exist", name)
+			}
+			return
+		}
+		for _, g := range d.cfg.GARPGroups {
+			for _, i := range g.Interfaces {
+				if i == name {
+					d.gerr(pos, "garp_group already specified for %s - ignoring", name)
+					return
+				}
+			}
+		}
+		for _, i := range gg.Interfaces {
+			if i == name {
+				d.gerr(pos, "garp_group already specified for %s - ignoring", name)
+				return
+			}
+		}
+		gg.Interfaces = append(gg.Interfaces, name)
+	}
+	d.walk("garp_group", s.Block, table{
+		"garp_interval": {fn: func(d *decoder, c *syntax.Stmt) { interval(c, "garp_interval", &gg.GARPInterval, &gg.hasGARP) }},
+		"gna_interval":  {fn: func(d *decoder, c *syntax.Stmt) { interval(c, "gna_interval", &gg.GNAInterval, &gg.hasGNA) }},
+		"interface": {fn: func(d *decoder, c *syntax.Stmt) {
+			if v, ok := d.arg(c, 1); ok {
+				addIf(c, v, c.WordPos(1))
+			}
+		}},
+		"interfaces": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
+			lines := d.valueStmts(c)
+			if len(lines) == 0 {
+				d.errorf(c, 0, "Warning - empty garp_group interfaces block")
+				return
+			}
+			for _, l := range lines {
+				for i := range l.Words {
+					addIf(l, word(l, i), l.WordPos(i))
+				}
+			}
+		}},
+	})
+	if !gg.hasGARP && !gg.hasGNA {
+		d.errorf(s, 0, "garp group %d does not have any delay set - removing", len(d.cfg.GARPGroups)+1)
+		return
+	}
+	d.cfg.GARPGroups = append(d.cfg.GARPGroups, gg)
+}
+
+// ---- vrrp_instance ----
+
+func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
+	if len(s.Words) != 2 {
+		d.errorf(s, 0, "vrrp_instance must have a name")
+		return
+	}
+	name := word(s, 1)
+	if findInstance(d, name) != nil {
+		d.errorf(s, 1, "vrrp instance %s already defined", name)
+		return
+	}
+	g := &d.cfg.Global
+	v := &VRRPInstance{
+		Pos: s.Pos(), Name: name, UnicastTTL: -1,
+		GARPMasterDelay: g.VRRPGARPMasterDelay, GARPMasterRepeat: g.VRRPGARPMasterRepeat,
+		GARPMasterRefresh: g.VRRPGARPMasterRefresh, GARPMasterRefreshRepeat: g.VRRPGARPMasterRefreshRepeat,
+		DownTimerAdverts: g.VRRPDownTimerAdverts, SkipCheckAdvAddr: g.VRRPSkipCheckAdvAddr,
+	}
+	d.cfg.VRRPInstances = append(d.cfg.VRRPInstances, v)
+	owner := func() string { return name }
+	dup := "(%s) %s script already specified - ignoring %s"
+	bflag := func(dst **bool, kwname string) kw {
+		return kw{fn: func(d *decoder, c *syntax.Stmt) {
+			if b, ok := d.boolArg(c, 1, "("+name+") invalid "+kwname+" %s specified"); ok {
+				*dst = &b
+			}
+		}}
+	}
+	t := table{
+		"use_vmac":       {fn: func(d *decoder, c *syntax.Stmt) { decodeUseVMAC(d, c, v) }},
+		"use_vmac_addr":  {fn: func(d *decoder, c *syntax.Stmt) { v.UseVMACAddr = true }},
+		"vmac_xmit_base": {fn: func(d *decoder, c *syntax.Stmt) { v.VMACXmitBase = true }},
+		"use_ipvlan":     {fn: func(d *decoder, c *syntax.Stmt) { decodeUseIPVLAN(d, c, v) }},
+		"unicast_peer": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
+			v.UnicastConfigured = true
+			for _, l := range d.valueStmts(c) {
+				decodeUnicastPeer(d, l, v)
+			}
+		}},
+		"unicast_fault_no_peer": {fn: func(d *decoder, c *syntax.Stmt) { v.UnicastConfigured, v.UnicastFaultNoPeer = true, true }},
+		"check_unicast_src":     {fn: func(d *decoder, c *syntax.Stmt) { v.UnicastConfigured, v.CheckUnicastSrc = true, true }},
+		"old_unicast_checksum": {fn: func(d *decoder, c *syntax.Stmt) {
+			v.UnicastConfigured = true
+			if w, ok := optArg(c, 1); ok {
+				if w == "never" {
+					v.OldUnicastChecksum = "never"
+				} else {
+					d.errorf(c, 1, "(%s) Unknown old_unicast_chksum mode %s - ignoring", name, w)
+				}
+			} else {
+				v.OldUnicastChecksum = "config"
+			}
+		}},
+		"native_ipv6": {fn: func(d *decoder, c *syntax.Stmt) {
+			if v.Family == 4 {
+				d.errorf(c, 0, "(%s) Cannot specify native_ipv6 with IPv4 addresses", name)
+				return
+			}
+			v.Family = 6
+			v.Version = 3
+		}},
+		"state": {fn: func(d *decoder, c *syntax.Stmt) {
+			str, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			switch str {
+			case "MASTER":
+				v.stateSet = StateMaster
+			case "BACKUP":
+				if v.stateSet == StateMaster {
+					d.errorf(c, 1, "(%s) state previously set as MASTER - ignoring BACKUP", name)
+				} else {
+					v.stateSet = StateBackup
+				}
+			default:
+				d.errorf(c, 1, "(%s) unknown state '%s', defaulting to BACKUP", name, str)
+				v.stateSet = StateBackup
+			}
+		}},
+		"interface": {fn: func(d *decoder, c *syntax.Stmt) {
+			ifn, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			if len(ifn) >= 16 {
+				d.errorf(c, 1, "Interface name '%s' too long - ignoring", ifn)
+				return
+			}
+			if ifn == "lo" {
+				d.errorf(c, 1, "(%s) cannot use a loopback interface (%s) for vrrp - ignoring", name, ifn)
+				v.Interface = ""
+				return
+			}
+			if !d.ifExists(ifn, c.WordPos(1)) {
+				d.errorf(c, 1, "WARNING - interface %s for vrrp_instance %s doesn't exist", ifn, name)
+				v.Interface = ""
+				return
+			}
+			v.Interface = ifn
+			v.ifPos = c.WordPos(1)
+		}},
+		"vrf": {fn: func(d *decoder, c *syntax.Stmt) {
+			ifn, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			switch {
+			case len(ifn) >= 16:
+				d.errorf(c, 1, "(%s) VRF interface name '%s' too long - ignoring", name, ifn)
+			case v.Interface != "":
+				d.errorf(c, 1, "(%s) Cannot specify VRF interface and interface - ignoring", name)
+			case v.VRF != "":
+				d.errorf(c, 1, "(%s) VRF interface already specified as '%s' - ignoring", name, v.VRF)
+			case !d.ifExists(ifn, c.WordPos(1)):
+				d.errorf(c, 1, "(%s) WARNING - VRF interface %s doesn't exist", name, ifn)
+			default:
+				v.VRF = ifn
+			}
+		}},
+		"dont_track_primary": {fn: func(d *decoder, c *syntax.Stmt) { v.DontTrackPrimary = true }},
+		"mcast_src_ip":       {fn: func(d *decoder, c *syntax.Stmt) { decodeSrcIP(d, c, v) }},
+		"unicast_src_ip": {fn: func(d *decoder, c *syntax.Stmt) {
+			v.UnicastConfigured = true
+			decodeSrcIP(d, c, v)
+		}},
+		"mcast_dst_ip": {fn: func(d *decoder, c *syntax.Stmt) {
+			str, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			a, ok := parseSockAddr(str)
+			if !ok {
+				d.errorf(c, 1, "(%s) malformed mcast dest address %s. Skipping...", name, str)
+				return
+			}
+			if !v.familyOf(a) {
+				d.errorf(c, 1, "(%s) mcast dest address %s MUST match VRRP instance family. Skipping...", name, str)
+				return
+			}
+			if (a.Is4() && !a.IsMulticast()) || (a.Is6() && !a.IsLinkLocalMulticast()) {
+				ll := ""
+				if a.Is6() {
+					ll = " link-local"
+				}
+				d.errorf(c, 1, "(%s) mcast_dst_ip %s not%s multicast. Skipping...", name, str, ll)
+				return
+			}
+			v.McastDstIP = a
+		}},
+		"track_src_ip": {fn: func(d *decoder, c *syntax.Stmt) { v.TrackSrcIP = true }},
+		"virtual_router_id": {fn: func(d *decoder, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 1, 255)
+			if !ok {
+				d.errorf(c, 1, "(%s): VRID '%s' not valid - must be between 1 & 255", name, word(c, 1))
+				return
+			}
+			v.VRID = int(n)
+		}},
+		"unicast_ttl": {fn: func(d *decoder, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 0, 255)
+			if !ok {
+				d.errorf(c, 1, "(%s): TTL '%s' not valid - must be between 0 & 255", name, word(c, 1))
+				return
+			}
+			v.UnicastTTL = int(n)
+		}},
+		"version": {fn: func(d *decoder, c *syntax.Stmt) {
+			n, ok := d.readInt(c, 1, 2, 3)
+			if !ok {
+				d.errorf(c, 1, "(%s): Version must be either 2 or 3", name)
+				return
+			}
+			if (v.Version != 0 && v.Version != int(n)) || (n == 2 && v.Family == 6) {
+				d.errorf(c, 1, "(%s) vrrp_version %d conflicts with configured or deduced version %d; ignoring.", name, n, v.Version)
+				return
+			}
+			v.Version = int(n)
+		}},
+		"priority": {fn: func(d *decoder, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 1, 255)
+			if !ok {
+				d.errorf(c, 1, "(%s) Priority not valid! must be between 1 & %d. Using default %d", name, 255, 100)
+				n = 100
+			}
+			v.Priority = int(n)
+		}},
+		"advert_int": {fn: func(d *decoder, c *syntax.Stmt) {
+			n, ok := d.readDecimal(c, 1, timerHz/100, 255*timerHz, timerHzDigits)
+			if !ok || n == 0 {
+				d.errorf(c, 1, "(%s) Advert interval (%s) not valid! Must be > 0 - ignoring", name, word(c, 1))
+				return
+			}
+			v.advertRaw = n
+		}},
+		"virtual_ipaddress": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
+			for _, l := range d.valueStmts(c) {
+				ip, ok := d.decodeIPAddress(l, false)
+				if !ok {
+					continue
+				}
+				if !v.familyOf(ip.Prefix.Addr()) {
+					d.errorf(l, 0, "(%s): address family must match VRRP instance [%s] - ignoring", name, word(l, 0))
+					continue
+				}
+				v.VIPs = append(v.VIPs, ip)
+			}
+		}},
+		"virtual_ipaddress_excluded": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
+			for _, l := range d.valueStmts(c) {
+				if ip, ok := d.decodeIPAddress(l, false); ok {
+					v.EVIPs = append(v.EVIPs, ip)
+				}
+			}
+		}},
+		"promote_secondaries": {fn: func(d *decoder, c *syntax.Stmt) { v.PromoteSecondaries = true }},
+		"linkbeat_use_polling": {fn: func(d *decoder, c *syntax.Stmt) {
+			v.LinkbeatUsePolling = true
+			d.errorf(c, 0, "(%s) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block", name)
+		}},
+		"virtual_routes": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
+			for _, l := range d.valueStmts(c) {
+				if r, ok := d.decodeRoute(l, false); ok {
+					v.VRoutes = append(v.VRoutes, r)
+				}
+			}
+		}},
+		"virtual_rules": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
+			for _, l := range d.valueStmts(c) {
+				if r, ok := d.decodeRule(l, false); ok {
+					v.VRules = append(v.VRules, r)
+				}
+			}
+		}},
+		"accept": {fn: func(d *decoder, c *syntax.Stmt) {
+			t := true
+			v.acceptRaw = &t
+		}},
+		"no_accept": {fn: func(d *decoder, c *syntax.Stmt) {
+			f := false
+			v.acceptRaw = &f
+		}},
+		"skip_check_adv_addr": {fn: func(d *decoder, c *syntax.Stmt) {
+			// 2.2.7 sets the flag for any valid boolean, even false
+			if _, ok := d.boolArg(c, 1, "("+name+") invalid skip_check_adv_addr %s specified"); ok {
+				v.SkipCheckAdvAddr = true
+			}
+		}},
+		"strict_mode": bflag(&v.strictRaw, "strict_mode"),
+		"preempt":     {fn: func(d *decoder, c *syntax.Stmt) { v.Nopreempt = false }},
+		"nopreempt":   {fn: func(d *decoder, c *syntax.Stmt) { v.Nopreempt = true }},
+		"preempt_delay": {fn: func(d *decoder, c *syntax.Stmt) {
+			n, ok := d.readDecimal(c, 1, 0, 1000*timerHz, timerHzDigits)
+			if !ok {
+				d.errorf(c, 1, "(%s) Preempt_delay not valid! must be between 0-%d", name, 1000)
+				n = 0
+			}
+			v.PreemptDelay = usDur(n)
+		}},
+		"debug": {fn: func(d *decoder, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 0, 4)
+			if !ok {
+				d.errorf(c, 1, "(%s) Debug value '%s' not valid; must be between 0-4", name, word(c, 1))
+				return
+			}
+			v.Debug = int(n)
+		}},
+		"notify_backup":              {fn: notifyKw(owner, &v.NotifyBackup, "notify_backup", dup)},
+		"notify_master":              {fn: notifyKw(owner, &v.NotifyMaster, "notify_master", dup)},
+		"notify_fault":               {fn: notifyKw(owner, &v.NotifyFault, "notify_fault", dup)},
+		"notify_stop":                {fn: notifyKw(owner, &v.NotifyStop, "notify_stop", dup)},
+		"notify":                     {fn: notifyKw(owner, &v.Notify, "notify", dup)},
+		"notify_master_rx_lower_pri": {fn: notifyKw(owner, &v.NotifyMasterRxLowerPri, "notify_master_rx_lower_pri", dup)},
+		"notify_deleted": {fn: func(d *decoder, c *syntax.Stmt) {
+			if v.NotifyDeleted {
+				d.errorf(c, 1, "(%s) notify_deleted already specified - ignoring %s", name, word(c, 1))
+				return
+			}
+			if len(c.Words) > 1 {
+				v.NotifyDeletedScript = d.scriptOf(c)
+			}
+			v.NotifyDeleted = true
+		}},
+		"smtp_alert": {fn: func(d *decoder, c *syntax.Stmt) {
+			if b, ok := d.boolArg(c, 1, "Invalid vrrp_instance smtp_alert parameter %s"); ok {
+				v.smtpRaw = &b
+			}
+		}},
+		"notify_priority_changes": {fn: func(d *decoder, c *syntax.Stmt) {
+			if b, ok := d.boolArg(c, 1, "("+name+") Invalid value '%s' for notify_priority_changes specified"); ok {
+				v.notifyPrioRaw = &b
+			}
+		}},
+		"lvs_sync_daemon_interface": {fn: func(d *decoder, c *syntax.Stmt) {
+			d.errorf(c, 0, "(%s) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.", name)
+			d.errorf(c, 0, "      %sPlease use global lvs_sync_daemon", strings.Repeat(" ", max(len(name)-2, 0)))
+			if sd := d.cfg.Global.LVSSyncDaemon; sd != nil {
+				d.errorf(c, 1, "(%s) lvs_sync_daemon_interface has already been specified as %s - ignoring", name, sd.Interface)
+				return
+			}
+			if ifn, ok := d.arg(c, 1); ok {
+				d.cfg.Global.LVSSyncDaemon = &LVSSyncDaemon{Pos: c.Pos(), Interface: ifn, Instance: name, SyncID: -1, Port: 8848}
+			}
+		}},
+		"garp_master_delay": {fn: func(d *decoder, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
+			if !ok {
+				d.errorf(c, 1, "(%s): garp_master_delay '%s' invalid - ignoring", name, word(c, 1))
+				return
+			}
+			v.GARPMasterDelay = secondsDur(n)
+		}},
+		"garp_master_refresh": {fn: func(d *decoder, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 0, 0xffffffff)
+			if !ok {
+				d.errorf(c, 1, "(%s): Invalid garp_master_refresh '%s' - ignoring", name, word(c, 1))
+				n = 0
+			}
+			v.GARPMasterRefresh = secondsDur(n)
+		}},
+		"garp_master_repeat": {fn: func(d *decoder, c *syntax.Stmt) {
+			if n, ok := instRepeat(d, c, name, "garp_master_repeat"); ok {
+				v.GARPMasterRepeat = n
+			}
+		}},
+		"garp_master_refresh_repeat": {fn: func(d *decoder, c *syntax.Stmt) {
+			if n, ok := instRepeat(d, c, name, "garp_master_refresh_repeat"); ok {
+				v.GARPMasterRefreshRepeat = n
+			}
+		}},
+		"garp_lower_prio_delay": {fn: func(d *decoder, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
+			if !ok {
+				d.errorf(c, 1, "(%s): garp_lower_prio_delay '%s' invalid - ignoring", name, word(c, 1))
+				return
+			}
+			dur := secondsDur(n)
+			v.garpLPDelayRaw = &dur
+		}},
+		"garp_lower_prio_repeat": {fn: func(d *decoder, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 0, 1<<31-1)
+			if !ok {
+				d.errorf(c, 1, "(%s): Invalid garp_lower_prio_repeat '%s'", name, word(c, 1))
+				return
+			}
+			r := uint32(n)
+			v.garpLPRepRaw = &r
+		}},
+		"down_timer_adverts": {fn: func(d *decoder, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 1, 100)
+			if !ok {
+				d.errorf(c, 1, "(%s): Invalid down_timer_adverts [1:100] '%s'", name, word(c, 1))
+				return
+			}
+			v.DownTimerAdverts = int(n)
+		}},
+		"garp_extra_if":           {fn: func(d *decoder, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }},
+		"vmac_garp_intvl":         {fn: func(d *decoder, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }},
+		"lower_prio_no_advert":    bflag(&v.lowerPrioRaw, "lower_prio_no_advert"),
+		"higher_prio_send_advert": bflag(&v.higherPrioRaw, "higher_prio_send_advert"),
+		"kernel_rx_buf_size": {fn: func(d *decoder, c *syntax.Stmt) {
+			if len(c.Words) == 2 {
+				if n, ok := d.readUnsigned(c, 1, 0, 0xffffffff); ok {
+					v.KernelRxBufSize = uint32(n)
+					return
+				}
+			}
+			d.errorf(c, 1, "(%s) invalid kernel_rx_buf_size specified", name)
+		}},
+		"authentication": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
+			d.walk("authentication", c.Block, table{
+				"auth_type": {fn: func(d *decoder, a *syntax.Stmt) {
+					str, ok := d.arg(a, 1)
+					if !ok {
+						return
+					}
+					if str == "AH" || str == "PASS" {
+						v.AuthType = str
+					} else {
+						d.errorf(a, 1, "(%s) unknown authentication type '%s'", name, str)
+					}
+				}},
+				"auth_pass": {fn: func(d *decoder, a *syntax.Stmt) {
+					str, ok := d.arg(a, 1)
+					if !ok {
+						return
+					}
+					if len(str) > 8 {
+						d.errorf(a, 1, "Truncating auth_pass to %d characters", 8)
+						str = str[:8]
+					}
+					v.AuthPass = str
+				}},
+			})
+		}},
+	}
+	addTrackKeywords(t, owner, &v.trackBlocks)
+	d.walk("vrrp_instance", s.Block, t)
+
+	// vrrp_end_handler
+	if v.UnicastConfigured && (v.UseVMAC || v.UseIPVLAN) {
+		if v.Interface == "" {
+			d.errorf(s, 1, "(%s): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac", name)
+			v.UseVMAC, v.UseIPVLAN, v.VMACName, v.IPVLANName = false, false, "", ""
+		} else if !v.VMACXmitBase {
+			d.errorf(s, 1, "(%s) unicast with use_vmac requires vmac_xmit_base - setting", name)
+			v.VMACXmitBase = true
+		}
+	}
+	if len(v.UnicastPeers) == 0 && v.UnicastTTL != -1 {
+		d.errorf(s, 1, "(%s): Cannot use unicast_ttl without unicast peers - resetting", name)
+		v.UnicastTTL = 0
+	}
+	if v.Interface == "" {
+		v.LinkbeatUsePolling = false
+	}
+}
+
+func instRepeat(d *decoder, c *syntax.Stmt, name, kwname string) (uint32, bool) {
+	n, ok := d.readUnsigned(c, 1, 0, 0xffffffff)
+	if !ok {
+		d.errorf(c, 1, "(%s): %s '%s' invalid - ignoring", name, kwname, word(c, 1))
+		return 0, false
+	}
+	if n == 0 {
+		d.errorf(c, 1, "(%s): %s must be greater than 0, setting to 1", name, kwname)
+		n = 1
+	}
+	return uint32(n), true
+}
+
+func decodeGARPExtraIf(d *decoder, c *syntax.Stmt, v *VRRPInstance) {
+	cmd := c.Keyword()
+	if cmd == "vmac_garp_intvl" {
+		d.deprecated(c, "Keyword \"vmac_garp_intvl\" is deprecated - please use \"garp_extra_if\"")
+	}
+	delay := int64(-1)
+	all := false
+	for i := 1; i < len(c.Words); i++ {
+		if word(c, i) == "all" {
+			all = true
+			continue
+		}
+		n, ok := d.readUnsigned(c, i, 0, 86400)
+		if !ok {
+			d.errorf(c, i, "(%s): %s '%s' invalid - ignoring", v.Name, cmd, word(c, i))
+			return
+		}
+		delay = int64(n)
+	}
+	if all {
+		v.GARPExtraIfAll = true
+	}
+	if delay < 0 {
+		d.errorf(c, 0, "(%s): %s specified without time - ignoring", v.Name, cmd)
+		return
+	}
+	v.GARPExtraIf = secondsDur(uint64(delay))
+	v.garpExtraSet = true
+}
+
+func decodeSrcIP(d *decoder, c *syntax.Stmt, v *VRRPInstance) {
+	str, ok := d.arg(c, 1)
+	if !ok {
+		return
+	}
+	a, ok := parseSockAddr(str)
+	if !ok {
+		d.errorf(c, 1, "Configuration error: VRRP instance[%s] malformed src address[%s]. Skipping...", v.Name, str)
+		return
+	}
+	if !v.familyOf(a) {
+		d.errorf(c, 1, "Configuration error: VRRP instance[%s] and src address[%s] MUST be of the same family !!! Skipping...", v.Name, str)
+		v.SrcIP = netip.Addr{}
+		v.saddrFromCfg = false
+		return
+	}
+	v.SrcIP = a
+	v.saddrFromCfg = true
+}
+
+func decodeUnicastPeer(d *decoder, l *syntax.Stmt, v *VRRPInstance) {
+	str := word(l, 0)
+	a, ok := parseSockAddr(str)
+	if !ok {
+		d.errorf(l, 0, "Configuration error: VRRP instance[%s] malformed unicast peer address[%s]. Skipping...", v.Name, str)
+		return
+	}
+	if !v.familyOf(a) {
+		d.errorf(l, 0, "Configuration error: VRRP instance[%s] and unicast peer address[%s] MUST be of the same family !!! Skipping...", v.Name, str)
+		return
+	}
+	p := UnicastPeer{Pos: l.Pos(), Address: a, MinTTL: 0, MaxTTL: 255}
+	for i := 1; i < len(l.Words); i += 2 {
+		if i+1 >= len(l.Words) {
+			d.errorf(l, i, "(%s) %s is missing a value", v.Name, word(l, i))
+			break
+		}
+		n, ok := d.readUnsignedStr(l.WordPos(i+1), word(l, i+1), 0, 255)
+		if !ok {
+			continue
+		}
+		switch word(l, i) {
+		case "min_ttl":
+			p.MinTTL = int(n)
+		case "max_ttl":
+			p.MaxTTL = int(n)
+		default:
+			d.errorf(l, i, "(%s) unknown unicast_peer option %s", v.Name, word(l, i))
+			i = len(l.Words)
+			continue
+		}
+		v.CheckUnicastSrc = true
+	}
+	if p.MinTTL > p.MaxTTL {
+		d.errorf(l, 0, "(%s) min_ttl %d > max_ttl %d - all packets will be discarded", v.Name, p.MinTTL, p.MaxTTL)
+	}
+	v.UnicastPeers = append(v.UnicastPeers, p)
+}
+
+// validIfName is the kernel's dev_valid_name.
+func validIfName(name string) bool {
+	if name == "" || len(name) >= 16 || name == "." || name == ".." {
+		return false
+	}
+	return !strings.ContainsAny(name, "/: \t\n\v\f\r")
+}
+
+func decodeUseVMAC(d *decoder, c *syntax.Stmt, v *VRRPInstance) {
+	v.UseVMAC = true
+	for i := 1; i < len(c.Words) && i <= 2; i++ {
+		w := word(c, i)
+		if strings.Contains(w, ":") {
+			if v.VMACMAC != "" {
+				d.errorf(c, i, "VMAC interface address already specified")
+				continue
+			}
+			if strings.Trim(w, "0123456789ABCDEFabcdef:") != "" {
+				d.errorf(c, i, "VMAC invalid MAC address %s", w)
+				continue
+			}
+			parts := strings.Split(strings.TrimSuffix(w, ":"), ":")
+			bad := len(parts) != 5 && len(parts) != 6
+			var b0 uint64
+			for j, p := range parts {
+				if len(p) == 0 || len(p) > 2 {
+					bad = true
+					break
+				}
+				if j == 0 {
+					b0, _ = parseHex(p)
+				}
+			}
+			switch {
+			case bad:
+				d.errorf(c, i, "VMAC invalid MAC address %s - ignored", w)
+			case b0&1 != 0:
+				d.errorf(c, i, "VMAC MAC address is multicast %s - ignoring", w)
+			case len(parts) >= 5 && strings.EqualFold(strings.Join(parts[:4], ":"), "00:00:5e:00") && (parts[4] == "01" || parts[4] == "1" || parts[4] == "02" || parts[4] == "2"):
+				d.errorf(c, i, "VMAC MAC address not allowed to be RFC5798 address (%s) - ignoring", w)
+			default:
+				v.VMACMAC = w
+			}
+			continue
+		}
+		if v.VMACName != "" {
+			d.errorf(c, i, "VMAC interface name already specified")
+			continue
+		}
+		if !validIfName(w) {
+			d.errorf(c, i, "VMAC interface name '%s' too long or invalid characters - ignoring", w)
+			continue
+		}
+		if o := vmacUser(d, w, v); o != nil {
+			d.errorf(c, i, "(%s) VRRP instance %s is already using %s - ignoring name", v.Name, o.Name, w)
+			continue
+		}
+		v.VMACName = w
+	}
+}
+
+func vmacUser(d *decoder, name string, self *VRRPInstance) *VRRPInstance {
+	for _, o := range d.cfg.VRRPInstances {
+		if o != self && (o.VMACName == name || o.IPVLANName == name) {
+			return o
+		}
+	}
+	return nil
+}
+
+func parseHex(s string) (uint64, bool) {
+	var v uint64
+	for _, c := range strings.ToLower(s) {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v*16 + uint64(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v*16 + uint64(c-'a'+10)
+		default:
+			return 0, false
+		}
+	}
+	return v, true
+}
+
+func decodeUseIPVLAN(d *decoder, c *syntax.Stmt, v *VRRPInstance) {
+	if v.UseIPVLAN {
+		d.errorf(c, 0, "(%s) use_ipvlan already specified", v.Name)
+		return
+	}
+	v.UseIPVLAN = true
+	for i := 1; i < len(c.Words); i++ {
+		w := word(c, i)
+		switch w {
+		case "bridge", "private", "vepa":
+			if v.IPVLANType != "" {
+				d.errorf(c, i, "(%s) ipvlan type already specified - ignoring '%s'", v.Name, w)
+			} else {
+				v.IPVLANType = w
+			}
+			continue
+		}
+		a, _, _ := strings.Cut(w, "/")
+		if _, err := netip.ParseAddr(a); err == nil {
+			p, ok := d.parseAddrPrefix(c.WordPos(i), w, true)
+			if !ok {
+				continue
+			}
+			if v.IPVLANAddr.IsValid() {
+				d.errorf(c, i, "(%s) ipvlan address already specified - ignoring '%s'", v.Name, w)
+				continue
+			}
+			if !v.familyOf(p.Addr()) {
+				d.errorf(c, i, "(%s) ipvlan address[%s] MUST match vrrp instance family !!! Skipping...", v.Name, w)
+				continue
+			}
+			v.IPVLANAddr = p
+			if !v.SrcIP.IsValid() {
+				v.SrcIP = p.Addr()
+				v.saddrFromCfg = true
+			}
+			continue
+		}
+		if v.IPVLANName != "" {
+			d.errorf(c, i, "(%s) IPVLAN interface already specified - ignoring '%s'", v.Name, w)
+			continue
+		}
+		if len(w) >= 16 {
+			d.errorf(c, i, "(%s) IPVLAN interface name '%s' too long - ignoring", v.Name, w)
+			continue
+		}
+		if o := vmacUser(d, w, v); o != nil {
+			d.errorf(c, i, "(%s) VRRP instance %s is already using %s - ignoring name", v.Name, o.Name, w)
+			continue
+		}
+		v.IPVLANName = w
+	}
+}

@@ -1,0 +1,539 @@
+package conf
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
+)
+
+// validateVRRP applies keepalived's vrrp_complete_init: defaults, fix-ups
+// and the cross-block checks, with keepalived's messages.
+func (d *decoder) validateVRRP() {
+	g := &d.cfg.Global
+	if !g.ScriptUserSet && d.opt.UserExists != nil && d.opt.UserExists("keepalived_script") {
+		g.ScriptUser = "keepalived_script"
+	}
+	if g.VRRPGARPLowerPrioDelay == nil {
+		v := g.VRRPGARPMasterDelay
+		g.VRRPGARPLowerPrioDelay = &v
+	}
+	if g.VRRPGARPLowerPrioRepeat == nil {
+		v := g.VRRPGARPMasterRepeat
+		g.VRRPGARPLowerPrioRepeat = &v
+	}
+
+	st := d.vst()
+	if st.missingIf {
+		// keepalived's VRRP process stops here; the model is still
+		// completed, quietly, so that it is usable.
+		d.add(st.missingIfPos, syntax.BadInterface, "Non-existent interface specified in configuration")
+		saved := d.diags
+		d.diags = &syntax.Diags{}
+		defer func() { d.diags = saved }()
+	}
+
+	// chk_min_cfg
+	for _, v := range d.cfg.VRRPInstances {
+		if v.VRID == 0 {
+			d.gerr(v.Pos, "(%s) the virtual router id must be set", v.Name)
+		}
+		if v.Interface == "" && !(v.UnicastConfigured && len(v.UnicastPeers) > 0) {
+			d.gerr(v.Pos, "(%s) Unknown interface!", v.Name)
+		}
+	}
+
+	// sync groups
+	var groups []*SyncGroup
+	for _, sg := range d.cfg.SyncGroups {
+		if !sg.hasGroup {
+			d.gerr(sg.Pos, "Sync group %s has no virtual router(s). removing", sg.Name)
+			continue
+		}
+		if d.syncSetGroup(sg) {
+			groups = append(groups, sg)
+		}
+	}
+	d.cfg.SyncGroups = groups
+
+	for _, v := range d.cfg.VRRPInstances {
+		d.completeInstance(v)
+	}
+	d.checkVRIDConflicts()
+
+	// lvs_sync_daemon: the instance is looked up after the config-test
+	// exit in keepalived, so nothing is reported here.
+	if sd := g.LVSSyncDaemon; sd != nil && sd.Instance != "" && sd.SyncID == -1 {
+		if v := findInstance(d, sd.Instance); v != nil {
+			sd.SyncID = v.VRID
+		}
+	}
+}
+
+// syncSetGroup is vrrp_sync_set_group.
+func (d *decoder) syncSetGroup(sg *SyncGroup) bool {
+	var members []string
+	for _, name := range sg.Instances {
+		v := findInstance(d, name)
+		if v == nil {
+			d.gerr(sg.Pos, "Virtual router %s specified in sync group %s doesn't exist - ignoring", name, sg.Name)
+			continue
+		}
+		if v.SyncGroup != "" {
+			d.gerr(sg.Pos, "Virtual router %s cannot exist in more than one sync group; ignoring %s", name, sg.Name)
+			continue
+		}
+		v.SyncGroup = sg.Name
+		members = append(members, name)
+	}
+	if len(members) <= 1 {
+		d.gerr(sg.Pos, "Sync group %s has only %d virtual router(s) - this probably isn't what you want", sg.Name, len(members))
+	}
+	if len(members) == 0 {
+		return false
+	}
+	sg.Instances = members
+	return true
+}
+
+func (d *decoder) findSyncGroup(name string) *SyncGroup {
+	for _, sg := range d.cfg.SyncGroups {
+		if sg.Name == name {
+			return sg
+		}
+	}
+	return nil
+}
+
+// completeInstance is vrrp_complete_instance.
+func (d *decoder) completeInstance(v *VRRPInstance) {
+	g := &d.cfg.Global
+	strict := g.VRRPStrict
+	if v.strictRaw != nil {
+		strict = *v.strictRaw
+	}
+	v.StrictMode = strict
+	if v.Family == 6 {
+		if v.Version == 2 && strict {
+			d.gerr(v.Pos, "(%s) cannot use IPv6 with VRRP version 2; setting version 3", v.Name)
+			v.Version = 3
+		} else if v.Version == 0 {
+			v.Version = 3
+		}
+	}
+	if v.Family == 0 {
+		v.Family = 4
+	}
+	if v.Version == 0 {
+		v.Version = g.VRRPVersion
+	}
+	if v.Family == 4 && v.UnicastTTL == -1 {
+		v.UnicastTTL = 255
+	}
+	if len(v.VIPs) == 0 {
+		if v.Version == 3 || strict {
+			d.gerr(v.Pos, "(%s) No VIP specified; at least one is required", v.Name)
+		} else {
+			d.gerr(v.Pos, "(%s) No VIP specified; at least one is sensible", v.Name)
+		}
+	}
+	if v.Priority == 0 {
+		if v.stateSet == StateMaster {
+			v.Priority = 255
+		} else {
+			v.Priority = 100
+		}
+	}
+	if v.stateSet == "" {
+		v.State = StateBackup
+		if v.Priority == 255 {
+			v.State = StateMaster
+		}
+	} else {
+		v.State = v.stateSet
+		if strict && (v.State == StateMaster) != (v.Priority == 255) {
+			d.gerr(v.Pos, "(%s) State MASTER must match being address owner", v.Name)
+			v.State = StateBackup
+			if v.Priority == 255 {
+				v.State = StateMaster
+			}
+		}
+	}
+	switch {
+	case v.AuthType == "":
+	case strict:
+		d.gerr(v.Pos, "(%s) Strict mode does not support authentication. Ignoring.", v.Name)
+		v.AuthType = ""
+	case v.Version == 3:
+		d.gerr(v.Pos, "(%s) VRRP version 3 does not support authentication. Ignoring.", v.Name)
+		v.AuthType = ""
+	case v.AuthPass == "":
+		d.gerr(v.Pos, "(%s) Authentication specified but no password given. Ignoring", v.Name)
+		v.AuthType = ""
+	case v.Family == 6 && v.AuthType == "AH":
+		d.gerr(v.Pos, "(%s) Cannot use AH authentication with IPv6. ignoring", v.Name)
+		v.AuthType = ""
+	case v.AuthType == "AH" && v.State == StateMaster && v.Priority != 255:
+		d.gerr(v.Pos, "(%s) Initial state master is incompatible with AH authentication - clearing", v.Name)
+		v.State = StateBackup
+	}
+	if v.AuthType == "" {
+		v.AuthPass = ""
+	}
+	if v.UnicastConfigured && len(v.UnicastPeers) > 0 {
+		v.Unicast = true
+	}
+	if strict && v.Unicast && v.Interface != "" {
+		d.gerr(v.Pos, "(%s) Unicast peers are not supported in strict mode", v.Name)
+	}
+	if v.Interface == "" && v.Unicast {
+		if !v.saddrFromCfg {
+			d.gerr(v.Pos, "(%s): Unicast instances must have unicast_src_ip or interface", v.Name)
+		} else if v.Family == 6 && v.SrcIP.IsLinkLocalUnicast() {
+			d.gerr(v.Pos, "(%s) Non link-local address required if interface omitted", v.Name)
+		}
+	}
+	if v.UnicastConfigured && !v.Unicast {
+		if v.UnicastFaultNoPeer {
+			d.vlogInfo(v.Pos, "(%s) Cannot use unicast without any peers - going to fault state", v.Name)
+		} else {
+			d.add(v.Pos, syntax.Deprecated, "(%s) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.", v.Name)
+		}
+	}
+	if strict && v.VMACMAC != "" {
+		d.gerr(v.Pos, "(%s): cannot specify MAC address with strict mode - clearing", v.Name)
+		v.VMACMAC = ""
+	}
+	if v.Family == 6 && !v.Unicast && len(v.VIPs) > 0 && !v.VIPs[0].Prefix.Addr().IsLinkLocalUnicast() {
+		if strict {
+			d.gerr(v.Pos, "(%s) the first IPv6 VIP address must be link local", v.Name)
+		} else {
+			d.vlogInfo(v.Pos, "(%s) the first IPv6 VIP address should be link local", v.Name)
+		}
+	}
+	if v.VRF != "" && (v.Interface != "" || !v.Unicast) {
+		what := " unicast"
+		if v.Interface != "" {
+			what = "out interface"
+		}
+		d.gerr(v.Pos, "(%s) vrf can only be specified with%s - clearing", v.Name, what)
+		v.VRF = ""
+	}
+	// VIPs that fit in an advert (1500 byte MTU assumed)
+	maxAddr := 255
+	if v.Family == 4 {
+		hdr := 14 + 20 + 8
+		if v.Version == 2 {
+			hdr += 8
+			if v.AuthType == "AH" {
+				hdr += 24
+			}
+		}
+		maxAddr = min(maxAddr, (1500-hdr)/4)
+	} else {
+		maxAddr = min(maxAddr, (1500-14-40-8)/16)
+	}
+	if len(v.VIPs) > maxAddr {
+		d.gerr(v.Pos, "(%s) Number of VIPs (%d) exceeds maximum/space available in packet (max %d addresses) - excess moved to eVIPs", v.Name, len(v.VIPs), maxAddr)
+		v.EVIPs = append(v.EVIPs, v.VIPs[maxAddr:]...)
+		v.VIPs = v.VIPs[:maxAddr]
+	}
+	if v.Priority == 255 && v.Nopreempt {
+		d.gerr(v.Pos, "(%s) nopreempt is incompatible with priority %d. resetting nopreempt", v.Name, 255)
+		v.Nopreempt = false
+	}
+	if v.State == StateMaster {
+		if v.Nopreempt {
+			d.gerr(v.Pos, "(%s) Warning - nopreempt will not work with initial state MASTER - clearing", v.Name)
+			v.Nopreempt = false
+		}
+		if v.PreemptDelay != 0 {
+			d.gerr(v.Pos, "(%s) Warning - preempt delay will not work with initial state MASTER - clearing", v.Name)
+			v.PreemptDelay = 0
+		}
+	}
+	if v.PreemptDelay != 0 {
+		if strict {
+			d.gerr(v.Pos, "(%s) preempt_delay is incompatible with strict mode - resetting", v.Name)
+			v.PreemptDelay = 0
+		}
+		if v.Nopreempt {
+			d.gerr(v.Pos, "(%s) preempt_delay is incompatible with nopreempt mode - resetting", v.Name)
+			v.PreemptDelay = 0
+		}
+	}
+	if v.DownTimerAdverts != 3 && strict {
+		d.gerr(v.Pos, "(%s) down_timer_adverts is incompatible with strict mode - resetting", v.Name)
+		v.DownTimerAdverts = 3
+	}
+	if v.acceptRaw == nil {
+		v.Accept = v.Priority == 255 || !strict
+	} else {
+		v.Accept = *v.acceptRaw
+	}
+	if v.Accept && v.Priority != 255 && strict && v.Version == 2 {
+		d.gerr(v.Pos, "(%s) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting", v.Name)
+		v.Accept = false
+	}
+	if (!v.Accept || v.UseVMAC) && g.NFTables == "" {
+		// keepalived only logs "use_vmac or no_accept/strict specified,
+		// but no firewall configured - using nftables"
+		g.NFTables = "keepalived"
+	}
+	if !v.Unicast && !v.McastDstIP.IsValid() {
+		if v.Family == 4 {
+			v.McastDstIP = g.VRRPMcastGroup4
+		} else {
+			v.McastDstIP = g.VRRPMcastGroup6
+		}
+	} else if v.Unicast && v.McastDstIP.IsValid() {
+		d.gerr(v.Pos, "(%s) multicast destination specified with unicast - ignoring", v.Name)
+		v.McastDstIP = netip.Addr{}
+	}
+	// garp lower priority settings
+	switch {
+	case v.garpLPRepRaw == nil && strict:
+		v.GARPLowerPrioRepeat = 0
+	case v.garpLPRepRaw == nil:
+		v.GARPLowerPrioRepeat = *g.VRRPGARPLowerPrioRepeat
+	case strict && *v.garpLPRepRaw != 0:
+		d.gerr(v.Pos, "(%s) Strict mode requires no repeat garps. resetting", v.Name)
+		v.GARPLowerPrioRepeat = 0
+	default:
+		v.GARPLowerPrioRepeat = *v.garpLPRepRaw
+	}
+	switch {
+	case v.garpLPDelayRaw == nil && strict:
+		v.GARPLowerPrioDelay = 0
+	case v.garpLPDelayRaw == nil:
+		v.GARPLowerPrioDelay = *g.VRRPGARPLowerPrioDelay
+	case strict && *v.garpLPDelayRaw != 0:
+		d.gerr(v.Pos, "(%s) Strict mode requires no repeat garp delay. resetting", v.Name)
+		v.GARPLowerPrioDelay = 0
+	default:
+		v.GARPLowerPrioDelay = *v.garpLPDelayRaw
+	}
+	switch {
+	case v.lowerPrioRaw == nil:
+		v.LowerPrioNoAdvert = strict || g.VRRPLowerPrioNoAdvert
+	case strict && !*v.lowerPrioRaw:
+		d.gerr(v.Pos, "(%s) Strict mode requires no lower priority advert. resetting", v.Name)
+		v.LowerPrioNoAdvert = true
+	default:
+		v.LowerPrioNoAdvert = *v.lowerPrioRaw
+	}
+	switch {
+	case v.higherPrioRaw == nil:
+		v.HigherPrioSendAdvert = !strict && g.VRRPHigherPrioSendAdvert
+	case strict && *v.higherPrioRaw:
+		d.gerr(v.Pos, "(%s) strict mode requires higher_prio_send_advert to be clear. resetting", v.Name)
+		v.HigherPrioSendAdvert = false
+	default:
+		v.HigherPrioSendAdvert = *v.higherPrioRaw
+	}
+	switch {
+	case v.smtpRaw != nil:
+		v.SMTPAlert = *v.smtpRaw
+	case g.SMTPAlertVRRP != nil:
+		v.SMTPAlert = *g.SMTPAlertVRRP
+	case g.SMTPAlert != nil:
+		v.SMTPAlert = *g.SMTPAlert
+	}
+	sg := d.findSyncGroup(v.SyncGroup)
+	switch {
+	case v.notifyPrioRaw != nil:
+		v.NotifyPriorityChanges = *v.notifyPrioRaw
+	case sg != nil && sg.NotifyPriorityChanges != nil:
+		v.NotifyPriorityChanges = *sg.NotifyPriorityChanges
+	default:
+		v.NotifyPriorityChanges = g.VRRPNotifyPriorityChanges
+	}
+	d.advertInt(v)
+	if !v.saddrFromCfg {
+		v.TrackSrcIP = false
+	}
+	if v.PromoteSecondaries && (v.UseVMAC || v.UseIPVLAN) {
+		d.gerr(v.Pos, "(%s) promote_secondaries is automatically set for vmacs - ignoring", v.Name)
+		v.PromoteSecondaries = false
+	}
+	if v.UseIPVLAN {
+		if v.Family == 4 && !v.IPVLANAddr.IsValid() {
+			d.gerr(v.Pos, "(%s) IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state", v.Name)
+		} else if v.IPVLANAddr.IsValid() && family(v.IPVLANAddr.Addr()) != v.Family {
+			d.gerr(v.Pos, "(%s) IPv4 ipvlan address family does not match instance. setting instance to fault state", v.Name)
+		}
+	}
+	if v.Interface != "" {
+		var kept []TrackedRef
+		for _, t := range v.TrackInterfaces {
+			if t.Name == v.Interface {
+				d.gerr(t.Pos, "(%s) Ignoring track_interface %s since own interface", v.Name, t.Name)
+				continue
+			}
+			kept = append(kept, t)
+		}
+		v.TrackInterfaces = kept
+	}
+	if v.VMACXmitBase && !v.UseVMAC {
+		d.gerr(v.Pos, "(%s) vmac_xmit_base is only valid with a vmac", v.Name)
+		v.VMACXmitBase = false
+	}
+	// VIPs without dev go on the instance interface
+	for _, list := range []*[]IPAddress{&v.VIPs, &v.EVIPs} {
+		var kept []IPAddress
+		for _, ip := range *list {
+			if ip.UseVMAC && (ip.Dev == "" || ip.Dev == v.Interface) && v.UseVMAC && family(ip.Prefix.Addr()) == v.Family {
+				d.gerr(ip.Pos, "(%s) use_vmac specified for VIP/eVIP %s and vrrp instance", v.Name, ip.Prefix.Addr())
+				ip.UseVMAC = false
+			}
+			if ip.Dev == "" {
+				ip.Dev = v.Interface
+			}
+			if ip.Dev == "" {
+				e := ""
+				if list == &v.EVIPs {
+					e = "e"
+				}
+				d.gerr(ip.Pos, "(%s): no interface for %svip %s - removing", v.Name, e, ip.Prefix.Addr())
+				continue
+			}
+			kept = append(kept, ip)
+		}
+		*list = kept
+	}
+	if !v.garpExtraSet {
+		v.GARPExtraIf = g.VRRPGARPExtraIf
+		v.GARPExtraIfAll = g.VRRPGARPExtraIfAll
+	}
+	// trackers of sync group members and address owners
+	syncNoWeight := sg != nil && !sg.TrackingWeight
+	if syncNoWeight || v.Priority == 255 {
+		why := "address owner"
+		why2 := "address_owner"
+		if syncNoWeight {
+			why, why2 = "SYNC group", "SYNC group"
+		}
+		var kept []TrackedRef
+		for _, t := range v.TrackInterfaces {
+			if t.Weight != 0 {
+				w := ""
+				if syncNoWeight {
+					w = "weight "
+				}
+				d.gerr(t.Pos, "(%s) ignoring %s tracked interface %sdue to %s", v.Name, t.Name, w, why)
+				if !syncNoWeight {
+					continue
+				}
+				t.Weight = 0
+			}
+			kept = append(kept, t)
+		}
+		v.TrackInterfaces = kept
+		kept = nil
+		for _, t := range v.TrackScripts {
+			if t.Weight != 0 {
+				d.gerr(t.Pos, "(%s) ignoring tracked script %s with weights due to %s", v.Name, t.Name, why2)
+				continue
+			}
+			kept = append(kept, t)
+		}
+		v.TrackScripts = kept
+		kept = nil
+		for _, t := range v.TrackFiles {
+			if t.Weight == 1 {
+				d.gerr(t.Pos, "(%s) ignoring weight from tracked file %s due to %s. specify weight 0", v.Name, t.Name, why2)
+				t.Weight = 0
+			} else if t.Weight != 0 {
+				d.gerr(t.Pos, "(%s) ignoring tracked file %s with weight %d due to %s", v.Name, t.Name, t.Weight, why2)
+				continue
+			}
+			kept = append(kept, t)
+		}
+		v.TrackFiles = kept
+		kept = nil
+		for _, t := range v.TrackBFDs {
+			if t.Weight != 0 {
+				d.gerr(t.Pos, "(%s) ignoring tracked bfd %s with weight %d due to %s", v.Name, t.Name, t.Weight, why2)
+				continue
+			}
+			kept = append(kept, t)
+		}
+		v.TrackBFDs = kept
+	}
+}
+
+// advertInt applies the advert_int default and the v2/v3 rounding.
+func (d *decoder) advertInt(v *VRRPInstance) {
+	us := v.advertRaw
+	if us == 0 {
+		us = timerHz
+	}
+	secs := func(u uint64) float64 { return float64(u) / timerHz }
+	if v.Version == 2 {
+		if us >= 256*timerHz {
+			d.gerr(v.Pos, "(%s) VRRPv2 advertisement interval %.2fs is out of range. Must be less than %ds. Setting to %ds", v.Name, secs(us), 256, 255)
+			us = 255 * timerHz
+		} else if us%timerHz != 0 {
+			d.gerr(v.Pos, "(%s) VRRPv2 advertisement interval %fs must be an integer. rounding", v.Name, secs(us))
+			us += timerHz / 2
+			us -= us % timerHz
+			if us == 0 {
+				us = timerHz
+			}
+		}
+	} else {
+		const centi = timerHz / 100
+		if us >= 4096*centi {
+			d.gerr(v.Pos, "(%s) VRRPv3 advertisement interval %.2fs is out of range. Must be less than %.2fs. Setting to %.2fs", v.Name, secs(us), 40.96, 40.95)
+			us = 4095 * centi
+		} else if us%centi != 0 {
+			d.gerr(v.Pos, "(%s) VRRPv3 advertisement interval %fs must be in units of 10ms - rounding", v.Name, secs(us))
+			us += centi / 2
+			us -= us % centi
+			if us == 0 {
+				us = centi
+			}
+		}
+	}
+	v.AdvertInt = usDur(us)
+}
+
+// checkVRIDConflicts is check_vrid_conflicts for what can be known from
+// the configuration.
+func (d *decoder) checkVRIDConflicts() {
+	vs := d.cfg.VRRPInstances
+	for i, a := range vs {
+		for _, b := range vs[i+1:] {
+			if a.Family != b.Family || a.VRID != b.VRID || a.VRID == 0 || a.Unicast != b.Unicast {
+				continue
+			}
+			if a.Unicast {
+				if a.Interface != "" && b.Interface != "" && a.Interface != b.Interface {
+					continue
+				}
+				if !a.saddrFromCfg || !b.saddrFromCfg || a.SrcIP != b.SrcIP {
+					continue
+				}
+				matched := false
+				for _, p := range a.UnicastPeers {
+					for _, q := range b.UnicastPeers {
+						if p.Address == q.Address {
+							matched = true
+						}
+					}
+				}
+				if matched {
+					d.gerr(a.Pos, "(%s) duplicate VRID conflict with %s VRID %d", a.Name, b.Name, a.VRID)
+				}
+				continue
+			}
+			if a.Interface == "" || a.Interface != b.Interface || a.McastDstIP != b.McastDstIP {
+				continue
+			}
+			d.gerr(b.Pos, "%s and %s both use VRID %d with IPv%d on interface %s", a.Name, b.Name, a.VRID, a.Family, a.Interface)
+		}
+	}
+}
+
+// String gives "VI_1 (vrid 51)" for messages and debugging.
+func (v *VRRPInstance) String() string { return fmt.Sprintf("%s (vrid %d)", v.Name, v.VRID) }
