@@ -19,6 +19,10 @@ type Word struct {
 // quotes and backslashes are ordinary characters here. ok is false on an
 // unmatched '"'; the words before it are still returned.
 func Fields(s string, col int) (words []Word, ok bool) {
+	return appendFields(nil, s, col)
+}
+
+func appendFields(words []Word, s string, col int) ([]Word, bool) {
 	i := 0
 	for {
 		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {

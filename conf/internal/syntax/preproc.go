@@ -57,7 +57,8 @@ type preprocessor struct {
 	multi     [][]string // stack of pending multi-line expansions
 	multiPos  []line     // where each expansion was used
 	seqDepth  []int      // len(seqs) when each multi expansion started
-	residue   *line
+	residue   line
+	hasRes    bool
 	collect   *definition // multi-line definition being read
 	generated int
 	includes  func(kind byte, pattern string, pos Pos)
@@ -130,10 +131,9 @@ func (p *preprocessor) next() (line, bool) {
 // brace-split line, an active ~SEQ/~LST, a multi-line parameter being
 // expanded, or the files.
 func (p *preprocessor) fetch() (line, bool) {
-	if p.residue != nil {
-		l := *p.residue
-		p.residue = nil
-		return l, true
+	if p.hasRes {
+		p.hasRes = false
+		return p.residue, true
 	}
 	depth := 0
 	if n := len(p.seqDepth); n > 0 {
@@ -729,12 +729,12 @@ func (p *preprocessor) splitBrace(l line) line {
 		rest := s[1:]
 		trim := strings.TrimLeft(rest, " \t")
 		if trim != "" {
-			p.residue = &line{text: strings.TrimRight(trim, " \t"), pos: l.pos, col: l.col + 1 + len(rest) - len(trim), exact: l.exact}
+			p.residue, p.hasRes = line{text: strings.TrimRight(trim, " \t"), pos: l.pos, col: l.col + 1 + len(rest) - len(trim), exact: l.exact}, true
 		}
 		l.text = s[:1]
 		return l
 	}
-	p.residue = &line{text: strings.TrimRight(s[at:], " \t"), pos: l.pos, col: l.col + at, exact: l.exact}
+	p.residue, p.hasRes = line{text: strings.TrimRight(s[at:], " \t"), pos: l.pos, col: l.col + at, exact: l.exact}, true
 	l.text = strings.TrimRight(s[:at], " \t")
 	return l
 }

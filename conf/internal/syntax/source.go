@@ -1,7 +1,6 @@
 package syntax
 
 import (
-	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -120,17 +119,14 @@ func errText(err error) string {
 	return err.Error()
 }
 
+// splitLines converts the file once and slices it, so lines cost no
+// allocation of their own.
 func splitLines(data []byte) []string {
 	if len(data) == 0 {
 		return nil
 	}
-	data = bytes.TrimSuffix(data, []byte("\n"))
-	parts := bytes.Split(data, []byte("\n"))
-	out := make([]string, len(parts))
-	for i, p := range parts {
-		out[i] = string(p)
-	}
-	return out
+	text := strings.TrimSuffix(string(data), "\n")
+	return strings.Split(text, "\n")
 }
 
 // fileErr reports an include problem: an error when the include kind or

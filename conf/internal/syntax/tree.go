@@ -70,6 +70,32 @@ func ParseFile(name string, opt Options, diags *Diags) *Tree {
 	return t
 }
 
+// slab hands out statements and word slices from large chunks: a big
+// config has hundreds of thousands of each, and one allocation apiece
+// dominated parse time.
+type slab struct {
+	stmts []Stmt
+	words []Word
+}
+
+func (a *slab) stmt() *Stmt {
+	if len(a.stmts) == cap(a.stmts) {
+		a.stmts = make([]Stmt, 0, 1024)
+	}
+	a.stmts = a.stmts[:len(a.stmts)+1]
+	return &a.stmts[len(a.stmts)-1]
+}
+
+func (a *slab) copyWords(w []Word) []Word {
+	n := len(w)
+	if cap(a.words)-len(a.words) < n {
+		a.words = make([]Word, 0, max(4096, n))
+	}
+	start := len(a.words)
+	a.words = append(a.words, w...)
+	return a.words[start : start+n : start+n]
+}
+
 type frame struct {
 	owner *Stmt
 	list  []*Stmt
@@ -77,6 +103,8 @@ type frame struct {
 
 func build(pp *preprocessor, diags *Diags) []*Stmt {
 	stack := []frame{{}}
+	var mem slab
+	var scratch []Word
 	for {
 		l, ok := pp.next()
 		if !ok {
@@ -108,14 +136,16 @@ func build(pp *preprocessor, diags *Diags) []*Stmt {
 			f.owner.Close = l.posAt(0)
 			continue
 		}
-		words, ok := Fields(l.text, l.col)
+		words, ok := appendFields(scratch[:0], l.text, l.col)
+		scratch = words
 		if !ok {
 			diags.Add(l.posAt(0), UnmatchedQuote, "Unmatched quote: '%s'", l.text)
 		}
 		if len(words) == 0 {
 			continue
 		}
-		st := &Stmt{File: l.pos.File, Line: int32(l.pos.Line), Words: words, Raw: l.text}
+		st := mem.stmt()
+		*st = Stmt{File: l.pos.File, Line: int32(l.pos.Line), Words: mem.copyWords(words), Raw: l.text}
 		if words[0].Text == "random_seed" && len(words) > 1 {
 			if n, err := strconv.ParseInt(words[1].Text, 10, 64); err == nil {
 				pp.Reseed(n)

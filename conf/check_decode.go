@@ -1,0 +1,896 @@
+package conf
+
+import (
+	"net/netip"
+	"reflect"
+	"strings"
+
+	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
+)
+
+// Checker keyword tables (check_api.c, check_http.c, check_tcp.c,
+// check_smtp.c, check_dns.c, check_misc.c, check_udp.c, check_ping.c,
+// check_file.c, check_bfd.c).
+
+// checkerKeywords returns the checker block keywords of a real_server.
+func checkerKeywords(vs *VirtualServer, rs *RealServer) map[string]handler {
+	simple := func(t CheckerType) handler {
+		return func(d *decoder, s *syntax.Stmt) { d.decodeSimpleChecker(vs, rs, s, t) }
+	}
+	return map[string]handler{
+		"TCP_CHECK":  simple(CheckTCP),
+		"PING_CHECK": simple(CheckPing),
+		"UDP_CHECK":  simple(CheckUDP),
+		"DNS_CHECK":  simple(CheckDNS),
+		"HTTP_GET":   func(d *decoder, s *syntax.Stmt) { d.decodeHTTPChecker(vs, rs, s, CheckHTTP) },
+		"SSL_GET":    func(d *decoder, s *syntax.Stmt) { d.decodeHTTPChecker(vs, rs, s, CheckSSL) },
+		"SMTP_CHECK": func(d *decoder, s *syntax.Stmt) { d.decodeSMTPChecker(vs, rs, s) },
+		"MISC_CHECK": func(d *decoder, s *syntax.Stmt) { d.decodeMiscChecker(vs, rs, s) },
+		"FILE_CHECK": func(d *decoder, s *syntax.Stmt) { d.decodeFileChecker(vs, rs, s) },
+		"BFD_CHECK":  func(d *decoder, s *syntax.Stmt) { d.decodeBFDChecker(vs, rs, s) },
+	}
+}
+
+// newChecker is queue_checker: a checker of type t on rs.
+func newChecker(rs *RealServer, s *syntax.Stmt, t CheckerType) *Checker {
+	c := &Checker{Pos: s.Pos(), Type: t}
+	if t.hasConn() {
+		c.Conn = &ConnOpts{pos: s.Pos()}
+	}
+	return c
+}
+
+// connFamily is the family bindto is checked against: connect_ip's, or
+// before connect_ip is given the real server's, or none for the main
+// SMTP_CHECK connection (which keepalived leaves unset).
+func connFamily(co *ConnOpts, dflt LVSFamily) LVSFamily {
+	if co.ConnectIP.IsValid() {
+		return lvsFamilyOf(co.ConnectIP)
+	}
+	return dflt
+}
+
+// addConnKeywords installs the connection keywords working on *co. dflt
+// is the family of the default destination ("" for none).
+func addConnKeywords(t table, co **ConnOpts, dflt LVSFamily) {
+	t["connect_ip"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		str, ok := d.arg(s, 1)
+		if !ok {
+			return
+		}
+		a, ok := kaParseIP(str)
+		if !ok {
+			d.errorf(s, 1, "Invalid connect_ip address %s - ignoring", str)
+			return
+		}
+		if (*co).BindTo.IsValid() && lvsFamilyOf((*co).BindTo) != lvsFamilyOf(a) {
+			d.errorf(s, 1, "connect_ip address %s does not match address family of bindto - skipping", str)
+			return
+		}
+		(*co).ConnectIP = a
+	}}
+	t["connect_port"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.kaUnsignedArg(s, 1, 1, 65535); ok {
+			(*co).ConnectPort = uint16(v)
+		} else if len(s.Words) > 1 {
+			d.errorf(s, 1, "Invalid checker connect_port '%s'", s.Words[1].Text)
+		}
+	}}
+	t["bindto"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		str, ok := d.arg(s, 1)
+		if !ok {
+			return
+		}
+		a, ok := kaParseIP(str)
+		if !ok {
+			d.errorf(s, 1, "Invalid bindto address %s - ignoring", str)
+			return
+		}
+		if f := connFamily(*co, dflt); f != "" && f != lvsFamilyOf(a) {
+			d.errorf(s, 1, "bindto address %s does not match address family of connect_ip - skipping", str)
+			(*co).BindTo = netip.Addr{}
+			return
+		}
+		(*co).BindTo = a
+	}}
+	t["bind_port"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.kaUnsignedArg(s, 1, 1, 65535); ok {
+			(*co).BindPort = uint16(v)
+		} else if len(s.Words) > 1 {
+			d.errorf(s, 1, "Invalid checker bind_port '%s'", s.Words[1].Text)
+		}
+	}}
+	t["bind_if"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		str, ok := d.arg(s, 1)
+		if !ok {
+			return
+		}
+		if len(str) > 15 { // IFNAMSIZ - 1
+			d.errorf(s, 1, "Interface name %s is too long - ignoring", str)
+			return
+		}
+		(*co).BindIf = str
+	}}
+	t["connect_timeout"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.lvsTimer(s, 1, lvsTimerUintMax, "connect_timeout %s invalid - ignoring"); ok {
+			(*co).ConnectTimeoutSet = &v
+		}
+	}}
+	t["fwmark"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.kaUnsignedArg(s, 1, 0, kaUintMax); ok {
+			(*co).FWMark = uint32(v)
+		} else if len(s.Words) > 1 {
+			d.errorf(s, 1, "Invalid fwmark connection value '%s'", s.Words[1].Text)
+		}
+	}}
+}
+
+// addTimingKeywords installs the common check keywords working on c.
+func addTimingKeywords(t table, c *Checker) {
+	ts := &c.Configured
+	t["retry"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.kaUnsignedArg(s, 1, 0, kaUintMax); ok {
+			ts.Retry = lvsPtr(uint32(v))
+		} else if len(s.Words) > 1 {
+			d.errorf(s, 1, "Invalid retry connection value '%s'", s.Words[1].Text)
+		}
+	}}
+	t["delay_before_retry"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.lvsTimer(s, 0, 0, "Invalid delay_before_retry connection value '%s'"); ok {
+			ts.DelayBeforeRetry = &v
+		}
+	}}
+	t["warmup"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.lvsTimer(s, 0, 0, "Invalid warmup connection value '%s'"); ok {
+			ts.Warmup = &v
+		}
+	}}
+	t["delay_loop"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.lvsTimer(s, 1, 0, "delay_loop '%s' is invalid - ignoring"); ok {
+			ts.DelayLoop = &v
+		}
+	}}
+	t["alpha"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.kaOptBool(s, "Invalid alpha parameter %s"); ok {
+			ts.Alpha = &v
+		}
+	}}
+	t["log_all_failures"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.kaOptBool(s, "Invalid log_all_failures parameter %s"); ok {
+			ts.LogAllFailures = &v
+		}
+	}}
+}
+
+// finishConn resolves the destination (connect_ip/connect_port, else the
+// real server's address and header port) and applies check_conn_opts:
+// a link-local IPv6 destination needs bind_if.
+func (d *decoder) finishConn(co *ConnOpts, rs *RealServer) bool {
+	a := rs.Addr
+	if co.ConnectIP.IsValid() {
+		a = co.ConnectIP
+	}
+	p := rs.ConfiguredPort
+	if co.ConnectPort != 0 {
+		p = co.ConnectPort
+	}
+	co.Dst = netip.AddrPortFrom(a, p)
+	if a.Is6() && a.IsLinkLocalUnicast() && co.BindIf == "" {
+		d.add(co.pos, syntax.GeneralError, "Checker link local address %s requires a bind_if", a)
+		return false
+	}
+	return true
+}
+
+// decodeSimpleChecker handles TCP_CHECK, PING_CHECK, UDP_CHECK, DNS_CHECK.
+func (d *decoder) decodeSimpleChecker(vs *VirtualServer, rs *RealServer, s *syntax.Stmt, typ CheckerType) {
+	c := newChecker(rs, s, typ)
+	t := table{}
+	addConnKeywords(t, &c.Conn, lvsFamilyOf(rs.Addr))
+	addTimingKeywords(t, c)
+	switch typ {
+	case CheckUDP:
+		c.UDP = &UDPCheck{MaxReplyLength: 255}
+		addUDPKeywords(t, c.UDP)
+	case CheckDNS:
+		c.DNS = &DNSCheck{Type: "SOA", TypeCode: 6}
+		addDNSKeywords(t, c.DNS)
+	}
+	d.walk(string(typ), s.Block, t)
+	if !d.finishConn(c.Conn, rs) {
+		return
+	}
+	if u := c.UDP; u != nil && u.MinReplyLength > u.MaxReplyLength {
+		d.errorf(s, 0, "UDP_CHECK min_reply length %d > max_reply_length %d - will always fail", u.MinReplyLength, u.MaxReplyLength)
+	}
+	rs.Checkers = append(rs.Checkers, c)
+}
+
+// ---------------------------------------------------------------------
+// UDP_CHECK
+
+func addUDPKeywords(t table, u *UDPCheck) {
+	t["payload"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if len(s.Words) == 1 {
+			d.errorf(s, 0, "UDP_CHECK payload requires a payload")
+			return
+		}
+		data, _, ok := readHexStr(joinWords(s.Words[1:]), false)
+		if !ok {
+			d.errorf(s, 1, "Invalid hex string for UDP_CHECK payload")
+			return
+		}
+		u.Payload = data
+	}}
+	t["require_reply"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		u.RequireReply = true
+		if len(s.Words) == 1 {
+			return
+		}
+		data, mask, ok := readHexStr(joinWords(s.Words[1:]), true)
+		if !ok {
+			d.errorf(s, 1, "Invalid hex string for UDP_CHECK reply")
+			return
+		}
+		u.Reply, u.ReplyMask = data, mask
+	}}
+	t["min_reply_length"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.kaUnsignedArg(s, 1, 0, 65535); ok {
+			u.MinReplyLength = uint16(v)
+		} else if len(s.Words) > 1 {
+			d.errorf(s, 1, "UDP_CHECK min length %s not valid - must be between 0 & %d", s.Words[1].Text, 65535)
+		}
+	}}
+	t["max_reply_length"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.kaUnsignedArg(s, 1, 0, 65535); ok {
+			u.MaxReplyLength = uint16(v)
+		} else if len(s.Words) > 1 {
+			d.errorf(s, 1, "UDP_CHECK max length %s not valid - must be between 0 & %d", s.Words[1].Text, 65535)
+		}
+	}}
+}
+
+func joinWords(ws []syntax.Word) string {
+	parts := make([]string, len(ws))
+	for i, w := range ws {
+		parts[i] = w.Text
+	}
+	return strings.Join(parts, " ")
+}
+
+// readHexStr is keepalived's read_hex_str: hex octets, optionally
+// separated by spaces (a lone digit before a space is one octet); with
+// wildcards, x/X nibbles match anything and are flagged in the mask.
+func readHexStr(str string, wildcards bool) (data, mask []byte, ok bool) {
+	val := func(c byte) int {
+		if v := lvsHexDigit(c); v >= 0 {
+			return v
+		}
+		if wildcards && (c == 'x' || c == 'X') {
+			return 0xfe
+		}
+		return 0xff
+	}
+	usingMask := false
+	p := 0
+	for {
+		for p < len(str) && (str[p] == ' ' || str[p] == '\t') {
+			p++
+		}
+		if p == len(str) {
+			break
+		}
+		v := val(str[p])
+		p++
+		if v == 0xff {
+			return nil, nil, false
+		}
+		m := 0
+		if v == 0xfe {
+			v, m, usingMask = 0, 0x0f, true
+		}
+		if p < len(str) && str[p] != ' ' {
+			hi, mhi := v<<4, m<<4
+			v = val(str[p])
+			p++
+			if v == 0xff {
+				return nil, nil, false
+			}
+			m = 0
+			if v == 0xfe {
+				v, m, usingMask = 0, 0x0f, true
+			}
+			v |= hi
+			m |= mhi
+		}
+		data = append(data, byte(v))
+		mask = append(mask, byte(m))
+	}
+	if len(data) == 0 {
+		return nil, nil, false
+	}
+	if !usingMask {
+		mask = nil
+	}
+	return data, mask, true
+}
+
+// ---------------------------------------------------------------------
+// DNS_CHECK
+
+var dnsTypes = []struct {
+	name string
+	code uint16
+}{
+	{"A", 1}, {"NS", 2}, {"CNAME", 5}, {"SOA", 6}, {"MX", 15}, {"TXT", 16},
+	{"AAAA", 28}, {"RRSIG", 46}, {"DNSKEY", 48},
+}
+
+func addDNSKeywords(t table, dc *DNSCheck) {
+	nameSet := false
+	t["type"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		str, ok := d.arg(s, 1)
+		if !ok {
+			return
+		}
+		for _, dt := range dnsTypes {
+			if strings.EqualFold(str, dt.name) {
+				dc.Type, dc.TypeCode = dt.name, dt.code
+				return
+			}
+		}
+		d.errorf(s, 1, "Unknown DNS check type %s - ignoring", str)
+	}}
+	t["name"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if nameSet {
+			d.errorf(s, 0, "DNS_CHECK name already specified - ignoring")
+			return
+		}
+		name, ok := d.arg(s, 1)
+		if !ok {
+			return
+		}
+		invalid := false
+		if len(name) > 1 && name[0] == '.' {
+			invalid = true
+		} else {
+			// no empty label: no ".." anywhere (keepalived only looks
+			// from the first character and at each '.').
+			for p := 0; p >= 0 && p < len(name); {
+				if p+1 < len(name) && name[p+1] == '.' {
+					invalid = true
+					break
+				}
+				n := strings.IndexByte(name[p+1:], '.')
+				if n < 0 {
+					break
+				}
+				p += 1 + n
+			}
+		}
+		if invalid {
+			d.errorf(s, 1, "DNS_CHECK name '%s' has empty label - ignoring", name)
+			return
+		}
+		dc.Name, nameSet = name, true
+	}}
+}
+
+// ---------------------------------------------------------------------
+// HTTP_GET / SSL_GET
+
+func (d *decoder) decodeHTTPChecker(vs *VirtualServer, rs *RealServer, s *syntax.Stmt, typ CheckerType) {
+	c := newChecker(rs, s, typ)
+	h := &HTTPCheck{Protocol: "1.0"}
+	c.HTTP = h
+	t := table{}
+	addConnKeywords(t, &c.Conn, lvsFamilyOf(rs.Addr))
+	addTimingKeywords(t, c)
+	t["nb_get_retry"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		d.deprecated(s, "nb_get_retry is deprecated - please use 'retry'")
+		if v, ok := d.kaUnsignedArg(s, 1, 0, kaUintMax); ok {
+			c.Configured.Retry = lvsPtr(uint32(v))
+		} else if len(s.Words) > 1 {
+			d.errorf(s, 1, "Invalid nb_get_retry value '%s'", s.Words[1].Text)
+		}
+	}}
+	t["virtualhost"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if len(s.Words) < 2 {
+			d.errorf(s, 0, "HTTP_GET virtualhost name missing")
+			return
+		}
+		h.Virtualhost = s.Words[1].Text
+	}}
+	t["http_protocol"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if len(s.Words) < 2 {
+			d.errorf(s, 0, "Missing http_protocol version")
+			return
+		}
+		switch v := s.Words[1].Text; v {
+		case "1.0", "1.1":
+			h.Protocol = v
+		case "1.0C", "1.0c":
+			h.Protocol = "1.0C"
+		default:
+			d.errorf(s, 1, "Invalid http_protocol version %s", v)
+		}
+	}}
+	t["enable_sni"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.kaOptBool(s, "Invalid enable_sni parameter %s"); ok {
+			h.EnableSNI = v
+		}
+	}}
+	t["fast_recovery"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.kaOptBool(s, "Invalid fast_recovery parameter %s"); ok {
+			h.FastRecovery = v
+		}
+	}}
+	t["url"] = kw{fn: func(d *decoder, s *syntax.Stmt) { d.decodeURL(h, s) }, block: true}
+	d.walk(string(typ), s.Block, t)
+	if len(h.URLs) == 0 {
+		d.errorf(s, 0, "HTTP/SSL_GET checker has no urls specified - ignoring")
+		return
+	}
+	if !d.finishConn(c.Conn, rs) {
+		return
+	}
+	rs.Checkers = append(rs.Checkers, c)
+}
+
+// regexOptions are the PCRE2 options regex_options accepts.
+var regexOptions = map[string]bool{
+	"allow_empty_class": true, "alt_bsux": true, "auto_callout": true, "caseless": true,
+	"dollar_endonly": true, "dotall": true, "dupnames": true, "extended": true,
+	"firstline": true, "match_unset_backref": true, "multiline": true, "never_ucp": true,
+	"never_utf": true, "no_auto_capture": true, "no_auto_possess": true,
+	"no_dotstar_anchor": true, "no_start_optimize": true, "ucp": true, "ungreedy": true,
+	"utf": true, "never_backslash_c": true, "alt_circumflex": true, "alt_verbnames": true,
+	"use_offset_limit": true,
+}
+
+// info logs what keepalived only logs (no effect on the verdict).
+func (d *decoder) info(s *syntax.Stmt, format string, args ...any) {
+	d.add(s.Pos(), syntax.Info, format, args...)
+}
+
+func (d *decoder) decodeURL(h *HTTPCheck, s *syntax.Stmt) {
+	u := &URLCheck{Pos: s.Pos()}
+	digestSet := false
+	haveRegex := false
+	offset := func(s *syntax.Stmt, typ string) uint64 {
+		if len(s.Words) != 2 {
+			d.info(s, "Missing or too may options for regex_%s_offset", typ)
+			return 0
+		}
+		v, rest, _ := cStrtoul(s.Words[1].Text, 10)
+		if rest != "" {
+			d.info(s, "Invalid regex_%s_offset %s specified", typ, s.Words[1].Text)
+			return 0
+		}
+		return v
+	}
+	t := table{
+		"path": {fn: func(d *decoder, s *syntax.Stmt) {
+			if v, ok := d.arg(s, 1); ok {
+				u.Path = v
+			}
+		}},
+		"digest": {fn: func(d *decoder, s *syntax.Stmt) {
+			dg, ok := d.arg(s, 1)
+			if !ok {
+				return
+			}
+			if digestSet {
+				d.errorf(s, 1, "Digest '%s' is a duplicate", dg)
+				return
+			}
+			if len(dg) != 32 {
+				d.errorf(s, 1, "digest '%s' character length should be %d rather than %d", dg, 32, len(dg))
+				return
+			}
+			for i := 15; i >= 0; i-- {
+				if lvsHexDigit(dg[2*i]) < 0 || lvsHexDigit(dg[2*i+1]) < 0 {
+					d.errorf(s, 1, "Unable to interpret hex digit in '%s' at offset %d/%d", dg[:2*i+2], 2*i, 2*i+1)
+					return
+				}
+			}
+			u.Digest, digestSet = strings.ToLower(dg), true
+		}},
+		"status_code": {fn: func(d *decoder, s *syntax.Stmt) {
+			for i := 1; i < len(s.Words); i++ {
+				str := s.Words[i].Text
+				lo, rest, _ := cStrtoul(str, 10)
+				hi := lo
+				if strings.HasPrefix(rest, "-") {
+					hi, rest, _ = cStrtoul(rest[1:], 10)
+				}
+				if rest != "" || lo < 100 || lo > 599 || hi < 100 || hi > 599 || lo > hi {
+					d.errorf(s, i, "Invalid HTTP_GET status code '%s'", str)
+					continue
+				}
+				u.StatusCodes = append(u.StatusCodes, StatusRange{Min: int(lo), Max: int(hi)})
+			}
+		}},
+		"virtualhost": {fn: func(d *decoder, s *syntax.Stmt) {
+			if len(s.Words) < 2 {
+				d.errorf(s, 0, "Missing HTTP_GET virtualhost name")
+				return
+			}
+			u.Virtualhost = s.Words[1].Text
+		}},
+		"regex": {fn: func(d *decoder, s *syntax.Stmt) {
+			argv, err := syntax.ShellWords(s.Raw)
+			if err != nil || len(argv) != 2 {
+				d.info(s, "regex missing or too many fields")
+				return
+			}
+			u.Regex, haveRegex = argv[1], true
+		}},
+		"regex_no_match": {fn: func(d *decoder, s *syntax.Stmt) { u.RegexNoMatch = true }},
+		"regex_options": {fn: func(d *decoder, s *syntax.Stmt) {
+			for _, w := range s.Words[1:] {
+				if regexOptions[w.Text] && !containsStr(u.RegexOptions, w.Text) {
+					u.RegexOptions = append(u.RegexOptions, w.Text)
+				}
+			}
+		}},
+		"regex_min_offset": {fn: func(d *decoder, s *syntax.Stmt) { u.RegexMinOffset = offset(s, "min") }},
+		"regex_max_offset": {fn: func(d *decoder, s *syntax.Stmt) { u.RegexMaxOffset = offset(s, "max") + 1 }},
+		"regex_stack": {fn: func(d *decoder, s *syntax.Stmt) {
+			if len(s.Words) != 3 {
+				d.info(s, "regex_stack requires start and max values")
+				return
+			}
+			start, rest, _ := cStrtoul(s.Words[1].Text, 10)
+			if rest != "" {
+				d.info(s, "regex_stack invalid start value")
+				return
+			}
+			max, rest, _ := cStrtoul(s.Words[2].Text, 10)
+			if rest != "" {
+				d.info(s, "regex_stack invalid max value")
+				return
+			}
+			if start > max {
+				d.info(s, "regex stack start cannot exceed max value")
+				return
+			}
+			u.RegexStack = &[2]uint64{start, max}
+		}},
+	}
+	d.walk("url", s.Block, t)
+
+	// url_check
+	if u.Path == "" {
+		d.errorf(s, 0, "HTTP/SSL_GET checker url has no path - ignoring")
+		return
+	}
+	if len(u.StatusCodes) == 0 {
+		u.StatusCodes = []StatusRange{{Min: 200, Max: 299}}
+	}
+	if !haveRegex && (len(u.RegexOptions) > 0 || u.RegexNoMatch || u.RegexMinOffset != 0 || u.RegexMaxOffset != 0 || u.RegexStack != nil) {
+		d.info(s, "regex parameters specified without regex")
+		u.RegexOptions, u.RegexNoMatch, u.RegexMinOffset, u.RegexMaxOffset, u.RegexStack = nil, false, 0, 0, nil
+	}
+	if u.RegexMaxOffset != 0 && u.RegexMinOffset >= u.RegexMaxOffset {
+		d.info(s, "regex min offset %d > regex_max_offset %d - ignoring", u.RegexMinOffset, u.RegexMaxOffset-1)
+		u.RegexMinOffset, u.RegexMaxOffset = 0, 0
+	}
+	h.URLs = append(h.URLs, u)
+}
+
+func containsStr(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ---------------------------------------------------------------------
+// SMTP_CHECK
+
+func (d *decoder) decodeSMTPChecker(vs *VirtualServer, rs *RealServer, s *syntax.Stmt) {
+	c := newChecker(rs, s, CheckSMTP)
+	c.SMTP = &SMTPCheck{}
+	heloSet := false
+	var hosts []*ConnOpts
+	t := table{}
+	addConnKeywords(t, &c.Conn, "")
+	addTimingKeywords(t, c)
+	t["helo_name"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if len(s.Words) < 2 {
+			d.errorf(s, 0, "SMTP_CHECK helo name missing")
+			return
+		}
+		c.SMTP.HeloName, heloSet = s.Words[1].Text, true
+	}}
+	t["host"] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
+		co := &ConnOpts{pos: s.Pos()}
+		ht := table{}
+		addConnKeywords(ht, &co, lvsFamilyOf(rs.Addr))
+		// the timing keywords of a host block set the checker's
+		addTimingKeywords(ht, c)
+		d.walk("host", s.Block, ht)
+		if d.finishConn(co, rs) {
+			hosts = append(hosts, co)
+		}
+	}}
+	d.walk(string(CheckSMTP), s.Block, t)
+	if !heloSet {
+		c.SMTP.HeloName = "smtpchecker.keepalived.org"
+	}
+	if len(hosts) > 0 {
+		d.info(s, "The SMTP_CHECK host block is deprecated. Please define additional checkers.")
+	}
+	co := c.Conn
+	anySet := co.ConnectIP.IsValid() || co.ConnectPort != 0 || co.BindTo.IsValid() || co.BindPort != 0 ||
+		co.BindIf != "" || co.FWMark != 0 || co.ConnectTimeoutSet != nil
+	if anySet || len(hosts) == 0 {
+		if !d.finishConn(co, rs) {
+			return
+		}
+	} else {
+		c.Conn, hosts = hosts[0], hosts[1:]
+		c.FromSMTPHost = true
+	}
+	rs.Checkers = append(rs.Checkers, c)
+	for _, h := range hosts {
+		nc := *c
+		nc.Conn = h
+		nc.SMTP = &SMTPCheck{HeloName: c.SMTP.HeloName}
+		nc.FromSMTPHost = true
+		rs.Checkers = append(rs.Checkers, &nc)
+	}
+}
+
+// ---------------------------------------------------------------------
+// MISC_CHECK
+
+func (d *decoder) decodeMiscChecker(vs *VirtualServer, rs *RealServer, s *syntax.Stmt) {
+	c := newChecker(rs, s, CheckMisc)
+	m := &MiscCheck{}
+	c.Misc = m
+	removed := false
+	userSet := false
+	t := table{}
+	addTimingKeywords(t, c)
+	t["misc_path"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if removed {
+			return
+		}
+		sc, ok := d.addScript(s)
+		if !ok {
+			return
+		}
+		// words after the command are ignored (the user comes from
+		// the "user" keyword)
+		sc.User, sc.Group = "", ""
+		if m.Script != nil {
+			d.dropScript(m.Script)
+		}
+		m.Script = sc
+	}}
+	t["misc_timeout"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if removed {
+			return
+		}
+		if v, ok := d.kaUnsignedArg(s, 1, 0, kaUintMax/1000000); ok {
+			m.TimeoutSet = lvsPtr(secondsDur(v))
+		} else if len(s.Words) > 1 {
+			d.errorf(s, 1, "Invalid misc_timeout value '%s'", s.Words[1].Text)
+		}
+	}}
+	t["misc_dynamic"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if !removed {
+			m.Dynamic = true
+		}
+	}}
+	t["user"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if removed {
+			return
+		}
+		if len(s.Words) < 2 {
+			d.errorf(s, 0, "No user specified for misc checker script %s", miscCmd(m))
+			return
+		}
+		user := s.Words[1].Text
+		if d.opt.UserExists == nil || !d.opt.UserExists(user) {
+			d.errorf(s, 1, "Failed to set uid/gid for misc checker script %s - removing", miscCmd(m))
+			removed = true
+			return
+		}
+		m.User, m.Group = user, ""
+		if len(s.Words) > 2 {
+			m.Group = strings.TrimPrefix(s.Words[2].Text, ":")
+		}
+		userSet = true
+	}}
+	d.walk(string(CheckMisc), s.Block, t)
+	if removed {
+		if m.Script != nil {
+			d.dropScript(m.Script)
+		}
+		return
+	}
+	if m.Script == nil {
+		d.errorf(s, 0, "No script path has been specified for MISC_CHECKER - skipping")
+		return
+	}
+	if userSet {
+		m.Script.User, m.Script.Group = m.User, m.Group
+	}
+	rs.Checkers = append(rs.Checkers, c)
+}
+
+func miscCmd(m *MiscCheck) string {
+	if m.Script == nil {
+		return ""
+	}
+	return strings.Join(m.Script.Argv, " ")
+}
+
+// dropScript unregisters a script that will never run (replaced, or its
+// checker removed), so the script-security check ignores it.
+func (d *decoder) dropScript(sc *Script) {
+	l := d.cfg.scripts
+	for i, p := range l {
+		if p == sc {
+			d.cfg.scripts = append(l[:i:i], l[i+1:]...)
+			return
+		}
+	}
+}
+
+// ---------------------------------------------------------------------
+// FILE_CHECK
+
+func (d *decoder) decodeFileChecker(vs *VirtualServer, rs *RealServer, s *syntax.Stmt) {
+	c := newChecker(rs, s, CheckFile)
+	f := &FileCheck{}
+	c.File = f
+	t := table{
+		"track_file": {fn: func(d *decoder, s *syntax.Stmt) {
+			name, ok := d.arg(s, 1)
+			if !ok {
+				return
+			}
+			if found, known := lvsFindNamed(d.cfg.TrackFiles, name); known && !found {
+				d.errorf(s, 1, "track_file %s not found", name)
+				return
+			}
+			f.TrackFile = name
+		}},
+		"weight": {fn: func(d *decoder, s *syntax.Stmt) {
+			if len(s.Words) < 2 {
+				d.errorf(s, 0, "track file weight missing")
+				return
+			}
+			v, ok := d.kaInt(s.WordPos(1), s.Words[1].Text, -lvsWeightLimit, lvsWeightLimit)
+			if !ok {
+				d.errorf(s, 1, "weight for track file must be in [%d..%d] inclusive. Ignoring...", -lvsWeightLimit, lvsWeightLimit)
+				return
+			}
+			reverse := false
+			if len(s.Words) >= 3 {
+				switch s.Words[2].Text {
+				case "reverse":
+					reverse = true
+				case "noreverse":
+				default:
+					d.errorf(s, 2, "unknown track file weight option %s - ignoring", s.Words[2].Text)
+					return
+				}
+			}
+			f.Weight, f.Reverse = lvsPtr(int32(v)), reverse
+		}},
+	}
+	d.walk(string(CheckFile), s.Block, t)
+	if f.TrackFile == "" {
+		d.errorf(s, 0, "FILE_CHECK has no track_file specified - ignoring")
+		return
+	}
+	rs.Checkers = append(rs.Checkers, c)
+}
+
+// ---------------------------------------------------------------------
+// BFD_CHECK
+
+func (d *decoder) decodeBFDChecker(vs *VirtualServer, rs *RealServer, s *syntax.Stmt) {
+	c := newChecker(rs, s, CheckBFD)
+	b := &BFDCheck{}
+	c.BFD = b
+	removed := false
+	fmtRSNow := func() string { return kaTrio(rs.Addr, vs.Protocol, rs.Port) }
+	t := table{
+		"name": {fn: func(d *decoder, s *syntax.Stmt) {
+			if removed {
+				return
+			}
+			switch {
+			case len(s.Words) != 2:
+				d.errorf(s, 0, "(%s) BFD_CHECK - No or too many names specified - skipping checker", fmtRSNow())
+			case !lvsBFDKnown(d, s.Words[1].Text):
+				d.errorf(s, 1, "(%s) BFD_CHECK - BFD %s not configured", fmtRSNow(), s.Words[1].Text)
+			case b.Name != "":
+				d.errorf(s, 1, "(%s) BFD_CHECK - BFD %s already specified as %s", fmtRSNow(), s.Words[1].Text, b.Name)
+			case len(s.Words[1].Text) >= 32:
+				d.errorf(s, 1, "(%s) BFD_CHECK - BFD name %s too long", fmtRSNow(), s.Words[1].Text)
+			case rsTracksBFD(rs, s.Words[1].Text):
+				d.errorf(s, 1, "(%s) BFD_CHECK - RS already monitoring %s", fmtRSNow(), s.Words[1].Text)
+			default:
+				b.Name = s.Words[1].Text
+				return
+			}
+			removed = true
+		}},
+		"alpha": {fn: func(d *decoder, s *syntax.Stmt) {
+			if removed {
+				return
+			}
+			if v, ok := d.kaOptBool(s, "Invalid alpha parameter %s"); ok {
+				c.Configured.Alpha = &v
+			}
+		}},
+	}
+	d.walk(string(CheckBFD), s.Block, t)
+	if removed {
+		return
+	}
+	if b.Name == "" {
+		d.errorf(s, 0, "(%s) No name has been specified for BFD_CHECKER - skipping", fmtRSNow())
+		return
+	}
+	rs.Checkers = append(rs.Checkers, c)
+}
+
+func rsTracksBFD(rs *RealServer, name string) bool {
+	for _, c := range rs.Checkers {
+		if c.BFD != nil && c.BFD.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// lvsBFDKnown reports whether a bfd_instance of that name was defined
+// before (keepalived looks it up while parsing). If the BFD model has no
+// Name field to look at, every name is accepted.
+func lvsBFDKnown(d *decoder, name string) bool {
+	found, known := lvsFindNamed(d.cfg.BFDInstances, name)
+	return found || !known
+}
+
+// lvsFindNamed looks for an element with a string field Name equal to
+// name in a slice of (pointers to) structs owned by the VRRP side. known
+// is false when the elements have no such field.
+func lvsFindNamed(list any, name string) (found, known bool) {
+	v := reflect.ValueOf(list)
+	if v.Kind() != reflect.Slice {
+		return false, false
+	}
+	et := v.Type().Elem()
+	if et.Kind() == reflect.Pointer {
+		et = et.Elem()
+	}
+	if et.Kind() != reflect.Struct {
+		return false, false
+	}
+	if f, ok := et.FieldByName("Name"); !ok || f.Type.Kind() != reflect.String {
+		return false, false
+	}
+	for i := 0; i < v.Len(); i++ {
+		e := v.Index(i)
+		if e.Kind() == reflect.Pointer {
+			if e.IsNil() {
+				continue
+			}
+			e = e.Elem()
+		}
+		if e.FieldByName("Name").String() == name {
+			return true, true
+		}
+	}
+	return false, true
+}

@@ -1,0 +1,303 @@
+package conf
+
+import (
+	"fmt"
+	"math"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
+)
+
+// Number and address readers with the exact messages of keepalived's
+// read_unsigned_func / read_int_func / read_decimal_unsigned_long_func /
+// inet_stosockaddr (lib/parser.c, lib/utils.c), in --config-test mode:
+// any error makes the value unusable.
+
+const (
+	kaUintMax  = math.MaxUint32
+	kaIntMax   = math.MaxInt32
+	kaULongMax = math.MaxUint64
+	// keepalived's TIMER_MAXIMUM (ULONG_MAX - 1 µs), used when a timer
+	// keyword has no upper bound.
+	kaTimerMax = kaULongMax - 1
+)
+
+// cStrtoul mimics strtoul(s, &end, base) for base 10 or 16: leading white
+// space, an optional sign, digits. It returns the value, the unparsed
+// rest, and whether it overflowed 64 bits.
+func cStrtoul(s string, base int) (uint64, string, bool) {
+	i := 0
+	for i < len(s) && strings.IndexByte(" \t\n\v\f\r", s[i]) >= 0 {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	if base == 16 && i+1 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') && i+2 < len(s) && lvsHexDigit(s[i+2]) >= 0 {
+		i += 2
+	}
+	start := i
+	var v uint64
+	over := false
+	for i < len(s) {
+		var dv int
+		if base == 16 {
+			dv = lvsHexDigit(s[i])
+		} else if s[i] >= '0' && s[i] <= '9' {
+			dv = int(s[i] - '0')
+		} else {
+			dv = -1
+		}
+		if dv < 0 {
+			break
+		}
+		if v > (math.MaxUint64-uint64(dv))/uint64(base) {
+			over = true
+		}
+		v = v*uint64(base) + uint64(dv)
+		i++
+	}
+	if i == start {
+		// no digits: nothing is consumed
+		return 0, s, false
+	}
+	if over {
+		v = math.MaxUint64
+	} else if neg {
+		v = -v
+	}
+	return v, s[i:], over
+}
+
+func lvsHexDigit(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// kaUnsigned is read_unsigned_func(str, 10, lo, hi) reporting at pos.
+func (d *decoder) kaUnsigned(pos Pos, str string, lo, hi uint64) (uint64, bool) {
+	t := strings.TrimLeft(str, " \t\n\v\f\r")
+	v, rest, over := cStrtoul(t, 10)
+	switch {
+	case strings.HasPrefix(t, "-"):
+		d.add(pos, syntax.InvalidNumber, "negative number '%s'", str)
+	case rest != "":
+		d.add(pos, syntax.InvalidNumber, "invalid number '%s'", str)
+	case over || v > kaUintMax:
+		d.add(pos, syntax.InvalidNumber, "number '%s' outside unsigned integer range", str)
+	case v < lo || v > hi:
+		d.add(pos, syntax.InvalidNumber, "number '%s' outside range [%d, %d]", str, lo, hi)
+	default:
+		return v, true
+	}
+	return 0, false
+}
+
+// kaUnsignedArg reads word i of s with kaUnsigned; a missing word is a
+// missing parameter.
+func (d *decoder) kaUnsignedArg(s *syntax.Stmt, i int, lo, hi uint64) (uint64, bool) {
+	str, ok := d.arg(s, i)
+	if !ok {
+		return 0, false
+	}
+	return d.kaUnsigned(s.WordPos(i), str, lo, hi)
+}
+
+// kaInt is read_int_func(str, 10, lo, hi).
+func (d *decoder) kaInt(pos Pos, str string, lo, hi int64) (int64, bool) {
+	t := strings.TrimLeft(str, " \t\n\v\f\r")
+	u, neg := t, false
+	if u != "" && (u[0] == '+' || u[0] == '-') {
+		neg, u = u[0] == '-', u[1:]
+	}
+	var iv int64
+	bad, over := false, false
+	if u == "" || u[0] < '0' || u[0] > '9' {
+		bad = t != ""
+	} else {
+		v, rest, o := cStrtoul(u, 10)
+		bad, over = rest != "", o || v > 1<<31
+		iv = int64(v & 0xffffffff)
+		if neg {
+			iv = -iv
+		}
+	}
+	switch {
+	case bad:
+		d.add(pos, syntax.InvalidNumber, "invalid number '%s'", str)
+	case over || iv < math.MinInt32 || iv > math.MaxInt32:
+		d.add(pos, syntax.InvalidNumber, "number '%s' outside integer range", str)
+	case iv < lo || iv > hi:
+		d.add(pos, syntax.InvalidNumber, "number '%s' outside range [%d, %d]", str, lo, hi)
+	default:
+		return iv, true
+	}
+	return 0, false
+}
+
+// kaTimer is read_timer(): decimal seconds with up to 6 decimals, bounds
+// in µs (hi 0 = TIMER_MAXIMUM).
+func (d *decoder) kaTimer(pos Pos, str string, lo, hi uint64) (time.Duration, bool) {
+	if hi == 0 {
+		hi = kaTimerMax
+	}
+	if strings.HasPrefix(str, "-") {
+		d.add(pos, syntax.InvalidNumber, "negative number '%s'", str)
+		return 0, false
+	}
+	const shift = 6
+	digits := str
+	roundUp := false
+	if dp := strings.IndexByte(str, '.'); dp >= 0 {
+		frac := str[dp+1:]
+		if len(frac) > shift {
+			d.add(pos, syntax.InvalidNumber, "number '%s' has too many decimal places", str)
+			roundUp = frac[shift] >= '5'
+			frac = frac[:shift]
+		}
+		digits = str[:dp] + frac + strings.Repeat("0", shift-len(frac))
+	} else {
+		digits = str + strings.Repeat("0", shift)
+	}
+	v, rest, over := cStrtoul(digits, 10)
+	if roundUp {
+		v++
+	}
+	switch {
+	case rest != "":
+		d.add(pos, syntax.InvalidNumber, "invalid number '%s'", str)
+	case over:
+		d.add(pos, syntax.InvalidNumber, "number '%s' outside unsigned decimal range", str)
+	case v < lo || v > hi:
+		d.add(pos, syntax.InvalidNumber, "number '%s' outside range [%d.%06d, %d.%06d]", str, lo/1e6, lo%1e6, hi/1e6, hi%1e6)
+	default:
+		return usDuration(v), true
+	}
+	return 0, false
+}
+
+// kaTimerArg reads word i of s with kaTimer.
+func (d *decoder) kaTimerArg(s *syntax.Stmt, i int, lo, hi uint64) (time.Duration, bool) {
+	str, ok := d.arg(s, i)
+	if !ok {
+		return 0, false
+	}
+	return d.kaTimer(s.WordPos(i), str, lo, hi)
+}
+
+// usDuration converts µs to a duration, saturating.
+func usDuration(us uint64) time.Duration {
+	if us > math.MaxInt64/1000 {
+		return math.MaxInt64
+	}
+	return time.Duration(us) * time.Microsecond
+}
+
+// kaOptBool is keepalived's "optional true/false" pattern: no argument
+// means true; a bad one reports msg (with the word appended by format).
+func (d *decoder) kaOptBool(s *syntax.Stmt, msgFormat string) (bool, bool) {
+	if len(s.Words) < 2 {
+		return true, true
+	}
+	v, ok := parseBool(s.Words[1].Text)
+	if !ok {
+		d.errorf(s, 1, msgFormat, s.Words[1].Text)
+		return false, false
+	}
+	return v, true
+}
+
+// kaParseIP is inet_pton as inet_stosockaddr uses it: the family comes
+// from the presence of ':', anything from the first '-' or '/' is
+// dropped, zones are not accepted.
+func kaParseIP(str string) (netip.Addr, bool) {
+	if i := strings.IndexAny(str, "-/"); i >= 0 {
+		str = str[:i]
+	}
+	a, err := netip.ParseAddr(str)
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, false
+	}
+	if strings.Contains(str, ":") != a.Is6() {
+		return netip.Addr{}, false
+	}
+	return a, true
+}
+
+// kaPortStr is keepalived's "don't pass a port of 0": a port made only of
+// zeros (or empty) counts as absent.
+func kaPortStr(p string, have bool) (string, bool) {
+	if !have || strings.Trim(p, "0") == "" {
+		return "", false
+	}
+	return p, true
+}
+
+// kaSockaddr is inet_stosockaddr(ip, port): port (if any) must be in
+// [1, 65535] and is reported through kaUnsigned at portPos.
+func (d *decoder) kaSockaddr(ip, port string, havePort bool, portPos Pos) (netip.Addr, uint16, bool) {
+	var p uint64
+	if havePort {
+		var ok bool
+		if p, ok = d.kaUnsigned(portPos, port, 1, 65535); !ok {
+			return netip.Addr{}, 0, false
+		}
+	}
+	a, ok := kaParseIP(ip)
+	if !ok {
+		return netip.Addr{}, 0, false
+	}
+	return a, uint16(p), true
+}
+
+// kaTrio formats an address the way inet_sockaddrtotrio does:
+// "[IP]:proto:port".
+func kaTrio(a netip.Addr, p LVSProtocol, port uint16) string {
+	ps := "none"
+	switch p {
+	case LVSTCP:
+		ps = "tcp"
+	case LVSUDP:
+		ps = "udp"
+	case LVSSCTP:
+		ps = "sctp"
+	}
+	return fmt.Sprintf("[%s]:%s:%d", a, ps, port)
+}
+
+// fmtVS is keepalived's FMT_VS.
+func fmtVS(vs *VirtualServer) string {
+	switch {
+	case vs.Group != "":
+		return fmt.Sprintf("[%s]:%d", vs.Group, vs.GroupIndex)
+	case vs.FWMark != 0:
+		return fmt.Sprintf("FWM %d", vs.FWMark)
+	}
+	return kaTrio(vs.Addr, vs.Protocol, vs.Port)
+}
+
+// fmtRS is keepalived's FMT_RS.
+func fmtRS(rs *RealServer, vs *VirtualServer) string {
+	return kaTrio(rs.Addr, vs.Protocol, rs.Port)
+}
+
+// kaNullStr is how glibc prints a NULL %s.
+func kaNullStr(s string) string {
+	if s == "" {
+		return "(null)"
+	}
+	return s
+}
+
+func lvsPtr[T any](v T) *T { return &v }
