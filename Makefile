@@ -10,7 +10,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 
 export GOFLAGS := -mod=mod
 
-.PHONY: all build test lint fuzz bench run deps clean
+.PHONY: all build test lint fuzz bench run deps clean vm-image vm-selftest vmtest
 
 all: build
 
@@ -47,6 +47,20 @@ bench:
 # keepalived -t would, inside a namespace that has the interfaces it names.
 run: build
 	bash scripts/run-config-check.sh $(BIN) testdata/keepalived.conf
+
+# Real-kernel IPVS through the qemu rig (scripts/vm/README.md). Needs
+# qemu-system-x86, linux-image-amd64, busybox-static, ipvsadm.
+VMTEST_PKGS ?= ./ipvs/...
+VMTEST_RUN  ?= .
+
+vm-image:
+	scripts/vm/run --build-only
+
+vm-selftest:
+	scripts/vm/selftest
+
+vmtest:
+	scripts/vm/gotest $(VMTEST_PKGS) -- -count=1 -run '$(VMTEST_RUN)' -v
 
 clean:
 	rm -rf bin
