@@ -70,7 +70,7 @@ func addConnKeywords(t table, co **ConnOpts, dflt LVSFamily) {
 		(*co).ConnectIP = a
 	}}
 	t["connect_port"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if v, ok := d.kaUnsignedArg(s, 1, 1, 65535); ok {
+		if v, ok := d.readUnsigned(s, 1, 1, 65535); ok {
 			(*co).ConnectPort = uint16(v)
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "Invalid checker connect_port '%s'", s.Words[1].Text)
@@ -94,7 +94,7 @@ func addConnKeywords(t table, co **ConnOpts, dflt LVSFamily) {
 		(*co).BindTo = a
 	}}
 	t["bind_port"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if v, ok := d.kaUnsignedArg(s, 1, 1, 65535); ok {
+		if v, ok := d.readUnsigned(s, 1, 1, 65535); ok {
 			(*co).BindPort = uint16(v)
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "Invalid checker bind_port '%s'", s.Words[1].Text)
@@ -117,7 +117,7 @@ func addConnKeywords(t table, co **ConnOpts, dflt LVSFamily) {
 		}
 	}}
 	t["fwmark"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if v, ok := d.kaUnsignedArg(s, 1, 0, kaUintMax); ok {
+		if v, ok := d.readUnsigned(s, 1, 0, kaUintMax); ok {
 			(*co).FWMark = uint32(v)
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "Invalid fwmark connection value '%s'", s.Words[1].Text)
@@ -129,7 +129,7 @@ func addConnKeywords(t table, co **ConnOpts, dflt LVSFamily) {
 func addTimingKeywords(t table, c *Checker) {
 	ts := &c.Configured
 	t["retry"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if v, ok := d.kaUnsignedArg(s, 1, 0, kaUintMax); ok {
+		if v, ok := d.readUnsigned(s, 1, 0, kaUintMax); ok {
 			ts.Retry = lvsPtr(uint32(v))
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "Invalid retry connection value '%s'", s.Words[1].Text)
@@ -151,12 +151,12 @@ func addTimingKeywords(t table, c *Checker) {
 		}
 	}}
 	t["alpha"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if v, ok := d.kaOptBool(s, "Invalid alpha parameter %s"); ok {
+		if v, ok := d.boolArg(s, 1, "Invalid alpha parameter %s"); ok {
 			ts.Alpha = &v
 		}
 	}}
 	t["log_all_failures"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if v, ok := d.kaOptBool(s, "Invalid log_all_failures parameter %s"); ok {
+		if v, ok := d.boolArg(s, 1, "Invalid log_all_failures parameter %s"); ok {
 			ts.LogAllFailures = &v
 		}
 	}}
@@ -235,14 +235,14 @@ func addUDPKeywords(t table, u *UDPCheck) {
 		u.Reply, u.ReplyMask = data, mask
 	}}
 	t["min_reply_length"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if v, ok := d.kaUnsignedArg(s, 1, 0, 65535); ok {
+		if v, ok := d.readUnsigned(s, 1, 0, 65535); ok {
 			u.MinReplyLength = uint16(v)
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "UDP_CHECK min length %s not valid - must be between 0 & %d", s.Words[1].Text, 65535)
 		}
 	}}
 	t["max_reply_length"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if v, ok := d.kaUnsignedArg(s, 1, 0, 65535); ok {
+		if v, ok := d.readUnsigned(s, 1, 0, 65535); ok {
 			u.MaxReplyLength = uint16(v)
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "UDP_CHECK max length %s not valid - must be between 0 & %d", s.Words[1].Text, 65535)
@@ -388,7 +388,7 @@ func (d *decoder) decodeHTTPChecker(vs *VirtualServer, rs *RealServer, s *syntax
 	addTimingKeywords(t, c)
 	t["nb_get_retry"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		d.deprecated(s, "nb_get_retry is deprecated - please use 'retry'")
-		if v, ok := d.kaUnsignedArg(s, 1, 0, kaUintMax); ok {
+		if v, ok := d.readUnsigned(s, 1, 0, kaUintMax); ok {
 			c.Configured.Retry = lvsPtr(uint32(v))
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "Invalid nb_get_retry value '%s'", s.Words[1].Text)
@@ -416,12 +416,12 @@ func (d *decoder) decodeHTTPChecker(vs *VirtualServer, rs *RealServer, s *syntax
 		}
 	}}
 	t["enable_sni"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if v, ok := d.kaOptBool(s, "Invalid enable_sni parameter %s"); ok {
+		if v, ok := d.boolArg(s, 1, "Invalid enable_sni parameter %s"); ok {
 			h.EnableSNI = v
 		}
 	}}
 	t["fast_recovery"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if v, ok := d.kaOptBool(s, "Invalid fast_recovery parameter %s"); ok {
+		if v, ok := d.boolArg(s, 1, "Invalid fast_recovery parameter %s"); ok {
 			h.FastRecovery = v
 		}
 	}}
@@ -676,7 +676,7 @@ func (d *decoder) decodeMiscChecker(vs *VirtualServer, rs *RealServer, s *syntax
 		if removed {
 			return
 		}
-		if v, ok := d.kaUnsignedArg(s, 1, 0, kaUintMax/1000000); ok {
+		if v, ok := d.readUnsigned(s, 1, 0, kaUintMax/1000000); ok {
 			m.TimeoutSet = lvsPtr(secondsDur(v))
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "Invalid misc_timeout value '%s'", s.Words[1].Text)
@@ -767,7 +767,7 @@ func (d *decoder) decodeFileChecker(vs *VirtualServer, rs *RealServer, s *syntax
 				d.errorf(s, 0, "track file weight missing")
 				return
 			}
-			v, ok := d.kaInt(s.WordPos(1), s.Words[1].Text, -lvsWeightLimit, lvsWeightLimit)
+			v, ok := d.readIntStr(s.WordPos(1), s.Words[1].Text, -lvsWeightLimit, lvsWeightLimit)
 			if !ok {
 				d.errorf(s, 1, "weight for track file must be in [%d..%d] inclusive. Ignoring...", -lvsWeightLimit, lvsWeightLimit)
 				return
@@ -829,7 +829,7 @@ func (d *decoder) decodeBFDChecker(vs *VirtualServer, rs *RealServer, s *syntax.
 			if removed {
 				return
 			}
-			if v, ok := d.kaOptBool(s, "Invalid alpha parameter %s"); ok {
+			if v, ok := d.boolArg(s, 1, "Invalid alpha parameter %s"); ok {
 				c.Configured.Alpha = &v
 			}
 		}},

@@ -1,9 +1,6 @@
 package conf
 
 import (
-	"fmt"
-	"math"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -89,101 +86,9 @@ func optArg(s *syntax.Stmt, i int) (string, bool) {
 	return "", false
 }
 
-// parseUint accepts keepalived's read_unsigned forms: decimal, or 0x hex.
-func parseUint(str string) (uint64, bool) {
-	if str == "" || str[0] == '-' || str[0] == '+' {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(str, 0, 64)
-	return v, err == nil
-}
-
-// uint reads word i as an unsigned number in [lo, hi].
-func (d *decoder) uint(s *syntax.Stmt, i int, lo, hi uint64) (uint64, bool) {
-	str, ok := d.arg(s, i)
-	if !ok {
-		return 0, false
-	}
-	v, ok := parseUint(str)
-	if !ok {
-		d.add(s.WordPos(i), syntax.InvalidNumber, "invalid number '%s'", str)
-		return 0, false
-	}
-	if v < lo || v > hi {
-		d.add(s.WordPos(i), syntax.InvalidNumber, "number '%s' outside range [%d, %d]", str, lo, hi)
-		return 0, false
-	}
-	return v, true
-}
-
-// int reads word i as a signed number in [lo, hi].
-func (d *decoder) int(s *syntax.Stmt, i int, lo, hi int64) (int64, bool) {
-	str, ok := d.arg(s, i)
-	if !ok {
-		return 0, false
-	}
-	v, err := strconv.ParseInt(str, 0, 64)
-	if err != nil {
-		d.add(s.WordPos(i), syntax.InvalidNumber, "invalid number '%s'", str)
-		return 0, false
-	}
-	if v < lo || v > hi {
-		d.add(s.WordPos(i), syntax.InvalidNumber, "number '%s' outside range [%d, %d]", str, lo, hi)
-		return 0, false
-	}
-	return v, true
-}
-
-// parseSeconds parses keepalived's decimal seconds (at most 6 decimals,
-// µs resolution) into a duration.
-func parseSeconds(str string) (time.Duration, bool) {
-	if str == "" || str[0] == '-' || str[0] == '+' {
-		return 0, false
-	}
-	whole, frac, hasDot := strings.Cut(str, ".")
-	if whole == "" && (!hasDot || frac == "") {
-		return 0, false
-	}
-	if len(frac) > 6 {
-		return 0, false
-	}
-	for _, c := range whole + frac {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-	}
-	w := uint64(0)
-	if whole != "" {
-		var err error
-		if w, err = strconv.ParseUint(whole, 10, 64); err != nil || w > math.MaxInt64/uint64(time.Second) {
-			return 0, false
-		}
-	}
-	us := uint64(0)
-	if frac != "" {
-		f, _ := strconv.ParseUint(frac+strings.Repeat("0", 6-len(frac)), 10, 64)
-		us = f
-	}
-	return time.Duration(w)*time.Second + time.Duration(us)*time.Microsecond, true
-}
-
 // fmtSeconds prints a duration as keepalived prints timer ranges.
 func fmtSeconds(v time.Duration) string {
 	return strconv.FormatFloat(v.Seconds(), 'f', 6, 64)
-}
-
-// seconds reads word i as decimal seconds in [lo, hi].
-func (d *decoder) seconds(s *syntax.Stmt, i int, lo, hi time.Duration) (time.Duration, bool) {
-	str, ok := d.arg(s, i)
-	if !ok {
-		return 0, false
-	}
-	v, ok := parseSeconds(str)
-	if !ok || v < lo || v > hi {
-		d.add(s.WordPos(i), syntax.InvalidNumber, "number '%s' outside range [%s, %s]", str, fmtSeconds(lo), fmtSeconds(hi))
-		return 0, false
-	}
-	return v, true
 }
 
 // parseBool is keepalived's check_true_false.
@@ -195,34 +100,6 @@ func parseBool(str string) (bool, bool) {
 		return false, true
 	}
 	return false, false
-}
-
-// optBool reads an optional boolean at word i: absent means true.
-func (d *decoder) optBool(s *syntax.Stmt, i int) (bool, bool) {
-	str, ok := optArg(s, i)
-	if !ok {
-		return true, true
-	}
-	v, ok := parseBool(str)
-	if !ok {
-		d.add(s.WordPos(i), syntax.GeneralError, "invalid value '%s' for %s - must be on|off|true|false|yes|no", str, s.Keyword())
-		return false, false
-	}
-	return v, true
-}
-
-// addr reads word i as an IP address.
-func (d *decoder) addr(s *syntax.Stmt, i int) (netip.Addr, bool) {
-	str, ok := d.arg(s, i)
-	if !ok {
-		return netip.Addr{}, false
-	}
-	a, err := netip.ParseAddr(str)
-	if err != nil {
-		d.add(s.WordPos(i), syntax.GeneralError, "invalid IP address '%s'", str)
-		return netip.Addr{}, false
-	}
-	return a, true
 }
 
 // script re-tokenizes the statement's line with the shell-like rules
@@ -269,11 +146,3 @@ func (d *decoder) valueLines(s *syntax.Stmt) [][]syntax.Word {
 	}
 	return out
 }
-
-// posOf gives a word's position within statement s.
-func posOf(s *syntax.Stmt, w syntax.Word) syntax.Pos {
-	return syntax.Pos{File: s.File, Line: int(s.Line), Col: int(w.Col)}
-}
-
-// quoted returns s formatted for a message.
-func quoted(s string) string { return fmt.Sprintf("'%s'", s) }

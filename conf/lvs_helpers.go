@@ -85,8 +85,8 @@ func lvsHexDigit(c byte) int {
 	return -1
 }
 
-// kaUnsigned is read_unsigned_func(str, 10, lo, hi) reporting at pos.
-func (d *decoder) kaUnsigned(pos Pos, str string, lo, hi uint64) (uint64, bool) {
+// readUnsignedStr is read_unsigned_func(str, 10, lo, hi) reporting at pos.
+func (d *decoder) readUnsignedStr(pos Pos, str string, lo, hi uint64) (uint64, bool) {
 	t := strings.TrimLeft(str, " \t\n\v\f\r")
 	v, rest, over := cStrtoul(t, 10)
 	switch {
@@ -104,18 +104,8 @@ func (d *decoder) kaUnsigned(pos Pos, str string, lo, hi uint64) (uint64, bool) 
 	return 0, false
 }
 
-// kaUnsignedArg reads word i of s with kaUnsigned; a missing word is a
-// missing parameter.
-func (d *decoder) kaUnsignedArg(s *syntax.Stmt, i int, lo, hi uint64) (uint64, bool) {
-	str, ok := d.arg(s, i)
-	if !ok {
-		return 0, false
-	}
-	return d.kaUnsigned(s.WordPos(i), str, lo, hi)
-}
-
-// kaInt is read_int_func(str, 10, lo, hi).
-func (d *decoder) kaInt(pos Pos, str string, lo, hi int64) (int64, bool) {
+// readIntStr is read_int_func(str, 10, lo, hi).
+func (d *decoder) readIntStr(pos Pos, str string, lo, hi int64) (int64, bool) {
 	t := strings.TrimLeft(str, " \t\n\v\f\r")
 	u, neg := t, false
 	if u != "" && (u[0] == '+' || u[0] == '-') {
@@ -146,76 +136,12 @@ func (d *decoder) kaInt(pos Pos, str string, lo, hi int64) (int64, bool) {
 	return 0, false
 }
 
-// kaTimer is read_timer(): decimal seconds with up to 6 decimals, bounds
-// in µs (hi 0 = TIMER_MAXIMUM).
-func (d *decoder) kaTimer(pos Pos, str string, lo, hi uint64) (time.Duration, bool) {
-	if hi == 0 {
-		hi = kaTimerMax
-	}
-	if strings.HasPrefix(str, "-") {
-		d.add(pos, syntax.InvalidNumber, "negative number '%s'", str)
-		return 0, false
-	}
-	const shift = 6
-	digits := str
-	roundUp := false
-	if dp := strings.IndexByte(str, '.'); dp >= 0 {
-		frac := str[dp+1:]
-		if len(frac) > shift {
-			d.add(pos, syntax.InvalidNumber, "number '%s' has too many decimal places", str)
-			roundUp = frac[shift] >= '5'
-			frac = frac[:shift]
-		}
-		digits = str[:dp] + frac + strings.Repeat("0", shift-len(frac))
-	} else {
-		digits = str + strings.Repeat("0", shift)
-	}
-	v, rest, over := cStrtoul(digits, 10)
-	if roundUp {
-		v++
-	}
-	switch {
-	case rest != "":
-		d.add(pos, syntax.InvalidNumber, "invalid number '%s'", str)
-	case over:
-		d.add(pos, syntax.InvalidNumber, "number '%s' outside unsigned decimal range", str)
-	case v < lo || v > hi:
-		d.add(pos, syntax.InvalidNumber, "number '%s' outside range [%d.%06d, %d.%06d]", str, lo/1e6, lo%1e6, hi/1e6, hi%1e6)
-	default:
-		return usDuration(v), true
-	}
-	return 0, false
-}
-
-// kaTimerArg reads word i of s with kaTimer.
-func (d *decoder) kaTimerArg(s *syntax.Stmt, i int, lo, hi uint64) (time.Duration, bool) {
-	str, ok := d.arg(s, i)
-	if !ok {
-		return 0, false
-	}
-	return d.kaTimer(s.WordPos(i), str, lo, hi)
-}
-
 // usDuration converts µs to a duration, saturating.
 func usDuration(us uint64) time.Duration {
 	if us > math.MaxInt64/1000 {
 		return math.MaxInt64
 	}
 	return time.Duration(us) * time.Microsecond
-}
-
-// kaOptBool is keepalived's "optional true/false" pattern: no argument
-// means true; a bad one reports msg (with the word appended by format).
-func (d *decoder) kaOptBool(s *syntax.Stmt, msgFormat string) (bool, bool) {
-	if len(s.Words) < 2 {
-		return true, true
-	}
-	v, ok := parseBool(s.Words[1].Text)
-	if !ok {
-		d.errorf(s, 1, msgFormat, s.Words[1].Text)
-		return false, false
-	}
-	return v, true
 }
 
 // kaParseIP is inet_pton as inet_stosockaddr uses it: the family comes
@@ -250,7 +176,7 @@ func (d *decoder) kaSockaddr(ip, port string, havePort bool, portPos Pos) (netip
 	var p uint64
 	if havePort {
 		var ok bool
-		if p, ok = d.kaUnsigned(portPos, port, 1, 65535); !ok {
+		if p, ok = d.readUnsignedStr(portPos, port, 1, 65535); !ok {
 			return netip.Addr{}, 0, false
 		}
 	}

@@ -54,7 +54,7 @@ func decodeVirtualServer(d *decoder, s *syntax.Stmt) {
 		if !ok {
 			return
 		}
-		v, ok := d.kaUnsigned(s.WordPos(2), str, 0, kaUintMax)
+		v, ok := d.readUnsignedStr(s.WordPos(2), str, 0, kaUintMax)
 		if !ok {
 			d.errorf(s, 2, "virtual server fwmark '%s' must be in [0, %d] - ignoring", str, uint64(kaUintMax))
 			return
@@ -237,7 +237,7 @@ func (st *vsState) table() table {
 				vs.PersistenceTimeout = lvsDefaultPersistence
 				return
 			}
-			v, ok := d.kaUnsigned(s.WordPos(1), s.Words[1].Text, 1, lvsMaxTimeout)
+			v, ok := d.readUnsignedStr(s.WordPos(1), s.Words[1].Text, 1, lvsMaxTimeout)
 			if !ok {
 				d.errorf(s, 1, "persistence_timeout invalid")
 				return
@@ -258,7 +258,7 @@ func (st *vsState) table() table {
 			}
 			g := &Granularity{}
 			if af == LVSInet6 {
-				v, ok := d.kaUnsigned(s.WordPos(1), str, 1, 128)
+				v, ok := d.readUnsignedStr(s.WordPos(1), str, 1, 128)
 				if !ok {
 					d.errorf(s, 1, "Invalid IPv6 persistence_granularity specified - %s", str)
 					return
@@ -299,7 +299,7 @@ func (st *vsState) table() table {
 		}},
 		"ha_suspend": {fn: func(d *decoder, s *syntax.Stmt) { vs.HASuspend = true }},
 		"smtp_alert": {fn: func(d *decoder, s *syntax.Stmt) {
-			if v, ok := d.kaOptBool(s, "Invalid virtual_server smtp_alert parameter %s"); ok {
+			if v, ok := d.boolArg(s, 1, "Invalid virtual_server smtp_alert parameter %s"); ok {
 				vs.Configured.SMTPAlert = &v
 			}
 		}},
@@ -333,7 +333,7 @@ func (st *vsState) table() table {
 			if !ok {
 				return
 			}
-			v, ok := d.kaUnsigned(s.WordPos(1), str, 1, kaUintMax)
+			v, ok := d.readUnsignedStr(s.WordPos(1), str, 1, kaUintMax)
 			if !ok {
 				d.errorf(s, 1, "Quorum %s must be in [1, %d]. Setting to 1.", str, uint64(kaUintMax))
 				v = 1
@@ -345,7 +345,7 @@ func (st *vsState) table() table {
 			if !ok {
 				return
 			}
-			v, ok := d.kaUnsigned(s.WordPos(1), str, 0, kaUintMax)
+			v, ok := d.readUnsignedStr(s.WordPos(1), str, 0, kaUintMax)
 			if !ok {
 				d.errorf(s, 1, "Hysteresis %s must be in [0, %d] - ignoring", str, uint64(kaUintMax))
 				return
@@ -357,7 +357,7 @@ func (st *vsState) table() table {
 			if !ok {
 				return
 			}
-			v, ok := d.kaUnsigned(s.WordPos(1), str, 1, lvsWeightLimit)
+			v, ok := d.readUnsignedStr(s.WordPos(1), str, 1, lvsWeightLimit)
 			if !ok {
 				d.errorf(s, 1, "Virtual server weight %s is outside range 1-%d", str, lvsWeightLimit)
 				return
@@ -418,7 +418,7 @@ func (d *decoder) lvsRetry(s *syntax.Stmt) (uint32, bool) {
 	if !ok {
 		return 0, false
 	}
-	v, ok := d.kaUnsigned(s.WordPos(1), str, 1, kaUintMax)
+	v, ok := d.readUnsignedStr(s.WordPos(1), str, 1, kaUintMax)
 	if !ok {
 		d.errorf(s, 1, "retry value invalid - %s", str)
 		return 0, false
@@ -433,7 +433,7 @@ func (d *decoder) lvsTimer(s *syntax.Stmt, lo, hi uint64, msg string) (time.Dura
 	if !ok {
 		return 0, false
 	}
-	v, ok := d.kaTimer(s.WordPos(1), str, lo*1e6, hi)
+	v, ok := d.readTimerStr(s.WordPos(1), str, lo*1e6, hi)
 	if !ok {
 		d.errorf(s, 1, msg, str)
 		return 0, false
@@ -496,7 +496,7 @@ func (d *decoder) forwarding(s *syntax.Stmt, f *Forwarding, kind string) bool {
 				d.errorf(s, i, "Missing port for %s server gue tunnel.", kind)
 				return true
 			}
-			v, ok := d.kaUnsigned(s.WordPos(i+1), w[i+1].Text, 1, 65535)
+			v, ok := d.readUnsignedStr(s.WordPos(i+1), w[i+1].Text, 1, 65535)
 			if !ok {
 				d.errorf(s, i+1, "Invalid gue tunnel port %s for %s server.", w[i+1].Text, kind)
 				return true
@@ -571,7 +571,7 @@ func rsTable(vs *VirtualServer, rs *RealServer) table {
 			if !ok {
 				return
 			}
-			v, ok := d.kaUnsigned(s.WordPos(1), str, 0, lvsWeightLimit)
+			v, ok := d.readUnsignedStr(s.WordPos(1), str, 0, lvsWeightLimit)
 			if !ok {
 				d.errorf(s, 1, "Real server weight %s is outside range 0-%d", str, lvsWeightLimit)
 				return
@@ -586,7 +586,7 @@ func rsTable(vs *VirtualServer, rs *RealServer) table {
 			if !ok {
 				return
 			}
-			v, ok := d.kaUnsigned(s.WordPos(1), str, 0, kaUintMax)
+			v, ok := d.readUnsignedStr(s.WordPos(1), str, 0, kaUintMax)
 			if !ok {
 				d.errorf(s, 1, "Invalid real_server uthreshold '%s' - ignoring", str)
 				return
@@ -598,7 +598,7 @@ func rsTable(vs *VirtualServer, rs *RealServer) table {
 			if !ok {
 				return
 			}
-			v, ok := d.kaUnsigned(s.WordPos(1), str, 0, kaUintMax)
+			v, ok := d.readUnsignedStr(s.WordPos(1), str, 0, kaUintMax)
 			if !ok {
 				d.errorf(s, 1, "Invalid real_server lthreshold '%s' - ignoring", str)
 				return
@@ -606,7 +606,7 @@ func rsTable(vs *VirtualServer, rs *RealServer) table {
 			rs.LThreshold = uint32(v)
 		}},
 		"inhibit_on_failure": {fn: func(d *decoder, s *syntax.Stmt) {
-			if v, ok := d.kaOptBool(s, "Invalid inhibit_on_failure parameter %s"); ok {
+			if v, ok := d.boolArg(s, 1, "Invalid inhibit_on_failure parameter %s"); ok {
 				rs.Configured.InhibitOnFailure = &v
 			}
 		}},
@@ -617,7 +617,7 @@ func rsTable(vs *VirtualServer, rs *RealServer) table {
 			d.lvsScript(s, &rs.NotifyDown, vs.Group)
 		}},
 		"alpha": {fn: func(d *decoder, s *syntax.Stmt) {
-			if v, ok := d.kaOptBool(s, "Invalid alpha parameter %s"); ok {
+			if v, ok := d.boolArg(s, 1, "Invalid alpha parameter %s"); ok {
 				rs.Configured.Alpha = &v
 			}
 		}},
@@ -647,7 +647,7 @@ func rsTable(vs *VirtualServer, rs *RealServer) table {
 			}
 		}},
 		"smtp_alert": {fn: func(d *decoder, s *syntax.Stmt) {
-			if v, ok := d.kaOptBool(s, "Invalid real_server smtp_alert parameter %s"); ok {
+			if v, ok := d.boolArg(s, 1, "Invalid real_server smtp_alert parameter %s"); ok {
 				rs.Configured.SMTPAlert = &v
 			}
 		}},

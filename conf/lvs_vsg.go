@@ -38,7 +38,7 @@ func (d *decoder) vsgEntry(g *VSGroup, s *syntax.Stmt) {
 	w := s.Words
 	addrStr := w[0].Text
 	if addrStr == "fwmark" {
-		mark, ok := d.kaUnsignedArg(s, 1, 0, kaUintMax)
+		mark, ok := d.readUnsigned(s, 1, 0, kaUintMax)
 		if !ok {
 			if len(w) > 1 {
 				d.errorf(s, 1, "(%s): fwmark '%s' must be in [0, %d] - ignoring", g.Name, w[1].Text, uint64(kaUintMax))

@@ -142,36 +142,36 @@ func TestKaTimerAndNumbers(t *testing.T) {
 		"1": time.Second, "1.5": 1500 * time.Millisecond, ".5": 500 * time.Millisecond, "5.": 5 * time.Second,
 		"0.000001": time.Microsecond, "1.0000005": time.Second + time.Microsecond, "+2": 2 * time.Second,
 	} {
-		got, ok := d.kaTimer(p, in, 0, 0)
+		got, ok := d.readTimerStr(p, in, 0, 0)
 		if !ok || got != want {
 			t.Fatalf("%q: %v %v", in, got, ok)
 		}
 	}
 	for _, in := range []string{"-1", "1.2.3", "x", "1e3", "18446744073709.551615"} {
-		if _, ok := d.kaTimer(p, in, 0, 0); ok {
+		if _, ok := d.readTimerStr(p, in, 0, 0); ok {
 			t.Fatalf("%q accepted", in)
 		}
 	}
 	for in, want := range map[string]uint64{"0": 0, "42": 42, " 7": 7, "+3": 3, "4294967295": 4294967295} {
-		got, ok := d.kaUnsigned(p, in, 0, kaUintMax)
+		got, ok := d.readUnsignedStr(p, in, 0, kaUintMax)
 		if !ok || got != want {
 			t.Fatalf("%q: %d %v", in, got, ok)
 		}
 	}
 	for _, in := range []string{"-0", "0x10", "4294967296", "1a", "99999999999999999999999"} {
-		if _, ok := d.kaUnsigned(p, in, 0, kaUintMax); ok {
+		if _, ok := d.readUnsignedStr(p, in, 0, kaUintMax); ok {
 			t.Fatalf("%q accepted", in)
 		}
 	}
 	mustHave(t, d.diags, "number '4294967296' outside unsigned integer range")
 	for in, want := range map[string]int64{"-5": -5, "+5": 5, "0": 0, "-2147483647": -2147483647} {
-		got, ok := d.kaInt(p, in, -kaIntMax, kaIntMax)
+		got, ok := d.readIntStr(p, in, -kaIntMax, kaIntMax)
 		if !ok || got != want {
 			t.Fatalf("%q: %d %v", in, got, ok)
 		}
 	}
 	for _, in := range []string{"-2147483649", "2147483648", "5x", "--5"} {
-		if _, ok := d.kaInt(p, in, -kaIntMax, kaIntMax); ok {
+		if _, ok := d.readIntStr(p, in, -kaIntMax, kaIntMax); ok {
 			t.Fatalf("%q accepted", in)
 		}
 	}

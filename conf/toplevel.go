@@ -28,7 +28,7 @@ func init() {
 			}
 		}},
 		"child_wait_time": {fn: func(d *decoder, s *syntax.Stmt) {
-			if v, ok := d.uint(s, 1, 0, 1<<31-1); ok {
+			if v, ok := d.readUnsigned(s, 1, 0, 1<<31-1); ok {
 				d.cfg.ChildWaitTime = secondsDur(v)
 			}
 		}},

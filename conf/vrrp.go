@@ -247,7 +247,7 @@ func decodeGARPGroup(d *decoder, s *syntax.Stmt) {
 			d.errorf(c, 1, "garp_group %s '%s' invalid", name, word(c, 1))
 			return
 		}
-		*dst = usDur(v)
+		*dst = usDuration(v)
 		*has = true
 		if *dst >= time.Second {
 			d.vlogInfo(c.WordPos(1), "The %s is very large - %s seconds", name, word(c, 1))
@@ -564,7 +564,7 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 				d.errorf(c, 1, "(%s) Preempt_delay not valid! must be between 0-%d", name, 1000)
 				n = 0
 			}
-			v.PreemptDelay = usDur(n)
+			v.PreemptDelay = usDuration(n)
 		}},
 		"debug": {fn: func(d *decoder, c *syntax.Stmt) {
 			n, ok := d.readUnsigned(c, 1, 0, 4)

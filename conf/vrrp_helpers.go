@@ -2,7 +2,6 @@ package conf
 
 import (
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,8 +35,6 @@ const (
 	timerHz       = 1000000
 	timerHzDigits = 6
 )
-
-func usDur(v uint64) time.Duration { return time.Duration(v) * time.Microsecond }
 
 // ifExists is keepalived's if_get_by_ifname(name, IF_CREATE_IF_DYNAMIC):
 // false when the interface does not exist and dynamic_interfaces is not
@@ -88,34 +85,6 @@ func word(s *syntax.Stmt, i int) string {
 	return ""
 }
 
-// readUnsignedStr is read_unsigned on a string: it reports what
-// keepalived reports and returns false on any problem.
-func (d *decoder) readUnsignedStr(pos Pos, str string, lo, hi uint64) (uint64, bool) {
-	t := strings.TrimLeft(str, " \t")
-	if strings.HasPrefix(t, "-") {
-		d.add(pos, syntax.InvalidNumber, "negative number '%s'", str)
-		return 0, false
-	}
-	v, err := strconv.ParseUint(t, 10, 64)
-	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			d.add(pos, syntax.InvalidNumber, "number '%s' outside unsigned integer range", str)
-		} else {
-			d.add(pos, syntax.InvalidNumber, "invalid number '%s'", str)
-		}
-		return 0, false
-	}
-	if v > 0xffffffff && hi <= 0xffffffff {
-		d.add(pos, syntax.InvalidNumber, "number '%s' outside unsigned integer range", str)
-		return 0, false
-	}
-	if v < lo || v > hi {
-		d.add(pos, syntax.InvalidNumber, "number '%s' outside range [%d, %d]", str, lo, hi)
-		return 0, false
-	}
-	return v, true
-}
-
 // readUnsigned is read_unsigned_strvec: word i of s as an unsigned number
 // in [lo, hi]. A missing word is a missing parameter.
 func (d *decoder) readUnsigned(s *syntax.Stmt, i int, lo, hi uint64) (uint64, bool) {
@@ -124,28 +93,6 @@ func (d *decoder) readUnsigned(s *syntax.Stmt, i int, lo, hi uint64) (uint64, bo
 		return 0, false
 	}
 	return d.readUnsignedStr(s.WordPos(i), str, lo, hi)
-}
-
-// readIntStr is read_int.
-func (d *decoder) readIntStr(pos Pos, str string, lo, hi int64) (int64, bool) {
-	v, err := strconv.ParseInt(str, 10, 64)
-	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			d.add(pos, syntax.InvalidNumber, "number '%s' outside integer range", str)
-		} else {
-			d.add(pos, syntax.InvalidNumber, "invalid number '%s'", str)
-		}
-		return 0, false
-	}
-	if v < -1<<31 || v > 1<<31-1 {
-		d.add(pos, syntax.InvalidNumber, "number '%s' outside integer range", str)
-		return 0, false
-	}
-	if v < lo || v > hi {
-		d.add(pos, syntax.InvalidNumber, "number '%s' outside range [%d, %d]", str, lo, hi)
-		return 0, false
-	}
-	return v, true
 }
 
 // readInt is read_int_strvec.
@@ -173,19 +120,14 @@ func (d *decoder) readDecimalStr(pos Pos, str string, lo, hi uint64, shift int) 
 		frac = frac[:shift]
 	}
 	digits := whole + frac + strings.Repeat("0", shift-len(frac))
-	v, err := strconv.ParseUint(digits, 10, 64)
-	valid := err == nil && digits != ""
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			valid = false
-		}
+	// strtoull semantics, as keepalived: a leading '+' is fine.
+	v, rest, over := cStrtoul(digits, 10)
+	if rest != "" {
+		d.add(pos, syntax.InvalidNumber, "invalid number '%s'", str)
+		return 0, false
 	}
-	if !valid {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			d.add(pos, syntax.InvalidNumber, "number '%s' outside unsigned decimal range", str)
-		} else {
-			d.add(pos, syntax.InvalidNumber, "invalid number '%s'", str)
-		}
+	if over {
+		d.add(pos, syntax.InvalidNumber, "number '%s' outside unsigned decimal range", str)
 		return 0, false
 	}
 	if roundUp {
@@ -211,10 +153,23 @@ func (d *decoder) readDecimal(s *syntax.Stmt, i int, lo, hi uint64, shift int) (
 	return d.readDecimalStr(s.WordPos(i), str, lo, hi, shift)
 }
 
-// readTimer reads seconds with µs resolution, as keepalived's timers.
+// readTimerStr is read_timer(): decimal seconds with up to 6 decimals,
+// bounds in µs (hi 0 = TIMER_MAXIMUM).
+func (d *decoder) readTimerStr(pos Pos, str string, lo, hi uint64) (time.Duration, bool) {
+	if hi == 0 {
+		hi = kaTimerMax
+	}
+	v, ok := d.readDecimalStr(pos, str, lo, hi, timerHzDigits)
+	return usDuration(v), ok
+}
+
+// readTimer is read_timer on word i of s.
 func (d *decoder) readTimer(s *syntax.Stmt, i int, lo, hi uint64) (time.Duration, bool) {
-	v, ok := d.readDecimal(s, i, lo, hi, timerHzDigits)
-	return usDur(v), ok
+	str, ok := d.arg(s, i)
+	if !ok {
+		return 0, false
+	}
+	return d.readTimerStr(s.WordPos(i), str, lo, hi)
 }
 
 // boolArg is keepalived's "optional check_true_false": absent means

@@ -495,7 +495,7 @@ func (d *decoder) advertInt(v *VRRPInstance) {
 			}
 		}
 	}
-	v.AdvertInt = usDur(us)
+	v.AdvertInt = usDuration(us)
 }
 
 // checkVRIDConflicts is check_vrid_conflicts for what can be known from
