@@ -650,20 +650,9 @@ func init() {
 			d.cfg.Global.VRRPIPSets = valueWords(s.Args())
 		}},
 		"nftables": {fn: func(d *decoder, s *syntax.Stmt) {
-			if d.cfg.Global.NFTables != "" {
-				d.errorf(s, 0, "nftables already specified - ignoring")
-				return
+			if d.nftTable(s, &d.cfg.Global.NFTables, "keepalived", "nftables") {
+				d.cfg.Global.NFTablesPriority = -1
 			}
-			name := "keepalived"
-			if v, ok := optArg(s, 1); ok {
-				if len(v) >= 256 {
-					d.errorf(s, 1, "nftables table name too long - ignoring")
-					return
-				}
-				name = v
-			}
-			d.cfg.Global.NFTables = name
-			d.cfg.Global.NFTablesPriority = -1
 		}},
 		"nftables_priority": {fn: func(d *decoder, s *syntax.Stmt) {
 			v, ok := d.readInt(s, 1, -1<<31, 1<<31-1)
@@ -676,21 +665,10 @@ func init() {
 		"nftables_ifindex":  g(func(g *GlobalDefs) { g.NFTablesIfindex = true }),
 		"nftables_counters": g(func(g *GlobalDefs) { g.NFTablesCounters = true }),
 		"nftables_ipvs": {fn: func(d *decoder, s *syntax.Stmt) {
-			if d.cfg.Global.NFTablesIPVS != "" {
-				d.errorf(s, 0, "ipvs nftables already specified - ignoring")
-				return
+			if d.nftTable(s, &d.cfg.Global.NFTablesIPVS, "keepalived_ipvs", "ipvs nftables") {
+				d.cfg.Global.NFTablesIPVSPriority = -1
+				d.cfg.Global.NFTablesIPVSStartFwmark = 1000
 			}
-			name := "keepalived_ipvs"
-			if v, ok := optArg(s, 1); ok {
-				if len(v) >= 256 {
-					d.errorf(s, 1, "ipvs nftables table name too long - ignoring")
-					return
-				}
-				name = v
-			}
-			d.cfg.Global.NFTablesIPVS = name
-			d.cfg.Global.NFTablesIPVSPriority = -1
-			d.cfg.Global.NFTablesIPVSStartFwmark = 1000
 		}},
 		"nftables_ipvs_priority": {fn: func(d *decoder, s *syntax.Stmt) {
 			v, ok := d.readInt(s, 1, -1<<31, 1<<31-1)
@@ -1240,4 +1218,23 @@ func decodeUmask(d *decoder, s *syntax.Stmt) {
 		}
 	}
 	d.cfg.Global.Umask = &bits
+}
+
+// nftTable sets an nftables table name (default dflt) unless one is
+// already set; what prefixes keepalived's messages.
+func (d *decoder) nftTable(s *syntax.Stmt, name *string, dflt, what string) bool {
+	if *name != "" {
+		d.errorf(s, 0, "%s already specified - ignoring", what)
+		return false
+	}
+	v := dflt
+	if w, ok := optArg(s, 1); ok {
+		if len(w) >= 256 {
+			d.errorf(s, 1, "%s table name too long - ignoring", what)
+			return false
+		}
+		v = w
+	}
+	*name = v
+	return true
 }

@@ -496,19 +496,9 @@ func (d *decoder) decodeRoute(c *syntax.Stmt, static bool) (Route, bool) {
 		str := word(c, i)
 		switch {
 		case str == "inet6" || str == "inet":
-			f := 4
-			if str == "inet6" {
-				f = 6
-			}
-			if r.Family != 0 && r.Family != f {
-				other := "IPv6"
-				if f == 6 {
-					other = "IPv4"
-				}
-				d.errorf(c, i, "%s specified for %s route", str, other)
+			if !d.setFamily(c, i, &r.Family, "route") {
 				return Route{}, false
 			}
-			r.Family = f
 		case str == "src":
 			if !needArg(i) {
 				return Route{}, false
@@ -1021,19 +1011,9 @@ func (d *decoder) decodeRule(c *syntax.Stmt, static bool) (Rule, bool) {
 		str := word(c, i)
 		switch str {
 		case "inet6", "inet":
-			f := 4
-			if str == "inet6" {
-				f = 6
-			}
-			if r.Family != 0 && r.Family != f {
-				other := "IPv6"
-				if f == 6 {
-					other = "IPv4"
-				}
-				d.errorf(c, i, "%s specified for %s rule", str, other)
+			if !d.setFamily(c, i, &r.Family, "rule") {
 				return Rule{}, false
 			}
-			r.Family = f
 		case "from", "to":
 			if !needArg(i) {
 				return Rule{}, false
@@ -1364,4 +1344,19 @@ func decodeStaticRules(d *decoder, s *syntax.Stmt) {
 			d.cfg.StaticRules = append(d.cfg.StaticRules, r)
 		}
 	}
+}
+
+// setFamily applies an "inet"/"inet6" word (word i of c) to a route or
+// rule whose family an address may already have fixed.
+func (d *decoder) setFamily(c *syntax.Stmt, i int, fam *int, what string) bool {
+	f, other := 4, "IPv6"
+	if word(c, i) == "inet6" {
+		f, other = 6, "IPv4"
+	}
+	if *fam != 0 && *fam != f {
+		d.errorf(c, i, "%s specified for %s %s", word(c, i), other, what)
+		return false
+	}
+	*fam = f
+	return true
 }

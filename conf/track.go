@@ -522,51 +522,42 @@ func addTrackKeywords(t table, owner func() string, tb *trackBlocks) {
 			}
 		}
 	}}
-	t["track_script"] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
-		for _, c := range d.valueStmts(s) {
-			sc := findScript(d, word(c, 0))
-			w, rev := 0, false
-			if sc != nil {
-				w, rev = sc.Weight, sc.Reverse
-			}
-			if r, ok := d.trackRef(owner(), c, "script", tb.TrackScripts, sc != nil, w, rev, -254, 254); ok {
-				tb.TrackScripts = append(tb.TrackScripts, r)
-			}
+	addTrackRefs(t, "script", owner, &tb.TrackScripts, -254, 254, func(d *decoder, name string) (int, bool, bool) {
+		if sc := findScript(d, name); sc != nil {
+			return sc.Weight, sc.Reverse, true
 		}
-	}}
-	t["track_file"] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
-		for _, c := range d.valueStmts(s) {
-			tf := findTrackFile(d, word(c, 0))
-			w, rev := 0, false
-			if tf != nil {
-				w, rev = tf.Weight, tf.Reverse
-			}
-			if r, ok := d.trackRef(owner(), c, "file", tb.TrackFiles, tf != nil, w, rev, -254, 254); ok {
-				tb.TrackFiles = append(tb.TrackFiles, r)
-			}
+		return 0, false, false
+	})
+	addTrackRefs(t, "file", owner, &tb.TrackFiles, -254, 254, func(d *decoder, name string) (int, bool, bool) {
+		if tf := findTrackFile(d, name); tf != nil {
+			return tf.Weight, tf.Reverse, true
 		}
-	}}
-	t["track_process"] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
-		for _, c := range d.valueStmts(s) {
-			tp := findTrackProcess(d, word(c, 0))
-			w, rev := 0, false
-			if tp != nil {
-				w, rev = tp.Weight, tp.Reverse
-			}
-			if r, ok := d.trackRef(owner(), c, "process", tb.TrackProcesses, tp != nil, w, rev, -254, 254); ok {
-				tb.TrackProcesses = append(tb.TrackProcesses, r)
-			}
+		return 0, false, false
+	})
+	addTrackRefs(t, "process", owner, &tb.TrackProcesses, -254, 254, func(d *decoder, name string) (int, bool, bool) {
+		if tp := findTrackProcess(d, name); tp != nil {
+			return tp.Weight, tp.Reverse, true
 		}
-	}}
-	t["track_bfd"] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
+		return 0, false, false
+	})
+	addTrackRefs(t, "bfd", owner, &tb.TrackBFDs, -253, 253, func(d *decoder, name string) (int, bool, bool) {
+		if b := findBFD(d, name); b != nil {
+			// only a bfd_instance marked "vrrp" can be tracked here
+			return b.Weight, b.Reverse, b.VRRP
+		}
+		return 0, false, false
+	})
+}
+
+// addTrackRefs installs a track_<kind> value block: each line names a
+// tracker, which find resolves to its default weight and reverse flag.
+func addTrackRefs(t table, kind string, owner func() string, refs *[]TrackedRef, lo, hi int64,
+	find func(d *decoder, name string) (weight int, reverse, found bool)) {
+	t["track_"+kind] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
 		for _, c := range d.valueStmts(s) {
-			b := findBFD(d, word(c, 0))
-			w, rev := 0, false
-			if b != nil {
-				w, rev = b.Weight, b.Reverse
-			}
-			if r, ok := d.trackRef(owner(), c, "bfd", tb.TrackBFDs, b != nil && b.VRRP, w, rev, -253, 253); ok {
-				tb.TrackBFDs = append(tb.TrackBFDs, r)
+			w, rev, found := find(d, word(c, 0))
+			if r, ok := d.trackRef(owner(), c, kind, *refs, found, w, rev, lo, hi); ok {
+				*refs = append(*refs, r)
 			}
 		}
 	}}
