@@ -132,17 +132,3 @@ func (d *decoder) script(s *syntax.Stmt) (Script, bool) {
 	}
 	return sc, true
 }
-
-// valueLines returns the word lists of a value block, one per line
-// (virtual_ipaddress, unicast_peer, track_*, ...).
-func (d *decoder) valueLines(s *syntax.Stmt) [][]syntax.Word {
-	out := make([][]syntax.Word, 0, len(s.Block))
-	for _, c := range s.Block {
-		if c.HasBlock {
-			d.add(c.Pos(), syntax.UnexpectedBOB, "Unexpected '{' in %s - ignoring", s.Keyword())
-			continue
-		}
-		out = append(out, c.Words)
-	}
-	return out
-}

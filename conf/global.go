@@ -465,15 +465,13 @@ func init() {
 			d.cfg.Global.SMTPConnectTimeout = secondsDur(v)
 		}},
 		"notification_email": {block: true, fn: func(d *decoder, s *syntax.Stmt) {
-			lines := d.valueLines(s)
+			lines := d.valueStmts(s)
 			if len(lines) == 0 {
 				d.errorf(s, 0, "Warning - empty notification_email block")
 				return
 			}
 			for _, l := range lines {
-				for _, w := range l {
-					d.cfg.Global.NotificationEmail = append(d.cfg.Global.NotificationEmail, w.Text)
-				}
+				d.cfg.Global.NotificationEmail = append(d.cfg.Global.NotificationEmail, valueWords(l.Words)...)
 			}
 		}},
 		"smtp_alert": globalBoolKw("smtp_alert", func(g *GlobalDefs, v bool) { g.SMTPAlert = &v }),

@@ -214,8 +214,8 @@ func decodeTrackGroup(d *decoder, s *syntax.Stmt) {
 				return
 			}
 			seen = true
-			for _, l := range d.valueLines(c) {
-				tg.Instances = append(tg.Instances, valueWords(l)...)
+			for _, l := range d.valueStmts(c) {
+				tg.Instances = append(tg.Instances, valueWords(l.Words)...)
 			}
 			if len(tg.Instances) == 0 {
 				d.errorf(c, 0, "Warning - track group %s has empty group block", name)

@@ -205,8 +205,8 @@ func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
 				return
 			}
 			sg.hasGroup = true
-			for _, l := range d.valueLines(c) {
-				sg.Instances = append(sg.Instances, valueWords(l)...)
+			for _, l := range d.valueStmts(c) {
+				sg.Instances = append(sg.Instances, valueWords(l.Words)...)
 			}
 			if len(sg.Instances) == 0 {
 				d.errorf(c, 0, "Warning - sync group %s has empty group block", name)

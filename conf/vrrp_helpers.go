@@ -246,8 +246,8 @@ func valueWords(ws []syntax.Word) []string {
 	return out
 }
 
-// valueStmts returns the lines of a value block as statements, reporting
-// nested blocks like valueLines.
+// valueStmts returns the lines of a value block (virtual_ipaddress,
+// unicast_peer, track_*, ...), reporting and skipping nested blocks.
 func (d *decoder) valueStmts(s *syntax.Stmt) []*syntax.Stmt {
 	out := make([]*syntax.Stmt, 0, len(s.Block))
 	for _, c := range s.Block {

@@ -17,10 +17,9 @@ var maxGenerated = 2_000_000
 
 // line is a logical line on its way through the preprocessor.
 type line struct {
-	text  string
-	pos   Pos // File and Line of origin; Col unused here
-	col   int // byte offset of text[0] in the physical line
-	exact bool
+	text string
+	pos  Pos // File and Line of origin; Col unused here
+	col  int // byte offset of text[0] in the physical line
 }
 
 type definition struct {
@@ -61,7 +60,6 @@ type preprocessor struct {
 	hasRes    bool
 	collect   *definition // multi-line definition being read
 	generated int
-	includes  func(kind byte, pattern string, pos Pos)
 }
 
 func newPreprocessor(src *source, diags *Diags, configID string, seed int64) *preprocessor {
@@ -171,7 +169,7 @@ func (p *preprocessor) fetch() (line, bool) {
 		if text == "" {
 			continue
 		}
-		return line{text: text, pos: pos, col: col, exact: true}, true
+		return line{text: text, pos: pos, col: col}, true
 	}
 }
 
@@ -331,7 +329,7 @@ func (p *preprocessor) process(l line) (line, bool) {
 			return l, false
 		}
 		text, lead := p.decomment(text, l.pos)
-		l.text, l.col, l.exact = text, l.col+lead, false
+		l.text, l.col = text, l.col+lead
 		if l.text == "" {
 			return l, false
 		}
@@ -420,7 +418,7 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 			i++
 			continue
 		}
-		name, params, end, braces, ok := parseRef(s, i)
+		name, params, end, ok := parseRef(s, i)
 		if !ok {
 			i++
 			continue
@@ -435,7 +433,6 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 			i++ // a multi-line parameter expands only at the end of a line
 			continue
 		}
-		_ = braces
 		if count++; count > maxExpansions {
 			p.diags.Add(l.posAt(i), GeneralError, "parameter substitution does not terminate")
 			return "", false, false
@@ -476,10 +473,10 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 }
 
 // parseRef parses a reference starting at s[i] == '$'.
-func parseRef(s string, i int) (name string, params []int, end int, braces bool, ok bool) {
+func parseRef(s string, i int) (name string, params []int, end int, ok bool) {
 	j := i + 1
-	if j < len(s) && s[j] == '{' {
-		braces = true
+	braces := j < len(s) && s[j] == '{'
+	if braces {
 		j++
 	}
 	if j >= len(s) || !isNameStart(s[j]) {
@@ -494,7 +491,7 @@ func parseRef(s string, i int) (name string, params []int, end int, braces bool,
 		if k < len(s) && s[k] != ' ' && s[k] != '\t' && s[k] != ',' && s[k] != ')' {
 			return
 		}
-		return name, nil, k, false, true
+		return name, nil, k, true
 	}
 	// ${NAME} or ${NAME 1 2}: only blanks and digits before '}'.
 	m := k
@@ -515,7 +512,7 @@ func parseRef(s string, i int) (name string, params []int, end int, braces bool,
 		}
 		params = append(params, n)
 	}
-	return name, params, m + 1, true, true
+	return name, params, m + 1, true
 }
 
 // addSeq parses "~SEQ(var, [start,] [step,] end) text",
@@ -729,12 +726,12 @@ func (p *preprocessor) splitBrace(l line) line {
 		rest := s[1:]
 		trim := strings.TrimLeft(rest, " \t")
 		if trim != "" {
-			p.residue, p.hasRes = line{text: strings.TrimRight(trim, " \t"), pos: l.pos, col: l.col + 1 + len(rest) - len(trim), exact: l.exact}, true
+			p.residue, p.hasRes = line{text: strings.TrimRight(trim, " \t"), pos: l.pos, col: l.col + 1 + len(rest) - len(trim)}, true
 		}
 		l.text = s[:1]
 		return l
 	}
-	p.residue, p.hasRes = line{text: strings.TrimRight(s[at:], " \t"), pos: l.pos, col: l.col + at, exact: l.exact}, true
+	p.residue, p.hasRes = line{text: strings.TrimRight(s[at:], " \t"), pos: l.pos, col: l.col + at}, true
 	l.text = strings.TrimRight(s[:at], " \t")
 	return l
 }
