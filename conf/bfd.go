@@ -123,13 +123,7 @@ func decodeBFDInstance(d *decoder, s *syntax.Stmt) {
 			} else {
 				b.Weight = int(v)
 			}
-			if len(c.Words) >= 3 {
-				if word(c, 2) != "reverse" {
-					d.errorf(c, 2, "Configuration error: BFD instance %s unknown weight option %s", name, word(c, 2))
-				} else {
-					b.Reverse = true
-				}
-			}
+			b.Reverse = d.weightReverse(c, "Configuration error: BFD instance "+name)
 		}},
 		"vrrp":    {fn: func(d *decoder, c *syntax.Stmt) { vrrp = true }},
 		"checker": {fn: func(d *decoder, c *syntax.Stmt) { checker = true }},

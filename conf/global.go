@@ -1065,42 +1065,43 @@ func decodeLVSSyncDaemon(d *decoder, s *syntax.Stmt) {
 }
 
 func decodeMcastGroup4(d *decoder, s *syntax.Stmt) {
-	str, ok := d.arg(s, 1)
-	if !ok {
-		return
-	}
-	a, ok := parseSockAddr(str)
-	switch {
-	case !ok:
-		d.errorf(s, 1, "Can't parse vrrp_mcast_group4 [%s]. Skipping", str)
-	case !a.Is4():
-		d.errorf(s, 1, "vrrp_mcast_group4 [%s] is not IPv4. Skipping", str)
-	case !a.IsMulticast():
-		d.errorf(s, 1, "vrrp_mcast_group4 [%s] is not multicast. Skipping", str)
-	default:
+	if a, ok := d.mcastGroup(s, false); ok {
 		d.cfg.Global.VRRPMcastGroup4 = a
 	}
 }
 
 func decodeMcastGroup6(d *decoder, s *syntax.Stmt) {
+	if a, ok := d.mcastGroup(s, true); ok {
+		d.cfg.Global.VRRPMcastGroup6 = a
+	}
+}
+
+// mcastGroup reads vrrp_mcast_group4/6: a multicast address of the
+// keyword's family (IPv6 should also be link-local scope).
+func (d *decoder) mcastGroup(s *syntax.Stmt, v6 bool) (netip.Addr, bool) {
 	str, ok := d.arg(s, 1)
 	if !ok {
-		return
+		return netip.Addr{}, false
+	}
+	kw, fam := s.Keyword(), "IPv4"
+	if v6 {
+		fam = "IPv6"
 	}
 	a, ok := parseSockAddr(str)
 	switch {
 	case !ok:
-		d.errorf(s, 1, "Can't parse vrrp_mcast_group6 [%s]. Skipping", str)
-	case !a.Is6():
-		d.errorf(s, 1, "vrrp_mcast_group6 [%s] is not IPv6. Skipping", str)
+		d.errorf(s, 1, "Can't parse %s [%s]. Skipping", kw, str)
+	case a.Is6() != v6:
+		d.errorf(s, 1, "%s [%s] is not %s. Skipping", kw, str, fam)
 	case !a.IsMulticast():
-		d.errorf(s, 1, "vrrp_mcast_group6 [%s] is not multicast. Skipping", str)
+		d.errorf(s, 1, "%s [%s] is not multicast. Skipping", kw, str)
 	default:
-		if !a.IsLinkLocalMulticast() {
-			d.warnf(s, 1, "vrrp_mcast_group6 [%s] should be link-local multicast.", str)
+		if v6 && !a.IsLinkLocalMulticast() {
+			d.warnf(s, 1, "%s [%s] should be link-local multicast.", kw, str)
 		}
-		d.cfg.Global.VRRPMcastGroup6 = a
+		return a, true
 	}
+	return netip.Addr{}, false
 }
 
 func decodeGlobalGARPExtraIf(d *decoder, s *syntax.Stmt) {

@@ -132,13 +132,7 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 				d.errorf(c, 1, "vrrp_script %s weight %s must be in [-253, 253]", name, word(c, 1))
 			}
 			vs.Weight = int(v)
-			if len(c.Words) >= 3 {
-				if word(c, 2) == "reverse" {
-					vs.Reverse = true
-				} else {
-					d.errorf(c, 2, "vrrp_script %s unknown weight option %s", name, word(c, 2))
-				}
-			}
+			vs.Reverse = d.weightReverse(c, "vrrp_script "+name)
 		}},
 		"rise": {fn: func(d *decoder, c *syntax.Stmt) {
 			v, ok := d.readUnsigned(c, 1, 1, 1<<31-1)
@@ -236,13 +230,7 @@ func decodeTrackFile(d *decoder, s *syntax.Stmt) {
 				v = 1
 			}
 			tf.Weight = int(v)
-			if len(c.Words) >= 3 {
-				if word(c, 2) == "reverse" {
-					tf.Reverse = true
-				} else {
-					d.errorf(c, 2, "track_file %s unknown weight option %s", name, word(c, 2))
-				}
-			}
+			tf.Reverse = d.weightReverse(c, "track_file "+name)
 		}},
 		"init_file": {fn: func(d *decoder, c *syntax.Stmt) {
 			tf.InitFile = true
@@ -325,13 +313,7 @@ func decodeTrackProcess(d *decoder, s *syntax.Stmt) {
 				d.errorf(c, 1, "Weight (%s) for vrrp_track_process %s must be between [-254..254] inclusive. Ignoring...", word(c, 1), name)
 				return
 			}
-			if len(c.Words) >= 3 {
-				if word(c, 2) == "reverse" {
-					tp.Reverse = true
-				} else {
-					d.errorf(c, 2, "vrrp_track_process %s unknown weight option %s", name, word(c, 2))
-				}
-			}
+			tp.Reverse = d.weightReverse(c, "vrrp_track_process "+name)
 			tp.Weight = int(v)
 		}},
 		"quorum": {fn: func(d *decoder, c *syntax.Stmt) {
@@ -561,4 +543,18 @@ func addTrackRefs(t table, kind string, owner func() string, refs *[]TrackedRef,
 			}
 		}
 	}}
+}
+
+// weightReverse reads the optional "reverse" after "weight N" (word 2 of
+// c); anything else there is reported as keepalived does, for what (e.g.
+// "vrrp_script chk").
+func (d *decoder) weightReverse(c *syntax.Stmt, what string) bool {
+	if len(c.Words) < 3 {
+		return false
+	}
+	if word(c, 2) == "reverse" {
+		return true
+	}
+	d.errorf(c, 2, "%s unknown weight option %s", what, word(c, 2))
+	return false
 }
