@@ -50,9 +50,11 @@ func dumpValue(w io.Writer, depth int, name string, v reflect.Value) {
 	}
 	switch v.Kind() {
 	case reflect.Struct:
+		// Fields first, so a struct with nothing to show prints no header.
+		var body strings.Builder
+		inner := depth
 		if name != "" {
-			fmt.Fprintf(w, "%s%s:\n", ind, name)
-			depth++
+			inner++
 		}
 		t := v.Type()
 		for i := 0; i < t.NumField(); i++ {
@@ -64,8 +66,12 @@ func dumpValue(w io.Writer, depth int, name string, v reflect.Value) {
 			if tag == "" {
 				tag = f.Name
 			}
-			dumpValue(w, depth, tag, v.Field(i))
+			dumpValue(&body, inner, tag, v.Field(i))
 		}
+		if body.Len() > 0 && name != "" {
+			fmt.Fprintf(w, "%s%s:\n", ind, name)
+		}
+		io.WriteString(w, body.String())
 	case reflect.Slice, reflect.Array:
 		if v.Len() == 0 {
 			return
