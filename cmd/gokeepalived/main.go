@@ -10,6 +10,7 @@ import (
 	"os/user"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/cli"
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
 )
 
@@ -20,14 +21,57 @@ const defaultConfig = "/etc/keepalived/keepalived.conf"
 
 var specs = []cli.Spec{
 	{Short: 'f', Long: "use-file", Arg: cli.RequiredArg},
-	{Short: 't', Long: "config-test", Arg: cli.OptionalArg},
+	{Short: 'P', Long: "vrrp"},
+	{Short: 'C', Long: "check"},
+	{Short: 'B', Long: "no_bfd"},
+	{Long: "all"},
+	{Short: 'l', Long: "log-console"},
+	{Short: 'D', Long: "log-detail"},
+	{Short: 'S', Long: "log-facility", Arg: cli.RequiredArg},
+	{Short: 'g', Long: "log-file", Arg: cli.OptionalArg},
+	{Long: "flush-log-file"},
+	{Short: 'G', Long: "no-syslog"},
+	{Short: 'u', Long: "umask", Arg: cli.RequiredArg},
+	{Short: 'X', Long: "release-vips"},
+	{Short: 'V', Long: "dont-release-vrrp"},
+	{Short: 'I', Long: "dont-release-ipvs"},
+	{Short: 'R', Long: "dont-respawn"},
+	{Short: 'n', Long: "dont-fork"},
 	{Short: 'd', Long: "dump-conf"},
-	{Short: 'i', Long: "config-id", Arg: cli.RequiredArg},
+	{Short: 'p', Long: "pid", Arg: cli.RequiredArg},
+	{Short: 'r', Long: "vrrp_pid", Arg: cli.RequiredArg},
+	{Short: 'c', Long: "checkers_pid", Arg: cli.RequiredArg},
+	{Short: 'b', Long: "bfd_pid", Arg: cli.RequiredArg},
+	{Short: 'a', Long: "address-monitoring"},
+	{Short: 'x', Long: "snmp"},
+	{Short: 'A', Long: "snmp-agent-socket", Arg: cli.RequiredArg},
+	{Short: 's', Long: "namespace", Arg: cli.RequiredArg},
+	{Short: 'm', Long: "core-dump"},
+	{Short: 'M', Long: "core-dump-pattern", Arg: cli.OptionalArg},
 	{Short: 'e', Long: "all-config"},
+	{Short: 'i', Long: "config-id", Arg: cli.RequiredArg},
+	{Long: "signum", Arg: cli.RequiredArg},
+	{Short: 't', Long: "config-test", Arg: cli.OptionalArg},
+	{Long: "config-fd", Arg: cli.RequiredArg},
 	{Short: 'v', Long: "version"},
 	{Short: 'h', Long: "help"},
 	{Long: "dump-json"},
 	{Long: "strict"},
+}
+
+// unsupported options are accepted, as keepalived accepts options of
+// features it was built without, with a warning naming them.
+var unsupported = map[string]string{
+	"log-file":           "log files (use syslog or -l)",
+	"flush-log-file":     "log files",
+	"address-monitoring": "address monitoring",
+	"snmp":               "SNMP",
+	"snmp-agent-socket":  "SNMP",
+	"namespace":          "network namespaces (run under ip netns exec)",
+	"core-dump":          "core dumps",
+	"core-dump-pattern":  "core dumps",
+	"config-fd":          "--config-fd",
+	"bfd_pid":            "BFD",
 }
 
 type options struct {
@@ -39,6 +83,19 @@ type options struct {
 	configID  string
 	allConfig bool
 	strict    bool
+
+	vrrpOnly, checkOnly bool
+	runAll              bool
+	console, detail     bool
+	noSyslog            bool
+	facility            string
+	umask               string
+	releaseVIPs         bool
+	keepVRRP, keepIPVS  bool
+	noFork              bool
+	pidFile             string
+	vrrpPid, checkPid   string
+	warnings            []string
 }
 
 func main() {
@@ -54,8 +111,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(rest) > 0 {
 		fmt.Fprintf(stderr, "Unexpected argument(s): %v\n", rest)
 	}
-	o := options{file: defaultConfig}
+	o := options{file: defaultConfig, facility: "daemon", pidFile: "/run/keepalived.pid",
+		vrrpPid: "/run/keepalived_vrrp.pid", checkPid: "/run/keepalived_checkers.pid"}
 	for _, p := range parsed {
+		if what, ok := unsupported[p.Spec.Long]; ok {
+			o.warnings = append(o.warnings, fmt.Sprintf("option %s ignored: gokeepalived has no %s", p.Name, what))
+			continue
+		}
 		switch p.Spec.Long {
 		case "use-file":
 			o.file = p.Value
@@ -71,20 +133,56 @@ func run(args []string, stdout, stderr io.Writer) int {
 			o.allConfig = true
 		case "strict":
 			o.strict = true
+		case "vrrp":
+			o.vrrpOnly = true
+		case "check":
+			o.checkOnly = true
+		case "all":
+			o.runAll = true
+		case "log-console":
+			o.console = true
+		case "log-detail":
+			o.detail = true
+		case "log-facility":
+			o.facility = p.Value
+		case "no-syslog":
+			o.noSyslog = true
+		case "umask":
+			o.umask = p.Value
+		case "release-vips":
+			o.releaseVIPs = true
+		case "dont-release-vrrp":
+			o.keepVRRP = true
+		case "dont-release-ipvs":
+			o.keepIPVS = true
+		case "dont-fork":
+			o.noFork = true
+		case "pid":
+			o.pidFile = p.Value
+		case "vrrp_pid":
+			o.vrrpPid = p.Value
+		case "checkers_pid":
+			o.checkPid = p.Value
+		case "signum":
+			n, ok := signum(p.Value)
+			if !ok {
+				fmt.Fprintf(stderr, "Unknown sigfunc %s\n", p.Value)
+				return 1
+			}
+			fmt.Fprintf(stdout, "%d\n", n)
+			return 0
 		case "version":
-			fmt.Fprintf(stderr, "Keepalived v2.2.7 (gokeepalived %s)\n", version)
-			fmt.Fprintln(stderr, "Build options: gokeepalived --enable-json (config-test, dump-conf, dump-json)")
+			printVersion(stderr)
 			return 0
 		case "help":
 			usage(stderr)
 			return 0
 		}
 	}
-	if !o.test && !o.dump && !o.dumpJSON {
-		fmt.Fprintln(stderr, "gokeepalived: only configuration checking (-t, -d, --dump-json) is available in this version")
-		return 1
+	if o.test || o.dumpJSON {
+		return check(o, stdout, stderr)
 	}
-	return check(o, stdout, stderr)
+	return serve(o, args, stderr)
 }
 
 func check(o options, stdout, stderr io.Writer) int {
@@ -137,16 +235,48 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: gokeepalived [OPTION...]
   -f, --use-file=FILE      use the specified configuration file
                              (default /etc/keepalived/keepalived.conf)
+  -P, --vrrp               only run the VRRP subsystem
+  -C, --check              only run the health-checker (IPVS) subsystem
+      --all                run the subsystems even with nothing configured
+  -l, --log-console        log to the console too
+  -D, --log-detail         detailed log messages
+  -S, --log-facility=N     syslog facility: 0-7 (local0-7), user, daemon
+                             (default daemon)
+  -G, --no-syslog          do not log via syslog
+  -u, --umask=MASK         umask for files created (numeric)
+  -X, --release-vips       drop VIPs on a transition caused by a reload
+  -V, --dont-release-vrrp  leave VIPs and virtual routes at exit
+  -I, --dont-release-ipvs  leave the IPVS topology at exit
+  -R, --dont-respawn       accepted: gokeepalived never respawns
+  -n, --dont-fork          stay in the foreground
+  -d, --dump-conf          dump the configuration to the log at start-up
+                             (to stdout with -t)
+  -p, --pid=FILE           pidfile (default /run/keepalived.pid)
+  -r, --vrrp_pid=FILE      VRRP pidfile (default /run/keepalived_vrrp.pid)
+  -c, --checkers_pid=FILE  checker pidfile
+                             (default /run/keepalived_checkers.pid)
   -t, --config-test[=FILE] check the configuration and exit; messages go to
                              stderr or FILE. Exit 0 ok, 4 cannot run,
                              5 errors keepalived would work around,
                              6 script security violation
-  -d, --dump-conf          dump the resolved configuration
-      --dump-json          dump the resolved configuration as JSON
+      --dump-json          print the resolved configuration as JSON, exit
   -i, --config-id=ID       config id for @ID lines (default: short host name)
   -e, --all-config         every missing or unreadable include is an error
       --strict             everything keepalived would fix up is an error
+      --signum=SIGFUNC     print the number of the signal for STOP, RELOAD,
+                             DATA, STATS, STATS_CLEAR or JSON, and exit
   -v, --version            print the version and exit
   -h, --help               print this help and exit
+Accepted and ignored, with a warning: -g --flush-log-file -a -x -A -s -m -M
+  -b -B --config-fd
 `)
+}
+
+// printVersion follows keepalived -v's layout: exporters read the first
+// line for the version and "configure options" for --enable-json.
+func printVersion(w io.Writer) {
+	fmt.Fprintf(w, "%s (gokeepalived %s)\n\n", daemon.Banner, version)
+	fmt.Fprintf(w, "gokeepalived is a Go re-implementation of keepalived's behaviour; it contains no keepalived code.\n\n")
+	fmt.Fprintf(w, "configure options: --enable-json --enable-regex\n\n")
+	fmt.Fprintf(w, "Config options:  LVS REGEX VRRP VRRP_AUTH VRRP_VMAC JSON SYSTEMD_NOTIFY\n")
 }

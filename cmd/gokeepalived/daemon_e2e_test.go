@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// gkProc is the test binary run as gokeepalived in the foreground.
+type gkProc struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan error
+}
+
+func startGK(t *testing.T, env []string, args ...string) *gkProc {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &gkProc{t: t, done: make(chan error, 1)}
+	p.cmd = exec.Command(self, args...)
+	p.cmd.Env = append(append(os.Environ(), "GOKEEPALIVED_AS_MAIN=1"), env...)
+	r, w := io.Pipe()
+	p.cmd.Stdout, p.cmd.Stderr = w, w
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.out.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+		}
+	}()
+	go func() { err := p.cmd.Wait(); w.Close(); p.done <- err }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Kill() // by PID, never by name
+			<-p.done
+		}
+	})
+	return p
+}
+
+func (p *gkProc) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+func (p *gkProc) waitFor(s string, n int) {
+	p.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(p.log(), s) < n {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("no %d× %q in output:\n%s", n, s, p.log())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (p *gkProc) signal(s syscall.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(s); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func (p *gkProc) wait() int {
+	p.t.Helper()
+	select {
+	case err := <-p.done:
+		return exitCode(err)
+	case <-time.After(10 * time.Second):
+		p.t.Fatalf("gokeepalived did not exit:\n%s", p.log())
+		return -1
+	}
+}
+
+// TestDaemonForegroundSignals runs the binary as an operator would under
+// systemd or daemontools (-n -l -G) and drives it with real signals.
+func TestDaemonForegroundSignals(t *testing.T) {
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "keepalived.conf")
+	os.WriteFile(cf, []byte("global_defs {\n router_id LB1\n}\n"), 0o644)
+	pid := filepath.Join(dir, "k.pid")
+	p := startGK(t, []string{"TMPDIR=" + dir}, "-n", "-l", "-G", "-f", cf, "-p", pid,
+		"-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"), "-x")
+	p.waitFor("Startup complete", 1)
+	b, err := os.ReadFile(pid)
+	if err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(p.cmd.Process.Pid) {
+		t.Errorf("pidfile %q, %v; want %d", b, err, p.cmd.Process.Pid)
+	}
+	p.signal(syscall.SIGUSR1)
+	p.waitFor("Printing parent data", 1)
+	if d, err := os.ReadFile(filepath.Join(dir, "keepalived_parent.data")); err != nil || !strings.Contains(string(d), "router_id = LB1") {
+		t.Errorf("parent data: %q %v", d, err)
+	}
+	os.WriteFile(cf, []byte("global_defs {\n router_id LB2\n"), 0o644)
+	p.signal(syscall.SIGHUP)
+	p.waitFor("keeping the running configuration", 1)
+	os.WriteFile(cf, []byte("global_defs {\n router_id LB2\n}\n"), 0o644)
+	p.signal(syscall.SIGHUP)
+	p.waitFor("Reload complete", 1)
+	p.signal(syscall.SIGTERM)
+	if rc := p.wait(); rc != 0 {
+		t.Errorf("exit %d after TERM", rc)
+	}
+	log := p.log()
+	for _, want := range []string{
+		"option -x ignored: gokeepalived has no SNMP",
+		"Starting Keepalived v2.2.7 (gokeepalived",
+		"Opening file '" + cf + "'.",
+		cf + ":1:1: error: block 'global_defs' opened here is never closed",
+		"Stopped Keepalived v2.2.7",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("no %q in:\n%s", want, log)
+		}
+	}
+	if _, err := os.Stat(pid); !os.IsNotExist(err) {
+		t.Errorf("pidfile left after stop: %v", err)
+	}
+}
+
+// TestDaemonDetaches: without -n the command returns at once with 0 and
+// the daemon goes on in its own session, as keepalived after daemon().
+func TestDaemonDetaches(t *testing.T) {
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "keepalived.conf")
+	os.WriteFile(cf, []byte("global_defs {\n router_id LB1\n}\n"), 0o644)
+	pid := filepath.Join(dir, "k.pid")
+	p := startGK(t, nil, "-G", "-f", cf, "-p", pid, "-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"))
+	if rc := p.wait(); rc != 0 {
+		t.Fatalf("foreground part exited %d:\n%s", rc, p.log())
+	}
+	var d int
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, err := os.ReadFile(pid)
+		if err == nil {
+			if d, err = strconv.Atoi(strings.TrimSpace(string(b))); err == nil && d > 0 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("detached daemon wrote no pidfile")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if sid, _ := unix.Getsid(d); sid != d {
+		t.Errorf("daemon pid %d is in session %d, want its own", d, sid)
+	}
+	if err := syscall.Kill(d, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for syscall.Kill(d, 0) == nil {
+		if time.Now().After(deadline) {
+			syscall.Kill(d, syscall.SIGKILL)
+			t.Fatal("detached daemon did not stop on TERM")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestSignumMatchesKeepalived asks both binaries for every signal name.
+func TestSignumMatchesKeepalived(t *testing.T) {
+	for _, name := range []string{"STOP", "RELOAD", "DATA", "STATS", "STATS_CLEAR", "JSON", "TDUMP", "bogus"} {
+		var ours, theirs string
+		var ourRC int
+		var out bytes.Buffer
+		ourRC = run([]string{"--signum=" + name}, &out, io.Discard)
+		ours = fmt.Sprintf("%d %s", ourRC, out.String())
+		if _, err := exec.LookPath("keepalived"); err != nil {
+			continue
+		}
+		kb, err := exec.Command("keepalived", "--signum="+name).Output()
+		theirs = fmt.Sprintf("%d %s", exitCode(err), kb)
+		if ours != theirs {
+			t.Errorf("--signum=%s: ours %q, keepalived %q", name, ours, theirs)
+		}
+	}
+}
+
+func TestVersionFirstLine(t *testing.T) {
+	var errb bytes.Buffer
+	if rc := run([]string{"-v"}, io.Discard, &errb); rc != 0 {
+		t.Fatalf("rc %d", rc)
+	}
+	first := strings.SplitN(errb.String(), "\n", 2)[0]
+	if !strings.HasPrefix(first, "Keepalived v2.2.7 (gokeepalived ") {
+		t.Errorf("first line %q", first)
+	}
+	if !strings.Contains(errb.String(), "--enable-json") {
+		t.Error("no --enable-json among the build options")
+	}
+}
+
+func TestUnknownOptionAndMissingParameter(t *testing.T) {
+	for args, want := range map[string]string{
+		"--bogus": "Unknown option --bogus",
+		"-f":      "Missing parameter for option -f",
+		"--pid=":  "Missing parameter for option --pid",
+	} {
+		var errb bytes.Buffer
+		if rc := run(strings.Fields(args), io.Discard, &errb); rc != 1 || !strings.Contains(errb.String(), want) {
+			t.Errorf("%s: rc %d, %q", args, rc, errb.String())
+		}
+	}
+}

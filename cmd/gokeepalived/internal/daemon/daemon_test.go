@@ -1,0 +1,373 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf"
+)
+
+// fakeSub records what the daemon asked of it.
+type fakeSub struct {
+	mu       sync.Mutex
+	calls    []string
+	startErr error
+	stats    int
+}
+
+func (f *fakeSub) record(s string) {
+	f.mu.Lock()
+	f.calls = append(f.calls, s)
+	f.mu.Unlock()
+}
+
+func (f *fakeSub) Calls() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return strings.Join(f.calls, ",")
+}
+
+func (f *fakeSub) Start(_ context.Context, c *conf.Config) error {
+	f.record(fmt.Sprintf("start:%s", c.Global.RouterID))
+	return f.startErr
+}
+
+func (f *fakeSub) Reload(_ context.Context, c *conf.Config) error {
+	f.record(fmt.Sprintf("reload:%s", c.Global.RouterID))
+	return nil
+}
+
+func (f *fakeSub) Stop(context.Context) error { f.record("stop"); return nil }
+
+func (f *fakeSub) WriteData(w io.Writer) { fmt.Fprintln(w, "data of fake") }
+
+func (f *fakeSub) WriteStats(w io.Writer, clear bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stats++
+	fmt.Fprintf(w, "Received: %d\n", f.stats)
+	if clear {
+		f.stats = 0
+	}
+}
+
+func (f *fakeSub) WriteJSON(w io.Writer) error {
+	return json.NewEncoder(w).Encode([]map[string]any{{"data": map[string]any{"iname": "VI_1"}}})
+}
+
+// syncBuf is a log sink safe for the daemon goroutine and the test.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type harness struct {
+	t      *testing.T
+	dir    string
+	conf   string
+	sigs   chan os.Signal
+	done   chan int
+	log    *syncBuf
+	sub    *fakeSub
+	states chan string
+}
+
+const goodConf = "global_defs {\n router_id %s\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n"
+
+func start(t *testing.T, sub *fakeSub) *harness {
+	t.Helper()
+	h := &harness{t: t, dir: t.TempDir(), sigs: make(chan os.Signal, 1), done: make(chan int, 1),
+		log: &syncBuf{}, sub: sub, states: make(chan string, 16)}
+	h.conf = filepath.Join(h.dir, "keepalived.conf")
+	h.write(fmt.Sprintf(goodConf, "R1"))
+	o := Options{
+		ConfigFile: h.conf,
+		Load: func(p string) (*conf.Config, *conf.Diagnostics) {
+			return conf.Load(p, conf.Options{ConfigID: "t", InterfaceExists: func(string) bool { return true }})
+		},
+		PidFile: filepath.Join(h.dir, "keepalived.pid"),
+		Units: []Unit{{
+			Name: "VRRP", Ident: IdentVRRP, PidFile: filepath.Join(h.dir, "keepalived_vrrp.pid"),
+			DataFile: "keepalived.data",
+			Wanted:   func(c *conf.Config) bool { return len(c.VRRPInstances) > 0 },
+			New:      func(*slog.Logger) (Subsystem, error) { return sub, nil },
+		}},
+		TmpDir:  h.dir,
+		Version: "test",
+		Args:    []string{"gokeepalived", "-n"},
+		Log:     NewLogger(LogOptions{Console: h.log}),
+		Notify:  func(s string) { h.states <- s },
+	}
+	go func() { h.done <- Run(context.Background(), o, h.sigs) }()
+	h.waitLog("Startup complete")
+	return h
+}
+
+func (h *harness) write(text string) {
+	if err := os.WriteFile(h.conf, []byte(text), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) waitLog(s string) {
+	h.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(h.log.String(), s) {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("no %q in log:\n%s", s, h.log.String())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// signal sends sig and waits until the daemon has handled it: the next
+// log line it writes for sig is want.
+func (h *harness) signal(sig os.Signal, want string) {
+	h.t.Helper()
+	n := strings.Count(h.log.String(), want)
+	h.sigs <- sig
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Count(h.log.String(), want) == n {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("after %v no new %q in log:\n%s", sig, want, h.log.String())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func (h *harness) stop() int {
+	h.t.Helper()
+	h.sigs <- syscall.SIGTERM
+	select {
+	case rc := <-h.done:
+		return rc
+	case <-time.After(5 * time.Second):
+		h.t.Fatal("daemon did not stop")
+		return -1
+	}
+}
+
+func TestStartStopLinesPidfilesAndNotify(t *testing.T) {
+	sub := &fakeSub{}
+	h := start(t, sub)
+	for _, f := range []string{"keepalived.pid", "keepalived_vrrp.pid"} {
+		b, err := os.ReadFile(filepath.Join(h.dir, f))
+		if err != nil || string(b) != fmt.Sprintf("%d\n", os.Getpid()) {
+			t.Errorf("%s = %q, %v; want our pid", f, b, err)
+		}
+	}
+	if got := <-h.states; got != "READY=1" {
+		t.Errorf("first notify = %q", got)
+	}
+	if rc := h.stop(); rc != 0 {
+		t.Errorf("rc = %d", rc)
+	}
+	if got := sub.Calls(); got != "start:R1,stop" {
+		t.Errorf("calls = %s", got)
+	}
+	if got := <-h.states; got != "STOPPING=1" {
+		t.Errorf("notify at stop = %q", got)
+	}
+	for _, f := range []string{"keepalived.pid", "keepalived_vrrp.pid"} {
+		if _, err := os.Stat(filepath.Join(h.dir, f)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left behind: %v", f, err)
+		}
+	}
+	log := h.log.String()
+	// keepalived's wording, in its order, each line "Day Mon dd hh:mm:ss yyyy: ".
+	want := []string{"Starting Keepalived v2.2.7 (gokeepalived test)", "Command line: 'gokeepalived' '-n'",
+		"Opening file '" + h.conf + "'.", "Startup complete", "Stopping", "Stopped", "Stopped Keepalived v2.2.7"}
+	at := 0
+	for _, w := range want {
+		i := strings.Index(log[at:], w)
+		if i < 0 {
+			t.Fatalf("missing or out of order %q in:\n%s", w, log)
+		}
+		at += i + len(w)
+	}
+	first := strings.SplitN(log, "\n", 2)[0]
+	if _, err := time.Parse("Mon Jan _2 15:04:05 2006", strings.SplitN(first, ": ", 2)[0]); err != nil {
+		t.Errorf("console line has no keepalived time stamp: %q", first)
+	}
+}
+
+func TestReloadAppliesGoodConfigAndKeepsOldOnBroken(t *testing.T) {
+	sub := &fakeSub{}
+	h := start(t, sub)
+	h.write(fmt.Sprintf(goodConf, "R2"))
+	h.signal(syscall.SIGHUP, "Reload complete")
+	// A missing brace and an out-of-range VRID: errors, so nothing moves.
+	h.write("global_defs {\n router_id R3\n\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 300\n}\n")
+	h.signal(syscall.SIGHUP, "keeping the running configuration")
+	log := h.log.String()
+	if !strings.Contains(log, h.conf+":") {
+		t.Errorf("broken reload logged no file:line position:\n%s", log)
+	}
+	h.stop()
+	if got := sub.Calls(); got != "start:R1,reload:R2,stop" {
+		t.Errorf("calls = %s (the broken config must not reach the subsystem)", got)
+	}
+}
+
+func TestReloadStartsAndStopsUnitsByConfig(t *testing.T) {
+	sub := &fakeSub{}
+	h := start(t, sub)
+	h.write("global_defs {\n router_id R2\n}\n")
+	h.signal(syscall.SIGHUP, "Reload complete")
+	h.write(fmt.Sprintf(goodConf, "R3"))
+	h.signal(syscall.SIGHUP, "Reload complete")
+	h.stop()
+	if got := sub.Calls(); got != "start:R1,stop,start:R3,stop" {
+		t.Errorf("calls = %s", got)
+	}
+}
+
+func TestDumpFiles(t *testing.T) {
+	sub := &fakeSub{}
+	h := start(t, sub)
+	h.signal(syscall.SIGUSR1, "Printing VRRP data for process")
+	h.signal(syscall.SIGUSR2, "Printing VRRP stats")
+	h.signal(SigStatsClear, "Printing VRRP stats")
+	h.signal(syscall.SIGUSR2, "Printing VRRP stats")
+	h.signal(SigJSON, "Printing VRRP as json")
+	h.stop()
+	read := func(name string) string {
+		p := filepath.Join(h.dir, name)
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v, want 0600 as keepalived", name, st.Mode().Perm())
+		}
+		b, _ := os.ReadFile(p)
+		return string(b)
+	}
+	if s := read("keepalived_parent.data"); !strings.Contains(s, "------< Global definitions >------") || !strings.Contains(s, "router_id = R1") {
+		t.Errorf("parent data:\n%s", s)
+	}
+	if s := read("keepalived.data"); s != "data of fake\n" {
+		t.Errorf("vrrp data = %q", s)
+	}
+	// USR2, clear, USR2: the third dump counts from zero again.
+	if s := read("keepalived.stats"); s != "Received: 1\n" {
+		t.Errorf("stats after clear = %q", s)
+	}
+	var j []map[string]map[string]any
+	if err := json.Unmarshal([]byte(read("keepalived.json")), &j); err != nil || j[0]["data"]["iname"] != "VI_1" {
+		t.Errorf("json dump: %v %v", j, err)
+	}
+	left, _ := filepath.Glob(filepath.Join(h.dir, ".keepalived*"))
+	if len(left) > 0 {
+		t.Errorf("temporary dump files left: %v", left)
+	}
+}
+
+func TestStartFailureIsFatal(t *testing.T) {
+	sub := &fakeSub{startErr: errors.New("IPVS: Can't initialize ipvs")}
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "k.conf")
+	os.WriteFile(cf, []byte(fmt.Sprintf(goodConf, "R1")), 0o644)
+	var log syncBuf
+	rc := Run(context.Background(), Options{
+		ConfigFile: cf,
+		Load:       func(p string) (*conf.Config, *conf.Diagnostics) { return conf.Load(p, conf.Options{ConfigID: "t"}) },
+		Units:      []Unit{{Name: "VRRP", New: func(*slog.Logger) (Subsystem, error) { return sub, nil }}},
+		TmpDir:     dir,
+		Log:        NewLogger(LogOptions{Console: &log}),
+	}, nil)
+	if rc != ExitFatal || !strings.Contains(log.String(), "Can't initialize ipvs. Terminating") {
+		t.Errorf("rc %d, log:\n%s", rc, log.String())
+	}
+}
+
+func TestAlreadyRunningAndStalePidfile(t *testing.T) {
+	dir := t.TempDir()
+	pf := filepath.Join(dir, "keepalived.pid")
+	// A live process that is not us: our parent (the go tool or a shell).
+	os.WriteFile(pf, fmt.Appendf(nil, "%d\n", os.Getppid()), 0o644)
+	var log syncBuf
+	o := Options{
+		ConfigFile: filepath.Join(dir, "missing.conf"),
+		Load:       func(p string) (*conf.Config, *conf.Diagnostics) { return conf.Load(p, conf.Options{ConfigID: "t"}) },
+		PidFile:    pf, TmpDir: dir,
+		Log: NewLogger(LogOptions{Console: &log}),
+	}
+	if rc := Run(context.Background(), o, nil); rc != 0 || !strings.Contains(log.String(), "daemon is already running") {
+		t.Fatalf("rc %d log:\n%s", rc, log.String())
+	}
+	// A pid that cannot be alive: removed, and the daemon starts.
+	os.WriteFile(pf, []byte("4194304\n"), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() { done <- Run(ctx, o, nil) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(log.String(), "Startup complete") && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if !strings.Contains(log.String(), "Remove a zombie pid file "+pf) {
+		t.Errorf("stale pidfile not reported:\n%s", log.String())
+	}
+}
+
+func TestParseFacility(t *testing.T) {
+	for in, want := range map[string]int{"0": 16 << 3, "7": 23 << 3, "local3": 19 << 3, "daemon": 3 << 3, "user": 1 << 3} {
+		got, err := ParseFacility(in)
+		if err != nil || int(got) != want {
+			t.Errorf("ParseFacility(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"8", "local8", "kern", ""} {
+		if _, err := ParseFacility(bad); err == nil {
+			t.Errorf("ParseFacility(%q) accepted", bad)
+		}
+	}
+}
+
+func TestSystemdNotifier(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "notify")
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	t.Setenv("NOTIFY_SOCKET", sock)
+	SystemdNotifier()("READY=1")
+	buf := make([]byte, 64)
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	n, err := c.Read(buf)
+	if err != nil || string(buf[:n]) != "READY=1" {
+		t.Errorf("got %q, %v", buf[:n], err)
+	}
+	t.Setenv("NOTIFY_SOCKET", "")
+	if SystemdNotifier() != nil {
+		t.Error("notifier without NOTIFY_SOCKET")
+	}
+}

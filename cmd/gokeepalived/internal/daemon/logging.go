@@ -1,0 +1,145 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"log/syslog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Syslog idents keepalived 2.2.7 uses per process; log greps and
+// rsyslog filters key on them, so each subsystem keeps its own.
+const (
+	IdentParent = "Keepalived"
+	IdentVRRP   = "Keepalived_vrrp"
+	IdentCheck  = "Keepalived_healthcheckers"
+)
+
+// identKey is the slog attribute naming the process a line belongs to.
+const identKey = "ident"
+
+// ParseFacility reads -S: 0-7 mean local0-7, as keepalived; the names
+// local0-7, user and daemon are accepted too.
+func ParseFacility(s string) (syslog.Priority, error) {
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n <= 7 {
+		return syslog.LOG_LOCAL0 + syslog.Priority(n)<<3, nil
+	}
+	switch {
+	case s == "user":
+		return syslog.LOG_USER, nil
+	case s == "daemon":
+		return syslog.LOG_DAEMON, nil
+	case strings.HasPrefix(s, "local") && len(s) == 6 && s[5] >= '0' && s[5] <= '7':
+		return syslog.LOG_LOCAL0 + syslog.Priority(s[5]-'0')<<3, nil
+	}
+	return 0, fmt.Errorf("Invalid log facility '%s'", s)
+}
+
+// LogOptions mirror -l, -G, -S and -D.
+type LogOptions struct {
+	Console  io.Writer // -l: nil means no console output
+	Syslog   bool      // false with -G
+	Facility syslog.Priority
+	Detail   bool // -D: debug lines too
+	Now      func() time.Time
+}
+
+// NewLogger returns a logger that writes keepalived-style lines: on the
+// console "Mon Nov 23 17:22:40 2026: message", and to syslog under the
+// ident of the subsystem (set with With("ident", IdentVRRP)).
+func NewLogger(o LogOptions) *slog.Logger {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	h := &kaHandler{out: &logSink{opt: o, writers: map[string]*syslog.Writer{}}, ident: IdentParent}
+	return slog.New(h)
+}
+
+type logSink struct {
+	opt     LogOptions
+	mu      sync.Mutex
+	writers map[string]*syslog.Writer // by ident, opened on first use
+}
+
+type kaHandler struct {
+	out   *logSink
+	ident string
+	attrs string // pre-formatted " k=v" pairs
+}
+
+func (h *kaHandler) Enabled(_ context.Context, l slog.Level) bool {
+	return l >= slog.LevelInfo || h.out.opt.Detail
+}
+
+func (h *kaHandler) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Message)
+	b.WriteString(h.attrs)
+	r.Attrs(func(a slog.Attr) bool {
+		writeAttr(&b, a)
+		return true
+	})
+	return h.out.write(h.ident, r.Level, b.String())
+}
+
+func writeAttr(b *strings.Builder, a slog.Attr) {
+	fmt.Fprintf(b, " %s=%v", a.Key, a.Value.Any())
+}
+
+func (h *kaHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	n := *h
+	var b strings.Builder
+	b.WriteString(h.attrs)
+	for _, a := range as {
+		if a.Key == identKey {
+			n.ident = a.Value.String()
+			continue
+		}
+		writeAttr(&b, a)
+	}
+	n.attrs = b.String()
+	return &n
+}
+
+// Groups are flattened: keepalived's lines have no structure to nest.
+func (h *kaHandler) WithGroup(string) slog.Handler { return h }
+
+func (s *logSink) write(ident string, l slog.Level, msg string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opt.Console != nil {
+		fmt.Fprintf(s.opt.Console, "%s: %s\n", s.opt.Now().Format("Mon Jan _2 15:04:05 2006"), msg)
+	}
+	if !s.opt.Syslog {
+		return nil
+	}
+	w := s.writers[ident]
+	if w == nil {
+		var err error
+		// No syslog daemon is not fatal: keepalived runs on without one.
+		if w, err = syslog.New(s.opt.Facility|syslog.LOG_INFO, ident); err != nil {
+			return nil
+		}
+		s.writers[ident] = w
+	}
+	switch {
+	case l >= slog.LevelError:
+		return w.Err(msg)
+	case l >= slog.LevelWarn:
+		return w.Warning(msg)
+	case l >= slog.LevelInfo:
+		return w.Info(msg)
+	default:
+		return w.Debug(msg)
+	}
+}
+
+// WithIdent returns a logger whose lines go to syslog under ident.
+func WithIdent(l *slog.Logger, ident string) *slog.Logger {
+	return l.With(identKey, ident)
+}

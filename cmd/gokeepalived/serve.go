@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/conf"
+)
+
+// detachedEnv marks the re-executed daemon after the parent "forked":
+// Go cannot fork, so the parent starts itself again in a new session and
+// exits 0, as keepalived's parent does after daemon().
+const detachedEnv = "GOKEEPALIVED_DETACHED"
+
+func serve(o options, args []string, stderr io.Writer) int {
+	if !o.noFork && os.Getenv(detachedEnv) == "" {
+		return detach(stderr)
+	}
+	if o.umask != "" {
+		m, err := strconv.ParseUint(o.umask, 0, 32)
+		if err != nil {
+			fmt.Fprintf(stderr, "Invalid umask %s\n", o.umask)
+			return 1
+		}
+		syscall.Umask(int(m))
+	}
+	fac, err := daemon.ParseFacility(o.facility)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	lo := daemon.LogOptions{Syslog: !o.noSyslog, Facility: fac, Detail: o.detail}
+	if o.console {
+		lo.Console = stderr
+	}
+	log := daemon.NewLogger(lo)
+	for _, w := range o.warnings {
+		log.Warn(w)
+	}
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, daemon.Signals...)
+	signal.Ignore(syscall.SIGPIPE)
+	return daemon.Run(context.Background(), daemon.Options{
+		ConfigFile: o.file,
+		Load: func(path string) (*conf.Config, *conf.Diagnostics) {
+			return conf.Load(path, conf.Options{
+				ConfigID:        o.configID,
+				AllConfig:       o.allConfig,
+				Strict:          o.strict,
+				InterfaceExists: interfaceExists,
+				UserExists:      userExists,
+			})
+		},
+		PidFile:  o.pidFile,
+		Units:    units(o),
+		RunAll:   o.runAll,
+		Version:  version,
+		Args:     append([]string{"gokeepalived"}, args...),
+		Log:      log,
+		Notify:   daemon.SystemdNotifier(),
+		DumpConf: o.dump,
+	}, sigs)
+}
+
+func detach(stderr io.Writer) int {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer devnull.Close()
+	cmd := exec.Command(self, os.Args[1:]...)
+	cmd.Env = append(os.Environ(), detachedEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// signum answers --signum as keepalived 2.2.7 (a JSON build).
+func signum(name string) (int, bool) {
+	switch name {
+	case "STOP":
+		return int(syscall.SIGTERM), true
+	case "RELOAD":
+		return int(syscall.SIGHUP), true
+	case "DATA":
+		return int(syscall.SIGUSR1), true
+	case "STATS":
+		return int(syscall.SIGUSR2), true
+	case "STATS_CLEAR":
+		return int(daemon.SigStatsClear), true
+	case "JSON":
+		return int(daemon.SigJSON), true
+	}
+	return 0, false
+}
+
+// units are the subsystems this build runs, as -P and -C select them.
+func units(o options) []daemon.Unit {
+	var us []daemon.Unit
+	both := !o.vrrpOnly && !o.checkOnly
+	if both || o.vrrpOnly {
+		us = append(us, vrrpUnit(o))
+	}
+	if both || o.checkOnly {
+		us = append(us, checkUnit(o))
+	}
+	return us
+}
