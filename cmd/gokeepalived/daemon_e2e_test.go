@@ -101,9 +101,15 @@ func TestDaemonForegroundSignals(t *testing.T) {
 	cf := filepath.Join(dir, "keepalived.conf")
 	os.WriteFile(cf, []byte("global_defs {\n router_id LB1\n}\n"), 0o644)
 	pid := filepath.Join(dir, "k.pid")
+	sock := filepath.Join(dir, "gk.sock")
 	p := startGK(t, []string{"TMPDIR=" + dir}, "-n", "-l", "-G", "-f", cf, "-p", pid,
-		"-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"), "-x")
+		"-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"), "-x", "--control-socket", sock)
 	p.waitFor("Startup complete", 1)
+	var sout, serr bytes.Buffer
+	if rc := run([]string{"status", "--control-socket=" + sock}, &sout, &serr); rc != 0 ||
+		!strings.Contains(sout.String(), fmt.Sprintf(`"pid": %d`, p.cmd.Process.Pid)) {
+		t.Errorf("gokeepalived status: rc %d\n%s%s", rc, sout.String(), serr.String())
+	}
 	b, err := os.ReadFile(pid)
 	if err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(p.cmd.Process.Pid) {
 		t.Errorf("pidfile %q, %v; want %d", b, err, p.cmd.Process.Pid)
@@ -147,7 +153,8 @@ func TestDaemonDetaches(t *testing.T) {
 	cf := filepath.Join(dir, "keepalived.conf")
 	os.WriteFile(cf, []byte("global_defs {\n router_id LB1\n}\n"), 0o644)
 	pid := filepath.Join(dir, "k.pid")
-	p := startGK(t, nil, "-G", "-f", cf, "-p", pid, "-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"))
+	p := startGK(t, nil, "-G", "-f", cf, "-p", pid, "-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"),
+		"--control-socket", filepath.Join(dir, "gk.sock"))
 	if rc := p.wait(); rc != 0 {
 		t.Fatalf("foreground part exited %d:\n%s", rc, p.log())
 	}

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +12,7 @@ import (
 	"os/user"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/cli"
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
 )
@@ -57,6 +60,8 @@ var specs = []cli.Spec{
 	{Short: 'h', Long: "help"},
 	{Long: "dump-json"},
 	{Long: "strict"},
+	{Long: "metrics-address", Arg: cli.RequiredArg},
+	{Long: "control-socket", Arg: cli.RequiredArg},
 }
 
 // unsupported options are accepted, as keepalived accepts options of
@@ -95,6 +100,8 @@ type options struct {
 	noFork              bool
 	pidFile             string
 	vrrpPid, checkPid   string
+	metricsAddr         string
+	controlPath         string
 	warnings            []string
 }
 
@@ -103,6 +110,9 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "status" {
+		return status(args[1:], stdout, stderr)
+	}
 	parsed, rest, err := cli.Parse(specs, args)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -112,7 +122,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Unexpected argument(s): %v\n", rest)
 	}
 	o := options{file: defaultConfig, facility: "daemon", pidFile: "/run/keepalived.pid",
-		vrrpPid: "/run/keepalived_vrrp.pid", checkPid: "/run/keepalived_checkers.pid"}
+		vrrpPid: "/run/keepalived_vrrp.pid", checkPid: "/run/keepalived_checkers.pid",
+		controlPath: control.DefaultPath}
 	for _, p := range parsed {
 		if what, ok := unsupported[p.Spec.Long]; ok {
 			o.warnings = append(o.warnings, fmt.Sprintf("option %s ignored: gokeepalived has no %s", p.Name, what))
@@ -163,6 +174,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			o.vrrpPid = p.Value
 		case "checkers_pid":
 			o.checkPid = p.Value
+		case "metrics-address":
+			o.metricsAddr = p.Value
+		case "control-socket":
+			o.controlPath = p.Value
 		case "signum":
 			n, ok := signum(p.Value)
 			if !ok {
@@ -263,10 +278,15 @@ func usage(w io.Writer) {
   -i, --config-id=ID       config id for @ID lines (default: short host name)
   -e, --all-config         every missing or unreadable include is an error
       --strict             everything keepalived would fix up is an error
+      --metrics-address=[HOST:]PORT  serve Prometheus metrics (a bare port
+                             listens on loopback only)
+      --control-socket=PATH status socket (default /run/gokeepalived.sock)
       --signum=SIGFUNC     print the number of the signal for STOP, RELOAD,
                              DATA, STATS, STATS_CLEAR or JSON, and exit
   -v, --version            print the version and exit
   -h, --help               print this help and exit
+Commands:
+  gokeepalived status [--control-socket=PATH]   the running daemon's state
 Accepted and ignored, with a warning: -g --flush-log-file -a -x -A -s -m -M
   -b -B --config-fd
 `)
@@ -279,4 +299,29 @@ func printVersion(w io.Writer) {
 	fmt.Fprintf(w, "gokeepalived is a Go re-implementation of keepalived's behaviour; it contains no keepalived code.\n\n")
 	fmt.Fprintf(w, "configure options: --enable-json --enable-regex\n\n")
 	fmt.Fprintf(w, "Config options:  LVS REGEX VRRP VRRP_AUTH VRRP_VMAC JSON SYSTEMD_NOTIFY\n")
+}
+
+// status asks the running daemon for its state and prints it as JSON.
+func status(args []string, stdout, stderr io.Writer) int {
+	path := control.DefaultPath
+	parsed, _, err := cli.Parse([]cli.Spec{{Long: "control-socket", Arg: cli.RequiredArg}}, args)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	for _, p := range parsed {
+		path = p.Value
+	}
+	data, err := control.Request(path, "status")
+	if err != nil {
+		fmt.Fprintln(stderr, "gokeepalived status:", err)
+		return 1
+	}
+	var buf bytes.Buffer
+	if json.Indent(&buf, data, "", "  ") != nil {
+		buf.Write(data)
+	}
+	buf.WriteByte('\n')
+	stdout.Write(buf.Bytes())
+	return 0
 }

@@ -58,14 +58,16 @@ func serve(o options, args []string, stderr io.Writer) int {
 				UserExists:      userExists,
 			})
 		},
-		PidFile:  o.pidFile,
-		Units:    units(o),
-		RunAll:   o.runAll,
-		Version:  version,
-		Args:     append([]string{"gokeepalived"}, args...),
-		Log:      log,
-		Notify:   daemon.SystemdNotifier(),
-		DumpConf: o.dump,
+		PidFile:        o.pidFile,
+		Units:          units(o),
+		RunAll:         o.runAll,
+		Version:        version,
+		Args:           append([]string{"gokeepalived"}, args...),
+		Log:            log,
+		Notify:         daemon.SystemdNotifier(),
+		DumpConf:       o.dump,
+		ControlPath:    o.controlPath,
+		MetricsAddress: o.metricsAddr,
 	}, sigs)
 }
 

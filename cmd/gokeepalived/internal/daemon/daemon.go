@@ -11,12 +11,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/dumps"
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
 )
 
@@ -52,10 +58,27 @@ type Subsystem interface {
 type DataDumper interface{ WriteData(w io.Writer) }
 
 // StatsDumper writes the SIGUSR2 statistics, clearing them if asked.
+// A VRRPStatus without it gets keepalived's format from dumps.
 type StatsDumper interface{ WriteStats(w io.Writer, clear bool) }
 
-// JSONDumper writes the SIGRTMIN+2 JSON dump.
+// StatsClearer zeroes the counters (SIGRTMAX-1 after the stats dump).
+type StatsClearer interface{ ClearStats() }
+
+// JSONDumper writes the SIGRTMIN+2 JSON dump; a VRRPStatus without it
+// gets keepalived's format from dumps.
 type JSONDumper interface{ WriteJSON(w io.Writer) error }
+
+// VRRPStatus is what a VRRP subsystem reports for dumps, metrics and
+// `gokeepalived status`.
+type VRRPStatus interface {
+	Instances() []dumps.Instance
+	Scripts() []dumps.Script
+}
+
+// CheckStatus is what a checker subsystem reports.
+type CheckStatus interface {
+	RealServers() []metrics.RealServer
+}
 
 // Unit describes a subsystem the daemon may run.
 type Unit struct {
@@ -84,6 +107,10 @@ type Options struct {
 	Notify func(state string)
 	// DumpConf logs the configuration at start-up (-d).
 	DumpConf bool
+	// ControlPath is the status socket; empty disables it.
+	ControlPath string
+	// MetricsAddress serves /metrics when set.
+	MetricsAddress string
 }
 
 type running struct {
@@ -97,6 +124,7 @@ type Daemon struct {
 	o   Options
 	log *slog.Logger
 	cfg *conf.Config
+	mu  sync.Mutex // guards run against status readers
 	run []*running
 }
 
@@ -136,6 +164,13 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 		d.stopAll()
 		return ExitFatal
 	}
+	stopStatus, err := d.serveStatus()
+	if err != nil {
+		d.log.Error(err.Error() + ". Terminating")
+		d.stopAll()
+		return ExitFatal
+	}
+	defer stopStatus()
 	d.log.Info("Startup complete")
 	d.notify("READY=1")
 
@@ -231,7 +266,9 @@ func (d *Daemon) startUnit(ctx context.Context, u Unit, cfg *conf.Config) error 
 	if err != nil {
 		return fmt.Errorf("%s subsystem failed to start: %v", u.Name, err)
 	}
+	d.mu.Lock()
 	d.run = append(d.run, &running{unit: u, sub: sub, log: log})
+	d.mu.Unlock()
 	return nil
 }
 
@@ -260,7 +297,9 @@ func (d *Daemon) reload(ctx context.Context) {
 		}
 		keep = append(keep, r)
 	}
+	d.mu.Lock()
 	d.run = keep
+	d.mu.Unlock()
 	for _, u := range d.o.Units {
 		if d.wanted(u, cfg) && !d.isRunning(u) {
 			if err := d.startUnit(ctx, u, cfg); err != nil {
@@ -295,7 +334,9 @@ func (d *Daemon) stopAll() {
 	for i := len(d.run) - 1; i >= 0; i-- {
 		d.stopOne(d.run[i])
 	}
+	d.mu.Lock()
 	d.run = nil
+	d.mu.Unlock()
 }
 
 func (d *Daemon) stopOne(r *running) {
@@ -328,31 +369,59 @@ func (d *Daemon) dumpData() {
 		return nil
 	})
 	for _, r := range d.run {
-		dd, ok := r.sub.(DataDumper)
-		if !ok || r.unit.DataFile == "" {
+		if r.unit.DataFile == "" {
+			continue
+		}
+		var write func(io.Writer) error
+		switch s := r.sub.(type) {
+		case DataDumper:
+			write = func(w io.Writer) error { s.WriteData(w); return nil }
+		case VRRPStatus:
+			write = func(w io.Writer) error { dumps.WriteData(w, s.Instances(), s.Scripts()); return nil }
+		default:
 			continue
 		}
 		r.log.Info(fmt.Sprintf("Printing %s data for process(%d) on signal", r.unit.Name, pid))
-		d.writeDump(r.unit.DataFile, func(w io.Writer) error { dd.WriteData(w); return nil })
+		d.writeDump(r.unit.DataFile, write)
 	}
 }
 
 // dumpStats: only the VRRP subsystem has statistics in keepalived.
 func (d *Daemon) dumpStats(clear bool) {
 	for _, r := range d.run {
-		if sd, ok := r.sub.(StatsDumper); ok {
-			r.log.Info(fmt.Sprintf("Printing %s stats for process(%d) on signal", r.unit.Name, os.Getpid()))
-			d.writeDump("keepalived.stats", func(w io.Writer) error { sd.WriteStats(w, clear); return nil })
+		var write func(io.Writer) error
+		switch s := r.sub.(type) {
+		case StatsDumper:
+			write = func(w io.Writer) error { s.WriteStats(w, clear); return nil }
+		case VRRPStatus:
+			write = func(w io.Writer) error {
+				dumps.WriteStats(w, s.Instances())
+				if c, ok := r.sub.(StatsClearer); ok && clear {
+					c.ClearStats()
+				}
+				return nil
+			}
+		default:
+			continue
 		}
+		r.log.Info(fmt.Sprintf("Printing %s stats for process(%d) on signal", r.unit.Name, os.Getpid()))
+		d.writeDump("keepalived.stats", write)
 	}
 }
 
 func (d *Daemon) dumpJSON() {
 	for _, r := range d.run {
-		if jd, ok := r.sub.(JSONDumper); ok {
-			r.log.Info(fmt.Sprintf("Printing %s as json for process(%d) on signal", r.unit.Name, os.Getpid()))
-			d.writeDump("keepalived.json", jd.WriteJSON)
+		var write func(io.Writer) error
+		switch s := r.sub.(type) {
+		case JSONDumper:
+			write = s.WriteJSON
+		case VRRPStatus:
+			write = func(w io.Writer) error { return dumps.WriteJSON(w, s.Instances()) }
+		default:
+			continue
 		}
+		r.log.Info(fmt.Sprintf("Printing %s as json for process(%d) on signal", r.unit.Name, os.Getpid()))
+		d.writeDump("keepalived.json", write)
 	}
 }
 
@@ -436,4 +505,94 @@ func (d *Daemon) removePidfiles() {
 			os.Remove(f)
 		}
 	}
+}
+
+// Snapshot gathers what the subsystems report, for metrics and status.
+func (d *Daemon) Snapshot() metrics.Snapshot {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var s metrics.Snapshot
+	for _, r := range d.run {
+		if v, ok := r.sub.(VRRPStatus); ok {
+			s.VRRP = append(s.VRRP, v.Instances()...)
+			s.Scripts = append(s.Scripts, v.Scripts()...)
+		}
+		if c, ok := r.sub.(CheckStatus); ok {
+			s.RealServers = append(s.RealServers, c.RealServers()...)
+		}
+	}
+	return s
+}
+
+// Status is the answer to `gokeepalived status`.
+type Status struct {
+	Pid         int                  `json:"pid"`
+	ConfigFile  string               `json:"config_file"`
+	Instances   []InstanceStatus     `json:"vrrp_instances"`
+	RealServers []metrics.RealServer `json:"real_servers"`
+}
+
+// InstanceStatus is one VRRP instance in the status answer.
+type InstanceStatus struct {
+	Name              string   `json:"name"`
+	Interface         string   `json:"interface"`
+	VRID              int      `json:"vrid"`
+	State             string   `json:"state"`
+	Priority          int      `json:"priority"`
+	EffectivePriority int      `json:"effective_priority"`
+	VIPs              []string `json:"vips"`
+}
+
+func (d *Daemon) status() Status {
+	snap := d.Snapshot()
+	st := Status{Pid: os.Getpid(), ConfigFile: d.o.ConfigFile, RealServers: snap.RealServers,
+		Instances: []InstanceStatus{}}
+	if st.RealServers == nil {
+		st.RealServers = []metrics.RealServer{}
+	}
+	for _, in := range snap.VRRP {
+		st.Instances = append(st.Instances, InstanceStatus{Name: in.Name, Interface: in.Interface, VRID: in.VRID,
+			State: dumps.StateName(in.State), Priority: in.BasePriority, EffectivePriority: in.EffectivePriority, VIPs: in.VIPs})
+	}
+	return st
+}
+
+// serveStatus starts the control socket and the metrics listener as
+// configured; the returned function stops them.
+func (d *Daemon) serveStatus() (func(), error) {
+	var closers []func()
+	stop := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	if d.o.ControlPath != "" {
+		srv, err := control.Listen(d.o.ControlPath, func(req string) (any, error) {
+			switch req {
+			case "status":
+				return d.status(), nil
+			}
+			return nil, fmt.Errorf("unknown request %q", req)
+		})
+		if err != nil {
+			return stop, fmt.Errorf("control socket %s: %v", d.o.ControlPath, err)
+		}
+		go srv.Serve()
+		closers = append(closers, func() { srv.Close(); os.Remove(d.o.ControlPath) })
+	}
+	if d.o.MetricsAddress != "" {
+		addr := metrics.ListenAddress(d.o.MetricsAddress)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			stop()
+			return func() {}, fmt.Errorf("metrics listener %s: %v", addr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", metrics.Handler(d.Snapshot))
+		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go hs.Serve(ln)
+		d.log.Info(fmt.Sprintf("Serving metrics on http://%s/metrics", ln.Addr()))
+		closers = append(closers, func() { hs.Close() })
+	}
+	return stop, nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/dumps"
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
 )
 
@@ -369,5 +373,104 @@ func TestSystemdNotifier(t *testing.T) {
 	t.Setenv("NOTIFY_SOCKET", "")
 	if SystemdNotifier() != nil {
 		t.Error("notifier without NOTIFY_SOCKET")
+	}
+}
+
+// statusSub reports one VRRP instance and one real server, and writes
+// its dumps through the dumps package (no Dumper methods of its own).
+type statusSub struct {
+	mu      sync.Mutex
+	cleared bool
+}
+
+func (s *statusSub) Start(context.Context, *conf.Config) error  { return nil }
+func (s *statusSub) Reload(context.Context, *conf.Config) error { return nil }
+func (s *statusSub) Stop(context.Context) error                 { return nil }
+
+func (s *statusSub) Instances() []dumps.Instance {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sent := uint64(9)
+	if s.cleared {
+		sent = 0
+	}
+	return []dumps.Instance{{Name: "VI_1", Interface: "eth0", VRID: 51, Version: 2, State: dumps.StateMaster,
+		BasePriority: 100, EffectivePriority: 90, VIPs: []string{"10.9.9.9 dev eth0 scope global set"},
+		Stats: dumps.Stats{AdvertSent: sent}}}
+}
+func (s *statusSub) Scripts() []dumps.Script { return nil }
+func (s *statusSub) ClearStats()             { s.mu.Lock(); s.cleared = true; s.mu.Unlock() }
+func (s *statusSub) RealServers() []metrics.RealServer {
+	return []metrics.RealServer{{VS: "10.10.31.100:80/tcp", RS: "192.168.31.101:80", Up: true, Weight: 1}}
+}
+
+func TestStatusSocketMetricsAndDumpsFromStatus(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the control socket answers root only")
+	}
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "k.conf")
+	os.WriteFile(cf, []byte(fmt.Sprintf(goodConf, "R1")), 0o644)
+	sub := &statusSub{}
+	var log syncBuf
+	sock := filepath.Join(dir, "gk.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal)
+	done := make(chan int)
+	go func() {
+		done <- Run(ctx, Options{
+			ConfigFile: cf,
+			Load:       func(p string) (*conf.Config, *conf.Diagnostics) { return conf.Load(p, conf.Options{ConfigID: "t"}) },
+			Units: []Unit{{Name: "VRRP", DataFile: "keepalived.data",
+				New: func(*slog.Logger) (Subsystem, error) { return sub, nil }}},
+			TmpDir: dir, Log: NewLogger(LogOptions{Console: &log}),
+			ControlPath: sock, MetricsAddress: "127.0.0.1:0",
+		}, sigs)
+	}()
+	defer func() { cancel(); <-done }()
+	h := &harness{t: t, log: &log, sigs: sigs}
+	h.waitLog("Startup complete")
+
+	raw, err := control.Request(sock, "status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st Status
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Instances) != 1 || st.Instances[0].State != "MASTER" || st.Instances[0].EffectivePriority != 90 ||
+		len(st.RealServers) != 1 || st.RealServers[0].Weight != 1 || st.Pid != os.Getpid() {
+		t.Errorf("status = %s", raw)
+	}
+
+	i := strings.Index(log.String(), "Serving metrics on http://")
+	addr := strings.Fields(log.String()[i:])[3]
+	resp, err := http.Get(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `keepalived_advertisements_sent_total{iname="VI_1",intf="eth0",vrid="51"} 9`) ||
+		!strings.Contains(string(body), `gokeepalived_real_server_up{vs="10.10.31.100:80/tcp",rs="192.168.31.101:80"} 1`) {
+		t.Errorf("metrics:\n%s", body)
+	}
+
+	h.signal(SigStatsClear, "Printing VRRP stats")
+	h.signal(syscall.SIGUSR2, "Printing VRRP stats")
+	h.signal(SigJSON, "Printing VRRP as json")
+	h.signal(syscall.SIGUSR1, "Printing VRRP data")
+	stats, _ := os.ReadFile(filepath.Join(dir, "keepalived.stats"))
+	if !strings.Contains(string(stats), "VRRP Instance: VI_1\n  Advertisements:\n    Received: 0\n    Sent: 0\n") {
+		t.Errorf("stats after clear:\n%s", stats)
+	}
+	js, _ := os.ReadFile(filepath.Join(dir, "keepalived.json"))
+	if !strings.Contains(string(js), `"iname":"VI_1"`) {
+		t.Errorf("json: %s", js)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "keepalived.data"))
+	if !strings.Contains(string(data), " VRRP Instance = VI_1\n") {
+		t.Errorf("data: %s", data)
 	}
 }
