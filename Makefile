@@ -10,7 +10,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 
 export GOFLAGS := -mod=mod
 
-.PHONY: all build test lint fuzz bench run deps clean vm-image vm-selftest vmtest
+.PHONY: all build test lint fuzz bench run deps clean install vm-image vm-selftest vmtest
 
 all: build
 
@@ -19,6 +19,24 @@ build:
 
 deps:
 	bash .ci/setup
+
+# Installs the binary, the systemd unit (pointing at PREFIX), the drop-in
+# that runs gokeepalived under keepalived.service's name (not enabled),
+# the daemontools run script and an example config.
+PREFIX  ?= /usr
+DESTDIR ?=
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/gokeepalived
+	install -d $(DESTDIR)/lib/systemd/system
+	sed 's|/usr/sbin/gokeepalived|$(PREFIX)/sbin/gokeepalived|' scripts/systemd/gokeepalived.service \
+	  > $(DESTDIR)/lib/systemd/system/gokeepalived.service
+	install -d $(DESTDIR)$(PREFIX)/share/gokeepalived/keepalived.service.d $(DESTDIR)$(PREFIX)/share/gokeepalived/daemontools
+	sed 's|/usr/sbin/gokeepalived|$(PREFIX)/sbin/gokeepalived|' scripts/systemd/keepalived.service.d/gokeepalived.conf \
+	  > $(DESTDIR)$(PREFIX)/share/gokeepalived/keepalived.service.d/gokeepalived.conf
+	sed 's|/usr/sbin/gokeepalived|$(PREFIX)/sbin/gokeepalived|' scripts/daemontools/run \
+	  > $(DESTDIR)$(PREFIX)/share/gokeepalived/daemontools/run
+	chmod 0755 $(DESTDIR)$(PREFIX)/share/gokeepalived/daemontools/run
+	install -D -m 0644 testdata/keepalived.conf $(DESTDIR)$(PREFIX)/share/gokeepalived/keepalived.conf.example
 
 # Unit tests, race detector, and the root/netns integration suites
 # (differential config-test against Debian's keepalived 2.2.7).
