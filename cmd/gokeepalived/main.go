@@ -46,6 +46,9 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "ipvs" {
+		return runIPVS(args[1:], stdout, stderr)
+	}
 	parsed, rest, err := cli.Parse(specs, args)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -148,5 +151,6 @@ func usage(w io.Writer) {
       --strict             everything keepalived would fix up is an error
   -v, --version            print the version and exit
   -h, --help               print this help and exit
+       gokeepalived ipvs [...] print the live IPVS table as ipvsadm -Ln does
 `)
 }
