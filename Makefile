@@ -20,10 +20,12 @@ build:
 deps:
 	bash .ci/setup
 
-# Unit tests, race detector, and the root/netns integration suites
-# (differential config-test against Debian's keepalived 2.2.7).
+# Unit tests, race detector, the root/netns integration suites
+# (differential config-test against Debian's keepalived 2.2.7), then the
+# real-kernel IPVS suites in the qemu VM (this kernel has no IPVS).
 test: lint
 	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 $(PKGS)
+	$(MAKE) --no-print-directory vmtest
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -49,7 +51,8 @@ run: build
 	bash scripts/run-config-check.sh $(BIN) testdata/keepalived.conf
 
 # Real-kernel IPVS through the qemu rig (scripts/vm/README.md). Needs
-# qemu-system-x86, linux-image-amd64, busybox-static, ipvsadm.
+# qemu-system-x86, linux-image-amd64, busybox-static, ipvsadm, cpio
+# (.ci/setup installs them).
 VMTEST_PKGS ?= ./ipvs/...
 VMTEST_RUN  ?= .
 
