@@ -23,6 +23,7 @@ type Options struct {
 // concurrent use (requests are serialised on one socket).
 type Conn struct {
 	c   *genetlink.Conn
+	nl  *netlink.Conn // the same socket, for pipelined edits; nil from NewConn
 	fam uint16
 }
 
@@ -48,12 +49,19 @@ func Open(opt Options) (*Conn, error) {
 		defer h.Close()
 		cfg.NetNS = int(h)
 	}
-	c, err := genetlink.Dial(cfg)
+	nl, err := netlink.Dial(netlinkGeneric, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("ipvs: dial generic netlink: %w", err)
 	}
-	return NewConn(c)
+	c, err := NewConn(genetlink.NewConn(nl))
+	if err != nil {
+		return nil, err
+	}
+	c.nl = nl
+	return c, nil
 }
+
+const netlinkGeneric = 16 // NETLINK_GENERIC
 
 // NewConn wraps an existing generic netlink connection (one the caller
 // dialled, or a test double) and resolves the IPVS family. It takes
