@@ -480,3 +480,66 @@ func TestInfo(t *testing.T) {
 		t.Errorf("Info() = %+v (%s), want 1.2.1 size 4096", i, i.VersionString())
 	}
 }
+
+// Pipelined edits (many requests per sendmsg) get their own answers, in
+// order, across the pipeline's chunks.
+func TestPipelinedEdits(t *testing.T) {
+	c := open(t)
+	var es []ipvs.Edit
+	var want []syscall.Errno
+	for i := range 50 {
+		s := ipvs.Service{ServiceKey: tcp(fmt.Sprintf("10.10.40.%d:80", i+1)), Scheduler: "rr"}
+		d := ipvs.NewDestination(ap("192.168.40.1:80"), ipvs.Masq, uint32(i))
+		es = append(es,
+			ipvs.Edit{Kind: ipvs.EditNewService, Service: s},
+			ipvs.Edit{Kind: ipvs.EditNewDest, Service: s, Dest: d})
+		want = append(want, 0, 0)
+		switch i % 3 {
+		case 0: // duplicate
+			es = append(es, ipvs.Edit{Kind: ipvs.EditNewDest, Service: s, Dest: d})
+			want = append(want, syscall.EEXIST)
+		case 1: // missing
+			es = append(es, ipvs.Edit{Kind: ipvs.EditDelDest, Service: s, Dest: ipvs.NewDestination(ap("192.168.40.9:80"), ipvs.Masq, 0)})
+			want = append(want, syscall.ENOENT)
+		}
+	}
+	res := c.Edits(es)
+	if len(res) != len(es) {
+		t.Fatalf("%d results for %d edits", len(res), len(es))
+	}
+	for i, err := range res {
+		if want[i] == 0 && err != nil || want[i] != 0 && !errors.Is(err, want[i]) {
+			t.Errorf("edit %d (%v %v): %v, want errno %d", i, es[i].Kind, es[i].Service.ServiceKey, err, int(want[i]))
+		}
+	}
+	for i := range 50 {
+		ds, err := c.Destinations(tcp(fmt.Sprintf("10.10.40.%d:80", i+1)))
+		if err != nil || len(ds) != 1 || ds[0].Weight != uint32(i) {
+			t.Errorf("service %d: %+v %v", i, ds, err)
+		}
+	}
+}
+
+// A handle opened in another network namespace edits that namespace's
+// table only (net_namespace_ipvs).
+func TestNetNS(t *testing.T) {
+	open(t)
+	run(t, "ip", "netns", "add", "gkvns")
+	t.Cleanup(func() { run(t, "ip", "netns", "del", "gkvns") })
+	c, err := ipvs.Open(ipvs.Options{NetNS: "gkvns"})
+	must(t, err)
+	defer c.Close()
+	must(t, c.NewService(ipvs.Service{ServiceKey: vip80, Scheduler: "rr"}))
+	// With lo down the namespace has no local routing table, and the
+	// kernel rejects every IPv4 NAT destination (inet_addr_type is not
+	// unicast).
+	if err := c.NewDestination(vip80, rs101); !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("NAT dest in a namespace with lo down: %v, want EINVAL", err)
+	}
+	run(t, "ip", "-n", "gkvns", "link", "set", "lo", "up")
+	must(t, c.NewDestination(vip80, rs101))
+	sameLines(t, "ipvsadm -Ln in gkvns", run(t, "ip", "netns", "exec", "gkvns", "ipvsadm", "-Ln"),
+		ln("TCP  10.10.31.100:80 rr", dest("192.168.31.101:80", "Masq", 1, 0, 0)))
+	sameLines(t, "ipvsadm -Ln in the root namespace", ipvsadm(t, "-Ln"), ln())
+	must(t, c.Flush())
+}
