@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
@@ -25,6 +26,9 @@ type Conn struct {
 	c   *genetlink.Conn
 	nl  *netlink.Conn // the same socket, for pipelined edits; nil from NewConn
 	fam uint16
+	// mu keeps a request from running between a pipeline's writes and
+	// its ACK reads, which it would take for its own replies.
+	mu sync.Mutex
 }
 
 var _ Client = (*Conn)(nil)
@@ -82,7 +86,9 @@ func NewConn(c *genetlink.Conn) (*Conn, error) {
 func (c *Conn) Close() error { return c.c.Close() }
 
 func (c *Conn) do(op, obj string, m genetlink.Message, flags netlink.HeaderFlags) ([]genetlink.Message, error) {
+	c.mu.Lock()
 	r, err := c.c.Execute(m, c.fam, flags)
+	c.mu.Unlock()
 	if err != nil {
 		return nil, &OpError{Op: op, Obj: obj, Err: err}
 	}

@@ -89,6 +89,8 @@ func (c *Conn) pipeline(es []Edit, errs []error) {
 	if len(msgs) == 0 {
 		return
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	msgs, err := c.nl.SendMessages(msgs)
 	for k, p := range sent {
 		if err != nil {

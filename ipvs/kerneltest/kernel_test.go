@@ -503,7 +503,29 @@ func TestPipelinedEdits(t *testing.T) {
 			want = append(want, syscall.ENOENT)
 		}
 	}
+	// Requests from another goroutine must not take the pipeline's ACKs.
+	done, started := make(chan struct{}), make(chan struct{})
+	infoErr := make(chan error, 1)
+	go func() {
+		_, err := c.Info()
+		close(started)
+		for err == nil {
+			select {
+			case <-done:
+				infoErr <- nil
+				return
+			default:
+			}
+			_, err = c.Info()
+		}
+		infoErr <- err
+	}()
+	<-started
 	res := c.Edits(es)
+	close(done)
+	if err := <-infoErr; err != nil {
+		t.Errorf("concurrent Info: %v", err)
+	}
 	if len(res) != len(es) {
 		t.Fatalf("%d results for %d edits", len(res), len(es))
 	}
