@@ -9,7 +9,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsadm"
 )
 
-const ipvsUsage = `Usage: gokeepalived ipvs [--stats|--rate|--thresholds|--persistent-conn] [--exact]
+const ipvsUsage = `Usage: gokeepalived ipvs [--stats|--rate|--thresholds|--persistent-conn|--tun-info] [--exact]
        gokeepalived ipvs --timeout|--daemon
 Prints the live IPVS table as 'ipvsadm -Ln [option]' does.
 `
@@ -19,16 +19,25 @@ Prints the live IPVS table as 'ipvsadm -Ln [option]' does.
 func runIPVS(args []string, stdout, stderr io.Writer) int {
 	var opt ipvsadm.Options
 	what := "list"
+	// Given several formats, ipvsadm uses the first of stats, rate,
+	// thresholds, persistent-conn, tun-info: the lowest Format.
+	format := func(f ipvsadm.Format) {
+		if opt.Format == ipvsadm.Default || f < opt.Format {
+			opt.Format = f
+		}
+	}
 	for _, a := range args {
 		switch a {
 		case "--stats":
-			opt.Format = ipvsadm.Stats
+			format(ipvsadm.Stats)
 		case "--rate":
-			opt.Format = ipvsadm.Rate
+			format(ipvsadm.Rate)
 		case "--thresholds":
-			opt.Format = ipvsadm.Thresholds
+			format(ipvsadm.Thresholds)
 		case "--persistent-conn":
-			opt.Format = ipvsadm.PersistentConn
+			format(ipvsadm.PersistentConn)
+		case "--tun-info":
+			format(ipvsadm.TunInfo)
 		case "--exact":
 			opt.Exact = true
 		case "--timeout", "--daemon":

@@ -148,8 +148,7 @@ func tunInfo(addr, info string, weight int) string {
 }
 
 // TUN with every encapsulation and checksum option. `-Ln` shows only
-// "Tunnel"; `--tun-info` shows type, port and checksum mode, which our
-// printer does not render, so our side is checked on the dump.
+// "Tunnel"; `--tun-info` shows type, port and checksum mode.
 func TestTunnels(t *testing.T) {
 	c := open(t)
 	k := tcp("10.10.33.1:80")
@@ -175,7 +174,7 @@ func TestTunnels(t *testing.T) {
 		rows = append(rows, dest(d.Key().String(), "Tunnel", int(d.Weight), 0, 0))
 	}
 	expectLn(t, c, ln(rows...))
-	sameLines(t, "ipvsadm -Ln --tun-info", ipvsadm(t, "-Ln", "--tun-info"), []string{
+	expectList(t, c, lister.Options{Format: lister.TunInfo}, []string{"-Ln", "--tun-info"}, []string{
 		"IP Virtual Server version 1.2.1 (size=4096)",
 		"Prot LocalAddress:Port Scheduler Flags",
 		"  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn",
@@ -193,6 +192,17 @@ func TestTunnels(t *testing.T) {
 			t.Errorf("dump of %v: %+v, want %+v", d.Key(), g, d)
 		}
 	}
+
+	// ipvsadm refuses --tun-remcsum with gre; the kernel takes it (and
+	// its GRE encapsulation ignores it).
+	gre := tun("10.1.0.7:80", 1, ipvs.TunGRE, 0, ipvs.TunRemCsum)
+	must(t, c.NewDestination(k, gre))
+	if g := dests(t, c, k)[gre.Key()].Destination; g != gre {
+		t.Errorf("dump of %v: %+v, want %+v", gre.Key(), g, gre)
+	}
+	sameLines(t, "ipvsadm -Ln --tun-info -t", ipvsadm(t, "-Ln", "--tun-info", "-t", "10.10.33.1:80")[9:10],
+		[]string{tunInfo("10.1.0.7:80", "gre:r+c", 1)})
+	must(t, c.DelDestination(k, gre.Key()))
 
 	// Tunnel type, port and flags are editable in place.
 	d := tun("10.1.0.1:80", 9, ipvs.TunGUE, 5555, ipvs.TunRemCsum)

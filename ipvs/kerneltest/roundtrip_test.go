@@ -231,6 +231,7 @@ func TestSubcommand(t *testing.T) {
 	must(t, err)
 	for _, args := range [][]string{
 		nil, {"--stats"}, {"--stats", "--exact"}, {"--rate"}, {"--thresholds"}, {"--persistent-conn"}, {"--timeout"},
+		{"--tun-info"}, {"--tun-info", "--thresholds"}, {"--stats", "--tun-info"},
 	} {
 		out, err := exec.Command(bin, append([]string{"ipvs"}, args...)...).CombinedOutput()
 		if err != nil {
