@@ -24,6 +24,36 @@ type Table interface {
 	DelDestination(ServiceKey, DestKey) error     // ENOENT / ESRCH
 }
 
+// EditKind selects the Table method an Edit stands for.
+type EditKind uint8
+
+// Edit kinds.
+const (
+	EditNewService EditKind = iota + 1
+	EditSetService
+	EditDelService
+	EditNewDest
+	EditSetDest
+	EditDelDest
+)
+
+// Edit is one table change: the arguments of the Table method of its
+// kind. Destination edits use only Service's key.
+type Edit struct {
+	Kind    EditKind
+	Service Service
+	Dest    Destination
+}
+
+// Pipeliner is a Table that can apply many edits without a round trip
+// each. The result is that of calling the Table methods in order: each
+// edit runs whatever the earlier ones returned.
+type Pipeliner interface {
+	Table
+	// Edits returns one error per edit, nil where it succeeded.
+	Edits([]Edit) []error
+}
+
 // Client is the whole IPVS API.
 type Client interface {
 	Table

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/mdlayher/genetlink"
 	"github.com/mdlayher/netlink"
@@ -23,7 +24,11 @@ type Options struct {
 // concurrent use (requests are serialised on one socket).
 type Conn struct {
 	c   *genetlink.Conn
+	nl  *netlink.Conn // the same socket, for pipelined edits; nil from NewConn
 	fam uint16
+	// mu keeps a request from running between a pipeline's writes and
+	// its ACK reads, which it would take for its own replies.
+	mu sync.Mutex
 }
 
 var _ Client = (*Conn)(nil)
@@ -48,12 +53,19 @@ func Open(opt Options) (*Conn, error) {
 		defer h.Close()
 		cfg.NetNS = int(h)
 	}
-	c, err := genetlink.Dial(cfg)
+	nl, err := netlink.Dial(netlinkGeneric, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("ipvs: dial generic netlink: %w", err)
 	}
-	return NewConn(c)
+	c, err := NewConn(genetlink.NewConn(nl))
+	if err != nil {
+		return nil, err
+	}
+	c.nl = nl
+	return c, nil
 }
+
+const netlinkGeneric = 16 // NETLINK_GENERIC
 
 // NewConn wraps an existing generic netlink connection (one the caller
 // dialled, or a test double) and resolves the IPVS family. It takes
@@ -74,7 +86,9 @@ func NewConn(c *genetlink.Conn) (*Conn, error) {
 func (c *Conn) Close() error { return c.c.Close() }
 
 func (c *Conn) do(op, obj string, m genetlink.Message, flags netlink.HeaderFlags) ([]genetlink.Message, error) {
+	c.mu.Lock()
 	r, err := c.c.Execute(m, c.fam, flags)
+	c.mu.Unlock()
 	if err != nil {
 		return nil, &OpError{Op: op, Obj: obj, Err: err}
 	}

@@ -110,8 +110,11 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "status" {
+	switch {
+	case len(args) > 0 && args[0] == "status":
 		return status(args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "ipvs":
+		return runIPVS(args[1:], stdout, stderr)
 	}
 	parsed, rest, err := cli.Parse(specs, args)
 	if err != nil {
@@ -287,6 +290,7 @@ func usage(w io.Writer) {
   -h, --help               print this help and exit
 Commands:
   gokeepalived status [--control-socket=PATH]   the running daemon's state
+  gokeepalived ipvs [...]  print the live IPVS table as ipvsadm -Ln does
 Accepted and ignored, with a warning: -g --flush-log-file -a -x -A -s -m -M
   -b -B --config-fd
 `)

@@ -31,6 +31,7 @@ const (
 	Rate                         // -Ln --rate
 	Thresholds                   // -Ln --thresholds
 	PersistentConn               // -Ln --persistent-conn
+	TunInfo                      // -Ln --tun-info
 )
 
 // Options select listing variants.
@@ -91,6 +92,9 @@ func writeTitle(w *bufio.Writer, f Format) {
 		fmt.Fprintf(w, "%-33s %-10s %-10s %-10s %-10s\n  -> RemoteAddress:Port\n", prot, "Uthreshold", "Lthreshold", "ActiveConn", "InActConn")
 	case PersistentConn:
 		fmt.Fprintf(w, "%-33s %-9s %-11s %-10s %-10s\n  -> RemoteAddress:Port\n", prot, "Weight", "PersistConn", "ActiveConn", "InActConn")
+	case TunInfo:
+		w.WriteString("Prot LocalAddress:Port Scheduler Flags\n")
+		w.WriteString("  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n")
 	default:
 		w.WriteString("Prot LocalAddress:Port Scheduler Flags\n")
 		w.WriteString("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n")
@@ -177,6 +181,8 @@ func writeService(w *bufio.Writer, s *Service, opt Options) {
 			fmt.Fprintf(w, "  -> %-28s %-10d %-10d %-10d %-10d\n", dn, d.UpperThreshold, d.LowerThreshold, d.ActiveConns, d.InactConns)
 		case PersistentConn:
 			fmt.Fprintf(w, "  -> %-28s %-9d %-11d %-10d %-10d\n", dn, d.Weight, d.PersistConns, d.ActiveConns, d.InactConns)
+		case TunInfo:
+			fmt.Fprintf(w, "  -> %-28s %-7s %-13s %-6d %-10d %-10d\n", dn, fwdName(d.Fwd), tunInfo(&d.Destination), int32(d.Weight), d.ActiveConns, d.InactConns)
 		default:
 			fmt.Fprintf(w, "  -> %-28s %-7s %-6d %-10d %-10d\n", dn, fwdName(d.Fwd), int32(d.Weight), d.ActiveConns, d.InactConns)
 		}
@@ -245,6 +251,30 @@ func Daemons(w io.Writer, ds []ipvs.SyncDaemon) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// tunInfo is ipvsadm's TunnelInfo column: "n/a" unless tunnelling, then
+// the type, the GUE port and the checksum mode (-c, +c, r+c).
+func tunInfo(d *ipvs.Destination) string {
+	if d.Fwd != ipvs.Tunnel {
+		return "n/a"
+	}
+	csum := "-c"
+	switch {
+	case d.TunnelFlags&ipvs.TunRemCsum != 0:
+		csum = "r+c"
+	case d.TunnelFlags&ipvs.TunCsum != 0:
+		csum = "+c"
+	}
+	switch d.TunnelType {
+	case ipvs.TunIPIP:
+		return "ipip"
+	case ipvs.TunGUE:
+		return "gue:" + strconv.Itoa(int(d.TunnelPort)) + ":" + csum
+	case ipvs.TunGRE:
+		return "gre:" + csum
+	}
+	return "unknown"
 }
 
 func protoName(p ipvs.Protocol) string {

@@ -232,3 +232,38 @@ func TestTimeoutsAndDaemons(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }
+
+// Rows copied from ipvsadm 1.31's `-Ln --tun-info` on Linux 6.1.
+func TestTunInfo(t *testing.T) {
+	d := func(a string, fwd ipvs.FwdMethod, w uint32, typ ipvs.TunnelType, port uint16, fl ipvs.TunnelFlags) ipvs.DestinationEntry {
+		x := ipvs.NewDestination(ap(a), fwd, w)
+		x.TunnelType, x.TunnelPort, x.TunnelFlags = typ, port, fl
+		return ipvs.DestinationEntry{Destination: x}
+	}
+	svc := Service{
+		ServiceEntry: ipvs.ServiceEntry{Service: ipvs.Service{ServiceKey: ipvs.NewServiceKey(ipvs.TCP, ap("10.0.0.1:80")), Scheduler: "rr"}},
+		Dests: []ipvs.DestinationEntry{
+			d("10.1.0.1:80", ipvs.Masq, 1, 0, 0, 0),
+			d("10.1.0.2:80", ipvs.Route, 0, 0, 0, 0),
+			d("10.1.0.3:80", ipvs.Tunnel, 1, ipvs.TunGUE, 65535, ipvs.TunNoCsum),
+			d("10.1.0.4:80", ipvs.Tunnel, 2, ipvs.TunGUE, 6080, ipvs.TunRemCsum),
+			d("10.1.0.5:80", ipvs.Tunnel, 3, ipvs.TunGRE, 0, ipvs.TunCsum),
+			d("10.1.0.6:80", ipvs.Tunnel, 1, ipvs.TunIPIP, 0, 0),
+		},
+	}
+	want := "IP Virtual Server version 1.2.1 (size=4096)\n" +
+		"Prot LocalAddress:Port Scheduler Flags\n" +
+		"  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n" +
+		"TCP  10.0.0.1:80 rr\n" +
+		"  -> 10.1.0.1:80                  Masq    n/a           1      0          0         \n" +
+		"  -> 10.1.0.2:80                  Route   n/a           0      0          0         \n" +
+		"  -> 10.1.0.3:80                  Tunnel  gue:65535:-c  1      0          0         \n" +
+		"  -> 10.1.0.4:80                  Tunnel  gue:6080:r+c  2      0          0         \n" +
+		"  -> 10.1.0.5:80                  Tunnel  gre:+c        3      0          0         \n" +
+		"  -> 10.1.0.6:80                  Tunnel  ipip          1      0          0         \n"
+	var b strings.Builder
+	List(&b, ipvs.Info{Version: 0x010201, ConnTabSize: 4096}, []Service{svc}, Options{Format: TunInfo})
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}

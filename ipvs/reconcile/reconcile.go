@@ -16,6 +16,7 @@ package reconcile
 import (
 	"errors"
 	"fmt"
+	"syscall"
 
 	"github.com/gokeepalived/gokeepalived/ipvs"
 )
@@ -225,6 +226,9 @@ func Dump(t ipvs.Table) ([]VirtualService, error) {
 // service whose creation failed. It returns how many ops succeeded and
 // the joined errors.
 func Apply(t ipvs.Table, ops []Op) (int, error) {
+	if p, ok := t.(ipvs.Pipeliner); ok {
+		return applyPipelined(p, ops)
+	}
 	var errs []error
 	var failed map[ipvs.ServiceKey]bool
 	n := 0
@@ -261,6 +265,46 @@ func Apply(t ipvs.Table, ops []Op) (int, error) {
 			continue
 		}
 		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+var editKinds = [...]ipvs.EditKind{
+	AddService: ipvs.EditNewService, EditService: ipvs.EditSetService, DelService: ipvs.EditDelService,
+	AddDest: ipvs.EditNewDest, EditDest: ipvs.EditSetDest, DelDest: ipvs.EditDelDest,
+}
+
+// applyPipelined is Apply without a round trip per op. The destination
+// ops of a service whose creation failed are sent all the same; when they
+// fail for want of the service (ESRCH) they count as skipped, as in Apply.
+func applyPipelined(p ipvs.Pipeliner, ops []Op) (int, error) {
+	edits := make([]ipvs.Edit, len(ops))
+	var errs []error
+	for i, o := range ops {
+		if int(o.Kind) >= len(editKinds) || editKinds[o.Kind] == 0 {
+			return 0, fmt.Errorf("reconcile: unknown op %v", o.Kind)
+		}
+		edits[i] = ipvs.Edit{Kind: editKinds[o.Kind], Service: o.Service, Dest: o.Dest}
+	}
+	res := p.Edits(edits)
+	var failed map[ipvs.ServiceKey]bool
+	n := 0
+	for i, err := range res {
+		o := ops[i]
+		k := o.Service.ServiceKey
+		switch {
+		case err == nil:
+			n++
+		case failed[k] && (o.Kind == AddDest || o.Kind == EditDest) && errors.Is(err, syscall.ESRCH):
+		default:
+			errs = append(errs, err)
+			if o.Kind == AddService {
+				if failed == nil {
+					failed = map[ipvs.ServiceKey]bool{}
+				}
+				failed[k] = true
+			}
+		}
 	}
 	return n, errors.Join(errs...)
 }
