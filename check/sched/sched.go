@@ -34,9 +34,9 @@ func (Real) NewTimer(d time.Duration) Timer {
 
 type realTimer struct{ t *time.Timer }
 
-func (r realTimer) C() <-chan time.Time   { return r.t.C }
+func (r realTimer) C() <-chan time.Time  { return r.t.C }
 func (r realTimer) ResetAt(at time.Time) { r.t.Reset(time.Until(at)) }
-func (r realTimer) Stop() bool            { return r.t.Stop() }
+func (r realTimer) Stop() bool           { return r.t.Stop() }
 
 // Func is a job: it runs once and returns the delay before its next run
 // (negative: never again).
