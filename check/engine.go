@@ -1,0 +1,311 @@
+// Package check is the health-checker half of the daemon: it runs every
+// checker of every real server, keeps keepalived's real-server and
+// virtual-server state (check/state), and publishes the desired IPVS
+// table for ipvs/reconcile together with keepalived's log lines.
+//
+// Sub-packages: state (pure logic), sched (timer heap and worker pool),
+// probe (the checkers), genhash (the genhash tool).
+package check
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/check/probe"
+	"github.com/gokeepalived/gokeepalived/check/sched"
+	"github.com/gokeepalived/gokeepalived/check/state"
+	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/ipvs"
+	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
+)
+
+// Options configure an Engine. Every field is optional.
+type Options struct {
+	Clock sched.Clock
+	// Workers bounds concurrent checks (default 512).
+	Workers int
+	// Rand returns the random share of warmup in [0,1).
+	Rand func() float64
+	// Logf receives keepalived's log lines.
+	Logf func(format string, a ...any)
+	// OnChange is called, from one goroutine, after the desired table
+	// changed; changes arriving while it runs are batched into the next
+	// call. It should reconcile Table() into the kernel.
+	OnChange func()
+	// RunScripts enables notify_up/notify_down/quorum_up/quorum_down.
+	RunScripts bool
+	// NewProbe overrides probe construction (tests).
+	NewProbe func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error)
+}
+
+type vsEntry struct {
+	cfg  *conf.VirtualServer
+	svcs []ipvs.Service
+	st   *state.VS
+}
+
+type job struct {
+	e     *Engine
+	vs    *vsEntry
+	rs    int
+	id    int
+	typ   conf.CheckerType
+	name  string // FMT_CHK
+	st    *state.Checker
+	probe probe.Checker
+	iw    int64 // configured weight (misc_dynamic is absolute)
+}
+
+// Engine runs the checkers of one configuration.
+type Engine struct {
+	opt   Options
+	mu    sync.Mutex
+	vss   []*vsEntry
+	jobs  []*job
+	sch   *sched.Scheduler
+	dirty chan struct{}
+}
+
+// New builds the engine and its start-up state (keepalived's
+// init_services): the table is valid before Run.
+func New(cfg *conf.Config, opt Options) (*Engine, error) {
+	if opt.Clock == nil {
+		opt.Clock = sched.Real{}
+	}
+	if opt.Workers == 0 {
+		opt.Workers = 512
+	}
+	if opt.Rand == nil {
+		opt.Rand = rand.Float64
+	}
+	if opt.Logf == nil {
+		opt.Logf = func(string, ...any) {}
+	}
+	if opt.NewProbe == nil {
+		opt.NewProbe = func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error) {
+			return probe.New(c, rs, vs, cfg.SSL, cfg.TrackFiles)
+		}
+	}
+	e := &Engine{opt: opt, sch: sched.New(opt.Clock, opt.Workers), dirty: make(chan struct{}, 1)}
+	for _, vs := range cfg.VirtualServers {
+		ent := &vsEntry{cfg: vs, svcs: services(vs)}
+		vc := state.VSConfig{Name: fmtVS(vs), Quorum: vs.Quorum, Hysteresis: vs.Hysteresis}
+		if s := vs.SorryServer; s != nil {
+			port := s.Port
+			if port == 0 {
+				port = vs.Port
+			}
+			fwd := s.Forwarding
+			if fwd.Method == "" {
+				fwd = vs.Forwarding
+			}
+			d := destination(s.Addr, port, fwd, 1)
+			vc.Sorry, vc.SorryName, vc.SorryInhibit = &d, fmtTrio(s.Addr, vs.Protocol, port), s.Inhibit
+		}
+		var rss []state.RSConfig
+		for _, rs := range vs.RealServers {
+			fwd := rs.Forwarding
+			if fwd.Method == "" {
+				fwd = vs.Forwarding
+			}
+			d := destination(rs.Addr, rs.Port, fwd, rs.Weight)
+			d.UpperThreshold, d.LowerThreshold = rs.UThreshold, rs.LThreshold
+			rss = append(rss, state.RSConfig{Dest: d, Inhibit: rs.InhibitOnFailure, Name: fmtTrio(rs.Addr, vs.Protocol, rs.Port)})
+		}
+		ent.st = state.NewVS(vc, rss)
+		for i, rs := range vs.RealServers {
+			for _, c := range rs.Checkers {
+				if c.Type == conf.CheckBFD {
+					continue // BFD is not implemented
+				}
+				p, err := opt.NewProbe(c, rs, vs)
+				if err != nil {
+					return nil, fmt.Errorf("%s %s: %w", fmtVS(vs), ent.st.RS[i].Cfg.Name, err)
+				}
+				j := &job{e: e, vs: ent, rs: i, typ: c.Type, name: ent.st.RS[i].Cfg.Name, probe: p, iw: int64(rs.Weight)}
+				t := state.Timing{Retry: c.Retry, DelayLoop: c.DelayLoop, DelayBeforeRetry: c.DelayBeforeRetry,
+					Warmup: c.Warmup, Alpha: c.Alpha}
+				if c.HTTP != nil {
+					t.URLs, t.FastRecovery = len(c.HTTP.URLs), c.HTTP.FastRecovery
+				}
+				up := !c.Alpha
+				var fileRes *probe.Result
+				if c.Type == conf.CheckFile {
+					// event driven in keepalived; polled here every second,
+					// and its state at start-up decides whether the RS starts up
+					t = state.Timing{DelayLoop: time.Second, DelayBeforeRetry: time.Second}
+					r := p.Check(context.Background(), 0)
+					fileRes, up = &r, r.OK
+				}
+				j.st = state.NewChecker(t)
+				j.st.Up = up
+				j.id = ent.st.AddChecker(i, up)
+				if fileRes != nil && fileRes.Weight != nil {
+					ent.st.SetCheckerWeight(i, j.id, *fileRes.Weight)
+				}
+				e.jobs = append(e.jobs, j)
+			}
+		}
+		ent.st.Events() // weights set before start-up are not transitions
+		e.vss = append(e.vss, ent)
+	}
+	for _, ent := range e.vss {
+		for _, rs := range ent.st.RS {
+			opt.Logf("Activating healthchecker for service %s for VS %s", rs.Cfg.Name, ent.st.Cfg.Name)
+		}
+		ent.st.Init()
+		e.emit(ent)
+	}
+	return e, nil
+}
+
+// Table returns the desired IPVS table.
+func (e *Engine) Table() []reconcile.VirtualService {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []reconcile.VirtualService
+	for _, ent := range e.vss {
+		ds := ent.st.Dests()
+		for _, s := range ent.svcs {
+			out = append(out, reconcile.VirtualService{Service: s, Dests: ds})
+		}
+	}
+	return out
+}
+
+// Run starts the checks (each first after 1 s plus a random share of
+// its warmup, so start-up is staggered) and returns when ctx ends.
+func (e *Engine) Run(ctx context.Context) {
+	for _, j := range e.jobs {
+		e.sch.Add(j.st.T.FirstDelay(e.opt.Rand()), j.run)
+	}
+	var wg sync.WaitGroup
+	if e.opt.OnChange != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-e.dirty:
+					e.opt.OnChange()
+				}
+			}
+		}()
+	}
+	e.sch.Run(ctx)
+	wg.Wait()
+}
+
+func (e *Engine) markDirty() {
+	select {
+	case e.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// emit logs pending events and runs their notify scripts. Called with
+// e.mu held or before Run.
+func (e *Engine) emit(ent *vsEntry) {
+	evs := ent.st.Events()
+	for _, ev := range evs {
+		e.opt.Logf("%s", ev.Msg)
+		if !e.opt.RunScripts {
+			continue
+		}
+		var s *conf.Script
+		switch ev.Notify {
+		case state.NotifyRSUp:
+			s = ent.cfg.RealServers[ev.RS].NotifyUp
+		case state.NotifyRSDown:
+			s = ent.cfg.RealServers[ev.RS].NotifyDown
+		case state.NotifyQuorumUp:
+			s = ent.cfg.QuorumUp
+		case state.NotifyQuorumDown:
+			s = ent.cfg.QuorumDown
+		}
+		runScript(s)
+	}
+	if len(evs) > 0 {
+		e.markDirty()
+	}
+}
+
+func runScript(s *conf.Script) {
+	if s == nil || s.Disabled || len(s.Argv) == 0 {
+		return
+	}
+	cmd := exec.Command(s.Argv[0], s.Argv[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if cmd.Start() == nil {
+		go cmd.Wait()
+	}
+}
+
+var failName = map[conf.CheckerType]string{
+	conf.CheckTCP: "TCP_CHECK", conf.CheckHTTP: "HTTP_CHECK", conf.CheckSSL: "HTTP_CHECK",
+	conf.CheckSMTP: "SMTP_CHECK", conf.CheckUDP: "UDP_CHECK", conf.CheckDNS: "DNS_CHECK",
+	conf.CheckPing: "ICMP CHECK", conf.CheckMisc: "MISC_CHECK", conf.CheckFile: "FILE_CHECK",
+}
+
+func (j *job) successMsg() string {
+	switch j.typ {
+	case conf.CheckTCP:
+		return "TCP connection to " + j.name + " success."
+	case conf.CheckHTTP, conf.CheckSSL:
+		return "Remote Web server " + j.name + " succeed on service."
+	case conf.CheckSMTP:
+		return "Remote SMTP server " + j.name + " succeed on service."
+	case conf.CheckUDP:
+		return "UDP connection to " + j.name + " success."
+	case conf.CheckPing:
+		return "ICMP connection to " + j.name + " success."
+	}
+	return failName[j.typ] + " on service " + j.name + " succeeded."
+}
+
+// run is one check: probe, then the state machine, then the pool.
+func (j *job) run(ctx context.Context) time.Duration {
+	e := j.e
+	res := j.probe.Check(ctx, j.st.Step())
+	if ctx.Err() != nil {
+		return -1
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	wasUp, hadRun := j.st.Up, j.st.HasRun
+	next, v, retries := j.st.Result(res.OK)
+	if !res.OK && (wasUp || !hadRun) && (j.typ == conf.CheckHTTP || j.typ == conf.CheckSSL) {
+		e.opt.Logf("%s server %s.", res.Reason, j.name)
+	}
+	switch {
+	case v == state.WentUp || v == state.FirstUp:
+		e.opt.Logf("%s", j.successMsg())
+	case !res.OK && !j.st.Up && (wasUp || !hadRun):
+		if retries > 0 {
+			e.opt.Logf("%s on service %s failed after %d retries.", failName[j.typ], j.name, retries)
+		} else {
+			e.opt.Logf("%s on service %s failed.", failName[j.typ], j.name)
+		}
+	}
+	if res.Weight != nil {
+		w := *res.Weight
+		if res.Absolute {
+			w -= j.iw
+		}
+		j.vs.st.SetCheckerWeight(j.rs, j.id, w)
+	} else if !j.st.Up && j.vs.st.CheckerWeight(j.rs, j.id) != 0 {
+		j.vs.st.SetCheckerWeight(j.rs, j.id, 0)
+	}
+	if v == state.WentUp || v == state.WentDown {
+		j.vs.st.SetChecker(j.rs, j.id, j.st.Up)
+	}
+	e.emit(j.vs)
+	return next
+}
