@@ -144,7 +144,8 @@ func Request(proto, path, host string) []byte {
 // Fetched is what one GET returned.
 type Fetched struct {
 	Status int
-	Body   []byte
+	Body   []byte // only kept when a regex needs it
+	Len    int64
 	MD5    string
 }
 
@@ -187,15 +188,17 @@ func (h *HTTP) Fetch(ctx context.Context, u *URL) (*Fetched, Result) {
 	defer resp.Body.Close()
 	sum := md5.New()
 	var body []byte
+	var n int64
 	if u.Regex != nil {
 		body, err = io.ReadAll(io.TeeReader(resp.Body, sum))
+		n = int64(len(body))
 	} else {
-		_, err = io.Copy(sum, resp.Body)
+		n, err = io.Copy(sum, resp.Body)
 	}
 	if err != nil {
 		return nil, fail(readReason(err, "Read error with"), err)
 	}
-	return &Fetched{Status: resp.StatusCode, Body: body, MD5: hex.EncodeToString(sum.Sum(nil))}, Result{OK: true}
+	return &Fetched{Status: resp.StatusCode, Body: body, Len: n, MD5: hex.EncodeToString(sum.Sum(nil))}, Result{OK: true}
 }
 
 func readReason(err error, other string) string {
