@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -69,7 +70,11 @@ type Engine struct {
 	jobs  []*job
 	sch   *sched.Scheduler
 	dirty chan struct{}
+	runs  atomic.Uint64
 }
+
+// Checks returns how many checks have completed.
+func (e *Engine) Checks() uint64 { return e.runs.Load() }
 
 // New builds the engine and its start-up state (keepalived's
 // init_services): the table is valid before Run.
@@ -277,6 +282,7 @@ func (j *job) run(ctx context.Context) time.Duration {
 	if ctx.Err() != nil {
 		return -1
 	}
+	e.runs.Add(1)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	wasUp, hadRun := j.st.Up, j.st.HasRun

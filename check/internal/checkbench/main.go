@@ -1,0 +1,235 @@
+// Command checkbench measures the checker at scale: N real servers with
+// TCP_CHECK (delay_loop 1 s) against loopback listeners spread over
+// 127.0.0.0/8, reporting CPU, RSS and checks per second of the checker
+// process. Listeners run in a child process so their cost is not
+// counted. Loopback only.
+//
+//	go run ./check/internal/checkbench -n 40000 -for 30s
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/check"
+	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
+	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
+)
+
+const portsPerAddr = 200
+
+// addr returns the i-th real server: 127.1.x.y, ports from 20000.
+func addr(i int) netip.AddrPort {
+	a := i / portsPerAddr
+	return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 1, byte(a / 250), byte(1 + a%250)}), uint16(20000+i%portsPerAddr))
+}
+
+func raiseNoFile(n uint64) {
+	var r syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r)
+	if r.Cur < n {
+		r.Cur, r.Max = n, max(r.Max, n)
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
+			fmt.Fprintln(os.Stderr, "setrlimit:", err)
+		}
+	}
+}
+
+// serve listens on real servers [from, to), accepting and closing; a
+// line "kill K" on stdin closes listener K (detection-latency probe).
+func serve(from, to int) {
+	raiseNoFile(uint64(to-from) + 1000)
+	lns := make([]net.Listener, to)
+	for i := from; i < to; i++ {
+		ln, err := net.Listen("tcp", addr(i).String())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "listen:", err)
+			os.Exit(1)
+		}
+		lns[i] = ln
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+	}
+	fmt.Println("ready")
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		var k int
+		if _, err := fmt.Sscanf(sc.Text(), "kill %d", &k); err == nil && k >= from && k < to {
+			lns[k].Close()
+			fmt.Println("killed", k)
+		}
+	}
+}
+
+func rusage() (cpu time.Duration) {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func procStatus(key string) string {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, key+":") {
+			return strings.TrimSpace(l[len(key)+1:])
+		}
+	}
+	return "?"
+}
+
+func main() {
+	n := flag.Int("n", 1000, "real servers")
+	dur := flag.Duration("for", 20*time.Second, "measurement window after start-up")
+	workers := flag.Int("workers", 0, "concurrent checks (0: engine default)")
+	kills := flag.Int("kill", 20, "listeners to kill for detection latency")
+	server := flag.Bool("serve", false, "internal: run the listeners [from, n)")
+	from := flag.Int("from", 0, "internal: first listener")
+	prof := flag.String("cpuprofile", "", "write a CPU profile of the window")
+	flag.Parse()
+	if *server {
+		serve(*from, *n)
+		return
+	}
+	raiseNoFile(uint64(*workers) + 10000)
+
+	// listeners in children of at most perChild each (fd limits), not
+	// counted in our CPU
+	const perChild = 15000
+	type child struct {
+		in   io.Writer
+		out  *bufio.Scanner
+		from int
+	}
+	var kids []child
+	for lo := 0; lo < *n; lo += perChild {
+		hi := min(lo+perChild, *n)
+		srv := exec.Command("/proc/self/exe", "-serve", "-from", fmt.Sprint(lo), "-n", fmt.Sprint(hi))
+		in, _ := srv.StdinPipe()
+		o, _ := srv.StdoutPipe()
+		srv.Stderr = os.Stderr
+		if err := srv.Start(); err != nil {
+			panic(err)
+		}
+		defer srv.Process.Kill()
+		sc := bufio.NewScanner(o)
+		if !sc.Scan() || sc.Text() != "ready" {
+			fmt.Fprintln(os.Stderr, "listeners failed")
+			os.Exit(1)
+		}
+		kids = append(kids, child{in, sc, lo})
+	}
+	// one virtual server per 1000 real servers
+	var b strings.Builder
+	for i := 0; i < *n; i++ {
+		if i%1000 == 0 {
+			if i > 0 {
+				b.WriteString("}\n")
+			}
+			fmt.Fprintf(&b, "virtual_server 10.0.%d.%d 80 {\n delay_loop 1\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n", i/1000/250, 1+i/1000%250)
+		}
+		a := addr(i)
+		fmt.Fprintf(&b, " real_server %s %d {\n  TCP_CHECK {\n   connect_timeout 1\n  }\n }\n", a.Addr(), a.Port())
+	}
+	b.WriteString("}\n")
+	dir, _ := os.MkdirTemp("", "checkbench")
+	defer os.RemoveAll(dir)
+	p := filepath.Join(dir, "keepalived.conf")
+	os.WriteFile(p, []byte(b.String()), 0o600)
+	t0 := time.Now()
+	cfg, _ := conf.Load(p, conf.Options{})
+	tLoad := time.Since(t0)
+
+	kern := ipvsfake.New()
+	var mu sync.Mutex
+	removed := map[string]time.Time{}
+	var e *check.Engine
+	var err error
+	e, err = check.New(cfg, check.Options{
+		Workers: *workers,
+		Logf: func(f string, a ...any) {
+			s := fmt.Sprintf(f, a...)
+			if strings.HasPrefix(s, "Removing service ") {
+				mu.Lock()
+				removed[strings.Fields(s)[2]] = time.Now()
+				mu.Unlock()
+			}
+		},
+		OnChange: func() { reconcile.Sync(kern, e.Table(), reconcile.Options{}) },
+	})
+	if err != nil {
+		panic(err)
+	}
+	reconcile.Sync(kern, e.Table(), reconcile.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.Run(ctx); close(done) }()
+
+	// start-up is staggered over warmup (= delay_loop): skip 3 s
+	time.Sleep(3 * time.Second)
+	if *prof != "" {
+		f, _ := os.Create(*prof)
+		pprof.StartCPUProfile(f)
+	}
+	c0, k0, w0 := rusage(), e.Checks(), time.Now()
+	time.Sleep(*dur)
+	if *prof != "" {
+		pprof.StopCPUProfile()
+	}
+	c1, k1, w1 := rusage(), e.Checks(), time.Now()
+	wall := w1.Sub(w0)
+
+	// detection latency: kill listeners, time until "Removing service"
+	killed := map[string]time.Time{}
+	for k := 0; k < *kills && k < *n; k++ {
+		i := k * (*n / max(*kills, 1))
+		kid := kids[i/perChild]
+		fmt.Fprintf(kid.in, "kill %d\n", i)
+		kid.out.Scan()
+		a := addr(i)
+		killed[fmt.Sprintf("[%s]:tcp:%d", a.Addr(), a.Port())] = time.Now()
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(4 * time.Second)
+	cancel()
+	<-done
+	var lat []time.Duration
+	mu.Lock()
+	for name, at := range killed {
+		if r, ok := removed[name]; ok {
+			lat = append(lat, r.Sub(at))
+		}
+	}
+	mu.Unlock()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	fmt.Printf("real servers: %d  config load: %v\n", *n, tLoad.Round(time.Millisecond))
+	fmt.Printf("checks/s: %.0f  CPU: %.3f cores  RSS: %s  peak RSS: %s\n",
+		float64(k1-k0)/wall.Seconds(), float64(c1-c0)/float64(wall), procStatus("VmRSS"), procStatus("VmHWM"))
+	if len(lat) > 0 {
+		// a kill lands anywhere in the 1 s delay_loop, so this is
+		// time-to-next-check + detection
+		fmt.Printf("killed %d listeners, detected %d: p50 %v  p99/max %v\n", len(killed), len(lat),
+			lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
+	}
+}
