@@ -40,6 +40,9 @@ type Options struct {
 	OnChange func()
 	// RunScripts enables notify_up/notify_down/quorum_up/quorum_down.
 	RunScripts bool
+	// TCPReset makes TCP_CHECK close with RST instead of FIN (no
+	// TIME_WAIT; for very large configurations).
+	TCPReset bool
 	// NewProbe overrides probe construction (tests).
 	NewProbe func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error)
 }
@@ -93,7 +96,11 @@ func New(cfg *conf.Config, opt Options) (*Engine, error) {
 	}
 	if opt.NewProbe == nil {
 		opt.NewProbe = func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error) {
-			return probe.New(c, rs, vs, cfg.SSL, cfg.TrackFiles)
+			p, err := probe.New(c, rs, vs, cfg.SSL, cfg.TrackFiles)
+			if t, ok := p.(*probe.TCP); ok {
+				t.Reset = opt.TCPReset
+			}
+			return p, err
 		}
 	}
 	e := &Engine{opt: opt, sch: sched.New(opt.Clock, opt.Workers), dirty: make(chan struct{}, 1)}

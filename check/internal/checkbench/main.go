@@ -106,6 +106,7 @@ func main() {
 	kills := flag.Int("kill", 20, "listeners to kill for detection latency")
 	server := flag.Bool("serve", false, "internal: run the listeners [from, n)")
 	from := flag.Int("from", 0, "internal: first listener")
+	rst := flag.Bool("rst", false, "close TCP_CHECK connections with RST")
 	prof := flag.String("cpuprofile", "", "write a CPU profile of the window")
 	flag.Parse()
 	if *server {
@@ -167,7 +168,8 @@ func main() {
 	var e *check.Engine
 	var err error
 	e, err = check.New(cfg, check.Options{
-		Workers: *workers,
+		Workers:  *workers,
+		TCPReset: *rst,
 		Logf: func(f string, a ...any) {
 			s := fmt.Sprintf(f, a...)
 			if strings.HasPrefix(s, "Removing service ") {
@@ -223,7 +225,10 @@ func main() {
 	}
 	mu.Unlock()
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	fmt.Printf("real servers: %d  config load: %v\n", *n, tLoad.Round(time.Millisecond))
+	mu.Lock()
+	nrem := len(removed)
+	mu.Unlock()
+	fmt.Printf("real servers: %d  config load: %v  removed (incl. killed): %d\n", *n, tLoad.Round(time.Millisecond), nrem)
 	fmt.Printf("checks/s: %.0f  CPU: %.3f cores  RSS: %s  peak RSS: %s\n",
 		float64(k1-k0)/wall.Seconds(), float64(c1-c0)/float64(wall), procStatus("VmRSS"), procStatus("VmHWM"))
 	if len(lat) > 0 {
