@@ -40,6 +40,8 @@ type Options struct {
 	OnChange func()
 	// RunScripts enables notify_up/notify_down/quorum_up/quorum_down.
 	RunScripts bool
+	// Debugf, if set, receives every failed attempt with its error.
+	Debugf func(format string, a ...any)
 	// TCPReset makes TCP_CHECK close with RST instead of FIN (no
 	// TIME_WAIT; for very large configurations).
 	TCPReset bool
@@ -290,6 +292,9 @@ func (j *job) run(ctx context.Context) time.Duration {
 		return -1
 	}
 	e.runs.Add(1)
+	if !res.OK && e.opt.Debugf != nil {
+		e.opt.Debugf("%s %s: %v", j.typ, j.name, res)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	wasUp, hadRun := j.st.Up, j.st.HasRun

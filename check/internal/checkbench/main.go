@@ -18,10 +18,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -32,6 +34,8 @@ import (
 )
 
 const portsPerAddr = 200
+
+var nDebug atomic.Int32
 
 // addr returns the i-th real server: 127.1.x.y, ports from 20000.
 func addr(i int) netip.AddrPort {
@@ -68,7 +72,12 @@ func serve(from, to int) {
 				if err != nil {
 					return
 				}
-				c.Close()
+				// let the checker close first: a server-side TIME_WAIT
+				// on a reused 4-tuple makes the next SYN time out
+				go func() {
+					c.Read(make([]byte, 1))
+					c.Close()
+				}()
 			}
 		}()
 	}
@@ -83,10 +92,10 @@ func serve(from, to int) {
 	}
 }
 
-func rusage() (cpu time.Duration) {
+func rusage() (user, sys time.Duration) {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
 func procStatus(key string) string {
@@ -130,6 +139,7 @@ func main() {
 		in, _ := srv.StdinPipe()
 		o, _ := srv.StdoutPipe()
 		srv.Stderr = os.Stderr
+		srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := srv.Start(); err != nil {
 			panic(err)
 		}
@@ -170,6 +180,11 @@ func main() {
 	e, err = check.New(cfg, check.Options{
 		Workers:  *workers,
 		TCPReset: *rst,
+		Debugf: func(f string, a ...any) {
+			if nDebug.Add(1) <= 5 {
+				fmt.Fprintf(os.Stderr, f+"\n", a...)
+			}
+		},
 		Logf: func(f string, a ...any) {
 			s := fmt.Sprintf(f, a...)
 			if strings.HasPrefix(s, "Removing service ") {
@@ -194,12 +209,14 @@ func main() {
 		f, _ := os.Create(*prof)
 		pprof.StartCPUProfile(f)
 	}
-	c0, k0, w0 := rusage(), e.Checks(), time.Now()
+	u0, s0 := rusage()
+	k0, w0 := e.Checks(), time.Now()
 	time.Sleep(*dur)
 	if *prof != "" {
 		pprof.StopCPUProfile()
 	}
-	c1, k1, w1 := rusage(), e.Checks(), time.Now()
+	u1, s1 := rusage()
+	k1, w1 := e.Checks(), time.Now()
 	wall := w1.Sub(w0)
 
 	// detection latency: kill listeners, time until "Removing service"
@@ -214,6 +231,7 @@ func main() {
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(4 * time.Second)
+	runtime.KeepAlive(kids) // their stdin pipes keep the listeners alive
 	cancel()
 	<-done
 	var lat []time.Duration
@@ -229,8 +247,10 @@ func main() {
 	nrem := len(removed)
 	mu.Unlock()
 	fmt.Printf("real servers: %d  config load: %v  removed (incl. killed): %d\n", *n, tLoad.Round(time.Millisecond), nrem)
-	fmt.Printf("checks/s: %.0f  CPU: %.3f cores  RSS: %s  peak RSS: %s\n",
-		float64(k1-k0)/wall.Seconds(), float64(c1-c0)/float64(wall), procStatus("VmRSS"), procStatus("VmHWM"))
+	cps := float64(k1-k0) / wall.Seconds()
+	fmt.Printf("checks/s: %.0f  CPU: %.3f cores (user %.3f, sys %.3f)  per check: %v  RSS: %s  peak RSS: %s\n",
+		cps, float64(u1-u0+s1-s0)/float64(wall), float64(u1-u0)/float64(wall), float64(s1-s0)/float64(wall),
+		time.Duration(float64(u1-u0+s1-s0)/float64(k1-k0)), procStatus("VmRSS"), procStatus("VmHWM"))
 	if len(lat) > 0 {
 		// a kill lands anywhere in the 1 s delay_loop, so this is
 		// time-to-next-check + detection
