@@ -110,16 +110,9 @@ func New(cfg *conf.Config, opt Options) (*Engine, error) {
 		ent := &vsEntry{cfg: vs, svcs: services(vs)}
 		vc := state.VSConfig{Name: fmtVS(vs), Quorum: vs.Quorum, Hysteresis: vs.Hysteresis}
 		if s := vs.SorryServer; s != nil {
-			port := s.Port
-			if port == 0 {
-				port = vs.Port
-			}
-			fwd := s.Forwarding
-			if fwd.Method == "" {
-				fwd = vs.Forwarding
-			}
-			d := destination(s.Addr, port, fwd, 1)
-			vc.Sorry, vc.SorryName, vc.SorryInhibit = &d, fmtTrio(s.Addr, vs.Protocol, port), s.Inhibit
+			// conf has resolved the port and forwarding already
+			d := destination(s.Addr, s.Port, s.Forwarding, 1)
+			vc.Sorry, vc.SorryName, vc.SorryInhibit = &d, fmtTrio(s.Addr, vs.Protocol, s.Port), s.Inhibit
 		}
 		var rss []state.RSConfig
 		for _, rs := range vs.RealServers {
@@ -156,6 +149,7 @@ func New(cfg *conf.Config, opt Options) (*Engine, error) {
 					r := p.Check(context.Background(), 0)
 					fileRes, up = &r, r.OK
 				}
+				opt.Logf("Activating healthchecker for service %s for VS %s", j.name, vc.Name)
 				j.st = state.NewChecker(t)
 				j.st.Up = up
 				j.id = ent.st.AddChecker(i, up)
@@ -169,9 +163,6 @@ func New(cfg *conf.Config, opt Options) (*Engine, error) {
 		e.vss = append(e.vss, ent)
 	}
 	for _, ent := range e.vss {
-		for _, rs := range ent.st.RS {
-			opt.Logf("Activating healthchecker for service %s for VS %s", rs.Cfg.Name, ent.st.Cfg.Name)
-		}
 		ent.st.Init()
 		e.emit(ent)
 	}

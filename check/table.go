@@ -59,7 +59,9 @@ func services(vs *conf.VirtualServer) []ipvs.Service {
 		out = append(out, s)
 	}
 	switch {
-	case vs.Group != "" && vs.GroupRef != nil:
+	case vs.Group != "" && vs.GroupRef == nil:
+		// an unknown group has no services (conf reported it)
+	case vs.Group != "":
 		g := vs.GroupRef
 		for _, r := range g.Ranges {
 			for a := r.First; a.IsValid() && a.Compare(r.Last) <= 0; a = a.Next() {

@@ -22,15 +22,25 @@ type File struct {
 func (f *File) Check(context.Context, int) Result {
 	v := int64(0)
 	if b, err := os.ReadFile(f.Path); err == nil {
-		// keepalived reads the value with strtol: leading number only
-		s := strings.TrimSpace(string(b))
-		end := 0
-		for end < len(s) && (s[end] >= '0' && s[end] <= '9' || end == 0 && (s[0] == '-' || s[0] == '+')) {
-			end++
-		}
-		v, _ = strconv.ParseInt(s[:end], 10, 64)
+		v = leadingInt(string(b))
 	}
 	return FileValue(v, f.Weight, f.Reverse)
+}
+
+// leadingInt reads a number the way strtol does: leading blanks, an
+// optional sign, digits; anything else ends it; no digits is 0. Values
+// beyond int64 saturate.
+func leadingInt(s string) int64 {
+	s = strings.TrimLeft(s, " \t\n\r\v\f")
+	end := 0
+	if end < len(s) && (s[0] == '-' || s[0] == '+') {
+		end++
+	}
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	v, _ := strconv.ParseInt(s[:end], 10, 64) // saturates on overflow
+	return v
 }
 
 // FileValue applies the FILE_CHECK rules to a value.

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -297,4 +299,24 @@ func TestFile(t *testing.T) {
 			t.Errorf("%q weight %d reverse %v: got %v weight %d, want ok=%v weight %d", tc.content, tc.weight, tc.reverse, r, got, tc.ok, tc.w)
 		}
 	}
+}
+
+func FuzzLeadingInt(f *testing.F) {
+	for _, s := range []string{"0", " 12\n", "-7x", "+", "", "99999999999999999999", "\t-3 4"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v := leadingInt(s)
+		// the value printed back must prefix the trimmed input (modulo
+		// a '+' sign, saturation and "-0")
+		trim := strings.TrimLeft(s, " \t\n\r\v\f")
+		trim = strings.TrimPrefix(trim, "+")
+		got := strconv.FormatInt(v, 10)
+		if v == 0 || v == math.MaxInt64 || v == math.MinInt64 {
+			return
+		}
+		if !strings.HasPrefix(strings.TrimLeft(strings.TrimPrefix(trim, "-"), "0"), strings.TrimPrefix(got, "-")) {
+			t.Fatalf("leadingInt(%q) = %d", s, v)
+		}
+	})
 }
