@@ -141,6 +141,9 @@ func Request(proto, path, host string) []byte {
 	return b
 }
 
+// MaxRegexBody bounds how much of a body is kept for regex matching.
+const MaxRegexBody = 4 << 20
+
 // Fetched is what one GET returned.
 type Fetched struct {
 	Status int
@@ -190,8 +193,15 @@ func (h *HTTP) Fetch(ctx context.Context, u *URL) (*Fetched, Result) {
 	var body []byte
 	var n int64
 	if u.Regex != nil {
-		body, err = io.ReadAll(io.TeeReader(resp.Body, sum))
+		// keep at most MaxRegexBody bytes for the regex; the digest
+		// still covers the whole body
+		body, err = io.ReadAll(io.LimitReader(io.TeeReader(resp.Body, sum), MaxRegexBody))
 		n = int64(len(body))
+		if err == nil {
+			var rest int64
+			rest, err = io.Copy(sum, resp.Body)
+			n += rest
+		}
 	} else {
 		n, err = io.Copy(sum, resp.Body)
 	}
