@@ -175,6 +175,9 @@ func (e *Engine) Table() []reconcile.VirtualService {
 	defer e.mu.Unlock()
 	var out []reconcile.VirtualService
 	for _, ent := range e.vss {
+		if ent.st.Stopped() {
+			continue
+		}
 		ds := ent.st.Dests()
 		for _, s := range ent.svcs {
 			out = append(out, reconcile.VirtualService{Service: s, Dests: ds})
@@ -220,7 +223,9 @@ func (e *Engine) markDirty() {
 func (e *Engine) emit(ent *vsEntry) {
 	evs := ent.st.Events()
 	for _, ev := range evs {
-		e.opt.Logf("%s", ev.Msg)
+		if ev.Msg != "" {
+			e.opt.Logf("%s", ev.Msg)
+		}
 		if !e.opt.RunScripts {
 			continue
 		}
@@ -317,4 +322,16 @@ func (j *job) run(ctx context.Context) time.Duration {
 	}
 	e.emit(j.vs)
 	return next
+}
+
+// Shutdown logs keepalived's shut-down lines and, for omega virtual
+// servers, runs notify_down and quorum_down. Table is empty afterwards:
+// reconcile it (with the old keys as PrevOwned) unless -I.
+func (e *Engine) Shutdown() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ent := range e.vss {
+		ent.st.Shutdown(ent.cfg.Omega)
+		e.emit(ent)
+	}
 }

@@ -154,3 +154,39 @@ virtual_server fwmark 7 {
 		t.Fatalf("table %+v", tab)
 	}
 }
+
+func TestShutdownRemovesEverything(t *testing.T) {
+	cfg := loadConf(t, `virtual_server 10.0.0.1 80 {
+  protocol TCP
+  lvs_sched rr
+  lvs_method NAT
+  real_server 127.0.0.1 8080 {
+    TCP_CHECK {
+    }
+  }
+}
+`)
+	logs := &logSink{}
+	e, err := New(cfg, Options{Logf: logs.logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kern := ipvsfake.New()
+	owned := map[ipvs.ServiceKey]bool{}
+	for _, vs := range e.Table() {
+		owned[vs.Service.ServiceKey] = true
+	}
+	if _, err := reconcile.Sync(kern, e.Table(), reconcile.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	e.Shutdown()
+	if _, err := reconcile.Sync(kern, e.Table(), reconcile.Options{PrevOwned: owned}); err != nil {
+		t.Fatal(err)
+	}
+	if svcs, _ := kern.Services(); len(svcs) != 0 {
+		t.Fatalf("%d services left after shutdown", len(svcs))
+	}
+	if l := "Shutting down service [127.0.0.1]:tcp:8080 from VS [10.0.0.1]:tcp:80"; !logs.has(l) {
+		t.Errorf("log lacks %q: %q", l, logs.lines)
+	}
+}

@@ -68,6 +68,7 @@ type VS struct {
 	QuorumUp   bool
 	SorryAlive bool
 	events     []Event
+	stopped    bool
 }
 
 // NewVS returns a virtual server before start-up; add checkers with
@@ -107,7 +108,11 @@ func (v *VS) logf(rs int, n NotifyKind, format string, a ...any) {
 	v.events = append(v.events, Event{Msg: fmt.Sprintf(format, a...), Notify: n, RS: rs})
 }
 
-// Events returns and clears the pending events.
+// Stopped reports whether Shutdown ran.
+func (v *VS) Stopped() bool { return v.stopped }
+
+// Events returns and clears the pending events. An event with an empty
+// Msg only carries a notification.
 func (v *VS) Events() []Event {
 	e := v.events
 	v.events = nil
@@ -245,6 +250,9 @@ func (v *VS) CheckerWeight(rs, id int) int64 { return v.RS[rs].checkW[id] }
 // Dests returns the destinations the kernel should hold for this
 // virtual server, real servers first, then the sorry server.
 func (v *VS) Dests() []ipvs.Destination {
+	if v.stopped {
+		return nil
+	}
 	active := v.poolActive()
 	out := make([]ipvs.Destination, 0, len(v.RS)+1)
 	for _, r := range v.RS {
@@ -282,4 +290,28 @@ func (v *VS) sorryIsRS() bool {
 		}
 	}
 	return false
+}
+
+// Shutdown is keepalived's clear_service_rs at stop: every real server
+// is logged as shut down and is no longer alive. With omega the
+// notify_down of alive servers and quorum_down are due (events carry
+// them); without, they are not. Dests is empty afterwards.
+func (v *VS) Shutdown(omega bool) {
+	for i, r := range v.RS {
+		inh := ""
+		if r.Cfg.Inhibit && !r.Alive {
+			inh = "(inhibited) "
+		}
+		n := NoNotify
+		if r.Alive && omega {
+			n = NotifyRSDown
+		}
+		v.logf(i, n, "Shutting down %sservice %s from VS %s", inh, r.Cfg.Name, v.Cfg.Name)
+		r.Alive = false
+	}
+	if omega {
+		// keepalived logs nothing for this one
+		v.events = append(v.events, Event{Notify: NotifyQuorumDown, RS: -1})
+	}
+	v.QuorumUp, v.SorryAlive, v.stopped = false, false, true
 }

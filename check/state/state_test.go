@@ -384,3 +384,42 @@ func TestSeveralCheckers(t *testing.T) {
 		t.Fatalf("%d transitions logged, want 2 (one down, one up)", n)
 	}
 }
+
+func TestShutdown(t *testing.T) {
+	// §3.5 / clear_service_rs: every RS is shut down; "(inhibited) " marks
+	// an inhibited RS that was down; omega makes notify_down and
+	// quorum_down due.
+	for _, omega := range []bool{false, true} {
+		v := pool(true, 1, 0, false, false, 1, 1)
+		v.AddChecker(0, true)
+		v.AddChecker(1, true)
+		v.Init()
+		v.SetChecker(1, 0, false)
+		v.Events()
+		v.Shutdown(omega)
+		var got []string
+		notifies := 0
+		for _, e := range v.Events() {
+			if e.Msg != "" {
+				got = append(got, e.Msg)
+			}
+			if e.Notify != NoNotify {
+				notifies++
+			}
+		}
+		want := []string{
+			"Shutting down service [192.168.31.101]:tcp:80 from VS [10.10.31.100]:tcp:80",
+			"Shutting down (inhibited) service [192.168.31.102]:tcp:80 from VS [10.10.31.100]:tcp:80",
+		}
+		wantN := 0
+		if omega {
+			wantN = 2 // notify_down of the alive RS, quorum_down
+		}
+		if !reflect.DeepEqual(got, want) || notifies != wantN {
+			t.Errorf("omega=%v: log %q with %d notifies, want %q with %d", omega, got, notifies, want, wantN)
+		}
+		if len(v.Dests()) != 0 || !v.Stopped() {
+			t.Errorf("omega=%v: table not empty after shutdown", omega)
+		}
+	}
+}
