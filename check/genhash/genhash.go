@@ -170,7 +170,7 @@ func Digest(ctx context.Context, o *Opts) (string, *probe.Fetched, error) {
 	if o.SSL {
 		h.TLS = &tls.Config{InsecureSkipVerify: true}
 	}
-	u := &probe.URL{Path: o.URL, Virtualhost: o.Virtualhost}
+	u := &probe.URL{Path: o.URL, Virtualhost: o.Virtualhost, SNIName: o.Virtualhost}
 	f, r := h.Fetch(ctx, u)
 	if !r.OK {
 		return "", nil, fmt.Errorf("%s", r)

@@ -24,8 +24,11 @@ type URL struct {
 	Path   string
 	Digest string // lower-case hex MD5, "" = none
 	// Status are accepted codes; empty means 200-299.
-	Status       []conf.StatusRange
-	Virtualhost  string // already resolved: url, checker, RS, VS
+	Status      []conf.StatusRange
+	Virtualhost string // already resolved: url, checker, RS, VS
+	// SNIName is what enable_sni sends: url, checker, else VS
+	// virtualhost (keepalived's check_ssl.c skips the RS level).
+	SNIName      string
 	Regex        *regexp.Regexp
 	RegexNoMatch bool
 	// RegexMin/RegexMax bound where a match may start; RegexMax is one
@@ -50,6 +53,7 @@ func NewHTTP(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer, ssl *
 		r := URL{Path: u.Path, Digest: u.Digest, Status: u.StatusCodes, RegexNoMatch: u.RegexNoMatch,
 			RegexMin: u.RegexMinOffset, RegexMax: u.RegexMaxOffset}
 		r.Virtualhost = firstNonEmpty(u.Virtualhost, c.HTTP.Virtualhost, rs.Virtualhost, vs.Virtualhost)
+		r.SNIName = firstNonEmpty(u.Virtualhost, c.HTTP.Virtualhost, vs.Virtualhost)
 		if u.Regex != "" {
 			re, err := regexp.Compile(u.Regex)
 			if err != nil {
@@ -78,9 +82,11 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// TLSConfig builds the client context from the global SSL block. As
-// keepalived, the server certificate is only verified when a CA is
-// given; certificate/key are the client's.
+// TLSConfig builds the client context from the global SSL block.
+// keepalived 2.2.7 loads the CA but never sets SSL_VERIFY_PEER nor
+// checks the verify result, so the server certificate is not verified;
+// we do the same (an unreadable CA is still an error). certificate/key
+// are the client's.
 func TLSConfig(ssl *conf.SSLConfig) (*tls.Config, error) {
 	cfg := &tls.Config{InsecureSkipVerify: true}
 	if ssl == nil {
@@ -91,12 +97,9 @@ func TLSConfig(ssl *conf.SSLConfig) (*tls.Config, error) {
 		if err != nil {
 			return nil, err
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
+		if !x509.NewCertPool().AppendCertsFromPEM(pem) {
 			return nil, fmt.Errorf("SSL ca %s: no certificate", ssl.CA)
 		}
-		cfg.RootCAs = pool
-		cfg.InsecureSkipVerify = false
 	}
 	if ssl.Certificate != "" {
 		key := ssl.Key
@@ -170,10 +173,10 @@ func (h *HTTP) Fetch(ctx context.Context, u *URL) (*Fetched, Result) {
 	if h.TLS != nil {
 		cfg := h.TLS.Clone()
 		if h.SNI {
-			cfg.ServerName = u.Virtualhost
+			cfg.ServerName = u.SNIName
 		}
 		if cfg.ServerName == "" && !cfg.InsecureSkipVerify {
-			cfg.ServerName = h.Conn.Dst.Addr().String()
+			cfg.ServerName = h.Conn.Dst.Addr().String() // verification needs a name
 		}
 		tc := tls.Client(nc, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {

@@ -256,8 +256,19 @@ func TestSSLGet(t *testing.T) {
 		t.Errorf("SNI sent without enable_sni: %q", sni[0])
 	}
 	mu.Unlock()
-	if r := mk(&conf.SSLConfig{CA: p.otherCA}, true).Check(context.Background(), 0); r.OK || r.Reason != "SSL handshake/communication error connecting to" {
-		t.Fatalf("wrong CA: got %v, want handshake failure", r)
+	// keepalived 2.2.7 never verifies the server certificate
+	if r := mk(&conf.SSLConfig{CA: p.otherCA}, true).Check(context.Background(), 0); !r.OK {
+		t.Fatalf("CA that did not sign the server: got %v, want success as keepalived", r)
+	}
+	if _, err := TLSConfig(&conf.SSLConfig{CA: "/nonexistent/ca.pem"}); err == nil {
+		t.Fatal("unreadable CA accepted")
+	}
+	// TLS server that rejects the handshake (requires a client cert)
+	strict, _ := httpServer(t, &tls.Config{Certificates: []tls.Certificate{p.leaf}, ClientAuth: tls.RequireAnyClientCert})
+	hs := mk(nil, false)
+	hs.Conn.Dst = strict.Conn.Dst
+	if r := hs.Check(context.Background(), 0); r.OK {
+		t.Fatalf("handshake rejected by server: got %v, want failure", r)
 	}
 	// TLS checker against a plain HTTP server: handshake fails
 	plain, _ := httpServer(t, nil)
