@@ -68,16 +68,27 @@ func smtpServer(t *testing.T, greeting string, helo chan<- string) netip.AddrPor
 
 func TestSMTP(t *testing.T) {
 	helo := make(chan string, 4)
-	ok := smtpServer(t, "220-mail.test ESMTP\r\n220 ready\r\n", helo)
+	ok := smtpServer(t, "220 mail.test ESMTP ready\r\n", helo)
 	if r := (&SMTP{Conn: Conn{Dst: ok, Timeout: time.Second}, Helo: "checker.test"}).Check(context.Background(), 0); !r.OK {
 		t.Fatal(r)
 	}
 	if got := <-helo; got != "checker.test" {
 		t.Errorf("HELO %q", got)
 	}
-	busy := smtpServer(t, "554 no service\r\n", helo)
-	if r := (&SMTP{Conn: Conn{Dst: busy, Timeout: time.Second}, Helo: "x"}).Check(context.Background(), 0); r.OK {
-		t.Fatal("554 greeting reported up")
+	for _, bad := range []string{"554 no service\r\n", "220-mail.test ESMTP\r\n220 ready\r\n", "2200 x\r\n"} {
+		// check_smtp.c reads one line: a multi-line 220- banner fails too
+		srv := smtpServer(t, bad, helo)
+		if r := (&SMTP{Conn: Conn{Dst: srv, Timeout: time.Second}, Helo: "x"}).Check(context.Background(), 0); r.OK || r.Reason != "Bad greeting banner from server" {
+			t.Fatalf("greeting %q: got %v, want bad banner", bad, r)
+		}
+	}
+	badHelo := listen(t, func(c net.Conn) {
+		io.WriteString(c, "220 ok\r\n")
+		bufio.NewReader(c).ReadString('\n')
+		io.WriteString(c, "501 syntax\r\n")
+	})
+	if r := (&SMTP{Conn: Conn{Dst: badHelo, Timeout: time.Second}, Helo: "x"}).Check(context.Background(), 0); r.OK || r.Reason != "Bad HELO response from server" {
+		t.Fatalf("501 to HELO: got %v", r)
 	}
 	silent := listen(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 	if r := (&SMTP{Conn: Conn{Dst: silent, Timeout: 300 * time.Millisecond}, Helo: "x"}).Check(context.Background(), 0); r.OK {
