@@ -135,7 +135,10 @@ func TestUDP(t *testing.T) {
 	}{
 		{"echo matches with wildcard nibble", echo, opts, true},
 		{"reply mismatch", echo, func() conf.UDPCheck { o := opts; o.Reply = []byte{0xbe}; o.ReplyMask = nil; return o }(), false},
-		{"reply too short", echo, func() conf.UDPCheck { o := opts; o.MinReplyLength = 10; return o }(), false},
+		{"reply below min_reply_length", echo, func() conf.UDPCheck { o := opts; o.MinReplyLength = 10; return o }(), false},
+		{"reply above max_reply_length", echo, func() conf.UDPCheck { o := opts; o.MaxReplyLength = 3; return o }(), false},
+		{"reply shorter than expected compared as far as it goes", echo,
+			func() conf.UDPCheck { o := opts; o.Reply = []byte{0xde, 0xad, 0xbe, 0xef, 0x00, 0x11}; o.ReplyMask = nil; return o }(), true},
 		{"required reply missing", silent, opts, false},
 		{"no reply required, silence is up", silent, conf.UDPCheck{Payload: []byte("x")}, true},
 		{"ICMP port unreachable is down", closedPort(t, "udp"), conf.UDPCheck{Payload: []byte("x")}, false},

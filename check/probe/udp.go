@@ -51,17 +51,16 @@ func (u *UDP) Check(ctx context.Context, _ int) Result {
 	return Result{OK: true}
 }
 
-// replyMatches checks length bounds and the expected prefix, where
-// ReplyMask marks wildcard nibbles.
+// replyMatches is check_udp_reply: length bounds, then the first
+// min(len, reply length) bytes against the expected reply, where
+// ReplyMask marks wildcard nibbles (a shorter reply is only compared
+// as far as it goes).
 func (u *UDP) replyMatches(b []byte) bool {
 	o := u.Opts
 	if len(b) < int(o.MinReplyLength) || (o.MaxReplyLength != 0 && len(b) > int(o.MaxReplyLength)) {
 		return false
 	}
-	if len(b) < len(o.Reply) {
-		return false
-	}
-	for i, want := range o.Reply {
+	for i, want := range o.Reply[:min(len(b), len(o.Reply))] {
 		var mask byte = 0xff
 		if i < len(o.ReplyMask) {
 			mask = ^o.ReplyMask[i]
