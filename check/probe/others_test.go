@@ -138,7 +138,12 @@ func TestUDP(t *testing.T) {
 		{"reply below min_reply_length", echo, func() conf.UDPCheck { o := opts; o.MinReplyLength = 10; return o }(), false},
 		{"reply above max_reply_length", echo, func() conf.UDPCheck { o := opts; o.MaxReplyLength = 3; return o }(), false},
 		{"reply shorter than expected compared as far as it goes", echo,
-			func() conf.UDPCheck { o := opts; o.Reply = []byte{0xde, 0xad, 0xbe, 0xef, 0x00, 0x11}; o.ReplyMask = nil; return o }(), true},
+			func() conf.UDPCheck {
+				o := opts
+				o.Reply = []byte{0xde, 0xad, 0xbe, 0xef, 0x00, 0x11}
+				o.ReplyMask = nil
+				return o
+			}(), true},
 		{"required reply missing", silent, opts, false},
 		{"no reply required, silence is up", silent, conf.UDPCheck{Payload: []byte("x")}, true},
 		{"ICMP port unreachable is down", closedPort(t, "udp"), conf.UDPCheck{Payload: []byte("x")}, false},
