@@ -2,7 +2,6 @@ package probe
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -53,18 +52,15 @@ func (d *DNS) Check(ctx context.Context, _ int) Result {
 	for {
 		n, err := nc.Read(buf)
 		if err != nil {
-			return fail("DNS_CHECK read timeout", err)
+			return fail("read timeout from socket", err)
 		}
 		var p dnsmessage.Parser
 		h, err := p.Start(buf[:n])
-		if err != nil || h.ID != id {
-			continue // keepalived ignores stray or short replies
-		}
-		if !h.Response {
-			return fail("DNS_CHECK receive query message?", errors.New("QR not set"))
+		if err != nil || h.ID != id || !h.Response {
+			continue // check_dns.c ignores short, foreign and query messages
 		}
 		if h.RCode != dnsmessage.RCodeSuccess {
-			return fail("DNS_CHECK error", fmt.Errorf("RCODE %v", h.RCode))
+			return fail("read error occurred.", fmt.Errorf("rcode = %d", h.RCode))
 		}
 		return Result{OK: true}
 	}

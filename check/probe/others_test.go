@@ -203,6 +203,11 @@ func TestDNS(t *testing.T) {
 	if r := (&DNS{Conn: Conn{Dst: wrongID, Timeout: 300 * time.Millisecond}, Type: 6}).Check(context.Background(), 0); r.OK {
 		t.Fatal("reply with wrong ID accepted")
 	}
+	// a query echoed back (QR clear) is ignored too
+	echo := udpServer(t, func(b []byte) []byte { return b })
+	if r := (&DNS{Conn: Conn{Dst: echo, Timeout: 300 * time.Millisecond}, Type: 6}).Check(context.Background(), 0); r.OK || r.Reason != "read timeout from socket" {
+		t.Fatalf("echoed query: got %v, want timeout", r)
+	}
 }
 
 func TestPing(t *testing.T) {
