@@ -65,6 +65,8 @@ type job struct {
 	st    *state.Checker
 	probe probe.Checker
 	iw    int64 // configured weight (misc_dynamic is absolute)
+	// script is MISC_CHECK's argv[0], vsName FMT_VS, for its log lines
+	script, vsName string
 }
 
 // Engine runs the checkers of one configuration.
@@ -134,7 +136,10 @@ func New(cfg *conf.Config, opt Options) (*Engine, error) {
 				if err != nil {
 					return nil, fmt.Errorf("%s %s: %w", fmtVS(vs), ent.st.RS[i].Cfg.Name, err)
 				}
-				j := &job{e: e, vs: ent, rs: i, typ: c.Type, name: ent.st.RS[i].Cfg.Name, probe: p, iw: int64(rs.Weight)}
+				j := &job{e: e, vs: ent, rs: i, typ: c.Type, name: ent.st.RS[i].Cfg.Name, probe: p, iw: int64(rs.Weight), vsName: vc.Name}
+				if c.Misc != nil && c.Misc.Script != nil && len(c.Misc.Script.Argv) > 0 {
+					j.script = c.Misc.Script.Argv[0]
+				}
 				t := state.Timing{Retry: c.Retry, DelayLoop: c.DelayLoop, DelayBeforeRetry: c.DelayBeforeRetry,
 					Warmup: c.Warmup, Alpha: c.Alpha}
 				if c.HTTP != nil {
@@ -299,6 +304,8 @@ func (j *job) run(ctx context.Context) time.Duration {
 		e.opt.Logf("%s server %s.", res.Reason, j.name)
 	}
 	switch {
+	case j.typ == conf.CheckMisc:
+		j.logMisc(res, v, wasUp, hadRun)
 	case v == state.WentUp || v == state.FirstUp:
 		e.opt.Logf("%s", j.successMsg())
 	case !res.OK && !j.st.Up && (wasUp || !hadRun):
@@ -333,5 +340,27 @@ func (e *Engine) Shutdown() {
 	for _, ent := range e.vss {
 		ent.st.Shutdown(ent.cfg.Omega)
 		e.emit(ent)
+	}
+}
+
+// logMisc writes check_misc.c's lines for a state-changing result.
+func (j *job) logMisc(res probe.Result, v state.Verdict, wasUp, hadRun bool) {
+	head := fmt.Sprintf("Misc check for [%s VS %s] by [%s]", j.name, j.vsName, j.script)
+	switch {
+	case res.OK && (v == state.WentUp || v == state.FirstUp):
+		j.e.opt.Logf("%s succeeded.", head)
+	case !res.OK && !j.st.Up && (wasUp || !hadRun):
+		retry := j.st.T.Retry
+		msg := " with retry disabled"
+		if retry == 1 {
+			msg = " after 1 retry"
+		} else if retry > 1 {
+			msg = fmt.Sprintf(" after %d retries", retry)
+		}
+		if res.Err != nil {
+			j.e.opt.Logf("%s %s%s (%v).", head, res.Reason, msg, res.Err)
+		} else {
+			j.e.opt.Logf("%s %s%s.", head, res.Reason, msg)
+		}
 	}
 }

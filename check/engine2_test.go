@@ -99,6 +99,9 @@ virtual_server 10.0.0.1 80 {
 	// exit 1: down (MISC default retry is 0)
 	os.WriteFile(code, []byte("1"), 0o644)
 	wait("127.0.0.2:8080=12")
+	if l := "Misc check for [[127.0.0.1]:tcp:8080 VS [10.0.0.1]:tcp:80] by [" + script + "] failed with retry disabled (exited with status 1)."; !logs.has(l) {
+		t.Errorf("log lacks %q", l)
+	}
 	// exit 0: back, with the configured weight
 	os.WriteFile(code, []byte("0"), 0o644)
 	wait("127.0.0.1:8080=3 127.0.0.2:8080=12")

@@ -46,17 +46,17 @@ func (m *Misc) credential() (*syscall.Credential, error) {
 
 func (m *Misc) Check(ctx context.Context, _ int) Result {
 	if len(m.Argv) == 0 {
-		return fail("Misc check", errors.New("no script"))
+		return fail("failed", errors.New("no script"))
 	}
 	cred, err := m.credential()
 	if err != nil {
-		return fail("Misc check", err)
+		return fail("failed", err)
 	}
 	cmd := exec.Command(m.Argv[0], m.Argv[1:]...)
 	// own process group so a timeout reaches the script's children
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	if err := cmd.Start(); err != nil {
-		return fail("Misc check", err)
+		return fail("failed", err)
 	}
 	pgid := cmd.Process.Pid
 	done := make(chan error, 1)
@@ -88,21 +88,26 @@ func (m *Misc) Check(ctx context.Context, _ int) Result {
 			err = <-done
 		}
 		syscall.Kill(-pgid, syscall.SIGKILL)
-		return fail("Misc check timed out", err)
+		return fail("timed out", nil)
 	}
 	syscall.Kill(-pgid, syscall.SIGKILL) // leftover children
 	rc := 0
 	if err != nil {
 		var ee *exec.ExitError
-		if !errors.As(err, &ee) || !ee.Exited() {
-			return fail("Misc check failed", err)
+		if !errors.As(err, &ee) {
+			return fail("failed", err)
+		}
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return fail("failed", fmt.Errorf("due to signal %d", int(ws.Signal())))
 		}
 		rc = ee.ExitCode()
 	}
 	return MiscExit(rc, m.Dynamic)
 }
 
-// MiscExit maps an exit status to a result (check_misc.c rules).
+// MiscExit maps an exit status to a result (check_misc.c rules). A
+// failure's Reason is "failed" or "timed out" and its Err the reason
+// keepalived prints ("exited with status 1").
 func MiscExit(rc int, dynamic bool) Result {
 	switch {
 	case rc == 0:
@@ -116,5 +121,5 @@ func MiscExit(rc int, dynamic bool) Result {
 		w := int64(rc - 2)
 		return Result{OK: true, Weight: &w, Absolute: true}
 	}
-	return fail("Misc check failed", fmt.Errorf("exited with status %d", rc))
+	return fail("failed", fmt.Errorf("exited with status %d", rc))
 }

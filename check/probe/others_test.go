@@ -273,7 +273,7 @@ func TestMiscTimeoutKillsGroup(t *testing.T) {
 		Timeout: 200 * time.Millisecond, KillGrace: 200 * time.Millisecond}
 	start := time.Now()
 	r := m.Check(context.Background(), 0)
-	if r.OK || r.Reason != "Misc check timed out" {
+	if r.OK || r.Reason != "timed out" {
 		t.Fatalf("got %v, want timeout", r)
 	}
 	if el := time.Since(start); el > 5*time.Second {
