@@ -278,3 +278,15 @@ func TestSSLGet(t *testing.T) {
 		t.Fatalf("plain server: got %v, want handshake failure", r)
 	}
 }
+
+func TestHostHeader(t *testing.T) {
+	for _, c := range []struct{ vhost, dst, want string }{
+		{"", "192.0.2.1:8080", "192.0.2.1:8080"},
+		{"", "[2001:db8::1]:80", "[2001:db8::1]:80"}, // IPv6 bracketed
+		{"www.example.test", "[2001:db8::1]:80", "www.example.test"},
+	} {
+		if got := hostHeader(c.vhost, parseAP(c.dst)); got != c.want {
+			t.Errorf("hostHeader(%q, %s) = %q, want %q", c.vhost, c.dst, got, c.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -343,4 +344,50 @@ func FuzzLeadingInt(f *testing.F) {
 			t.Fatalf("leadingInt(%q) = %d", s, v)
 		}
 	})
+}
+
+// fullBacklog returns a loopback listener whose accept queue is full:
+// further SYNs are dropped, so a connect times out.
+func fullBacklog(t *testing.T) netip.AddrPort {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := syscall.Getsockname(fd)
+	ap := netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(sa.(*syscall.SockaddrInet4).Port))
+	for range 4 { // fill the queue; later ones may already time out
+		c, err := net.DialTimeout("tcp", ap.String(), 200*time.Millisecond)
+		if err != nil {
+			break
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	return ap
+}
+
+func TestTCPTimeoutAndBindIf(t *testing.T) {
+	ap := fullBacklog(t)
+	start := time.Now()
+	r := (&TCP{Conn: Conn{Dst: ap, Timeout: 300 * time.Millisecond}}).Check(context.Background(), 0)
+	if r.OK {
+		t.Fatal("connect to a full accept queue reported up")
+	}
+	if el := time.Since(start); el < 250*time.Millisecond || el > 3*time.Second {
+		t.Fatalf("failed after %v, want about connect_timeout (300ms): %v", el, r)
+	}
+	up := listen(t, func(net.Conn) {})
+	if r := (&TCP{Conn: Conn{Dst: up, BindIf: "lo", Timeout: time.Second}}).Check(context.Background(), 0); !r.OK {
+		t.Fatalf("bind_if lo: %v", r)
+	}
+	if r := (&TCP{Conn: Conn{Dst: up, BindIf: "nosuchif0", Timeout: time.Second}}).Check(context.Background(), 0); r.OK {
+		t.Fatal("bind_if to a missing interface reported up")
+	}
 }
