@@ -1,5 +1,5 @@
 // Command checkbench measures the checker at scale: N real servers with
-// TCP_CHECK (delay_loop 1 s) against loopback listeners spread over
+// TCP_CHECK or HTTP_GET (delay_loop 1 s) against loopback listeners spread over
 // 127.0.0.0/8, reporting CPU, RSS and checks per second of the checker
 // process. Listeners run in a child process so their cost is not
 // counted. Loopback only.
@@ -35,7 +35,12 @@ import (
 
 const portsPerAddr = 200
 
+// okDigest is the MD5 of "ok\n", the body the listeners serve.
+const okDigest = "eff5bc1ef8ec9d03e640fc4370f5eacd"
+
 var nDebug atomic.Int32
+
+var httpOK = []byte("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
 
 // addr returns the i-th real server: 127.1.x.y, ports from 20000.
 func addr(i int) netip.AddrPort {
@@ -75,7 +80,11 @@ func serve(from, to int) {
 				// let the checker close first: a server-side TIME_WAIT
 				// on a reused 4-tuple makes the next SYN time out
 				go func() {
-					c.Read(make([]byte, 1))
+					buf := make([]byte, 512)
+					if n, err := c.Read(buf); err == nil && n > 4 && string(buf[:4]) == "GET " {
+						c.Write(httpOK)
+						c.Read(buf)
+					}
 					c.Close()
 				}()
 			}
@@ -115,6 +124,7 @@ func main() {
 	kills := flag.Int("kill", 20, "listeners to kill for detection latency")
 	server := flag.Bool("serve", false, "internal: run the listeners [from, n)")
 	from := flag.Int("from", 0, "internal: first listener")
+	httpCheck := flag.Bool("http", false, "HTTP_GET (url / with digest) instead of TCP_CHECK")
 	rst := flag.Bool("rst", false, "close TCP_CHECK connections with RST")
 	prof := flag.String("cpuprofile", "", "write a CPU profile of the window")
 	flag.Parse()
@@ -161,7 +171,11 @@ func main() {
 			fmt.Fprintf(&b, "virtual_server 10.0.%d.%d 80 {\n delay_loop 1\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n", i/1000/250, 1+i/1000%250)
 		}
 		a := addr(i)
-		fmt.Fprintf(&b, " real_server %s %d {\n  TCP_CHECK {\n   connect_timeout 1\n  }\n }\n", a.Addr(), a.Port())
+		if *httpCheck {
+			fmt.Fprintf(&b, " real_server %s %d {\n  HTTP_GET {\n   url {\n    path /\n    digest %s\n   }\n   connect_timeout 1\n  }\n }\n", a.Addr(), a.Port(), okDigest)
+		} else {
+			fmt.Fprintf(&b, " real_server %s %d {\n  TCP_CHECK {\n   connect_timeout 1\n  }\n }\n", a.Addr(), a.Port())
+		}
 	}
 	b.WriteString("}\n")
 	dir, _ := os.MkdirTemp("", "checkbench")
