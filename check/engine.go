@@ -84,7 +84,8 @@ type Engine struct {
 func (e *Engine) Checks() uint64 { return e.runs.Load() }
 
 // New builds the engine and its start-up state (keepalived's
-// init_services): the table is valid before Run.
+// init_services): the table is valid before Run. A checker that cannot
+// be built is logged and left out.
 func New(cfg *conf.Config, opt Options) (*Engine, error) {
 	if opt.Clock == nil {
 		opt.Clock = sched.Real{}
@@ -129,12 +130,20 @@ func New(cfg *conf.Config, opt Options) (*Engine, error) {
 		ent.st = state.NewVS(vc, rss)
 		for i, rs := range vs.RealServers {
 			for _, c := range rs.Checkers {
-				if c.Type == conf.CheckBFD {
+				switch {
+				case c.Type == conf.CheckBFD:
 					continue // BFD is not implemented
+				case c.HTTP != nil && len(c.HTTP.URLs) == 0:
+					continue // keepalived drops a url-less checker too
+				case c.Misc != nil && (c.Misc.Script == nil || c.Misc.Script.Disabled):
+					continue // "Disabling misc script ..." (conf reported it)
 				}
 				p, err := opt.NewProbe(c, rs, vs)
 				if err != nil {
-					return nil, fmt.Errorf("%s %s: %w", fmtVS(vs), ent.st.RS[i].Cfg.Name, err)
+					// e.g. a PCRE-only regex RE2 cannot compile: the
+					// checker cannot run, say so rather than stop
+					opt.Logf("%s checker for service %s of VS %s ignored: %v", c.Type, ent.st.RS[i].Cfg.Name, vc.Name, err)
+					continue
 				}
 				j := &job{e: e, vs: ent, rs: i, typ: c.Type, name: ent.st.RS[i].Cfg.Name, probe: p, iw: int64(rs.Weight), vsName: vc.Name}
 				if c.Misc != nil && c.Misc.Script != nil && len(c.Misc.Script.Argv) > 0 {

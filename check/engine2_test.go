@@ -193,3 +193,36 @@ func TestShutdownRemovesEverything(t *testing.T) {
 		t.Errorf("log lacks %q: %q", l, logs.lines)
 	}
 }
+
+func TestUnbuildableCheckerIsReported(t *testing.T) {
+	// (?=…) is PCRE-only: RE2 cannot compile it
+	cfg := loadConf(t, `virtual_server 10.0.0.1 80 {
+  protocol TCP
+  lvs_sched rr
+  lvs_method NAT
+  real_server 127.0.0.1 8080 {
+    HTTP_GET {
+      url {
+        path /
+        regex "a(?=b)"
+      }
+    }
+  }
+}
+`)
+	logs := &logSink{}
+	e, err := New(cfg, Options{Logf: logs.logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.jobs) != 0 {
+		t.Fatalf("%d checkers, want the broken one left out", len(e.jobs))
+	}
+	found := false
+	for _, l := range logs.lines {
+		found = found || strings.HasPrefix(l, "HTTP_GET checker for service [127.0.0.1]:tcp:8080 of VS [10.0.0.1]:tcp:80 ignored: ")
+	}
+	if !found {
+		t.Errorf("not reported: %q", logs.lines)
+	}
+}
