@@ -50,6 +50,7 @@ type Options struct {
 }
 
 type vsEntry struct {
+	key  string // identity across reloads: FMT_VS and family
 	cfg  *conf.VirtualServer
 	svcs []ipvs.Service
 	st   *state.VS
@@ -67,6 +68,8 @@ type job struct {
 	iw    int64 // configured weight (misc_dynamic is absolute)
 	// script is MISC_CHECK's argv[0], vsName FMT_VS, for its log lines
 	script, vsName string
+	// sig identifies the checker's configuration across reloads
+	sig string
 }
 
 // Engine runs the checkers of one configuration.
@@ -87,6 +90,32 @@ func (e *Engine) Checks() uint64 { return e.runs.Load() }
 // init_services): the table is valid before Run. A checker that cannot
 // be built is logged and left out.
 func New(cfg *conf.Config, opt Options) (*Engine, error) {
+	e := build(cfg, opt)
+	e.start()
+	return e, nil
+}
+
+// Reload builds the engine for a new configuration carrying over the
+// state of old, which must be stopped (keepalived's SIGHUP: unchanged
+// real servers keep their state and are not re-added if failed;
+// checkers with an unchanged configuration keep theirs).
+func Reload(cfg *conf.Config, opt Options, old *Engine) *Engine {
+	e := build(cfg, opt)
+	old.mu.Lock()
+	e.carry(old)
+	old.mu.Unlock()
+	e.start()
+	return e
+}
+
+func (e *Engine) start() {
+	for _, ent := range e.vss {
+		ent.st.Init()
+		e.emit(ent)
+	}
+}
+
+func build(cfg *conf.Config, opt Options) *Engine {
 	if opt.Clock == nil {
 		opt.Clock = sched.Real{}
 	}
@@ -110,7 +139,7 @@ func New(cfg *conf.Config, opt Options) (*Engine, error) {
 	}
 	e := &Engine{opt: opt, sch: sched.New(opt.Clock, opt.Workers), dirty: make(chan struct{}, 1)}
 	for _, vs := range cfg.VirtualServers {
-		ent := &vsEntry{cfg: vs, svcs: services(vs)}
+		ent := &vsEntry{key: fmtVS(vs) + "/" + string(vs.Family), cfg: vs, svcs: services(vs)}
 		vc := state.VSConfig{Name: fmtVS(vs), Quorum: vs.Quorum, Hysteresis: vs.Hysteresis}
 		if s := vs.SorryServer; s != nil {
 			// conf has resolved the port and forwarding already
@@ -149,6 +178,7 @@ func New(cfg *conf.Config, opt Options) (*Engine, error) {
 				if c.Misc != nil && c.Misc.Script != nil && len(c.Misc.Script.Argv) > 0 {
 					j.script = c.Misc.Script.Argv[0]
 				}
+				j.sig = checkerSig(c)
 				t := state.Timing{Retry: c.Retry, DelayLoop: c.DelayLoop, DelayBeforeRetry: c.DelayBeforeRetry,
 					Warmup: c.Warmup, Alpha: c.Alpha}
 				if c.HTTP != nil {
@@ -176,11 +206,7 @@ func New(cfg *conf.Config, opt Options) (*Engine, error) {
 		ent.st.Events() // weights set before start-up are not transitions
 		e.vss = append(e.vss, ent)
 	}
-	for _, ent := range e.vss {
-		ent.st.Init()
-		e.emit(ent)
-	}
-	return e, nil
+	return e
 }
 
 // Table returns the desired IPVS table.

@@ -59,6 +59,8 @@ type RS struct {
 	Effective int64
 	checkUp   []bool
 	checkW    []int64
+	// restored marks a real server carried over a reload.
+	restored bool
 }
 
 // VS is the state of one virtual server and its real servers.
@@ -120,13 +122,52 @@ func (v *VS) Events() []Event {
 }
 
 // Init is start-up (ipwrapper.c init_service_rs + update_quorum_state):
-// every real server with no failed checker is alive at once.
+// every real server with no failed checker is alive at once. Real
+// servers carried over a reload (Restore) keep their state; one left
+// with no failed checker but not alive is brought up (migrate_checkers).
 func (v *VS) Init() {
-	for _, r := range v.RS {
-		r.Alive = r.Failed == 0
+	for i, r := range v.RS {
+		switch {
+		case !r.restored:
+			r.Alive = r.Failed == 0
+		case r.Failed == 0 && !r.Alive:
+			v.setAlive(i, true)
+		case r.Failed > 0:
+			r.Alive = false
+		}
 	}
 	v.updateQuorum(true)
 }
+
+// RestoreChecker sets a checker's carried-over state without logging a
+// transition (reload).
+func (v *VS) RestoreChecker(rs, id int, up bool, weight int64) {
+	r := v.RS[rs]
+	if r.checkUp[id] != up {
+		r.checkUp[id] = up
+		if up {
+			r.Failed--
+		} else {
+			r.Failed++
+		}
+	}
+	r.Effective += weight - r.checkW[id]
+	r.checkW[id] = weight
+}
+
+// Restore carries a real server's alive state over a reload: a failed
+// real server is not re-added just because of the reload.
+func (v *VS) Restore(rs int, alive bool) {
+	v.RS[rs].Alive, v.RS[rs].restored = alive, true
+}
+
+// RestoreQuorum carries the quorum and sorry-server state over a reload.
+func (v *VS) RestoreQuorum(up, sorryAlive bool) {
+	v.QuorumUp, v.SorryAlive = up, sorryAlive && v.Cfg.Sorry != nil
+}
+
+// CheckerUp reports a checker's state as the pool sees it.
+func (v *VS) CheckerUp(rs, id int) bool { return v.RS[rs].checkUp[id] }
 
 func (v *VS) weightSum() int64 {
 	var s int64
