@@ -38,8 +38,11 @@ type Options struct {
 	// changed; changes arriving while it runs are batched into the next
 	// call. It should reconcile Table() into the kernel.
 	OnChange func()
-	// RunScripts enables notify_up/notify_down/quorum_up/quorum_down.
-	RunScripts bool
+	// RunScripts enables notify_up/notify_down/quorum_up/quorum_down,
+	// run as the script's user, else ScriptUser/ScriptGroup
+	// (global_defs script_user).
+	RunScripts              bool
+	ScriptUser, ScriptGroup string
 	// Debugf, if set, receives every failed attempt with its error.
 	Debugf func(format string, a ...any)
 	// TCPReset makes TCP_CHECK close with RST instead of FIN (no
@@ -130,7 +133,7 @@ func build(cfg *conf.Config, opt Options) *Engine {
 	}
 	if opt.NewProbe == nil {
 		opt.NewProbe = func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error) {
-			p, err := probe.New(c, rs, vs, cfg.SSL, cfg.TrackFiles)
+			p, err := probe.New(c, rs, vs, cfg.SSL, cfg.TrackFiles, cfg.Global.ScriptUser, cfg.Global.ScriptGroup)
 			if t, ok := p.(*probe.TCP); ok {
 				t.Reset = opt.TCPReset
 			}
@@ -280,19 +283,27 @@ func (e *Engine) emit(ent *vsEntry) {
 		case state.NotifyQuorumDown:
 			s = ent.cfg.QuorumDown
 		}
-		runScript(s)
+		runScript(s, e.opt.ScriptUser, e.opt.ScriptGroup)
 	}
 	if len(evs) > 0 {
 		e.markDirty()
 	}
 }
 
-func runScript(s *conf.Script) {
+func runScript(s *conf.Script, user, group string) {
 	if s == nil || s.Disabled || len(s.Argv) == 0 {
 		return
 	}
+	if s.User != "" {
+		user, group = s.User, s.Group
+	}
+	cred, err := probe.Credential(user, group)
+	if err != nil {
+		return
+	}
 	cmd := exec.Command(s.Argv[0], s.Argv[1:]...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	if cmd.Start() == nil {
 		go cmd.Wait()
 	}

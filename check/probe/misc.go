@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	"os/user"
+	osuser "os/user"
 	"strconv"
 	"syscall"
 	"time"
@@ -18,24 +18,28 @@ type Misc struct {
 	Argv    []string
 	Timeout time.Duration
 	Dynamic bool
-	User    string
-	Group   string
+	// User/Group run the script as script_user (or the checker's user).
+	User  string
+	Group string
 	// KillGrace is the SIGTERM→SIGKILL delay (2 s when zero).
 	KillGrace time.Duration
 }
 
-func (m *Misc) credential() (*syscall.Credential, error) {
-	if m.User == "" {
+// Credential resolves a script user and group ("" group: the user's
+// primary group). It returns nil for "" and for root with no group, so
+// nothing changes for the default script_user.
+func Credential(user, group string) (*syscall.Credential, error) {
+	if user == "" || (user == "root" && group == "") {
 		return nil, nil
 	}
-	u, err := user.Lookup(m.User)
+	u, err := osuser.Lookup(user)
 	if err != nil {
 		return nil, err
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
-	if m.Group != "" {
-		g, err := user.LookupGroup(m.Group)
+	if group != "" {
+		g, err := osuser.LookupGroup(group)
 		if err != nil {
 			return nil, err
 		}
@@ -48,11 +52,12 @@ func (m *Misc) Check(ctx context.Context, _ int) Result {
 	if len(m.Argv) == 0 {
 		return fail("failed", errors.New("no script"))
 	}
-	cred, err := m.credential()
+	cred, err := Credential(m.User, m.Group)
 	if err != nil {
 		return fail("failed", err)
 	}
 	cmd := exec.Command(m.Argv[0], m.Argv[1:]...)
+	cmd.Dir = "/"
 	// own process group so a timeout reaches the script's children
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	if err := cmd.Start(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	osuser "os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -389,5 +390,23 @@ func TestTCPTimeoutAndBindIf(t *testing.T) {
 	}
 	if r := (&TCP{Conn: Conn{Dst: up, BindIf: "nosuchif0", Timeout: time.Second}}).Check(context.Background(), 0); r.OK {
 		t.Fatal("bind_if to a missing interface reported up")
+	}
+}
+
+func TestMiscRunsAsUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to switch user")
+	}
+	u, err := osuser.Lookup("nobody")
+	if err != nil {
+		t.Skip("no user nobody")
+	}
+	m := &Misc{Argv: []string{"/bin/sh", "-c", `[ "$(id -u)" = "` + u.Uid + `" ]`}, Timeout: 5 * time.Second, User: "nobody"}
+	if r := m.Check(context.Background(), 0); !r.OK {
+		t.Fatalf("script did not run as nobody: %v", r)
+	}
+	m.User = ""
+	if r := m.Check(context.Background(), 0); r.OK {
+		t.Fatal("script ran as nobody without a user set")
 	}
 }

@@ -150,9 +150,9 @@ func (t *TCP) Check(ctx context.Context, _ int) Result {
 }
 
 // New builds the probe for a configured checker. vs and rs give the
-// virtualhost fall-back and the MISC_CHECK environment; ssl is the
-// global SSL block (may be nil).
-func New(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer, ssl *conf.SSLConfig, trackFiles []*conf.TrackFile) (Checker, error) {
+// virtualhost fall-back; ssl is the global SSL block (may be nil);
+// scriptUser/Group are global_defs script_user, MISC_CHECK's default.
+func New(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer, ssl *conf.SSLConfig, trackFiles []*conf.TrackFile, scriptUser, scriptGroup string) (Checker, error) {
 	switch c.Type {
 	case conf.CheckTCP:
 		return &TCP{Conn: ConnFrom(c.Conn)}, nil
@@ -170,6 +170,12 @@ func New(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer, ssl *conf
 		m := &Misc{Timeout: c.Misc.Timeout, Dynamic: c.Misc.Dynamic, User: c.Misc.User, Group: c.Misc.Group}
 		if c.Misc.Script != nil {
 			m.Argv = c.Misc.Script.Argv
+			if m.User == "" {
+				m.User, m.Group = c.Misc.Script.User, c.Misc.Script.Group
+			}
+		}
+		if m.User == "" {
+			m.User, m.Group = scriptUser, scriptGroup
 		}
 		return m, nil
 	case conf.CheckFile:
