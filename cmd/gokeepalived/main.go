@@ -106,6 +106,9 @@ type options struct {
 }
 
 func main() {
+	if rc, ok := genhashMode(os.Args); ok {
+		os.Exit(rc)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

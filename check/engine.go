@@ -1,0 +1,412 @@
+// Package check is the health-checker half of the daemon: it runs every
+// checker of every real server, keeps keepalived's real-server and
+// virtual-server state (check/state), and publishes the desired IPVS
+// table for ipvs/reconcile together with keepalived's log lines.
+//
+// Sub-packages: state (pure logic), sched (timer heap and worker pool),
+// probe (the checkers), genhash (the genhash tool).
+package check
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os/exec"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/check/probe"
+	"github.com/gokeepalived/gokeepalived/check/sched"
+	"github.com/gokeepalived/gokeepalived/check/state"
+	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/ipvs"
+	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
+)
+
+// Options configure an Engine. Every field is optional.
+type Options struct {
+	Clock sched.Clock
+	// Workers bounds concurrent checks (default 512).
+	Workers int
+	// Rand returns the random share of warmup in [0,1).
+	Rand func() float64
+	// Logf receives keepalived's log lines.
+	Logf func(format string, a ...any)
+	// OnChange is called, from one goroutine, after the desired table
+	// changed; changes arriving while it runs are batched into the next
+	// call. It should reconcile Table() into the kernel.
+	OnChange func()
+	// RunScripts enables notify_up/notify_down/quorum_up/quorum_down,
+	// run as the script's user, else ScriptUser/ScriptGroup
+	// (global_defs script_user).
+	RunScripts              bool
+	ScriptUser, ScriptGroup string
+	// Debugf, if set, receives every failed attempt with its error.
+	Debugf func(format string, a ...any)
+	// TCPReset makes TCP_CHECK close with RST instead of FIN (no
+	// TIME_WAIT; for very large configurations).
+	TCPReset bool
+	// NewProbe overrides probe construction (tests).
+	NewProbe func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error)
+}
+
+type vsEntry struct {
+	key  string // identity across reloads: FMT_VS and family
+	cfg  *conf.VirtualServer
+	svcs []ipvs.Service
+	st   *state.VS
+}
+
+type job struct {
+	e     *Engine
+	vs    *vsEntry
+	rs    int
+	id    int
+	typ   conf.CheckerType
+	name  string // FMT_CHK
+	st    *state.Checker
+	probe probe.Checker
+	iw    int64 // configured weight (misc_dynamic is absolute)
+	// script is MISC_CHECK's argv[0], vsName FMT_VS, for its log lines
+	script, vsName string
+	// sig identifies the checker's configuration across reloads
+	sig string
+}
+
+// Engine runs the checkers of one configuration.
+type Engine struct {
+	opt   Options
+	mu    sync.Mutex
+	vss   []*vsEntry
+	jobs  []*job
+	sch   *sched.Scheduler
+	dirty chan struct{}
+	runs  atomic.Uint64
+}
+
+// Checks returns how many checks have completed.
+func (e *Engine) Checks() uint64 { return e.runs.Load() }
+
+// New builds the engine and its start-up state (keepalived's
+// init_services): the table is valid before Run. A checker that cannot
+// be built is logged and left out.
+func New(cfg *conf.Config, opt Options) (*Engine, error) {
+	e := build(cfg, opt)
+	e.start()
+	return e, nil
+}
+
+// Reload builds the engine for a new configuration carrying over the
+// state of old, which must be stopped (keepalived's SIGHUP: unchanged
+// real servers keep their state and are not re-added if failed;
+// checkers with an unchanged configuration keep theirs).
+func Reload(cfg *conf.Config, opt Options, old *Engine) *Engine {
+	e := build(cfg, opt)
+	old.mu.Lock()
+	e.carry(old)
+	old.mu.Unlock()
+	e.start()
+	return e
+}
+
+func (e *Engine) start() {
+	for _, ent := range e.vss {
+		ent.st.Init()
+		e.emit(ent)
+	}
+}
+
+func build(cfg *conf.Config, opt Options) *Engine {
+	if opt.Clock == nil {
+		opt.Clock = sched.Real{}
+	}
+	if opt.Workers == 0 {
+		opt.Workers = 512
+	}
+	if opt.Rand == nil {
+		opt.Rand = rand.Float64
+	}
+	if opt.Logf == nil {
+		opt.Logf = func(string, ...any) {}
+	}
+	if opt.NewProbe == nil {
+		opt.NewProbe = func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error) {
+			p, err := probe.New(c, rs, vs, cfg.SSL, cfg.TrackFiles, cfg.Global.ScriptUser, cfg.Global.ScriptGroup)
+			if t, ok := p.(*probe.TCP); ok {
+				t.Reset = opt.TCPReset
+			}
+			return p, err
+		}
+	}
+	e := &Engine{opt: opt, sch: sched.New(opt.Clock, opt.Workers), dirty: make(chan struct{}, 1)}
+	for _, vs := range cfg.VirtualServers {
+		ent := &vsEntry{key: fmtVS(vs) + "/" + string(vs.Family), cfg: vs, svcs: services(vs)}
+		vc := state.VSConfig{Name: fmtVS(vs), Quorum: vs.Quorum, Hysteresis: vs.Hysteresis}
+		if s := vs.SorryServer; s != nil {
+			// conf has resolved the port and forwarding already
+			d := destination(s.Addr, s.Port, s.Forwarding, 1)
+			vc.Sorry, vc.SorryName, vc.SorryInhibit = &d, fmtTrio(s.Addr, vs.Protocol, s.Port), s.Inhibit
+		}
+		var rss []state.RSConfig
+		for _, rs := range vs.RealServers {
+			fwd := rs.Forwarding
+			if fwd.Method == "" {
+				fwd = vs.Forwarding
+			}
+			d := destination(rs.Addr, rs.Port, fwd, rs.Weight)
+			d.UpperThreshold, d.LowerThreshold = rs.UThreshold, rs.LThreshold
+			rss = append(rss, state.RSConfig{Dest: d, Inhibit: rs.InhibitOnFailure, Name: fmtTrio(rs.Addr, vs.Protocol, rs.Port)})
+		}
+		ent.st = state.NewVS(vc, rss)
+		for i, rs := range vs.RealServers {
+			for _, c := range rs.Checkers {
+				switch {
+				case c.Type == conf.CheckBFD:
+					continue // BFD is not implemented
+				case c.HTTP != nil && len(c.HTTP.URLs) == 0:
+					continue // keepalived drops a url-less checker too
+				case c.Misc != nil && (c.Misc.Script == nil || c.Misc.Script.Disabled):
+					continue // "Disabling misc script ..." (conf reported it)
+				}
+				p, err := opt.NewProbe(c, rs, vs)
+				if err != nil {
+					// e.g. a PCRE-only regex RE2 cannot compile: the
+					// checker cannot run, say so rather than stop
+					opt.Logf("%s checker for service %s of VS %s ignored: %v", c.Type, ent.st.RS[i].Cfg.Name, vc.Name, err)
+					continue
+				}
+				j := &job{e: e, vs: ent, rs: i, typ: c.Type, name: ent.st.RS[i].Cfg.Name, probe: p, iw: int64(rs.Weight), vsName: vc.Name}
+				if c.Misc != nil && c.Misc.Script != nil && len(c.Misc.Script.Argv) > 0 {
+					j.script = c.Misc.Script.Argv[0]
+				}
+				j.sig = checkerSig(c)
+				t := state.Timing{Retry: c.Retry, DelayLoop: c.DelayLoop, DelayBeforeRetry: c.DelayBeforeRetry,
+					Warmup: c.Warmup, Alpha: c.Alpha}
+				if c.HTTP != nil {
+					t.URLs, t.FastRecovery = len(c.HTTP.URLs), c.HTTP.FastRecovery
+				}
+				up := !c.Alpha
+				var fileRes *probe.Result
+				if c.Type == conf.CheckFile {
+					// event driven in keepalived; polled here every second,
+					// and its state at start-up decides whether the RS starts up
+					t = state.Timing{DelayLoop: time.Second, DelayBeforeRetry: time.Second}
+					r := p.Check(context.Background(), 0)
+					fileRes, up = &r, r.OK
+				}
+				opt.Logf("Activating healthchecker for service %s for VS %s", j.name, vc.Name)
+				j.st = state.NewChecker(t)
+				j.st.Up = up
+				j.id = ent.st.AddChecker(i, up)
+				if fileRes != nil && fileRes.Weight != nil {
+					ent.st.SetCheckerWeight(i, j.id, *fileRes.Weight)
+				}
+				e.jobs = append(e.jobs, j)
+			}
+		}
+		ent.st.Events() // weights set before start-up are not transitions
+		e.vss = append(e.vss, ent)
+	}
+	return e
+}
+
+// Table returns the desired IPVS table.
+func (e *Engine) Table() []reconcile.VirtualService {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []reconcile.VirtualService
+	for _, ent := range e.vss {
+		if ent.st.Stopped() {
+			continue
+		}
+		ds := ent.st.Dests()
+		for _, s := range ent.svcs {
+			out = append(out, reconcile.VirtualService{Service: s, Dests: ds})
+		}
+	}
+	return out
+}
+
+// Run starts the checks (each first after 1 s plus a random share of
+// its warmup, so start-up is staggered) and returns when ctx ends.
+func (e *Engine) Run(ctx context.Context) {
+	for _, j := range e.jobs {
+		e.sch.Add(j.st.T.FirstDelay(e.opt.Rand()), j.run)
+	}
+	var wg sync.WaitGroup
+	if e.opt.OnChange != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-e.dirty:
+					e.opt.OnChange()
+				}
+			}
+		}()
+	}
+	e.sch.Run(ctx)
+	wg.Wait()
+}
+
+func (e *Engine) markDirty() {
+	select {
+	case e.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// emit logs pending events and runs their notify scripts. Called with
+// e.mu held or before Run.
+func (e *Engine) emit(ent *vsEntry) {
+	evs := ent.st.Events()
+	for _, ev := range evs {
+		if ev.Msg != "" {
+			e.opt.Logf("%s", ev.Msg)
+		}
+		if !e.opt.RunScripts {
+			continue
+		}
+		var s *conf.Script
+		switch ev.Notify {
+		case state.NotifyRSUp:
+			s = ent.cfg.RealServers[ev.RS].NotifyUp
+		case state.NotifyRSDown:
+			s = ent.cfg.RealServers[ev.RS].NotifyDown
+		case state.NotifyQuorumUp:
+			s = ent.cfg.QuorumUp
+		case state.NotifyQuorumDown:
+			s = ent.cfg.QuorumDown
+		}
+		runScript(s, e.opt.ScriptUser, e.opt.ScriptGroup)
+	}
+	if len(evs) > 0 {
+		e.markDirty()
+	}
+}
+
+func runScript(s *conf.Script, user, group string) {
+	if s == nil || s.Disabled || len(s.Argv) == 0 {
+		return
+	}
+	if s.User != "" {
+		user, group = s.User, s.Group
+	}
+	cred, err := probe.Credential(user, group)
+	if err != nil {
+		return
+	}
+	cmd := exec.Command(s.Argv[0], s.Argv[1:]...)
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+	if cmd.Start() == nil {
+		go cmd.Wait()
+	}
+}
+
+var failName = map[conf.CheckerType]string{
+	conf.CheckTCP: "TCP_CHECK", conf.CheckHTTP: "HTTP_CHECK", conf.CheckSSL: "HTTP_CHECK",
+	conf.CheckSMTP: "SMTP_CHECK", conf.CheckUDP: "UDP_CHECK", conf.CheckDNS: "DNS_CHECK",
+	conf.CheckPing: "ICMP CHECK", conf.CheckMisc: "MISC_CHECK", conf.CheckFile: "FILE_CHECK",
+}
+
+func (j *job) successMsg() string {
+	switch j.typ {
+	case conf.CheckTCP:
+		return "TCP connection to " + j.name + " success."
+	case conf.CheckHTTP, conf.CheckSSL:
+		return "Remote Web server " + j.name + " succeed on service."
+	case conf.CheckSMTP:
+		return "Remote SMTP server " + j.name + " succeed on service."
+	case conf.CheckUDP:
+		return "UDP connection to " + j.name + " success."
+	case conf.CheckPing:
+		return "ICMP connection to " + j.name + " success."
+	}
+	return failName[j.typ] + " on service " + j.name + " succeeded."
+}
+
+// run is one check: probe, then the state machine, then the pool.
+func (j *job) run(ctx context.Context) time.Duration {
+	e := j.e
+	res := j.probe.Check(ctx, j.st.Step())
+	if ctx.Err() != nil {
+		return -1
+	}
+	e.runs.Add(1)
+	if !res.OK && e.opt.Debugf != nil {
+		e.opt.Debugf("%s %s: %v", j.typ, j.name, res)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	wasUp, hadRun := j.st.Up, j.st.HasRun
+	next, v, retries := j.st.Result(res.OK)
+	if !res.OK && (wasUp || !hadRun) && (j.typ == conf.CheckHTTP || j.typ == conf.CheckSSL) {
+		e.opt.Logf("%s server %s.", res.Reason, j.name)
+	}
+	switch {
+	case j.typ == conf.CheckMisc:
+		j.logMisc(res, v, wasUp, hadRun)
+	case v == state.WentUp || v == state.FirstUp:
+		e.opt.Logf("%s", j.successMsg())
+	case !res.OK && !j.st.Up && (wasUp || !hadRun):
+		if retries > 0 {
+			e.opt.Logf("%s on service %s failed after %d retries.", failName[j.typ], j.name, retries)
+		} else {
+			e.opt.Logf("%s on service %s failed.", failName[j.typ], j.name)
+		}
+	}
+	if res.Weight != nil {
+		w := *res.Weight
+		if res.Absolute {
+			w -= j.iw
+		}
+		j.vs.st.SetCheckerWeight(j.rs, j.id, w)
+	} else if !j.st.Up && j.vs.st.CheckerWeight(j.rs, j.id) != 0 {
+		j.vs.st.SetCheckerWeight(j.rs, j.id, 0)
+	}
+	if v == state.WentUp || v == state.WentDown {
+		j.vs.st.SetChecker(j.rs, j.id, j.st.Up)
+	}
+	e.emit(j.vs)
+	return next
+}
+
+// Shutdown logs keepalived's shut-down lines and, for omega virtual
+// servers, runs notify_down and quorum_down. Table is empty afterwards:
+// reconcile it (with the old keys as PrevOwned) unless -I.
+func (e *Engine) Shutdown() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ent := range e.vss {
+		ent.st.Shutdown(ent.cfg.Omega)
+		e.emit(ent)
+	}
+}
+
+// logMisc writes check_misc.c's lines for a state-changing result.
+func (j *job) logMisc(res probe.Result, v state.Verdict, wasUp, hadRun bool) {
+	head := fmt.Sprintf("Misc check for [%s VS %s] by [%s]", j.name, j.vsName, j.script)
+	switch {
+	case res.OK && (v == state.WentUp || v == state.FirstUp):
+		j.e.opt.Logf("%s succeeded.", head)
+	case !res.OK && !j.st.Up && (wasUp || !hadRun):
+		retry := j.st.T.Retry
+		msg := " with retry disabled"
+		if retry == 1 {
+			msg = " after 1 retry"
+		} else if retry > 1 {
+			msg = fmt.Sprintf(" after %d retries", retry)
+		}
+		if res.Err != nil {
+			j.e.opt.Logf("%s %s%s (%v).", head, res.Reason, msg, res.Err)
+		} else {
+			j.e.opt.Logf("%s %s%s.", head, res.Reason, msg)
+		}
+	}
+}

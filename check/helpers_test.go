@@ -1,0 +1,7 @@
+package check
+
+import "net/netip"
+
+type netipAddrPort = netip.AddrPort
+
+func mustAP(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }

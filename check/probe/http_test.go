@@ -1,0 +1,292 @@
+package probe
+
+import (
+	"bufio"
+	"context"
+	"crypto/md5"
+	"crypto/tls"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf"
+)
+
+const body = "<html>service is healthy: OK-1234</html>\n"
+
+func md5hex(s string) string { h := md5.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
+
+// httpServer serves net/http on loopback; it records the Host headers.
+func httpServer(t *testing.T, tlsCfg *tls.Config) (*HTTP, *hostLog) {
+	t.Helper()
+	hl := &hostLog{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {
+		hl.add(r.Host)
+		io.WriteString(w, body)
+	})
+	mux.HandleFunc("/500", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(500)
+		io.WriteString(w, "broken")
+	})
+	srv := &http.Server{Handler: mux, TLSConfig: tlsCfg}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	h := &HTTP{Conn: Conn{Dst: mustAP(ln.Addr().String()), Timeout: 2 * time.Second}, Proto: "1.0"}
+	return h, hl
+}
+
+type hostLog struct {
+	mu    sync.Mutex
+	hosts []string
+}
+
+func (h *hostLog) add(s string) { h.mu.Lock(); h.hosts = append(h.hosts, s); h.mu.Unlock() }
+func (h *hostLog) last() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.hosts) == 0 {
+		return ""
+	}
+	return h.hosts[len(h.hosts)-1]
+}
+
+func TestHTTPChecks(t *testing.T) {
+	h, _ := httpServer(t, nil)
+	tests := []struct {
+		name   string
+		url    URL
+		ok     bool
+		reason string
+	}{
+		{"pass", URL{Path: "/ok"}, true, ""},
+		{"digest ok", URL{Path: "/ok", Digest: md5hex(body)}, true, ""},
+		{"digest mismatch", URL{Path: "/ok", Digest: md5hex("other")}, false, "MD5 digest error to"},
+		{"wrong status", URL{Path: "/500"}, false, "HTTP status code error to"},
+		{"status range accepts 500", URL{Path: "/500", Status: []conf.StatusRange{{Min: 200, Max: 200}, {Min: 500, Max: 599}}}, true, ""},
+		{"status list rejects 200", URL{Path: "/ok", Status: []conf.StatusRange{{Min: 204, Max: 204}, {Min: 301, Max: 302}}}, false, "HTTP status code error to"},
+		{"404", URL{Path: "/missing"}, false, "HTTP status code error to"},
+		{"regex match", URL{Path: "/ok", Regex: regexp.MustCompile(`OK-\d+`)}, true, ""},
+		{"regex miss", URL{Path: "/ok", Regex: regexp.MustCompile(`FAIL`)}, false, "Regex match failed"},
+		{"regex_no_match passes on miss", URL{Path: "/ok", Regex: regexp.MustCompile(`FAIL`), RegexNoMatch: true}, true, ""},
+		{"regex_no_match fails on match", URL{Path: "/ok", Regex: regexp.MustCompile(`OK`), RegexNoMatch: true}, false, "Regex match failed"},
+		{"regex min offset beyond match", URL{Path: "/ok", Regex: regexp.MustCompile(`html`), RegexMin: 10}, true, ""}, // closing </html> still matches
+		{"regex max offset before match", URL{Path: "/ok", Regex: regexp.MustCompile(`OK-`), RegexMax: 10}, false, "Regex match failed"},
+		{"regex offsets bracket match", URL{Path: "/ok", Regex: regexp.MustCompile(`OK-`), RegexMin: 20, RegexMax: uint64(strings.Index(body, "OK-") + 1)}, true, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hc := *h
+			hc.URLs = []URL{tc.url}
+			r := hc.Check(context.Background(), 0)
+			if r.OK != tc.ok || r.Reason != tc.reason {
+				t.Fatalf("got %v (reason %q), want ok=%v reason %q", r, r.Reason, tc.ok, tc.reason)
+			}
+		})
+	}
+}
+
+func mustAP(s string) netipAddrPort { return parseAP(s) }
+
+// rawHTTP serves a scripted response on a raw TCP socket.
+func rawHTTP(t *testing.T, respond func(c net.Conn)) *HTTP {
+	ap := listen(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for { // read the request head
+			l, err := br.ReadString('\n')
+			if err != nil || l == "\r\n" {
+				break
+			}
+		}
+		respond(c)
+	})
+	return &HTTP{Conn: Conn{Dst: ap, Timeout: 400 * time.Millisecond}, Proto: "1.0", URLs: []URL{{Path: "/"}}}
+}
+
+func TestHTTPFailureClasses(t *testing.T) {
+	silent := rawHTTP(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	trickle := rawHTTP(t, func(c net.Conn) {
+		io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\n")
+		for i := 0; i < 100; i++ {
+			if _, err := c.Write([]byte("x")); err != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	reset := rawHTTP(t, func(c net.Conn) {
+		io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 1000\r\n\r\npartial")
+		time.Sleep(20 * time.Millisecond)
+		c.(*net.TCPConn).SetLinger(0) // RST instead of FIN
+	})
+	garbage := rawHTTP(t, func(c net.Conn) { io.WriteString(c, "SSH-2.0-OpenSSH\r\n") })
+	refused := &HTTP{Conn: Conn{Dst: closedPort(t, "tcp"), Timeout: time.Second}, Proto: "1.0", URLs: []URL{{Path: "/"}}}
+	tests := []struct {
+		name   string
+		h      *HTTP
+		reason string
+	}{
+		{"refused", refused, "Error connecting"},
+		{"accept but silent", silent, "Timeout HTTP read"},
+		{"body trickled slower than timeout", trickle, "Timeout HTTP read"},
+		{"reset mid-response", reset, "Read error with"},
+		{"not HTTP", garbage, "Read, no data received from"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			r := tc.h.Check(context.Background(), 0)
+			if r.OK || r.Reason != tc.reason {
+				t.Fatalf("got %v (reason %q), want failure %q", r, r.Reason, tc.reason)
+			}
+			// the whole exchange is bounded by connect_timeout (generous margin)
+			if el := time.Since(start); el > tc.h.Conn.Timeout+2*time.Second {
+				t.Fatalf("took %v with timeout %v", el, tc.h.Conn.Timeout)
+			}
+		})
+	}
+}
+
+func TestHTTPRequestBytes(t *testing.T) {
+	for _, tc := range []struct{ proto, vhost, want string }{
+		{"1.0", "", "GET /p HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: %s\r\n\r\n"},
+		{"1.0C", "", "GET /p HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: %s\r\n\r\n"},
+		{"1.1", "www.example.test", "GET /p HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: www.example.test\r\n\r\n"},
+	} {
+		got := make(chan string, 1)
+		ap := listen(t, func(c net.Conn) {
+			br := bufio.NewReader(c)
+			var b strings.Builder
+			for {
+				l, err := br.ReadString('\n')
+				b.WriteString(l)
+				if err != nil || l == "\r\n" {
+					break
+				}
+			}
+			got <- b.String()
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+		})
+		h := &HTTP{Conn: Conn{Dst: ap, Timeout: time.Second}, Proto: tc.proto, URLs: []URL{{Path: "/p", Virtualhost: tc.vhost}}}
+		if r := h.Check(context.Background(), 0); !r.OK {
+			t.Fatalf("%s: %v", tc.proto, r)
+		}
+		want := tc.want
+		if strings.Contains(want, "%s") {
+			want = fmt.Sprintf(want, ap.String())
+		}
+		if g := <-got; g != want {
+			t.Errorf("%s: request %q, want %q", tc.proto, g, want)
+		}
+	}
+}
+
+func TestHTTPVirtualhostFallback(t *testing.T) {
+	// Host comes from url, else checker, else RS, else VS virtualhost.
+	h, hl := httpServer(t, nil)
+	for _, tc := range []struct {
+		url, chk, rs, vs, want string
+	}{
+		{"u.test", "c.test", "r.test", "v.test", "u.test"},
+		{"", "c.test", "r.test", "v.test", "c.test"},
+		{"", "", "r.test", "v.test", "r.test"},
+		{"", "", "", "v.test", "v.test"},
+		{"", "", "", "", h.Conn.Dst.String()},
+	} {
+		c := &conf.Checker{Type: conf.CheckHTTP, Conn: &conf.ConnOpts{Dst: h.Conn.Dst, ConnectTimeout: time.Second},
+			HTTP: &conf.HTTPCheck{Protocol: "1.0", Virtualhost: tc.chk, URLs: []*conf.URLCheck{{Path: "/ok", Virtualhost: tc.url}}}}
+		p, err := NewHTTP(c, &conf.RealServer{Virtualhost: tc.rs}, &conf.VirtualServer{Virtualhost: tc.vs}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := p.Check(context.Background(), 0); !r.OK {
+			t.Fatal(r)
+		}
+		if got := hl.last(); got != tc.want {
+			t.Errorf("%+v: Host %q, want %q", tc, got, tc.want)
+		}
+	}
+}
+
+func TestSSLGet(t *testing.T) {
+	p := newPKI(t)
+	var mu sync.Mutex
+	var sni []string
+	srvCfg := &tls.Config{Certificates: []tls.Certificate{p.leaf}, GetConfigForClient: func(ch *tls.ClientHelloInfo) (*tls.Config, error) {
+		mu.Lock()
+		sni = append(sni, ch.ServerName)
+		mu.Unlock()
+		return nil, nil
+	}}
+	h, _ := httpServer(t, srvCfg)
+	mk := func(ssl *conf.SSLConfig, enableSNI bool) *HTTP {
+		c := &conf.Checker{Type: conf.CheckSSL, Conn: &conf.ConnOpts{Dst: h.Conn.Dst, ConnectTimeout: 2 * time.Second},
+			HTTP: &conf.HTTPCheck{Protocol: "1.0", EnableSNI: enableSNI, URLs: []*conf.URLCheck{{Path: "/ok", Digest: md5hex(body), Virtualhost: "www.example.test"}}}}
+		hc, err := NewHTTP(c, &conf.RealServer{}, &conf.VirtualServer{}, ssl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hc
+	}
+	if r := mk(nil, false).Check(context.Background(), 0); !r.OK {
+		t.Fatalf("no verification: %v", r)
+	}
+	if r := mk(&conf.SSLConfig{CA: p.caFile}, true).Check(context.Background(), 0); !r.OK {
+		t.Fatalf("verified with SNI: %v", r)
+	}
+	mu.Lock()
+	if got := sni[len(sni)-1]; got != "www.example.test" {
+		t.Errorf("SNI %q, want www.example.test", got)
+	}
+	if sni[0] != "" {
+		t.Errorf("SNI sent without enable_sni: %q", sni[0])
+	}
+	mu.Unlock()
+	// keepalived 2.2.7 never verifies the server certificate
+	if r := mk(&conf.SSLConfig{CA: p.otherCA}, true).Check(context.Background(), 0); !r.OK {
+		t.Fatalf("CA that did not sign the server: got %v, want success as keepalived", r)
+	}
+	if _, err := TLSConfig(&conf.SSLConfig{CA: "/nonexistent/ca.pem"}); err == nil {
+		t.Fatal("unreadable CA accepted")
+	}
+	// TLS server that rejects the handshake (requires a client cert)
+	strict, _ := httpServer(t, &tls.Config{Certificates: []tls.Certificate{p.leaf}, ClientAuth: tls.RequireAnyClientCert})
+	hs := mk(nil, false)
+	hs.Conn.Dst = strict.Conn.Dst
+	if r := hs.Check(context.Background(), 0); r.OK {
+		t.Fatalf("handshake rejected by server: got %v, want failure", r)
+	}
+	// TLS checker against a plain HTTP server: handshake fails
+	plain, _ := httpServer(t, nil)
+	hc := mk(nil, false)
+	hc.Conn.Dst = plain.Conn.Dst
+	if r := hc.Check(context.Background(), 0); r.OK || r.Reason != "SSL handshake/communication error connecting to" {
+		t.Fatalf("plain server: got %v, want handshake failure", r)
+	}
+}
+
+func TestHostHeader(t *testing.T) {
+	for _, c := range []struct{ vhost, dst, want string }{
+		{"", "192.0.2.1:8080", "192.0.2.1:8080"},
+		{"", "[2001:db8::1]:80", "[2001:db8::1]:80"}, // IPv6 bracketed
+		{"www.example.test", "[2001:db8::1]:80", "www.example.test"},
+	} {
+		if got := hostHeader(c.vhost, parseAP(c.dst)); got != c.want {
+			t.Errorf("hostHeader(%q, %s) = %q, want %q", c.vhost, c.dst, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"os"
+
+	"golang.org/x/net/icmp"
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
+)
+
+// Ping is PING_CHECK: one ICMP/ICMPv6 echo. It uses an unprivileged
+// datagram ICMP socket when ping_group_range allows, else a raw socket.
+type Ping struct{ Conn Conn }
+
+func (p *Ping) listen() (*icmp.PacketConn, bool, error) {
+	v6 := p.Conn.Dst.Addr().Is6()
+	src := "0.0.0.0"
+	if v6 {
+		src = "::"
+	}
+	if p.Conn.BindTo.IsValid() {
+		src = p.Conn.BindTo.String()
+	}
+	dgram, raw := "udp4", "ip4:icmp"
+	if v6 {
+		dgram, raw = "udp6", "ip6:ipv6-icmp"
+	}
+	if c, err := icmp.ListenPacket(dgram, src); err == nil {
+		return c, true, nil
+	}
+	c, err := icmp.ListenPacket(raw, src)
+	return c, false, err
+}
+
+func (p *Ping) Check(ctx context.Context, _ int) Result {
+	ctx, cancel := withTimeout(ctx, p.Conn.Timeout)
+	defer cancel()
+	c, dgram, err := p.listen()
+	if err != nil {
+		return fail("ICMP connect fail to create socket.", err)
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(aLongTimeAgo) })
+	defer stop()
+	if t, ok := ctx.Deadline(); ok {
+		c.SetDeadline(t)
+	}
+	v6 := p.Conn.Dst.Addr().Is6()
+	var typ, reply icmp.Type = ipv4.ICMPTypeEcho, ipv4.ICMPTypeEchoReply
+	proto := 1
+	if v6 {
+		typ, reply, proto = ipv6.ICMPTypeEchoRequest, ipv6.ICMPTypeEchoReply, 58
+	}
+	id, seq := int(rand.Uint32()&0xffff), int(rand.Uint32()&0xffff)
+	m := icmp.Message{Type: typ, Body: &icmp.Echo{ID: id, Seq: seq, Data: []byte("gokeepalived")}}
+	b, err := m.Marshal(nil)
+	if err != nil {
+		return fail("send ICMP packet fail", err)
+	}
+	ip := net.IP(p.Conn.Dst.Addr().AsSlice())
+	var to net.Addr = &net.IPAddr{IP: ip, Zone: p.Conn.Dst.Addr().Zone()}
+	if dgram {
+		to = &net.UDPAddr{IP: ip, Zone: p.Conn.Dst.Addr().Zone()}
+	}
+	if _, err := c.WriteTo(b, to); err != nil {
+		return fail("send ICMP packet fail", err)
+	}
+	buf := make([]byte, 1500)
+	for {
+		n, from, err := c.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return fail("ICMP connection to address timeout.", err)
+			}
+			return fail("recv ICMP packet error", err)
+		}
+		if !sameIP(from, ip) {
+			continue
+		}
+		rm, err := icmp.ParseMessage(proto, buf[:n])
+		if err != nil || rm.Type != reply {
+			continue
+		}
+		e, ok := rm.Body.(*icmp.Echo)
+		// the kernel rewrites the ID of datagram ICMP sockets
+		if !ok || e.Seq != seq || (!dgram && e.ID != id) {
+			continue
+		}
+		return Result{OK: true}
+	}
+}
+
+func sameIP(a net.Addr, ip net.IP) bool {
+	switch v := a.(type) {
+	case *net.IPAddr:
+		return v.IP.Equal(ip)
+	case *net.UDPAddr:
+		return v.IP.Equal(ip)
+	}
+	return false
+}

@@ -1,0 +1,197 @@
+// Package probe holds the health checkers that talk to real servers:
+// TCP_CHECK, HTTP_GET, SSL_GET, SMTP_CHECK, UDP_CHECK, DNS_CHECK,
+// PING_CHECK, MISC_CHECK and FILE_CHECK, each behind Checker.
+//
+// A probe performs one attempt and reports what happened; retries,
+// delays and up/down state belong to check/state.
+package probe
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf"
+)
+
+// Result is the outcome of one attempt.
+type Result struct {
+	OK bool
+	// Reason is keepalived's wording of a failure where it has one
+	// (e.g. "HTTP status code error to"); Err is the underlying error.
+	Reason string
+	Err    error
+	// Weight is set by MISC_CHECK misc_dynamic and FILE_CHECK. With
+	// Absolute it is the real server's new weight (misc_dynamic exit
+	// code − 2); otherwise it is the checker's contribution added to
+	// the configured weight (0 restores it; FILE_CHECK value × weight).
+	Weight   *int64
+	Absolute bool
+}
+
+func fail(reason string, err error) Result { return Result{Reason: reason, Err: err} }
+
+func (r Result) String() string {
+	if r.OK {
+		return "ok"
+	}
+	if r.Err != nil {
+		return r.Reason + ": " + r.Err.Error()
+	}
+	return r.Reason
+}
+
+// Checker is one health checker. Check runs one attempt; step is the
+// url{} index for HTTP_GET/SSL_GET and 0 otherwise. Check must return
+// by ctx's deadline; callers set it to the checker's timeout.
+type Checker interface {
+	Check(ctx context.Context, step int) Result
+}
+
+// Conn holds the connection options common to network checkers.
+type Conn struct {
+	Dst      netip.AddrPort
+	BindTo   netip.Addr
+	BindPort uint16
+	BindIf   string
+	FWMark   uint32
+	Timeout  time.Duration
+}
+
+// ConnFrom converts conf's connection options.
+func ConnFrom(c *conf.ConnOpts) Conn {
+	return Conn{Dst: c.Dst, BindTo: c.BindTo, BindPort: c.BindPort, BindIf: c.BindIf, FWMark: c.FWMark, Timeout: c.ConnectTimeout}
+}
+
+// dialer returns a net.Dialer honouring bindto, bind_port, bind_if and
+// fwmark (SO_MARK, for checking DR/TUN servers through the VIP).
+func (c Conn) dialer(network string) *net.Dialer {
+	d := &net.Dialer{Timeout: c.Timeout}
+	if c.BindTo.IsValid() || c.BindPort != 0 {
+		ip := net.IP(c.BindTo.AsSlice())
+		if network[:3] == "udp" {
+			d.LocalAddr = &net.UDPAddr{IP: ip, Port: int(c.BindPort)}
+		} else {
+			d.LocalAddr = &net.TCPAddr{IP: ip, Port: int(c.BindPort)}
+		}
+	}
+	if c.FWMark != 0 || c.BindIf != "" {
+		d.Control = func(_, _ string, rc syscall.RawConn) error {
+			var serr error
+			err := rc.Control(func(fd uintptr) {
+				if c.FWMark != 0 {
+					serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_MARK, int(c.FWMark))
+				}
+				if serr == nil && c.BindIf != "" {
+					serr = syscall.BindToDevice(int(fd), c.BindIf)
+				}
+			})
+			if err != nil {
+				return err
+			}
+			return serr
+		}
+	}
+	return d
+}
+
+func (c Conn) dst() netip.AddrPort {
+	a := c.Dst.Addr()
+	if c.BindIf != "" && a.Is6() && a.IsLinkLocalUnicast() && a.Zone() == "" {
+		a = a.WithZone(c.BindIf)
+	}
+	return netip.AddrPortFrom(a, c.Dst.Port())
+}
+
+// dial connects with connect_timeout bounding the connect.
+func (c Conn) dial(ctx context.Context, network string) (net.Conn, error) {
+	return c.dialer(network).DialContext(ctx, network, c.dst().String())
+}
+
+// withTimeout bounds a whole exchange by the checker's timeout.
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// deadline applies ctx's deadline to a connection.
+func deadline(ctx context.Context, nc net.Conn) {
+	if t, ok := ctx.Deadline(); ok {
+		nc.SetDeadline(t)
+	}
+}
+
+// TCP is TCP_CHECK: success when the connect completes in time.
+type TCP struct {
+	Conn Conn
+	// Reset closes with RST (SO_LINGER 0) instead of FIN: no TIME_WAIT
+	// left behind, which is what makes connect() cheap at tens of
+	// thousands of checks per second. keepalived closes normally.
+	Reset bool
+}
+
+func (t *TCP) Check(ctx context.Context, _ int) Result {
+	ctx, cancel := withTimeout(ctx, t.Conn.Timeout)
+	defer cancel()
+	nc, err := t.Conn.dial(ctx, "tcp")
+	if err != nil {
+		return fail("TCP connection failed", err)
+	}
+	if t.Reset {
+		nc.(*net.TCPConn).SetLinger(0)
+	}
+	nc.Close()
+	return Result{OK: true}
+}
+
+// New builds the probe for a configured checker. vs and rs give the
+// virtualhost fall-back; ssl is the global SSL block (may be nil);
+// scriptUser/Group are global_defs script_user, MISC_CHECK's default.
+func New(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer, ssl *conf.SSLConfig, trackFiles []*conf.TrackFile, scriptUser, scriptGroup string) (Checker, error) {
+	switch c.Type {
+	case conf.CheckTCP:
+		return &TCP{Conn: ConnFrom(c.Conn)}, nil
+	case conf.CheckHTTP, conf.CheckSSL:
+		return NewHTTP(c, rs, vs, ssl)
+	case conf.CheckSMTP:
+		return &SMTP{Conn: ConnFrom(c.Conn), Helo: c.SMTP.HeloName}, nil
+	case conf.CheckUDP:
+		return &UDP{Conn: ConnFrom(c.Conn), Opts: *c.UDP}, nil
+	case conf.CheckDNS:
+		return &DNS{Conn: ConnFrom(c.Conn), Type: c.DNS.TypeCode, Name: c.DNS.Name}, nil
+	case conf.CheckPing:
+		return &Ping{Conn: ConnFrom(c.Conn)}, nil
+	case conf.CheckMisc:
+		m := &Misc{Timeout: c.Misc.Timeout, Dynamic: c.Misc.Dynamic, User: c.Misc.User, Group: c.Misc.Group}
+		if c.Misc.Script != nil {
+			m.Argv = c.Misc.Script.Argv
+			if m.User == "" {
+				m.User, m.Group = c.Misc.Script.User, c.Misc.Script.Group
+			}
+		}
+		if m.User == "" {
+			m.User, m.Group = scriptUser, scriptGroup
+		}
+		return m, nil
+	case conf.CheckFile:
+		for _, tf := range trackFiles {
+			if tf.Name == c.File.TrackFile {
+				f := &File{Path: tf.File, Weight: int64(tf.Weight), Reverse: tf.Reverse}
+				if c.File.Weight != nil {
+					f.Weight, f.Reverse = int64(*c.File.Weight), c.File.Reverse
+				}
+				return f, nil
+			}
+		}
+		return nil, fmt.Errorf("FILE_CHECK: track_file %q not found", c.File.TrackFile)
+	}
+	return nil, fmt.Errorf("checker type %s not supported", c.Type)
+}
+
+// aLongTimeAgo unblocks pending I/O when a context ends.
+var aLongTimeAgo = time.Unix(1, 0)

@@ -1,0 +1,181 @@
+// Package sched runs many periodic jobs from one timer heap with a
+// bounded pool of workers. Each job returns the delay to its next run,
+// so a job is never queued twice and a slow job delays only itself.
+package sched
+
+import (
+	"container/heap"
+	"context"
+	"sync"
+	"time"
+)
+
+// Clock is the time source; Real is the wall clock.
+type Clock interface {
+	Now() time.Time
+	NewTimer(d time.Duration) Timer
+}
+
+// Timer is a one-shot timer armed with an absolute time, so that a fake
+// clock moving between "compute deadline" and "arm" cannot lose a tick.
+type Timer interface {
+	C() <-chan time.Time
+	ResetAt(at time.Time)
+	Stop() bool
+}
+
+// Real is the system clock.
+type Real struct{}
+
+func (Real) Now() time.Time { return time.Now() }
+func (Real) NewTimer(d time.Duration) Timer {
+	return realTimer{time.NewTimer(d)}
+}
+
+type realTimer struct{ t *time.Timer }
+
+func (r realTimer) C() <-chan time.Time  { return r.t.C }
+func (r realTimer) ResetAt(at time.Time) { r.t.Reset(time.Until(at)) }
+func (r realTimer) Stop() bool           { return r.t.Stop() }
+
+// Func is a job: it runs once and returns the delay before its next run
+// (negative: never again).
+type Func func(ctx context.Context) time.Duration
+
+type entry struct {
+	at  time.Time
+	idx int // heap index, -1 when not queued
+	fn  Func
+}
+
+// Queue is a min-heap of jobs by due time.
+type Queue []*entry
+
+func (q Queue) Len() int           { return len(q) }
+func (q Queue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
+func (q Queue) Swap(i, j int) {
+	q[i], q[j] = q[j], q[i]
+	q[i].idx, q[j].idx = i, j
+}
+func (q *Queue) Push(x any) {
+	e := x.(*entry)
+	e.idx = len(*q)
+	*q = append(*q, e)
+}
+func (q *Queue) Pop() any {
+	old := *q
+	e := old[len(old)-1]
+	old[len(old)-1] = nil
+	*q = old[:len(old)-1]
+	e.idx = -1
+	return e
+}
+
+// Scheduler runs jobs on at most Workers goroutines.
+type Scheduler struct {
+	clock   Clock
+	workers int
+
+	mu    sync.Mutex
+	q     Queue
+	wake  chan struct{} // something was queued earlier than the timer
+	ready chan *entry
+	done  chan struct{}
+}
+
+// New returns a scheduler; workers bounds concurrent jobs.
+func New(clock Clock, workers int) *Scheduler {
+	if clock == nil {
+		clock = Real{}
+	}
+	if workers < 1 {
+		workers = 1
+	}
+	return &Scheduler{clock: clock, workers: workers, wake: make(chan struct{}, 1),
+		ready: make(chan *entry, workers), done: make(chan struct{})}
+}
+
+// Add queues fn to run first after delay. It may be called before or
+// while Run runs.
+func (s *Scheduler) Add(delay time.Duration, fn Func) {
+	s.push(&entry{fn: fn, idx: -1}, delay)
+}
+
+func (s *Scheduler) push(e *entry, delay time.Duration) {
+	s.mu.Lock()
+	e.at = s.clock.Now().Add(delay)
+	heap.Push(&s.q, e)
+	first := s.q[0] == e
+	s.mu.Unlock()
+	if first {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Len returns the number of queued jobs (running ones excluded).
+func (s *Scheduler) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.q)
+}
+
+// Run dispatches due jobs until ctx ends, then waits for running jobs.
+func (s *Scheduler) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range s.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for e := range s.ready {
+				next := e.fn(ctx)
+				if next >= 0 && ctx.Err() == nil {
+					s.push(e, next)
+				}
+			}
+		}()
+	}
+	defer func() {
+		close(s.ready)
+		wg.Wait()
+	}()
+	t := s.clock.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		// hand out everything due; blocking on ready is the bound on
+		// concurrent jobs
+		for {
+			s.mu.Lock()
+			if len(s.q) == 0 || s.q[0].at.After(s.clock.Now()) {
+				break
+			}
+			e := heap.Pop(&s.q).(*entry)
+			s.mu.Unlock()
+			select {
+			case s.ready <- e:
+			case <-ctx.Done():
+				return
+			}
+		}
+		at := s.clock.Now().Add(time.Hour)
+		if len(s.q) > 0 {
+			at = s.q[0].at
+		}
+		s.mu.Unlock()
+		if !t.Stop() {
+			select {
+			case <-t.C():
+			default:
+			}
+		}
+		t.ResetAt(at)
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-t.C():
+		}
+	}
+}
