@@ -27,6 +27,7 @@ type decoder struct {
 	diags *syntax.Diags
 	cfg   *Config
 	opt   Options
+	lvs   lvsCursor
 }
 
 func (d *decoder) add(pos syntax.Pos, k syntax.Kind, format string, args ...any) {
