@@ -158,7 +158,7 @@ func (p *preprocessor) fetch() (line, bool) {
 		if !ok {
 			return line{}, false
 		}
-		raw = strings.TrimRight(raw, "\r\n")
+		raw = trimNewlines(raw)
 		if raw == "" {
 			if p.collect != nil {
 				p.endCollect()
@@ -209,7 +209,7 @@ func (p *preprocessor) popSeq() { p.seqs = p.seqs[:len(p.seqs)-1] }
 // outside double quotes); "\#" and "\!" outside quotes give the
 // character itself. It returns the text and the column it starts at.
 func (p *preprocessor) decomment(s string, pos Pos) (string, int) {
-	lead := len(s) - len(strings.TrimLeft(s, " \t"))
+	lead := len(s) - len(trimBlanksLeft(s))
 	s = s[lead:]
 	var b strings.Builder
 	quote := false
@@ -260,7 +260,7 @@ loop:
 	if changed {
 		out = b.String()
 	}
-	out = strings.TrimRight(out, " \t")
+	out = trimBlanksRight(out)
 	if cont {
 		out += "\\"
 	}
@@ -273,7 +273,7 @@ func (p *preprocessor) collectLine(text string) bool {
 	d := p.collect
 	more := strings.HasSuffix(text, "\\")
 	if more {
-		text = strings.TrimRight(strings.TrimSuffix(text, "\\"), " \t")
+		text = trimBlanksRight(strings.TrimSuffix(text, "\\"))
 	}
 	if text != "" {
 		d.lines = append(d.lines, text)
@@ -362,7 +362,7 @@ func (p *preprocessor) conditional(l line) (line, bool) {
 		return l, false
 	}
 	rest := s[ofs+sp:]
-	trim := strings.TrimLeft(rest, " \t")
+	trim := trimBlanksLeft(rest)
 	l.col += len(s) - len(trim)
 	l.text = trim
 	return l, l.text != ""
@@ -390,11 +390,11 @@ func (p *preprocessor) definition(l line) bool {
 	if j >= len(s) || s[j] != '=' {
 		return false
 	}
-	value := strings.TrimLeft(s[j+1:], " \t")
+	value := trimBlanksLeft(s[j+1:])
 	d := &definition{}
 	if strings.HasSuffix(value, "\\") {
 		d.multiline = true
-		first := strings.TrimRight(strings.TrimSuffix(value, "\\"), " \t")
+		first := trimBlanksRight(strings.TrimSuffix(value, "\\"))
 		if first != "" {
 			d.lines = append(d.lines, first)
 		}
@@ -464,7 +464,7 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 		if d.multiline {
 			break
 		}
-		if strings.HasPrefix(strings.TrimLeft(val, " \t"), "~") {
+		if strings.HasPrefix(trimBlanksLeft(val), "~") {
 			break
 		}
 		// Rescan from i: the value may itself hold references.
@@ -535,7 +535,7 @@ func (p *preprocessor) addSeq(l line) {
 			return
 		}
 	}
-	trim := strings.TrimLeft(rest, " \t")
+	trim := trimBlanksLeft(rest)
 	sq.text = trim
 	sq.pos = l.pos
 	sq.col = l.col + len(s) - len(trim)
@@ -552,7 +552,7 @@ func (p *preprocessor) parseSeq(l line) (*seq, string, bool) {
 		sq.hex = true
 		s = s[1:]
 	}
-	s = strings.TrimLeft(s, " \t")
+	s = trimBlanksLeft(s)
 	if !strings.HasPrefix(s, "(") {
 		return nil, "", false
 	}
@@ -611,7 +611,7 @@ func (p *preprocessor) parseSeq(l line) (*seq, string, bool) {
 }
 
 func parseLst(s string) (*seq, string, bool) {
-	s = strings.TrimLeft(s[4:], " \t")
+	s = trimBlanksLeft(s[4:])
 	if !strings.HasPrefix(s, "(") {
 		return nil, "", false
 	}
@@ -684,10 +684,10 @@ func includeLine(s string) (byte, string, bool) {
 		return 0, "", false
 	}
 	if isBlank(s[7]) {
-		return 0, strings.TrimLeft(s[8:], " \t"), true
+		return 0, trimBlanksLeft(s[8:]), true
 	}
 	if len(s) > 8 && isBlank(s[8]) && strings.IndexByte("rmwba", s[7]) >= 0 {
-		return s[7], strings.TrimLeft(s[9:], " \t"), true
+		return s[7], trimBlanksLeft(s[9:]), true
 	}
 	return 0, "", false
 }
@@ -724,14 +724,41 @@ func (p *preprocessor) splitBrace(l line) line {
 	}
 	if at == 0 {
 		rest := s[1:]
-		trim := strings.TrimLeft(rest, " \t")
+		trim := trimBlanksLeft(rest)
 		if trim != "" {
-			p.residue, p.hasRes = line{text: strings.TrimRight(trim, " \t"), pos: l.pos, col: l.col + 1 + len(rest) - len(trim)}, true
+			p.residue, p.hasRes = line{text: trimBlanksRight(trim), pos: l.pos, col: l.col + 1 + len(rest) - len(trim)}, true
 		}
 		l.text = s[:1]
 		return l
 	}
-	p.residue, p.hasRes = line{text: strings.TrimRight(s[at:], " \t"), pos: l.pos, col: l.col + at}, true
-	l.text = strings.TrimRight(s[:at], " \t")
+	p.residue, p.hasRes = line{text: trimBlanksRight(s[at:]), pos: l.pos, col: l.col + at}, true
+	l.text = trimBlanksRight(s[:at])
 	return l
+}
+
+// trimBlanksLeft and trimBlanksRight are strings.TrimLeft/TrimRight with
+// the cutset " \t", without building a cutset set on every line.
+func trimBlanksLeft(s string) string {
+	i := 0
+	for i < len(s) && isBlank(s[i]) {
+		i++
+	}
+	return s[i:]
+}
+
+func trimBlanksRight(s string) string {
+	i := len(s)
+	for i > 0 && isBlank(s[i-1]) {
+		i--
+	}
+	return s[:i]
+}
+
+// trimNewlines is strings.TrimRight(s, "\r\n").
+func trimNewlines(s string) string {
+	i := len(s)
+	for i > 0 && (s[i-1] == '\r' || s[i-1] == '\n') {
+		i--
+	}
+	return s[:i]
 }
