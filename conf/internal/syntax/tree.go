@@ -8,13 +8,21 @@ import (
 // Stmt is one statement: a keyword with its arguments and, when a '{'
 // followed it, a block of statements.
 type Stmt struct {
-	File     string
-	Line     int32
-	Words    []Word // Words[0] is the keyword
-	Raw      string // the logical line, for keywords that re-tokenize it
-	HasBlock bool
-	Block    []*Stmt
-	Close    Pos // the closing '}', zero if never closed
+	File  string
+	Words []Word // Words[0] is the keyword
+	Raw   string // the logical line, for keywords that re-tokenize it
+	Block []*Stmt
+	// where the closing '}' is, kept in less than a Pos: a big config
+	// has hundreds of thousands of statements
+	closeFile           string
+	Line                int32
+	closeLine, closeCol int32
+	HasBlock            bool
+}
+
+// Close is the position of the closing '}', zero if never closed.
+func (s *Stmt) Close() Pos {
+	return Pos{File: s.closeFile, Line: int(s.closeLine), Col: int(s.closeCol)}
 }
 
 // Keyword is the statement's first word.
@@ -70,12 +78,13 @@ func ParseFile(name string, opt Options, diags *Diags) *Tree {
 	return t
 }
 
-// slab hands out statements and word slices from large chunks: a big
-// config has hundreds of thousands of each, and one allocation apiece
-// dominated parse time.
+// slab hands out statements, word slices and block lists from large
+// chunks: a big config has hundreds of thousands of each, and one
+// allocation apiece dominated parse time.
 type slab struct {
 	stmts []Stmt
 	words []Word
+	lists []*Stmt
 }
 
 func (a *slab) stmt() *Stmt {
@@ -96,15 +105,32 @@ func (a *slab) copyWords(w []Word) []Word {
 	return a.words[start : start+n : start+n]
 }
 
+// copyList copies a finished block's statement list; nil stays nil.
+func (a *slab) copyList(l []*Stmt) []*Stmt {
+	n := len(l)
+	if n == 0 {
+		return nil
+	}
+	if cap(a.lists)-len(a.lists) < n {
+		a.lists = make([]*Stmt, 0, max(4096, n))
+	}
+	start := len(a.lists)
+	a.lists = append(a.lists, l...)
+	return a.lists[start : start+n : start+n]
+}
+
+// frame is an open block; its statements are pending[start:] (up to the
+// next frame's start) until its '}' copies them into the slab.
 type frame struct {
 	owner *Stmt
-	list  []*Stmt
+	start int
 }
 
 func build(pp *preprocessor, diags *Diags) []*Stmt {
 	stack := []frame{{}}
 	var mem slab
 	var scratch []Word
+	var pending []*Stmt
 	for {
 		l, ok := pp.next()
 		if !ok {
@@ -114,8 +140,8 @@ func build(pp *preprocessor, diags *Diags) []*Stmt {
 		switch l.text {
 		case "{":
 			var owner *Stmt
-			if n := len(top.list); n > 0 && !top.list[n-1].HasBlock {
-				owner = top.list[n-1]
+			if n := len(pending); n > top.start && !pending[n-1].HasBlock {
+				owner = pending[n-1]
 			} else {
 				diags.Add(l.posAt(0), UnexpectedBOB, "Unexpected '{' - ignoring its block")
 				// An anonymous owner keeps the braces balanced; it is
@@ -123,7 +149,7 @@ func build(pp *preprocessor, diags *Diags) []*Stmt {
 				owner = &Stmt{File: l.pos.File, Line: int32(l.pos.Line), Words: []Word{{Text: "{", Col: int32(l.col + 1)}}}
 			}
 			owner.HasBlock = true
-			stack = append(stack, frame{owner: owner})
+			stack = append(stack, frame{owner: owner, start: len(pending)})
 			continue
 		case "}":
 			if len(stack) == 1 {
@@ -132,8 +158,9 @@ func build(pp *preprocessor, diags *Diags) []*Stmt {
 			}
 			f := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			f.owner.Block = f.list
-			f.owner.Close = l.posAt(0)
+			f.owner.Block = mem.copyList(pending[f.start:])
+			pending = pending[:f.start]
+			f.owner.closeFile, f.owner.closeLine, f.owner.closeCol = l.pos.File, int32(l.pos.Line), int32(l.col+1)
 			continue
 		}
 		words, ok := appendFields(scratch[:0], l.text, l.col)
@@ -151,7 +178,7 @@ func build(pp *preprocessor, diags *Diags) []*Stmt {
 				pp.Reseed(n)
 			}
 		}
-		top.list = append(top.list, st)
+		pending = append(pending, st)
 	}
 	if n := len(stack) - 1; n > 0 {
 		diags.Add(stack[n].owner.Pos(), MissingEOB, "There are %d missing '}'s or extra '{'s", n)
@@ -161,8 +188,9 @@ func build(pp *preprocessor, diags *Diags) []*Stmt {
 		}
 		// Close what is open so the partial tree is still usable.
 		for i := n; i >= 1; i-- {
-			stack[i].owner.Block = stack[i].list
+			stack[i].owner.Block = mem.copyList(pending[stack[i].start:])
+			pending = pending[:stack[i].start]
 		}
 	}
-	return stack[0].list
+	return pending
 }
