@@ -64,18 +64,26 @@ type Options struct {
 // ParseFile reads name with its includes and builds the statement tree.
 // Problems are added to diags; the tree holds whatever could be read.
 func ParseFile(name string, opt Options, diags *Diags) *Tree {
+	t := &Tree{}
+	t.Files = Parse(name, opt, diags, func(s *Stmt) { t.Stmts = append(t.Stmts, s) })
+	return t
+}
+
+// Parse is ParseFile handing each top-level statement, with its block, to
+// each as soon as it is complete instead of keeping the tree: a caller
+// that decodes as it goes never holds all of a big config's tree. It
+// returns every file read, main file first.
+func Parse(name string, opt Options, diags *Diags, each func(*Stmt)) []string {
 	if opt.FS == nil {
 		opt.FS = OSFS{}
 	}
 	src := &source{fs: opt.FS, check: opt.IncludeCheck, diags: diags}
-	t := &Tree{}
 	if !src.openRoot(name) {
-		return t
+		return nil
 	}
 	pp := newPreprocessor(src, diags, opt.ConfigID, opt.Seed)
-	t.Stmts = build(pp, diags)
-	t.Files = src.files
-	return t
+	build(pp, diags, each)
+	return src.files
 }
 
 // slab hands out statements, word slices and block lists from large
@@ -126,7 +134,7 @@ type frame struct {
 	start int
 }
 
-func build(pp *preprocessor, diags *Diags) []*Stmt {
+func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 	stack := []frame{{}}
 	var mem slab
 	var scratch []Word
@@ -178,6 +186,11 @@ func build(pp *preprocessor, diags *Diags) []*Stmt {
 				pp.Reseed(n)
 			}
 		}
+		if len(stack) == 1 && len(pending) > 0 {
+			// a new top-level statement: the previous one is complete
+			each(pending[0])
+			pending = pending[:0]
+		}
 		pending = append(pending, st)
 	}
 	if n := len(stack) - 1; n > 0 {
@@ -192,5 +205,7 @@ func build(pp *preprocessor, diags *Diags) []*Stmt {
 			pending = pending[:stack[i].start]
 		}
 	}
-	return pending
+	for _, st := range pending {
+		each(st)
+	}
 }
