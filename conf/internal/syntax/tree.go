@@ -86,13 +86,12 @@ func Parse(name string, opt Options, diags *Diags, each func(*Stmt)) []string {
 	return src.files
 }
 
-// slab hands out statements, word slices and block lists from large
-// chunks: a big config has hundreds of thousands of each, and one
-// allocation apiece dominated parse time.
+// slab hands out statements and word slices from large chunks: a big
+// config has hundreds of thousands of each, and one allocation apiece
+// dominated parse time.
 type slab struct {
 	stmts []Stmt
 	words []Word
-	lists []*Stmt
 }
 
 func (a *slab) stmt() *Stmt {
@@ -113,18 +112,15 @@ func (a *slab) copyWords(w []Word) []Word {
 	return a.words[start : start+n : start+n]
 }
 
-// copyList copies a finished block's statement list; nil stays nil.
-func (a *slab) copyList(l []*Stmt) []*Stmt {
-	n := len(l)
-	if n == 0 {
+// blockList copies a finished block's statement list; nil stays nil. It
+// is not taken from a slab: a chunk of lists would point back at
+// statements of earlier top-level blocks and keep the whole tree alive
+// while Parse hands it out piece by piece.
+func blockList(l []*Stmt) []*Stmt {
+	if len(l) == 0 {
 		return nil
 	}
-	if cap(a.lists)-len(a.lists) < n {
-		a.lists = make([]*Stmt, 0, max(4096, n))
-	}
-	start := len(a.lists)
-	a.lists = append(a.lists, l...)
-	return a.lists[start : start+n : start+n]
+	return append([]*Stmt(nil), l...)
 }
 
 // frame is an open block; its statements are pending[start:] (up to the
@@ -166,7 +162,7 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 			}
 			f := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			f.owner.Block = mem.copyList(pending[f.start:])
+			f.owner.Block = blockList(pending[f.start:])
 			pending = pending[:f.start]
 			f.owner.closeFile, f.owner.closeLine, f.owner.closeCol = l.pos.File, int32(l.pos.Line), int32(l.col+1)
 			continue
@@ -201,7 +197,7 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 		}
 		// Close what is open so the partial tree is still usable.
 		for i := n; i >= 1; i-- {
-			stack[i].owner.Block = mem.copyList(pending[stack[i].start:])
+			stack[i].owner.Block = blockList(pending[stack[i].start:])
 			pending = pending[:stack[i].start]
 		}
 	}
