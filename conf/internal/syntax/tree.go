@@ -102,14 +102,18 @@ func (a *slab) stmt() *Stmt {
 	return &a.stmts[len(a.stmts)-1]
 }
 
-func (a *slab) copyWords(w []Word) []Word {
-	n := len(w)
-	if cap(a.words)-len(a.words) < n {
-		a.words = make([]Word, 0, max(4096, n))
+// fields splits text into words straight into the slab. A line with
+// more words than the chunk has room for gets a slice of its own.
+func (a *slab) fields(text string, col int) ([]Word, bool) {
+	if cap(a.words)-len(a.words) < 64 {
+		a.words = make([]Word, 0, 4096)
 	}
 	start := len(a.words)
-	a.words = append(a.words, w...)
-	return a.words[start : start+n : start+n]
+	w, ok := appendFields(a.words[start:start], text, col)
+	if len(w) <= cap(a.words)-start {
+		a.words = a.words[:start+len(w)]
+	}
+	return w[:len(w):len(w)], ok
 }
 
 // blockList copies a finished block's statement list; nil stays nil. It
@@ -133,7 +137,6 @@ type frame struct {
 func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 	stack := []frame{{}}
 	var mem slab
-	var scratch []Word
 	var pending []*Stmt
 	for {
 		l, ok := pp.next()
@@ -167,8 +170,7 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 			f.owner.closeFile, f.owner.closeLine, f.owner.closeCol = l.pos.File, int32(l.pos.Line), int32(l.col+1)
 			continue
 		}
-		words, ok := appendFields(scratch[:0], l.text, l.col)
-		scratch = words
+		words, ok := mem.fields(l.text, l.col)
 		if !ok {
 			diags.Add(l.posAt(0), UnmatchedQuote, "Unmatched quote: '%s'", l.text)
 		}
@@ -176,7 +178,9 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 			continue
 		}
 		st := mem.stmt()
-		*st = Stmt{File: l.pos.File, Line: int32(l.pos.Line), Words: mem.copyWords(words), Raw: l.text}
+		// field by field: the slab is zeroed, and each pointer store
+		// costs a write barrier while the GC runs
+		st.File, st.Line, st.Words, st.Raw = l.pos.File, int32(l.pos.Line), words, l.text
 		if words[0].Text == "random_seed" && len(words) > 1 {
 			if n, err := strconv.ParseInt(words[1].Text, 10, 64); err == nil {
 				pp.Reseed(n)
