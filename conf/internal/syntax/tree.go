@@ -124,7 +124,9 @@ func blockList(l []*Stmt) []*Stmt {
 	if len(l) == 0 {
 		return nil
 	}
-	return append([]*Stmt(nil), l...)
+	out := make([]*Stmt, len(l))
+	copy(out, l)
+	return out
 }
 
 // frame is an open block; its statements are pending[start:] (up to the
@@ -138,11 +140,8 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 	stack := []frame{{}}
 	var mem slab
 	var pending []*Stmt
-	for {
-		l, ok := pp.next()
-		if !ok {
-			break
-		}
+	var l line
+	for pp.next(&l) {
 		top := &stack[len(stack)-1]
 		switch l.text {
 		case "{":
