@@ -12,23 +12,62 @@ import (
 // check_smtp.c, check_dns.c, check_misc.c, check_udp.c, check_ping.c,
 // check_file.c, check_bfd.c).
 
-// checkerKeywords returns the checker block keywords of a real_server.
-func checkerKeywords(vs *VirtualServer, rs *RealServer) map[string]handler {
-	simple := func(t CheckerType) handler {
-		return func(d *decoder, s *syntax.Stmt) { d.decodeSimpleChecker(vs, rs, s, t) }
+// checkerKeywords are the checker block keywords of a real_server; they
+// work on d.lvs.vs and d.lvs.rs.
+var checkerKeywords = map[string]handler{
+	"TCP_CHECK":  func(d *decoder, s *syntax.Stmt) { d.decodeSimpleChecker(s, CheckTCP) },
+	"PING_CHECK": func(d *decoder, s *syntax.Stmt) { d.decodeSimpleChecker(s, CheckPing) },
+	"UDP_CHECK":  func(d *decoder, s *syntax.Stmt) { d.decodeSimpleChecker(s, CheckUDP) },
+	"DNS_CHECK":  func(d *decoder, s *syntax.Stmt) { d.decodeSimpleChecker(s, CheckDNS) },
+	"HTTP_GET":   func(d *decoder, s *syntax.Stmt) { d.decodeHTTPChecker(s, CheckHTTP) },
+	"SSL_GET":    func(d *decoder, s *syntax.Stmt) { d.decodeHTTPChecker(s, CheckSSL) },
+	"SMTP_CHECK": func(d *decoder, s *syntax.Stmt) { d.decodeSMTPChecker(s) },
+	"MISC_CHECK": func(d *decoder, s *syntax.Stmt) { d.decodeMiscChecker(s) },
+	"FILE_CHECK": func(d *decoder, s *syntax.Stmt) { d.decodeFileChecker(s) },
+	"BFD_CHECK":  func(d *decoder, s *syntax.Stmt) { d.decodeBFDChecker(s) },
+}
+
+// Checker block tables, built once by init; their handlers work on
+// d.lvs.c, d.lvs.conn and d.lvs.url.
+var (
+	simpleCheckTable, udpCheckTable, dnsCheckTable table
+	httpCheckTable, urlTable                       table
+	smtpCheckTable, smtpHostTable                  table
+	miscCheckTable, fileCheckTable, bfdCheckTable  table
+)
+
+// merged is a new table with the keywords of all ts.
+func merged(ts ...table) table {
+	out := table{}
+	for _, t := range ts {
+		for k, v := range t {
+			out[k] = v
+		}
 	}
-	return map[string]handler{
-		"TCP_CHECK":  simple(CheckTCP),
-		"PING_CHECK": simple(CheckPing),
-		"UDP_CHECK":  simple(CheckUDP),
-		"DNS_CHECK":  simple(CheckDNS),
-		"HTTP_GET":   func(d *decoder, s *syntax.Stmt) { d.decodeHTTPChecker(vs, rs, s, CheckHTTP) },
-		"SSL_GET":    func(d *decoder, s *syntax.Stmt) { d.decodeHTTPChecker(vs, rs, s, CheckSSL) },
-		"SMTP_CHECK": func(d *decoder, s *syntax.Stmt) { d.decodeSMTPChecker(vs, rs, s) },
-		"MISC_CHECK": func(d *decoder, s *syntax.Stmt) { d.decodeMiscChecker(vs, rs, s) },
-		"FILE_CHECK": func(d *decoder, s *syntax.Stmt) { d.decodeFileChecker(vs, rs, s) },
-		"BFD_CHECK":  func(d *decoder, s *syntax.Stmt) { d.decodeBFDChecker(vs, rs, s) },
-	}
+	return out
+}
+
+func init() {
+	conn, timing := connKeywords(), timingKeywords()
+	simpleCheckTable = merged(conn, timing)
+	udpCheckTable = merged(conn, timing, udpKeywords())
+	dnsCheckTable = merged(conn, timing, dnsKeywords())
+	httpCheckTable = merged(conn, timing, httpKeywords())
+	urlTable = urlKeywords()
+	smtpCheckTable = merged(conn, timing, smtpKeywords())
+	// the timing keywords of a host block set the checker's
+	smtpHostTable = merged(conn, timing)
+	miscCheckTable = merged(timing, miscKeywords())
+	fileCheckTable = fileKeywords()
+	bfdCheckTable = bfdKeywords()
+}
+
+// enterChecker makes c the checker the tables work on, with its own
+// connection options, and clears the per-checker state.
+func (d *decoder) enterChecker(c *Checker, connFamily LVSFamily) {
+	l := &d.lvs
+	l.c, l.conn, l.connFamily = c, c.Conn, connFamily
+	l.dnsNameSet, l.removed, l.miscUserSet, l.heloSet, l.smtpHosts = false, false, false, false, nil
 }
 
 // newChecker is queue_checker: a checker of type t on rs.
@@ -50,9 +89,9 @@ func connFamily(co *ConnOpts, dflt LVSFamily) LVSFamily {
 	return dflt
 }
 
-// addConnKeywords installs the connection keywords working on *co. dflt
-// is the family of the default destination ("" for none).
-func addConnKeywords(t table, co **ConnOpts, dflt LVSFamily) {
+// connKeywords are the connection keywords; they work on d.lvs.conn.
+func connKeywords() table {
+	t := table{}
 	t["connect_ip"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		str, ok := d.arg(s, 1)
 		if !ok {
@@ -63,15 +102,15 @@ func addConnKeywords(t table, co **ConnOpts, dflt LVSFamily) {
 			d.errorf(s, 1, "Invalid connect_ip address %s - ignoring", str)
 			return
 		}
-		if (*co).BindTo.IsValid() && lvsFamilyOf((*co).BindTo) != lvsFamilyOf(a) {
+		if d.lvs.conn.BindTo.IsValid() && lvsFamilyOf(d.lvs.conn.BindTo) != lvsFamilyOf(a) {
 			d.errorf(s, 1, "connect_ip address %s does not match address family of bindto - skipping", str)
 			return
 		}
-		(*co).ConnectIP = a
+		d.lvs.conn.ConnectIP = a
 	}}
 	t["connect_port"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		if v, ok := d.readUnsigned(s, 1, 1, 65535); ok {
-			(*co).ConnectPort = uint16(v)
+			d.lvs.conn.ConnectPort = uint16(v)
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "Invalid checker connect_port '%s'", s.Words[1].Text)
 		}
@@ -86,16 +125,16 @@ func addConnKeywords(t table, co **ConnOpts, dflt LVSFamily) {
 			d.errorf(s, 1, "Invalid bindto address %s - ignoring", str)
 			return
 		}
-		if f := connFamily(*co, dflt); f != "" && f != lvsFamilyOf(a) {
+		if f := connFamily(d.lvs.conn, d.lvs.connFamily); f != "" && f != lvsFamilyOf(a) {
 			d.errorf(s, 1, "bindto address %s does not match address family of connect_ip - skipping", str)
-			(*co).BindTo = netip.Addr{}
+			d.lvs.conn.BindTo = netip.Addr{}
 			return
 		}
-		(*co).BindTo = a
+		d.lvs.conn.BindTo = a
 	}}
 	t["bind_port"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		if v, ok := d.readUnsigned(s, 1, 1, 65535); ok {
-			(*co).BindPort = uint16(v)
+			d.lvs.conn.BindPort = uint16(v)
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "Invalid checker bind_port '%s'", s.Words[1].Text)
 		}
@@ -109,26 +148,28 @@ func addConnKeywords(t table, co **ConnOpts, dflt LVSFamily) {
 			d.errorf(s, 1, "Interface name %s is too long - ignoring", str)
 			return
 		}
-		(*co).BindIf = str
+		d.lvs.conn.BindIf = str
 	}}
 	t["connect_timeout"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		if v, ok := d.lvsTimer(s, 1, lvsTimerUintMax, "connect_timeout %s invalid - ignoring"); ok {
-			(*co).ConnectTimeoutSet = &v
+			d.lvs.conn.ConnectTimeoutSet = &v
 		}
 	}}
 	t["fwmark"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		if v, ok := d.readUnsigned(s, 1, 0, kaUintMax); ok {
-			(*co).FWMark = uint32(v)
+			d.lvs.conn.FWMark = uint32(v)
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "Invalid fwmark connection value '%s'", s.Words[1].Text)
 		}
 	}}
+	return t
 }
 
-// addTimingKeywords installs the common check keywords working on c.
-func addTimingKeywords(t table, c *Checker) {
-	ts := &c.Configured
+// timingKeywords are the common check keywords; they work on d.lvs.c.
+func timingKeywords() table {
+	t := table{}
 	t["retry"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		ts := &d.lvs.c.Configured
 		if v, ok := d.readUnsigned(s, 1, 0, kaUintMax); ok {
 			ts.Retry = lvsPtr(uint32(v))
 		} else if len(s.Words) > 1 {
@@ -136,30 +177,36 @@ func addTimingKeywords(t table, c *Checker) {
 		}
 	}}
 	t["delay_before_retry"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		ts := &d.lvs.c.Configured
 		if v, ok := d.lvsTimer(s, 0, 0, "Invalid delay_before_retry connection value '%s'"); ok {
 			ts.DelayBeforeRetry = &v
 		}
 	}}
 	t["warmup"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		ts := &d.lvs.c.Configured
 		if v, ok := d.lvsTimer(s, 0, 0, "Invalid warmup connection value '%s'"); ok {
 			ts.Warmup = &v
 		}
 	}}
 	t["delay_loop"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		ts := &d.lvs.c.Configured
 		if v, ok := d.lvsTimer(s, 1, 0, "delay_loop '%s' is invalid - ignoring"); ok {
 			ts.DelayLoop = &v
 		}
 	}}
 	t["alpha"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		ts := &d.lvs.c.Configured
 		if v, ok := d.boolArg(s, 1, "Invalid alpha parameter %s"); ok {
 			ts.Alpha = &v
 		}
 	}}
 	t["log_all_failures"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		ts := &d.lvs.c.Configured
 		if v, ok := d.boolArg(s, 1, "Invalid log_all_failures parameter %s"); ok {
 			ts.LogAllFailures = &v
 		}
 	}}
+	return t
 }
 
 // finishConn resolves the destination (connect_ip/connect_port, else the
@@ -183,19 +230,19 @@ func (d *decoder) finishConn(co *ConnOpts, rs *RealServer) bool {
 }
 
 // decodeSimpleChecker handles TCP_CHECK, PING_CHECK, UDP_CHECK, DNS_CHECK.
-func (d *decoder) decodeSimpleChecker(vs *VirtualServer, rs *RealServer, s *syntax.Stmt, typ CheckerType) {
+func (d *decoder) decodeSimpleChecker(s *syntax.Stmt, typ CheckerType) {
+	rs := d.lvs.rs
 	c := newChecker(rs, s, typ)
-	t := table{}
-	addConnKeywords(t, &c.Conn, lvsFamilyOf(rs.Addr))
-	addTimingKeywords(t, c)
+	t := simpleCheckTable
 	switch typ {
 	case CheckUDP:
 		c.UDP = &UDPCheck{MaxReplyLength: 255}
-		addUDPKeywords(t, c.UDP)
+		t = udpCheckTable
 	case CheckDNS:
 		c.DNS = &DNSCheck{Type: "SOA", TypeCode: 6}
-		addDNSKeywords(t, c.DNS)
+		t = dnsCheckTable
 	}
+	d.enterChecker(c, lvsFamilyOf(rs.Addr))
 	d.walk(string(typ), s.Block, t)
 	if !d.finishConn(c.Conn, rs) {
 		return
@@ -209,8 +256,10 @@ func (d *decoder) decodeSimpleChecker(vs *VirtualServer, rs *RealServer, s *synt
 // ---------------------------------------------------------------------
 // UDP_CHECK
 
-func addUDPKeywords(t table, u *UDPCheck) {
+func udpKeywords() table {
+	t := table{}
 	t["payload"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		u := d.lvs.c.UDP
 		if len(s.Words) == 1 {
 			d.errorf(s, 0, "UDP_CHECK payload requires a payload")
 			return
@@ -223,6 +272,7 @@ func addUDPKeywords(t table, u *UDPCheck) {
 		u.Payload = data
 	}}
 	t["require_reply"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		u := d.lvs.c.UDP
 		u.RequireReply = true
 		if len(s.Words) == 1 {
 			return
@@ -235,6 +285,7 @@ func addUDPKeywords(t table, u *UDPCheck) {
 		u.Reply, u.ReplyMask = data, mask
 	}}
 	t["min_reply_length"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		u := d.lvs.c.UDP
 		if v, ok := d.readUnsigned(s, 1, 0, 65535); ok {
 			u.MinReplyLength = uint16(v)
 		} else if len(s.Words) > 1 {
@@ -242,12 +293,14 @@ func addUDPKeywords(t table, u *UDPCheck) {
 		}
 	}}
 	t["max_reply_length"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		u := d.lvs.c.UDP
 		if v, ok := d.readUnsigned(s, 1, 0, 65535); ok {
 			u.MaxReplyLength = uint16(v)
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "UDP_CHECK max length %s not valid - must be between 0 & %d", s.Words[1].Text, 65535)
 		}
 	}}
+	return t
 }
 
 func joinWords(ws []syntax.Word) string {
@@ -326,9 +379,10 @@ var dnsTypes = []struct {
 	{"AAAA", 28}, {"RRSIG", 46}, {"DNSKEY", 48},
 }
 
-func addDNSKeywords(t table, dc *DNSCheck) {
-	nameSet := false
+func dnsKeywords() table {
+	t := table{}
 	t["type"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		dc := d.lvs.c.DNS
 		str, ok := d.arg(s, 1)
 		if !ok {
 			return
@@ -342,7 +396,8 @@ func addDNSKeywords(t table, dc *DNSCheck) {
 		d.errorf(s, 1, "Unknown DNS check type %s - ignoring", str)
 	}}
 	t["name"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if nameSet {
+		dc := d.lvs.c.DNS
+		if d.lvs.dnsNameSet {
 			d.errorf(s, 0, "DNS_CHECK name already specified - ignoring")
 			return
 		}
@@ -372,24 +427,38 @@ func addDNSKeywords(t table, dc *DNSCheck) {
 			d.errorf(s, 1, "DNS_CHECK name '%s' has empty label - ignoring", name)
 			return
 		}
-		dc.Name, nameSet = name, true
+		dc.Name, d.lvs.dnsNameSet = name, true
 	}}
+	return t
 }
 
 // ---------------------------------------------------------------------
 // HTTP_GET / SSL_GET
 
-func (d *decoder) decodeHTTPChecker(vs *VirtualServer, rs *RealServer, s *syntax.Stmt, typ CheckerType) {
+func (d *decoder) decodeHTTPChecker(s *syntax.Stmt, typ CheckerType) {
+	rs := d.lvs.rs
 	c := newChecker(rs, s, typ)
 	h := &HTTPCheck{Protocol: "1.0"}
 	c.HTTP = h
+	d.enterChecker(c, lvsFamilyOf(rs.Addr))
+	d.walk(string(typ), s.Block, httpCheckTable)
+	if len(h.URLs) == 0 {
+		d.errorf(s, 0, "HTTP/SSL_GET checker has no urls specified - ignoring")
+		return
+	}
+	if !d.finishConn(c.Conn, rs) {
+		return
+	}
+	rs.Checkers = append(rs.Checkers, c)
+}
+
+// httpKeywords are HTTP_GET's and SSL_GET's own keywords.
+func httpKeywords() table {
 	t := table{}
-	addConnKeywords(t, &c.Conn, lvsFamilyOf(rs.Addr))
-	addTimingKeywords(t, c)
 	t["nb_get_retry"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		d.deprecated(s, "nb_get_retry is deprecated - please use 'retry'")
 		if v, ok := d.readUnsigned(s, 1, 0, kaUintMax); ok {
-			c.Configured.Retry = lvsPtr(uint32(v))
+			d.lvs.c.Configured.Retry = lvsPtr(uint32(v))
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "Invalid nb_get_retry value '%s'", s.Words[1].Text)
 		}
@@ -399,9 +468,10 @@ func (d *decoder) decodeHTTPChecker(vs *VirtualServer, rs *RealServer, s *syntax
 			d.errorf(s, 0, "HTTP_GET virtualhost name missing")
 			return
 		}
-		h.Virtualhost = s.Words[1].Text
+		d.lvs.c.HTTP.Virtualhost = s.Words[1].Text
 	}}
 	t["http_protocol"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		h := d.lvs.c.HTTP
 		if len(s.Words) < 2 {
 			d.errorf(s, 0, "Missing http_protocol version")
 			return
@@ -417,24 +487,16 @@ func (d *decoder) decodeHTTPChecker(vs *VirtualServer, rs *RealServer, s *syntax
 	}}
 	t["enable_sni"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		if v, ok := d.boolArg(s, 1, "Invalid enable_sni parameter %s"); ok {
-			h.EnableSNI = v
+			d.lvs.c.HTTP.EnableSNI = v
 		}
 	}}
 	t["fast_recovery"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		if v, ok := d.boolArg(s, 1, "Invalid fast_recovery parameter %s"); ok {
-			h.FastRecovery = v
+			d.lvs.c.HTTP.FastRecovery = v
 		}
 	}}
-	t["url"] = kw{fn: func(d *decoder, s *syntax.Stmt) { d.decodeURL(h, s) }, block: true}
-	d.walk(string(typ), s.Block, t)
-	if len(h.URLs) == 0 {
-		d.errorf(s, 0, "HTTP/SSL_GET checker has no urls specified - ignoring")
-		return
-	}
-	if !d.finishConn(c.Conn, rs) {
-		return
-	}
-	rs.Checkers = append(rs.Checkers, c)
+	t["url"] = kw{fn: decodeURL, block: true}
+	return t
 }
 
 // regexOptions are the PCRE2 options regex_options accepts.
@@ -453,34 +515,48 @@ func (d *decoder) info(s *syntax.Stmt, format string, args ...any) {
 	d.add(s.Pos(), syntax.Info, format, args...)
 }
 
-func (d *decoder) decodeURL(h *HTTPCheck, s *syntax.Stmt) {
+func decodeURL(d *decoder, s *syntax.Stmt) {
+	h := d.lvs.c.HTTP
 	u := &URLCheck{Pos: s.Pos()}
-	digestSet := false
-	haveRegex := false
-	offset := func(s *syntax.Stmt, typ string) uint64 {
-		if len(s.Words) != 2 {
-			d.info(s, "Missing or too may options for regex_%s_offset", typ)
-			return 0
-		}
-		v, rest, _ := cStrtoul(s.Words[1].Text, 10)
-		if rest != "" {
-			d.info(s, "Invalid regex_%s_offset %s specified", typ, s.Words[1].Text)
-			return 0
-		}
-		return v
+	d.lvs.url, d.lvs.digestSet, d.lvs.haveRegex = u, false, false
+	d.walk("url", s.Block, urlTable)
+	haveRegex := d.lvs.haveRegex
+
+	// url_check
+	if u.Path == "" {
+		d.errorf(s, 0, "HTTP/SSL_GET checker url has no path - ignoring")
+		return
 	}
-	t := table{
+	if len(u.StatusCodes) == 0 {
+		u.StatusCodes = []StatusRange{{Min: 200, Max: 299}}
+	}
+	if !haveRegex && (len(u.RegexOptions) > 0 || u.RegexNoMatch || u.RegexMinOffset != 0 || u.RegexMaxOffset != 0 || u.RegexStack != nil) {
+		d.info(s, "regex parameters specified without regex")
+		u.RegexOptions, u.RegexNoMatch, u.RegexMinOffset, u.RegexMaxOffset, u.RegexStack = nil, false, 0, 0, nil
+	}
+	if u.RegexMaxOffset != 0 && u.RegexMinOffset >= u.RegexMaxOffset {
+		d.info(s, "regex min offset %d > regex_max_offset %d - ignoring", u.RegexMinOffset, u.RegexMaxOffset-1)
+		u.RegexMinOffset, u.RegexMaxOffset = 0, 0
+	}
+	h.URLs = append(h.URLs, u)
+}
+
+// urlKeywords are the url block's keywords; they work on d.lvs.url.
+func urlKeywords() table {
+	return table{
 		"path": {fn: func(d *decoder, s *syntax.Stmt) {
+			u := d.lvs.url
 			if v, ok := d.arg(s, 1); ok {
 				u.Path = v
 			}
 		}},
 		"digest": {fn: func(d *decoder, s *syntax.Stmt) {
+			u := d.lvs.url
 			dg, ok := d.arg(s, 1)
 			if !ok {
 				return
 			}
-			if digestSet {
+			if d.lvs.digestSet {
 				d.errorf(s, 1, "Digest '%s' is a duplicate", dg)
 				return
 			}
@@ -494,9 +570,10 @@ func (d *decoder) decodeURL(h *HTTPCheck, s *syntax.Stmt) {
 					return
 				}
 			}
-			u.Digest, digestSet = strings.ToLower(dg), true
+			u.Digest, d.lvs.digestSet = strings.ToLower(dg), true
 		}},
 		"status_code": {fn: func(d *decoder, s *syntax.Stmt) {
+			u := d.lvs.url
 			for i := 1; i < len(s.Words); i++ {
 				str := s.Words[i].Text
 				lo, rest, _ := cStrtoul(str, 10)
@@ -512,6 +589,7 @@ func (d *decoder) decodeURL(h *HTTPCheck, s *syntax.Stmt) {
 			}
 		}},
 		"virtualhost": {fn: func(d *decoder, s *syntax.Stmt) {
+			u := d.lvs.url
 			if len(s.Words) < 2 {
 				d.errorf(s, 0, "Missing HTTP_GET virtualhost name")
 				return
@@ -519,24 +597,31 @@ func (d *decoder) decodeURL(h *HTTPCheck, s *syntax.Stmt) {
 			u.Virtualhost = s.Words[1].Text
 		}},
 		"regex": {fn: func(d *decoder, s *syntax.Stmt) {
+			u := d.lvs.url
 			argv, err := syntax.ShellWords(s.Raw)
 			if err != nil || len(argv) != 2 {
 				d.info(s, "regex missing or too many fields")
 				return
 			}
-			u.Regex, haveRegex = argv[1], true
+			u.Regex, d.lvs.haveRegex = argv[1], true
 		}},
-		"regex_no_match": {fn: func(d *decoder, s *syntax.Stmt) { u.RegexNoMatch = true }},
+		"regex_no_match": {fn: func(d *decoder, s *syntax.Stmt) { d.lvs.url.RegexNoMatch = true }},
 		"regex_options": {fn: func(d *decoder, s *syntax.Stmt) {
+			u := d.lvs.url
 			for _, w := range s.Words[1:] {
 				if regexOptions[w.Text] && !containsStr(u.RegexOptions, w.Text) {
 					u.RegexOptions = append(u.RegexOptions, w.Text)
 				}
 			}
 		}},
-		"regex_min_offset": {fn: func(d *decoder, s *syntax.Stmt) { u.RegexMinOffset = offset(s, "min") }},
-		"regex_max_offset": {fn: func(d *decoder, s *syntax.Stmt) { u.RegexMaxOffset = offset(s, "max") + 1 }},
+		"regex_min_offset": {fn: func(d *decoder, s *syntax.Stmt) {
+			d.lvs.url.RegexMinOffset = d.regexOffset(s, "min")
+		}},
+		"regex_max_offset": {fn: func(d *decoder, s *syntax.Stmt) {
+			d.lvs.url.RegexMaxOffset = d.regexOffset(s, "max") + 1
+		}},
 		"regex_stack": {fn: func(d *decoder, s *syntax.Stmt) {
+			u := d.lvs.url
 			if len(s.Words) != 3 {
 				d.info(s, "regex_stack requires start and max values")
 				return
@@ -558,25 +643,20 @@ func (d *decoder) decodeURL(h *HTTPCheck, s *syntax.Stmt) {
 			u.RegexStack = &[2]uint64{start, max}
 		}},
 	}
-	d.walk("url", s.Block, t)
+}
 
-	// url_check
-	if u.Path == "" {
-		d.errorf(s, 0, "HTTP/SSL_GET checker url has no path - ignoring")
-		return
+// regexOffset reads regex_min_offset / regex_max_offset.
+func (d *decoder) regexOffset(s *syntax.Stmt, typ string) uint64 {
+	if len(s.Words) != 2 {
+		d.info(s, "Missing or too may options for regex_%s_offset", typ)
+		return 0
 	}
-	if len(u.StatusCodes) == 0 {
-		u.StatusCodes = []StatusRange{{Min: 200, Max: 299}}
+	v, rest, _ := cStrtoul(s.Words[1].Text, 10)
+	if rest != "" {
+		d.info(s, "Invalid regex_%s_offset %s specified", typ, s.Words[1].Text)
+		return 0
 	}
-	if !haveRegex && (len(u.RegexOptions) > 0 || u.RegexNoMatch || u.RegexMinOffset != 0 || u.RegexMaxOffset != 0 || u.RegexStack != nil) {
-		d.info(s, "regex parameters specified without regex")
-		u.RegexOptions, u.RegexNoMatch, u.RegexMinOffset, u.RegexMaxOffset, u.RegexStack = nil, false, 0, 0, nil
-	}
-	if u.RegexMaxOffset != 0 && u.RegexMinOffset >= u.RegexMaxOffset {
-		d.info(s, "regex min offset %d > regex_max_offset %d - ignoring", u.RegexMinOffset, u.RegexMaxOffset-1)
-		u.RegexMinOffset, u.RegexMaxOffset = 0, 0
-	}
-	h.URLs = append(h.URLs, u)
+	return v
 }
 
 func containsStr(l []string, s string) bool {
@@ -591,34 +671,16 @@ func containsStr(l []string, s string) bool {
 // ---------------------------------------------------------------------
 // SMTP_CHECK
 
-func (d *decoder) decodeSMTPChecker(vs *VirtualServer, rs *RealServer, s *syntax.Stmt) {
+func (d *decoder) decodeSMTPChecker(s *syntax.Stmt) {
+	rs := d.lvs.rs
 	c := newChecker(rs, s, CheckSMTP)
 	c.SMTP = &SMTPCheck{}
-	heloSet := false
-	var hosts []*ConnOpts
-	t := table{}
-	addConnKeywords(t, &c.Conn, "")
-	addTimingKeywords(t, c)
-	t["helo_name"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if len(s.Words) < 2 {
-			d.errorf(s, 0, "SMTP_CHECK helo name missing")
-			return
-		}
-		c.SMTP.HeloName, heloSet = s.Words[1].Text, true
-	}}
-	t["host"] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
-		co := &ConnOpts{pos: s.Pos()}
-		ht := table{}
-		addConnKeywords(ht, &co, lvsFamilyOf(rs.Addr))
-		// the timing keywords of a host block set the checker's
-		addTimingKeywords(ht, c)
-		d.walk("host", s.Block, ht)
-		if d.finishConn(co, rs) {
-			hosts = append(hosts, co)
-		}
-	}}
-	d.walk(string(CheckSMTP), s.Block, t)
-	if !heloSet {
+	// the main connection has no default family to check bindto against
+	d.enterChecker(c, "")
+	d.walk(string(CheckSMTP), s.Block, smtpCheckTable)
+	hosts := d.lvs.smtpHosts
+	d.lvs.smtpHosts = nil
+	if !d.lvs.heloSet {
 		c.SMTP.HeloName = "smtpchecker.keepalived.org"
 	}
 	if len(hosts) > 0 {
@@ -645,70 +707,44 @@ func (d *decoder) decodeSMTPChecker(vs *VirtualServer, rs *RealServer, s *syntax
 	}
 }
 
+// smtpKeywords are SMTP_CHECK's own keywords.
+func smtpKeywords() table {
+	return table{
+		"helo_name": {fn: func(d *decoder, s *syntax.Stmt) {
+			if len(s.Words) < 2 {
+				d.errorf(s, 0, "SMTP_CHECK helo name missing")
+				return
+			}
+			d.lvs.c.SMTP.HeloName, d.lvs.heloSet = s.Words[1].Text, true
+		}},
+		"host": {fn: decodeSMTPHost, block: true},
+	}
+}
+
+// decodeSMTPHost decodes a host block of SMTP_CHECK: its connection
+// keywords set the host's options, its timing keywords the checker's.
+func decodeSMTPHost(d *decoder, s *syntax.Stmt) {
+	l := &d.lvs
+	co := &ConnOpts{pos: s.Pos()}
+	l.conn, l.connFamily = co, lvsFamilyOf(l.rs.Addr)
+	d.walk("host", s.Block, smtpHostTable)
+	l.conn, l.connFamily = l.c.Conn, ""
+	if d.finishConn(co, l.rs) {
+		l.smtpHosts = append(l.smtpHosts, co)
+	}
+}
+
 // ---------------------------------------------------------------------
 // MISC_CHECK
 
-func (d *decoder) decodeMiscChecker(vs *VirtualServer, rs *RealServer, s *syntax.Stmt) {
+func (d *decoder) decodeMiscChecker(s *syntax.Stmt) {
+	rs := d.lvs.rs
 	c := newChecker(rs, s, CheckMisc)
 	m := &MiscCheck{}
 	c.Misc = m
-	removed := false
-	userSet := false
-	t := table{}
-	addTimingKeywords(t, c)
-	t["misc_path"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if removed {
-			return
-		}
-		sc, ok := d.addScript(s)
-		if !ok {
-			return
-		}
-		// words after the command are ignored (the user comes from
-		// the "user" keyword)
-		sc.User, sc.Group = "", ""
-		if m.Script != nil {
-			d.dropScript(m.Script)
-		}
-		m.Script = sc
-	}}
-	t["misc_timeout"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if removed {
-			return
-		}
-		if v, ok := d.readUnsigned(s, 1, 0, kaUintMax/1000000); ok {
-			m.TimeoutSet = lvsPtr(secondsDur(v))
-		} else if len(s.Words) > 1 {
-			d.errorf(s, 1, "Invalid misc_timeout value '%s'", s.Words[1].Text)
-		}
-	}}
-	t["misc_dynamic"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if !removed {
-			m.Dynamic = true
-		}
-	}}
-	t["user"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
-		if removed {
-			return
-		}
-		if len(s.Words) < 2 {
-			d.errorf(s, 0, "No user specified for misc checker script %s", miscCmd(m))
-			return
-		}
-		user := s.Words[1].Text
-		if d.opt.UserExists == nil || !d.opt.UserExists(user) {
-			d.errorf(s, 1, "Failed to set uid/gid for misc checker script %s - removing", miscCmd(m))
-			removed = true
-			return
-		}
-		m.User, m.Group = user, ""
-		if len(s.Words) > 2 {
-			m.Group = strings.TrimPrefix(s.Words[2].Text, ":")
-		}
-		userSet = true
-	}}
-	d.walk(string(CheckMisc), s.Block, t)
-	if removed {
+	d.enterChecker(c, "")
+	d.walk(string(CheckMisc), s.Block, miscCheckTable)
+	if d.lvs.removed {
 		if m.Script != nil {
 			d.dropScript(m.Script)
 		}
@@ -718,10 +754,70 @@ func (d *decoder) decodeMiscChecker(vs *VirtualServer, rs *RealServer, s *syntax
 		d.errorf(s, 0, "No script path has been specified for MISC_CHECKER - skipping")
 		return
 	}
-	if userSet {
+	if d.lvs.miscUserSet {
 		m.Script.User, m.Script.Group = m.User, m.Group
 	}
 	rs.Checkers = append(rs.Checkers, c)
+}
+
+// miscKeywords are MISC_CHECK's own keywords; once the checker is
+// removed (a bad user) they do nothing.
+func miscKeywords() table {
+	return table{
+		"misc_path": {fn: func(d *decoder, s *syntax.Stmt) {
+			m := d.lvs.c.Misc
+			if d.lvs.removed {
+				return
+			}
+			sc, ok := d.addScript(s)
+			if !ok {
+				return
+			}
+			// words after the command are ignored (the user comes from
+			// the "user" keyword)
+			sc.User, sc.Group = "", ""
+			if m.Script != nil {
+				d.dropScript(m.Script)
+			}
+			m.Script = sc
+		}},
+		"misc_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
+			if d.lvs.removed {
+				return
+			}
+			if v, ok := d.readUnsigned(s, 1, 0, kaUintMax/1000000); ok {
+				d.lvs.c.Misc.TimeoutSet = lvsPtr(secondsDur(v))
+			} else if len(s.Words) > 1 {
+				d.errorf(s, 1, "Invalid misc_timeout value '%s'", s.Words[1].Text)
+			}
+		}},
+		"misc_dynamic": {fn: func(d *decoder, s *syntax.Stmt) {
+			if !d.lvs.removed {
+				d.lvs.c.Misc.Dynamic = true
+			}
+		}},
+		"user": {fn: func(d *decoder, s *syntax.Stmt) {
+			m := d.lvs.c.Misc
+			if d.lvs.removed {
+				return
+			}
+			if len(s.Words) < 2 {
+				d.errorf(s, 0, "No user specified for misc checker script %s", miscCmd(m))
+				return
+			}
+			user := s.Words[1].Text
+			if d.opt.UserExists == nil || !d.opt.UserExists(user) {
+				d.errorf(s, 1, "Failed to set uid/gid for misc checker script %s - removing", miscCmd(m))
+				d.lvs.removed = true
+				return
+			}
+			m.User, m.Group = user, ""
+			if len(s.Words) > 2 {
+				m.Group = strings.TrimPrefix(s.Words[2].Text, ":")
+			}
+			d.lvs.miscUserSet = true
+		}},
+	}
 }
 
 func miscCmd(m *MiscCheck) string {
@@ -746,11 +842,22 @@ func (d *decoder) dropScript(sc *Script) {
 // ---------------------------------------------------------------------
 // FILE_CHECK
 
-func (d *decoder) decodeFileChecker(vs *VirtualServer, rs *RealServer, s *syntax.Stmt) {
+func (d *decoder) decodeFileChecker(s *syntax.Stmt) {
+	rs := d.lvs.rs
 	c := newChecker(rs, s, CheckFile)
 	f := &FileCheck{}
 	c.File = f
-	t := table{
+	d.enterChecker(c, "")
+	d.walk(string(CheckFile), s.Block, fileCheckTable)
+	if f.TrackFile == "" {
+		d.errorf(s, 0, "FILE_CHECK has no track_file specified - ignoring")
+		return
+	}
+	rs.Checkers = append(rs.Checkers, c)
+}
+
+func fileKeywords() table {
+	return table{
 		"track_file": {fn: func(d *decoder, s *syntax.Stmt) {
 			name, ok := d.arg(s, 1)
 			if !ok {
@@ -760,7 +867,7 @@ func (d *decoder) decodeFileChecker(vs *VirtualServer, rs *RealServer, s *syntax
 				d.errorf(s, 1, "track_file %s not found", name)
 				return
 			}
-			f.TrackFile = name
+			d.lvs.c.File.TrackFile = name
 		}},
 		"weight": {fn: func(d *decoder, s *syntax.Stmt) {
 			if len(s.Words) < 2 {
@@ -783,66 +890,72 @@ func (d *decoder) decodeFileChecker(vs *VirtualServer, rs *RealServer, s *syntax
 					return
 				}
 			}
+			f := d.lvs.c.File
 			f.Weight, f.Reverse = lvsPtr(int32(v)), reverse
 		}},
 	}
-	d.walk(string(CheckFile), s.Block, t)
-	if f.TrackFile == "" {
-		d.errorf(s, 0, "FILE_CHECK has no track_file specified - ignoring")
-		return
-	}
-	rs.Checkers = append(rs.Checkers, c)
 }
 
 // ---------------------------------------------------------------------
 // BFD_CHECK
 
-func (d *decoder) decodeBFDChecker(vs *VirtualServer, rs *RealServer, s *syntax.Stmt) {
+func (d *decoder) decodeBFDChecker(s *syntax.Stmt) {
+	rs := d.lvs.rs
 	c := newChecker(rs, s, CheckBFD)
 	b := &BFDCheck{}
 	c.BFD = b
-	removed := false
-	fmtRSNow := func() string { return kaTrio(rs.Addr, vs.Protocol, rs.Port) }
-	t := table{
+	d.enterChecker(c, "")
+	d.walk(string(CheckBFD), s.Block, bfdCheckTable)
+	if d.lvs.removed {
+		return
+	}
+	if b.Name == "" {
+		d.errorf(s, 0, "(%s) No name has been specified for BFD_CHECKER - skipping", d.bfdRS())
+		return
+	}
+	rs.Checkers = append(rs.Checkers, c)
+}
+
+// bfdRS names the real server in BFD_CHECK messages.
+func (d *decoder) bfdRS() string {
+	return kaTrio(d.lvs.rs.Addr, d.lvs.vs.Protocol, d.lvs.rs.Port)
+}
+
+// bfdKeywords are BFD_CHECK's keywords; once the checker is removed (a
+// bad name) they do nothing.
+func bfdKeywords() table {
+	return table{
 		"name": {fn: func(d *decoder, s *syntax.Stmt) {
-			if removed {
+			if d.lvs.removed {
 				return
 			}
+			b := d.lvs.c.BFD
 			switch {
 			case len(s.Words) != 2:
-				d.errorf(s, 0, "(%s) BFD_CHECK - No or too many names specified - skipping checker", fmtRSNow())
+				d.errorf(s, 0, "(%s) BFD_CHECK - No or too many names specified - skipping checker", d.bfdRS())
 			case !lvsBFDKnown(d, s.Words[1].Text):
-				d.errorf(s, 1, "(%s) BFD_CHECK - BFD %s not configured", fmtRSNow(), s.Words[1].Text)
+				d.errorf(s, 1, "(%s) BFD_CHECK - BFD %s not configured", d.bfdRS(), s.Words[1].Text)
 			case b.Name != "":
-				d.errorf(s, 1, "(%s) BFD_CHECK - BFD %s already specified as %s", fmtRSNow(), s.Words[1].Text, b.Name)
+				d.errorf(s, 1, "(%s) BFD_CHECK - BFD %s already specified as %s", d.bfdRS(), s.Words[1].Text, b.Name)
 			case len(s.Words[1].Text) >= 32:
-				d.errorf(s, 1, "(%s) BFD_CHECK - BFD name %s too long", fmtRSNow(), s.Words[1].Text)
-			case rsTracksBFD(rs, s.Words[1].Text):
-				d.errorf(s, 1, "(%s) BFD_CHECK - RS already monitoring %s", fmtRSNow(), s.Words[1].Text)
+				d.errorf(s, 1, "(%s) BFD_CHECK - BFD name %s too long", d.bfdRS(), s.Words[1].Text)
+			case rsTracksBFD(d.lvs.rs, s.Words[1].Text):
+				d.errorf(s, 1, "(%s) BFD_CHECK - RS already monitoring %s", d.bfdRS(), s.Words[1].Text)
 			default:
 				b.Name = s.Words[1].Text
 				return
 			}
-			removed = true
+			d.lvs.removed = true
 		}},
 		"alpha": {fn: func(d *decoder, s *syntax.Stmt) {
-			if removed {
+			if d.lvs.removed {
 				return
 			}
 			if v, ok := d.boolArg(s, 1, "Invalid alpha parameter %s"); ok {
-				c.Configured.Alpha = &v
+				d.lvs.c.Configured.Alpha = &v
 			}
 		}},
 	}
-	d.walk(string(CheckBFD), s.Block, t)
-	if removed {
-		return
-	}
-	if b.Name == "" {
-		d.errorf(s, 0, "(%s) No name has been specified for BFD_CHECKER - skipping", fmtRSNow())
-		return
-	}
-	rs.Checkers = append(rs.Checkers, c)
 }
 
 func rsTracksBFD(rs *RealServer, name string) bool {

@@ -77,11 +77,19 @@ func Load(path string, opt Options) (*Config, *Diagnostics) {
 	if opt.AllConfig {
 		sopt.IncludeCheck = syntax.CheckAll
 	}
-	tree := syntax.ParseFile(path, sopt, diags)
 	cfg := newConfig()
-	cfg.Files = tree.Files
-	d := &decoder{diags: diags, cfg: cfg, opt: opt}
-	d.walk("top level", tree.Stmts, topLevel)
+	// Each top-level statement is decoded as soon as it is read, so the
+	// tree of a big config (as large as its model) is never held whole.
+	// Decoding problems are kept apart and reported after the syntax
+	// ones, as when the whole tree was read first.
+	decodeDiags := &Diagnostics{}
+	d := &decoder{diags: decodeDiags, cfg: cfg, opt: opt}
+	cfg.Files = syntax.Parse(path, sopt, diags, func(s *syntax.Stmt) {
+		d.stmt("top level", s, topLevel)
+	})
+	diags.List = append(diags.List, decodeDiags.List...)
+	diags.Worst = max(diags.Worst, decodeDiags.Worst)
+	d.diags = diags
 	d.validate()
 	if opt.Strict {
 		strictify(diags)

@@ -27,6 +27,7 @@ type decoder struct {
 	diags *syntax.Diags
 	cfg   *Config
 	opt   Options
+	lvs   lvsCursor
 }
 
 func (d *decoder) add(pos syntax.Pos, k syntax.Kind, format string, args ...any) {
@@ -53,20 +54,25 @@ func (d *decoder) deprecated(s *syntax.Stmt, format string, args ...any) {
 // walk decodes the statements of a block named where (for messages).
 func (d *decoder) walk(where string, stmts []*syntax.Stmt, t table) {
 	for _, s := range stmts {
-		k, ok := t[s.Keyword()]
-		if !ok {
-			d.add(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s' in %s", s.Keyword(), where)
-			continue
-		}
-		if k.block && !s.HasBlock {
-			d.add(s.WordPos(len(s.Words)), syntax.MissingBOB, "Missing '{' at beginning of configuration block '%s'", s.Keyword())
-			continue
-		}
-		if !k.block && s.HasBlock {
-			d.add(s.WordPos(len(s.Words)), syntax.UnexpectedBOB, "Unexpected '{' after '%s' - ignoring its block", s.Keyword())
-		}
-		k.fn(d, s)
+		d.stmt(where, s, t)
 	}
+}
+
+// stmt decodes one statement of a block named where.
+func (d *decoder) stmt(where string, s *syntax.Stmt, t table) {
+	k, ok := t[s.Keyword()]
+	if !ok {
+		d.add(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s' in %s", s.Keyword(), where)
+		return
+	}
+	if k.block && !s.HasBlock {
+		d.add(s.WordPos(len(s.Words)), syntax.MissingBOB, "Missing '{' at beginning of configuration block '%s'", s.Keyword())
+		return
+	}
+	if !k.block && s.HasBlock {
+		d.add(s.WordPos(len(s.Words)), syntax.UnexpectedBOB, "Unexpected '{' after '%s' - ignoring its block", s.Keyword())
+	}
+	k.fn(d, s)
 }
 
 // arg returns word i, reporting a missing parameter.

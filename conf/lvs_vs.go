@@ -23,9 +23,25 @@ const (
 	lvsTimerUintMax       = uint64(kaUintMax) // read_timer(..., UINT_MAX) bound in µs
 )
 
-// vsState is what the decoder needs while inside one virtual_server.
-type vsState struct {
-	vs *VirtualServer
+// lvsCursor is where the decoder is inside a virtual_server. The LVS
+// keyword tables are built once (a big config has tens of thousands of
+// these blocks) and their handlers find their target here.
+type lvsCursor struct {
+	vs   *VirtualServer
+	rs   *RealServer
+	c    *Checker
+	conn *ConnOpts // what connect_ip & co set: the checker's or an SMTP host's
+	// connFamily is the family bindto is checked against when there is
+	// no connect_ip ("" for none).
+	connFamily LVSFamily
+	url        *URLCheck
+
+	// per-block state of the checker and url being decoded
+	digestSet, haveRegex bool        // url
+	dnsNameSet           bool        // DNS_CHECK
+	removed, miscUserSet bool        // MISC_CHECK, BFD_CHECK
+	heloSet              bool        // SMTP_CHECK
+	smtpHosts            []*ConnOpts // SMTP_CHECK host blocks
 }
 
 // decodeVirtualServer decodes a virtual_server block (vs_handler,
@@ -77,8 +93,8 @@ func decodeVirtualServer(d *decoder, s *syntax.Stmt) {
 		vs.Addr, vs.Port = a, port
 		vs.Family = lvsFamilyOf(a)
 	}
-	st := &vsState{vs: vs}
-	d.walk("virtual_server", s.Block, st.table())
+	d.lvs.vs = vs
+	d.walk("virtual_server", s.Block, vsTable)
 	d.vsEnd(vs)
 	d.cfg.VirtualServers = append(d.cfg.VirtualServers, vs)
 }
@@ -115,47 +131,55 @@ func (d *decoder) vsEnd(vs *VirtualServer) {
 	}
 }
 
-func (st *vsState) table() table {
-	vs := st.vs
-	fwd := func(d *decoder, s *syntax.Stmt) {
-		d.forwarding(s, &vs.Forwarding, "virtual")
+// vsTable is the virtual_server block's keyword table.
+var vsTable table
+
+func vsForwarding(d *decoder, s *syntax.Stmt) {
+	d.forwarding(s, &d.lvs.vs.Forwarding, "virtual")
+}
+
+func vsScheduler(d *decoder, s *syntax.Stmt) {
+	vs := d.lvs.vs
+	str, ok := d.arg(s, 1)
+	if !ok {
+		return
 	}
-	sched := func(d *decoder, s *syntax.Stmt) {
-		str, ok := d.arg(s, 1)
-		if !ok {
-			return
-		}
-		if !lvsSchedulers[str] {
-			d.errorf(s, 1, "Invalid lvs_scheduler '%s' - ignoring", str)
-			return
-		}
-		vs.Scheduler = str
+	if !lvsSchedulers[str] {
+		d.errorf(s, 1, "Invalid lvs_scheduler '%s' - ignoring", str)
+		return
 	}
-	flag := func(d *decoder, s *syntax.Stmt) {
-		f := &vs.Flags
-		switch k := s.Keyword(); {
-		case k == "ops":
-			f.OnePacket = true
-		case k == "flag-1":
-			f.Flag1 = true
-		case k == "flag-2":
-			f.Flag2 = true
-		case k == "flag-3":
-			f.Flag3 = true
-		case vs.Scheduler == "sh":
-			// sh-port/sh-fallback only; anything else (hashed, mh-*) is
-			// silently ignored, as keepalived does.
-			f.SHPort = f.SHPort || k == "sh-port"
-			f.SHFallback = f.SHFallback || k == "sh-fallback"
-		case vs.Scheduler == "mh":
-			f.MHPort = f.MHPort || k == "mh-port"
-			f.MHFallback = f.MHFallback || k == "mh-fallback"
-		default:
-			d.errorf(s, 0, "%s only applies to sh scheduler - ignoring", k)
-		}
+	vs.Scheduler = str
+}
+
+func vsFlag(d *decoder, s *syntax.Stmt) {
+	vs := d.lvs.vs
+	f := &vs.Flags
+	switch k := s.Keyword(); {
+	case k == "ops":
+		f.OnePacket = true
+	case k == "flag-1":
+		f.Flag1 = true
+	case k == "flag-2":
+		f.Flag2 = true
+	case k == "flag-3":
+		f.Flag3 = true
+	case vs.Scheduler == "sh":
+		// sh-port/sh-fallback only; anything else (hashed, mh-*) is
+		// silently ignored, as keepalived does.
+		f.SHPort = f.SHPort || k == "sh-port"
+		f.SHFallback = f.SHFallback || k == "sh-fallback"
+	case vs.Scheduler == "mh":
+		f.MHPort = f.MHPort || k == "mh-port"
+		f.MHFallback = f.MHFallback || k == "mh-fallback"
+	default:
+		d.errorf(s, 0, "%s only applies to sh scheduler - ignoring", k)
 	}
-	return table{
+}
+
+func init() {
+	vsTable = table{
 		"ip_family": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			str, ok := d.arg(s, 1)
 			if !ok {
 				return
@@ -177,50 +201,57 @@ func (st *vsState) table() table {
 			vs.Family, vs.IPFamily = f, f
 		}},
 		"retry": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			if v, ok := d.lvsRetry(s); ok {
 				vs.Configured.Retry = &v
 			}
 		}},
 		"delay_before_retry": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			if v, ok := d.lvsTimer(s, 0, 0, "virtual server delay before retry '%s' invalid - ignoring"); ok {
 				vs.Configured.DelayBeforeRetry = &v
 			}
 		}},
 		"warmup": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			if v, ok := d.lvsTimer(s, 0, 0, "virtual server warmup '%s' invalid - ignoring"); ok {
 				vs.Configured.Warmup = &v
 			}
 		}},
 		"connect_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			if v, ok := d.lvsTimer(s, 1, lvsTimerUintMax, "virtual server connect_timeout %s invalid - ignoring"); ok {
 				vs.Configured.ConnectTimeout = &v
 				vs.ConnectTimeout = v
 			}
 		}},
 		"delay_loop": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			if v, ok := d.lvsTimer(s, 1, 0, "virtual server delay loop '%s' invalid - ignoring"); ok {
 				vs.Configured.DelayLoop = &v
 				vs.DelayLoop = v
 			}
 		}},
 		"inhibit_on_failure": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			vs.Configured.InhibitOnFailure = lvsPtr(true)
 			vs.InhibitOnFailure = true
 		}},
-		"lb_algo":     {fn: sched},
-		"lvs_sched":   {fn: sched},
-		"hashed":      {fn: flag},
-		"ops":         {fn: flag},
-		"flag-1":      {fn: flag},
-		"flag-2":      {fn: flag},
-		"flag-3":      {fn: flag},
-		"sh-port":     {fn: flag},
-		"sh-fallback": {fn: flag},
-		"mh-port":     {fn: flag},
-		"mh-fallback": {fn: flag},
-		"lb_kind":     {fn: fwd},
-		"lvs_method":  {fn: fwd},
+		"lb_algo":     {fn: vsScheduler},
+		"lvs_sched":   {fn: vsScheduler},
+		"hashed":      {fn: vsFlag},
+		"ops":         {fn: vsFlag},
+		"flag-1":      {fn: vsFlag},
+		"flag-2":      {fn: vsFlag},
+		"flag-3":      {fn: vsFlag},
+		"sh-port":     {fn: vsFlag},
+		"sh-fallback": {fn: vsFlag},
+		"mh-port":     {fn: vsFlag},
+		"mh-fallback": {fn: vsFlag},
+		"lb_kind":     {fn: vsForwarding},
+		"lvs_method":  {fn: vsForwarding},
 		"persistence_engine": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			str, ok := d.arg(s, 1)
 			if !ok {
 				return
@@ -233,6 +264,7 @@ func (st *vsState) table() table {
 			vs.PersistenceEngine = str
 		}},
 		"persistence_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			if len(s.Words) < 2 {
 				vs.PersistenceTimeout = lvsDefaultPersistence
 				return
@@ -245,6 +277,7 @@ func (st *vsState) table() table {
 			vs.PersistenceTimeout = uint32(v)
 		}},
 		"persistence_granularity": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			str, ok := d.arg(s, 1)
 			if !ok {
 				return
@@ -282,6 +315,7 @@ func (st *vsState) table() table {
 			}
 		}},
 		"protocol": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			str, ok := d.arg(s, 1)
 			if !ok {
 				return
@@ -297,13 +331,17 @@ func (st *vsState) table() table {
 				d.errorf(s, 1, "Unknown protocol %s - ignoring", str)
 			}
 		}},
-		"ha_suspend": {fn: func(d *decoder, s *syntax.Stmt) { vs.HASuspend = true }},
+		"ha_suspend": {fn: func(d *decoder, s *syntax.Stmt) {
+			d.lvs.vs.HASuspend = true
+		}},
 		"smtp_alert": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			if v, ok := d.boolArg(s, 1, "Invalid virtual_server smtp_alert parameter %s"); ok {
 				vs.Configured.SMTPAlert = &v
 			}
 		}},
 		"virtualhost": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			if len(s.Words) < 2 {
 				d.errorf(s, 0, "virtual server virtualhost missing")
 				return
@@ -311,6 +349,7 @@ func (st *vsState) table() table {
 			vs.Virtualhost = s.Words[1].Text
 		}},
 		"snmp_name": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			if len(s.Words) != 2 {
 				d.errorf(s, 0, "virtual server snmp_name missing or extra parameters")
 				return
@@ -318,17 +357,23 @@ func (st *vsState) table() table {
 			vs.SNMPName = s.Words[1].Text
 		}},
 		"alpha": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			vs.Configured.Alpha = lvsPtr(true)
 			vs.Alpha = true
 		}},
-		"omega": {fn: func(d *decoder, s *syntax.Stmt) { vs.Omega = true }},
+		"omega": {fn: func(d *decoder, s *syntax.Stmt) {
+			d.lvs.vs.Omega = true
+		}},
 		"quorum_up": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			d.lvsScript(s, &vs.QuorumUp, vs.Group)
 		}},
 		"quorum_down": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			d.lvsScript(s, &vs.QuorumDown, vs.Group)
 		}},
 		"quorum": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			str, ok := d.arg(s, 1)
 			if !ok {
 				return
@@ -341,6 +386,7 @@ func (st *vsState) table() table {
 			vs.Quorum = uint32(v)
 		}},
 		"hysteresis": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			str, ok := d.arg(s, 1)
 			if !ok {
 				return
@@ -353,6 +399,7 @@ func (st *vsState) table() table {
 			vs.Hysteresis = uint32(v)
 		}},
 		"weight": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			str, ok := d.arg(s, 1)
 			if !ok {
 				return
@@ -365,6 +412,7 @@ func (st *vsState) table() table {
 			vs.Weight = uint32(v)
 		}},
 		"sorry_server": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			ip, ok := d.arg(s, 1)
 			if !ok {
 				return
@@ -381,6 +429,7 @@ func (st *vsState) table() table {
 			vs.SorryServer = &SorryServer{Pos: s.Pos(), Addr: a, Port: port, Forwarding: vs.Forwarding}
 		}},
 		"sorry_server_inhibit": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			if vs.SorryServer == nil {
 				d.errorf(s, 0, "Ignoring sorry_server inhibit used before or without sorry_server")
 				return
@@ -388,13 +437,14 @@ func (st *vsState) table() table {
 			vs.SorryServer.Inhibit = true
 		}},
 		"sorry_server_lvs_method": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
 			if vs.SorryServer == nil {
 				d.errorf(s, 0, "sorry_server forwarding used without sorry_server")
 				return
 			}
 			d.forwarding(s, &vs.SorryServer.Forwarding, "sorry")
 		}},
-		"real_server": {fn: func(d *decoder, s *syntax.Stmt) { d.decodeRealServer(vs, s) }, block: true},
+		"real_server": {fn: decodeRealServer, block: true},
 	}
 }
 
@@ -528,7 +578,8 @@ func (d *decoder) forwarding(s *syntax.Stmt, f *Forwarding, kind string) bool {
 
 // decodeRealServer decodes a real_server block (alloc_rs, the keyword
 // handlers, rs_end_handler).
-func (d *decoder) decodeRealServer(vs *VirtualServer, s *syntax.Stmt) {
+func decodeRealServer(d *decoder, s *syntax.Stmt) {
+	vs := d.lvs.vs
 	ip, ok := d.arg(s, 1)
 	if !ok {
 		return
@@ -550,7 +601,8 @@ func (d *decoder) decodeRealServer(vs *VirtualServer, s *syntax.Stmt) {
 	}
 	rs := &RealServer{Pos: s.Pos(), Addr: a, Port: port, ConfiguredPort: port, Forwarding: vs.Forwarding}
 	vs.RealServers = append(vs.RealServers, rs)
-	d.walk("real_server", s.Block, rsTable(vs, rs))
+	d.lvs.rs = rs
+	d.walk("real_server", s.Block, rsTable)
 
 	// rs_end_handler: the families must match unless tunnelled
 	if rs.Forwarding.Method != "TUN" {
@@ -564,9 +616,13 @@ func (d *decoder) decodeRealServer(vs *VirtualServer, s *syntax.Stmt) {
 	}
 }
 
-func rsTable(vs *VirtualServer, rs *RealServer) table {
-	t := table{
+// rsTable is the real_server block's keyword table, checkers included.
+var rsTable table
+
+func init() {
+	rsTable = table{
 		"weight": {fn: func(d *decoder, s *syntax.Stmt) {
+			rs := d.lvs.rs
 			str, ok := d.arg(s, 1)
 			if !ok {
 				return
@@ -579,9 +635,10 @@ func rsTable(vs *VirtualServer, rs *RealServer) table {
 			rs.Weight, rs.WeightSet = uint32(v), true
 		}},
 		"lvs_method": {fn: func(d *decoder, s *syntax.Stmt) {
-			d.forwarding(s, &rs.Forwarding, "real")
+			d.forwarding(s, &d.lvs.rs.Forwarding, "real")
 		}},
 		"uthreshold": {fn: func(d *decoder, s *syntax.Stmt) {
+			rs := d.lvs.rs
 			str, ok := d.arg(s, 1)
 			if !ok {
 				return
@@ -594,6 +651,7 @@ func rsTable(vs *VirtualServer, rs *RealServer) table {
 			rs.UThreshold = uint32(v)
 		}},
 		"lthreshold": {fn: func(d *decoder, s *syntax.Stmt) {
+			rs := d.lvs.rs
 			str, ok := d.arg(s, 1)
 			if !ok {
 				return
@@ -606,52 +664,61 @@ func rsTable(vs *VirtualServer, rs *RealServer) table {
 			rs.LThreshold = uint32(v)
 		}},
 		"inhibit_on_failure": {fn: func(d *decoder, s *syntax.Stmt) {
+			rs := d.lvs.rs
 			if v, ok := d.boolArg(s, 1, "Invalid inhibit_on_failure parameter %s"); ok {
 				rs.Configured.InhibitOnFailure = &v
 			}
 		}},
 		"notify_up": {fn: func(d *decoder, s *syntax.Stmt) {
-			d.lvsScript(s, &rs.NotifyUp, vs.Group)
+			d.lvsScript(s, &d.lvs.rs.NotifyUp, d.lvs.vs.Group)
 		}},
 		"notify_down": {fn: func(d *decoder, s *syntax.Stmt) {
-			d.lvsScript(s, &rs.NotifyDown, vs.Group)
+			d.lvsScript(s, &d.lvs.rs.NotifyDown, d.lvs.vs.Group)
 		}},
 		"alpha": {fn: func(d *decoder, s *syntax.Stmt) {
+			rs := d.lvs.rs
 			if v, ok := d.boolArg(s, 1, "Invalid alpha parameter %s"); ok {
 				rs.Configured.Alpha = &v
 			}
 		}},
 		"retry": {fn: func(d *decoder, s *syntax.Stmt) {
+			rs := d.lvs.rs
 			if v, ok := d.lvsRetry(s); ok {
 				rs.Configured.Retry = &v
 			}
 		}},
 		"delay_before_retry": {fn: func(d *decoder, s *syntax.Stmt) {
+			rs := d.lvs.rs
 			if v, ok := d.lvsTimer(s, 0, 0, "real server delay_before_retry '%s' invalid - ignoring"); ok {
 				rs.Configured.DelayBeforeRetry = &v
 			}
 		}},
 		"warmup": {fn: func(d *decoder, s *syntax.Stmt) {
+			rs := d.lvs.rs
 			if v, ok := d.lvsTimer(s, 0, 0, "real server warmup '%s' invalid - ignoring"); ok {
 				rs.Configured.Warmup = &v
 			}
 		}},
 		"connect_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
+			rs := d.lvs.rs
 			if v, ok := d.lvsTimer(s, 1, lvsTimerUintMax, "real server connect_timeout %s invalid - ignoring"); ok {
 				rs.Configured.ConnectTimeout = &v
 			}
 		}},
 		"delay_loop": {fn: func(d *decoder, s *syntax.Stmt) {
+			rs := d.lvs.rs
 			if v, ok := d.lvsTimer(s, 1, 0, "real server delay_loop '%s' invalid - ignoring"); ok {
 				rs.Configured.DelayLoop = &v
 			}
 		}},
 		"smtp_alert": {fn: func(d *decoder, s *syntax.Stmt) {
+			rs := d.lvs.rs
 			if v, ok := d.boolArg(s, 1, "Invalid real_server smtp_alert parameter %s"); ok {
 				rs.Configured.SMTPAlert = &v
 			}
 		}},
 		"virtualhost": {fn: func(d *decoder, s *syntax.Stmt) {
+			rs := d.lvs.rs
 			if len(s.Words) < 2 {
 				d.errorf(s, 0, "real server virtualhost missing")
 				return
@@ -659,6 +726,7 @@ func rsTable(vs *VirtualServer, rs *RealServer) table {
 			rs.Virtualhost = s.Words[1].Text
 		}},
 		"snmp_name": {fn: func(d *decoder, s *syntax.Stmt) {
+			rs := d.lvs.rs
 			if len(s.Words) != 2 {
 				d.errorf(s, 0, "real server snmp_name missing or extra parameters")
 				return
@@ -666,8 +734,7 @@ func rsTable(vs *VirtualServer, rs *RealServer) table {
 			rs.SNMPName = s.Words[1].Text
 		}},
 	}
-	for name, fn := range checkerKeywords(vs, rs) {
-		t[name] = kw{fn: fn, block: true}
+	for name, fn := range checkerKeywords {
+		rsTable[name] = kw{fn: fn, block: true}
 	}
-	return t
 }

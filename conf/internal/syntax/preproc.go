@@ -96,14 +96,15 @@ func (p *preprocessor) Reseed(seed int64) { p.rng.Seed(seed) }
 
 // next returns the next non-empty logical line piece (after brace
 // splitting), or false at the end of input.
-func (p *preprocessor) next() (line, bool) {
+// The line is written to *l: a line is passed along by pointer, since
+// hundreds of thousands of them go through here.
+func (p *preprocessor) next(l *line) bool {
 	for {
-		l, ok := p.fetch()
-		if !ok {
+		if !p.fetch(l) {
 			if p.collect != nil {
 				p.endCollect()
 			}
-			return line{}, false
+			return false
 		}
 		if p.collect != nil {
 			if p.collectLine(l.text) {
@@ -113,32 +114,34 @@ func (p *preprocessor) next() (line, bool) {
 		if l.text == "" {
 			continue
 		}
-		l, keep := p.process(l)
-		if !keep || l.text == "" {
+		if !p.process(l) || l.text == "" {
 			continue
 		}
 		if kind, pattern, ok := includeLine(l.text); ok {
 			p.src.include(kind, pattern, l.posAt(0))
 			continue
 		}
-		return p.splitBrace(l), true
+		p.splitBrace(l)
+		return true
 	}
 }
 
 // fetch takes the next line from, in order of priority: the remainder of a
 // brace-split line, an active ~SEQ/~LST, a multi-line parameter being
 // expanded, or the files.
-func (p *preprocessor) fetch() (line, bool) {
+func (p *preprocessor) fetch(l *line) bool {
 	if p.hasRes {
 		p.hasRes = false
-		return p.residue, true
+		*l = p.residue
+		return true
 	}
 	depth := 0
 	if n := len(p.seqDepth); n > 0 {
 		depth = p.seqDepth[n-1]
 	}
 	if len(p.seqs) > depth {
-		return p.nextSeq(), true
+		*l = p.nextSeq()
+		return true
 	}
 	if n := len(p.multi); n > 0 {
 		top := p.multi[n-1]
@@ -151,14 +154,15 @@ func (p *preprocessor) fetch() (line, bool) {
 		} else {
 			p.multi[n-1] = top[1:]
 		}
-		return line{text: text, pos: use.pos, col: use.col}, true
+		*l = line{text: text, pos: use.pos, col: use.col}
+		return true
 	}
 	for {
 		raw, pos, ok := p.src.next()
 		if !ok {
-			return line{}, false
+			return false
 		}
-		raw = strings.TrimRight(raw, "\r\n")
+		raw = trimNewlines(raw)
 		if raw == "" {
 			if p.collect != nil {
 				p.endCollect()
@@ -169,7 +173,8 @@ func (p *preprocessor) fetch() (line, bool) {
 		if text == "" {
 			continue
 		}
-		return line{text: text, pos: pos, col: col}, true
+		*l = line{text: text, pos: pos, col: col}
+		return true
 	}
 }
 
@@ -209,15 +214,20 @@ func (p *preprocessor) popSeq() { p.seqs = p.seqs[:len(p.seqs)-1] }
 // outside double quotes); "\#" and "\!" outside quotes give the
 // character itself. It returns the text and the column it starts at.
 func (p *preprocessor) decomment(s string, pos Pos) (string, int) {
-	lead := len(s) - len(strings.TrimLeft(s, " \t"))
+	lead := len(s) - len(trimBlanksLeft(s))
 	s = s[lead:]
 	var b strings.Builder
 	quote := false
 	cont := false
 	changed := false
 	cut := len(s)
+	// most lines have none of the characters handled below
+	start := 0
+	for start < len(s) && !decommentSpecial[s[start]] {
+		start++
+	}
 loop:
-	for i := 0; i < len(s); i++ {
+	for i := start; i < len(s); i++ {
 		c := s[i]
 		switch c {
 		case '"':
@@ -260,12 +270,15 @@ loop:
 	if changed {
 		out = b.String()
 	}
-	out = strings.TrimRight(out, " \t")
+	out = trimBlanksRight(out)
 	if cont {
 		out += "\\"
 	}
 	return out, lead
 }
+
+// decommentSpecial marks the characters decomment acts on.
+var decommentSpecial = [256]bool{'"': true, '\\': true, '#': true, '!': true}
 
 // collectLine adds a line to a multi-line definition; it reports whether
 // the line was consumed.
@@ -273,7 +286,7 @@ func (p *preprocessor) collectLine(text string) bool {
 	d := p.collect
 	more := strings.HasSuffix(text, "\\")
 	if more {
-		text = strings.TrimRight(strings.TrimSuffix(text, "\\"), " \t")
+		text = trimBlanksRight(strings.TrimSuffix(text, "\\"))
 	}
 	if text != "" {
 		d.lines = append(d.lines, text)
@@ -300,45 +313,44 @@ func (p *preprocessor) endCollect() {
 // process applies conditionals, definitions, ~SEQ/~LST and parameter
 // substitution, rechecking as keepalived does when substitution produced
 // a new '@' or '$'.
-func (p *preprocessor) process(l line) (line, bool) {
+func (p *preprocessor) process(l *line) bool {
 	for range maxExpansions {
 		if l.text[0] == '@' {
-			var keep bool
-			if l, keep = p.conditional(l); !keep {
-				return l, false
+			if !p.conditional(l) {
+				return false
 			}
 		}
-		if l.text[0] == '$' && p.definition(l) {
-			return l, false
+		if l.text[0] == '$' && p.definition(*l) {
+			return false
 		}
 		if strings.HasPrefix(l.text, "~SEQ") || strings.HasPrefix(l.text, "~LST") {
-			p.addSeq(l)
-			return l, false
+			p.addSeq(*l)
+			return false
 		}
 		if l.text[0] == '~' || !strings.Contains(l.text, "$") {
-			return l, true
+			return true
 		}
-		text, changed, ok := p.substitute(l)
+		text, changed, ok := p.substitute(*l)
 		if !ok {
-			return l, false
+			return false
 		}
 		if !changed {
-			return l, true
+			return true
 		}
 		if text == "" {
-			return l, false
+			return false
 		}
 		text, lead := p.decomment(text, l.pos)
 		l.text, l.col = text, l.col+lead
 		if l.text == "" {
-			return l, false
+			return false
 		}
 		if l.text[0] != '@' && !strings.Contains(l.text, "$") {
-			return l, true
+			return true
 		}
 	}
 	p.diags.Add(l.posAt(0), GeneralError, "parameter substitution does not terminate")
-	return l, false
+	return false
 }
 
 func (l line) posAt(off int) Pos {
@@ -346,7 +358,7 @@ func (l line) posAt(off int) Pos {
 }
 
 // conditional handles "@ID rest" and "@^ID rest".
-func (p *preprocessor) conditional(l line) (line, bool) {
+func (p *preprocessor) conditional(l *line) bool {
 	s := l.text
 	ofs := 1
 	neg := false
@@ -355,17 +367,17 @@ func (p *preprocessor) conditional(l line) (line, bool) {
 	}
 	sp := strings.IndexAny(s[ofs:], " \t")
 	if sp < 0 {
-		return l, false // nothing after the id: drop
+		return false // nothing after the id: drop
 	}
 	id := s[ofs : ofs+sp]
 	if (id == p.configID && p.configID != "") == neg {
-		return l, false
+		return false
 	}
 	rest := s[ofs+sp:]
-	trim := strings.TrimLeft(rest, " \t")
+	trim := trimBlanksLeft(rest)
 	l.col += len(s) - len(trim)
 	l.text = trim
-	return l, l.text != ""
+	return l.text != ""
 }
 
 func isNameStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
@@ -390,11 +402,11 @@ func (p *preprocessor) definition(l line) bool {
 	if j >= len(s) || s[j] != '=' {
 		return false
 	}
-	value := strings.TrimLeft(s[j+1:], " \t")
+	value := trimBlanksLeft(s[j+1:])
 	d := &definition{}
 	if strings.HasSuffix(value, "\\") {
 		d.multiline = true
-		first := strings.TrimRight(strings.TrimSuffix(value, "\\"), " \t")
+		first := trimBlanksRight(strings.TrimSuffix(value, "\\"))
 		if first != "" {
 			d.lines = append(d.lines, first)
 		}
@@ -464,7 +476,7 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 		if d.multiline {
 			break
 		}
-		if strings.HasPrefix(strings.TrimLeft(val, " \t"), "~") {
+		if strings.HasPrefix(trimBlanksLeft(val), "~") {
 			break
 		}
 		// Rescan from i: the value may itself hold references.
@@ -535,7 +547,7 @@ func (p *preprocessor) addSeq(l line) {
 			return
 		}
 	}
-	trim := strings.TrimLeft(rest, " \t")
+	trim := trimBlanksLeft(rest)
 	sq.text = trim
 	sq.pos = l.pos
 	sq.col = l.col + len(s) - len(trim)
@@ -552,7 +564,7 @@ func (p *preprocessor) parseSeq(l line) (*seq, string, bool) {
 		sq.hex = true
 		s = s[1:]
 	}
-	s = strings.TrimLeft(s, " \t")
+	s = trimBlanksLeft(s)
 	if !strings.HasPrefix(s, "(") {
 		return nil, "", false
 	}
@@ -611,7 +623,7 @@ func (p *preprocessor) parseSeq(l line) (*seq, string, bool) {
 }
 
 func parseLst(s string) (*seq, string, bool) {
-	s = strings.TrimLeft(s[4:], " \t")
+	s = trimBlanksLeft(s[4:])
 	if !strings.HasPrefix(s, "(") {
 		return nil, "", false
 	}
@@ -684,10 +696,10 @@ func includeLine(s string) (byte, string, bool) {
 		return 0, "", false
 	}
 	if isBlank(s[7]) {
-		return 0, strings.TrimLeft(s[8:], " \t"), true
+		return 0, trimBlanksLeft(s[8:]), true
 	}
 	if len(s) > 8 && isBlank(s[8]) && strings.IndexByte("rmwba", s[7]) >= 0 {
-		return s[7], strings.TrimLeft(s[9:], " \t"), true
+		return s[7], trimBlanksLeft(s[9:]), true
 	}
 	return 0, "", false
 }
@@ -697,7 +709,7 @@ func isBlank(c byte) bool { return c == ' ' || c == '\t' }
 // splitBrace cuts a line at its first '{' or '}' outside double quotes:
 // the text before, the brace, and the rest become separate pieces, the
 // rest being processed again as keepalived does.
-func (p *preprocessor) splitBrace(l line) line {
+func (p *preprocessor) splitBrace(l *line) {
 	s := l.text
 	var at = -1
 	if s[0] == '{' || s[0] == '}' {
@@ -720,18 +732,44 @@ func (p *preprocessor) splitBrace(l line) line {
 		}
 	}
 	if at < 0 {
-		return l
+		return
 	}
 	if at == 0 {
 		rest := s[1:]
-		trim := strings.TrimLeft(rest, " \t")
+		trim := trimBlanksLeft(rest)
 		if trim != "" {
-			p.residue, p.hasRes = line{text: strings.TrimRight(trim, " \t"), pos: l.pos, col: l.col + 1 + len(rest) - len(trim)}, true
+			p.residue, p.hasRes = line{text: trimBlanksRight(trim), pos: l.pos, col: l.col + 1 + len(rest) - len(trim)}, true
 		}
 		l.text = s[:1]
-		return l
+		return
 	}
-	p.residue, p.hasRes = line{text: strings.TrimRight(s[at:], " \t"), pos: l.pos, col: l.col + at}, true
-	l.text = strings.TrimRight(s[:at], " \t")
-	return l
+	p.residue, p.hasRes = line{text: trimBlanksRight(s[at:]), pos: l.pos, col: l.col + at}, true
+	l.text = trimBlanksRight(s[:at])
+}
+
+// trimBlanksLeft and trimBlanksRight are strings.TrimLeft/TrimRight with
+// the cutset " \t", without building a cutset set on every line.
+func trimBlanksLeft(s string) string {
+	i := 0
+	for i < len(s) && isBlank(s[i]) {
+		i++
+	}
+	return s[i:]
+}
+
+func trimBlanksRight(s string) string {
+	i := len(s)
+	for i > 0 && isBlank(s[i-1]) {
+		i--
+	}
+	return s[:i]
+}
+
+// trimNewlines is strings.TrimRight(s, "\r\n").
+func trimNewlines(s string) string {
+	i := len(s)
+	for i > 0 && (s[i-1] == '\r' || s[i-1] == '\n') {
+		i--
+	}
+	return s[:i]
 }

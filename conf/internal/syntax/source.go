@@ -45,8 +45,9 @@ func (OSFS) Glob(pattern string) ([]string, error) { return filepath.Glob(patter
 type openFile struct {
 	name  string // as reported in positions
 	abs   string // for cycle detection
-	lines []string
-	next  int // index of the next line to read
+	text  string // the file's contents, cut into lines as they are read
+	off   int    // where the next line starts; past the end when done
+	line  int    // number of the last line read
 	check IncludeCheck
 	from  Pos      // the include line that opened it
 	queue []string // files matched by the same include, read after this one
@@ -106,7 +107,7 @@ func (s *source) push(name string, check IncludeCheck, from Pos, queue []string)
 		s.fileErr(from, check, CheckReadable, "Configuration file '%s' open problem (%s) - skipping", name, errText(err))
 		return false
 	}
-	s.stack = append(s.stack, &openFile{name: name, abs: abs, lines: splitLines(data), check: check, from: from, queue: queue})
+	s.stack = append(s.stack, &openFile{name: name, abs: abs, text: string(data), check: check, from: from, queue: queue})
 	s.files = append(s.files, name)
 	return true
 }
@@ -119,14 +120,25 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// splitLines converts the file once and slices it, so lines cost no
-// allocation of their own.
-func splitLines(data []byte) []string {
-	if len(data) == 0 {
-		return nil
+// nextLine slices the next line off the file's text (lines cost no
+// allocation of their own). A final newline ends the last line rather
+// than starting an empty one.
+func (f *openFile) nextLine() (string, bool) {
+	end := len(f.text)
+	if strings.HasSuffix(f.text, "\n") {
+		end--
 	}
-	text := strings.TrimSuffix(string(data), "\n")
-	return strings.Split(text, "\n")
+	if f.off > end || len(f.text) == 0 {
+		return "", false
+	}
+	rest := f.text[f.off:end]
+	f.line++
+	if i := strings.IndexByte(rest, '\n'); i >= 0 {
+		f.off += i + 1
+		return rest[:i], true
+	}
+	f.off = end + 1
+	return rest, true
 }
 
 // fileErr reports an include problem: an error when the include kind or
@@ -144,14 +156,13 @@ func (s *source) fileErr(pos Pos, check, which IncludeCheck, format string, args
 func (s *source) next() (string, Pos, bool) {
 	for len(s.stack) > 0 {
 		f := s.stack[len(s.stack)-1]
-		if f.next >= len(f.lines) {
+		text, ok := f.nextLine()
+		if !ok {
 			s.stack = s.stack[:len(s.stack)-1]
 			s.pushQueue(f.queue, f.check, f.from)
 			continue
 		}
-		text := f.lines[f.next]
-		f.next++
-		pos := Pos{File: f.name, Line: f.next}
+		pos := Pos{File: f.name, Line: f.line}
 		if len(text) > MaxLineLen {
 			s.diags.Add(pos, GeneralError, "line too long (%d bytes, at most %d) - ignoring", len(text), MaxLineLen)
 			continue

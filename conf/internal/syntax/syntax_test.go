@@ -118,7 +118,7 @@ func TestPositions(t *testing.T) {
 	if p := r.WordPos(1); p.Line != 2 || p.Col != 16 || p.File != root {
 		t.Errorf("LB1 at %v, want %s:2:16", p, root)
 	}
-	if p := g.Close; p.Line != 3 || p.Col != 1 {
+	if p := g.Close(); p.Line != 3 || p.Col != 1 {
 		t.Errorf("close brace at %v", p)
 	}
 	v := tr.Stmts[1]

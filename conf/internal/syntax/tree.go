@@ -8,13 +8,21 @@ import (
 // Stmt is one statement: a keyword with its arguments and, when a '{'
 // followed it, a block of statements.
 type Stmt struct {
-	File     string
-	Line     int32
-	Words    []Word // Words[0] is the keyword
-	Raw      string // the logical line, for keywords that re-tokenize it
-	HasBlock bool
-	Block    []*Stmt
-	Close    Pos // the closing '}', zero if never closed
+	File  string
+	Words []Word // Words[0] is the keyword
+	Raw   string // the logical line, for keywords that re-tokenize it
+	Block []*Stmt
+	// where the closing '}' is, kept in less than a Pos: a big config
+	// has hundreds of thousands of statements
+	closeFile           string
+	Line                int32
+	closeLine, closeCol int32
+	HasBlock            bool
+}
+
+// Close is the position of the closing '}', zero if never closed.
+func (s *Stmt) Close() Pos {
+	return Pos{File: s.closeFile, Line: int(s.closeLine), Col: int(s.closeCol)}
 }
 
 // Keyword is the statement's first word.
@@ -56,18 +64,26 @@ type Options struct {
 // ParseFile reads name with its includes and builds the statement tree.
 // Problems are added to diags; the tree holds whatever could be read.
 func ParseFile(name string, opt Options, diags *Diags) *Tree {
+	t := &Tree{}
+	t.Files = Parse(name, opt, diags, func(s *Stmt) { t.Stmts = append(t.Stmts, s) })
+	return t
+}
+
+// Parse is ParseFile handing each top-level statement, with its block, to
+// each as soon as it is complete instead of keeping the tree: a caller
+// that decodes as it goes never holds all of a big config's tree. It
+// returns every file read, main file first.
+func Parse(name string, opt Options, diags *Diags, each func(*Stmt)) []string {
 	if opt.FS == nil {
 		opt.FS = OSFS{}
 	}
 	src := &source{fs: opt.FS, check: opt.IncludeCheck, diags: diags}
-	t := &Tree{}
 	if !src.openRoot(name) {
-		return t
+		return nil
 	}
 	pp := newPreprocessor(src, diags, opt.ConfigID, opt.Seed)
-	t.Stmts = build(pp, diags)
-	t.Files = src.files
-	return t
+	build(pp, diags, each)
+	return src.files
 }
 
 // slab hands out statements and word slices from large chunks: a big
@@ -86,36 +102,52 @@ func (a *slab) stmt() *Stmt {
 	return &a.stmts[len(a.stmts)-1]
 }
 
-func (a *slab) copyWords(w []Word) []Word {
-	n := len(w)
-	if cap(a.words)-len(a.words) < n {
-		a.words = make([]Word, 0, max(4096, n))
+// fields splits text into words straight into the slab. A line with
+// more words than the chunk has room for gets a slice of its own.
+func (a *slab) fields(text string, col int) ([]Word, bool) {
+	if cap(a.words)-len(a.words) < 64 {
+		a.words = make([]Word, 0, 4096)
 	}
 	start := len(a.words)
-	a.words = append(a.words, w...)
-	return a.words[start : start+n : start+n]
+	w, ok := appendFields(a.words[start:start], text, col)
+	if len(w) <= cap(a.words)-start {
+		a.words = a.words[:start+len(w)]
+	}
+	return w[:len(w):len(w)], ok
 }
 
+// blockList copies a finished block's statement list; nil stays nil. It
+// is not taken from a slab: a chunk of lists would point back at
+// statements of earlier top-level blocks and keep the whole tree alive
+// while Parse hands it out piece by piece.
+func blockList(l []*Stmt) []*Stmt {
+	if len(l) == 0 {
+		return nil
+	}
+	out := make([]*Stmt, len(l))
+	copy(out, l)
+	return out
+}
+
+// frame is an open block; its statements are pending[start:] (up to the
+// next frame's start) until its '}' copies them into the slab.
 type frame struct {
 	owner *Stmt
-	list  []*Stmt
+	start int
 }
 
-func build(pp *preprocessor, diags *Diags) []*Stmt {
+func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 	stack := []frame{{}}
 	var mem slab
-	var scratch []Word
-	for {
-		l, ok := pp.next()
-		if !ok {
-			break
-		}
+	var pending []*Stmt
+	var l line
+	for pp.next(&l) {
 		top := &stack[len(stack)-1]
 		switch l.text {
 		case "{":
 			var owner *Stmt
-			if n := len(top.list); n > 0 && !top.list[n-1].HasBlock {
-				owner = top.list[n-1]
+			if n := len(pending); n > top.start && !pending[n-1].HasBlock {
+				owner = pending[n-1]
 			} else {
 				diags.Add(l.posAt(0), UnexpectedBOB, "Unexpected '{' - ignoring its block")
 				// An anonymous owner keeps the braces balanced; it is
@@ -123,7 +155,7 @@ func build(pp *preprocessor, diags *Diags) []*Stmt {
 				owner = &Stmt{File: l.pos.File, Line: int32(l.pos.Line), Words: []Word{{Text: "{", Col: int32(l.col + 1)}}}
 			}
 			owner.HasBlock = true
-			stack = append(stack, frame{owner: owner})
+			stack = append(stack, frame{owner: owner, start: len(pending)})
 			continue
 		case "}":
 			if len(stack) == 1 {
@@ -132,12 +164,12 @@ func build(pp *preprocessor, diags *Diags) []*Stmt {
 			}
 			f := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			f.owner.Block = f.list
-			f.owner.Close = l.posAt(0)
+			f.owner.Block = blockList(pending[f.start:])
+			pending = pending[:f.start]
+			f.owner.closeFile, f.owner.closeLine, f.owner.closeCol = l.pos.File, int32(l.pos.Line), int32(l.col+1)
 			continue
 		}
-		words, ok := appendFields(scratch[:0], l.text, l.col)
-		scratch = words
+		words, ok := mem.fields(l.text, l.col)
 		if !ok {
 			diags.Add(l.posAt(0), UnmatchedQuote, "Unmatched quote: '%s'", l.text)
 		}
@@ -145,13 +177,20 @@ func build(pp *preprocessor, diags *Diags) []*Stmt {
 			continue
 		}
 		st := mem.stmt()
-		*st = Stmt{File: l.pos.File, Line: int32(l.pos.Line), Words: mem.copyWords(words), Raw: l.text}
+		// field by field: the slab is zeroed, and each pointer store
+		// costs a write barrier while the GC runs
+		st.File, st.Line, st.Words, st.Raw = l.pos.File, int32(l.pos.Line), words, l.text
 		if words[0].Text == "random_seed" && len(words) > 1 {
 			if n, err := strconv.ParseInt(words[1].Text, 10, 64); err == nil {
 				pp.Reseed(n)
 			}
 		}
-		top.list = append(top.list, st)
+		if len(stack) == 1 && len(pending) > 0 {
+			// a new top-level statement: the previous one is complete
+			each(pending[0])
+			pending = pending[:0]
+		}
+		pending = append(pending, st)
 	}
 	if n := len(stack) - 1; n > 0 {
 		diags.Add(stack[n].owner.Pos(), MissingEOB, "There are %d missing '}'s or extra '{'s", n)
@@ -161,8 +200,11 @@ func build(pp *preprocessor, diags *Diags) []*Stmt {
 		}
 		// Close what is open so the partial tree is still usable.
 		for i := n; i >= 1; i-- {
-			stack[i].owner.Block = stack[i].list
+			stack[i].owner.Block = blockList(pending[stack[i].start:])
+			pending = pending[:stack[i].start]
 		}
 	}
-	return stack[0].list
+	for _, st := range pending {
+		each(st)
+	}
 }
