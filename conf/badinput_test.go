@@ -32,6 +32,12 @@ func TestBadInput(t *testing.T) {
 			5, main + ":2", "line too long"},
 		{"10k-deep nesting", map[string]string{main: deep}, 5, main + ":2:1", "Unknown keyword 'vrrp_instance'"},
 		{"unknown keyword", map[string]string{main: "global_defs {\n  bogus_keyword 1\n}\n"}, 5, main + ":2:3", "Unknown keyword 'bogus_keyword' in global_defs"},
+		// A multi-line parameter that expands ~LST over itself: nesting
+		// without end once exhausted memory (found by mutating configs).
+		{"self-expanding ~LST", map[string]string{main: "$INST=\\\n~LST({n},{A},{B}) $INST\nvrrp_instance ${n} { \\\n  \"unterminated \\\n}\n~LST({n},{A},{B}) $INST\n"},
+			5, main + ":6", "nested 32 deep"},
+		{"a million repeated mistakes", map[string]string{main: "~SEQ(i,1,1000000) bogus_$i\n"},
+			5, main + ":1", "further ones are counted but not shown"},
 		{"main file missing", map[string]string{"/etc/other": ""}, 4, main, "Unable to read configuration file"},
 	}
 	for _, c := range cases {

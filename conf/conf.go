@@ -89,6 +89,7 @@ func Load(path string, opt Options) (*Config, *Diagnostics) {
 	})
 	diags.List = append(diags.List, decodeDiags.List...)
 	diags.Worst = max(diags.Worst, decodeDiags.Worst)
+	diags.Suppressed += decodeDiags.Suppressed
 	d.diags = diags
 	d.validate()
 	if opt.Strict {

@@ -111,16 +111,29 @@ func (d Diag) String() string {
 	return fmt.Sprintf("%s: %s: %s", d.Pos, d.Kind, d.Msg)
 }
 
+// MaxDiags bounds the messages kept: a generated config can repeat one
+// mistake millions of times, and the list must not exhaust memory. The
+// verdict still counts every one.
+const MaxDiags = 10000
+
 // Diags collects diagnostics in the order they were found.
 type Diags struct {
-	List  []Diag
-	Worst Kind
+	List       []Diag
+	Worst      Kind
+	Suppressed int // messages past MaxDiags, counted but not kept
 }
 
 func (ds *Diags) Add(pos Pos, k Kind, format string, args ...any) {
-	ds.List = append(ds.List, Diag{Pos: pos, Kind: k, Msg: fmt.Sprintf(format, args...)})
 	if k > ds.Worst {
 		ds.Worst = k
+	}
+	if len(ds.List) >= MaxDiags {
+		ds.Suppressed++
+		return
+	}
+	ds.List = append(ds.List, Diag{Pos: pos, Kind: k, Msg: fmt.Sprintf(format, args...)})
+	if len(ds.List) == MaxDiags {
+		ds.List[MaxDiags-1] = Diag{Pos: pos, Kind: Info, Msg: fmt.Sprintf("%d messages; further ones are counted but not shown", MaxDiags)}
 	}
 }
 

@@ -15,6 +15,11 @@ const maxExpansions = 1000
 // typo in a range cannot exhaust memory. A variable so fuzzing can lower it.
 var maxGenerated = 2_000_000
 
+// maxMultiDepth bounds nested multi-line parameter expansions and nested
+// ~SEQ/~LST: a definition that uses itself (through ~LST, say) would
+// otherwise nest without end, each level held in memory.
+const maxMultiDepth = 32
+
 // line is a logical line on its way through the preprocessor.
 type line struct {
 	text string
@@ -458,6 +463,10 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 				val = ""
 			} else {
 				val = d.lines[0]
+				if len(d.lines) > 1 && len(p.multi) >= maxMultiDepth {
+					p.diags.Add(l.posAt(i), GeneralError, "multi-line parameter '%s' nested %d deep; is it defined in terms of itself?", name, maxMultiDepth)
+					return "", false, false
+				}
 				if len(d.lines) > 1 {
 					p.multi = append(p.multi, d.lines[1:])
 					p.multiPos = append(p.multiPos, l)
@@ -530,6 +539,13 @@ func parseRef(s string, i int) (name string, params []int, end int, ok bool) {
 // addSeq parses "~SEQ(var, [start,] [step,] end) text",
 // "~SEQx(...)" and "~LST(var, v1, v2...)" / "~LST({a,b},{1,2},{3,4})".
 func (p *preprocessor) addSeq(l line) {
+	if p.generated >= maxGenerated {
+		return // already reported; nested expansions must not restart
+	}
+	if len(p.seqs) >= maxMultiDepth {
+		p.diags.Add(l.posAt(0), GeneralError, "~SEQ/~LST nested %d deep; does a parameter use itself?", maxMultiDepth)
+		return
+	}
 	s := l.text
 	var sq *seq
 	var rest string
