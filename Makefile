@@ -70,8 +70,9 @@ run: build
 
 # Real-kernel IPVS through the qemu rig (scripts/vm/README.md). Needs
 # qemu-system-x86, linux-image-amd64, busybox-static, ipvsadm, cpio
-# (.ci/setup installs them).
-VMTEST_PKGS ?= ./ipvs/...
+# (.ci/setup installs them). cmd/gokeepalived/vmtest runs the checker end
+# to end and against keepalived 2.2.7 (issue #4).
+VMTEST_PKGS ?= ./ipvs/... ./cmd/gokeepalived/vmtest
 VMTEST_RUN  ?= .
 
 vm-image:
@@ -80,8 +81,8 @@ vm-image:
 vm-selftest:
 	scripts/vm/selftest
 
-# gokeepalived goes into the VM for the `gokeepalived ipvs` test. The
-# kernel suite fails instead of skipping there (GOKEEPALIVED_VM=1).
+# gokeepalived goes into the VM for the `gokeepalived ipvs` test and the
+# checker suites. They fail instead of skipping there (GOKEEPALIVED_VM=1).
 vmtest:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/gokeepalived.vm ./cmd/gokeepalived
 	scripts/vm/gotest --file bin/gokeepalived.vm:/usr/local/sbin/gokeepalived \

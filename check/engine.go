@@ -223,8 +223,30 @@ func (e *Engine) Table() []reconcile.VirtualService {
 		}
 		ds := ent.st.Dests()
 		for _, s := range ent.svcs {
-			out = append(out, reconcile.VirtualService{Service: s, Dests: ds})
+			out = append(out, reconcile.VirtualService{Service: s, Dests: serviceDests(s, ent.cfg.Group != "", ds)})
 		}
+	}
+	return out
+}
+
+// serviceDests fits a virtual server's destinations to one of its IPVS
+// services as ipvswrapper.c ipvs_group_cmd does: in a group, a DR/TUN
+// destination takes the member's port (0 for a fwmark). A destination
+// already present is dropped: keepalived's second ADD_DEST fails with
+// EEXIST and the rest of the table is still programmed (two real servers
+// become one when their DR ports are reset to the service's).
+func serviceDests(s ipvs.Service, group bool, ds []ipvs.Destination) []ipvs.Destination {
+	out := make([]ipvs.Destination, 0, len(ds))
+	seen := make(map[ipvs.DestKey]bool, len(ds))
+	for _, d := range ds {
+		if group && d.Fwd != ipvs.Masq {
+			d.Port = s.Port
+		}
+		if seen[d.Key()] {
+			continue
+		}
+		seen[d.Key()] = true
+		out = append(out, d)
 	}
 	return out
 }

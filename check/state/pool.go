@@ -76,7 +76,10 @@ type VS struct {
 // NewVS returns a virtual server before start-up; add checkers with
 // AddChecker, then call Init.
 func NewVS(cfg VSConfig, rss []RSConfig) *VS {
-	v := &VS{Cfg: cfg, QuorumUp: true}
+	// set_quorum_states runs when the config is read, before any real
+	// server is alive: quorum starts down unless quorum + hysteresis is 0,
+	// so start-up gains it only with quorum + hysteresis live weight.
+	v := &VS{Cfg: cfg, QuorumUp: cfg.Quorum+cfg.Hysteresis == 0}
 	for _, c := range rss {
 		v.RS = append(v.RS, &RS{Cfg: c, Effective: int64(c.Dest.Weight)})
 	}

@@ -206,10 +206,11 @@ func TestPool(t *testing.T) {
 		initMsg []string
 		steps   []step
 	}{{
-		name: "inhibit_on_failure keeps weight 0",
-		rule: "§3.3: DOWN action with inhibit_on_failure sets weight 0 and keeps the entry; UP restores the weight",
-		vs:   func() *VS { return pool(true, 1, 0, false, false, 1, 1) },
-		init: "192.168.31.101:80=1 192.168.31.102:80=1",
+		name:    "inhibit_on_failure keeps weight 0",
+		rule:    "§3.3: DOWN action with inhibit_on_failure sets weight 0 and keeps the entry; UP restores the weight",
+		vs:      func() *VS { return pool(true, 1, 0, false, false, 1, 1) },
+		init:    "192.168.31.101:80=1 192.168.31.102:80=1",
+		initMsg: []string{"Gained quorum 1+0=1 <= 2 for VS [10.10.31.100]:tcp:80"},
 		steps: []step{
 			{rs: 1, up: false, table: "192.168.31.101:80=1 192.168.31.102:80=0",
 				msgs: []string{"Disabling service [192.168.31.102]:tcp:80 of VS [10.10.31.100]:tcp:80"}},
@@ -217,10 +218,11 @@ func TestPool(t *testing.T) {
 				msgs: []string{"Enabling service [192.168.31.102]:tcp:80 of VS [10.10.31.100]:tcp:80"}},
 		},
 	}, {
-		name: "no inhibit removes and re-adds",
-		rule: "§3.3: DOWN deletes the destination; UP adds it back",
-		vs:   func() *VS { return pool(false, 1, 0, false, false, 1, 1) },
-		init: "192.168.31.101:80=1 192.168.31.102:80=1",
+		name:    "no inhibit removes and re-adds",
+		rule:    "§3.3: DOWN deletes the destination; UP adds it back",
+		vs:      func() *VS { return pool(false, 1, 0, false, false, 1, 1) },
+		init:    "192.168.31.101:80=1 192.168.31.102:80=1",
+		initMsg: []string{"Gained quorum 1+0=1 <= 2 for VS [10.10.31.100]:tcp:80"},
 		steps: []step{
 			{rs: 1, up: false, table: "192.168.31.101:80=1",
 				msgs: []string{"Removing service [192.168.31.102]:tcp:80 from VS [10.10.31.100]:tcp:80"}},
@@ -228,10 +230,11 @@ func TestPool(t *testing.T) {
 				msgs: []string{"Adding service [192.168.31.102]:tcp:80 to VS [10.10.31.100]:tcp:80"}},
 		},
 	}, {
-		name: "sorry server when all down",
-		rule: "§3.4: quorum lost at weight_sum 0; the sorry server is added; removed when quorum is gained",
-		vs:   func() *VS { return pool(false, 1, 0, true, false, 1, 1) },
-		init: "192.168.31.101:80=1 192.168.31.102:80=1",
+		name:    "sorry server when all down",
+		rule:    "§3.4: quorum lost at weight_sum 0; the sorry server is added; removed when quorum is gained",
+		vs:      func() *VS { return pool(false, 1, 0, true, false, 1, 1) },
+		init:    "192.168.31.101:80=1 192.168.31.102:80=1",
+		initMsg: []string{"Gained quorum 1+0=1 <= 2 for VS [10.10.31.100]:tcp:80"},
 		steps: []step{
 			{rs: 0, up: false, table: "192.168.31.102:80=1",
 				msgs: []string{"Removing service [192.168.31.101]:tcp:80 from VS [10.10.31.100]:tcp:80"}},
@@ -247,10 +250,11 @@ func TestPool(t *testing.T) {
 				"Adding alive servers to the pool for VS [10.10.31.100]:tcp:80"}},
 		},
 	}, {
-		name: "sorry_server_inhibit and inhibited real servers",
-		rule: "§3.4: sorry_server_inhibit keeps the sorry server at weight 0 (installed at start-up); inhibited RS stay at 0 while it serves",
-		vs:   func() *VS { return pool(true, 1, 0, true, true, 1) },
-		init: "192.168.31.101:80=1 192.168.31.200:80=0",
+		name:    "sorry_server_inhibit and inhibited real servers",
+		rule:    "§3.4: sorry_server_inhibit keeps the sorry server at weight 0 (installed at start-up); inhibited RS stay at 0 while it serves",
+		vs:      func() *VS { return pool(true, 1, 0, true, true, 1) },
+		init:    "192.168.31.101:80=1 192.168.31.200:80=0",
+		initMsg: []string{"Gained quorum 1+0=1 <= 1 for VS [10.10.31.100]:tcp:80"},
 		steps: []step{
 			{rs: 0, up: false, table: "192.168.31.101:80=0 192.168.31.200:80=1", msgs: []string{
 				"Disabling service [192.168.31.101]:tcp:80 of VS [10.10.31.100]:tcp:80",
@@ -264,10 +268,11 @@ func TestPool(t *testing.T) {
 				"Adding alive servers to the pool for VS [10.10.31.100]:tcp:80"}},
 		},
 	}, {
-		name: "quorum with hysteresis",
-		rule: "§3.4: while UP lost when weight_sum < quorum-hysteresis (or 0); while DOWN gained when weight_sum >= quorum+hysteresis",
-		vs:   func() *VS { return pool(false, 3, 1, true, false, 1, 1, 1, 1) },
-		init: "192.168.31.101:80=1 192.168.31.102:80=1 192.168.31.103:80=1 192.168.31.104:80=1",
+		name:    "quorum with hysteresis",
+		rule:    "§3.4: while UP lost when weight_sum < quorum-hysteresis (or 0); while DOWN gained when weight_sum >= quorum+hysteresis",
+		vs:      func() *VS { return pool(false, 3, 1, true, false, 1, 1, 1, 1) },
+		init:    "192.168.31.101:80=1 192.168.31.102:80=1 192.168.31.103:80=1 192.168.31.104:80=1",
+		initMsg: []string{"Gained quorum 3+1=4 <= 4 for VS [10.10.31.100]:tcp:80"},
 		steps: []step{
 			{rs: 0, up: false, table: "192.168.31.102:80=1 192.168.31.103:80=1 192.168.31.104:80=1",
 				msgs: []string{"Removing service [192.168.31.101]:tcp:80 from VS [10.10.31.100]:tcp:80"}},
@@ -290,6 +295,18 @@ func TestPool(t *testing.T) {
 				"Adding alive servers to the pool for VS [10.10.31.100]:tcp:80"}},
 		},
 	}, {
+		name: "start-up below quorum+hysteresis",
+		rule: "§3.4: at start-up quorum is UP only if weight_sum >= quorum + hysteresis (keepalived 2.2.7 in the VM: " +
+			"`Starting with quorum down 3-1=4 > 3`); otherwise the sorry server replaces the live servers at once",
+		vs:   func() *VS { return pool(false, 3, 1, true, false, 1, 1, 1) },
+		init: "192.168.31.200:80=1",
+		initMsg: []string{
+			"Starting with quorum down 3-1=4 > 3 for VS [10.10.31.100]:tcp:80",
+			"Adding sorry server [192.168.31.200]:tcp:80 to VS [10.10.31.100]:tcp:80",
+			"Removing alive servers from the pool for VS [10.10.31.100]:tcp:80"},
+		steps: []step{{rs: 2, up: false, table: "192.168.31.200:80=1",
+			msgs: []string{"Removing service [192.168.31.103]:tcp:80 from VS [10.10.31.100]:tcp:80"}}},
+	}, {
 		name:  "alpha start without live servers",
 		rule:  "§3.3/§3.4: alpha real servers are not added; with no live RS the log says Starting with quorum down and the sorry server is added at once",
 		vs:    func() *VS { return pool(false, 1, 0, true, false, 1, 1) },
@@ -300,20 +317,21 @@ func TestPool(t *testing.T) {
 			"Adding sorry server [192.168.31.200]:tcp:80 to VS [10.10.31.100]:tcp:80",
 			"Removing alive servers from the pool for VS [10.10.31.100]:tcp:80"},
 	}, {
-		name:    "alpha with inhibit adds at weight 0",
-		rule:    "§3.3: with alpha and inhibit_on_failure the RS is added with weight 0 until its checkers succeed",
-		vs:      func() *VS { return pool(true, 1, 0, false, false, 5) },
-		alpha:   true,
-		init:    "192.168.31.101:80=0",
-		initMsg: []string{"Starting with quorum down 1-0=1 > 0 for VS [10.10.31.100]:tcp:80"},
+		name:  "alpha with inhibit adds at weight 0",
+		rule:  "§3.3: with alpha and inhibit_on_failure the RS is added with weight 0 until its checkers succeed",
+		vs:    func() *VS { return pool(true, 1, 0, false, false, 5) },
+		alpha: true,
+		init:  "192.168.31.101:80=0",
+		// quorum starts down and, with no sorry server, nothing is logged
 		steps: []step{{rs: 0, up: true, table: "192.168.31.101:80=5", msgs: []string{
 			"Enabling service [192.168.31.101]:tcp:80 of VS [10.10.31.100]:tcp:80",
 			"Gained quorum 1+0=1 <= 5 for VS [10.10.31.100]:tcp:80"}}},
 	}, {
-		name: "misc_dynamic weight",
-		rule: "§3.3: misc_dynamic changes the weight without changing the alive state",
-		vs:   func() *VS { return pool(false, 1, 0, false, false, 1) },
-		init: "192.168.31.101:80=1",
+		name:    "misc_dynamic weight",
+		rule:    "§3.3: misc_dynamic changes the weight without changing the alive state",
+		vs:      func() *VS { return pool(false, 1, 0, false, false, 1) },
+		init:    "192.168.31.101:80=1",
+		initMsg: []string{"Gained quorum 1+0=1 <= 1 for VS [10.10.31.100]:tcp:80"},
 		steps: []step{
 			{rs: 0, weight: w(10 - 1), table: "192.168.31.101:80=10",
 				msgs: []string{"Changing weight from 1 to 10 for active service [192.168.31.101]:tcp:80 of VS [10.10.31.100]:tcp:80"}},
