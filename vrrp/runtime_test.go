@@ -1,0 +1,172 @@
+package vrrp_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/packet"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
+)
+
+func loadConf(t *testing.T, text string) *conf.Config {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, d := conf.Load(p, conf.Options{})
+	if d.ExitCode() != conf.ExitOK {
+		t.Fatalf("config: %v", d.List)
+	}
+	return c
+}
+
+type node struct {
+	name  string
+	rt    *vrrp.Runtime
+	addrs *vrrptest.Addrs
+	ann   *vrrptest.Announcer
+	done  chan error
+}
+
+func startNode(t *testing.T, hub *vrrptest.Hub, name string, addr4 string, cfgText string) *node {
+	t.Helper()
+	n := &node{name: name, addrs: &vrrptest.Addrs{}, ann: &vrrptest.Announcer{}, done: make(chan error, 1)}
+	fn := &vrrptest.Net{Hub: hub, Node: name, Ifaces: map[string]vrrp.IfaceInfo{
+		"eth0": {Index: 2, Up: true, MAC: net.HardwareAddr{2, 0, 0, 0, 0, 1},
+			Addr4: netip.MustParseAddr(addr4), LinkLocal6: netip.MustParseAddr("fe80::" + addr4[len(addr4)-1:])},
+	}}
+	rt, err := vrrp.NewRuntime(loadConf(t, cfgText), vrrp.Deps{Net: fn, Addrs: n.addrs, Announcer: n.ann})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.rt = rt
+	go func() { n.done <- rt.Run(context.Background()) }()
+	t.Cleanup(rt.Stop)
+	return n
+}
+
+func instConf(prio int, extra string) string {
+	return fmt.Sprintf(`vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority %d
+    version 3
+    advert_int 0.1
+    %s
+    virtual_ipaddress {
+        10.0.0.100/32
+    }
+}
+`, prio, extra)
+}
+
+var vip = netip.MustParsePrefix("10.0.0.100/32")
+
+// waitFor polls cond every 5 ms until it holds or limit passes, and
+// returns the time it took.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > limit {
+			t.Fatalf("%s: not within %v", what, limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+func state(n *node) vrrp.State { return n.rt.States()[0].State }
+
+func TestRuntimeElectionHardKillAndStop(t *testing.T) {
+	hub := vrrptest.NewHub()
+	a := startNode(t, hub, "a", "10.0.0.1", instConf(200, ""))
+	b := startNode(t, hub, "b", "10.0.0.2", instConf(100, ""))
+
+	// Startup: both BACKUP for 3×0.1 s + skew, then the higher priority wins.
+	waitFor(t, 2*time.Second, "a becomes MASTER", func() bool { return a.addrs.Has(vip) })
+	time.Sleep(500 * time.Millisecond) // more than b's master-down interval
+	if b.addrs.Has(vip) || state(b) != vrrp.StateBackup {
+		t.Fatalf("b: state %v, has VIP %v; want BACKUP without the VIP", state(b), b.addrs.Has(vip))
+	}
+	if got, want := a.ann.Count(), 5; got != want { // garp_master_repeat 5 × 1 VIP
+		t.Errorf("a sent %d GARPs, want %d", got, want)
+	}
+
+	// Hard kill: a goes silent; b takes over after its master-down timer.
+	bound := 3*100*time.Millisecond + 156*100*time.Millisecond/256 + 50*time.Millisecond
+	hub.Cut("a", true)
+	took := waitFor(t, 2*time.Second, "b takes over", func() bool { return b.addrs.Has(vip) })
+	t.Logf("hard kill: b held the VIP after %v (bound %v)", took, bound)
+	if took > bound {
+		t.Errorf("takeover took %v, bound %v", took, bound)
+	}
+
+	// a comes back and preempts; then a graceful stop of a hands over at
+	// once (priority 0: b waits skew only).
+	hub.Cut("a", false)
+	waitFor(t, 2*time.Second, "a preempts", func() bool { return state(b) == vrrp.StateBackup && !b.addrs.Has(vip) })
+	if !a.addrs.Has(vip) || state(a) != vrrp.StateMaster {
+		t.Fatalf("a: %v", state(a))
+	}
+	a.rt.Stop()
+	if a.addrs.Has(vip) {
+		t.Error("a kept its VIP after Stop")
+	}
+	took = waitFor(t, 2*time.Second, "b takes over after stop", func() bool { return b.addrs.Has(vip) })
+	stopBound := 156*100*time.Millisecond/256 + 50*time.Millisecond
+	t.Logf("graceful stop: b held the VIP after %v (bound %v)", took, stopBound)
+	if took > stopBound {
+		t.Errorf("takeover after stop took %v, bound %v", took, stopBound)
+	}
+	if err := <-a.done; err != nil {
+		t.Error(err)
+	}
+}
+
+func TestRuntimeNopreempt(t *testing.T) {
+	hub := vrrptest.NewHub()
+	b := startNode(t, hub, "b", "10.0.0.2", instConf(100, ""))
+	waitFor(t, 2*time.Second, "b becomes MASTER alone", func() bool { return b.addrs.Has(vip) })
+	a := startNode(t, hub, "a", "10.0.0.1", instConf(200, "nopreempt"))
+	time.Sleep(800 * time.Millisecond) // > 2 master-down intervals
+	if state(a) != vrrp.StateBackup || !b.addrs.Has(vip) || a.addrs.Has(vip) {
+		t.Fatalf("nopreempt: a %v, b %v; want a BACKUP and b keeping the VIP", state(a), state(b))
+	}
+}
+
+// Garbage and bad adverts are counted and dropped; the node keeps working.
+func TestRuntimeMalformedInput(t *testing.T) {
+	hub := vrrptest.NewHub()
+	b := startNode(t, hub, "b", "10.0.0.2", instConf(100, ""))
+	waitFor(t, 2*time.Second, "b becomes MASTER", func() bool { return b.addrs.Has(vip) })
+	s := hub.Sockets("b")[0]
+	for _, g := range [][]byte{nil, {0x45}, make([]byte, 20), {0x45, 0, 0, 20, 0, 0, 0, 0, 255, 112}} {
+		s.Inject(g)
+	}
+	// A valid advert with TTL 64: a multicast TTL drop.
+	adv := packet.Advert{Version: 3, Type: 1, VRID: 51, Priority: 250, CountAddrs: 1, AdverInt: 10,
+		Addrs: []netip.Addr{vip.Addr()}}
+	pkt, err := packet.BuildIPv4(&adv, packet.IPv4Options{TTL: 64, Src: netip.MustParseAddr("10.0.0.9"), Dst: packet.IPv4Group})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Inject(pkt)
+	waitFor(t, time.Second, "TTL drop counted", func() bool { return b.rt.States()[0].Drops["ttl"] == 1 })
+	if state(b) != vrrp.StateMaster {
+		t.Fatalf("b left MASTER on a dropped advert: %v", state(b))
+	}
+	// The same advert with TTL 255 and a higher priority is obeyed.
+	pkt, _ = packet.BuildIPv4(&adv, packet.IPv4Options{Src: netip.MustParseAddr("10.0.0.9"), Dst: packet.IPv4Group})
+	s.Inject(pkt)
+	waitFor(t, time.Second, "b yields to priority 250", func() bool { return state(b) == vrrp.StateBackup && !b.addrs.Has(vip) })
+}
