@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"fmt"
+	"net/netip"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/vrrp/internal/nstest"
+)
+
+const adv05 = 500 * time.Millisecond
+
+// hardKill starts a (priority 150) and b (priority 100), waits for a to
+// win, SIGKILLs a and checks b takes over within 3×advert + skew + 50 ms.
+func hardKill(t *testing.T, a, b *nstest.NS, vip netip.Addr, cfgA, cfgB string, adv time.Duration, startA, startB func(*testing.T, *nstest.NS, string, string) *proc) {
+	t.Helper()
+	wa := watch{t, a.Handle(t), vip}
+	wb := watch{t, b.Handle(t), vip}
+	pa := startA(t, a, "a", cfgA)
+	startB(t, b, "b", cfgB)
+	took := wa.until(true, 4*adv+2*time.Second, "a (priority 150) becomes master")
+	t.Logf("election: a held %v %v after start", vip, took)
+	wb.stays(false, 3*adv, "b (priority 100) stays backup")
+	bound := 3*adv + skew(100, adv) + 50*time.Millisecond
+	pa.kill(syscall.SIGKILL)
+	took = wb.until(true, 2*bound+time.Second, "b takes over after SIGKILL of a")
+	t.Logf("hard kill: b held %v %v after SIGKILL (bound %v)", vip, took, bound)
+	if took > bound {
+		t.Errorf("hard-kill takeover %v > bound %v", took, bound)
+	}
+}
+
+func v3(adv time.Duration, more string) string {
+	return fmt.Sprintf("    version 3\n    advert_int %g\n%s", adv.Seconds(), more)
+}
+
+func TestFailoverV3IPv6(t *testing.T) {
+	nstest.Require(t)
+	a, b := nstest.Pair(t)
+	vip := netip.MustParseAddr("2001:db8::100")
+	hardKill(t, a, b, vip, instance(53, 150, v3(adv05, ""), "2001:db8::100/64"),
+		instance(53, 100, v3(adv05, ""), "2001:db8::100/64"), adv05, startGo, startGo)
+}
+
+func TestFailoverV3Unicast(t *testing.T) {
+	nstest.Require(t)
+	a, b := nstest.Pair(t)
+	uni := func(src, peer string) string {
+		return v3(adv05, fmt.Sprintf("    unicast_src_ip %s\n    unicast_peer {\n        %s\n    }", src, peer))
+	}
+	hardKill(t, a, b, vip4, instance(54, 150, uni("10.77.0.1", "10.77.0.2"), "10.77.0.100/24"),
+		instance(54, 100, uni("10.77.0.2", "10.77.0.1"), "10.77.0.100/24"), adv05, startGo, startGo)
+}
+
+// nopreempt: a higher-priority node that joins later stays BACKUP; with
+// preemption (the default) it takes over after its master-down interval.
+func TestPreemptAndNopreempt(t *testing.T) {
+	nstest.Require(t)
+	for _, tc := range []struct {
+		name    string
+		extra   string
+		preempt bool
+	}{{"preempt", "", true}, {"nopreempt", "    nopreempt\n", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := nstest.Pair(t)
+			wa := watch{t, a.Handle(t), vip4}
+			wb := watch{t, b.Handle(t), vip4}
+			startGo(t, b, "b", instance(55, 100, v3(adv05, ""), "10.77.0.100/24"))
+			wb.until(true, 5*time.Second, "b alone becomes master")
+			startGo(t, a, "a", instance(55, 150, v3(adv05, "    state BACKUP\n"+tc.extra), "10.77.0.100/24"))
+			down := 3*adv05 + skew(150, adv05)
+			if tc.preempt {
+				took := wa.until(true, down+time.Second, "a preempts")
+				wb.until(false, time.Second, "b yields")
+				t.Logf("a preempted %v after start (master-down interval %v)", took, down)
+			} else {
+				wa.stays(false, 3*down, "a with nopreempt stays backup")
+				if !wb.has() {
+					t.Error("b lost the VIP")
+				}
+			}
+		})
+	}
+}
