@@ -162,15 +162,19 @@ func (p *proc) kill(sig syscall.Signal) {
 	}
 }
 
-// stop ends the node gracefully (SIGTERM to the main process) and waits.
-func (p *proc) stop() {
+// term sends SIGTERM to the node's main process, by PID.
+func (p *proc) term() {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		p.t.Fatal(err)
 	}
+}
+
+// wait waits for the node to exit.
+func (p *proc) wait() {
 	select {
 	case <-p.waited:
 	case <-time.After(10 * time.Second):
-		p.t.Fatalf("%s did not exit after SIGTERM", p.name)
+		p.t.Fatalf("%s did not exit", p.name)
 	}
 }
 
