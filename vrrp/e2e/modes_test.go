@@ -84,3 +84,61 @@ func TestPreemptAndNopreempt(t *testing.T) {
 		})
 	}
 }
+
+// Partition, then heal: during the partition both nodes are MASTER;
+// after it one is left within one advert interval. With equal priorities
+// the higher address (b, 10.77.0.2) wins, as keepalived compares the
+// advert source with its own in MASTER.
+func TestPartitionHeal(t *testing.T) {
+	nstest.Require(t)
+	for _, tc := range []struct {
+		name   string
+		prioA  int
+		winner string
+	}{{"higher-priority", 150, "a"}, {"equal-priority", 100, "b"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b, partition := nstest.Bridged(t)
+			wa := watch{t, a.Handle(t), vip4}
+			wb := watch{t, b.Handle(t), vip4}
+			startGo(t, a, "a", instance(57, tc.prioA, v3(adv05, ""), "10.77.0.100/24"))
+			startGo(t, b, "b", instance(57, 100, v3(adv05, ""), "10.77.0.100/24"))
+			down := 3*adv05 + skew(100, adv05)
+			waitOne := func(what string) time.Duration {
+				start := time.Now()
+				for wa.has() == wb.has() {
+					if time.Since(start) > 2*down+2*time.Second {
+						t.Fatalf("%s: a has VIP %v, b has VIP %v", what, wa.has(), wb.has())
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				return time.Since(start)
+			}
+			waitOne("initial election")
+			time.Sleep(down) // let both settle
+
+			partition(true)
+			loser := wb
+			if wb.has() {
+				loser = wa
+			}
+			took := loser.until(true, down+time.Second, "the backup becomes master in the partition")
+			t.Logf("partitioned: both MASTER after %v", took)
+
+			partition(false)
+			bound := adv05 + 50*time.Millisecond
+			took = waitOne("heal")
+			t.Logf("healed: one MASTER after %v (bound %v)", took, bound)
+			if took > bound {
+				t.Errorf("one master after %v > bound %v", took, bound)
+			}
+			win, lose := wa, wb
+			if tc.winner == "b" {
+				win, lose = wb, wa
+			}
+			if !win.has() {
+				t.Fatalf("%s should have won", tc.winner)
+			}
+			lose.stays(false, 3*adv05, "the loser stays backup")
+		})
+	}
+}

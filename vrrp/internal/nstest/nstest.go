@@ -59,48 +59,95 @@ type NS struct {
 
 var seq atomic.Int32
 
+func newNS(t *testing.T, side string, n int32) *NS {
+	t.Helper()
+	ns := &NS{Name: fmt.Sprintf("gkv%s-%d-%d", side, os.Getpid(), n), Iface: "eth0"}
+	_ = IP("netns", "del", ns.Name) // a leftover of a killed run
+	if err := IP("netns", "add", ns.Name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := IP("netns", "del", ns.Name); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	if err := IP("-n", ns.Name, "link", "set", "lo", "up"); err != nil {
+		t.Fatal(err)
+	}
+	return ns
+}
+
+// nodeSetup gives a node's eth0 its address, IPv6 DAD off (VRRPv3 sends
+// from the link-local address at once), and brings it up.
+func nodeSetup(ns *NS, i int) [][]string {
+	ns.Addr4 = netip.MustParsePrefix(fmt.Sprintf("10.77.0.%d/24", i))
+	return [][]string{
+		{"netns", "exec", ns.Name, "sysctl", "-qw", "net.ipv6.conf.eth0.accept_dad=0"},
+		{"-n", ns.Name, "addr", "add", ns.Addr4.String(), "dev", "eth0"},
+		{"-n", ns.Name, "link", "set", "eth0", "up"},
+	}
+}
+
+func run(t *testing.T, steps [][]string) {
+	t.Helper()
+	for _, s := range steps {
+		if err := IP(s...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // Pair creates two namespaces whose interfaces "eth0" are the two ends of
-// one veth pair, up, with 10.77.0.1/24 and 10.77.0.2/24 and IPv6 DAD off
-// (VRRPv3 sends from the link-local address at once). Both are deleted
+// one veth pair, up, with 10.77.0.1/24 and 10.77.0.2/24. Both are deleted
 // when the test ends, even if it fails.
 func Pair(t *testing.T) (a, b *NS) {
 	t.Helper()
 	n := seq.Add(1)
-	mk := func(side string, i int) *NS {
-		ns := &NS{Name: fmt.Sprintf("gkv%s-%d-%d", side, os.Getpid(), n), Iface: "eth0",
-			Addr4: netip.MustParsePrefix(fmt.Sprintf("10.77.0.%d/24", i))}
-		_ = IP("netns", "del", ns.Name) // a leftover of a killed run
-		if err := IP("netns", "add", ns.Name); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := IP("netns", "del", ns.Name); err != nil {
-				t.Errorf("cleanup: %v", err)
-			}
-		})
-		return ns
-	}
-	a, b = mk("a", 1), mk("b", 2)
+	a, b = newNS(t, "a", n), newNS(t, "b", n)
 	tmp := fmt.Sprintf("gkv%d-%d", os.Getpid()%100000, n)
+	t.Cleanup(func() { _ = IP("link", "del", tmp) }) // only if a step failed
 	steps := [][]string{
 		{"link", "add", tmp, "type", "veth", "peer", "name", tmp + "p"},
 		{"link", "set", tmp, "netns", a.Name, "name", "eth0"},
 		{"link", "set", tmp + "p", "netns", b.Name, "name", "eth0"},
 	}
-	for _, ns := range []*NS{a, b} {
-		steps = append(steps,
-			[]string{"netns", "exec", ns.Name, "sysctl", "-qw", "net.ipv6.conf.eth0.accept_dad=0"},
-			[]string{"-n", ns.Name, "link", "set", "lo", "up"},
-			[]string{"-n", ns.Name, "addr", "add", ns.Addr4.String(), "dev", "eth0"},
-			[]string{"-n", ns.Name, "link", "set", "eth0", "up"})
-	}
-	for _, s := range steps {
-		if err := IP(s...); err != nil {
-			_ = IP("link", "del", tmp)
-			t.Fatal(err)
-		}
-	}
+	steps = append(steps, nodeSetup(a, 1)...)
+	run(t, append(steps, nodeSetup(b, 2)...))
 	return a, b
+}
+
+// Bridged is Pair with a bridge namespace in the middle; partition(true)
+// isolates the two bridge ports from each other (links stay up, frames
+// stop), partition(false) heals.
+func Bridged(t *testing.T) (a, b *NS, partition func(bool)) {
+	t.Helper()
+	n := seq.Add(1)
+	br := newNS(t, "br", n)
+	a, b = newNS(t, "a", n), newNS(t, "b", n)
+	steps := [][]string{
+		{"-n", br.Name, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0"},
+		{"-n", br.Name, "link", "set", "br0", "up"},
+	}
+	for i, ns := range []*NS{a, b} {
+		port := fmt.Sprintf("port%d", i)
+		steps = append(steps,
+			[]string{"-n", br.Name, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns.Name},
+			[]string{"-n", br.Name, "link", "set", port, "master", "br0"},
+			[]string{"-n", br.Name, "link", "set", port, "up"})
+		steps = append(steps, nodeSetup(ns, i+1)...)
+	}
+	run(t, steps)
+	partition = func(on bool) {
+		v := "off"
+		if on {
+			v = "on"
+		}
+		run(t, [][]string{
+			{"-n", br.Name, "link", "set", "port0", "type", "bridge_slave", "isolated", v},
+			{"-n", br.Name, "link", "set", "port1", "type", "bridge_slave", "isolated", v},
+		})
+	}
+	return a, b, partition
 }
 
 // Command returns a command that runs inside the namespace.
