@@ -38,6 +38,7 @@ type Runtime struct {
 	rx      chan rxItem
 	mu      sync.Mutex // held while the loop steps; States reads under it
 	stopReq chan struct{}
+	quit    chan struct{} // closed when Run ends, for paced GARP senders
 	stopped chan struct{}
 	once    sync.Once
 	started bool
@@ -85,7 +86,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 	g := &cfg.Global
 	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*Instance]*rtInst{},
 		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval,
-		rx: make(chan rxItem, 64), stopReq: make(chan struct{}), stopped: make(chan struct{})}
+		rx: make(chan rxItem, 64), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{})}
 	socks := map[SocketSpec]*rtSock{}
 	for _, v := range cfg.VRRPInstances {
 		if v.Interface == "" {
@@ -179,6 +180,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	}
 	defer func() {
 		cancel()
+		close(r.quit)
 		r.closeSockets()
 		readers.Wait()
 		r.wg.Wait()
@@ -416,7 +418,7 @@ func (r *Runtime) sendGARP(ri *rtInst, repeat int) {
 			if n > 0 {
 				select {
 				case <-time.After(gap):
-				case <-r.stopReq:
+				case <-r.quit:
 					return
 				}
 			}
