@@ -108,3 +108,15 @@ type Addrs interface {
 type Announcer interface {
 	Announce(iface string, addr netip.Addr) error
 }
+
+// LinkEvent says an interface became usable (admin up with carrier) or
+// stopped being so.
+type LinkEvent struct {
+	Name string
+	Up   bool
+}
+
+// Links reports link changes until ctx ends (rtnetlink in netio).
+type Links interface {
+	Watch(ctx context.Context, ch chan<- LinkEvent) error
+}

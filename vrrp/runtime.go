@@ -19,6 +19,7 @@ type Deps struct {
 	Net       Net
 	Addrs     Addrs
 	Announcer Announcer
+	Links     Links        // nil: interface state is not tracked
 	Clock     Clock        // nil: the system clock
 	Log       *slog.Logger // nil: discard
 }
@@ -36,6 +37,7 @@ type Runtime struct {
 	garpInterval, gnaInterval time.Duration
 
 	rx      chan rxItem
+	links   chan LinkEvent
 	mu      sync.Mutex // held while the loop steps; States reads under it
 	stopReq chan struct{}
 	quit    chan struct{} // closed when Run ends, for paced GARP senders
@@ -57,6 +59,7 @@ type rtInst struct {
 	sock     *rtSock
 	key      Key
 	iface    string
+	trackIf  bool // not dont_track_primary: the interface going down means FAULT
 	vips     []VIP
 	dsts     []netip.Addr
 	ttl      int
@@ -86,7 +89,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 	g := &cfg.Global
 	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*Instance]*rtInst{},
 		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval,
-		rx: make(chan rxItem, 64), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{})}
+		rx: make(chan rxItem, 64), links: make(chan LinkEvent, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{})}
 	socks := map[SocketSpec]*rtSock{}
 	for _, v := range cfg.VRRPInstances {
 		if v.Interface == "" {
@@ -127,7 +130,8 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 			r.closeSockets()
 			return nil, err
 		}
-		ri := &rtInst{inst: inst, sock: s, key: KeyOf(g, v), iface: v.Interface, vips: VIPsOf(v), ttl: packet.TTL}
+		ri := &rtInst{inst: inst, sock: s, key: KeyOf(g, v), iface: v.Interface, trackIf: !v.DontTrackPrimary,
+			vips: VIPsOf(v), ttl: packet.TTL}
 		if v.Unicast {
 			for _, p := range v.UnicastPeers {
 				ri.dsts = append(ri.dsts, p.Address)
@@ -162,7 +166,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	now := r.deps.Clock.Now()
 	for _, ri := range r.insts {
 		up := true
-		if info, err := r.deps.Net.Interface(ri.iface); err == nil {
+		if info, err := r.deps.Net.Interface(ri.iface); err == nil && ri.trackIf {
 			up = info.Up
 		}
 		r.exec(ri, now, ri.inst.Start(now, up))
@@ -176,6 +180,15 @@ func (r *Runtime) Run(ctx context.Context) error {
 		go func() {
 			defer readers.Done()
 			r.read(rctx, s)
+		}()
+	}
+	if r.deps.Links != nil {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			if err := r.deps.Links.Watch(rctx, r.links); err != nil && rctx.Err() == nil {
+				r.log.Error("link monitor", "err", err)
+			}
 		}()
 	}
 	defer func() {
@@ -205,6 +218,16 @@ func (r *Runtime) Run(ctx context.Context) error {
 			}
 			if reason != validate.OK && reason != validate.InstanceNotReady {
 				r.log.Debug("advert dropped", "iface", it.s.spec.Iface, "reason", reason.String())
+			}
+			r.mu.Unlock()
+		case ev := <-r.links:
+			r.mu.Lock()
+			now := r.deps.Clock.Now()
+			for _, ri := range r.insts {
+				if ri.trackIf && ri.iface == ev.Name {
+					r.log.Info("link change", "instance", ri.inst.Name(), "iface", ev.Name, "up", ev.Up)
+					r.exec(ri, now, ri.inst.Step(now, EventInterface{Up: ev.Up}))
+				}
 			}
 			r.mu.Unlock()
 		case <-timer.C():

@@ -142,3 +142,38 @@ func TestPartitionHeal(t *testing.T) {
 		})
 	}
 }
+
+// The master's interface goes down: it drops to FAULT and releases its
+// VIP, the backup takes over (no priority 0 gets out of a down link), and
+// when the link returns the master goes BACKUP and then preempts.
+func TestInterfaceDownFault(t *testing.T) {
+	nstest.Require(t)
+	a, b, _ := nstest.Bridged(t)
+	wa := watch{t, a.Handle(t), vip4}
+	wb := watch{t, b.Handle(t), vip4}
+	startGo(t, a, "a", instance(58, 150, v3(adv05, ""), "10.77.0.100/24"))
+	startGo(t, b, "b", instance(58, 100, v3(adv05, ""), "10.77.0.100/24"))
+	wa.until(true, 4*time.Second, "a becomes master")
+	wb.stays(false, 3*adv05, "b stays backup")
+
+	if err := nstest.IP("-n", a.Name, "link", "set", "eth0", "down"); err != nil {
+		t.Fatal(err)
+	}
+	took := wa.until(false, time.Second, "a releases the VIP in FAULT")
+	t.Logf("link down: a released the VIP after %v", took)
+	bound := 3*adv05 + skew(100, adv05) + 50*time.Millisecond
+	took = wb.until(true, 2*bound, "b takes over")
+	t.Logf("link down: b held the VIP %v later (bound %v)", took, bound)
+	if took > bound {
+		t.Errorf("takeover %v > bound %v", took, bound)
+	}
+	wa.stays(false, 3*adv05, "a stays in FAULT while the link is down")
+
+	if err := nstest.IP("-n", a.Name, "link", "set", "eth0", "up"); err != nil {
+		t.Fatal(err)
+	}
+	down := 3*adv05 + skew(150, adv05)
+	took = wa.until(true, down+time.Second, "a preempts after the link returns")
+	wb.until(false, time.Second, "b yields")
+	t.Logf("link up: a master again after %v (master-down interval %v)", took, down)
+}

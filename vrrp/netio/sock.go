@@ -29,7 +29,7 @@ func (Net) Interface(name string) (vrrp.IfaceInfo, error) {
 	if err != nil {
 		return vrrp.IfaceInfo{}, err
 	}
-	info := vrrp.IfaceInfo{Index: ifi.Index, Up: ifi.Flags&net.FlagUp != 0, MAC: ifi.HardwareAddr}
+	info := vrrp.IfaceInfo{Index: ifi.Index, Up: ifi.Flags&net.FlagUp != 0 && ifi.Flags&net.FlagRunning != 0, MAC: ifi.HardwareAddr}
 	addrs, err := ifi.Addrs()
 	if err != nil {
 		return info, err
