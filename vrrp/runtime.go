@@ -20,6 +20,7 @@ type Deps struct {
 	Addrs     Addrs
 	Announcer Announcer
 	Links     Links        // nil: interface state is not tracked
+	Scripts   Scripts      // nil: ExecScripts as the config's script_user
 	Clock     Clock        // nil: the system clock
 	Log       *slog.Logger // nil: discard
 }
@@ -61,6 +62,7 @@ type rtInst struct {
 	iface    string
 	trackIf  bool // not dont_track_primary: the interface going down means FAULT
 	vips     []VIP
+	notify   notifiers
 	dsts     []netip.Addr
 	ttl      int
 	ahSeq    uint32
@@ -87,6 +89,9 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		deps.Log = slog.New(slog.DiscardHandler)
 	}
 	g := &cfg.Global
+	if deps.Scripts == nil {
+		deps.Scripts = ExecScripts{DefaultUser: g.ScriptUser, DefaultGroup: g.ScriptGroup}
+	}
 	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*Instance]*rtInst{},
 		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval,
 		rx: make(chan rxItem, 64), links: make(chan LinkEvent, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{})}
@@ -131,7 +136,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 			return nil, err
 		}
 		ri := &rtInst{inst: inst, sock: s, key: KeyOf(g, v), iface: v.Interface, trackIf: !v.DontTrackPrimary,
-			vips: VIPsOf(v), ttl: packet.TTL}
+			vips: VIPsOf(v), notify: notifiersOf(v), ttl: packet.TTL}
 		if v.Unicast {
 			for _, p := range v.UnicastPeers {
 				ri.dsts = append(ri.dsts, p.Address)
@@ -359,11 +364,22 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 			ri.deadline = a.At
 		case Notify:
 			r.log.Info("state change", "instance", name, "state", a.State.String())
+			for _, c := range ri.notify.commands(name, a.State, ri.inst.EffectivePriority()) {
+				r.runScript(name, c)
+			}
 		case PriorityChanged:
 			r.log.Info("priority change", "instance", name, "from", a.From, "to", a.To)
 		case NotifyMasterRxLowerPri:
-			// notify scripts are not run yet
+			if s := ri.notify.rxLowerPri; s != nil && !s.Disabled && len(s.Argv) > 0 {
+				r.runScript(name, Command{Argv: s.Argv, User: s.User, Group: s.Group})
+			}
 		}
+	}
+}
+
+func (r *Runtime) runScript(inst string, c Command) {
+	if err := r.deps.Scripts.Start(c); err != nil {
+		r.log.Warn("notify script", "instance", inst, "argv", c.Argv, "err", err)
 	}
 }
 

@@ -170,3 +170,55 @@ func TestRuntimeMalformedInput(t *testing.T) {
 	s.Inject(pkt)
 	waitFor(t, time.Second, "b yields to priority 250", func() bool { return state(b) == vrrp.StateBackup && !b.addrs.Has(vip) })
 }
+
+// notify_<state> then the generic notify with INSTANCE NAME STATE PRIORITY,
+// after the transition; notify_stop at Stop.
+func TestRuntimeNotifyScripts(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for _, n := range []string{"master.sh", "backup.sh", "stop.sh", "any.sh"} {
+		p := filepath.Join(dir, n)
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	extra := fmt.Sprintf("notify_master %q\n    notify_backup %q\n    notify_stop %q\n    notify %q",
+		paths[0]+" arg1", paths[1], paths[2], paths[3])
+	cfg := loadConf(t, "global_defs {\n    enable_script_security\n}\n"+instConf(100, extra))
+	sc := &vrrptest.Scripts{}
+	fn := &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "a", Ifaces: map[string]vrrp.IfaceInfo{
+		"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.1")}}}
+	addrs := &vrrptest.Addrs{}
+	rt, err := vrrp.NewRuntime(cfg, vrrp.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Scripts: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go rt.Run(context.Background())
+	waitFor(t, 2*time.Second, "master", func() bool { return addrs.Has(vip) })
+	rt.Stop()
+	want := []string{
+		paths[1], paths[3] + " INSTANCE VI_1 BACKUP 100",
+		paths[0] + " arg1", paths[3] + " INSTANCE VI_1 MASTER 100",
+		paths[2], paths[3] + " INSTANCE VI_1 STOP 100",
+	}
+	got := sc.Argvs()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("scripts run:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestExecScripts(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	err := vrrp.ExecScripts{}.Start(vrrp.Command{Argv: []string{"/bin/sh", "-c", `printf '%s' "$0" > "$1"`, "MASTER", out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Second, "script output", func() bool {
+		b, _ := os.ReadFile(out)
+		return string(b) == "MASTER"
+	})
+	if err := (vrrp.ExecScripts{}).Start(vrrp.Command{Argv: []string{"/nonexistent/script"}}); err == nil {
+		t.Error("a missing script started")
+	}
+}

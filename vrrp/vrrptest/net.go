@@ -224,3 +224,36 @@ var (
 	_ vrrp.Addrs     = (*Addrs)(nil)
 	_ vrrp.Announcer = (*Announcer)(nil)
 )
+
+// Scripts records the commands the runtime starts.
+type Scripts struct {
+	mu   sync.Mutex
+	Cmds []vrrp.Command
+}
+
+func (s *Scripts) Start(c vrrp.Command) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Cmds = append(s.Cmds, c)
+	return nil
+}
+
+// Argvs returns the recorded argv lists, each joined with spaces.
+func (s *Scripts) Argvs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, c := range s.Cmds {
+		line := ""
+		for i, a := range c.Argv {
+			if i > 0 {
+				line += " "
+			}
+			line += a
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+var _ vrrp.Scripts = (*Scripts)(nil)
