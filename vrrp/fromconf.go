@@ -12,7 +12,7 @@ import (
 
 // InstanceConfig maps a parsed vrrp_instance (already defaulted by conf)
 // to the state machine's Config; info supplies the default source.
-func InstanceConfig(g *conf.GlobalDefs, v *conf.VRRPInstance, info IfaceInfo) (Config, error) {
+func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRPInstance, info IfaceInfo) (Config, error) {
 	c := Config{
 		Name: v.Name, VRID: uint8(v.VRID), Family: packet.Family(v.Family), Version: uint8(v.Version),
 		Priority: uint8(v.Priority), WantMaster: v.State == conf.StateMaster, AdverInt: v.AdvertInt,
@@ -47,6 +47,7 @@ func InstanceConfig(g *conf.GlobalDefs, v *conf.VRRPInstance, info IfaceInfo) (C
 	for _, a := range v.VIPs {
 		c.VIPs = append(c.VIPs, a.Prefix.Addr())
 	}
+	c.Trackers = trackersOf(scripts, v)
 	for _, p := range v.UnicastPeers {
 		c.Peers = append(c.Peers, validate.Peer{Addr: p.Address, MinTTL: p.MinTTL, MaxTTL: p.MaxTTL})
 		if p.MinTTL > 0 || p.MaxTTL > 0 {
@@ -54,6 +55,30 @@ func InstanceConfig(g *conf.GlobalDefs, v *conf.VRRPInstance, info IfaceInfo) (C
 		}
 	}
 	return c, nil
+}
+
+// Tracker names are prefixed by kind: a script and an interface may share
+// a name.
+func scriptTracker(name string) string { return "script:" + name }
+func ifTracker(name string) string     { return "interface:" + name }
+
+// trackersOf lists an instance's track_script (starting failed with
+// init_fail) and track_interface entries; both are reported by the runtime.
+func trackersOf(scripts []*conf.VRRPScript, v *conf.VRRPInstance) []Tracker {
+	var out []Tracker
+	for _, r := range v.TrackScripts {
+		up := true
+		for _, s := range scripts {
+			if s.Name == r.Name && s.InitFail {
+				up = false
+			}
+		}
+		out = append(out, Tracker{Name: scriptTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, Up: up})
+	}
+	for _, r := range v.TrackInterfaces {
+		out = append(out, Tracker{Name: ifTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, Up: true})
+	}
+	return out
 }
 
 // VIPsOf returns the addresses an instance adds as master: its VIPs, then

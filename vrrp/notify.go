@@ -1,12 +1,14 @@
 package vrrp
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
 )
@@ -19,9 +21,11 @@ type Command struct {
 	User, Group string // empty: the global script_user
 }
 
-// Scripts starts notify scripts without waiting for them.
+// Scripts runs scripts: Start for notify scripts (not waited for), Run
+// for vrrp_script checks (nil error = exit status 0; ctx ends it).
 type Scripts interface {
 	Start(c Command) error
+	Run(ctx context.Context, c Command) error
 }
 
 // notifiers are an instance's notify scripts.
@@ -67,6 +71,29 @@ type ExecScripts struct {
 // Start starts c and reaps it in the background.
 func (e ExecScripts) Start(c Command) error {
 	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
+	if err := e.setUser(cmd, c); err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait()
+	return nil
+}
+
+// Run runs c to completion; when ctx ends (the script timeout) it gets
+// SIGTERM, then SIGKILL a second later, as keepalived does.
+func (e ExecScripts) Run(ctx context.Context, c Command) error {
+	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = time.Second
+	if err := e.setUser(cmd, c); err != nil {
+		return err
+	}
+	return cmd.Run()
+}
+
+func (e ExecScripts) setUser(cmd *exec.Cmd, c Command) error {
 	u, g := c.User, c.Group
 	if u == "" {
 		u, g = e.DefaultUser, e.DefaultGroup
@@ -80,10 +107,6 @@ func (e ExecScripts) Start(c Command) error {
 			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 		}
 	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	go cmd.Wait()
 	return nil
 }
 

@@ -39,6 +39,8 @@ type Runtime struct {
 
 	rx      chan rxItem
 	links   chan LinkEvent
+	checks  []*scriptCheck
+	results chan scriptResult
 	mu      sync.Mutex // held while the loop steps; States reads under it
 	stopReq chan struct{}
 	quit    chan struct{} // closed when Run ends, for paced GARP senders
@@ -94,7 +96,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 	}
 	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*Instance]*rtInst{},
 		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval,
-		rx: make(chan rxItem, 64), links: make(chan LinkEvent, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{})}
+		rx: make(chan rxItem, 64), links: make(chan LinkEvent, 16), results: make(chan scriptResult, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{})}
 	socks := map[SocketSpec]*rtSock{}
 	for _, v := range cfg.VRRPInstances {
 		if v.Interface == "" {
@@ -106,7 +108,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 			r.closeSockets()
 			return nil, fmt.Errorf("(%s) interface %s: %w", v.Name, v.Interface, err)
 		}
-		ic, err := InstanceConfig(g, v, info)
+		ic, err := InstanceConfig(g, cfg.VRRPScripts, v, info)
 		if err != nil {
 			r.closeSockets()
 			return nil, err
@@ -150,6 +152,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		r.insts = append(r.insts, ri)
 		r.byInst[inst] = ri
 	}
+	r.checks = scriptChecks(cfg)
 	return r, nil
 }
 
@@ -185,6 +188,13 @@ func (r *Runtime) Run(ctx context.Context) error {
 		go func() {
 			defer readers.Done()
 			r.read(rctx, s)
+		}()
+	}
+	for _, sc := range r.checks {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			r.runCheck(rctx, sc)
 		}()
 	}
 	if r.deps.Links != nil {
@@ -234,6 +244,14 @@ func (r *Runtime) Run(ctx context.Context) error {
 					r.exec(ri, now, ri.inst.Step(now, EventInterface{Up: ev.Up}))
 				}
 			}
+			r.tracker(now, ifTracker(ev.Name), ev.Up)
+			r.mu.Unlock()
+		case res := <-r.results:
+			r.mu.Lock()
+			if up, changed := res.check.result(res.ok); changed {
+				r.log.Info("VRRP_Script status", "script", res.check.name, "up", up)
+				r.tracker(r.deps.Clock.Now(), scriptTracker(res.check.name), up)
+			}
 			r.mu.Unlock()
 		case <-timer.C():
 			r.mu.Lock()
@@ -269,6 +287,18 @@ func (r *Runtime) shutdown() {
 	now := r.deps.Clock.Now()
 	for _, ri := range r.insts {
 		r.exec(ri, now, ri.inst.Step(now, EventShutdown{}))
+	}
+}
+
+// tracker steps every instance that tracks name.
+func (r *Runtime) tracker(now time.Time, name string, up bool) {
+	for _, ri := range r.insts {
+		for _, t := range ri.inst.Config().Trackers {
+			if t.Name == name {
+				r.exec(ri, now, ri.inst.Step(now, EventTracker{Name: name, Up: up}))
+				break
+			}
+		}
 	}
 }
 

@@ -222,3 +222,84 @@ func TestExecScripts(t *testing.T) {
 		t.Error("a missing script started")
 	}
 }
+
+// track_script: a failing weighted script lowers the master's priority
+// below the backup's, which takes over after its master-down interval;
+// an unweighted one puts the master in FAULT (priority 0: skew only).
+func TestRuntimeTrackScript(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		weight string
+		bound  time.Duration
+	}{
+		{"weighted", "weight -60", 3*100*time.Millisecond + 156*100*time.Millisecond/256 + 50*time.Millisecond},
+		{"unweighted", "weight 0", 156*100*time.Millisecond/256 + 50*time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hub := vrrptest.NewHub()
+			script := "global_defs {\n    enable_script_security\n}\nvrrp_script chk {\n    script /bin/true\n    interval 1\n}\n"
+			sc := &vrrptest.Scripts{}
+			a := &node{name: "a", addrs: &vrrptest.Addrs{}, ann: &vrrptest.Announcer{}, done: make(chan error, 1)}
+			fn := &vrrptest.Net{Hub: hub, Node: "a", Ifaces: map[string]vrrp.IfaceInfo{
+				"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.1")}}}
+			rt, err := vrrp.NewRuntime(loadConf(t, script+instConf(150, "track_script {\n        chk "+tc.weight+"\n    }")),
+				vrrp.Deps{Net: fn, Addrs: a.addrs, Announcer: a.ann, Scripts: sc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.rt = rt
+			go rt.Run(context.Background())
+			t.Cleanup(rt.Stop)
+			b := startNode(t, hub, "b", "10.0.0.2", instConf(100, ""))
+			waitFor(t, 2*time.Second, "a becomes MASTER", func() bool { return a.addrs.Has(vip) })
+			time.Sleep(400 * time.Millisecond)
+			if b.addrs.Has(vip) {
+				t.Fatal("b took the VIP while a's script passes")
+			}
+			sc.SetFail("/bin/true", true)
+			waitFor(t, 3*time.Second, "b takes over", func() bool { return b.addrs.Has(vip) })
+			// Measured from the failing run (the script runs every second).
+			took := time.Since(sc.FirstFail())
+			bound := tc.bound
+			t.Logf("script failing: b held the VIP after %v (bound %v)", took, bound)
+			if took > bound {
+				t.Errorf("takeover %v > bound %v", took, bound)
+			}
+			waitFor(t, time.Second, "a releases the VIP", func() bool { return !a.addrs.Has(vip) })
+			want := vrrp.StateBackup
+			if tc.weight == "weight 0" {
+				want = vrrp.StateFault
+			}
+			if got := state(a); got != want {
+				t.Errorf("a is %v, want %v", got, want)
+			}
+			if tc.weight != "weight 0" {
+				if p := a.rt.States()[0].EffectivePriority; p != 90 {
+					t.Errorf("a's effective priority %d, want 90", p)
+				}
+			}
+			// Recovery: a is back in charge.
+			sc.SetFail("/bin/true", false)
+			waitFor(t, 3*time.Second, "a preempts again", func() bool { return a.addrs.Has(vip) && !b.addrs.Has(vip) })
+		})
+	}
+}
+
+func TestExecScriptsRun(t *testing.T) {
+	e := vrrp.ExecScripts{}
+	if err := e.Run(context.Background(), vrrp.Command{Argv: []string{"/bin/true"}}); err != nil {
+		t.Errorf("true: %v", err)
+	}
+	if err := e.Run(context.Background(), vrrp.Command{Argv: []string{"/bin/false"}}); err == nil {
+		t.Error("false succeeded")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := e.Run(ctx, vrrp.Command{Argv: []string{"/bin/sleep", "10"}}); err == nil {
+		t.Error("a script past its timeout succeeded")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("timeout took %v to end the script", d)
+	}
+}

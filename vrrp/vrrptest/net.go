@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"sync"
+	"time"
 
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
@@ -225,10 +226,42 @@ var (
 	_ vrrp.Announcer = (*Announcer)(nil)
 )
 
-// Scripts records the commands the runtime starts.
+// Scripts records the commands the runtime starts; Run (vrrp_script
+// checks) succeeds unless Fail has the script's argv[0].
 type Scripts struct {
 	mu   sync.Mutex
 	Cmds []vrrp.Command
+	fail map[string]bool
+	firstFail time.Time
+}
+
+// FirstFail is when a Run first returned failure (zero if never).
+func (s *Scripts) FirstFail() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.firstFail
+}
+
+// SetFail makes runs of argv0 fail (or succeed again).
+func (s *Scripts) SetFail(argv0 string, fail bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail == nil {
+		s.fail = map[string]bool{}
+	}
+	s.fail[argv0] = fail
+}
+
+func (s *Scripts) Run(_ context.Context, c vrrp.Command) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail[c.Argv[0]] {
+		if s.firstFail.IsZero() {
+			s.firstFail = time.Now()
+		}
+		return errors.New("exit status 1")
+	}
+	return nil
 }
 
 func (s *Scripts) Start(c vrrp.Command) error {
