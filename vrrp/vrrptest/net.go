@@ -229,9 +229,9 @@ var (
 // Scripts records the commands the runtime starts; Run (vrrp_script
 // checks) succeeds unless Fail has the script's argv[0].
 type Scripts struct {
-	mu   sync.Mutex
-	Cmds []vrrp.Command
-	fail map[string]bool
+	mu        sync.Mutex
+	Cmds      []vrrp.Command
+	fail      map[string]bool
 	firstFail time.Time
 }
 
