@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -67,4 +68,28 @@ func (cp *capture) snapshot() []frame {
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	return append([]frame(nil), cp.frames...)
+}
+
+// writePcap saves frames as a classic pcap (Ethernet link type).
+func writePcap(path string, frames []frame) error {
+	var b []byte
+	le := func(v uint32) { b = append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24)) }
+	le(0xa1b2c3d4)
+	b = append(b, 2, 0, 4, 0) // version 2.4
+	le(0)
+	le(0)
+	le(65535)
+	le(1) // LINKTYPE_ETHERNET
+	for _, fr := range frames {
+		data, err := fr.f.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		le(uint32(fr.at.Unix()))
+		le(uint32(fr.at.Nanosecond() / 1000))
+		le(uint32(len(data)))
+		le(uint32(len(data)))
+		b = append(b, data...)
+	}
+	return os.WriteFile(path, b, 0o644)
 }
