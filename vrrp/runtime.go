@@ -173,6 +173,15 @@ func (r *Runtime) Run(ctx context.Context) error {
 	r.started = true
 	now := r.deps.Clock.Now()
 	for _, ri := range r.insts {
+		// As keepalived at startup: VIPs left behind by a killed run must
+		// not linger on a node that is not (yet) master.
+		for _, v := range ri.vips {
+			if err := r.deps.Addrs.Del(v); err != nil {
+				r.log.Warn("remove stale VIP", "instance", ri.inst.Name(), "err", err)
+			}
+		}
+	}
+	for _, ri := range r.insts {
 		up := true
 		if info, err := r.deps.Net.Interface(ri.iface); err == nil && ri.trackIf {
 			up = info.Up

@@ -101,6 +101,9 @@ func TestRuntimeElectionHardKillAndStop(t *testing.T) {
 	if got, want := a.ann.Count(), 5; got != want { // garp_master_repeat 5 × 1 VIP
 		t.Errorf("a sent %d GARPs, want %d", got, want)
 	}
+	if got := a.addrs.Ops(); len(got) != 2 || got[0] != "del 10.0.0.100/32" || got[1] != "add 10.0.0.100/32" {
+		t.Errorf("a's address operations %q: want a stale VIP removed at start, then added as master", got)
+	}
 
 	// Hard kill: a goes silent; b takes over after its master-down timer.
 	bound := 3*100*time.Millisecond + 156*100*time.Millisecond/256 + 50*time.Millisecond

@@ -191,6 +191,13 @@ func (a *Addrs) Del(v vrrp.VIP) error {
 	return nil
 }
 
+// Ops returns the operations so far.
+func (a *Addrs) Ops() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.Log...)
+}
+
 // Has reports whether p is present.
 func (a *Addrs) Has(p netip.Prefix) bool {
 	a.mu.Lock()
