@@ -89,3 +89,31 @@ func TestInteropGracefulStop(t *testing.T) {
 		})
 	}
 }
+
+// A restarted keepalived master preempts the gokeepalived node that took
+// over, and a restarted gokeepalived master preempts keepalived.
+func TestInteropRestartPreempts(t *testing.T) {
+	nstest.Require(t, keepalived)
+	for _, dir := range []struct {
+		name           string
+		master, backup starter
+	}{{"keepalived-master", startKeepalived, startGo}, {"gokeepalived-master", startGo, startKeepalived}} {
+		t.Run(dir.name, func(t *testing.T) {
+			a, b := nstest.Pair(t)
+			wa := watch{t, a.Handle(t), vip4}
+			wb := watch{t, b.Handle(t), vip4}
+			cfgA := instance(66, 150, v3(adv05, ""), "10.77.0.100/24")
+			pa := dir.master(t, a, "a", cfgA)
+			dir.backup(t, b, "b", instance(66, 100, v3(adv05, ""), "10.77.0.100/24"))
+			wa.until(true, 4*time.Second, "a becomes master")
+			pa.term()
+			wb.until(true, 2*time.Second, "b takes over")
+			pa.wait()
+			dir.master(t, a, "a2", cfgA)
+			down := 3*adv05 + skew(150, adv05)
+			took := wa.until(true, down+2*time.Second, "restarted a preempts")
+			wb.until(false, time.Second, "b yields")
+			t.Logf("restarted a preempted after %v (its master-down interval %v)", took, down)
+		})
+	}
+}

@@ -177,3 +177,27 @@ func TestInterfaceDownFault(t *testing.T) {
 	wb.until(false, time.Second, "b yields")
 	t.Logf("link up: a master again after %v (master-down interval %v)", took, down)
 }
+
+// preempt_delay: a higher-priority node that joins does not preempt
+// before the delay has passed, and does after it.
+func TestPreemptDelay(t *testing.T) {
+	nstest.Require(t)
+	a, b := nstest.Pair(t)
+	wa := watch{t, a.Handle(t), vip4}
+	wb := watch{t, b.Handle(t), vip4}
+	startGo(t, b, "b", instance(59, 100, v3(adv05, ""), "10.77.0.100/24"))
+	wb.until(true, 4*time.Second, "b alone becomes master")
+	const delay = 3 * time.Second
+	start := time.Now()
+	startGo(t, a, "a", instance(59, 150, v3(adv05, "    state BACKUP\n    preempt_delay 3\n"), "10.77.0.100/24"))
+	down := 3*adv05 + skew(150, adv05)
+	// Without the delay a would preempt after its master-down interval.
+	wa.stays(false, delay-200*time.Millisecond, "a waits for preempt_delay")
+	wa.until(true, down+2*time.Second, "a preempts after the delay")
+	took := time.Since(start)
+	wb.until(false, time.Second, "b yields")
+	t.Logf("a preempted %v after start (preempt_delay %v, master-down %v)", took, delay, down)
+	if took > delay+down+500*time.Millisecond {
+		t.Errorf("preemption after %v, want ≤ delay + master-down + 0.5 s", took)
+	}
+}
