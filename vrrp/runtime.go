@@ -539,6 +539,22 @@ func (r *Runtime) States() []Status {
 	return out
 }
 
+// SocketStatus counts what a socket dropped before any instance saw it.
+type SocketStatus struct {
+	Spec        SocketSpec
+	TooShort    uint64 // not even a VRRP header
+	UnknownVRID uint64
+}
+
+// Sockets reports per-socket drop counters.
+func (r *Runtime) Sockets() []SocketStatus {
+	out := make([]SocketStatus, 0, len(r.socks))
+	for _, s := range r.socks {
+		out = append(out, SocketStatus{Spec: s.spec, TooShort: s.demux.TooShort.Load(), UnknownVRID: s.demux.UnknownVRID.Load()})
+	}
+	return out
+}
+
 // SystemClock is the real Clock.
 type SystemClock struct{}
 

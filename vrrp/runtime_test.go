@@ -156,6 +156,7 @@ func TestRuntimeMalformedInput(t *testing.T) {
 	for _, g := range [][]byte{nil, {0x45}, make([]byte, 20), {0x45, 0, 0, 20, 0, 0, 0, 0, 255, 112}} {
 		s.Inject(g)
 	}
+	waitFor(t, time.Second, "garbage counted as too short", func() bool { return b.rt.Sockets()[0].TooShort == 4 })
 	// A valid advert with TTL 64: a multicast TTL drop.
 	adv := packet.Advert{Version: 3, Type: 1, VRID: 51, Priority: 250, CountAddrs: 1, AdverInt: 10,
 		Addrs: []netip.Addr{vip.Addr()}}
