@@ -62,6 +62,7 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 	bash scripts/bench/config-test.sh
+	bash scripts/bench/failover.sh
 
 # The main job for now: check and dump testdata/keepalived.conf as
 # keepalived -t would, inside a namespace that has the interfaces it names.

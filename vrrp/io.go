@@ -2,6 +2,8 @@ package vrrp
 
 import (
 	"context"
+	"net"
+	"net/netip"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
@@ -33,4 +35,88 @@ type PacketSource interface {
 // (netlink), GARP/NA, notify scripts. Timer actions are the driver's.
 type Effector interface {
 	Do(inst *Instance, a Action) error
+}
+
+// The runtime's kernel boundary. vrrp/netio has the real implementations;
+// tests plug in fakes, so the runtime logic runs without root.
+
+// SocketSpec says which socket an instance needs: one per interface,
+// family and mode, shared by every instance on it (demuxed by VRID).
+type SocketSpec struct {
+	Iface   string
+	Family  packet.Family
+	Unicast bool
+	// Group is the multicast group to join; invalid for unicast.
+	Group netip.Addr
+}
+
+// Outgoing is one advert to send. For IPv4, Data is the whole IP packet
+// (the socket uses IP_HDRINCL so TOS, ID and AH are ours); for IPv6 it is
+// the VRRP message, and the kernel adds the header and checksum.
+type Outgoing struct {
+	Src, Dst netip.Addr
+	HopLimit int // IPv6 only; IPv4 carries the TTL in Data
+	Data     []byte
+}
+
+// Socket is an open VRRP socket. Recv returns a nil packet and nil error
+// for a datagram it could not split into layers (counted as too short).
+type Socket interface {
+	PacketSource
+	Send(o Outgoing) error
+	Close() error
+}
+
+// IfaceInfo is what the runtime needs to know about an interface.
+type IfaceInfo struct {
+	Index int
+	Up    bool
+	MAC   net.HardwareAddr
+	// Addr4 is the primary IPv4 address, LinkLocal6 the IPv6 link-local
+	// one (invalid when absent): the default advert sources.
+	Addr4, LinkLocal6 netip.Addr
+}
+
+// Net opens sockets and looks up interfaces.
+type Net interface {
+	Open(s SocketSpec) (Socket, error)
+	Interface(name string) (IfaceInfo, error)
+}
+
+// VIP is one virtual_ipaddress / virtual_ipaddress_excluded line as the
+// address manager needs it.
+type VIP struct {
+	Prefix    netip.Prefix
+	Dev       string
+	Broadcast netip.Addr
+	Scope     uint8 // rtnetlink scope (0 global, 200 site, 253 link, 254 host)
+	Label     string
+	NoDAD     bool
+	// PreferredLft is nil for the kernel default.
+	PreferredLft *uint32
+}
+
+// Addrs adds and removes addresses (netlink). Adding an address that is
+// already there and removing one that is not are not errors.
+type Addrs interface {
+	Add(v VIP) error
+	Del(v VIP) error
+}
+
+// Announcer sends one gratuitous ARP (IPv4) or unsolicited NA (IPv6) for
+// addr out of iface.
+type Announcer interface {
+	Announce(iface string, addr netip.Addr) error
+}
+
+// LinkEvent says an interface became usable (admin up with carrier) or
+// stopped being so.
+type LinkEvent struct {
+	Name string
+	Up   bool
+}
+
+// Links reports link changes until ctx ends (rtnetlink in netio).
+type Links interface {
+	Watch(ctx context.Context, ch chan<- LinkEvent) error
 }

@@ -1,0 +1,139 @@
+package vrrp
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+
+	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp/packet"
+	"github.com/gokeepalived/gokeepalived/vrrp/validate"
+)
+
+// InstanceConfig maps a parsed vrrp_instance (already defaulted by conf)
+// to the state machine's Config; info supplies the default source.
+func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRPInstance, info IfaceInfo) (Config, error) {
+	c := Config{
+		Name: v.Name, VRID: uint8(v.VRID), Family: packet.Family(v.Family), Version: uint8(v.Version),
+		Priority: uint8(v.Priority), WantMaster: v.State == conf.StateMaster, AdverInt: v.AdvertInt,
+		DownTimerAdverts: v.DownTimerAdverts, NoPreempt: v.Nopreempt, PreemptDelay: v.PreemptDelay,
+		HigherPrioSendAdvert: v.HigherPrioSendAdvert, LowerPrioNoAdvert: v.LowerPrioNoAdvert,
+		GARPMasterRepeat: int(v.GARPMasterRepeat), GARPMasterDelay: v.GARPMasterDelay,
+		GARPMasterRefresh: v.GARPMasterRefresh, GARPMasterRefreshRepeat: int(v.GARPMasterRefreshRepeat),
+		GARPLowerPrioRepeat: int(v.GARPLowerPrioRepeat), GARPLowerPrioDelay: v.GARPLowerPrioDelay,
+		StartupDelay: g.VRRPStartupDelay, SkipCheckAdvAddr: v.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
+		AuthPass: v.AuthPass, Unicast: v.Unicast,
+		CheckUnicastSrc: v.CheckUnicastSrc || g.VRRPCheckUnicastSrc,
+	}
+	if v.VRID < 1 || v.VRID > 255 || v.Priority < 1 || v.Priority > 255 {
+		return c, fmt.Errorf("(%s) virtual_router_id or priority out of range", v.Name)
+	}
+	switch v.AuthType {
+	case "PASS":
+		c.AuthType = packet.AuthPass
+	case "AH":
+		c.AuthType = packet.AuthAH
+	}
+	c.SourceAddr = v.SrcIP
+	if !c.SourceAddr.IsValid() {
+		c.SourceAddr = info.Addr4
+		if c.Family == packet.IPv6 {
+			c.SourceAddr = info.LinkLocal6
+		}
+	}
+	if !c.SourceAddr.IsValid() {
+		return c, fmt.Errorf("(%s) interface %s has no %v address to send from", v.Name, v.Interface, c.Family)
+	}
+	for _, a := range v.VIPs {
+		c.VIPs = append(c.VIPs, a.Prefix.Addr())
+	}
+	c.Trackers = trackersOf(scripts, v)
+	for _, p := range v.UnicastPeers {
+		c.Peers = append(c.Peers, validate.Peer{Addr: p.Address, MinTTL: p.MinTTL, MaxTTL: p.MaxTTL})
+		if p.MinTTL > 0 || p.MaxTTL > 0 {
+			c.CheckUnicastSrc = true
+		}
+	}
+	return c, nil
+}
+
+// Tracker names are prefixed by kind: a script and an interface may share
+// a name.
+func scriptTracker(name string) string { return "script:" + name }
+func ifTracker(name string) string     { return "interface:" + name }
+
+// trackersOf lists an instance's track_script (starting failed with
+// init_fail) and track_interface entries; both are reported by the runtime.
+func trackersOf(scripts []*conf.VRRPScript, v *conf.VRRPInstance) []Tracker {
+	var out []Tracker
+	for _, r := range v.TrackScripts {
+		up := true
+		for _, s := range scripts {
+			if s.Name == r.Name && s.InitFail {
+				up = false
+			}
+		}
+		out = append(out, Tracker{Name: scriptTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, Up: up})
+	}
+	for _, r := range v.TrackInterfaces {
+		out = append(out, Tracker{Name: ifTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, Up: true})
+	}
+	return out
+}
+
+// VIPsOf returns the addresses an instance adds as master: its VIPs, then
+// its eVIPs, each defaulting to the instance interface.
+func VIPsOf(v *conf.VRRPInstance) []VIP {
+	var out []VIP
+	for _, l := range [][]conf.IPAddress{v.VIPs, v.EVIPs} {
+		for _, a := range l {
+			x := VIP{Prefix: a.Prefix, Dev: a.Dev, Broadcast: a.Broadcast, Scope: scopeOf(a.Scope),
+				Label: a.Label, NoDAD: a.NoDAD, PreferredLft: a.PreferredLft}
+			if x.Dev == "" {
+				x.Dev = v.Interface
+			}
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// scopeOf maps a scope name as iproute2's rt_scopes does.
+func scopeOf(s string) uint8 {
+	switch s {
+	case "", "global", "universe":
+		return 0
+	case "site":
+		return 200
+	case "link":
+		return 253
+	case "host":
+		return 254
+	case "nowhere":
+		return 255
+	}
+	if n, err := strconv.ParseUint(s, 0, 8); err == nil {
+		return uint8(n)
+	}
+	return 0
+}
+
+// KeyOf is the reload identity of a configured instance (§4.9).
+func KeyOf(g *conf.GlobalDefs, v *conf.VRRPInstance) Key {
+	grp := v.McastDstIP
+	if !grp.IsValid() {
+		grp = g.VRRPMcastGroup4
+		if v.Family == 6 {
+			grp = g.VRRPMcastGroup6
+		}
+	}
+	return NewKey(KeyParams{
+		VRID: uint8(v.VRID), Family: packet.Family(v.Family), Interface: v.Interface, Unicast: v.Unicast,
+		UnicastSrc: v.SrcIP, VMAC: v.UseVMAC, VMACXmit: v.VMACXmitBase || v.UseVMACAddr, McastGroup: grp,
+	})
+}
+
+// groupOf is the multicast destination of an instance.
+func groupOf(g *conf.GlobalDefs, v *conf.VRRPInstance) netip.Addr {
+	return KeyOf(g, v).McastGroup
+}

@@ -1,0 +1,569 @@
+package vrrp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp/packet"
+	"github.com/gokeepalived/gokeepalived/vrrp/validate"
+)
+
+// Deps are the runtime's kernel boundary (vrrp/netio has the real ones).
+type Deps struct {
+	Net       Net
+	Addrs     Addrs
+	Announcer Announcer
+	Links     Links        // nil: interface state is not tracked
+	Scripts   Scripts      // nil: ExecScripts as the config's script_user
+	Clock     Clock        // nil: the system clock
+	Log       *slog.Logger // nil: discard
+}
+
+// Runtime drives the configured instances: one reader goroutine per
+// socket feeds a single loop that owns every Instance, so Step is never
+// called concurrently.
+type Runtime struct {
+	deps   Deps
+	log    *slog.Logger
+	insts  []*rtInst
+	byInst map[*Instance]*rtInst
+	socks  []*rtSock
+
+	garpInterval, gnaInterval time.Duration
+
+	rx      chan rxItem
+	links   chan LinkEvent
+	checks  []*scriptCheck
+	results chan scriptResult
+	mu      sync.Mutex // held while the loop steps; States reads under it
+	stopReq chan struct{}
+	quit    chan struct{} // closed when Run ends, for paced GARP senders
+	stopped chan struct{}
+	once    sync.Once
+	started bool
+	ipID    uint16
+	wg      sync.WaitGroup
+}
+
+type rtSock struct {
+	spec  SocketSpec
+	sock  Socket
+	demux *Demux
+}
+
+type rtInst struct {
+	inst     *Instance
+	sock     *rtSock
+	key      Key
+	iface    string
+	trackIf  bool // not dont_track_primary: the interface going down means FAULT
+	vips     []VIP
+	notify   notifiers
+	dsts     []netip.Addr
+	ttl      int
+	ahSeq    uint32
+	deadline time.Time
+	garps    []garpDue
+}
+
+type garpDue struct {
+	at     time.Time
+	repeat int
+}
+
+type rxItem struct {
+	s  *rtSock
+	rx *packet.Received
+}
+
+// NewRuntime builds a runtime for cfg's vrrp_instances and opens their sockets.
+func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
+	if deps.Clock == nil {
+		deps.Clock = SystemClock{}
+	}
+	if deps.Log == nil {
+		deps.Log = slog.New(slog.DiscardHandler)
+	}
+	g := &cfg.Global
+	if deps.Scripts == nil {
+		deps.Scripts = ExecScripts{DefaultUser: g.ScriptUser, DefaultGroup: g.ScriptGroup}
+	}
+	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*Instance]*rtInst{},
+		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval,
+		rx: make(chan rxItem, 64), links: make(chan LinkEvent, 16), results: make(chan scriptResult, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{})}
+	socks := map[SocketSpec]*rtSock{}
+	for _, v := range cfg.VRRPInstances {
+		if v.Interface == "" {
+			r.closeSockets()
+			return nil, fmt.Errorf("(%s) an interface is required", v.Name)
+		}
+		info, err := deps.Net.Interface(v.Interface)
+		if err != nil {
+			r.closeSockets()
+			return nil, fmt.Errorf("(%s) interface %s: %w", v.Name, v.Interface, err)
+		}
+		ic, err := InstanceConfig(g, cfg.VRRPScripts, v, info)
+		if err != nil {
+			r.closeSockets()
+			return nil, err
+		}
+		inst, err := New(ic, deps.Log)
+		if err != nil {
+			r.closeSockets()
+			return nil, err
+		}
+		spec := SocketSpec{Iface: v.Interface, Family: ic.Family, Unicast: v.Unicast}
+		if !v.Unicast {
+			spec.Group = groupOf(g, v)
+		}
+		s := socks[spec]
+		if s == nil {
+			sk, err := deps.Net.Open(spec)
+			if err != nil {
+				r.closeSockets()
+				return nil, err
+			}
+			s = &rtSock{spec: spec, sock: sk, demux: NewDemux(v.Interface, deps.Log)}
+			socks[spec] = s
+			r.socks = append(r.socks, s)
+		}
+		if err := s.demux.Add(inst); err != nil {
+			r.closeSockets()
+			return nil, err
+		}
+		ri := &rtInst{inst: inst, sock: s, key: KeyOf(g, v), iface: v.Interface, trackIf: !v.DontTrackPrimary,
+			vips: VIPsOf(v), notify: notifiersOf(v), ttl: packet.TTL}
+		if v.Unicast {
+			for _, p := range v.UnicastPeers {
+				ri.dsts = append(ri.dsts, p.Address)
+			}
+			if v.UnicastTTL >= 0 {
+				ri.ttl = v.UnicastTTL
+			}
+		} else {
+			ri.dsts = []netip.Addr{spec.Group}
+		}
+		r.insts = append(r.insts, ri)
+		r.byInst[inst] = ri
+	}
+	r.checks = scriptChecks(cfg)
+	return r, nil
+}
+
+func (r *Runtime) closeSockets() {
+	for _, s := range r.socks {
+		s.sock.Close()
+	}
+}
+
+// Run starts the instances and drives them until ctx ends or Stop is
+// called; either way it shuts down gracefully (priority 0, VIPs removed).
+func (r *Runtime) Run(ctx context.Context) error {
+	r.mu.Lock()
+	if r.started {
+		r.mu.Unlock()
+		return errors.New("vrrp: runtime already run")
+	}
+	r.started = true
+	now := r.deps.Clock.Now()
+	for _, ri := range r.insts {
+		// As keepalived at startup: VIPs left behind by a killed run must
+		// not linger on a node that is not (yet) master.
+		for _, v := range ri.vips {
+			if err := r.deps.Addrs.Del(v); err != nil {
+				r.log.Warn("remove stale VIP", "instance", ri.inst.Name(), "err", err)
+			}
+		}
+	}
+	for _, ri := range r.insts {
+		up := true
+		if info, err := r.deps.Net.Interface(ri.iface); err == nil && ri.trackIf {
+			up = info.Up
+		}
+		r.exec(ri, now, ri.inst.Start(now, up))
+	}
+	r.mu.Unlock()
+
+	rctx, cancel := context.WithCancel(context.Background())
+	var readers sync.WaitGroup
+	for _, s := range r.socks {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			r.read(rctx, s)
+		}()
+	}
+	for _, sc := range r.checks {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			r.runCheck(rctx, sc)
+		}()
+	}
+	if r.deps.Links != nil {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			if err := r.deps.Links.Watch(rctx, r.links); err != nil && rctx.Err() == nil {
+				r.log.Error("link monitor", "err", err)
+			}
+		}()
+	}
+	defer func() {
+		cancel()
+		close(r.quit)
+		r.closeSockets()
+		readers.Wait()
+		r.wg.Wait()
+		close(r.stopped)
+	}()
+
+	timer := r.deps.Clock.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		if next := r.nextDeadline(); !next.IsZero() {
+			timer.Reset(max(next.Sub(r.deps.Clock.Now()), 0))
+		} else {
+			timer.Reset(time.Hour)
+		}
+		select {
+		case it := <-r.rx:
+			r.mu.Lock()
+			now := r.deps.Clock.Now()
+			inst, acts, reason := it.s.demux.Dispatch(now, it.rx)
+			if inst != nil {
+				r.exec(r.byInst[inst], now, acts)
+			}
+			if reason != validate.OK && reason != validate.InstanceNotReady {
+				r.log.Debug("advert dropped", "iface", it.s.spec.Iface, "reason", reason.String())
+			}
+			r.mu.Unlock()
+		case ev := <-r.links:
+			r.mu.Lock()
+			now := r.deps.Clock.Now()
+			for _, ri := range r.insts {
+				if ri.trackIf && ri.iface == ev.Name {
+					r.log.Info("link change", "instance", ri.inst.Name(), "iface", ev.Name, "up", ev.Up)
+					r.exec(ri, now, ri.inst.Step(now, EventInterface{Up: ev.Up}))
+				}
+			}
+			r.tracker(now, ifTracker(ev.Name), ev.Up)
+			r.mu.Unlock()
+		case res := <-r.results:
+			r.mu.Lock()
+			if up, changed := res.check.result(res.ok); changed {
+				r.log.Info("VRRP_Script status", "script", res.check.name, "up", up)
+				r.tracker(r.deps.Clock.Now(), scriptTracker(res.check.name), up)
+			}
+			r.mu.Unlock()
+		case <-timer.C():
+			r.mu.Lock()
+			r.fireDue(r.deps.Clock.Now())
+			r.mu.Unlock()
+		case <-ctx.Done():
+			r.shutdown()
+			return nil
+		case <-r.stopReq:
+			r.shutdown()
+			return nil
+		}
+	}
+}
+
+// Stop shuts down gracefully and waits for Run to return: MASTERs send
+// priority 0 and every instance's VIPs are removed.
+func (r *Runtime) Stop() {
+	r.once.Do(func() { close(r.stopReq) })
+	r.mu.Lock()
+	started := r.started
+	r.mu.Unlock()
+	if started {
+		<-r.stopped
+	} else {
+		r.closeSockets()
+	}
+}
+
+func (r *Runtime) shutdown() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.deps.Clock.Now()
+	for _, ri := range r.insts {
+		r.exec(ri, now, ri.inst.Step(now, EventShutdown{}))
+	}
+}
+
+// tracker steps every instance that tracks name.
+func (r *Runtime) tracker(now time.Time, name string, up bool) {
+	for _, ri := range r.insts {
+		for _, t := range ri.inst.Config().Trackers {
+			if t.Name == name {
+				r.exec(ri, now, ri.inst.Step(now, EventTracker{Name: name, Up: up}))
+				break
+			}
+		}
+	}
+}
+
+func (r *Runtime) read(ctx context.Context, s *rtSock) {
+	for {
+		rx, err := s.sock.Recv(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			r.log.Warn("vrrp socket read", "iface", s.spec.Iface, "err", err)
+			select { // don't spin on a persistent error
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		select {
+		case r.rx <- rxItem{s: s, rx: rx}:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (r *Runtime) nextDeadline() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var next time.Time
+	take := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	for _, ri := range r.insts {
+		take(ri.deadline)
+		for _, g := range ri.garps {
+			take(g.at)
+		}
+	}
+	return next
+}
+
+func (r *Runtime) fireDue(now time.Time) {
+	for _, ri := range r.insts {
+		if !ri.deadline.IsZero() && !now.Before(ri.deadline) {
+			ri.deadline = time.Time{}
+			r.exec(ri, now, ri.inst.Step(now, EventTimer{}))
+		}
+		kept := ri.garps[:0]
+		var due []garpDue
+		for _, g := range ri.garps {
+			if now.Before(g.at) {
+				kept = append(kept, g)
+			} else {
+				due = append(due, g)
+			}
+		}
+		ri.garps = kept
+		for _, g := range due {
+			r.exec(ri, now, ri.inst.Step(now, EventGARPDue{Repeat: g.repeat}))
+		}
+	}
+}
+
+// exec performs an instance's actions in order.
+func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
+	name := ri.inst.Name()
+	for _, a := range acts {
+		switch a := a.(type) {
+		case SendAdvert:
+			if err := r.sendAdvert(ri, a.Priority); err != nil {
+				r.log.Warn("send advert", "instance", name, "err", err)
+			}
+		case AddVIPs:
+			for _, v := range ri.vips {
+				if err := r.deps.Addrs.Add(v); err != nil {
+					r.log.Warn("add VIP", "instance", name, "err", err)
+				}
+			}
+		case RemoveVIPs:
+			for _, v := range ri.vips {
+				if err := r.deps.Addrs.Del(v); err != nil {
+					r.log.Warn("remove VIP", "instance", name, "err", err)
+				}
+			}
+		case SendGARP:
+			r.sendGARP(ri, a.Repeat)
+		case ScheduleGARP:
+			ri.garps = append(ri.garps, garpDue{at: now.Add(a.After), repeat: a.Repeat})
+		case SetTimer:
+			ri.deadline = a.At
+		case Notify:
+			r.log.Info("state change", "instance", name, "state", a.State.String())
+			for _, c := range ri.notify.commands(name, a.State, ri.inst.EffectivePriority()) {
+				r.runScript(name, c)
+			}
+		case PriorityChanged:
+			r.log.Info("priority change", "instance", name, "from", a.From, "to", a.To)
+		case NotifyMasterRxLowerPri:
+			if s := ri.notify.rxLowerPri; s != nil && !s.Disabled && len(s.Argv) > 0 {
+				r.runScript(name, Command{Argv: s.Argv, User: s.User, Group: s.Group})
+			}
+		}
+	}
+}
+
+func (r *Runtime) runScript(inst string, c Command) {
+	if err := r.deps.Scripts.Start(c); err != nil {
+		r.log.Warn("notify script", "instance", inst, "argv", c.Argv, "err", err)
+	}
+}
+
+// Advert builds the advert an instance sends with priority prio.
+func Advert(c *Config, prio uint8) packet.Advert {
+	a := packet.Advert{Version: c.Version, Type: packet.TypeAdvert, VRID: c.VRID, Priority: prio,
+		CountAddrs: uint8(len(c.VIPs)), Addrs: c.VIPs}
+	if c.Version == 3 {
+		a.AdverInt = uint16(c.AdverInt / (10 * time.Millisecond))
+	} else {
+		a.AdverInt = uint16(c.AdverInt / time.Second)
+		a.AuthType = c.AuthType
+		if c.AuthType == packet.AuthPass {
+			a.AuthData = packet.PassKey(c.AuthPass)
+		}
+	}
+	return a
+}
+
+func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
+	c := ri.inst.Config()
+	adv := Advert(c, prio)
+	var errs []error
+	for _, dst := range ri.dsts {
+		o := Outgoing{Src: c.SourceAddr, Dst: dst, HopLimit: ri.ttl}
+		var err error
+		if c.Family == packet.IPv4 {
+			r.ipID++
+			io := packet.IPv4Options{ID: r.ipID, TTL: uint8(ri.ttl), Src: c.SourceAddr, Dst: dst,
+				V3ChecksumAsV2: c.V3ChecksumAsV2, Unicast: c.Unicast}
+			if c.AuthType == packet.AuthAH && c.Version == 2 {
+				ri.ahSeq++
+				io.AH, io.Key, io.Seq = true, packet.PassKey(c.AuthPass), ri.ahSeq
+			}
+			o.Data, err = packet.BuildIPv4(&adv, io)
+		} else {
+			o.Data, err = adv.Marshal(packet.IPv6, packet.ChecksumOptions{Src: c.SourceAddr, Dst: dst})
+		}
+		if err == nil {
+			err = ri.sock.sock.Send(o)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("to %v: %w", dst, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// sendGARP sends repeat rounds of one GARP/NA per address. Without an
+// interval the rounds go out at once, as keepalived does by default;
+// with one they are paced off the loop.
+func (r *Runtime) sendGARP(ri *rtInst, repeat int) {
+	vips := ri.vips
+	send := func() {
+		for _, v := range vips {
+			if err := r.deps.Announcer.Announce(v.Dev, v.Prefix.Addr()); err != nil {
+				r.log.Warn("gratuitous ARP/NA", "instance", ri.inst.Name(), "addr", v.Prefix.Addr(), "err", err)
+			}
+		}
+	}
+	gap := r.garpInterval
+	if ri.inst.Config().Family == packet.IPv6 {
+		gap = r.gnaInterval
+	}
+	if gap <= 0 {
+		for range repeat {
+			send()
+		}
+		return
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		for n := range repeat {
+			if n > 0 {
+				select {
+				case <-time.After(gap):
+				case <-r.quit:
+					return
+				}
+			}
+			send()
+		}
+	}()
+}
+
+// Status is one instance's state for status dumps.
+type Status struct {
+	Name              string
+	Key               Key
+	State             State
+	Priority          uint8
+	EffectivePriority uint8
+	MasterAddr        netip.Addr
+	AdvertsSent       uint64
+	BecameMaster      uint64
+	Drops             map[string]uint64 // by validate.Reason stat name
+}
+
+// States reports every instance; safe to call while Run is running.
+func (r *Runtime) States() []Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]Status, 0, len(r.insts))
+	for _, ri := range r.insts {
+		i := ri.inst
+		st := Status{Name: i.Name(), Key: ri.key, State: i.State(), Priority: i.Config().Priority,
+			EffectivePriority: i.EffectivePriority(), MasterAddr: i.MasterAddr(),
+			AdvertsSent: i.Stats.AdvertSent.Load(), BecameMaster: i.Stats.BecomeMaster.Load(),
+			Drops: map[string]uint64{}}
+		for reason := validate.Reason(1); reason < validate.NumReasons; reason++ {
+			if n := i.Checker().Counters.Drops(reason); n > 0 {
+				st.Drops[reason.String()] = n
+			}
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// SocketStatus counts what a socket dropped before any instance saw it.
+type SocketStatus struct {
+	Spec        SocketSpec
+	TooShort    uint64 // not even a VRRP header
+	UnknownVRID uint64
+}
+
+// Sockets reports per-socket drop counters.
+func (r *Runtime) Sockets() []SocketStatus {
+	out := make([]SocketStatus, 0, len(r.socks))
+	for _, s := range r.socks {
+		out = append(out, SocketStatus{Spec: s.spec, TooShort: s.demux.TooShort.Load(), UnknownVRID: s.demux.UnknownVRID.Load()})
+	}
+	return out
+}
+
+// SystemClock is the real Clock.
+type SystemClock struct{}
+
+func (SystemClock) Now() time.Time { return time.Now() }
+
+func (SystemClock) NewTimer(d time.Duration) Timer { return sysTimer{time.NewTimer(d)} }
+
+type sysTimer struct{ t *time.Timer }
+
+func (t sysTimer) C() <-chan time.Time        { return t.t.C }
+func (t sysTimer) Stop() bool                 { return t.t.Stop() }
+func (t sysTimer) Reset(d time.Duration) bool { return t.t.Reset(d) }

@@ -1,0 +1,91 @@
+package vrrp
+
+import (
+	"context"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf"
+)
+
+// scriptCheck is a vrrp_script that some instance tracks, with its
+// rise/fall hysteresis. result is only called from the runtime loop.
+type scriptCheck struct {
+	name              string
+	cmd               Command
+	interval, timeout time.Duration
+	rise, fall        int
+	up                bool
+	count             int // consecutive results against the current state
+}
+
+func scriptChecks(cfg *conf.Config) []*scriptCheck {
+	used := map[string]bool{}
+	for _, v := range cfg.VRRPInstances {
+		for _, r := range v.TrackScripts {
+			used[r.Name] = true
+		}
+	}
+	var out []*scriptCheck
+	for _, s := range cfg.VRRPScripts {
+		if !used[s.Name] || s.Script == nil || s.Script.Disabled || len(s.Script.Argv) == 0 {
+			continue
+		}
+		sc := &scriptCheck{name: s.Name, cmd: Command{Argv: s.Script.Argv, User: s.User, Group: s.Group},
+			interval: s.Interval, timeout: s.Timeout, rise: max(s.Rise, 1), fall: max(s.Fall, 1), up: !s.InitFail}
+		if sc.interval <= 0 {
+			sc.interval = time.Second
+		}
+		if sc.timeout <= 0 {
+			sc.timeout = sc.interval
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+// result records one run and reports the state and whether it changed:
+// fall consecutive failures take an up script down, rise consecutive
+// successes bring a down one up.
+func (s *scriptCheck) result(ok bool) (up, changed bool) {
+	if ok == s.up {
+		s.count = 0
+		return s.up, false
+	}
+	s.count++
+	need := s.fall
+	if !s.up {
+		need = s.rise
+	}
+	if s.count < need {
+		return s.up, false
+	}
+	s.up, s.count = ok, 0
+	return s.up, true
+}
+
+type scriptResult struct {
+	check *scriptCheck
+	ok    bool
+}
+
+// runCheck runs the script every interval until ctx ends.
+func (r *Runtime) runCheck(ctx context.Context, s *scriptCheck) {
+	for {
+		cctx, cancel := context.WithTimeout(ctx, s.timeout)
+		err := r.deps.Scripts.Run(cctx, s.cmd)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		select {
+		case r.results <- scriptResult{check: s, ok: err == nil}:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-time.After(s.interval):
+		case <-ctx.Done():
+			return
+		}
+	}
+}
