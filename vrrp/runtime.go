@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
@@ -249,7 +250,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 			now := r.deps.Clock.Now()
 			for _, ri := range r.insts {
 				if ri.trackIf && ri.iface == ev.Name {
-					r.log.Info("link change", "instance", ri.inst.Name(), "iface", ev.Name, "up", ev.Up)
+					r.log.Info(fmt.Sprintf("Netlink reports %s %s", ev.Name, map[bool]string{true: "up", false: "down"}[ev.Up]), "instance", ri.inst.Name())
 					r.exec(ri, now, ri.inst.Step(now, EventInterface{Up: ev.Up}))
 				}
 			}
@@ -382,14 +383,22 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 		case SendAdvert:
 			if err := r.sendAdvert(ri, a.Priority); err != nil {
 				r.log.Warn("send advert", "instance", name, "err", err)
+			} else if a.Priority == 0 {
+				r.log.Info(fmt.Sprintf("(%s) sent 0 priority", name))
 			}
 		case AddVIPs:
+			if len(ri.vips) > 0 {
+				r.log.Info(fmt.Sprintf("(%s) setting VIPs.", name))
+			}
 			for _, v := range ri.vips {
 				if err := r.deps.Addrs.Add(v); err != nil {
 					r.log.Warn("add VIP", "instance", name, "err", err)
 				}
 			}
 		case RemoveVIPs:
+			if len(ri.vips) > 0 {
+				r.log.Info(fmt.Sprintf("(%s) removing VIPs.", name))
+			}
 			for _, v := range ri.vips {
 				if err := r.deps.Addrs.Del(v); err != nil {
 					r.log.Warn("remove VIP", "instance", name, "err", err)
@@ -402,12 +411,12 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 		case SetTimer:
 			ri.deadline = a.At
 		case Notify:
-			r.log.Info("state change", "instance", name, "state", a.State.String())
+			r.log.Debug("state change", "instance", name, "state", a.State.String())
 			for _, c := range ri.notify.commands(name, a.State, ri.inst.EffectivePriority()) {
 				r.runScript(name, c)
 			}
 		case PriorityChanged:
-			r.log.Info("priority change", "instance", name, "from", a.From, "to", a.To)
+			r.log.Debug("priority change", "instance", name, "from", a.From, "to", a.To)
 		case NotifyMasterRxLowerPri:
 			if s := ri.notify.rxLowerPri; s != nil && !s.Disabled && len(s.Argv) > 0 {
 				r.runScript(name, Command{Argv: s.Argv, User: s.User, Group: s.Group})
@@ -472,6 +481,14 @@ func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
 // with one they are paced off the loop.
 func (r *Runtime) sendGARP(ri *rtInst, repeat int) {
 	vips := ri.vips
+	for _, v := range vips {
+		what := "gratuitous ARPs"
+		if v.Prefix.Addr().Is6() {
+			what = "Unsolicited Neighbour Adverts"
+		}
+		// keepalived logs this with -D only.
+		r.log.Debug(fmt.Sprintf("(%s) Sending/queueing %s on %s for %s", ri.inst.Name(), what, v.Dev, v.Prefix.Addr()))
+	}
 	send := func() {
 		for _, v := range vips {
 			if err := r.deps.Announcer.Announce(v.Dev, v.Prefix.Addr()); err != nil {
@@ -515,7 +532,12 @@ type Status struct {
 	MasterAddr        netip.Addr
 	AdvertsSent       uint64
 	BecameMaster      uint64
-	Drops             map[string]uint64 // by validate.Reason stat name
+	ReleasedMaster    uint64
+	AdvertsRcvd       uint64
+	PriZeroSent       uint64
+	PriZeroRcvd       uint64
+	AddrListErr       uint64            // accepted mismatches included, as keepalived counts
+	Drops             map[string]uint64 // by validate.Reason name
 }
 
 // States reports every instance; safe to call while Run is running.
@@ -528,7 +550,10 @@ func (r *Runtime) States() []Status {
 		st := Status{Name: i.Name(), Key: ri.key, State: i.State(), Priority: i.Config().Priority,
 			EffectivePriority: i.EffectivePriority(), MasterAddr: i.MasterAddr(),
 			AdvertsSent: i.Stats.AdvertSent.Load(), BecameMaster: i.Stats.BecomeMaster.Load(),
-			Drops: map[string]uint64{}}
+			ReleasedMaster: i.Stats.ReleaseMaster.Load(), PriZeroSent: i.Stats.PriZeroSent.Load(),
+			AdvertsRcvd: i.Checker().Counters.AdvertRcvd.Load(), PriZeroRcvd: i.Checker().Counters.PriZeroRcvd.Load(),
+			AddrListErr: i.Checker().Counters.AddrListErr.Load(),
+			Drops:       map[string]uint64{}}
 		for reason := validate.Reason(1); reason < validate.NumReasons; reason++ {
 			if n := i.Checker().Counters.Drops(reason); n > 0 {
 				st.Drops[reason.String()] = n
@@ -537,6 +562,21 @@ func (r *Runtime) States() []Status {
 		out = append(out, st)
 	}
 	return out
+}
+
+// ClearStats zeroes every instance's counters (keepalived's SIGRTMAX-1
+// after writing the stats file).
+func (r *Runtime) ClearStats() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ri := range r.insts {
+		i := ri.inst
+		for _, c := range []*atomic.Uint64{&i.Stats.AdvertSent, &i.Stats.PriZeroSent, &i.Stats.BecomeMaster,
+			&i.Stats.ReleaseMaster} {
+			c.Store(0)
+		}
+		i.Checker().Counters.Reset()
+	}
 }
 
 // SocketStatus counts what a socket dropped before any instance saw it.

@@ -33,8 +33,15 @@ func startGK(t *testing.T, env []string, args ...string) *gkProc {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startCmd(t, exec.Command(self, args...), env)
+}
+
+// startCmd starts cmd (the test binary as gokeepalived, possibly under
+// ip netns exec, which execs it in place so the PID is the daemon's).
+func startCmd(t *testing.T, cmd *exec.Cmd, env []string) *gkProc {
+	t.Helper()
 	p := &gkProc{t: t, done: make(chan error, 1)}
-	p.cmd = exec.Command(self, args...)
+	p.cmd = cmd
 	p.cmd.Env = append(append(os.Environ(), "GOKEEPALIVED_AS_MAIN=1"), env...)
 	r, w := io.Pipe()
 	p.cmd.Stdout, p.cmd.Stderr = w, w

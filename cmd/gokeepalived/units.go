@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"log/slog"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
@@ -9,13 +8,11 @@ import (
 	"github.com/gokeepalived/gokeepalived/ipvs"
 )
 
-var errNotYet = errors.New("not available in this build yet")
-
 func vrrpUnit(o options) daemon.Unit {
 	return daemon.Unit{
 		Name: "VRRP", Ident: daemon.IdentVRRP, PidFile: o.vrrpPid, DataFile: "keepalived.data",
 		Wanted: func(c *conf.Config) bool { return len(c.VRRPInstances) > 0 },
-		New:    func(*slog.Logger) (daemon.Subsystem, error) { return nil, errNotYet },
+		New:    func(log *slog.Logger) (daemon.Subsystem, error) { return newVRRPSub(log), nil },
 	}
 }
 

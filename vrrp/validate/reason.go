@@ -126,6 +126,16 @@ func (c *Counters) Inc(r Reason) {
 	}
 }
 
+// Reset zeroes every counter.
+func (c *Counters) Reset() {
+	for i := range c.drops {
+		c.drops[i].Store(0)
+	}
+	for _, v := range []*atomic.Uint64{&c.AdvertRcvd, &c.AddrListErr, &c.PriZeroRcvd, &c.IntervalWarned} {
+		v.Store(0)
+	}
+}
+
 // Drops returns the count for r.
 func (c *Counters) Drops(r Reason) uint64 {
 	if r < NumReasons {
