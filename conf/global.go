@@ -128,18 +128,21 @@ type GlobalDefs struct {
 	VRRPHigherPrioSendAdvert    bool           `json:"vrrp_higher_prio_send_advert,omitempty"`
 	VRRPCheckUnicastSrc         bool           `json:"vrrp_check_unicast_src,omitempty"`
 	VRRPSkipCheckAdvAddr        bool           `json:"vrrp_skip_check_adv_addr,omitempty"`
-	VRRPStrict                  bool           `json:"vrrp_strict,omitempty"`
-	VRRPStartupDelay            time.Duration  `json:"vrrp_startup_delay,omitempty"`
-	LogUnknownVRIDs             bool           `json:"log_unknown_vrids,omitempty"`
-	VMACPrefix                  string         `json:"vmac_prefix,omitempty"`
-	VMACAddrPrefix              string         `json:"vmac_addr_prefix,omitempty"`
-	VRRPRxBufsPolicyMTU         bool           `json:"vrrp_rx_bufs_policy_mtu,omitempty"`
-	VRRPRxBufsPolicyAdvert      bool           `json:"vrrp_rx_bufs_policy_advert,omitempty"`
-	VRRPRxBufsSize              uint32         `json:"vrrp_rx_bufs_size,omitempty"`
-	VRRPRxBufsMultiplier        uint32         `json:"vrrp_rx_bufs_multiplier"`
-	DynamicInterfaces           bool           `json:"dynamic_interfaces,omitempty"`
-	AllowIfChanges              bool           `json:"allow_if_changes,omitempty"`
-	DisableLocalIGMP            bool           `json:"disable_local_igmp,omitempty"`
+	// VRRPStrictVIPCheck (ours) restores 2.2.7's rejection of adverts
+	// whose VIP list differs; by default they are accepted (RFC 9568).
+	VRRPStrictVIPCheck     bool          `json:"vrrp_strict_vip_check,omitempty"`
+	VRRPStrict             bool          `json:"vrrp_strict,omitempty"`
+	VRRPStartupDelay       time.Duration `json:"vrrp_startup_delay,omitempty"`
+	LogUnknownVRIDs        bool          `json:"log_unknown_vrids,omitempty"`
+	VMACPrefix             string        `json:"vmac_prefix,omitempty"`
+	VMACAddrPrefix         string        `json:"vmac_addr_prefix,omitempty"`
+	VRRPRxBufsPolicyMTU    bool          `json:"vrrp_rx_bufs_policy_mtu,omitempty"`
+	VRRPRxBufsPolicyAdvert bool          `json:"vrrp_rx_bufs_policy_advert,omitempty"`
+	VRRPRxBufsSize         uint32        `json:"vrrp_rx_bufs_size,omitempty"`
+	VRRPRxBufsMultiplier   uint32        `json:"vrrp_rx_bufs_multiplier"`
+	DynamicInterfaces      bool          `json:"dynamic_interfaces,omitempty"`
+	AllowIfChanges         bool          `json:"allow_if_changes,omitempty"`
+	DisableLocalIGMP       bool          `json:"disable_local_igmp,omitempty"`
 
 	// netlink buffers
 	VRRPNetlinkCmdRcvBufs     NetlinkBufs `json:"vrrp_netlink_cmd_rcv_bufs"`
@@ -686,6 +689,7 @@ func init() {
 		}},
 		"vrrp_check_unicast_src":   g(func(g *GlobalDefs) { g.VRRPCheckUnicastSrc = true }),
 		"vrrp_skip_check_adv_addr": g(func(g *GlobalDefs) { g.VRRPSkipCheckAdvAddr = true }),
+		"vrrp_strict_vip_check":    g(func(g *GlobalDefs) { g.VRRPStrictVIPCheck = true }),
 		"vrrp_strict":              g(func(g *GlobalDefs) { g.VRRPStrict = true }),
 		"vrrp_priority":            priorityKw("vrrp", vrrpP),
 		"vrrp_no_swap":             g(func(g *GlobalDefs) { g.VRRPProcess.NoSwap = true }),

@@ -608,3 +608,17 @@ func TestGarpExtraIfDeprecated(t *testing.T) {
 		t.Errorf("bad garp_extra_if: %+v", v)
 	}
 }
+
+// vrrp_strict_vip_check is ours: off by default (RFC 9568 acceptance).
+func TestStrictVIPCheckKeyword(t *testing.T) {
+	cfg, ds := loadString(t, "global_defs {\n}\n")
+	mustBeClean(t, ds)
+	if cfg.Global.VRRPStrictVIPCheck {
+		t.Error("on by default")
+	}
+	cfg, ds = loadString(t, "global_defs {\n vrrp_strict_vip_check\n}\n")
+	mustBeClean(t, ds)
+	if !cfg.Global.VRRPStrictVIPCheck {
+		t.Error("keyword not read")
+	}
+}

@@ -24,6 +24,7 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 		StartupDelay: g.VRRPStartupDelay, SkipCheckAdvAddr: v.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
 		AuthPass: v.AuthPass, Unicast: v.Unicast,
 		CheckUnicastSrc: v.CheckUnicastSrc || g.VRRPCheckUnicastSrc,
+		StrictVIPCheck:  g.VRRPStrictVIPCheck,
 	}
 	if v.VRID < 1 || v.VRID > 255 || v.Priority < 1 || v.Priority > 255 {
 		return c, fmt.Errorf("(%s) virtual_router_id or priority out of range", v.Name)
