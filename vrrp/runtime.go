@@ -24,6 +24,9 @@ type Deps struct {
 	Scripts   Scripts      // nil: ExecScripts as the config's script_user
 	Clock     Clock        // nil: the system clock
 	Log       *slog.Logger // nil: discard
+	// OnState, if set, is told every state an instance enters, from the
+	// loop (keep it short): the IPVS sync daemon follows one instance.
+	OnState func(instance string, s State)
 }
 
 // Runtime drives the configured instances: one reader goroutine per
@@ -412,6 +415,9 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 			ri.deadline = a.At
 		case Notify:
 			r.log.Debug("state change", "instance", name, "state", a.State.String())
+			if r.deps.OnState != nil {
+				r.deps.OnState(name, a.State)
+			}
 			for _, c := range ri.notify.commands(name, a.State, ri.inst.EffectivePriority()) {
 				r.runScript(name, c)
 			}

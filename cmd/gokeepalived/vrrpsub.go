@@ -10,6 +10,7 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/netio"
 	"github.com/gokeepalived/gokeepalived/vrrp/validate"
@@ -18,8 +19,10 @@ import (
 // vrrpSub is the VRRP subsystem (keepalived's --vrrp child) around
 // vrrp.Runtime.
 type vrrpSub struct {
-	log  *slog.Logger
-	deps func(*slog.Logger) vrrp.Deps
+	log      *slog.Logger
+	deps     func(*slog.Logger) vrrp.Deps
+	openSync func() (syncHandle, error)
+	syncd    *syncFollower
 
 	mu     sync.Mutex
 	cfg    *conf.Config
@@ -33,12 +36,26 @@ type vrrpSub struct {
 func newVRRPSub(log *slog.Logger) *vrrpSub {
 	return &vrrpSub{log: log, deps: func(l *slog.Logger) vrrp.Deps {
 		return vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: netio.NewAnnouncer(), Links: netio.Links{}, Log: l}
-	}}
+	}, openSync: func() (syncHandle, error) { return ipvs.Open(ipvs.Options{}) }}
 }
 
 func (v *vrrpSub) Start(ctx context.Context, cfg *conf.Config) error {
-	rt, err := vrrp.NewRuntime(cfg, v.deps(v.log))
+	deps := v.deps(v.log)
+	if sd := cfg.Global.LVSSyncDaemon; sd != nil && sd.Instance != "" {
+		h, err := v.openSync()
+		if err != nil {
+			v.log.Error(fmt.Sprintf("IPVS: Can't initialize ipvs for lvs_sync_daemon: %v", err))
+		} else {
+			v.syncd = newSyncFollower(v.log, cfg, h)
+			v.syncd.start()
+			deps.OnState = v.syncd.onState
+		}
+	}
+	rt, err := vrrp.NewRuntime(cfg, deps)
 	if err != nil {
+		if v.syncd != nil {
+			v.syncd.stop()
+		}
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -99,6 +116,9 @@ func (v *vrrpSub) Stop(ctx context.Context) error {
 	}
 	cancel()
 	<-done
+	if v.syncd != nil {
+		v.syncd.stop()
+	}
 	return nil
 }
 
