@@ -122,9 +122,8 @@ func TestDaemonForegroundSignals(t *testing.T) {
 		t.Errorf("pidfile %q, %v; want %d", b, err, p.cmd.Process.Pid)
 	}
 	p.signal(syscall.SIGUSR1)
-	p.waitFor("Printing parent data", 1)
-	if d, err := os.ReadFile(filepath.Join(dir, "keepalived_parent.data")); err != nil || !strings.Contains(string(d), "router_id = LB1") {
-		t.Errorf("parent data: %q %v", d, err)
+	if d := waitFile(t, filepath.Join(dir, "keepalived_parent.data")); !strings.Contains(string(d), "router_id = LB1") {
+		t.Errorf("parent data: %q", d)
 	}
 	os.WriteFile(cf, []byte("global_defs {\n router_id LB2\n"), 0o644)
 	p.signal(syscall.SIGHUP)

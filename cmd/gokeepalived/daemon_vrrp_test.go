@@ -68,14 +68,13 @@ func TestDaemonVRRP(t *testing.T) {
 	}
 
 	p.signal(syscall.SIGUSR2)
-	p.waitFor("Printing VRRP stats", 1)
-	stats, _ := os.ReadFile(filepath.Join(dir, "keepalived.stats"))
+	// The log line comes before the file, as in keepalived.
+	stats := waitFile(t, filepath.Join(dir, "keepalived.stats"))
 	if !strings.Contains(string(stats), "VRRP Instance: VI_1\n  Advertisements:\n") || !strings.Contains(string(stats), "Became master: 1\n") {
 		t.Errorf("stats:\n%s", stats)
 	}
 	p.signal(daemon.SigJSON)
-	p.waitFor("Printing VRRP as json", 1)
-	js, _ := os.ReadFile(filepath.Join(dir, "keepalived.json"))
+	js := waitFile(t, filepath.Join(dir, "keepalived.json"))
 	var j []struct {
 		Data struct {
 			Iname    string `json:"iname"`
@@ -107,5 +106,22 @@ func TestDaemonVRRP(t *testing.T) {
 		if !strings.Contains(p.log(), w) {
 			t.Errorf("no %q in log:\n%s", w, p.log())
 		}
+	}
+}
+
+// waitFile returns a dump file once it exists (dumps are renamed into
+// place whole, so an existing file is complete).
+func waitFile(t *testing.T, path string) []byte {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			return b
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not written: %v", path, err)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

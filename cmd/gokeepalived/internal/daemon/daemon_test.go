@@ -461,6 +461,9 @@ func TestStatusSocketMetricsAndDumpsFromStatus(t *testing.T) {
 	h.signal(syscall.SIGUSR2, "Printing VRRP stats")
 	h.signal(SigJSON, "Printing VRRP as json")
 	h.signal(syscall.SIGUSR1, "Printing VRRP data")
+	// Signals are handled one at a time: once the next one is logged, the
+	// data file of the last is complete.
+	h.signal(SigJSON, "Printing VRRP as json")
 	stats, _ := os.ReadFile(filepath.Join(dir, "keepalived.stats"))
 	if !strings.Contains(string(stats), "VRRP Instance: VI_1\n  Advertisements:\n    Received: 0\n    Sent: 0\n") {
 		t.Errorf("stats after clear:\n%s", stats)
