@@ -138,3 +138,29 @@ func TestDaemonVRRP(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemonVRRPDontRelease: with -V the MASTER still sends priority 0 at
+// TERM but leaves its VIP on the interface.
+func TestDaemonVRRPDontRelease(t *testing.T) {
+	netnstest.Require(t)
+	ns := netnstest.New(t, "gkdr", "eth0")
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "keepalived.conf")
+	os.WriteFile(cf, []byte("vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 52\n priority 150\n advert_int 1\n"+
+		" virtual_ipaddress {\n 10.99.0.210/32\n }\n}\n"), 0o644)
+	self, _ := os.Executable()
+	p := startCmd(t, ns.Command(self, "-n", "-l", "-G", "-P", "-V", "-f", cf, "-p", filepath.Join(dir, "k.pid"),
+		"-r", filepath.Join(dir, "v.pid"), "--control-socket", filepath.Join(dir, "gk.sock")),
+		[]string{"TMPDIR=" + dir})
+	p.waitFor("(VI_1) Entering MASTER STATE", 1)
+	p.signal(syscall.SIGTERM)
+	if rc := p.wait(); rc != 0 {
+		t.Errorf("exit %d", rc)
+	}
+	if !hasAddr(t, ns.Name, "10.99.0.210") {
+		t.Errorf("-V: VIP removed at TERM:\n%s", p.log())
+	}
+	if !strings.Contains(p.log(), "(VI_1) sent 0 priority") || strings.Contains(p.log(), "(VI_1) removing VIPs.") {
+		t.Errorf("-V: want priority 0 sent and no VIP removal:\n%s", p.log())
+	}
+}
