@@ -107,20 +107,8 @@ type Instance struct {
 
 // New validates cfg and returns an instance in INIT. log may be nil.
 func New(cfg Config, log *slog.Logger) (*Instance, error) {
-	if cfg.Version != 2 && cfg.Version != 3 {
-		return nil, fmt.Errorf("(%s) VRRP version %d not supported", cfg.Name, cfg.Version)
-	}
-	if cfg.Family != packet.IPv4 && cfg.Family != packet.IPv6 {
-		return nil, fmt.Errorf("(%s) bad address family", cfg.Name)
-	}
-	if cfg.Priority == 0 {
-		return nil, errors.New("priority 0 is reserved")
-	}
-	if cfg.AdverInt <= 0 {
-		return nil, fmt.Errorf("(%s) advert_int must be positive", cfg.Name)
-	}
-	if cfg.DownTimerAdverts == 0 {
-		cfg.DownTimerAdverts = 3
+	if err := checkConfig(&cfg); err != nil {
+		return nil, err
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -130,6 +118,57 @@ func New(cfg Config, log *slog.Logger) (*Instance, error) {
 	i.masterAdverInt = cfg.AdverInt
 	i.effPrio, i.fault = EffectivePriority(i.basePrio, cfg.Trackers, i.trackUp)
 	return i, nil
+}
+
+// checkConfig validates cfg and fills its defaults.
+func checkConfig(cfg *Config) error {
+	if cfg.Version != 2 && cfg.Version != 3 {
+		return fmt.Errorf("(%s) VRRP version %d not supported", cfg.Name, cfg.Version)
+	}
+	if cfg.Family != packet.IPv4 && cfg.Family != packet.IPv6 {
+		return fmt.Errorf("(%s) bad address family", cfg.Name)
+	}
+	if cfg.Priority == 0 {
+		return errors.New("priority 0 is reserved")
+	}
+	if cfg.AdverInt <= 0 {
+		return fmt.Errorf("(%s) advert_int must be positive", cfg.Name)
+	}
+	if cfg.DownTimerAdverts == 0 {
+		cfg.DownTimerAdverts = 3
+	}
+	return nil
+}
+
+// Reconfigure applies a reloaded config to the same instance (equal Key,
+// same version) without leaving its state (§4.9): a MASTER stays MASTER
+// and sends no GARP. The caller changes the addresses themselves.
+func (i *Instance) Reconfigure(now time.Time, cfg Config) ([]Action, error) {
+	if err := checkConfig(&cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Family != i.cfg.Family || cfg.Version != i.cfg.Version || cfg.VRID != i.cfg.VRID {
+		return nil, fmt.Errorf("(%s) VRID, family or version changed: not the same instance", cfg.Name)
+	}
+	i.cfg = cfg
+	i.chk.SetConfig(cfg.ValidateConfig())
+	// A v3 backup keeps the interval it learned from the master.
+	if i.state == StateMaster || cfg.Version == 2 {
+		i.masterAdverInt = cfg.AdverInt
+	}
+	switch i.state {
+	case StateMaster:
+		// A shorter advert_int takes effect with the next advert.
+		if next := now.Add(cfg.AdverInt); i.sands.After(next) {
+			i.sands = next
+		}
+	case StateBackup:
+		// The running down timer is left alone; the next advert uses this.
+		i.msDown = i.MasterDownInterval()
+	}
+	i.basePrio = cfg.Priority
+	i.recompute(now)
+	return i.flush(), nil
 }
 
 // Accessors for status dumps and tests.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,9 @@ type Deps struct {
 	// OnState, if set, is told every state an instance enters, from the
 	// loop (keep it short): the IPVS sync daemon follows one instance.
 	OnState func(instance string, s State)
+	// KeepVIPs is -V (--dont-release-vrrp): at shutdown a MASTER still
+	// sends priority 0 but leaves its VIPs on the interface.
+	KeepVIPs bool
 }
 
 // Runtime drives the configured instances: one reader goroutine per
@@ -42,6 +46,9 @@ type Runtime struct {
 	garpInterval, gnaInterval time.Duration
 
 	rx      chan rxItem
+	reload  chan reloadReq
+	rctx    context.Context // readers and checks started by Run and Reload
+	readers sync.WaitGroup
 	links   chan LinkEvent
 	checks  []*scriptCheck
 	results chan scriptResult
@@ -56,9 +63,15 @@ type Runtime struct {
 }
 
 type rtSock struct {
-	spec  SocketSpec
-	sock  Socket
-	demux *Demux
+	spec   SocketSpec
+	sock   Socket
+	demux  *Demux
+	cancel context.CancelFunc // ends its reader
+}
+
+type reloadReq struct {
+	cfg  *conf.Config
+	done chan error
 }
 
 type rtInst struct {
@@ -100,7 +113,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 	}
 	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*Instance]*rtInst{},
 		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval,
-		rx: make(chan rxItem, 64), links: make(chan LinkEvent, 16), results: make(chan scriptResult, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{})}
+		rx: make(chan rxItem, 64), reload: make(chan reloadReq), links: make(chan LinkEvent, 16), results: make(chan scriptResult, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{})}
 	socks := map[SocketSpec]*rtSock{}
 	for _, v := range cfg.VRRPInstances {
 		if v.Interface == "" {
@@ -160,6 +173,26 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 	return r, nil
 }
 
+func (r *Runtime) startReader(s *rtSock) {
+	ctx, cancel := context.WithCancel(r.rctx)
+	s.cancel = cancel
+	r.readers.Add(1)
+	go func() {
+		defer r.readers.Done()
+		r.read(ctx, s)
+	}()
+}
+
+func (r *Runtime) startCheck(sc *scriptCheck) {
+	ctx, cancel := context.WithCancel(r.rctx)
+	sc.cancel = cancel
+	r.readers.Add(1)
+	go func() {
+		defer r.readers.Done()
+		r.runCheck(ctx, sc)
+	}()
+}
+
 func (r *Runtime) closeSockets() {
 	for _, s := range r.socks {
 		s.sock.Close()
@@ -195,21 +228,16 @@ func (r *Runtime) Run(ctx context.Context) error {
 	r.mu.Unlock()
 
 	rctx, cancel := context.WithCancel(context.Background())
-	var readers sync.WaitGroup
+	r.mu.Lock()
+	r.rctx = rctx
 	for _, s := range r.socks {
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			r.read(rctx, s)
-		}()
+		r.startReader(s)
 	}
 	for _, sc := range r.checks {
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			r.runCheck(rctx, sc)
-		}()
+		r.startCheck(sc)
 	}
+	r.mu.Unlock()
+	readers := &r.readers
 	if r.deps.Links != nil {
 		readers.Add(1)
 		go func() {
@@ -259,9 +287,15 @@ func (r *Runtime) Run(ctx context.Context) error {
 			}
 			r.tracker(now, ifTracker(ev.Name), ev.Up)
 			r.mu.Unlock()
+		case req := <-r.reload:
+			r.mu.Lock()
+			req.done <- r.applyReload(req.cfg)
+			r.mu.Unlock()
 		case res := <-r.results:
 			r.mu.Lock()
-			if up, changed := res.check.result(res.ok); changed {
+			if !slices.Contains(r.checks, res.check) {
+				// A check a reload removed.
+			} else if up, changed := res.check.result(res.ok); changed {
 				r.log.Info("VRRP_Script status", "script", res.check.name, "up", up)
 				r.tracker(r.deps.Clock.Now(), scriptTracker(res.check.name), up)
 			}
@@ -299,7 +333,11 @@ func (r *Runtime) shutdown() {
 	defer r.mu.Unlock()
 	now := r.deps.Clock.Now()
 	for _, ri := range r.insts {
-		r.exec(ri, now, ri.inst.Step(now, EventShutdown{}))
+		acts := ri.inst.Step(now, EventShutdown{})
+		if r.deps.KeepVIPs {
+			acts = slices.DeleteFunc(acts, func(a Action) bool { _, ok := a.(RemoveVIPs); return ok })
+		}
+		r.exec(ri, now, acts)
 	}
 }
 
@@ -485,8 +523,9 @@ func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
 // sendGARP sends repeat rounds of one GARP/NA per address. Without an
 // interval the rounds go out at once, as keepalived does by default;
 // with one they are paced off the loop.
-func (r *Runtime) sendGARP(ri *rtInst, repeat int) {
-	vips := ri.vips
+func (r *Runtime) sendGARP(ri *rtInst, repeat int) { r.sendGARPFor(ri, ri.vips, repeat) }
+
+func (r *Runtime) sendGARPFor(ri *rtInst, vips []VIP, repeat int) {
 	for _, v := range vips {
 		what := "gratuitous ARPs"
 		if v.Prefix.Addr().Is6() {

@@ -39,12 +39,22 @@ type node struct {
 
 func startNode(t *testing.T, hub *vrrptest.Hub, name string, addr4 string, cfgText string) *node {
 	t.Helper()
+	return startNodeWith(t, hub, name, addr4, cfgText, nil)
+}
+
+// startNodeWith is startNode with edit applied to the Deps.
+func startNodeWith(t *testing.T, hub *vrrptest.Hub, name string, addr4 string, cfgText string, edit func(*vrrp.Deps)) *node {
+	t.Helper()
 	n := &node{name: name, addrs: &vrrptest.Addrs{}, ann: &vrrptest.Announcer{}, done: make(chan error, 1)}
 	fn := &vrrptest.Net{Hub: hub, Node: name, Ifaces: map[string]vrrp.IfaceInfo{
 		"eth0": {Index: 2, Up: true, MAC: net.HardwareAddr{2, 0, 0, 0, 0, 1},
 			Addr4: netip.MustParseAddr(addr4), LinkLocal6: netip.MustParseAddr("fe80::" + addr4[len(addr4)-1:])},
 	}}
-	rt, err := vrrp.NewRuntime(loadConf(t, cfgText), vrrp.Deps{Net: fn, Addrs: n.addrs, Announcer: n.ann})
+	deps := vrrp.Deps{Net: fn, Addrs: n.addrs, Announcer: n.ann}
+	if edit != nil {
+		edit(&deps)
+	}
+	rt, err := vrrp.NewRuntime(loadConf(t, cfgText), deps)
 	if err != nil {
 		t.Fatal(err)
 	}

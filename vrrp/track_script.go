@@ -16,6 +16,7 @@ type scriptCheck struct {
 	rise, fall        int
 	up                bool
 	count             int // consecutive results against the current state
+	cancel            func()
 }
 
 func scriptChecks(cfg *conf.Config) []*scriptCheck {

@@ -32,10 +32,11 @@ func TestDaemonVRRP(t *testing.T) {
 	ns := netnstest.New(t, "gkdv", "eth0")
 	dir := t.TempDir()
 	cf := filepath.Join(dir, "keepalived.conf")
-	conf := func(rid string) string {
-		return "global_defs {\n router_id " + rid + "\n}\nvrrp_instance VI_1 {\n state BACKUP\n interface eth0\n virtual_router_id 51\n priority 150\n advert_int 1\n" +
-			" authentication {\n auth_type PASS\n auth_pass secret\n }\n virtual_ipaddress {\n 10.99.0.200/32\n }\n}\n"
+	confWith := func(rid, prio, vips string) string {
+		return "global_defs {\n router_id " + rid + "\n}\nvrrp_instance VI_1 {\n state BACKUP\n interface eth0\n virtual_router_id 51\n priority " + prio + "\n advert_int 1\n" +
+			" authentication {\n auth_type PASS\n auth_pass secret\n }\n virtual_ipaddress {\n" + vips + " }\n}\n"
 	}
+	conf := func(rid string) string { return confWith(rid, "150", " 10.99.0.200/32\n") }
 	os.WriteFile(cf, []byte(conf("LB1")), 0o644)
 	self, _ := os.Executable()
 	sock := filepath.Join(dir, "gk.sock")
@@ -95,11 +96,39 @@ func TestDaemonVRRP(t *testing.T) {
 		t.Errorf("reload caused a transition:\n%s", p.log())
 	}
 
+	// A reload that adds a VIP and changes the priority is applied in
+	// place: the MASTER adds the VIP and stays MASTER.
+	os.WriteFile(cf, []byte(confWith("LB2", "160", " 10.99.0.200/32\n 10.99.0.201/32\n")), 0o644)
+	p.signal(syscall.SIGHUP)
+	p.waitFor("Reload complete", 2)
+	deadline = time.Now().Add(5 * time.Second)
+	for !hasAddr(t, ns.Name, "10.99.0.201") {
+		if time.Now().After(deadline) {
+			t.Fatalf("new VIP not added at reload:\n%s", p.log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !hasAddr(t, ns.Name, "10.99.0.200") {
+		t.Error("the old VIP went away at reload")
+	}
+	if strings.Count(p.log(), "Entering") != 2 {
+		t.Errorf("reload caused a transition:\n%s", p.log())
+	}
+	out.Reset()
+	if rc := run([]string{"status", "--control-socket", sock}, &out, os.Stderr); rc != 0 {
+		t.Fatalf("status rc %d", rc)
+	}
+	st.Instances = nil
+	if err := json.Unmarshal(out.Bytes(), &st); err != nil || len(st.Instances) != 1 || st.Instances[0].State != "MASTER" ||
+		st.Instances[0].Priority != 160 || len(st.Instances[0].VIPs) != 2 {
+		t.Errorf("status after reload: %v\n%s", err, out.String())
+	}
+
 	p.signal(syscall.SIGTERM)
 	if rc := p.wait(); rc != 0 {
 		t.Errorf("exit %d", rc)
 	}
-	if hasAddr(t, ns.Name, "10.99.0.200") {
+	if hasAddr(t, ns.Name, "10.99.0.200") || hasAddr(t, ns.Name, "10.99.0.201") {
 		t.Error("VIP left after TERM")
 	}
 	for _, w := range []string{"(VI_1) sent 0 priority", "(VI_1) removing VIPs.", "Stopped Keepalived v2.2.7"} {
@@ -123,5 +152,31 @@ func waitFile(t *testing.T, path string) []byte {
 			t.Fatalf("%s not written: %v", path, err)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestDaemonVRRPDontRelease: with -V the MASTER still sends priority 0 at
+// TERM but leaves its VIP on the interface.
+func TestDaemonVRRPDontRelease(t *testing.T) {
+	netnstest.Require(t)
+	ns := netnstest.New(t, "gkdr", "eth0")
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "keepalived.conf")
+	os.WriteFile(cf, []byte("vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 52\n priority 150\n advert_int 1\n"+
+		" virtual_ipaddress {\n 10.99.0.210/32\n }\n}\n"), 0o644)
+	self, _ := os.Executable()
+	p := startCmd(t, ns.Command(self, "-n", "-l", "-G", "-P", "-V", "-f", cf, "-p", filepath.Join(dir, "k.pid"),
+		"-r", filepath.Join(dir, "v.pid"), "--control-socket", filepath.Join(dir, "gk.sock")),
+		[]string{"TMPDIR=" + dir})
+	p.waitFor("(VI_1) Entering MASTER STATE", 1)
+	p.signal(syscall.SIGTERM)
+	if rc := p.wait(); rc != 0 {
+		t.Errorf("exit %d", rc)
+	}
+	if !hasAddr(t, ns.Name, "10.99.0.210") {
+		t.Errorf("-V: VIP removed at TERM:\n%s", p.log())
+	}
+	if !strings.Contains(p.log(), "(VI_1) sent 0 priority") || strings.Contains(p.log(), "(VI_1) removing VIPs.") {
+		t.Errorf("-V: want priority 0 sent and no VIP removal:\n%s", p.log())
 	}
 }

@@ -12,7 +12,7 @@ func vrrpUnit(o options) daemon.Unit {
 	return daemon.Unit{
 		Name: "VRRP", Ident: daemon.IdentVRRP, PidFile: o.vrrpPid, DataFile: "keepalived.data",
 		Wanted: func(c *conf.Config) bool { return len(c.VRRPInstances) > 0 },
-		New:    func(log *slog.Logger) (daemon.Subsystem, error) { return newVRRPSub(log), nil },
+		New:    func(log *slog.Logger) (daemon.Subsystem, error) { return newVRRPSub(log, o.keepVRRP), nil },
 	}
 }
 

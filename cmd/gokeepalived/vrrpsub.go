@@ -33,9 +33,11 @@ type vrrpSub struct {
 	last   map[string]vrrp.State
 }
 
-func newVRRPSub(log *slog.Logger) *vrrpSub {
+// newVRRPSub: keepVIPs is -V, VIPs stay on the interfaces at stop.
+func newVRRPSub(log *slog.Logger, keepVIPs bool) *vrrpSub {
 	return &vrrpSub{log: log, deps: func(l *slog.Logger) vrrp.Deps {
-		return vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: netio.NewAnnouncer(), Links: netio.Links{}, Log: l}
+		return vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: netio.NewAnnouncer(), Links: netio.Links{}, Log: l,
+			KeepVIPs: keepVIPs}
 	}, openSync: func() (syncHandle, error) { return ipvs.Open(ipvs.Options{}) }}
 }
 
@@ -73,21 +75,22 @@ func (v *vrrpSub) Start(ctx context.Context, cfg *conf.Config) error {
 	return nil
 }
 
-// Reload keeps the running instances when the VRRP part of the config is
-// unchanged. The runtime cannot yet apply a changed VRRP config without
-// restarting its instances (a MASTER would give up its VIPs), so such a
-// change is reported and left for a restart rather than risk a failover.
+// Reload applies a changed VRRP config to the running instances (the
+// runtime matches them by identity, so a MASTER stays MASTER); an
+// unchanged one is not even handed to the runtime.
 func (v *vrrpSub) Reload(ctx context.Context, cfg *conf.Config) error {
 	v.mu.Lock()
-	old := v.cfg
+	old, rt := v.cfg, v.rt
 	v.mu.Unlock()
-	if vrrpPart(old) == vrrpPart(cfg) {
-		v.mu.Lock()
-		v.cfg = cfg
-		v.mu.Unlock()
-		return nil
+	if vrrpPart(old) != vrrpPart(cfg) {
+		if err := rt.Reload(cfg); err != nil {
+			return err
+		}
 	}
-	return fmt.Errorf("the VRRP configuration changed; this version applies VRRP changes at the next restart and keeps the running instances")
+	v.mu.Lock()
+	v.cfg = cfg
+	v.mu.Unlock()
+	return nil
 }
 
 // vrrpPart is the configuration the VRRP runtime reads, for comparison

@@ -68,6 +68,10 @@ func NewChecker(cfg Config, log *slog.Logger) *Checker {
 // Config returns the checker's configuration.
 func (c *Checker) Config() Config { return c.cfg }
 
+// SetConfig replaces the configuration on a reload, keeping the counters
+// and the AH sequence number.
+func (c *Checker) SetConfig(cfg Config) { c.cfg = cfg }
+
 // AHSeq is the last accepted AH sequence number.
 func (c *Checker) AHSeq() uint32 { return c.ahSeq }
 

@@ -226,6 +226,13 @@ func (a *Announcer) Count() int {
 	return len(a.Sent)
 }
 
+// Addrs returns the announced addresses, in order.
+func (a *Announcer) Addrs() []netip.Addr {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]netip.Addr(nil), a.Sent...)
+}
+
 var (
 	_ vrrp.Net       = (*Net)(nil)
 	_ vrrp.Socket    = (*Sock)(nil)

@@ -1,0 +1,284 @@
+package vrrp
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp/packet"
+)
+
+// Reload applies a new configuration (reference §4.9). Instances are
+// matched by Key, not by name: a matched instance keeps its state and
+// counters and takes the new settings in place; an old instance with no
+// match is stopped as at shutdown; a new one starts as at start-up. On an
+// error nothing has changed. While Run is running the change is made in
+// its loop, between events.
+func (r *Runtime) Reload(cfg *conf.Config) error {
+	r.mu.Lock()
+	if !r.started {
+		defer r.mu.Unlock()
+		return r.applyReload(cfg)
+	}
+	r.mu.Unlock()
+	req := reloadReq{cfg: cfg, done: make(chan error, 1)}
+	select {
+	case r.reload <- req:
+	case <-r.quit:
+		return errors.New("vrrp: runtime stopped")
+	}
+	return <-req.done
+}
+
+// planned is one configured instance of the new config.
+type planned struct {
+	v    *conf.VRRPInstance
+	ic   Config
+	key  Key
+	spec SocketSpec
+	old  *rtInst   // matched running instance, or nil
+	inst *Instance // new instance when old is nil
+}
+
+// applyReload runs with r.mu held, from the loop (or before Run).
+func (r *Runtime) applyReload(cfg *conf.Config) error {
+	g := &cfg.Global
+	live := r.started
+	now := r.deps.Clock.Now()
+
+	// Plan and validate everything before touching anything.
+	byKey := map[Key]*rtInst{}
+	for _, ri := range r.insts {
+		byKey[ri.key] = ri
+	}
+	var plan []*planned
+	demux := map[SocketSpec]map[uint8]*Instance{}
+	for _, v := range cfg.VRRPInstances {
+		if v.Interface == "" {
+			return fmt.Errorf("(%s) an interface is required", v.Name)
+		}
+		info, err := r.deps.Net.Interface(v.Interface)
+		if err != nil {
+			return fmt.Errorf("(%s) interface %s: %w", v.Name, v.Interface, err)
+		}
+		ic, err := InstanceConfig(g, cfg.VRRPScripts, v, info)
+		if err != nil {
+			return err
+		}
+		if err := checkConfig(&ic); err != nil {
+			return err
+		}
+		p := &planned{v: v, ic: ic, key: KeyOf(g, v), spec: SocketSpec{Iface: v.Interface, Family: ic.Family, Unicast: v.Unicast}}
+		if !v.Unicast {
+			p.spec.Group = groupOf(g, v)
+		}
+		// A version change is not made in place: that instance is
+		// rebuilt (stopped, then started again as new).
+		if old := byKey[p.key]; old != nil && old.inst.Config().Version == ic.Version {
+			p.old = old
+			delete(byKey, p.key)
+		} else if p.inst, err = New(ic, r.log); err != nil {
+			return err
+		}
+		m := demux[p.spec]
+		if m == nil {
+			m = map[uint8]*Instance{}
+			demux[p.spec] = m
+		}
+		if o := m[ic.VRID]; o != nil {
+			return fmt.Errorf("VRID %d used by both %s and %s on %s", ic.VRID, o.Name(), v.Name, v.Interface)
+		}
+		m[ic.VRID] = p.inst
+		if p.old != nil {
+			m[ic.VRID] = p.old.inst
+		}
+		plan = append(plan, p)
+	}
+
+	// Open the sockets new instances need; keep the ones still in use.
+	socks := map[SocketSpec]*rtSock{}
+	for _, s := range r.socks {
+		socks[s.spec] = s
+	}
+	var opened []*rtSock
+	for spec := range demux {
+		if socks[spec] != nil {
+			continue
+		}
+		sk, err := r.deps.Net.Open(spec)
+		if err != nil {
+			for _, s := range opened {
+				s.sock.Close()
+			}
+			return err
+		}
+		s := &rtSock{spec: spec, sock: sk, demux: NewDemux(spec.Iface, r.log)}
+		socks[spec] = s
+		opened = append(opened, s)
+	}
+
+	// Commit. Removed instances go first, so that a VIP moved to another
+	// instance is removed before it is added again.
+	for _, ri := range r.insts {
+		if byKey[ri.key] != ri {
+			continue
+		}
+		r.log.Info(fmt.Sprintf("(%s) removed by reload", ri.inst.Name()))
+		if live {
+			r.exec(ri, now, ri.inst.Step(now, EventShutdown{}))
+		}
+		delete(r.byInst, ri.inst)
+	}
+	var insts []*rtInst
+	var started []*rtInst
+	for _, p := range plan {
+		s := socks[p.spec]
+		ri := p.old
+		if ri == nil {
+			ri = &rtInst{inst: p.inst, key: p.key}
+			r.byInst[p.inst] = ri
+			started = append(started, ri)
+		}
+		oldVIPs := ri.vips
+		ri.sock, ri.iface, ri.trackIf = s, p.v.Interface, !p.v.DontTrackPrimary
+		ri.vips, ri.notify, ri.dsts, ri.ttl = VIPsOf(p.v), notifiersOf(p.v), nil, packet.TTL
+		if p.v.Unicast {
+			for _, peer := range p.v.UnicastPeers {
+				ri.dsts = append(ri.dsts, peer.Address)
+			}
+			if p.v.UnicastTTL >= 0 {
+				ri.ttl = p.v.UnicastTTL
+			}
+		} else {
+			ri.dsts = []netip.Addr{p.spec.Group}
+		}
+		if p.old != nil {
+			wasMaster := ri.inst.State() == StateMaster
+			acts, err := ri.inst.Reconfigure(now, p.ic)
+			if err != nil { // checked above; cannot happen
+				r.log.Error("reload", "instance", p.ic.Name, "err", err)
+			}
+			if wasMaster {
+				r.changeVIPs(ri, oldVIPs)
+			}
+			r.exec(ri, now, acts)
+		}
+		insts = append(insts, ri)
+	}
+	r.insts = insts
+
+	// Swap the demux tables, then close the sockets nothing uses; a
+	// packet already queued from one finds no instance there.
+	var kept []*rtSock
+	for _, s := range r.socks {
+		if m, ok := demux[s.spec]; ok {
+			s.demux.byVRID = m
+			kept = append(kept, s)
+			continue
+		}
+		s.demux.byVRID = map[uint8]*Instance{}
+		if s.cancel != nil {
+			s.cancel()
+		}
+		s.sock.Close()
+	}
+	for _, s := range opened {
+		s.demux.byVRID = demux[s.spec]
+		kept = append(kept, s)
+		if live {
+			r.startReader(s)
+		}
+	}
+	r.socks = kept
+
+	r.garpInterval, r.gnaInterval = g.VRRPGARPInterval, g.VRRPGNAInterval
+	r.reloadChecks(cfg, live, now)
+
+	if live {
+		for _, ri := range started {
+			r.log.Info(fmt.Sprintf("(%s) added by reload", ri.inst.Name()))
+			up := true
+			if info, err := r.deps.Net.Interface(ri.iface); err == nil && ri.trackIf {
+				up = info.Up
+			}
+			r.exec(ri, now, ri.inst.Start(now, up))
+		}
+	}
+	return nil
+}
+
+// changeVIPs makes a MASTER's addresses follow its new VIP list at once:
+// the dropped ones are removed, the new ones added and announced. The
+// VIPs it already had get no GARP: nothing moved.
+func (r *Runtime) changeVIPs(ri *rtInst, old []VIP) {
+	name := ri.inst.Name()
+	for _, v := range old {
+		if !slices.ContainsFunc(ri.vips, func(n VIP) bool { return sameVIP(n, v) }) {
+			if err := r.deps.Addrs.Del(v); err != nil {
+				r.log.Warn("remove VIP", "instance", name, "err", err)
+			}
+		}
+	}
+	var added []VIP
+	for _, v := range ri.vips {
+		if !slices.ContainsFunc(old, func(o VIP) bool { return sameVIP(o, v) }) {
+			if err := r.deps.Addrs.Add(v); err != nil {
+				r.log.Warn("add VIP", "instance", name, "err", err)
+			}
+			added = append(added, v)
+		}
+	}
+	if n := ri.inst.Config().GARPMasterRepeat; len(added) > 0 && n > 0 {
+		r.sendGARPFor(ri, added, n)
+	}
+}
+
+func sameVIP(a, b VIP) bool {
+	lft := func(p *uint32) int64 {
+		if p == nil {
+			return -1
+		}
+		return int64(*p)
+	}
+	return a.Prefix == b.Prefix && a.Dev == b.Dev && a.Broadcast == b.Broadcast && a.Scope == b.Scope &&
+		a.Label == b.Label && a.NoDAD == b.NoDAD && lft(a.PreferredLft) == lft(b.PreferredLft)
+}
+
+// reloadChecks keeps the vrrp_script checks whose settings did not change
+// (with their state), stops the ones no longer used and starts new ones.
+func (r *Runtime) reloadChecks(cfg *conf.Config, live bool, now time.Time) {
+	next := scriptChecks(cfg)
+	var kept []*scriptCheck
+	for i, n := range next {
+		for _, o := range r.checks {
+			if o.sameAs(n) && !slices.Contains(kept, o) {
+				next[i] = o
+				kept = append(kept, o)
+				break
+			}
+		}
+	}
+	for _, o := range r.checks {
+		if !slices.Contains(kept, o) && o.cancel != nil {
+			o.cancel()
+		}
+	}
+	r.checks = next
+	for _, sc := range next {
+		if slices.Contains(kept, sc) {
+			// Instances that newly track it learn its current state.
+			r.tracker(now, scriptTracker(sc.name), sc.up)
+		} else if live {
+			r.startCheck(sc)
+		}
+	}
+}
+
+func (s *scriptCheck) sameAs(o *scriptCheck) bool {
+	return s.name == o.name && slices.Equal(s.cmd.Argv, o.cmd.Argv) && s.cmd.User == o.cmd.User &&
+		s.cmd.Group == o.cmd.Group && s.interval == o.interval && s.timeout == o.timeout &&
+		s.rise == o.rise && s.fall == o.fall
+}
