@@ -58,6 +58,18 @@ func TestQueueOrder(t *testing.T) {
 			t.Fatalf("at %v: ran %v, want %v", want[i].at, got, exp)
 		}
 		i += len(exp)
+		// A job is re-queued relative to when it returns: let every job
+		// of this step return before the clock moves on.
+		live := 3
+		if want[i-1].at >= 2500*time.Millisecond {
+			live = 2 // C ran once
+		}
+		for deadline := time.Now().Add(5 * time.Second); s.Len() != live; {
+			if time.Now().After(deadline) {
+				t.Fatalf("at %v: %d jobs queued, want %d", want[i-1].at, s.Len(), live)
+			}
+			time.Sleep(time.Millisecond)
+		}
 	}
 	select {
 	case r := <-runs:
