@@ -116,17 +116,37 @@ func (a *slab) fields(text string, col int) ([]Word, bool) {
 	return w[:len(w):len(w)], ok
 }
 
-// blockList copies a finished block's statement list; nil stays nil. It
-// is not taken from a slab: a chunk of lists would point back at
-// statements of earlier top-level blocks and keep the whole tree alive
-// while Parse hands it out piece by piece.
-func blockList(l []*Stmt) []*Stmt {
+// blockLists copies finished blocks' statement lists into chunks, one
+// top-level statement's tree at a time. A chunk never spans two trees:
+// a later tree's block pointing into a chunk that also holds an earlier
+// tree's lists would keep that whole tree alive while Parse hands trees
+// out one by one.
+type blockLists struct {
+	free       []*Stmt
+	used, hint int // pointers taken by this tree, by the last one that had blocks
+}
+
+// copy returns a copy of l; nil stays nil.
+func (b *blockLists) copy(l []*Stmt) []*Stmt {
 	if len(l) == 0 {
 		return nil
 	}
-	out := make([]*Stmt, len(l))
+	if len(b.free) < len(l) {
+		b.free = make([]*Stmt, max(len(l), b.hint-b.used, 8))
+	}
+	out := b.free[:len(l):len(l)]
+	b.free = b.free[len(l):]
+	b.used += len(l)
 	copy(out, l)
 	return out
+}
+
+// newTree starts the lists of the next top-level statement.
+func (b *blockLists) newTree() {
+	b.free = nil
+	if b.used > 0 {
+		b.hint, b.used = b.used, 0
+	}
 }
 
 // frame is an open block; its statements are pending[start:] (up to the
@@ -139,6 +159,7 @@ type frame struct {
 func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 	stack := []frame{{}}
 	var mem slab
+	var lists blockLists
 	var pending []*Stmt
 	var l line
 	for pp.next(&l) {
@@ -164,7 +185,7 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 			}
 			f := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			f.owner.Block = blockList(pending[f.start:])
+			f.owner.Block = lists.copy(pending[f.start:])
 			pending = pending[:f.start]
 			f.owner.closeFile, f.owner.closeLine, f.owner.closeCol = l.pos.File, int32(l.pos.Line), int32(l.col+1)
 			continue
@@ -189,6 +210,7 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 			// a new top-level statement: the previous one is complete
 			each(pending[0])
 			pending = pending[:0]
+			lists.newTree()
 		}
 		pending = append(pending, st)
 	}
@@ -200,7 +222,7 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 		}
 		// Close what is open so the partial tree is still usable.
 		for i := n; i >= 1; i-- {
-			stack[i].owner.Block = blockList(pending[stack[i].start:])
+			stack[i].owner.Block = lists.copy(pending[stack[i].start:])
 			pending = pending[:stack[i].start]
 		}
 	}
