@@ -65,15 +65,21 @@ type Options struct {
 // Problems are added to diags; the tree holds whatever could be read.
 func ParseFile(name string, opt Options, diags *Diags) *Tree {
 	t := &Tree{}
-	t.Files = Parse(name, opt, diags, func(s *Stmt) { t.Stmts = append(t.Stmts, s) })
+	t.Files = parseEach(name, opt, diags, func(s *Stmt) { t.Stmts = append(t.Stmts, s) }, false)
 	return t
 }
 
 // Parse is ParseFile handing each top-level statement, with its block, to
 // each as soon as it is complete instead of keeping the tree: a caller
-// that decodes as it goes never holds all of a big config's tree. It
-// returns every file read, main file first.
+// that decodes as it goes never holds all of a big config's tree. The
+// statement, its words and its block are valid only until each returns:
+// their memory is reused for the statements that follow (the words'
+// Text strings stay valid). It returns every file read, main file first.
 func Parse(name string, opt Options, diags *Diags, each func(*Stmt)) []string {
+	return parseEach(name, opt, diags, each, true)
+}
+
+func parseEach(name string, opt Options, diags *Diags, each func(*Stmt), reuse bool) []string {
 	if opt.FS == nil {
 		opt.FS = OSFS{}
 	}
@@ -82,7 +88,7 @@ func Parse(name string, opt Options, diags *Diags, each func(*Stmt)) []string {
 		return nil
 	}
 	pp := newPreprocessor(src, diags, opt.ConfigID, opt.Seed)
-	build(pp, diags, each)
+	build(pp, diags, each, reuse)
 	return src.files
 }
 
@@ -116,14 +122,23 @@ func (a *slab) fields(text string, col int) ([]Word, bool) {
 	return w[:len(w):len(w)], ok
 }
 
+// reuse makes the slab hand out its current chunks again, once nothing
+// it handed out is in use.
+func (a *slab) reuse() {
+	clear(a.stmts)
+	a.stmts = a.stmts[:0]
+	clear(a.words)
+	a.words = a.words[:0]
+}
+
 // blockLists copies finished blocks' statement lists into chunks, one
 // top-level statement's tree at a time. A chunk never spans two trees:
 // a later tree's block pointing into a chunk that also holds an earlier
 // tree's lists would keep that whole tree alive while Parse hands trees
 // out one by one.
 type blockLists struct {
-	free       []*Stmt
-	used, hint int // pointers taken by this tree, by the last one that had blocks
+	chunk, free []*Stmt // free is the unused end of chunk
+	used, hint  int     // pointers taken by this tree, by the last one that had blocks
 }
 
 // copy returns a copy of l; nil stays nil.
@@ -132,7 +147,8 @@ func (b *blockLists) copy(l []*Stmt) []*Stmt {
 		return nil
 	}
 	if len(b.free) < len(l) {
-		b.free = make([]*Stmt, max(len(l), b.hint-b.used, 8))
+		b.chunk = make([]*Stmt, max(len(l), b.hint-b.used, 8))
+		b.free = b.chunk
 	}
 	out := b.free[:len(l):len(l)]
 	b.free = b.free[len(l):]
@@ -143,7 +159,17 @@ func (b *blockLists) copy(l []*Stmt) []*Stmt {
 
 // newTree starts the lists of the next top-level statement.
 func (b *blockLists) newTree() {
-	b.free = nil
+	b.chunk, b.free = nil, nil
+	if b.used > 0 {
+		b.hint, b.used = b.used, 0
+	}
+}
+
+// reuse is newTree keeping the current chunk, once no list handed out is
+// in use.
+func (b *blockLists) reuse() {
+	clear(b.chunk[:len(b.chunk)-len(b.free)])
+	b.free = b.chunk
 	if b.used > 0 {
 		b.hint, b.used = b.used, 0
 	}
@@ -156,7 +182,10 @@ type frame struct {
 	start int
 }
 
-func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
+// build reads the lines of pp into statements for each. With reuse, the
+// memory of a top-level statement's tree is reused once each has
+// returned; without, trees are kept apart so each can be kept.
+func build(pp *preprocessor, diags *Diags, each func(*Stmt), reuse bool) {
 	stack := []frame{{}}
 	var mem slab
 	var lists blockLists
@@ -188,6 +217,17 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 			f.owner.Block = lists.copy(pending[f.start:])
 			pending = pending[:f.start]
 			f.owner.closeFile, f.owner.closeLine, f.owner.closeCol = l.pos.File, int32(l.pos.Line), int32(l.col+1)
+			if reuse && len(stack) == 1 {
+				// A top-level block is complete (a '{' after it would
+				// not be its): hand it out and, with everything before
+				// it handed out too, start over in the same memory.
+				if len(pending) > 0 {
+					each(pending[0])
+					pending = pending[:0]
+				}
+				mem.reuse()
+				lists.reuse()
+			}
 			continue
 		}
 		words, ok := mem.fields(l.text, l.col)
@@ -210,7 +250,9 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 			// a new top-level statement: the previous one is complete
 			each(pending[0])
 			pending = pending[:0]
-			lists.newTree()
+			if !reuse {
+				lists.newTree()
+			}
 		}
 		pending = append(pending, st)
 	}
