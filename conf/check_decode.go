@@ -72,11 +72,11 @@ func (d *decoder) enterChecker(c *Checker, connFamily LVSFamily) {
 
 // newChecker is queue_checker: a checker of type t.
 func (d *decoder) newChecker(s *syntax.Stmt, t CheckerType) *Checker {
-	c := d.mem.checkers.new()
-	*c = Checker{Pos: s.Pos(), Type: t}
+	c := d.mem.checkers.new() // zeroed: filled field by field, see decodeVirtualServer
+	c.Pos, c.Type = s.Pos(), t
 	if t.hasConn() {
 		c.Conn = d.mem.conns.new()
-		*c.Conn = ConnOpts{pos: s.Pos()}
+		c.Conn.pos = c.Pos
 	}
 	return c
 }

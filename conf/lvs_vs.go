@@ -62,14 +62,11 @@ func decodeVirtualServer(d *decoder, s *syntax.Stmt) {
 	if !ok {
 		return
 	}
+	// field by field into the zeroed slab: copying a whole struct with
+	// pointers costs a write barrier per pointer field while the GC runs
 	vs := d.mem.vs.new()
-	*vs = VirtualServer{
-		Pos:            s.Pos(),
-		Quorum:         1,
-		Weight:         1,
-		DelayLoop:      lvsDefaultDelayLoop,
-		ConnectTimeout: lvsDefaultConnTimeout,
-	}
+	vs.Pos, vs.Quorum, vs.Weight = s.Pos(), 1, 1
+	vs.DelayLoop, vs.ConnectTimeout = lvsDefaultDelayLoop, lvsDefaultConnTimeout
 	switch p1 {
 	case "group":
 		name, ok := d.arg(s, 2)
@@ -617,8 +614,8 @@ func decodeRealServer(d *decoder, s *syntax.Stmt) {
 		d.errorf(s, 1, "Invalid real server ip address/port %s/%s - skipping", ip, rawShown)
 		return
 	}
-	rs := d.mem.rs.new()
-	*rs = RealServer{Pos: s.Pos(), Addr: a, Port: port, ConfiguredPort: port, Forwarding: vs.Forwarding}
+	rs := d.mem.rs.new() // zeroed: filled field by field as vs above
+	rs.Pos, rs.Addr, rs.Port, rs.ConfiguredPort, rs.Forwarding = s.Pos(), a, port, port, vs.Forwarding
 	vs.RealServers = append(vs.RealServers, rs)
 	d.lvs.rs = rs
 	d.walk("real_server", s.Block, rsTable)

@@ -332,7 +332,7 @@ func (p *preprocessor) process(l *line) bool {
 			p.addSeq(*l)
 			return false
 		}
-		if l.text[0] == '~' || !strings.Contains(l.text, "$") {
+		if l.text[0] == '~' || strings.IndexByte(l.text, '$') < 0 {
 			return true
 		}
 		text, changed, ok := p.substitute(*l)

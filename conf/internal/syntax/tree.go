@@ -124,10 +124,10 @@ func (a *slab) fields(text string, col int) ([]Word, bool) {
 
 // reuse makes the slab hand out its current chunks again, once nothing
 // it handed out is in use.
+// Nothing is cleared: build sets every field of a statement, and every
+// word is written whole.
 func (a *slab) reuse() {
-	clear(a.stmts)
 	a.stmts = a.stmts[:0]
-	clear(a.words)
 	a.words = a.words[:0]
 }
 
@@ -241,6 +241,12 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt), reuse bool) {
 		// field by field: the slab is zeroed, and each pointer store
 		// costs a write barrier while the GC runs
 		st.File, st.Line, st.Words, st.Raw = l.pos.File, int32(l.pos.Line), words, l.text
+		if st.HasBlock || st.Block != nil || st.closeFile != "" {
+			// reused memory (read before written: no write barriers
+			// on the usual path)
+			st.Block, st.HasBlock = nil, false
+			st.closeFile, st.closeLine, st.closeCol = "", 0, 0
+		}
 		if words[0].Text == "random_seed" && len(words) > 1 {
 			if n, err := strconv.ParseInt(words[1].Text, 10, 64); err == nil {
 				pp.Reseed(n)
