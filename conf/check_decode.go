@@ -70,11 +70,13 @@ func (d *decoder) enterChecker(c *Checker, connFamily LVSFamily) {
 	l.dnsNameSet, l.removed, l.miscUserSet, l.heloSet, l.smtpHosts = false, false, false, false, nil
 }
 
-// newChecker is queue_checker: a checker of type t on rs.
-func newChecker(rs *RealServer, s *syntax.Stmt, t CheckerType) *Checker {
-	c := &Checker{Pos: s.Pos(), Type: t}
+// newChecker is queue_checker: a checker of type t.
+func (d *decoder) newChecker(s *syntax.Stmt, t CheckerType) *Checker {
+	c := d.mem.checkers.new() // zeroed: filled field by field, see decodeVirtualServer
+	c.Pos, c.Type = s.Pos(), t
 	if t.hasConn() {
-		c.Conn = &ConnOpts{pos: s.Pos()}
+		c.Conn = d.mem.conns.new()
+		c.Conn.pos = c.Pos
 	}
 	return c
 }
@@ -152,7 +154,7 @@ func connKeywords() table {
 	}}
 	t["connect_timeout"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		if v, ok := d.lvsTimer(s, 1, lvsTimerUintMax, "connect_timeout %s invalid - ignoring"); ok {
-			d.lvs.conn.ConnectTimeoutSet = &v
+			d.lvs.conn.ConnectTimeoutSet = d.mem.dur(v)
 		}
 	}}
 	t["fwmark"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
@@ -171,7 +173,7 @@ func timingKeywords() table {
 	t["retry"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		ts := &d.lvs.c.Configured
 		if v, ok := d.readUnsigned(s, 1, 0, kaUintMax); ok {
-			ts.Retry = lvsPtr(uint32(v))
+			ts.Retry = d.mem.u32(uint32(v))
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "Invalid retry connection value '%s'", s.Words[1].Text)
 		}
@@ -179,19 +181,19 @@ func timingKeywords() table {
 	t["delay_before_retry"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		ts := &d.lvs.c.Configured
 		if v, ok := d.lvsTimer(s, 0, 0, "Invalid delay_before_retry connection value '%s'"); ok {
-			ts.DelayBeforeRetry = &v
+			ts.DelayBeforeRetry = d.mem.dur(v)
 		}
 	}}
 	t["warmup"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		ts := &d.lvs.c.Configured
 		if v, ok := d.lvsTimer(s, 0, 0, "Invalid warmup connection value '%s'"); ok {
-			ts.Warmup = &v
+			ts.Warmup = d.mem.dur(v)
 		}
 	}}
 	t["delay_loop"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		ts := &d.lvs.c.Configured
 		if v, ok := d.lvsTimer(s, 1, 0, "delay_loop '%s' is invalid - ignoring"); ok {
-			ts.DelayLoop = &v
+			ts.DelayLoop = d.mem.dur(v)
 		}
 	}}
 	t["alpha"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
@@ -232,7 +234,7 @@ func (d *decoder) finishConn(co *ConnOpts, rs *RealServer) bool {
 // decodeSimpleChecker handles TCP_CHECK, PING_CHECK, UDP_CHECK, DNS_CHECK.
 func (d *decoder) decodeSimpleChecker(s *syntax.Stmt, typ CheckerType) {
 	rs := d.lvs.rs
-	c := newChecker(rs, s, typ)
+	c := d.newChecker(s, typ)
 	t := simpleCheckTable
 	switch typ {
 	case CheckUDP:
@@ -250,7 +252,7 @@ func (d *decoder) decodeSimpleChecker(s *syntax.Stmt, typ CheckerType) {
 	if u := c.UDP; u != nil && u.MinReplyLength > u.MaxReplyLength {
 		d.errorf(s, 0, "UDP_CHECK min_reply length %d > max_reply_length %d - will always fail", u.MinReplyLength, u.MaxReplyLength)
 	}
-	rs.Checkers = append(rs.Checkers, c)
+	rs.Checkers = d.mem.cLists.append(rs.Checkers, c)
 }
 
 // ---------------------------------------------------------------------
@@ -437,8 +439,9 @@ func dnsKeywords() table {
 
 func (d *decoder) decodeHTTPChecker(s *syntax.Stmt, typ CheckerType) {
 	rs := d.lvs.rs
-	c := newChecker(rs, s, typ)
-	h := &HTTPCheck{Protocol: "1.0"}
+	c := d.newChecker(s, typ)
+	h := d.mem.https.new()
+	h.Protocol = "1.0"
 	c.HTTP = h
 	d.enterChecker(c, lvsFamilyOf(rs.Addr))
 	d.walk(string(typ), s.Block, httpCheckTable)
@@ -449,7 +452,7 @@ func (d *decoder) decodeHTTPChecker(s *syntax.Stmt, typ CheckerType) {
 	if !d.finishConn(c.Conn, rs) {
 		return
 	}
-	rs.Checkers = append(rs.Checkers, c)
+	rs.Checkers = d.mem.cLists.append(rs.Checkers, c)
 }
 
 // httpKeywords are HTTP_GET's and SSL_GET's own keywords.
@@ -458,7 +461,7 @@ func httpKeywords() table {
 	t["nb_get_retry"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		d.deprecated(s, "nb_get_retry is deprecated - please use 'retry'")
 		if v, ok := d.readUnsigned(s, 1, 0, kaUintMax); ok {
-			d.lvs.c.Configured.Retry = lvsPtr(uint32(v))
+			d.lvs.c.Configured.Retry = d.mem.u32(uint32(v))
 		} else if len(s.Words) > 1 {
 			d.errorf(s, 1, "Invalid nb_get_retry value '%s'", s.Words[1].Text)
 		}
@@ -517,7 +520,8 @@ func (d *decoder) info(s *syntax.Stmt, format string, args ...any) {
 
 func decodeURL(d *decoder, s *syntax.Stmt) {
 	h := d.lvs.c.HTTP
-	u := &URLCheck{Pos: s.Pos()}
+	u := d.mem.urls.new()
+	u.Pos = s.Pos()
 	d.lvs.url, d.lvs.digestSet, d.lvs.haveRegex = u, false, false
 	d.walk("url", s.Block, urlTable)
 	haveRegex := d.lvs.haveRegex
@@ -528,7 +532,7 @@ func decodeURL(d *decoder, s *syntax.Stmt) {
 		return
 	}
 	if len(u.StatusCodes) == 0 {
-		u.StatusCodes = []StatusRange{{Min: 200, Max: 299}}
+		u.StatusCodes = d.mem.codes.one(StatusRange{Min: 200, Max: 299})
 	}
 	if !haveRegex && (len(u.RegexOptions) > 0 || u.RegexNoMatch || u.RegexMinOffset != 0 || u.RegexMaxOffset != 0 || u.RegexStack != nil) {
 		d.info(s, "regex parameters specified without regex")
@@ -538,7 +542,7 @@ func decodeURL(d *decoder, s *syntax.Stmt) {
 		d.info(s, "regex min offset %d > regex_max_offset %d - ignoring", u.RegexMinOffset, u.RegexMaxOffset-1)
 		u.RegexMinOffset, u.RegexMaxOffset = 0, 0
 	}
-	h.URLs = append(h.URLs, u)
+	h.URLs = d.mem.urlLists.append(h.URLs, u)
 }
 
 // urlKeywords are the url block's keywords; they work on d.lvs.url.
@@ -585,7 +589,7 @@ func urlKeywords() table {
 					d.errorf(s, i, "Invalid HTTP_GET status code '%s'", str)
 					continue
 				}
-				u.StatusCodes = append(u.StatusCodes, StatusRange{Min: int(lo), Max: int(hi)})
+				u.StatusCodes = d.mem.codes.append(u.StatusCodes, StatusRange{Min: int(lo), Max: int(hi)})
 			}
 		}},
 		"virtualhost": {fn: func(d *decoder, s *syntax.Stmt) {
@@ -673,7 +677,7 @@ func containsStr(l []string, s string) bool {
 
 func (d *decoder) decodeSMTPChecker(s *syntax.Stmt) {
 	rs := d.lvs.rs
-	c := newChecker(rs, s, CheckSMTP)
+	c := d.newChecker(s, CheckSMTP)
 	c.SMTP = &SMTPCheck{}
 	// the main connection has no default family to check bindto against
 	d.enterChecker(c, "")
@@ -697,13 +701,13 @@ func (d *decoder) decodeSMTPChecker(s *syntax.Stmt) {
 		c.Conn, hosts = hosts[0], hosts[1:]
 		c.FromSMTPHost = true
 	}
-	rs.Checkers = append(rs.Checkers, c)
+	rs.Checkers = d.mem.cLists.append(rs.Checkers, c)
 	for _, h := range hosts {
 		nc := *c
 		nc.Conn = h
 		nc.SMTP = &SMTPCheck{HeloName: c.SMTP.HeloName}
 		nc.FromSMTPHost = true
-		rs.Checkers = append(rs.Checkers, &nc)
+		rs.Checkers = d.mem.cLists.append(rs.Checkers, &nc)
 	}
 }
 
@@ -739,7 +743,7 @@ func decodeSMTPHost(d *decoder, s *syntax.Stmt) {
 
 func (d *decoder) decodeMiscChecker(s *syntax.Stmt) {
 	rs := d.lvs.rs
-	c := newChecker(rs, s, CheckMisc)
+	c := d.newChecker(s, CheckMisc)
 	m := &MiscCheck{}
 	c.Misc = m
 	d.enterChecker(c, "")
@@ -757,7 +761,7 @@ func (d *decoder) decodeMiscChecker(s *syntax.Stmt) {
 	if d.lvs.miscUserSet {
 		m.Script.User, m.Script.Group = m.User, m.Group
 	}
-	rs.Checkers = append(rs.Checkers, c)
+	rs.Checkers = d.mem.cLists.append(rs.Checkers, c)
 }
 
 // miscKeywords are MISC_CHECK's own keywords; once the checker is
@@ -844,7 +848,7 @@ func (d *decoder) dropScript(sc *Script) {
 
 func (d *decoder) decodeFileChecker(s *syntax.Stmt) {
 	rs := d.lvs.rs
-	c := newChecker(rs, s, CheckFile)
+	c := d.newChecker(s, CheckFile)
 	f := &FileCheck{}
 	c.File = f
 	d.enterChecker(c, "")
@@ -853,7 +857,7 @@ func (d *decoder) decodeFileChecker(s *syntax.Stmt) {
 		d.errorf(s, 0, "FILE_CHECK has no track_file specified - ignoring")
 		return
 	}
-	rs.Checkers = append(rs.Checkers, c)
+	rs.Checkers = d.mem.cLists.append(rs.Checkers, c)
 }
 
 func fileKeywords() table {
@@ -901,7 +905,7 @@ func fileKeywords() table {
 
 func (d *decoder) decodeBFDChecker(s *syntax.Stmt) {
 	rs := d.lvs.rs
-	c := newChecker(rs, s, CheckBFD)
+	c := d.newChecker(s, CheckBFD)
 	b := &BFDCheck{}
 	c.BFD = b
 	d.enterChecker(c, "")
@@ -913,7 +917,7 @@ func (d *decoder) decodeBFDChecker(s *syntax.Stmt) {
 		d.errorf(s, 0, "(%s) No name has been specified for BFD_CHECKER - skipping", d.bfdRS())
 		return
 	}
-	rs.Checkers = append(rs.Checkers, c)
+	rs.Checkers = d.mem.cLists.append(rs.Checkers, c)
 }
 
 // bfdRS names the real server in BFD_CHECK messages.

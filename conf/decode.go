@@ -28,6 +28,7 @@ type decoder struct {
 	cfg   *Config
 	opt   Options
 	lvs   lvsCursor
+	mem   decodeMem
 }
 
 func (d *decoder) add(pos syntax.Pos, k syntax.Kind, format string, args ...any) {

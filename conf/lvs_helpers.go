@@ -85,9 +85,18 @@ func lvsHexDigit(c byte) int {
 	return -1
 }
 
+// trimCSpace is strings.TrimLeft(s, " \t\n\v\f\r") (C's isspace) without
+// building a cutset on every number.
+func trimCSpace(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] >= '\t' && s[0] <= '\r') {
+		s = s[1:]
+	}
+	return s
+}
+
 // readUnsignedStr is read_unsigned_func(str, 10, lo, hi) reporting at pos.
 func (d *decoder) readUnsignedStr(pos Pos, str string, lo, hi uint64) (uint64, bool) {
-	t := strings.TrimLeft(str, " \t\n\v\f\r")
+	t := trimCSpace(str)
 	v, rest, over := cStrtoul(t, 10)
 	switch {
 	case strings.HasPrefix(t, "-"):
@@ -106,7 +115,7 @@ func (d *decoder) readUnsignedStr(pos Pos, str string, lo, hi uint64) (uint64, b
 
 // readIntStr is read_int_func(str, 10, lo, hi).
 func (d *decoder) readIntStr(pos Pos, str string, lo, hi int64) (int64, bool) {
-	t := strings.TrimLeft(str, " \t\n\v\f\r")
+	t := trimCSpace(str)
 	u, neg := t, false
 	if u != "" && (u[0] == '+' || u[0] == '-') {
 		neg, u = u[0] == '-', u[1:]

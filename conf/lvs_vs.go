@@ -44,6 +44,17 @@ type lvsCursor struct {
 	smtpHosts            []*ConnOpts // SMTP_CHECK host blocks
 }
 
+// countKeyword counts the statements of a block with keyword kw.
+func countKeyword(block []*syntax.Stmt, kw string) int {
+	n := 0
+	for _, s := range block {
+		if s.Keyword() == kw {
+			n++
+		}
+	}
+	return n
+}
+
 // decodeVirtualServer decodes a virtual_server block (vs_handler,
 // alloc_vs, the keyword handlers and vs_end_handler).
 func decodeVirtualServer(d *decoder, s *syntax.Stmt) {
@@ -51,13 +62,11 @@ func decodeVirtualServer(d *decoder, s *syntax.Stmt) {
 	if !ok {
 		return
 	}
-	vs := &VirtualServer{
-		Pos:            s.Pos(),
-		Quorum:         1,
-		Weight:         1,
-		DelayLoop:      lvsDefaultDelayLoop,
-		ConnectTimeout: lvsDefaultConnTimeout,
-	}
+	// field by field into the zeroed slab: copying a whole struct with
+	// pointers costs a write barrier per pointer field while the GC runs
+	vs := d.mem.vs.new()
+	vs.Pos, vs.Quorum, vs.Weight = s.Pos(), 1, 1
+	vs.DelayLoop, vs.ConnectTimeout = lvsDefaultDelayLoop, lvsDefaultConnTimeout
 	switch p1 {
 	case "group":
 		name, ok := d.arg(s, 2)
@@ -94,7 +103,13 @@ func decodeVirtualServer(d *decoder, s *syntax.Stmt) {
 		vs.Family = lvsFamilyOf(a)
 	}
 	d.lvs.vs = vs
+	if n := countKeyword(s.Block, "real_server"); n > 0 {
+		vs.RealServers = d.mem.rsLists.list(n)
+	}
 	d.walk("virtual_server", s.Block, vsTable)
+	if len(vs.RealServers) == 0 {
+		vs.RealServers = nil // as if never appended to
+	}
 	d.vsEnd(vs)
 	d.cfg.VirtualServers = append(d.cfg.VirtualServers, vs)
 }
@@ -203,32 +218,32 @@ func init() {
 		"retry": {fn: func(d *decoder, s *syntax.Stmt) {
 			vs := d.lvs.vs
 			if v, ok := d.lvsRetry(s); ok {
-				vs.Configured.Retry = &v
+				vs.Configured.Retry = d.mem.u32(v)
 			}
 		}},
 		"delay_before_retry": {fn: func(d *decoder, s *syntax.Stmt) {
 			vs := d.lvs.vs
 			if v, ok := d.lvsTimer(s, 0, 0, "virtual server delay before retry '%s' invalid - ignoring"); ok {
-				vs.Configured.DelayBeforeRetry = &v
+				vs.Configured.DelayBeforeRetry = d.mem.dur(v)
 			}
 		}},
 		"warmup": {fn: func(d *decoder, s *syntax.Stmt) {
 			vs := d.lvs.vs
 			if v, ok := d.lvsTimer(s, 0, 0, "virtual server warmup '%s' invalid - ignoring"); ok {
-				vs.Configured.Warmup = &v
+				vs.Configured.Warmup = d.mem.dur(v)
 			}
 		}},
 		"connect_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
 			vs := d.lvs.vs
 			if v, ok := d.lvsTimer(s, 1, lvsTimerUintMax, "virtual server connect_timeout %s invalid - ignoring"); ok {
-				vs.Configured.ConnectTimeout = &v
+				vs.Configured.ConnectTimeout = d.mem.dur(v)
 				vs.ConnectTimeout = v
 			}
 		}},
 		"delay_loop": {fn: func(d *decoder, s *syntax.Stmt) {
 			vs := d.lvs.vs
 			if v, ok := d.lvsTimer(s, 1, 0, "virtual server delay loop '%s' invalid - ignoring"); ok {
-				vs.Configured.DelayLoop = &v
+				vs.Configured.DelayLoop = d.mem.dur(v)
 				vs.DelayLoop = v
 			}
 		}},
@@ -599,7 +614,8 @@ func decodeRealServer(d *decoder, s *syntax.Stmt) {
 		d.errorf(s, 1, "Invalid real server ip address/port %s/%s - skipping", ip, rawShown)
 		return
 	}
-	rs := &RealServer{Pos: s.Pos(), Addr: a, Port: port, ConfiguredPort: port, Forwarding: vs.Forwarding}
+	rs := d.mem.rs.new() // zeroed: filled field by field as vs above
+	rs.Pos, rs.Addr, rs.Port, rs.ConfiguredPort, rs.Forwarding = s.Pos(), a, port, port, vs.Forwarding
 	vs.RealServers = append(vs.RealServers, rs)
 	d.lvs.rs = rs
 	d.walk("real_server", s.Block, rsTable)
@@ -684,31 +700,31 @@ func init() {
 		"retry": {fn: func(d *decoder, s *syntax.Stmt) {
 			rs := d.lvs.rs
 			if v, ok := d.lvsRetry(s); ok {
-				rs.Configured.Retry = &v
+				rs.Configured.Retry = d.mem.u32(v)
 			}
 		}},
 		"delay_before_retry": {fn: func(d *decoder, s *syntax.Stmt) {
 			rs := d.lvs.rs
 			if v, ok := d.lvsTimer(s, 0, 0, "real server delay_before_retry '%s' invalid - ignoring"); ok {
-				rs.Configured.DelayBeforeRetry = &v
+				rs.Configured.DelayBeforeRetry = d.mem.dur(v)
 			}
 		}},
 		"warmup": {fn: func(d *decoder, s *syntax.Stmt) {
 			rs := d.lvs.rs
 			if v, ok := d.lvsTimer(s, 0, 0, "real server warmup '%s' invalid - ignoring"); ok {
-				rs.Configured.Warmup = &v
+				rs.Configured.Warmup = d.mem.dur(v)
 			}
 		}},
 		"connect_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
 			rs := d.lvs.rs
 			if v, ok := d.lvsTimer(s, 1, lvsTimerUintMax, "real server connect_timeout %s invalid - ignoring"); ok {
-				rs.Configured.ConnectTimeout = &v
+				rs.Configured.ConnectTimeout = d.mem.dur(v)
 			}
 		}},
 		"delay_loop": {fn: func(d *decoder, s *syntax.Stmt) {
 			rs := d.lvs.rs
 			if v, ok := d.lvsTimer(s, 1, 0, "real server delay_loop '%s' invalid - ignoring"); ok {
-				rs.Configured.DelayLoop = &v
+				rs.Configured.DelayLoop = d.mem.dur(v)
 			}
 		}},
 		"smtp_alert": {fn: func(d *decoder, s *syntax.Stmt) {

@@ -1,6 +1,7 @@
 package syntax
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,7 +49,30 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		check(tr.Stmts)
+
+		// Parse reuses memory once a statement is handed out: what it
+		// hands out must still be what ParseFile keeps.
+		var want, got strings.Builder
+		for _, s := range tr.Stmts {
+			dumpStmt(&want, s, 0)
+		}
+		ds2 := &Diags{}
+		Parse(root, Options{FS: memFS{m}, ConfigID: "a", Seed: 1}, ds2, func(s *Stmt) { dumpStmt(&got, s, 0) })
+		if want.String() != got.String() {
+			t.Fatalf("Parse and ParseFile differ:\n%s\n---\n%s", got.String(), want.String())
+		}
+		if fmt.Sprint(ds.List) != fmt.Sprint(ds2.List) {
+			t.Fatalf("Parse and ParseFile report differently:\n%v\n---\n%v", ds2.List, ds.List)
+		}
 	})
+}
+
+// dumpStmt writes all of s, its block included, one line a statement.
+func dumpStmt(b *strings.Builder, s *Stmt, depth int) {
+	fmt.Fprintf(b, "%*s%v %q %v %v %v\n", depth, "", s.Pos(), s.Raw, s.Words, s.HasBlock, s.Close())
+	for _, c := range s.Block {
+		dumpStmt(b, c, depth+1)
+	}
 }
 
 func FuzzFields(f *testing.F) {

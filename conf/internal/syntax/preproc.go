@@ -25,6 +25,8 @@ type line struct {
 	text string
 	pos  Pos // File and Line of origin; Col unused here
 	col  int // byte offset of text[0] in the physical line
+	// plain: no quote and no brace in text, so nothing to split
+	plain bool
 }
 
 type definition struct {
@@ -126,7 +128,9 @@ func (p *preprocessor) next(l *line) bool {
 			p.src.include(kind, pattern, l.posAt(0))
 			continue
 		}
-		p.splitBrace(l)
+		if !l.plain {
+			p.splitBrace(l)
+		}
 		return true
 	}
 }
@@ -174,11 +178,11 @@ func (p *preprocessor) fetch(l *line) bool {
 			}
 			continue
 		}
-		text, col := p.decomment(raw, pos)
+		text, col, plain := p.decomment(raw, pos)
 		if text == "" {
 			continue
 		}
-		*l = line{text: text, pos: pos, col: col}
+		*l = line{text: text, pos: pos, col: col, plain: plain}
 		return true
 	}
 }
@@ -217,8 +221,9 @@ func (p *preprocessor) popSeq() { p.seqs = p.seqs[:len(p.seqs)-1] }
 
 // decomment strips leading and trailing blanks and a comment ('#' or '!'
 // outside double quotes); "\#" and "\!" outside quotes give the
-// character itself. It returns the text and the column it starts at.
-func (p *preprocessor) decomment(s string, pos Pos) (string, int) {
+// character itself. It returns the text, the column it starts at and
+// whether the line is plain: no quote, comment, escape or brace.
+func (p *preprocessor) decomment(s string, pos Pos) (string, int, bool) {
 	lead := len(s) - len(trimBlanksLeft(s))
 	s = s[lead:]
 	var b strings.Builder
@@ -228,8 +233,17 @@ func (p *preprocessor) decomment(s string, pos Pos) (string, int) {
 	cut := len(s)
 	// most lines have none of the characters handled below
 	start := 0
-	for start < len(s) && !decommentSpecial[s[start]] {
+	var seen uint8
+	for start < len(s) {
+		c := lineClass[s[start]]
+		if c&clsComment != 0 {
+			break
+		}
+		seen |= c
 		start++
+	}
+	if start == len(s) {
+		return trimBlanksRight(s), lead, seen == 0
 	}
 loop:
 	for i := start; i < len(s); i++ {
@@ -279,11 +293,17 @@ loop:
 	if cont {
 		out += "\\"
 	}
-	return out, lead
+	return out, lead, false
 }
 
-// decommentSpecial marks the characters decomment acts on.
-var decommentSpecial = [256]bool{'"': true, '\\': true, '#': true, '!': true}
+// lineClass sorts the characters decomment acts on and the braces that
+// splitBrace does.
+var lineClass = [256]uint8{'"': clsComment, '\\': clsComment, '#': clsComment, '!': clsComment, '{': clsBrace, '}': clsBrace}
+
+const (
+	clsComment = 1 << iota
+	clsBrace
+)
 
 // collectLine adds a line to a multi-line definition; it reports whether
 // the line was consumed.
@@ -332,7 +352,7 @@ func (p *preprocessor) process(l *line) bool {
 			p.addSeq(*l)
 			return false
 		}
-		if l.text[0] == '~' || !strings.Contains(l.text, "$") {
+		if l.text[0] == '~' || strings.IndexByte(l.text, '$') < 0 {
 			return true
 		}
 		text, changed, ok := p.substitute(*l)
@@ -345,8 +365,8 @@ func (p *preprocessor) process(l *line) bool {
 		if text == "" {
 			return false
 		}
-		text, lead := p.decomment(text, l.pos)
-		l.text, l.col = text, l.col+lead
+		text, lead, _ := p.decomment(text, l.pos)
+		l.text, l.col, l.plain = text, l.col+lead, false
 		if l.text == "" {
 			return false
 		}

@@ -2,6 +2,7 @@ package syntax
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -41,6 +42,45 @@ type OSFS struct{}
 func (OSFS) ReadFile(name string) ([]byte, error)  { return os.ReadFile(name) }
 func (OSFS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
 func (OSFS) Glob(pattern string) ([]string, error) { return filepath.Glob(pattern) }
+
+// ReadFileString reads a file straight into a string: a big config is
+// megabytes, and os.ReadFile then string() zeroed and copied it twice.
+func (OSFS) ReadFileString(name string) (string, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var b strings.Builder
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 && fi.Size() <= 1<<30 {
+		b.Grow(int(fi.Size())) // not zeroed
+	}
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := f.Read(buf)
+		b.Write(buf[:n])
+		if err == io.EOF {
+			return b.String(), nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+}
+
+// stringFS is an FS that can read a file as a string without a copy.
+type stringFS interface {
+	ReadFileString(name string) (string, error)
+}
+
+// readFile reads name as a string, through ReadFileString when fsys has it.
+func readFile(fsys FS, name string) (string, error) {
+	if sf, ok := fsys.(stringFS); ok {
+		return sf.ReadFileString(name)
+	}
+	data, err := fsys.ReadFile(name)
+	return string(data), err
+}
 
 type openFile struct {
 	name  string // as reported in positions
@@ -102,12 +142,12 @@ func (s *source) push(name string, check IncludeCheck, from Pos, queue []string)
 		s.diags.Add(from, Fatal, "includes nested deeper than %d levels at '%s'", MaxIncludeDepth, name)
 		return false
 	}
-	data, err := s.fs.ReadFile(name)
+	text, err := readFile(s.fs, name)
 	if err != nil {
 		s.fileErr(from, check, CheckReadable, "Configuration file '%s' open problem (%s) - skipping", name, errText(err))
 		return false
 	}
-	s.stack = append(s.stack, &openFile{name: name, abs: abs, text: string(data), check: check, from: from, queue: queue})
+	s.stack = append(s.stack, &openFile{name: name, abs: abs, text: text, check: check, from: from, queue: queue})
 	s.files = append(s.files, name)
 	return true
 }

@@ -65,15 +65,21 @@ type Options struct {
 // Problems are added to diags; the tree holds whatever could be read.
 func ParseFile(name string, opt Options, diags *Diags) *Tree {
 	t := &Tree{}
-	t.Files = Parse(name, opt, diags, func(s *Stmt) { t.Stmts = append(t.Stmts, s) })
+	t.Files = parseEach(name, opt, diags, func(s *Stmt) { t.Stmts = append(t.Stmts, s) }, false)
 	return t
 }
 
 // Parse is ParseFile handing each top-level statement, with its block, to
 // each as soon as it is complete instead of keeping the tree: a caller
-// that decodes as it goes never holds all of a big config's tree. It
-// returns every file read, main file first.
+// that decodes as it goes never holds all of a big config's tree. The
+// statement, its words and its block are valid only until each returns:
+// their memory is reused for the statements that follow (the words'
+// Text strings stay valid). It returns every file read, main file first.
 func Parse(name string, opt Options, diags *Diags, each func(*Stmt)) []string {
+	return parseEach(name, opt, diags, each, true)
+}
+
+func parseEach(name string, opt Options, diags *Diags, each func(*Stmt), reuse bool) []string {
 	if opt.FS == nil {
 		opt.FS = OSFS{}
 	}
@@ -82,7 +88,7 @@ func Parse(name string, opt Options, diags *Diags, each func(*Stmt)) []string {
 		return nil
 	}
 	pp := newPreprocessor(src, diags, opt.ConfigID, opt.Seed)
-	build(pp, diags, each)
+	build(pp, diags, each, reuse)
 	return src.files
 }
 
@@ -116,17 +122,57 @@ func (a *slab) fields(text string, col int) ([]Word, bool) {
 	return w[:len(w):len(w)], ok
 }
 
-// blockList copies a finished block's statement list; nil stays nil. It
-// is not taken from a slab: a chunk of lists would point back at
-// statements of earlier top-level blocks and keep the whole tree alive
-// while Parse hands it out piece by piece.
-func blockList(l []*Stmt) []*Stmt {
+// reuse makes the slab hand out its current chunks again, once nothing
+// it handed out is in use.
+// Nothing is cleared: build sets every field of a statement, and every
+// word is written whole.
+func (a *slab) reuse() {
+	a.stmts = a.stmts[:0]
+	a.words = a.words[:0]
+}
+
+// blockLists copies finished blocks' statement lists into chunks, one
+// top-level statement's tree at a time. A chunk never spans two trees:
+// a later tree's block pointing into a chunk that also holds an earlier
+// tree's lists would keep that whole tree alive while Parse hands trees
+// out one by one.
+type blockLists struct {
+	chunk, free []*Stmt // free is the unused end of chunk
+	used, hint  int     // pointers taken by this tree, by the last one that had blocks
+}
+
+// copy returns a copy of l; nil stays nil.
+func (b *blockLists) copy(l []*Stmt) []*Stmt {
 	if len(l) == 0 {
 		return nil
 	}
-	out := make([]*Stmt, len(l))
+	if len(b.free) < len(l) {
+		b.chunk = make([]*Stmt, max(len(l), b.hint-b.used, 8))
+		b.free = b.chunk
+	}
+	out := b.free[:len(l):len(l)]
+	b.free = b.free[len(l):]
+	b.used += len(l)
 	copy(out, l)
 	return out
+}
+
+// newTree starts the lists of the next top-level statement.
+func (b *blockLists) newTree() {
+	b.chunk, b.free = nil, nil
+	if b.used > 0 {
+		b.hint, b.used = b.used, 0
+	}
+}
+
+// reuse is newTree keeping the current chunk, once no list handed out is
+// in use.
+func (b *blockLists) reuse() {
+	clear(b.chunk[:len(b.chunk)-len(b.free)])
+	b.free = b.chunk
+	if b.used > 0 {
+		b.hint, b.used = b.used, 0
+	}
 }
 
 // frame is an open block; its statements are pending[start:] (up to the
@@ -136,9 +182,13 @@ type frame struct {
 	start int
 }
 
-func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
+// build reads the lines of pp into statements for each. With reuse, the
+// memory of a top-level statement's tree is reused once each has
+// returned; without, trees are kept apart so each can be kept.
+func build(pp *preprocessor, diags *Diags, each func(*Stmt), reuse bool) {
 	stack := []frame{{}}
 	var mem slab
+	var lists blockLists
 	var pending []*Stmt
 	var l line
 	for pp.next(&l) {
@@ -164,9 +214,20 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 			}
 			f := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			f.owner.Block = blockList(pending[f.start:])
+			f.owner.Block = lists.copy(pending[f.start:])
 			pending = pending[:f.start]
 			f.owner.closeFile, f.owner.closeLine, f.owner.closeCol = l.pos.File, int32(l.pos.Line), int32(l.col+1)
+			if reuse && len(stack) == 1 {
+				// A top-level block is complete (a '{' after it would
+				// not be its): hand it out and, with everything before
+				// it handed out too, start over in the same memory.
+				if len(pending) > 0 {
+					each(pending[0])
+					pending = pending[:0]
+				}
+				mem.reuse()
+				lists.reuse()
+			}
 			continue
 		}
 		words, ok := mem.fields(l.text, l.col)
@@ -180,6 +241,12 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 		// field by field: the slab is zeroed, and each pointer store
 		// costs a write barrier while the GC runs
 		st.File, st.Line, st.Words, st.Raw = l.pos.File, int32(l.pos.Line), words, l.text
+		if st.HasBlock || st.Block != nil || st.closeFile != "" {
+			// reused memory (read before written: no write barriers
+			// on the usual path)
+			st.Block, st.HasBlock = nil, false
+			st.closeFile, st.closeLine, st.closeCol = "", 0, 0
+		}
 		if words[0].Text == "random_seed" && len(words) > 1 {
 			if n, err := strconv.ParseInt(words[1].Text, 10, 64); err == nil {
 				pp.Reseed(n)
@@ -189,6 +256,9 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 			// a new top-level statement: the previous one is complete
 			each(pending[0])
 			pending = pending[:0]
+			if !reuse {
+				lists.newTree()
+			}
 		}
 		pending = append(pending, st)
 	}
@@ -200,7 +270,7 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt)) {
 		}
 		// Close what is open so the partial tree is still usable.
 		for i := n; i >= 1; i-- {
-			stack[i].owner.Block = blockList(pending[stack[i].start:])
+			stack[i].owner.Block = lists.copy(pending[stack[i].start:])
 			pending = pending[:stack[i].start]
 		}
 	}
