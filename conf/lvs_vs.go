@@ -215,38 +215,6 @@ func init() {
 			}
 			vs.Family, vs.IPFamily = f, f
 		}},
-		"retry": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			if v, ok := d.lvsRetry(s); ok {
-				vs.Configured.Retry = d.mem.u32(v)
-			}
-		}},
-		"delay_before_retry": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			if v, ok := d.lvsTimer(s, 0, 0, "virtual server delay before retry '%s' invalid - ignoring"); ok {
-				vs.Configured.DelayBeforeRetry = d.mem.dur(v)
-			}
-		}},
-		"warmup": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			if v, ok := d.lvsTimer(s, 0, 0, "virtual server warmup '%s' invalid - ignoring"); ok {
-				vs.Configured.Warmup = d.mem.dur(v)
-			}
-		}},
-		"connect_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			if v, ok := d.lvsTimer(s, 1, lvsTimerUintMax, "virtual server connect_timeout %s invalid - ignoring"); ok {
-				vs.Configured.ConnectTimeout = d.mem.dur(v)
-				vs.ConnectTimeout = v
-			}
-		}},
-		"delay_loop": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			if v, ok := d.lvsTimer(s, 1, 0, "virtual server delay loop '%s' invalid - ignoring"); ok {
-				vs.Configured.DelayLoop = d.mem.dur(v)
-				vs.DelayLoop = v
-			}
-		}},
 		"inhibit_on_failure": {fn: func(d *decoder, s *syntax.Stmt) {
 			vs := d.lvs.vs
 			vs.Configured.InhibitOnFailure = lvsPtr(true)
@@ -461,6 +429,16 @@ func init() {
 		}},
 		"real_server": {fn: decodeRealServer, block: true},
 	}
+	serverTimingKeywords(vsTable, func(d *decoder) *LVSTimingSet { return &d.lvs.vs.Configured },
+		timingOwn{
+			connectTimeout: func(d *decoder, v time.Duration) { d.lvs.vs.ConnectTimeout = v },
+			delayLoop:      func(d *decoder, v time.Duration) { d.lvs.vs.DelayLoop = v },
+		}, timingMsgs{
+			delayBeforeRetry: "virtual server delay before retry '%s' invalid - ignoring",
+			warmup:           "virtual server warmup '%s' invalid - ignoring",
+			connectTimeout:   "virtual server connect_timeout %s invalid - ignoring",
+			delayLoop:        "virtual server delay loop '%s' invalid - ignoring",
+		})
 }
 
 // maskLen is the prefix length of a contiguous IPv4 mask, or -1.
@@ -697,36 +675,6 @@ func init() {
 				rs.Configured.Alpha = &v
 			}
 		}},
-		"retry": {fn: func(d *decoder, s *syntax.Stmt) {
-			rs := d.lvs.rs
-			if v, ok := d.lvsRetry(s); ok {
-				rs.Configured.Retry = d.mem.u32(v)
-			}
-		}},
-		"delay_before_retry": {fn: func(d *decoder, s *syntax.Stmt) {
-			rs := d.lvs.rs
-			if v, ok := d.lvsTimer(s, 0, 0, "real server delay_before_retry '%s' invalid - ignoring"); ok {
-				rs.Configured.DelayBeforeRetry = d.mem.dur(v)
-			}
-		}},
-		"warmup": {fn: func(d *decoder, s *syntax.Stmt) {
-			rs := d.lvs.rs
-			if v, ok := d.lvsTimer(s, 0, 0, "real server warmup '%s' invalid - ignoring"); ok {
-				rs.Configured.Warmup = d.mem.dur(v)
-			}
-		}},
-		"connect_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
-			rs := d.lvs.rs
-			if v, ok := d.lvsTimer(s, 1, lvsTimerUintMax, "real server connect_timeout %s invalid - ignoring"); ok {
-				rs.Configured.ConnectTimeout = d.mem.dur(v)
-			}
-		}},
-		"delay_loop": {fn: func(d *decoder, s *syntax.Stmt) {
-			rs := d.lvs.rs
-			if v, ok := d.lvsTimer(s, 1, 0, "real server delay_loop '%s' invalid - ignoring"); ok {
-				rs.Configured.DelayLoop = d.mem.dur(v)
-			}
-		}},
 		"smtp_alert": {fn: func(d *decoder, s *syntax.Stmt) {
 			rs := d.lvs.rs
 			if v, ok := d.boolArg(s, 1, "Invalid real_server smtp_alert parameter %s"); ok {
@@ -750,7 +698,46 @@ func init() {
 			rs.SNMPName = s.Words[1].Text
 		}},
 	}
+	serverTimingKeywords(rsTable, func(d *decoder) *LVSTimingSet { return &d.lvs.rs.Configured }, timingOwn{}, timingMsgs{
+		delayBeforeRetry: "real server delay_before_retry '%s' invalid - ignoring",
+		warmup:           "real server warmup '%s' invalid - ignoring",
+		connectTimeout:   "real server connect_timeout %s invalid - ignoring",
+		delayLoop:        "real server delay_loop '%s' invalid - ignoring",
+	})
 	for name, fn := range checkerKeywords {
 		rsTable[name] = kw{fn: fn, block: true}
 	}
+}
+
+// timingMsgs are keepalived's messages for bad timing values, worded
+// differently for virtual and real servers.
+type timingMsgs struct{ delayBeforeRetry, warmup, connectTimeout, delayLoop string }
+
+// timingOwn receives the values a level uses itself (nil: none).
+type timingOwn struct{ connectTimeout, delayLoop func(*decoder, time.Duration) }
+
+// serverTimingKeywords adds retry, delay_before_retry, warmup, connect_timeout
+// and delay_loop, which virtual and real servers both take: the value is
+// recorded as configured at that level (checkers inherit it), and own
+// also receives the two the level itself uses.
+func serverTimingKeywords(t table, set func(*decoder) *LVSTimingSet, own timingOwn, m timingMsgs) {
+	timer := func(lo, hi uint64, msg string, field func(*LVSTimingSet) **time.Duration, own func(d *decoder, v time.Duration)) kw {
+		return kw{fn: func(d *decoder, s *syntax.Stmt) {
+			if v, ok := d.lvsTimer(s, lo, hi, msg); ok {
+				*field(set(d)) = d.mem.dur(v)
+				if own != nil {
+					own(d, v)
+				}
+			}
+		}}
+	}
+	t["retry"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.lvsRetry(s); ok {
+			set(d).Retry = d.mem.u32(v)
+		}
+	}}
+	t["delay_before_retry"] = timer(0, 0, m.delayBeforeRetry, func(c *LVSTimingSet) **time.Duration { return &c.DelayBeforeRetry }, nil)
+	t["warmup"] = timer(0, 0, m.warmup, func(c *LVSTimingSet) **time.Duration { return &c.Warmup }, nil)
+	t["connect_timeout"] = timer(1, lvsTimerUintMax, m.connectTimeout, func(c *LVSTimingSet) **time.Duration { return &c.ConnectTimeout }, own.connectTimeout)
+	t["delay_loop"] = timer(1, 0, m.delayLoop, func(c *LVSTimingSet) **time.Duration { return &c.DelayLoop }, own.delayLoop)
 }
