@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/vrrp/internal/nstest"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
 )
 
 // TestFailoverBench (scripts/bench/failover.sh) compares gokeepalived and

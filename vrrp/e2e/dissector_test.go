@@ -11,7 +11,7 @@ import (
 
 	"github.com/mdlayher/ethernet"
 
-	"github.com/gokeepalived/gokeepalived/vrrp/internal/nstest"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
 )
 
 // Wireshark's VRRP dissector decodes our adverts (v2 PASS, v3 IPv4, v3

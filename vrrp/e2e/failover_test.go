@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/vrrp/internal/nstest"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
 )
 
 var vip4 = netip.MustParseAddr("10.77.0.100")

@@ -10,8 +10,8 @@ import (
 	"github.com/mdlayher/arp"
 	"github.com/mdlayher/ethernet"
 
-	"github.com/gokeepalived/gokeepalived/vrrp/internal/nstest"
 	vpkt "github.com/gokeepalived/gokeepalived/vrrp/packet"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
 )
 
 var bcast = net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}

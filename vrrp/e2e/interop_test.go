@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/vrrp/internal/nstest"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
 )
 
 const keepalived = "/usr/sbin/keepalived"

@@ -20,8 +20,8 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/vrrp"
-	"github.com/gokeepalived/gokeepalived/vrrp/internal/nstest"
 	"github.com/gokeepalived/gokeepalived/vrrp/netio"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
 )
 
 // childEnv makes the test binary run a VRRP runtime from the named config

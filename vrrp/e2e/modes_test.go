@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/vrrp/internal/nstest"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
 )
 
 const adv05 = 500 * time.Millisecond

@@ -6,44 +6,19 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
+
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
 )
 
-// Require reports whether the test can run as root with iproute2. When it
-// cannot, the test fails if GOKEEPALIVED_REQUIRE_ORACLE is set (make test,
-// CI) and is skipped otherwise.
-func Require(t *testing.T, tools ...string) {
-	t.Helper()
-	var missing []string
-	if os.Geteuid() != 0 {
-		missing = append(missing, "root")
-	}
-	for _, tool := range append([]string{"ip"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing = append(missing, tool)
-		}
-	}
-	if len(missing) == 0 {
-		return
-	}
-	msg := fmt.Sprintf("needs %s (run .ci/setup as root)", strings.Join(missing, ", "))
-	if os.Getenv("GOKEEPALIVED_REQUIRE_ORACLE") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-}
+// Require fails the test if GOKEEPALIVED_REQUIRE_ORACLE is set (make
+// test, CI) and it cannot run as root with tools, and skips it otherwise.
+var Require = nstest.Require
 
 // NS is a network namespace owned by a test.
 type NS struct{ Name string }
 
-func ip(args ...string) error {
-	out, err := exec.Command("ip", args...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("ip %s: %v: %s", strings.Join(args, " "), err, out)
-	}
-	return nil
-}
+var ip = nstest.IP
 
 // New creates a namespace with lo up and, for each name, a veth interface
 // of that name (its peer stays in the namespace too), up with an address

@@ -1,7 +1,6 @@
-// Package nstest creates throw-away network namespaces joined by a veth
-// pair, for the VRRP integration tests. Require is a copy of
-// cmd/gokeepalived/internal/netnstest.Require (Go's internal rule keeps
-// that one out of reach of vrrp/).
+// Package nstest creates throw-away network namespaces for the
+// integration tests (VRRP nodes joined by a veth pair or a bridge) and
+// holds the root/tool check every namespace suite shares.
 package nstest
 
 import (
