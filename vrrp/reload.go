@@ -36,6 +36,7 @@ func (r *Runtime) Reload(cfg *conf.Config) error {
 // planned is one configured instance of the new config.
 type planned struct {
 	v    *conf.VRRPInstance
+	vmac *VMAC // created for a new use_vmac instance
 	ic   Config
 	key  Key
 	spec SocketSpec
@@ -56,6 +57,8 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 	}
 	var plan []*planned
 	demux := map[SocketSpec]map[uint8]*Instance{}
+	procTs := procTrackersOf(cfg)
+	procUp := r.scanProcs(procTs)
 	for _, v := range cfg.VRRPInstances {
 		if v.Interface == "" {
 			return fmt.Errorf("(%s) an interface is required", v.Name)
@@ -68,10 +71,14 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		if err != nil {
 			return err
 		}
+		ic.Trackers = append(ic.Trackers, procTrackerRefs(v, procUp)...)
 		if err := checkConfig(&ic); err != nil {
 			return err
 		}
 		p := &planned{v: v, ic: ic, key: KeyOf(g, v), spec: SocketSpec{Iface: v.Interface, Family: ic.Family, Unicast: v.Unicast}}
+		if old := byKey[p.key]; old != nil && old.vmac != nil && !v.VMACXmitBase {
+			p.spec.Iface = old.vmac.Name // a matched instance keeps its VMAC
+		}
 		if !v.Unicast {
 			p.spec.Group = groupOf(g, v)
 		}
@@ -98,6 +105,39 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		plan = append(plan, p)
 	}
 
+	// Create the VMACs new instances need: their sockets bind to them.
+	var created []*VMAC
+	undo := func() {
+		for _, m := range created {
+			if err := r.deps.VMACs.Delete(m.Name); err != nil {
+				r.log.Warn("remove VMAC", "name", m.Name, "err", err)
+			}
+		}
+	}
+	for _, p := range plan {
+		if p.old != nil || !p.v.UseVMAC {
+			continue
+		}
+		m, sockIf, err := r.setupVMAC(g, p.v, &p.ic)
+		if err != nil {
+			undo()
+			return err
+		}
+		created = append(created, m)
+		p.vmac = m
+		old := p.spec
+		p.spec.Iface = sockIf
+		// Move the instance to the demux table of its real socket.
+		delete(demux[old], p.ic.VRID)
+		if len(demux[old]) == 0 {
+			delete(demux, old)
+		}
+		if demux[p.spec] == nil {
+			demux[p.spec] = map[uint8]*Instance{}
+		}
+		demux[p.spec][p.ic.VRID] = p.inst
+	}
+
 	// Open the sockets new instances need; keep the ones still in use.
 	socks := map[SocketSpec]*rtSock{}
 	for _, s := range r.socks {
@@ -113,6 +153,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 			for _, s := range opened {
 				s.sock.Close()
 			}
+			undo()
 			return err
 		}
 		s := &rtSock{spec: spec, sock: sk, demux: NewDemux(spec.Iface, r.log)}
@@ -130,6 +171,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		if live {
 			r.exec(ri, now, ri.inst.Step(now, EventShutdown{}))
 		}
+		r.deleteVMAC(ri)
 		delete(r.byInst, ri.inst)
 	}
 	var insts []*rtInst
@@ -138,13 +180,17 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		s := socks[p.spec]
 		ri := p.old
 		if ri == nil {
-			ri = &rtInst{inst: p.inst, key: p.key}
+			ri = &rtInst{inst: p.inst, key: p.key, vmac: p.vmac}
 			r.byInst[p.inst] = ri
 			started = append(started, ri)
 		}
-		oldVIPs := ri.vips
+		oldVIPs, oldRoutes, oldRules := ri.vips, ri.vroutes, ri.vrules
 		ri.sock, ri.iface, ri.trackIf = s, p.v.Interface, !p.v.DontTrackPrimary
 		ri.vips, ri.notify, ri.dsts, ri.ttl = VIPsOf(p.v), notifiersOf(p.v), nil, packet.TTL
+		ri.vroutes, ri.vrules = p.v.VRoutes, p.v.VRules
+		if ri.vmac != nil {
+			ri.vips = vmacVIPs(ri.vips, p.v, &p.ic, ri.vmac.Name)
+		}
 		if p.v.Unicast {
 			for _, peer := range p.v.UnicastPeers {
 				ri.dsts = append(ri.dsts, peer.Address)
@@ -163,6 +209,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 			}
 			if wasMaster {
 				r.changeVIPs(ri, oldVIPs)
+				r.changeVRoutes(ri, oldRoutes, oldRules)
 			}
 			r.exec(ri, now, acts)
 		}
@@ -196,6 +243,12 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 
 	r.garpInterval, r.gnaInterval = g.VRRPGARPInterval, g.VRRPGNAInterval
 	r.reloadChecks(cfg, live, now)
+	r.reloadProcs(procTs, procUp, live, now)
+	if live {
+		r.reloadStatics(cfg)
+	} else {
+		r.statics, r.staticAddrNoTrack = staticsOf(cfg), noTrackOf(cfg)
+	}
 
 	if live {
 		for _, ri := range started {

@@ -31,6 +31,14 @@ type Deps struct {
 	// KeepVIPs is -V (--dont-release-vrrp): at shutdown a MASTER still
 	// sends priority 0 but leaves its VIPs on the interface.
 	KeepVIPs bool
+	// VMACs makes use_vmac interfaces (nil: use_vmac is an error).
+	VMACs VMACs
+	// Routes sets routes and rules (nil: they are skipped with a warning).
+	Routes Routes
+	// Processes lists processes for track_process (nil: /proc);
+	// ProcessPoll is how often (0: DefaultProcessPoll).
+	Processes   Processes
+	ProcessPoll time.Duration
 }
 
 // Runtime drives the configured instances: one reader goroutine per
@@ -57,6 +65,13 @@ type Runtime struct {
 	quit    chan struct{} // closed when Run ends, for paced GARP senders
 	stopped chan struct{}
 	once    sync.Once
+
+	statics           statics
+	staticAddrNoTrack []bool
+	procTrackers      []*procTracker // owned by the watcher goroutine
+	procUp            map[string]bool
+	procCancel        context.CancelFunc
+	procResults       chan procResult
 	started bool
 	ipID    uint16
 	wg      sync.WaitGroup
@@ -87,6 +102,9 @@ type rtInst struct {
 	ahSeq    uint32
 	deadline time.Time
 	garps    []garpDue
+	vmac     *VMAC // use_vmac interface, nil without
+	vroutes  []conf.Route
+	vrules   []conf.Rule
 }
 
 type garpDue struct {
@@ -113,29 +131,44 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 	}
 	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*Instance]*rtInst{},
 		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval,
-		rx: make(chan rxItem, 64), reload: make(chan reloadReq), links: make(chan LinkEvent, 16), results: make(chan scriptResult, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{})}
+		rx: make(chan rxItem, 64), reload: make(chan reloadReq), links: make(chan LinkEvent, 16), results: make(chan scriptResult, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{}),
+		procResults: make(chan procResult, 16)}
+	r.statics, r.staticAddrNoTrack = staticsOf(cfg), noTrackOf(cfg)
+	r.procTrackers = procTrackersOf(cfg)
+	r.procUp = r.scanProcs(r.procTrackers)
 	socks := map[SocketSpec]*rtSock{}
+	var vmacs []*VMAC
 	for _, v := range cfg.VRRPInstances {
 		if v.Interface == "" {
-			r.closeSockets()
+			r.abort(vmacs)
 			return nil, fmt.Errorf("(%s) an interface is required", v.Name)
 		}
 		info, err := deps.Net.Interface(v.Interface)
 		if err != nil {
-			r.closeSockets()
+			r.abort(vmacs)
 			return nil, fmt.Errorf("(%s) interface %s: %w", v.Name, v.Interface, err)
 		}
 		ic, err := InstanceConfig(g, cfg.VRRPScripts, v, info)
 		if err != nil {
-			r.closeSockets()
+			r.abort(vmacs)
 			return nil, err
+		}
+		ic.Trackers = append(ic.Trackers, procTrackerRefs(v, r.procUp)...)
+		sockIf := v.Interface
+		var vm *VMAC
+		if v.UseVMAC {
+			if vm, sockIf, err = r.setupVMAC(g, v, &ic); err != nil {
+				r.abort(vmacs)
+				return nil, err
+			}
+			vmacs = append(vmacs, vm)
 		}
 		inst, err := New(ic, deps.Log)
 		if err != nil {
-			r.closeSockets()
+			r.abort(vmacs)
 			return nil, err
 		}
-		spec := SocketSpec{Iface: v.Interface, Family: ic.Family, Unicast: v.Unicast}
+		spec := SocketSpec{Iface: sockIf, Family: ic.Family, Unicast: v.Unicast}
 		if !v.Unicast {
 			spec.Group = groupOf(g, v)
 		}
@@ -143,19 +176,22 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		if s == nil {
 			sk, err := deps.Net.Open(spec)
 			if err != nil {
-				r.closeSockets()
+				r.abort(vmacs)
 				return nil, err
 			}
-			s = &rtSock{spec: spec, sock: sk, demux: NewDemux(v.Interface, deps.Log)}
+			s = &rtSock{spec: spec, sock: sk, demux: NewDemux(sockIf, deps.Log)}
 			socks[spec] = s
 			r.socks = append(r.socks, s)
 		}
 		if err := s.demux.Add(inst); err != nil {
-			r.closeSockets()
+			r.abort(vmacs)
 			return nil, err
 		}
 		ri := &rtInst{inst: inst, sock: s, key: KeyOf(g, v), iface: v.Interface, trackIf: !v.DontTrackPrimary,
-			vips: VIPsOf(v), notify: notifiersOf(v), ttl: packet.TTL}
+			vips: VIPsOf(v), notify: notifiersOf(v), ttl: packet.TTL, vmac: vm, vroutes: v.VRoutes, vrules: v.VRules}
+		if vm != nil {
+			ri.vips = vmacVIPs(ri.vips, v, &ic, vm.Name)
+		}
 		if v.Unicast {
 			for _, p := range v.UnicastPeers {
 				ri.dsts = append(ri.dsts, p.Address)
@@ -199,6 +235,16 @@ func (r *Runtime) closeSockets() {
 	}
 }
 
+// abort undoes a NewRuntime that failed: sockets, and VMACs created.
+func (r *Runtime) abort(vmacs []*VMAC) {
+	r.closeSockets()
+	for _, m := range vmacs {
+		if err := r.deps.VMACs.Delete(m.Name); err != nil {
+			r.log.Warn("remove VMAC", "name", m.Name, "err", err)
+		}
+	}
+}
+
 // Run starts the instances and drives them until ctx ends or Stop is
 // called; either way it shuts down gracefully (priority 0, VIPs removed).
 func (r *Runtime) Run(ctx context.Context) error {
@@ -217,7 +263,9 @@ func (r *Runtime) Run(ctx context.Context) error {
 				r.log.Warn("remove stale VIP", "instance", ri.inst.Name(), "err", err)
 			}
 		}
+		r.delVRoutes(ri, ri.vroutes, ri.vrules)
 	}
+	r.addStatics(&r.statics)
 	for _, ri := range r.insts {
 		up := true
 		if info, err := r.deps.Net.Interface(ri.iface); err == nil && ri.trackIf {
@@ -236,6 +284,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	for _, sc := range r.checks {
 		r.startCheck(sc)
 	}
+	r.startProcWatch()
 	r.mu.Unlock()
 	readers := &r.readers
 	if r.deps.Links != nil {
@@ -286,6 +335,9 @@ func (r *Runtime) Run(ctx context.Context) error {
 				}
 			}
 			r.tracker(now, ifTracker(ev.Name), ev.Up)
+			if ev.Up {
+				r.reinstateStatics(ev.Name)
+			}
 			r.mu.Unlock()
 		case req := <-r.reload:
 			r.mu.Lock()
@@ -299,6 +351,10 @@ func (r *Runtime) Run(ctx context.Context) error {
 				r.log.Info("VRRP_Script status", "script", res.check.name, "up", up)
 				r.tracker(r.deps.Clock.Now(), scriptTracker(res.check.name), up)
 			}
+			r.mu.Unlock()
+		case res := <-r.procResults:
+			r.mu.Lock()
+			r.procChanged(res)
 			r.mu.Unlock()
 		case <-timer.C():
 			r.mu.Lock()
@@ -324,7 +380,14 @@ func (r *Runtime) Stop() {
 	if started {
 		<-r.stopped
 	} else {
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		r.closeSockets()
+		if !r.deps.KeepVIPs {
+			for _, ri := range r.insts {
+				r.deleteVMAC(ri)
+			}
+		}
 	}
 }
 
@@ -338,6 +401,13 @@ func (r *Runtime) shutdown() {
 			acts = slices.DeleteFunc(acts, func(a Action) bool { _, ok := a.(RemoveVIPs); return ok })
 		}
 		r.exec(ri, now, acts)
+	}
+	// As keepalived: static entries go even with -V; VMACs stay with it.
+	r.delStatics(&r.statics)
+	if !r.deps.KeepVIPs {
+		for _, ri := range r.insts {
+			r.deleteVMAC(ri)
+		}
 	}
 }
 
@@ -436,7 +506,9 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 					r.log.Warn("add VIP", "instance", name, "err", err)
 				}
 			}
+			r.addVRoutes(ri, ri.vroutes, ri.vrules)
 		case RemoveVIPs:
+			r.delVRoutes(ri, ri.vroutes, ri.vrules)
 			if len(ri.vips) > 0 {
 				r.log.Info(fmt.Sprintf("(%s) removing VIPs.", name))
 			}
