@@ -72,9 +72,9 @@ type Runtime struct {
 	procUp            map[string]bool
 	procCancel        context.CancelFunc
 	procResults       chan procResult
-	started bool
-	ipID    uint16
-	wg      sync.WaitGroup
+	started           bool
+	ipID              uint16
+	wg                sync.WaitGroup
 }
 
 type rtSock struct {
