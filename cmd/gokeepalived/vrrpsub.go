@@ -38,7 +38,7 @@ func newVRRPSub(log *slog.Logger, keepVIPs bool) *vrrpSub {
 	return &vrrpSub{log: log, deps: func(l *slog.Logger) vrrp.Deps {
 		return vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: netio.NewAnnouncer(), Links: netio.Links{}, Log: l,
 			KeepVIPs: keepVIPs,
-			VMACs: netio.NewVMACs(l), Routes: netio.Routes{}}
+			VMACs:    netio.NewVMACs(l), Routes: netio.Routes{}}
 	}, openSync: func() (syncHandle, error) { return ipvs.Open(ipvs.Options{}) }}
 }
 
