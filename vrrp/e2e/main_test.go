@@ -47,7 +47,8 @@ func runChild(path string) int {
 	}
 	ann := netio.NewAnnouncer()
 	defer ann.Close()
-	rt, err := vrrp.NewRuntime(cfg, vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: ann, Links: netio.Links{}, Log: log})
+	rt, err := vrrp.NewRuntime(cfg, vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: ann, Links: netio.Links{}, Log: log,
+		VMACs: netio.NewVMACs(log), Routes: netio.Routes{}})
 	if err != nil {
 		log.Error("start", "err", err)
 		return 1
