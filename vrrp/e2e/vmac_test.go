@@ -32,7 +32,11 @@ type vwatch struct {
 }
 
 func (w vwatch) has() bool {
-	_, _, has := vmacState(w.t, w.h, "vrrp.51", vmac51, w.a)
+	mac := vmac51
+	if w.a.Is6() {
+		mac = net.HardwareAddr{0, 0, 0x5e, 0, 2, 51}
+	}
+	_, _, has := vmacState(w.t, w.h, "vrrp.51", mac, w.a)
 	return has
 }
 
@@ -348,4 +352,108 @@ func TestTrackProcessE2E(t *testing.T) {
 	wa.until(false, time.Second, "a (FAULT) releases the VIP")
 	startProc()
 	wa.until(true, 3*time.Second, "a preempts when the process is back")
+}
+
+// macAddrs lists the source MACs of a's VRRP adverts (priority 150) and
+// of its GARPs/NAs for vip in a capture.
+func macAddrs(cp *capture, vip netip.Addr) (adverts, announces map[string]int) {
+	adverts, announces = map[string]int{}, map[string]int{}
+	for _, fr := range cp.snapshot() {
+		f := fr.f
+		switch f.EtherType {
+		case ethernet.EtherTypeIPv4:
+			if rx, err := vpkt.DecodeIPv4(f.Payload); err == nil && rx.IP.Protocol == vpkt.ProtoVRRP && rx.Advert.Priority == 150 {
+				adverts[f.Source.String()]++
+			}
+		case ethernet.EtherTypeARP:
+			var p arp.Packet
+			if p.UnmarshalBinary(f.Payload) == nil && p.SenderIP == vip {
+				announces[f.Source.String()+" sha "+p.SenderHardwareAddr.String()]++
+			}
+		case ethernet.EtherTypeIPv6:
+			ip := f.Payload
+			if len(ip) < 41 {
+				continue
+			}
+			src, _ := netip.AddrFromSlice(ip[8:24])
+			switch {
+			case ip[6] == vpkt.ProtoVRRP && len(ip) > 42 && ip[42] == 150:
+				adverts[f.Source.String()+" from "+src.String()]++
+			case ip[6] == 58 && ip[40] == 136 && src == vip:
+				announces[f.Source.String()]++
+			}
+		}
+	}
+	return adverts, announces
+}
+
+// vmac_xmit_base: adverts leave from eth0's own MAC and address, GARPs
+// still carry the virtual MAC; IPv6: the VMAC (00:00:5e:00:02:VRID)
+// sends adverts from the base's link-local address and the NAs.
+func TestVMACModes(t *testing.T) {
+	nstest.Require(t)
+	for _, tc := range []struct {
+		name, extra string
+		vip         netip.Addr
+		vips        string
+		mac         net.HardwareAddr
+		xmitBase    bool
+	}{
+		{"xmit base", fastV3 + "\n    use_vmac\n    vmac_xmit_base", vip4, "10.77.0.100/24", vmac51, true},
+		{"ipv6", fastV3 + "\n    use_vmac", netip.MustParseAddr("2001:db8::100"), "2001:db8::100/64",
+			net.HardwareAddr{0, 0, 0x5e, 0, 2, 51}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := nstest.Pair(t)
+			ha := a.Handle(t)
+			cp := startCapture(t, b)
+			var ethMAC net.HardwareAddr
+			var ll netip.Addr
+			if l, err := ha.LinkByName("eth0"); err == nil {
+				ethMAC = l.Attrs().HardwareAddr
+				as, _ := ha.AddrList(l, netlink.FAMILY_V6)
+				for _, x := range as {
+					if y, _ := netip.AddrFromSlice(x.IP); y.IsLinkLocalUnicast() {
+						ll = y
+					}
+				}
+			}
+			startGo(t, a, "go-a", instance(51, 150, tc.extra, tc.vips))
+			startGo(t, b, "go-b", instance(51, 100, tc.extra, tc.vips))
+			for start := time.Now(); ; time.Sleep(5 * time.Millisecond) {
+				if _, _, has := vmacState(t, ha, "vrrp.51", tc.mac, tc.vip); has {
+					break
+				}
+				if time.Since(start) > 6*time.Second {
+					t.Fatal("no VIP on vrrp.51 within 6s")
+				}
+			}
+			if exists, ok, _ := vmacState(t, ha, "vrrp.51", tc.mac, tc.vip); !exists || !ok {
+				t.Errorf("vrrp.51 exists %v, private macvlan with %v and up %v", exists, tc.mac, ok)
+			}
+			// b hears a through its own VMAC and stays backup.
+			vwatch{t, b.Handle(t), tc.vip}.stays(false, 700*time.Millisecond, "b stays backup")
+			adverts, announces := macAddrs(cp, tc.vip)
+			t.Logf("adverts by source %v; GARP/NA by source %v", adverts, announces)
+			wantAdv := tc.mac.String()
+			if tc.xmitBase {
+				wantAdv = ethMAC.String()
+			}
+			wantAnn := tc.mac.String()
+			if tc.vip.Is4() {
+				wantAnn += " sha " + tc.mac.String()
+			} else {
+				wantAdv += " from " + ll.String()
+				if sysctl(t, a, "ipv6/conf/vrrp.51/disable_ipv6") != "0" {
+					t.Error("IPv6 disabled on an IPv6 VMAC")
+				}
+			}
+			if len(adverts) != 1 || adverts[wantAdv] < 3 {
+				t.Errorf("adverts by source %v, want ≥3 all from %s", adverts, wantAdv)
+			}
+			if len(announces) != 1 || announces[wantAnn] < 5 {
+				t.Errorf("GARP/NA by source %v, want ≥5 all from %s", announces, wantAnn)
+			}
+		})
+	}
 }
