@@ -457,3 +457,35 @@ func TestVMACModes(t *testing.T) {
 		})
 	}
 }
+
+// keepalived 2.2.7 with use_vmac as MASTER, gokeepalived as BACKUP: the
+// VMAC each builds has the same kind, MAC and sysctls; ours hears
+// keepalived's adverts through it and takes over at its stop.
+func TestVMACInteropKeepalived(t *testing.T) {
+	nstest.Require(t, "/usr/sbin/keepalived")
+	a, b := nstest.Pair(t)
+	ha, hb := a.Handle(t), b.Handle(t)
+	ka := startKeepalived(t, a, "keepalived-a", instance(51, 150, fastV3+"\n    use_vmac", "10.77.0.100/24"))
+	vwatch{t, ha, vip4}.until(true, 8*time.Second, "keepalived becomes master on vrrp.51")
+	startGo(t, b, "go-b", instance(51, 100, fastV3+"\n    use_vmac", "10.77.0.100/24"))
+	wb := vwatch{t, hb, vip4}
+	wb.stays(false, time.Second, "gokeepalived stays backup")
+	for _, p := range []string{"ipv4/conf/vrrp.51/arp_ignore", "ipv4/conf/vrrp.51/accept_local", "ipv4/conf/vrrp.51/rp_filter",
+		"ipv4/conf/vrrp.51/promote_secondaries", "ipv4/conf/eth0/arp_ignore", "ipv4/conf/eth0/arp_filter",
+		"ipv4/conf/all/rp_filter", "ipv6/conf/vrrp.51/disable_ipv6"} {
+		if ka, go_ := sysctl(t, a, p), sysctl(t, b, p); ka != go_ {
+			t.Errorf("%s: keepalived %s, gokeepalived %s", p, ka, go_)
+		}
+	}
+	_, okA, _ := vmacState(t, ha, "vrrp.51", vmac51, vip4)
+	_, okB, _ := vmacState(t, hb, "vrrp.51", vmac51, vip4)
+	if !okA || !okB {
+		t.Errorf("private up macvlan with %v: keepalived %v, gokeepalived %v", vmac51, okA, okB)
+	}
+	ka.term()
+	wb.until(true, 3*time.Second, "gokeepalived takes over")
+	ka.wait()
+	if exists, _, _ := vmacState(t, ha, "vrrp.51", vmac51, vip4); exists {
+		t.Error("keepalived left its vrrp.51 (so would we be expected to?)")
+	}
+}
