@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gokeepalived/gokeepalived/conf"
 )
 
@@ -31,53 +33,84 @@ type Proc struct {
 	Cmdline []string
 }
 
-// Processes lists the running processes (not zombies); cmdline says
-// whether argv is needed.
+// Processes lists the running processes (not zombies) with their comm;
+// argv too when cmdline is set. A zombie is excluded at least when its
+// comm is in names (the check costs a read of /proc/PID/stat); a zombie
+// has no argv, so it never matches a full_command tracker anyway.
 type Processes interface {
-	List(cmdline bool) ([]Proc, error)
+	List(names map[string]bool, cmdline bool) ([]Proc, error)
 }
 
 // ProcFS lists processes from a proc file system (Root "" is /proc).
 type ProcFS struct{ Root string }
 
-func (p ProcFS) List(cmdline bool) ([]Proc, error) {
+func (p ProcFS) List(comms map[string]bool, cmdline bool) ([]Proc, error) {
 	root := p.Root
 	if root == "" {
 		root = "/proc"
 	}
-	ents, err := os.ReadDir(root)
+	d, err := os.Open(root)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Proc, 0, len(ents))
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid <= 0 {
+	names, err := d.Readdirnames(-1) // no sorting, no stat
+	d.Close()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Proc, 0, len(names))
+	buf := make([]byte, 4096)
+	for _, name := range names {
+		if name[0] < '1' || name[0] > '9' {
 			continue
 		}
-		st, err := os.ReadFile(root + "/" + e.Name() + "/stat")
+		pid, err := strconv.Atoi(name)
 		if err != nil {
+			continue
+		}
+		// /proc/PID/comm is far cheaper than stat (no memory accounting).
+		c := readSmall(root+"/"+name+"/comm", buf)
+		if len(c) == 0 {
 			continue // gone meanwhile
 		}
-		// "PID (comm) S ...": comm may hold spaces and parentheses.
-		open, end := bytes.IndexByte(st, '('), bytes.LastIndexByte(st, ')')
-		if open < 0 || end < open || end+2 >= len(st) || st[end+2] == 'Z' {
-			continue
-		}
-		pr := Proc{PID: pid, Comm: string(st[open+1 : end])}
-		if cmdline {
-			b, err := os.ReadFile(root + "/" + e.Name() + "/cmdline")
-			if err != nil {
-				continue
+		pr := Proc{PID: pid, Comm: string(bytes.TrimSuffix(c, []byte("\n")))}
+		if comms[pr.Comm] {
+			st := readSmall(root+"/"+name+"/stat", buf)
+			// "PID (comm) S ...": comm may hold spaces and parentheses.
+			end := bytes.LastIndexByte(st, ')')
+			if end < 0 || end+2 >= len(st) || st[end+2] == 'Z' {
+				continue // gone meanwhile, or a zombie
 			}
-			pr.Cmdline = strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
-			if len(b) == 0 {
-				pr.Cmdline = []string{} // kernel thread
+		}
+		if cmdline {
+			b := readSmall(root+"/"+name+"/cmdline", buf)
+			pr.Cmdline = []string{} // kernel threads have none
+			if len(b) > 0 {
+				pr.Cmdline = strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
 			}
 		}
 		out = append(out, pr)
 	}
 	return out, nil
+}
+
+// readSmall reads a proc file into buf with plain syscalls (os.ReadFile's
+// stat and allocation cost more than the read); nil on any error.
+func readSmall(path string, buf []byte) []byte {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	defer unix.Close(fd)
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Read(fd, buf[n:])
+		if err != nil || m <= 0 {
+			break
+		}
+		n += m
+	}
+	return buf[:n]
 }
 
 // procTracker is one vrrp_track_process that some instance tracks.
@@ -198,6 +231,17 @@ func needCmdline(ts []*procTracker) bool {
 	return false
 }
 
+// commNames are the comm values some tracker matches on.
+func commNames(ts []*procTracker) map[string]bool {
+	m := map[string]bool{}
+	for _, t := range ts {
+		if !t.cfg.FullCommand {
+			m[t.cfg.Process] = true
+		}
+	}
+	return m
+}
+
 // scanProcs sets every tracker's initial state from one scan (no delay
 // applies at start-up, as keepalived's initial read_procs) and returns
 // the states by name.
@@ -206,7 +250,7 @@ func (r *Runtime) scanProcs(ts []*procTracker) map[string]bool {
 	if len(ts) == 0 {
 		return up
 	}
-	ps, err := r.procs().List(needCmdline(ts))
+	ps, err := r.procs().List(commNames(ts), needCmdline(ts))
 	if err != nil {
 		r.log.Warn("track_process: cannot list processes", "err", err)
 	}
@@ -246,7 +290,7 @@ type procResult struct {
 // The trackers' counters are owned by this goroutine; the loop only reads
 // the reported state it is sent.
 func (r *Runtime) watchProcs(ctx context.Context, ts []*procTracker, every time.Duration) {
-	cmd := needCmdline(ts)
+	cmd, names := needCmdline(ts), commNames(ts)
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
@@ -255,7 +299,7 @@ func (r *Runtime) watchProcs(ctx context.Context, ts []*procTracker, every time.
 			return
 		case <-tick.C:
 		}
-		ps, err := r.procs().List(cmd)
+		ps, err := r.procs().List(names, cmd)
 		if err != nil {
 			continue
 		}

@@ -119,7 +119,7 @@ func (p *Processes) Set(ps ...vrrp.Proc) {
 	p.procs = append([]vrrp.Proc(nil), ps...)
 }
 
-func (p *Processes) List(bool) ([]vrrp.Proc, error) {
+func (p *Processes) List(map[string]bool, bool) ([]vrrp.Proc, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]vrrp.Proc(nil), p.procs...), nil
