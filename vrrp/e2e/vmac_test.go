@@ -132,12 +132,15 @@ func TestVMACOnWire(t *testing.T) {
 	// On the wire (captured on b's eth0): a's adverts and GARPs carry the
 	// virtual MAC as source.
 	time.Sleep(300 * time.Millisecond)
-	var adverts, garps, other int
+	var adverts, garps, other, igmp int
 	for _, fr := range cp.snapshot() {
 		f := fr.f
 		switch f.EtherType {
 		case ethernet.EtherTypeIPv4:
 			rx, err := vpkt.DecodeIPv4(f.Payload)
+			if len(f.Payload) > 9 && f.Payload[9] == 2 && bytes.Equal(f.Source, vmac51) {
+				igmp++
+			}
 			if err != nil || rx.IP.Protocol != vpkt.ProtoVRRP || rx.Advert.Priority != 150 {
 				continue
 			}
@@ -159,7 +162,7 @@ func TestVMACOnWire(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("captured from a: %d adverts and %d GARPs with source %v", adverts, garps, vmac51)
+	t.Logf("captured from a: %d adverts and %d GARPs with source %v; IGMP frames from it: %d", adverts, garps, vmac51, igmp)
 	if adverts < 3 || garps < 5 || other > 0 {
 		t.Errorf("adverts %d (want ≥3), GARPs %d (want ≥5) from the virtual MAC", adverts, garps)
 	}
