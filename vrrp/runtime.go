@@ -336,6 +336,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 			}
 			r.tracker(now, ifTracker(ev.Name), ev.Up)
 			if ev.Up {
+				r.vmacLinkUp(ev.Name)
 				r.reinstateStatics(ev.Name)
 			}
 			r.mu.Unlock()

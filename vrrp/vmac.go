@@ -144,3 +144,16 @@ func (r *Runtime) deleteVMAC(ri *rtInst) {
 	}
 	ri.vmac = nil
 }
+
+// vmacLinkUp restores an IPv6 VMAC's link-local source address, which
+// the kernel flushes when the VMAC itself is set down.
+func (r *Runtime) vmacLinkUp(iface string) {
+	for _, ri := range r.insts {
+		if ri.vmac == nil || ri.vmac.Name != iface || !ri.vmac.LinkLocal.IsValid() {
+			continue
+		}
+		if _, err := r.deps.VMACs.Create(*ri.vmac); err != nil {
+			r.log.Warn("restore VMAC", "instance", ri.inst.Name(), "name", ri.vmac.Name, "err", err)
+		}
+	}
+}

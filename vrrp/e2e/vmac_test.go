@@ -457,6 +457,25 @@ func TestVMACModes(t *testing.T) {
 			if len(announces) != 1 || announces[wantAnn] < 5 {
 				t.Errorf("GARP/NA by source %v, want ≥5 all from %s", announces, wantAnn)
 			}
+			if tc.vip.Is4() {
+				return
+			}
+			// A link flap flushes the VMAC's IPv6 addresses; its link-local
+			// source comes back and a is master on it again.
+			for _, st := range []string{"down", "up"} {
+				if err := nstest.IP("-n", a.Name, "link", "set", "eth0", st); err != nil {
+					t.Fatal(err)
+				}
+			}
+			vwatch{t, ha, tc.vip}.until(true, 5*time.Second, "a master on vrrp.51 again after the flap")
+			// Setting the VMAC itself down flushes its link-local source;
+			// it is put back when the VMAC comes up.
+			for _, st := range []string{"down", "up"} {
+				if err := nstest.IP("-n", a.Name, "link", "set", "vrrp.51", st); err != nil {
+					t.Fatal(err)
+				}
+			}
+			vwatch{t, ha, ll}.until(true, 2*time.Second, "link-local back on vrrp.51")
 		})
 	}
 }

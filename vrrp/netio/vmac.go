@@ -68,7 +68,9 @@ func sysctlSet(path, val string) error {
 	return os.WriteFile(sysctlRoot+path, []byte(val), 0o644)
 }
 
-// Create makes the VMAC as keepalived's netlink_link_add_vmac does.
+// Create makes the VMAC as keepalived's netlink_link_add_vmac does. It
+// may be called again for a VMAC it made (to restore what a link flap
+// removed, such as the IPv6 link-local address).
 func (m *VMACs) Create(v vrrp.VMAC) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -106,9 +108,11 @@ func (m *VMACs) Create(v vrrp.VMAC) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	m.ours[name] = &vmacState{base: v.Base, ipv4: v.Family == packet.IPv4}
-	if v.Family == packet.IPv4 {
-		m.setIPv4Params(name, v.Base)
+	if m.ours[name] == nil { // not again when re-run after a link flap
+		m.ours[name] = &vmacState{base: v.Base, ipv4: v.Family == packet.IPv4}
+		if v.Family == packet.IPv4 {
+			m.setIPv4Params(name, v.Base)
+		}
 	}
 	// No EUI-64 link-local from the shared virtual MAC (RFC 5798 §7.4);
 	// this has to precede the link going up.
