@@ -1,0 +1,62 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
+)
+
+func ipOut(t *testing.T, args ...string) string {
+	t.Helper()
+	out, _ := exec.Command("ip", args...).CombinedOutput()
+	return string(out)
+}
+
+// The daemon wires use_vmac, virtual_routes and static_routes: the VIP
+// goes on vrrp.53 with the virtual MAC, the routes are set, and TERM
+// removes the VMAC and the routes.
+func TestDaemonVRRPUseVMACAndRoutes(t *testing.T) {
+	netnstest.Require(t)
+	ns := netnstest.New(t, "gkdm", "eth0")
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "keepalived.conf")
+	os.WriteFile(cf, []byte("static_routes {\n 10.98.0.0/24 dev eth0\n}\n"+
+		"vrrp_instance VI_1 {\n interface eth0\n use_vmac\n virtual_router_id 53\n priority 150\n advert_int 1\n"+
+		" virtual_ipaddress {\n 10.99.0.220/32\n }\n virtual_routes {\n 10.97.0.0/24 dev eth0\n }\n}\n"), 0o644)
+	self, _ := os.Executable()
+	p := startCmd(t, ns.Command(self, "-n", "-l", "-G", "-P", "-f", cf, "-p", filepath.Join(dir, "k.pid"),
+		"-r", filepath.Join(dir, "v.pid"), "--control-socket", filepath.Join(dir, "gk.sock")),
+		[]string{"TMPDIR=" + dir})
+	p.waitFor("(VI_1) Entering MASTER STATE", 1)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(ipOut(t, "-n", ns.Name, "-o", "addr", "show", "dev", "vrrp.53"), " 10.99.0.220/32") {
+		if time.Now().After(deadline) {
+			t.Fatalf("VIP not on vrrp.53:\n%s", p.log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	link := ipOut(t, "-n", ns.Name, "-d", "link", "show", "vrrp.53")
+	if !strings.Contains(link, "link/ether 00:00:5e:00:01:35") || !strings.Contains(link, "macvlan mode private") {
+		t.Errorf("vrrp.53:\n%s", link)
+	}
+	routes := ipOut(t, "-n", ns.Name, "route")
+	if !strings.Contains(routes, "10.97.0.0/24 dev eth0") || !strings.Contains(routes, "10.98.0.0/24 dev eth0") {
+		t.Errorf("routes:\n%s", routes)
+	}
+	p.signal(syscall.SIGTERM)
+	if rc := p.wait(); rc != 0 {
+		t.Errorf("exit %d", rc)
+	}
+	if out := ipOut(t, "-n", ns.Name, "link", "show", "vrrp.53"); !strings.Contains(out, "does not exist") {
+		t.Errorf("vrrp.53 left after TERM:\n%s", out)
+	}
+	if routes := ipOut(t, "-n", ns.Name, "route"); strings.Contains(routes, "10.97.0.0") || strings.Contains(routes, "10.98.0.0") {
+		t.Errorf("routes left after TERM:\n%s", routes)
+	}
+}
