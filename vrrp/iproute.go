@@ -1,7 +1,9 @@
 package vrrp
 
 import (
+	"context"
 	"fmt"
+	"net/netip"
 	"reflect"
 	"slices"
 	"strings"
@@ -16,6 +18,61 @@ type Routes interface {
 	DelRoute(r *conf.Route) error
 	AddRule(r *conf.Rule) error
 	DelRule(r *conf.Rule) error
+}
+
+// Deletion is an address, or a route of protocol keepalived, that the
+// kernel reports deleted.
+type Deletion struct {
+	Route bool
+	Addr  netip.Prefix // address deleted (Route false)
+	Dst   netip.Prefix // route destination; a zero-length prefix for default
+	Table uint32
+	Dev   string
+}
+
+// DeletionWatcher is implemented by a Links that also reports deletions
+// (netio.Links): keepalived restores a deleted tracked static address or
+// route at once.
+type DeletionWatcher interface {
+	WatchDeletions(ctx context.Context, ch chan<- Deletion) error
+}
+
+// restoreDeleted re-adds the tracked static entry d names, if any.
+func (r *Runtime) restoreDeleted(d Deletion) {
+	if !d.Route {
+		for i, a := range r.statics.addrs {
+			if a.Prefix == d.Addr && a.Dev == d.Dev && !r.staticAddrNoTrack[i] {
+				if err := r.deps.Addrs.Add(a); err != nil {
+					r.log.Warn("restore static address", "addr", a.Prefix, "err", err)
+				} else {
+					r.log.Info(fmt.Sprintf("Restoring deleted static address %s dev %s", a.Prefix, a.Dev))
+				}
+			}
+		}
+		return
+	}
+	if r.deps.Routes == nil {
+		return
+	}
+	for i := range r.statics.routes {
+		rt := &r.statics.routes[i]
+		dst := rt.Dst
+		if rt.DstDefault || !dst.IsValid() {
+			dst = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
+			if rt.Family == 6 {
+				dst = netip.PrefixFrom(netip.IPv6Unspecified(), 0)
+			}
+		}
+		if rt.NoTrack || rt.Table != d.Table || (rt.Dev != "" && rt.Dev != d.Dev) ||
+			(dst != d.Dst && !(d.Dst.Bits() == 0 && dst.Bits() == 0)) {
+			continue
+		}
+		if err := r.deps.Routes.AddRoute(rt); err != nil {
+			r.log.Warn("restore static route", "route", FormatRoute(rt), "err", err)
+			continue
+		}
+		r.log.Info("Restoring deleted static route " + FormatRoute(rt))
+	}
 }
 
 // statics are static_ipaddress, static_routes and static_rules: set at

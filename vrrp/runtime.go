@@ -287,6 +287,16 @@ func (r *Runtime) Run(ctx context.Context) error {
 	r.startProcWatch()
 	r.mu.Unlock()
 	readers := &r.readers
+	deletions := make(chan Deletion, 16)
+	if dw, ok := r.deps.Links.(DeletionWatcher); ok {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			if err := dw.WatchDeletions(rctx, deletions); err != nil && rctx.Err() == nil {
+				r.log.Error("address/route monitor", "err", err)
+			}
+		}()
+	}
 	if r.deps.Links != nil {
 		readers.Add(1)
 		go func() {
@@ -352,6 +362,10 @@ func (r *Runtime) Run(ctx context.Context) error {
 				r.log.Info("VRRP_Script status", "script", res.check.name, "up", up)
 				r.tracker(r.deps.Clock.Now(), scriptTracker(res.check.name), up)
 			}
+			r.mu.Unlock()
+		case d := <-deletions:
+			r.mu.Lock()
+			r.restoreDeleted(d)
 			r.mu.Unlock()
 		case res := <-r.procResults:
 			r.mu.Lock()

@@ -295,6 +295,18 @@ func TestRoutesAndRules(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Logf("static route restored %v after link up", time.Since(start))
+	// An administrator deleting it: restored at once, as keepalived does.
+	if err := nstest.IP("-n", b.Name, "route", "del", "10.90.0.0/24"); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	for !hasRoute(t, hb, "10.90.0.0/24", 254) {
+		if time.Since(start) > 3*time.Second {
+			t.Fatal("deleted static route not restored")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Logf("deleted static route restored within %v", time.Since(start))
 
 	pa.term()
 	wb.until(true, 3*time.Second, "b takes over")
