@@ -669,6 +669,7 @@ type Status struct {
 	PriZeroSent       uint64
 	PriZeroRcvd       uint64
 	AddrListErr       uint64            // accepted mismatches included, as keepalived counts
+	VMAC              string            // use_vmac interface, "" without
 	Drops             map[string]uint64 // by validate.Reason name
 }
 
@@ -686,6 +687,9 @@ func (r *Runtime) States() []Status {
 			AdvertsRcvd: i.Checker().Counters.AdvertRcvd.Load(), PriZeroRcvd: i.Checker().Counters.PriZeroRcvd.Load(),
 			AddrListErr: i.Checker().Counters.AddrListErr.Load(),
 			Drops:       map[string]uint64{}}
+		if ri.vmac != nil {
+			st.VMAC = ri.vmac.Name
+		}
 		for reason := validate.Reason(1); reason < validate.NumReasons; reason++ {
 			if n := i.Checker().Counters.Drops(reason); n > 0 {
 				st.Drops[reason.String()] = n

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,6 +45,11 @@ func TestDaemonVRRPUseVMACAndRoutes(t *testing.T) {
 	link := ipOut(t, "-n", ns.Name, "-d", "link", "show", "vrrp.53")
 	if !strings.Contains(link, "link/ether 00:00:5e:00:01:35") || !strings.Contains(link, "macvlan mode private") {
 		t.Errorf("vrrp.53:\n%s", link)
+	}
+	var out bytes.Buffer
+	if rc := run([]string{"status", "--control-socket", filepath.Join(dir, "gk.sock")}, &out, os.Stderr); rc != 0 ||
+		!strings.Contains(out.String(), `"10.99.0.220 dev vrrp.53 scope global set"`) {
+		t.Errorf("status (rc %d) does not show the VIP on vrrp.53:\n%s", rc, out.String())
 	}
 	routes := ipOut(t, "-n", ns.Name, "route")
 	if !strings.Contains(routes, "10.97.0.0/24 dev eth0") || !strings.Contains(routes, "10.98.0.0/24 dev eth0") {

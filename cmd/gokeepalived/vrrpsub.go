@@ -181,8 +181,15 @@ func (v *vrrpSub) Instances() []dumps.Instance {
 			case "AH":
 				d.AuthType = 2
 			}
+			dflt := c.Interface
+			if st.VMAC != "" { // the VIPs live on the VMAC
+				dflt = st.VMAC
+			}
 			for _, a := range c.VIPs {
-				d.VIPs = append(d.VIPs, vipString(a, c.Interface, d.VIPSet))
+				if a.Dev == c.Interface {
+					a.Dev = ""
+				}
+				d.VIPs = append(d.VIPs, vipString(a, dflt, d.VIPSet))
 			}
 			for _, a := range c.EVIPs {
 				d.EVIPs = append(d.EVIPs, vipString(a, c.Interface, d.VIPSet))
