@@ -447,7 +447,7 @@ func TestVMACModes(t *testing.T) {
 				t.Errorf("vrrp.51 exists %v, private macvlan with %v and up %v", exists, tc.mac, ok)
 			}
 			// b hears a through its own VMAC and stays backup.
-			vwatch{t, b.Handle(t), tc.vip}.stays(false, 700*time.Millisecond, "b stays backup")
+			vwatch{t, b.Handle(t), tc.vip}.stays(false, time.Second, "b stays backup")
 			adverts, announces := macAddrs(cp, tc.vip)
 			t.Logf("adverts by source %v; GARP/NA by source %v", adverts, announces)
 			wantAdv := tc.mac.String()
