@@ -52,7 +52,9 @@ func (p *pair) step(i *Instance, now time.Time, ev Event) {
 	p.flush()
 }
 
-func (p *pair) record(i *Instance, acts []Action) { p.acts[i.Name()] = append(p.acts[i.Name()], acts...) }
+func (p *pair) record(i *Instance, acts []Action) {
+	p.acts[i.Name()] = append(p.acts[i.Name()], acts...)
+}
 
 func (p *pair) flush() {
 	for _, m := range p.g.Members() {
