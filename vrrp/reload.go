@@ -68,6 +68,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		if err != nil {
 			return err
 		}
+		ic.Trackers = append(ic.Trackers, extraTrackers(cfg, v)...)
 		if err := checkConfig(&ic); err != nil {
 			return err
 		}
@@ -128,7 +129,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		}
 		r.log.Info(fmt.Sprintf("(%s) removed by reload", ri.inst.Name()))
 		if live {
-			r.exec(ri, now, ri.inst.Step(now, EventShutdown{}))
+			r.deleteInstance(ri, now)
 		}
 		delete(r.byInst, ri.inst)
 	}
@@ -196,6 +197,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 
 	r.garpInterval, r.gnaInterval = g.VRRPGARPInterval, g.VRRPGNAInterval
 	r.reloadChecks(cfg, live, now)
+	r.reloadExtras(cfg, now)
 
 	if live {
 		for _, ri := range started {

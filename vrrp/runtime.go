@@ -60,6 +60,7 @@ type Runtime struct {
 	started bool
 	ipID    uint16
 	wg      sync.WaitGroup
+	extras  // sync groups, track files, notify FIFO (runtime_sync.go)
 }
 
 type rtSock struct {
@@ -130,6 +131,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 			r.closeSockets()
 			return nil, err
 		}
+		ic.Trackers = append(ic.Trackers, extraTrackers(cfg, v)...)
 		inst, err := New(ic, deps.Log)
 		if err != nil {
 			r.closeSockets()
@@ -170,6 +172,10 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		r.byInst[inst] = ri
 	}
 	r.checks = scriptChecks(cfg)
+	if err := r.setupExtras(cfg); err != nil {
+		r.closeSockets()
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -218,6 +224,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 			}
 		}
 	}
+	r.initGroups()
 	for _, ri := range r.insts {
 		up := true
 		if info, err := r.deps.Net.Interface(ri.iface); err == nil && ri.trackIf {
@@ -236,6 +243,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	for _, sc := range r.checks {
 		r.startCheck(sc)
 	}
+	r.startFiles()
 	r.mu.Unlock()
 	readers := &r.readers
 	if r.deps.Links != nil {
@@ -251,6 +259,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 		cancel()
 		close(r.quit)
 		r.closeSockets()
+		r.closeExtras()
 		readers.Wait()
 		r.wg.Wait()
 		close(r.stopped)
@@ -304,6 +313,10 @@ func (r *Runtime) Run(ctx context.Context) error {
 			r.mu.Lock()
 			r.fireDue(r.deps.Clock.Now())
 			r.mu.Unlock()
+		case fn := <-r.calls:
+			r.mu.Lock()
+			fn(r.deps.Clock.Now())
+			r.mu.Unlock()
 		case <-ctx.Done():
 			r.shutdown()
 			return nil
@@ -325,6 +338,7 @@ func (r *Runtime) Stop() {
 		<-r.stopped
 	} else {
 		r.closeSockets()
+		r.closeExtras()
 	}
 }
 
@@ -339,6 +353,7 @@ func (r *Runtime) shutdown() {
 		}
 		r.exec(ri, now, acts)
 	}
+	r.stopGroups()
 }
 
 // tracker steps every instance that tracks name.
@@ -459,14 +474,20 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 			for _, c := range ri.notify.commands(name, a.State, ri.inst.EffectivePriority()) {
 				r.runScript(name, c)
 			}
+			r.fifoInstance(ri, a.State.String())
 		case PriorityChanged:
 			r.log.Debug("priority change", "instance", name, "from", a.From, "to", a.To)
+			if ri.notify.prioChanges {
+				r.fifoInstance(ri, ri.inst.State().String()+"_PRIORITY")
+			}
 		case NotifyMasterRxLowerPri:
 			if s := ri.notify.rxLowerPri; s != nil && !s.Disabled && len(s.Argv) > 0 {
 				r.runScript(name, Command{Argv: s.Argv, User: s.User, Group: s.Group})
 			}
+			r.fifoInstance(ri, "MASTER_RX_LOWER_PRI")
 		}
 	}
+	r.afterExec(ri, now)
 }
 
 func (r *Runtime) runScript(inst string, c Command) {

@@ -1,0 +1,146 @@
+package vrrp_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
+)
+
+func syncConf(dir string, withVI2 bool) string {
+	s := fmt.Sprintf(`global_defs {
+    enable_script_security
+    notify_fifo %[1]s/fifo
+}
+track_file tf {
+    file %[1]s/val
+}
+`, dir)
+	if withVI2 {
+		s += fmt.Sprintf(`vrrp_sync_group G1 {
+    group {
+        VI_1
+        VI_2
+    }
+    track_file {
+        tf weight 0
+    }
+    notify_master %[1]s/gmaster.sh
+    notify %[1]s/gnotify.sh
+}
+vrrp_instance VI_2 {
+    interface eth1
+    virtual_router_id 52
+    priority 100
+    version 3
+    advert_int 0.1
+    notify_deleted %[1]s/deleted.sh
+    virtual_ipaddress {
+        10.0.1.100/32
+    }
+}
+`, dir)
+	}
+	return s + instConf(100, "")
+}
+
+// TestRuntimeSyncGroupFIFO drives a sync group of two instances on one
+// node: start-up, both MASTER together, a group track_file fault taking
+// both down and back, then a reload deleting one (notify_deleted) and
+// the stop; the notify FIFO must show keepalived's lines in order.
+func TestRuntimeSyncGroupFIFO(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"gmaster.sh", "gnotify.sh", "deleted.sh"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	val := filepath.Join(dir, "val")
+	os.WriteFile(val, []byte("0\n"), 0o644)
+	sc := &vrrptest.Scripts{}
+	fn := &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "a", Ifaces: map[string]vrrp.IfaceInfo{
+		"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.1")},
+		"eth1": {Up: true, Addr4: netip.MustParseAddr("10.0.1.1")}}}
+	addrs := &vrrptest.Addrs{}
+	rt, err := vrrp.NewRuntime(loadConf(t, syncConf(dir, true)), vrrp.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Scripts: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "fifo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lines := make(chan string, 64)
+	go func() {
+		s := bufio.NewScanner(f)
+		for s.Scan() {
+			lines <- s.Text()
+		}
+	}()
+	expect := func(what string, want ...string) {
+		t.Helper()
+		var got []string
+		for range want {
+			select {
+			case l := <-lines:
+				got = append(got, l)
+			case <-time.After(3 * time.Second):
+				t.Fatalf("%s: FIFO lines %q, want %q", what, got, want)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: FIFO lines\n got %q\nwant %q", what, got, want)
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(context.Background()) }()
+	defer rt.Stop()
+
+	expect("start", `GROUP "G1" BACKUP 0`, `INSTANCE "VI_2" BACKUP 100`, `INSTANCE "VI_1" BACKUP 100`)
+	// VI_2 (first in the file) times out first and waits for VI_1.
+	expect("election", `INSTANCE "VI_1" MASTER 100`, `INSTANCE "VI_2" MASTER 100`, `GROUP "G1" MASTER 0`)
+	if !addrs.Has(vip) || !addrs.Has(netip.MustParsePrefix("10.0.1.100/32")) {
+		t.Fatal("VIPs not set on MASTER")
+	}
+
+	os.WriteFile(val, []byte("1\n"), 0o644) // unweighted: non-zero is a fault
+	expect("track_file fault", `INSTANCE "VI_2" FAULT 100`, `INSTANCE "VI_1" FAULT 100`, `GROUP "G1" FAULT 0`)
+	os.WriteFile(val, []byte("0\n"), 0o644)
+	expect("track_file clear", `INSTANCE "VI_1" BACKUP 100`, `INSTANCE "VI_2" BACKUP 100`, `GROUP "G1" BACKUP 0`)
+	expect("re-election", `INSTANCE "VI_1" MASTER 100`, `INSTANCE "VI_2" MASTER 100`, `GROUP "G1" MASTER 0`)
+
+	if err := rt.Reload(loadConf(t, syncConf(dir, false))); err != nil {
+		t.Fatal(err)
+	}
+	expect("reload", `INSTANCE "VI_2" DELETED 100`)
+	if addrs.Has(netip.MustParsePrefix("10.0.1.100/32")) || !addrs.Has(vip) {
+		t.Fatal("after reload: the deleted instance's VIP must go, VI_1's stay")
+	}
+	rt.Stop()
+	expect("stop", `INSTANCE "VI_1" STOP 100`)
+	<-done
+
+	want := []string{
+		dir + "/gnotify.sh GROUP G1 BACKUP 0",
+		dir + "/gmaster.sh", dir + "/gnotify.sh GROUP G1 MASTER 0",
+		dir + "/gnotify.sh GROUP G1 FAULT 0",
+		dir + "/gnotify.sh GROUP G1 BACKUP 0",
+		dir + "/gmaster.sh", dir + "/gnotify.sh GROUP G1 MASTER 0",
+		dir + "/deleted.sh",
+	}
+	if got := sc.Argvs(); !slices.Equal(got, want) {
+		t.Errorf("scripts run:\n got %q\nwant %q", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fifo")); !os.IsNotExist(err) {
+		t.Errorf("FIFO left behind: %v", err)
+	}
+}
