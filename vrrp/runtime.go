@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -87,6 +88,7 @@ type rtInst struct {
 	ttl      int
 	ahSeq    uint32
 	deadline time.Time
+	armSeq   uint64 // when deadline was set: ties fire in arming order
 	garps    []garpDue
 }
 
@@ -410,11 +412,28 @@ func (r *Runtime) nextDeadline() time.Time {
 }
 
 func (r *Runtime) fireDue(now time.Time) {
+	// Timers fire in deadline order, then arming order, as keepalived's
+	// timer tree of µs timestamps does: a sync group member that times
+	// out first waits for the others.
+	var due []*rtInst
 	for _, ri := range r.insts {
 		if !ri.deadline.IsZero() && !now.Before(ri.deadline) {
+			due = append(due, ri)
+		}
+	}
+	slices.SortStableFunc(due, func(a, b *rtInst) int {
+		if c := a.deadline.Compare(b.deadline); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.armSeq, b.armSeq)
+	})
+	for _, ri := range due {
+		if !ri.deadline.IsZero() && !now.Before(ri.deadline) { // a group step may have re-armed it
 			ri.deadline = time.Time{}
 			r.exec(ri, now, ri.inst.Step(now, EventTimer{}))
 		}
+	}
+	for _, ri := range r.insts {
 		kept := ri.garps[:0]
 		var due []garpDue
 		for _, g := range ri.garps {
@@ -466,6 +485,8 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 			ri.garps = append(ri.garps, garpDue{at: now.Add(a.After), repeat: a.Repeat})
 		case SetTimer:
 			ri.deadline = a.At
+			r.armSeq++
+			ri.armSeq = r.armSeq
 		case Notify:
 			r.log.Debug("state change", "instance", name, "state", a.State.String())
 			if r.deps.OnState != nil {
