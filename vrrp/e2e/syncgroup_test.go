@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -261,4 +262,106 @@ func TestSyncGroupFailover(t *testing.T) {
 	}
 	fa.none("end")
 	fb.none("end")
+}
+
+// fifoConf is a single-node sync group with a group track_file; without
+// the group it is VI_1 alone (the reload that deletes VI_2).
+func fifoConf(dir string, group bool) string {
+	s := fmt.Sprintf(`global_defs {
+    notify_fifo %[1]s/fifo
+}
+track_file tf {
+    file %[1]s/val
+}
+`, dir)
+	inst := func(n int, iface, extra, vip string) string {
+		return fmt.Sprintf(`vrrp_instance VI_%d {
+    interface %s
+    virtual_router_id %d
+    priority 100
+    version 3
+    advert_int 0.2
+%s    virtual_ipaddress {
+        %s
+    }
+}
+`, n, iface, 70+n, extra, vip)
+	}
+	if group {
+		s += `vrrp_sync_group G1 {
+    group {
+        VI_2
+        VI_1
+    }
+    track_file {
+        tf weight 0
+    }
+}
+` + inst(2, "eth1", "    notify_deleted\n", "10.78.0.100/24")
+	}
+	return s + inst(1, "eth0", "", "10.77.0.100/24")
+}
+
+// TestSyncGroupFIFOMatchesKeepalived runs the same single-node scenario
+// under keepalived 2.2.7 and gokeepalived and compares their notify FIFO
+// lines: start-up, election, a track_file fault and its end, a reload
+// deleting a member (notify_deleted) and the stop.
+func TestSyncGroupFIFOMatchesKeepalived(t *testing.T) {
+	nstest.Require(t, keepalived)
+	run := func(start func(*testing.T, *nstest.NS, string, string) *proc, name string) []string {
+		a, _ := nstest.Pair(t)
+		for _, s := range [][]string{
+			{"-n", a.Name, "link", "add", "eth1", "type", "veth", "peer", "name", "p1"},
+			{"-n", a.Name, "link", "set", "p1", "up"},
+			{"-n", a.Name, "addr", "add", "10.78.0.1/24", "dev", "eth1"},
+			{"-n", a.Name, "link", "set", "eth1", "up"},
+		} {
+			if err := nstest.IP(s...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dir := t.TempDir()
+		val := filepath.Join(dir, "val")
+		os.WriteFile(val, []byte("0\n"), 0o644)
+		f := newFIFO(t, dir, name)
+		p := start(t, a, name, fifoConf(dir, true))
+		var got []string
+		read := func(n int) {
+			for range n {
+				select {
+				case l := <-f.lines:
+					got = append(got, l)
+				case <-time.After(6 * time.Second):
+					t.Logf("%s: FIFO lines so far %q", name, got)
+					return
+				}
+			}
+		}
+		read(6) // BACKUP ×3, MASTER ×3
+		os.WriteFile(val, []byte("1\n"), 0o644)
+		read(3)
+		os.WriteFile(val, []byte("0\n"), 0o644)
+		read(6)
+		// The reload rewrites the file the node was started with.
+		cfg, _ := filepath.Glob(filepath.Join(filepath.Dir(p.log), "keepalived.conf"))
+		if len(cfg) != 1 {
+			t.Fatalf("%s: config file not found", name)
+		}
+		os.WriteFile(cfg[0], []byte(fifoConf(dir, false)), 0o644)
+		p.cmd.Process.Signal(syscall.SIGHUP)
+		read(1)
+		p.term()
+		read(1)
+		p.wait()
+		return got
+	}
+	want := run(startKeepalived, "keepalived")
+	got := run(startGo, "gokeepalived")
+	t.Logf("keepalived 2.2.7 FIFO:\n%s", strings.Join(want, "\n"))
+	if len(want) != 17 {
+		t.Fatalf("keepalived wrote %d lines, the scenario expects 17", len(want))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("gokeepalived FIFO differs:\n got %q\nwant %q", got, want)
+	}
 }
