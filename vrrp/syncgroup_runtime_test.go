@@ -146,3 +146,107 @@ func TestRuntimeSyncGroupFIFO(t *testing.T) {
 		t.Errorf("FIFO left behind: %v", err)
 	}
 }
+
+// A group's track_script applies to every member; an instance a reload
+// removes without notify_deleted is notified as FAULT (keepalived's
+// default), and not at all if it was already in FAULT.
+func TestRuntimeGroupScriptAndDeletedDefault(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"chk.sh", "fault.sh", "any.sh"} {
+		os.WriteFile(filepath.Join(dir, n), []byte("#!/bin/sh\n"), 0o755)
+	}
+	text := func(vi2, group bool) string {
+		s := fmt.Sprintf(`global_defs {
+    enable_script_security
+}
+vrrp_script chk {
+    script %[1]s/chk.sh
+    interval 1
+}
+`, dir)
+		if group {
+			s += `vrrp_sync_group G1 {
+    group {
+        VI_1
+        VI_2
+    }
+    track_script {
+        chk
+    }
+}
+`
+		}
+		if vi2 {
+			s += fmt.Sprintf(`vrrp_instance VI_2 {
+    interface eth1
+    virtual_router_id 52
+    priority 100
+    version 3
+    advert_int 0.1
+    notify_fault %[1]s/fault.sh
+    notify %[1]s/any.sh
+    virtual_ipaddress {
+        10.0.1.100/32
+    }
+}
+`, dir)
+		}
+		return s + instConf(100, "")
+	}
+	sc := &vrrptest.Scripts{}
+	fn := &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "a", Ifaces: map[string]vrrp.IfaceInfo{
+		"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.1")},
+		"eth1": {Up: true, Addr4: netip.MustParseAddr("10.0.1.1")}}}
+	addrs := &vrrptest.Addrs{}
+	rt, err := vrrp.NewRuntime(loadConf(t, text(true, true)), vrrp.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Scripts: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go rt.Run(context.Background())
+	defer rt.Stop()
+	st := func(name string) vrrp.State {
+		for _, s := range rt.States() {
+			if s.Name == name {
+				return s.State
+			}
+		}
+		return vrrp.StateInit
+	}
+	waitFor(t, 3*time.Second, "both MASTER", func() bool { return st("VI_1") == vrrp.StateMaster && st("VI_2") == vrrp.StateMaster })
+	sc.SetFail(dir+"/chk.sh", true)
+	waitFor(t, 5*time.Second, "the group's failing script faults both", func() bool {
+		return st("VI_1") == vrrp.StateFault && st("VI_2") == vrrp.StateFault
+	})
+	sc.SetFail(dir+"/chk.sh", false)
+	waitFor(t, 5*time.Second, "both MASTER again", func() bool { return st("VI_1") == vrrp.StateMaster && st("VI_2") == vrrp.StateMaster })
+
+	before := len(sc.Argvs())
+	if err := rt.Reload(loadConf(t, text(false, false))); err != nil {
+		t.Fatal(err)
+	}
+	got := sc.Argvs()[before:]
+	want := []string{dir + "/fault.sh", dir + "/any.sh INSTANCE VI_2 FAULT 100"}
+	if !slices.Equal(got, want) {
+		t.Errorf("removed MASTER without notify_deleted: scripts %q, want %q", got, want)
+	}
+
+	// Added back with its interface down it starts in FAULT; removed
+	// again from FAULT, nothing is run.
+	fn.Ifaces["eth1"] = vrrp.IfaceInfo{Up: false, Addr4: netip.MustParseAddr("10.0.1.1")}
+	if err := rt.Reload(loadConf(t, text(true, false))); err != nil {
+		t.Fatal(err)
+	}
+	if st("VI_2") != vrrp.StateFault {
+		t.Fatalf("VI_2 added with eth1 down: %v", st("VI_2"))
+	}
+	before = len(sc.Argvs())
+	if err := rt.Reload(loadConf(t, text(false, false))); err != nil {
+		t.Fatal(err)
+	}
+	if got := sc.Argvs()[before:]; len(got) != 0 {
+		t.Errorf("removed in FAULT: scripts %q, want none", got)
+	}
+	if st("VI_1") != vrrp.StateMaster || !addrs.Has(vip) {
+		t.Error("VI_1 lost MASTER over the reloads")
+	}
+}
