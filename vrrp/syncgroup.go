@@ -105,6 +105,7 @@ func (g *SyncGroup) enter(s State) {
 // interface), MASTER if every member is an owner wanting MASTER, else
 // BACKUP. FAULT and BACKUP are notified, MASTER is not (as keepalived).
 func (g *SyncGroup) Init(ifUp func(*Instance) bool) {
+	g.notes = nil // an Init before Run (at a reload) is redone at Run
 	st := StateBackup
 	if len(g.members) > 0 {
 		st = StateMaster
