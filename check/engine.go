@@ -23,6 +23,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
+	"github.com/gokeepalived/gokeepalived/vrrp/notifyfifo"
 )
 
 // Options configure an Engine. Every field is optional.
@@ -48,6 +49,9 @@ type Options struct {
 	// TCPReset makes TCP_CHECK close with RST instead of FIN (no
 	// TIME_WAIT; for very large configurations).
 	TCPReset bool
+	// NotifyFIFO, if set, receives keepalived's notify FIFO lines
+	// ("RS [rs] [vs] UP", "VS [vs] DOWN"; see vrrp/notifyfifo).
+	NotifyFIFO func(line string)
 	// NewProbe overrides probe construction (tests).
 	NewProbe func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error)
 }
@@ -290,6 +294,14 @@ func (e *Engine) emit(ent *vsEntry) {
 	for _, ev := range evs {
 		if ev.Msg != "" {
 			e.opt.Logf("%s", ev.Msg)
+		}
+		if f := e.opt.NotifyFIFO; f != nil {
+			switch ev.Notify {
+			case state.NotifyRSUp, state.NotifyRSDown:
+				f(notifyfifo.RS(ent.st.RS[ev.RS].Cfg.Name, ent.st.Cfg.Name, ev.Notify == state.NotifyRSUp))
+			case state.NotifyQuorumUp, state.NotifyQuorumDown:
+				f(notifyfifo.VS(ent.st.Cfg.Name, ev.Notify == state.NotifyQuorumUp))
+			}
 		}
 		if !e.opt.RunScripts {
 			continue

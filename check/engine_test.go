@@ -143,7 +143,9 @@ func walkthrough(t *testing.T, inhibit bool) {
 		}
 	}
 	var err error
-	e, err = New(cfg, Options{Clock: clk, Rand: func() float64 { return 0 }, Logf: logs.logf, OnChange: sync})
+	fifo := &logSink{}
+	e, err = New(cfg, Options{Clock: clk, Rand: func() float64 { return 0 }, Logf: logs.logf, OnChange: sync,
+		NotifyFIFO: func(l string) { fifo.logf("%s", l) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,6 +196,9 @@ func walkthrough(t *testing.T, inhibit bool) {
 	if l := fmt.Sprintf("HTTP status code error to server [127.0.0.1]:tcp:%d.", b1.port); !logs.has(l) {
 		t.Errorf("log lacks %q", l)
 	}
+	if l := fmt.Sprintf("RS [127.0.0.1]:tcp:%d [10.10.31.100]:tcp:80 DOWN\n", b1.port); !fifo.has(l) {
+		t.Errorf("notify FIFO lacks %q: %q", l, fifo.lines)
+	}
 	b1.status.Store(200)
 	want(both)
 
@@ -207,6 +212,9 @@ func walkthrough(t *testing.T, inhibit bool) {
 	want(sorry)
 	if !logs.has("Adding sorry server [127.0.0.9]:tcp:80 to VS [10.10.31.100]:tcp:80") {
 		t.Error("sorry server addition not logged")
+	}
+	if !fifo.has("VS [10.10.31.100]:tcp:80 DOWN\n") {
+		t.Errorf("notify FIFO lacks the quorum loss: %q", fifo.lines)
 	}
 	b1.status.Store(200)
 	b2.status.Store(200)

@@ -91,6 +91,7 @@ type Instance struct {
 	fault          bool
 	ifUp           bool
 	trackUp        map[string]bool
+	trackVal       map[string]int64 // track_file values
 	masterAdverInt time.Duration
 	msDown         time.Duration // keepalived ms_down_timer
 	sands          time.Time     // next timer expiry; zero = disarmed
@@ -101,6 +102,10 @@ type Instance struct {
 	vipSet         bool
 	delayedStart   time.Time
 	garpRefreshAt  time.Time
+	// want is keepalived's wantstate, which sync groups consult; sync
+	// is the instance's group, if any (syncgroup.go).
+	want State
+	sync *SyncGroup
 
 	out []Action
 }
@@ -113,10 +118,14 @@ func New(cfg Config, log *slog.Logger) (*Instance, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	i := &Instance{cfg: cfg, log: log, basePrio: cfg.Priority, trackUp: map[string]bool{}}
+	i := &Instance{cfg: cfg, log: log, basePrio: cfg.Priority, trackUp: map[string]bool{}, trackVal: map[string]int64{}}
 	i.chk = validate.NewChecker(cfg.ValidateConfig(), log)
 	i.masterAdverInt = cfg.AdverInt
-	i.effPrio, i.fault = EffectivePriority(i.basePrio, cfg.Trackers, i.trackUp)
+	i.effPrio, i.fault = effectivePriority(i.basePrio, cfg.Trackers, i.trackUp, i.trackVal)
+	i.want = StateBackup
+	if cfg.WantMaster {
+		i.want = StateMaster
+	}
 	return i, nil
 }
 
@@ -247,10 +256,13 @@ func (i *Instance) Start(now time.Time, ifUp bool) []Action {
 		return nil
 	}
 	i.ifUp = ifUp
+	// A down interface is a fault like any other, so that it coming up
+	// brings the instance up.
+	i.fault = i.fault || !ifUp
 	if i.cfg.StartupDelay > 0 {
 		i.delayedStart = now.Add(i.cfg.StartupDelay)
 	}
-	up := ifUp && !i.fault
+	up := !i.fault && (i.sync == nil || i.sync.state != StateFault)
 	switch {
 	case up && i.cfg.WantMaster && i.basePrio == PriorityOwner:
 		i.state = StateBackup // no log, no notify: times out at once
@@ -291,6 +303,7 @@ func (i *Instance) Receive(now time.Time, rx *packet.Received) ([]Action, valida
 
 // Step applies one event.
 func (i *Instance) Step(now time.Time, ev Event) []Action {
+	prev := i.state
 	switch e := ev.(type) {
 	case EventTimer:
 		i.onTimer(now)
@@ -304,6 +317,9 @@ func (i *Instance) Step(now time.Time, ev Event) []Action {
 	case EventTracker:
 		i.trackUp[e.Name] = e.Up
 		i.recompute(now)
+	case EventTrackValue:
+		i.trackVal[e.Name] = e.Value
+		i.recompute(now)
 	case EventInterface:
 		i.ifUp = e.Up
 		i.recompute(now)
@@ -315,6 +331,12 @@ func (i *Instance) Step(now time.Time, ev Event) []Action {
 	case EventShutdown:
 		i.shutdown()
 	}
+	if i.sync != nil {
+		switch ev.(type) {
+		case EventTimer, EventAdvert:
+			i.sync.transition(now, i, prev)
+		}
+	}
 	return i.flush()
 }
 
@@ -325,6 +347,7 @@ func (i *Instance) onTimer(now time.Time) {
 	switch i.state {
 	case StateBackup:
 		i.logf("(%s) Receive advertisement timeout", i.cfg.Name)
+		i.want = StateMaster
 		i.gotoMaster(now)
 	case StateMaster:
 		i.masterTx(now)
@@ -333,6 +356,10 @@ func (i *Instance) onTimer(now time.Time) {
 }
 
 func (i *Instance) gotoMaster(now time.Time) {
+	if i.sync != nil && !i.sync.canGotoMaster(now, i) {
+		i.want = StateMaster // held in BACKUP until the group agrees
+		return
+	}
 	i.state = StateMaster
 	i.masterTx(now)
 	i.initSands(now)
@@ -385,6 +412,7 @@ func (i *Instance) backupRx(now time.Time, e EventAdvert) {
 		}
 		i.msDown = i.MasterDownInterval()
 		i.masterAddr, i.masterPrio = e.Src, e.Priority
+		i.want = StateBackup
 		if i.cfg.PreemptDelay > 0 {
 			if e.Priority >= i.effPrio {
 				i.preemptTime = time.Time{}
@@ -478,7 +506,12 @@ func (i *Instance) resetMasterTimer(now time.Time) {
 }
 
 // leaveMaster is vrrp_state_leave_master.
-func (i *Instance) leaveMaster(now time.Time, to State) {
+func (i *Instance) leaveMaster(now time.Time, to State) { i.leaveMasterAdv(now, to, to == StateFault) }
+
+// leaveMasterAdv: advF is keepalived's extra priority 0 advert, sent
+// when the instance itself failed but not when its sync group made it.
+func (i *Instance) leaveMasterAdv(now time.Time, to State, advF bool) {
+	i.want = to
 	if to == StateBackup {
 		i.logf("(%s) Entering BACKUP STATE", i.cfg.Name)
 		i.preemptTime = time.Time{}
@@ -486,7 +519,9 @@ func (i *Instance) leaveMaster(now time.Time, to State) {
 		i.logf("(%s) Entering FAULT STATE", i.cfg.Name)
 		// 2.2.7 sends priority 0 here and again in vrrp_restore_interface.
 		i.emit(SendAdvert{Priority: 0})
-		i.emit(SendAdvert{Priority: 0})
+		if advF {
+			i.emit(SendAdvert{Priority: 0})
+		}
 	}
 	i.releaseVIPs()
 	i.state = to
@@ -506,7 +541,7 @@ func (i *Instance) releaseVIPs() {
 // recompute re-derives priority and fault after a tracker or interface
 // change (§4.7).
 func (i *Instance) recompute(now time.Time) {
-	prio, fault := EffectivePriority(i.basePrio, i.cfg.Trackers, i.trackUp)
+	prio, fault := effectivePriority(i.basePrio, i.cfg.Trackers, i.trackUp, i.trackVal)
 	fault = fault || !i.ifUp
 	if fault != i.fault {
 		i.fault = fault
@@ -537,6 +572,12 @@ func (i *Instance) setEffectivePriority(now time.Time, prio uint8) {
 
 // downInstance: an unweighted tracker or the interface failed.
 func (i *Instance) downInstance(now time.Time) {
+	i.want = StateFault
+	defer func() {
+		if i.sync != nil {
+			i.sync.memberDown(now, i)
+		}
+	}()
 	switch i.state {
 	case StateMaster:
 		i.leaveMaster(now, StateFault)
@@ -555,6 +596,10 @@ func (i *Instance) upInstance(now time.Time) {
 		return
 	}
 	i.masterAdverInt = i.cfg.AdverInt
+	if i.sync != nil {
+		i.sync.memberUp(now, i)
+		return
+	}
 	if i.cfg.WantMaster && i.basePrio == PriorityOwner {
 		i.gotoMaster(now)
 		return

@@ -31,10 +31,14 @@ type Scripts interface {
 // notifiers are an instance's notify scripts.
 type notifiers struct {
 	master, backup, fault, stop, generic, rxLowerPri *conf.Script
+	deleted                                          *conf.Script // notify_deleted's script
+	notifyDeleted, prioChanges                       bool
 }
 
 func notifiersOf(v *conf.VRRPInstance) notifiers {
-	return notifiers{v.NotifyMaster, v.NotifyBackup, v.NotifyFault, v.NotifyStop, v.Notify, v.NotifyMasterRxLowerPri}
+	return notifiers{master: v.NotifyMaster, backup: v.NotifyBackup, fault: v.NotifyFault, stop: v.NotifyStop,
+		generic: v.Notify, rxLowerPri: v.NotifyMasterRxLowerPri, deleted: v.NotifyDeletedScript,
+		notifyDeleted: v.NotifyDeleted, prioChanges: v.NotifyPriorityChanges}
 }
 
 // commands for entering st: the state's own script, then the generic

@@ -72,6 +72,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 			return err
 		}
 		ic.Trackers = append(ic.Trackers, procTrackerRefs(v, procUp)...)
+		ic.Trackers = append(ic.Trackers, extraTrackers(cfg, v)...)
 		if err := checkConfig(&ic); err != nil {
 			return err
 		}
@@ -169,7 +170,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		}
 		r.log.Info(fmt.Sprintf("(%s) removed by reload", ri.inst.Name()))
 		if live {
-			r.exec(ri, now, ri.inst.Step(now, EventShutdown{}))
+			r.deleteInstance(ri, now)
 		}
 		r.deleteVMAC(ri)
 		delete(r.byInst, ri.inst)
@@ -249,6 +250,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 	} else {
 		r.statics, r.staticAddrNoTrack = staticsOf(cfg), noTrackOf(cfg)
 	}
+	r.reloadExtras(cfg, now)
 
 	if live {
 		for _, ri := range started {

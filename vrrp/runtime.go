@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -75,6 +76,7 @@ type Runtime struct {
 	started           bool
 	ipID              uint16
 	wg                sync.WaitGroup
+	extras            // sync groups, track files, notify FIFO (runtime_sync.go)
 }
 
 type rtSock struct {
@@ -101,6 +103,7 @@ type rtInst struct {
 	ttl      int
 	ahSeq    uint32
 	deadline time.Time
+	armSeq   uint64 // when deadline was set: ties fire in arming order
 	garps    []garpDue
 	vmac     *VMAC // use_vmac interface, nil without
 	vroutes  []conf.Route
@@ -163,6 +166,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 			}
 			vmacs = append(vmacs, vm)
 		}
+		ic.Trackers = append(ic.Trackers, extraTrackers(cfg, v)...)
 		inst, err := New(ic, deps.Log)
 		if err != nil {
 			r.abort(vmacs)
@@ -206,6 +210,10 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		r.byInst[inst] = ri
 	}
 	r.checks = scriptChecks(cfg)
+	if err := r.setupExtras(cfg); err != nil {
+		r.closeSockets()
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -266,6 +274,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 		r.delVRoutes(ri, ri.vroutes, ri.vrules)
 	}
 	r.addStatics(&r.statics)
+	r.initGroups()
 	for _, ri := range r.insts {
 		up := true
 		if info, err := r.deps.Net.Interface(ri.iface); err == nil && ri.trackIf {
@@ -285,6 +294,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 		r.startCheck(sc)
 	}
 	r.startProcWatch()
+	r.startFiles()
 	r.mu.Unlock()
 	readers := &r.readers
 	deletions := make(chan Deletion, 16)
@@ -310,6 +320,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 		cancel()
 		close(r.quit)
 		r.closeSockets()
+		r.closeExtras()
 		readers.Wait()
 		r.wg.Wait()
 		close(r.stopped)
@@ -375,6 +386,10 @@ func (r *Runtime) Run(ctx context.Context) error {
 			r.mu.Lock()
 			r.fireDue(r.deps.Clock.Now())
 			r.mu.Unlock()
+		case fn := <-r.calls:
+			r.mu.Lock()
+			fn(r.deps.Clock.Now())
+			r.mu.Unlock()
 		case <-ctx.Done():
 			r.shutdown()
 			return nil
@@ -403,6 +418,7 @@ func (r *Runtime) Stop() {
 				r.deleteVMAC(ri)
 			}
 		}
+		r.closeExtras()
 	}
 }
 
@@ -417,6 +433,7 @@ func (r *Runtime) shutdown() {
 		}
 		r.exec(ri, now, acts)
 	}
+	r.stopGroups()
 	// As keepalived: static entries go even with -V; VMACs stay with it.
 	r.delStatics(&r.statics)
 	if !r.deps.KeepVIPs {
@@ -480,11 +497,28 @@ func (r *Runtime) nextDeadline() time.Time {
 }
 
 func (r *Runtime) fireDue(now time.Time) {
+	// Timers fire in deadline order, then arming order, as keepalived's
+	// timer tree of µs timestamps does: a sync group member that times
+	// out first waits for the others.
+	var due []*rtInst
 	for _, ri := range r.insts {
 		if !ri.deadline.IsZero() && !now.Before(ri.deadline) {
+			due = append(due, ri)
+		}
+	}
+	slices.SortStableFunc(due, func(a, b *rtInst) int {
+		if c := a.deadline.Compare(b.deadline); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.armSeq, b.armSeq)
+	})
+	for _, ri := range due {
+		if !ri.deadline.IsZero() && !now.Before(ri.deadline) { // a group step may have re-armed it
 			ri.deadline = time.Time{}
 			r.exec(ri, now, ri.inst.Step(now, EventTimer{}))
 		}
+	}
+	for _, ri := range r.insts {
 		kept := ri.garps[:0]
 		var due []garpDue
 		for _, g := range ri.garps {
@@ -538,6 +572,8 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 			ri.garps = append(ri.garps, garpDue{at: now.Add(a.After), repeat: a.Repeat})
 		case SetTimer:
 			ri.deadline = a.At
+			r.armSeq++
+			ri.armSeq = r.armSeq
 		case Notify:
 			r.log.Debug("state change", "instance", name, "state", a.State.String())
 			if r.deps.OnState != nil {
@@ -546,14 +582,20 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 			for _, c := range ri.notify.commands(name, a.State, ri.inst.EffectivePriority()) {
 				r.runScript(name, c)
 			}
+			r.fifoInstance(ri, a.State.String())
 		case PriorityChanged:
 			r.log.Debug("priority change", "instance", name, "from", a.From, "to", a.To)
+			if ri.notify.prioChanges {
+				r.fifoInstance(ri, ri.inst.State().String()+"_PRIORITY")
+			}
 		case NotifyMasterRxLowerPri:
 			if s := ri.notify.rxLowerPri; s != nil && !s.Disabled && len(s.Argv) > 0 {
 				r.runScript(name, Command{Argv: s.Argv, User: s.User, Group: s.Group})
 			}
+			r.fifoInstance(ri, "MASTER_RX_LOWER_PRI")
 		}
 	}
+	r.afterExec(ri, now)
 }
 
 func (r *Runtime) runScript(inst string, c Command) {

@@ -6,6 +6,9 @@ type Tracker struct {
 	Weight  int  // 0 = unweighted: down means FAULT
 	Reverse bool // "reverse": the sense of up/down is inverted
 	Up      bool // initial state (init_fail → false)
+	// File is a track_file: its integer value (EventTrackValue) scales
+	// Weight instead of an up/down state.
+	File bool
 }
 
 // PriorityOwner is the address owner's priority.
@@ -17,8 +20,21 @@ const PriorityOwner = 255
 // owner (255) is never changed. fault is set if any unweighted tracker is
 // down (or up, if reversed).
 func EffectivePriority(base uint8, trackers []Tracker, up map[string]bool) (prio uint8, fault bool) {
+	return effectivePriority(base, trackers, up, nil)
+}
+
+// effectivePriority also applies track_file values (vals, missing = 0).
+func effectivePriority(base uint8, trackers []Tracker, up map[string]bool, vals map[string]int64) (prio uint8, fault bool) {
 	total := int(base)
 	for _, t := range trackers {
+		if t.File {
+			s, down := fileStatus(vals[t.Name], t.Weight, t.Reverse)
+			fault = fault || down
+			if !down {
+				total += s
+			}
+			continue
+		}
 		isUp, ok := up[t.Name]
 		if !ok {
 			isUp = t.Up

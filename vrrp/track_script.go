@@ -26,6 +26,11 @@ func scriptChecks(cfg *conf.Config) []*scriptCheck {
 			used[r.Name] = true
 		}
 	}
+	for _, sg := range cfg.SyncGroups {
+		for _, r := range sg.TrackScripts {
+			used[r.Name] = true
+		}
+	}
 	var out []*scriptCheck
 	for _, s := range cfg.VRRPScripts {
 		if !used[s.Name] || s.Script == nil || s.Script.Disabled || len(s.Script.Argv) == 0 {

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
-	"strconv"
-	"strings"
+	"sync/atomic"
+
+	"github.com/gokeepalived/gokeepalived/vrrp/trackfile"
 )
 
 // File is FILE_CHECK: the tracked file holds a number. With weight 0 a
@@ -17,30 +17,18 @@ type File struct {
 	Path    string
 	Weight  int64
 	Reverse bool
+	last    atomic.Int64 // an out-of-range number keeps the last value
 }
 
+// Check reads the file as the VRRP track_file does (vrrp/trackfile:
+// strtol base 0, a missing file is 0).
 func (f *File) Check(context.Context, int) Result {
-	v := int64(0)
-	if b, err := os.ReadFile(f.Path); err == nil {
-		v = leadingInt(string(b))
+	v, ok := trackfile.Read(f.Path)
+	if !ok {
+		v = f.last.Load()
 	}
+	f.last.Store(v)
 	return FileValue(v, f.Weight, f.Reverse)
-}
-
-// leadingInt reads a number the way strtol does: leading blanks, an
-// optional sign, digits; anything else ends it; no digits is 0. Values
-// beyond int64 saturate.
-func leadingInt(s string) int64 {
-	s = strings.TrimLeft(s, " \t\n\r\v\f")
-	end := 0
-	if end < len(s) && (s[0] == '-' || s[0] == '+') {
-		end++
-	}
-	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
-		end++
-	}
-	v, _ := strconv.ParseInt(s[:end], 10, 64) // saturates on overflow
-	return v
 }
 
 // FileValue applies the FILE_CHECK rules to a value.

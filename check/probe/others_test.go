@@ -4,13 +4,11 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"math"
 	"net"
 	"net/netip"
 	"os"
 	osuser "os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -314,6 +312,7 @@ func TestFile(t *testing.T) {
 		{"3\n", 2, true, true, -6},
 		{"-2147483648", 1, false, false, -1},
 		{"garbage", 5, false, true, 0},
+		{"0x10", 1, false, true, 16}, // strtol base 0, as keepalived
 	} {
 		os.WriteFile(p, []byte(tc.content), 0o600)
 		r := (&File{Path: p, Weight: tc.weight, Reverse: tc.reverse}).Check(context.Background(), 0)
@@ -325,26 +324,14 @@ func TestFile(t *testing.T) {
 			t.Errorf("%q weight %d reverse %v: got %v weight %d, want ok=%v weight %d", tc.content, tc.weight, tc.reverse, r, got, tc.ok, tc.w)
 		}
 	}
-}
-
-func FuzzLeadingInt(f *testing.F) {
-	for _, s := range []string{"0", " 12\n", "-7x", "+", "", "99999999999999999999", "\t-3 4"} {
-		f.Add(s)
+	// An out-of-range number is ignored: the last value stays.
+	f := &File{Path: p, Weight: 1}
+	os.WriteFile(p, []byte("4"), 0o600)
+	f.Check(context.Background(), 0)
+	os.WriteFile(p, []byte("99999999999"), 0o600)
+	if r := f.Check(context.Background(), 0); !r.OK || r.Weight == nil || *r.Weight != 4 {
+		t.Errorf("out-of-range value: got %v", r)
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		v := leadingInt(s)
-		// the value printed back must prefix the trimmed input (modulo
-		// a '+' sign, saturation and "-0")
-		trim := strings.TrimLeft(s, " \t\n\r\v\f")
-		trim = strings.TrimPrefix(trim, "+")
-		got := strconv.FormatInt(v, 10)
-		if v == 0 || v == math.MaxInt64 || v == math.MinInt64 {
-			return
-		}
-		if !strings.HasPrefix(strings.TrimLeft(strings.TrimPrefix(trim, "-"), "0"), strings.TrimPrefix(got, "-")) {
-			t.Fatalf("leadingInt(%q) = %d", s, v)
-		}
-	})
 }
 
 // fullBacklog returns a loopback listener whose accept queue is full:

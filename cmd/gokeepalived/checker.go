@@ -13,6 +13,8 @@ import (
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
+	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/notifyfifo"
 )
 
 // ipvsHandle is what the checker subsystem needs of IPVS; *ipvs.Conn in
@@ -41,6 +43,9 @@ type checker struct {
 	syncMu  sync.Mutex
 	applied []reconcile.VirtualService // what the kernel holds of ours
 	stale   bool                       // an apply failed: re-read the kernel
+
+	fifo     *notifyfifo.Set // notify_fifo + lvs_notify_fifo
+	fifoSpec string
 }
 
 func newChecker(log *slog.Logger, o options, open func() (ipvsHandle, error)) *checker {
@@ -54,7 +59,24 @@ func (c *checker) engineOptions(cfg *conf.Config) checkengine.Options {
 		RunScripts:  true,
 		ScriptUser:  cfg.Global.ScriptUser,
 		ScriptGroup: cfg.Global.ScriptGroup,
+		NotifyFIFO:  c.fifo.Write,
 	}
+}
+
+// openFIFO (re)opens the checker's notify FIFOs when their settings
+// changed; the scripts get the FIFO path as last argument.
+func (c *checker) openFIFO(cfg *conf.Config) {
+	g := &cfg.Global
+	spec := fmt.Sprintf("%+v %+v %+v %+v", g.NotifyFIFO, g.NotifyFIFO.Script, g.LVSNotifyFIFO, g.LVSNotifyFIFO.Script)
+	if c.fifo != nil && spec == c.fifoSpec {
+		return
+	}
+	c.fifo.Close()
+	sc := vrrp.ExecScripts{DefaultUser: g.ScriptUser, DefaultGroup: g.ScriptGroup}
+	c.fifo = notifyfifo.Open(g.NotifyFIFO, g.LVSNotifyFIFO, "lvs_", func(argv []string, user, group string) error {
+		return sc.Start(vrrp.Command{Argv: argv, User: user, Group: group})
+	}, c.log)
+	c.fifoSpec = spec
 }
 
 func (c *checker) Start(ctx context.Context, cfg *conf.Config) error {
@@ -63,12 +85,14 @@ func (c *checker) Start(ctx context.Context, cfg *conf.Config) error {
 		return fmt.Errorf("IPVS: Can't initialize ipvs: %v", err)
 	}
 	c.conn, c.cfg = conn, cfg
+	c.openFIFO(cfg)
 	if err := c.setTimeouts(cfg); err != nil {
 		c.log.Error(err.Error())
 	}
 	eng, err := checkengine.New(cfg, c.engineOptions(cfg))
 	if err != nil {
 		conn.Close()
+		c.fifo.Close()
 		return err
 	}
 	c.eng = eng
@@ -77,6 +101,7 @@ func (c *checker) Start(ctx context.Context, cfg *conf.Config) error {
 	cur, err := reconcile.Dump(conn)
 	if err != nil {
 		conn.Close()
+		c.fifo.Close()
 		return fmt.Errorf("IPVS: reading the kernel table: %v", err)
 	}
 	desired := eng.Table()
@@ -153,6 +178,7 @@ func (c *checker) sync() {
 func (c *checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	c.halt()
 	old := c.eng
+	c.openFIFO(cfg)
 	c.syncMu.Lock()
 	c.eng = checkengine.Reload(cfg, c.engineOptions(cfg), old)
 	c.cfg = cfg
@@ -171,6 +197,7 @@ func (c *checker) Stop(context.Context) error {
 	c.halt()
 	c.eng.Shutdown()
 	defer c.conn.Close()
+	defer c.fifo.Close()
 	switch {
 	case c.keepIPVS:
 		return nil

@@ -55,6 +55,18 @@ func runChild(path string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	// SIGHUP reloads the file, as the daemon does.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for range hup {
+			if c, d := conf.Load(path, conf.Options{}); d.ExitCode() == conf.ExitOK || d.ExitCode() == conf.ExitErrors {
+				if err := rt.Reload(c); err != nil {
+					log.Error("reload", "err", err)
+				}
+			}
+		}
+	}()
 	if err := rt.Run(ctx); err != nil {
 		log.Error("run", "err", err)
 		return 1

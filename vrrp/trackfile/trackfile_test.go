@@ -1,0 +1,145 @@
+package trackfile
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func TestParse(t *testing.T) {
+	for _, c := range []struct {
+		in string
+		v  int64
+		ok bool
+	}{
+		{"", 0, true}, {"abc", 0, true}, {"5\n", 5, true}, {"  -20 junk", -20, true}, {"+7", 7, true},
+		{"0x10", 16, true}, {"0X1f", 31, true}, {"010", 8, true}, {"09", 0, true}, {"0x", 0, true},
+		{"-254", -254, true}, {"2147483648", 2147483648, true}, {"2147483649", 2147483649, false},
+		{"-2147483648", -2147483648, true}, {"-2147483649", -2147483649, false}, {"99999999999999999999999", 0, false},
+	} {
+		v, ok := Parse([]byte(c.in))
+		if v != c.v || ok != c.ok {
+			t.Errorf("Parse(%q) = %d, %v; want %d, %v", c.in, v, ok, c.v, c.ok)
+		}
+	}
+}
+
+func TestReadAndInit(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	if v, ok := Read(p); v != 0 || !ok {
+		t.Fatalf("missing file read %d %v", v, ok)
+	}
+	if err := Init(p, 7, false, false); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "7\n" {
+		t.Fatalf("init wrote %q", b)
+	}
+	// Exists: kept without overwrite, replaced with it, kept at reload.
+	Init(p, 9, false, false)
+	if v, _ := Read(p); v != 7 {
+		t.Fatalf("init without overwrite changed the file: %d", v)
+	}
+	Init(p, 9, true, true)
+	if v, _ := Read(p); v != 7 {
+		t.Fatalf("init at reload changed the file: %d", v)
+	}
+	Init(p, -3, true, false)
+	if v, _ := Read(p); v != -3 {
+		t.Fatalf("init with overwrite: %d", v)
+	}
+	if err := Init(dir, 1, true, false); err == nil {
+		t.Fatal("a directory was initialised")
+	}
+}
+
+func TestResolve(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Resolve(filepath.Join(dir, "nodir", "f")); err == nil {
+		t.Fatal("missing directory resolved")
+	}
+	os.Symlink(dir, filepath.Join(dir, "link"))
+	got, err := Resolve(filepath.Join(dir, "link", "f"))
+	real, _ := filepath.EvalSymlinks(dir)
+	if err != nil || got != filepath.Join(real, "f") {
+		t.Fatalf("Resolve = %q, %v", got, err)
+	}
+}
+
+func TestWatcher(t *testing.T) {
+	dir, _ := filepath.EvalSymlinks(t.TempDir())
+	p := filepath.Join(dir, "val")
+	w, err := NewWatcher([]string{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type ev struct {
+		path string
+		gone bool
+	}
+	evs := make(chan ev, 16)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx, func(p string, g bool) { evs <- ev{p, g} }) }()
+	next := func(what string) ev {
+		t.Helper()
+		select {
+		case e := <-evs:
+			return e
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no event for %s", what)
+		}
+		return ev{}
+	}
+	os.WriteFile(filepath.Join(dir, "other"), []byte("1"), 0o644) // not watched
+	os.WriteFile(p, []byte("12\n"), 0o644)
+	if e := next("write"); e.path != p || e.gone {
+		t.Fatalf("write: %+v", e)
+	}
+	tmp := filepath.Join(dir, "tmp")
+	os.WriteFile(tmp, []byte("3"), 0o644)
+	os.Rename(tmp, p)
+	if e := next("move in"); e.path != p || e.gone {
+		t.Fatalf("move in: %+v", e)
+	}
+	os.Remove(p)
+	if e := next("delete"); e.path != p || !e.gone {
+		t.Fatalf("delete: %+v", e)
+	}
+	select {
+	case e := <-evs:
+		t.Fatalf("unexpected event %+v", e)
+	default:
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not end with its context")
+	}
+	w.Close()
+}
+
+// FuzzParse: never panics, and an accepted value printed back in
+// decimal parses to itself.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"0", " 12\n", "-7x", "+", "", "0x1F", "017", "99999999999999999999", "\t-3 4"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := Parse([]byte(s))
+		if !ok {
+			return
+		}
+		if v2, ok2 := Parse([]byte(strconv.FormatInt(v, 10))); !ok2 || v2 != v {
+			t.Fatalf("Parse(%q) = %d, which reads back as %d %v", s, v, v2, ok2)
+		}
+	})
+}
