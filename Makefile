@@ -75,6 +75,14 @@ bench:
 run: build
 	bash scripts/run-config-check.sh $(BIN) testdata/keepalived.conf
 
+# The demo (scripts/demo): two directors, two real servers and a client in
+# namespaces; real server and director failures, timed and asserted. In the
+# VM rig by default; VM=0 runs it on this host (its kernel needs IPVS).
+.PHONY: demo
+VM ?= 1
+demo: deps build
+	VM=$(VM) scripts/demo/run $(BIN)
+
 # Real-kernel IPVS through the qemu rig (scripts/vm/README.md). Needs
 # qemu-system-x86, linux-image-amd64, busybox-static, ipvsadm, cpio
 # (.ci/setup installs them). cmd/gokeepalived/vmtest runs the checker end
@@ -93,6 +101,7 @@ vm-selftest:
 vmtest:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/gokeepalived.vm ./cmd/gokeepalived
 	scripts/vm/gotest --file bin/gokeepalived.vm:/usr/local/sbin/gokeepalived \
+	  --file scripts/demo/demo.sh:scripts/demo/demo.sh \
 	  $(VMTEST_PKGS) -- -count=1 -run '$(VMTEST_RUN)' -v
 
 clean:
