@@ -38,12 +38,13 @@ func runDemo(t *testing.T, env ...string) (string, error) {
 	return string(out), err
 }
 
-// A summary row: what, measured s, bound s, optionally failed requests.
-var demoRow = regexp.MustCompile(`(?m)^ +(\S.*?) +(\d+\.\d\d) s  \(bound +(\d+\.\d\d) s\)(?: +(\d+) failed requests)?$`)
+// A summary row: what, measured s, bound s, the VM's stall during the
+// step (host load; the demo adds it to the bound), failed requests.
+var demoRow = regexp.MustCompile(`(?m)^ +(\S.*?) +(\d+\.\d\d) s  \(bound +(\d+\.\d\d) s(?: \+ (\d+\.\d\d) s VM stall)?\)(?: +(\d+) failed requests)?$`)
 
 type demoFigure struct {
-	s, bound float64
-	failed   int // -1: not given
+	s, bound, stall float64
+	failed          int // -1: not given
 }
 
 // TestDemo is `make demo`'s story (issue #6), asserted: the script must
@@ -65,14 +66,16 @@ func TestDemo(t *testing.T) {
 	for _, m := range demoRow.FindAllStringSubmatch(summary, -1) {
 		s, _ := strconv.ParseFloat(m[2], 64)
 		b, _ := strconv.ParseFloat(m[3], 64)
+		st, _ := strconv.ParseFloat(m[4], 64) // 0 when absent
 		f := -1
-		if m[4] != "" {
-			f, _ = strconv.Atoi(m[4])
+		if m[5] != "" {
+			f, _ = strconv.Atoi(m[5])
 		}
-		rows[m[1]] = append(rows[m[1]], demoFigure{s, b, f})
+		rows[m[1]] = append(rows[m[1]], demoFigure{s, b, st, f})
 	}
 	// Lower bounds come from the config (delay_loop 2, advert_int 1,
-	// priorities 150/100), upper ones allow for qemu TCG on a loaded host.
+	// priorities 150/100), upper ones allow for qemu TCG on a loaded host,
+	// plus the time the host did not run the VM at all.
 	want := []struct {
 		row    string
 		n      int // which occurrence
@@ -100,8 +103,9 @@ func TestDemo(t *testing.T) {
 			continue
 		}
 		f := figs[w.n]
-		if f.s < w.lo || f.s > w.hi || f.s > f.bound {
-			t.Errorf("%s: %.2f s, want %.2f–%.2f s and within the demo's bound %.2f s", w.row, f.s, w.lo, w.hi, f.bound)
+		if f.s < w.lo || f.s > w.hi+f.stall || f.s > f.bound+f.stall {
+			t.Errorf("%s: %.2f s, want %.2f–%.2f s (+%.2f s VM stall) and within the demo's bound %.2f s",
+				w.row, f.s, w.lo, w.hi, f.stall, f.bound)
 		}
 		if f.failed > 0 {
 			failed += f.failed
@@ -111,6 +115,12 @@ func TestDemo(t *testing.T) {
 		t.Errorf("%d requests failed while rs1 came back (it is added only once it passes)", f[0].failed)
 	}
 
+	var stall float64
+	if m := regexp.MustCompile(`VM stalled by host load: (\d+\.\d\d) s in all`).FindStringSubmatch(summary); m != nil {
+		stall, _ = strconv.ParseFloat(m[1], 64)
+	} else {
+		t.Errorf("summary lacks the VM stall line")
+	}
 	m := regexp.MustCompile(`requests: (\d+) total, (\d+) answered \(rs1 (\d+), rs2 (\d+)\), (\d+) failed`).FindStringSubmatch(summary)
 	if m == nil {
 		t.Fatalf("no request counts in the summary")
@@ -127,12 +137,13 @@ func TestDemo(t *testing.T) {
 		t.Errorf("traffic not spread over both servers: %s", m[0])
 	}
 	// Failures happen only while a step is under way, and some must:
-	// requests sent to rs1 or to the dead lb1 before anyone noticed.
-	if fails != failed {
-		t.Errorf("%d failed requests in all, but the steps account for %d", fails, failed)
+	// requests sent to the dead lb1 before lb2 took over. A stalled VM
+	// fails requests of its own (the demo says so).
+	if fails < failed || (stall == 0 && fails != failed) {
+		t.Errorf("%d failed requests in all, but the steps account for %d (VM stall %.2f s)", fails, failed, stall)
 	}
-	if fails == 0 || fails > 12 {
-		t.Errorf("%d failed requests, want 1–12", fails)
+	if fails == 0 || (stall == 0 && fails > 12) {
+		t.Errorf("%d failed requests, want 1–12 (VM stall %.2f s)", fails, stall)
 	}
 	if ns := run(t, "ip", "netns", "list"); strings.Contains(ns, "gkd-") {
 		t.Errorf("namespaces left behind:\n%s", ns)
