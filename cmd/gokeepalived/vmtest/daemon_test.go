@@ -673,7 +673,7 @@ func TestDaemonStop(t *testing.T) {
 		writeConf(t, l.dir, fullConf(global, 150, []string{vip1}, twoRS...))
 		gk := startDirector(t, l.dir, conf, "", flags...)
 		gk.masterAt(vip1)
-		waitTable(t, 10*time.Second, header+ours+foreign)
+		waitTable(t, 10*time.Second, header+foreign+ours)
 		gk.term()
 		if rc := gk.cmd.ProcessState.ExitCode(); rc != 0 {
 			t.Errorf("%s: exit code %d", name, rc)
@@ -698,7 +698,7 @@ func TestDaemonStop(t *testing.T) {
 	}
 
 	stop("-I", "", "-I")
-	if got := table(t); got != header+ours+foreign {
+	if got := table(t); got != header+foreign+ours {
 		t.Errorf("after SIGTERM with -I:\n%s", got)
 	}
 	if hasAddrs("gkbr", vip1) {
