@@ -534,6 +534,7 @@ func TestDaemonReloadBroken(t *testing.T) {
 	writeConf(t, l.dir, strings.Join(lines, "\n"))
 	pos := fmt.Sprintf("%s:%d:", conf, at+1)
 
+	t0 := time.Now()
 	cmd := exec.Command("gokeepalived", "reload", "--dry-run", "--control-socket", gk.sock)
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -541,8 +542,10 @@ func TestDaemonReloadBroken(t *testing.T) {
 		!strings.Contains(errb.String(), "Unknown keyword 'lb_algoo'") || out.Len() != 0 {
 		t.Errorf("dry run on the broken file: %v\nstdout %q\nstderr %q", err, out.String(), errb.String())
 	}
+	t.Logf("dry run on the broken file: exit 1 after %v:\n%s", time.Since(t0).Round(time.Millisecond), errb.String())
 
-	gk.reloadAndWait("keeping the running configuration")
+	took := gk.reloadAndWait("keeping the running configuration")
+	t.Logf("broken reload refused after %v", took.Round(time.Millisecond))
 	time.Sleep(2 * time.Second) // a check round: nothing may follow the broken file
 	logAfter := gk.log()[mark:]
 	if !strings.Contains(logAfter, pos) {
@@ -626,8 +629,10 @@ func TestDaemonReloadDryRun(t *testing.T) {
 	// The real reload, through `gokeepalived reload`, does what was planned.
 	mark := len(gk.log())
 	run(t, "cp", next, conf)
+	t0 = time.Now()
 	run(t, "gokeepalived", "reload", "--control-socket", gk.sock)
 	gk.waitLog("Reload complete", 1, 30*time.Second)
+	t.Logf("reload (gokeepalived reload to \"Reload complete\", no client traffic): %v", time.Since(t0).Round(time.Millisecond))
 	var applied []string
 	for _, ln := range strings.Split(gk.log()[mark:], "\n") {
 		if _, s, ok := strings.Cut(ln, "IPVS: ipvsadm "); ok {
