@@ -202,6 +202,16 @@ func shape(tbl string) string {
 	return strings.Join(out, "\n") + "\n"
 }
 
+// waitShape waits for the table's shape to be want; on a timeout it
+// shows the daemon's log.
+func (d *director) waitShape(within time.Duration, want string) {
+	d.t.Helper()
+	var got string
+	if el, ok := poll(within, func() bool { got = shape(table(d.t)); return got == want }); !ok {
+		d.t.Fatalf("after %v the table is\n%s\nwant\n%s\nlog:\n%s", el.Round(time.Millisecond), got, want, d.log())
+	}
+}
+
 // wantShape is the shape of vip1's service with these destinations.
 func wantShape(rs ...rsW) string {
 	s := header + "TCP  " + vip1 + ":80 rr\n"
@@ -424,7 +434,7 @@ func TestDaemonReload(t *testing.T) {
 	conf := writeConf(t, l.dir, fullConf("", 150, []string{vip1}, twoRS...))
 	gk := startDirector(t, l.dir, conf, "")
 	gk.masterAt(vip1)
-	waitTable(t, 10*time.Second, header+"TCP  "+vip1+":80 rr\n"+dest("192.168.31.101:80", "Masq", 1)+dest("192.168.31.102:80", "Masq", 1))
+	gk.waitShape(15*time.Second, wantShape(twoRS...))
 
 	dir2 := filepath.Join(l.dir, "lb2")
 	os.Mkdir(dir2, 0o755)
@@ -521,8 +531,8 @@ func TestDaemonReloadBroken(t *testing.T) {
 	conf := writeConf(t, l.dir, fullConf("", 150, []string{vip1}, twoRS...))
 	gk := startDirector(t, l.dir, conf, "")
 	gk.masterAt(vip1)
-	waitTable(t, 10*time.Second, header+"TCP  "+vip1+":80 rr\n"+dest("192.168.31.101:80", "Masq", 1)+dest("192.168.31.102:80", "Masq", 1))
-	before := table(t)
+	gk.waitShape(15*time.Second, wantShape(twoRS...))
+	before := shape(table(t))
 	st0 := gk.status()
 	mark := len(gk.log())
 
@@ -551,7 +561,7 @@ func TestDaemonReloadBroken(t *testing.T) {
 	if !strings.Contains(logAfter, pos) {
 		t.Errorf("the error was not logged with %s:\n%s", pos, logAfter)
 	}
-	if got := table(t); got != before {
+	if got := shape(table(t)); got != before {
 		t.Errorf("IPVS changed by a broken reload:\n%s\nwas\n%s", got, before)
 	}
 	if !hasAddrs("gkbr", vip1) || hasAddrs("gkbr", vip2) {
@@ -578,9 +588,9 @@ func TestDaemonReloadDryRun(t *testing.T) {
 	conf := writeConf(t, l.dir, fullConf("", 150, []string{vip1}, twoRS...))
 	gk := startDirector(t, l.dir, conf, "")
 	gk.masterAt(vip1)
-	waitTable(t, 10*time.Second, header+"TCP  "+vip1+":80 rr\n"+dest("192.168.31.101:80", "Masq", 1)+dest("192.168.31.102:80", "Masq", 1))
+	gk.waitShape(15*time.Second, wantShape(twoRS...))
 	time.Sleep(delayLoop + time.Second)
-	before := table(t)
+	before := shape(table(t))
 	st0 := gk.status()
 
 	next := filepath.Join(l.dir, "next.conf")
@@ -613,7 +623,7 @@ func TestDaemonReloadDryRun(t *testing.T) {
 		}
 	}
 	// Nothing changed.
-	if got := table(t); got != before {
+	if got := shape(table(t)); got != before {
 		t.Errorf("IPVS changed by the dry run:\n%s\nwas\n%s", got, before)
 	}
 	if hasAddrs("gkbr", vip2) {
@@ -678,7 +688,7 @@ func TestDaemonStop(t *testing.T) {
 		writeConf(t, l.dir, fullConf(global, 150, []string{vip1}, twoRS...))
 		gk := startDirector(t, l.dir, conf, "", flags...)
 		gk.masterAt(vip1)
-		waitTable(t, 10*time.Second, header+foreign+ours)
+		gk.waitShape(15*time.Second, shape(header+foreign+ours))
 		gk.term()
 		if rc := gk.cmd.ProcessState.ExitCode(); rc != 0 {
 			t.Errorf("%s: exit code %d", name, rc)
@@ -695,7 +705,7 @@ func TestDaemonStop(t *testing.T) {
 	}
 
 	stop("no flags", "")
-	if got := table(t); got != header+foreign {
+	if got := shape(table(t)); got != shape(header+foreign) {
 		t.Errorf("after SIGTERM ours should be gone, the foreign service kept:\n%s", got)
 	}
 	if hasAddrs("gkbr", vip1) {
@@ -703,7 +713,7 @@ func TestDaemonStop(t *testing.T) {
 	}
 
 	stop("-I", "", "-I")
-	if got := table(t); got != header+foreign+ours {
+	if got := shape(table(t)); got != shape(header+foreign+ours) {
 		t.Errorf("after SIGTERM with -I:\n%s", got)
 	}
 	if hasAddrs("gkbr", vip1) {
@@ -711,7 +721,7 @@ func TestDaemonStop(t *testing.T) {
 	}
 
 	stop("-V", "", "-V")
-	if got := table(t); got != header+foreign {
+	if got := shape(table(t)); got != shape(header+foreign) {
 		t.Errorf("after SIGTERM with -V:\n%s", got)
 	}
 	if !hasAddrs("gkbr", vip1) {
@@ -720,7 +730,7 @@ func TestDaemonStop(t *testing.T) {
 	run(t, "ip", "addr", "del", vip1+"/32", "dev", "gkbr")
 
 	stop("lvs_flush_on_stop", "    lvs_flush_on_stop\n")
-	if got := table(t); got != header {
+	if got := shape(table(t)); got != shape(header) {
 		t.Errorf("after SIGTERM with lvs_flush_on_stop (FULL):\n%s", got)
 	}
 }
@@ -736,7 +746,7 @@ func TestDaemonRestartAdoption(t *testing.T) {
 	conf := writeConf(t, l.dir, fullConf("", 150, []string{vip1}, twoRS...))
 	gk := startDirector(t, l.dir, conf, "")
 	gk.masterAt(vip1)
-	waitTable(t, 10*time.Second, header+"TCP  "+vip1+":80 rr\n"+dest("192.168.31.101:80", "Masq", 1)+dest("192.168.31.102:80", "Masq", 1))
+	gk.waitShape(15*time.Second, wantShape(twoRS...))
 	for i := 0; i < 4; i++ {
 		if out := run(t, "ip", "netns", "exec", "gkcl", "timeout", "10", "wget", "-q", "-O", "-", "http://"+vip1+"/ok"); out != "ok\n" {
 			t.Fatalf("GET through the VIP: %q", out)
