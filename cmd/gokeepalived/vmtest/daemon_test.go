@@ -128,7 +128,7 @@ func (d *daemon) waitLog(s string, n int, within time.Duration) time.Duration {
 		if time.Since(start) > within {
 			d.t.Fatalf("no %q (#%d) in %s's log after %v:\n%s", s, n, d.name, within, d.log())
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(25 * time.Millisecond) // the VM has one CPU, which the daemon needs
 	}
 	return time.Since(start)
 }
@@ -351,7 +351,7 @@ func client(url string) {
 	}
 }
 
-// watcher samples, every 20 ms while a reload runs, whether the VIPs
+// watcher samples, every 50 ms while a reload runs, whether the VIPs
 // are on gkbr and vip1's service holds the given destinations in IPVS.
 type watcher struct {
 	stopc   chan struct{}
@@ -377,7 +377,7 @@ func watch(t *testing.T, vips []string, dests ...string) *watcher {
 			select {
 			case <-w.stopc:
 				return
-			case <-time.After(20 * time.Millisecond):
+			case <-time.After(50 * time.Millisecond):
 			}
 			var miss []string
 			if !hasAddrs("gkbr", vips...) {
@@ -408,6 +408,32 @@ func (w *watcher) stop() (samples int, misses []string) {
 	close(w.stopc)
 	w.wg.Wait()
 	return w.samples, w.misses
+}
+
+// addrMonitor records address events (`ip -o monitor address`): unlike
+// polling it sees a VIP removed and re-added between two samples.
+type addrMonitor struct {
+	cmd *exec.Cmd
+	out strings.Builder
+}
+
+func monitorAddrs(t *testing.T) *addrMonitor {
+	t.Helper()
+	m := &addrMonitor{cmd: exec.Command("ip", "-o", "monitor", "address")}
+	m.cmd.Stdout = &m.out
+	if err := m.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.cmd.Process.Kill(); m.cmd.Wait() })
+	time.Sleep(200 * time.Millisecond) // subscribed before anything happens
+	return m
+}
+
+// stop returns the events seen.
+func (m *addrMonitor) stop() string {
+	m.cmd.Process.Kill()
+	m.cmd.Wait()
+	return m.out.String()
 }
 
 // reloadAndWait sends SIGHUP and returns the time until want is logged.
@@ -450,6 +476,7 @@ func TestDaemonReload(t *testing.T) {
 	mark := len(gk.log())
 	cl := l.startClient("http://" + vip1 + "/ok")
 	w := watch(t, []string{vip1}, "192.168.31.101:80", "192.168.31.102:80")
+	mon := monitorAddrs(t)
 	time.Sleep(2 * time.Second)
 
 	rs := []rsW{{"192.168.31.101", 1}, {"192.168.31.102", 3}, {"192.168.31.103", 1}}
@@ -461,6 +488,15 @@ func TestDaemonReload(t *testing.T) {
 	time.Sleep(3 * time.Second) // traffic after the reload, over rs3 too
 	samples, misses := w.stop()
 	ok, fail, errs := cl.stop()
+	events := mon.stop()
+	for _, ev := range strings.Split(events, "\n") {
+		if strings.HasPrefix(ev, "Deleted") && strings.Contains(ev, " gkbr ") {
+			t.Errorf("an address left gkbr during the reload: %s", ev)
+		}
+	}
+	if !strings.Contains(events, "inet "+vip2+"/32") {
+		t.Errorf("no event for the new VIP: %q", events)
+	}
 
 	after := shape(table(t))
 	gone, added := linesOnly(before, after)
@@ -501,8 +537,8 @@ func TestDaemonReload(t *testing.T) {
 	if conns := destConns(ipvsadm(t, "-Ln", "--stats"), "192.168.31.103:80"); conns == 0 {
 		t.Errorf("the added real server got no connection")
 	}
-	t.Logf("reload (SIGHUP to \"Reload complete\"): %v; client: %d requests, %d failed; watcher: %d samples, 0 gaps",
-		took.Round(time.Millisecond), ok, fail, samples)
+	t.Logf("reload (SIGHUP to \"Reload complete\"): %v; client: %d requests, %d failed; watcher: %d samples, 0 gaps; address events:\n%s",
+		took.Round(time.Millisecond), ok, fail, samples, events)
 	if t.Failed() {
 		t.Logf("lb1 log:\n%s", gk.log())
 	}
