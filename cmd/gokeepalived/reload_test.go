@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
@@ -156,5 +157,32 @@ func TestPrintDryRun(t *testing.T) {
 		"checker subsystem: reload\n  ipvsadm -a -t 10.0.0.1:80 -r 10.0.0.2:80 -m -w 1\n"
 	if rc != 0 || out.String() != want || errb.Len() != 0 {
 		t.Errorf("rc %d stdout\n%s\nwant\n%s\nstderr %q", rc, out.String(), want, errb.String())
+	}
+}
+
+// Planning while checks run reads the live engine's state; run with
+// -race this shows it does so under the engine's lock.
+func TestCheckerPlanWhileChecking(t *testing.T) {
+	a := newHealthServer(t, "127.0.0.1")
+	text := strings.Replace(planConf("", a.addr, "1"), " lb_algo rr\n", " delay_loop 1\n lb_algo rr\n", 1)
+	cfg, diags := loadString(t, text)
+	if diags.ExitCode() != 0 {
+		t.Fatal(diags.List)
+	}
+	fake := &fakeHandle{Fake: ipvsfake.New()}
+	c := newChecker(daemon.NewLogger(daemon.LogOptions{Console: &syncWriter{}}), options{}, func() (ipvsHandle, error) { return fake, nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := c.Start(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop(ctx)
+	for end := time.Now().Add(2500 * time.Millisecond); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if got, err := c.PlanReload(cfg, false); err != nil || len(got) != 0 {
+			t.Fatalf("plan of the running config: %q, %v", got, err)
+		}
+	}
+	if c.eng.Checks() == 0 {
+		t.Error("no check ran while planning")
 	}
 }
