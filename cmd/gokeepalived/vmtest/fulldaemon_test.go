@@ -46,6 +46,8 @@ type rsW struct {
 
 // fullConf is a director's config: one VRRP instance on gkbr and, when
 // rs is not empty, the NAT virtual server on vip1 with HTTP_GET checks.
+// The checks tolerate a starved VM (3 s timeout, 2 retries): these tests
+// count IPVS operations, which a flapping check would add to.
 func fullConf(global string, prio int, vips []string, rs ...rsW) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "global_defs {\n    router_id LB1\n%s}\n", global)
@@ -78,8 +80,8 @@ func fullConf(global string, prio int, vips []string, rs ...rsW) string {
                 path /health.cgi
                 status_code 200
             }
-            connect_timeout 1
-            retry 0
+            connect_timeout 3
+            retry 2
             delay_before_retry 1
         }
     }

@@ -186,6 +186,9 @@ func newLab(t *testing.T) *lab {
 			l.stop(ns)
 		}
 		for ns := range rsAddrs {
+			// The host end first: a namespace is freed asynchronously,
+			// and on a loaded VM its veth outlived the next test's start.
+			exec.Command("ip", "link", "del", "gkh"+ns[len(ns)-1:]).Run()
 			exec.Command("ip", "netns", "del", ns).Run()
 		}
 		exec.Command("ip", "netns", "del", "gkcl").Run()
