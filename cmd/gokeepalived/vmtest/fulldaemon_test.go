@@ -243,8 +243,8 @@ func linesOnly(a, b string) (onlyA, onlyB []string) {
 func addDirector2(t *testing.T) {
 	t.Helper()
 	t.Cleanup(func() {
-		exec.Command("ip", "netns", "del", "gkdir2").Run()
 		exec.Command("ip", "link", "del", "gkd2").Run()
+		exec.Command("ip", "netns", "del", "gkdir2").Run()
 	})
 	for _, s := range [][]string{
 		{"ip", "netns", "add", "gkdir2"},
