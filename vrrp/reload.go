@@ -51,59 +51,11 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 	now := r.deps.Clock.Now()
 
 	// Plan and validate everything before touching anything.
-	byKey := map[Key]*rtInst{}
-	for _, ri := range r.insts {
-		byKey[ri.key] = ri
-	}
-	var plan []*planned
-	demux := map[SocketSpec]map[uint8]*Instance{}
 	procTs := procTrackersOf(cfg)
 	procUp := r.scanProcs(procTs)
-	for _, v := range cfg.VRRPInstances {
-		if v.Interface == "" {
-			return fmt.Errorf("(%s) an interface is required", v.Name)
-		}
-		info, err := r.deps.Net.Interface(v.Interface)
-		if err != nil {
-			return fmt.Errorf("(%s) interface %s: %w", v.Name, v.Interface, err)
-		}
-		ic, err := InstanceConfig(g, cfg.VRRPScripts, v, info)
-		if err != nil {
-			return err
-		}
-		ic.Trackers = append(ic.Trackers, procTrackerRefs(v, procUp)...)
-		ic.Trackers = append(ic.Trackers, extraTrackers(cfg, v)...)
-		if err := checkConfig(&ic); err != nil {
-			return err
-		}
-		p := &planned{v: v, ic: ic, key: KeyOf(g, v), spec: SocketSpec{Iface: v.Interface, Family: ic.Family, Unicast: v.Unicast}}
-		if old := byKey[p.key]; old != nil && old.vmac != nil && !v.VMACXmitBase {
-			p.spec.Iface = old.vmac.Name // a matched instance keeps its VMAC
-		}
-		if !v.Unicast {
-			p.spec.Group = groupOf(g, v)
-		}
-		// A version change is not made in place: that instance is
-		// rebuilt (stopped, then started again as new).
-		if old := byKey[p.key]; old != nil && old.inst.Config().Version == ic.Version {
-			p.old = old
-			delete(byKey, p.key)
-		} else if p.inst, err = New(ic, r.log); err != nil {
-			return err
-		}
-		m := demux[p.spec]
-		if m == nil {
-			m = map[uint8]*Instance{}
-			demux[p.spec] = m
-		}
-		if o := m[ic.VRID]; o != nil {
-			return fmt.Errorf("VRID %d used by both %s and %s on %s", ic.VRID, o.Name(), v.Name, v.Interface)
-		}
-		m[ic.VRID] = p.inst
-		if p.old != nil {
-			m[ic.VRID] = p.old.inst
-		}
-		plan = append(plan, p)
+	plan, byKey, demux, err := r.plan(cfg, procUp)
+	if err != nil {
+		return err
 	}
 
 	// Create the VMACs new instances need: their sockets bind to them.
@@ -263,6 +215,66 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		}
 	}
 	return nil
+}
+
+// plan validates cfg and matches its instances with the running ones by
+// Key. It changes nothing: new instances are built but not started.
+// byKey is left holding the running instances with no match (to be
+// removed); demux is the VRID table per socket. Runs with r.mu held.
+func (r *Runtime) plan(cfg *conf.Config, procUp map[string]bool) (plan []*planned, byKey map[Key]*rtInst, demux map[SocketSpec]map[uint8]*Instance, err error) {
+	g := &cfg.Global
+	byKey = map[Key]*rtInst{}
+	for _, ri := range r.insts {
+		byKey[ri.key] = ri
+	}
+	demux = map[SocketSpec]map[uint8]*Instance{}
+	for _, v := range cfg.VRRPInstances {
+		if v.Interface == "" {
+			return nil, nil, nil, fmt.Errorf("(%s) an interface is required", v.Name)
+		}
+		info, err := r.deps.Net.Interface(v.Interface)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("(%s) interface %s: %w", v.Name, v.Interface, err)
+		}
+		ic, err := InstanceConfig(g, cfg.VRRPScripts, v, info)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		ic.Trackers = append(ic.Trackers, procTrackerRefs(v, procUp)...)
+		ic.Trackers = append(ic.Trackers, extraTrackers(cfg, v)...)
+		if err := checkConfig(&ic); err != nil {
+			return nil, nil, nil, err
+		}
+		p := &planned{v: v, ic: ic, key: KeyOf(g, v), spec: SocketSpec{Iface: v.Interface, Family: ic.Family, Unicast: v.Unicast}}
+		if old := byKey[p.key]; old != nil && old.vmac != nil && !v.VMACXmitBase {
+			p.spec.Iface = old.vmac.Name // a matched instance keeps its VMAC
+		}
+		if !v.Unicast {
+			p.spec.Group = groupOf(g, v)
+		}
+		// A version change is not made in place: that instance is
+		// rebuilt (stopped, then started again as new).
+		if old := byKey[p.key]; old != nil && old.inst.Config().Version == ic.Version {
+			p.old = old
+			delete(byKey, p.key)
+		} else if p.inst, err = New(ic, r.log); err != nil {
+			return nil, nil, nil, err
+		}
+		m := demux[p.spec]
+		if m == nil {
+			m = map[uint8]*Instance{}
+			demux[p.spec] = m
+		}
+		if o := m[ic.VRID]; o != nil {
+			return nil, nil, nil, fmt.Errorf("VRID %d used by both %s and %s on %s", ic.VRID, o.Name(), v.Name, v.Interface)
+		}
+		m[ic.VRID] = p.inst
+		if p.old != nil {
+			m[ic.VRID] = p.old.inst
+		}
+		plan = append(plan, p)
+	}
+	return plan, byKey, demux, nil
 }
 
 // changeVIPs makes a MASTER's addresses follow its new VIP list at once:

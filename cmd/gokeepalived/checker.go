@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	checkengine "github.com/gokeepalived/gokeepalived/check"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs"
+	"github.com/gokeepalived/gokeepalived/ipvs/ipvsadm"
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/notifyfifo"
@@ -43,6 +45,7 @@ type checker struct {
 	syncMu  sync.Mutex
 	applied []reconcile.VirtualService // what the kernel holds of ours
 	stale   bool                       // an apply failed: re-read the kernel
+	ops     atomic.Uint64              // IPVS operations applied, for status
 
 	fifo     *notifyfifo.Set // notify_fifo + lvs_notify_fifo
 	fifoSpec string
@@ -55,7 +58,7 @@ func newChecker(log *slog.Logger, o options, open func() (ipvsHandle, error)) *c
 func (c *checker) engineOptions(cfg *conf.Config) checkengine.Options {
 	return checkengine.Options{
 		Logf:        func(f string, a ...any) { c.log.Info(fmt.Sprintf(f, a...)) },
-		OnChange:    c.sync,
+		OnChange:    func() { c.sync() },
 		RunScripts:  true,
 		ScriptUser:  cfg.Global.ScriptUser,
 		ScriptGroup: cfg.Global.ScriptGroup,
@@ -106,15 +109,21 @@ func (c *checker) Start(ctx context.Context, cfg *conf.Config) error {
 	}
 	desired := eng.Table()
 	ops, err := reconcile.Diff(desired, cur, reconcile.Options{PurgeUnowned: cfg.Global.LVSFlush})
+	n := 0
 	if err == nil {
-		_, err = reconcile.Apply(conn, ops)
+		n, err = reconcile.Apply(conn, ops)
 	}
+	c.ops.Add(uint64(n))
 	if err != nil {
 		c.log.Error(fmt.Sprintf("IPVS: %v", err))
 		c.stale = true
 	}
 	c.applied = desired
-	c.log.Debug(fmt.Sprintf("IPVS: %d operation(s) at start-up", len(ops)))
+	if a := adopted(desired, cur); a > 0 {
+		c.log.Info(fmt.Sprintf("IPVS: adopted %d service(s) already in the kernel; %d operation(s) at start-up", a, len(ops)))
+	} else {
+		c.log.Debug(fmt.Sprintf("IPVS: %d operation(s) at start-up", len(ops)))
+	}
 	c.run(ctx)
 	return nil
 }
@@ -146,33 +155,55 @@ func (c *checker) halt() {
 
 // sync programs the engine's current table: a diff against what was
 // applied last, so a weight change is one SET_DEST and no kernel dump.
-func (c *checker) sync() {
+// It returns the operations it applied.
+func (c *checker) sync() []reconcile.Op {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
 	desired := c.eng.Table()
-	cur := c.applied
-	opt := reconcile.Options{PurgeUnowned: true} // cur holds only ours
-	if c.stale {
-		owned := map[ipvs.ServiceKey]bool{}
-		for _, vs := range c.applied {
-			owned[vs.Service.ServiceKey] = true
-		}
-		k, err := reconcile.Dump(c.conn)
-		if err != nil {
-			c.log.Error(fmt.Sprintf("IPVS: reading the kernel table: %v", err))
-			return
-		}
-		cur, opt = k, reconcile.Options{PrevOwned: owned}
-	}
-	ops, err := reconcile.Diff(desired, cur, opt)
+	ops, err := c.diff(desired)
+	n := 0
 	if err == nil {
-		_, err = reconcile.Apply(c.conn, ops)
+		n, err = reconcile.Apply(c.conn, ops)
 	}
+	c.ops.Add(uint64(n))
 	if err != nil {
 		c.log.Error(fmt.Sprintf("IPVS: %v", err))
 	}
 	c.stale = err != nil
 	c.applied = desired
+	return ops
+}
+
+// diff is what turns the kernel's table of ours into desired; with
+// syncMu held. After a failed apply the kernel is read again.
+func (c *checker) diff(desired []reconcile.VirtualService) ([]reconcile.Op, error) {
+	if !c.stale {
+		return reconcile.Diff(desired, c.applied, reconcile.Options{PurgeUnowned: true}) // applied holds only ours
+	}
+	owned := map[ipvs.ServiceKey]bool{}
+	for _, vs := range c.applied {
+		owned[vs.Service.ServiceKey] = true
+	}
+	k, err := reconcile.Dump(c.conn)
+	if err != nil {
+		return nil, fmt.Errorf("reading the kernel table: %v", err)
+	}
+	return reconcile.Diff(desired, k, reconcile.Options{PrevOwned: owned})
+}
+
+// adopted counts the desired services the kernel already held.
+func adopted(desired, cur []reconcile.VirtualService) int {
+	have := map[ipvs.ServiceKey]bool{}
+	for _, vs := range cur {
+		have[vs.Service.ServiceKey] = true
+	}
+	n := 0
+	for _, vs := range desired {
+		if have[vs.Service.ServiceKey] {
+			n++
+		}
+	}
+	return n
 }
 
 func (c *checker) Reload(ctx context.Context, cfg *conf.Config) error {
@@ -186,10 +217,75 @@ func (c *checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	if err := c.setTimeouts(cfg); err != nil {
 		c.log.Error(err.Error())
 	}
-	c.sync()
+	logOps(c.log, "reload", c.sync())
 	c.run(ctx)
 	return nil
 }
+
+// maxLoggedOps bounds the per-operation lines of one reload.
+const maxLoggedOps = 100
+
+// logOps logs a reload's IPVS operations in ipvsadm's notation, as
+// `gokeepalived reload --dry-run` prints them.
+func logOps(log *slog.Logger, what string, ops []reconcile.Op) {
+	log.Info(fmt.Sprintf("IPVS: %d operation(s) at %s", len(ops), what))
+	for i, o := range ops {
+		if i == maxLoggedOps {
+			log.Info(fmt.Sprintf("IPVS: ... and %d more", len(ops)-i))
+			break
+		}
+		log.Info("IPVS: ipvsadm " + opCommand(o))
+	}
+}
+
+// opCommand is one operation as its ipvsadm command line.
+func opCommand(o reconcile.Op) string {
+	cmd := map[reconcile.OpKind]byte{reconcile.AddService: ipvsadm.AddService, reconcile.EditService: ipvsadm.EditService,
+		reconcile.DelService: ipvsadm.DelService, reconcile.AddDest: ipvsadm.AddDest, reconcile.EditDest: ipvsadm.EditDest,
+		reconcile.DelDest: ipvsadm.DelDest}[o.Kind]
+	return ipvsadm.Command(cmd, o.Service, o.Dest)
+}
+
+// PlanReload is what a reload onto cfg would do to IPVS, computed as
+// Reload computes it (the new engine carries the running one's state)
+// but applying nothing. stopping: the reload stops this subsystem.
+func (c *checker) PlanReload(cfg *conf.Config, stopping bool) ([]string, error) {
+	ops, flush, err := c.planOps(cfg, stopping)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if flush {
+		out = append(out, "ipvsadm -C")
+	}
+	for _, o := range ops {
+		out = append(out, "ipvsadm "+opCommand(o))
+	}
+	return out, nil
+}
+
+// planOps: flush is lvs_flush_on_stop FULL at a stop.
+func (c *checker) planOps(cfg *conf.Config, stopping bool) (ops []reconcile.Op, flush bool, err error) {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	if stopping {
+		switch {
+		case c.keepIPVS:
+			return nil, false, nil
+		case strings.EqualFold(c.cfg.Global.LVSFlushOnStop, "FULL"):
+			return nil, true, nil
+		}
+		ops, err = c.diff(nil)
+		return ops, false, err
+	}
+	// Quiet: no log lines, no notify scripts, nothing scheduled.
+	next := checkengine.Reload(cfg, checkengine.Options{}, c.eng)
+	ops, err = c.diff(next.Table())
+	return ops, false, err
+}
+
+// IPVSOperations counts the operations applied since start-up.
+func (c *checker) IPVSOperations() uint64 { return c.ops.Load() }
 
 // Stop removes our services unless -I, as keepalived's checker does at
 // exit; lvs_flush_on_stop FULL empties the whole table.

@@ -119,6 +119,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return status(args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "ipvs":
 		return runIPVS(args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "reload":
+		return reloadCmd(args[1:], stdout, stderr)
 	}
 	parsed, rest, err := cli.Parse(specs, args)
 	if err != nil {
@@ -314,6 +316,8 @@ func usage(w io.Writer) {
 Commands:
   gokeepalived status [--control-socket=PATH]   the running daemon's state
   gokeepalived ipvs [...]  print the live IPVS table as ipvsadm -Ln does
+  gokeepalived reload [--dry-run [-f FILE]]   reload, or print what a
+                           reload would change without applying it
 Accepted and ignored, with a warning: -g --flush-log-file -a -x -A -s -m -M
   -b -B --config-fd
 `)

@@ -31,6 +31,10 @@ func TestMain(m *testing.M) {
 		httpd(addr, os.Getenv("GKVM_STATE"))
 		return
 	}
+	if url := os.Getenv("GKVM_CLIENT"); url != "" {
+		client(url)
+		return
+	}
 	code := m.Run()
 	if code == 0 && inVM() && ran.Load() == 0 {
 		fmt.Println("FAIL: GOKEEPALIVED_VM=1 but no VM test ran")
@@ -182,6 +186,9 @@ func newLab(t *testing.T) *lab {
 			l.stop(ns)
 		}
 		for ns := range rsAddrs {
+			// The host end first: a namespace is freed asynchronously,
+			// and on a loaded VM its veth outlived the next test's start.
+			exec.Command("ip", "link", "del", "gkh"+ns[len(ns)-1:]).Run()
 			exec.Command("ip", "netns", "del", ns).Run()
 		}
 		exec.Command("ip", "netns", "del", "gkcl").Run()
@@ -311,8 +318,15 @@ func startDaemon(t *testing.T, prog, dir, conf string, extra ...string) *daemon 
 	if prog == "gokeepalived" {
 		args = append(args, "--control-socket", filepath.Join(dir, "gk.sock"))
 	}
-	d := &daemon{t: t, name: prog, checkPid: args[9], done: make(chan struct{})}
-	d.cmd = exec.Command(prog, append(args, extra...)...)
+	return spawn(t, prog, args[9], append([]string{prog}, append(args, extra...)...)...)
+}
+
+// spawn starts argv as a daemon whose output is kept; checkPid is its
+// checker pidfile (for keepalived's child).
+func spawn(t *testing.T, name, checkPid string, argv ...string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, name: name, checkPid: checkPid, done: make(chan struct{})}
+	d.cmd = exec.Command(argv[0], argv[1:]...)
 	d.cmd.Stdout, d.cmd.Stderr = d, d
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -80,6 +80,15 @@ type CheckStatus interface {
 	RealServers() []metrics.RealServer
 }
 
+// IPVSCounter counts the IPVS operations a subsystem has applied.
+type IPVSCounter interface{ IPVSOperations() uint64 }
+
+// ReloadPlanner says, in lines for people, what a reload onto cfg would
+// change, changing nothing; stopping means the reload would stop it.
+type ReloadPlanner interface {
+	PlanReload(cfg *conf.Config, stopping bool) ([]string, error)
+}
+
 // Unit describes a subsystem the daemon may run.
 type Unit struct {
 	Name     string // "VRRP", "checker": used in log lines
@@ -126,6 +135,8 @@ type Daemon struct {
 	cfg *conf.Config
 	mu  sync.Mutex // guards run against status readers
 	run []*running
+	// reloadMu keeps a dry run from interleaving with a reload.
+	reloadMu sync.Mutex
 }
 
 // Exit codes of the daemon (keepalived's lib/scheduler.h).
@@ -275,6 +286,8 @@ func (d *Daemon) startUnit(ctx context.Context, u Unit, cfg *conf.Config) error 
 // reload parses and validates the new file completely before touching
 // anything: a broken file leaves the running configuration as it was.
 func (d *Daemon) reload(ctx context.Context) {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
 	d.log.Info("Reloading ...")
 	d.notify("RELOADING=1")
 	defer d.notify("READY=1")
@@ -530,6 +543,8 @@ type Status struct {
 	ConfigFile  string               `json:"config_file"`
 	Instances   []InstanceStatus     `json:"vrrp_instances"`
 	RealServers []metrics.RealServer `json:"real_servers"`
+	// IPVSOperations counts the IPVS operations applied since start-up.
+	IPVSOperations uint64 `json:"ipvs_operations"`
 }
 
 // InstanceStatus is one VRRP instance in the status answer.
@@ -550,6 +565,13 @@ func (d *Daemon) status() Status {
 	if st.RealServers == nil {
 		st.RealServers = []metrics.RealServer{}
 	}
+	d.mu.Lock()
+	for _, r := range d.run {
+		if c, ok := r.sub.(IPVSCounter); ok {
+			st.IPVSOperations += c.IPVSOperations()
+		}
+	}
+	d.mu.Unlock()
 	for _, in := range snap.VRRP {
 		st.Instances = append(st.Instances, InstanceStatus{Name: in.Name, Interface: in.Interface, VRID: in.VRID,
 			State: dumps.StateName(in.State), Priority: in.BasePriority, EffectivePriority: in.EffectivePriority, VIPs: in.VIPs})
@@ -568,9 +590,14 @@ func (d *Daemon) serveStatus() (func(), error) {
 	}
 	if d.o.ControlPath != "" {
 		srv, err := control.Listen(d.o.ControlPath, func(req string) (any, error) {
-			switch req {
-			case "status":
+			switch {
+			case req == "status":
 				return d.status(), nil
+			case req == "reload":
+				// Handled by the signal loop, as SIGHUP.
+				return "reload requested", syscall.Kill(os.Getpid(), syscall.SIGHUP)
+			case req == DryRunRequest || strings.HasPrefix(req, DryRunRequest+" "):
+				return d.DryRun(strings.TrimSpace(strings.TrimPrefix(req, DryRunRequest))), nil
 			}
 			return nil, fmt.Errorf("unknown request %q", req)
 		})
