@@ -244,6 +244,9 @@ var noFastPath bool
 func (b *builder) fast(raw string, pos Pos) bool {
 	s := trimNewlines(raw)
 	i := 0
+	for len(s)-i >= 8 && s[i:i+8] == "        " { // one load and compare
+		i += 8
+	}
 	for i < len(s) && isBlank(s[i]) {
 		i++
 	}
