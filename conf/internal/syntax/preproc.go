@@ -67,21 +67,12 @@ type preprocessor struct {
 	hasRes    bool
 	collect   *definition // multi-line definition being read
 	generated int
-	// a physical line handed back by the builder's fast path
-	unreadRaw string
-	unreadPos Pos
-	hasUnread bool
 }
 
 // idle reports whether the next line comes straight from the files, with
 // no expansion, brace residue or multi-line definition under way.
 func (p *preprocessor) idle() bool {
-	return !p.hasRes && !p.hasUnread && len(p.seqs) == 0 && len(p.multi) == 0 && p.collect == nil
-}
-
-// unread makes raw, at pos, the next physical line fetch reads.
-func (p *preprocessor) unread(raw string, pos Pos) {
-	p.unreadRaw, p.unreadPos, p.hasUnread = raw, pos, true
+	return !p.hasRes && len(p.seqs) == 0 && len(p.multi) == 0 && p.collect == nil
 }
 
 func newPreprocessor(src *source, diags *Diags, configID string, seed int64) *preprocessor {
@@ -182,15 +173,9 @@ func (p *preprocessor) fetch(l *line) bool {
 		return true
 	}
 	for {
-		var raw string
-		var pos Pos
-		if p.hasUnread {
-			raw, pos, p.hasUnread = p.unreadRaw, p.unreadPos, false
-		} else {
-			var ok bool
-			if raw, pos, ok = p.src.next(); !ok {
-				return false
-			}
+		raw, pos, ok := p.src.next()
+		if !ok {
+			return false
 		}
 		raw = trimNewlines(raw)
 		if raw == "" {

@@ -167,6 +167,14 @@ func errText(err error) string {
 	return err.Error()
 }
 
+// top is the file being read, nil when none is.
+func (s *source) top() *openFile {
+	if len(s.stack) == 0 {
+		return nil
+	}
+	return s.stack[len(s.stack)-1]
+}
+
 // nextLine slices the next line off the file's text (lines cost no
 // allocation of their own). A final newline ends the last line rather
 // than starting an empty one.

@@ -201,17 +201,19 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt), reuse bool) {
 	b := &builder{pp: pp, diags: diags, each: each, reuse: reuse, stack: []frame{{}}}
 	var l line
 	for {
-		if pp.idle() && !noFastPath {
+		if f := pp.src.top(); f != nil && !f.nul && f.off <= f.end && len(f.text) > 0 && pp.idle() && !noFastPath {
 			// most lines need none of the preprocessor: split them here
-			// in one pass, or hand them back to it
-			raw, pos, ok := pp.src.next()
-			if !ok {
-				break
+			// in one pass, or leave them to it
+			rest := f.text[f.off:f.end]
+			n := strings.IndexByte(rest, '\n')
+			if n < 0 {
+				n = len(rest)
 			}
-			if b.fast(raw, pos) {
+			if n <= MaxLineLen && b.fast(rest[:n], Pos{File: f.name, Line: f.line + 1}) {
+				f.line++
+				f.off += n + 1
 				continue
 			}
-			pp.unread(raw, pos)
 		}
 		if !pp.next(&l) {
 			break

@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"net/netip"
 	"reflect"
 	"testing"
 )
@@ -72,4 +73,37 @@ func TestKeywordIndexFallback(t *testing.T) {
 	if x.slow == nil {
 		t.Error("colliding keywords got a perfect hash")
 	}
+}
+
+// TestPlainIPv4 checks the IPv4 fast path against netip.ParseAddr: every
+// address it accepts must be ParseAddr's, and it must accept the plain
+// dotted quads.
+func TestPlainIPv4(t *testing.T) {
+	for _, s := range []string{"1.2.3.4", "0.0.0.0", "255.255.255.255", "10.0.0.1", "172.16.0.255", "192.168.100.10"} {
+		a, ok := plainIPv4(s)
+		if !ok || a != netip.MustParseAddr(s) {
+			t.Errorf("plainIPv4(%q) = %v, %v", s, a, ok)
+		}
+	}
+	for _, s := range []string{"", ".", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.04", "256.1.1.1", "1.2.3.1000",
+		"1..2.3", "1.2.3.", ".1.2.3", "1.2.3.4 ", "::1", "::ffff:1.2.3.4", "1.2.3.4%eth0", "a.b.c.d", "1.2.3.-4", "00.1.2.3"} {
+		if a, ok := plainIPv4(s); ok {
+			t.Errorf("plainIPv4(%q) accepted %v", s, a)
+		}
+	}
+}
+
+func FuzzPlainIPv4(f *testing.F) {
+	f.Add("1.2.3.4")
+	f.Add("01.2.3.4")
+	f.Fuzz(func(t *testing.T, s string) {
+		a, ok := plainIPv4(s)
+		if !ok {
+			return
+		}
+		b, err := netip.ParseAddr(s)
+		if err != nil || a != b {
+			t.Fatalf("plainIPv4(%q) = %v, ParseAddr gives %v, %v", s, a, b, err)
+		}
+	})
 }
