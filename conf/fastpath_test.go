@@ -1,8 +1,10 @@
 package conf
 
 import (
+	"math"
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -104,6 +106,65 @@ func FuzzPlainIPv4(f *testing.F) {
 		b, err := netip.ParseAddr(s)
 		if err != nil || a != b {
 			t.Fatalf("plainIPv4(%q) = %v, ParseAddr gives %v, %v", s, a, b, err)
+		}
+	})
+}
+
+// refStrtoul is cStrtoul as it was before its fast paths: the
+// reference they must agree with.
+func refStrtoul(s string, base int) (uint64, string, bool) {
+	i := 0
+	for i < len(s) && strings.IndexByte(" \t\n\v\f\r", s[i]) >= 0 {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	if base == 16 && i+1 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') && i+2 < len(s) && lvsHexDigit(s[i+2]) >= 0 {
+		i += 2
+	}
+	start := i
+	var v uint64
+	over := false
+	for i < len(s) {
+		dv := lvsHexDigit(s[i])
+		if base == 10 && (s[i] < '0' || s[i] > '9') {
+			dv = -1
+		}
+		if dv < 0 {
+			break
+		}
+		if v > (math.MaxUint64-uint64(dv))/uint64(base) {
+			over = true
+		}
+		v = v*uint64(base) + uint64(dv)
+		i++
+	}
+	if i == start {
+		return 0, s, false
+	}
+	if over {
+		v = math.MaxUint64
+	} else if neg {
+		v = -v
+	}
+	return v, s[i:], over
+}
+
+func FuzzCStrtoul(f *testing.F) {
+	for _, s := range []string{"0", "42", " \t+17x", "-5", "18446744073709551615", "18446744073709551616",
+		"9999999999999999999", "99999999999999999999", "0x1f", "ffffffffffffffff1", "", "x", "1.5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, base := range []int{10, 16} {
+			v, rest, over := cStrtoul(s, base)
+			rv, rrest, rover := refStrtoul(s, base)
+			if v != rv || rest != rrest || over != rover {
+				t.Fatalf("cStrtoul(%q, %d) = %d %q %v, want %d %q %v", s, base, v, rest, over, rv, rrest, rover)
+			}
 		}
 	})
 }

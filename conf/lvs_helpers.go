@@ -29,7 +29,7 @@ const (
 // rest, and whether it overflowed 64 bits.
 func cStrtoul(s string, base int) (uint64, string, bool) {
 	i := 0
-	for i < len(s) && strings.IndexByte(" \t\n\v\f\r", s[i]) >= 0 {
+	for i < len(s) && (s[i] == ' ' || s[i] >= '\t' && s[i] <= '\r') {
 		i++
 	}
 	neg := false
@@ -43,6 +43,13 @@ func cStrtoul(s string, base int) (uint64, string, bool) {
 	start := i
 	var v uint64
 	over := false
+	if base == 10 {
+		// up to 19 digits cannot overflow: no check per digit
+		for i < len(s) && i-start < 19 && s[i] >= '0' && s[i] <= '9' {
+			v = v*10 + uint64(s[i]-'0')
+			i++
+		}
+	}
 	for i < len(s) {
 		var dv int
 		if base == 16 {
