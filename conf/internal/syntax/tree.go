@@ -201,18 +201,21 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt), reuse bool) {
 	b := &builder{pp: pp, diags: diags, each: each, reuse: reuse, stack: []frame{{}}}
 	var l line
 	for {
-		if f := pp.src.top(); f != nil && !f.nul && f.off <= f.end && len(f.text) > 0 && pp.idle() && !noFastPath {
-			// most lines need none of the preprocessor: split them here
-			// in one pass, or leave them to it
-			rest := f.text[f.off:f.end]
-			n := strings.IndexByte(rest, '\n')
-			if n < 0 {
-				n = len(rest)
-			}
-			if n <= MaxLineLen && b.fast(rest[:n], Pos{File: f.name, Line: f.line + 1}) {
+		if f := pp.src.top(); f != nil && !f.nul && len(f.text) > 0 && pp.idle() && !noFastPath {
+			// Most lines need none of the preprocessor: split them here
+			// in one pass, or leave them to it. fast changes neither the
+			// file being read nor the preprocessor's state.
+			for f.off <= f.end {
+				rest := f.text[f.off:f.end]
+				n := strings.IndexByte(rest, '\n')
+				if n < 0 {
+					n = len(rest)
+				}
+				if n > MaxLineLen || !b.fast(rest[:n], Pos{File: f.name, Line: f.line + 1}) {
+					break
+				}
 				f.line++
 				f.off += n + 1
-				continue
 			}
 		}
 		if !pp.next(&l) {
