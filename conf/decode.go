@@ -68,10 +68,12 @@ func (x *index) build() {
 			continue
 		}
 		size := 1 << bits
+		keys := make([]string, size)
+		used := make([]bool, size)
 		for try := uint64(1); try <= 200; try++ {
 			seed := try*0x9E3779B97F4A7C15 | 1
-			keys := make([]string, size)
-			used := make([]bool, size)
+			clear(keys)
+			clear(used)
 			ok := true
 			for k := range t {
 				h := indexKey(k) * seed >> (64 - bits)

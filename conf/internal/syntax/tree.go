@@ -168,7 +168,12 @@ func (b *blockLists) newTree() {
 // reuse is newTree keeping the current chunk, once no list handed out is
 // in use.
 func (b *blockLists) reuse() {
-	clear(b.chunk[:len(b.chunk)-len(b.free)])
+	if b.used > len(b.chunk) {
+		// the tree took more than this chunk: one of its size next time
+		b.chunk = make([]*Stmt, b.used)
+	} else {
+		clear(b.chunk[:len(b.chunk)-len(b.free)])
+	}
 	b.free = b.chunk
 	if b.used > 0 {
 		b.hint, b.used = b.used, 0
