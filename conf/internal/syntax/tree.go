@@ -378,7 +378,10 @@ func (b *builder) stmt(words []Word, text string, pos Pos) {
 	st := b.mem.stmt()
 	// field by field: the slab is zeroed, and each pointer store
 	// costs a write barrier while the GC runs
-	st.File, st.Line, st.Words, st.Raw = pos.File, int32(pos.Line), words, text
+	if st.File != pos.File { // reused memory mostly has it already
+		st.File = pos.File
+	}
+	st.Line, st.Words, st.Raw = int32(pos.Line), words, text
 	if st.HasBlock || st.Block != nil || st.closeFile != "" {
 		// reused memory (read before written: no write barriers
 		// on the usual path)
