@@ -36,6 +36,15 @@ var (
 	miscCheckTable, fileCheckTable, bfdCheckTable  table
 )
 
+// Indexes of the tables of the checkers a big config has by the thousand.
+var (
+	simpleCheckIndex = indexOf(&simpleCheckTable)
+	udpCheckIndex    = indexOf(&udpCheckTable)
+	dnsCheckIndex    = indexOf(&dnsCheckTable)
+	httpCheckIndex   = indexOf(&httpCheckTable)
+	urlIndex         = indexOf(&urlTable)
+)
+
 // merged is a new table with the keywords of all ts.
 func merged(ts ...table) table {
 	out := table{}
@@ -235,14 +244,14 @@ func (d *decoder) finishConn(co *ConnOpts, rs *RealServer) bool {
 func (d *decoder) decodeSimpleChecker(s *syntax.Stmt, typ CheckerType) {
 	rs := d.lvs.rs
 	c := d.newChecker(s, typ)
-	t := simpleCheckTable
+	t := simpleCheckIndex
 	switch typ {
 	case CheckUDP:
 		c.UDP = &UDPCheck{MaxReplyLength: 255}
-		t = udpCheckTable
+		t = udpCheckIndex
 	case CheckDNS:
 		c.DNS = &DNSCheck{Type: "SOA", TypeCode: 6}
-		t = dnsCheckTable
+		t = dnsCheckIndex
 	}
 	d.enterChecker(c, lvsFamilyOf(rs.Addr))
 	d.walk(string(typ), s.Block, t)
@@ -444,7 +453,7 @@ func (d *decoder) decodeHTTPChecker(s *syntax.Stmt, typ CheckerType) {
 	h.Protocol = "1.0"
 	c.HTTP = h
 	d.enterChecker(c, lvsFamilyOf(rs.Addr))
-	d.walk(string(typ), s.Block, httpCheckTable)
+	d.walk(string(typ), s.Block, httpCheckIndex)
 	if len(h.URLs) == 0 {
 		d.errorf(s, 0, "HTTP/SSL_GET checker has no urls specified - ignoring")
 		return
@@ -523,7 +532,7 @@ func decodeURL(d *decoder, s *syntax.Stmt) {
 	u := d.mem.urls.new()
 	u.Pos = s.Pos()
 	d.lvs.url, d.lvs.digestSet, d.lvs.haveRegex = u, false, false
-	d.walk("url", s.Block, urlTable)
+	d.walk("url", s.Block, urlIndex)
 	haveRegex := d.lvs.haveRegex
 
 	// url_check

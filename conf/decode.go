@@ -3,6 +3,7 @@ package conf
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
@@ -20,6 +21,97 @@ type kw struct {
 
 // table is the keyword table of one block.
 type table map[string]kw
+
+// keywords finds a block's keywords: a table, or an index of one.
+type keywords interface {
+	lookup(keyword string) (kw, bool)
+}
+
+func (t table) lookup(k string) (kw, bool) {
+	v, ok := t[k]
+	return v, ok
+}
+
+// index is a table compiled, on first use, into a perfect hash: the
+// blocks of a big config's virtual and real servers are decoded hundreds
+// of thousands of times, and a map lookup was much of that.
+type index struct {
+	once  sync.Once
+	src   *table
+	seed  uint64
+	shift uint8
+	keys  []string
+	vals  []kw
+	slow  table // when no perfect hash was found
+}
+
+// indexOf indexes *t, which must be complete by the index's first use.
+func indexOf(t *table) *index { return &index{src: t} }
+
+// indexKey mixes the characters that tell keywords apart into one word.
+func indexKey(k string) uint64 {
+	n := len(k)
+	if n < 2 {
+		if n == 0 {
+			return 0
+		}
+		return 1 | uint64(k[0])<<8
+	}
+	return uint64(n) | uint64(k[0])<<8 | uint64(k[1])<<16 | uint64(k[n/2])<<24 |
+		uint64(k[n-2])<<32 | uint64(k[n-1])<<40
+}
+
+func (x *index) build() {
+	t := *x.src
+	for bits := uint8(1); bits <= 16; bits++ {
+		if 1<<bits < 2*len(t) {
+			continue
+		}
+		size := 1 << bits
+		keys := make([]string, size)
+		used := make([]bool, size)
+		for try := uint64(1); try <= 200; try++ {
+			seed := try*0x9E3779B97F4A7C15 | 1
+			clear(keys)
+			clear(used)
+			ok := true
+			for k := range t {
+				h := indexKey(k) * seed >> (64 - bits)
+				if used[h] {
+					ok = false
+					break
+				}
+				used[h], keys[h] = true, k
+			}
+			if ok {
+				x.seed, x.shift, x.keys = seed, 64-bits, keys
+				x.vals = make([]kw, size)
+				for i, k := range keys {
+					if used[i] {
+						x.vals[i] = t[k]
+					}
+				}
+				return
+			}
+		}
+		if size > 16*len(t) {
+			break
+		}
+	}
+	x.slow = t
+}
+
+func (x *index) lookup(k string) (kw, bool) {
+	x.once.Do(x.build)
+	if x.slow != nil {
+		return x.slow.lookup(k)
+	}
+	i := indexKey(k) * x.seed >> x.shift
+	if x.keys[i] != k { // unused slots hold "", never a keyword
+		return kw{}, false
+	}
+	return x.vals[i], true
+}
 
 // decoder walks the statement tree with one table per block, as
 // keepalived's install_keyword tables do.
@@ -53,15 +145,15 @@ func (d *decoder) deprecated(s *syntax.Stmt, format string, args ...any) {
 }
 
 // walk decodes the statements of a block named where (for messages).
-func (d *decoder) walk(where string, stmts []*syntax.Stmt, t table) {
+func (d *decoder) walk(where string, stmts []*syntax.Stmt, t keywords) {
 	for _, s := range stmts {
 		d.stmt(where, s, t)
 	}
 }
 
 // stmt decodes one statement of a block named where.
-func (d *decoder) stmt(where string, s *syntax.Stmt, t table) {
-	k, ok := t[s.Keyword()]
+func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) {
+	k, ok := t.lookup(s.Keyword())
 	if !ok {
 		d.add(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s' in %s", s.Keyword(), where)
 		return

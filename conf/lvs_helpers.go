@@ -29,7 +29,7 @@ const (
 // rest, and whether it overflowed 64 bits.
 func cStrtoul(s string, base int) (uint64, string, bool) {
 	i := 0
-	for i < len(s) && strings.IndexByte(" \t\n\v\f\r", s[i]) >= 0 {
+	for i < len(s) && (s[i] == ' ' || s[i] >= '\t' && s[i] <= '\r') {
 		i++
 	}
 	neg := false
@@ -43,6 +43,13 @@ func cStrtoul(s string, base int) (uint64, string, bool) {
 	start := i
 	var v uint64
 	over := false
+	if base == 10 {
+		// up to 19 digits cannot overflow: no check per digit
+		for i < len(s) && i-start < 19 && s[i] >= '0' && s[i] <= '9' {
+			v = v*10 + uint64(s[i]-'0')
+			i++
+		}
+	}
 	for i < len(s) {
 		var dv int
 		if base == 16 {
@@ -157,8 +164,14 @@ func usDuration(us uint64) time.Duration {
 // from the presence of ':', anything from the first '-' or '/' is
 // dropped, zones are not accepted.
 func kaParseIP(str string) (netip.Addr, bool) {
-	if i := strings.IndexAny(str, "-/"); i >= 0 {
-		str = str[:i]
+	for i := 0; i < len(str); i++ {
+		if str[i] == '-' || str[i] == '/' {
+			str = str[:i]
+			break
+		}
+	}
+	if a, ok := plainIPv4(str); ok {
+		return a, true
 	}
 	a, err := netip.ParseAddr(str)
 	if err != nil || a.Zone() != "" {
@@ -168,6 +181,36 @@ func kaParseIP(str string) (netip.Addr, bool) {
 		return netip.Addr{}, false
 	}
 	return a, true
+}
+
+// plainIPv4 parses the dotted quads that netip.ParseAddr accepts as
+// IPv4 (four fields of 1-3 digits, at most 255, no leading zero) faster;
+// ok is false for anything else, which ParseAddr then decides on.
+func plainIPv4(s string) (netip.Addr, bool) {
+	var b [4]byte
+	f, n, v := 0, 0, 0 // field, its digits, its value
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if n == 1 && v == 0 { // leading zero
+				return netip.Addr{}, false
+			}
+			v = v*10 + int(c-'0')
+			if n++; n > 3 || v > 255 {
+				return netip.Addr{}, false
+			}
+		case c == '.' && n > 0 && f < 3:
+			b[f], f, n, v = byte(v), f+1, 0, 0
+		default:
+			return netip.Addr{}, false
+		}
+	}
+	if f != 3 || n == 0 {
+		return netip.Addr{}, false
+	}
+	b[3] = byte(v)
+	return netip.AddrFrom4(b), true
 }
 
 // kaPortStr is keepalived's "don't pass a port of 0": a port made only of

@@ -106,7 +106,7 @@ func decodeVirtualServer(d *decoder, s *syntax.Stmt) {
 	if n := countKeyword(s.Block, "real_server"); n > 0 {
 		vs.RealServers = d.mem.rsLists.list(n)
 	}
-	d.walk("virtual_server", s.Block, vsTable)
+	d.walk("virtual_server", s.Block, vsIndex)
 	if len(vs.RealServers) == 0 {
 		vs.RealServers = nil // as if never appended to
 	}
@@ -147,7 +147,10 @@ func (d *decoder) vsEnd(vs *VirtualServer) {
 }
 
 // vsTable is the virtual_server block's keyword table.
-var vsTable table
+var (
+	vsTable table
+	vsIndex = indexOf(&vsTable)
+)
 
 func vsForwarding(d *decoder, s *syntax.Stmt) {
 	d.forwarding(s, &d.lvs.vs.Forwarding, "virtual")
@@ -596,7 +599,7 @@ func decodeRealServer(d *decoder, s *syntax.Stmt) {
 	rs.Pos, rs.Addr, rs.Port, rs.ConfiguredPort, rs.Forwarding = s.Pos(), a, port, port, vs.Forwarding
 	vs.RealServers = append(vs.RealServers, rs)
 	d.lvs.rs = rs
-	d.walk("real_server", s.Block, rsTable)
+	d.walk("real_server", s.Block, rsIndex)
 
 	// rs_end_handler: the families must match unless tunnelled
 	if rs.Forwarding.Method != "TUN" {
@@ -611,7 +614,10 @@ func decodeRealServer(d *decoder, s *syntax.Stmt) {
 }
 
 // rsTable is the real_server block's keyword table, checkers included.
-var rsTable table
+var (
+	rsTable table
+	rsIndex = indexOf(&rsTable)
+)
 
 func init() {
 	rsTable = table{

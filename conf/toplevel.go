@@ -6,7 +6,10 @@ import (
 
 // topLevel is the root keyword table (keepalived's init_keywords of all
 // three processes together).
-var topLevel table
+var (
+	topLevel      table
+	topLevelIndex = indexOf(&topLevel)
+)
 
 func init() {
 	topLevel = table{

@@ -64,6 +64,22 @@ func FuzzParse(f *testing.F) {
 		if fmt.Sprint(ds.List) != fmt.Sprint(ds2.List) {
 			t.Fatalf("Parse and ParseFile report differently:\n%v\n---\n%v", ds2.List, ds.List)
 		}
+
+		// The builder's fast path must give what the preprocessor gives.
+		var slow strings.Builder
+		ds3 := &Diags{}
+		noFastPath = true
+		tr3 := ParseFile(root, Options{FS: memFS{m}, ConfigID: "a", Seed: 1}, ds3)
+		noFastPath = false
+		for _, s := range tr3.Stmts {
+			dumpStmt(&slow, s, 0)
+		}
+		if want.String() != slow.String() {
+			t.Fatalf("fast path and preprocessor differ:\n%s\n---\n%s", want.String(), slow.String())
+		}
+		if fmt.Sprint(ds.List) != fmt.Sprint(ds3.List) {
+			t.Fatalf("fast path and preprocessor report differently:\n%v\n---\n%v", ds.List, ds3.List)
+		}
 	})
 }
 

@@ -69,6 +69,12 @@ type preprocessor struct {
 	generated int
 }
 
+// idle reports whether the next line comes straight from the files, with
+// no expansion, brace residue or multi-line definition under way.
+func (p *preprocessor) idle() bool {
+	return !p.hasRes && len(p.seqs) == 0 && len(p.multi) == 0 && p.collect == nil
+}
+
 func newPreprocessor(src *source, diags *Diags, configID string, seed int64) *preprocessor {
 	p := &preprocessor{src: src, diags: diags, configID: configID, rng: rand.New(rand.NewSource(seed)), defs: map[string]*definition{}}
 	p.defs["_PWD"] = &definition{builtin: func([]int) string {

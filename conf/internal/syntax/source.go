@@ -86,7 +86,9 @@ type openFile struct {
 	name  string // as reported in positions
 	abs   string // for cycle detection
 	text  string // the file's contents, cut into lines as they are read
+	end   int    // len(text) less a final newline
 	off   int    // where the next line starts; past the end when done
+	nul   bool   // text has a NUL somewhere: lines must be checked
 	line  int    // number of the last line read
 	check IncludeCheck
 	from  Pos      // the include line that opened it
@@ -147,7 +149,12 @@ func (s *source) push(name string, check IncludeCheck, from Pos, queue []string)
 		s.fileErr(from, check, CheckReadable, "Configuration file '%s' open problem (%s) - skipping", name, errText(err))
 		return false
 	}
-	s.stack = append(s.stack, &openFile{name: name, abs: abs, text: text, check: check, from: from, queue: queue})
+	end := len(text)
+	if strings.HasSuffix(text, "\n") {
+		end--
+	}
+	s.stack = append(s.stack, &openFile{name: name, abs: abs, text: text, end: end, check: check, from: from, queue: queue,
+		nul: strings.IndexByte(text, 0) >= 0})
 	s.files = append(s.files, name)
 	return true
 }
@@ -160,14 +167,19 @@ func errText(err error) string {
 	return err.Error()
 }
 
+// top is the file being read, nil when none is.
+func (s *source) top() *openFile {
+	if len(s.stack) == 0 {
+		return nil
+	}
+	return s.stack[len(s.stack)-1]
+}
+
 // nextLine slices the next line off the file's text (lines cost no
 // allocation of their own). A final newline ends the last line rather
 // than starting an empty one.
 func (f *openFile) nextLine() (string, bool) {
-	end := len(f.text)
-	if strings.HasSuffix(f.text, "\n") {
-		end--
-	}
+	end := f.end
 	if f.off > end || len(f.text) == 0 {
 		return "", false
 	}
@@ -207,7 +219,7 @@ func (s *source) next() (string, Pos, bool) {
 			s.diags.Add(pos, GeneralError, "line too long (%d bytes, at most %d) - ignoring", len(text), MaxLineLen)
 			continue
 		}
-		if strings.IndexByte(text, 0) >= 0 {
+		if f.nul && strings.IndexByte(text, 0) >= 0 {
 			s.diags.Add(pos, GeneralError, "configuration appears to have embedded NULs - ignoring line")
 			continue
 		}

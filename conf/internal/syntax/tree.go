@@ -168,7 +168,12 @@ func (b *blockLists) newTree() {
 // reuse is newTree keeping the current chunk, once no list handed out is
 // in use.
 func (b *blockLists) reuse() {
-	clear(b.chunk[:len(b.chunk)-len(b.free)])
+	if b.used > len(b.chunk) {
+		// the tree took more than this chunk: one of its size next time
+		b.chunk = make([]*Stmt, b.used)
+	} else {
+		clear(b.chunk[:len(b.chunk)-len(b.free)])
+	}
 	b.free = b.chunk
 	if b.used > 0 {
 		b.hint, b.used = b.used, 0
@@ -182,86 +187,227 @@ type frame struct {
 	start int
 }
 
+// builder assembles statements into trees for each.
+type builder struct {
+	pp      *preprocessor
+	diags   *Diags
+	each    func(*Stmt)
+	reuse   bool
+	stack   []frame
+	mem     slab
+	lists   blockLists
+	pending []*Stmt
+}
+
 // build reads the lines of pp into statements for each. With reuse, the
 // memory of a top-level statement's tree is reused once each has
 // returned; without, trees are kept apart so each can be kept.
 func build(pp *preprocessor, diags *Diags, each func(*Stmt), reuse bool) {
-	stack := []frame{{}}
-	var mem slab
-	var lists blockLists
-	var pending []*Stmt
+	b := &builder{pp: pp, diags: diags, each: each, reuse: reuse, stack: []frame{{}}}
 	var l line
-	for pp.next(&l) {
-		top := &stack[len(stack)-1]
+	for {
+		if f := pp.src.top(); f != nil && !f.nul && len(f.text) > 0 && pp.idle() && !noFastPath {
+			// Most lines need none of the preprocessor: split them here
+			// in one pass, or leave them to it. fast changes neither the
+			// file being read nor the preprocessor's state.
+			for f.off <= f.end {
+				rest := f.text[f.off:f.end]
+				n := strings.IndexByte(rest, '\n')
+				if n < 0 {
+					n = len(rest)
+				}
+				if n > MaxLineLen || !b.fast(rest[:n], Pos{File: f.name, Line: f.line + 1}) {
+					break
+				}
+				f.line++
+				f.off += n + 1
+			}
+		}
+		if !pp.next(&l) {
+			break
+		}
 		switch l.text {
 		case "{":
-			var owner *Stmt
-			if n := len(pending); n > top.start && !pending[n-1].HasBlock {
-				owner = pending[n-1]
-			} else {
-				diags.Add(l.posAt(0), UnexpectedBOB, "Unexpected '{' - ignoring its block")
-				// An anonymous owner keeps the braces balanced; it is
-				// not added to the tree.
-				owner = &Stmt{File: l.pos.File, Line: int32(l.pos.Line), Words: []Word{{Text: "{", Col: int32(l.col + 1)}}}
-			}
-			owner.HasBlock = true
-			stack = append(stack, frame{owner: owner, start: len(pending)})
-			continue
+			b.open(l.pos, l.col)
 		case "}":
-			if len(stack) == 1 {
-				diags.Add(l.posAt(0), UnexpectedEOB, "Extra '}' found")
-				continue
+			b.close(l.pos, l.col)
+		default:
+			words, ok := b.mem.fields(l.text, l.col)
+			if !ok {
+				diags.Add(l.posAt(0), UnmatchedQuote, "Unmatched quote: '%s'", l.text)
 			}
-			f := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			f.owner.Block = lists.copy(pending[f.start:])
-			pending = pending[:f.start]
-			f.owner.closeFile, f.owner.closeLine, f.owner.closeCol = l.pos.File, int32(l.pos.Line), int32(l.col+1)
-			if reuse && len(stack) == 1 {
-				// A top-level block is complete (a '{' after it would
-				// not be its): hand it out and, with everything before
-				// it handed out too, start over in the same memory.
-				if len(pending) > 0 {
-					each(pending[0])
-					pending = pending[:0]
-				}
-				mem.reuse()
-				lists.reuse()
-			}
-			continue
-		}
-		words, ok := mem.fields(l.text, l.col)
-		if !ok {
-			diags.Add(l.posAt(0), UnmatchedQuote, "Unmatched quote: '%s'", l.text)
-		}
-		if len(words) == 0 {
-			continue
-		}
-		st := mem.stmt()
-		// field by field: the slab is zeroed, and each pointer store
-		// costs a write barrier while the GC runs
-		st.File, st.Line, st.Words, st.Raw = l.pos.File, int32(l.pos.Line), words, l.text
-		if st.HasBlock || st.Block != nil || st.closeFile != "" {
-			// reused memory (read before written: no write barriers
-			// on the usual path)
-			st.Block, st.HasBlock = nil, false
-			st.closeFile, st.closeLine, st.closeCol = "", 0, 0
-		}
-		if words[0].Text == "random_seed" && len(words) > 1 {
-			if n, err := strconv.ParseInt(words[1].Text, 10, 64); err == nil {
-				pp.Reseed(n)
+			if len(words) > 0 {
+				b.stmt(words, l.text, l.pos)
 			}
 		}
-		if len(stack) == 1 && len(pending) > 0 {
-			// a new top-level statement: the previous one is complete
-			each(pending[0])
-			pending = pending[:0]
-			if !reuse {
-				lists.newTree()
-			}
-		}
-		pending = append(pending, st)
 	}
+	b.finish()
+}
+
+// noFastPath makes every line go through the preprocessor (tests compare).
+var noFastPath bool
+
+// fast handles a physical line that needs no preprocessing: no quote,
+// comment, escape, '$', '@' or '~' line, include, and at most a brace
+// that ends it or a lone '}'. It reports false, having changed nothing,
+// for any other line.
+func (b *builder) fast(raw string, pos Pos) bool {
+	s := trimNewlines(raw)
+	i := 0
+	for len(s)-i >= 8 && s[i:i+8] == "        " { // one load and compare
+		i += 8
+	}
+	for i < len(s) && isBlank(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return true // blank line
+	}
+	switch s[i] {
+	case '@', '~':
+		return false
+	case '}':
+		if len(trimBlanksRight(s)) != i+1 {
+			return false
+		}
+		b.close(pos, i)
+		return true
+	}
+	m := &b.mem
+	if cap(m.words)-len(m.words) < 64 {
+		m.words = make([]Word, 0, 4096)
+	}
+	start := len(m.words)
+	words := m.words[start:start]
+	brace := -1
+	end := len(s) // of the statement's text
+	for i < len(s) {
+		w := i
+		for i < len(s) && fastClass[s[i]] == 0 {
+			i++
+		}
+		if i > w {
+			words = append(words, Word{Text: s[w:i], Col: int32(w + 1)})
+			end = i
+		}
+		if i == len(s) {
+			break
+		}
+		switch fastClass[s[i]] {
+		case fcBlank:
+			i++
+			continue
+		case fcOpen:
+			if len(trimBlanksRight(s[i+1:])) != 0 {
+				return false
+			}
+			brace = i
+		default:
+			return false
+		}
+		break
+	}
+	if len(words) > 0 {
+		if w0 := words[0].Text; len(w0) >= 7 && w0[:7] == "include" {
+			return false
+		}
+		if len(words) <= cap(m.words)-start {
+			m.words = m.words[:start+len(words)]
+		}
+		first := int(words[0].Col) - 1
+		b.stmt(words[:len(words):len(words)], s[first:end], pos)
+	}
+	if brace >= 0 {
+		b.open(pos, brace)
+	}
+	return true
+}
+
+// fastClass sorts characters for fast: 0 is part of a word.
+var fastClass = [256]uint8{' ': fcBlank, '\t': fcBlank, '{': fcOpen, '}': fcOther,
+	'"': fcOther, '\\': fcOther, '#': fcOther, '!': fcOther, '$': fcOther, 0: fcOther}
+
+const (
+	fcBlank = 1 + iota
+	fcOpen
+	fcOther
+)
+
+// open handles a '{' at col of the line at pos.
+func (b *builder) open(pos Pos, col int) {
+	top := &b.stack[len(b.stack)-1]
+	var owner *Stmt
+	if n := len(b.pending); n > top.start && !b.pending[n-1].HasBlock {
+		owner = b.pending[n-1]
+	} else {
+		b.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: col + 1}, UnexpectedBOB, "Unexpected '{' - ignoring its block")
+		// An anonymous owner keeps the braces balanced; it is
+		// not added to the tree.
+		owner = &Stmt{File: pos.File, Line: int32(pos.Line), Words: []Word{{Text: "{", Col: int32(col + 1)}}}
+	}
+	owner.HasBlock = true
+	b.stack = append(b.stack, frame{owner: owner, start: len(b.pending)})
+}
+
+// close handles a '}' at col of the line at pos.
+func (b *builder) close(pos Pos, col int) {
+	if len(b.stack) == 1 {
+		b.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: col + 1}, UnexpectedEOB, "Extra '}' found")
+		return
+	}
+	f := b.stack[len(b.stack)-1]
+	b.stack = b.stack[:len(b.stack)-1]
+	f.owner.Block = b.lists.copy(b.pending[f.start:])
+	b.pending = b.pending[:f.start]
+	f.owner.closeFile, f.owner.closeLine, f.owner.closeCol = pos.File, int32(pos.Line), int32(col+1)
+	if b.reuse && len(b.stack) == 1 {
+		// A top-level block is complete (a '{' after it would
+		// not be its): hand it out and, with everything before
+		// it handed out too, start over in the same memory.
+		if len(b.pending) > 0 {
+			b.each(b.pending[0])
+			b.pending = b.pending[:0]
+		}
+		b.mem.reuse()
+		b.lists.reuse()
+	}
+}
+
+// stmt adds a statement of words (from the slab), text being its line.
+func (b *builder) stmt(words []Word, text string, pos Pos) {
+	st := b.mem.stmt()
+	// field by field: the slab is zeroed, and each pointer store
+	// costs a write barrier while the GC runs
+	if st.File != pos.File { // reused memory mostly has it already
+		st.File = pos.File
+	}
+	st.Line, st.Words, st.Raw = int32(pos.Line), words, text
+	if st.HasBlock || st.Block != nil || st.closeFile != "" {
+		// reused memory (read before written: no write barriers
+		// on the usual path)
+		st.Block, st.HasBlock = nil, false
+		st.closeFile, st.closeLine, st.closeCol = "", 0, 0
+	}
+	if words[0].Text == "random_seed" && len(words) > 1 {
+		if n, err := strconv.ParseInt(words[1].Text, 10, 64); err == nil {
+			b.pp.Reseed(n)
+		}
+	}
+	if len(b.stack) == 1 && len(b.pending) > 0 {
+		// a new top-level statement: the previous one is complete
+		b.each(b.pending[0])
+		b.pending = b.pending[:0]
+		if !b.reuse {
+			b.lists.newTree()
+		}
+	}
+	b.pending = append(b.pending, st)
+}
+
+// finish closes what is still open and hands out the rest.
+func (b *builder) finish() {
+	stack, lists, diags := b.stack, &b.lists, b.diags
+	pending := b.pending
 	if n := len(stack) - 1; n > 0 {
 		diags.Add(stack[n].owner.Pos(), MissingEOB, "There are %d missing '}'s or extra '{'s", n)
 		for i := n; i >= 1; i-- {
@@ -275,6 +421,6 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt), reuse bool) {
 		}
 	}
 	for _, st := range pending {
-		each(st)
+		b.each(st)
 	}
 }
