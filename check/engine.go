@@ -73,6 +73,11 @@ type job struct {
 	script, vsName string
 	// sig identifies the checker's configuration across reloads
 	sig string
+	// async is probe when its attempts need no goroutine; next requeues
+	// the job, onResult is j.complete bound once
+	async    probe.Async
+	next     func(time.Duration)
+	onResult func(probe.Result)
 }
 
 // Engine runs the checkers of one configuration.
@@ -84,6 +89,8 @@ type Engine struct {
 	sch   *sched.Scheduler
 	dirty chan struct{}
 	runs  atomic.Uint64
+	// ended: Run returned; results still in flight are dropped (e.mu)
+	ended bool
 }
 
 // Checks returns how many checks have completed.
@@ -254,7 +261,15 @@ func serviceDests(s ipvs.Service, group bool, ds []ipvs.Destination) []ipvs.Dest
 // Run starts the checks (each first after 1 s plus a random share of
 // its warmup, so start-up is staggered) and returns when ctx ends.
 func (e *Engine) Run(ctx context.Context) {
+	if _, real := e.opt.Clock.(sched.Real); real {
+		e.sch.Slack = time.Millisecond
+	}
 	for _, j := range e.jobs {
+		if a, ok := j.probe.(probe.Async); ok {
+			j.async, j.onResult = a, j.complete
+			e.sch.AddStart(j.st.T.FirstDelay(e.opt.Rand()), j.start)
+			continue
+		}
 		e.sch.Add(j.st.T.FirstDelay(e.opt.Rand()), j.run)
 	}
 	var wg sync.WaitGroup
@@ -273,6 +288,9 @@ func (e *Engine) Run(ctx context.Context) {
 		}()
 	}
 	e.sch.Run(ctx)
+	e.mu.Lock()
+	e.ended = true
+	e.mu.Unlock()
 	wg.Wait()
 }
 
@@ -355,17 +373,34 @@ func (j *job) successMsg() string {
 
 // run is one check: probe, then the state machine, then the pool.
 func (j *job) run(ctx context.Context) time.Duration {
-	e := j.e
 	res := j.probe.Check(ctx, j.st.Step())
 	if ctx.Err() != nil {
 		return -1
 	}
+	return j.apply(res)
+}
+
+// start begins an asynchronous check; complete takes its result.
+func (j *job) start(_ context.Context, next func(time.Duration)) {
+	j.next = next
+	j.async.Start(j.st.Step(), j.onResult)
+}
+
+func (j *job) complete(res probe.Result) { j.next(j.apply(res)) }
+
+// apply feeds one result to the state machine and returns the delay to
+// the next check (negative once the engine stopped).
+func (j *job) apply(res probe.Result) time.Duration {
+	e := j.e
 	e.runs.Add(1)
 	if !res.OK && e.opt.Debugf != nil {
 		e.opt.Debugf("%s %s: %v", j.typ, j.name, res)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.ended {
+		return -1
+	}
 	wasUp, hadRun := j.st.Up, j.st.HasRun
 	next, v, retries := j.st.Result(res.OK)
 	if !res.OK && (wasUp || !hadRun) && (j.typ == conf.CheckHTTP || j.typ == conf.CheckSSL) {

@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/check/probe/internal/poller"
 	"github.com/gokeepalived/gokeepalived/conf"
 )
 
@@ -126,27 +128,79 @@ func deadline(ctx context.Context, nc net.Conn) {
 	}
 }
 
-// TCP is TCP_CHECK: success when the connect completes in time.
+// TCP is TCP_CHECK: success when the connect completes in time. Its
+// attempts run on the shared poller (no goroutine or net.Conn each).
 type TCP struct {
 	Conn Conn
 	// Reset closes with RST (SO_LINGER 0) instead of FIN: no TIME_WAIT
-	// left behind, which is what makes connect() cheap at tens of
-	// thousands of checks per second. keepalived closes normally.
+	// left behind. keepalived closes normally.
 	Reset bool
+
+	once sync.Once
+	opts poller.Opts
+	done func(Result) // Start's callback; one attempt in flight at a time
+	cb   func(error)  // t.finish, bound once
 }
 
-func (t *TCP) Check(ctx context.Context, _ int) Result {
-	ctx, cancel := withTimeout(ctx, t.Conn.Timeout)
-	defer cancel()
-	nc, err := t.Conn.dial(ctx, "tcp")
+func (t *TCP) init() {
+	t.once.Do(func() {
+		c := t.Conn
+		t.opts = poller.Opts{Dst: c.dst(), BindTo: c.BindTo, BindPort: c.BindPort, BindIf: c.BindIf,
+			FWMark: c.FWMark, Timeout: c.Timeout, Reset: t.Reset}
+		if t.opts.Timeout <= 0 {
+			t.opts.Timeout = time.Hour
+		}
+		t.cb = t.finish
+	})
+}
+
+func tcpResult(err error) Result {
 	if err != nil {
 		return fail("TCP connection failed", err)
 	}
-	if t.Reset {
-		nc.(*net.TCPConn).SetLinger(0)
-	}
-	nc.Close()
 	return Result{OK: true}
+}
+
+func (t *TCP) finish(err error) {
+	done := t.done
+	t.done = nil
+	done(tcpResult(err))
+}
+
+// Start begins one attempt and calls done with its result, usually from
+// the poller's goroutine. Attempts of one TCP must not overlap.
+func (t *TCP) Start(_ int, done func(Result)) {
+	t.init()
+	p, err := poller.Default()
+	if err != nil {
+		done(fail("TCP connection failed", err))
+		return
+	}
+	t.done = done
+	p.Connect(&t.opts, t.cb)
+}
+
+func (t *TCP) Check(ctx context.Context, _ int) Result {
+	t.init()
+	p, err := poller.Default()
+	if err != nil {
+		return fail("TCP connection failed", err)
+	}
+	ch := make(chan Result, 1)
+	p.Connect(&t.opts, func(err error) { ch <- tcpResult(err) })
+	select {
+	case r := <-ch:
+		return r
+	case <-ctx.Done():
+		return fail("TCP connection failed", ctx.Err())
+	}
+}
+
+// Async is a Checker whose attempts need not block a goroutine: Start
+// must return at once and call done exactly once with the result.
+type Async interface {
+	Checker
+	Start(step int, done func(Result))
 }
 
 // New builds the probe for a configured checker. vs and rs give the
