@@ -67,7 +67,7 @@ func raiseNoFile(n uint64) {
 // check that would find it down is due one delay_loop after that.
 func serve(from, to int) {
 	// a slow checker leaves many connections open: room for them
-	raiseNoFile(uint64(to-from)*4)
+	raiseNoFile(uint64(to-from) * 4)
 	lns := make([]net.Listener, to)
 	kill := make([]atomic.Bool, to)
 	var accepts atomic.Int64
@@ -306,7 +306,7 @@ func main() {
 	// "Removing service" minus that due time
 	var want []int
 	for k := 0; k < *kills && k < *n; k++ {
-		i := k*(*n / max(*kills, 1)) + k%portsPerAddr
+		i := k*(*n/max(*kills, 1)) + k%portsPerAddr
 		want = append(want, i)
 		fmt.Fprintln(kids[i/perChild].in, "killnext", i)
 	}
@@ -338,7 +338,7 @@ func main() {
 	cpu := u1 - u0 + s1 - s0
 	fmt.Printf("checks/s: %.0f (%.0f%% of schedule)  CPU: %.3f cores (user %.3f, sys %.3f)  per check: %v  RSS: %s  peak RSS: %s\n",
 		cps, 100*cps/float64(*n)*delayLoop.Seconds(), float64(cpu)/float64(wall), float64(u1-u0)/float64(wall), float64(s1-s0)/float64(wall),
-		(time.Duration(float64(cpu)/max(float64(a1-a0), 1))).Round(100*time.Nanosecond), rss, hwm)
+		(time.Duration(float64(cpu) / max(float64(a1-a0), 1))).Round(100*time.Nanosecond), rss, hwm)
 	if k1 > k0 {
 		fmt.Printf("checks completed (engine count): %.0f/s\n", float64(k1-k0)/wall.Seconds())
 	}
