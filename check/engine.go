@@ -57,6 +57,8 @@ type vsEntry struct {
 	cfg  *conf.VirtualServer
 	svcs []ipvs.Service
 	st   *state.VS
+	// dirty: in Engine.changed, its table not yet taken by Changed
+	dirty bool
 }
 
 type job struct {
@@ -91,6 +93,8 @@ type Engine struct {
 	runs  atomic.Uint64
 	// ended: Run returned; results still in flight are dropped (e.mu)
 	ended bool
+	// changed lists the virtual servers with events since Changed
+	changed []*vsEntry
 }
 
 // Checks returns how many checks have completed.
@@ -236,6 +240,34 @@ func (e *Engine) Table() []reconcile.VirtualService {
 	return out
 }
 
+// Changed returns the desired services of the virtual servers whose
+// state changed since the last call, and every service key those
+// virtual servers own (a stopped one owns keys but has no entry: its
+// services are to be removed). Diffing just these against what was
+// applied keeps a lone change cheap however large the table.
+func (e *Engine) Changed() ([]reconcile.VirtualService, map[ipvs.ServiceKey]bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []reconcile.VirtualService
+	keys := map[ipvs.ServiceKey]bool{}
+	for _, ent := range e.changed {
+		ent.dirty = false
+		for _, s := range ent.svcs {
+			keys[s.ServiceKey] = true
+		}
+		if ent.st.Stopped() {
+			continue
+		}
+		ds := ent.st.Dests()
+		for _, s := range ent.svcs {
+			out = append(out, reconcile.VirtualService{Service: s, Dests: serviceDests(s, ent.cfg.Group != "", ds)})
+		}
+	}
+	clear(e.changed)
+	e.changed = e.changed[:0]
+	return out, keys
+}
+
 // serviceDests fits a virtual server's destinations to one of its IPVS
 // services as ipvswrapper.c ipvs_group_cmd does: in a group, a DR/TUN
 // destination takes the member's port (0 for a fwmark). A destination
@@ -326,6 +358,10 @@ func (e *Engine) emit(ent *vsEntry) {
 		runScript(s, e.opt.ScriptUser, e.opt.ScriptGroup)
 	}
 	if len(evs) > 0 {
+		if !ent.dirty {
+			ent.dirty = true
+			e.changed = append(e.changed, ent)
+		}
 		e.markDirty()
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	checkengine "github.com/gokeepalived/gokeepalived/check"
+	"github.com/gokeepalived/gokeepalived/check/probe"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs"
@@ -41,11 +42,15 @@ type checker struct {
 	syncMu  sync.Mutex
 	applied []reconcile.VirtualService // what the kernel holds of ours
 	stale   bool                       // an apply failed: re-read the kernel
+	full    bool                       // next sync diffs the whole table (new engine)
 }
 
 func newChecker(log *slog.Logger, o options, open func() (ipvsHandle, error)) *checker {
 	return &checker{log: log, open: open, keepIPVS: o.keepIPVS}
 }
+
+// testNewProbe replaces the checkers' probes in tests.
+var testNewProbe func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error)
 
 func (c *checker) engineOptions(cfg *conf.Config) checkengine.Options {
 	return checkengine.Options{
@@ -54,6 +59,7 @@ func (c *checker) engineOptions(cfg *conf.Config) checkengine.Options {
 		RunScripts:  true,
 		ScriptUser:  cfg.Global.ScriptUser,
 		ScriptGroup: cfg.Global.ScriptGroup,
+		NewProbe:    testNewProbe,
 	}
 }
 
@@ -124,6 +130,12 @@ func (c *checker) halt() {
 func (c *checker) sync() {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
+	if !c.stale && !c.full {
+		c.syncChanged()
+		return
+	}
+	c.full = false
+	c.eng.Changed() // taken whole below
 	desired := c.eng.Table()
 	cur := c.applied
 	opt := reconcile.Options{PurgeUnowned: true} // cur holds only ours
@@ -150,12 +162,39 @@ func (c *checker) sync() {
 	c.applied = desired
 }
 
+// syncChanged diffs only the virtual servers that changed: a lone
+// change costs the same with 40 real servers or 40,000.
+func (c *checker) syncChanged() {
+	desired, keys := c.eng.Changed()
+	if len(keys) == 0 {
+		return
+	}
+	var cur, keep []reconcile.VirtualService
+	for _, vs := range c.applied {
+		if keys[vs.Service.ServiceKey] {
+			cur = append(cur, vs)
+		} else {
+			keep = append(keep, vs)
+		}
+	}
+	ops, err := reconcile.Diff(desired, cur, reconcile.Options{PurgeUnowned: true})
+	if err == nil {
+		_, err = reconcile.Apply(c.conn, ops)
+	}
+	if err != nil {
+		c.log.Error(fmt.Sprintf("IPVS: %v", err))
+	}
+	c.stale = err != nil
+	c.applied = append(keep, desired...)
+}
+
 func (c *checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	c.halt()
 	old := c.eng
 	c.syncMu.Lock()
 	c.eng = checkengine.Reload(cfg, c.engineOptions(cfg), old)
 	c.cfg = cfg
+	c.full = true // virtual servers may have gone
 	c.syncMu.Unlock()
 	if err := c.setTimeouts(cfg); err != nil {
 		c.log.Error(err.Error())

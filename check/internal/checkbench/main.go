@@ -73,7 +73,10 @@ func serve(from, to int) {
 	var accepts atomic.Int64
 	var outMu sync.Mutex
 	for i := from; i < to; i++ {
-		ln, err := net.Listen("tcp", addr(i).String())
+		// plain TCP as real servers are (Go listens with MPTCP by default)
+		var lc net.ListenConfig
+		lc.SetMultipathTCP(false)
+		ln, err := lc.Listen(context.Background(), "tcp", addr(i).String())
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "listen:", err)
 			os.Exit(1)
