@@ -9,6 +9,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os/exec"
@@ -73,6 +74,8 @@ type job struct {
 	iw    int64 // configured weight (misc_dynamic is absolute)
 	// script is MISC_CHECK's argv[0], vsName FMT_VS, for its log lines
 	script, vsName string
+	// logAll: log_all_failures or global checker_log_all_failures
+	logAll bool
 	// sig identifies the checker's configuration across reloads
 	sig string
 	// async is probe when its attempts need no goroutine; next requeues
@@ -188,7 +191,8 @@ func build(cfg *conf.Config, opt Options) *Engine {
 					opt.Logf("%s checker for service %s of VS %s ignored: %v", c.Type, ent.st.RS[i].Cfg.Name, vc.Name, err)
 					continue
 				}
-				j := &job{e: e, vs: ent, rs: i, typ: c.Type, name: ent.st.RS[i].Cfg.Name, probe: p, iw: int64(rs.Weight), vsName: vc.Name}
+				j := &job{e: e, vs: ent, rs: i, typ: c.Type, name: ent.st.RS[i].Cfg.Name, probe: p, iw: int64(rs.Weight), vsName: vc.Name,
+					logAll: c.LogAllFailures || cfg.Global.CheckerLogAllFailures}
 				if c.Misc != nil && c.Misc.Script != nil && len(c.Misc.Script.Argv) > 0 {
 					j.script = c.Misc.Script.Argv[0]
 				}
@@ -438,10 +442,10 @@ func (j *job) apply(res probe.Result) time.Duration {
 		return -1
 	}
 	wasUp, hadRun := j.st.Up, j.st.HasRun
-	next, v, retries := j.st.Result(res.OK)
-	if !res.OK && (wasUp || !hadRun) && (j.typ == conf.CheckHTTP || j.typ == conf.CheckSSL) {
-		e.opt.Logf("%s server %s.", res.Reason, j.name)
+	if !res.OK && j.logAll {
+		j.logFailure(res, wasUp, hadRun)
 	}
+	next, v, retries := j.st.Result(res.OK)
 	switch {
 	case j.typ == conf.CheckMisc:
 		j.logMisc(res, v, wasUp, hadRun)
@@ -480,6 +484,52 @@ func (e *Engine) Shutdown() {
 		ent.st.Shutdown(ent.cfg.Omega)
 		e.emit(ent)
 	}
+}
+
+// logFailure writes the line keepalived 2.2.7 logs for each failed
+// attempt under log_all_failures (check_tcp.c, check_http.c
+// timeout_epilog, check_udp.c, check_ping.c): while the checker is up,
+// and for HTTP also before its first result.
+func (j *job) logFailure(res probe.Result, wasUp, hadRun bool) {
+	logf := j.e.opt.Logf
+	switch j.typ {
+	case conf.CheckTCP:
+		if !wasUp {
+			return
+		}
+		if isTimeout(res.Err) {
+			logf("TCP connection to %s timeout.", j.name)
+		} else {
+			logf("TCP connection to %s failed.", j.name)
+		}
+	case conf.CheckHTTP, conf.CheckSSL:
+		if wasUp || !hadRun {
+			logf("%s server %s.", res.Reason, j.name)
+		}
+	case conf.CheckUDP:
+		if !wasUp {
+			return
+		}
+		if res.Reason == "UDP check reply data mismatch." {
+			logf("UDP check to %s reply data mismatch.", j.name)
+		} else {
+			logf("UDP connection to %s failed.", j.name)
+		}
+	case conf.CheckPing:
+		if !wasUp {
+			return
+		}
+		if isTimeout(res.Err) {
+			logf("ICMP connection to address %s timeout.", j.name)
+		} else {
+			logf("ICMP connection to %s of %s failed.", j.name, j.vsName)
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &t) && t.Timeout()
 }
 
 // logMisc writes check_misc.c's lines for a state-changing result.
