@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -440,6 +441,12 @@ func (j *job) apply(res probe.Result) time.Duration {
 	defer e.mu.Unlock()
 	if e.ended {
 		return -1
+	}
+	if res.NoVerdict {
+		for l := range strings.SplitSeq(res.Reason, "\n") {
+			e.opt.Logf("%s", l)
+		}
+		return j.st.T.DelayLoop
 	}
 	wasUp, hadRun := j.st.Up, j.st.HasRun
 	if !res.OK && j.logAll {

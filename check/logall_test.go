@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -102,16 +101,27 @@ virtual_server 10.0.0.3 80 {
   protocol TCP
 `+rs(b500.port, http(laf))+`}
 `)
-			wait, logs := startEngine(t, cfg, ipvs.NewServiceKey(ipvs.TCP, netip.MustParseAddrPort("10.0.0.1:80")))
+			wait, logs, clk := startEngineClock(t, cfg, ipvs.NewServiceKey(ipvs.TCP, netip.MustParseAddrPort("10.0.0.1:80")))
 			wait("")
-			for _, vs := range []string{"10.0.0.2:80", "10.0.0.3:80"} {
-				for !logs.has(fmt.Sprintf("Removing service [127.0.0.1]:tcp:%d from VS [%s]:tcp:80", b500.port,
-					strings.TrimSuffix(vs, ":80"))) {
-					wait("") // advances the clock
+			tick := func() {
+				clk.Advance(500 * time.Millisecond)
+				time.Sleep(20 * time.Millisecond)
+			}
+			for _, vs := range []string{"10.0.0.2", "10.0.0.3"} {
+				for end := time.Now().Add(10 * time.Second); !logs.has(fmt.Sprintf("Removing service [127.0.0.1]:tcp:%d from VS [%s]:tcp:80", b500.port, vs)); tick() {
+					if time.Now().After(end) {
+						t.Fatalf("VS %s: HTTP server not removed", vs)
+					}
 				}
 			}
-			for range 6 { // more failed attempts while down: not logged
-				wait("")
+			// more failed attempts while down (the timeout one takes 1 s
+			// of real time each): not logged
+			for range 8 {
+				tick()
+			}
+			time.Sleep(1200 * time.Millisecond)
+			for range 4 {
+				tick()
 			}
 			name := func(p int) string { return fmt.Sprintf("[127.0.0.1]:tcp:%d", p) }
 			type want struct {
@@ -137,5 +147,42 @@ virtual_server 10.0.0.3 80 {
 				}
 			}
 		})
+	}
+}
+
+// A check that cannot bind its socket gives no verdict: keepalived logs
+// why and tries again after delay_loop, the server stays (checked
+// against keepalived 2.2.7 with bind_if naming a missing interface).
+func TestTCPBindFailureNoVerdict(t *testing.T) {
+	port := closedTCPPort(t)
+	cfg := loadConf(t, fmt.Sprintf(`virtual_server 10.0.0.1 80 {
+  delay_loop 1
+  lvs_sched rr
+  lvs_method NAT
+  protocol TCP
+  real_server 127.0.0.1 %d {
+    TCP_CHECK {
+      bind_if nosuchif0
+      retry 0
+    }
+  }
+}
+`, port))
+	wait, logs, clk := startEngineClock(t, cfg, ipvs.NewServiceKey(ipvs.TCP, netip.MustParseAddrPort("10.0.0.1:80")))
+	up := fmt.Sprintf("127.0.0.1:%d=1", port)
+	for end := time.Now().Add(10 * time.Second); logs.count("TCP socket bind failed. Rescheduling.") < 3; {
+		wait(up)
+		if time.Now().After(end) {
+			t.Fatalf("log %q", logs.lines)
+		}
+		clk.Advance(500 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
+	}
+	wait(up)
+	if n := logs.count("Checker can't bind to device nosuchif0: No such device"); n < 3 {
+		t.Errorf("bind error logged %d times", n)
+	}
+	if logs.has(fmt.Sprintf("TCP_CHECK on service [127.0.0.1]:tcp:%d failed.", port)) {
+		t.Error("a bind failure counted as a failed check")
 	}
 }

@@ -8,6 +8,7 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -32,6 +33,10 @@ type Result struct {
 	// the configured weight (0 restores it; FILE_CHECK value × weight).
 	Weight   *int64
 	Absolute bool
+	// NoVerdict: the attempt could not be made (no socket, bind
+	// failed); keepalived logs Reason (one line per \n) and tries again
+	// after delay_loop without changing the checker's state.
+	NoVerdict bool
 }
 
 func fail(reason string, err error) Result { return Result{Reason: reason, Err: err} }
@@ -155,10 +160,20 @@ func (t *TCP) init() {
 }
 
 func tcpResult(err error) Result {
-	if err != nil {
-		return fail("TCP connection failed", err)
+	var se *poller.SetupError
+	switch {
+	case err == nil:
+		return Result{OK: true}
+	case errors.As(err, &se) && se.Socket:
+		return Result{NoVerdict: true, Reason: "TCP connect fail to create socket. Rescheduling.", Err: err}
+	case errors.As(err, &se):
+		r := Result{NoVerdict: true, Reason: "TCP socket bind failed. Rescheduling.", Err: err}
+		if se.Msg != "" {
+			r.Reason = se.Msg + "\n" + r.Reason
+		}
+		return r
 	}
-	return Result{OK: true}
+	return fail("TCP connection failed", err)
 }
 
 func (t *TCP) finish(err error) {

@@ -8,6 +8,7 @@ package poller
 import (
 	"container/heap"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
@@ -141,12 +142,12 @@ func sockaddr(ap netip.AddrPort) unix.Sockaddr {
 func setup(fd int, o *Opts) error {
 	if o.FWMark != 0 {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, int(o.FWMark)); err != nil {
-			return err
+			return &SetupError{Msg: fmt.Sprintf("Error setting fwmark %d to socket: %s", o.FWMark, strerror(err)), Err: err}
 		}
 	}
 	if o.BindIf != "" {
 		if err := unix.BindToDevice(fd, o.BindIf); err != nil {
-			return err
+			return &SetupError{Msg: fmt.Sprintf("Checker can't bind to device %s: %s", o.BindIf, strerror(err)), Err: err}
 		}
 	}
 	if o.BindTo.IsValid() || o.BindPort != 0 {
@@ -158,7 +159,7 @@ func setup(fd int, o *Opts) error {
 			}
 		}
 		if err := unix.Bind(fd, sockaddr(netip.AddrPortFrom(b, o.BindPort))); err != nil {
-			return err
+			return &SetupError{Msg: "Checker bind failed: " + strerror(err), Err: err}
 		}
 	}
 	if o.Reset {
@@ -181,7 +182,7 @@ func (p *Poller) Connect(o *Opts, done func(error)) {
 	}
 	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
 	if err != nil {
-		done(err)
+		done(&SetupError{Socket: true, Err: err})
 		return
 	}
 	if err := setup(fd, o); err != nil {
@@ -195,9 +196,16 @@ func (p *Poller) Connect(o *Opts, done func(error)) {
 		done(nil)
 		return
 	case unix.EINPROGRESS:
-	default:
+	case unix.ENETUNREACH, unix.EHOSTUNREACH, unix.ECONNREFUSED, unix.EHOSTDOWN,
+		unix.ENETDOWN, unix.ECONNRESET, unix.ECONNABORTED, unix.ETIMEDOUT:
 		unix.Close(fd)
 		done(err)
+		return
+	default:
+		// e.g. EADDRNOTAVAIL (no local port left): no verdict on the
+		// server (layer4.c connect_error)
+		unix.Close(fd)
+		done(&SetupError{Err: err})
 		return
 	}
 	// On loopback (and a fast LAN) the handshake has often completed by
@@ -311,6 +319,27 @@ func (p *Poller) loop() {
 		}
 		p.flushLocked()
 	}
+}
+
+// SetupError is an attempt that could not be made: the socket could not
+// be created (Socket), set up or bound, or connect failed locally.
+// keepalived reschedules such a check without a verdict.
+type SetupError struct {
+	Socket bool
+	Msg    string // keepalived's log line for it, if it has one
+	Err    error
+}
+
+func (e *SetupError) Error() string { return e.Err.Error() }
+func (e *SetupError) Unwrap() error { return e.Err }
+
+// strerror is C's wording of an errno ("No such device").
+func strerror(err error) string {
+	s := err.Error()
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		s = string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
 }
 
 // IsTimeout reports whether err is ErrTimeout.
