@@ -101,6 +101,11 @@ type Engine struct {
 	changed []*vsEntry
 }
 
+// Lateness returns how late recent checks started after they were due
+// (up to the last 65,536; early ones, within the timer slack, are
+// negative) and forgets them.
+func (e *Engine) Lateness() []time.Duration { return e.sch.Lateness() }
+
 // Checks returns how many checks have completed.
 func (e *Engine) Checks() uint64 { return e.runs.Load() }
 

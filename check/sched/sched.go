@@ -92,6 +92,8 @@ type Scheduler struct {
 
 	mu    sync.Mutex
 	q     Queue
+	late  []int32 // ring of recent dispatch lateness, µs (s.mu)
+	nLate int
 	wake  chan struct{} // something was queued earlier than the timer
 	ready chan *entry
 	done  chan struct{}
@@ -140,6 +142,30 @@ func (s *Scheduler) AddStart(delay time.Duration, fn Start) {
 	s.push(e, delay)
 }
 
+const lateRing = 1 << 16
+
+func (s *Scheduler) noteLate(d time.Duration) {
+	if s.late == nil {
+		s.late = make([]int32, lateRing)
+	}
+	s.late[s.nLate%lateRing] = int32(min(d, time.Hour) / time.Microsecond)
+	s.nLate++
+}
+
+// Lateness returns how late the last (up to 65,536) jobs were
+// dispatched after their due time, and forgets them.
+func (s *Scheduler) Lateness() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := min(s.nLate, lateRing)
+	out := make([]time.Duration, n)
+	for i := range n {
+		out[i] = time.Duration(s.late[i]) * time.Microsecond
+	}
+	s.nLate = 0
+	return out
+}
+
 // Len returns the number of queued jobs (running ones excluded).
 func (s *Scheduler) Len() int {
 	s.mu.Lock()
@@ -174,10 +200,12 @@ func (s *Scheduler) Run(ctx context.Context) {
 		// concurrent jobs
 		for {
 			s.mu.Lock()
-			if len(s.q) == 0 || s.q[0].at.After(s.clock.Now().Add(s.Slack)) {
+			now := s.clock.Now()
+			if len(s.q) == 0 || s.q[0].at.After(now.Add(s.Slack)) {
 				break
 			}
 			e := heap.Pop(&s.q).(*entry)
+			s.noteLate(now.Sub(e.at))
 			s.mu.Unlock()
 			if e.start != nil {
 				if ctx.Err() != nil {

@@ -172,6 +172,7 @@ type checker struct {
 	cpu    func() (user, sys time.Duration)
 	status func(key string) string
 	checks func() uint64 // completed checks as the checker counts them, if it does
+	late   func() []time.Duration
 	stop   func()
 }
 
@@ -293,6 +294,9 @@ func main() {
 		f, _ := os.Create(*prof)
 		pprof.StartCPUProfile(f)
 	}
+	if ck.late != nil {
+		ck.late()
+	}
 	u0, s0 := ck.cpu()
 	a0, k0, w0 := accepts(), ck.checks(), time.Now()
 	time.Sleep(*dur)
@@ -303,6 +307,11 @@ func main() {
 	a1, k1, w1 := accepts(), ck.checks(), time.Now()
 	wall := w1.Sub(w0)
 	rss, hwm := ck.status("VmRSS"), ck.status("VmHWM")
+	var late []time.Duration
+	if ck.late != nil {
+		late = ck.late()
+		sort.Slice(late, func(i, j int) bool { return late[i] < late[j] })
+	}
 
 	// detection latency: each listener is closed right after it accepted
 	// a check, so the next check is due delay_loop later; latency is
@@ -345,8 +354,12 @@ func main() {
 	if k1 > k0 {
 		fmt.Printf("checks completed (engine count): %.0f/s\n", float64(k1-k0)/wall.Seconds())
 	}
+	if len(late) > 0 {
+		fmt.Printf("checks started after their due time (last %d of the window): p50 %v  p99 %v  max %v\n", len(late),
+			late[len(late)/2], late[len(late)*99/100], late[len(late)-1])
+	}
 	if len(lat) > 0 {
-		fmt.Printf("killed %d listeners, detected %d: latency after the due check p50 %v  p99/max %v\n", len(want), len(lat),
+		fmt.Printf("killed %d listeners, detected %d: removal after the listener's last accept + delay_loop p50 %v  p99/max %v\n", len(want), len(lat),
 			lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)*99/100].Round(time.Millisecond))
 	} else {
 		fmt.Printf("killed %d listeners, detected 0\n", len(want))
@@ -389,6 +402,7 @@ func startOurs(p string, workers int, rst bool, noteLog func(string)) checker {
 		cpu:    rusage,
 		status: procStatus,
 		checks: e.Checks,
+		late:   e.Lateness,
 		stop:   func() { cancel(); <-done },
 	}
 }
