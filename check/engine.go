@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -92,7 +93,8 @@ type Engine struct {
 	mu    sync.Mutex
 	vss   []*vsEntry
 	jobs  []*job
-	sch   *sched.Scheduler
+	sch   *sched.Scheduler   // synchronous checks, on a worker pool
+	async []*sched.Scheduler // asynchronous ones (TCP_CHECK), set by Run
 	dirty chan struct{}
 	runs  atomic.Uint64
 	// ended: Run returned; results still in flight are dropped (e.mu)
@@ -104,7 +106,16 @@ type Engine struct {
 // Lateness returns how late recent checks started after they were due
 // (up to the last 65,536; early ones, within the timer slack, are
 // negative) and forgets them.
-func (e *Engine) Lateness() []time.Duration { return e.sch.Lateness() }
+func (e *Engine) Lateness() []time.Duration {
+	out := e.sch.Lateness()
+	e.mu.Lock()
+	async := e.async
+	e.mu.Unlock()
+	for _, s := range async {
+		out = append(out, s.Lateness()...)
+	}
+	return out
+}
 
 // Checks returns how many checks have completed.
 func (e *Engine) Checks() uint64 { return e.runs.Load() }
@@ -303,18 +314,36 @@ func serviceDests(s ipvs.Service, group bool, ds []ipvs.Destination) []ipvs.Dest
 // Run starts the checks (each first after 1 s plus a random share of
 // its warmup, so start-up is staggered) and returns when ctx ends.
 func (e *Engine) Run(ctx context.Context) {
-	if _, real := e.opt.Clock.(sched.Real); real {
-		e.sch.Slack = time.Millisecond
+	// Asynchronous checks start on the dispatching goroutine, whose
+	// connect() also runs the kernel's side of a loopback handshake: one
+	// dispatcher per CPU spreads that work.
+	async := make([]*sched.Scheduler, runtime.GOMAXPROCS(0))
+	for i := range async {
+		async[i] = sched.New(e.opt.Clock, 1)
 	}
+	e.mu.Lock()
+	e.async = async
+	e.mu.Unlock()
+	if _, real := e.opt.Clock.(sched.Real); real {
+		for _, s := range append(e.async, e.sch) {
+			s.Slack = time.Millisecond
+		}
+	}
+	n := 0
 	for _, j := range e.jobs {
 		if a, ok := j.probe.(probe.Async); ok {
 			j.async, j.onResult = a, j.complete
-			e.sch.AddStart(j.st.T.FirstDelay(e.opt.Rand()), j.start)
+			e.async[n%len(e.async)].AddStart(j.st.T.FirstDelay(e.opt.Rand()), j.start)
+			n++
 			continue
 		}
 		e.sch.Add(j.st.T.FirstDelay(e.opt.Rand()), j.run)
 	}
 	var wg sync.WaitGroup
+	for _, s := range e.async {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Run(ctx) }()
+	}
 	if e.opt.OnChange != nil {
 		wg.Add(1)
 		go func() {
@@ -330,10 +359,10 @@ func (e *Engine) Run(ctx context.Context) {
 		}()
 	}
 	e.sch.Run(ctx)
+	wg.Wait()
 	e.mu.Lock()
 	e.ended = true
 	e.mu.Unlock()
-	wg.Wait()
 }
 
 func (e *Engine) markDirty() {
