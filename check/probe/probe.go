@@ -155,6 +155,7 @@ func (t *TCP) init() {
 		if t.opts.Timeout <= 0 {
 			t.opts.Timeout = time.Hour
 		}
+		t.opts.Prepare()
 		t.cb = t.finish
 	})
 }

@@ -101,13 +101,13 @@ func serve(from, to int) {
 					fmt.Println("killed", i, at.UnixNano())
 					outMu.Unlock()
 				}
-				// let the checker close first: a server-side TIME_WAIT
-				// on a reused 4-tuple makes the next SYN time out
+				// TCP_CHECK: let the checker close first, as it does;
+				// HTTP: answer and close, as an HTTP/1.0 server does
+				// (keepalived reads to EOF)
 				go func() {
 					buf := make([]byte, 512)
 					if n, err := c.Read(buf); err == nil && n > 4 && string(buf[:4]) == "GET " {
 						c.Write(httpOK)
-						c.Read(buf)
 					}
 					c.Close()
 				}()

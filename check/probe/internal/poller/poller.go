@@ -28,7 +28,13 @@ type Opts struct {
 	Timeout  time.Duration
 	// Reset closes with RST (SO_LINGER 0) instead of FIN.
 	Reset bool
+
+	sa unix.Sockaddr // Dst, made once by Prepare
 }
+
+// Prepare converts Dst once, so attempts allocate nothing for it. Call
+// it before sharing o between goroutines.
+func (o *Opts) Prepare() { o.sa = sockaddr(o.Dst) }
 
 type timeoutError struct{}
 
@@ -190,7 +196,11 @@ func (p *Poller) Connect(o *Opts, done func(error)) {
 		done(err)
 		return
 	}
-	switch err := unix.Connect(fd, sockaddr(o.Dst)); err {
+	sa := o.sa
+	if sa == nil {
+		sa = sockaddr(o.Dst)
+	}
+	switch err := unix.Connect(fd, sa); err {
 	case nil:
 		unix.Close(fd)
 		done(nil)
@@ -210,7 +220,7 @@ func (p *Poller) Connect(o *Opts, done func(error)) {
 	}
 	// On loopback (and a fast LAN) the handshake has often completed by
 	// now: asking again costs one syscall and saves the epoll round.
-	switch err := unix.Connect(fd, sockaddr(o.Dst)); err {
+	switch err := unix.Connect(fd, sa); err {
 	case unix.EISCONN:
 		unix.Close(fd)
 		done(nil)
