@@ -9,9 +9,12 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os/exec"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -61,6 +64,8 @@ type vsEntry struct {
 	cfg  *conf.VirtualServer
 	svcs []ipvs.Service
 	st   *state.VS
+	// dirty: in Engine.changed, its table not yet taken by Changed
+	dirty bool
 }
 
 type job struct {
@@ -75,8 +80,15 @@ type job struct {
 	iw    int64 // configured weight (misc_dynamic is absolute)
 	// script is MISC_CHECK's argv[0], vsName FMT_VS, for its log lines
 	script, vsName string
+	// logAll: log_all_failures or global checker_log_all_failures
+	logAll bool
 	// sig identifies the checker's configuration across reloads
 	sig string
+	// async is probe when its attempts need no goroutine; next requeues
+	// the job, onResult is j.complete bound once
+	async    probe.Async
+	next     func(time.Duration)
+	onResult func(probe.Result)
 }
 
 // Engine runs the checkers of one configuration.
@@ -85,9 +97,28 @@ type Engine struct {
 	mu    sync.Mutex
 	vss   []*vsEntry
 	jobs  []*job
-	sch   *sched.Scheduler
+	sch   *sched.Scheduler   // synchronous checks, on a worker pool
+	async []*sched.Scheduler // asynchronous ones (TCP_CHECK), set by Run
 	dirty chan struct{}
 	runs  atomic.Uint64
+	// ended: Run returned; results still in flight are dropped (e.mu)
+	ended bool
+	// changed lists the virtual servers with events since Changed
+	changed []*vsEntry
+}
+
+// Lateness returns how late recent checks started after they were due
+// (up to the last 65,536; early ones, within the timer slack, are
+// negative) and forgets them.
+func (e *Engine) Lateness() []time.Duration {
+	out := e.sch.Lateness()
+	e.mu.Lock()
+	async := e.async
+	e.mu.Unlock()
+	for _, s := range async {
+		out = append(out, s.Lateness()...)
+	}
+	return out
 }
 
 // Checks returns how many checks have completed.
@@ -181,7 +212,8 @@ func build(cfg *conf.Config, opt Options) *Engine {
 					opt.Logf("%s checker for service %s of VS %s ignored: %v", c.Type, ent.st.RS[i].Cfg.Name, vc.Name, err)
 					continue
 				}
-				j := &job{e: e, vs: ent, rs: i, typ: c.Type, name: ent.st.RS[i].Cfg.Name, probe: p, iw: int64(rs.Weight), vsName: vc.Name}
+				j := &job{e: e, vs: ent, rs: i, typ: c.Type, name: ent.st.RS[i].Cfg.Name, probe: p, iw: int64(rs.Weight), vsName: vc.Name,
+					logAll: c.LogAllFailures || cfg.Global.CheckerLogAllFailures}
 				if c.Misc != nil && c.Misc.Script != nil && len(c.Misc.Script.Argv) > 0 {
 					j.script = c.Misc.Script.Argv[0]
 				}
@@ -233,6 +265,34 @@ func (e *Engine) Table() []reconcile.VirtualService {
 	return out
 }
 
+// Changed returns the desired services of the virtual servers whose
+// state changed since the last call, and every service key those
+// virtual servers own (a stopped one owns keys but has no entry: its
+// services are to be removed). Diffing just these against what was
+// applied keeps a lone change cheap however large the table.
+func (e *Engine) Changed() ([]reconcile.VirtualService, map[ipvs.ServiceKey]bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []reconcile.VirtualService
+	keys := map[ipvs.ServiceKey]bool{}
+	for _, ent := range e.changed {
+		ent.dirty = false
+		for _, s := range ent.svcs {
+			keys[s.ServiceKey] = true
+		}
+		if ent.st.Stopped() {
+			continue
+		}
+		ds := ent.st.Dests()
+		for _, s := range ent.svcs {
+			out = append(out, reconcile.VirtualService{Service: s, Dests: serviceDests(s, ent.cfg.Group != "", ds)})
+		}
+	}
+	clear(e.changed)
+	e.changed = e.changed[:0]
+	return out, keys
+}
+
 // serviceDests fits a virtual server's destinations to one of its IPVS
 // services as ipvswrapper.c ipvs_group_cmd does: in a group, a DR/TUN
 // destination takes the member's port (0 for a fwmark). A destination
@@ -258,10 +318,36 @@ func serviceDests(s ipvs.Service, group bool, ds []ipvs.Destination) []ipvs.Dest
 // Run starts the checks (each first after 1 s plus a random share of
 // its warmup, so start-up is staggered) and returns when ctx ends.
 func (e *Engine) Run(ctx context.Context) {
+	// Asynchronous checks start on the dispatching goroutine, whose
+	// connect() also runs the kernel's side of a loopback handshake: one
+	// dispatcher per CPU spreads that work.
+	async := make([]*sched.Scheduler, runtime.GOMAXPROCS(0))
+	for i := range async {
+		async[i] = sched.New(e.opt.Clock, 1)
+	}
+	e.mu.Lock()
+	e.async = async
+	e.mu.Unlock()
+	if _, real := e.opt.Clock.(sched.Real); real {
+		for _, s := range append(e.async, e.sch) {
+			s.Slack = time.Millisecond
+		}
+	}
+	n := 0
 	for _, j := range e.jobs {
+		if a, ok := j.probe.(probe.Async); ok {
+			j.async, j.onResult = a, j.complete
+			e.async[n%len(e.async)].AddStart(j.st.T.FirstDelay(e.opt.Rand()), j.start)
+			n++
+			continue
+		}
 		e.sch.Add(j.st.T.FirstDelay(e.opt.Rand()), j.run)
 	}
 	var wg sync.WaitGroup
+	for _, s := range e.async {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Run(ctx) }()
+	}
 	if e.opt.OnChange != nil {
 		wg.Add(1)
 		go func() {
@@ -278,6 +364,9 @@ func (e *Engine) Run(ctx context.Context) {
 	}
 	e.sch.Run(ctx)
 	wg.Wait()
+	e.mu.Lock()
+	e.ended = true
+	e.mu.Unlock()
 }
 
 func (e *Engine) markDirty() {
@@ -320,6 +409,10 @@ func (e *Engine) emit(ent *vsEntry) {
 		runScript(s, e.opt.ScriptUser, e.opt.ScriptGroup)
 	}
 	if len(evs) > 0 {
+		if !ent.dirty {
+			ent.dirty = true
+			e.changed = append(e.changed, ent)
+		}
 		e.markDirty()
 	}
 }
@@ -367,22 +460,45 @@ func (j *job) successMsg() string {
 
 // run is one check: probe, then the state machine, then the pool.
 func (j *job) run(ctx context.Context) time.Duration {
-	e := j.e
 	res := j.probe.Check(ctx, j.st.Step())
 	if ctx.Err() != nil {
 		return -1
 	}
+	return j.apply(res)
+}
+
+// start begins an asynchronous check; complete takes its result.
+func (j *job) start(_ context.Context, next func(time.Duration)) {
+	j.next = next
+	j.async.Start(j.st.Step(), j.onResult)
+}
+
+func (j *job) complete(res probe.Result) { j.next(j.apply(res)) }
+
+// apply feeds one result to the state machine and returns the delay to
+// the next check (negative once the engine stopped).
+func (j *job) apply(res probe.Result) time.Duration {
+	e := j.e
 	e.runs.Add(1)
 	if !res.OK && e.opt.Debugf != nil {
 		e.opt.Debugf("%s %s: %v", j.typ, j.name, res)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	wasUp, hadRun := j.st.Up, j.st.HasRun
-	next, v, retries := j.st.Result(res.OK)
-	if !res.OK && (wasUp || !hadRun) && (j.typ == conf.CheckHTTP || j.typ == conf.CheckSSL) {
-		e.opt.Logf("%s server %s.", res.Reason, j.name)
+	if e.ended {
+		return -1
 	}
+	if res.NoVerdict {
+		for l := range strings.SplitSeq(res.Reason, "\n") {
+			e.opt.Logf("%s", l)
+		}
+		return j.st.T.DelayLoop
+	}
+	wasUp, hadRun := j.st.Up, j.st.HasRun
+	if !res.OK && j.logAll {
+		j.logFailure(res, wasUp, hadRun)
+	}
+	next, v, retries := j.st.Result(res.OK)
 	switch {
 	case j.typ == conf.CheckMisc:
 		j.logMisc(res, v, wasUp, hadRun)
@@ -421,6 +537,52 @@ func (e *Engine) Shutdown() {
 		ent.st.Shutdown(ent.cfg.Omega)
 		e.emit(ent)
 	}
+}
+
+// logFailure writes the line keepalived 2.2.7 logs for each failed
+// attempt under log_all_failures (check_tcp.c, check_http.c
+// timeout_epilog, check_udp.c, check_ping.c): while the checker is up,
+// and for HTTP also before its first result.
+func (j *job) logFailure(res probe.Result, wasUp, hadRun bool) {
+	logf := j.e.opt.Logf
+	switch j.typ {
+	case conf.CheckTCP:
+		if !wasUp {
+			return
+		}
+		if isTimeout(res.Err) {
+			logf("TCP connection to %s timeout.", j.name)
+		} else {
+			logf("TCP connection to %s failed.", j.name)
+		}
+	case conf.CheckHTTP, conf.CheckSSL:
+		if wasUp || !hadRun {
+			logf("%s server %s.", res.Reason, j.name)
+		}
+	case conf.CheckUDP:
+		if !wasUp {
+			return
+		}
+		if res.Reason == "UDP check reply data mismatch." {
+			logf("UDP check to %s reply data mismatch.", j.name)
+		} else {
+			logf("UDP connection to %s failed.", j.name)
+		}
+	case conf.CheckPing:
+		if !wasUp {
+			return
+		}
+		if isTimeout(res.Err) {
+			logf("ICMP connection to address %s timeout.", j.name)
+		} else {
+			logf("ICMP connection to %s of %s failed.", j.name, j.vsName)
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &t) && t.Timeout()
 }
 
 // logMisc writes check_misc.c's lines for a state-changing result.

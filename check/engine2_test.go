@@ -21,6 +21,13 @@ import (
 // service's destinations read want.
 func startEngine(t *testing.T, cfg *conf.Config, key ipvs.ServiceKey) (func(string), *logSink) {
 	t.Helper()
+	wait, logs, _ := startEngineClock(t, cfg, key)
+	return wait, logs
+}
+
+// startEngineClock is startEngine also returning the fake clock.
+func startEngineClock(t *testing.T, cfg *conf.Config, key ipvs.ServiceKey) (func(string), *logSink, *sched.Fake) {
+	t.Helper()
 	clk := sched.NewFake()
 	kern := ipvsfake.New()
 	logs := &logSink{}
@@ -48,7 +55,7 @@ func startEngine(t *testing.T, cfg *conf.Config, key ipvs.ServiceKey) (func(stri
 			clk.Advance(500 * time.Millisecond)
 			time.Sleep(20 * time.Millisecond)
 		}
-	}, logs
+	}, logs, clk
 }
 
 func TestMiscDynamicAndFileCheck(t *testing.T) {

@@ -121,6 +121,7 @@ func walkthrough(t *testing.T, inhibit bool) {
       }
       connect_timeout 1
       retry 0
+      log_all_failures
     }
   }
 `, b.port, inh)

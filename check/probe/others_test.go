@@ -375,8 +375,10 @@ func TestTCPTimeoutAndBindIf(t *testing.T) {
 	if r := (&TCP{Conn: Conn{Dst: up, BindIf: "lo", Timeout: time.Second}}).Check(context.Background(), 0); !r.OK {
 		t.Fatalf("bind_if lo: %v", r)
 	}
-	if r := (&TCP{Conn: Conn{Dst: up, BindIf: "nosuchif0", Timeout: time.Second}}).Check(context.Background(), 0); r.OK {
-		t.Fatal("bind_if to a missing interface reported up")
+	// keepalived gives no verdict when the socket cannot be bound
+	r = (&TCP{Conn: Conn{Dst: up, BindIf: "nosuchif0", Timeout: time.Second}}).Check(context.Background(), 0)
+	if want := "Checker can't bind to device nosuchif0: No such device\nTCP socket bind failed. Rescheduling."; r.OK || !r.NoVerdict || r.Reason != want {
+		t.Fatalf("bind_if to a missing interface: %+v, want no verdict, %q", r, want)
 	}
 }
 

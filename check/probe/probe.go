@@ -8,12 +8,15 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/check/probe/internal/poller"
 	"github.com/gokeepalived/gokeepalived/conf"
 )
 
@@ -30,6 +33,10 @@ type Result struct {
 	// the configured weight (0 restores it; FILE_CHECK value × weight).
 	Weight   *int64
 	Absolute bool
+	// NoVerdict: the attempt could not be made (no socket, bind
+	// failed); keepalived logs Reason (one line per \n) and tries again
+	// after delay_loop without changing the checker's state.
+	NoVerdict bool
 }
 
 func fail(reason string, err error) Result { return Result{Reason: reason, Err: err} }
@@ -126,27 +133,90 @@ func deadline(ctx context.Context, nc net.Conn) {
 	}
 }
 
-// TCP is TCP_CHECK: success when the connect completes in time.
+// TCP is TCP_CHECK: success when the connect completes in time. Its
+// attempts run on the shared poller (no goroutine or net.Conn each).
 type TCP struct {
 	Conn Conn
 	// Reset closes with RST (SO_LINGER 0) instead of FIN: no TIME_WAIT
-	// left behind, which is what makes connect() cheap at tens of
-	// thousands of checks per second. keepalived closes normally.
+	// left behind. keepalived closes normally.
 	Reset bool
+
+	once sync.Once
+	opts poller.Opts
+	done func(Result) // Start's callback; one attempt in flight at a time
+	cb   func(error)  // t.finish, bound once
+}
+
+func (t *TCP) init() {
+	t.once.Do(func() {
+		c := t.Conn
+		t.opts = poller.Opts{Dst: c.dst(), BindTo: c.BindTo, BindPort: c.BindPort, BindIf: c.BindIf,
+			FWMark: c.FWMark, Timeout: c.Timeout, Reset: t.Reset}
+		if t.opts.Timeout <= 0 {
+			t.opts.Timeout = time.Hour
+		}
+		t.opts.Prepare()
+		t.cb = t.finish
+	})
+}
+
+func tcpResult(err error) Result {
+	var se *poller.SetupError
+	switch {
+	case err == nil:
+		return Result{OK: true}
+	case errors.As(err, &se) && se.Socket:
+		return Result{NoVerdict: true, Reason: "TCP connect fail to create socket. Rescheduling.", Err: err}
+	case errors.As(err, &se):
+		r := Result{NoVerdict: true, Reason: "TCP socket bind failed. Rescheduling.", Err: err}
+		if se.Msg != "" {
+			r.Reason = se.Msg + "\n" + r.Reason
+		}
+		return r
+	}
+	return fail("TCP connection failed", err)
+}
+
+func (t *TCP) finish(err error) {
+	done := t.done
+	t.done = nil
+	done(tcpResult(err))
+}
+
+// Start begins one attempt and calls done with its result, usually from
+// the poller's goroutine. Attempts of one TCP must not overlap.
+func (t *TCP) Start(_ int, done func(Result)) {
+	t.init()
+	p, err := poller.Default()
+	if err != nil {
+		done(fail("TCP connection failed", err))
+		return
+	}
+	t.done = done
+	p.Connect(&t.opts, t.cb)
 }
 
 func (t *TCP) Check(ctx context.Context, _ int) Result {
-	ctx, cancel := withTimeout(ctx, t.Conn.Timeout)
-	defer cancel()
-	nc, err := t.Conn.dial(ctx, "tcp")
+	t.init()
+	p, err := poller.Default()
 	if err != nil {
 		return fail("TCP connection failed", err)
 	}
-	if t.Reset {
-		nc.(*net.TCPConn).SetLinger(0)
+	ch := make(chan Result, 1)
+	p.Connect(&t.opts, func(err error) { ch <- tcpResult(err) })
+	select {
+	case r := <-ch:
+		return r
+	case <-ctx.Done():
+		return fail("TCP connection failed", ctx.Err())
 	}
-	nc.Close()
-	return Result{OK: true}
+}
+
+// Async is a Checker whose attempts need not block a goroutine: Start
+// must return at once and call done exactly once with the result.
+type Async interface {
+	Checker
+	Start(step int, done func(Result))
 }
 
 // New builds the probe for a configured checker. vs and rs give the

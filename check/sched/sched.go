@@ -7,6 +7,7 @@ import (
 	"container/heap"
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,10 +43,18 @@ func (r realTimer) Stop() bool           { return r.t.Stop() }
 // (negative: never again).
 type Func func(ctx context.Context) time.Duration
 
+// Start is an asynchronous job: it must return at once and call done
+// exactly once, from any goroutine, with the delay to its next run
+// (negative: never again). It runs on the dispatching goroutine, so a
+// check in flight costs no goroutine.
+type Start func(ctx context.Context, done func(next time.Duration))
+
 type entry struct {
-	at  time.Time
-	idx int // heap index, -1 when not queued
-	fn  Func
+	at    time.Time
+	idx   int // heap index, -1 when not queued
+	fn    Func
+	start Start
+	done  func(time.Duration) // requeues a Start job; bound once
 }
 
 // Queue is a min-heap of jobs by due time.
@@ -75,9 +84,16 @@ func (q *Queue) Pop() any {
 type Scheduler struct {
 	clock   Clock
 	workers int
+	// Slack lets jobs due within it run together with an earlier one:
+	// fewer timer wake-ups for many jobs, each at most Slack early.
+	// Set it before Run.
+	Slack time.Duration
+	ended atomic.Bool // Run returned: Start jobs are not requeued
 
 	mu    sync.Mutex
 	q     Queue
+	late  []int32 // ring of recent dispatch lateness, µs (s.mu)
+	nLate int
 	wake  chan struct{} // something was queued earlier than the timer
 	ready chan *entry
 	done  chan struct{}
@@ -115,6 +131,41 @@ func (s *Scheduler) push(e *entry, delay time.Duration) {
 	}
 }
 
+// AddStart queues an asynchronous job to run first after delay.
+func (s *Scheduler) AddStart(delay time.Duration, fn Start) {
+	e := &entry{start: fn, idx: -1}
+	e.done = func(next time.Duration) {
+		if next >= 0 && !s.ended.Load() {
+			s.push(e, next)
+		}
+	}
+	s.push(e, delay)
+}
+
+const lateRing = 1 << 16
+
+func (s *Scheduler) noteLate(d time.Duration) {
+	if s.late == nil {
+		s.late = make([]int32, lateRing)
+	}
+	s.late[s.nLate%lateRing] = int32(min(d, time.Hour) / time.Microsecond)
+	s.nLate++
+}
+
+// Lateness returns how late the last (up to 65,536) jobs were
+// dispatched after their due time, and forgets them.
+func (s *Scheduler) Lateness() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := min(s.nLate, lateRing)
+	out := make([]time.Duration, n)
+	for i := range n {
+		out[i] = time.Duration(s.late[i]) * time.Microsecond
+	}
+	s.nLate = 0
+	return out
+}
+
 // Len returns the number of queued jobs (running ones excluded).
 func (s *Scheduler) Len() int {
 	s.mu.Lock()
@@ -141,6 +192,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 		close(s.ready)
 		wg.Wait()
 	}()
+	defer s.ended.Store(true)
 	t := s.clock.NewTimer(time.Hour)
 	defer t.Stop()
 	for {
@@ -148,11 +200,20 @@ func (s *Scheduler) Run(ctx context.Context) {
 		// concurrent jobs
 		for {
 			s.mu.Lock()
-			if len(s.q) == 0 || s.q[0].at.After(s.clock.Now()) {
+			now := s.clock.Now()
+			if len(s.q) == 0 || s.q[0].at.After(now.Add(s.Slack)) {
 				break
 			}
 			e := heap.Pop(&s.q).(*entry)
+			s.noteLate(now.Sub(e.at))
 			s.mu.Unlock()
+			if e.start != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				e.start(ctx, e.done)
+				continue
+			}
 			select {
 			case s.ready <- e:
 			case <-ctx.Done():

@@ -10,6 +10,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -59,13 +60,23 @@ func raiseNoFile(n uint64) {
 	}
 }
 
-// serve listens on real servers [from, to), accepting and closing; a
-// line "kill K" on stdin closes listener K (detection-latency probe).
+// serve listens on real servers [from, to), accepting and closing, and
+// counts accepts (the checks/s both checkers are measured by). Commands
+// on stdin: "count" prints the accepts so far; "killnext K" closes
+// listener K at its next accept and prints "killed K <unix ns>", so the
+// check that would find it down is due one delay_loop after that.
 func serve(from, to int) {
-	raiseNoFile(uint64(to-from) + 1000)
+	// a slow checker leaves many connections open: room for them
+	raiseNoFile(uint64(to-from) * 4)
 	lns := make([]net.Listener, to)
+	kill := make([]atomic.Bool, to)
+	var accepts atomic.Int64
+	var outMu sync.Mutex
 	for i := from; i < to; i++ {
-		ln, err := net.Listen("tcp", addr(i).String())
+		// plain TCP as real servers are (Go listens with MPTCP by default)
+		var lc net.ListenConfig
+		lc.SetMultipathTCP(false)
+		ln, err := lc.Listen(context.Background(), "tcp", addr(i).String())
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "listen:", err)
 			os.Exit(1)
@@ -74,16 +85,29 @@ func serve(from, to int) {
 		go func() {
 			for {
 				c, err := ln.Accept()
-				if err != nil {
+				if errors.Is(err, net.ErrClosed) {
 					return
 				}
-				// let the checker close first: a server-side TIME_WAIT
-				// on a reused 4-tuple makes the next SYN time out
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "accept:", err)
+					time.Sleep(10 * time.Millisecond)
+					continue
+				}
+				accepts.Add(1)
+				if kill[i].Load() {
+					at := time.Now()
+					ln.Close()
+					outMu.Lock()
+					fmt.Println("killed", i, at.UnixNano())
+					outMu.Unlock()
+				}
+				// TCP_CHECK: let the checker close first, as it does;
+				// HTTP: answer and close, as an HTTP/1.0 server does
+				// (keepalived reads to EOF)
 				go func() {
 					buf := make([]byte, 512)
 					if n, err := c.Read(buf); err == nil && n > 4 && string(buf[:4]) == "GET " {
 						c.Write(httpOK)
-						c.Read(buf)
 					}
 					c.Close()
 				}()
@@ -94,9 +118,12 @@ func serve(from, to int) {
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
 		var k int
-		if _, err := fmt.Sscanf(sc.Text(), "kill %d", &k); err == nil && k >= from && k < to {
-			lns[k].Close()
-			fmt.Println("killed", k)
+		if sc.Text() == "count" {
+			outMu.Lock()
+			fmt.Println("count", accepts.Load())
+			outMu.Unlock()
+		} else if _, err := fmt.Sscanf(sc.Text(), "killnext %d", &k); err == nil && k >= from && k < to {
+			kill[k].Store(true)
 		}
 	}
 }
@@ -117,30 +144,77 @@ func procStatus(key string) string {
 	return "?"
 }
 
+// procCPU returns a process's user and system time from /proc/PID/stat.
+func procCPU(pid int) (user, sys time.Duration) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	var u, s int64
+	fmt.Sscan(f[11], &u) // utime, field 14
+	fmt.Sscan(f[12], &s)
+	return time.Duration(u) * time.Second / 100, time.Duration(s) * time.Second / 100 // USER_HZ
+}
+
+func pidStatus(pid int, key string) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, key+":") {
+			return strings.TrimSpace(l[len(key)+1:])
+		}
+	}
+	return "?"
+}
+
+// checker is the process under test: ours in-process, or keepalived.
+type checker struct {
+	cpu    func() (user, sys time.Duration)
+	status func(key string) string
+	checks func() uint64 // completed checks as the checker counts them, if it does
+	late   func() []time.Duration
+	stop   func()
+}
+
 func main() {
 	n := flag.Int("n", 1000, "real servers")
 	dur := flag.Duration("for", 20*time.Second, "measurement window after start-up")
+	warm := flag.Duration("warm", 4*time.Second, "start-up time not measured")
 	workers := flag.Int("workers", 0, "concurrent checks (0: engine default)")
 	kills := flag.Int("kill", 20, "listeners to kill for detection latency")
+	retry := flag.Int("retry", 0, "retry of every checker (0: the first failure is down)")
 	server := flag.Bool("serve", false, "internal: run the listeners [from, n)")
 	from := flag.Int("from", 0, "internal: first listener")
 	httpCheck := flag.Bool("http", false, "HTTP_GET (url / with digest) instead of TCP_CHECK")
 	rst := flag.Bool("rst", false, "close TCP_CHECK connections with RST")
 	prof := flag.String("cpuprofile", "", "write a CPU profile of the window")
+	kaBin := flag.String("keepalived", "", "measure this keepalived binary (--check) instead of ours")
+	shim := flag.String("shim", "", "LD_PRELOAD for -keepalived (scripts/bench/fakeipvs.c: IPVS faked)")
 	flag.Parse()
 	if *server {
 		serve(*from, *n)
 		return
 	}
 	raiseNoFile(uint64(*workers) + 10000)
+	const delayLoop = time.Second
+
+	var mu sync.Mutex
+	removed := map[string]time.Time{}
+	killedAt := map[int]time.Time{}
+	noteLog := func(s string) {
+		if i := strings.Index(s, "Removing service "); i >= 0 {
+			mu.Lock()
+			removed[strings.Fields(s[i:])[2]] = time.Now()
+			mu.Unlock()
+		}
+	}
 
 	// listeners in children of at most perChild each (fd limits), not
-	// counted in our CPU
-	const perChild = 15000
+	// counted in the checker's CPU
+	const perChild = 5000
 	type child struct {
-		in   io.Writer
-		out  *bufio.Scanner
-		from int
+		in     io.Writer
+		counts chan int64
 	}
 	var kids []child
 	for lo := 0; lo < *n; lo += perChild {
@@ -153,13 +227,34 @@ func main() {
 		if err := srv.Start(); err != nil {
 			panic(err)
 		}
-		defer srv.Process.Kill()
+		defer func() { srv.Process.Kill(); srv.Wait() }()
 		sc := bufio.NewScanner(o)
 		if !sc.Scan() || sc.Text() != "ready" {
 			fmt.Fprintln(os.Stderr, "listeners failed")
 			os.Exit(1)
 		}
-		kids = append(kids, child{in, sc, lo})
+		k := child{in, make(chan int64)}
+		go func() {
+			for sc.Scan() {
+				var a, b int64
+				if _, err := fmt.Sscanf(sc.Text(), "count %d", &a); err == nil {
+					k.counts <- a
+				} else if _, err := fmt.Sscanf(sc.Text(), "killed %d %d", &a, &b); err == nil {
+					mu.Lock()
+					killedAt[int(a)] = time.Unix(0, b)
+					mu.Unlock()
+				}
+			}
+		}()
+		kids = append(kids, k)
+	}
+	accepts := func() int64 {
+		var t int64
+		for _, k := range kids {
+			fmt.Fprintln(k.in, "count")
+			t += <-k.counts
+		}
+		return t
 	}
 	// one virtual server per 1000 real servers
 	var b strings.Builder
@@ -168,13 +263,13 @@ func main() {
 			if i > 0 {
 				b.WriteString("}\n")
 			}
-			fmt.Fprintf(&b, "virtual_server 10.0.%d.%d 80 {\n delay_loop 1\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n", i/1000/250, 1+i/1000%250)
+			fmt.Fprintf(&b, "virtual_server 10.0.%d.%d 80 {\n delay_loop %d\n lvs_sched rr\n lvs_method NAT\n protocol TCP\n", i/1000/250, 1+i/1000%250, delayLoop/time.Second)
 		}
 		a := addr(i)
 		if *httpCheck {
-			fmt.Fprintf(&b, " real_server %s %d {\n  HTTP_GET {\n   url {\n    path /\n    digest %s\n   }\n   connect_timeout 1\n  }\n }\n", a.Addr(), a.Port(), okDigest)
+			fmt.Fprintf(&b, " real_server %s %d {\n  HTTP_GET {\n   url {\n    path /\n    digest %s\n   }\n   connect_timeout 1\n   retry %d\n  }\n }\n", a.Addr(), a.Port(), okDigest, *retry)
 		} else {
-			fmt.Fprintf(&b, " real_server %s %d {\n  TCP_CHECK {\n   connect_timeout 1\n  }\n }\n", a.Addr(), a.Port())
+			fmt.Fprintf(&b, " real_server %s %d {\n  TCP_CHECK {\n   connect_timeout 1\n   retry %d\n  }\n }\n", a.Addr(), a.Port(), *retry)
 		}
 	}
 	b.WriteString("}\n")
@@ -182,31 +277,118 @@ func main() {
 	defer os.RemoveAll(dir)
 	p := filepath.Join(dir, "keepalived.conf")
 	os.WriteFile(p, []byte(b.String()), 0o600)
-	t0 := time.Now()
-	cfg, _ := conf.Load(p, conf.Options{})
-	tLoad := time.Since(t0)
 
+	var ck checker
+	name := "gokeepalived (in-process engine)"
+	if *kaBin != "" {
+		ck = startKeepalived(*kaBin, *shim, dir, p, noteLog)
+		name = *kaBin + " --check"
+	} else {
+		ck = startOurs(p, *workers, *rst, noteLog)
+	}
+	defer ck.stop()
+
+	// start-up is staggered over warmup (= delay_loop)
+	time.Sleep(*warm)
+	if *prof != "" {
+		f, _ := os.Create(*prof)
+		pprof.StartCPUProfile(f)
+	}
+	if ck.late != nil {
+		ck.late()
+	}
+	u0, s0 := ck.cpu()
+	a0, k0, w0 := accepts(), ck.checks(), time.Now()
+	time.Sleep(*dur)
+	if *prof != "" {
+		pprof.StopCPUProfile()
+	}
+	u1, s1 := ck.cpu()
+	a1, k1, w1 := accepts(), ck.checks(), time.Now()
+	wall := w1.Sub(w0)
+	rss, hwm := ck.status("VmRSS"), ck.status("VmHWM")
+	var late []time.Duration
+	if ck.late != nil {
+		late = ck.late()
+		sort.Slice(late, func(i, j int) bool { return late[i] < late[j] })
+	}
+
+	// detection latency: each listener is closed right after it accepted
+	// a check, so the next check is due delay_loop later; latency is
+	// "Removing service" minus that due time
+	var want []int
+	for k := 0; k < *kills && k < *n; k++ {
+		i := k*(*n/max(*kills, 1)) + k%portsPerAddr
+		want = append(want, i)
+		fmt.Fprintln(kids[i/perChild].in, "killnext", i)
+	}
+	deadline := time.Now().Add(delayLoop*3 + 5*time.Second)
+	var lat []time.Duration
+	for time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		lat = lat[:0]
+		mu.Lock()
+		for _, i := range want {
+			a := addr(i)
+			r, ok1 := removed[fmt.Sprintf("[%s]:tcp:%d", a.Addr(), a.Port())]
+			k, ok2 := killedAt[i]
+			if ok1 && ok2 {
+				lat = append(lat, r.Sub(k.Add(delayLoop)))
+			}
+		}
+		mu.Unlock()
+		if len(lat) == len(want) {
+			break
+		}
+	}
+	runtime.KeepAlive(kids) // their stdin pipes keep the listeners alive
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+
+	fmt.Printf("%s: %d real servers, %s, retry %d, delay_loop %v; load average %s\n", name, *n,
+		map[bool]string{false: "TCP_CHECK", true: "HTTP_GET"}[*httpCheck], *retry, delayLoop, loadavg())
+	cps := float64(a1-a0) / wall.Seconds()
+	cpu := u1 - u0 + s1 - s0
+	fmt.Printf("checks/s: %.0f (%.0f%% of schedule)  CPU: %.3f cores (user %.3f, sys %.3f)  per check: %v  RSS: %s  peak RSS: %s\n",
+		cps, 100*cps/float64(*n)*delayLoop.Seconds(), float64(cpu)/float64(wall), float64(u1-u0)/float64(wall), float64(s1-s0)/float64(wall),
+		(time.Duration(float64(cpu) / max(float64(a1-a0), 1))).Round(100*time.Nanosecond), rss, hwm)
+	if k1 > k0 {
+		fmt.Printf("checks completed (engine count): %.0f/s\n", float64(k1-k0)/wall.Seconds())
+	}
+	if len(late) > 0 {
+		fmt.Printf("checks started after their due time (last %d of the window): p50 %v  p99 %v  max %v\n", len(late),
+			late[len(late)/2], late[len(late)*99/100], late[len(late)-1])
+	}
+	if len(lat) > 0 {
+		fmt.Printf("killed %d listeners, detected %d: removal after the listener's last accept + delay_loop p50 %v  p99/max %v\n", len(want), len(lat),
+			lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)*99/100].Round(time.Millisecond))
+	} else {
+		fmt.Printf("killed %d listeners, detected 0\n", len(want))
+	}
+}
+
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func startOurs(p string, workers int, rst bool, noteLog func(string)) checker {
+	cfg, _ := conf.Load(p, conf.Options{})
 	kern := ipvsfake.New()
-	var mu sync.Mutex
-	removed := map[string]time.Time{}
 	var e *check.Engine
 	var err error
 	e, err = check.New(cfg, check.Options{
-		Workers:  *workers,
-		TCPReset: *rst,
+		Workers:  workers,
+		TCPReset: rst,
 		Debugf: func(f string, a ...any) {
 			if nDebug.Add(1) <= 5 {
 				fmt.Fprintf(os.Stderr, f+"\n", a...)
 			}
 		},
-		Logf: func(f string, a ...any) {
-			s := fmt.Sprintf(f, a...)
-			if strings.HasPrefix(s, "Removing service ") {
-				mu.Lock()
-				removed[strings.Fields(s)[2]] = time.Now()
-				mu.Unlock()
-			}
-		},
+		Logf:     func(f string, a ...any) { noteLog(fmt.Sprintf(f, a...)) },
 		OnChange: func() { reconcile.Sync(kern, e.Table(), reconcile.Options{}) },
 	})
 	if err != nil {
@@ -216,59 +398,69 @@ func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { e.Run(ctx); close(done) }()
-
-	// start-up is staggered over warmup (= delay_loop): skip 3 s
-	time.Sleep(3 * time.Second)
-	if *prof != "" {
-		f, _ := os.Create(*prof)
-		pprof.StartCPUProfile(f)
+	return checker{
+		cpu:    rusage,
+		status: procStatus,
+		checks: e.Checks,
+		late:   e.Lateness,
+		stop:   func() { cancel(); <-done },
 	}
-	u0, s0 := rusage()
-	k0, w0 := e.Checks(), time.Now()
-	time.Sleep(*dur)
-	if *prof != "" {
-		pprof.StopCPUProfile()
-	}
-	u1, s1 := rusage()
-	k1, w1 := e.Checks(), time.Now()
-	wall := w1.Sub(w0)
+}
 
-	// detection latency: kill listeners, time until "Removing service"
-	killed := map[string]time.Time{}
-	for k := 0; k < *kills && k < *n; k++ {
-		i := k * (*n / max(*kills, 1))
-		kid := kids[i/perChild]
-		fmt.Fprintf(kid.in, "kill %d\n", i)
-		kid.out.Scan()
-		a := addr(i)
-		killed[fmt.Sprintf("[%s]:tcp:%d", a.Addr(), a.Port())] = time.Now()
+// startKeepalived runs keepalived --check in the foreground, logging to
+// the console (unbuffered stderr, so a line's arrival is its time).
+func startKeepalived(bin, shim, dir, p string, noteLog func(string)) checker {
+	pid := filepath.Join(dir, "checkers.pid")
+	cmd := exec.Command(bin, "--check", "-n", "-l", "-G", "-f", p,
+		"-p", filepath.Join(dir, "k.pid"), "-c", pid, "-r", filepath.Join(dir, "vrrp.pid"))
+	cmd.Env = append(os.Environ(), "LD_PRELOAD="+shim)
+	out, _ := cmd.StderrPipe()
+	cmd.Stdout = os.Stdout
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		panic(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			s := sc.Text()
+			noteLog(s)
+			if strings.Contains(s, "IPVS") || strings.Contains(s, "rror") {
+				fmt.Fprintln(os.Stderr, "keepalived:", s)
+			}
+		}
+	}()
+	var child int
+	for range 200 {
+		if b, err := os.ReadFile(pid); err == nil {
+			if _, err := fmt.Sscan(string(b), &child); err == nil && child > 0 {
+				break
+			}
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	time.Sleep(4 * time.Second)
-	runtime.KeepAlive(kids) // their stdin pipes keep the listeners alive
-	cancel()
-	<-done
-	var lat []time.Duration
-	mu.Lock()
-	for name, at := range killed {
-		if r, ok := removed[name]; ok {
-			lat = append(lat, r.Sub(at))
-		}
+	if child == 0 {
+		fmt.Fprintln(os.Stderr, "keepalived's checker process did not start")
+		cmd.Process.Kill()
+		os.Exit(1)
 	}
-	mu.Unlock()
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	mu.Lock()
-	nrem := len(removed)
-	mu.Unlock()
-	fmt.Printf("real servers: %d  config load: %v  removed (incl. killed): %d\n", *n, tLoad.Round(time.Millisecond), nrem)
-	cps := float64(k1-k0) / wall.Seconds()
-	fmt.Printf("checks/s: %.0f  CPU: %.3f cores (user %.3f, sys %.3f)  per check: %v  RSS: %s  peak RSS: %s\n",
-		cps, float64(u1-u0+s1-s0)/float64(wall), float64(u1-u0)/float64(wall), float64(s1-s0)/float64(wall),
-		time.Duration(float64(u1-u0+s1-s0)/float64(k1-k0)), procStatus("VmRSS"), procStatus("VmHWM"))
-	if len(lat) > 0 {
-		// a kill lands anywhere in the 1 s delay_loop, so this is
-		// time-to-next-check + detection
-		fmt.Printf("killed %d listeners, detected %d: p50 %v  p99/max %v\n", len(killed), len(lat),
-			lat[len(lat)/2].Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
+	return checker{
+		cpu: func() (time.Duration, time.Duration) {
+			// the checker child and the (idle) parent
+			u, s := procCPU(child)
+			pu, ps := procCPU(cmd.Process.Pid)
+			return u + pu, s + ps
+		},
+		status: func(key string) string { return pidStatus(child, key) },
+		checks: func() uint64 { return 0 },
+		stop: func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			t := time.AfterFunc(20*time.Second, func() {
+				syscall.Kill(child, syscall.SIGKILL)
+				cmd.Process.Kill()
+			})
+			cmd.Wait()
+			t.Stop()
+		},
 	}
 }

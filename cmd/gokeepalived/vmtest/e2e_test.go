@@ -39,6 +39,7 @@ func walkthrough(inhibit bool) string {
             connect_timeout 1
             retry 0
             delay_before_retry 1
+            log_all_failures
         }
     }
 `, a, inh)
@@ -119,7 +120,8 @@ func TestWalkthroughInhibit(t *testing.T) {
 	for _, s := range []string{
 		"Disabling service [192.168.31.102]:tcp:80 of VS [10.10.31.100]:tcp:80",
 		"Enabling service [192.168.31.102]:tcp:80 of VS [10.10.31.100]:tcp:80",
-		// keepalived 2.2.7's wording (check_http.c timeout_epilog).
+		// keepalived 2.2.7's wording (check_http.c timeout_epilog),
+		// logged under log_all_failures.
 		"HTTP status code error to server [192.168.31.101]:tcp:80.",
 		"Adding sorry server [192.168.31.200]:tcp:80 to VS [10.10.31.100]:tcp:80",
 		"Removing sorry server [192.168.31.200]:tcp:80 from VS [10.10.31.100]:tcp:80",

@@ -1,0 +1,356 @@
+// Package poller runs TCP connect attempts (TCP_CHECK) without a
+// goroutine or a net.Conn each: non-blocking sockets in one epoll set,
+// watched by one goroutine with one deadline heap, as keepalived's event
+// loop does — minus its lingering close, which blocks that loop until the
+// peer acknowledges the FIN.
+package poller
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Opts is one connect attempt.
+type Opts struct {
+	Dst      netip.AddrPort
+	BindTo   netip.Addr
+	BindPort uint16
+	BindIf   string
+	FWMark   uint32
+	Timeout  time.Duration
+	// Reset closes with RST (SO_LINGER 0) instead of FIN.
+	Reset bool
+
+	sa unix.Sockaddr // Dst, made once by Prepare
+}
+
+// Prepare converts Dst once, so attempts allocate nothing for it. Call
+// it before sharing o between goroutines.
+func (o *Opts) Prepare() { o.sa = sockaddr(o.Dst) }
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "connect timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+// ErrTimeout is the result of an attempt that did not connect in time.
+var ErrTimeout error = timeoutError{}
+
+type attempt struct {
+	fd       int
+	deadline time.Duration // since Poller.base
+	idx      int
+	done     func(error)
+}
+
+type attempts []*attempt
+
+func (h attempts) Len() int           { return len(h) }
+func (h attempts) Less(i, j int) bool { return h[i].deadline < h[j].deadline }
+func (h attempts) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].idx, h[j].idx = i, j
+}
+func (h *attempts) Push(x any) {
+	a := x.(*attempt)
+	a.idx = len(*h)
+	*h = append(*h, a)
+}
+func (h *attempts) Pop() any {
+	old := *h
+	a := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return a
+}
+
+type completion struct {
+	done func(error)
+	err  error
+}
+
+// Poller watches attempts in flight. The zero value is not usable; use
+// Default or New.
+type Poller struct {
+	base time.Time
+	epfd int
+	evfd int
+
+	mu       sync.Mutex
+	byFD     []*attempt // indexed by fd
+	dl       attempts
+	sleeping time.Duration // deadline the loop sleeps until; -1: forever
+	free     []*attempt
+	out      []completion
+}
+
+var (
+	defOnce sync.Once
+	def     *Poller
+	defErr  error
+)
+
+// Default returns the process-wide poller, started on first use.
+func Default() (*Poller, error) {
+	defOnce.Do(func() { def, defErr = New() })
+	return def, defErr
+}
+
+// New starts a poller and its goroutine (which lives as long as the
+// process, like the runtime's own netpoller).
+func New() (*Poller, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	evfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, err
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
+		unix.Close(epfd)
+		unix.Close(evfd)
+		return nil, err
+	}
+	p := &Poller{base: time.Now(), epfd: epfd, evfd: evfd, sleeping: -1}
+	go p.loop()
+	return p, nil
+}
+
+func sockaddr(ap netip.AddrPort) unix.Sockaddr {
+	a := ap.Addr()
+	if a.Is4() || a.Is4In6() {
+		return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: a.Unmap().As4()}
+	}
+	sa := &unix.SockaddrInet6{Port: int(ap.Port()), Addr: a.As16()}
+	if z := a.Zone(); z != "" {
+		if ifi, err := net.InterfaceByName(z); err == nil {
+			sa.ZoneId = uint32(ifi.Index)
+		} else if n, err := strconv.ParseUint(z, 10, 32); err == nil {
+			sa.ZoneId = uint32(n)
+		}
+	}
+	return sa
+}
+
+// setup applies the connection options to a new socket.
+func setup(fd int, o *Opts) error {
+	if o.FWMark != 0 {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, int(o.FWMark)); err != nil {
+			return &SetupError{Msg: fmt.Sprintf("Error setting fwmark %d to socket: %s", o.FWMark, strerror(err)), Err: err}
+		}
+	}
+	if o.BindIf != "" {
+		if err := unix.BindToDevice(fd, o.BindIf); err != nil {
+			return &SetupError{Msg: fmt.Sprintf("Checker can't bind to device %s: %s", o.BindIf, strerror(err)), Err: err}
+		}
+	}
+	if o.BindTo.IsValid() || o.BindPort != 0 {
+		b := o.BindTo
+		if !b.IsValid() {
+			b = netip.IPv4Unspecified()
+			if o.Dst.Addr().Is6() && !o.Dst.Addr().Is4In6() {
+				b = netip.IPv6Unspecified()
+			}
+		}
+		if err := unix.Bind(fd, sockaddr(netip.AddrPortFrom(b, o.BindPort))); err != nil {
+			return &SetupError{Msg: "Checker bind failed: " + strerror(err), Err: err}
+		}
+	}
+	if o.Reset {
+		if err := unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Connect starts one attempt; done is called exactly once, from the
+// poller's goroutine or, when the attempt ends at once, from the caller's,
+// with nil on success, ErrTimeout, or the connect error. The socket is
+// closed before done is called.
+func (p *Poller) Connect(o *Opts, done func(error)) {
+	dst := o.Dst.Addr()
+	family := unix.AF_INET
+	if dst.Is6() && !dst.Is4In6() {
+		family = unix.AF_INET6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	if err != nil {
+		done(&SetupError{Socket: true, Err: err})
+		return
+	}
+	if err := setup(fd, o); err != nil {
+		unix.Close(fd)
+		done(err)
+		return
+	}
+	sa := o.sa
+	if sa == nil {
+		sa = sockaddr(o.Dst)
+	}
+	switch err := unix.Connect(fd, sa); err {
+	case nil:
+		unix.Close(fd)
+		done(nil)
+		return
+	case unix.EINPROGRESS:
+	case unix.ENETUNREACH, unix.EHOSTUNREACH, unix.ECONNREFUSED, unix.EHOSTDOWN,
+		unix.ENETDOWN, unix.ECONNRESET, unix.ECONNABORTED, unix.ETIMEDOUT:
+		unix.Close(fd)
+		done(err)
+		return
+	default:
+		// e.g. EADDRNOTAVAIL (no local port left): no verdict on the
+		// server (layer4.c connect_error)
+		unix.Close(fd)
+		done(&SetupError{Err: err})
+		return
+	}
+	// On loopback (and a fast LAN) the handshake has often completed by
+	// now: asking again costs one syscall and saves the epoll round.
+	switch err := unix.Connect(fd, sa); err {
+	case unix.EISCONN:
+		unix.Close(fd)
+		done(nil)
+		return
+	case unix.EALREADY, unix.EINPROGRESS:
+	default:
+		unix.Close(fd)
+		done(err)
+		return
+	}
+	deadline := time.Since(p.base) + o.Timeout
+	p.mu.Lock()
+	var a *attempt
+	if n := len(p.free); n > 0 {
+		a, p.free = p.free[n-1], p.free[:n-1]
+	} else {
+		a = new(attempt)
+	}
+	a.fd, a.deadline, a.done = fd, deadline, done
+	for fd >= len(p.byFD) {
+		p.byFD = append(p.byFD, make([]*attempt, len(p.byFD)+64)...)
+	}
+	p.byFD[fd] = a
+	heap.Push(&p.dl, a)
+	ev := unix.EpollEvent{Events: unix.EPOLLOUT, Fd: int32(fd)}
+	err = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
+	wake := err == nil && (p.sleeping < 0 || deadline < p.sleeping)
+	if err != nil {
+		p.end(a, err)
+		p.flushLocked()
+		return
+	}
+	p.mu.Unlock()
+	if wake {
+		var one = [8]byte{1}
+		unix.Write(p.evfd, one[:])
+	}
+}
+
+// end finishes an attempt with p.mu held; its done runs at flush.
+func (p *Poller) end(a *attempt, err error) {
+	heap.Remove(&p.dl, a.idx)
+	p.byFD[a.fd] = nil
+	unix.Close(a.fd) // also leaves the epoll set
+	p.out = append(p.out, completion{a.done, err})
+	a.done = nil
+	p.free = append(p.free, a)
+}
+
+// flushLocked runs the completions gathered with p.mu held, releasing
+// it first: a done may start the next attempt.
+func (p *Poller) flushLocked() {
+	out := p.out
+	p.out = nil
+	p.mu.Unlock()
+	for i := range out {
+		out[i].done(out[i].err)
+		out[i] = completion{}
+	}
+	p.mu.Lock()
+	if p.out == nil {
+		p.out = out[:0]
+	}
+	p.mu.Unlock()
+}
+
+func (p *Poller) loop() {
+	events := make([]unix.EpollEvent, 256)
+	var buf [8]byte
+	for {
+		p.mu.Lock()
+		msec := -1
+		p.sleeping = -1
+		if len(p.dl) > 0 {
+			p.sleeping = p.dl[0].deadline
+			d := p.sleeping - time.Since(p.base)
+			msec = max(0, int((d+time.Millisecond-1)/time.Millisecond))
+		}
+		p.mu.Unlock()
+		n, err := unix.EpollWait(p.epfd, events, msec)
+		if err != nil && err != unix.EINTR {
+			panic("poller: epoll_wait: " + err.Error())
+		}
+		p.mu.Lock()
+		p.sleeping = 0 // awake: no need to be woken
+		for _, ev := range events[:max(n, 0)] {
+			fd := int(ev.Fd)
+			if fd == p.evfd {
+				unix.Read(p.evfd, buf[:])
+				continue
+			}
+			if fd >= len(p.byFD) || p.byFD[fd] == nil {
+				continue
+			}
+			var cerr error
+			if v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil {
+				cerr = err
+			} else if v != 0 {
+				cerr = unix.Errno(v)
+			}
+			p.end(p.byFD[fd], cerr)
+		}
+		now := time.Since(p.base)
+		for len(p.dl) > 0 && p.dl[0].deadline <= now {
+			p.end(p.dl[0], ErrTimeout)
+		}
+		p.flushLocked()
+	}
+}
+
+// SetupError is an attempt that could not be made: the socket could not
+// be created (Socket), set up or bound, or connect failed locally.
+// keepalived reschedules such a check without a verdict.
+type SetupError struct {
+	Socket bool
+	Msg    string // keepalived's log line for it, if it has one
+	Err    error
+}
+
+func (e *SetupError) Error() string { return e.Err.Error() }
+func (e *SetupError) Unwrap() error { return e.Err }
+
+// strerror is C's wording of an errno ("No such device").
+func strerror(err error) string {
+	s := err.Error()
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		s = string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
+}
+
+// IsTimeout reports whether err is ErrTimeout.
+func IsTimeout(err error) bool { return errors.Is(err, ErrTimeout) }
