@@ -400,7 +400,7 @@ func (s *statusSub) Instances() []dumps.Instance {
 }
 func (s *statusSub) Scripts() []dumps.Script { return nil }
 func (s *statusSub) ClearStats()             { s.mu.Lock(); s.cleared = true; s.mu.Unlock() }
-func (s *statusSub) IPVSOperations() uint64 { return 7 }
+func (s *statusSub) IPVSOperations() uint64  { return 7 }
 func (s *statusSub) RealServers() []metrics.RealServer {
 	return []metrics.RealServer{{VS: "10.10.31.100:80/tcp", RS: "192.168.31.101:80", Up: true, Weight: 1}}
 }
