@@ -61,6 +61,8 @@ type vsEntry struct {
 	cfg  *conf.VirtualServer
 	svcs []ipvs.Service
 	st   *state.VS
+	// rsJobs are the checkers of each real server, by index in st.RS
+	rsJobs [][]*job
 }
 
 type job struct {
@@ -75,8 +77,8 @@ type job struct {
 	iw    int64 // configured weight (misc_dynamic is absolute)
 	// script is MISC_CHECK's argv[0], vsName FMT_VS, for its log lines
 	script, vsName string
-	// sig identifies the checker's configuration across reloads
-	sig string
+	// cfg is the checker's configuration, compared across reloads
+	cfg *conf.Checker
 }
 
 // Engine runs the checkers of one configuration.
@@ -164,6 +166,7 @@ func build(cfg *conf.Config, opt Options) *Engine {
 			rss = append(rss, state.RSConfig{Dest: d, Inhibit: rs.InhibitOnFailure, Name: fmtTrio(rs.Addr, vs.Protocol, rs.Port)})
 		}
 		ent.st = state.NewVS(vc, rss)
+		ent.rsJobs = make([][]*job, len(rss))
 		for i, rs := range vs.RealServers {
 			for _, c := range rs.Checkers {
 				switch {
@@ -185,7 +188,7 @@ func build(cfg *conf.Config, opt Options) *Engine {
 				if c.Misc != nil && c.Misc.Script != nil && len(c.Misc.Script.Argv) > 0 {
 					j.script = c.Misc.Script.Argv[0]
 				}
-				j.sig = checkerSig(c)
+				j.cfg = c
 				t := state.Timing{Retry: c.Retry, DelayLoop: c.DelayLoop, DelayBeforeRetry: c.DelayBeforeRetry,
 					Warmup: c.Warmup, Alpha: c.Alpha}
 				if c.HTTP != nil {
@@ -208,6 +211,7 @@ func build(cfg *conf.Config, opt Options) *Engine {
 					ent.st.SetCheckerWeight(i, j.id, *fileRes.Weight)
 				}
 				e.jobs = append(e.jobs, j)
+				ent.rsJobs[i] = append(ent.rsJobs[i], j)
 			}
 		}
 		ent.st.Events() // weights set before start-up are not transitions
