@@ -64,6 +64,11 @@ type logSink struct {
 	opt     LogOptions
 	mu      sync.Mutex
 	writers map[string]*syslog.Writer // by ident, opened on first use
+	// console line buffer and its time prefix, formatted once a second
+	// (a reload of 37k real servers logs 37k lines)
+	buf     []byte
+	stamp   string
+	stampAt int64
 }
 
 type kaHandler struct {
@@ -77,6 +82,9 @@ func (h *kaHandler) Enabled(_ context.Context, l slog.Level) bool {
 }
 
 func (h *kaHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level == slog.LevelInfo && !h.out.opt.Detail {
+		return h.out.write(h.ident, r.Level, r.Message) // the common line, no copy
+	}
 	var b strings.Builder
 	b.WriteString(r.Message)
 	// keepalived's event lines carry no key=value tail, and greps or
@@ -118,7 +126,15 @@ func (s *logSink) write(ident string, l slog.Level, msg string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.opt.Console != nil {
-		fmt.Fprintf(s.opt.Console, "%s: %s\n", s.opt.Now().Format("Mon Jan _2 15:04:05 2006"), msg)
+		now := s.opt.Now()
+		if sec := now.Unix(); sec != s.stampAt || s.stamp == "" {
+			s.stamp, s.stampAt = now.Format("Mon Jan _2 15:04:05 2006"), sec
+		}
+		s.buf = append(append(append(append(s.buf[:0], s.stamp...), ": "...), msg...), '\n')
+		s.opt.Console.Write(s.buf)
+		if cap(s.buf) > 64<<10 {
+			s.buf = nil // one huge line does not stay allocated
+		}
 	}
 	if !s.opt.Syslog {
 		return nil
