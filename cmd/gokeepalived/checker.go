@@ -10,6 +10,7 @@ import (
 	"time"
 
 	checkengine "github.com/gokeepalived/gokeepalived/check"
+	"github.com/gokeepalived/gokeepalived/check/probe"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs"
@@ -49,6 +50,12 @@ type checker struct {
 
 	fifo     *notifyfifo.Set // notify_fifo + lvs_notify_fifo
 	fifoSpec string
+
+	// newProbe replaces the real checkers (benchmarks without traffic).
+	newProbe func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error)
+	// lastReload is how the last reload's time split: the engine
+	// (build, carry state over, schedule) and IPVS (table, diff, apply).
+	lastReload struct{ engine, ipvs time.Duration }
 }
 
 func newChecker(log *slog.Logger, o options, open func() (ipvsHandle, error)) *checker {
@@ -63,6 +70,7 @@ func (c *checker) engineOptions(cfg *conf.Config) checkengine.Options {
 		ScriptUser:  cfg.Global.ScriptUser,
 		ScriptGroup: cfg.Global.ScriptGroup,
 		NotifyFIFO:  c.fifo.Write,
+		NewProbe:    c.newProbe,
 	}
 }
 
@@ -207,6 +215,7 @@ func adopted(desired, cur []reconcile.VirtualService) int {
 }
 
 func (c *checker) Reload(ctx context.Context, cfg *conf.Config) error {
+	t0 := time.Now()
 	c.halt()
 	old := c.eng
 	c.openFIFO(cfg)
@@ -217,8 +226,12 @@ func (c *checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	if err := c.setTimeouts(cfg); err != nil {
 		c.log.Error(err.Error())
 	}
-	logOps(c.log, "reload", c.sync())
+	t1 := time.Now()
+	ops := c.sync()
+	t2 := time.Now()
+	logOps(c.log, "reload", ops)
 	c.run(ctx)
+	c.lastReload.engine, c.lastReload.ipvs = t1.Sub(t0)+time.Since(t2), t2.Sub(t1)
 	return nil
 }
 
