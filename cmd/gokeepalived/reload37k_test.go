@@ -73,26 +73,24 @@ type okProbe struct{ n *atomic.Int64 }
 
 func (p okProbe) Check(context.Context, int) probe.Result { p.n.Add(1); return probe.Result{OK: true} }
 
-// lineWatch is the daemon's console log: it counts lines and reports
-// each "Reload complete" / "Startup complete" on a channel.
+// lineWatch is the daemon's console log: it keeps the last lines and
+// reports each "Reload complete" / "Startup complete" on a channel,
+// without allocating per line (37k lines per reload).
 type lineWatch struct {
-	mu    sync.Mutex
-	lines int
-	tail  []string // last lines, for failures
-	done  chan string
+	mu   sync.Mutex
+	tail [20][]byte // ring of the last lines, for failures
+	n    int
+	done chan string
 }
 
 func (w *lineWatch) Write(p []byte) (int, error) {
 	w.mu.Lock()
-	w.lines++
-	s := string(p)
-	if len(w.tail) == 20 {
-		w.tail = w.tail[1:]
-	}
-	w.tail = append(w.tail, s)
+	k := w.n % len(w.tail)
+	w.tail[k] = append(w.tail[k][:0], p...)
+	w.n++
 	w.mu.Unlock()
 	for _, m := range []string{"Reload complete", "Startup complete", "New config failed validation"} {
-		if strings.Contains(s, m) {
+		if bytes.Contains(p, []byte(m)) {
 			w.done <- m
 		}
 	}
@@ -102,7 +100,11 @@ func (w *lineWatch) Write(p []byte) (int, error) {
 func (w *lineWatch) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return strings.Join(w.tail, "")
+	var b strings.Builder
+	for i := max(0, w.n-len(w.tail)); i < w.n; i++ {
+		b.Write(w.tail[i%len(w.tail)])
+	}
+	return b.String()
 }
 
 // timedVRRP and timedChecker time each subsystem's Reload.
