@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"os"
@@ -73,7 +74,7 @@ type okProbe struct{ n *atomic.Int64 }
 
 func (p okProbe) Check(context.Context, int) probe.Result { p.n.Add(1); return probe.Result{OK: true} }
 
-// lineWatch is the daemon's console log: it keeps the last lines and
+// lineWatch is the daemon's log as syslog receives it: it keeps the last lines and
 // reports each "Reload complete" / "Startup complete" on a channel,
 // without allocating per line (37k lines per reload).
 type lineWatch struct {
@@ -133,7 +134,7 @@ func (t *timedChecker) Reload(ctx context.Context, cfg *conf.Config) error {
 }
 
 // bigDaemon is the whole daemon (internal/daemon's signal loop, both
-// subsystems) on a big config, with VRRP on vrrptest fakes, the
+// subsystems, syslog) on a big config, with VRRP on vrrptest fakes, the
 // in-memory IPVS and okProbe checkers.
 type bigDaemon struct {
 	t       testing.TB
@@ -179,6 +180,24 @@ func startBigDaemon(t testing.TB, vss, rss int) *bigDaemon {
 		g.chk = &timedChecker{checker: c}
 		return g.chk, nil
 	}
+	// The daemon logs as by default, to syslog only: here a socket of
+	// our own, read as a syslog daemon would (37k lines per reload).
+	sysl := filepath.Join(dir, "log")
+	sc, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sysl, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sc.Close() })
+	go func() {
+		b := make([]byte, 64<<10)
+		for {
+			n, err := sc.Read(b)
+			if err != nil {
+				return
+			}
+			g.log.Write(b[:n])
+		}
+	}()
 	ctx, cancel := context.WithCancel(context.Background())
 	g.cancel = cancel
 	go func() {
@@ -192,7 +211,7 @@ func startBigDaemon(t testing.TB, vss, rss int) *bigDaemon {
 			},
 			Units:          []daemon.Unit{vu, cu},
 			TmpDir:         dir,
-			Log:            daemon.NewLogger(daemon.LogOptions{Console: g.log}),
+			Log:            daemon.NewLogger(daemon.LogOptions{Syslog: true, SyslogAddr: sysl}),
 			MetricsAddress: "127.0.0.1:0",
 		}, g.sigs)
 	}()
