@@ -152,7 +152,9 @@ type bigDaemon struct {
 	cancel  context.CancelFunc
 }
 
-func startBigDaemon(t testing.TB, vss, rss int) *bigDaemon {
+// startBigDaemon: with syslog the daemon logs as by default (syslog
+// only), else as with -G -l (console only).
+func startBigDaemon(t testing.TB, vss, rss int, syslog bool) *bigDaemon {
 	dir := t.TempDir()
 	g := &bigDaemon{t: t, cf: filepath.Join(dir, "keepalived.conf"), sigs: make(chan os.Signal),
 		log: &lineWatch{done: make(chan string, 4)}, fake: &fakeHandle{Fake: ipvsfake.New()}, exit: make(chan int, 1)}
@@ -180,9 +182,13 @@ func startBigDaemon(t testing.TB, vss, rss int) *bigDaemon {
 		g.chk = &timedChecker{checker: c}
 		return g.chk, nil
 	}
-	// The daemon logs as by default, to syslog only: here a socket of
-	// our own, read as a syslog daemon would (37k lines per reload).
+	// syslog is a socket of our own, read as a syslog daemon would (37k
+	// lines per reload).
+	lo := daemon.LogOptions{Console: g.log}
 	sysl := filepath.Join(dir, "log")
+	if syslog {
+		lo = daemon.LogOptions{Syslog: true, SyslogAddr: sysl}
+	}
 	sc, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sysl, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +217,7 @@ func startBigDaemon(t testing.TB, vss, rss int) *bigDaemon {
 			},
 			Units:          []daemon.Unit{vu, cu},
 			TmpDir:         dir,
-			Log:            daemon.NewLogger(daemon.LogOptions{Syslog: true, SyslogAddr: sysl}),
+			Log:            daemon.NewLogger(lo),
 			MetricsAddress: "127.0.0.1:0",
 		}, g.sigs)
 	}()
@@ -274,7 +280,7 @@ func TestReload37kIsOneOperation(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		vss = 300 // same paths, 4.8k real servers
 	}
-	g := startBigDaemon(t, vss, rss)
+	g := startBigDaemon(t, vss, rss, true)
 	defer g.stop()
 	start := g.chk.IPVSOperations()
 	if want := uint64(vss + vss*rss); start != want {
@@ -322,9 +328,15 @@ func TestReload37kIsOneOperation(t *testing.T) {
 // priority. Reported per reload: parse+validate, the VRRP subsystem's
 // Reload, the checker's engine part (build, carry state, log, schedule)
 // and its IPVS part (table, diff against the last applied, apply), and
-// the process's peak RSS.
+// the process's peak RSS. /syslog logs as the daemon does by default,
+// /console as with -G -l.
 func BenchmarkReload37k(b *testing.B) {
-	g := startBigDaemon(b, 2284, 16)
+	b.Run("syslog", func(b *testing.B) { benchReload(b, true) })
+	b.Run("console", func(b *testing.B) { benchReload(b, false) })
+}
+
+func benchReload(b *testing.B, syslog bool) {
+	g := startBigDaemon(b, 2284, 16, syslog)
 	defer g.stop()
 	runtime.GC()
 	var parse, vr, eng, ipv time.Duration
