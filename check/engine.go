@@ -66,6 +66,8 @@ type vsEntry struct {
 	st   *state.VS
 	// dirty: in Engine.changed, its table not yet taken by Changed
 	dirty bool
+	// rsJobs are the checkers of each real server, by index in st.RS
+	rsJobs [][]*job
 }
 
 type job struct {
@@ -82,8 +84,8 @@ type job struct {
 	script, vsName string
 	// logAll: log_all_failures or global checker_log_all_failures
 	logAll bool
-	// sig identifies the checker's configuration across reloads
-	sig string
+	// cfg is the checker's configuration, compared across reloads
+	cfg *conf.Checker
 	// async is probe when its attempts need no goroutine; next requeues
 	// the job, onResult is j.complete bound once
 	async    probe.Async
@@ -195,6 +197,7 @@ func build(cfg *conf.Config, opt Options) *Engine {
 			rss = append(rss, state.RSConfig{Dest: d, Inhibit: rs.InhibitOnFailure, Name: fmtTrio(rs.Addr, vs.Protocol, rs.Port)})
 		}
 		ent.st = state.NewVS(vc, rss)
+		ent.rsJobs = make([][]*job, len(rss))
 		for i, rs := range vs.RealServers {
 			for _, c := range rs.Checkers {
 				switch {
@@ -217,7 +220,7 @@ func build(cfg *conf.Config, opt Options) *Engine {
 				if c.Misc != nil && c.Misc.Script != nil && len(c.Misc.Script.Argv) > 0 {
 					j.script = c.Misc.Script.Argv[0]
 				}
-				j.sig = checkerSig(c)
+				j.cfg = c
 				t := state.Timing{Retry: c.Retry, DelayLoop: c.DelayLoop, DelayBeforeRetry: c.DelayBeforeRetry,
 					Warmup: c.Warmup, Alpha: c.Alpha}
 				if c.HTTP != nil {
@@ -240,6 +243,7 @@ func build(cfg *conf.Config, opt Options) *Engine {
 					ent.st.SetCheckerWeight(i, j.id, *fileRes.Weight)
 				}
 				e.jobs = append(e.jobs, j)
+				ent.rsJobs[i] = append(ent.rsJobs[i], j)
 			}
 		}
 		ent.st.Events() // weights set before start-up are not transitions

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/check/sched"
+	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
@@ -118,4 +119,52 @@ func dump(t *testing.T, f *ipvsfake.Fake) []reconcile.VirtualService {
 		t.Fatal(err)
 	}
 	return vs
+}
+
+// sameChecker decides which checker keeps its state at a reload: what
+// keepalived's compare functions look at (connection and type options),
+// not positions in the file or timing.
+func TestSameChecker(t *testing.T) {
+	base := `real_server 10.1.1.1 80 {
+    HTTP_GET {
+      url {
+        path /health
+        status_code 200
+        digest 0123456789abcdef0123456789abcdef
+      }
+      connect_timeout 3
+      %s
+    }
+  }`
+	first := func(text string) *conf.Checker {
+		t.Helper()
+		cfg := loadConf(t, text)
+		if len(cfg.VirtualServers) != 1 || len(cfg.VirtualServers[0].RealServers) == 0 ||
+			len(cfg.VirtualServers[0].RealServers[0].Checkers) != 1 {
+			t.Fatalf("config:\n%s", text)
+		}
+		return cfg.VirtualServers[0].RealServers[0].Checkers[0]
+	}
+	vs := func(rs string, pad string) string {
+		return pad + "virtual_server 10.0.0.1 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  " + rs + "\n}\n"
+	}
+	ref := first(vs(fmt.Sprintf(base, ""), ""))
+	for _, c := range []struct {
+		name string
+		text string
+		same bool
+	}{
+		{"moved down the file", vs(fmt.Sprintf(base, ""), "\n\n# moved\n\n"), true},
+		{"other timing", vs(fmt.Sprintf(base, "delay_before_retry 7\n      retry 5"), ""), true},
+		{"connect_port", vs(fmt.Sprintf(base, "connect_port 8080"), ""), false},
+		{"connect_timeout", vs(strings.Replace(fmt.Sprintf(base, ""), "connect_timeout 3", "connect_timeout 4", 1), ""), false},
+		{"url path", vs(strings.Replace(fmt.Sprintf(base, ""), "/health", "/ping", 1), ""), false},
+		{"status code", vs(strings.Replace(fmt.Sprintf(base, ""), "status_code 200", "status_code 204", 1), ""), false},
+		{"digest", vs(strings.Replace(fmt.Sprintf(base, ""), "0123456789abcdef0123", "f123456789abcdef0123", 1), ""), false},
+		{"type", vs("real_server 10.1.1.1 80 {\n    TCP_CHECK {\n      connect_timeout 3\n    }\n  }", ""), false},
+	} {
+		if got := sameChecker(ref, first(c.text)); got != c.same {
+			t.Errorf("%s: sameChecker = %v, want %v", c.name, got, c.same)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs"
@@ -19,7 +20,16 @@ func fmtTrio(a netip.Addr, p conf.LVSProtocol, port uint16) string {
 	case conf.LVSSCTP:
 		ps = "sctp"
 	}
-	return fmt.Sprintf("[%s]:%s:%d", a, ps, port)
+	// appended, not Sprintf: built for every real server at each reload
+	b := append(make([]byte, 0, 64), '[')
+	if a.IsValid() {
+		b = a.AppendTo(b)
+	} else {
+		b = append(b, a.String()...)
+	}
+	b = append(b, "]:"...)
+	b = strconv.AppendUint(append(append(b, ps...), ':'), uint64(port), 10)
+	return string(b)
 }
 
 // fmtVS is keepalived's FMT_VS.

@@ -51,14 +51,17 @@ type checker struct {
 	fifo     *notifyfifo.Set // notify_fifo + lvs_notify_fifo
 	fifoSpec string
 	full     bool // next sync diffs the whole table (new engine)
+
+	// newProbe replaces the real checkers (benchmarks without traffic).
+	newProbe func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error)
+	// lastReload is how the last reload's time split: the engine
+	// (build, carry state over, schedule) and IPVS (table, diff, apply).
+	lastReload struct{ engine, ipvs time.Duration }
 }
 
 func newChecker(log *slog.Logger, o options, open func() (ipvsHandle, error)) *checker {
 	return &checker{log: log, open: open, keepIPVS: o.keepIPVS}
 }
-
-// testNewProbe replaces the checkers' probes in tests.
-var testNewProbe func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error)
 
 func (c *checker) engineOptions(cfg *conf.Config) checkengine.Options {
 	return checkengine.Options{
@@ -68,7 +71,7 @@ func (c *checker) engineOptions(cfg *conf.Config) checkengine.Options {
 		ScriptUser:  cfg.Global.ScriptUser,
 		ScriptGroup: cfg.Global.ScriptGroup,
 		NotifyFIFO:  c.fifo.Write,
-		NewProbe:    testNewProbe,
+		NewProbe:    c.newProbe,
 	}
 }
 
@@ -247,6 +250,7 @@ func (c *checker) syncChanged() []reconcile.Op {
 }
 
 func (c *checker) Reload(ctx context.Context, cfg *conf.Config) error {
+	t0 := time.Now()
 	c.halt()
 	old := c.eng
 	c.openFIFO(cfg)
@@ -258,8 +262,12 @@ func (c *checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	if err := c.setTimeouts(cfg); err != nil {
 		c.log.Error(err.Error())
 	}
-	logOps(c.log, "reload", c.sync())
+	t1 := time.Now()
+	ops := c.sync()
+	t2 := time.Now()
+	logOps(c.log, "reload", ops)
 	c.run(ctx)
+	c.lastReload.engine, c.lastReload.ipvs = t1.Sub(t0)+time.Since(t2), t2.Sub(t1)
 	return nil
 }
 

@@ -73,16 +73,16 @@ func TestCheckerChangeLatency(t *testing.T) {
 	}
 	probes := map[netip.AddrPort]*switchProbe{}
 	var pmu sync.Mutex
-	testNewProbe = func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error) {
+	newProbe := func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error) {
 		p := &switchProbe{}
 		pmu.Lock()
 		probes[netip.AddrPortFrom(rs.Addr, rs.Port)] = p
 		pmu.Unlock()
 		return p, nil
 	}
-	defer func() { testNewProbe = nil }()
 	h := &timedHandle{fakeHandle: fakeHandle{Fake: ipvsfake.New()}, removed: map[netip.AddrPort]time.Time{}}
 	c := newChecker(daemon.NewLogger(daemon.LogOptions{Console: io.Discard}), options{}, func() (ipvsHandle, error) { return h, nil })
+	c.newProbe = newProbe
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := c.Start(ctx, cfg); err != nil {

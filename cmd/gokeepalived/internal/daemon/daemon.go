@@ -533,6 +533,10 @@ func (d *Daemon) Snapshot() metrics.Snapshot {
 		if c, ok := r.sub.(CheckStatus); ok {
 			s.RealServers = append(s.RealServers, c.RealServers()...)
 		}
+		if c, ok := r.sub.(IPVSCounter); ok {
+			s.IPVS = true
+			s.IPVSOperations += c.IPVSOperations()
+		}
 	}
 	return s
 }
@@ -565,13 +569,7 @@ func (d *Daemon) status() Status {
 	if st.RealServers == nil {
 		st.RealServers = []metrics.RealServer{}
 	}
-	d.mu.Lock()
-	for _, r := range d.run {
-		if c, ok := r.sub.(IPVSCounter); ok {
-			st.IPVSOperations += c.IPVSOperations()
-		}
-	}
-	d.mu.Unlock()
+	st.IPVSOperations = snap.IPVSOperations
 	for _, in := range snap.VRRP {
 		st.Instances = append(st.Instances, InstanceStatus{Name: in.Name, Interface: in.Interface, VRID: in.VRID,
 			State: dumps.StateName(in.State), Priority: in.BasePriority, EffectivePriority: in.EffectivePriority, VIPs: in.VIPs})

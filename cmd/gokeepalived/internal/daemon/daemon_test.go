@@ -400,6 +400,7 @@ func (s *statusSub) Instances() []dumps.Instance {
 }
 func (s *statusSub) Scripts() []dumps.Script { return nil }
 func (s *statusSub) ClearStats()             { s.mu.Lock(); s.cleared = true; s.mu.Unlock() }
+func (s *statusSub) IPVSOperations() uint64  { return 7 }
 func (s *statusSub) RealServers() []metrics.RealServer {
 	return []metrics.RealServer{{VS: "10.10.31.100:80/tcp", RS: "192.168.31.101:80", Up: true, Weight: 1}}
 }
@@ -453,7 +454,8 @@ func TestStatusSocketMetricsAndDumpsFromStatus(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if !strings.Contains(string(body), `keepalived_advertisements_sent_total{iname="VI_1",intf="eth0",vrid="51"} 9`) ||
-		!strings.Contains(string(body), `gokeepalived_real_server_up{vs="10.10.31.100:80/tcp",rs="192.168.31.101:80"} 1`) {
+		!strings.Contains(string(body), `gokeepalived_real_server_up{vs="10.10.31.100:80/tcp",rs="192.168.31.101:80"} 1`) ||
+		!strings.Contains(string(body), "\ngokeepalived_ipvs_operations_total 7\n") || st.IPVSOperations != 7 {
 		t.Errorf("metrics:\n%s", body)
 	}
 

@@ -30,6 +30,10 @@ type Snapshot struct {
 	VRRP        []dumps.Instance
 	Scripts     []dumps.Script
 	RealServers []RealServer
+	// IPVSOperations counts the IPVS operations applied since start-up;
+	// IPVS says whether a checker subsystem runs to count them.
+	IPVSOperations uint64
+	IPVS           bool
 }
 
 // Handler serves /metrics from snap, called once per scrape.
@@ -143,6 +147,10 @@ func Write(w io.Writer, s Snapshot) {
 	header(w, family{"gokeepalived_check_latency_seconds", "Duration of the last health check.", "gauge"})
 	for _, r := range rs {
 		fmt.Fprintf(w, "gokeepalived_check_latency_seconds%s %g\n", labels("vs", r.VS, "rs", r.RS), r.Latency)
+	}
+	if s.IPVS {
+		header(w, family{"gokeepalived_ipvs_operations_total", "IPVS operations (add/edit/delete of a service or destination) applied since start-up.", "counter"})
+		fmt.Fprintf(w, "gokeepalived_ipvs_operations_total %d\n", s.IPVSOperations)
 	}
 }
 

@@ -107,3 +107,15 @@ func TestListenAddressDefaultsToLoopback(t *testing.T) {
 		}
 	}
 }
+
+// The IPVS operation counter is exposed by name when a checker runs, and
+// not at all without one (no IPVS to count).
+func TestIPVSOperationsCounter(t *testing.T) {
+	m := scrape(t, Snapshot{IPVS: true, IPVSOperations: 36545})
+	if got := m["gokeepalived_ipvs_operations_total"]; got != "36545" {
+		t.Errorf("gokeepalived_ipvs_operations_total = %q, want 36545", got)
+	}
+	if _, ok := scrape(t, Snapshot{})["gokeepalived_ipvs_operations_total"]; ok {
+		t.Error("gokeepalived_ipvs_operations_total without a checker subsystem")
+	}
+}
