@@ -60,6 +60,7 @@ type Runtime struct {
 	started bool
 	ipID    uint16
 	wg      sync.WaitGroup
+	timers  timerQ
 }
 
 type rtSock struct {
@@ -86,7 +87,8 @@ type rtInst struct {
 	ttl      int
 	ahSeq    uint32
 	deadline time.Time
-	garps    []garpDue
+	hidx     int    // 1 + index in timers.advs; 0 when not armed
+	hseq     uint64 // when the deadline was set, for ties
 }
 
 type garpDue struct {
@@ -302,7 +304,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 			r.mu.Unlock()
 		case <-timer.C():
 			r.mu.Lock()
-			r.fireDue(r.deps.Clock.Now())
+			r.fireDue()
 			r.mu.Unlock()
 		case <-ctx.Done():
 			r.shutdown()
@@ -379,41 +381,7 @@ func (r *Runtime) read(ctx context.Context, s *rtSock) {
 func (r *Runtime) nextDeadline() time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var next time.Time
-	take := func(t time.Time) {
-		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
-			next = t
-		}
-	}
-	for _, ri := range r.insts {
-		take(ri.deadline)
-		for _, g := range ri.garps {
-			take(g.at)
-		}
-	}
-	return next
-}
-
-func (r *Runtime) fireDue(now time.Time) {
-	for _, ri := range r.insts {
-		if !ri.deadline.IsZero() && !now.Before(ri.deadline) {
-			ri.deadline = time.Time{}
-			r.exec(ri, now, ri.inst.Step(now, EventTimer{}))
-		}
-		kept := ri.garps[:0]
-		var due []garpDue
-		for _, g := range ri.garps {
-			if now.Before(g.at) {
-				kept = append(kept, g)
-			} else {
-				due = append(due, g)
-			}
-		}
-		ri.garps = kept
-		for _, g := range due {
-			r.exec(ri, now, ri.inst.Step(now, EventGARPDue{Repeat: g.repeat}))
-		}
-	}
+	return r.timers.next()
 }
 
 // exec performs an instance's actions in order.
@@ -448,9 +416,9 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 		case SendGARP:
 			r.sendGARP(ri, a.Repeat)
 		case ScheduleGARP:
-			ri.garps = append(ri.garps, garpDue{at: now.Add(a.After), repeat: a.Repeat})
+			r.timers.addGARP(ri, now.Add(a.After), a.Repeat)
 		case SetTimer:
-			ri.deadline = a.At
+			r.timers.set(ri, a.At)
 		case Notify:
 			r.log.Debug("state change", "instance", name, "state", a.State.String())
 			if r.deps.OnState != nil {
