@@ -5,7 +5,8 @@
 # daemon over a steady window, and the deviation of each instance's
 # inter-advert interval from advert_int as the peer's kernel timestamps it.
 # WINDOW (default 30s), ROUNDS (default 1; alternates who goes first),
-# CASES (v2, v3 or both; default both).
+# CASES (v2, v3 or both; default both), RT=1 runs both daemons SCHED_FIFO 1
+# (chrt) so that other load on the machine does not delay them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export GOFLAGS=-mod=mod
@@ -14,6 +15,6 @@ trap 'rm -rf "$tmp"' EXIT
 CGO_ENABLED=0 go build -trimpath -o "$tmp/gokeepalived" ./cmd/gokeepalived
 GOKEEPALIVED_BENCH_INSTANCES=1 GOKEEPALIVED_BIN="$tmp/gokeepalived" \
   GOKEEPALIVED_BENCH_WINDOW="${WINDOW:-30s}" GOKEEPALIVED_BENCH_ROUNDS="${ROUNDS:-1}" \
-  GOKEEPALIVED_BENCH_CASES="${CASES:-}" \
+  GOKEEPALIVED_BENCH_CASES="${CASES:-}" GOKEEPALIVED_BENCH_RT="${RT:-}" \
   go test -count=1 -v -timeout 30m -run '^TestInstancesBench$' ./vrrp/e2e |
   grep -o 'BENCH .*' | sed 's/^BENCH //'
