@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/netip"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp/internal/hrtimer"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 	"github.com/gokeepalived/gokeepalived/vrrp/validate"
 )
@@ -61,6 +63,7 @@ type Runtime struct {
 	ipID    uint16
 	wg      sync.WaitGroup
 	timers  timerQ
+	down    bool // shut down: timers no longer step instances
 }
 
 type rtSock struct {
@@ -258,14 +261,15 @@ func (r *Runtime) Run(ctx context.Context) error {
 		close(r.stopped)
 	}()
 
-	timer := r.deps.Clock.NewTimer(time.Hour)
+	timer := r.newTimer()
 	defer timer.Stop()
+	if c, ok := timer.(io.Closer); ok {
+		defer c.Close()
+	}
 	for {
-		if next := r.nextDeadline(); !next.IsZero() {
-			timer.Reset(max(next.Sub(r.deps.Clock.Now()), 0))
-		} else {
-			timer.Reset(time.Hour)
-		}
+		r.mu.Lock()
+		r.rearm(timer)
+		r.mu.Unlock()
 		select {
 		case it := <-r.rx:
 			r.mu.Lock()
@@ -333,6 +337,7 @@ func (r *Runtime) Stop() {
 func (r *Runtime) shutdown() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.down = true // no timer step after the priority-0 adverts
 	now := r.deps.Clock.Now()
 	for _, ri := range r.insts {
 		acts := ri.inst.Step(now, EventShutdown{})
@@ -378,10 +383,35 @@ func (r *Runtime) read(ctx context.Context, s *rtSock) {
 	}
 }
 
-func (r *Runtime) nextDeadline() time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.timers.next()
+// newTimer is the loop's timer. A clock that can run the expiry on the
+// timer's own goroutine (SystemClock) gets fireDue there, under r.mu as
+// every loop step; its C then never delivers.
+func (r *Runtime) newTimer() Timer {
+	if fc, ok := r.deps.Clock.(funcClock); ok {
+		var t Timer
+		t, ok = fc.NewFuncTimer(func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if !r.down {
+				r.fireDue()
+				r.rearm(t)
+			}
+		})
+		if ok {
+			return t
+		}
+	}
+	return r.deps.Clock.NewTimer(time.Hour)
+}
+
+// rearm sets t to the next deadline; with r.mu held, so that the loop and
+// an expiry running on the timer's goroutine cannot arm it out of order.
+func (r *Runtime) rearm(t Timer) {
+	if next := r.timers.next(); !next.IsZero() {
+		t.Reset(max(next.Sub(r.deps.Clock.Now()), 0))
+	} else {
+		t.Reset(time.Hour)
+	}
 }
 
 // exec performs an instance's actions in order.
@@ -613,7 +643,29 @@ type SystemClock struct{}
 
 func (SystemClock) Now() time.Time { return time.Now() }
 
-func (SystemClock) NewTimer(d time.Duration) Timer { return sysTimer{time.NewTimer(d)} }
+// funcClock is a Clock whose timers can call a function at expiry.
+type funcClock interface {
+	NewFuncTimer(f func()) (Timer, bool)
+}
+
+// NewFuncTimer is a timerfd that calls f on expiry (see hrtimer.NewFunc).
+func (SystemClock) NewFuncTimer(f func()) (Timer, bool) {
+	t, err := hrtimer.NewFunc(f)
+	if err != nil {
+		return nil, false
+	}
+	return t, true
+}
+
+// NewTimer is a timerfd when it can be (on time to the microsecond; the
+// runtime's timers wake up to 1 ms late), a time.Timer otherwise.
+func (SystemClock) NewTimer(d time.Duration) Timer {
+	if t, err := hrtimer.New(); err == nil {
+		t.Reset(d)
+		return t
+	}
+	return sysTimer{time.NewTimer(d)}
+}
 
 type sysTimer struct{ t *time.Timer }
 
