@@ -10,6 +10,7 @@ import (
 	"os"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -47,8 +48,20 @@ func NewFunc(f func()) (*Timer, error) {
 func (t *Timer) read() {
 	var buf [8]byte // the expiry count
 	for {
-		if _, err := t.f.Read(buf[:]); err != nil {
+		var errno syscall.Errno
+		// Read first: RawRead forgets a readiness that came before it.
+		err := t.rc.Read(func(fd uintptr) bool {
+			// A raw read: it cannot block, and a blocking-call entry
+			// wakes the runtime's sysmon thread, which then polls for a
+			// while; once per expiry that was most of the CPU time.
+			_, _, errno = unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
+			return errno != unix.EAGAIN
+		})
+		if err != nil {
 			return // closed
+		}
+		if errno != 0 {
+			continue // EINTR; a read error on a timerfd is not expected
 		}
 		if t.fn != nil {
 			t.fn()

@@ -88,3 +88,34 @@ func TestNewFunc(t *testing.T) {
 	default:
 	}
 }
+
+// An expiry while f runs (f re-arms for at once, as the VRRP loop does
+// when the next deadline is already due) is not lost.
+func TestExpiryDuringFunc(t *testing.T) {
+	calls := make(chan struct{}, 16)
+	var tm *Timer
+	armed := make(chan struct{})
+	tm, err := NewFunc(func() {
+		<-armed
+		tm.Reset(0)
+		time.Sleep(2 * time.Millisecond) // the expiry lands here
+		select {
+		case calls <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tm.Close()
+	close(armed)
+	tm.Reset(time.Millisecond)
+	for i := range 5 {
+		select {
+		case <-calls:
+		case <-time.After(3 * time.Second):
+			t.Fatalf("f called %d times, then no more", i)
+		}
+	}
+	tm.Stop()
+}
