@@ -16,5 +16,6 @@ CGO_ENABLED=0 go build -trimpath -o "$tmp/gokeepalived" ./cmd/gokeepalived
 GOKEEPALIVED_BENCH_INSTANCES=1 GOKEEPALIVED_BIN="$tmp/gokeepalived" \
   GOKEEPALIVED_BENCH_WINDOW="${WINDOW:-30s}" GOKEEPALIVED_BENCH_ROUNDS="${ROUNDS:-1}" \
   GOKEEPALIVED_BENCH_CASES="${CASES:-}" GOKEEPALIVED_BENCH_RT="${RT:-}" \
-  go test -count=1 -v -timeout 30m -run '^TestInstancesBench$' ./vrrp/e2e |
-  grep -o 'BENCH .*' | sed 's/^BENCH //'
+  go test -count=1 -v -timeout 30m -run '^TestInstancesBench$' ./vrrp/e2e >"$tmp/out" 2>&1 ||
+  { grep -v '^\s*[A-Z][a-z][a-z] [A-Z][a-z][a-z] ' "$tmp/out" | tail -40; exit 1; } # without daemon logs
+grep -o 'BENCH .*' "$tmp/out" | sed 's/^BENCH //'
