@@ -69,6 +69,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 	bash scripts/bench/config-test.sh
 	bash scripts/bench/failover.sh
+	bash scripts/bench/instances.sh
 
 # The main job for now: check and dump testdata/keepalived.conf as
 # keepalived -t would, inside a namespace that has the interfaces it names.

@@ -1,10 +1,10 @@
 package vrrp
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/netip"
 	"slices"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp/internal/hrtimer"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 	"github.com/gokeepalived/gokeepalived/vrrp/validate"
 )
@@ -77,6 +78,8 @@ type Runtime struct {
 	ipID              uint16
 	wg                sync.WaitGroup
 	extras            // sync groups, track files, notify FIFO (runtime_sync.go)
+	timers            timerQ
+	down              bool // shut down: timers no longer step instances
 }
 
 type rtSock struct {
@@ -103,11 +106,11 @@ type rtInst struct {
 	ttl      int
 	ahSeq    uint32
 	deadline time.Time
-	armSeq   uint64 // when deadline was set: ties fire in arming order
-	garps    []garpDue
 	vmac     *VMAC // use_vmac interface, nil without
 	vroutes  []conf.Route
 	vrules   []conf.Rule
+	hidx     int    // 1 + index in timers.advs; 0 when not armed
+	hseq     uint64 // when the deadline was set, for ties
 }
 
 type garpDue struct {
@@ -326,14 +329,15 @@ func (r *Runtime) Run(ctx context.Context) error {
 		close(r.stopped)
 	}()
 
-	timer := r.deps.Clock.NewTimer(time.Hour)
+	timer := r.newTimer()
 	defer timer.Stop()
+	if c, ok := timer.(io.Closer); ok {
+		defer c.Close()
+	}
 	for {
-		if next := r.nextDeadline(); !next.IsZero() {
-			timer.Reset(max(next.Sub(r.deps.Clock.Now()), 0))
-		} else {
-			timer.Reset(time.Hour)
-		}
+		r.mu.Lock()
+		r.rearm(timer)
+		r.mu.Unlock()
 		select {
 		case it := <-r.rx:
 			r.mu.Lock()
@@ -384,7 +388,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 			r.mu.Unlock()
 		case <-timer.C():
 			r.mu.Lock()
-			r.fireDue(r.deps.Clock.Now())
+			r.fireDue()
 			r.mu.Unlock()
 		case fn := <-r.calls:
 			r.mu.Lock()
@@ -425,6 +429,7 @@ func (r *Runtime) Stop() {
 func (r *Runtime) shutdown() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.down = true // no timer step after the priority-0 adverts
 	now := r.deps.Clock.Now()
 	for _, ri := range r.insts {
 		acts := ri.inst.Step(now, EventShutdown{})
@@ -478,60 +483,34 @@ func (r *Runtime) read(ctx context.Context, s *rtSock) {
 	}
 }
 
-func (r *Runtime) nextDeadline() time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var next time.Time
-	take := func(t time.Time) {
-		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
-			next = t
+// newTimer is the loop's timer. A clock that can run the expiry on the
+// timer's own goroutine (SystemClock) gets fireDue there, under r.mu as
+// every loop step; its C then never delivers.
+func (r *Runtime) newTimer() Timer {
+	if fc, ok := r.deps.Clock.(funcClock); ok {
+		var t Timer
+		t, ok = fc.NewFuncTimer(func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if !r.down {
+				r.fireDue()
+				r.rearm(t)
+			}
+		})
+		if ok {
+			return t
 		}
 	}
-	for _, ri := range r.insts {
-		take(ri.deadline)
-		for _, g := range ri.garps {
-			take(g.at)
-		}
-	}
-	return next
+	return r.deps.Clock.NewTimer(time.Hour)
 }
 
-func (r *Runtime) fireDue(now time.Time) {
-	// Timers fire in deadline order, then arming order, as keepalived's
-	// timer tree of µs timestamps does: a sync group member that times
-	// out first waits for the others.
-	var due []*rtInst
-	for _, ri := range r.insts {
-		if !ri.deadline.IsZero() && !now.Before(ri.deadline) {
-			due = append(due, ri)
-		}
-	}
-	slices.SortStableFunc(due, func(a, b *rtInst) int {
-		if c := a.deadline.Compare(b.deadline); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.armSeq, b.armSeq)
-	})
-	for _, ri := range due {
-		if !ri.deadline.IsZero() && !now.Before(ri.deadline) { // a group step may have re-armed it
-			ri.deadline = time.Time{}
-			r.exec(ri, now, ri.inst.Step(now, EventTimer{}))
-		}
-	}
-	for _, ri := range r.insts {
-		kept := ri.garps[:0]
-		var due []garpDue
-		for _, g := range ri.garps {
-			if now.Before(g.at) {
-				kept = append(kept, g)
-			} else {
-				due = append(due, g)
-			}
-		}
-		ri.garps = kept
-		for _, g := range due {
-			r.exec(ri, now, ri.inst.Step(now, EventGARPDue{Repeat: g.repeat}))
-		}
+// rearm sets t to the next deadline; with r.mu held, so that the loop and
+// an expiry running on the timer's goroutine cannot arm it out of order.
+func (r *Runtime) rearm(t Timer) {
+	if next := r.timers.next(); !next.IsZero() {
+		t.Reset(max(next.Sub(r.deps.Clock.Now()), 0))
+	} else {
+		t.Reset(time.Hour)
 	}
 }
 
@@ -569,11 +548,9 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 		case SendGARP:
 			r.sendGARP(ri, a.Repeat)
 		case ScheduleGARP:
-			ri.garps = append(ri.garps, garpDue{at: now.Add(a.After), repeat: a.Repeat})
+			r.timers.addGARP(ri, now.Add(a.After), a.Repeat)
 		case SetTimer:
-			ri.deadline = a.At
-			r.armSeq++
-			ri.armSeq = r.armSeq
+			r.timers.set(ri, a.At)
 		case Notify:
 			r.log.Debug("state change", "instance", name, "state", a.State.String())
 			if r.deps.OnState != nil {
@@ -778,7 +755,29 @@ type SystemClock struct{}
 
 func (SystemClock) Now() time.Time { return time.Now() }
 
-func (SystemClock) NewTimer(d time.Duration) Timer { return sysTimer{time.NewTimer(d)} }
+// funcClock is a Clock whose timers can call a function at expiry.
+type funcClock interface {
+	NewFuncTimer(f func()) (Timer, bool)
+}
+
+// NewFuncTimer is a timerfd that calls f on expiry (see hrtimer.NewFunc).
+func (SystemClock) NewFuncTimer(f func()) (Timer, bool) {
+	t, err := hrtimer.NewFunc(f)
+	if err != nil {
+		return nil, false
+	}
+	return t, true
+}
+
+// NewTimer is a timerfd when it can be (on time to the microsecond; the
+// runtime's timers wake up to 1 ms late), a time.Timer otherwise.
+func (SystemClock) NewTimer(d time.Duration) Timer {
+	if t, err := hrtimer.New(); err == nil {
+		t.Reset(d)
+		return t
+	}
+	return sysTimer{time.NewTimer(d)}
+}
 
 type sysTimer struct{ t *time.Timer }
 

@@ -22,7 +22,6 @@ type extras struct {
 	fifoCfg   [2]conf.NotifyFIFO // global, vrrp: reopened when changed
 	calls     chan func(now time.Time)
 	draining  bool
-	armSeq    uint64
 }
 
 type rtGroup struct {

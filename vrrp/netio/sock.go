@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
@@ -141,16 +142,33 @@ func (s *sock4) Recv(ctx context.Context) (*packet.Received, error) {
 }
 
 func (s *sock4) Send(o vrrp.Outgoing) error {
-	sa := &unix.SockaddrInet4{Addr: o.Dst.As4()}
+	if len(o.Data) == 0 {
+		return unix.EINVAL
+	}
+	sa := unix.RawSockaddrInet4{Family: unix.AF_INET, Addr: o.Dst.As4()}
 	var werr error
 	err := s.rc.Write(func(fd uintptr) bool {
-		werr = unix.Sendto(int(fd), o.Data, unix.MSG_DONTWAIT, sa)
+		werr = sendtoRaw(fd, o.Data, &sa)
 		return !errors.Is(werr, unix.EAGAIN)
 	})
 	if err != nil {
 		return err
 	}
 	return werr
+}
+
+// sendtoRaw is a non-blocking sendto(2) made as a raw system call: it
+// cannot block, and a blocking-call entry lets the runtime's sysmon see a
+// "long" syscall (the send runs the receiving side of a veth or bridge
+// inline) and hand the P to another thread; with an advert every
+// millisecond that kept sysmon polling every 20 µs.
+func sendtoRaw(fd uintptr, b []byte, sa *unix.RawSockaddrInet4) error {
+	_, _, e := unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)),
+		unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(sa)), unix.SizeofSockaddrInet4)
+	if e != 0 {
+		return e
+	}
+	return nil
 }
 
 func (s *sock4) Close() error { return s.c.Close() }
