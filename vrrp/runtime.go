@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp/nft"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 	"github.com/gokeepalived/gokeepalived/vrrp/validate"
 )
@@ -40,6 +41,9 @@ type Deps struct {
 	// ProcessPoll is how often (0: DefaultProcessPoll).
 	Processes   Processes
 	ProcessPoll time.Duration
+	// Firewall opens keepalived's nftables table (vrrp/nft.Open; nil:
+	// no_accept and VMAC rules are not set).
+	Firewall func(nft.Config) (nft.Firewall, error)
 }
 
 // Runtime drives the configured instances: one reader goroutine per
@@ -76,7 +80,8 @@ type Runtime struct {
 	started           bool
 	ipID              uint16
 	wg                sync.WaitGroup
-	extras            // sync groups, track files, notify FIFO (runtime_sync.go)
+	fw                nft.Firewall // nil: no nftables table in use
+	extras                         // sync groups, track files, notify FIFO (runtime_sync.go)
 }
 
 type rtSock struct {
@@ -108,6 +113,7 @@ type rtInst struct {
 	vmac     *VMAC // use_vmac interface, nil without
 	vroutes  []conf.Route
 	vrules   []conf.Rule
+	fw       fwState
 }
 
 type garpDue struct {
@@ -141,6 +147,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 	r.procUp = r.scanProcs(r.procTrackers)
 	socks := map[SocketSpec]*rtSock{}
 	var vmacs []*VMAC
+	r.openFirewall(g, cfg.VRRPInstances)
 	for _, v := range cfg.VRRPInstances {
 		if v.Interface == "" {
 			r.abort(vmacs)
@@ -196,6 +203,9 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		if vm != nil {
 			ri.vips = vmacVIPs(ri.vips, v, &ic, vm.Name)
 		}
+		ri.fw = r.fwOf(v, ri.vips)
+		ri.fw.v6 = ic.Family == packet.IPv6
+		r.fwVMAC(ri, g)
 		if v.Unicast {
 			for _, p := range v.UnicastPeers {
 				ri.dsts = append(ri.dsts, p.Address)
@@ -246,6 +256,7 @@ func (r *Runtime) closeSockets() {
 // abort undoes a NewRuntime that failed: sockets, and VMACs created.
 func (r *Runtime) abort(vmacs []*VMAC) {
 	r.closeSockets()
+	defer r.closeFirewall()
 	for _, m := range vmacs {
 		if err := r.deps.VMACs.Delete(m.Name); err != nil {
 			r.log.Warn("remove VMAC", "name", m.Name, "err", err)
@@ -418,6 +429,7 @@ func (r *Runtime) Stop() {
 				r.deleteVMAC(ri)
 			}
 		}
+		r.closeFirewall()
 		r.closeExtras()
 	}
 }
@@ -441,6 +453,7 @@ func (r *Runtime) shutdown() {
 			r.deleteVMAC(ri)
 		}
 	}
+	r.closeFirewall()
 }
 
 // tracker steps every instance that tracks name.
@@ -547,6 +560,8 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 				r.log.Info(fmt.Sprintf("(%s) sent 0 priority", name))
 			}
 		case AddVIPs:
+			// Before the addresses, as keepalived: no_accept VIPs never answer.
+			r.fwVIPs(ri, true)
 			if len(ri.vips) > 0 {
 				r.log.Info(fmt.Sprintf("(%s) setting VIPs.", name))
 			}
@@ -566,6 +581,7 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 					r.log.Warn("remove VIP", "instance", name, "err", err)
 				}
 			}
+			r.fwVIPs(ri, false)
 		case SendGARP:
 			r.sendGARP(ri, a.Repeat)
 		case ScheduleGARP:
