@@ -154,13 +154,27 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		} else {
 			ri.dsts = []netip.Addr{p.spec.Group}
 		}
+		nfw := r.fwOf(p.v, ri.vips)
+		nfw.v6, nfw.vmac = p.ic.Family == packet.IPv6, ri.fw.vmac
+		if p.old == nil {
+			ri.fw = nfw
+			r.fwVMAC(ri, g)
+		}
 		if p.old != nil {
 			wasMaster := ri.inst.State() == StateMaster
 			acts, err := ri.inst.Reconfigure(now, p.ic)
 			if err != nil { // checked above; cannot happen
 				r.log.Error("reload", "instance", p.ic.Name, "err", err)
 			}
+			// The drop set follows the new no_accept and VIPs, before the
+			// new VIPs are added (keepalived's restore_vrrp_state).
+			if ri.fw.set && (!nfw.drop || !slices.Equal(ri.fw.addrs, nfw.addrs)) {
+				r.fwVIPs(ri, false)
+			}
+			nfw.set = ri.fw.set
+			ri.fw = nfw
 			if wasMaster {
+				r.fwVIPs(ri, true)
 				r.changeVIPs(ri, oldVIPs)
 				r.changeVRoutes(ri, oldRoutes, oldRules)
 			}
