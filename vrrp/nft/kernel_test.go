@@ -3,11 +3,15 @@ package nft
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -269,5 +273,157 @@ vrrp_instance VM {
 		t.Errorf("tables differ\nkeepalived 2.2.7:\n%s\n\nours:\n%s", theirsN, oursN)
 	} else {
 		t.Logf("identical (%d lines):\n%s", len(mine), oursN)
+	}
+}
+
+// inNS runs fn on a thread switched to namespace h: sockets it opens
+// stay there.
+func inNS(t *testing.T, h netns.NsHandle, fn func()) {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	if err := netns.Set(h); err != nil {
+		t.Fatal(err)
+	}
+	defer netns.Set(orig)
+	fn()
+}
+
+func tcpOK(t *testing.T, client netns.NsHandle, addr string) (ok bool) {
+	inNS(t, client, func() {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			ok = true
+		}
+	})
+	return ok
+}
+
+// TestKernelDaemonNoAccept runs gokeepalived with a no_accept instance:
+// as MASTER it holds the VIP but neither ping nor a TCP connect to it
+// gets through; reloaded with accept, both do; at stop the table goes.
+func TestKernelDaemonNoAccept(t *testing.T) {
+	needKernel(t)
+	bin, err := exec.LookPath("gokeepalived")
+	if err != nil {
+		t.Fatal("gokeepalived is not in the VM: run make vmtest")
+	}
+	h := pair(t, "nfd", "nfc", []string{"10.99.3.1/24"}, []string{"10.99.3.2/24"})
+	client, err := netns.GetFromName("nfc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	var ln net.Listener
+	inNS(t, h, func() { ln, err = net.Listen("tcp", ":8080") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "keepalived.conf")
+	conf := func(mode string) {
+		os.WriteFile(cf, []byte(`vrrp_instance V {
+	state BACKUP
+	interface a0
+	virtual_router_id 61
+	priority 100
+	advert_int 1
+	`+mode+`
+	virtual_ipaddress {
+		10.99.3.100/24
+	}
+}
+`), 0o644)
+	}
+	conf("no_accept")
+	d := exec.Command("ip", "netns", "exec", "nfd", bin, "-n", "-l", "-P", "-D", "-f", cf, "-p", dir+"/k.pid",
+		"-r", dir+"/r.pid", "-c", dir+"/c.pid", "--control-socket", dir+"/sock")
+	logf, _ := os.Create(filepath.Join(dir, "log"))
+	d.Stdout, d.Stderr = logf, logf
+	if err := d.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			d.Process.Kill()
+			d.Wait()
+		}
+		if t.Failed() {
+			lg, _ := os.ReadFile(filepath.Join(dir, "log"))
+			t.Logf("gokeepalived log:\n%s", lg)
+		}
+	}()
+	conn := nsConn(t, h)
+	waitUntil := func(what string, within time.Duration, cond func() bool) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for !cond() {
+			if time.Since(start) > within {
+				t.Fatalf("%s: not within %v", what, within)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		return time.Since(start)
+	}
+	vipHeld := func() bool {
+		out, _ := exec.Command("ip", "-n", "nfd", "-o", "addr", "show", "dev", "a0").Output()
+		return strings.Contains(string(out), "10.99.3.100/24")
+	}
+	inSet := func() bool {
+		l, _ := dump(conn, "keepalived")
+		return slices.Contains(l, "set ip vips key ipv4_addr/4 {0a630364}")
+	}
+	took := waitUntil("MASTER with the VIP", 40*time.Second, vipHeld)
+	t.Logf("MASTER after %v", took)
+	if !inSet() {
+		l, _ := dump(conn, "keepalived")
+		t.Fatalf("VIP held but not in the drop set:\n%s", strings.Join(l, "\n"))
+	}
+	if !ping("nfc", "10.99.3.1") || !tcpOK(t, client, "10.99.3.1:8080") {
+		t.Fatal("the director's own address does not answer")
+	}
+	if ping("nfc", "10.99.3.100") {
+		t.Error("no_accept MASTER answers ping on its VIP")
+	}
+	if tcpOK(t, client, "10.99.3.100:8080") {
+		t.Error("no_accept MASTER accepts TCP on its VIP")
+	}
+
+	conf("accept")
+	d.Process.Signal(syscall.SIGHUP)
+	took = waitUntil("drop set emptied by the reload", 15*time.Second, func() bool {
+		l, _ := dump(conn, "keepalived")
+		return slices.Contains(l, "set ip vips key ipv4_addr/4 {}")
+	})
+	t.Logf("reload to accept: set emptied after %v", took)
+	if !vipHeld() {
+		t.Error("the reload dropped the VIP")
+	}
+	if !ping("nfc", "10.99.3.100") || !tcpOK(t, client, "10.99.3.100:8080") {
+		t.Error("accept MASTER does not answer on its VIP")
+	}
+
+	d.Process.Signal(syscall.SIGTERM)
+	d.Wait()
+	done = true
+	if l, _ := dump(conn, "keepalived"); len(l) != 0 {
+		t.Errorf("table left after stop:\n%s", strings.Join(l, "\n"))
 	}
 }
