@@ -93,22 +93,23 @@ func (r *Runtime) fwVIPs(ri *rtInst, add bool) {
 	ri.fw.set = add
 }
 
-// fwVMAC sets the IGMP/MLD rule for an instance's new VMAC.
-func (r *Runtime) fwVMAC(ri *rtInst, g *conf.GlobalDefs) {
-	if r.fw == nil || ri.vmac == nil || (!ri.fw.v6 && g.DisableLocalIGMP) {
-		return
+// fwVMAC sets the IGMP/MLD rule for a new VMAC, before its socket joins
+// the VRRP group (keepalived: right after creating the link).
+func (r *Runtime) fwVMAC(inst string, m *VMAC, base string, v6 bool, g *conf.GlobalDefs) [2]int {
+	if r.fw == nil || m == nil || (!v6 && g.DisableLocalIGMP) {
+		return [2]int{}
 	}
-	m, err := r.deps.Net.Interface(ri.vmac.Name)
-	b, err2 := r.deps.Net.Interface(ri.iface)
+	mi, err := r.deps.Net.Interface(m.Name)
+	bi, err2 := r.deps.Net.Interface(base)
 	if err != nil || err2 != nil {
-		r.log.Warn("nftables: VMAC interface", "instance", ri.inst.Name(), "err", fmt.Sprint(err, err2))
-		return
+		r.log.Warn("nftables: VMAC interface", "instance", inst, "err", fmt.Sprint(err, err2))
+		return [2]int{}
 	}
-	if err := r.fw.AddVMAC(m.Index, b.Index, !ri.fw.v6, ri.fw.v6); err != nil {
-		r.log.Error("nftables: VMAC IGMP rule", "instance", ri.inst.Name(), "err", err)
-		return
+	if err := r.fw.AddVMAC(mi.Index, bi.Index, !v6, v6); err != nil {
+		r.log.Error("nftables: VMAC IGMP rule", "instance", inst, "err", err)
+		return [2]int{}
 	}
-	ri.fw.vmac = [2]int{m.Index, b.Index}
+	return [2]int{mi.Index, bi.Index}
 }
 
 // fwVMACGone removes the rule before the VMAC goes.

@@ -36,7 +36,8 @@ func (r *Runtime) Reload(cfg *conf.Config) error {
 // planned is one configured instance of the new config.
 type planned struct {
 	v    *conf.VRRPInstance
-	vmac *VMAC // created for a new use_vmac instance
+	vmac *VMAC  // created for a new use_vmac instance
+	fwv  [2]int // its VMAC's IGMP rule (VMAC and base ifindex)
 	ic   Config
 	key  Key
 	spec SocketSpec
@@ -78,6 +79,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		}
 		created = append(created, m)
 		p.vmac = m
+		p.fwv = r.fwVMAC(p.v.Name, m, p.v.Interface, p.ic.Family == packet.IPv6, g)
 		old := p.spec
 		p.spec.Iface = sockIf
 		// Move the instance to the demux table of its real socket.
@@ -157,8 +159,8 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		nfw := r.fwOf(p.v, ri.vips)
 		nfw.v6, nfw.vmac = p.ic.Family == packet.IPv6, ri.fw.vmac
 		if p.old == nil {
+			nfw.vmac = p.fwv
 			ri.fw = nfw
-			r.fwVMAC(ri, g)
 		}
 		if p.old != nil {
 			wasMaster := ri.inst.State() == StateMaster

@@ -166,12 +166,14 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		ic.Trackers = append(ic.Trackers, procTrackerRefs(v, r.procUp)...)
 		sockIf := v.Interface
 		var vm *VMAC
+		var fwv [2]int
 		if v.UseVMAC {
 			if vm, sockIf, err = r.setupVMAC(g, v, &ic); err != nil {
 				r.abort(vmacs)
 				return nil, err
 			}
 			vmacs = append(vmacs, vm)
+			fwv = r.fwVMAC(v.Name, vm, v.Interface, ic.Family == packet.IPv6, g)
 		}
 		ic.Trackers = append(ic.Trackers, extraTrackers(cfg, v)...)
 		inst, err := New(ic, deps.Log)
@@ -204,8 +206,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 			ri.vips = vmacVIPs(ri.vips, v, &ic, vm.Name)
 		}
 		ri.fw = r.fwOf(v, ri.vips)
-		ri.fw.v6 = ic.Family == packet.IPv6
-		r.fwVMAC(ri, g)
+		ri.fw.v6, ri.fw.vmac = ic.Family == packet.IPv6, fwv
 		if v.Unicast {
 			for _, p := range v.UnicastPeers {
 				ri.dsts = append(ri.dsts, p.Address)

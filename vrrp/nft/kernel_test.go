@@ -11,11 +11,13 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/nftables"
+	"github.com/mdlayher/packet"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
@@ -425,5 +427,100 @@ func TestKernelDaemonNoAccept(t *testing.T) {
 	done = true
 	if l, _ := dump(conn, "keepalived"); len(l) != 0 {
 		t.Errorf("table left after stop:\n%s", strings.Join(l, "\n"))
+	}
+}
+
+// TestKernelDaemonVMACIGMP: gokeepalived with use_vmac; the peer side
+// captures every IGMP frame. Without the firewall the VMAC's joins carry
+// the virtual MAC (TestVMACOnWire on the host sees them); with it they
+// leave through the base interface with its own MAC, none with the VMAC's.
+func TestKernelDaemonVMACIGMP(t *testing.T) {
+	needKernel(t)
+	bin, err := exec.LookPath("gokeepalived")
+	if err != nil {
+		t.Fatal("gokeepalived is not in the VM: run make vmtest")
+	}
+	h := pair(t, "nfm", "nfn", []string{"10.99.4.1/24"}, []string{"10.99.4.2/24"})
+	peer, err := netns.GetFromName("nfn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	var cap *packet.Conn
+	inNS(t, peer, func() {
+		ifi, e := net.InterfaceByName("b0")
+		if e != nil {
+			err = e
+			return
+		}
+		cap, err = packet.Listen(ifi, packet.Raw, 0x0003, nil) // ETH_P_ALL
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cap.Close()
+	igmpFrom := map[string]int{}
+	var mu sync.Mutex
+	capDone := make(chan struct{})
+	go func() {
+		defer close(capDone)
+		b := make([]byte, 2048)
+		for {
+			n, _, err := cap.ReadFrom(b)
+			if err != nil {
+				return
+			}
+			// Ethernet + IPv4 with protocol 2 (IGMP).
+			if n >= 34 && b[12] == 0x08 && b[13] == 0x00 && b[23] == 2 {
+				mu.Lock()
+				igmpFrom[net.HardwareAddr(b[6:12]).String()]++
+				mu.Unlock()
+			}
+		}
+	}()
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "keepalived.conf")
+	os.WriteFile(cf, []byte(`vrrp_instance V {
+	state BACKUP
+	interface a0
+	use_vmac
+	virtual_router_id 71
+	priority 100
+	advert_int 1
+	virtual_ipaddress {
+		10.99.4.100/24
+	}
+}
+`), 0o644)
+	d := exec.Command("ip", "netns", "exec", "nfm", bin, "-n", "-l", "-P", "-f", cf, "-p", dir+"/k.pid",
+		"-r", dir+"/r.pid", "-c", dir+"/c.pid", "--control-socket", dir+"/sock")
+	logf, _ := os.Create(filepath.Join(dir, "log"))
+	d.Stdout, d.Stderr = logf, logf
+	if err := d.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Joins go out at once and are repeated; MASTER comes after ~3.6 s.
+	time.Sleep(8 * time.Second)
+	conn := nsConn(t, h)
+	table, _ := dump(conn, "keepalived")
+	d.Process.Signal(syscall.SIGTERM)
+	d.Wait()
+	cap.SetDeadline(time.Now())
+	<-capDone
+	lg, _ := os.ReadFile(filepath.Join(dir, "log"))
+	out, _ := exec.Command("ip", "-n", "nfm", "link", "show", "a0").Output()
+	a0MAC := strings.Fields(string(out)[strings.Index(string(out), "link/ether"):])[1]
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("IGMP frames by source MAC: %v (a0 is %s)", igmpFrom, a0MAC)
+	vmacMAC := "00:00:5e:00:01:47" // VRID 71
+	if igmpFrom[vmacMAC] != 0 {
+		t.Errorf("%d IGMP frames left with the virtual MAC", igmpFrom[vmacMAC])
+	}
+	if igmpFrom[a0MAC] == 0 {
+		t.Errorf("no IGMP frame through the base interface: the duplicate is missing\ntable:\n%s\nlog:\n%s", strings.Join(table, "\n"), lg)
+	}
+	if !slices.ContainsFunc(table, func(l string) bool { return strings.HasPrefix(l, "set ip vmac_map") && strings.Contains(l, ":") }) {
+		t.Errorf("no vmac_map element while running:\n%s", strings.Join(table, "\n"))
 	}
 }
