@@ -88,7 +88,7 @@ demo: deps build
 # qemu-system-x86, linux-image-amd64, busybox-static, ipvsadm, cpio
 # (.ci/setup installs them). cmd/gokeepalived/vmtest runs the checker end
 # to end and against keepalived 2.2.7 (issue #4).
-VMTEST_PKGS ?= ./ipvs/... ./cmd/gokeepalived/vmtest
+VMTEST_PKGS ?= ./ipvs/... ./cmd/gokeepalived/vmtest ./vrrp/nft
 VMTEST_RUN  ?= .
 
 vm-image:

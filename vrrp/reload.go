@@ -36,7 +36,8 @@ func (r *Runtime) Reload(cfg *conf.Config) error {
 // planned is one configured instance of the new config.
 type planned struct {
 	v    *conf.VRRPInstance
-	vmac *VMAC // created for a new use_vmac instance
+	vmac *VMAC  // created for a new use_vmac instance
+	fwv  [2]int // its VMAC's IGMP rule (VMAC and base ifindex)
 	ic   Config
 	key  Key
 	spec SocketSpec
@@ -78,6 +79,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		}
 		created = append(created, m)
 		p.vmac = m
+		p.fwv = r.fwVMAC(p.v.Name, m, p.v.Interface, p.ic.Family == packet.IPv6, g)
 		old := p.spec
 		p.spec.Iface = sockIf
 		// Move the instance to the demux table of its real socket.
@@ -154,13 +156,27 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		} else {
 			ri.dsts = []netip.Addr{p.spec.Group}
 		}
+		nfw := r.fwOf(p.v, ri.vips)
+		nfw.v6, nfw.vmac = p.ic.Family == packet.IPv6, ri.fw.vmac
+		if p.old == nil {
+			nfw.vmac = p.fwv
+			ri.fw = nfw
+		}
 		if p.old != nil {
 			wasMaster := ri.inst.State() == StateMaster
 			acts, err := ri.inst.Reconfigure(now, p.ic)
 			if err != nil { // checked above; cannot happen
 				r.log.Error("reload", "instance", p.ic.Name, "err", err)
 			}
+			// The drop set follows the new no_accept and VIPs, before the
+			// new VIPs are added (keepalived's restore_vrrp_state).
+			if ri.fw.set && (!nfw.drop || !slices.Equal(ri.fw.addrs, nfw.addrs)) {
+				r.fwVIPs(ri, false)
+			}
+			nfw.set = ri.fw.set
+			ri.fw = nfw
 			if wasMaster {
+				r.fwVIPs(ri, true)
 				r.changeVIPs(ri, oldVIPs)
 				r.changeVRoutes(ri, oldRoutes, oldRules)
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/vrrp/internal/hrtimer"
+	"github.com/gokeepalived/gokeepalived/vrrp/nft"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 	"github.com/gokeepalived/gokeepalived/vrrp/validate"
 )
@@ -41,6 +42,9 @@ type Deps struct {
 	// ProcessPoll is how often (0: DefaultProcessPoll).
 	Processes   Processes
 	ProcessPoll time.Duration
+	// Firewall opens keepalived's nftables table (vrrp/nft.Open; nil:
+	// no_accept and VMAC rules are not set).
+	Firewall func(nft.Config) (nft.Firewall, error)
 }
 
 // Runtime drives the configured instances: one reader goroutine per
@@ -77,7 +81,8 @@ type Runtime struct {
 	started           bool
 	ipID              uint16
 	wg                sync.WaitGroup
-	extras            // sync groups, track files, notify FIFO (runtime_sync.go)
+	fw                nft.Firewall // nil: no nftables table in use
+	extras                         // sync groups, track files, notify FIFO (runtime_sync.go)
 	timers            timerQ
 	down              bool // shut down: timers no longer step instances
 }
@@ -111,6 +116,7 @@ type rtInst struct {
 	vrules   []conf.Rule
 	hidx     int    // 1 + index in timers.advs; 0 when not armed
 	hseq     uint64 // when the deadline was set, for ties
+	fw       fwState
 }
 
 type garpDue struct {
@@ -144,6 +150,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 	r.procUp = r.scanProcs(r.procTrackers)
 	socks := map[SocketSpec]*rtSock{}
 	var vmacs []*VMAC
+	r.openFirewall(g, cfg.VRRPInstances)
 	for _, v := range cfg.VRRPInstances {
 		if v.Interface == "" {
 			r.abort(vmacs)
@@ -162,12 +169,14 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		ic.Trackers = append(ic.Trackers, procTrackerRefs(v, r.procUp)...)
 		sockIf := v.Interface
 		var vm *VMAC
+		var fwv [2]int
 		if v.UseVMAC {
 			if vm, sockIf, err = r.setupVMAC(g, v, &ic); err != nil {
 				r.abort(vmacs)
 				return nil, err
 			}
 			vmacs = append(vmacs, vm)
+			fwv = r.fwVMAC(v.Name, vm, v.Interface, ic.Family == packet.IPv6, g)
 		}
 		ic.Trackers = append(ic.Trackers, extraTrackers(cfg, v)...)
 		inst, err := New(ic, deps.Log)
@@ -199,6 +208,8 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		if vm != nil {
 			ri.vips = vmacVIPs(ri.vips, v, &ic, vm.Name)
 		}
+		ri.fw = r.fwOf(v, ri.vips)
+		ri.fw.v6, ri.fw.vmac = ic.Family == packet.IPv6, fwv
 		if v.Unicast {
 			for _, p := range v.UnicastPeers {
 				ri.dsts = append(ri.dsts, p.Address)
@@ -249,6 +260,7 @@ func (r *Runtime) closeSockets() {
 // abort undoes a NewRuntime that failed: sockets, and VMACs created.
 func (r *Runtime) abort(vmacs []*VMAC) {
 	r.closeSockets()
+	defer r.closeFirewall()
 	for _, m := range vmacs {
 		if err := r.deps.VMACs.Delete(m.Name); err != nil {
 			r.log.Warn("remove VMAC", "name", m.Name, "err", err)
@@ -422,6 +434,7 @@ func (r *Runtime) Stop() {
 				r.deleteVMAC(ri)
 			}
 		}
+		r.closeFirewall()
 		r.closeExtras()
 	}
 }
@@ -446,6 +459,7 @@ func (r *Runtime) shutdown() {
 			r.deleteVMAC(ri)
 		}
 	}
+	r.closeFirewall()
 }
 
 // tracker steps every instance that tracks name.
@@ -526,6 +540,8 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 				r.log.Info(fmt.Sprintf("(%s) sent 0 priority", name))
 			}
 		case AddVIPs:
+			// Before the addresses, as keepalived: no_accept VIPs never answer.
+			r.fwVIPs(ri, true)
 			if len(ri.vips) > 0 {
 				r.log.Info(fmt.Sprintf("(%s) setting VIPs.", name))
 			}
@@ -545,6 +561,7 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 					r.log.Warn("remove VIP", "instance", name, "err", err)
 				}
 			}
+			r.fwVIPs(ri, false)
 		case SendGARP:
 			r.sendGARP(ri, a.Repeat)
 		case ScheduleGARP:

@@ -139,6 +139,7 @@ func (r *Runtime) deleteVMAC(ri *rtInst) {
 	if ri.vmac == nil || r.deps.VMACs == nil {
 		return
 	}
+	r.fwVMACGone(ri)
 	if err := r.deps.VMACs.Delete(ri.vmac.Name); err != nil {
 		r.log.Info(fmt.Sprintf("(%s) Error removing VMAC interface %s", ri.inst.Name(), ri.vmac.Name), "err", err)
 	}

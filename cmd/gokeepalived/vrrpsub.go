@@ -13,6 +13,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/netio"
+	"github.com/gokeepalived/gokeepalived/vrrp/nft"
 	"github.com/gokeepalived/gokeepalived/vrrp/validate"
 )
 
@@ -38,7 +39,8 @@ func newVRRPSub(log *slog.Logger, keepVIPs bool) *vrrpSub {
 	return &vrrpSub{log: log, deps: func(l *slog.Logger) vrrp.Deps {
 		return vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: netio.NewAnnouncer(), Links: netio.Links{}, Log: l,
 			KeepVIPs: keepVIPs,
-			VMACs:    netio.NewVMACs(l), Routes: netio.Routes{}}
+			VMACs:    netio.NewVMACs(l), Routes: netio.Routes{},
+			Firewall: func(c nft.Config) (nft.Firewall, error) { return nft.Open(c) }}
 	}, openSync: func() (syncHandle, error) { return ipvs.Open(ipvs.Options{}) }}
 }
 

@@ -1,0 +1,136 @@
+package vrrp
+
+import (
+	"fmt"
+
+	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp/nft"
+)
+
+// fwState is an instance's part of keepalived's nftables firewall.
+type fwState struct {
+	drop  bool       // not address owner and no_accept: VIPs dropped while held
+	set   bool       // its VIPs are in the drop set now
+	addrs []nft.Addr // what goes into the set
+	vmac  [2]int     // VMAC and base ifindex while its IGMP rule is set
+	v6    bool
+}
+
+// fwTable is the table keepalived 2.2.7 uses: the configured one, or,
+// when some instance needs a firewall (no_accept, vrrp_strict, use_vmac)
+// and none is configured, "keepalived" (its vrrp_complete_instance).
+func (r *Runtime) fwTable(g *conf.GlobalDefs, vs []*conf.VRRPInstance) string {
+	if g.NFTables != "" {
+		return g.NFTables
+	}
+	for _, v := range vs {
+		if fwDrops(v) || v.UseVMAC {
+			r.log.Info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables")
+			return "keepalived"
+		}
+	}
+	return ""
+}
+
+func fwDrops(v *conf.VRRPInstance) bool { return v.Priority != 255 && !v.Accept }
+
+// openFirewall opens the nftables client when a table is in use.
+func (r *Runtime) openFirewall(g *conf.GlobalDefs, vs []*conf.VRRPInstance) {
+	table := r.fwTable(g, vs)
+	if table == "" || r.deps.Firewall == nil {
+		return
+	}
+	fw, err := r.deps.Firewall(nft.Config{Table: table, Priority: g.NFTablesPriority,
+		Counters: g.NFTablesCounters, Ifindex: g.NFTablesIfindex, Log: r.log})
+	if err != nil {
+		r.log.Error("nftables unavailable: no_accept and VMAC rules are not set", "err", err)
+		return
+	}
+	r.fw = fw
+}
+
+// fwOf is the firewall part of instance v whose VIPs are vips.
+func (r *Runtime) fwOf(v *conf.VRRPInstance, vips []VIP) fwState {
+	st := fwState{drop: fwDrops(v)}
+	if !st.drop {
+		return st
+	}
+	track := map[string]bool{}
+	for _, l := range [][]conf.IPAddress{v.VIPs, v.EVIPs} {
+		for _, a := range l {
+			track[a.Prefix.Addr().String()] = a.NoTrack
+		}
+	}
+	for _, x := range vips {
+		a := nft.Addr{IP: x.Prefix.Addr(), Ifname: x.Dev}
+		if a.IP.Is6() && a.IP.IsLinkLocalUnicast() {
+			if info, err := r.deps.Net.Interface(x.Dev); err == nil {
+				a.Ifindex = info.Index
+			}
+			// keepalived: by name for dont_track_primary instances when
+			// the address is on the instance's interface or not tracked.
+			a.ByName = v.DontTrackPrimary && (x.Dev == v.Interface || track[a.IP.String()])
+		}
+		st.addrs = append(st.addrs, a)
+	}
+	return st
+}
+
+// fwVIPs puts (add) or takes an instance's VIPs into/out of the drop set.
+func (r *Runtime) fwVIPs(ri *rtInst, add bool) {
+	if r.fw == nil || !ri.fw.drop || ri.fw.set == add || len(ri.fw.addrs) == 0 {
+		return
+	}
+	verb, op := "sett", r.fw.AddVIPs
+	if !add {
+		verb, op = "remov", r.fw.DelVIPs
+	}
+	r.log.Debug(fmt.Sprintf("(%s) %sing firewall drop rule", ri.inst.Name(), verb))
+	if err := op(ri.fw.addrs); err != nil {
+		r.log.Error(fmt.Sprintf("(%s) nftables: %sing firewall drop rule failed", ri.inst.Name(), verb), "err", err)
+		return
+	}
+	ri.fw.set = add
+}
+
+// fwVMAC sets the IGMP/MLD rule for a new VMAC, before its socket joins
+// the VRRP group (keepalived: right after creating the link).
+func (r *Runtime) fwVMAC(inst string, m *VMAC, base string, v6 bool, g *conf.GlobalDefs) [2]int {
+	if r.fw == nil || m == nil || (!v6 && g.DisableLocalIGMP) {
+		return [2]int{}
+	}
+	mi, err := r.deps.Net.Interface(m.Name)
+	bi, err2 := r.deps.Net.Interface(base)
+	if err != nil || err2 != nil {
+		r.log.Warn("nftables: VMAC interface", "instance", inst, "err", fmt.Sprint(err, err2))
+		return [2]int{}
+	}
+	if err := r.fw.AddVMAC(mi.Index, bi.Index, !v6, v6); err != nil {
+		r.log.Error("nftables: VMAC IGMP rule", "instance", inst, "err", err)
+		return [2]int{}
+	}
+	return [2]int{mi.Index, bi.Index}
+}
+
+// fwVMACGone removes the rule before the VMAC goes.
+func (r *Runtime) fwVMACGone(ri *rtInst) {
+	if r.fw == nil || ri.fw.vmac[0] == 0 {
+		return
+	}
+	if err := r.fw.DelVMAC(ri.fw.vmac[0], ri.fw.vmac[1], !ri.fw.v6, ri.fw.v6); err != nil {
+		r.log.Warn("nftables: VMAC IGMP rule", "instance", ri.inst.Name(), "err", err)
+	}
+	ri.fw.vmac = [2]int{}
+}
+
+// closeFirewall deletes the tables (keepalived's firewall_fini), also
+// with -V: only the addresses stay.
+func (r *Runtime) closeFirewall() {
+	if r.fw == nil {
+		return
+	}
+	if err := r.fw.Close(); err != nil {
+		r.log.Warn("nftables: delete table", "err", err)
+	}
+	r.fw = nil
+}
