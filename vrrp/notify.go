@@ -44,26 +44,7 @@ func notifiersOf(v *conf.VRRPInstance) notifiers {
 // commands for entering st: the state's own script, then the generic
 // "notify" with TYPE NAME STATE PRIORITY appended (§2.8).
 func (n notifiers) commands(name string, st State, prio uint8) []Command {
-	var out []Command
-	add := func(s *conf.Script, extra ...string) {
-		if s == nil || s.Disabled || len(s.Argv) == 0 {
-			return
-		}
-		argv := append(append([]string(nil), s.Argv...), extra...)
-		out = append(out, Command{Argv: argv, User: s.User, Group: s.Group})
-	}
-	switch st {
-	case StateMaster:
-		add(n.master)
-	case StateBackup:
-		add(n.backup)
-	case StateFault:
-		add(n.fault)
-	case StateStop:
-		add(n.stop)
-	}
-	add(n.generic, "INSTANCE", name, st.String(), strconv.Itoa(int(prio)))
-	return out
+	return n.commandsFor(st, "INSTANCE", name, st.String(), prio)
 }
 
 // ExecScripts is the real Scripts: a child process per command, run as

@@ -210,25 +210,35 @@ func (w watch) has() bool {
 // until waits for has()==want and returns the time it took.
 func (w watch) until(want bool, limit time.Duration, what string) time.Duration {
 	w.t.Helper()
+	return pollUntil(w.t, w.has, want, limit, what)
+}
+
+// stays checks has()==want for the whole of d.
+func (w watch) stays(want bool, d time.Duration, what string) {
+	w.t.Helper()
+	pollStays(w.t, w.has, want, d, what)
+}
+
+// pollUntil polls has every 5 ms until it returns want; the time it took.
+func pollUntil(t *testing.T, has func() bool, want bool, limit time.Duration, what string) time.Duration {
+	t.Helper()
 	start := time.Now()
-	for w.has() != want {
+	for has() != want {
 		if time.Since(start) > limit {
-			w.t.Fatalf("%s: not within %v", what, limit)
+			t.Fatalf("%s: not within %v", what, limit)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	return time.Since(start)
 }
 
-// stays checks has()==want for the whole of d.
-func (w watch) stays(want bool, d time.Duration, what string) {
-	w.t.Helper()
-	end := time.Now().Add(d)
-	for time.Now().Before(end) {
-		if w.has() != want {
-			w.t.Fatalf("%s: changed to %v", what, !want)
+// pollStays fails if has stops returning want within d.
+func pollStays(t *testing.T, has func() bool, want bool, d time.Duration, what string) {
+	t.Helper()
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		if has() != want {
+			t.Fatalf("%s: changed to %v", what, !want)
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

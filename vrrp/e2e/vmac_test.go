@@ -42,23 +42,12 @@ func (w vwatch) has() bool {
 
 func (w vwatch) until(want bool, limit time.Duration, what string) time.Duration {
 	w.t.Helper()
-	start := time.Now()
-	for w.has() != want {
-		if time.Since(start) > limit {
-			w.t.Fatalf("%s: not within %v", what, limit)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return time.Since(start)
+	return pollUntil(w.t, w.has, want, limit, what)
 }
 
 func (w vwatch) stays(want bool, d time.Duration, what string) {
 	w.t.Helper()
-	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
-		if w.has() != want {
-			w.t.Fatalf("%s: changed to %v", what, !want)
-		}
-	}
+	pollStays(w.t, w.has, want, d, what)
 }
 
 // sysctl reads a sysctl inside ns.
