@@ -175,6 +175,14 @@ func (c *checker) sync() []reconcile.Op {
 	c.eng.Changed() // taken whole below
 	desired := c.eng.Table()
 	ops, err := c.diff(desired)
+	c.apply(ops, err)
+	c.applied = desired
+	return ops
+}
+
+// apply applies ops (unless planning them failed with err), counts them
+// and marks the kernel table for a re-read if anything failed.
+func (c *checker) apply(ops []reconcile.Op, err error) {
 	n := 0
 	if err == nil {
 		n, err = reconcile.Apply(c.conn, ops)
@@ -184,8 +192,6 @@ func (c *checker) sync() []reconcile.Op {
 		c.log.Error(fmt.Sprintf("IPVS: %v", err))
 	}
 	c.stale = err != nil
-	c.applied = desired
-	return ops
 }
 
 // diff is what turns the kernel's table of ours into desired; with
@@ -236,15 +242,7 @@ func (c *checker) syncChanged() []reconcile.Op {
 		}
 	}
 	ops, err := reconcile.Diff(desired, cur, reconcile.Options{PurgeUnowned: true})
-	n := 0
-	if err == nil {
-		n, err = reconcile.Apply(c.conn, ops)
-	}
-	c.ops.Add(uint64(n))
-	if err != nil {
-		c.log.Error(fmt.Sprintf("IPVS: %v", err))
-	}
-	c.stale = err != nil
+	c.apply(ops, err)
 	c.applied = append(keep, desired...)
 	return ops
 }
