@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/netip"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -110,47 +111,36 @@ func FuzzPlainIPv4(f *testing.F) {
 	})
 }
 
-// refStrtoul is cStrtoul as it was before its fast paths: the
-// reference they must agree with.
+// refStrtoul is strtoul's contract written with strconv, independently of
+// cStrtoul's loops: the reference its fast paths must agree with.
 func refStrtoul(s string, base int) (uint64, string, bool) {
-	i := 0
-	for i < len(s) && strings.IndexByte(" \t\n\v\f\r", s[i]) >= 0 {
-		i++
-	}
+	t := strings.TrimLeft(s, " \t\n\v\f\r")
 	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
+	if t != "" && (t[0] == '+' || t[0] == '-') {
+		neg, t = t[0] == '-', t[1:]
 	}
-	if base == 16 && i+1 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') && i+2 < len(s) && lvsHexDigit(s[i+2]) >= 0 {
-		i += 2
+	digits := "0123456789"
+	if base == 16 {
+		digits = "0123456789abcdefABCDEF"
+		if len(t) > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') && strings.IndexByte(digits, t[2]) >= 0 {
+			t = t[2:]
+		}
 	}
-	start := i
-	var v uint64
-	over := false
-	for i < len(s) {
-		dv := lvsHexDigit(s[i])
-		if base == 10 && (s[i] < '0' || s[i] > '9') {
-			dv = -1
-		}
-		if dv < 0 {
-			break
-		}
-		if v > (math.MaxUint64-uint64(dv))/uint64(base) {
-			over = true
-		}
-		v = v*uint64(base) + uint64(dv)
-		i++
+	n := 0
+	for n < len(t) && strings.IndexByte(digits, t[n]) >= 0 {
+		n++
 	}
-	if i == start {
+	if n == 0 {
 		return 0, s, false
 	}
-	if over {
-		v = math.MaxUint64
-	} else if neg {
+	v, err := strconv.ParseUint(t[:n], base, 64)
+	if err != nil { // only a range error is possible here
+		return math.MaxUint64, t[n:], true
+	}
+	if neg {
 		v = -v
 	}
-	return v, s[i:], over
+	return v, t[n:], false
 }
 
 func FuzzCStrtoul(f *testing.F) {
