@@ -34,6 +34,8 @@ type Options struct {
 	Clock sched.Clock
 	// Workers bounds concurrent checks (default 512).
 	Workers int
+	// RecordLateness keeps recent check start lateness for Lateness.
+	RecordLateness bool
 	// Rand returns the random share of warmup in [0,1).
 	Rand func() float64
 	// Logf receives keepalived's log lines.
@@ -109,9 +111,9 @@ type Engine struct {
 	changed []*vsEntry
 }
 
-// Lateness returns how late recent checks started after they were due
-// (up to the last 65,536; early ones, within the timer slack, are
-// negative) and forgets them.
+// Lateness returns, with Options.RecordLateness, how late recent checks
+// started after they were due (up to the last 65,536; early ones, within
+// the timer slack, are negative) and forgets them.
 func (e *Engine) Lateness() []time.Duration {
 	out := e.sch.Lateness()
 	e.mu.Lock()
@@ -332,8 +334,10 @@ func (e *Engine) Run(ctx context.Context) {
 	e.mu.Lock()
 	e.async = async
 	e.mu.Unlock()
-	if _, real := e.opt.Clock.(sched.Real); real {
-		for _, s := range append(e.async, e.sch) {
+	_, real := e.opt.Clock.(sched.Real)
+	for _, s := range append(e.async, e.sch) {
+		s.RecordLateness = e.opt.RecordLateness
+		if real {
 			s.Slack = time.Millisecond
 		}
 	}

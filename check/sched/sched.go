@@ -88,7 +88,10 @@ type Scheduler struct {
 	// fewer timer wake-ups for many jobs, each at most Slack early.
 	// Set it before Run.
 	Slack time.Duration
-	ended atomic.Bool // Run returned: Start jobs are not requeued
+	// RecordLateness keeps the last jobs' dispatch lateness for
+	// Lateness (benchmarks). Set it before Run.
+	RecordLateness bool
+	ended          atomic.Bool // Run returned: Start jobs are not requeued
 
 	mu    sync.Mutex
 	q     Queue
@@ -145,6 +148,9 @@ func (s *Scheduler) AddStart(delay time.Duration, fn Start) {
 const lateRing = 1 << 16
 
 func (s *Scheduler) noteLate(d time.Duration) {
+	if !s.RecordLateness {
+		return
+	}
 	if s.late == nil {
 		s.late = make([]int32, lateRing)
 	}
@@ -152,7 +158,7 @@ func (s *Scheduler) noteLate(d time.Duration) {
 	s.nLate++
 }
 
-// Lateness returns how late the last (up to 65,536) jobs were
+// Lateness returns, with RecordLateness, how late the last (up to 65,536) jobs were
 // dispatched after their due time, and forgets them.
 func (s *Scheduler) Lateness() []time.Duration {
 	s.mu.Lock()

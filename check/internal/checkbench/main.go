@@ -381,8 +381,9 @@ func startOurs(p string, workers int, rst bool, noteLog func(string)) checker {
 	var e *check.Engine
 	var err error
 	e, err = check.New(cfg, check.Options{
-		Workers:  workers,
-		TCPReset: rst,
+		Workers:        workers,
+		TCPReset:       rst,
+		RecordLateness: true,
 		Debugf: func(f string, a ...any) {
 			if nDebug.Add(1) <= 5 {
 				fmt.Fprintf(os.Stderr, f+"\n", a...)
