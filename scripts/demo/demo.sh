@@ -377,6 +377,19 @@ observe() {
 # wait_answer RS: wait for a request started after T0 answered by RS.
 answered() { awk -v a="$T0" -v s="$1" '$1 >= a && $3 == s { found = 1 } END { exit !found }' "$CLOG"; }
 
+# outage: since T0, the failed requests (F) and the longest time without
+# an answer (G, bounded by B_GAP plus the VM's stall SG).
+outage() {
+	count "$T0" "$NOW"
+	F=$NF
+	gap "$T0" "$NOW"
+	G=$GAP
+	stall "$T0" "$NOW"
+	SG=$STALL
+	[ "$G" -le $((B_GAP + SG)) ] || fail "the client went $(secs "$G") s without an answer (bound $(secs $B_GAP) s$(stalled "$SG"))"
+	say "  service gap seen by the client: $(secs "$G") s, $F requests failed"
+}
+
 SUMMARY=''
 row() { # WHAT MS BOUND_MS STALL_MS [FAILED]
 	SUMMARY="$SUMMARY$(printf '  %-36s %6s s  (bound %5s s%s)' "$1" "$(secs "$2")" "$(secs "$3")" "$(stalled "$4")")${5:+$(printf '  %3s failed requests' "$5")}
@@ -484,14 +497,8 @@ log_has lb2 "(VI_1) Entering MASTER STATE" || fail "lb2's log lacks (VI_1) Enter
 say "lb2 is MASTER after $(secs "$T_FAILOVER") s"
 observe "through lb2"
 quiet && { [ "$EXCUSED" = 1 ] || { [ "$N1" -ge 1 ] && [ "$N2" -ge 1 ]; }; } || fail "through lb2: $NF failed, rs1 $N1, rs2 $N2"
-count "$T0" "$NOW"
-F_FAILOVER=$NF
-gap "$T0" "$NOW"
-G_FAILOVER=$GAP
-stall "$T0" "$NOW"
-SG_FAILOVER=$STALL
-[ "$G_FAILOVER" -le $((B_GAP + STALL)) ] || fail "the client went $(secs "$G_FAILOVER") s without an answer (bound $(secs $B_GAP) s$(stalled "$STALL"))"
-say "  service gap seen by the client: $(secs "$G_FAILOVER") s, $F_FAILOVER requests failed"
+outage
+F_FAILOVER=$F G_FAILOVER=$G SG_FAILOVER=$SG
 row "lb1 crash -> lb2 MASTER (VIP moved)" "$T_FAILOVER" $B_FAILOVER "$S_FAILOVER" "$F_FAILOVER"
 row "  client without an answer" "$G_FAILOVER" $B_GAP "$SG_FAILOVER"
 
@@ -508,14 +515,8 @@ T_PREEMPT=$EL S_PREEMPT=$ST
 say "lb1 preempted: MASTER again after $(secs "$T_PREEMPT") s, lb2 BACKUP"
 observe "through lb1 again"
 quiet && { [ "$EXCUSED" = 1 ] || { [ "$N1" -ge 1 ] && [ "$N2" -ge 1 ]; }; } || fail "through lb1 again: $NF failed, rs1 $N1, rs2 $N2"
-count "$T0" "$NOW"
-F_PREEMPT=$NF
-gap "$T0" "$NOW"
-G_PREEMPT=$GAP
-stall "$T0" "$NOW"
-SG_PREEMPT=$STALL
-[ "$G_PREEMPT" -le $((B_GAP + STALL)) ] || fail "the client went $(secs "$G_PREEMPT") s without an answer (bound $(secs $B_GAP) s$(stalled "$STALL"))"
-say "  service gap seen by the client: $(secs "$G_PREEMPT") s, $F_PREEMPT requests failed"
+outage
+F_PREEMPT=$F G_PREEMPT=$G SG_PREEMPT=$SG
 log_has lb2 "(VI_1) Entering BACKUP STATE" || fail "lb2's log lacks (VI_1) Entering BACKUP STATE"
 row "lb1 back -> preempts" "$T_PREEMPT" $B_PREEMPT "$S_PREEMPT" "$F_PREEMPT"
 row "  client without an answer" "$G_PREEMPT" $B_GAP "$SG_PREEMPT"
