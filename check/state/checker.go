@@ -31,6 +31,10 @@ type Timing struct {
 	// every other type (one step per check).
 	URLs         int
 	FastRecovery bool
+	// RetryEachCheck: the retry count restarts at every check, the
+	// first included (SMTP_CHECK: smtp_start_check_thread), so even at
+	// start-up a failure is retried before the checker goes down.
+	RetryEachCheck bool
 }
 
 // Bootstrap is keepalived's BOOTSTRAP_DELAY: the first check of every
@@ -60,8 +64,16 @@ type Checker struct {
 
 // NewChecker returns a checker in its start-up state: up unless alpha.
 func NewChecker(t Timing) *Checker {
-	return &Checker{T: t, Up: !t.Alpha, RetryIt: t.Retry, FailedURL: -1}
+	c := &Checker{T: t, Up: !t.Alpha, RetryIt: t.Retry, FailedURL: -1}
+	if t.RetryEachCheck {
+		c.RetryIt = 0
+	}
+	return c
 }
+
+// Final reports whether a failure now would be the last try, after
+// which the checker is down (non-HTTP checkers).
+func (c *Checker) Final() bool { return c.RetryIt >= c.T.Retry }
 
 // Step returns which url{} to fetch next (always 0 for non-HTTP).
 func (c *Checker) Step() int {

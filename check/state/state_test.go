@@ -78,6 +78,13 @@ func TestCheckerTiming(t *testing.T) {
 		checks:   ds(1, 6, 7, 8, 9),
 		verdicts: []string{"D@1s"},
 	}, {
+		name:   "smtp retries at start-up",
+		rule:   "check_smtp.c: retry_it restarts at every check, so start-up failures are retried too",
+		tm:     Timing{Retry: 2, DelayLoop: 5 * s, DelayBeforeRetry: s, RetryEachCheck: true},
+		health: downAfter(0), until: 12 * s,
+		checks:   ds(1, 2, 3, 8, 9, 10),
+		verdicts: []string{"D@3s"},
+	}, {
 		name:   "one success recovers, no retries while down",
 		rule:   "§3.2: failure while DOWN: no retries; one success brings it back UP",
 		tm:     Timing{Retry: 1, DelayLoop: 5 * s, DelayBeforeRetry: s},
