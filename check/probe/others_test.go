@@ -92,6 +92,18 @@ func TestSMTP(t *testing.T) {
 	if r := (&SMTP{Conn: Conn{Dst: badHelo, Timeout: time.Second}, Helo: "x"}).Check(context.Background(), 0); r.OK || r.Reason != "Bad HELO response from server "+sockPair(badHelo) {
 		t.Fatalf("501 to HELO: got %v", r)
 	}
+	// each step has the whole timeout (check_smtp.c), not the exchange
+	slow := listen(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for _, l := range []string{"220 ok\r\n", "250 ok\r\n", "221 bye\r\n"} {
+			time.Sleep(150 * time.Millisecond)
+			io.WriteString(c, l)
+			br.ReadString('\n')
+		}
+	})
+	if r := (&SMTP{Conn: Conn{Dst: slow, Timeout: 300 * time.Millisecond}, Helo: "x"}).Check(context.Background(), 0); !r.OK {
+		t.Errorf("slow server, each step in time: %v", r)
+	}
 	// the other messages check_smtp.c passes to smtp_final
 	silent := listen(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 	hangup := listen(t, func(net.Conn) {})

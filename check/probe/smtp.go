@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // SMTP is SMTP_CHECK as check_smtp.c does it: read one line that must
@@ -66,20 +67,30 @@ func (s *SMTP) smtpConnectFail(err error) Result {
 	return fail("Could not connect to server "+srv, err)
 }
 
+// Check bounds the connect and then each read and write by the
+// timeout, as check_smtp.c does (not the whole exchange).
 func (s *SMTP) Check(ctx context.Context, _ int) Result {
-	ctx, cancel := withTimeout(ctx, s.Conn.Timeout)
+	dctx, cancel := withTimeout(ctx, s.Conn.Timeout)
 	defer cancel()
-	nc, err := s.Conn.dial(ctx, "tcp")
+	nc, err := s.Conn.dial(dctx, "tcp")
 	if err != nil {
 		return s.smtpConnectFail(err)
 	}
 	defer nc.Close()
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(aLongTimeAgo) })
 	defer stop()
-	deadline(ctx, nc)
+	step := func() {
+		if s.Conn.Timeout > 0 {
+			nc.SetDeadline(time.Now().Add(s.Conn.Timeout))
+		}
+		if ctx.Err() != nil { // cancelled meanwhile: AfterFunc's deadline stands
+			nc.SetDeadline(aLongTimeAgo)
+		}
+	}
 	srv := sockPair(s.Conn.Dst)
 	br := bufio.NewReaderSize(nc, 512)
 	readLine := func() (string, *Result) {
+		step()
 		l, err := br.ReadString('\n')
 		if err == nil {
 			return strings.TrimRight(l, "\r\n"), nil
@@ -91,6 +102,7 @@ func (s *SMTP) Check(ctx context.Context, _ int) Result {
 		return "", &r
 	}
 	write := func(b []byte) *Result {
+		step()
 		if _, err := nc.Write(b); err != nil {
 			r := fail("Write failure to server "+srv, err)
 			if isTimeoutErr(err) {
