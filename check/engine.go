@@ -229,6 +229,7 @@ func build(cfg *conf.Config, opt Options) *Engine {
 					t.URLs, t.FastRecovery = len(c.HTTP.URLs), c.HTTP.FastRecovery
 				}
 				t.RetryEachCheck = c.Type == conf.CheckSMTP
+				t.NoRetryWhileDown = c.Type == conf.CheckDNS || c.Type == conf.CheckMisc
 				up := !c.Alpha
 				var fileRes *probe.Result
 				if c.Type == conf.CheckFile {

@@ -35,6 +35,9 @@ type Timing struct {
 	// first included (SMTP_CHECK: smtp_start_check_thread), so even at
 	// start-up a failure is retried before the checker goes down.
 	RetryEachCheck bool
+	// NoRetryWhileDown: a failure while down waits delay_loop, no
+	// retries (DNS_CHECK dns_final, MISC_CHECK misc_check_child_thread).
+	NoRetryWhileDown bool
 }
 
 // Bootstrap is keepalived's BOOTSTRAP_DELAY: the first check of every
@@ -89,6 +92,10 @@ func (c *Checker) Step() int {
 func (c *Checker) Result(ok bool) (next time.Duration, v Verdict, retries uint32) {
 	if c.T.URLs > 0 {
 		return c.httpResult(ok)
+	}
+	if !ok && !c.Up && c.HasRun && c.T.NoRetryWhileDown {
+		c.RetryIt = 0
+		return c.T.DelayLoop, NoChange, 0
 	}
 	if ok || c.RetryIt >= c.T.Retry {
 		next = c.T.DelayLoop
