@@ -303,7 +303,7 @@ func logAllSMTPDNSMisc(t *testing.T, global bool) {
 	var smtpA, smtpB, smtpC atomic.Int32
 	var dnsA, dnsB, qA, qB, qC atomic.Int32
 	sA, sB, sC := smtpResponder(t, &smtpA), smtpResponder(t, &smtpB), smtpResponder(t, &smtpC)
-	sD, sE := closedTCPPort(t), closedTCPPort(t)
+	sD, sE, sF, sG := closedTCPPort(t), closedTCPPort(t), closedTCPPort(t), closedTCPPort(t)
 	dA, dB := dnsResponder(t, &dnsA, &qA), dnsResponder(t, &dnsB, &qB)
 	var dnsOK atomic.Int32
 	dOK, dC := dnsResponder(t, &dnsOK, &qC), closedUDPPort(t)
@@ -335,7 +335,8 @@ func logAllSMTPDNSMisc(t *testing.T, global bool) {
 	}
 	cfg := loadConf(t, g+
 		vs(25, "TCP", rs(sA, "SMTP_CHECK", laf)+rs(sB, "SMTP_CHECK", "")+rs(sC, "SMTP_CHECK", laf)+
-			rs(sD, "SMTP_CHECK", laf)+rs(sE, "SMTP_CHECK", ""))+
+			rs(sD, "SMTP_CHECK", laf)+rs(sE, "SMTP_CHECK", "")+
+			rs(sF, "SMTP_CHECK", "      alpha\n"+laf)+rs(sG, "SMTP_CHECK", "      alpha\n"))+
 		vs(53, "UDP", rs(dA, "DNS_CHECK", dns+laf)+rs(dB, "DNS_CHECK", dns)+rs(dC, "DNS_CHECK", dns+laf)+
 			rs(dOK, "DNS_CHECK", dns+laf))+
 		vs(80, "TCP", rs(8001, "MISC_CHECK", misc("a")+laf)+rs(8002, "MISC_CHECK", misc("b"))+
@@ -422,6 +423,9 @@ func logAllSMTPDNSMisc(t *testing.T, global bool) {
 		// down at start-up: retried all the same
 		{"SMTP_CHECK Could not connect to server " + pair(sD), true, 3, 1},
 		{"SMTP_CHECK Could not connect to server " + pair(sE), false, 3, 1},
+		// alpha: down already, but unrun until its first check concludes
+		{"SMTP_CHECK Could not connect to server " + pair(sF), true, 3, 1},
+		{"SMTP_CHECK Could not connect to server " + pair(sG), false, 3, 1},
 		// dns_final: " after N retries" on the last once it has run
 		{dnsHead(dA) + "read error occurred. (rcode = 3)", true, 2, 0},
 		{dnsHead(dA) + "read error occurred. (rcode = 3) after 2 retries", true, 1, 1},

@@ -118,6 +118,10 @@ func (c *Checker) Result(ok bool) (next time.Duration, v Verdict, retries uint32
 	} else {
 		next = c.T.DelayBeforeRetry
 		c.RetryIt++
+		if c.T.RetryEachCheck {
+			// smtp_final: a check has run once its retries are over
+			return next, v, retries
+		}
 	}
 	c.HasRun = true
 	return next, v, retries
