@@ -228,6 +228,8 @@ func build(cfg *conf.Config, opt Options) *Engine {
 				if c.HTTP != nil {
 					t.URLs, t.FastRecovery = len(c.HTTP.URLs), c.HTTP.FastRecovery
 				}
+				t.RetryEachCheck = c.Type == conf.CheckSMTP
+				t.NoRetryWhileDown = c.Type == conf.CheckDNS || c.Type == conf.CheckMisc
 				up := !c.Alpha
 				var fileRes *probe.Result
 				if c.Type == conf.CheckFile {
@@ -462,6 +464,8 @@ func (j *job) successMsg() string {
 		return "UDP connection to " + j.name + " success."
 	case conf.CheckPing:
 		return "ICMP connection to " + j.name + " success."
+	case conf.CheckDNS:
+		return "" // dns_final logs nothing on success
 	}
 	return failName[j.typ] + " on service " + j.name + " succeeded."
 }
@@ -502,16 +506,20 @@ func (j *job) apply(res probe.Result) time.Duration {
 		}
 		return j.st.T.DelayLoop
 	}
-	wasUp, hadRun := j.st.Up, j.st.HasRun
-	if !res.OK && j.logAll {
-		j.logFailure(res, wasUp, hadRun)
+	wasUp, hadRun, retryIt := j.st.Up, j.st.HasRun, j.st.RetryIt
+	if !res.OK {
+		j.logFailure(res, wasUp, hadRun, j.st.Final())
 	}
 	next, v, retries := j.st.Result(res.OK)
 	switch {
 	case j.typ == conf.CheckMisc:
-		j.logMisc(res, v, wasUp, hadRun)
+		j.logMisc(res, v, wasUp, hadRun, retryIt)
 	case v == state.WentUp || v == state.FirstUp:
-		e.opt.Logf("%s", j.successMsg())
+		if m := j.successMsg(); m != "" {
+			e.opt.Logf("%s", m)
+		}
+	case j.typ == conf.CheckSMTP || j.typ == conf.CheckDNS:
+		// their last failure's line, from logFailure, is all they log
 	case !res.OK && !j.st.Up && (wasUp || !hadRun):
 		if retries > 0 {
 			e.opt.Logf("%s on service %s failed after %d retries.", failName[j.typ], j.name, retries)
@@ -550,9 +558,30 @@ func (e *Engine) Shutdown() {
 // logFailure writes the line keepalived 2.2.7 logs for each failed
 // attempt under log_all_failures (check_tcp.c, check_http.c
 // timeout_epilog, check_udp.c, check_ping.c): while the checker is up,
-// and for HTTP also before its first result.
-func (j *job) logFailure(res probe.Result, wasUp, hadRun bool) {
+// and for HTTP also before its first result. SMTP_CHECK and DNS_CHECK
+// (smtp_final, dns_final) log the attempt that takes the checker down
+// (final) even without log_all_failures, and nothing else.
+func (j *job) logFailure(res probe.Result, wasUp, hadRun, final bool) {
 	logf := j.e.opt.Logf
+	switch j.typ {
+	case conf.CheckSMTP:
+		if (wasUp || !hadRun) && (j.logAll || final) {
+			logf("SMTP_CHECK %s", res.Reason)
+		}
+		return
+	case conf.CheckDNS:
+		if (wasUp || !hadRun) && (j.logAll || final) {
+			if hadRun && final {
+				logf("DNS_CHECK (%s) %s after %d retries", j.name, res.Reason, j.st.T.Retry)
+			} else {
+				logf("DNS_CHECK (%s) %s", j.name, res.Reason)
+			}
+		}
+		return
+	}
+	if !j.logAll {
+		return
+	}
 	switch j.typ {
 	case conf.CheckTCP:
 		if !wasUp {
@@ -593,24 +622,41 @@ func isTimeout(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &t) && t.Timeout()
 }
 
-// logMisc writes check_misc.c's lines for a state-changing result.
-func (j *job) logMisc(res probe.Result, v state.Verdict, wasUp, hadRun bool) {
+// logMisc writes misc_check_child_thread's lines: success and the
+// failure that takes the checker down, and with log_all_failures each
+// failure that leaves retries pending (retryIt: retries done before it).
+func (j *job) logMisc(res probe.Result, v state.Verdict, wasUp, hadRun bool, retryIt uint32) {
 	head := fmt.Sprintf("Misc check for [%s VS %s] by [%s]", j.name, j.vsName, j.script)
+	if res.OK {
+		if v == state.WentUp || v == state.FirstUp {
+			j.e.opt.Logf("%s succeeded.", head)
+		}
+		return
+	}
+	if !wasUp && hadRun {
+		return
+	}
+	retry := j.st.T.Retry
+	tries := "retries"
+	if retry == 1 {
+		tries = "retry"
+	}
+	var msg string
 	switch {
-	case res.OK && (v == state.WentUp || v == state.FirstUp):
-		j.e.opt.Logf("%s succeeded.", head)
-	case !res.OK && !j.st.Up && (wasUp || !hadRun):
-		retry := j.st.T.Retry
-		msg := " with retry disabled"
-		if retry == 1 {
-			msg = " after 1 retry"
-		} else if retry > 1 {
-			msg = fmt.Sprintf(" after %d retries", retry)
-		}
-		if res.Err != nil {
-			j.e.opt.Logf("%s %s%s (%v).", head, res.Reason, msg, res.Err)
-		} else {
-			j.e.opt.Logf("%s %s%s.", head, res.Reason, msg)
-		}
+	case retryIt < retry && !j.logAll:
+		return
+	case retryIt < retry && retryIt == 0:
+		msg = fmt.Sprintf(", will do %d %s", retry, tries)
+	case retryIt < retry:
+		msg = fmt.Sprintf(" on retry %d/%d", retryIt, retry)
+	case retry == 0:
+		msg = " with retry disabled"
+	default:
+		msg = fmt.Sprintf(" after %d %s", retry, tries)
+	}
+	if res.Err != nil {
+		j.e.opt.Logf("%s %s%s (%v).", head, res.Reason, msg, res.Err)
+	} else {
+		j.e.opt.Logf("%s %s%s.", head, res.Reason, msg)
 	}
 }

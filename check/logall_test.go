@@ -1,9 +1,15 @@
 package check
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -184,5 +190,275 @@ func TestTCPBindFailureNoVerdict(t *testing.T) {
 	}
 	if logs.has(fmt.Sprintf("TCP_CHECK on service [127.0.0.1]:tcp:%d failed.", port)) {
 		t.Error("a bind failure counted as a failed check")
+	}
+}
+
+// smtpMode is what smtpResponder does with a connection.
+type smtpMode int32
+
+const (
+	smtpOK smtpMode = iota
+	smtpBadGreeting
+	smtpBadHelo
+	smtpSilent
+)
+
+// smtpResponder is an SMTP server on loopback behaving as *mode says.
+func smtpResponder(t *testing.T, mode *atomic.Int32) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				br := bufio.NewReader(c)
+				switch smtpMode(mode.Load()) {
+				case smtpSilent:
+					io.Copy(io.Discard, c)
+					return
+				case smtpBadGreeting:
+					io.WriteString(c, "554 no service\r\n")
+					io.Copy(io.Discard, c)
+					return
+				}
+				io.WriteString(c, "220 mx.test ESMTP\r\n")
+				br.ReadString('\n')
+				if smtpMode(mode.Load()) == smtpBadHelo {
+					io.WriteString(c, "501 bad HELO\r\n")
+					io.Copy(io.Discard, c)
+					return
+				}
+				io.WriteString(c, "250 mx.test\r\n")
+				br.ReadString('\n')
+				io.WriteString(c, "221 bye\r\n")
+			}()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// dnsResponder is a DNS server on loopback answering every query with
+// RCODE *rcode, or not at all when it is negative; *queries counts them.
+func dnsResponder(t *testing.T, rcode, queries *atomic.Int32) int {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			queries.Add(1)
+			rc := rcode.Load()
+			if n < 12 || rc < 0 {
+				continue
+			}
+			// the question echoed with QR, RD, RA and the RCODE set
+			r := append([]byte(nil), buf[:n]...)
+			r[2], r[3] = 0x81, 0x80|byte(rc)
+			pc.WriteTo(r, from)
+		}
+	}()
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+func closedUDPPort(t *testing.T) int {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+// SMTP_CHECK, DNS_CHECK and MISC_CHECK under log_all_failures, in the
+// words and on the conditions of keepalived 2.2.7 (smtp_final,
+// dns_final, misc_check_child_thread), checked against it on the same
+// configuration: with the keyword every failed attempt while up is
+// logged; without it only the one that takes the checker down; never
+// anything while down. SMTP retries even at start-up (its retry count
+// restarts at every check); DNS and MISC go down at the first start-up
+// failure.
+func TestLogAllFailuresSMTPDNSMisc(t *testing.T) {
+	for _, global := range []bool{false, true} {
+		t.Run(fmt.Sprintf("global=%v", global), func(t *testing.T) { logAllSMTPDNSMisc(t, global) })
+	}
+}
+
+func logAllSMTPDNSMisc(t *testing.T, global bool) {
+	var smtpA, smtpB, smtpC atomic.Int32
+	var dnsA, dnsB, qA, qB, qC atomic.Int32
+	sA, sB, sC := smtpResponder(t, &smtpA), smtpResponder(t, &smtpB), smtpResponder(t, &smtpC)
+	sD, sE, sF, sG := closedTCPPort(t), closedTCPPort(t), closedTCPPort(t), closedTCPPort(t)
+	dA, dB := dnsResponder(t, &dnsA, &qA), dnsResponder(t, &dnsB, &qB)
+	var dnsOK atomic.Int32
+	dOK, dC := dnsResponder(t, &dnsOK, &qC), closedUDPPort(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "check.sh")
+	os.WriteFile(script, []byte("#!/bin/sh\nm=$(cat "+dir+"/mode-$1)\n[ \"$m\" = sleep ] && exec sleep 10\nexit $m\n"), 0o755)
+	setMisc := func(rs, mode string) { os.WriteFile(filepath.Join(dir, "mode-"+rs), []byte(mode), 0o644) }
+	for _, m := range []string{"a", "b", "c"} {
+		setMisc(m, "0")
+	}
+	const laf = "      log_all_failures\n"
+	rs := func(port int, typ, extra string) string {
+		common := "      retry 2\n      delay_before_retry 1\n"
+		if typ != "MISC_CHECK" {
+			common += "      connect_timeout 1\n"
+		}
+		return fmt.Sprintf("  real_server 127.0.0.1 %d {\n    %s {\n%s%s    }\n  }\n", port, typ, common, extra)
+	}
+	dns := "      type A\n      name example.test\n"
+	misc := func(m string) string {
+		return fmt.Sprintf("      misc_path \"%s %s\"\n      misc_timeout 1\n", script, m)
+	}
+	vs := func(port int, proto, body string) string {
+		return fmt.Sprintf("virtual_server 10.0.0.1 %d {\n  delay_loop 3\n  lvs_sched rr\n  lvs_method NAT\n  protocol %s\n%s}\n", port, proto, body)
+	}
+	g := ""
+	if global {
+		g = "global_defs {\n  checker_log_all_failures\n}\n"
+	}
+	cfg := loadConf(t, g+
+		vs(25, "TCP", rs(sA, "SMTP_CHECK", laf)+rs(sB, "SMTP_CHECK", "")+rs(sC, "SMTP_CHECK", laf)+
+			rs(sD, "SMTP_CHECK", laf)+rs(sE, "SMTP_CHECK", "")+
+			rs(sF, "SMTP_CHECK", "      alpha\n"+laf)+rs(sG, "SMTP_CHECK", "      alpha\n"))+
+		vs(53, "UDP", rs(dA, "DNS_CHECK", dns+laf)+rs(dB, "DNS_CHECK", dns)+rs(dC, "DNS_CHECK", dns+laf)+
+			rs(dOK, "DNS_CHECK", dns+laf))+
+		vs(80, "TCP", rs(8001, "MISC_CHECK", misc("a")+laf)+rs(8002, "MISC_CHECK", misc("b"))+
+			rs(8003, "MISC_CHECK", misc("c")+laf)))
+	_, logs, clk := startEngineClock(t, cfg, ipvs.NewServiceKey(ipvs.TCP, mustAP("10.0.0.1:80")))
+	tick := func() {
+		clk.Advance(500 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
+	}
+	tcp := func(p int) string { return fmt.Sprintf("[127.0.0.1]:tcp:%d", p) }
+	udp := func(p int) string { return fmt.Sprintf("[127.0.0.1]:udp:%d", p) }
+	pair := func(p int) string { return fmt.Sprintf("[127.0.0.1]:%d", p) }
+	miscHead := func(p int) string {
+		return fmt.Sprintf("Misc check for [%s VS [10.0.0.1]:tcp:80] by [%s]", tcp(p), script)
+	}
+	until := func(what string, cond func() bool) {
+		t.Helper()
+		for end := time.Now().Add(20 * time.Second); !cond(); tick() {
+			if time.Now().After(end) {
+				logs.mu.Lock()
+				defer logs.mu.Unlock()
+				t.Fatalf("%s: never happened; log:\n%s", what, strings.Join(logs.lines, "\n"))
+			}
+		}
+	}
+	// all up (DNS logs nothing on success: count its queries)
+	until("first successes", func() bool {
+		for _, l := range []string{"Remote SMTP server " + tcp(sA) + " succeed on service.",
+			"Remote SMTP server " + tcp(sB) + " succeed on service.", "Remote SMTP server " + tcp(sC) + " succeed on service.",
+			miscHead(8001) + " succeeded.", miscHead(8002) + " succeeded.", miscHead(8003) + " succeeded."} {
+			if !logs.has(l) {
+				return false
+			}
+		}
+		return qA.Load() > 0 && qB.Load() > 0 && qC.Load() > 0
+	})
+	smtpA.Store(int32(smtpBadGreeting))
+	smtpB.Store(int32(smtpBadHelo))
+	smtpC.Store(int32(smtpSilent))
+	dnsA.Store(3) // NXDOMAIN
+	dnsB.Store(-1)
+	setMisc("a", "1")
+	setMisc("b", "1")
+	setMisc("c", "sleep")
+	until("all down", func() bool {
+		for _, l := range []string{
+			"Removing service " + tcp(sA) + " from VS [10.0.0.1]:tcp:25",
+			"Removing service " + tcp(sB) + " from VS [10.0.0.1]:tcp:25",
+			"Removing service " + tcp(sC) + " from VS [10.0.0.1]:tcp:25",
+			"Removing service " + udp(dA) + " from VS [10.0.0.1]:udp:53",
+			"Removing service " + udp(dB) + " from VS [10.0.0.1]:udp:53",
+			"Removing service " + tcp(8001) + " from VS [10.0.0.1]:tcp:80",
+			"Removing service " + tcp(8002) + " from VS [10.0.0.1]:tcp:80",
+			"Removing service " + tcp(8003) + " from VS [10.0.0.1]:tcp:80",
+		} {
+			if !logs.has(l) {
+				return false
+			}
+		}
+		return true
+	})
+	// more failed attempts while down (timeouts take 1 s of real time):
+	// not logged
+	for range 8 {
+		tick()
+	}
+	time.Sleep(1200 * time.Millisecond)
+	for range 8 {
+		tick()
+	}
+	// laf: the checker has log_all_failures; n: times logged with it
+	// (or the global keyword), nWithout: without either
+	type want struct {
+		line        string
+		laf         bool
+		n, nWithout int
+	}
+	dnsHead := func(p int) string { return "DNS_CHECK (" + udp(p) + ") " }
+	checks := []want{
+		// smtp_final: every failure while up, the last even without
+		{"SMTP_CHECK Bad greeting banner from server " + pair(sA), true, 3, 1},
+		{"SMTP_CHECK Bad HELO response from server " + pair(sB), false, 3, 1},
+		{"SMTP_CHECK Read timeout from server " + pair(sC), true, 3, 1},
+		// down at start-up: retried all the same
+		{"SMTP_CHECK Could not connect to server " + pair(sD), true, 3, 1},
+		{"SMTP_CHECK Could not connect to server " + pair(sE), false, 3, 1},
+		// alpha: down already, but unrun until its first check concludes
+		{"SMTP_CHECK Could not connect to server " + pair(sF), true, 3, 1},
+		{"SMTP_CHECK Could not connect to server " + pair(sG), false, 3, 1},
+		// dns_final: " after N retries" on the last once it has run
+		{dnsHead(dA) + "read error occurred. (rcode = 3)", true, 2, 0},
+		{dnsHead(dA) + "read error occurred. (rcode = 3) after 2 retries", true, 1, 1},
+		{dnsHead(dB) + "read timeout from socket", false, 2, 0},
+		{dnsHead(dB) + "read timeout from socket after 2 retries", false, 1, 1},
+		{dnsHead(dC) + "failed to read socket; errno 111 (Connection refused)", true, 1, 1},
+		// misc_check_child_thread: message_only lines while retries remain
+		{miscHead(8001) + " failed, will do 2 retries (exited with status 1).", true, 1, 0},
+		{miscHead(8001) + " failed on retry 1/2 (exited with status 1).", true, 1, 0},
+		{miscHead(8001) + " failed after 2 retries (exited with status 1).", true, 1, 1},
+		{miscHead(8002) + " failed, will do 2 retries (exited with status 1).", false, 1, 0},
+		{miscHead(8002) + " failed on retry 1/2 (exited with status 1).", false, 1, 0},
+		{miscHead(8002) + " failed after 2 retries (exited with status 1).", false, 1, 1},
+		{miscHead(8003) + " timed out, will do 2 retries.", true, 1, 0},
+		{miscHead(8003) + " timed out on retry 1/2.", true, 1, 0},
+		{miscHead(8003) + " timed out after 2 retries.", true, 1, 1},
+	}
+	for _, w := range checks {
+		n := w.nWithout
+		if w.laf || global {
+			n = w.n
+		}
+		if got := logs.count(w.line); got != n {
+			t.Errorf("%q logged %d times, want %d", w.line, got, n)
+		}
+	}
+	// none of them has TCP_CHECK's "<type> on service ... failed" line,
+	// and DNS_CHECK no success line
+	logs.mu.Lock()
+	defer logs.mu.Unlock()
+	for _, l := range logs.lines {
+		if strings.Contains(l, "_CHECK on service") {
+			t.Errorf("unexpected %q", l)
+		}
 	}
 }

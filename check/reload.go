@@ -218,7 +218,7 @@ func (e *Engine) carry(old *Engine) {
 						nj.st.Up = oj.st.Up
 					}
 					nj.st.HasRun = oj.st.HasRun
-					if oj.st.RetryIt > 0 && nj.st.T.Retry > 0 {
+					if oj.st.RetryIt > 0 && nj.st.T.Retry > 0 && !nj.st.T.RetryEachCheck {
 						nj.st.RetryIt = min(oj.st.RetryIt, nj.st.T.Retry-1)
 					}
 					nj.st.URL, nj.st.FailedURL = oj.st.URL, oj.st.FailedURL
@@ -239,7 +239,9 @@ func (e *Engine) carry(old *Engine) {
 							nj.st.Up = false
 							ent.st.RestoreChecker(i, nj.id, false, 0)
 						}
-						nj.st.RetryIt = nj.st.T.Retry // one failure is enough
+						if !nj.st.T.RetryEachCheck {
+							nj.st.RetryIt = nj.st.T.Retry // one failure is enough
+						}
 					}
 				}
 			}

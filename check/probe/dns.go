@@ -2,15 +2,19 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"syscall"
 
 	"golang.org/x/net/dns/dnsmessage"
 )
 
 // DNS is DNS_CHECK: one UDP query; success is a reply with our ID, QR
-// set and RCODE 0.
+// set and RCODE 0. A failure's Reason is check_dns.c's message to
+// dns_final ("read error occurred. (rcode = 3)"); the engine adds the
+// "DNS_CHECK ([rs]:udp:port) " prefix and any " after N retries".
 type DNS struct {
 	Conn Conn
 	Type uint16
@@ -39,19 +43,25 @@ func (d *DNS) Check(ctx context.Context, _ int) Result {
 	}
 	nc, err := d.Conn.dial(ctx, "udp")
 	if err != nil {
-		return fail("DNS_CHECK failed to connect", err)
+		// only connect() can fail on a UDP socket (layer4.c connect_fail)
+		return fail("network unreachable for "+sockPair(d.Conn.Dst), err)
 	}
 	defer nc.Close()
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(aLongTimeAgo) })
 	defer stop()
 	deadline(ctx, nc)
 	if _, err := nc.Write(q); err != nil {
-		return fail("DNS_CHECK write failed", err)
+		return fail("failed to write socket.", err)
 	}
 	buf := make([]byte, 4096)
 	for {
 		n, err := nc.Read(buf)
 		if err != nil {
+			var errno syscall.Errno
+			if !isTimeoutErr(err) && errors.As(err, &errno) {
+				// e.g. ICMP port unreachable
+				return fail(fmt.Sprintf("failed to read socket; errno %d (%s)", int(errno), strerror(errno)), err)
+			}
 			return fail("read timeout from socket", err)
 		}
 		var p dnsmessage.Parser
@@ -60,8 +70,17 @@ func (d *DNS) Check(ctx context.Context, _ int) Result {
 			continue // check_dns.c ignores short, foreign and query messages
 		}
 		if h.RCode != dnsmessage.RCodeSuccess {
-			return fail("read error occurred.", fmt.Errorf("rcode = %d", h.RCode))
+			return fail(fmt.Sprintf("read error occurred. (rcode = %d)", int(h.RCode)), nil)
 		}
 		return Result{OK: true}
 	}
+}
+
+// strerror is C's wording of an errno ("Connection refused").
+func strerror(errno syscall.Errno) string {
+	s := errno.Error()
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		s = string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	osuser "os/user"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/conf"
 	"golang.org/x/net/dns/dnsmessage"
+	"golang.org/x/sys/unix"
 )
 
 func TestTCP(t *testing.T) {
@@ -78,7 +80,7 @@ func TestSMTP(t *testing.T) {
 	for _, bad := range []string{"554 no service\r\n", "220-mail.test ESMTP\r\n220 ready\r\n", "2200 x\r\n"} {
 		// check_smtp.c reads one line: a multi-line 220- banner fails too
 		srv := smtpServer(t, bad, helo)
-		if r := (&SMTP{Conn: Conn{Dst: srv, Timeout: time.Second}, Helo: "x"}).Check(context.Background(), 0); r.OK || r.Reason != "Bad greeting banner from server" {
+		if r := (&SMTP{Conn: Conn{Dst: srv, Timeout: time.Second}, Helo: "x"}).Check(context.Background(), 0); r.OK || r.Reason != "Bad greeting banner from server "+sockPair(srv) {
 			t.Fatalf("greeting %q: got %v, want bad banner", bad, r)
 		}
 	}
@@ -87,15 +89,62 @@ func TestSMTP(t *testing.T) {
 		bufio.NewReader(c).ReadString('\n')
 		io.WriteString(c, "501 syntax\r\n")
 	})
-	if r := (&SMTP{Conn: Conn{Dst: badHelo, Timeout: time.Second}, Helo: "x"}).Check(context.Background(), 0); r.OK || r.Reason != "Bad HELO response from server" {
+	if r := (&SMTP{Conn: Conn{Dst: badHelo, Timeout: time.Second}, Helo: "x"}).Check(context.Background(), 0); r.OK || r.Reason != "Bad HELO response from server "+sockPair(badHelo) {
 		t.Fatalf("501 to HELO: got %v", r)
 	}
-	silent := listen(t, func(c net.Conn) { io.Copy(io.Discard, c) })
-	if r := (&SMTP{Conn: Conn{Dst: silent, Timeout: 300 * time.Millisecond}, Helo: "x"}).Check(context.Background(), 0); r.OK {
-		t.Fatal("silent server reported up")
+	// each step has the whole timeout (check_smtp.c), not the exchange
+	slow := listen(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for _, l := range []string{"220 ok\r\n", "250 ok\r\n", "221 bye\r\n"} {
+			time.Sleep(150 * time.Millisecond)
+			io.WriteString(c, l)
+			br.ReadString('\n')
+		}
+	})
+	if r := (&SMTP{Conn: Conn{Dst: slow, Timeout: 300 * time.Millisecond}, Helo: "x"}).Check(context.Background(), 0); !r.OK {
+		t.Errorf("slow server, each step in time: %v", r)
 	}
-	if r := (&SMTP{Conn: Conn{Dst: closedPort(t, "tcp"), Timeout: time.Second}, Helo: "x"}).Check(context.Background(), 0); r.OK {
-		t.Fatal("refused reported up")
+	// the other messages check_smtp.c passes to smtp_final
+	silent := listen(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	hangup := listen(t, func(net.Conn) {})
+	quitHangup := listen(t, func(c net.Conn) {
+		io.WriteString(c, "220 ok\r\n")
+		br := bufio.NewReader(c)
+		br.ReadString('\n')
+		io.WriteString(c, "250 ok\r\n")
+		br.ReadString('\n')
+	})
+	refused := closedPort(t, "tcp")
+	for _, tc := range []struct {
+		dst  netip.AddrPort
+		want string
+	}{
+		{silent, "Read timeout from server " + sockPair(silent)},
+		{hangup, "Read failure from server " + sockPair(hangup)},
+		{quitHangup, "Read failure from server " + sockPair(quitHangup)},
+		{refused, "Could not connect to server " + sockPair(refused)},
+	} {
+		r := (&SMTP{Conn: Conn{Dst: tc.dst, Timeout: 300 * time.Millisecond}, Helo: "x"}).Check(context.Background(), 0)
+		if r.OK || r.Reason != tc.want {
+			t.Errorf("%s: got %v, want %q", tc.dst, r, tc.want)
+		}
+	}
+	// connect() itself refuses in a network namespace without routes;
+	// the thread dies with its namespace (never unlocked)
+	ch := make(chan Result)
+	go func() {
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			ch <- Result{Reason: "unshare: " + err.Error()}
+			return
+		}
+		ch <- (&SMTP{Conn: Conn{Dst: parseAP("198.51.100.7:2525"), Timeout: time.Second}, RS: parseAP("198.51.100.7:25")}).Check(context.Background(), 0)
+	}()
+	if r, want := <-ch, "Network unreachable for server 198.51.100.7 - real server [198.51.100.7]:25"; r.Reason != want {
+		t.Errorf("no route: got %v, want %q", r, want)
+	}
+	if got := sockPair(netip.MustParseAddrPort("[fe80::1%eth0]:25")); got != "[fe80::1]:25" {
+		t.Errorf("sockPair %q", got)
 	}
 }
 
@@ -181,15 +230,15 @@ func TestDNS(t *testing.T) {
 		t.Errorf("question %v", got)
 	}
 	nx := dnsServer(t, dnsmessage.RCodeNameError, q)
-	if r := (&DNS{Conn: Conn{Dst: nx, Timeout: time.Second}, Type: uint16(dnsmessage.TypeSOA)}).Check(context.Background(), 0); r.OK {
-		t.Fatal("NXDOMAIN reported up")
+	if r := (&DNS{Conn: Conn{Dst: nx, Timeout: time.Second}, Type: uint16(dnsmessage.TypeSOA)}).Check(context.Background(), 0); r.OK || r.Reason != "read error occurred. (rcode = 3)" {
+		t.Fatalf("NXDOMAIN: got %v", r)
 	}
 	if got := <-q; got.Name.String() != "." {
 		t.Errorf("default name %q, want root", got.Name.String())
 	}
 	silent := udpServer(t, func([]byte) []byte { return nil })
-	if r := (&DNS{Conn: Conn{Dst: silent, Timeout: 300 * time.Millisecond}, Type: 6}).Check(context.Background(), 0); r.OK {
-		t.Fatal("silent server reported up")
+	if r := (&DNS{Conn: Conn{Dst: silent, Timeout: 300 * time.Millisecond}, Type: 6}).Check(context.Background(), 0); r.OK || r.Reason != "read timeout from socket" {
+		t.Fatalf("silent server: got %v", r)
 	}
 	// a reply with the wrong ID is ignored, so this times out
 	wrongID := udpServer(t, func(b []byte) []byte {
@@ -207,6 +256,11 @@ func TestDNS(t *testing.T) {
 	echo := udpServer(t, func(b []byte) []byte { return b })
 	if r := (&DNS{Conn: Conn{Dst: echo, Timeout: 300 * time.Millisecond}, Type: 6}).Check(context.Background(), 0); r.OK || r.Reason != "read timeout from socket" {
 		t.Fatalf("echoed query: got %v, want timeout", r)
+	}
+	// ICMP port unreachable reaches recv() as ECONNREFUSED
+	refused := closedPort(t, "udp")
+	if r := (&DNS{Conn: Conn{Dst: refused, Timeout: time.Second}, Type: 6}).Check(context.Background(), 0); r.OK || r.Reason != "failed to read socket; errno 111 (Connection refused)" {
+		t.Fatalf("closed port: got %v", r)
 	}
 }
 

@@ -229,7 +229,7 @@ func New(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer, ssl *conf
 	case conf.CheckHTTP, conf.CheckSSL:
 		return NewHTTP(c, rs, vs, ssl)
 	case conf.CheckSMTP:
-		return &SMTP{Conn: ConnFrom(c.Conn), Helo: c.SMTP.HeloName}, nil
+		return &SMTP{Conn: ConnFrom(c.Conn), Helo: c.SMTP.HeloName, RS: netip.AddrPortFrom(rs.Addr, rs.Port)}, nil
 	case conf.CheckUDP:
 		return &UDP{Conn: ConnFrom(c.Conn), Opts: *c.UDP}, nil
 	case conf.CheckDNS:

@@ -5,15 +5,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // SMTP is SMTP_CHECK as check_smtp.c does it: read one line that must
 // be "220 …", send HELO, read one line that must be "250 …", send QUIT
 // and read any one line. A multi-line "220-" banner fails, as there.
+// A failure's Reason is the message check_smtp.c passes to smtp_final
+// ("Bad greeting banner from server [192.0.2.1]:25"); the engine adds
+// the "SMTP_CHECK " prefix.
 type SMTP struct {
 	Conn Conn
 	Helo string
+	// RS is the real server, named in the "Network unreachable" line.
+	RS netip.AddrPort
 }
 
 // smtpStatus is smtp_get_status: exactly three digits followed by a
@@ -32,46 +41,98 @@ func smtpStatus(line string) int {
 	return n
 }
 
+// sockPair is inet_sockaddrtopair: "[addr]:port", no zone.
+func sockPair(ap netip.AddrPort) string {
+	return fmt.Sprintf("[%s]:%d", ap.Addr().WithZone(""), ap.Port())
+}
+
+func isTimeoutErr(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ETIMEDOUT) ||
+		errors.As(err, &ne) && ne.Timeout()
+}
+
+// smtpConnectFail words a failed connect as smtp_check_thread and
+// smtp_connect_thread do. An unreachable network is refused by
+// connect() itself (layer4.c connect_fail), the rest come later.
+func (s *SMTP) smtpConnectFail(err error) Result {
+	srv := sockPair(s.Conn.Dst)
+	switch {
+	case isTimeoutErr(err):
+		return fail("Connection timeout to server "+srv, err)
+	case errors.Is(err, syscall.ENETUNREACH):
+		return fail(fmt.Sprintf("Network unreachable for server %s - real server %s",
+			s.Conn.Dst.Addr().WithZone(""), sockPair(s.RS)), err)
+	}
+	return fail("Could not connect to server "+srv, err)
+}
+
+// Check bounds the connect and then each read and write by the
+// timeout, as check_smtp.c does (not the whole exchange).
 func (s *SMTP) Check(ctx context.Context, _ int) Result {
-	ctx, cancel := withTimeout(ctx, s.Conn.Timeout)
+	dctx, cancel := withTimeout(ctx, s.Conn.Timeout)
 	defer cancel()
-	nc, err := s.Conn.dial(ctx, "tcp")
+	nc, err := s.Conn.dial(dctx, "tcp")
 	if err != nil {
-		return fail("SMTP connection failed", err)
+		return s.smtpConnectFail(err)
 	}
 	defer nc.Close()
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(aLongTimeAgo) })
 	defer stop()
-	deadline(ctx, nc)
-	br := bufio.NewReaderSize(nc, 512)
-	readLine := func() (string, error) {
-		l, err := br.ReadString('\n')
-		if err != nil {
-			return "", err
+	step := func() {
+		if s.Conn.Timeout > 0 {
+			nc.SetDeadline(time.Now().Add(s.Conn.Timeout))
 		}
-		return strings.TrimRight(l, "\r\n"), nil
+		if ctx.Err() != nil { // cancelled meanwhile: AfterFunc's deadline stands
+			nc.SetDeadline(aLongTimeAgo)
+		}
 	}
-	l, err := readLine()
-	if err != nil {
-		return fail("SMTP_CHECK read error", err)
+	srv := sockPair(s.Conn.Dst)
+	br := bufio.NewReaderSize(nc, 512)
+	readLine := func() (string, *Result) {
+		step()
+		l, err := br.ReadString('\n')
+		if err == nil {
+			return strings.TrimRight(l, "\r\n"), nil
+		}
+		r := fail("Read failure from server "+srv, err)
+		if isTimeoutErr(err) {
+			r.Reason = "Read timeout from server " + srv
+		}
+		return "", &r
+	}
+	write := func(b []byte) *Result {
+		step()
+		if _, err := nc.Write(b); err != nil {
+			r := fail("Write failure to server "+srv, err)
+			if isTimeoutErr(err) {
+				r.Reason = "Write timeout to server " + srv
+			}
+			return &r
+		}
+		return nil
+	}
+	l, rerr := readLine()
+	if rerr != nil {
+		return *rerr
 	}
 	if smtpStatus(l) != 220 {
-		return fail("Bad greeting banner from server", fmt.Errorf("%q", l))
+		return fail("Bad greeting banner from server "+srv, fmt.Errorf("%q", l))
 	}
-	if _, err := fmt.Fprintf(nc, "HELO %s\r\n", s.Helo); err != nil {
-		return fail("SMTP_CHECK write error", err)
+	if r := write([]byte("HELO " + s.Helo + "\r\n")); r != nil {
+		return *r
 	}
-	if l, err = readLine(); err != nil {
-		return fail("SMTP_CHECK read error", err)
+	if l, rerr = readLine(); rerr != nil {
+		return *rerr
 	}
 	if smtpStatus(l) != 250 {
-		return fail("Bad HELO response from server", fmt.Errorf("%q", l))
+		return fail("Bad HELO response from server "+srv, fmt.Errorf("%q", l))
 	}
-	if _, err := nc.Write([]byte("QUIT\r\n")); err != nil {
-		return fail("SMTP_CHECK write error", err)
+	if r := write([]byte("QUIT\r\n")); r != nil {
+		return *r
 	}
-	if _, err := readLine(); err != nil {
-		return fail("SMTP_CHECK read error", errors.Join(errors.New("no QUIT reply"), err))
+	if _, rerr = readLine(); rerr != nil {
+		return *rerr
 	}
 	return Result{OK: true}
 }

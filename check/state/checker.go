@@ -31,6 +31,13 @@ type Timing struct {
 	// every other type (one step per check).
 	URLs         int
 	FastRecovery bool
+	// RetryEachCheck: the retry count restarts at every check, the
+	// first included (SMTP_CHECK: smtp_start_check_thread), so even at
+	// start-up a failure is retried before the checker goes down.
+	RetryEachCheck bool
+	// NoRetryWhileDown: a failure while down waits delay_loop, no
+	// retries (DNS_CHECK dns_final, MISC_CHECK misc_check_child_thread).
+	NoRetryWhileDown bool
 }
 
 // Bootstrap is keepalived's BOOTSTRAP_DELAY: the first check of every
@@ -60,8 +67,16 @@ type Checker struct {
 
 // NewChecker returns a checker in its start-up state: up unless alpha.
 func NewChecker(t Timing) *Checker {
-	return &Checker{T: t, Up: !t.Alpha, RetryIt: t.Retry, FailedURL: -1}
+	c := &Checker{T: t, Up: !t.Alpha, RetryIt: t.Retry, FailedURL: -1}
+	if t.RetryEachCheck {
+		c.RetryIt = 0
+	}
+	return c
 }
+
+// Final reports whether a failure now would be the last try, after
+// which the checker is down (non-HTTP checkers).
+func (c *Checker) Final() bool { return c.RetryIt >= c.T.Retry }
 
 // Step returns which url{} to fetch next (always 0 for non-HTTP).
 func (c *Checker) Step() int {
@@ -77,6 +92,10 @@ func (c *Checker) Step() int {
 func (c *Checker) Result(ok bool) (next time.Duration, v Verdict, retries uint32) {
 	if c.T.URLs > 0 {
 		return c.httpResult(ok)
+	}
+	if !ok && !c.Up && c.HasRun && c.T.NoRetryWhileDown {
+		c.RetryIt = 0
+		return c.T.DelayLoop, NoChange, 0
 	}
 	if ok || c.RetryIt >= c.T.Retry {
 		next = c.T.DelayLoop
@@ -99,6 +118,10 @@ func (c *Checker) Result(ok bool) (next time.Duration, v Verdict, retries uint32
 	} else {
 		next = c.T.DelayBeforeRetry
 		c.RetryIt++
+		if c.T.RetryEachCheck {
+			// smtp_final: a check has run once its retries are over
+			return next, v, retries
+		}
 	}
 	c.HasRun = true
 	return next, v, retries

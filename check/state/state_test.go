@@ -78,6 +78,20 @@ func TestCheckerTiming(t *testing.T) {
 		checks:   ds(1, 6, 7, 8, 9),
 		verdicts: []string{"D@1s"},
 	}, {
+		name:   "smtp retries at start-up",
+		rule:   "check_smtp.c: retry_it restarts at every check, so start-up failures are retried too",
+		tm:     Timing{Retry: 2, DelayLoop: 5 * s, DelayBeforeRetry: s, RetryEachCheck: true},
+		health: downAfter(0), until: 12 * s,
+		checks:   ds(1, 2, 3, 8, 9, 10),
+		verdicts: []string{"D@3s"},
+	}, {
+		name:   "dns and misc do not retry while down",
+		rule:   "check_dns.c/check_misc.c: a failure while down only waits delay_loop",
+		tm:     Timing{Retry: 2, DelayLoop: 5 * s, DelayBeforeRetry: s, NoRetryWhileDown: true},
+		health: downAfter(3 * s), until: 25 * s,
+		checks:   ds(1, 6, 7, 8, 13, 18, 23),
+		verdicts: []string{"D@8s"},
+	}, {
 		name:   "one success recovers, no retries while down",
 		rule:   "§3.2: failure while DOWN: no retries; one success brings it back UP",
 		tm:     Timing{Retry: 1, DelayLoop: 5 * s, DelayBeforeRetry: s},
