@@ -235,14 +235,21 @@ var errNoHead = errors.New("no HTTP response head")
 // cut short of its Content-Length by EOF is judged on what arrived (it
 // logs the mismatch), while a reset is a read error.
 func ended(rd *response, stage poller.Stage, err error) Result {
-	var se *poller.SetupError
-	var he handshakeError
-	switch {
-	case err == nil:
+	if err == nil {
 		if !rd.headDone {
 			return fail("Read, no data received from", errNoHead)
 		}
 		return Result{OK: true}
+	}
+	return failed(stage, err)
+}
+
+// failed is ended's error case, apart: its targets for errors.As live
+// on the heap.
+func failed(stage poller.Stage, err error) Result {
+	var se *poller.SetupError
+	var he handshakeError
+	switch {
 	case errors.As(err, &se) && se.Socket:
 		return Result{NoVerdict: true, Reason: "WEB connection fail to create socket. Rescheduling.", Err: err}
 	case errors.As(err, &se):
