@@ -30,12 +30,20 @@ type Opts struct {
 	// Reset closes with RST (SO_LINGER 0) instead of FIN.
 	Reset bool
 
-	sa unix.Sockaddr // Dst, made once by Prepare
+	raw rawAddr // Dst, made once by Prepare
 }
 
 // Prepare converts Dst once, so attempts allocate nothing for it. Call
 // it before sharing o between goroutines.
-func (o *Opts) Prepare() { o.sa = sockaddr(o.Dst) }
+func (o *Opts) Prepare() { o.raw = o.rawAddr() }
+
+func (o *Opts) rawAddr() rawAddr {
+	var zone uint32
+	if sa, ok := sockaddr(o.Dst).(*unix.SockaddrInet6); ok {
+		zone = sa.ZoneId
+	}
+	return makeRawAddr(o.Dst, zone)
+}
 
 type timeoutError struct{}
 
@@ -215,7 +223,7 @@ func (p *Poller) Connect(o *Opts, done func(error)) {
 		done(err)
 		return
 	case connected:
-		unix.Close(fd)
+		rawClose(fd)
 		done(nil)
 		return
 	}
@@ -241,12 +249,12 @@ func (p *Poller) Exchange(o *Opts, req []byte, r Reader, done func(Stage, error)
 	if connected {
 		// a request fits the socket buffer: it goes now, and the next
 		// event is the response
-		n, err := unix.Write(fd, req)
+		n, err := rawWrite(fd, req)
 		switch {
 		case err == unix.EAGAIN:
 			stage = Sending
 		case err != nil:
-			unix.Close(fd)
+			rawClose(fd)
 			done(Sending, err)
 			return
 		case n < len(req):
@@ -269,41 +277,42 @@ func dial(o *Opts) (fd int, connected bool, err error) {
 	if dst.Is6() && !dst.Is4In6() {
 		family = unix.AF_INET6
 	}
-	fd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	fd, err = rawSocket(family)
 	if err != nil {
 		return -1, false, &SetupError{Socket: true, Err: err}
 	}
 	if err := setup(fd, o); err != nil {
-		unix.Close(fd)
+		rawClose(fd)
 		return -1, false, err
 	}
-	sa := o.sa
-	if sa == nil {
-		sa = sockaddr(o.Dst)
+	sa := &o.raw
+	if sa.len == 0 {
+		r := o.rawAddr()
+		sa = &r
 	}
-	switch err := unix.Connect(fd, sa); err {
+	switch err := rawConnect(fd, sa); err {
 	case nil:
 		return fd, true, nil
 	case unix.EINPROGRESS:
 	case unix.ENETUNREACH, unix.EHOSTUNREACH, unix.ECONNREFUSED, unix.EHOSTDOWN,
 		unix.ENETDOWN, unix.ECONNRESET, unix.ECONNABORTED, unix.ETIMEDOUT:
-		unix.Close(fd)
+		rawClose(fd)
 		return -1, false, err
 	default:
 		// e.g. EADDRNOTAVAIL (no local port left): no verdict on the
 		// server (layer4.c connect_error)
-		unix.Close(fd)
+		rawClose(fd)
 		return -1, false, &SetupError{Err: err}
 	}
 	// On loopback (and a fast LAN) the handshake has often completed by
 	// now: asking again costs one syscall and saves the epoll round.
-	switch err := unix.Connect(fd, sa); err {
+	switch err := rawConnect(fd, sa); err {
 	case nil, unix.EISCONN: // nil: Linux's answer when it completed since
 		return fd, true, nil
 	case unix.EALREADY, unix.EINPROGRESS:
 		return fd, false, nil
 	default:
-		unix.Close(fd)
+		rawClose(fd)
 		return -1, false, err
 	}
 }
@@ -348,7 +357,7 @@ func (p *Poller) add(a *attempt, deadline time.Duration, events uint32) {
 func (p *Poller) end(a *attempt, err error) {
 	heap.Remove(&p.dl, a.idx)
 	p.byFD[a.fd] = nil
-	unix.Close(a.fd) // also leaves the epoll set
+	rawClose(a.fd) // also leaves the epoll set
 	p.out = append(p.out, completion{a.done, a.xdone, a.stage, err})
 	*a = attempt{}
 	p.free = append(p.free, a)
@@ -445,7 +454,7 @@ func (p *Poller) step(a *attempt) {
 		a.stage = Sending
 	}
 	if a.stage == Sending {
-		n, err := unix.Write(a.fd, a.req)
+		n, err := rawWrite(a.fd, a.req)
 		switch {
 		case err == unix.EAGAIN:
 			return
@@ -466,7 +475,7 @@ func (p *Poller) step(a *attempt) {
 	// Receiving: drain what is there; a short read is usually followed
 	// by the peer's FIN, which the next read sees without another round
 	for {
-		n, err := unix.Read(a.fd, p.rbuf)
+		n, err := rawRead(a.fd, p.rbuf)
 		switch {
 		case err == unix.EAGAIN || err == unix.EINTR:
 			return
