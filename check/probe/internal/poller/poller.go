@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -118,12 +120,21 @@ type completion struct {
 type Poller struct {
 	base time.Time
 	epfd int
-	evfd int
+	// The loop waits for the epoll set in the runtime's netpoller, with
+	// the file's read deadline as its timeout: no thread sits in
+	// epoll_wait (which keeps sysmon polling every 20 µs to retake its
+	// P), and an earlier deadline needs no wake-up, only a new deadline.
+	ep     *os.File
+	rc     syscall.RawConn
+	events []unix.EpollEvent
+	nev    int
+	wait   func(fd uintptr) bool
+	fileDL time.Duration // ep's read deadline; -1: none
 
 	mu       sync.Mutex
 	byFD     []*attempt // indexed by fd
 	dl       attempts
-	sleeping time.Duration // deadline the loop sleeps until; -1: forever
+	sleeping time.Duration // when the loop wakes at the latest; -1: never
 	free     []*attempt
 	out      []completion
 	rbuf     []byte // the loop's read buffer, shared by all exchanges
@@ -148,20 +159,41 @@ func New() (*Poller, error) {
 	if err != nil {
 		return nil, err
 	}
-	evfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	// non-blocking, so that os.NewFile hands it to the netpoller
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		return nil, err
+	}
+	p := &Poller{base: time.Now(), epfd: epfd, ep: os.NewFile(uintptr(epfd), "poller"), sleeping: -1,
+		fileDL: -1, events: make([]unix.EpollEvent, 256)}
+	rc, err := p.ep.SyscallConn()
 	if err != nil {
-		unix.Close(epfd)
+		p.ep.Close()
 		return nil, err
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd)}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
-		unix.Close(epfd)
-		unix.Close(evfd)
-		return nil, err
+	p.rc = rc
+	p.wait = func(fd uintptr) bool {
+		n, _ := unix.EpollWait(int(fd), p.events, 0)
+		p.nev = max(n, 0)
+		return n != 0 // -1 (EINTR): look again
 	}
-	p := &Poller{base: time.Now(), epfd: epfd, evfd: evfd, sleeping: -1}
 	go p.loop()
 	return p, nil
+}
+
+// sleepUntil sets when the loop wakes at the latest: -1 never, 0 it is
+// awake. p.mu held.
+func (p *Poller) sleepUntil(d time.Duration) {
+	p.sleeping = d
+	if d == 0 || d == p.fileDL {
+		return
+	}
+	p.fileDL = d
+	var t time.Time
+	if d > 0 {
+		t = p.base.Add(d)
+	}
+	p.ep.SetReadDeadline(t)
 }
 
 func sockaddr(ap netip.AddrPort) unix.Sockaddr {
@@ -340,17 +372,15 @@ func (p *Poller) add(a *attempt, deadline time.Duration, events uint32) {
 	heap.Push(&p.dl, a)
 	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
 	err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
-	wake := err == nil && (p.sleeping < 0 || deadline < p.sleeping)
 	if err != nil {
 		p.end(a, err)
 		p.flushLocked()
 		return
 	}
-	p.mu.Unlock()
-	if wake {
-		var one = [8]byte{1}
-		unix.Write(p.evfd, one[:])
+	if p.sleeping < 0 || deadline < p.sleeping {
+		p.sleepUntil(deadline)
 	}
+	p.mu.Unlock()
 }
 
 // end finishes an attempt with p.mu held; its done runs at flush.
@@ -385,33 +415,27 @@ func (p *Poller) flushLocked() {
 }
 
 func (p *Poller) loop() {
-	events := make([]unix.EpollEvent, 256)
-	ready := make([]*attempt, 0, len(events))
+	ready := make([]*attempt, 0, len(p.events))
 	p.rbuf = make([]byte, 16<<10)
-	var buf [8]byte
 	for {
 		p.mu.Lock()
-		msec := -1
-		p.sleeping = -1
 		if len(p.dl) > 0 {
-			p.sleeping = p.dl[0].deadline
-			d := p.sleeping - time.Since(p.base)
-			msec = max(0, int((d+time.Millisecond-1)/time.Millisecond))
+			p.sleepUntil(p.dl[0].deadline)
+		} else {
+			p.sleepUntil(-1)
 		}
 		p.mu.Unlock()
-		n, err := unix.EpollWait(p.epfd, events, msec)
-		if err != nil && err != unix.EINTR {
-			panic("poller: epoll_wait: " + err.Error())
+		// nil, or os.ErrDeadlineExceeded at the earliest deadline
+		if err := p.rc.Read(p.wait); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			panic("poller: wait: " + err.Error())
 		}
 		p.mu.Lock()
-		p.sleeping = 0 // awake: no need to be woken
+		p.sleepUntil(0) // awake: no need to be woken
 		ready = ready[:0]
-		for _, ev := range events[:max(n, 0)] {
+		n := p.nev
+		p.nev = 0
+		for _, ev := range p.events[:n] {
 			fd := int(ev.Fd)
-			if fd == p.evfd {
-				unix.Read(p.evfd, buf[:])
-				continue
-			}
 			if fd < len(p.byFD) && p.byFD[fd] != nil {
 				ready = append(ready, p.byFD[fd])
 			}
