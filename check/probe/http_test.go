@@ -434,3 +434,13 @@ func TestHostHeader(t *testing.T) {
 		}
 	}
 }
+
+// On the poller, a socket that cannot be set up is no verdict, with
+// keepalived's HTTP wording (check_http.c http_connect_thread).
+func TestHTTPStartSetupError(t *testing.T) {
+	h := &HTTP{Conn: Conn{Dst: closedPort(t, "tcp"), BindIf: "nosuchif0", Timeout: time.Second}, Proto: "1.0", URLs: []URL{{Path: "/"}}}
+	r := paths[1].run(h, 0)
+	if !r.NoVerdict || r.Reason != "Checker can't bind to device nosuchif0: No such device\nWEB socket bind failed. Rescheduling" {
+		t.Fatalf("got %+v", r)
+	}
+}
