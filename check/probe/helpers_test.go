@@ -21,7 +21,12 @@ import (
 // connection; the listener is closed at cleanup.
 func listen(t *testing.T, serve func(net.Conn)) netip.AddrPort {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return listenOn(t, "127.0.0.1:0", serve)
+}
+
+func listenOn(t *testing.T, addr string, serve func(net.Conn)) netip.AddrPort {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,21 +1,18 @@
 package probe
 
 import (
-	"bufio"
 	"context"
-	"crypto/md5"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"regexp"
 
+	"github.com/gokeepalived/gokeepalived/check/probe/internal/poller"
 	"github.com/gokeepalived/gokeepalived/conf"
 )
 
@@ -36,7 +33,9 @@ type URL struct {
 	RegexMin, RegexMax uint64
 }
 
-// HTTP is HTTP_GET, and SSL_GET when TLS is set.
+// HTTP is HTTP_GET, and SSL_GET when TLS is set. Check runs an attempt
+// over a net.Conn; Start runs HTTP_GET's on the shared poller. Both read
+// the response with the same response reader.
 type HTTP struct {
 	Conn Conn
 	URLs []URL
@@ -44,6 +43,16 @@ type HTTP struct {
 	Proto string
 	TLS   *tls.Config // nil for HTTP_GET
 	SNI   bool
+
+	// Start's state, made on its first call and reused: one attempt in
+	// flight at a time
+	ready bool
+	opts  poller.Opts
+	reqs  [][]byte // request per url
+	rd    response
+	url   *URL
+	done  func(Result)
+	cb    func(poller.Stage, error) // h.finish, bound once
 }
 
 // NewHTTP resolves an HTTP_GET/SSL_GET checker.
@@ -155,15 +164,35 @@ type Fetched struct {
 	MD5    string
 }
 
+func (u *URL) keep() int {
+	if u.Regex != nil {
+		return MaxRegexBody // the digest still covers the whole body
+	}
+	return 0
+}
+
 // Fetch performs one GET of u over a fresh connection; the checker's
 // timeout bounds the whole exchange, so a body trickled slower than
 // that fails.
 func (h *HTTP) Fetch(ctx context.Context, u *URL) (*Fetched, Result) {
+	rd := new(response)
+	rd.reset(true, u.keep())
+	stage, err := h.fetch(ctx, u, rd)
+	if r := ended(rd, stage, err); !r.OK {
+		return nil, r
+	}
+	return &Fetched{Status: rd.status, Body: rd.body, Len: rd.n, MD5: string(rd.sumHex())}, Result{OK: true}
+}
+
+// handshakeError is SSL_GET's failed handshake.
+type handshakeError struct{ error }
+
+func (h *HTTP) fetch(ctx context.Context, u *URL, rd *response) (poller.Stage, error) {
 	ctx, cancel := withTimeout(ctx, h.Conn.Timeout)
 	defer cancel()
 	nc, err := h.Conn.dial(ctx, "tcp")
 	if err != nil {
-		return nil, fail("Error connecting", err)
+		return poller.Connecting, err
 	}
 	defer nc.Close()
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(aLongTimeAgo) })
@@ -180,46 +209,70 @@ func (h *HTTP) Fetch(ctx context.Context, u *URL) (*Fetched, Result) {
 		}
 		tc := tls.Client(nc, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, fail("SSL handshake/communication error connecting to", err)
+			return poller.Connecting, handshakeError{err}
 		}
 		c = tc
 	}
 	if _, err := c.Write(Request(h.Proto, u.Path, hostHeader(u.Virtualhost, h.Conn.Dst))); err != nil {
-		return nil, fail("Cannot send get request to", err)
+		return poller.Sending, err
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return nil, fail(readReason(err, "Read, no data received from"), err)
-	}
-	defer resp.Body.Close()
-	sum := md5.New()
-	var body []byte
-	var n int64
-	if u.Regex != nil {
-		// keep at most MaxRegexBody bytes for the regex; the digest
-		// still covers the whole body
-		body, err = io.ReadAll(io.LimitReader(io.TeeReader(resp.Body, sum), MaxRegexBody))
-		n = int64(len(body))
-		if err == nil {
-			var rest int64
-			rest, err = io.Copy(sum, resp.Body)
-			n += rest
+	buf := make([]byte, 16<<10)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 && rd.Data(buf[:n]) || err == io.EOF {
+			return poller.Receiving, nil
 		}
-	} else {
-		n, err = io.Copy(sum, resp.Body)
+		if err != nil {
+			return poller.Receiving, err
+		}
 	}
-	if err != nil {
-		return nil, fail(readReason(err, "Read error with"), err)
-	}
-	return &Fetched{Status: resp.StatusCode, Body: body, Len: n, MD5: hex.EncodeToString(sum.Sum(nil))}, Result{OK: true}
 }
 
-func readReason(err error, other string) string {
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return "Timeout HTTP read"
+var errNoHead = errors.New("no HTTP response head")
+
+// ended maps how an exchange ended to keepalived's failure (check_http.c),
+// or to OK when there is a response to judge. As keepalived, a response
+// cut short of its Content-Length by EOF is judged on what arrived (it
+// logs the mismatch), while a reset is a read error.
+func ended(rd *response, stage poller.Stage, err error) Result {
+	if err == nil {
+		if !rd.headDone {
+			return fail("Read, no data received from", errNoHead)
+		}
+		return Result{OK: true}
 	}
-	return other
+	return failed(stage, err)
+}
+
+// failed is ended's error case, apart: its targets for errors.As live
+// on the heap.
+func failed(stage poller.Stage, err error) Result {
+	var se *poller.SetupError
+	var he handshakeError
+	switch {
+	case errors.As(err, &se) && se.Socket:
+		return Result{NoVerdict: true, Reason: "WEB connection fail to create socket. Rescheduling.", Err: err}
+	case errors.As(err, &se):
+		r := Result{NoVerdict: true, Reason: "WEB socket bind failed. Rescheduling", Err: err}
+		if se.Msg != "" {
+			r.Reason = se.Msg + "\n" + r.Reason
+		}
+		return r
+	case errors.As(err, &he):
+		return fail("SSL handshake/communication error connecting to", he.error)
+	case stage == poller.Connecting:
+		return fail("Error connecting", err)
+	case stage == poller.Sending:
+		return fail("Cannot send get request to", err)
+	case isTimeout(err):
+		return fail("Timeout HTTP read", err)
+	}
+	return fail("Read error with", err)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // Check fetches url number step and applies status, digest and regex.
@@ -235,15 +288,61 @@ func (h *HTTP) Check(ctx context.Context, step int) Result {
 	return u.Judge(f)
 }
 
+// Start runs one HTTP_GET attempt of url number step on the poller and
+// calls done with its result, usually from the poller's goroutine.
+// Attempts of one HTTP must not overlap. SSL_GET has no poller path: it
+// runs Check on a goroutine (New keeps it off the asynchronous path).
+func (h *HTTP) Start(step int, done func(Result)) {
+	if h.TLS != nil || step < 0 || step >= len(h.URLs) {
+		go func() { done(h.Check(context.Background(), step)) }()
+		return
+	}
+	p, err := poller.Default()
+	if err != nil {
+		done(fail("Error connecting", err))
+		return
+	}
+	if !h.ready {
+		h.opts = h.Conn.pollOpts(false)
+		for _, u := range h.URLs {
+			h.reqs = append(h.reqs, Request(h.Proto, u.Path, hostHeader(u.Virtualhost, h.Conn.Dst)))
+		}
+		h.cb = h.finish
+		h.ready = true
+	}
+	u := &h.URLs[step]
+	h.url, h.done = u, done
+	h.rd.reset(u.Digest != "", u.keep())
+	p.Exchange(&h.opts, h.reqs[step], &h.rd, h.cb)
+}
+
+func (h *HTTP) finish(stage poller.Stage, err error) {
+	done, u := h.done, h.url
+	h.done = nil
+	r := ended(&h.rd, stage, err)
+	if r.OK {
+		var sum []byte
+		if u.Digest != "" {
+			sum = h.rd.sumHex()
+		}
+		r = u.judge(h.rd.status, sum, h.rd.body)
+	}
+	done(r)
+}
+
 // Judge applies the url's success rules to a fetched response.
-func (u *URL) Judge(f *Fetched) Result {
-	if !u.acceptsStatus(f.Status) {
-		return fail("HTTP status code error to", fmt.Errorf("url(%s), status_code [%d]", u.Path, f.Status))
+func (u *URL) Judge(f *Fetched) Result { return u.judge(f.Status, []byte(f.MD5), f.Body) }
+
+// judge is Judge on a response's parts; sum (hex) is needed only with a
+// digest.
+func (u *URL) judge(status int, sum, body []byte) Result {
+	if !u.acceptsStatus(status) {
+		return fail("HTTP status code error to", fmt.Errorf("url(%s), status_code [%d]", u.Path, status))
 	}
-	if u.Digest != "" && f.MD5 != u.Digest {
-		return fail("MD5 digest error to", fmt.Errorf("url(%s), digest(%s)", u.Path, f.MD5))
+	if u.Digest != "" && string(sum) != u.Digest {
+		return fail("MD5 digest error to", fmt.Errorf("url(%s), digest(%s)", u.Path, sum))
 	}
-	if u.Regex != nil && u.regexMatches(f.Body) == u.RegexNoMatch {
+	if u.Regex != nil && u.regexMatches(body) == u.RegexNoMatch {
 		return fail("Regex match failed", fmt.Errorf("url(%s)", u.Path))
 	}
 	return Result{OK: true}

@@ -65,6 +65,26 @@ func (h *hostLog) last() string {
 	return h.hosts[len(h.hosts)-1]
 }
 
+// paths are the two ways an attempt runs: Check over a net.Conn (SSL_GET,
+// genhash) and Start on the poller (HTTP_GET in the engine).
+var paths = []struct {
+	name string
+	run  func(h *HTTP, step int) Result
+}{
+	{"Check", func(h *HTTP, step int) Result { return h.Check(context.Background(), step) }},
+	{"Start", func(h *HTTP, step int) Result {
+		ch := make(chan Result, 2)
+		h.Start(step, func(r Result) { ch <- r })
+		r := <-ch
+		select {
+		case r2 := <-ch:
+			panic(fmt.Sprintf("done called twice: %v, %v", r, r2))
+		default:
+		}
+		return r
+	}},
+}
+
 func TestHTTPChecks(t *testing.T) {
 	h, _ := httpServer(t, nil)
 	tests := []struct {
@@ -88,15 +108,16 @@ func TestHTTPChecks(t *testing.T) {
 		{"regex max offset before match", URL{Path: "/ok", Regex: regexp.MustCompile(`OK-`), RegexMax: 10}, false, "Regex match failed"},
 		{"regex offsets bracket match", URL{Path: "/ok", Regex: regexp.MustCompile(`OK-`), RegexMin: 20, RegexMax: uint64(strings.Index(body, "OK-") + 1)}, true, ""},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			hc := *h
-			hc.URLs = []URL{tc.url}
-			r := hc.Check(context.Background(), 0)
-			if r.OK != tc.ok || r.Reason != tc.reason {
-				t.Fatalf("got %v (reason %q), want ok=%v reason %q", r, r.Reason, tc.ok, tc.reason)
-			}
-		})
+	for _, path := range paths {
+		for _, tc := range tests {
+			t.Run(path.name+"/"+tc.name, func(t *testing.T) {
+				hc := &HTTP{Conn: h.Conn, Proto: h.Proto, URLs: []URL{tc.url}}
+				r := path.run(hc, 0)
+				if r.OK != tc.ok || r.Reason != tc.reason {
+					t.Fatalf("got %v (reason %q), want ok=%v reason %q", r, r.Reason, tc.ok, tc.reason)
+				}
+			})
+		}
 	}
 }
 
@@ -104,7 +125,11 @@ func mustAP(s string) netipAddrPort { return parseAP(s) }
 
 // rawHTTP serves a scripted response on a raw TCP socket.
 func rawHTTP(t *testing.T, respond func(c net.Conn)) *HTTP {
-	ap := listen(t, func(c net.Conn) {
+	return rawHTTPOn(t, "127.0.0.1:0", respond)
+}
+
+func rawHTTPOn(t *testing.T, addr string, respond func(c net.Conn)) *HTTP {
+	ap := listenOn(t, addr, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		for { // read the request head
 			l, err := br.ReadString('\n')
@@ -116,6 +141,9 @@ func rawHTTP(t *testing.T, respond func(c net.Conn)) *HTTP {
 	})
 	return &HTTP{Conn: Conn{Dst: ap, Timeout: 400 * time.Millisecond}, Proto: "1.0", URLs: []URL{{Path: "/"}}}
 }
+
+// reply answers with fixed bytes and closes (an HTTP/1.0 server).
+func reply(s string) func(net.Conn) { return func(c net.Conn) { io.WriteString(c, s) } }
 
 func TestHTTPFailureClasses(t *testing.T) {
 	silent := rawHTTP(t, func(c net.Conn) { io.Copy(io.Discard, c) })
@@ -133,7 +161,15 @@ func TestHTTPFailureClasses(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		c.(*net.TCPConn).SetLinger(0) // RST instead of FIN
 	})
-	garbage := rawHTTP(t, func(c net.Conn) { io.WriteString(c, "SSH-2.0-OpenSSH\r\n") })
+	// keepalived: a read error before any head is still a read error
+	resetEarly := rawHTTP(t, func(c net.Conn) { c.(*net.TCPConn).SetLinger(0) })
+	garbage := rawHTTP(t, reply("SSH-2.0-OpenSSH\r\n"))
+	// lib/html.c: the head ends at CRLF CRLF only
+	lfOnly := rawHTTP(t, reply("HTTP/1.0 200 OK\nContent-Length: 2\n\nok"))
+	// a head longer than keepalived's 4 KiB buffer is "no data"
+	longHead := rawHTTP(t, reply("HTTP/1.0 200 OK\r\nX-Pad: "+strings.Repeat("x", 5000)+"\r\n\r\nok"))
+	// extract_status_code wants a space after the code
+	noReason := rawHTTP(t, reply("HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok"))
 	refused := &HTTP{Conn: Conn{Dst: closedPort(t, "tcp"), Timeout: time.Second}, Proto: "1.0", URLs: []URL{{Path: "/"}}}
 	tests := []struct {
 		name   string
@@ -144,20 +180,128 @@ func TestHTTPFailureClasses(t *testing.T) {
 		{"accept but silent", silent, "Timeout HTTP read"},
 		{"body trickled slower than timeout", trickle, "Timeout HTTP read"},
 		{"reset mid-response", reset, "Read error with"},
+		{"reset before the head", resetEarly, "Read error with"},
 		{"not HTTP", garbage, "Read, no data received from"},
+		{"LF-only head", lfOnly, "Read, no data received from"},
+		{"head over 4095 bytes", longHead, "Read, no data received from"},
+		{"status without reason phrase", noReason, "HTTP status code error to"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			start := time.Now()
-			r := tc.h.Check(context.Background(), 0)
-			if r.OK || r.Reason != tc.reason {
-				t.Fatalf("got %v (reason %q), want failure %q", r, r.Reason, tc.reason)
-			}
-			// the whole exchange is bounded by connect_timeout (generous margin)
-			if el := time.Since(start); el > tc.h.Conn.Timeout+2*time.Second {
-				t.Fatalf("took %v with timeout %v", el, tc.h.Conn.Timeout)
-			}
-		})
+	for _, path := range paths {
+		for _, tc := range tests {
+			t.Run(path.name+"/"+tc.name, func(t *testing.T) {
+				h := &HTTP{Conn: tc.h.Conn, Proto: tc.h.Proto, URLs: tc.h.URLs}
+				start := time.Now()
+				r := path.run(h, 0)
+				if r.OK || r.Reason != tc.reason {
+					t.Fatalf("got %v (reason %q), want failure %q", r, r.Reason, tc.reason)
+				}
+				// the whole exchange is bounded by connect_timeout (generous margin)
+				if el := time.Since(start); el > h.Conn.Timeout+2*time.Second {
+					t.Fatalf("took %v with timeout %v", el, h.Conn.Timeout)
+				}
+			})
+		}
+	}
+}
+
+// TestHTTPBodies checks what the digest and regex see, against servers
+// that answer with fixed bytes and close, on both paths.
+func TestHTTPBodies(t *testing.T) {
+	big := strings.Repeat("0123456789abcdef", 64<<10) // 1 MiB, many reads
+	chunked := "5\r\nhello\r\n0\r\n\r\n"
+	tests := []struct {
+		name, resp string
+		url        URL
+		reason     string // "" = success
+	}{
+		// Content-Length bounds the digest; bytes beyond it are ignored
+		{"content-length shorter than body", "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello world", URL{Digest: md5hex("hello")}, ""},
+		{"content-length shorter, digest of all", "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello world", URL{Digest: md5hex("hello world")}, "MD5 digest error to"},
+		// keepalived judges what arrived before EOF (and logs the
+		// mismatch); net/http, used before, failed with a read error
+		{"content-length longer than body", "HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\nhello", URL{Digest: md5hex("hello")}, ""},
+		// keepalived only knows "Content-Length:" (checked with its genhash)
+		{"lower-case content-length is not one", "HTTP/1.0 200 OK\r\ncontent-length: 5\r\n\r\nhello world", URL{Digest: md5hex("hello world")}, ""},
+		{"no content-length: to EOF", "HTTP/1.0 200 OK\r\n\r\n" + big, URL{Digest: md5hex(big)}, ""},
+		{"content-length, many reads", fmt.Sprintf("HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(big), big), URL{Digest: md5hex(big)}, ""},
+		// keepalived does not decode chunked coding: the digest covers
+		// the raw body, framing included (net/http decoded it before;
+		// keepalived 2.2.7's genhash prints this raw digest)
+		{"chunked: raw digest", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked, URL{Digest: md5hex(chunked)}, ""},
+		{"chunked: decoded digest fails", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked, URL{Digest: md5hex("hello")}, "MD5 digest error to"},
+		{"empty body", "HTTP/1.0 204 No Content\r\nContent-Length: 0\r\n\r\n", URL{Digest: md5hex("")}, ""},
+		{"regex beyond the first read", "HTTP/1.0 200 OK\r\n\r\n" + big + "NEEDLE", URL{Regex: regexp.MustCompile("NEEDLE")}, ""},
+		{"regex offsets", "HTTP/1.0 200 OK\r\n\r\nabcNEEDLE", URL{Regex: regexp.MustCompile("NEEDLE"), RegexMin: 4}, "Regex match failed"},
+	}
+	for _, path := range paths {
+		for _, tc := range tests {
+			t.Run(path.name+"/"+tc.name, func(t *testing.T) {
+				h := rawHTTP(t, reply(tc.resp))
+				tc.url.Path = "/"
+				h.URLs = []URL{tc.url}
+				r := path.run(h, 0)
+				if r.OK != (tc.reason == "") || r.Reason != tc.reason {
+					t.Fatalf("got %v, want reason %q", r, tc.reason)
+				}
+			})
+		}
+	}
+}
+
+// A server that keeps the connection open after a Content-Length body
+// (keep-alive) still passes, without waiting for the timeout.
+func TestHTTPContentLengthEndsRead(t *testing.T) {
+	h := rawHTTP(t, func(c net.Conn) {
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		io.Copy(io.Discard, c)
+	})
+	h.Conn.Timeout = 2 * time.Second
+	for _, path := range paths {
+		start := time.Now()
+		hc := &HTTP{Conn: h.Conn, Proto: h.Proto, URLs: []URL{{Path: "/", Digest: md5hex("ok")}}}
+		if r := path.run(hc, 0); !r.OK {
+			t.Fatalf("%s: %v", path.name, r)
+		}
+		if el := time.Since(start); el > time.Second {
+			t.Errorf("%s: took %v", path.name, el)
+		}
+	}
+}
+
+func TestHTTPIPv6(t *testing.T) {
+	h := rawHTTPOn(t, "[::1]:0", reply("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+	h.URLs = []URL{{Path: "/", Digest: md5hex("ok")}}
+	for _, path := range paths {
+		hc := &HTTP{Conn: h.Conn, Proto: h.Proto, URLs: h.URLs}
+		if r := path.run(hc, 0); !r.OK {
+			t.Fatalf("%s: %v", path.name, r)
+		}
+	}
+}
+
+// A request larger than the socket buffer goes out in parts (EAGAIN,
+// then EPOLLOUT) while the server reads it.
+func TestHTTPLargeRequest(t *testing.T) {
+	h := rawHTTP(t, reply("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+	h.Conn.Timeout = 10 * time.Second
+	h.URLs = []URL{{Path: "/" + strings.Repeat("a", 16<<20)}}
+	for _, path := range paths {
+		hc := &HTTP{Conn: h.Conn, Proto: h.Proto, URLs: h.URLs}
+		if r := path.run(hc, 0); !r.OK {
+			t.Fatalf("%s: %v", path.name, r)
+		}
+	}
+}
+
+// Steps select the url; one HTTP runs attempt after attempt on Start.
+func TestHTTPStartSteps(t *testing.T) {
+	h, _ := httpServer(t, nil)
+	h.URLs = []URL{{Path: "/ok", Digest: md5hex(body)}, {Path: "/500"}}
+	for i := range 6 {
+		r := paths[1].run(h, i%2)
+		if r.OK != (i%2 == 0) {
+			t.Fatalf("attempt %d step %d: %v", i, i%2, r)
+		}
 	}
 }
 
@@ -288,5 +432,15 @@ func TestHostHeader(t *testing.T) {
 		if got := hostHeader(c.vhost, parseAP(c.dst)); got != c.want {
 			t.Errorf("hostHeader(%q, %s) = %q, want %q", c.vhost, c.dst, got, c.want)
 		}
+	}
+}
+
+// On the poller, a socket that cannot be set up is no verdict, with
+// keepalived's HTTP wording (check_http.c http_connect_thread).
+func TestHTTPStartSetupError(t *testing.T) {
+	h := &HTTP{Conn: Conn{Dst: closedPort(t, "tcp"), BindIf: "nosuchif0", Timeout: time.Second}, Proto: "1.0", URLs: []URL{{Path: "/"}}}
+	r := paths[1].run(h, 0)
+	if !r.NoVerdict || r.Reason != "Checker can't bind to device nosuchif0: No such device\nWEB socket bind failed. Rescheduling" {
+		t.Fatalf("got %+v", r)
 	}
 }

@@ -118,6 +118,17 @@ func (c Conn) dial(ctx context.Context, network string) (net.Conn, error) {
 	return c.dialer(network).DialContext(ctx, network, c.dst().String())
 }
 
+// pollOpts converts c for the poller.
+func (c Conn) pollOpts(reset bool) poller.Opts {
+	o := poller.Opts{Dst: c.dst(), BindTo: c.BindTo, BindPort: c.BindPort, BindIf: c.BindIf,
+		FWMark: c.FWMark, Timeout: c.Timeout, Reset: reset}
+	if o.Timeout <= 0 {
+		o.Timeout = time.Hour
+	}
+	o.Prepare()
+	return o
+}
+
 // withTimeout bounds a whole exchange by the checker's timeout.
 func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	if d <= 0 {
@@ -149,13 +160,7 @@ type TCP struct {
 
 func (t *TCP) init() {
 	t.once.Do(func() {
-		c := t.Conn
-		t.opts = poller.Opts{Dst: c.dst(), BindTo: c.BindTo, BindPort: c.BindPort, BindIf: c.BindIf,
-			FWMark: c.FWMark, Timeout: c.Timeout, Reset: t.Reset}
-		if t.opts.Timeout <= 0 {
-			t.opts.Timeout = time.Hour
-		}
-		t.opts.Prepare()
+		t.opts = t.Conn.pollOpts(t.Reset)
 		t.cb = t.finish
 	})
 }
@@ -227,7 +232,14 @@ func New(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer, ssl *conf
 	case conf.CheckTCP:
 		return &TCP{Conn: ConnFrom(c.Conn)}, nil
 	case conf.CheckHTTP, conf.CheckSSL:
-		return NewHTTP(c, rs, vs, ssl)
+		h, err := NewHTTP(c, rs, vs, ssl)
+		if err != nil {
+			return nil, err
+		}
+		if h.TLS != nil {
+			return blocking{h}, nil
+		}
+		return h, nil
 	case conf.CheckSMTP:
 		return &SMTP{Conn: ConnFrom(c.Conn), Helo: c.SMTP.HeloName, RS: netip.AddrPortFrom(rs.Addr, rs.Port)}, nil
 	case conf.CheckUDP:
@@ -262,6 +274,10 @@ func New(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer, ssl *conf
 	}
 	return nil, fmt.Errorf("checker type %s not supported", c.Type)
 }
+
+// blocking hides a probe's Start: SSL_GET runs its TLS over a net.Conn,
+// on the engine's worker pool.
+type blocking struct{ Checker }
 
 // aLongTimeAgo unblocks pending I/O when a context ends.
 var aLongTimeAgo = time.Unix(1, 0)

@@ -1,8 +1,9 @@
-// Package poller runs TCP connect attempts (TCP_CHECK) without a
-// goroutine or a net.Conn each: non-blocking sockets in one epoll set,
-// watched by one goroutine with one deadline heap, as keepalived's event
-// loop does — minus its lingering close, which blocks that loop until the
-// peer acknowledges the FIN.
+// Package poller runs TCP connect attempts (TCP_CHECK) and small
+// request/response exchanges (HTTP_GET) without a goroutine or a
+// net.Conn each: non-blocking sockets in one epoll set, watched by one
+// goroutine with one deadline heap, as keepalived's event loop does —
+// minus its lingering close, which blocks that loop until the peer
+// acknowledges the FIN.
 package poller
 
 import (
@@ -11,8 +12,10 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -29,12 +32,20 @@ type Opts struct {
 	// Reset closes with RST (SO_LINGER 0) instead of FIN.
 	Reset bool
 
-	sa unix.Sockaddr // Dst, made once by Prepare
+	raw rawAddr // Dst, made once by Prepare
 }
 
 // Prepare converts Dst once, so attempts allocate nothing for it. Call
 // it before sharing o between goroutines.
-func (o *Opts) Prepare() { o.sa = sockaddr(o.Dst) }
+func (o *Opts) Prepare() { o.raw = o.rawAddr() }
+
+func (o *Opts) rawAddr() rawAddr {
+	var zone uint32
+	if sa, ok := sockaddr(o.Dst).(*unix.SockaddrInet6); ok {
+		zone = sa.ZoneId
+	}
+	return makeRawAddr(o.Dst, zone)
+}
 
 type timeoutError struct{}
 
@@ -45,11 +56,35 @@ func (timeoutError) Temporary() bool { return true }
 // ErrTimeout is the result of an attempt that did not connect in time.
 var ErrTimeout error = timeoutError{}
 
+// Reader takes a response as it arrives, on the poller's goroutine.
+type Reader interface {
+	// Data is given the bytes of each read (valid only during the call)
+	// and reports whether the response is complete.
+	Data(b []byte) bool
+}
+
+// Stage is how far an exchange got.
+type Stage uint8
+
+const (
+	Connecting Stage = iota
+	Sending
+	Receiving
+)
+
 type attempt struct {
 	fd       int
 	deadline time.Duration // since Poller.base
 	idx      int
-	done     func(error)
+	done     func(error) // Connect
+	// Exchange: xdone is its callback, req what is left to send
+	xdone func(Stage, error)
+	stage Stage
+	req   []byte
+	r     Reader
+	// set by step, off the lock: the attempt is over with err
+	over bool
+	err  error
 }
 
 type attempts []*attempt
@@ -74,8 +109,10 @@ func (h *attempts) Pop() any {
 }
 
 type completion struct {
-	done func(error)
-	err  error
+	done  func(error)
+	xdone func(Stage, error)
+	stage Stage
+	err   error
 }
 
 // Poller watches attempts in flight. The zero value is not usable; use
@@ -83,14 +120,24 @@ type completion struct {
 type Poller struct {
 	base time.Time
 	epfd int
-	evfd int
+	// The loop waits for the epoll set in the runtime's netpoller, with
+	// the file's read deadline as its timeout: no thread sits in
+	// epoll_wait (which keeps sysmon polling every 20 µs to retake its
+	// P), and an earlier deadline needs no wake-up, only a new deadline.
+	ep     *os.File
+	rc     syscall.RawConn
+	events []unix.EpollEvent
+	nev    int
+	wait   func(fd uintptr) bool
+	fileDL time.Duration // ep's read deadline; -1: none
 
 	mu       sync.Mutex
 	byFD     []*attempt // indexed by fd
 	dl       attempts
-	sleeping time.Duration // deadline the loop sleeps until; -1: forever
+	sleeping time.Duration // when the loop wakes at the latest; -1: never
 	free     []*attempt
 	out      []completion
+	rbuf     []byte // the loop's read buffer, shared by all exchanges
 }
 
 var (
@@ -112,20 +159,41 @@ func New() (*Poller, error) {
 	if err != nil {
 		return nil, err
 	}
-	evfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	// non-blocking, so that os.NewFile hands it to the netpoller
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		return nil, err
+	}
+	p := &Poller{base: time.Now(), epfd: epfd, ep: os.NewFile(uintptr(epfd), "poller"), sleeping: -1,
+		fileDL: -1, events: make([]unix.EpollEvent, 256)}
+	rc, err := p.ep.SyscallConn()
 	if err != nil {
-		unix.Close(epfd)
+		p.ep.Close()
 		return nil, err
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd)}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
-		unix.Close(epfd)
-		unix.Close(evfd)
-		return nil, err
+	p.rc = rc
+	p.wait = func(fd uintptr) bool {
+		n, _ := unix.EpollWait(int(fd), p.events, 0)
+		p.nev = max(n, 0)
+		return n != 0 // -1 (EINTR): look again
 	}
-	p := &Poller{base: time.Now(), epfd: epfd, evfd: evfd, sleeping: -1}
 	go p.loop()
 	return p, nil
+}
+
+// sleepUntil sets when the loop wakes at the latest: -1 never, 0 it is
+// awake. p.mu held.
+func (p *Poller) sleepUntil(d time.Duration) {
+	p.sleeping = d
+	if d == 0 || d == p.fileDL {
+		return
+	}
+	p.fileDL = d
+	var t time.Time
+	if d > 0 {
+		t = p.base.Add(d)
+	}
+	p.ep.SetReadDeadline(t)
 }
 
 func sockaddr(ap netip.AddrPort) unix.Sockaddr {
@@ -181,92 +249,147 @@ func setup(fd int, o *Opts) error {
 // with nil on success, ErrTimeout, or the connect error. The socket is
 // closed before done is called.
 func (p *Poller) Connect(o *Opts, done func(error)) {
+	fd, connected, err := dial(o)
+	switch {
+	case err != nil:
+		done(err)
+		return
+	case connected:
+		rawClose(fd)
+		done(nil)
+		return
+	}
+	a := p.alloc()
+	a.fd, a.done = fd, done
+	p.add(a, time.Since(p.base)+o.Timeout, unix.EPOLLOUT)
+}
+
+// Exchange connects, sends req and feeds what comes back to r until r
+// has it all, EOF, an error or o.Timeout after the start, which bounds
+// the whole exchange. done is called exactly once, as Connect's, with
+// the stage reached and nil (r complete or EOF), ErrTimeout, a
+// *SetupError (Connecting) or the error met. req and r must stay
+// untouched until then.
+func (p *Poller) Exchange(o *Opts, req []byte, r Reader, done func(Stage, error)) {
+	deadline := time.Since(p.base) + o.Timeout
+	fd, connected, err := dial(o)
+	if err != nil {
+		done(Connecting, err)
+		return
+	}
+	stage, events := Connecting, uint32(unix.EPOLLOUT)
+	if connected {
+		// a request fits the socket buffer: it goes now, and the next
+		// event is the response
+		n, err := rawWrite(fd, req)
+		switch {
+		case err == unix.EAGAIN:
+			stage = Sending
+		case err != nil:
+			rawClose(fd)
+			done(Sending, err)
+			return
+		case n < len(req):
+			stage, req = Sending, req[n:]
+		default:
+			stage, events = Receiving, unix.EPOLLIN
+		}
+	}
+	a := p.alloc()
+	a.fd, a.xdone, a.stage, a.req, a.r = fd, done, stage, req, r
+	p.add(a, deadline, events)
+}
+
+// dial makes a non-blocking socket and starts connecting it; connected
+// reports a handshake already complete (loopback). On error the socket
+// is closed.
+func dial(o *Opts) (fd int, connected bool, err error) {
 	dst := o.Dst.Addr()
 	family := unix.AF_INET
 	if dst.Is6() && !dst.Is4In6() {
 		family = unix.AF_INET6
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+	fd, err = rawSocket(family)
 	if err != nil {
-		done(&SetupError{Socket: true, Err: err})
-		return
+		return -1, false, &SetupError{Socket: true, Err: err}
 	}
 	if err := setup(fd, o); err != nil {
-		unix.Close(fd)
-		done(err)
-		return
+		rawClose(fd)
+		return -1, false, err
 	}
-	sa := o.sa
-	if sa == nil {
-		sa = sockaddr(o.Dst)
+	sa := &o.raw
+	if sa.len == 0 {
+		r := o.rawAddr()
+		sa = &r
 	}
-	switch err := unix.Connect(fd, sa); err {
+	switch err := rawConnect(fd, sa); err {
 	case nil:
-		unix.Close(fd)
-		done(nil)
-		return
+		return fd, true, nil
 	case unix.EINPROGRESS:
 	case unix.ENETUNREACH, unix.EHOSTUNREACH, unix.ECONNREFUSED, unix.EHOSTDOWN,
 		unix.ENETDOWN, unix.ECONNRESET, unix.ECONNABORTED, unix.ETIMEDOUT:
-		unix.Close(fd)
-		done(err)
-		return
+		rawClose(fd)
+		return -1, false, err
 	default:
 		// e.g. EADDRNOTAVAIL (no local port left): no verdict on the
 		// server (layer4.c connect_error)
-		unix.Close(fd)
-		done(&SetupError{Err: err})
-		return
+		rawClose(fd)
+		return -1, false, &SetupError{Err: err}
 	}
 	// On loopback (and a fast LAN) the handshake has often completed by
 	// now: asking again costs one syscall and saves the epoll round.
-	switch err := unix.Connect(fd, sa); err {
-	case unix.EISCONN:
-		unix.Close(fd)
-		done(nil)
-		return
+	switch err := rawConnect(fd, sa); err {
+	case nil, unix.EISCONN: // nil: Linux's answer when it completed since
+		return fd, true, nil
 	case unix.EALREADY, unix.EINPROGRESS:
+		return fd, false, nil
 	default:
-		unix.Close(fd)
-		done(err)
-		return
+		rawClose(fd)
+		return -1, false, err
 	}
-	deadline := time.Since(p.base) + o.Timeout
+}
+
+func (p *Poller) alloc() *attempt {
 	p.mu.Lock()
-	var a *attempt
+	defer p.mu.Unlock()
 	if n := len(p.free); n > 0 {
-		a, p.free = p.free[n-1], p.free[:n-1]
-	} else {
-		a = new(attempt)
+		a := p.free[n-1]
+		p.free = p.free[:n-1]
+		return a
 	}
-	a.fd, a.deadline, a.done = fd, deadline, done
+	return new(attempt)
+}
+
+// add watches a's socket for events until deadline.
+func (p *Poller) add(a *attempt, deadline time.Duration, events uint32) {
+	fd := a.fd
+	p.mu.Lock()
+	a.deadline = deadline
 	for fd >= len(p.byFD) {
 		p.byFD = append(p.byFD, make([]*attempt, len(p.byFD)+64)...)
 	}
 	p.byFD[fd] = a
 	heap.Push(&p.dl, a)
-	ev := unix.EpollEvent{Events: unix.EPOLLOUT, Fd: int32(fd)}
-	err = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
-	wake := err == nil && (p.sleeping < 0 || deadline < p.sleeping)
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+	err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
 	if err != nil {
 		p.end(a, err)
 		p.flushLocked()
 		return
 	}
-	p.mu.Unlock()
-	if wake {
-		var one = [8]byte{1}
-		unix.Write(p.evfd, one[:])
+	if p.sleeping < 0 || deadline < p.sleeping {
+		p.sleepUntil(deadline)
 	}
+	p.mu.Unlock()
 }
 
 // end finishes an attempt with p.mu held; its done runs at flush.
 func (p *Poller) end(a *attempt, err error) {
 	heap.Remove(&p.dl, a.idx)
 	p.byFD[a.fd] = nil
-	unix.Close(a.fd) // also leaves the epoll set
-	p.out = append(p.out, completion{a.done, err})
-	a.done = nil
+	rawClose(a.fd) // also leaves the epoll set
+	p.out = append(p.out, completion{a.done, a.xdone, a.stage, err})
+	*a = attempt{}
 	p.free = append(p.free, a)
 }
 
@@ -277,7 +400,11 @@ func (p *Poller) flushLocked() {
 	p.out = nil
 	p.mu.Unlock()
 	for i := range out {
-		out[i].done(out[i].err)
+		if c := out[i]; c.xdone != nil {
+			c.xdone(c.stage, c.err)
+		} else {
+			c.done(c.err)
+		}
 		out[i] = completion{}
 	}
 	p.mu.Lock()
@@ -288,46 +415,101 @@ func (p *Poller) flushLocked() {
 }
 
 func (p *Poller) loop() {
-	events := make([]unix.EpollEvent, 256)
-	var buf [8]byte
+	ready := make([]*attempt, 0, len(p.events))
+	p.rbuf = make([]byte, 16<<10)
 	for {
 		p.mu.Lock()
-		msec := -1
-		p.sleeping = -1
 		if len(p.dl) > 0 {
-			p.sleeping = p.dl[0].deadline
-			d := p.sleeping - time.Since(p.base)
-			msec = max(0, int((d+time.Millisecond-1)/time.Millisecond))
+			p.sleepUntil(p.dl[0].deadline)
+		} else {
+			p.sleepUntil(-1)
 		}
 		p.mu.Unlock()
-		n, err := unix.EpollWait(p.epfd, events, msec)
-		if err != nil && err != unix.EINTR {
-			panic("poller: epoll_wait: " + err.Error())
+		// nil, or os.ErrDeadlineExceeded at the earliest deadline
+		if err := p.rc.Read(p.wait); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			panic("poller: wait: " + err.Error())
 		}
 		p.mu.Lock()
-		p.sleeping = 0 // awake: no need to be woken
-		for _, ev := range events[:max(n, 0)] {
+		p.sleepUntil(0) // awake: no need to be woken
+		ready = ready[:0]
+		n := p.nev
+		p.nev = 0
+		for _, ev := range p.events[:n] {
 			fd := int(ev.Fd)
-			if fd == p.evfd {
-				unix.Read(p.evfd, buf[:])
-				continue
+			if fd < len(p.byFD) && p.byFD[fd] != nil {
+				ready = append(ready, p.byFD[fd])
 			}
-			if fd >= len(p.byFD) || p.byFD[fd] == nil {
-				continue
+		}
+		p.mu.Unlock()
+		// Registered attempts belong to this goroutine: their I/O runs
+		// without the lock, which Connect and Exchange need.
+		for _, a := range ready {
+			p.step(a)
+		}
+		p.mu.Lock()
+		for i, a := range ready {
+			if a.over {
+				p.end(a, a.err)
 			}
-			var cerr error
-			if v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil {
-				cerr = err
-			} else if v != 0 {
-				cerr = unix.Errno(v)
-			}
-			p.end(p.byFD[fd], cerr)
+			ready[i] = nil
 		}
 		now := time.Since(p.base)
 		for len(p.dl) > 0 && p.dl[0].deadline <= now {
 			p.end(p.dl[0], ErrTimeout)
 		}
 		p.flushLocked()
+	}
+}
+
+// step handles an event on a's socket, setting a.over when it ends.
+func (p *Poller) step(a *attempt) {
+	if a.stage == Connecting {
+		if v, err := unix.GetsockoptInt(a.fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil {
+			a.over, a.err = true, err
+			return
+		} else if v != 0 {
+			a.over, a.err = true, unix.Errno(v)
+			return
+		}
+		if a.xdone == nil { // Connect: done
+			a.over = true
+			return
+		}
+		a.stage = Sending
+	}
+	if a.stage == Sending {
+		n, err := rawWrite(a.fd, a.req)
+		switch {
+		case err == unix.EAGAIN:
+			return
+		case err != nil:
+			a.over, a.err = true, err
+			return
+		case n < len(a.req):
+			a.req = a.req[n:]
+			return
+		}
+		a.stage = Receiving
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(a.fd)}
+		if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, a.fd, &ev); err != nil {
+			a.over, a.err = true, err
+		}
+		return
+	}
+	// Receiving: drain what is there; a short read is usually followed
+	// by the peer's FIN, which the next read sees without another round
+	for {
+		n, err := rawRead(a.fd, p.rbuf)
+		switch {
+		case err == unix.EAGAIN || err == unix.EINTR:
+			return
+		case err != nil:
+			a.over, a.err = true, err
+			return
+		case n == 0 || a.r.Data(p.rbuf[:n]):
+			a.over = true
+			return
+		}
 	}
 }
 

@@ -156,3 +156,122 @@ func TestClose(t *testing.T) {
 		}
 	}
 }
+
+// collect is a Reader that keeps everything and is complete at want
+// bytes (0: at EOF).
+type collect struct {
+	got  []byte
+	want int
+}
+
+func (c *collect) Data(b []byte) bool {
+	c.got = append(c.got, b...)
+	return c.want > 0 && len(c.got) >= c.want
+}
+
+type xresult struct {
+	stage Stage
+	err   error
+}
+
+func exchange(t *testing.T, p *Poller, o Opts, req string, r Reader) xresult {
+	t.Helper()
+	ch := make(chan xresult, 2)
+	p.Exchange(&o, []byte(req), r, func(s Stage, err error) { ch <- xresult{s, err} })
+	select {
+	case res := <-ch:
+		select {
+		case <-ch:
+			t.Fatal("done called twice")
+		case <-time.After(10 * time.Millisecond):
+		}
+		return res
+	case <-time.After(o.Timeout + 5*time.Second):
+		t.Fatal("done never called")
+	}
+	return xresult{}
+}
+
+func TestExchange(t *testing.T) {
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// echo: answers "re:" and the 5-byte request, then closes
+	ln, echo := listen(t, "tcp", "127.0.0.1:0")
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				b := make([]byte, 5)
+				if _, err := io.ReadFull(c, b); err == nil {
+					c.Write(append([]byte("re:"), b...))
+				}
+			}()
+		}
+	}()
+	silentLn, silent := listen(t, "tcp", "127.0.0.1:0")
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := silentLn.Accept()
+		if err == nil {
+			accepted <- c
+		}
+	}()
+	down := closedAddr(t)
+	fds := openFDs(t)
+
+	c := &collect{}
+	if r := exchange(t, p, Opts{Dst: echo, Timeout: time.Second}, "hello", c); r.err != nil || r.stage != Receiving || string(c.got) != "re:hello" {
+		t.Fatalf("to EOF: %+v, got %q", r, c.got)
+	}
+	c = &collect{want: 4}
+	if r := exchange(t, p, Opts{Dst: echo, Timeout: time.Second}, "hello", c); r.err != nil || len(c.got) < 4 {
+		t.Fatalf("complete: %+v, got %q", r, c.got)
+	}
+	start := time.Now()
+	if r := exchange(t, p, Opts{Dst: silent, Timeout: 300 * time.Millisecond}, "hello", &collect{}); !IsTimeout(r.err) || r.stage != Receiving {
+		t.Fatalf("silent: %+v", r)
+	}
+	if el := time.Since(start); el < 290*time.Millisecond || el > 1500*time.Millisecond {
+		t.Fatalf("silent timed out after %v, want 300ms", el)
+	}
+	(<-accepted).Close()
+	if r := exchange(t, p, Opts{Dst: down, Timeout: time.Second}, "hello", &collect{}); !errors.Is(r.err, syscall.ECONNREFUSED) || r.stage != Connecting {
+		t.Fatalf("refused: %+v", r)
+	}
+	var se *SetupError
+	if r := exchange(t, p, Opts{Dst: echo, BindIf: "nosuchif0", Timeout: time.Second}, "hello", &collect{}); !errors.As(r.err, &se) || r.stage != Connecting {
+		t.Fatalf("bind_if to a missing interface: %+v", r)
+	}
+	// many at once, all answered, no socket left open
+	const n = 300
+	ch := make(chan error, n)
+	for range n {
+		c := &collect{}
+		p.Exchange(&Opts{Dst: echo, Timeout: 5 * time.Second}, []byte("hello"), c, func(_ Stage, err error) {
+			if err == nil && string(c.got) != "re:hello" {
+				err = errors.New("got " + string(c.got))
+			}
+			ch <- err
+		})
+	}
+	for range n {
+		if err := <-ch; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := openFDs(t); got != fds {
+		t.Errorf("%d fds open, %d before", got, fds)
+	}
+}
+
+func closedAddr(t *testing.T) netip.AddrPort {
+	ln, ap := listen(t, "tcp", "127.0.0.1:0")
+	ln.Close()
+	return ap
+}
