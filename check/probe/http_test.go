@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -176,9 +177,9 @@ func TestHTTPFailureClasses(t *testing.T) {
 	noAnswer := to(fullBacklog(t), "/")
 	// connect(2) refuses a broadcast destination itself (ENETUNREACH)
 	unreachable := to(parseAP("255.255.255.255:80"), "/")
-	// a request larger than both socket buffers to a server that reads
-	// nothing
-	stuck := to(listen(t, func(c net.Conn) { c.Read(make([]byte, 1)); time.Sleep(3 * time.Second) }), "/"+strings.Repeat("a", 64<<20))
+	// a request larger than both socket buffers (the server's kept
+	// small) to a server that reads nothing
+	stuck := to(smallRcvBuf(t), "/"+strings.Repeat("a", 8<<20))
 	tests := []struct {
 		name   string
 		h      *HTTP
@@ -570,4 +571,28 @@ func TestSSLFailureClasses(t *testing.T) {
 			})
 		}
 	}
+}
+
+// smallRcvBuf is a loopback listener whose connections have a small
+// receive buffer (no autotuning) and never read.
+func smallRcvBuf(t *testing.T) netipAddrPort {
+	t.Helper()
+	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { time.Sleep(3 * time.Second); c.Close() }()
+		}
+	}()
+	return parseAP(ln.Addr().String())
 }
