@@ -53,8 +53,9 @@ func (r Result) String() string {
 }
 
 // Checker is one health checker. Check runs one attempt; step is the
-// url{} index for HTTP_GET/SSL_GET and 0 otherwise. Check must return
-// by ctx's deadline; callers set it to the checker's timeout.
+// url{} index for HTTP_GET/SSL_GET and 0 otherwise. Each probe bounds
+// its own steps by the checker's timeout; Check returns soon after ctx
+// ends.
 type Checker interface {
 	Check(ctx context.Context, step int) Result
 }
