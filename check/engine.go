@@ -501,7 +501,11 @@ func (j *job) apply(res probe.Result) time.Duration {
 		return -1
 	}
 	if res.NoVerdict {
-		for l := range strings.SplitSeq(res.Reason, "\n") {
+		lines := strings.Split(res.Reason, "\n")
+		if j.typ == conf.CheckDNS { // dns_log_message's prefix
+			lines[len(lines)-1] = "DNS_CHECK (" + j.name + ") " + lines[len(lines)-1]
+		}
+		for _, l := range lines {
 			e.opt.Logf("%s", l)
 		}
 		return j.st.T.DelayLoop

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bufio"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -8,6 +9,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -120,5 +123,90 @@ func TestHTTPGetRealClock(t *testing.T) {
 	waitDests(rs)
 	if n := hits.Load(); n < 4 {
 		t.Errorf("server saw %d requests", n)
+	}
+}
+
+// rawServer serves loopback TCP: serve gets each connection after the
+// request head.
+func rawServer(t *testing.T, serve func(c net.Conn)) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					if l, err := br.ReadString('\n'); err != nil || l == "\r\n" {
+						break
+					}
+				}
+				serve(c)
+			}()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// The lines HTTP_GET logs under log_all_failures for each stage, as
+// keepalived 2.2.7 logs them against the same servers (its --check
+// with log_all_failures, connect_timeout 1): note the two spaces after
+// "no data received from".
+func TestHTTPStageLines(t *testing.T) {
+	silent := rawServer(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	gap := rawServer(t, func(c net.Conn) {
+		io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 20\r\n\r\nab")
+		io.Copy(io.Discard, c)
+	})
+	noData := rawServer(t, func(net.Conn) {})
+	reset := rawServer(t, func(c net.Conn) { c.(*net.TCPConn).SetLinger(0) })
+	steady := rawServer(t, func(c net.Conn) {
+		io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\n")
+		for range 10 {
+			time.Sleep(150 * time.Millisecond)
+			c.Write([]byte("a"))
+		}
+	})
+	refused := closedTCPPort(t)
+	var rs strings.Builder
+	for _, p := range []int{silent, gap, noData, reset, steady, refused} {
+		fmt.Fprintf(&rs, "  real_server 127.0.0.1 %d {\n    HTTP_GET {\n      url {\n        path /\n      }\n      connect_timeout 1\n      retry 9\n      log_all_failures\n    }\n  }\n", p)
+	}
+	cfg := loadConf(t, "virtual_server 10.0.0.1 80 {\n  delay_loop 30\n  lvs_sched rr\n  lvs_method NAT\n  protocol TCP\n"+rs.String()+"}\n")
+	_, logs, clk := startEngineClock(t, cfg, ipvs.NewServiceKey(ipvs.TCP, netip.MustParseAddrPort("10.0.0.1:80")))
+	name := func(p int) string { return fmt.Sprintf("[127.0.0.1]:tcp:%d", p) }
+	want := []string{
+		"Timeout WEB read server " + name(silent) + ".",
+		"Timeout HTTP read server " + name(gap) + ".",
+		"Read, no data received from  server " + name(noData) + ".",
+		"Read error with server " + name(reset) + ".",
+		"Remote Web server " + name(steady) + " succeed on service.",
+		"Connection failed server " + name(refused) + ".",
+	}
+	for end := time.Now().Add(15 * time.Second); ; {
+		missing := ""
+		for _, w := range want {
+			if !logs.has(w) {
+				missing = w
+			}
+		}
+		if missing == "" {
+			break
+		}
+		if time.Now().After(end) {
+			logs.mu.Lock()
+			defer logs.mu.Unlock()
+			t.Fatalf("no %q in\n%s", missing, strings.Join(logs.lines, "\n"))
+		}
+		clk.Advance(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }

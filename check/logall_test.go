@@ -462,3 +462,86 @@ func logAllSMTPDNSMisc(t *testing.T, global bool) {
 		}
 	}
 }
+
+// SMTP_CHECK and DNS_CHECK give no verdict when their socket cannot be
+// set up (bindto not local, bind_if of a missing interface): layer4.c's
+// line, then the checker's, again after each delay_loop, and the real
+// servers stay as they are. Wording checked against keepalived 2.2.7.
+func TestSMTPDNSBindFailureNoVerdict(t *testing.T) {
+	for _, tc := range []struct {
+		typ, proto string
+		ipvsProto  ipvs.Protocol
+		line       func(port int) string
+	}{
+		{"SMTP_CHECK", "TCP", ipvs.TCP, func(int) string { return "SMTP_CHECK socket bind failed. Rescheduling." }},
+		{"DNS_CHECK", "UDP", ipvs.UDP, func(port int) string {
+			return fmt.Sprintf("DNS_CHECK ([127.0.0.1]:udp:%d) UDP socket bind failed. Rescheduling.", port)
+		}},
+	} {
+		t.Run(tc.typ, func(t *testing.T) {
+			pA, pB := closedTCPPort(t), closedTCPPort(t)
+			cfg := loadConf(t, fmt.Sprintf(`virtual_server 10.0.0.1 80 {
+  delay_loop 4
+  lvs_sched rr
+  lvs_method NAT
+  protocol %[1]s
+  real_server 127.0.0.1 %[3]d {
+    %[2]s {
+      connect_timeout 1
+      retry 0
+      bindto 192.0.2.77
+    }
+  }
+  real_server 127.0.0.1 %[4]d {
+    %[2]s {
+      connect_timeout 1
+      retry 0
+      bind_if nosuchif0
+    }
+  }
+}
+`, tc.proto, tc.typ, pA, pB))
+			wait, logs, clk := startEngineClock(t, cfg, ipvs.NewServiceKey(tc.ipvsProto, netip.MustParseAddrPort("10.0.0.1:80")))
+			up := fmt.Sprintf("127.0.0.1:%d=1 127.0.0.1:%d=1", pA, pB)
+			if pA > pB {
+				up = fmt.Sprintf("127.0.0.1:%d=1 127.0.0.1:%d=1", pB, pA)
+			}
+			lineA, lineB := tc.line(pA), tc.line(pB)
+			// when each attempt was logged, on the fake clock
+			var seen []time.Duration
+			start := clk.Now()
+			for end := time.Now().Add(20 * time.Second); len(seen) < 3; {
+				if time.Now().After(end) {
+					t.Fatalf("log %q", logs.lines)
+				}
+				if n := logs.count("Checker bind failed: Cannot assign requested address"); n > len(seen) {
+					seen = append(seen, clk.Now().Sub(start))
+				}
+				clk.Advance(250 * time.Millisecond)
+				time.Sleep(20 * time.Millisecond)
+			}
+			wait(up)
+			for i := 1; i < len(seen); i++ {
+				if d := seen[i] - seen[i-1]; d < 4*time.Second || d > 4500*time.Millisecond {
+					t.Errorf("attempts %v apart, want delay_loop (4s): %v", d, seen)
+				}
+			}
+			if n := logs.count("Checker can't bind to device nosuchif0: No such device"); n < 2 {
+				t.Errorf("bind_if error logged %d times", n)
+			}
+			logs.mu.Lock()
+			defer logs.mu.Unlock()
+			for _, l := range logs.lines {
+				if strings.HasPrefix(l, tc.typ) && l != lineA && l != lineB || strings.Contains(l, "Removing") {
+					t.Errorf("unexpected line %q", l)
+				}
+			}
+			// each failed set-up line is followed by the checker's
+			for i, l := range logs.lines {
+				if strings.HasPrefix(l, "Checker ") && (i+1 == len(logs.lines) || logs.lines[i+1] != lineA && logs.lines[i+1] != lineB) {
+					t.Errorf("line %d %q not followed by the checker's: %q", i, l, logs.lines)
+				}
+			}
+		})
+	}
+}

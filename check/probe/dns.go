@@ -41,9 +41,14 @@ func (d *DNS) Check(ctx context.Context, _ int) Result {
 	if err != nil {
 		return fail("DNS_CHECK pack", err)
 	}
-	nc, err := d.Conn.dial(ctx, "udp")
+	nc, err := d.Conn.connectUDP()
 	if err != nil {
-		// only connect() can fail on a UDP socket (layer4.c connect_fail)
+		// dns_connect_thread: no verdict when the socket cannot be set
+		// up; the engine adds "DNS_CHECK (rs) " to the last line
+		if r, ok := setupResult(err, "failed to create socket. Rescheduling.", "UDP socket bind failed. Rescheduling."); ok {
+			return r
+		}
+		// connect(2) refused it (layer4.c connect_fail)
 		return fail("network unreachable for "+sockPair(d.Conn.Dst), err)
 	}
 	defer nc.Close()

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"time"
 
 	"github.com/gokeepalived/gokeepalived/check/probe/internal/poller"
 	"github.com/gokeepalived/gokeepalived/conf"
@@ -171,9 +172,10 @@ func (u *URL) keep() int {
 	return 0
 }
 
-// Fetch performs one GET of u over a fresh connection; the checker's
-// timeout bounds the whole exchange, so a body trickled slower than
-// that fails.
+// Fetch performs one GET of u over a fresh connection, each stage
+// bounded by the checker's timeout as on the poller (see poller.Stage);
+// SSL_GET's response after its first bytes has one timeout in all, as
+// keepalived's ssl_read_thread.
 func (h *HTTP) Fetch(ctx context.Context, u *URL) (*Fetched, Result) {
 	rd := new(response)
 	rd.reset(true, u.keep())
@@ -187,44 +189,125 @@ func (h *HTTP) Fetch(ctx context.Context, u *URL) (*Fetched, Result) {
 // handshakeError is SSL_GET's failed handshake.
 type handshakeError struct{ error }
 
+// sslError is an SSL_GET read that ends with its own wording.
+type sslError struct {
+	reason string
+	error
+}
+
+// rawConn is the TCP connection under SSL_GET's TLS: it sees when the
+// response's first bytes arrive, and whether the peer closed (EOF) or
+// only ended TLS (close_notify).
+type rawConn struct {
+	net.Conn
+	armed, got, eof bool
+	first           func() // run at the first bytes once armed
+}
+
+func (c *rawConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if n > 0 && c.armed && !c.got {
+		c.got = true
+		c.first()
+	}
+	if err == io.EOF {
+		c.eof = true
+	}
+	return n, err
+}
+
 func (h *HTTP) fetch(ctx context.Context, u *URL, rd *response) (poller.Stage, error) {
-	ctx, cancel := withTimeout(ctx, h.Conn.Timeout)
-	defer cancel()
-	nc, err := h.Conn.dial(ctx, "tcp")
+	t := h.Conn.Timeout
+	if t <= 0 {
+		t = time.Hour
+	}
+	start := time.Now()
+	nc, err := h.Conn.connectTCP(ctx)
 	if err != nil {
 		return poller.Connecting, err
 	}
 	defer nc.Close()
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(aLongTimeAgo) })
 	defer stop()
-	deadline(ctx, nc)
-	var c net.Conn = nc
-	if h.TLS != nil {
-		cfg := h.TLS.Clone()
-		if h.SNI {
-			cfg.ServerName = u.SNIName
+	// each stage's deadline, unless ctx ended (its deadline then stands)
+	until := func(d time.Time) {
+		nc.SetDeadline(d)
+		if ctx.Err() != nil {
+			nc.SetDeadline(aLongTimeAgo)
 		}
-		if cfg.ServerName == "" && !cfg.InsecureSkipVerify {
-			cfg.ServerName = h.Conn.Dst.Addr().String() // verification needs a name
-		}
-		tc := tls.Client(nc, cfg)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return poller.Connecting, handshakeError{err}
-		}
-		c = tc
 	}
-	if _, err := c.Write(Request(h.Proto, u.Path, hostHeader(u.Virtualhost, h.Conn.Dst))); err != nil {
+	req := Request(h.Proto, u.Path, hostHeader(u.Virtualhost, h.Conn.Dst))
+	buf := make([]byte, 16<<10)
+	if h.TLS != nil {
+		return h.fetchTLS(ctx, u, rd, nc, until, start.Add(t), t, req, buf)
+	}
+	until(time.Now().Add(t))
+	if _, err := nc.Write(req); err != nil {
 		return poller.Sending, err
 	}
-	buf := make([]byte, 16<<10)
+	stage := poller.Receiving
+	until(time.Now().Add(t))
 	for {
-		n, err := c.Read(buf)
-		if n > 0 && rd.Data(buf[:n]) || err == io.EOF {
-			return poller.Receiving, nil
+		n, err := nc.Read(buf)
+		if n > 0 {
+			if rd.Data(buf[:n]) {
+				return stage, nil
+			}
+			stage = poller.Reading
+			until(time.Now().Add(t))
+		}
+		if err == io.EOF {
+			return stage, nil
 		}
 		if err != nil {
-			return poller.Receiving, err
+			return stage, err
 		}
+	}
+}
+
+// fetchTLS is fetch's SSL_GET, as check_http.c with check_ssl.c: the
+// handshake has what is left of the connect's time; after the first
+// response bytes the rest has one timeout; a read that ends in error
+// is judged on what arrived, as at EOF, except a close_notify before
+// any head.
+func (h *HTTP) fetchTLS(ctx context.Context, u *URL, rd *response, nc net.Conn, until func(time.Time), connDL time.Time,
+	t time.Duration, req, buf []byte) (poller.Stage, error) {
+	rc := &rawConn{Conn: nc}
+	rc.first = func() { until(time.Now().Add(t)) }
+	cfg := h.TLS.Clone()
+	if h.SNI {
+		cfg.ServerName = u.SNIName
+	}
+	if cfg.ServerName == "" && !cfg.InsecureSkipVerify {
+		cfg.ServerName = h.Conn.Dst.Addr().String() // verification needs a name
+	}
+	until(connDL)
+	tc := tls.Client(rc, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return poller.Connecting, handshakeError{err}
+	}
+	until(time.Now().Add(t))
+	if _, err := tc.Write(req); err != nil {
+		return poller.Sending, err
+	}
+	until(time.Now().Add(t))
+	rc.armed = true
+	for {
+		n, err := tc.Read(buf)
+		if n > 0 && rd.Data(buf[:n]) {
+			return poller.Reading, nil
+		}
+		switch {
+		case err == nil:
+			continue
+		case isTimeout(err) && !rc.got:
+			return poller.Receiving, err
+		case isTimeout(err):
+			return poller.Reading, sslError{"Timeout SSL read", err}
+		case err == io.EOF && !rc.eof && !rd.headDone:
+			return poller.Reading, sslError{"SSL read error from", err}
+		}
+		return poller.Reading, nil
 	}
 }
 
@@ -237,7 +320,7 @@ var errNoHead = errors.New("no HTTP response head")
 func ended(rd *response, stage poller.Stage, err error) Result {
 	if err == nil {
 		if !rd.headDone {
-			return fail("Read, no data received from", errNoHead)
+			return fail("Read, no data received from ", errNoHead)
 		}
 		return Result{OK: true}
 	}
@@ -245,26 +328,38 @@ func ended(rd *response, stage poller.Stage, err error) Result {
 }
 
 // failed is ended's error case, apart: its targets for errors.As live
-// on the heap.
+// on the heap. The wording is check_http.c's for each stage.
 func failed(stage poller.Stage, err error) Result {
-	var se *poller.SetupError
-	var he handshakeError
-	switch {
-	case errors.As(err, &se) && se.Socket:
-		return Result{NoVerdict: true, Reason: "WEB connection fail to create socket. Rescheduling.", Err: err}
-	case errors.As(err, &se):
-		r := Result{NoVerdict: true, Reason: "WEB socket bind failed. Rescheduling", Err: err}
-		if se.Msg != "" {
-			r.Reason = se.Msg + "\n" + r.Reason
-		}
+	if r, ok := setupResult(err, "WEB connection fail to create socket. Rescheduling.", "WEB socket bind failed. Rescheduling"); ok {
 		return r
+	}
+	var he handshakeError
+	var se sslError
+	var cf *poller.ConnectFail
+	var soe *poller.SockoptError
+	timeout := isTimeout(err)
+	switch {
+	case errors.As(err, &se):
+		return fail(se.reason, se.error)
+	case errors.As(err, &he) && isTimeout(he.error):
+		return fail("Timeout connecting", he.error)
 	case errors.As(err, &he):
 		return fail("SSL handshake/communication error connecting to", he.error)
-	case stage == poller.Connecting:
+	case stage == poller.Connecting && errors.As(err, &cf):
+		return fail("HTTP_CHECK - network unreachable", err)
+	case stage == poller.Connecting && errors.As(err, &soe):
 		return fail("Error connecting", err)
+	case stage == poller.Connecting && timeout: // no answer, or SO_ERROR ETIMEDOUT
+		return fail("Timeout connecting", err)
+	case stage == poller.Connecting:
+		return fail("Connection failed", err)
+	case stage == poller.Sending && timeout:
+		return fail("Timeout WEB write", err)
 	case stage == poller.Sending:
 		return fail("Cannot send get request to", err)
-	case isTimeout(err):
+	case stage == poller.Receiving && timeout:
+		return fail("Timeout WEB read", err)
+	case timeout:
 		return fail("Timeout HTTP read", err)
 	}
 	return fail("Read error with", err)
@@ -299,7 +394,7 @@ func (h *HTTP) Start(step int, done func(Result)) {
 	}
 	p, err := poller.Default()
 	if err != nil {
-		done(fail("Error connecting", err))
+		done(fail("WEB connection fail to create socket. Rescheduling.", err)) // no epoll: no socket either
 		return
 	}
 	if !h.ready {

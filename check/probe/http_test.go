@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -145,16 +146,15 @@ func rawHTTPOn(t *testing.T, addr string, respond func(c net.Conn)) *HTTP {
 // reply answers with fixed bytes and closes (an HTTP/1.0 server).
 func reply(s string) func(net.Conn) { return func(c net.Conn) { io.WriteString(c, s) } }
 
+// TestHTTPFailureClasses checks check_http.c's wording for each stage
+// (checked against keepalived 2.2.7 --check, log_all_failures), each
+// stage bounded by connect_timeout, on both paths.
 func TestHTTPFailureClasses(t *testing.T) {
 	silent := rawHTTP(t, func(c net.Conn) { io.Copy(io.Discard, c) })
-	trickle := rawHTTP(t, func(c net.Conn) {
-		io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\n")
-		for i := 0; i < 100; i++ {
-			if _, err := c.Write([]byte("x")); err != nil {
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+	// a gap longer than connect_timeout after the first bytes
+	gaps := rawHTTP(t, func(c net.Conn) {
+		io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 100\r\n\r\nx")
+		io.Copy(io.Discard, c)
 	})
 	reset := rawHTTP(t, func(c net.Conn) {
 		io.WriteString(c, "HTTP/1.0 200 OK\r\nContent-Length: 1000\r\n\r\npartial")
@@ -170,21 +170,34 @@ func TestHTTPFailureClasses(t *testing.T) {
 	longHead := rawHTTP(t, reply("HTTP/1.0 200 OK\r\nX-Pad: "+strings.Repeat("x", 5000)+"\r\n\r\nok"))
 	// extract_status_code wants a space after the code
 	noReason := rawHTTP(t, reply("HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok"))
-	refused := &HTTP{Conn: Conn{Dst: closedPort(t, "tcp"), Timeout: time.Second}, Proto: "1.0", URLs: []URL{{Path: "/"}}}
+	to := func(ap netipAddrPort, path string) *HTTP {
+		return &HTTP{Conn: Conn{Dst: ap, Timeout: 400 * time.Millisecond}, Proto: "1.0", URLs: []URL{{Path: path}}}
+	}
+	refused := to(closedPort(t, "tcp"), "/")
+	noAnswer := to(fullBacklog(t), "/")
+	// connect(2) refuses a broadcast destination itself (ENETUNREACH)
+	unreachable := to(parseAP("255.255.255.255:80"), "/")
+	// a request larger than both socket buffers (the server's kept
+	// small) to a server that reads nothing
+	stuck := to(smallRcvBuf(t), "/"+strings.Repeat("a", 8<<20))
 	tests := []struct {
 		name   string
 		h      *HTTP
 		reason string
+		after  time.Duration // at least this long: a timeout
 	}{
-		{"refused", refused, "Error connecting"},
-		{"accept but silent", silent, "Timeout HTTP read"},
-		{"body trickled slower than timeout", trickle, "Timeout HTTP read"},
-		{"reset mid-response", reset, "Read error with"},
-		{"reset before the head", resetEarly, "Read error with"},
-		{"not HTTP", garbage, "Read, no data received from"},
-		{"LF-only head", lfOnly, "Read, no data received from"},
-		{"head over 4095 bytes", longHead, "Read, no data received from"},
-		{"status without reason phrase", noReason, "HTTP status code error to"},
+		{"refused", refused, "Connection failed", 0},
+		{"connect unanswered", noAnswer, "Timeout connecting", 350 * time.Millisecond},
+		{"network unreachable", unreachable, "HTTP_CHECK - network unreachable", 0},
+		{"request not taken", stuck, "Timeout WEB write", 350 * time.Millisecond},
+		{"accept but silent", silent, "Timeout WEB read", 350 * time.Millisecond},
+		{"gap longer than timeout", gaps, "Timeout HTTP read", 350 * time.Millisecond},
+		{"reset mid-response", reset, "Read error with", 0},
+		{"reset before the head", resetEarly, "Read error with", 0},
+		{"not HTTP", garbage, "Read, no data received from ", 0},
+		{"LF-only head", lfOnly, "Read, no data received from ", 0},
+		{"head over 4095 bytes", longHead, "Read, no data received from ", 0},
+		{"status without reason phrase", noReason, "HTTP status code error to", 0},
 	}
 	for _, path := range paths {
 		for _, tc := range tests {
@@ -192,14 +205,42 @@ func TestHTTPFailureClasses(t *testing.T) {
 				h := &HTTP{Conn: tc.h.Conn, Proto: tc.h.Proto, URLs: tc.h.URLs}
 				start := time.Now()
 				r := path.run(h, 0)
-				if r.OK || r.Reason != tc.reason {
+				el := time.Since(start)
+				if r.OK || r.NoVerdict || r.Reason != tc.reason {
 					t.Fatalf("got %v (reason %q), want failure %q", r, r.Reason, tc.reason)
 				}
-				// the whole exchange is bounded by connect_timeout (generous margin)
-				if el := time.Since(start); el > h.Conn.Timeout+2*time.Second {
+				// one stage's timeout (generous margin)
+				if el < tc.after || el > h.Conn.Timeout+2*time.Second {
 					t.Fatalf("took %v with timeout %v", el, h.Conn.Timeout)
 				}
 			})
+		}
+	}
+}
+
+// A body sent slowly but steadily passes although it takes longer than
+// connect_timeout in all: keepalived bounds each read, not the whole
+// response (checked with keepalived 2.2.7: 2 bytes every 300 ms against
+// a 1 s timeout succeed).
+func TestHTTPSlowSteadyBody(t *testing.T) {
+	const n = 12
+	h := rawHTTP(t, func(c net.Conn) {
+		fmt.Fprintf(c, "HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n", n)
+		for range n {
+			time.Sleep(100 * time.Millisecond)
+			if _, err := c.Write([]byte("x")); err != nil {
+				return
+			}
+		}
+	})
+	h.Conn.Timeout = 400 * time.Millisecond
+	h.URLs = []URL{{Path: "/", Digest: md5hex(strings.Repeat("x", n))}}
+	for _, path := range paths {
+		hc := &HTTP{Conn: h.Conn, Proto: h.Proto, URLs: h.URLs}
+		start := time.Now()
+		r := path.run(hc, 0)
+		if el := time.Since(start); !r.OK || el < 1100*time.Millisecond {
+			t.Fatalf("%s: %v after %v, want success after the whole body (%d x 100ms)", path.name, r, el, n)
 		}
 	}
 }
@@ -443,4 +484,115 @@ func TestHTTPStartSetupError(t *testing.T) {
 	if !r.NoVerdict || r.Reason != "Checker can't bind to device nosuchif0: No such device\nWEB socket bind failed. Rescheduling" {
 		t.Fatalf("got %+v", r)
 	}
+}
+
+// rawTLS serves TLS on loopback: respond gets the TLS connection after
+// the request head and the TCP connection under it.
+func rawTLS(t *testing.T, cfg *tls.Config, respond func(tc *tls.Conn, raw net.Conn)) *HTTP {
+	ap := listen(t, func(c net.Conn) {
+		tc := tls.Server(c, cfg)
+		if tc.Handshake() != nil {
+			return
+		}
+		br := bufio.NewReader(tc)
+		for {
+			l, err := br.ReadString('\n')
+			if err != nil || l == "\r\n" {
+				break
+			}
+		}
+		respond(tc, c)
+	})
+	return &HTTP{Conn: Conn{Dst: ap, Timeout: 400 * time.Millisecond}, Proto: "1.0", URLs: []URL{{Path: "/"}},
+		TLS: &tls.Config{InsecureSkipVerify: true}}
+}
+
+// TestSSLFailureClasses checks SSL_GET's wording per stage, as
+// keepalived 2.2.7's check_http.c and check_ssl.c log them (each case
+// checked against its --check with log_all_failures): the handshake
+// shares the connect's timeout, the response after its first bytes has
+// one timeout in all, and a read that ends in error is judged on what
+// arrived.
+func TestSSLFailureClasses(t *testing.T) {
+	p := newPKI(t)
+	cfg := &tls.Config{Certificates: []tls.Certificate{p.leaf}}
+	noTickets := &tls.Config{Certificates: []tls.Certificate{p.leaf}, SessionTicketsDisabled: true}
+	head := "HTTP/1.0 200 OK\r\nContent-Length: 20\r\n\r\n"
+	hang := func(tc *tls.Conn, _ net.Conn) { io.Copy(io.Discard, tc) }
+	linger0 := func(raw net.Conn) { raw.(*net.TCPConn).SetLinger(0); raw.Close() }
+	tests := []struct {
+		name   string
+		h      *HTTP
+		reason string // "" = success
+		after  time.Duration
+	}{
+		{"handshake unanswered", &HTTP{Conn: Conn{Dst: listen(t, func(c net.Conn) { io.Copy(io.Discard, c) }), Timeout: 400 * time.Millisecond},
+			Proto: "1.0", URLs: []URL{{Path: "/"}}, TLS: &tls.Config{InsecureSkipVerify: true}}, "Timeout connecting", 350 * time.Millisecond},
+		{"silent", rawTLS(t, noTickets, hang), "Timeout WEB read", 350 * time.Millisecond},
+		// any bytes after the request start the read's timeout: with
+		// OpenSSL servers, TLS 1.3 session tickets do (keepalived then
+		// logs "Timeout SSL read" for a silent server)
+		{"part of the head, then silent", rawTLS(t, noTickets, func(tc *tls.Conn, _ net.Conn) {
+			io.WriteString(tc, "HTTP/1.0 200 OK\r\n")
+			hang(tc, nil)
+		}), "Timeout SSL read", 350 * time.Millisecond},
+		{"slow steady body", rawTLS(t, noTickets, func(tc *tls.Conn, _ net.Conn) {
+			io.WriteString(tc, head)
+			for range 10 {
+				time.Sleep(100 * time.Millisecond)
+				if _, err := io.WriteString(tc, "ab"); err != nil {
+					return
+				}
+			}
+		}), "Timeout SSL read", 350 * time.Millisecond},
+		{"close_notify before the head", rawTLS(t, cfg, func(tc *tls.Conn, _ net.Conn) { tc.Close() }), "SSL read error from", 0},
+		{"TCP close before the head", rawTLS(t, noTickets, func(_ *tls.Conn, raw net.Conn) { raw.Close() }), "Read, no data received from ", 0},
+		{"reset before the head", rawTLS(t, noTickets, func(_ *tls.Conn, raw net.Conn) { linger0(raw) }), "Read, no data received from ", 0},
+		{"reset after the head", rawTLS(t, cfg, func(tc *tls.Conn, raw net.Conn) {
+			io.WriteString(tc, head+"ab")
+			time.Sleep(50 * time.Millisecond)
+			linger0(raw)
+		}), "", 0},
+		{"complete", rawTLS(t, cfg, func(tc *tls.Conn, _ net.Conn) { io.WriteString(tc, head+strings.Repeat("x", 20)) }), "", 0},
+	}
+	for _, path := range paths {
+		for _, tc := range tests {
+			t.Run(path.name+"/"+tc.name, func(t *testing.T) {
+				h := &HTTP{Conn: tc.h.Conn, Proto: tc.h.Proto, URLs: tc.h.URLs, TLS: tc.h.TLS}
+				start := time.Now()
+				r := path.run(h, 0)
+				el := time.Since(start)
+				if r.OK != (tc.reason == "") || r.Reason != tc.reason {
+					t.Fatalf("got %v (reason %q), want %q", r, r.Reason, tc.reason)
+				}
+				if el < tc.after || el > h.Conn.Timeout+2*time.Second {
+					t.Fatalf("took %v with timeout %v", el, h.Conn.Timeout)
+				}
+			})
+		}
+	}
+}
+
+// smallRcvBuf is a loopback listener whose connections have a small
+// receive buffer (no autotuning) and never read.
+func smallRcvBuf(t *testing.T) netipAddrPort {
+	t.Helper()
+	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { time.Sleep(3 * time.Second); c.Close() }()
+		}
+	}()
+	return parseAP(ln.Addr().String())
 }

@@ -453,3 +453,33 @@ func TestMiscRunsAsUser(t *testing.T) {
 		t.Fatal("script ran as nobody without a user set")
 	}
 }
+
+// A socket SMTP_CHECK or DNS_CHECK cannot set up is no verdict, with
+// layer4.c's line then the checker's (smtp_connect_thread,
+// dns_connect_thread).
+func TestSMTPDNSSetupNoVerdict(t *testing.T) {
+	dst := closedPort(t, "tcp")
+	for _, tc := range []struct {
+		name string
+		c    Checker
+		want string
+	}{
+		{"SMTP bindto", &SMTP{Conn: Conn{Dst: dst, BindTo: netip.MustParseAddr("192.0.2.77"), Timeout: time.Second}},
+			"Checker bind failed: Cannot assign requested address\nSMTP_CHECK socket bind failed. Rescheduling."},
+		{"SMTP bind_if", &SMTP{Conn: Conn{Dst: dst, BindIf: "nosuchif0", Timeout: time.Second}},
+			"Checker can't bind to device nosuchif0: No such device\nSMTP_CHECK socket bind failed. Rescheduling."},
+		{"DNS bindto", &DNS{Conn: Conn{Dst: dst, BindTo: netip.MustParseAddr("192.0.2.77"), Timeout: time.Second}, Type: 1, Name: "example.test"},
+			"Checker bind failed: Cannot assign requested address\nUDP socket bind failed. Rescheduling."},
+		{"DNS bind_if", &DNS{Conn: Conn{Dst: dst, BindIf: "nosuchif0", Timeout: time.Second}, Type: 1, Name: "example.test"},
+			"Checker can't bind to device nosuchif0: No such device\nUDP socket bind failed. Rescheduling."},
+	} {
+		if r := tc.c.Check(context.Background(), 0); r.OK || !r.NoVerdict || r.Reason != tc.want {
+			t.Errorf("%s: %+v, want no verdict %q", tc.name, r, tc.want)
+		}
+	}
+	// connect(2) refusing the destination is a verdict
+	s := &SMTP{Conn: Conn{Dst: netip.MustParseAddrPort("255.255.255.255:25"), Timeout: time.Second}, RS: netip.MustParseAddrPort("192.0.2.9:25")}
+	if r := s.Check(context.Background(), 0); r.OK || r.NoVerdict || r.Reason != "Network unreachable for server 255.255.255.255 - real server [192.0.2.9]:25" {
+		t.Errorf("SMTP broadcast: %+v", r)
+	}
+}

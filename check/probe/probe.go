@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -52,8 +53,9 @@ func (r Result) String() string {
 }
 
 // Checker is one health checker. Check runs one attempt; step is the
-// url{} index for HTTP_GET/SSL_GET and 0 otherwise. Check must return
-// by ctx's deadline; callers set it to the checker's timeout.
+// url{} index for HTTP_GET/SSL_GET and 0 otherwise. Each probe bounds
+// its own steps by the checker's timeout; Check returns soon after ctx
+// ends.
 type Checker interface {
 	Check(ctx context.Context, step int) Result
 }
@@ -118,6 +120,74 @@ func (c Conn) dial(ctx context.Context, network string) (net.Conn, error) {
 	return c.dialer(network).DialContext(ctx, network, c.dst().String())
 }
 
+// connectTCP connects as the poller's attempts do (the same socket
+// set-up, errors and connect_timeout) and returns the socket as a
+// net.Conn, for the probes that talk over one.
+func (c Conn) connectTCP(ctx context.Context) (net.Conn, error) {
+	p, err := poller.Default()
+	if err != nil {
+		return nil, err
+	}
+	o := c.pollOpts(false)
+	type dialed struct {
+		fd  int
+		err error
+	}
+	ch := make(chan dialed, 1)
+	p.Dial(&o, func(fd int, err error) { ch <- dialed{fd, err} })
+	var d dialed
+	select {
+	case d = <-ch:
+	case <-ctx.Done():
+		go func() { // the poller ends the attempt by connect_timeout
+			if d := <-ch; d.err == nil {
+				syscall.Close(d.fd)
+			}
+		}()
+		return nil, ctx.Err()
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return fileConn(d.fd)
+}
+
+// connectUDP is connectTCP for a UDP socket (DNS_CHECK).
+func (c Conn) connectUDP() (net.Conn, error) {
+	o := c.pollOpts(false)
+	fd, err := poller.DialUDP(&o)
+	if err != nil {
+		return nil, err
+	}
+	return fileConn(fd)
+}
+
+// fileConn makes a net.Conn of a socket, which it takes over.
+func fileConn(fd int) (net.Conn, error) {
+	f := os.NewFile(uintptr(fd), "")
+	nc, err := net.FileConn(f) // a dup, in the runtime's netpoller
+	f.Close()
+	return nc, err
+}
+
+// setupResult is the no-verdict result of a socket that could not be
+// set up (a *poller.SetupError): keepalived logs layer4.c's line for
+// it, if any, then the checker's own, and reschedules.
+func setupResult(err error, socketMsg, bindMsg string) (Result, bool) {
+	var se *poller.SetupError
+	if !errors.As(err, &se) {
+		return Result{}, false
+	}
+	if se.Socket {
+		return Result{NoVerdict: true, Reason: socketMsg, Err: err}, true
+	}
+	r := Result{NoVerdict: true, Reason: bindMsg, Err: err}
+	if se.Msg != "" {
+		r.Reason = se.Msg + "\n" + r.Reason
+	}
+	return r, true
+}
+
 // pollOpts converts c for the poller.
 func (c Conn) pollOpts(reset bool) poller.Opts {
 	o := poller.Opts{Dst: c.dst(), BindTo: c.BindTo, BindPort: c.BindPort, BindIf: c.BindIf,
@@ -166,17 +236,10 @@ func (t *TCP) init() {
 }
 
 func tcpResult(err error) Result {
-	var se *poller.SetupError
-	switch {
-	case err == nil:
+	if err == nil {
 		return Result{OK: true}
-	case errors.As(err, &se) && se.Socket:
-		return Result{NoVerdict: true, Reason: "TCP connect fail to create socket. Rescheduling.", Err: err}
-	case errors.As(err, &se):
-		r := Result{NoVerdict: true, Reason: "TCP socket bind failed. Rescheduling.", Err: err}
-		if se.Msg != "" {
-			r.Reason = se.Msg + "\n" + r.Reason
-		}
+	}
+	if r, ok := setupResult(err, "TCP connect fail to create socket. Rescheduling.", "TCP socket bind failed. Rescheduling."); ok {
 		return r
 	}
 	return fail("TCP connection failed", err)

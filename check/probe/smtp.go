@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gokeepalived/gokeepalived/check/probe/internal/poller"
 )
 
 // SMTP is SMTP_CHECK as check_smtp.c does it: read one line that must
@@ -52,17 +54,25 @@ func isTimeoutErr(err error) bool {
 		errors.As(err, &ne) && ne.Timeout()
 }
 
-// smtpConnectFail words a failed connect as smtp_check_thread and
-// smtp_connect_thread do. An unreachable network is refused by
-// connect() itself (layer4.c connect_fail), the rest come later.
+// smtpConnectFail words a failed connect as smtp_connect_thread and
+// smtp_check_thread do: a socket that cannot be set up is no verdict;
+// connect(2) itself failing (layer4.c connect_fail) is "Network
+// unreachable", the rest come later.
 func (s *SMTP) smtpConnectFail(err error) Result {
+	if r, ok := setupResult(err, "SMTP_CHECK connection failed to create socket. Rescheduling.", "SMTP_CHECK socket bind failed. Rescheduling."); ok {
+		return r
+	}
 	srv := sockPair(s.Conn.Dst)
+	var cf *poller.ConnectFail
+	var soe *poller.SockoptError
 	switch {
-	case isTimeoutErr(err):
-		return fail("Connection timeout to server "+srv, err)
-	case errors.Is(err, syscall.ENETUNREACH):
+	case errors.As(err, &cf):
 		return fail(fmt.Sprintf("Network unreachable for server %s - real server %s",
 			s.Conn.Dst.Addr().WithZone(""), sockPair(s.RS)), err)
+	case errors.As(err, &soe):
+		return fail("Error connecting to server "+srv, err)
+	case isTimeoutErr(err):
+		return fail("Connection timeout to server "+srv, err)
 	}
 	return fail("Could not connect to server "+srv, err)
 }
@@ -70,9 +80,7 @@ func (s *SMTP) smtpConnectFail(err error) Result {
 // Check bounds the connect and then each read and write by the
 // timeout, as check_smtp.c does (not the whole exchange).
 func (s *SMTP) Check(ctx context.Context, _ int) Result {
-	dctx, cancel := withTimeout(ctx, s.Conn.Timeout)
-	defer cancel()
-	nc, err := s.Conn.dial(dctx, "tcp")
+	nc, err := s.Conn.connectTCP(ctx)
 	if err != nil {
 		return s.smtpConnectFail(err)
 	}

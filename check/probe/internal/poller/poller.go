@@ -63,20 +63,43 @@ type Reader interface {
 	Data(b []byte) bool
 }
 
-// Stage is how far an exchange got.
+// Stage is how far an exchange got. Each stage has its own deadline,
+// o.Timeout from its start, as keepalived's check_http.c: the connect,
+// the request, the wait for the first response bytes, and then each
+// further read.
 type Stage uint8
 
 const (
 	Connecting Stage = iota
 	Sending
-	Receiving
+	Receiving // request sent, nothing received yet
+	Reading   // some of the response received
 )
+
+// ConnectFail is connect(2) itself failing with an unreachable network
+// or host, refused or reset (layer4.c connect_fail): a failed check,
+// unlike a SetupError, and worded apart from a connect that fails
+// later (SO_ERROR).
+type ConnectFail struct{ Err error }
+
+func (e *ConnectFail) Error() string { return e.Err.Error() }
+func (e *ConnectFail) Unwrap() error { return e.Err }
+
+// SockoptError is getsockopt(SO_ERROR) failing on a connecting socket
+// (check_http.c "Error connecting").
+type SockoptError struct{ Err error }
+
+func (e *SockoptError) Error() string { return e.Err.Error() }
+func (e *SockoptError) Unwrap() error { return e.Err }
 
 type attempt struct {
 	fd       int
 	deadline time.Duration // since Poller.base
+	timeout  time.Duration // Exchange: each stage's
+	renew    bool          // set by step: a new stage (or read) began
 	idx      int
-	done     func(error) // Connect
+	done     func(error)      // Connect
+	fdone    func(int, error) // Dial: given the connected socket
 	// Exchange: xdone is its callback, req what is left to send
 	xdone func(Stage, error)
 	stage Stage
@@ -110,6 +133,8 @@ func (h *attempts) Pop() any {
 
 type completion struct {
 	done  func(error)
+	fdone func(int, error)
+	fd    int
 	xdone func(Stage, error)
 	stage Stage
 	err   error
@@ -212,8 +237,10 @@ func sockaddr(ap netip.AddrPort) unix.Sockaddr {
 	return sa
 }
 
-// setup applies the connection options to a new socket.
-func setup(fd int, o *Opts) error {
+// Setup applies the connection options (SO_MARK, SO_BINDTODEVICE, bind,
+// SO_LINGER 0 with Reset) to a new socket, as layer4.c
+// socket_bind_connect does, with its log line in a *SetupError.
+func Setup(fd int, o *Opts) error {
 	if o.FWMark != 0 {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, int(o.FWMark)); err != nil {
 			return &SetupError{Msg: fmt.Sprintf("Error setting fwmark %d to socket: %s", o.FWMark, strerror(err)), Err: err}
@@ -264,14 +291,66 @@ func (p *Poller) Connect(o *Opts, done func(error)) {
 	p.add(a, time.Since(p.base)+o.Timeout, unix.EPOLLOUT)
 }
 
+// Dial connects as Connect does but hands the connected socket (still
+// non-blocking, in no epoll set) to done, which owns it; on failure fd
+// is -1.
+func (p *Poller) Dial(o *Opts, done func(fd int, err error)) {
+	fd, connected, err := dial(o)
+	switch {
+	case err != nil:
+		done(-1, err)
+		return
+	case connected:
+		done(fd, nil)
+		return
+	}
+	a := p.alloc()
+	a.fd, a.fdone = fd, done
+	p.add(a, time.Since(p.base)+o.Timeout, unix.EPOLLOUT)
+}
+
+// DialUDP makes a connected UDP socket set up as Setup does (layer4.c
+// socket_bind_connect, which DNS_CHECK uses); connect(2) errors are a
+// *ConnectFail or, for other errnos, a *SetupError.
+func DialUDP(o *Opts) (int, error) {
+	family := unix.AF_INET
+	if dst := o.Dst.Addr(); dst.Is6() && !dst.Is4In6() {
+		family = unix.AF_INET6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_UDP)
+	if err != nil {
+		return -1, &SetupError{Socket: true, Err: err}
+	}
+	if err := Setup(fd, o); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if err := unix.Connect(fd, sockaddr(o.Dst)); err != nil {
+		unix.Close(fd)
+		if connectFail(err) {
+			return -1, &ConnectFail{Err: err}
+		}
+		return -1, &SetupError{Err: err}
+	}
+	return fd, nil
+}
+
+func connectFail(err error) bool {
+	switch err {
+	case unix.ENETUNREACH, unix.EHOSTUNREACH, unix.ECONNREFUSED, unix.EHOSTDOWN,
+		unix.ENETDOWN, unix.ECONNRESET, unix.ECONNABORTED, unix.ETIMEDOUT:
+		return true
+	}
+	return false
+}
+
 // Exchange connects, sends req and feeds what comes back to r until r
-// has it all, EOF, an error or o.Timeout after the start, which bounds
-// the whole exchange. done is called exactly once, as Connect's, with
-// the stage reached and nil (r complete or EOF), ErrTimeout, a
-// *SetupError (Connecting) or the error met. req and r must stay
-// untouched until then.
+// has it all, EOF or an error, each Stage within o.Timeout. done is
+// called exactly once, as Connect's, with the stage reached and nil (r
+// complete or EOF), ErrTimeout, a *SetupError or *ConnectFail
+// (Connecting) or the error met. req and r must stay untouched until
+// then.
 func (p *Poller) Exchange(o *Opts, req []byte, r Reader, done func(Stage, error)) {
-	deadline := time.Since(p.base) + o.Timeout
 	fd, connected, err := dial(o)
 	if err != nil {
 		done(Connecting, err)
@@ -296,8 +375,10 @@ func (p *Poller) Exchange(o *Opts, req []byte, r Reader, done func(Stage, error)
 		}
 	}
 	a := p.alloc()
-	a.fd, a.xdone, a.stage, a.req, a.r = fd, done, stage, req, r
-	p.add(a, deadline, events)
+	a.fd, a.xdone, a.stage, a.req, a.r, a.timeout = fd, done, stage, req, r, o.Timeout
+	// the connect's deadline, or the request's or response's when the
+	// connect completed at once: o.Timeout from now either way
+	p.add(a, time.Since(p.base)+o.Timeout, events)
 }
 
 // dial makes a non-blocking socket and starts connecting it; connected
@@ -313,7 +394,7 @@ func dial(o *Opts) (fd int, connected bool, err error) {
 	if err != nil {
 		return -1, false, &SetupError{Socket: true, Err: err}
 	}
-	if err := setup(fd, o); err != nil {
+	if err := Setup(fd, o); err != nil {
 		rawClose(fd)
 		return -1, false, err
 	}
@@ -329,7 +410,7 @@ func dial(o *Opts) (fd int, connected bool, err error) {
 	case unix.ENETUNREACH, unix.EHOSTUNREACH, unix.ECONNREFUSED, unix.EHOSTDOWN,
 		unix.ENETDOWN, unix.ECONNRESET, unix.ECONNABORTED, unix.ETIMEDOUT:
 		rawClose(fd)
-		return -1, false, err
+		return -1, false, &ConnectFail{Err: err}
 	default:
 		// e.g. EADDRNOTAVAIL (no local port left): no verdict on the
 		// server (layer4.c connect_error)
@@ -344,6 +425,7 @@ func dial(o *Opts) (fd int, connected bool, err error) {
 	case unix.EALREADY, unix.EINPROGRESS:
 		return fd, false, nil
 	default:
+		// as SO_ERROR would tell once connect(2) had returned
 		rawClose(fd)
 		return -1, false, err
 	}
@@ -387,8 +469,14 @@ func (p *Poller) add(a *attempt, deadline time.Duration, events uint32) {
 func (p *Poller) end(a *attempt, err error) {
 	heap.Remove(&p.dl, a.idx)
 	p.byFD[a.fd] = nil
-	rawClose(a.fd) // also leaves the epoll set
-	p.out = append(p.out, completion{a.done, a.xdone, a.stage, err})
+	fd := -1
+	if a.fdone != nil && err == nil {
+		fd = a.fd // Dial: handed over
+		unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+	} else {
+		rawClose(a.fd) // also leaves the epoll set
+	}
+	p.out = append(p.out, completion{done: a.done, fdone: a.fdone, fd: fd, xdone: a.xdone, stage: a.stage, err: err})
 	*a = attempt{}
 	p.free = append(p.free, a)
 }
@@ -402,6 +490,8 @@ func (p *Poller) flushLocked() {
 	for i := range out {
 		if c := out[i]; c.xdone != nil {
 			c.xdone(c.stage, c.err)
+		} else if c.fdone != nil {
+			c.fdone(c.fd, c.err)
 		} else {
 			c.done(c.err)
 		}
@@ -447,13 +537,17 @@ func (p *Poller) loop() {
 			p.step(a)
 		}
 		p.mu.Lock()
+		now := time.Since(p.base)
 		for i, a := range ready {
 			if a.over {
 				p.end(a, a.err)
+			} else if a.renew {
+				a.renew = false
+				a.deadline = now + a.timeout
+				heap.Fix(&p.dl, a.idx)
 			}
 			ready[i] = nil
 		}
-		now := time.Since(p.base)
 		for len(p.dl) > 0 && p.dl[0].deadline <= now {
 			p.end(p.dl[0], ErrTimeout)
 		}
@@ -465,17 +559,17 @@ func (p *Poller) loop() {
 func (p *Poller) step(a *attempt) {
 	if a.stage == Connecting {
 		if v, err := unix.GetsockoptInt(a.fd, unix.SOL_SOCKET, unix.SO_ERROR); err != nil {
-			a.over, a.err = true, err
+			a.over, a.err = true, &SockoptError{Err: err}
 			return
 		} else if v != 0 {
 			a.over, a.err = true, unix.Errno(v)
 			return
 		}
-		if a.xdone == nil { // Connect: done
+		if a.xdone == nil { // Connect, Dial: done
 			a.over = true
 			return
 		}
-		a.stage = Sending
+		a.stage, a.renew = Sending, true
 	}
 	if a.stage == Sending {
 		n, err := rawWrite(a.fd, a.req)
@@ -489,7 +583,7 @@ func (p *Poller) step(a *attempt) {
 			a.req = a.req[n:]
 			return
 		}
-		a.stage = Receiving
+		a.stage, a.renew = Receiving, true
 		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(a.fd)}
 		if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, a.fd, &ev); err != nil {
 			a.over, a.err = true, err
@@ -510,6 +604,7 @@ func (p *Poller) step(a *attempt) {
 			a.over = true
 			return
 		}
+		a.stage, a.renew = Reading, true
 	}
 }
 

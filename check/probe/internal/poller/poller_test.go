@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func listen(t *testing.T, network, addr string) (net.Listener, netip.AddrPort) {
@@ -226,7 +228,7 @@ func TestExchange(t *testing.T) {
 	fds := openFDs(t)
 
 	c := &collect{}
-	if r := exchange(t, p, Opts{Dst: echo, Timeout: time.Second}, "hello", c); r.err != nil || r.stage != Receiving || string(c.got) != "re:hello" {
+	if r := exchange(t, p, Opts{Dst: echo, Timeout: time.Second}, "hello", c); r.err != nil || r.stage != Reading || string(c.got) != "re:hello" {
 		t.Fatalf("to EOF: %+v, got %q", r, c.got)
 	}
 	c = &collect{want: 4}
@@ -247,6 +249,11 @@ func TestExchange(t *testing.T) {
 	var se *SetupError
 	if r := exchange(t, p, Opts{Dst: echo, BindIf: "nosuchif0", Timeout: time.Second}, "hello", &collect{}); !errors.As(r.err, &se) || r.stage != Connecting {
 		t.Fatalf("bind_if to a missing interface: %+v", r)
+	}
+	// connect(2) itself refuses a broadcast destination (ENETUNREACH)
+	var cf *ConnectFail
+	if r := exchange(t, p, Opts{Dst: netip.MustParseAddrPort("255.255.255.255:80"), Timeout: time.Second}, "hello", &collect{}); !errors.As(r.err, &cf) || r.stage != Connecting {
+		t.Fatalf("broadcast: %+v", r)
 	}
 	// many at once, all answered, no socket left open
 	const n = 300
@@ -274,4 +281,98 @@ func closedAddr(t *testing.T) netip.AddrPort {
 	ln, ap := listen(t, "tcp", "127.0.0.1:0")
 	ln.Close()
 	return ap
+}
+
+// Each read has its own timeout: a response trickled with gaps shorter
+// than it completes however long it takes in all; a longer gap ends it
+// (Reading, as some bytes came).
+func TestExchangeStageTimeouts(t *testing.T) {
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	trickle := func(gap time.Duration) netip.AddrPort {
+		ln, ap := listen(t, "tcp", "127.0.0.1:0")
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					c.Read(make([]byte, 5))
+					for range 6 {
+						if _, err := c.Write([]byte("x")); err != nil {
+							return
+						}
+						time.Sleep(gap)
+					}
+				}()
+			}
+		}()
+		return ap
+	}
+	start := time.Now()
+	c := &collect{}
+	if r := exchange(t, p, Opts{Dst: trickle(100 * time.Millisecond), Timeout: 300 * time.Millisecond}, "hello", c); r.err != nil || r.stage != Reading || string(c.got) != "xxxxxx" {
+		t.Fatalf("steady: %+v, got %q", r, c.got)
+	}
+	if el := time.Since(start); el < 550*time.Millisecond {
+		t.Fatalf("steady: done after %v, before the whole response", el)
+	}
+	c = &collect{}
+	if r := exchange(t, p, Opts{Dst: trickle(time.Second), Timeout: 300 * time.Millisecond}, "hello", c); !IsTimeout(r.err) || r.stage != Reading || string(c.got) != "x" {
+		t.Fatalf("gap: %+v, got %q", r, c.got)
+	}
+}
+
+// Dial hands over a connected socket; DialUDP sets up as Setup does.
+func TestDial(t *testing.T) {
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, ap := listen(t, "tcp", "127.0.0.1:0")
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			c.Write([]byte("hi"))
+			c.Close()
+		}
+	}()
+	type dialed struct {
+		fd  int
+		err error
+	}
+	dial := func(o Opts) dialed {
+		ch := make(chan dialed, 1)
+		p.Dial(&o, func(fd int, err error) { ch <- dialed{fd, err} })
+		return <-ch
+	}
+	d := dial(Opts{Dst: ap, Timeout: time.Second})
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	unix.SetNonblock(d.fd, false)
+	b := make([]byte, 8)
+	n, err := unix.Read(d.fd, b)
+	unix.Close(d.fd)
+	if err != nil || string(b[:n]) != "hi" {
+		t.Fatalf("read %q, %v", b[:n], err)
+	}
+	if d := dial(Opts{Dst: closedAddr(t), Timeout: time.Second}); d.fd != -1 || !errors.Is(d.err, syscall.ECONNREFUSED) {
+		t.Fatalf("refused: %+v", d)
+	}
+	var se *SetupError
+	if d := dial(Opts{Dst: ap, BindTo: netip.MustParseAddr("192.0.2.77"), Timeout: time.Second}); !errors.As(d.err, &se) || se.Msg != "Checker bind failed: Cannot assign requested address" {
+		t.Fatalf("bindto not local: %+v", d)
+	}
+	if _, err := DialUDP(&Opts{Dst: ap, BindIf: "nosuchif0"}); !errors.As(err, &se) || se.Msg != "Checker can't bind to device nosuchif0: No such device" {
+		t.Fatalf("UDP bind_if to a missing interface: %v", err)
+	}
+	fd, err := DialUDP(&Opts{Dst: ap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(fd)
 }
