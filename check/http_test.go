@@ -130,30 +130,15 @@ func TestHTTPGetRealClock(t *testing.T) {
 // request head.
 func rawServer(t *testing.T, serve func(c net.Conn)) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	return tcpServer(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
+			if l, err := br.ReadString('\n'); err != nil || l == "\r\n" {
+				break
 			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					if l, err := br.ReadString('\n'); err != nil || l == "\r\n" {
-						break
-					}
-				}
-				serve(c)
-			}()
 		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+		serve(c)
+	})
 }
 
 // The lines HTTP_GET logs under log_all_failures for each stage, as

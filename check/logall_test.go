@@ -206,44 +206,29 @@ const (
 // smtpResponder is an SMTP server on loopback behaving as *mode says.
 func smtpResponder(t *testing.T, mode *atomic.Int32) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				br := bufio.NewReader(c)
-				switch smtpMode(mode.Load()) {
-				case smtpSilent:
-					io.Copy(io.Discard, c)
-					return
-				case smtpBadGreeting:
-					io.WriteString(c, "554 no service\r\n")
-					io.Copy(io.Discard, c)
-					return
-				}
-				io.WriteString(c, "220 mx.test ESMTP\r\n")
-				br.ReadString('\n')
-				if smtpMode(mode.Load()) == smtpBadHelo {
-					io.WriteString(c, "501 bad HELO\r\n")
-					io.Copy(io.Discard, c)
-					return
-				}
-				io.WriteString(c, "250 mx.test\r\n")
-				br.ReadString('\n')
-				io.WriteString(c, "221 bye\r\n")
-			}()
+	return tcpServer(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		br := bufio.NewReader(c)
+		switch smtpMode(mode.Load()) {
+		case smtpSilent:
+			io.Copy(io.Discard, c)
+			return
+		case smtpBadGreeting:
+			io.WriteString(c, "554 no service\r\n")
+			io.Copy(io.Discard, c)
+			return
 		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port
+		io.WriteString(c, "220 mx.test ESMTP\r\n")
+		br.ReadString('\n')
+		if smtpMode(mode.Load()) == smtpBadHelo {
+			io.WriteString(c, "501 bad HELO\r\n")
+			io.Copy(io.Discard, c)
+			return
+		}
+		io.WriteString(c, "250 mx.test\r\n")
+		br.ReadString('\n')
+		io.WriteString(c, "221 bye\r\n")
+	})
 }
 
 // dnsResponder is a DNS server on loopback answering every query with
