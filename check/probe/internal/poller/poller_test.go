@@ -27,18 +27,26 @@ func connect(t *testing.T, p *Poller, o Opts) error {
 	t.Helper()
 	ch := make(chan error, 2)
 	p.Connect(&o, func(err error) { ch <- err })
+	return doneOnce(t, ch, o.Timeout+5*time.Second)
+}
+
+// doneOnce waits for an attempt's one completion on ch and checks that
+// no second one follows.
+func doneOnce[T any](t *testing.T, ch chan T, limit time.Duration) T {
+	t.Helper()
+	var zero T
 	select {
-	case err := <-ch:
+	case v := <-ch:
 		select {
 		case <-ch:
 			t.Fatal("done called twice")
 		case <-time.After(10 * time.Millisecond):
 		}
-		return err
-	case <-time.After(o.Timeout + 5*time.Second):
+		return v
+	case <-time.After(limit):
 		t.Fatal("done never called")
 	}
-	return nil
+	return zero
 }
 
 func openFDs(t *testing.T) int {
@@ -180,18 +188,7 @@ func exchange(t *testing.T, p *Poller, o Opts, req string, r Reader) xresult {
 	t.Helper()
 	ch := make(chan xresult, 2)
 	p.Exchange(&o, []byte(req), r, func(s Stage, err error) { ch <- xresult{s, err} })
-	select {
-	case res := <-ch:
-		select {
-		case <-ch:
-			t.Fatal("done called twice")
-		case <-time.After(10 * time.Millisecond):
-		}
-		return res
-	case <-time.After(o.Timeout + 5*time.Second):
-		t.Fatal("done never called")
-	}
-	return xresult{}
+	return doneOnce(t, ch, o.Timeout+5*time.Second)
 }
 
 func TestExchange(t *testing.T) {
