@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/gokeepalived/gokeepalived/check/probe/internal/poller"
 )
 
 // DNS is DNS_CHECK: one UDP query; success is a reply with our ID, QR
@@ -63,9 +65,9 @@ func (d *DNS) Check(ctx context.Context, _ int) Result {
 		n, err := nc.Read(buf)
 		if err != nil {
 			var errno syscall.Errno
-			if !isTimeoutErr(err) && errors.As(err, &errno) {
+			if !isTimeout(err) && errors.As(err, &errno) {
 				// e.g. ICMP port unreachable
-				return fail(fmt.Sprintf("failed to read socket; errno %d (%s)", int(errno), strerror(errno)), err)
+				return fail(fmt.Sprintf("failed to read socket; errno %d (%s)", int(errno), poller.Strerror(errno)), err)
 			}
 			return fail("read timeout from socket", err)
 		}
@@ -79,13 +81,4 @@ func (d *DNS) Check(ctx context.Context, _ int) Result {
 		}
 		return Result{OK: true}
 	}
-}
-
-// strerror is C's wording of an errno ("Connection refused").
-func strerror(errno syscall.Errno) string {
-	s := errno.Error()
-	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
-		s = string(s[0]-'a'+'A') + s[1:]
-	}
-	return s
 }

@@ -365,6 +365,8 @@ func failed(stage poller.Stage, err error) Result {
 	return fail("Read error with", err)
 }
 
+// isTimeout: a deadline passed (net's, a context's, or ETIMEDOUT, all
+// net.Errors).
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()

@@ -5,10 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/check/probe/internal/poller"
@@ -48,12 +46,6 @@ func sockPair(ap netip.AddrPort) string {
 	return fmt.Sprintf("[%s]:%d", ap.Addr().WithZone(""), ap.Port())
 }
 
-func isTimeoutErr(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ETIMEDOUT) ||
-		errors.As(err, &ne) && ne.Timeout()
-}
-
 // smtpConnectFail words a failed connect as smtp_connect_thread and
 // smtp_check_thread do: a socket that cannot be set up is no verdict;
 // connect(2) itself failing (layer4.c connect_fail) is "Network
@@ -71,7 +63,7 @@ func (s *SMTP) smtpConnectFail(err error) Result {
 			s.Conn.Dst.Addr().WithZone(""), sockPair(s.RS)), err)
 	case errors.As(err, &soe):
 		return fail("Error connecting to server "+srv, err)
-	case isTimeoutErr(err):
+	case isTimeout(err):
 		return fail("Connection timeout to server "+srv, err)
 	}
 	return fail("Could not connect to server "+srv, err)
@@ -104,7 +96,7 @@ func (s *SMTP) Check(ctx context.Context, _ int) Result {
 			return strings.TrimRight(l, "\r\n"), nil
 		}
 		r := fail("Read failure from server "+srv, err)
-		if isTimeoutErr(err) {
+		if isTimeout(err) {
 			r.Reason = "Read timeout from server " + srv
 		}
 		return "", &r
@@ -113,7 +105,7 @@ func (s *SMTP) Check(ctx context.Context, _ int) Result {
 		step()
 		if _, err := nc.Write(b); err != nil {
 			r := fail("Write failure to server "+srv, err)
-			if isTimeoutErr(err) {
+			if isTimeout(err) {
 				r.Reason = "Write timeout to server " + srv
 			}
 			return &r

@@ -243,12 +243,12 @@ func sockaddr(ap netip.AddrPort) unix.Sockaddr {
 func Setup(fd int, o *Opts) error {
 	if o.FWMark != 0 {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, int(o.FWMark)); err != nil {
-			return &SetupError{Msg: fmt.Sprintf("Error setting fwmark %d to socket: %s", o.FWMark, strerror(err)), Err: err}
+			return &SetupError{Msg: fmt.Sprintf("Error setting fwmark %d to socket: %s", o.FWMark, Strerror(err)), Err: err}
 		}
 	}
 	if o.BindIf != "" {
 		if err := unix.BindToDevice(fd, o.BindIf); err != nil {
-			return &SetupError{Msg: fmt.Sprintf("Checker can't bind to device %s: %s", o.BindIf, strerror(err)), Err: err}
+			return &SetupError{Msg: fmt.Sprintf("Checker can't bind to device %s: %s", o.BindIf, Strerror(err)), Err: err}
 		}
 	}
 	if o.BindTo.IsValid() || o.BindPort != 0 {
@@ -260,7 +260,7 @@ func Setup(fd int, o *Opts) error {
 			}
 		}
 		if err := unix.Bind(fd, sockaddr(netip.AddrPortFrom(b, o.BindPort))); err != nil {
-			return &SetupError{Msg: "Checker bind failed: " + strerror(err), Err: err}
+			return &SetupError{Msg: "Checker bind failed: " + Strerror(err), Err: err}
 		}
 	}
 	if o.Reset {
@@ -620,8 +620,8 @@ type SetupError struct {
 func (e *SetupError) Error() string { return e.Err.Error() }
 func (e *SetupError) Unwrap() error { return e.Err }
 
-// strerror is C's wording of an errno ("No such device").
-func strerror(err error) string {
+// Strerror is C's wording of an errno ("No such device").
+func Strerror(err error) string {
 	s := err.Error()
 	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
 		s = string(s[0]-'a'+'A') + s[1:]
