@@ -343,10 +343,11 @@ within() {
 # quiet: no failed request in the observed window, unless the VM stalled.
 quiet() { [ "$NF" -eq 0 ] || [ "$EXCUSED" = 1 ]; }
 
-# count FROM TO: requests that started in [FROM, TO): N RS1 RS2 FAIL.
+# count FROM TO: requests that ended in [FROM, TO): N RS1 RS2 FAIL. By
+# their end, so that one in flight when a step starts counts in that step.
 count() {
 	# shellcheck disable=SC2046 # four numbers
-	set -- $(awk -v a="$1" -v b="$2" '$1 >= a && $1 < b { n++; if ($3 == "rs1") r1++; else if ($3 == "rs2") r2++; else f++ }
+	set -- $(awk -v a="$1" -v b="$2" '$2 >= a && $2 < b { n++; if ($3 == "rs1") r1++; else if ($3 == "rs2") r2++; else f++ }
 		END { printf "%d %d %d %d\n", n, r1, r2, f }' "$CLOG")
 	N=$1 N1=$2 N2=$3 NF=$4
 }
