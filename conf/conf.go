@@ -90,6 +90,7 @@ func Load(path string, opt Options) (*Config, *Diagnostics) {
 	diags.List = append(diags.List, decodeDiags.List...)
 	diags.Worst = max(diags.Worst, decodeDiags.Worst)
 	diags.Suppressed += decodeDiags.Suppressed
+	diags.Losses += decodeDiags.Losses
 	d.diags = diags
 	d.validate()
 	if opt.Strict {
@@ -102,7 +103,8 @@ func Load(path string, opt Options) (*Config, *Diagnostics) {
 // an error, so --strict fails on anything keepalived warns about.
 func strictify(ds *Diagnostics) {
 	for i := range ds.List {
-		if ds.List[i].Kind == syntax.Info {
+		switch ds.List[i].Kind {
+		case syntax.Info, syntax.Warning, syntax.Deprecated, syntax.UnknownKeyword:
 			ds.List[i].Kind = syntax.GeneralError
 		}
 		if ds.List[i].Kind > ds.Worst {

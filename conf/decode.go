@@ -127,6 +127,12 @@ func (d *decoder) add(pos syntax.Pos, k syntax.Kind, format string, args ...any)
 	d.diags.Add(pos, k, format, args...)
 }
 
+// lose reports a problem that drops part of the configuration (an
+// instance, a virtual server, an address): a reload refuses it.
+func (d *decoder) lose(pos syntax.Pos, k syntax.Kind, format string, args ...any) {
+	d.diags.AddLoss(pos, k, format, args...)
+}
+
 // errorf reports a config error at word i of s (keepalived's
 // CONFIG_GENERAL_ERROR).
 func (d *decoder) errorf(s *syntax.Stmt, i int, format string, args ...any) {
@@ -155,7 +161,11 @@ func (d *decoder) walk(where string, stmts []*syntax.Stmt, t keywords) {
 func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) {
 	k, ok := t.lookup(s.Keyword())
 	if !ok {
-		d.add(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s' in %s", s.Keyword(), where)
+		report := d.add
+		if s.HasBlock { // its whole block is skipped
+			report = d.lose
+		}
+		report(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s' in %s", s.Keyword(), where)
 		return
 	}
 	if k.block && !s.HasBlock {

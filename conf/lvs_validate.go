@@ -48,7 +48,7 @@ func (d *decoder) linkVSGroups() {
 			}
 		}
 		if g == nil {
-			d.add(vs.Pos, syntax.Info, "Virtual server group %s specified but not configured - ignoring virtual server %s", vs.Group, fmtVS(vs))
+			d.lose(vs.Pos, syntax.Info, "Virtual server group %s specified but not configured - ignoring virtual server %s", vs.Group, fmtVS(vs))
 			continue
 		}
 		vs.GroupRef = g
@@ -61,10 +61,10 @@ func (d *decoder) linkVSGroups() {
 		}
 		switch {
 		case g.HasIPv4 && g.HasIPv6 && vs.Family != "":
-			d.add(vs.Pos, syntax.Info, "%s: virtual server group with IPv4 & IPv6 doesn't match virtual server %s - ignoring", vs.Group, fmtVS(vs))
+			d.lose(vs.Pos, syntax.Info, "%s: virtual server group with IPv4 & IPv6 doesn't match virtual server %s - ignoring", vs.Group, fmtVS(vs))
 			continue
 		case (g.HasIPv4 && vs.Family == LVSInet6) || (g.HasIPv6 && vs.Family == LVSInet):
-			d.add(vs.Pos, syntax.Info, "%s: address family doesn't match virtual server %s - ignoring", vs.Group, fmtVS(vs))
+			d.lose(vs.Pos, syntax.Info, "%s: address family doesn't match virtual server %s - ignoring", vs.Group, fmtVS(vs))
 			continue
 		case gaf != "":
 			vs.Family = gaf
@@ -93,7 +93,7 @@ func (d *decoder) validateVS(vs *VirtualServer) bool {
 		d.add(vs.Pos, syntax.GeneralError, format, args...)
 	}
 	if len(vs.RealServers) == 0 {
-		vsErr("Virtual server %s has no real servers - ignoring", fmtVS(vs))
+		d.lose(vs.Pos, syntax.GeneralError, "Virtual server %s has no real servers - ignoring", fmtVS(vs))
 		return false
 	}
 	g := vs.GroupRef

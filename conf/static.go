@@ -303,7 +303,7 @@ func (d *decoder) decodeIPAddress(c *syntax.Stmt, static bool) (IPAddress, bool)
 		case str == "label":
 			i++
 			if l := word(c, i); len(l) >= 16 {
-				d.errorf(c, i, "Address label %s is longer than maximum length %d - removing address", l, 15)
+				d.lose(c.WordPos(i), syntax.GeneralError, "Address label %s is longer than maximum length %d - removing address", l, 15)
 				return IPAddress{}, false
 			}
 			ip.Label = word(c, i)

@@ -36,10 +36,10 @@ func (d *decoder) validateVRRP() {
 	// chk_min_cfg
 	for _, v := range d.cfg.VRRPInstances {
 		if v.VRID == 0 {
-			d.gerr(v.Pos, "(%s) the virtual router id must be set", v.Name)
+			d.lose(v.Pos, syntax.GeneralError, "(%s) the virtual router id must be set", v.Name)
 		}
 		if v.Interface == "" && !(v.UnicastConfigured && len(v.UnicastPeers) > 0) {
-			d.gerr(v.Pos, "(%s) Unknown interface!", v.Name)
+			d.lose(v.Pos, syntax.GeneralError, "(%s) Unknown interface!", v.Name)
 		}
 	}
 
@@ -47,7 +47,7 @@ func (d *decoder) validateVRRP() {
 	var groups []*SyncGroup
 	for _, sg := range d.cfg.SyncGroups {
 		if !sg.hasGroup {
-			d.gerr(sg.Pos, "Sync group %s has no virtual router(s). removing", sg.Name)
+			d.lose(sg.Pos, syntax.GeneralError, "Sync group %s has no virtual router(s). removing", sg.Name)
 			continue
 		}
 		if d.syncSetGroup(sg) {
@@ -394,7 +394,7 @@ func (d *decoder) completeInstance(v *VRRPInstance) {
 				if list == &v.EVIPs {
 					e = "e"
 				}
-				d.gerr(ip.Pos, "(%s): no interface for %svip %s - removing", v.Name, e, ip.Prefix.Addr())
+				d.lose(ip.Pos, syntax.GeneralError, "(%s): no interface for %svip %s - removing", v.Name, e, ip.Prefix.Addr())
 				continue
 			}
 			kept = append(kept, ip)

@@ -68,6 +68,7 @@ func serve(o options, args []string, stderr io.Writer) int {
 		DumpConf:       o.dump,
 		ControlPath:    o.controlPath,
 		MetricsAddress: o.metricsAddr,
+		Strict:         o.strict,
 	}, sigs)
 }
 

@@ -138,7 +138,14 @@ func (d *daemon) waitLog(s string, n int, within time.Duration) time.Duration {
 // statusOf is `gokeepalived status` of a director.
 type statusOf struct {
 	IPVSOperations uint64 `json:"ipvs_operations"`
-	Instances      []struct {
+	Config         struct {
+		MatchesDisk bool `json:"matches_disk"`
+		LastReload  *struct {
+			Applied  bool     `json:"applied"`
+			Problems []string `json:"problems"`
+		} `json:"last_reload"`
+	} `json:"config"`
+	Instances []struct {
 		Name     string   `json:"name"`
 		State    string   `json:"state"`
 		Priority int      `json:"priority"`
@@ -558,56 +565,84 @@ func destConns(stats, addr string) int {
 	return -1
 }
 
-// TestDaemonReloadBroken: a reload onto a file with an error keeps the
-// running configuration whole (IPVS, VIP, state) and logs file:line;
-// reload --dry-run on it prints the same and exits 1.
-func TestDaemonReloadBroken(t *testing.T) {
+// TestDaemonReloadWarningsAndBroken: a daemon started on a file that -t
+// rates 5 (keepalived 2.2.7 too: an unknown keyword) applies a reload of
+// such a file, adding a VIP and changing a weight, as keepalived does; a
+// file that loses part of itself (a missing '}') is refused, the running
+// configuration kept whole (IPVS, VIPs, state) and file:line logged;
+// reload --dry-run says the same and exits 1; status says the running
+// configuration is not the file on disk.
+func TestDaemonReloadWarningsAndBroken(t *testing.T) {
 	guard(t)
 	l := newDirectorLab(t)
 	l.start("gkrs1")
 	l.start("gkrs2")
-	conf := writeConf(t, l.dir, fullConf("", 150, []string{vip1}, twoRS...))
+	warn := "    foo_bar 1\n"
+	conf := writeConf(t, l.dir, fullConf(warn, 150, []string{vip1}, twoRS...))
+	for _, bin := range []string{"keepalived", "gokeepalived"} {
+		out, err := exec.Command(bin, "-t", "-f", conf).CombinedOutput()
+		if rc := exitOf(err); rc != 5 || !strings.Contains(string(out), "Unknown keyword 'foo_bar'") {
+			t.Fatalf("%s -t on the start-up file: exit %d, want 5 with the unknown keyword:\n%s", bin, rc, out)
+		}
+	}
 	gk := startDirector(t, l.dir, conf, "")
 	gk.masterAt(vip1)
 	gk.waitShape(15*time.Second, wantShape(twoRS...))
-	before := shape(table(t))
+
+	// Warnings are applied.
 	st0 := gk.status()
+	rs := []rsW{{"192.168.31.101", 1}, {"192.168.31.102", 3}}
+	writeConf(t, l.dir, fullConf(warn, 150, []string{vip1, vip2}, rs...))
+	took := gk.reloadAndWait("Reload complete")
+	if _, ok := poll(5*time.Second, func() bool { return hasAddrs("gkbr", vip1, vip2) }); !ok {
+		t.Errorf("reload with a warning: new VIP %s not added: %v", vip2, addrs("gkbr"))
+	}
+	if got := shape(table(t)); got != wantShape(rs...) {
+		t.Errorf("reload with a warning: table\n%swant\n%s", got, wantShape(rs...))
+	}
+	st1 := gk.status()
+	if n := st1.IPVSOperations - st0.IPVSOperations; n != 1 {
+		t.Errorf("reload with a warning: %d IPVS operations, want 1 (the weight)", n)
+	}
+	if !st1.Config.MatchesDisk || st1.Config.LastReload == nil || !st1.Config.LastReload.Applied {
+		t.Errorf("status after an applied reload: %+v", st1.Config)
+	}
+	t.Logf("reload of a file with a warning applied in %v", took.Round(time.Millisecond))
+
+	// A missing '}' is refused.
+	before := shape(table(t))
 	mark := len(gk.log())
+	text := fullConf(warn, 200, []string{vip1, vip2, "10.10.31.102"}, rsW{"192.168.31.101", 5}, rsW{"192.168.31.102", 5})
+	text = strings.Replace(text, "        10.10.31.102/32\n    }\n}\n", "        10.10.31.102/32\n    }\n", 1)
+	writeConf(t, l.dir, text)
 
-	// New weights and a new VIP that must not be applied, and a typo.
-	text := fullConf("", 200, []string{vip1, vip2}, rsW{"192.168.31.101", 5}, rsW{"192.168.31.102", 5})
-	lines := strings.Split(text, "\n")
-	at := slices.Index(lines, "    lb_algo rr")
-	lines = slices.Insert(lines, at, "    lb_algoo rr")
-	writeConf(t, l.dir, strings.Join(lines, "\n"))
-	pos := fmt.Sprintf("%s:%d:", conf, at+1)
-
-	t0 := time.Now()
 	cmd := exec.Command("gokeepalived", "reload", "--dry-run", "--control-socket", gk.sock)
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); cmd.ProcessState.ExitCode() != 1 || !strings.Contains(errb.String(), pos) ||
-		!strings.Contains(errb.String(), "Unknown keyword 'lb_algoo'") || out.Len() != 0 {
+	if err := cmd.Run(); cmd.ProcessState.ExitCode() != 1 || !strings.Contains(errb.String(), conf+":") ||
+		!strings.Contains(errb.String(), "missing '}'") || out.Len() != 0 {
 		t.Errorf("dry run on the broken file: %v\nstdout %q\nstderr %q", err, out.String(), errb.String())
 	}
-	t.Logf("dry run on the broken file: exit 1 after %v:\n%s", time.Since(t0).Round(time.Millisecond), errb.String())
 
-	took := gk.reloadAndWait("keeping the running configuration")
-	t.Logf("broken reload refused after %v", took.Round(time.Millisecond))
+	took = gk.reloadAndWait("keeping the running configuration")
+	t.Logf("reload of a file missing a '}' refused after %v", took.Round(time.Millisecond))
 	time.Sleep(2 * time.Second) // a check round: nothing may follow the broken file
 	logAfter := gk.log()[mark:]
-	if !strings.Contains(logAfter, pos) {
-		t.Errorf("the error was not logged with %s:\n%s", pos, logAfter)
+	if !strings.Contains(logAfter, "Reload refused") || !strings.Contains(logAfter, conf+":") {
+		t.Errorf("the refusal was not logged with its position:\n%s", logAfter)
 	}
 	if got := shape(table(t)); got != before {
 		t.Errorf("IPVS changed by a broken reload:\n%s\nwas\n%s", got, before)
 	}
-	if !hasAddrs("gkbr", vip1) || hasAddrs("gkbr", vip2) {
+	if !hasAddrs("gkbr", vip1, vip2) || hasAddrs("gkbr", "10.10.31.102") {
 		t.Errorf("VIPs after a broken reload: %v", addrs("gkbr"))
 	}
-	st1 := gk.status()
-	if st1.IPVSOperations != st0.IPVSOperations || st1.Instances[0].State != "MASTER" || st1.Instances[0].Priority != 150 {
-		t.Errorf("status after a broken reload: %+v (was %+v)", st1, st0)
+	st2 := gk.status()
+	if st2.IPVSOperations != st1.IPVSOperations || st2.Instances[0].State != "MASTER" || st2.Instances[0].Priority != 150 {
+		t.Errorf("status after a broken reload: %+v (was %+v)", st2, st1)
+	}
+	if st2.Config.MatchesDisk || st2.Config.LastReload == nil || st2.Config.LastReload.Applied || len(st2.Config.LastReload.Problems) == 0 {
+		t.Errorf("status config after a refused reload: %+v", st2.Config)
 	}
 	if strings.Contains(logAfter, "Entering") || strings.Contains(logAfter, "Reload complete") {
 		t.Errorf("the broken file was applied:\n%s", logAfter)

@@ -3,6 +3,7 @@ package vmtest
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -365,4 +366,16 @@ func (d *daemon) term() {
 	case <-time.After(30 * time.Second):
 		d.t.Fatalf("%s did not exit on SIGTERM:\n%s", d.name, d.log())
 	}
+}
+
+// exitOf is a command's exit code from its Run/Output error.
+func exitOf(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
 }

@@ -105,6 +105,22 @@ type Diag struct {
 	Pos  Pos
 	Kind Kind
 	Msg  string
+	// Loses is set when the configuration read loses or mangles part of
+	// itself here (an object dropped as invalid); see Kind.Loses for the
+	// kinds that always do.
+	Loses bool
+}
+
+// Loses reports whether a diagnostic of this kind means that what was read
+// is not what was written: braces out of balance, a block skipped, a
+// quote left open, an include that could not be read where it had to be,
+// or a config that cannot run at all.
+func (k Kind) Loses() bool {
+	switch k {
+	case FileNotFound, BadInterface, Fatal, UnexpectedBOB, MissingBOB, UnexpectedEOB, MissingEOB, UnmatchedQuote:
+		return true
+	}
+	return false
 }
 
 func (d Diag) String() string {
@@ -121,17 +137,31 @@ type Diags struct {
 	List       []Diag
 	Worst      Kind
 	Suppressed int // messages past MaxDiags, counted but not kept
+	Losses     int // diagnostics that lose part of the config, kept or not
 }
 
 func (ds *Diags) Add(pos Pos, k Kind, format string, args ...any) {
+	ds.add(pos, k, false, format, args...)
+}
+
+// AddLoss is Add for a problem that drops part of the configuration.
+func (ds *Diags) AddLoss(pos Pos, k Kind, format string, args ...any) {
+	ds.add(pos, k, true, format, args...)
+}
+
+func (ds *Diags) add(pos Pos, k Kind, loses bool, format string, args ...any) {
 	if k > ds.Worst {
 		ds.Worst = k
+	}
+	loses = loses || k.Loses()
+	if loses {
+		ds.Losses++
 	}
 	if len(ds.List) >= MaxDiags {
 		ds.Suppressed++
 		return
 	}
-	ds.List = append(ds.List, Diag{Pos: pos, Kind: k, Msg: fmt.Sprintf(format, args...)})
+	ds.List = append(ds.List, Diag{Pos: pos, Kind: k, Msg: fmt.Sprintf(format, args...), Loses: loses})
 	if len(ds.List) == MaxDiags {
 		ds.List[MaxDiags-1] = Diag{Pos: pos, Kind: Info, Msg: fmt.Sprintf("%d messages; further ones are counted but not shown", MaxDiags)}
 	}

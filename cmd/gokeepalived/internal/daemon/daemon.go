@@ -120,6 +120,8 @@ type Options struct {
 	ControlPath string
 	// MetricsAddress serves /metrics when set.
 	MetricsAddress string
+	// Strict is --strict: any problem refuses a reload.
+	Strict bool
 }
 
 type running struct {
@@ -137,6 +139,7 @@ type Daemon struct {
 	run []*running
 	// reloadMu keeps a dry run from interleaving with a reload.
 	reloadMu sync.Mutex
+	conf     configState
 }
 
 // Exit codes of the daemon (keepalived's lib/scheduler.h).
@@ -163,6 +166,7 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 	cfg, diags := o.Load(o.ConfigFile)
 	d.logConfig(cfg, diags)
 	d.cfg = cfg
+	d.conf.apply(cfg.Files, false)
 	if o.DumpConf {
 		var b strings.Builder
 		conf.Dump(&b, cfg)
@@ -293,8 +297,8 @@ func (d *Daemon) reload(ctx context.Context) {
 	defer d.notify("READY=1")
 	cfg, diags := d.o.Load(d.o.ConfigFile)
 	d.logConfig(cfg, diags)
-	if diags.ExitCode() != conf.ExitOK {
-		d.log.Error(fmt.Sprintf("New config failed validation (%d problem(s) above); keeping the running configuration", len(diags.List)))
+	if refusals := d.reloadRule().Refusals(diags); len(refusals) > 0 {
+		d.refuseReload(refusals)
 		return
 	}
 	d.log.Info("Reloading")
@@ -321,7 +325,32 @@ func (d *Daemon) reload(ctx context.Context) {
 		}
 	}
 	d.cfg = cfg
+	d.conf.apply(cfg.Files, true)
 	d.log.Info("Reload complete")
+}
+
+// reloadRule is conf.ReloadRule with the running configuration's
+// reload_check_config and --strict.
+func (d *Daemon) reloadRule() conf.ReloadRule {
+	return conf.ReloadRule{Whole: d.o.Strict || (d.cfg != nil && d.cfg.Global.ReloadCheckConfig)}
+}
+
+// refuseReload keeps the running configuration and says why, as
+// keepalived's reload_check_config does (its log file gets the messages).
+func (d *Daemon) refuseReload(refusals []conf.Diagnostic) {
+	lines := make([]string, len(refusals))
+	for i, r := range refusals {
+		lines[i] = r.String()
+	}
+	d.conf.refuse(lines)
+	if g := d.cfg.Global; g.ReloadCheckConfig && g.ReloadCheckConfigLog != "" {
+		if err := os.WriteFile(g.ReloadCheckConfigLog, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			d.log.Info(fmt.Sprintf("truncate of config check log %s failed - %v", g.ReloadCheckConfigLog, err))
+		}
+		d.log.Info(fmt.Sprintf("New config failed validation, see %s for details", g.ReloadCheckConfigLog))
+	}
+	d.log.Error(fmt.Sprintf("Reload refused: %d problem(s) would lose part of the new configuration (first: %s); keeping the running configuration",
+		len(refusals), lines[0]))
 }
 
 func (d *Daemon) isRunning(u Unit) bool {
@@ -522,9 +551,15 @@ func (d *Daemon) removePidfiles() {
 
 // Snapshot gathers what the subsystems report, for metrics and status.
 func (d *Daemon) Snapshot() metrics.Snapshot {
+	return d.snapshot(d.conf.status()) // file reads: not under d.mu
+}
+
+func (d *Daemon) snapshot(cs ConfigStatus) metrics.Snapshot {
+	var s metrics.Snapshot
+	s.Config = metrics.Config{MatchesDisk: cs.MatchesDisk, LastReloadOK: cs.LastReload == nil || cs.LastReload.Applied,
+		Applied: cs.Reloads, Refused: cs.Refused, AppliedAtUnixNanos: cs.AppliedAt.UnixNano()}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var s metrics.Snapshot
 	for _, r := range d.run {
 		if v, ok := r.sub.(VRRPStatus); ok {
 			s.VRRP = append(s.VRRP, v.Instances()...)
@@ -548,7 +583,8 @@ type Status struct {
 	Instances   []InstanceStatus     `json:"vrrp_instances"`
 	RealServers []metrics.RealServer `json:"real_servers"`
 	// IPVSOperations counts the IPVS operations applied since start-up.
-	IPVSOperations uint64 `json:"ipvs_operations"`
+	IPVSOperations uint64       `json:"ipvs_operations"`
+	Config         ConfigStatus `json:"config"`
 }
 
 // InstanceStatus is one VRRP instance in the status answer.
@@ -563,8 +599,9 @@ type InstanceStatus struct {
 }
 
 func (d *Daemon) status() Status {
-	snap := d.Snapshot()
-	st := Status{Pid: os.Getpid(), ConfigFile: d.o.ConfigFile, RealServers: snap.RealServers,
+	cs := d.conf.status()
+	snap := d.snapshot(cs)
+	st := Status{Config: cs, Pid: os.Getpid(), ConfigFile: d.o.ConfigFile, RealServers: snap.RealServers,
 		Instances: []InstanceStatus{}}
 	if st.RealServers == nil {
 		st.RealServers = []metrics.RealServer{}

@@ -2,8 +2,6 @@ package daemon
 
 import (
 	"fmt"
-
-	"github.com/gokeepalived/gokeepalived/conf"
 )
 
 // DryRunRequest asks the control socket for a reload plan; the config
@@ -15,9 +13,12 @@ type DryRun struct {
 	ConfigFile string `json:"config_file"`
 	// Valid is false when a reload would refuse the file (Diagnostics
 	// say why) or a subsystem would fail to take it (its Error).
-	Valid       bool       `json:"valid"`
-	Diagnostics []string   `json:"diagnostics,omitempty"`
-	Units       []UnitPlan `json:"units,omitempty"`
+	Valid       bool     `json:"valid"`
+	Diagnostics []string `json:"diagnostics,omitempty"`
+	// Refusals are the diagnostics for which a reload would keep the
+	// running configuration (conf.ReloadRule).
+	Refusals []string   `json:"refusals,omitempty"`
+	Units    []UnitPlan `json:"units,omitempty"`
 }
 
 // UnitPlan is what a reload would do to one subsystem.
@@ -42,7 +43,10 @@ func (d *Daemon) DryRun(path string) DryRun {
 	for _, dg := range diags.List {
 		out.Diagnostics = append(out.Diagnostics, dg.String())
 	}
-	if diags.ExitCode() != conf.ExitOK {
+	if refusals := d.reloadRule().Refusals(diags); len(refusals) > 0 {
+		for _, r := range refusals {
+			out.Refusals = append(out.Refusals, r.String())
+		}
 		return out
 	}
 	out.Valid = true

@@ -34,6 +34,17 @@ type Snapshot struct {
 	// IPVS says whether a checker subsystem runs to count them.
 	IPVSOperations uint64
 	IPVS           bool
+	// Config is the running configuration against the files on disk.
+	Config Config
+}
+
+// Config says whether the running configuration is the file on disk and
+// how reloads went.
+type Config struct {
+	MatchesDisk        bool
+	LastReloadOK       bool // true before any reload
+	Applied, Refused   uint64
+	AppliedAtUnixNanos int64
 }
 
 // Handler serves /metrics from snap, called once per scrape.
@@ -52,6 +63,10 @@ func header(w io.Writer, f family) {
 	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n", f.name, f.help, f.name, f.typ)
 }
 
+// labelEscaper is Prometheus's label value escaping, built once: a
+// scrape of 36k real servers renders 100k labels.
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
 // labels renders {k="v",...} with Prometheus escaping.
 func labels(kv ...string) string {
 	var b strings.Builder
@@ -62,7 +77,7 @@ func labels(kv ...string) string {
 		}
 		b.WriteString(kv[i])
 		b.WriteString(`="`)
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(kv[i+1]))
+		b.WriteString(labelEscaper.Replace(kv[i+1]))
 		b.WriteByte('"')
 	}
 	b.WriteByte('}')
@@ -148,6 +163,15 @@ func Write(w io.Writer, s Snapshot) {
 	for _, r := range rs {
 		fmt.Fprintf(w, "gokeepalived_check_latency_seconds%s %g\n", labels("vs", r.VS, "rs", r.RS), r.Latency)
 	}
+	header(w, family{"gokeepalived_config_matches_disk", "1 when the running configuration is what its files on disk hold now, 0 after an edit not reloaded or a refused reload.", "gauge"})
+	fmt.Fprintf(w, "gokeepalived_config_matches_disk %d\n", b2i(s.Config.MatchesDisk))
+	header(w, family{"gokeepalived_config_last_reload_successful", "0 when the last reload was refused and the previous configuration kept.", "gauge"})
+	fmt.Fprintf(w, "gokeepalived_config_last_reload_successful %d\n", b2i(s.Config.LastReloadOK))
+	header(w, family{"gokeepalived_config_reloads_total", "Reloads by result: applied, or refused with the running configuration kept.", "counter"})
+	fmt.Fprintf(w, "gokeepalived_config_reloads_total%s %d\n", labels("result", "applied"), s.Config.Applied)
+	fmt.Fprintf(w, "gokeepalived_config_reloads_total%s %d\n", labels("result", "refused"), s.Config.Refused)
+	header(w, family{"gokeepalived_config_last_applied_timestamp_seconds", "When the running configuration was applied (start-up or reload).", "gauge"})
+	fmt.Fprintf(w, "gokeepalived_config_last_applied_timestamp_seconds %.3f\n", float64(s.Config.AppliedAtUnixNanos)/1e9)
 	if s.IPVS {
 		header(w, family{"gokeepalived_ipvs_operations_total", "IPVS operations (add/edit/delete of a service or destination) applied since start-up.", "counter"})
 		fmt.Fprintf(w, "gokeepalived_ipvs_operations_total %d\n", s.IPVSOperations)
