@@ -1,20 +1,17 @@
 package conf
 
 import (
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"os"
-	"path/filepath"
 	"testing"
 )
 
 // FuzzLoad runs the whole pipeline (syntax, keyword tables, validation) on
 // arbitrary text: it must never panic, and a verdict must come out.
 func FuzzLoad(f *testing.F) {
-	for _, pat := range []string{"../../shared/keepalived-samples/keepalived.conf.*", "../testdata/configtest/*.conf", "../testdata/*.conf"} {
-		paths, _ := filepath.Glob(pat)
-		for _, p := range paths {
-			if b, err := os.ReadFile(p); err == nil {
-				f.Add(string(b))
-			}
+	for _, p := range testenv.SeedFiles() {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(string(b))
 		}
 	}
 	f.Fuzz(func(t *testing.T, in string) {

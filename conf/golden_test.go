@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,9 +14,9 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/dumpjson")
 
 // goldenInputs are the configs whose --dump-json output is pinned: the
-// upstream samples (when ../shared is beside the checkout) and our own.
+// upstream samples (Debian's package ships them) and our own.
 var goldenInputs = []string{
-	"../../shared/keepalived-samples/keepalived.conf.*",
+	filepath.Join(testenv.DebianSamples, "keepalived.conf.*"),
 	"../testdata/keepalived.conf",
 	"../testdata/configtest/*.conf",
 }
@@ -32,13 +33,13 @@ func TestDumpJSONGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(pat, "shared") {
+		if strings.HasPrefix(pat, testenv.DebianSamples) {
 			samples = len(m)
 		}
 		files = append(files, m...)
 	}
 	if samples == 0 {
-		t.Log("upstream samples not found beside the checkout; pinning our own configs only")
+		testenv.Unavailable(t, "keepalived's samples not in %s", testenv.DebianSamples)
 	}
 	if len(files) < 40 {
 		t.Fatalf("only %d configs found", len(files))

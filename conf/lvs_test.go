@@ -4,12 +4,12 @@ import (
 	"io/fs"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
 )
 
 // lvsOpts makes every script path "missing" so the security check stays
@@ -77,13 +77,9 @@ func TestLVSSamplesVerdict(t *testing.T) {
 		"keepalived.conf.virtual_server_group": 0,
 		"keepalived.conf.virtualhost":          0,
 	}
-	dir := "/work/shared/keepalived-samples"
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("samples not available")
-	}
 	for name, rc := range want {
 		t.Run(name, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join(dir, name))
+			b, err := os.ReadFile(testenv.Sample(t, name))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,14 +1,13 @@
 package conf
 
 import (
-	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
 )
-
-const samplesDir = "/work/shared/keepalived-samples"
 
 // katestIfs are the interfaces of the katest namespace of
 // samples-config-test.md.
@@ -22,9 +21,11 @@ func katestIfs(name string) bool {
 
 func loadSample(t *testing.T, name string, opt Options) (*Config, *Diagnostics) {
 	t.Helper()
-	p := filepath.Join(samplesDir, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("sample %s not available: %v", p, err)
+	var p string
+	if extra, ok := strings.CutPrefix(name, "extra/"); ok {
+		p = testenv.Shared(t, filepath.Join("keepalived-samples", "extra", extra))
+	} else {
+		p = testenv.Sample(t, name)
 	}
 	if opt.ConfigID == "" {
 		opt.ConfigID = "testhost"

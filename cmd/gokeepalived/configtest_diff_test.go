@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
 )
 
 // The test binary doubles as gokeepalived so the differential test runs
@@ -52,18 +53,13 @@ func TestConfigTestMatchesKeepalived(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var files []string
-	for _, pat := range []string{
-		"../../../shared/keepalived-samples/keepalived.conf.*",
-		"../../../shared/keepalived-samples/extra/*.conf",
-		"../../testdata/configtest/*.conf",
-	} {
-		m, _ := filepath.Glob(pat)
-		files = append(files, m...)
-	}
+	files := testenv.SampleFiles(t)
+	extra, _ := filepath.Glob(filepath.Join(testenv.Shared(t, "keepalived-samples/extra"), "*.conf"))
+	ours, _ := filepath.Glob("../../testdata/configtest/*.conf")
+	files = append(append(files, extra...), ours...)
 	sort.Strings(files)
-	if len(files) < 40 {
-		t.Fatalf("only %d configs found; is ../shared beside the checkout?", len(files))
+	if len(extra) < 2 || len(ours) < 40 {
+		t.Fatalf("%d extra samples, %d of our configs: want ≥ 2 and ≥ 40", len(extra), len(ours))
 	}
 	for _, f := range files {
 		abs, _ := filepath.Abs(f)

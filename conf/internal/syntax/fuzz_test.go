@@ -2,20 +2,17 @@ package syntax
 
 import (
 	"fmt"
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 )
 
 func addSamples(f *testing.F) {
-	for _, dir := range []string{"../../../../shared/keepalived-samples", "../../../testdata"} {
-		paths, _ := filepath.Glob(filepath.Join(dir, "*.conf*"))
-		for _, p := range paths {
-			if b, err := os.ReadFile(p); err == nil && len(b) < 8192 {
-				f.Add(string(b))
-			}
+	for _, p := range testenv.SeedFiles() {
+		if b, err := os.ReadFile(p); err == nil && len(b) < 8192 {
+			f.Add(string(b))
 		}
 	}
 	f.Add("global_defs { router_id A }\n$X=1\n~SEQ(i,1,3) x $i ${X}\n@a b\n")
