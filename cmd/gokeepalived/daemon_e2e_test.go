@@ -238,3 +238,42 @@ func TestUnknownOptionAndMissingParameter(t *testing.T) {
 		}
 	}
 }
+
+// TestDaemonSignalStorm: a storm of SIGHUPs while reloads take a while,
+// then one SIGTERM. signal.Notify drops a signal when its channel is
+// full; the daemon must still stop, and the HUPs must coalesce into far
+// fewer reloads than were sent.
+func TestDaemonSignalStorm(t *testing.T) {
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "keepalived.conf")
+	var b strings.Builder
+	b.WriteString("global_defs {\n router_id LB1\n}\n")
+	for i := range 4000 { // a reload of this takes tens of ms
+		fmt.Fprintf(&b, "vrrp_script s%d {\n script \"/bin/true %d\"\n interval 5\n}\n", i, i)
+	}
+	os.WriteFile(cf, []byte(b.String()), 0o644)
+	p := startGK(t, []string{"TMPDIR=" + dir}, "-n", "-l", "-G", "-f", cf, "-p", filepath.Join(dir, "k.pid"),
+		"-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"), "--control-socket", filepath.Join(dir, "gk.sock"))
+	p.waitFor("Startup complete", 1)
+	const hups = 500
+	for range hups {
+		p.signal(syscall.SIGHUP)
+		time.Sleep(50 * time.Microsecond)
+	}
+	p.signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		p.done <- err
+	case <-time.After(60 * time.Second):
+		t.Fatalf("SIGTERM after %d SIGHUPs was lost: the daemon still runs after 60 s (%d reloads so far)",
+			hups, strings.Count(p.log(), "Reloading ..."))
+	}
+	if rc := p.wait(); rc != 0 {
+		t.Errorf("exit %d", rc)
+	}
+	n := strings.Count(p.log(), "Reloading ...")
+	if n == 0 || n > hups/2 {
+		t.Errorf("%d reloads for %d SIGHUPs: want them coalesced (1 to %d)", n, hups, hups/2)
+	}
+	t.Logf("%d SIGHUPs then SIGTERM: %d reloads, stopped", hups, n)
+}

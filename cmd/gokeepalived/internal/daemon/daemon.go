@@ -189,12 +189,17 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 	d.log.Info("Startup complete")
 	d.notify("READY=1")
 
+	var q signalQueue
+	q.wake = make(chan struct{}, 1)
+	go q.pump(ctx, sigs)
 	for {
 		select {
 		case <-ctx.Done():
 			d.shutdown()
 			return ExitOK
-		case s := <-sigs:
+		case <-q.wake:
+		}
+		for _, s := range q.take() {
 			switch s {
 			case syscall.SIGHUP:
 				d.reload(ctx)
