@@ -1,11 +1,15 @@
 package vrrp_test
 
 import (
+	"context"
 	"fmt"
+	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
 
@@ -82,5 +86,53 @@ func TestRuntimeAHElectionAndRestart(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond)
 	if n := b.rt.States()[0].AdvertsRcvd; n <= rcvd || state(b) != vrrp.StateBackup {
 		t.Fatalf("b accepts no more of a's adverts (%d, then %d) or left BACKUP (%v)", rcvd, n, state(b))
+	}
+}
+
+// As vrrp_update_pkt: an advert to several unicast peers carries one AH
+// sequence number and one IP ID (never 0) in every copy, and the next
+// advert the next number; the ICV covers a zero TTL for unicast.
+func TestRuntimeAHUnicastOneSeqPerAdvert(t *testing.T) {
+	hub := vrrptest.NewHub()
+	var peers []vrrp.Socket
+	for i, addr := range []string{"10.0.0.2", "10.0.0.3"} {
+		n := &vrrptest.Net{Hub: hub, Node: fmt.Sprint("peer", i), Ifaces: map[string]vrrp.IfaceInfo{
+			"eth0": {Up: true, Addr4: netip.MustParseAddr(addr)}}}
+		s, err := n.Open(vrrp.SocketSpec{Iface: "eth0", Family: packet.IPv4, Unicast: true, Proto: packet.ProtoAH})
+		if err != nil {
+			t.Fatal(err)
+		}
+		peers = append(peers, s)
+	}
+	cfg := strings.Replace(ahConf(255), "    advert_int 1\n",
+		"    advert_int 1\n    unicast_peer {\n        10.0.0.2\n        10.0.0.3\n    }\n", 1)
+	startNode(t, hub, "a", "10.0.0.1", cfg)
+	key := packet.PassKey("secret")
+	var last uint32
+	for round := range 2 {
+		var seq uint32
+		var id uint16
+		for i, s := range peers {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			rx, err := s.Recv(ctx)
+			cancel()
+			if err != nil || rx == nil || rx.AH == nil {
+				t.Fatalf("advert %d to peer %d: %v %v", round, i, rx, err)
+			}
+			if err := packet.VerifyAH(rx.Raw, key, true); err != nil {
+				t.Errorf("advert %d to peer %d: %v", round, i, err)
+			}
+			if i == 0 {
+				seq, id = rx.AH.Seq, rx.IP.ID
+				continue
+			}
+			if rx.AH.Seq != seq || rx.IP.ID != id {
+				t.Errorf("advert %d: peer 0 got seq %d ID %d, peer %d seq %d ID %d", round, seq, id, i, rx.AH.Seq, rx.IP.ID)
+			}
+		}
+		if id == 0 || seq != last+1 {
+			t.Errorf("advert %d: seq %d after %d, ID %d", round, seq, last, id)
+		}
+		last = seq
 	}
 }
