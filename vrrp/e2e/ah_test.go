@@ -128,9 +128,11 @@ func TestInteropAH(t *testing.T) {
 			// No dual master: b joins a running master and stays BACKUP
 			// past its own master-down interval (more than 3 adverts).
 			// They are not started together: two AH nodes whose down
-			// timers run out in the same millisecond both send sequence
-			// number 1 and each drops the other's from then on, in
-			// keepalived as here (one counter, strictly increasing).
+			// timers run out within the same few milliseconds both send
+			// sequence number 1 before reading the other's and drop it
+			// (keepalived logged that against ours once here, its start-up
+			// time lining the timers up); that is keepalived's design (one
+			// counter, strictly increasing), not what this step checks.
 			pa := tc.master(t, a, "a", cfgA)
 			took := wa.until(true, downA+2*time.Second, "a (priority 250) becomes master")
 			t.Logf("election: a held the VIP %v after start", took)
