@@ -297,6 +297,9 @@ func (i *Instance) Receive(now time.Time, rx *packet.Received) ([]Action, valida
 	ev := EventAdvert{Src: rx.Src, Priority: rx.Advert.Priority, Interval: rx.Advert.Interval()}
 	if rx.AH != nil {
 		ev.AHSeq = rx.AH.Seq
+		if i.state == StateBackup {
+			i.chk.ClearAHCycle() // a master is counting: no restart from 0
+		}
 	}
 	return i.Step(now, ev), res
 }
@@ -359,6 +362,11 @@ func (i *Instance) gotoMaster(now time.Time) {
 	if i.sync != nil && !i.sync.canGotoMaster(now, i) {
 		i.want = StateMaster // held in BACKUP until the group agrees
 		return
+	}
+	// As vrrp_state_goto_master: a counter that reached its top starts
+	// again (receivers that saw it will drop us until their master-down).
+	if i.chk.AHCycled() {
+		i.chk.SetAHSeq(0)
 	}
 	i.state = StateMaster
 	i.masterTx(now)
@@ -468,6 +476,9 @@ func (i *Instance) masterRx(now time.Time, e EventAdvert) {
 		}
 		i.logf("(%s) Received advert from %v with lower priority %d, ours %d%s", name, e.Src, e.Priority, i.effPrio, suffix)
 		if i.cfg.AuthType == packet.AuthAH {
+			// keepalived jumps its counter past the lower master's, so
+			// that our next advert (one more) is accepted there.
+			i.logf("(%s) IPSEC-AH : Syncing seq_num - Increment seq", name)
 			i.chk.SetAHSeq(e.AHSeq + 1)
 		}
 		if !i.cfg.LowerPrioNoAdvert {
@@ -486,6 +497,9 @@ func (i *Instance) masterRx(now time.Time, e EventAdvert) {
 			i.logf("(%s) Master received advert from %v with higher priority %d, ours %d", name, e.Src, e.Priority, i.effPrio)
 		} else {
 			i.logf("(%s) Master received advert from %v with same priority %d but higher IP address than ours", name, e.Src, e.Priority)
+		}
+		if i.cfg.AuthType == packet.AuthAH {
+			i.chk.ClearAHCycle()
 		}
 		if i.cfg.Version == 3 && e.Interval > 0 {
 			i.masterAdverInt = e.Interval

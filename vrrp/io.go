@@ -48,6 +48,9 @@ type SocketSpec struct {
 	Unicast bool
 	// Group is the multicast group to join; invalid for unicast.
 	Group netip.Addr
+	// Proto is the IP protocol received: packet.ProtoVRRP, or for IPv4
+	// auth_type AH packet.ProtoAH (0 is taken as ProtoVRRP).
+	Proto uint8
 }
 
 // Outgoing is one advert to send. For IPv4, Data is the whole IP packet

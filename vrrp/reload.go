@@ -261,12 +261,9 @@ func (r *Runtime) plan(cfg *conf.Config, procUp map[string]bool) (plan []*planne
 		if err := checkConfig(&ic); err != nil {
 			return nil, nil, nil, err
 		}
-		p := &planned{v: v, ic: ic, key: KeyOf(g, v), spec: SocketSpec{Iface: v.Interface, Family: ic.Family, Unicast: v.Unicast}}
+		p := &planned{v: v, ic: ic, key: KeyOf(g, v), spec: specOf(g, v, &ic, v.Interface)}
 		if old := byKey[p.key]; old != nil && old.vmac != nil && !v.VMACXmitBase {
 			p.spec.Iface = old.vmac.Name // a matched instance keeps its VMAC
-		}
-		if !v.Unicast {
-			p.spec.Group = groupOf(g, v)
 		}
 		// A version change is not made in place: that instance is
 		// rebuilt (stopped, then started again as new).

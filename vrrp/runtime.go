@@ -79,7 +79,6 @@ type Runtime struct {
 	procCancel        context.CancelFunc
 	procResults       chan procResult
 	started           bool
-	ipID              uint16
 	wg                sync.WaitGroup
 	fw                nft.Firewall // nil: no nftables table in use
 	extras                         // sync groups, track files, notify FIFO (runtime_sync.go)
@@ -109,7 +108,7 @@ type rtInst struct {
 	notify   notifiers
 	dsts     []netip.Addr
 	ttl      int
-	ahSeq    uint32
+	ipID     uint16 // last IPv4 ID sent (keepalived's per-instance ip_id)
 	deadline time.Time
 	vmac     *VMAC // use_vmac interface, nil without
 	vroutes  []conf.Route
@@ -184,10 +183,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 			r.abort(vmacs)
 			return nil, err
 		}
-		spec := SocketSpec{Iface: sockIf, Family: ic.Family, Unicast: v.Unicast}
-		if !v.Unicast {
-			spec.Group = groupOf(g, v)
-		}
+		spec := specOf(g, v, &ic, sockIf)
 		s := socks[spec]
 		if s == nil {
 			sk, err := deps.Net.Open(spec)
@@ -229,6 +225,20 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// specOf is the socket an instance receives on. As keepalived's socket
+// pool, AH instances have their own (IPv4 protocol 51): a raw socket sees
+// only the packets of the protocol it was opened for.
+func specOf(g *conf.GlobalDefs, v *conf.VRRPInstance, ic *Config, iface string) SocketSpec {
+	s := SocketSpec{Iface: iface, Family: ic.Family, Unicast: v.Unicast, Proto: packet.ProtoVRRP}
+	if ic.Family == packet.IPv4 && ic.Version == 2 && ic.AuthType == packet.AuthAH {
+		s.Proto = packet.ProtoAH
+	}
+	if !v.Unicast {
+		s.Group = groupOf(g, v)
+	}
+	return s
 }
 
 func (r *Runtime) startReader(s *rtSock) {
@@ -618,17 +628,25 @@ func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
 	c := ri.inst.Config()
 	adv := Advert(c, prio)
 	var errs []error
+	var io packet.IPv4Options
+	if c.Family == packet.IPv4 {
+		// As vrrp_update_pkt: one IP ID and one AH sequence number per
+		// advert, the same for every unicast peer. The kernel fills in an
+		// ID of 0 (and that would break the ICV), so 0 is skipped.
+		if ri.ipID++; ri.ipID == 0 {
+			ri.ipID++
+		}
+		io = packet.IPv4Options{ID: ri.ipID, TTL: uint8(ri.ttl), Src: c.SourceAddr,
+			V3ChecksumAsV2: c.V3ChecksumAsV2, Unicast: c.Unicast}
+		if c.AuthType == packet.AuthAH && c.Version == 2 {
+			io.AH, io.Key, io.Seq = true, packet.PassKey(c.AuthPass), ri.inst.Checker().NextAHSeq()
+		}
+	}
 	for _, dst := range ri.dsts {
 		o := Outgoing{Src: c.SourceAddr, Dst: dst, HopLimit: ri.ttl}
 		var err error
 		if c.Family == packet.IPv4 {
-			r.ipID++
-			io := packet.IPv4Options{ID: r.ipID, TTL: uint8(ri.ttl), Src: c.SourceAddr, Dst: dst,
-				V3ChecksumAsV2: c.V3ChecksumAsV2, Unicast: c.Unicast}
-			if c.AuthType == packet.AuthAH && c.Version == 2 {
-				ri.ahSeq++
-				io.AH, io.Key, io.Seq = true, packet.PassKey(c.AuthPass), ri.ahSeq
-			}
+			io.Dst = dst
 			o.Data, err = packet.BuildIPv4(&adv, io)
 		} else {
 			o.Data, err = adv.Marshal(packet.IPv6, packet.ChecksumOptions{Src: c.SourceAddr, Dst: dst})

@@ -55,7 +55,8 @@ func (Net) Interface(name string) (vrrp.IfaceInfo, error) {
 	return info, nil
 }
 
-// Open opens a raw protocol-112 socket bound to s.Iface.
+// Open opens a raw socket bound to s.Iface for protocol 112, or 51 for an
+// IPv4 AH spec (a raw socket receives only its own protocol's packets).
 func (Net) Open(s vrrp.SocketSpec) (vrrp.Socket, error) {
 	ifi, err := net.InterfaceByName(s.Iface)
 	if err != nil {
@@ -89,7 +90,11 @@ type sock4 struct {
 }
 
 func open4(lc net.ListenConfig, ifi *net.Interface, s vrrp.SocketSpec) (*sock4, error) {
-	pc, err := lc.ListenPacket(context.Background(), "ip4:112", "0.0.0.0")
+	proto := s.Proto
+	if proto == 0 {
+		proto = packet.ProtoVRRP
+	}
+	pc, err := lc.ListenPacket(context.Background(), fmt.Sprintf("ip4:%d", proto), "0.0.0.0")
 	if err != nil {
 		return nil, fmt.Errorf("vrrp socket on %s: %w", s.Iface, err)
 	}

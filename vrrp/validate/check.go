@@ -49,12 +49,18 @@ type Result struct {
 }
 
 // Checker validates adverts for one instance and keeps its counters and
-// the AH anti-replay sequence number. Not safe for concurrent Check calls.
+// the instance's AH sequence number. Not safe for concurrent Check calls.
 type Checker struct {
 	cfg      Config
 	log      *slog.Logger
 	Counters Counters
-	ahSeq    uint32
+	// ahSeq is keepalived's ipsecah_counter: one number per instance, the
+	// last accepted on receive and the last used on send, so that whoever
+	// becomes master goes on from the sequence the segment has seen.
+	ahSeq uint32
+	// ahCycle: the number reached its top while sending (keepalived's
+	// cycle flag); it starts again from 0 at the next MASTER transition.
+	ahCycle bool
 }
 
 // NewChecker returns a Checker; log may be nil.
@@ -72,12 +78,34 @@ func (c *Checker) Config() Config { return c.cfg }
 // and the AH sequence number.
 func (c *Checker) SetConfig(cfg Config) { c.cfg = cfg }
 
-// AHSeq is the last accepted AH sequence number.
+// AHSeq is the instance's AH sequence number: the last one accepted or sent.
 func (c *Checker) AHSeq() uint32 { return c.ahSeq }
 
 // SetAHSeq lets the state machine resync (keepalived does on a lower
-// priority advert in MASTER) or reset the counter.
-func (c *Checker) SetAHSeq(s uint32) { c.ahSeq = s }
+// priority advert in MASTER) or reset the counter; it clears the cycle.
+func (c *Checker) SetAHSeq(s uint32) { c.ahSeq, c.ahCycle = s, false }
+
+// ahSeqTop is the last number keepalived sends before it stops counting.
+const ahSeqTop = 0xFFFFFFFD
+
+// NextAHSeq is the sequence number of the next advert sent, from the same
+// counter received adverts advance (vrrp_update_pkt): one per advert,
+// whatever the number of unicast peers.
+func (c *Checker) NextAHSeq() uint32 {
+	if c.ahSeq > ahSeqTop {
+		c.ahCycle = true
+	} else {
+		c.ahSeq++
+	}
+	return c.ahSeq
+}
+
+// AHCycled reports whether the counter reached its top while sending.
+func (c *Checker) AHCycled() bool { return c.ahCycle }
+
+// ClearAHCycle forgets that the counter reached its top (keepalived does
+// when a master's adverts are accepted again).
+func (c *Checker) ClearAHCycle() { c.ahCycle = false }
 
 // Check validates rx. checkVIPs is keepalived's check_vip_addr: true unless
 // skip_check_adv_addr is set and the advert comes from the known master.

@@ -74,16 +74,29 @@ func (k *Sock) mine(a netip.Addr) bool {
 	return a == k.info.Addr4 || a.WithZone("") == k.info.LinkLocal6.WithZone("")
 }
 
+// proto is the IP protocol the socket receives, as the real one opens it.
+func (k *Sock) proto() uint8 {
+	if k.spec.Family == packet.IPv4 && k.spec.Proto != 0 {
+		return k.spec.Proto
+	}
+	return packet.ProtoVRRP
+}
+
 // Send delivers o to every other node's socket of the same family that
-// listens to its destination.
+// listens to its destination and, like a raw socket, to its IP protocol
+// (IPv4 AH adverts are protocol 51; IPv6 ones always 112).
 func (k *Sock) Send(o vrrp.Outgoing) error {
 	k.hub.mu.Lock()
 	defer k.hub.mu.Unlock()
 	if k.hub.cut[k.node] {
 		return nil
 	}
+	proto := uint8(packet.ProtoVRRP)
+	if k.spec.Family == packet.IPv4 && len(o.Data) >= packet.IPv4HeaderLen {
+		proto = o.Data[9]
+	}
 	for _, p := range k.hub.socks {
-		if p.node == k.node || p.spec.Family != k.spec.Family || k.hub.cut[p.node] {
+		if p.node == k.node || p.spec.Family != k.spec.Family || k.hub.cut[p.node] || p.proto() != proto {
 			continue
 		}
 		if o.Dst.IsMulticast() != !p.spec.Unicast || (!o.Dst.IsMulticast() && !p.mine(o.Dst)) {
