@@ -28,12 +28,33 @@ type Server struct {
 	ln      *net.UnixListener
 	handle  Handler
 	allowed func(uid uint32) bool
+	slots   chan struct{} // connections served at once
+	accept  func() (*net.UnixConn, error)
 }
 
-// Listen creates the socket (replacing a stale one) with mode 0600.
+// MaxConns bounds the connections served at once; more wait in the
+// listen backlog, each served one bounded by its 10 s deadline.
+const MaxConns = 32
+
+// Listen creates the socket with mode 0600. A stale socket at the path is
+// replaced; one a daemon still answers on, or anything that is not a
+// socket, is left alone and is an error.
 func Listen(path string, h Handler) (*Server, error) {
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
 		return nil, err
+	case fi.Mode()&os.ModeSocket == 0:
+		return nil, fmt.Errorf("%s exists and is not a socket", path)
+	default:
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("%s: another daemon answers on it", path)
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
 	}
 	old := syscall.Umask(0o177)
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
@@ -41,17 +62,31 @@ func Listen(path string, h Handler) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{ln: ln, handle: h, allowed: func(uid uint32) bool { return uid == 0 }}, nil
+	return &Server{ln: ln, handle: h, allowed: func(uid uint32) bool { return uid == 0 },
+		slots: make(chan struct{}, MaxConns), accept: ln.AcceptUnix}, nil
 }
 
-// Serve answers connections until Close.
+// Serve answers connections until Close. Other accept errors (out of file
+// descriptors) are waited out, never the end of the socket.
 func (s *Server) Serve() {
+	backoff := 5 * time.Millisecond
 	for {
-		c, err := s.ln.AcceptUnix()
+		s.slots <- struct{}{}
+		c, err := s.accept()
 		if err != nil {
-			return
+			<-s.slots
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			time.Sleep(backoff)
+			backoff = min(2*backoff, time.Second)
+			continue
 		}
-		go s.serveConn(c)
+		backoff = 5 * time.Millisecond
+		go func() {
+			defer func() { <-s.slots }()
+			s.serveConn(c)
+		}()
 	}
 }
 

@@ -3,10 +3,12 @@ package control
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 )
@@ -115,5 +117,66 @@ func TestRefusesNonRoot(t *testing.T) {
 	os.Chmod(path, 0o666)
 	if out := run(); !strings.Contains(out, "for root only") {
 		t.Errorf("mode 0666: %s", out)
+	}
+}
+
+// TestListenLeavesWhatIsNotItsOwn: a file at the socket's path, or a
+// socket a live daemon answers on, is not removed; a stale socket is.
+func TestListenLeavesWhatIsNotItsOwn(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "gk.sock")
+	os.WriteFile(p, []byte("keep me"), 0o600)
+	if _, err := Listen(p, nil); err == nil || !strings.Contains(err.Error(), "not a socket") {
+		t.Errorf("Listen over a file: %v", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "keep me" {
+		t.Errorf("the file was touched: %q", b)
+	}
+	os.Remove(p)
+	live, err := Listen(p, func(string) (any, error) { return "ok", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	go live.Serve()
+	if _, err := Listen(p, nil); err == nil || !strings.Contains(err.Error(), "another daemon") {
+		t.Errorf("Listen over a live socket: %v", err)
+	}
+	live.ln.SetUnlinkOnClose(false)
+	live.Close() // leaves a stale socket file behind
+	if fi, err := os.Lstat(p); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		t.Fatalf("want a stale socket left: %v", err)
+	}
+	s, err := Listen(p, nil)
+	if err != nil {
+		t.Fatalf("Listen over a stale socket: %v", err)
+	}
+	s.Close()
+}
+
+// TestServeSurvivesAcceptErrors: running out of file descriptors makes
+// Accept fail for a while; the socket must still answer afterwards.
+func TestServeSurvivesAcceptErrors(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "gk.sock")
+	s, err := Listen(p, func(string) (any, error) { return "pong", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.allowed = func(uint32) bool { return true }
+	var fails atomic.Int32
+	real := s.accept
+	s.accept = func() (*net.UnixConn, error) {
+		if fails.Add(1) <= 5 {
+			return nil, syscall.EMFILE
+		}
+		return real()
+	}
+	go s.Serve()
+	data, err := Request(p, "ping")
+	if err != nil || string(data) != `"pong"` {
+		t.Fatalf("after accept errors: %q %v", data, err)
+	}
+	if fails.Load() < 6 {
+		t.Errorf("accept called %d times", fails.Load())
 	}
 }

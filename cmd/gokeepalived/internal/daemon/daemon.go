@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,12 +155,16 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 		d.o.TmpDir = TmpDir()
 	}
 	d.startupLines()
-	if d.alreadyRunning() {
+	pids, err := lockPidfiles(d.pidfiles(), d.log)
+	if errors.Is(err, errRunning) {
 		d.log.Info("daemon is already running")
 		return ExitOK
 	}
-	d.writePidfiles()
-	defer d.removePidfiles()
+	if err != nil {
+		d.log.Error(err.Error() + ". Terminating")
+		return ExitFatal
+	}
+	defer pids.release()
 
 	cfg, diags := o.Load(o.ConfigFile)
 	d.logConfig(cfg, diags)
@@ -502,58 +505,6 @@ func (d *Daemon) pidfiles() []string {
 	return files
 }
 
-// alreadyRunning follows keepalived: a pidfile naming a live process
-// means another daemon runs; a stale one is removed.
-func (d *Daemon) alreadyRunning() bool {
-	for _, f := range d.pidfiles() {
-		if f == "" {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		var pid int
-		if _, serr := fmt.Sscanf(string(b), "%d", &pid); err != nil || serr != nil || pid <= 0 {
-			d.log.Info(fmt.Sprintf("Error reading pid file %s", f))
-			os.Remove(f)
-			return true
-		}
-		if pid == os.Getpid() {
-			continue
-		}
-		if syscall.Kill(pid, 0) != nil {
-			d.log.Info(fmt.Sprintf("Remove a zombie pid file %s", f))
-			os.Remove(f)
-			continue
-		}
-		return true
-	}
-	return false
-}
-
-// writePidfiles writes our pid into the parent's and every unit's
-// pidfile: tools that read keepalived_vrrp.pid find the process that
-// runs VRRP, which is this one.
-func (d *Daemon) writePidfiles() {
-	for _, f := range d.pidfiles() {
-		if f == "" {
-			continue
-		}
-		if err := os.WriteFile(f, fmt.Appendf(nil, "%d\n", os.Getpid()), 0o644); err != nil {
-			d.log.Info(fmt.Sprintf("pidfile_write : Cannot open %s pidfile", f))
-		}
-	}
-}
-
-func (d *Daemon) removePidfiles() {
-	for _, f := range d.pidfiles() {
-		if f != "" {
-			os.Remove(f)
-		}
-	}
-}
-
 // Snapshot gathers what the subsystems report, for metrics and status.
 func (d *Daemon) Snapshot() metrics.Snapshot {
 	return d.snapshot(d.conf.status()) // file reads: not under d.mu
@@ -654,10 +605,8 @@ func (d *Daemon) serveStatus() (func(), error) {
 			stop()
 			return func() {}, fmt.Errorf("metrics listener %s: %v", addr, err)
 		}
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", metrics.Handler(d.Snapshot))
-		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go hs.Serve(ln)
+		hs := metrics.NewServer(d.Snapshot)
+		go hs.Serve(metrics.ShedListener(ln, metrics.MaxConns))
 		d.log.Info(fmt.Sprintf("Serving metrics on http://%s/metrics", ln.Addr()))
 		closers = append(closers, func() { hs.Close() })
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -310,11 +311,13 @@ func TestStartFailureIsFatal(t *testing.T) {
 	}
 }
 
-func TestAlreadyRunningAndStalePidfile(t *testing.T) {
+// TestPidfiles: a pidfile locked by another process means a daemon runs
+// (exit 0, as keepalived); one naming a live process that is not a
+// keepalived (a reused pid) or a dead one is stale and replaced; a
+// symlink at the pidfile's path is not followed and stops the start.
+func TestPidfiles(t *testing.T) {
 	dir := t.TempDir()
 	pf := filepath.Join(dir, "keepalived.pid")
-	// A live process that is not us: our parent (the go tool or a shell).
-	os.WriteFile(pf, fmt.Appendf(nil, "%d\n", os.Getppid()), 0o644)
 	var log syncBuf
 	o := Options{
 		ConfigFile: filepath.Join(dir, "missing.conf"),
@@ -322,22 +325,64 @@ func TestAlreadyRunningAndStalePidfile(t *testing.T) {
 		PidFile:    pf, TmpDir: dir,
 		Log: NewLogger(LogOptions{Console: &log}),
 	}
+	startStop := func() {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int)
+		n := strings.Count(log.String(), "Startup complete")
+		go func() { done <- Run(ctx, o, nil) }()
+		deadline := time.Now().Add(5 * time.Second)
+		for strings.Count(log.String(), "Startup complete") == n {
+			if time.Now().After(deadline) {
+				t.Fatalf("did not start:\n%s", log.String())
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		if b, _ := os.ReadFile(pf); strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
+			t.Errorf("pidfile holds %q while running", b)
+		}
+		cancel()
+		<-done
+	}
+
+	// Locked by another holder: a daemon runs.
+	holder, err := os.OpenFile(pf, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	holder.WriteString("4194304\n")
 	if rc := Run(context.Background(), o, nil); rc != 0 || !strings.Contains(log.String(), "daemon is already running") {
-		t.Fatalf("rc %d log:\n%s", rc, log.String())
+		t.Fatalf("locked pidfile: rc %d log:\n%s", rc, log.String())
 	}
-	// A pid that cannot be alive: removed, and the daemon starts.
-	os.WriteFile(pf, []byte("4194304\n"), 0o644)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
-	go func() { done <- Run(ctx, o, nil) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(log.String(), "Startup complete") && time.Now().Before(deadline) {
-		time.Sleep(2 * time.Millisecond)
-	}
-	cancel()
-	<-done
+	holder.Close()
+
+	// A live process that is not a keepalived (our parent, the go tool or
+	// a shell): its pid was reused, the file is stale.
+	os.WriteFile(pf, fmt.Appendf(nil, "%d\n", os.Getppid()), 0o644)
+	startStop()
 	if !strings.Contains(log.String(), "Remove a zombie pid file "+pf) {
-		t.Errorf("stale pidfile not reported:\n%s", log.String())
+		t.Errorf("reused pid not taken as stale:\n%s", log.String())
+	}
+	if _, err := os.Stat(pf); !os.IsNotExist(err) {
+		t.Errorf("pidfile left after stop: %v", err)
+	}
+
+	// A pid that cannot be alive.
+	os.WriteFile(pf, []byte("4194304\n"), 0o644)
+	startStop()
+
+	// A symlink planted at the path is not followed.
+	target := filepath.Join(dir, "target")
+	os.WriteFile(target, []byte("precious\n"), 0o644)
+	os.Symlink(target, pf)
+	if rc := Run(context.Background(), o, nil); rc != ExitFatal || !strings.Contains(log.String(), "Cannot open "+pf+" pidfile") {
+		t.Errorf("symlinked pidfile: rc %d log:\n%s", rc, log.String())
+	}
+	if b, _ := os.ReadFile(target); string(b) != "precious\n" {
+		t.Errorf("the symlink's target was written: %q", b)
 	}
 }
 

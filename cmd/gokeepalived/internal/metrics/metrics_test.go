@@ -119,3 +119,64 @@ func TestIPVSOperationsCounter(t *testing.T) {
 		t.Error("gokeepalived_ipvs_operations_total without a checker subsystem")
 	}
 }
+
+// TestServerShedsIdleConnections: many clients that connect and say
+// nothing hold at most MaxConns connections; a scrape still gets through
+// once an idle one times out, and a flood never grows the open set.
+func TestServerShedsIdleConnections(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sl := ShedListener(ln, MaxConns).(*shedListener)
+	hs := NewServer(func() Snapshot { return Snapshot{} })
+	hs.ReadHeaderTimeout = 300 * time.Millisecond
+	go hs.Serve(sl)
+	defer hs.Close()
+	var idle []net.Conn
+	for range 3 * MaxConns {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, c)
+	}
+	defer func() {
+		for _, c := range idle {
+			c.Close()
+		}
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		sl.mu.Lock()
+		open, shed := sl.open, sl.shed
+		sl.mu.Unlock()
+		if open > MaxConns {
+			t.Fatalf("%d connections open, cap %d", open, MaxConns)
+		}
+		if shed >= 2*MaxConns {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("shed %d of %d connections over the cap", shed, 2*MaxConns)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// The idle ones time out; a scrape is served.
+	var resp *http.Response
+	for {
+		resp, err = (&http.Client{Timeout: time.Second}).Get("http://" + ln.Addr().String() + "/metrics")
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no scrape served behind idle connections: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "keepalived_up 1") {
+		t.Errorf("scrape: %q", b)
+	}
+}
