@@ -95,11 +95,12 @@ func TestTCPCheckRealClock(t *testing.T) {
 			t.Errorf("log lacks %q: %q", l, logs.lines)
 		}
 	}
-	// refused is immediate: what remains is scheduling; generous bound
-	// for a loaded machine, the figure itself is in the README
+	// refused is immediate: the behaviour is that the due check removes
+	// the server, before the next one (delay_loop 1 s) would be due; how
+	// soon is scripts/bench's figure
 	t.Logf("detected %v after the check was due", lag)
-	if lag < -5*time.Millisecond || lag > 500*time.Millisecond {
-		t.Errorf("detected %v after the due check, want within 500ms", lag)
+	if lag < -5*time.Millisecond || lag > time.Second {
+		t.Errorf("detected %v after the due check, want before the next check (1 s)", lag)
 	}
 
 	ln2, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
@@ -115,7 +116,7 @@ func TestTCPCheckRealClock(t *testing.T) {
 	t0 := time.Now()
 	cancel()
 	<-done
-	if d := time.Since(t0); d > 200*time.Millisecond {
+	if d := time.Since(t0); d > 2*time.Second { // returns, not hangs
 		t.Errorf("Run took %v to return", d)
 	}
 	if n := e.Checks(); n < 3 {

@@ -222,7 +222,7 @@ func TestCheckerAdoptsAndKeepsWithI(t *testing.T) {
 	}
 }
 
-func loadString(t *testing.T, text string) (*conf.Config, *conf.Diagnostics) {
+func loadString(t testing.TB, text string) (*conf.Config, *conf.Diagnostics) {
 	t.Helper()
 	p := t.TempDir() + "/keepalived.conf"
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
