@@ -85,7 +85,7 @@ func printDryRun(dr daemon.DryRun, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, d)
 	}
 	if len(dr.Units) == 0 && !dr.Valid {
-		fmt.Fprintf(stderr, "%s: %d problem(s) would lose part of the configuration: a reload would keep the running one\n", dr.ConfigFile, len(dr.Refusals))
+		fmt.Fprintf(stderr, "%s: %d problem(s) lose part of the configuration: a reload would keep the running configuration\n", dr.ConfigFile, len(dr.Refusals))
 		return 1
 	}
 	fmt.Fprintf(stdout, "Reload of %s would make these changes (nothing applied):\n", dr.ConfigFile)

@@ -74,6 +74,7 @@ func TestCheckerPlanReload(t *testing.T) {
 	if calls := fake.Calls(); len(calls) != 0 || listing(t, fake.Fake) != before {
 		t.Fatalf("planning changed IPVS: %v", calls)
 	}
+	daemon.FlushLog(log)
 	if n := strings.Count(logb.String(), "Activating healthchecker"); n != 2 {
 		t.Errorf("planning logged the new engine's lines:\n%s", logb.String())
 	}
@@ -89,6 +90,7 @@ func TestCheckerPlanReload(t *testing.T) {
 	if n := c.IPVSOperations() - startOps; n != 2 {
 		t.Errorf("IPVSOperations grew by %d, want 2", n)
 	}
+	daemon.FlushLog(log)
 	for _, w := range append([]string{"IPVS: 2 operation(s) at reload"}, "IPVS: "+want[0], "IPVS: "+want[1]) {
 		if !strings.Contains(logb.String(), w) {
 			t.Errorf("log lacks %q:\n%s", w, logb.String())
@@ -143,9 +145,10 @@ func TestVRRPPlanLines(t *testing.T) {
 // printDryRun: a refused file prints its positioned problems and fails.
 func TestPrintDryRun(t *testing.T) {
 	var out, errb bytes.Buffer
-	rc := printDryRun(daemon.DryRun{ConfigFile: "/x.conf", Diagnostics: []string{"/x.conf:3:5: error: Unknown keyword 'bogus'"}}, &out, &errb)
-	if rc != 1 || out.Len() != 0 || !strings.Contains(errb.String(), "/x.conf:3:5: error: Unknown keyword 'bogus'") ||
-		!strings.Contains(errb.String(), "a reload would keep the running configuration") {
+	rc := printDryRun(daemon.DryRun{ConfigFile: "/x.conf", Diagnostics: []string{"/x.conf:3:5: error: There are 1 missing '}'s or extra '{'s"},
+		Refusals: []string{"/x.conf:3:5: error: There are 1 missing '}'s or extra '{'s"}}, &out, &errb)
+	if rc != 1 || out.Len() != 0 || !strings.Contains(errb.String(), "/x.conf:3:5: error: There are 1 missing") ||
+		!strings.Contains(errb.String(), "1 problem(s) lose part of the configuration: a reload would keep the running configuration") {
 		t.Errorf("rc %d stdout %q stderr %q", rc, out.String(), errb.String())
 	}
 	out.Reset()

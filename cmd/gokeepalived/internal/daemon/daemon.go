@@ -151,6 +151,7 @@ const (
 // ends. It returns the process exit code.
 func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 	d := &Daemon{o: o, log: o.Log}
+	defer FlushLog(d.log) // the last lines before the process exits
 	if d.o.TmpDir == "" {
 		d.o.TmpDir = TmpDir()
 	}

@@ -8,7 +8,7 @@ import (
 	"log/syslog"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -55,17 +55,55 @@ type LogOptions struct {
 // NewLogger returns a logger that writes keepalived-style lines: on the
 // console "Mon Nov 23 17:22:40 2026: message", and to syslog under the
 // ident of the subsystem (set with With("ident", IdentVRRP)).
+//
+// Lines are queued and written by one goroutine: a console or syslog
+// that stalls (a full pipe, journald not reading) never blocks the
+// caller, the VRRP loop least of all. When the queue is full a line is
+// dropped and counted, and the writer says how many it lost.
 func NewLogger(o LogOptions) *slog.Logger {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	h := &kaHandler{out: &logSink{opt: o, writers: map[string]*syslog.Writer{}}, ident: IdentParent}
-	return slog.New(h)
+	s := &logSink{opt: o, writers: map[string]*syslog.Writer{}, q: make(chan logLine, LogQueue)}
+	go s.run()
+	return slog.New(&kaHandler{out: s, ident: IdentParent})
+}
+
+// LogQueue is how many lines wait for the writer before lines are dropped.
+const LogQueue = 8192
+
+// FlushLog waits until every line logged so far through l is written (at
+// most a few seconds: a stalled sink does not hold up an exit for good).
+func FlushLog(l *slog.Logger) {
+	h, ok := l.Handler().(*kaHandler)
+	if !ok {
+		return
+	}
+	done := make(chan struct{})
+	select {
+	case h.out.q <- logLine{flushed: done}:
+	case <-time.After(2 * time.Second):
+		return
+	}
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+	}
+}
+
+type logLine struct {
+	ident   string
+	level   slog.Level
+	msg     string
+	at      time.Time
+	flushed chan struct{} // a flush marker, not a line
 }
 
 type logSink struct {
 	opt     LogOptions
-	mu      sync.Mutex
+	q       chan logLine
+	dropped atomic.Uint64
+	// The rest belongs to the writer goroutine.
 	writers map[string]*syslog.Writer // by ident, opened on first use
 	// failed is when opening syslog last failed: retried once a second,
 	// not at every line (a dial of every socket kind and path, 80 µs;
@@ -76,6 +114,29 @@ type logSink struct {
 	buf     []byte
 	stamp   string
 	stampAt int64
+}
+
+func (s *logSink) write(ident string, l slog.Level, msg string) error {
+	select {
+	case s.q <- logLine{ident: ident, level: l, msg: msg, at: s.opt.Now()}:
+	default:
+		s.dropped.Add(1)
+	}
+	return nil
+}
+
+func (s *logSink) run() {
+	for ln := range s.q {
+		if n := s.dropped.Swap(0); n > 0 {
+			s.emit(logLine{ident: ln.ident, level: slog.LevelWarn, at: s.opt.Now(),
+				msg: fmt.Sprintf("%d log message(s) dropped: the log could not keep up", n)})
+		}
+		if ln.flushed != nil {
+			close(ln.flushed)
+			continue
+		}
+		s.emit(ln)
+	}
 }
 
 type kaHandler struct {
@@ -129,11 +190,10 @@ func (h *kaHandler) WithAttrs(as []slog.Attr) slog.Handler {
 // Groups are flattened: keepalived's lines have no structure to nest.
 func (h *kaHandler) WithGroup(string) slog.Handler { return h }
 
-func (s *logSink) write(ident string, l slog.Level, msg string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *logSink) emit(ln logLine) {
+	ident, l, msg := ln.ident, ln.level, ln.msg
 	if s.opt.Console != nil {
-		now := s.opt.Now()
+		now := ln.at
 		if sec := now.Unix(); sec != s.stampAt || s.stamp == "" {
 			s.stamp, s.stampAt = now.Format("Mon Jan _2 15:04:05 2006"), sec
 		}
@@ -144,12 +204,12 @@ func (s *logSink) write(ident string, l slog.Level, msg string) error {
 		}
 	}
 	if !s.opt.Syslog {
-		return nil
+		return
 	}
 	w := s.writers[ident]
 	if w == nil {
 		if time.Since(s.failed) < time.Second {
-			return nil
+			return
 		}
 		var err error
 		// No syslog daemon is not fatal: keepalived runs on without one.
@@ -160,19 +220,19 @@ func (s *logSink) write(ident string, l slog.Level, msg string) error {
 		}
 		if err != nil {
 			s.failed = time.Now()
-			return nil
+			return
 		}
 		s.writers[ident] = w
 	}
 	switch {
 	case l >= slog.LevelError:
-		return w.Err(msg)
+		w.Err(msg)
 	case l >= slog.LevelWarn:
-		return w.Warning(msg)
+		w.Warning(msg)
 	case l >= slog.LevelInfo:
-		return w.Info(msg)
+		w.Info(msg)
 	default:
-		return w.Debug(msg)
+		w.Debug(msg)
 	}
 }
 

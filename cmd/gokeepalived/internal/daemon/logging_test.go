@@ -1,9 +1,11 @@
 package daemon
 
 import (
+	"fmt"
 	"net"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -15,6 +17,7 @@ func TestSyslogRetriedOnceASecond(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "log")
 	log := WithIdent(NewLogger(LogOptions{Syslog: true, SyslogAddr: path}), IdentCheck)
 	log.Info("before the socket")
+	FlushLog(log)
 	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
@@ -45,5 +48,53 @@ func TestSyslogRetriedOnceASecond(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no line after the socket appeared")
+	}
+}
+
+// blockingWriter stalls every write until released, like a console pipe
+// or a journald that stopped reading.
+type blockingWriter struct {
+	release chan struct{}
+	mu      sync.Mutex
+	lines   []string
+}
+
+func (w *blockingWriter) Write(b []byte) (int, error) {
+	<-w.release
+	w.mu.Lock()
+	w.lines = append(w.lines, string(b))
+	w.mu.Unlock()
+	return len(b), nil
+}
+
+// TestLoggingNeverBlocks: with the sink stalled, logging returns at once
+// (the VRRP loop never waits on it); lines past the queue are dropped and
+// counted, and the count is logged once the sink moves again.
+func TestLoggingNeverBlocks(t *testing.T) {
+	w := &blockingWriter{release: make(chan struct{})}
+	log := NewLogger(LogOptions{Console: w})
+	n := LogQueue + 1000
+	start := time.Now()
+	for i := range n {
+		log.Info(fmt.Sprintf("line %d", i))
+	}
+	if el := time.Since(start); el > 5*time.Second { // would be forever if logging blocked
+		t.Fatalf("%d lines took %v with the sink stalled", n, el)
+	}
+	close(w.release)
+	FlushLog(log)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var dropped string
+	for _, l := range w.lines {
+		if strings.Contains(l, "log message(s) dropped") {
+			dropped = l
+		}
+	}
+	if dropped == "" || len(w.lines) < LogQueue || len(w.lines) > n {
+		t.Errorf("%d lines written of %d, drop note %q", len(w.lines), n, dropped)
+	}
+	if !strings.Contains(w.lines[0], ": line 0\n") {
+		t.Errorf("first line %q", w.lines[0])
 	}
 }
