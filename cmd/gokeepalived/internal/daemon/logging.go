@@ -8,6 +8,7 @@ import (
 	"log/syslog"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -64,30 +65,28 @@ func NewLogger(o LogOptions) *slog.Logger {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &logSink{opt: o, writers: map[string]*syslog.Writer{}, q: make(chan logLine, LogQueue)}
+	s := &logSink{opt: o, writers: map[string]*syslog.Writer{}, wake: make(chan struct{}, 1)}
 	go s.run()
 	return slog.New(&kaHandler{out: s, ident: IdentParent})
 }
 
-// LogQueue is how many lines wait for the writer before lines are dropped.
-const LogQueue = 8192
+// LogQueue is how many bytes of lines may wait for the writer before
+// lines are dropped: a reload of 37k real servers logs 37k lines at once
+// and keeps them all; only a sink stalled for long loses lines.
+const LogQueue = 16 << 20
 
 // FlushLog waits until every line logged so far through l is written (at
-// most a few seconds: a stalled sink does not hold up an exit for good).
+// most 10 s: a stalled sink does not hold up an exit for good).
 func FlushLog(l *slog.Logger) {
 	h, ok := l.Handler().(*kaHandler)
 	if !ok {
 		return
 	}
 	done := make(chan struct{})
-	select {
-	case h.out.q <- logLine{flushed: done}:
-	case <-time.After(2 * time.Second):
-		return
-	}
+	h.out.push(logLine{flushed: done}, true)
 	select {
 	case <-done:
-	case <-time.After(2 * time.Second):
+	case <-time.After(10 * time.Second):
 	}
 }
 
@@ -101,7 +100,10 @@ type logLine struct {
 
 type logSink struct {
 	opt     LogOptions
-	q       chan logLine
+	mu      sync.Mutex
+	q       []logLine
+	qBytes  int
+	wake    chan struct{}
 	dropped atomic.Uint64
 	// The rest belongs to the writer goroutine.
 	writers map[string]*syslog.Writer // by ident, opened on first use
@@ -117,25 +119,47 @@ type logSink struct {
 }
 
 func (s *logSink) write(ident string, l slog.Level, msg string) error {
-	select {
-	case s.q <- logLine{ident: ident, level: l, msg: msg, at: s.opt.Now()}:
-	default:
-		s.dropped.Add(1)
-	}
+	s.push(logLine{ident: ident, level: l, msg: msg, at: s.opt.Now()}, false)
 	return nil
 }
 
+// push queues a line, or drops and counts it when LogQueue bytes wait;
+// a flush marker always goes in.
+func (s *logSink) push(ln logLine, always bool) {
+	s.mu.Lock()
+	if !always && s.qBytes+len(ln.msg) > LogQueue {
+		s.mu.Unlock()
+		s.dropped.Add(1)
+		return
+	}
+	s.q = append(s.q, ln)
+	s.qBytes += len(ln.msg)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
 func (s *logSink) run() {
-	for ln := range s.q {
-		if n := s.dropped.Swap(0); n > 0 {
-			s.emit(logLine{ident: ln.ident, level: slog.LevelWarn, at: s.opt.Now(),
-				msg: fmt.Sprintf("%d log message(s) dropped: the log could not keep up", n)})
+	var batch []logLine
+	for range s.wake {
+		s.mu.Lock()
+		batch, s.q = s.q, batch[:0]
+		s.qBytes = 0
+		s.mu.Unlock()
+		for i, ln := range batch {
+			if n := s.dropped.Swap(0); n > 0 {
+				s.emit(logLine{ident: ln.ident, level: slog.LevelWarn, at: s.opt.Now(),
+					msg: fmt.Sprintf("%d log message(s) dropped: the log could not keep up", n)})
+			}
+			if ln.flushed != nil {
+				close(ln.flushed)
+			} else {
+				s.emit(ln)
+			}
+			batch[i] = logLine{} // no message kept alive by the reused slice
 		}
-		if ln.flushed != nil {
-			close(ln.flushed)
-			continue
-		}
-		s.emit(ln)
 	}
 }
 
