@@ -4,6 +4,7 @@
 package conf
 
 import (
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -43,6 +44,10 @@ type Options struct {
 	// InterfaceExists reports whether a network interface exists; nil
 	// skips interface checks.
 	InterfaceExists func(name string) bool
+	// InterfaceAddr gives the address keepalived takes as an
+	// interface's own for family 4 or 6 (its first IPv4 address, its
+	// first link-local IPv6 one); nil or false: none known.
+	InterfaceAddr func(name string, family int) (netip.Addr, bool)
 	// UserExists reports whether a user exists; nil assumes it does not.
 	UserExists func(name string) bool
 	// FileInfo stats a script path; nil uses os.Stat.

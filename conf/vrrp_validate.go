@@ -511,7 +511,9 @@ func (d *decoder) checkVRIDConflicts() {
 				if a.Interface != "" && b.Interface != "" && a.Interface != b.Interface {
 					continue
 				}
-				if !a.saddrFromCfg || !b.saddrFromCfg || a.SrcIP != b.SrcIP {
+				sa, okA := d.unicastSrc(a)
+				sb, okB := d.unicastSrc(b)
+				if !okA || !okB || sa != sb {
 					continue
 				}
 				matched := false
@@ -533,6 +535,19 @@ func (d *decoder) checkVRIDConflicts() {
 			d.gerr(b.Pos, "%s and %s both use VRID %d with IPv%d on interface %s", a.Name, b.Name, a.VRID, a.Family, a.Interface)
 		}
 	}
+}
+
+// unicastSrc is the source address a unicast instance sends from, as far
+// as it is known before it runs: unicast_src_ip, or else its interface's
+// own address.
+func (d *decoder) unicastSrc(v *VRRPInstance) (netip.Addr, bool) {
+	if v.saddrFromCfg {
+		return v.SrcIP, true
+	}
+	if v.Interface == "" || d.opt.InterfaceAddr == nil {
+		return netip.Addr{}, false
+	}
+	return d.opt.InterfaceAddr(v.Interface, v.Family)
 }
 
 // String gives "VI_1 (vrid 51)" for messages and debugging.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/user"
 	"runtime/debug"
@@ -216,6 +217,7 @@ func check(o options, stdout, stderr io.Writer) int {
 		AllConfig:       o.allConfig,
 		Strict:          o.strict,
 		InterfaceExists: interfaceExists,
+		InterfaceAddr:   interfaceAddr,
 		UserExists:      userExists,
 	})
 	msgs := stderr
@@ -267,6 +269,32 @@ func limitMemory(file string) {
 func interfaceExists(name string) bool {
 	_, err := net.InterfaceByName(name)
 	return err == nil
+}
+
+func interfaceAddr(name string, family int) (netip.Addr, bool) {
+	ifi, err := net.InterfaceByName(name)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(n.IP)
+		if !ok {
+			continue
+		}
+		ip = ip.Unmap()
+		if family == 4 && ip.Is4() || family == 6 && ip.Is6() && ip.IsLinkLocalUnicast() {
+			return ip, true
+		}
+	}
+	return netip.Addr{}, false
 }
 
 func userExists(name string) bool {
