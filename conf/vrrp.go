@@ -34,6 +34,7 @@ type GARPGroup struct {
 	Interfaces   []string      `json:"interfaces"`
 	hasGARP      bool
 	hasGNA       bool
+	aggregation  int // keepalived's aggregation_group: 0 without an interfaces block
 }
 
 // UnicastPeer is a line of unicast_peer.
@@ -292,15 +293,24 @@ func decodeGARPGroup(d *decoder, s *syntax.Stmt) {
 				d.errorf(c, 0, "Warning - empty garp_group interfaces block")
 				return
 			}
+			// numbered only with an interfaces block, after the
+			// groups kept so far that have one
+			gg.aggregation = 1
+			for _, g := range d.cfg.GARPGroups {
+				if g.aggregation != 0 {
+					gg.aggregation++
+				}
+			}
+			// keepalived checks the names once the block is read
 			for _, l := range lines {
 				for i := range l.Words {
-					addIf(l, word(l, i), l.WordPos(i))
+					addIf(l, word(l, i), c.Close())
 				}
 			}
 		}},
 	})
 	if !gg.hasGARP && !gg.hasGNA {
-		d.errorf(s, 0, "garp group %d does not have any delay set - removing", len(d.cfg.GARPGroups)+1)
+		d.gerr(s.Close(), "garp group %d does not have any delay set - removing", gg.aggregation)
 		return
 	}
 	d.cfg.GARPGroups = append(d.cfg.GARPGroups, gg)
@@ -706,18 +716,19 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 	addTrackKeywords(t, owner, &v.trackBlocks)
 	d.walk("vrrp_instance", s.Block, t)
 
-	// vrrp_end_handler
+	// vrrp_end_handler: its messages are at the closing '}', where
+	// keepalived runs it
 	if v.UnicastConfigured && (v.UseVMAC || v.UseIPVLAN) {
 		if v.Interface == "" {
-			d.errorf(s, 1, "(%s): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac", name)
+			d.gerr(s.Close(), "(%s): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac", name)
 			v.UseVMAC, v.UseIPVLAN, v.VMACName, v.IPVLANName = false, false, "", ""
 		} else if !v.VMACXmitBase {
-			d.errorf(s, 1, "(%s) unicast with use_vmac requires vmac_xmit_base - setting", name)
+			d.gerr(s.Close(), "(%s) unicast with use_vmac requires vmac_xmit_base - setting", name)
 			v.VMACXmitBase = true
 		}
 	}
 	if len(v.UnicastPeers) == 0 && v.UnicastTTL != -1 {
-		d.errorf(s, 1, "(%s): Cannot use unicast_ttl without unicast peers - resetting", name)
+		d.gerr(s.Close(), "(%s): Cannot use unicast_ttl without unicast peers - resetting", name)
 		v.UnicastTTL = 0
 	}
 	if v.Interface == "" {

@@ -188,7 +188,7 @@ func TestParameters(t *testing.T) {
 		{"name must end at blank , ) or end", "$n=1\nx $n. ${n}.", "x|$n.|1."},
 		{"recursive at use time", "$A=$B\n$B=7\nx $A", "x|7"},
 		{"redefinition", "$A=1\n$A=2\nx $A", "x|2"},
-		{"blanks before =", "$A  = 3\nx $A", "x|3"},
+		{"blanks before = make no definition", "$A  = 3\nx $A", "$A|=|3; x|$A"}, // keepalived 2.2.7: Unknown keyword '$A'
 		{"empty value", "$E=\nx a${E}b", "x|ab"},
 		{"conditional in parameter", "$X=@nodeA\n$X y 1\n$Y=@nodeB\n$Y z 2", "y|1"},
 		{"multi-line", "$M=\\\n a 1 \\\n b 2\n$M\nc 3", "a|1; b|2; c|3"},
