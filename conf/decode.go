@@ -121,6 +121,7 @@ type decoder struct {
 	opt   Options
 	lvs   lvsCursor
 	mem   decodeMem
+	loud  *syntax.Diags // the real diags while quiet
 }
 
 func (d *decoder) add(pos syntax.Pos, k syntax.Kind, format string, args ...any) {
