@@ -207,7 +207,7 @@ func decodeTrackGroup(d *decoder, s *syntax.Stmt) {
 	tg := &TrackGroup{Pos: s.Pos(), Name: name}
 	d.cfg.TrackGroups = append(d.cfg.TrackGroups, tg)
 	seen := false
-	d.walk("track_group", s.Block, table{
+	d.walk("track_group", s, table{
 		"group": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
 			if seen {
 				d.errorf(c, 0, "Group list already specified for sync group %s", name)

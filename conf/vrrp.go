@@ -235,7 +235,7 @@ func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
 		}},
 	}
 	addTrackKeywords(t, owner, &sg.trackBlocks)
-	d.walk("vrrp_sync_group", s.Block, t)
+	d.walk("vrrp_sync_group", s, t)
 }
 
 // ---- garp_group ----
@@ -279,7 +279,7 @@ func decodeGARPGroup(d *decoder, s *syntax.Stmt) {
 		}
 		gg.Interfaces = append(gg.Interfaces, name)
 	}
-	d.walk("garp_group", s.Block, table{
+	d.walk("garp_group", s, table{
 		"garp_interval": {fn: func(d *decoder, c *syntax.Stmt) { interval(c, "garp_interval", &gg.GARPInterval, &gg.hasGARP) }},
 		"gna_interval":  {fn: func(d *decoder, c *syntax.Stmt) { interval(c, "gna_interval", &gg.GNAInterval, &gg.hasGNA) }},
 		"interface": {fn: func(d *decoder, c *syntax.Stmt) {
@@ -687,7 +687,7 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 			d.errorf(c, 1, "(%s) invalid kernel_rx_buf_size specified", name)
 		}},
 		"authentication": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
-			d.walk("authentication", c.Block, table{
+			d.walk("authentication", c, table{
 				"auth_type": {fn: func(d *decoder, a *syntax.Stmt) {
 					str, ok := d.arg(a, 1)
 					if !ok {
@@ -714,7 +714,7 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 		}},
 	}
 	addTrackKeywords(t, owner, &v.trackBlocks)
-	d.walk("vrrp_instance", s.Block, t)
+	d.walk("vrrp_instance", s, t)
 
 	// vrrp_end_handler: its messages are at the closing '}', where
 	// keepalived runs it

@@ -33,6 +33,14 @@ var confdiffs = []confdiff{
 	{name: "backslash-alone", conf: "global_defs {\n    \\\n    router_id a\n    \\ foo\n}\n\\\n" +
 		vi("VI_1", "    interface eth0\n    virtual_router_id 1\n    priority 100 \\\n")},
 
+	{name: "backslash-then-block", conf: "global_defs {\n    \\\n    router_id a\n    \\ foo\n    notification_email \\\n    {\n       a@b\n    }\n}\n\\\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    priority 100 \\\n    virtual_ipaddress \\\n    {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "unknown-block-same-line", conf: "global_defs {\n    foo_kw {\n        router_id x\n    }\n    bar_kw\n    {\n        router_id y\n    }\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "unknown-block-in-instance", conf: "vrrp_instance VI_1 {\n    interface eth0\n    foo {\n        virtual_router_id 1\n    }\n    priority 50\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "unknown-block-nested", conf: "global_defs {\n    a {\n        b {\n            router_id x\n        }\n        vrrp_strict\n    }\n    router_id y\n}\n"},
+	{name: "unknown-block-top", conf: "foo {\n    global_defs {\n        router_id x\n    }\n}\n"},
+	{name: "known-keyword-with-block", conf: "global_defs {\n    router_id x {\n        vrrp_strict\n    }\n    script_user root\n}\n"},
+	{name: "unknown-block-in-auth", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    authentication {\n        auth_type PASS\n        x {\n            auth_pass abc\n        }\n        priority 5\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "unknown-block-in-vs", conf: "virtual_server 10.0.0.1 80 {\n    lb_algo rr\n    foo {\n        delay_loop 3\n    }\n    real_server 10.0.0.2 80 {\n        weight 1\n    }\n}\n"},
 	// $NAME defined twice: the last wins, silently
 	{name: "param-twice", conf: "$X=1\n$X=2\n" + vi("VI_1", "    interface eth0\n    virtual_router_id $X\n    priority 300\n")},
 
