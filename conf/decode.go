@@ -229,6 +229,11 @@ func isEscapedClose(s *syntax.Stmt) bool { return s.Keyword() == "}" }
 
 // stmt decodes one statement of a block named where.
 func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) {
+	if s.Keyword() == "{" { // a '{' that nothing owns
+		d.add(s.Open(), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
+		d.escaped = stmtQueue{closeOf(s), s.Block}
+		return
+	}
 	k, ok := t.lookup(s.Keyword())
 	if !ok {
 		d.add(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s' in %s", s.Keyword(), where)

@@ -41,6 +41,9 @@ var confdiffs = []confdiff{
 	{name: "known-keyword-with-block", conf: "global_defs {\n    router_id x {\n        vrrp_strict\n    }\n    script_user root\n}\n"},
 	{name: "unknown-block-in-auth", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    authentication {\n        auth_type PASS\n        x {\n            auth_pass abc\n        }\n        priority 5\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "unknown-block-in-vs", conf: "virtual_server 10.0.0.1 80 {\n    lb_algo rr\n    foo {\n        delay_loop 3\n    }\n    real_server 10.0.0.2 80 {\n        weight 1\n    }\n}\n"},
+	{name: "brace-unowned", conf: "global_defs {\n    {\n        router_id x\n    }\n    vrrp_strict\n}\n{\n    global_defs {\n    }\n}\n"},
+	{name: "brace-extra-close", conf: "global_defs {\n    router_id a\n}\n}\nglobal_defs {\n    router_id b\n}\n"},
+	{name: "brace-in-value-block-line", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n    track_interface { eth1\n    }\n}\n"},
 	// $NAME defined twice: the last wins, silently
 	{name: "param-twice", conf: "$X=1\n$X=2\n" + vi("VI_1", "    interface eth0\n    virtual_router_id $X\n    priority 300\n")},
 

@@ -353,10 +353,11 @@ func (b *builder) open(pos Pos, col int) {
 	if n := len(b.pending); n > top.start && !b.pending[n-1].HasBlock {
 		owner = b.pending[n-1]
 	} else {
-		b.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: col + 1}, UnexpectedBOB, "Unexpected '{' - ignoring its block")
-		// An anonymous owner keeps the braces balanced; it is
-		// not added to the tree.
-		owner = &Stmt{File: pos.File, Line: int32(pos.Line), Words: []Word{{Text: "{", Col: int32(col + 1)}}}
+		// A '{' with no statement to own it becomes a statement "{":
+		// keepalived reads its block as part of the enclosing one,
+		// which the decoder does, reporting it.
+		b.stmt([]Word{{Text: "{", Col: int32(col + 1)}}, "{", pos)
+		owner = b.pending[len(b.pending)-1]
 	}
 	owner.HasBlock = true
 	if delta := pos.Line - int(owner.Line); pos.File == owner.File && delta > 0 {
@@ -369,7 +370,10 @@ func (b *builder) open(pos Pos, col int) {
 // close handles a '}' at col of the line at pos.
 func (b *builder) close(pos Pos, col int) {
 	if len(b.stack) == 1 {
-		b.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: col + 1}, UnexpectedEOB, "Extra '}' found")
+		at := Pos{File: pos.File, Line: pos.Line, Col: col + 1}
+		b.diags.Add(at, UnexpectedEOB, "Extra '}' found")
+		// keepalived then reads it as a top-level keyword
+		b.diags.Add(at, UnknownKeyword, "Unknown keyword '}'")
 		return
 	}
 	f := b.stack[len(b.stack)-1]
