@@ -44,6 +44,10 @@ var confdiffs = []confdiff{
 	{name: "brace-unowned", conf: "global_defs {\n    {\n        router_id x\n    }\n    vrrp_strict\n}\n{\n    global_defs {\n    }\n}\n"},
 	{name: "brace-extra-close", conf: "global_defs {\n    router_id a\n}\n}\nglobal_defs {\n    router_id b\n}\n"},
 	{name: "brace-in-value-block-line", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n    track_interface { eth1\n    }\n}\n"},
+	{name: "iface-static-default-lo", loOnly: true, conf: "static_ipaddress {\n    10.5.0.1/24\n}\n"},
+	{name: "iface-static-default-named", conf: "global_defs {\n    default_interface eth9\n}\nstatic_ipaddress {\n    10.5.0.1/24\n}\n"},
+	{name: "iface-static-default-dynamic", loOnly: true, conf: "global_defs {\n    dynamic_interfaces\n}\nstatic_ipaddress {\n    10.5.0.1/24\n}\n"},
+	{name: "iface-static-default-and-instance", loOnly: true, conf: "global_defs {\n    default_interface eth1\n}\nstatic_ipaddress {\n    10.5.0.1/24\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	// $NAME defined twice: the last wins, silently
 	{name: "param-twice", conf: "$X=1\n$X=2\n" + vi("VI_1", "    interface eth0\n    virtual_router_id $X\n    priority 300\n")},
 
