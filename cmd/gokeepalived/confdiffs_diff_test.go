@@ -51,6 +51,18 @@ var confdiffs = []confdiff{
 	// $NAME defined twice: the last wins, silently
 	{name: "param-twice", conf: "$X=1\n$X=2\n" + vi("VI_1", "    interface eth0\n    virtual_router_id $X\n    priority 300\n")},
 
+	{name: "param-glued-backslash", conf: "$M=virtual_router_id 7\\\n   priority 300\nvrrp_instance VI_1 {\n    interface eth0\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-in-quotes", conf: "$R=abc\nglobal_defs {\n    router_id \"$R x\"\n    notification_email_from \"${R}@x\"\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-multiline-mid-line", conf: "$M=virtual_router_id 7 \\\n   priority 50\nvrrp_instance VI_1 {\n    interface eth0\n    $M x\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-multiline-braces", conf: "$M=virtual_ipaddress { \\\n 10.0.0.9/24 \\\n }\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    $M\n}\n"},
+	{name: "param-undefined", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id $NOPE\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-redefine-in-use", conf: "$V=1\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id $V\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n$V=300\nvrrp_instance VI_2 {\n    interface eth1\n    virtual_router_id $V\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "param-empty-then-set", conf: "$E=\n$E=5\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id $E\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-comment-value", conf: "$C=7 # seven\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id $C\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-backslash-only", conf: "$B=\\\n\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1 $B\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "backslash-trailing-quote", conf: "global_defs {\n    router_id \"ab\\\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "backslash-escaped-quote", conf: "global_defs {\n    router_id a\\\"b\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "backslash-quote-escapes", conf: "global_defs {\n    router_id a\\#b \"c\\#d   \\\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	// missing interfaces
 	{name: "iface-instance", conf: vi("VI_1", "    interface eth9\n    virtual_router_id 1\n")},
 	{name: "iface-instance-lo", loOnly: true, conf: vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},

@@ -288,12 +288,13 @@ loop:
 			b.WriteByte(c)
 		}
 	}
-	if quote {
-		p.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: lead + 1}, UnmatchedQuote, "Unterminated quote '%s'", s)
-	}
 	out := s[:cut]
 	if changed {
 		out = b.String()
+	}
+	if quote {
+		// as keepalived shows it: escapes applied, a final '\' cut
+		p.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: lead + 1}, UnmatchedQuote, "Unterminated quote '%s'", out)
 	}
 	out = trimBlanksRight(out)
 	if cont {
