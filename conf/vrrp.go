@@ -895,8 +895,20 @@ func decodeUseVMAC(d *decoder, c *syntax.Stmt, v *VRRPInstance) {
 			d.errorf(c, i, "(%s) VRRP instance %s is already using %s - ignoring name", v.Name, o.Name, w)
 			continue
 		}
+		if kind, ok := d.linkKind(w); ok && kind != "macvlan private" {
+			d.errorf(c, i, "(%s) interface %s already exists and is not a private macvlan; ignoring vmac if_name", v.Name, w)
+			continue
+		}
 		v.VMACName = w
 	}
+}
+
+// linkKind is Options.LinkKind, false when it is not set.
+func (d *decoder) linkKind(name string) (string, bool) {
+	if d.opt.LinkKind == nil {
+		return "", false
+	}
+	return d.opt.LinkKind(name)
 }
 
 func vmacUser(d *decoder, name string, self *VRRPInstance) *VRRPInstance {
@@ -971,6 +983,10 @@ func decodeUseIPVLAN(d *decoder, c *syntax.Stmt, v *VRRPInstance) {
 		}
 		if o := vmacUser(d, w, v); o != nil {
 			d.errorf(c, i, "(%s) VRRP instance %s is already using %s - ignoring name", v.Name, o.Name, w)
+			continue
+		}
+		if kind, ok := d.linkKind(w); ok && kind != "ipvlan l2" {
+			d.errorf(c, i, "(%s) interface %s already exists and is not an l2 ipvlan; ignoring ipvlan if_name", v.Name, w)
 			continue
 		}
 		v.IPVLANName = w

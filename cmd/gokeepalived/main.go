@@ -17,6 +17,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/vishvananda/netlink"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -218,6 +219,7 @@ func check(o options, stdout, stderr io.Writer) int {
 		Strict:          o.strict,
 		InterfaceExists: interfaceExists,
 		InterfaceAddr:   interfaceAddr,
+		LinkKind:        linkKind,
 		UserExists:      userExists,
 	})
 	msgs := stderr
@@ -295,6 +297,24 @@ func interfaceAddr(name string, family int) (netip.Addr, bool) {
 		}
 	}
 	return netip.Addr{}, false
+}
+
+func linkKind(name string) (string, bool) {
+	l, err := netlink.LinkByName(name)
+	if err != nil {
+		return "", false
+	}
+	switch l := l.(type) {
+	case *netlink.Macvlan:
+		if l.Mode == netlink.MACVLAN_MODE_PRIVATE {
+			return "macvlan private", true
+		}
+	case *netlink.IPVlan:
+		if l.Mode == netlink.IPVLAN_MODE_L2 {
+			return "ipvlan l2", true
+		}
+	}
+	return "", true
 }
 
 func userExists(name string) bool {
