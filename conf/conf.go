@@ -48,10 +48,10 @@ type Options struct {
 	// interface's own for family 4 or 6 (its first IPv4 address, its
 	// first link-local IPv6 one); nil or false: none known.
 	InterfaceAddr func(name string, family int) (netip.Addr, bool)
-	// LinkKind tells, for an existing interface, whether it is a
-	// private macvlan ("macvlan private") or an l2 ipvlan ("ipvlan
-	// l2"), "" for anything else; exists is false when there is no such
-	// interface. nil: none exists.
+	// LinkKind gives an existing interface's link kind: "" for none
+	// (a physical interface), else "veth", "vlan"..., with the mode for
+	// macvlan and ipvlan ("macvlan private", "ipvlan l2"); exists is
+	// false when there is no such interface. nil: none is known.
 	LinkKind func(name string) (kind string, exists bool)
 	// UserExists reports whether a user exists; nil assumes it does not.
 	UserExists func(name string) bool

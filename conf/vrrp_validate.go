@@ -556,6 +556,15 @@ func (d *decoder) checkVRIDConflicts() {
 			if a.Interface == "" || a.Interface != b.Interface || a.McastDstIP != b.McastDstIP {
 				continue
 			}
+			if d.opt.InterfaceExists != nil && !d.opt.InterfaceExists(a.Interface) {
+				continue // a dynamic interface not there yet: no clash known
+			}
+			// an interface with a link kind (veth, vlan, macvlan...)
+			// may change under allow_if_changes: only a warning
+			if kind, ok := d.linkKind(a.Interface); ok && kind != "" && d.cfg.Global.AllowIfChanges {
+				d.vlogInfo(a.Pos, "(%s) - warning, VRID %d for IPv%d is currently duplicated on %s", a.Name, a.VRID, a.Family, b.Name)
+				continue
+			}
 			d.gerr(b.Pos, "%s and %s both use VRID %d with IPv%d on interface %s", a.Name, b.Name, a.VRID, a.Family, a.Interface)
 		}
 	}

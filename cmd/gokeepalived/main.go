@@ -305,6 +305,8 @@ func linkKind(name string) (string, bool) {
 		return "", false
 	}
 	switch l := l.(type) {
+	case *netlink.Device:
+		return "", true // no link kind
 	case *netlink.Macvlan:
 		if l.Mode == netlink.MACVLAN_MODE_PRIVATE {
 			return "macvlan private", true
@@ -314,7 +316,7 @@ func linkKind(name string) (string, bool) {
 			return "ipvlan l2", true
 		}
 	}
-	return "", true
+	return l.Type(), true
 }
 
 func userExists(name string) bool {
