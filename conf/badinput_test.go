@@ -38,6 +38,12 @@ func TestBadInput(t *testing.T) {
 			5, main + ":6", "nested 32 deep"},
 		{"a million repeated mistakes", map[string]string{main: "~SEQ(i,1,1000000) bogus_$i\n"},
 			5, main + ":1", "further ones are counted but not shown"},
+		// keepalived ignores the '{' of an unknown keyword: its '}' ends
+		// global_defs, and global_defs' own '}' is left at the top level
+		{"unknown keyword's block", map[string]string{main: "global_defs {\n  bogus {\n    router_id x\n  }\n  vrrp_strict\n}\n"},
+			5, main + ":6:1", "Unknown keyword '}'"},
+		{"3000 unknown keywords' blocks", map[string]string{main: "global_defs {\n" + strings.Repeat("x {\n}\n", 3000) + "}\n"},
+			5, main + ":6002:1", "Unknown keyword '}'"},
 		{"main file missing", map[string]string{"/etc/other": ""}, 4, main, "Unable to read configuration file"},
 	}
 	for _, c := range cases {

@@ -79,7 +79,7 @@ func decodeBFDInstance(d *decoder, s *syntax.Stmt) {
 		}
 		b.NeighborIP = a
 	}
-	d.walk("bfd_instance", s.Block, table{
+	d.walk("bfd_instance", s, table{
 		"neighbor_ip":  {fn: nbr},
 		"neighbour_ip": {fn: nbr},
 		"source_ip": {fn: func(d *decoder, c *syntax.Stmt) {

@@ -4,6 +4,7 @@
 package conf
 
 import (
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -43,6 +44,15 @@ type Options struct {
 	// InterfaceExists reports whether a network interface exists; nil
 	// skips interface checks.
 	InterfaceExists func(name string) bool
+	// InterfaceAddr gives the address keepalived takes as an
+	// interface's own for family 4 or 6 (its first IPv4 address, its
+	// first link-local IPv6 one); nil or false: none known.
+	InterfaceAddr func(name string, family int) (netip.Addr, bool)
+	// LinkKind gives an existing interface's link kind: "" for none
+	// (a physical interface), else "veth", "vlan"..., with the mode for
+	// macvlan and ipvlan ("macvlan private", "ipvlan l2"); exists is
+	// false when there is no such interface. nil: none is known.
+	LinkKind func(name string) (kind string, exists bool)
 	// UserExists reports whether a user exists; nil assumes it does not.
 	UserExists func(name string) bool
 	// FileInfo stats a script path; nil uses os.Stat.
@@ -85,7 +95,7 @@ func Load(path string, opt Options) (*Config, *Diagnostics) {
 	decodeDiags := &Diagnostics{}
 	d := &decoder{diags: decodeDiags, cfg: cfg, opt: opt}
 	cfg.Files = syntax.Parse(path, sopt, diags, func(s *syntax.Stmt) {
-		d.stmt("top level", s, topLevelIndex)
+		d.topLevel(s)
 	})
 	diags.List = append(diags.List, decodeDiags.List...)
 	diags.Worst = max(diags.Worst, decodeDiags.Worst)

@@ -121,6 +121,9 @@ type decoder struct {
 	opt   Options
 	lvs   lvsCursor
 	mem   decodeMem
+	loud  *syntax.Diags // the real diags while quiet
+	// statements read past the early end of a block (see walk)
+	escaped stmtQueue
 }
 
 func (d *decoder) add(pos syntax.Pos, k syntax.Kind, format string, args ...any) {
@@ -150,22 +153,104 @@ func (d *decoder) deprecated(s *syntax.Stmt, format string, args ...any) {
 	d.diags.Add(s.Pos(), syntax.Deprecated, format, args...)
 }
 
-// walk decodes the statements of a block named where (for messages).
-func (d *decoder) walk(where string, stmts []*syntax.Stmt, t keywords) {
-	for _, s := range stmts {
+// walk decodes the block of owner, named where (for messages).
+//
+// keepalived ignores a '{' after an unknown keyword, or after a keyword
+// that takes no block: what follows is read in the enclosing block, and
+// the '}' meant for the ignored '{' closes the enclosing block, whose
+// own '}' then closes the one around it, and so on. When that happens
+// walk leaves the statements read past its early end in d.escaped, for
+// the enclosing walk (or the top level) to read.
+func (d *decoder) walk(where string, owner *syntax.Stmt, t keywords) {
+	q := stmtQueue{owner.Block}
+	for {
+		s, ok := q.next()
+		if !ok {
+			return
+		}
+		if isEscapedClose(s) {
+			d.escaped = append(stmtQueue{closeOf(owner)}, q...)
+			return
+		}
 		d.stmt(where, s, t)
+		if d.escaped != nil {
+			q = append(q, d.escaped...)
+			d.escaped = nil
+		}
 	}
 }
 
+// topLevel decodes a top-level statement and what escaped its blocks.
+func (d *decoder) topLevel(s *syntax.Stmt) {
+	d.stmt("top level", s, topLevelIndex)
+	q := d.escaped
+	d.escaped = nil
+	for {
+		e, ok := q.next()
+		if !ok {
+			return
+		}
+		if isEscapedClose(e) {
+			d.add(e.Pos(), syntax.UnknownKeyword, "Unknown keyword '}'")
+			continue
+		}
+		d.stmt("top level", e, topLevelIndex)
+		if d.escaped != nil {
+			q = append(q, d.escaped...)
+			d.escaped = nil
+		}
+	}
+}
+
+// stmtQueue is statements still to read, in runs read last run first,
+// so that putting a queue in front of another is appending it: what
+// escapes a block is handed up without copying the statements.
+type stmtQueue [][]*syntax.Stmt
+
+func (q *stmtQueue) next() (*syntax.Stmt, bool) {
+	for n := len(*q); n > 0; n = len(*q) {
+		run := (*q)[n-1]
+		if len(run) > 0 {
+			(*q)[n-1] = run[1:]
+			return run[0], true
+		}
+		*q = (*q)[:n-1]
+	}
+	return nil, false
+}
+
+// closeOf is the '}' of owner's block as a statement of its own, nil
+// if the block was never closed.
+func closeOf(owner *syntax.Stmt) []*syntax.Stmt {
+	c := owner.Close()
+	if c.Line == 0 {
+		return nil
+	}
+	return []*syntax.Stmt{{File: c.File, Line: int32(c.Line), Words: []syntax.Word{{Text: "}", Col: int32(c.Col)}}}}
+}
+
+// isEscapedClose tells a '}' made a statement by closeOf: the tree
+// never has one otherwise.
+func isEscapedClose(s *syntax.Stmt) bool { return s.Keyword() == "}" }
+
 // stmt decodes one statement of a block named where.
 func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) {
+	if s.Keyword() == "{" { // a '{' that nothing owns
+		d.add(s.Open(), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
+		d.escaped = stmtQueue{closeOf(s), s.Block}
+		return
+	}
 	k, ok := t.lookup(s.Keyword())
 	if !ok {
 		report := d.add
-		if s.HasBlock { // its whole block is skipped
+		if s.HasBlock { // its block's lines land in the enclosing block
 			report = d.lose
 		}
 		report(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s' in %s", s.Keyword(), where)
+		if s.HasBlock {
+			d.add(s.Open(), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
+			d.escaped = stmtQueue{closeOf(s), s.Block}
+		}
 		return
 	}
 	if k.block && !s.HasBlock {
@@ -173,7 +258,10 @@ func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) {
 		return
 	}
 	if !k.block && s.HasBlock {
-		d.add(s.WordPos(len(s.Words)), syntax.UnexpectedBOB, "Unexpected '{' after '%s' - ignoring its block", s.Keyword())
+		d.add(s.Open(), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
+		k.fn(d, s)
+		d.escaped = stmtQueue{closeOf(s), s.Block}
+		return
 	}
 	k.fn(d, s)
 }

@@ -873,7 +873,7 @@ func init() {
 }
 
 func decodeGlobalDefs(d *decoder, s *syntax.Stmt) {
-	d.walk("global_defs", s.Block, globalDefsTable)
+	d.walk("global_defs", s, globalDefsTable)
 }
 
 func decodeSMTPServer(d *decoder, s *syntax.Stmt) {

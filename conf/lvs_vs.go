@@ -106,7 +106,7 @@ func decodeVirtualServer(d *decoder, s *syntax.Stmt) {
 	if n := countKeyword(s.Block, "real_server"); n > 0 {
 		vs.RealServers = d.mem.rsLists.list(n)
 	}
-	d.walk("virtual_server", s.Block, vsIndex)
+	d.walk("virtual_server", s, vsIndex)
 	if len(vs.RealServers) == 0 {
 		vs.RealServers = nil // as if never appended to
 	}
@@ -599,7 +599,7 @@ func decodeRealServer(d *decoder, s *syntax.Stmt) {
 	rs.Pos, rs.Addr, rs.Port, rs.ConfiguredPort, rs.Forwarding = s.Pos(), a, port, port, vs.Forwarding
 	vs.RealServers = append(vs.RealServers, rs)
 	d.lvs.rs = rs
-	d.walk("real_server", s.Block, rsIndex)
+	d.walk("real_server", s, rsIndex)
 
 	// rs_end_handler: the families must match unless tunnelled
 	if rs.Forwarding.Method != "TUN" {

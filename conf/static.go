@@ -207,7 +207,7 @@ func decodeTrackGroup(d *decoder, s *syntax.Stmt) {
 	tg := &TrackGroup{Pos: s.Pos(), Name: name}
 	d.cfg.TrackGroups = append(d.cfg.TrackGroups, tg)
 	seen := false
-	d.walk("track_group", s.Block, table{
+	d.walk("track_group", s, table{
 		"group": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
 			if seen {
 				d.errorf(c, 0, "Group list already specified for sync group %s", name)
@@ -391,7 +391,9 @@ func (d *decoder) decodeIPAddress(c *syntax.Stmt, static bool) (IPAddress, bool)
 	}
 	if static && ip.Dev == "" {
 		ip.Dev = d.cfg.Global.DefaultInterface
-		if !d.ifKnown(ip.Dev) {
+		// looked up as an instance's interface is: a missing one
+		// also stops the VRRP side
+		if !d.ifExists(ip.Dev, c.Pos()) {
 			d.add(c.Pos(), syntax.Fatal, "Static address %s requires either an interface or default interface must exist", addrStr)
 			return IPAddress{}, false
 		}

@@ -96,7 +96,7 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 	}
 	vs := &VRRPScript{Pos: s.Pos(), Name: name, Interval: time.Second, Rise: 1, Fall: 1}
 	remove := false
-	d.walk("vrrp_script", s.Block, table{
+	d.walk("vrrp_script", s, table{
 		"script": {fn: func(d *decoder, c *syntax.Stmt) {
 			if sc, ok := d.script(c); ok {
 				vs.Script = &sc
@@ -202,7 +202,7 @@ func decodeTrackFile(d *decoder, s *syntax.Stmt) {
 	}
 	tf := &TrackFile{Pos: s.Pos(), Name: name, Weight: 1}
 	weightSet := false
-	d.walk(s.Keyword(), s.Block, table{
+	d.walk(s.Keyword(), s, table{
 		"file": {fn: func(d *decoder, c *syntax.Stmt) {
 			if len(c.Words) < 2 {
 				d.errorf(c, 1, "track file file name missing")
@@ -268,7 +268,7 @@ func decodeTrackProcess(d *decoder, s *syntax.Stmt) {
 		return
 	}
 	tp := &TrackProcess{Pos: s.Pos(), Name: name, Quorum: 1, QuorumMax: -1}
-	d.walk("vrrp_track_process", s.Block, table{
+	d.walk("vrrp_track_process", s, table{
 		"process": {fn: func(d *decoder, c *syntax.Stmt) {
 			if tp.Process != "" {
 				d.errorf(c, 1, "Process already set for track process %s - ignoring %s", name, word(c, 1))

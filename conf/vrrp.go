@@ -34,6 +34,7 @@ type GARPGroup struct {
 	Interfaces   []string      `json:"interfaces"`
 	hasGARP      bool
 	hasGNA       bool
+	aggregation  int // keepalived's aggregation_group: 0 without an interfaces block
 }
 
 // UnicastPeer is a line of unicast_peer.
@@ -234,7 +235,7 @@ func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
 		}},
 	}
 	addTrackKeywords(t, owner, &sg.trackBlocks)
-	d.walk("vrrp_sync_group", s.Block, t)
+	d.walk("vrrp_sync_group", s, t)
 }
 
 // ---- garp_group ----
@@ -278,7 +279,7 @@ func decodeGARPGroup(d *decoder, s *syntax.Stmt) {
 		}
 		gg.Interfaces = append(gg.Interfaces, name)
 	}
-	d.walk("garp_group", s.Block, table{
+	d.walk("garp_group", s, table{
 		"garp_interval": {fn: func(d *decoder, c *syntax.Stmt) { interval(c, "garp_interval", &gg.GARPInterval, &gg.hasGARP) }},
 		"gna_interval":  {fn: func(d *decoder, c *syntax.Stmt) { interval(c, "gna_interval", &gg.GNAInterval, &gg.hasGNA) }},
 		"interface": {fn: func(d *decoder, c *syntax.Stmt) {
@@ -292,15 +293,24 @@ func decodeGARPGroup(d *decoder, s *syntax.Stmt) {
 				d.errorf(c, 0, "Warning - empty garp_group interfaces block")
 				return
 			}
+			// numbered only with an interfaces block, after the
+			// groups kept so far that have one
+			gg.aggregation = 1
+			for _, g := range d.cfg.GARPGroups {
+				if g.aggregation != 0 {
+					gg.aggregation++
+				}
+			}
+			// keepalived checks the names once the block is read
 			for _, l := range lines {
 				for i := range l.Words {
-					addIf(l, word(l, i), l.WordPos(i))
+					addIf(l, word(l, i), c.Close())
 				}
 			}
 		}},
 	})
 	if !gg.hasGARP && !gg.hasGNA {
-		d.errorf(s, 0, "garp group %d does not have any delay set - removing", len(d.cfg.GARPGroups)+1)
+		d.gerr(s.Close(), "garp group %d does not have any delay set - removing", gg.aggregation)
 		return
 	}
 	d.cfg.GARPGroups = append(d.cfg.GARPGroups, gg)
@@ -677,7 +687,7 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 			d.errorf(c, 1, "(%s) invalid kernel_rx_buf_size specified", name)
 		}},
 		"authentication": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
-			d.walk("authentication", c.Block, table{
+			d.walk("authentication", c, table{
 				"auth_type": {fn: func(d *decoder, a *syntax.Stmt) {
 					str, ok := d.arg(a, 1)
 					if !ok {
@@ -704,20 +714,21 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 		}},
 	}
 	addTrackKeywords(t, owner, &v.trackBlocks)
-	d.walk("vrrp_instance", s.Block, t)
+	d.walk("vrrp_instance", s, t)
 
-	// vrrp_end_handler
+	// vrrp_end_handler: its messages are at the closing '}', where
+	// keepalived runs it
 	if v.UnicastConfigured && (v.UseVMAC || v.UseIPVLAN) {
 		if v.Interface == "" {
-			d.errorf(s, 1, "(%s): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac", name)
+			d.gerr(s.Close(), "(%s): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac", name)
 			v.UseVMAC, v.UseIPVLAN, v.VMACName, v.IPVLANName = false, false, "", ""
 		} else if !v.VMACXmitBase {
-			d.errorf(s, 1, "(%s) unicast with use_vmac requires vmac_xmit_base - setting", name)
+			d.gerr(s.Close(), "(%s) unicast with use_vmac requires vmac_xmit_base - setting", name)
 			v.VMACXmitBase = true
 		}
 	}
 	if len(v.UnicastPeers) == 0 && v.UnicastTTL != -1 {
-		d.errorf(s, 1, "(%s): Cannot use unicast_ttl without unicast peers - resetting", name)
+		d.gerr(s.Close(), "(%s): Cannot use unicast_ttl without unicast peers - resetting", name)
 		v.UnicastTTL = 0
 	}
 	if v.Interface == "" {
@@ -884,8 +895,20 @@ func decodeUseVMAC(d *decoder, c *syntax.Stmt, v *VRRPInstance) {
 			d.errorf(c, i, "(%s) VRRP instance %s is already using %s - ignoring name", v.Name, o.Name, w)
 			continue
 		}
+		if kind, ok := d.linkKind(w); ok && kind != "macvlan private" {
+			d.errorf(c, i, "(%s) interface %s already exists and is not a private macvlan; ignoring vmac if_name", v.Name, w)
+			continue
+		}
 		v.VMACName = w
 	}
+}
+
+// linkKind is Options.LinkKind, false when it is not set.
+func (d *decoder) linkKind(name string) (string, bool) {
+	if d.opt.LinkKind == nil {
+		return "", false
+	}
+	return d.opt.LinkKind(name)
 }
 
 func vmacUser(d *decoder, name string, self *VRRPInstance) *VRRPInstance {
@@ -960,6 +983,10 @@ func decodeUseIPVLAN(d *decoder, c *syntax.Stmt, v *VRRPInstance) {
 		}
 		if o := vmacUser(d, w, v); o != nil {
 			d.errorf(c, i, "(%s) VRRP instance %s is already using %s - ignoring name", v.Name, o.Name, w)
+			continue
+		}
+		if kind, ok := d.linkKind(w); ok && kind != "ipvlan l2" {
+			d.errorf(c, i, "(%s) interface %s already exists and is not an l2 ipvlan; ignoring ipvlan if_name", v.Name, w)
 			continue
 		}
 		v.IPVLANName = w

@@ -562,7 +562,7 @@ bfd_instance b1 {
     multiplier 3
 }
 `)
-	at(t, ds, "garp group 2 does not have any delay set - removing", 8, 1)
+	at(t, ds, "garp group 0 does not have any delay set - removing", 10, 1)
 	if len(cfg.GARPGroups) != 1 || cfg.GARPGroups[0].GARPInterval != time.Millisecond || len(cfg.GARPGroups[0].Interfaces) != 2 {
 		t.Errorf("bad garp groups: %+v", cfg.GARPGroups)
 	}

@@ -23,23 +23,34 @@ func (d *decoder) validateVRRP() {
 		g.VRRPGARPLowerPrioRepeat = &v
 	}
 
+	// Where keepalived's VRRP process stops checking, the model is
+	// still completed, quietly, so that it is usable.
+	defer func() {
+		if d.loud != nil {
+			d.diags, d.loud = d.loud, nil
+		}
+	}()
 	st := d.vst()
 	if st.missingIf {
-		// keepalived's VRRP process stops here; the model is still
-		// completed, quietly, so that it is usable.
 		d.add(st.missingIfPos, syntax.BadInterface, "Non-existent interface specified in configuration")
-		saved := d.diags
-		d.diags = &syntax.Diags{}
-		defer func() { d.diags = saved }()
+		d.quiet()
 	}
 
-	// chk_min_cfg
+	// chk_min_cfg: keepalived reports the first instance that fails and
+	// goes no further
 	for _, v := range d.cfg.VRRPInstances {
-		if v.VRID == 0 {
+		bad := true
+		switch {
+		case v.VRID == 0:
 			d.lose(v.Pos, syntax.GeneralError, "(%s) the virtual router id must be set", v.Name)
-		}
-		if v.Interface == "" && !(v.UnicastConfigured && len(v.UnicastPeers) > 0) {
+		case v.Interface == "": // even unicast: keepalived sets that flag later
 			d.lose(v.Pos, syntax.GeneralError, "(%s) Unknown interface!", v.Name)
+		default:
+			bad = false
+		}
+		if bad {
+			d.quiet()
+			break
 		}
 	}
 
@@ -67,6 +78,15 @@ func (d *decoder) validateVRRP() {
 		if v := findInstance(d, sd.Instance); v != nil {
 			sd.SyncID = v.VRID
 		}
+	}
+}
+
+// quiet stands for keepalived's VRRP config check giving up: what
+// follows is still completed, so that the model is usable, but not
+// reported.
+func (d *decoder) quiet() {
+	if d.loud == nil {
+		d.loud, d.diags = d.diags, &syntax.Diags{}
 	}
 }
 
@@ -133,6 +153,7 @@ func (d *decoder) completeInstance(v *VRRPInstance) {
 	if len(v.VIPs) == 0 {
 		if v.Version == 3 || strict {
 			d.gerr(v.Pos, "(%s) No VIP specified; at least one is required", v.Name)
+			d.quiet()
 		} else {
 			d.gerr(v.Pos, "(%s) No VIP specified; at least one is sensible", v.Name)
 		}
@@ -185,12 +206,15 @@ func (d *decoder) completeInstance(v *VRRPInstance) {
 	}
 	if strict && v.Unicast && v.Interface != "" {
 		d.gerr(v.Pos, "(%s) Unicast peers are not supported in strict mode", v.Name)
+		d.quiet()
 	}
 	if v.Interface == "" && v.Unicast {
 		if !v.saddrFromCfg {
 			d.gerr(v.Pos, "(%s): Unicast instances must have unicast_src_ip or interface", v.Name)
+			d.quiet()
 		} else if v.Family == 6 && v.SrcIP.IsLinkLocalUnicast() {
 			d.gerr(v.Pos, "(%s) Non link-local address required if interface omitted", v.Name)
+			d.quiet()
 		}
 	}
 	if v.UnicastConfigured && !v.Unicast {
@@ -511,7 +535,9 @@ func (d *decoder) checkVRIDConflicts() {
 				if a.Interface != "" && b.Interface != "" && a.Interface != b.Interface {
 					continue
 				}
-				if !a.saddrFromCfg || !b.saddrFromCfg || a.SrcIP != b.SrcIP {
+				sa, okA := d.unicastSrc(a)
+				sb, okB := d.unicastSrc(b)
+				if !okA || !okB || sa != sb {
 					continue
 				}
 				matched := false
@@ -530,9 +556,31 @@ func (d *decoder) checkVRIDConflicts() {
 			if a.Interface == "" || a.Interface != b.Interface || a.McastDstIP != b.McastDstIP {
 				continue
 			}
+			if d.opt.InterfaceExists != nil && !d.opt.InterfaceExists(a.Interface) {
+				continue // a dynamic interface not there yet: no clash known
+			}
+			// an interface with a link kind (veth, vlan, macvlan...)
+			// may change under allow_if_changes: only a warning
+			if kind, ok := d.linkKind(a.Interface); ok && kind != "" && d.cfg.Global.AllowIfChanges {
+				d.vlogInfo(a.Pos, "(%s) - warning, VRID %d for IPv%d is currently duplicated on %s", a.Name, a.VRID, a.Family, b.Name)
+				continue
+			}
 			d.gerr(b.Pos, "%s and %s both use VRID %d with IPv%d on interface %s", a.Name, b.Name, a.VRID, a.Family, a.Interface)
 		}
 	}
+}
+
+// unicastSrc is the source address a unicast instance sends from, as far
+// as it is known before it runs: unicast_src_ip, or else its interface's
+// own address.
+func (d *decoder) unicastSrc(v *VRRPInstance) (netip.Addr, bool) {
+	if v.saddrFromCfg {
+		return v.SrcIP, true
+	}
+	if v.Interface == "" || d.opt.InterfaceAddr == nil {
+		return netip.Addr{}, false
+	}
+	return d.opt.InterfaceAddr(v.Interface, v.Family)
 }
 
 // String gives "VI_1 (vrid 51)" for messages and debugging.

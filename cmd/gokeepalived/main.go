@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/user"
 	"runtime/debug"
@@ -16,6 +17,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/vishvananda/netlink"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -216,6 +218,8 @@ func check(o options, stdout, stderr io.Writer) int {
 		AllConfig:       o.allConfig,
 		Strict:          o.strict,
 		InterfaceExists: interfaceExists,
+		InterfaceAddr:   interfaceAddr,
+		LinkKind:        linkKind,
 		UserExists:      userExists,
 	})
 	msgs := stderr
@@ -267,6 +271,52 @@ func limitMemory(file string) {
 func interfaceExists(name string) bool {
 	_, err := net.InterfaceByName(name)
 	return err == nil
+}
+
+func interfaceAddr(name string, family int) (netip.Addr, bool) {
+	ifi, err := net.InterfaceByName(name)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(n.IP)
+		if !ok {
+			continue
+		}
+		ip = ip.Unmap()
+		if family == 4 && ip.Is4() || family == 6 && ip.Is6() && ip.IsLinkLocalUnicast() {
+			return ip, true
+		}
+	}
+	return netip.Addr{}, false
+}
+
+func linkKind(name string) (string, bool) {
+	l, err := netlink.LinkByName(name)
+	if err != nil {
+		return "", false
+	}
+	switch l := l.(type) {
+	case *netlink.Device:
+		return "", true // no link kind
+	case *netlink.Macvlan:
+		if l.Mode == netlink.MACVLAN_MODE_PRIVATE {
+			return "macvlan private", true
+		}
+	case *netlink.IPVlan:
+		if l.Mode == netlink.IPVLAN_MODE_L2 {
+			return "ipvlan l2", true
+		}
+	}
+	return l.Type(), true
 }
 
 func userExists(name string) bool {

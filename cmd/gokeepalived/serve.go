@@ -55,6 +55,8 @@ func serve(o options, args []string, stderr io.Writer) int {
 				AllConfig:       o.allConfig,
 				Strict:          o.strict,
 				InterfaceExists: interfaceExists,
+				InterfaceAddr:   interfaceAddr,
+				LinkKind:        linkKind,
 				UserExists:      userExists,
 			})
 		},

@@ -288,12 +288,13 @@ loop:
 			b.WriteByte(c)
 		}
 	}
-	if quote {
-		p.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: lead + 1}, UnmatchedQuote, "Unterminated quote '%s'", s)
-	}
 	out := s[:cut]
 	if changed {
 		out = b.String()
+	}
+	if quote {
+		// as keepalived shows it: escapes applied, a final '\' cut
+		p.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: lead + 1}, UnmatchedQuote, "Unterminated quote '%s'", out)
 	}
 	out = trimBlanksRight(out)
 	if cont {
@@ -414,8 +415,9 @@ func (p *preprocessor) conditional(l *line) bool {
 func isNameStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isNameChar(c byte) bool  { return isNameStart(c) || c >= '0' && c <= '9' }
 
-// definition handles "$NAME=value" (blanks allowed before '='), returning
-// false when the line is not a definition.
+// definition handles "$NAME=value", returning false when the line is not
+// a definition. As in keepalived, "$NAME =value" is not one: the line is
+// substituted and read as a statement.
 func (p *preprocessor) definition(l line) bool {
 	s := l.text
 	if len(s) < 2 || !isNameStart(s[1]) {
@@ -426,14 +428,10 @@ func (p *preprocessor) definition(l line) bool {
 		i++
 	}
 	name := s[1:i]
-	j := i
-	for j < len(s) && (s[j] == ' ' || s[j] == '\t') {
-		j++
-	}
-	if j >= len(s) || s[j] != '=' {
+	if i >= len(s) || s[i] != '=' {
 		return false
 	}
-	value := trimBlanksLeft(s[j+1:])
+	value := trimBlanksLeft(s[i+1:])
 	d := &definition{}
 	if strings.HasSuffix(value, "\\") {
 		d.multiline = true

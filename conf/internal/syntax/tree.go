@@ -18,6 +18,19 @@ type Stmt struct {
 	Line                int32
 	closeLine, closeCol int32
 	HasBlock            bool
+	// where the '{' is: lines after Line (saturating) and column,
+	// small enough to fit the padding
+	openDelta uint8
+	openCol   uint16
+}
+
+// Open is the position of the '{' that opened the block, zero if none.
+// It is approximate past 255 lines or column 65535.
+func (s *Stmt) Open() Pos {
+	if !s.HasBlock {
+		return Pos{}
+	}
+	return Pos{File: s.File, Line: int(s.Line) + int(s.openDelta), Col: int(s.openCol)}
 }
 
 // Close is the position of the closing '}', zero if never closed.
@@ -340,19 +353,27 @@ func (b *builder) open(pos Pos, col int) {
 	if n := len(b.pending); n > top.start && !b.pending[n-1].HasBlock {
 		owner = b.pending[n-1]
 	} else {
-		b.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: col + 1}, UnexpectedBOB, "Unexpected '{' - ignoring its block")
-		// An anonymous owner keeps the braces balanced; it is
-		// not added to the tree.
-		owner = &Stmt{File: pos.File, Line: int32(pos.Line), Words: []Word{{Text: "{", Col: int32(col + 1)}}}
+		// A '{' with no statement to own it becomes a statement "{":
+		// keepalived reads its block as part of the enclosing one,
+		// which the decoder does, reporting it.
+		b.stmt([]Word{{Text: "{", Col: int32(col + 1)}}, "{", pos)
+		owner = b.pending[len(b.pending)-1]
 	}
 	owner.HasBlock = true
+	if delta := pos.Line - int(owner.Line); pos.File == owner.File && delta > 0 {
+		owner.openDelta = uint8(min(delta, 255))
+	}
+	owner.openCol = uint16(min(col+1, 65535))
 	b.stack = append(b.stack, frame{owner: owner, start: len(b.pending)})
 }
 
 // close handles a '}' at col of the line at pos.
 func (b *builder) close(pos Pos, col int) {
 	if len(b.stack) == 1 {
-		b.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: col + 1}, UnexpectedEOB, "Extra '}' found")
+		at := Pos{File: pos.File, Line: pos.Line, Col: col + 1}
+		b.diags.Add(at, UnexpectedEOB, "Extra '}' found")
+		// keepalived then reads it as a top-level keyword
+		b.diags.Add(at, UnknownKeyword, "Unknown keyword '}'")
 		return
 	}
 	f := b.stack[len(b.stack)-1]
@@ -387,6 +408,7 @@ func (b *builder) stmt(words []Word, text string, pos Pos) {
 		// on the usual path)
 		st.Block, st.HasBlock = nil, false
 		st.closeFile, st.closeLine, st.closeCol = "", 0, 0
+		st.openDelta, st.openCol = 0, 0
 	}
 	if words[0].Text == "random_seed" && len(words) > 1 {
 		if n, err := strconv.ParseInt(words[1].Text, 10, 64); err == nil {

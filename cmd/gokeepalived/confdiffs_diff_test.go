@@ -1,0 +1,172 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/configdiff"
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
+)
+
+// A confdiff case is a config checked by keepalived 2.2.7 and by us in a
+// namespace with eth0..eth3 (or, with loOnly, only lo); the exit codes
+// and the messages, as (line, text), must be the same.
+type confdiff struct {
+	name   string
+	loOnly bool
+	conf   string
+}
+
+// vi is a minimal valid instance body with extra lines.
+func vi(name, extra string) string {
+	return "vrrp_instance " + name + " {\n" + extra + "    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"
+}
+
+var confdiffs = []confdiff{
+	// '\' outside a $NAME= definition is no continuation: glued to a word
+	// it is part of it, alone it is a word, alone first an unknown keyword.
+	{name: "backslash-glued", conf: "global_defs {\n    router_id a \\\n    script_user root\n}\n" +
+		vi("VI_1", "    interface eth0\n    virtual_router_id 1 \\\n    priority 100\n")},
+	{name: "backslash-alone", conf: "global_defs {\n    \\\n    router_id a\n    \\ foo\n}\n\\\n" +
+		vi("VI_1", "    interface eth0\n    virtual_router_id 1\n    priority 100 \\\n")},
+
+	{name: "backslash-then-block", conf: "global_defs {\n    \\\n    router_id a\n    \\ foo\n    notification_email \\\n    {\n       a@b\n    }\n}\n\\\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    priority 100 \\\n    virtual_ipaddress \\\n    {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "unknown-block-same-line", conf: "global_defs {\n    foo_kw {\n        router_id x\n    }\n    bar_kw\n    {\n        router_id y\n    }\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "unknown-block-in-instance", conf: "vrrp_instance VI_1 {\n    interface eth0\n    foo {\n        virtual_router_id 1\n    }\n    priority 50\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "unknown-block-nested", conf: "global_defs {\n    a {\n        b {\n            router_id x\n        }\n        vrrp_strict\n    }\n    router_id y\n}\n"},
+	{name: "unknown-block-top", conf: "foo {\n    global_defs {\n        router_id x\n    }\n}\n"},
+	{name: "known-keyword-with-block", conf: "global_defs {\n    router_id x {\n        vrrp_strict\n    }\n    script_user root\n}\n"},
+	{name: "unknown-block-in-auth", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    authentication {\n        auth_type PASS\n        x {\n            auth_pass abc\n        }\n        priority 5\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "unknown-block-in-vs", conf: "virtual_server 10.0.0.1 80 {\n    lb_algo rr\n    foo {\n        delay_loop 3\n    }\n    real_server 10.0.0.2 80 {\n        weight 1\n    }\n}\n"},
+	{name: "brace-unowned", conf: "global_defs {\n    {\n        router_id x\n    }\n    vrrp_strict\n}\n{\n    global_defs {\n    }\n}\n"},
+	{name: "brace-extra-close", conf: "global_defs {\n    router_id a\n}\n}\nglobal_defs {\n    router_id b\n}\n"},
+	{name: "brace-in-value-block-line", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n    track_interface { eth1\n    }\n}\n"},
+	{name: "iface-static-default-lo", loOnly: true, conf: "static_ipaddress {\n    10.5.0.1/24\n}\n"},
+	{name: "iface-static-default-named", conf: "global_defs {\n    default_interface eth9\n}\nstatic_ipaddress {\n    10.5.0.1/24\n}\n"},
+	{name: "iface-static-default-dynamic", loOnly: true, conf: "global_defs {\n    dynamic_interfaces\n}\nstatic_ipaddress {\n    10.5.0.1/24\n}\n"},
+	{name: "iface-static-default-and-instance", loOnly: true, conf: "global_defs {\n    default_interface eth1\n}\nstatic_ipaddress {\n    10.5.0.1/24\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	// $NAME defined twice: the last wins, silently
+	{name: "param-twice", conf: "$X=1\n$X=2\n" + vi("VI_1", "    interface eth0\n    virtual_router_id $X\n    priority 300\n")},
+
+	{name: "param-glued-backslash", conf: "$M=virtual_router_id 7\\\n   priority 300\nvrrp_instance VI_1 {\n    interface eth0\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-in-quotes", conf: "$R=abc\nglobal_defs {\n    router_id \"$R x\"\n    notification_email_from \"${R}@x\"\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-multiline-mid-line", conf: "$M=virtual_router_id 7 \\\n   priority 50\nvrrp_instance VI_1 {\n    interface eth0\n    $M x\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-multiline-braces", conf: "$M=virtual_ipaddress { \\\n 10.0.0.9/24 \\\n }\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    $M\n}\n"},
+	{name: "param-undefined", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id $NOPE\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-redefine-in-use", conf: "$V=1\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id $V\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n$V=300\nvrrp_instance VI_2 {\n    interface eth1\n    virtual_router_id $V\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "param-empty-then-set", conf: "$E=\n$E=5\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id $E\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-comment-value", conf: "$C=7 # seven\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id $C\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-backslash-only", conf: "$B=\\\n\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1 $B\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "backslash-trailing-quote", conf: "global_defs {\n    router_id \"ab\\\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "backslash-escaped-quote", conf: "global_defs {\n    router_id a\\\"b\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "backslash-quote-escapes", conf: "global_defs {\n    router_id a\\#b \"c\\#d   \\\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	// missing interfaces
+	{name: "iface-instance", conf: vi("VI_1", "    interface eth9\n    virtual_router_id 1\n")},
+	{name: "iface-instance-lo", loOnly: true, conf: vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	{name: "iface-vip-dev", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24 dev eth9\n    }\n}\n"},
+	{name: "iface-track", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    track_interface {\n        eth9\n        eth1 weight 10\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "iface-track-lo", loOnly: true, conf: "vrrp_instance VI_1 {\n    interface lo\n    virtual_router_id 1\n    track_interface {\n        eth9\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "iface-vroutes", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    unicast_src_ip 10.99.0.1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n    virtual_routes {\n        10.1.0.0/16 dev eth9\n        10.2.0.0/16 via 10.99.0.2 dev eth1\n    }\n}\n"},
+	{name: "iface-static", conf: "static_ipaddress {\n    10.5.0.1/24 dev eth9\n}\nstatic_routes {\n    10.6.0.0/16 dev eth8\n}\nstatic_rules {\n    from 10.7.0.1 table 100 dev eth7\n}\n"},
+	{name: "iface-static-only-addr", conf: "static_ipaddress {\n    10.5.0.1/24 dev eth9\n}\n"},
+	{name: "iface-linkbeat", conf: "linkbeat_interfaces {\n    eth7\n}\n"},
+	{name: "iface-linkbeat-vrrp", conf: "linkbeat_interfaces {\n    eth7\n    eth0\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "iface-garp-group", conf: "garp_group {\n    garp_interval 1\n    interfaces {\n        eth8\n    }\n}\ngarp_group {\n    interface eth9\n}\n"},
+	{name: "iface-sync-group-track", conf: "vrrp_sync_group G {\n    group {\n        VI_1\n    }\n    track_interface {\n        eth6\n    }\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "iface-vmac", loOnly: true, conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    use_vmac vrrp.1\n    vmac_xmit_base\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "iface-vmac-full", conf: "vrrp_instance VI_1 {\n    interface eth9\n    virtual_router_id 1\n    use_vmac\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "iface-ipvlan", conf: "vrrp_instance VI_1 {\n    interface eth9\n    virtual_router_id 1\n    use_ipvlan\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "iface-dynamic", loOnly: true, conf: "global_defs {\n    dynamic_interfaces\n}\nlinkbeat_interfaces {\n    eth7\n}\nstatic_ipaddress {\n    10.5.0.1/24 dev eth9\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    track_interface {\n        eth3\n    }\n    virtual_ipaddress {\n        10.0.0.1/24 dev eth2\n    }\n}\n"},
+	{name: "iface-lvs-sync", loOnly: true, conf: "global_defs {\n    lvs_sync_daemon eth9 VI_1\n}\nvrrp_instance VI_1 {\n    interface lo\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "iface-track-file", loOnly: true, conf: "vrrp_track_file tf {\n    file /tmp/x\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    dont_track_primary\n    track_file {\n        tf\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "iface-vip-dev-lo", loOnly: true, conf: "vrrp_instance VI_1 {\n    interface lo\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24 dev eth1\n        fe80::1/64 dev eth2\n    }\n    virtual_ipaddress_excluded {\n        10.0.0.9/24 dev eth4\n    }\n}\n"},
+	{name: "iface-vrf", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    vmac_vrf vrf9\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "iface-vmac-name-exists", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    use_vmac eth1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 2\n    use_ipvlan eth2 10.99.0.9/24\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance VI_3 {\n    interface eth0\n    virtual_router_id 3\n    use_vmac vrrp.3\n    virtual_ipaddress {\n        10.0.0.3/24\n    }\n}\n"},
+	{name: "vrid-allow-if-changes", conf: "global_defs {\n    dynamic_interfaces allow_if_changes\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-dynamic-missing", loOnly: true, conf: "global_defs {\n    dynamic_interfaces\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-dynamic-present", conf: "global_defs {\n    dynamic_interfaces\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-unicast-diff-peers", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.3\n    }\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-unicast-same-peers", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-unicast-overlap-peers", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n        10.99.0.4\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.3\n        10.99.0.4\n    }\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-unicast-src-differs", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    unicast_src_ip 10.99.0.1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    unicast_src_ip 10.99.0.9\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-multicast-twice", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-multicast-other-iface", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth1\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-multicast-unicast", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-families", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    native_ipv6\n    virtual_ipaddress {\n        fd00::1/64\n    }\n}\n"},
+	{name: "vrid-families-unicast", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        fd00::2\n    }\n    virtual_ipaddress {\n        fd00::1/64\n    }\n}\n"},
+	{name: "vrid-vmac-twice", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-unicast-mcast-src", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    mcast_src_ip 10.99.0.1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    mcast_src_ip 10.99.0.7\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "min-cfg-first-only", conf: "vrrp_instance A {\n    interface eth0\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance C {\n    interface eth0\n    virtual_ipaddress {\n        10.0.0.3/24\n    }\n}\n"},
+	{name: "min-cfg-no-iface-first", conf: "vrrp_instance B {\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance A {\n    interface eth0\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "complete-stops-at-no-vip", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    version 3\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 2\n    state MASTER\n    nopreempt\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "complete-stops-then-vrid", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    version 3\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance C {\n    interface eth0\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.3/24\n    }\n}\n"},
+	{name: "vrid-conflict-then-more", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance C {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.3/24\n    }\n}\n"},
+	{name: "vrid-unicast6-same-peer-ll", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        fd00::2\n    }\n    virtual_ipaddress {\n        fd00::10/64\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        fd00::2\n    }\n    virtual_ipaddress {\n        fd00::11/64\n    }\n}\n"},
+	{name: "vrid-unicast-missing-iface", conf: "vrrp_instance A {\n    interface eth8\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth8\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-unicast-no-iface-src", conf: "vrrp_instance A {\n    unicast_src_ip 10.99.0.1\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-mcast-group-differs", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    mcast_dst_ip 224.0.0.19\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "vrid-vmac-base-same", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "iface-vip-dev-no-iface-lo", loOnly: true, conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance VI_2 {\n    interface eth1\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "param-blank-before-eq", conf: "$Y=eth0\n$Y =eth1\n" + vi("VI_1", "    interface $Y\n    virtual_router_id 1\n")},
+	{name: "param-multiline-redefined", conf: "$M=virtual_router_id 7 \\\n   priority 50\n$M=virtual_router_id 8\n" + vi("VI_1", "    interface eth0\n    $M\n")},
+	{name: "param-multiline-twice", conf: "$M=virtual_router_id 7\n$M=virtual_router_id 9 \\\n   priority 300\n" + vi("VI_1", "    interface eth0\n    $M\n")},
+	{name: "param-builtin-override", conf: "$_HASH=5\n" + vi("VI_1", "    interface eth0\n    virtual_router_id ${_HASH}\n")},
+	{name: "param-multiline-backslash-mid", conf: "$M=virtual_router_id 7 \\\n   priority 50 \\\n\\\n   advert_int 2\n" + vi("VI_1", "    interface eth0\n    $M\n")},
+	{name: "param-multiline-blank-ends", conf: "$M=virtual_router_id 7 \\\n\n   priority 50\n" + vi("VI_1", "    interface eth0\n    $M\n")},
+	{name: "backslash-in-quotes", conf: "global_defs {\n    router_id \"a \\\" b\"\n    notification_email_from \"x\\#y\" \\#z\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	{name: "backslash-escaped-comment", conf: "global_defs {\n    router_id a\\#b \\!c #d\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	{name: "backslash-before-brace", conf: "global_defs \\\n{\n    router_id a\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+}
+
+func TestConfigTestMessagesMatchKeepalived(t *testing.T) {
+	netnstest.Require(t, "keepalived")
+	full := netnstest.New(t, "gkcdf", "eth0", "eth1", "eth2", "eth3")
+	lo := netnstest.New(t, "gkcdl")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, c := range confdiffs {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(dir, c.name+".conf")
+			if err := os.WriteFile(path, []byte(c.conf), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ns := full
+			if c.loOnly {
+				ns = lo
+			}
+			kaOut, kaErr := ns.Command("keepalived", "-t", "-f", path).CombinedOutput()
+			ours := ns.Command(self, "-t", "-f", path)
+			ours.Env = append(os.Environ(), "GOKEEPALIVED_AS_MAIN=1")
+			ourOut, ourErr := ours.CombinedOutput()
+			want, got := exitCode(kaErr), exitCode(ourErr)
+			missing, extra := configdiff.Diff(configdiff.ParseKeepalived(string(kaOut)), configdiff.TrimWhere(configdiff.ParseOurs(string(ourOut))))
+			if got != want || len(missing) > 0 || len(extra) > 0 {
+				t.Errorf("keepalived 2.2.7 -t = %d, gokeepalived -t = %d\nonly keepalived: %s\nonly ours: %s\nconfig:\n%s\nkeepalived said:\n%s\ngokeepalived said:\n%s",
+					want, got, msgs(missing), msgs(extra), numbered(c.conf), indent(kaOut), indent(ourOut))
+			}
+		})
+	}
+}
+
+func msgs(ms []configdiff.Message) string {
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "\n  %d: %s", m.Line, m.Text)
+	}
+	return b.String()
+}
+
+func numbered(s string) string {
+	var b strings.Builder
+	for i, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		fmt.Fprintf(&b, "  %3d %s\n", i+1, l)
+	}
+	return b.String()
+}
