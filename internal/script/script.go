@@ -217,22 +217,37 @@ func (r *Runner) credential(c Cmd) (*syscall.Credential, error) {
 	if name == "" {
 		name, group = r.User, r.Group
 	}
-	uid, gid := uint32(os.Geteuid()), uint32(os.Getegid())
+	uid, gid, kind, err := lookup(name, group)
+	if err != nil {
+		return nil, r.refuse(kind, map[string]string{"user": name, "group": group}[kind], err)
+	}
+	return &syscall.Credential{Uid: uid, Gid: gid, Groups: []uint32{gid}}, nil
+}
+
+// Lookup resolves a script user and group: an empty name is the
+// daemon's own user, an empty group the user's primary group.
+func Lookup(name, group string) (uid, gid uint32, err error) {
+	uid, gid, _, err = lookup(name, group)
+	return uid, gid, err
+}
+
+func lookup(name, group string) (uid, gid uint32, kind string, err error) {
+	uid, gid = uint32(os.Geteuid()), uint32(os.Getegid())
 	if name != "" {
 		u, err := user.Lookup(name)
 		if err != nil {
-			return nil, r.refuse("user", name, err)
+			return 0, 0, "user", err
 		}
 		uid, gid = atou(u.Uid), atou(u.Gid)
 	}
 	if group != "" {
 		g, err := user.LookupGroup(group)
 		if err != nil {
-			return nil, r.refuse("group", group, err)
+			return 0, 0, "group", err
 		}
 		gid = atou(g.Gid)
 	}
-	return &syscall.Credential{Uid: uid, Gid: gid, Groups: []uint32{gid}}, nil
+	return uid, gid, "", nil
 }
 
 // refuse logs set_uid_gid's line for a script user or group that cannot
