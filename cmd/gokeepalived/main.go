@@ -9,13 +9,13 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/user"
 	"runtime/debug"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/cli"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/script"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -270,7 +270,7 @@ func interfaceExists(name string) bool {
 }
 
 func userExists(name string) bool {
-	_, err := user.Lookup(name)
+	_, _, err := script.Lookup(name, "")
 	return err == nil
 }
 
