@@ -12,18 +12,17 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/check/probe"
 	"github.com/gokeepalived/gokeepalived/check/sched"
 	"github.com/gokeepalived/gokeepalived/check/state"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/script"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
 	"github.com/gokeepalived/gokeepalived/vrrp/notifyfifo"
@@ -97,14 +96,16 @@ type job struct {
 
 // Engine runs the checkers of one configuration.
 type Engine struct {
-	opt   Options
-	mu    sync.Mutex
-	vss   []*vsEntry
-	jobs  []*job
-	sch   *sched.Scheduler   // synchronous checks, on a worker pool
-	async []*sched.Scheduler // asynchronous ones (TCP_CHECK), set by Run
-	dirty chan struct{}
-	runs  atomic.Uint64
+	opt Options
+	// scripts starts notify_up/down and quorum_up/down
+	scripts *script.Runner
+	mu      sync.Mutex
+	vss     []*vsEntry
+	jobs    []*job
+	sch     *sched.Scheduler   // synchronous checks, on a worker pool
+	async   []*sched.Scheduler // asynchronous ones (TCP_CHECK), set by Run
+	dirty   chan struct{}
+	runs    atomic.Uint64
 	// ended: Run returned; results still in flight are dropped (e.mu)
 	ended bool
 	// changed lists the virtual servers with events since Changed
@@ -173,13 +174,17 @@ func build(cfg *conf.Config, opt Options) *Engine {
 	if opt.NewProbe == nil {
 		opt.NewProbe = func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error) {
 			p, err := probe.New(c, rs, vs, cfg.SSL, cfg.TrackFiles, cfg.Global.ScriptUser, cfg.Global.ScriptGroup)
-			if t, ok := p.(*probe.TCP); ok {
-				t.Reset = opt.TCPReset
+			switch p := p.(type) {
+			case *probe.TCP:
+				p.Reset = opt.TCPReset
+			case *probe.Misc:
+				p.Log = func(m string) { opt.Logf("%s", m) }
 			}
 			return p, err
 		}
 	}
-	e := &Engine{opt: opt, sch: sched.New(opt.Clock, opt.Workers), dirty: make(chan struct{}, 1)}
+	e := &Engine{opt: opt, sch: sched.New(opt.Clock, opt.Workers), dirty: make(chan struct{}, 1),
+		scripts: &script.Runner{User: opt.ScriptUser, Group: opt.ScriptGroup, Log: func(m string) { opt.Logf("%s", m) }}}
 	for _, vs := range cfg.VirtualServers {
 		ent := &vsEntry{key: fmtVS(vs) + "/" + string(vs.Family), cfg: vs, svcs: services(vs)}
 		vc := state.VSConfig{Name: fmtVS(vs), Quorum: vs.Quorum, Hysteresis: vs.Hysteresis}
@@ -416,7 +421,11 @@ func (e *Engine) emit(ent *vsEntry) {
 		case state.NotifyQuorumDown:
 			s = ent.cfg.QuorumDown
 		}
-		runScript(s, e.opt.ScriptUser, e.opt.ScriptGroup)
+		if s != nil && !s.Disabled && len(s.Argv) > 0 {
+			// notify_exec: no timeout, nobody waits; the launcher logs
+			// a script that cannot start
+			e.scripts.Start(context.Background(), script.Cmd{Argv: s.Argv, User: s.User, Group: s.Group}, 0, nil)
+		}
 	}
 	if len(evs) > 0 {
 		if !ent.dirty {
@@ -424,25 +433,6 @@ func (e *Engine) emit(ent *vsEntry) {
 			e.changed = append(e.changed, ent)
 		}
 		e.markDirty()
-	}
-}
-
-func runScript(s *conf.Script, user, group string) {
-	if s == nil || s.Disabled || len(s.Argv) == 0 {
-		return
-	}
-	if s.User != "" {
-		user, group = s.User, s.Group
-	}
-	cred, err := probe.Credential(user, group)
-	if err != nil {
-		return
-	}
-	cmd := exec.Command(s.Argv[0], s.Argv[1:]...)
-	cmd.Dir = "/"
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
-	if cmd.Start() == nil {
-		go cmd.Wait()
 	}
 }
 

@@ -2,15 +2,11 @@ package vrrp
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/exec"
-	"os/user"
-	"strconv"
-	"syscall"
+	"log/slog"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/script"
 )
 
 // Command is one script invocation: argv is exec'd directly, never
@@ -19,13 +15,19 @@ import (
 type Command struct {
 	Argv        []string
 	User, Group string // empty: the global script_user
+	// Ctx, if set, ends a started script when it ends (a notify FIFO
+	// script when its FIFO closes); Exited, if set, is called once a
+	// started script has ended.
+	Ctx    context.Context
+	Exited func()
 }
 
 // Scripts runs scripts: Start for notify scripts (not waited for), Run
-// for vrrp_script checks (nil error = exit status 0; ctx ends it).
+// for vrrp_script checks (nil error = exit status 0; the timeout or the
+// end of ctx ends it).
 type Scripts interface {
 	Start(c Command) error
-	Run(ctx context.Context, c Command) error
+	Run(ctx context.Context, c Command, timeout time.Duration) error
 }
 
 // notifiers are an instance's notify scripts.
@@ -47,71 +49,41 @@ func (n notifiers) commands(name string, st State, prio uint8) []Command {
 	return n.commandsFor(st, "INSTANCE", name, st.String(), prio)
 }
 
-// ExecScripts is the real Scripts: a child process per command, run as
-// the command's user (or DefaultUser) when we are root.
+// ExecScripts is the real Scripts: internal/script's launcher.
 type ExecScripts struct {
-	DefaultUser, DefaultGroup string
+	Runner *script.Runner // nil: the daemon's own user, nothing logged
 }
 
-// Start starts c and reaps it in the background.
+// NewExecScripts runs scripts as script_user (user, group) and logs
+// keepalived's lines to log.
+func NewExecScripts(user, group string, log *slog.Logger) ExecScripts {
+	return ExecScripts{Runner: &script.Runner{User: user, Group: group, Log: func(m string) { log.Info(m) }}}
+}
+
+func (e ExecScripts) runner() *script.Runner {
+	if e.Runner == nil {
+		return &script.Runner{}
+	}
+	return e.Runner
+}
+
+// Start starts c with no timeout (keepalived's notify_exec) and does not
+// wait; c.Ctx ending ends it.
 func (e ExecScripts) Start(c Command) error {
-	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
-	if err := e.setUser(cmd, c); err != nil {
-		return err
+	ctx := c.Ctx
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	if err := cmd.Start(); err != nil {
-		return err
+	var done func(script.Result)
+	if c.Exited != nil {
+		done = func(script.Result) { c.Exited() }
 	}
-	go cmd.Wait()
-	return nil
+	return e.runner().Start(ctx, script.Cmd{Argv: c.Argv, User: c.User, Group: c.Group}, 0, done)
 }
 
-// Run runs c to completion; when ctx ends (the script timeout) it gets
-// SIGTERM, then SIGKILL a second later, as keepalived does.
-func (e ExecScripts) Run(ctx context.Context, c Command) error {
-	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = time.Second
-	if err := e.setUser(cmd, c); err != nil {
-		return err
-	}
-	return cmd.Run()
-}
-
-func (e ExecScripts) setUser(cmd *exec.Cmd, c Command) error {
-	u, g := c.User, c.Group
-	if u == "" {
-		u, g = e.DefaultUser, e.DefaultGroup
-	}
-	if u != "" && os.Geteuid() == 0 {
-		cred, err := credential(u, g)
-		if err != nil {
-			return err
-		}
-		if cred.Uid != 0 || cred.Gid != 0 {
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		}
-	}
-	return nil
-}
-
-func credential(name, group string) (*syscall.Credential, error) {
-	u, err := user.Lookup(name)
-	if err != nil {
-		return nil, fmt.Errorf("script user %q: %w", name, err)
-	}
-	gid := u.Gid
-	if group != "" {
-		g, err := user.LookupGroup(group)
-		if err != nil {
-			return nil, fmt.Errorf("script group %q: %w", group, err)
-		}
-		gid = g.Gid
-	}
-	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
-	gidn, err2 := strconv.ParseUint(gid, 10, 32)
-	if err1 != nil || err2 != nil {
-		return nil, fmt.Errorf("script user %q: non-numeric ids", name)
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gidn)}, nil
+// Run runs c to completion: nil for exit status 0, else keepalived's
+// reason ("exited with status 1", "timed out"). Past timeout, or when
+// ctx ends, its process group gets SIGTERM, then SIGKILL.
+func (e ExecScripts) Run(ctx context.Context, c Command, timeout time.Duration) error {
+	return e.runner().Run(ctx, script.Cmd{Argv: c.Argv, User: c.User, Group: c.Group}, timeout).Failure()
 }

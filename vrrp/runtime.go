@@ -138,7 +138,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 	}
 	g := &cfg.Global
 	if deps.Scripts == nil {
-		deps.Scripts = ExecScripts{DefaultUser: g.ScriptUser, DefaultGroup: g.ScriptGroup}
+		deps.Scripts = NewExecScripts(g.ScriptUser, g.ScriptGroup, deps.Log)
 	}
 	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*Instance]*rtInst{},
 		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval,
@@ -395,8 +395,8 @@ func (r *Runtime) Run(ctx context.Context) error {
 			r.mu.Lock()
 			if !slices.Contains(r.checks, res.check) {
 				// A check a reload removed.
-			} else if up, changed := res.check.result(res.ok); changed {
-				r.log.Info("VRRP_Script status", "script", res.check.name, "up", up)
+			} else if up, changed := res.check.result(res.err == nil); changed {
+				r.log.Info(scriptLine(res.check.name, res.err))
 				r.tracker(r.deps.Clock.Now(), scriptTracker(res.check.name), up)
 			}
 			r.mu.Unlock()
@@ -604,7 +604,8 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 
 func (r *Runtime) runScript(inst string, c Command) {
 	if err := r.deps.Scripts.Start(c); err != nil {
-		r.log.Warn("notify script", "instance", inst, "argv", c.Argv, "err", err)
+		// the launcher logged keepalived's line
+		r.log.Debug("notify script", "instance", inst, "argv", c.Argv, "err", err)
 	}
 }
 

@@ -252,8 +252,8 @@ func (r *Runtime) deleteInstance(ri *rtInst, now time.Time) {
 // notify scripts do.
 func (r *Runtime) openFIFO(g *conf.GlobalDefs) {
 	r.fifoCfg = [2]conf.NotifyFIFO{g.NotifyFIFO, g.VRRPNotifyFIFO}
-	r.fifo = notifyfifo.Open(g.NotifyFIFO, g.VRRPNotifyFIFO, "vrrp_", func(argv []string, user, group string) error {
-		return r.deps.Scripts.Start(Command{Argv: argv, User: user, Group: group})
+	r.fifo = notifyfifo.Open(g.NotifyFIFO, g.VRRPNotifyFIFO, "vrrp_", func(ctx context.Context, argv []string, user, group string, exited func()) error {
+		return r.deps.Scripts.Start(Command{Argv: argv, User: user, Group: group, Ctx: ctx, Exited: exited})
 	}, r.log)
 }
 

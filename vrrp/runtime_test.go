@@ -304,17 +304,15 @@ func TestRuntimeTrackScript(t *testing.T) {
 
 func TestExecScriptsRun(t *testing.T) {
 	e := vrrp.ExecScripts{}
-	if err := e.Run(context.Background(), vrrp.Command{Argv: []string{"/bin/true"}}); err != nil {
+	if err := e.Run(context.Background(), vrrp.Command{Argv: []string{"/bin/true"}}, time.Second); err != nil {
 		t.Errorf("true: %v", err)
 	}
-	if err := e.Run(context.Background(), vrrp.Command{Argv: []string{"/bin/false"}}); err == nil {
-		t.Error("false succeeded")
+	if err := e.Run(context.Background(), vrrp.Command{Argv: []string{"/bin/false"}}, time.Second); err == nil || err.Error() != "exited with status 1" {
+		t.Errorf("false: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
 	start := time.Now()
-	if err := e.Run(ctx, vrrp.Command{Argv: []string{"/bin/sleep", "10"}}); err == nil {
-		t.Error("a script past its timeout succeeded")
+	if err := e.Run(context.Background(), vrrp.Command{Argv: []string{"/bin/sleep", "10"}}, 100*time.Millisecond); err == nil || err.Error() != "timed out" {
+		t.Errorf("a script past its timeout: %v", err)
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("timeout took %v to end the script", d)

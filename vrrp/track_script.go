@@ -71,20 +71,31 @@ func (s *scriptCheck) result(ok bool) (up, changed bool) {
 
 type scriptResult struct {
 	check *scriptCheck
-	ok    bool
+	err   error // nil: exit status 0
+}
+
+// scriptLine is vrrp_script_child_thread's line for a script whose state
+// changed: "VRRP_Script(chk) succeeded", "... failed (exited with status
+// 1)", "... timed_out".
+func scriptLine(name string, err error) string {
+	switch {
+	case err == nil:
+		return "VRRP_Script(" + name + ") succeeded"
+	case err.Error() == "timed out":
+		return "VRRP_Script(" + name + ") timed_out"
+	}
+	return "VRRP_Script(" + name + ") failed (" + err.Error() + ")"
 }
 
 // runCheck runs the script every interval until ctx ends.
 func (r *Runtime) runCheck(ctx context.Context, s *scriptCheck) {
 	for {
-		cctx, cancel := context.WithTimeout(ctx, s.timeout)
-		err := r.deps.Scripts.Run(cctx, s.cmd)
-		cancel()
+		err := r.deps.Scripts.Run(ctx, s.cmd, s.timeout)
 		if ctx.Err() != nil {
 			return
 		}
 		select {
-		case r.results <- scriptResult{check: s, ok: err == nil}:
+		case r.results <- scriptResult{check: s, err: err}:
 		case <-ctx.Done():
 			return
 		}

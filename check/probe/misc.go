@@ -4,16 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
-	osuser "os/user"
-	"strconv"
-	"syscall"
+	"sync"
 	"time"
+
+	launcher "github.com/gokeepalived/gokeepalived/internal/script"
 )
 
 // Misc is MISC_CHECK: run misc_path; exit 0 is up, 1 down; with
 // misc_dynamic 2..255 is up with weight exit−2. On misc_timeout the
-// process group gets SIGTERM, then SIGKILL 2 s later, as keepalived.
+// process group gets SIGTERM, then SIGKILL 2 s later, as keepalived
+// (internal/script).
 type Misc struct {
 	Argv    []string
 	Timeout time.Duration
@@ -23,91 +23,29 @@ type Misc struct {
 	Group string
 	// KillGrace is the SIGTERM→SIGKILL delay (2 s when zero).
 	KillGrace time.Duration
-}
+	// Log receives the launcher's keepalived lines (script cannot
+	// start, unknown user); nil: dropped.
+	Log func(string)
 
-// Credential resolves a script user and group ("" group: the user's
-// primary group). It returns nil for "" and for root with no group, so
-// nothing changes for the default script_user.
-func Credential(user, group string) (*syscall.Credential, error) {
-	if user == "" || (user == "root" && group == "") {
-		return nil, nil
-	}
-	u, err := osuser.Lookup(user)
-	if err != nil {
-		return nil, err
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if group != "" {
-		g, err := osuser.LookupGroup(group)
-		if err != nil {
-			return nil, err
-		}
-		gid, _ = strconv.Atoi(g.Gid)
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+	once   sync.Once
+	runner *launcher.Runner
 }
 
 func (m *Misc) Check(ctx context.Context, _ int) Result {
 	if len(m.Argv) == 0 {
 		return fail("failed", errors.New("no script"))
 	}
-	cred, err := Credential(m.User, m.Group)
-	if err != nil {
-		return fail("failed", err)
-	}
-	cmd := exec.Command(m.Argv[0], m.Argv[1:]...)
-	cmd.Dir = "/"
-	// own process group so a timeout reaches the script's children
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
-	if err := cmd.Start(); err != nil {
-		return fail("failed", err)
-	}
-	pgid := cmd.Process.Pid
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var timeout <-chan time.Time
-	if m.Timeout > 0 {
-		t := time.NewTimer(m.Timeout)
-		defer t.Stop()
-		timeout = t.C
-	}
-	grace := m.KillGrace
-	if grace == 0 {
-		grace = 2 * time.Second
-	}
-	timedOut := false
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		timedOut = true
-	case <-timeout:
-		timedOut = true
-	}
-	if timedOut {
-		syscall.Kill(-pgid, syscall.SIGTERM)
-		select {
-		case err = <-done:
-		case <-time.After(grace):
-			syscall.Kill(-pgid, syscall.SIGKILL)
-			err = <-done
-		}
-		syscall.Kill(-pgid, syscall.SIGKILL)
+	m.once.Do(func() { m.runner = &launcher.Runner{User: m.User, Group: m.Group, Log: m.Log, Grace: m.KillGrace} })
+	res := m.runner.Run(ctx, launcher.Cmd{Argv: m.Argv}, m.Timeout)
+	switch {
+	case res.Err != nil:
+		return fail("failed", res.Err)
+	case res.TimedOut:
 		return fail("timed out", nil)
+	case res.Signal != 0:
+		return fail("failed", fmt.Errorf("due to signal %d", int(res.Signal)))
 	}
-	syscall.Kill(-pgid, syscall.SIGKILL) // leftover children
-	rc := 0
-	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			return fail("failed", err)
-		}
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return fail("failed", fmt.Errorf("due to signal %d", int(ws.Signal())))
-		}
-		rc = ee.ExitCode()
-	}
-	return MiscExit(rc, m.Dynamic)
+	return MiscExit(res.Status, m.Dynamic)
 }
 
 // MiscExit maps an exit status to a result (check_misc.c rules). A

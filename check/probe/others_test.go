@@ -448,7 +448,7 @@ func TestMiscRunsAsUser(t *testing.T) {
 	if r := m.Check(context.Background(), 0); !r.OK {
 		t.Fatalf("script did not run as nobody: %v", r)
 	}
-	m.User = ""
+	m = &Misc{Argv: m.Argv, Timeout: m.Timeout} // a probe's user is fixed at its creation
 	if r := m.Check(context.Background(), 0); r.OK {
 		t.Fatal("script ran as nobody without a user set")
 	}

@@ -13,10 +13,10 @@ import (
 	"github.com/gokeepalived/gokeepalived/check/probe"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/script"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsadm"
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
-	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/notifyfifo"
 )
 
@@ -84,9 +84,9 @@ func (c *checker) openFIFO(cfg *conf.Config) {
 		return
 	}
 	c.fifo.Close()
-	sc := vrrp.ExecScripts{DefaultUser: g.ScriptUser, DefaultGroup: g.ScriptGroup}
-	c.fifo = notifyfifo.Open(g.NotifyFIFO, g.LVSNotifyFIFO, "lvs_", func(argv []string, user, group string) error {
-		return sc.Start(vrrp.Command{Argv: argv, User: user, Group: group})
+	sc := &script.Runner{User: g.ScriptUser, Group: g.ScriptGroup, Log: func(m string) { c.log.Info(m) }}
+	c.fifo = notifyfifo.Open(g.NotifyFIFO, g.LVSNotifyFIFO, "lvs_", func(ctx context.Context, argv []string, user, group string, exited func()) error {
+		return sc.Start(ctx, script.Cmd{Argv: argv, User: user, Group: group}, 0, func(script.Result) { exited() })
 	}, c.log)
 	c.fifoSpec = spec
 }

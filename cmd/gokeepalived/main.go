@@ -10,13 +10,13 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/user"
 	"runtime/debug"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/cli"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/script"
 	"github.com/vishvananda/netlink"
 )
 
@@ -320,7 +320,7 @@ func linkKind(name string) (string, bool) {
 }
 
 func userExists(name string) bool {
-	_, err := user.Lookup(name)
+	_, _, err := script.Lookup(name, "")
 	return err == nil
 }
 

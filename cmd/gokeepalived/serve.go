@@ -23,6 +23,8 @@ func serve(o options, args []string, stderr io.Writer) int {
 	if !o.noFork && os.Getenv(detachedEnv) == "" {
 		return detach(stderr)
 	}
+	// scripts get the daemon's environment, as keepalived's: not our marker
+	os.Unsetenv(detachedEnv)
 	if o.umask != "" {
 		m, err := strconv.ParseUint(o.umask, 0, 32)
 		if err != nil {

@@ -5,21 +5,24 @@
 package notifyfifo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/user"
 	"strconv"
 	"sync"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/script"
 	"golang.org/x/sys/unix"
 )
 
 // StartFunc starts a notify_fifo_script (argv with the FIFO path added)
-// as user:group (empty: the global script_user) and does not wait.
-type StartFunc func(argv []string, user, group string) error
+// as user:group (empty: the global script_user) and does not wait; the
+// end of ctx ends the script (its process group), exited is called once
+// it has ended.
+type StartFunc func(ctx context.Context, argv []string, user, group string, exited func()) error
 
 type fifo struct {
 	name    string
@@ -31,6 +34,9 @@ type fifo struct {
 type Set struct {
 	mu    sync.Mutex
 	fifos []*fifo
+	// stop ends the FIFO scripts, as keepalived's script_killall does at
+	// shutdown and reload
+	stop context.CancelFunc
 }
 
 // Open opens global and specific (typ "vrrp_" or "lvs_" in messages):
@@ -43,7 +49,8 @@ func Open(global, specific conf.NotifyFIFO, typ string, start StartFunc, log *sl
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Set{}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Set{stop: cancel}
 	if global.Name != "" && specific.Name == global.Name {
 		log.Info(fmt.Sprintf("notify FIFO %s has been specified for global and %s FIFO - ignoring %s FIFO",
 			specific.Name, typ[:len(typ)-1], typ[:len(typ)-1]))
@@ -56,14 +63,16 @@ func Open(global, specific conf.NotifyFIFO, typ string, start StartFunc, log *sl
 		if c.spec.Name == "" {
 			continue
 		}
-		if f := openOne(c.spec, c.typ, start, log); f != nil {
+		if f := openOne(ctx, c.spec, c.typ, typ[:len(typ)-1], start, log); f != nil {
 			s.fifos = append(s.fifos, f)
 		}
 	}
 	return s
 }
 
-func openOne(spec conf.NotifyFIFO, typ string, start StartFunc, log *slog.Logger) *fifo {
+// openOne opens one FIFO; sub ("vrrp", "lvs") names the subsystem in
+// the line logged when the script ends.
+func openOne(ctx context.Context, spec conf.NotifyFIFO, typ, sub string, start StartFunc, log *slog.Logger) *fifo {
 	f := &fifo{name: spec.Name, fd: -1}
 	err := unix.Mkfifo(spec.Name, 0o644)
 	switch {
@@ -81,8 +90,9 @@ func openOne(spec conf.NotifyFIFO, typ string, start StartFunc, log *slog.Logger
 	}
 	if sc := spec.Script; sc != nil && !sc.Disabled && len(sc.Argv) > 0 && start != nil {
 		argv := append(append([]string(nil), sc.Argv...), spec.Name)
-		if err := start(argv, sc.User, sc.Group); err != nil {
-			log.Warn("notify fifo script", "argv", argv, "err", err)
+		exited := func() { log.Info(sub + " notify fifo script terminated") }
+		if err := start(ctx, argv, sc.User, sc.Group, exited); err != nil {
+			log.Debug("notify fifo script", "argv", argv, "err", err)
 		}
 	}
 	fd, err := unix.Open(spec.Name, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK|unix.O_NOFOLLOW, 0)
@@ -98,21 +108,11 @@ func openOne(spec conf.NotifyFIFO, typ string, start StartFunc, log *slog.Logger
 }
 
 func chown(path, name, group string) error {
-	u, err := user.Lookup(name)
+	uid, gid, err := script.Lookup(name, group)
 	if err != nil {
 		return err
 	}
-	gid := u.Gid
-	if group != "" {
-		g, err := user.LookupGroup(group)
-		if err != nil {
-			return err
-		}
-		gid = g.Gid
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	g, _ := strconv.Atoi(gid)
-	return os.Chown(path, uid, g)
+	return os.Chown(path, int(uid), int(gid))
 }
 
 // Write writes one line (its newline included) to every FIFO; a full or
@@ -139,13 +139,16 @@ func (s *Set) Active() bool {
 }
 
 // Close unlinks the FIFOs it created (first, so a script reopening in a
-// loop cannot find them) and closes all.
+// loop cannot find them), closes all and ends their scripts.
 func (s *Set) Close() {
 	if s == nil {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.stop != nil {
+		defer s.stop()
+	}
 	for _, f := range s.fifos {
 		if f.created {
 			os.Remove(f.name)

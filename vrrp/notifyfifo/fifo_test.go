@@ -2,12 +2,20 @@ package notifyfifo
 
 import (
 	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/script"
 )
 
 func TestLines(t *testing.T) {
@@ -27,7 +35,10 @@ func TestOpenWriteClose(t *testing.T) {
 	dir := t.TempDir()
 	g, v := filepath.Join(dir, "global"), filepath.Join(dir, "vrrp")
 	var started [][]string
-	start := func(argv []string, _, _ string) error { started = append(started, argv); return nil }
+	start := func(_ context.Context, argv []string, _, _ string, _ func()) error {
+		started = append(started, argv)
+		return nil
+	}
 	s := Open(conf.NotifyFIFO{Name: g, Script: &conf.Script{Argv: []string{"/bin/reader", "-x"}}},
 		conf.NotifyFIFO{Name: v}, "vrrp_", start, nil)
 	if !s.Active() {
@@ -93,4 +104,64 @@ func TestSameAsGlobal(t *testing.T) {
 	if s3 := Open(conf.NotifyFIFO{Name: "/nonexistent/dir/f"}, conf.NotifyFIFO{}, "vrrp_", nil, nil); s3.Active() {
 		t.Fatal("opened a FIFO in a missing directory")
 	}
+}
+
+// The FIFO script through the real launcher: started with the FIFO's
+// path appended, and ended (its whole process group) when the FIFO set
+// closes, as keepalived's script_killall at shutdown.
+func TestScriptRealStartStop(t *testing.T) {
+	dir := t.TempDir()
+	fifo, args := filepath.Join(dir, "fifo"), filepath.Join(dir, "args")
+	sc := filepath.Join(dir, "reader.sh")
+	// ignores SIGTERM and EOF: only the group SIGKILL ends it
+	os.WriteFile(sc, []byte("#!/bin/sh\ntrap '' TERM\necho \"$*\" > "+args+"\nwhile :; do sleep 1; done\n"), 0o755)
+	r := &script.Runner{}
+	start := func(ctx context.Context, argv []string, user, group string, exited func()) error {
+		return r.Start(ctx, script.Cmd{Argv: argv, User: user, Group: group}, 0, func(script.Result) { exited() })
+	}
+	var mu sync.Mutex
+	var logged bytes.Buffer
+	log := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logged}, nil))
+	s := Open(conf.NotifyFIFO{}, conf.NotifyFIFO{Name: fifo, Script: &conf.Script{Argv: []string{sc, "a b"}}}, "lvs_", start, log)
+	if !s.Active() {
+		t.Fatal("no FIFO open")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if b, _ := os.ReadFile(args); string(b) == "a b "+fifo+"\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("script not started with the FIFO path appended")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.Close()
+	closed := time.Now()
+	for {
+		mu.Lock()
+		done := strings.Contains(logged.String(), `msg="lvs notify fifo script terminated"`)
+		mu.Unlock()
+		if done {
+			break
+		}
+		if time.Since(closed) > 5*time.Second {
+			t.Fatal("FIFO script not ended by Close")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if d := time.Since(closed); d < script.StopGrace-100*time.Millisecond {
+		t.Errorf("ended after %v, before the grace period", d)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -279,7 +279,7 @@ func (s *Scripts) SetFail(argv0 string, fail bool) {
 	s.fail[argv0] = fail
 }
 
-func (s *Scripts) Run(_ context.Context, c vrrp.Command) error {
+func (s *Scripts) Run(_ context.Context, c vrrp.Command, _ time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail[c.Argv[0]] {

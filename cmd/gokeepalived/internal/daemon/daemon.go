@@ -23,6 +23,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/script"
 )
 
 // Banner is the version keepalived-exporter and operators look for; we
@@ -178,6 +179,7 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 			d.log.Info(l)
 		}
 	}
+	d.startStopScript(cfg, true)
 	if err := d.startUnits(ctx, cfg); err != nil {
 		d.log.Error(err.Error() + ". Terminating")
 		d.stopAll()
@@ -375,8 +377,39 @@ func (d *Daemon) shutdown() {
 	d.log.Info("Stopping")
 	d.notify("STOPPING=1")
 	d.stopAll()
+	d.startStopScript(d.cfg, false)
 	d.log.Info("Stopped")
 	d.log.Info(fmt.Sprintf("Stopped %s (gokeepalived %s)", Banner, d.o.Version))
+}
+
+// startStopScript runs startup_script before the units start, or
+// shutdown_script once they stopped, and waits for it within its
+// timeout, as keepalived's parent (run_startup_script,
+// startup_shutdown_script_completed), with its lines.
+func (d *Daemon) startStopScript(cfg *conf.Config, startup bool) {
+	if cfg == nil {
+		return
+	}
+	g := &cfg.Global
+	sc, timeout, typ := g.StartupScript, g.StartupScriptTimeout, "startup script"
+	if !startup {
+		sc, timeout, typ = g.ShutdownScript, g.ShutdownScriptTimeout, "shutdown script"
+	}
+	if sc == nil || sc.Disabled || len(sc.Argv) == 0 {
+		return
+	}
+	d.log.Debug("Running " + typ + " " + sc.Argv[0])
+	r := &script.Runner{User: g.ScriptUser, Group: g.ScriptGroup, Log: func(m string) { d.log.Info(m) }}
+	res := r.Run(context.Background(), script.Cmd{Argv: sc.Argv, User: sc.User, Group: sc.Group}, time.Duration(timeout)*time.Second)
+	switch {
+	case res.Err != nil: // the launcher logged why
+	case res.TimedOut:
+		d.log.Info(typ + " timed out")
+	case res.Signal == 0 && res.Status != 0:
+		d.log.Info(fmt.Sprintf("%s script failed, status %d", typ, res.Status)) // sic: "startup script script"
+	case res.OK():
+		d.log.Debug(typ + " script succeeded")
+	}
 }
 
 // stopAll stops the units in reverse start order, each within

@@ -106,10 +106,16 @@ const goodConf = "global_defs {\n router_id %s\n}\nvrrp_instance VI_1 {\n interf
 
 func start(t *testing.T, sub *fakeSub) *harness {
 	t.Helper()
+	return startConf(t, sub, fmt.Sprintf(goodConf, "R1"))
+}
+
+// startConf is start with the configuration text.
+func startConf(t *testing.T, sub *fakeSub, text string) *harness {
+	t.Helper()
 	h := &harness{t: t, dir: t.TempDir(), sigs: make(chan os.Signal, 1), done: make(chan int, 1),
 		log: &syncBuf{}, sub: sub, states: make(chan string, 16)}
 	h.conf = filepath.Join(h.dir, "keepalived.conf")
-	h.write(fmt.Sprintf(goodConf, "R1"))
+	h.write(text)
 	o := Options{
 		ConfigFile: h.conf,
 		Load: func(p string) (*conf.Config, *conf.Diagnostics) {
@@ -522,5 +528,39 @@ func TestStatusSocketMetricsAndDumpsFromStatus(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(dir, "keepalived.data"))
 	if !strings.Contains(string(data), " VRRP Instance = VI_1\n") {
 		t.Errorf("data: %s", data)
+	}
+}
+
+// startup_script runs to its end before the units start; shutdown_script
+// after they stopped, before "Stopped"; a failing one gets keepalived's
+// line (its doubled "script" included).
+func TestStartupShutdownScripts(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	sh := filepath.Join(dir, "s.sh")
+	// "startup" sleeps first: were it not waited for, the unit would
+	// start before it writes
+	os.WriteFile(sh, []byte("#!/bin/sh\n[ \"$1\" = startup ] && sleep 0.3\necho \"$1\" >> "+out+"\n[ \"$1\" = shutdown ] && exit 3\nexit 0\n"), 0o755)
+	sub := &fakeSub{}
+	text := fmt.Sprintf("global_defs {\n router_id R1\n startup_script \"%s startup\"\n shutdown_script \"%s shutdown\"\n}\n", sh, sh) +
+		strings.SplitN(fmt.Sprintf(goodConf, "R1"), "}\n", 2)[1]
+	h := startConf(t, sub, text)
+	if b, _ := os.ReadFile(out); string(b) != "startup\n" {
+		t.Fatalf("at start-up the script wrote %q (units: %s)", b, sub.Calls())
+	}
+	if rc := h.stop(); rc != 0 {
+		t.Errorf("rc = %d", rc)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "startup\nshutdown\n" {
+		t.Errorf("scripts wrote %q", b)
+	}
+	log := h.log.String()
+	at := 0
+	for _, w := range []string{"Stopping", "shutdown script script failed, status 3", "Stopped Keepalived v2.2.7"} {
+		i := strings.Index(log[at:], w)
+		if i < 0 {
+			t.Fatalf("missing or out of order %q in:\n%s", w, log)
+		}
+		at += i + len(w)
 	}
 }
