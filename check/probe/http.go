@@ -44,6 +44,11 @@ type HTTP struct {
 	Proto string
 	TLS   *tls.Config // nil for HTTP_GET
 	SNI   bool
+	// MaxTime bounds one URL's whole exchange (0: none). keepalived
+	// renews each read's timeout as bytes come, so a server trickling a
+	// body or sending one without end holds its check for ever; here it
+	// fails as a read timeout after delay_loop + connect_timeout.
+	MaxTime time.Duration
 
 	// Start's state, made on its first call and reused: one attempt in
 	// flight at a time
@@ -58,7 +63,8 @@ type HTTP struct {
 
 // NewHTTP resolves an HTTP_GET/SSL_GET checker.
 func NewHTTP(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer, ssl *conf.SSLConfig) (*HTTP, error) {
-	h := &HTTP{Conn: ConnFrom(c.Conn), Proto: c.HTTP.Protocol, SNI: c.HTTP.EnableSNI}
+	h := &HTTP{Conn: ConnFrom(c.Conn), Proto: c.HTTP.Protocol, SNI: c.HTTP.EnableSNI,
+		MaxTime: c.DelayLoop + c.Conn.ConnectTimeout}
 	for _, u := range c.HTTP.URLs {
 		r := URL{Path: u.Path, Digest: u.Digest, Status: u.StatusCodes, RegexNoMatch: u.RegexNoMatch,
 			RegexMin: u.RegexMinOffset, RegexMax: u.RegexMaxOffset}
@@ -222,6 +228,11 @@ func (h *HTTP) fetch(ctx context.Context, u *URL, rd *response) (poller.Stage, e
 		t = time.Hour
 	}
 	start := time.Now()
+	if h.MaxTime > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, h.MaxTime)
+		defer cancel()
+	}
 	nc, err := h.Conn.connectTCP(ctx)
 	if err != nil {
 		return poller.Connecting, err
@@ -401,6 +412,7 @@ func (h *HTTP) Start(step int, done func(Result)) {
 	}
 	if !h.ready {
 		h.opts = h.Conn.pollOpts(false)
+		h.opts.MaxTime = h.MaxTime
 		for _, u := range h.URLs {
 			h.reqs = append(h.reqs, Request(h.Proto, u.Path, hostHeader(u.Virtualhost, h.Conn.Dst)))
 		}

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/tls"
@@ -595,4 +596,41 @@ func smallRcvBuf(t *testing.T) netipAddrPort {
 		}
 	}()
 	return parseAP(ln.Addr().String())
+}
+
+// TestHTTPEndlessBodyEnds: a body without Content-Length that never ends,
+// fast or trickled, keeps renewing each read's timeout; MaxTime (delay_loop
+// + connect_timeout in a checker) ends the check as a read timeout, on both
+// paths.
+func TestHTTPEndlessBodyEnds(t *testing.T) {
+	for _, server := range []struct {
+		name  string
+		pause time.Duration
+	}{{"streaming", 0}, {"trickling", 50 * time.Millisecond}} {
+		h := rawHTTP(t, func(c net.Conn) {
+			io.WriteString(c, "HTTP/1.0 200 OK\r\n\r\n")
+			chunk := bytes.Repeat([]byte("x"), 32<<10)
+			if server.pause > 0 {
+				chunk = chunk[:1]
+			}
+			for {
+				if _, err := c.Write(chunk); err != nil {
+					return
+				}
+				time.Sleep(server.pause)
+			}
+		})
+		for _, path := range paths {
+			hc := &HTTP{Conn: h.Conn, Proto: h.Proto, URLs: h.URLs, MaxTime: 600 * time.Millisecond}
+			start := time.Now()
+			r := path.run(hc, 0)
+			el := time.Since(start)
+			if r.OK || !strings.Contains(r.Reason, "Timeout HTTP read") {
+				t.Errorf("%s body, %s: %+v, want a read timeout", server.name, path.name, r)
+			}
+			if el < 600*time.Millisecond || el > 5*time.Second { // ended by MaxTime, not by a stage timeout
+				t.Errorf("%s body, %s: ended after %v, want MaxTime 600ms", server.name, path.name, el)
+			}
+		}
+	}
 }

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -481,5 +483,38 @@ func TestSMTPDNSSetupNoVerdict(t *testing.T) {
 	s := &SMTP{Conn: Conn{Dst: netip.MustParseAddrPort("255.255.255.255:25"), Timeout: time.Second}, RS: netip.MustParseAddrPort("192.0.2.9:25")}
 	if r := s.Check(context.Background(), 0); r.OK || r.NoVerdict || r.Reason != "Network unreachable for server 255.255.255.255 - real server [192.0.2.9]:25" {
 		t.Errorf("SMTP broadcast: %+v", r)
+	}
+}
+
+// TestSMTPEndlessLineIsBounded: a server that sends a line without end
+// costs the checker keepalived's 512-byte buffer, not memory without
+// bound, and the check fails at its read timeout.
+func TestSMTPEndlessLineIsBounded(t *testing.T) {
+	var sent atomic.Int64
+	ap := listen(t, func(c net.Conn) {
+		io.WriteString(c, "220 ")
+		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		for {
+			n, err := c.Write(chunk)
+			sent.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	})
+	s := &SMTP{Conn: Conn{Dst: ap, Timeout: 700 * time.Millisecond}, Helo: "lb"}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	r := s.Check(context.Background(), 0)
+	runtime.ReadMemStats(&after)
+	if r.OK || !strings.Contains(r.Reason, "Read timeout from server") {
+		t.Errorf("endless line: %+v, want a read timeout", r)
+	}
+	if sent.Load() < 4<<20 {
+		t.Fatalf("the server sent only %d bytes", sent.Load())
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("reading %d bytes of one line allocated %d bytes", sent.Load(), grew)
 	}
 }

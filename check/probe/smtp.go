@@ -27,6 +27,9 @@ type SMTP struct {
 
 // smtpStatus is smtp_get_status: exactly three digits followed by a
 // space or the end of the line, else -1.
+// smtpBuffMax is keepalived's SMTP_BUFF_MAX.
+const smtpBuffMax = 512
+
 func smtpStatus(line string) int {
 	if len(line) < 3 || (len(line) > 3 && line[3] != ' ') {
 		return -1
@@ -88,12 +91,19 @@ func (s *SMTP) Check(ctx context.Context, _ int) Result {
 		}
 	}
 	srv := sockPair(s.Conn.Dst)
-	br := bufio.NewReaderSize(nc, 512)
+	// keepalived reads a line into a 512-byte buffer and, when it fills
+	// without a newline, clears it and reads on: memory stays bounded
+	// whatever the server sends, and an endless line ends at the step's
+	// deadline.
+	br := bufio.NewReaderSize(nc, smtpBuffMax-1)
 	readLine := func() (string, *Result) {
 		step()
-		l, err := br.ReadString('\n')
+		l, err := br.ReadSlice('\n')
+		for errors.Is(err, bufio.ErrBufferFull) {
+			l, err = br.ReadSlice('\n')
+		}
 		if err == nil {
-			return strings.TrimRight(l, "\r\n"), nil
+			return strings.TrimRight(string(l), "\r\n"), nil
 		}
 		r := fail("Read failure from server "+srv, err)
 		if isTimeout(err) {

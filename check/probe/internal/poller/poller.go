@@ -29,6 +29,10 @@ type Opts struct {
 	BindIf   string
 	FWMark   uint32
 	Timeout  time.Duration
+	// MaxTime bounds a whole Exchange (0: none): each stage's deadline
+	// is renewed by progress, so a server trickling a body, or sending
+	// one without end, would otherwise hold the check for ever.
+	MaxTime time.Duration
 	// Reset closes with RST (SO_LINGER 0) instead of FIN.
 	Reset bool
 
@@ -96,6 +100,7 @@ type attempt struct {
 	fd       int
 	deadline time.Duration // since Poller.base
 	timeout  time.Duration // Exchange: each stage's
+	end      time.Duration // Exchange: the whole exchange's, since base; 0: none
 	renew    bool          // set by step: a new stage (or read) began
 	idx      int
 	done     func(error)      // Connect
@@ -376,9 +381,14 @@ func (p *Poller) Exchange(o *Opts, req []byte, r Reader, done func(Stage, error)
 	}
 	a := p.alloc()
 	a.fd, a.xdone, a.stage, a.req, a.r, a.timeout = fd, done, stage, req, r, o.Timeout
+	now := time.Since(p.base)
+	a.end = 0
+	if o.MaxTime > 0 {
+		a.end = now + o.MaxTime
+	}
 	// the connect's deadline, or the request's or response's when the
 	// connect completed at once: o.Timeout from now either way
-	p.add(a, time.Since(p.base)+o.Timeout, events)
+	p.add(a, a.renewed(now), events)
 }
 
 // dial makes a non-blocking socket and starts connecting it; connected
@@ -543,7 +553,7 @@ func (p *Poller) loop() {
 				p.end(a, a.err)
 			} else if a.renew {
 				a.renew = false
-				a.deadline = now + a.timeout
+				a.deadline = a.renewed(now)
 				heap.Fix(&p.dl, a.idx)
 			}
 			ready[i] = nil
@@ -554,6 +564,21 @@ func (p *Poller) loop() {
 		p.flushLocked()
 	}
 }
+
+// renewed is a's next deadline from now: its stage's timeout, but never
+// past the whole exchange's end.
+func (a *attempt) renewed(now time.Duration) time.Duration {
+	d := now + a.timeout
+	if a.end > 0 && d > a.end {
+		d = a.end
+	}
+	return d
+}
+
+// maxReadsPerEvent bounds the reads of one socket per event, so a server
+// streaming fast cannot keep the poller from every other check; epoll is
+// level-triggered, so what is left is seen at the next wait.
+const maxReadsPerEvent = 16
 
 // step handles an event on a's socket, setting a.over when it ends.
 func (p *Poller) step(a *attempt) {
@@ -592,7 +617,7 @@ func (p *Poller) step(a *attempt) {
 	}
 	// Receiving: drain what is there; a short read is usually followed
 	// by the peer's FIN, which the next read sees without another round
-	for {
+	for range maxReadsPerEvent {
 		n, err := rawRead(a.fd, p.rbuf)
 		switch {
 		case err == unix.EAGAIN || err == unix.EINTR:
