@@ -210,8 +210,10 @@ func TestHTTPFailureClasses(t *testing.T) {
 				if r.OK || r.NoVerdict || r.Reason != tc.reason {
 					t.Fatalf("got %v (reason %q), want failure %q", r, r.Reason, tc.reason)
 				}
-				// one stage's timeout (generous margin)
-				if el < tc.after || el > h.Conn.Timeout+2*time.Second {
+				// at least one stage's timeout; the upper bound only
+				// says it ended (an 8 MiB write under -race on a loaded
+				// machine takes seconds)
+				if el < tc.after || el > h.Conn.Timeout+10*time.Second {
 					t.Fatalf("took %v with timeout %v", el, h.Conn.Timeout)
 				}
 			})
