@@ -37,7 +37,9 @@ type vrrpSub struct {
 // newVRRPSub: keepVIPs is -V, VIPs stay on the interfaces at stop.
 func newVRRPSub(log *slog.Logger, keepVIPs bool) *vrrpSub {
 	return &vrrpSub{log: log, deps: func(l *slog.Logger) vrrp.Deps {
-		return vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: netio.NewAnnouncer(), Links: netio.Links{}, Log: l,
+		return vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: netio.NewAnnouncer(), Links: netio.Links{Resynced: func(m string, err error) {
+			l.Warn(fmt.Sprintf("Netlink %s monitor lost its subscription (%v): subscribed again and resynced", m, err))
+		}}, Log: l,
 			KeepVIPs: keepVIPs,
 			VMACs:    netio.NewVMACs(l), Routes: netio.Routes{},
 			Firewall: func(c nft.Config) (nft.Firewall, error) { return nft.Open(c) }}

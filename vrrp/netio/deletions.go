@@ -2,7 +2,9 @@ package netio
 
 import (
 	"context"
+	"errors"
 	"net/netip"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -14,7 +16,29 @@ var _ vrrp.DeletionWatcher = Links{}
 
 // WatchDeletions reports deleted addresses and deleted routes of
 // protocol keepalived (the only ones keepalived restores) until ctx ends.
-func (Links) WatchDeletions(ctx context.Context, ch chan<- vrrp.Deletion) error {
+// A subscription that fails (ENOBUFS) is made again and Resynced told:
+// deletions the kernel dropped meanwhile are not known.
+func (l Links) WatchDeletions(ctx context.Context, ch chan<- vrrp.Deletion) error {
+	first := true
+	backoff := 10 * time.Millisecond
+	for {
+		err := watchDeletions(ctx, ch)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var se subscribeError
+		if first && errors.As(err, &se) {
+			return se.err
+		}
+		first = false
+		l.resynced("address/route", err)
+		if !resubscribeBackoff(ctx, &backoff) {
+			return nil
+		}
+	}
+}
+
+func watchDeletions(ctx context.Context, ch chan<- vrrp.Deletion) error {
 	done := make(chan struct{})
 	defer close(done)
 	errc := make(chan error, 2)
@@ -26,11 +50,11 @@ func (Links) WatchDeletions(ctx context.Context, ch chan<- vrrp.Deletion) error 
 	}
 	addrs := make(chan netlink.AddrUpdate, 64)
 	if err := netlink.AddrSubscribeWithOptions(addrs, done, netlink.AddrSubscribeOptions{ErrorCallback: onErr}); err != nil {
-		return err
+		return subscribeError{err}
 	}
 	routes := make(chan netlink.RouteUpdate, 64)
 	if err := netlink.RouteSubscribeWithOptions(routes, done, netlink.RouteSubscribeOptions{ErrorCallback: onErr}); err != nil {
-		return err
+		return subscribeError{err}
 	}
 	name := func(i int) string {
 		if l, err := netlink.LinkByIndex(i); err == nil {
@@ -44,13 +68,10 @@ func (Links) WatchDeletions(ctx context.Context, ch chan<- vrrp.Deletion) error 
 		case <-ctx.Done():
 			return nil
 		case err := <-errc:
-			if ctx.Err() != nil {
-				return nil
-			}
 			return err
 		case u, ok := <-addrs:
 			if !ok {
-				return nil
+				return errors.New("address subscription closed")
 			}
 			if u.NewAddr {
 				continue
@@ -60,7 +81,7 @@ func (Links) WatchDeletions(ctx context.Context, ch chan<- vrrp.Deletion) error 
 			d = vrrp.Deletion{Addr: netip.PrefixFrom(a.Unmap(), ones), Dev: name(u.LinkIndex)}
 		case u, ok := <-routes:
 			if !ok {
-				return nil
+				return errors.New("route subscription closed")
 			}
 			if u.Type != unix.RTM_DELROUTE || u.Protocol != unix.RTPROT_KEEPALIVED {
 				continue
