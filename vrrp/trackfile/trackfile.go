@@ -170,6 +170,8 @@ func NewWatcher(paths []string) (*Watcher, error) {
 
 // Run calls changed with the path of every watched file written, moved
 // or deleted, until ctx ends or Close; gone is true when it went away.
+// When the kernel's event queue overflowed, every file is reported, so
+// its reader reads them all again.
 func (w *Watcher) Run(ctx context.Context, changed func(path string, gone bool)) error {
 	w.mu.Lock()
 	if w.started || w.closed {
@@ -211,6 +213,13 @@ func (w *Watcher) Run(ctx context.Context, changed func(path string, gone bool))
 				name = string(b)
 			}
 			off += unix.SizeofInotifyEvent + int(ev.Len)
+			if ev.Mask&unix.IN_Q_OVERFLOW != 0 {
+				// events were lost: every file may have changed
+				for p := range w.files {
+					changed(p, false)
+				}
+				continue
+			}
 			if ev.Mask&unix.IN_ISDIR != 0 || name == "" {
 				continue
 			}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -142,4 +144,57 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q) = %d, which reads back as %d %v", s, v, v2, ok2)
 		}
 	})
+}
+
+// TestWatcherQueueOverflow: while the reader is held up, more events
+// than the kernel queues (fs.inotify.max_queued_events) arrive and a
+// watched file's change is among those lost; the overflow must make the
+// watcher report every watched file, so that change is still read.
+func TestWatcherQueueOverflow(t *testing.T) {
+	b, err := os.ReadFile("/proc/sys/fs/inotify/max_queued_events")
+	max, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || max <= 0 || max > 200000 {
+		t.Fatalf("max_queued_events %q %v", b, err)
+	}
+	dir, _ := filepath.EvalSymlinks(t.TempDir())
+	a, p := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	w, err := NewWatcher([]string{a, p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hold := make(chan struct{})
+	var mu sync.Mutex
+	seen := map[string]int{}
+	go w.Run(ctx, func(path string, gone bool) {
+		<-hold
+		mu.Lock()
+		seen[path]++
+		mu.Unlock()
+	})
+	os.WriteFile(a, []byte("1\n"), 0o644) // the reader now waits in the callback
+	time.Sleep(100 * time.Millisecond)
+	for i := range max + 100 { // distinct names: the kernel merges repeats
+		f, err := os.Create(filepath.Join(dir, "noise"+strconv.Itoa(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	os.WriteFile(p, []byte("2\n"), 0o644) // lost in the overflow
+	close(hold)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := seen[p]
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the change of a watched file lost in a queue overflow was never reported")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
