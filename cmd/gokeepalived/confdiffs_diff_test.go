@@ -70,6 +70,7 @@ var confdiffs = []confdiff{
 	{name: "param-seq-backslash", conf: "~SEQ(i,1,2) $X$i=\\\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "param-multiline-blanks-inside", conf: "$M=virtual_router_id 7 \\\n   	 \n   priority 50\nvrrp_instance VI_1 {\n    interface eth0\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "param-multiline-comment-continued", conf: "$M=virtual_router_id 7 \\\n  # a comment \\\n   priority 50\nvrrp_instance VI_1 {\n    interface eth0\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "backslash-after-comment", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1 # one \\\n    priority 2 # two \\\\\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	// missing interfaces
 	{name: "iface-instance", conf: vi("VI_1", "    interface eth9\n    virtual_router_id 1\n")},
 	{name: "iface-instance-lo", loOnly: true, conf: vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
