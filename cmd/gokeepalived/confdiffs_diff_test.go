@@ -26,14 +26,25 @@ func vi(name, extra string) string {
 }
 
 var confdiffs = []confdiff{
-	// '\' outside a $NAME= definition is no continuation: glued to a word
-	// it is part of it, alone it is a word, alone first an unknown keyword.
+	// A '\' ending a line continues nothing outside a $NAME= definition:
+	// it stays, glued to the word before it (blanks before it dropped, even
+	// past a comment), or is a word of its own (first, an unknown keyword);
+	// the next line is read on its own.
 	{name: "backslash-glued", conf: "global_defs {\n    router_id a \\\n    script_user root\n}\n" +
 		vi("VI_1", "    interface eth0\n    virtual_router_id 1 \\\n    priority 100\n")},
 	{name: "backslash-alone", conf: "global_defs {\n    \\\n    router_id a\n    \\ foo\n}\n\\\n" +
 		vi("VI_1", "    interface eth0\n    virtual_router_id 1\n    priority 100 \\\n")},
-
 	{name: "backslash-then-block", conf: "global_defs {\n    \\\n    router_id a\n    \\ foo\n    notification_email \\\n    {\n       a@b\n    }\n}\n\\\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    priority 100 \\\n    virtual_ipaddress \\\n    {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "backslash-trailing-quote", conf: "global_defs {\n    router_id \"ab\\\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "backslash-escaped-quote", conf: "global_defs {\n    router_id a\\\"b\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "backslash-quote-escapes", conf: "global_defs {\n    router_id a\\#b \"c\\#d   \\\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "backslash-after-comment", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1 # one \\\n    priority 2 # two \\\\\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "backslash-in-quotes", conf: "global_defs {\n    router_id \"a \\\" b\"\n    notification_email_from \"x\\#y\" \\#z\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	{name: "backslash-escaped-comment", conf: "global_defs {\n    router_id a\\#b \\!c #d\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	{name: "backslash-before-brace", conf: "global_defs \\\n{\n    router_id a\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	// a '{' keepalived ignores (after an unknown keyword, a keyword taking
+	// no block, or nothing): the block's lines belong to the enclosing block,
+	// which the '}' then closes.
 	{name: "unknown-block-same-line", conf: "global_defs {\n    foo_kw {\n        router_id x\n    }\n    bar_kw\n    {\n        router_id y\n    }\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "unknown-block-in-instance", conf: "vrrp_instance VI_1 {\n    interface eth0\n    foo {\n        virtual_router_id 1\n    }\n    priority 50\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "unknown-block-nested", conf: "global_defs {\n    a {\n        b {\n            router_id x\n        }\n        vrrp_strict\n    }\n    router_id y\n}\n"},
@@ -44,13 +55,9 @@ var confdiffs = []confdiff{
 	{name: "brace-unowned", conf: "global_defs {\n    {\n        router_id x\n    }\n    vrrp_strict\n}\n{\n    global_defs {\n    }\n}\n"},
 	{name: "brace-extra-close", conf: "global_defs {\n    router_id a\n}\n}\nglobal_defs {\n    router_id b\n}\n"},
 	{name: "brace-in-value-block-line", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n    track_interface { eth1\n    }\n}\n"},
-	{name: "iface-static-default-lo", loOnly: true, conf: "static_ipaddress {\n    10.5.0.1/24\n}\n"},
-	{name: "iface-static-default-named", conf: "global_defs {\n    default_interface eth9\n}\nstatic_ipaddress {\n    10.5.0.1/24\n}\n"},
-	{name: "iface-static-default-dynamic", loOnly: true, conf: "global_defs {\n    dynamic_interfaces\n}\nstatic_ipaddress {\n    10.5.0.1/24\n}\n"},
-	{name: "iface-static-default-and-instance", loOnly: true, conf: "global_defs {\n    default_interface eth1\n}\nstatic_ipaddress {\n    10.5.0.1/24\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
-	// $NAME defined twice: the last wins, silently
+	// $NAME definitions: redefinition (the last wins, silently), "$X =",
+	// multi-line ones and what ends them.
 	{name: "param-twice", conf: "$X=1\n$X=2\n" + vi("VI_1", "    interface eth0\n    virtual_router_id $X\n    priority 300\n")},
-
 	{name: "param-glued-backslash", conf: "$M=virtual_router_id 7\\\n   priority 300\nvrrp_instance VI_1 {\n    interface eth0\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "param-in-quotes", conf: "$R=abc\nglobal_defs {\n    router_id \"$R x\"\n    notification_email_from \"${R}@x\"\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "param-multiline-mid-line", conf: "$M=virtual_router_id 7 \\\n   priority 50\nvrrp_instance VI_1 {\n    interface eth0\n    $M x\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
@@ -60,10 +67,24 @@ var confdiffs = []confdiff{
 	{name: "param-empty-then-set", conf: "$E=\n$E=5\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id $E\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "param-comment-value", conf: "$C=7 # seven\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id $C\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "param-backslash-only", conf: "$B=\\\n\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1 $B\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
-	{name: "backslash-trailing-quote", conf: "global_defs {\n    router_id \"ab\\\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
-	{name: "backslash-escaped-quote", conf: "global_defs {\n    router_id a\\\"b\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
-	{name: "backslash-quote-escapes", conf: "global_defs {\n    router_id a\\#b \"c\\#d   \\\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
-	// missing interfaces
+	{name: "param-multiline-at-eof", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n$M=a \\\n b \\\n"},
+	{name: "param-multiline-comment-inside", conf: "$M=virtual_router_id 7 \\\n# a comment\n   priority 50\nvrrp_instance VI_1 {\n    interface eth0\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-multiline-in-block", conf: "vrrp_instance VI_1 {\n    interface eth0\n    $M=virtual_router_id 7 \\\n       priority 50\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-multiline-used-twice", conf: "$M=virtual_router_id 7 \\\n   priority 50\nvrrp_instance VI_1 {\n    interface eth0\n    $M\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-seq-backslash", conf: "~SEQ(i,1,2) $X$i=\\\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-multiline-blanks-inside", conf: "$M=virtual_router_id 7 \\\n   	 \n   priority 50\nvrrp_instance VI_1 {\n    interface eth0\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-multiline-comment-continued", conf: "$M=virtual_router_id 7 \\\n  # a comment \\\n   priority 50\nvrrp_instance VI_1 {\n    interface eth0\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "param-blank-before-eq", conf: "$Y=eth0\n$Y =eth1\n" + vi("VI_1", "    interface $Y\n    virtual_router_id 1\n")},
+	{name: "param-multiline-redefined", conf: "$M=virtual_router_id 7 \\\n   priority 50\n$M=virtual_router_id 8\n" + vi("VI_1", "    interface eth0\n    $M\n")},
+	{name: "param-multiline-twice", conf: "$M=virtual_router_id 7\n$M=virtual_router_id 9 \\\n   priority 300\n" + vi("VI_1", "    interface eth0\n    $M\n")},
+	{name: "param-builtin-override", conf: "$_HASH=5\n" + vi("VI_1", "    interface eth0\n    virtual_router_id ${_HASH}\n")},
+	{name: "param-multiline-backslash-mid", conf: "$M=virtual_router_id 7 \\\n   priority 50 \\\n\\\n   advert_int 2\n" + vi("VI_1", "    interface eth0\n    $M\n")},
+	{name: "param-multiline-blank-ends", conf: "$M=virtual_router_id 7 \\\n\n   priority 50\n" + vi("VI_1", "    interface eth0\n    $M\n")},
+	// missing interfaces, in a namespace with eth0..eth3 or only lo
+	{name: "iface-static-default-lo", loOnly: true, conf: "static_ipaddress {\n    10.5.0.1/24\n}\n"},
+	{name: "iface-static-default-named", conf: "global_defs {\n    default_interface eth9\n}\nstatic_ipaddress {\n    10.5.0.1/24\n}\n"},
+	{name: "iface-static-default-dynamic", loOnly: true, conf: "global_defs {\n    dynamic_interfaces\n}\nstatic_ipaddress {\n    10.5.0.1/24\n}\n"},
+	{name: "iface-static-default-and-instance", loOnly: true, conf: "global_defs {\n    default_interface eth1\n}\nstatic_ipaddress {\n    10.5.0.1/24\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "iface-instance", conf: vi("VI_1", "    interface eth9\n    virtual_router_id 1\n")},
 	{name: "iface-instance-lo", loOnly: true, conf: vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
 	{name: "iface-vip-dev", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24 dev eth9\n    }\n}\n"},
@@ -85,6 +106,9 @@ var confdiffs = []confdiff{
 	{name: "iface-vip-dev-lo", loOnly: true, conf: "vrrp_instance VI_1 {\n    interface lo\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24 dev eth1\n        fe80::1/64 dev eth2\n    }\n    virtual_ipaddress_excluded {\n        10.0.0.9/24 dev eth4\n    }\n}\n"},
 	{name: "iface-vrf", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    vmac_vrf vrf9\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "iface-vmac-name-exists", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    use_vmac eth1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 2\n    use_ipvlan eth2 10.99.0.9/24\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance VI_3 {\n    interface eth0\n    virtual_router_id 3\n    use_vmac vrrp.3\n    virtual_ipaddress {\n        10.0.0.3/24\n    }\n}\n"},
+	{name: "iface-vip-dev-no-iface-lo", loOnly: true, conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance VI_2 {\n    interface eth1\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	// the same VRID twice: unicast (source address and peers), multicast,
+	// families, VMACs, dynamic interfaces
 	{name: "vrid-allow-if-changes", conf: "global_defs {\n    dynamic_interfaces allow_if_changes\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
 	{name: "vrid-dynamic-missing", loOnly: true, conf: "global_defs {\n    dynamic_interfaces\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
 	{name: "vrid-dynamic-present", conf: "global_defs {\n    dynamic_interfaces\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
@@ -99,26 +123,17 @@ var confdiffs = []confdiff{
 	{name: "vrid-families-unicast", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        fd00::2\n    }\n    virtual_ipaddress {\n        fd00::1/64\n    }\n}\n"},
 	{name: "vrid-vmac-twice", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
 	{name: "vrid-unicast-mcast-src", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    mcast_src_ip 10.99.0.1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    mcast_src_ip 10.99.0.7\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
-	{name: "min-cfg-first-only", conf: "vrrp_instance A {\n    interface eth0\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance C {\n    interface eth0\n    virtual_ipaddress {\n        10.0.0.3/24\n    }\n}\n"},
-	{name: "min-cfg-no-iface-first", conf: "vrrp_instance B {\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance A {\n    interface eth0\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
-	{name: "complete-stops-at-no-vip", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    version 3\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 2\n    state MASTER\n    nopreempt\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
-	{name: "complete-stops-then-vrid", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    version 3\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance C {\n    interface eth0\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.3/24\n    }\n}\n"},
 	{name: "vrid-conflict-then-more", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance C {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.3/24\n    }\n}\n"},
 	{name: "vrid-unicast6-same-peer-ll", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        fd00::2\n    }\n    virtual_ipaddress {\n        fd00::10/64\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        fd00::2\n    }\n    virtual_ipaddress {\n        fd00::11/64\n    }\n}\n"},
 	{name: "vrid-unicast-missing-iface", conf: "vrrp_instance A {\n    interface eth8\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth8\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
 	{name: "vrid-unicast-no-iface-src", conf: "vrrp_instance A {\n    unicast_src_ip 10.99.0.1\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    unicast_peer {\n        10.99.0.2\n    }\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
 	{name: "vrid-mcast-group-differs", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    mcast_dst_ip 224.0.0.19\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
 	{name: "vrid-vmac-base-same", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    use_vmac\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
-	{name: "iface-vip-dev-no-iface-lo", loOnly: true, conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance VI_2 {\n    interface eth1\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
-	{name: "param-blank-before-eq", conf: "$Y=eth0\n$Y =eth1\n" + vi("VI_1", "    interface $Y\n    virtual_router_id 1\n")},
-	{name: "param-multiline-redefined", conf: "$M=virtual_router_id 7 \\\n   priority 50\n$M=virtual_router_id 8\n" + vi("VI_1", "    interface eth0\n    $M\n")},
-	{name: "param-multiline-twice", conf: "$M=virtual_router_id 7\n$M=virtual_router_id 9 \\\n   priority 300\n" + vi("VI_1", "    interface eth0\n    $M\n")},
-	{name: "param-builtin-override", conf: "$_HASH=5\n" + vi("VI_1", "    interface eth0\n    virtual_router_id ${_HASH}\n")},
-	{name: "param-multiline-backslash-mid", conf: "$M=virtual_router_id 7 \\\n   priority 50 \\\n\\\n   advert_int 2\n" + vi("VI_1", "    interface eth0\n    $M\n")},
-	{name: "param-multiline-blank-ends", conf: "$M=virtual_router_id 7 \\\n\n   priority 50\n" + vi("VI_1", "    interface eth0\n    $M\n")},
-	{name: "backslash-in-quotes", conf: "global_defs {\n    router_id \"a \\\" b\"\n    notification_email_from \"x\\#y\" \\#z\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
-	{name: "backslash-escaped-comment", conf: "global_defs {\n    router_id a\\#b \\!c #d\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
-	{name: "backslash-before-brace", conf: "global_defs \\\n{\n    router_id a\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	// where keepalived's VRRP check stops
+	{name: "min-cfg-first-only", conf: "vrrp_instance A {\n    interface eth0\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_instance B {\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance C {\n    interface eth0\n    virtual_ipaddress {\n        10.0.0.3/24\n    }\n}\n"},
+	{name: "min-cfg-no-iface-first", conf: "vrrp_instance B {\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance A {\n    interface eth0\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "complete-stops-at-no-vip", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    version 3\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 2\n    state MASTER\n    nopreempt\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
+	{name: "complete-stops-then-vrid", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    version 3\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance C {\n    interface eth0\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.3/24\n    }\n}\n"},
 }
 
 func TestConfigTestMessagesMatchKeepalived(t *testing.T) {

@@ -186,6 +186,12 @@ func (p *preprocessor) fetch(l *line) bool {
 		}
 		text, col, plain := p.decomment(raw, pos)
 		if text == "" {
+			// keepalived's VRRP and checker processes read a copy
+			// of the config in which such a line (blanks, a
+			// comment) is empty, and so ends a definition
+			if p.collect != nil {
+				p.endCollect()
+			}
 			continue
 		}
 		*l = line{text: text, pos: pos, col: col, plain: plain}
@@ -251,19 +257,26 @@ func (p *preprocessor) decomment(s string, pos Pos) (string, int, bool) {
 	if start == len(s) {
 		return trimBlanksRight(s), lead, seen == 0
 	}
+	// After a comment starts keepalived still pairs off backslashes: a
+	// '\' that ends the line continues it even in a comment.
+	comment := false
 loop:
 	for i := start; i < len(s); i++ {
 		c := s[i]
 		switch c {
 		case '"':
-			quote = !quote
+			if !comment {
+				quote = !quote
+			}
 		case '\\':
 			if i+1 >= len(s) {
 				cont = true
-				cut = i
+				if !comment {
+					cut = i
+				}
 				break loop
 			}
-			if !quote && (s[i+1] == '#' || s[i+1] == '!') {
+			if !quote && !comment && (s[i+1] == '#' || s[i+1] == '!') {
 				if !changed {
 					b.WriteString(s[:i])
 					changed = true
@@ -272,19 +285,19 @@ loop:
 				i++
 				continue
 			}
-			if changed {
+			if changed && !comment {
 				b.WriteByte(c)
 				b.WriteByte(s[i+1])
 			}
 			i++
 			continue
 		case '#', '!':
-			if !quote {
+			if !quote && !comment {
+				comment = true
 				cut = i
-				break loop
 			}
 		}
-		if changed {
+		if changed && !comment {
 			b.WriteByte(c)
 		}
 	}

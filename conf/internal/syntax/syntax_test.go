@@ -205,6 +205,11 @@ func TestParameters(t *testing.T) {
 		{"empty value", "$E=\nx a${E}b", "x|ab"},
 		{"conditional in parameter", "$X=@nodeA\n$X y 1\n$Y=@nodeB\n$Y z 2", "y|1"},
 		{"multi-line", "$M=\\\n a 1 \\\n b 2\n$M\nc 3", "a|1; b|2; c|3"},
+		// keepalived's processes read a copy in which a comment line is
+		// empty, ending the definition, unless it ends in '\'
+		{"comment line ends a multi-line definition", "$M=\\\n a 1 \\\n# c\n b 2\n$M", "b|2; a|1"},
+		{"blank line ends a multi-line definition", "$M=\\\n a 1 \\\n  \t\n b 2\n$M", "b|2; a|1"},
+		{"comment ending in backslash continues it", "$M=\\\n a 1 \\\n# c \\\n b 2\n$M", "a|1; b|2"},
 		{"multi-line first line", "$M=a 1\\\n b 2\n$M", "a|1; b|2"},
 		{"multi-line nested", "$I=\\\n i 1\\\n i 2\n$O=\\\n o 1\\\n $I\\\n o 2\n$O", "o|1; i|1; i|2; o|2"},
 		{"hash builtin in quotes", `notify "/x ${_HASH} ${_BANG}"`, "notify|/x # !"},
