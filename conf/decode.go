@@ -175,6 +175,7 @@ func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) {
 	if !k.block && s.HasBlock {
 		d.add(s.WordPos(len(s.Words)), syntax.UnexpectedBOB, "Unexpected '{' after '%s' - ignoring its block", s.Keyword())
 	}
+	d.noteUnsupported(where, s)
 	k.fn(d, s)
 }
 
