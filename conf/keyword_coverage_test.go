@@ -828,3 +828,23 @@ func TestKeywordCoverage(t *testing.T) {
 	}
 	t.Logf("keyword coverage: %d supported, %d accepted-but-unsupported, %d parse-time", supported, unsupported, parseTime)
 }
+
+// TestStrictUnsupportedKeyword: the notice of an unsupported keyword is
+// an info that leaves the verdict alone, and --strict makes it an error.
+func TestStrictUnsupportedKeyword(t *testing.T) {
+	text := "global_defs {\n router_id A\n notification_email {\n  root@localhost\n }\n}\n"
+	files := map[string]string{"etc/keepalived/keepalived.conf": text}
+	want := "'notification_email' is accepted but not supported by gokeepalived"
+	for _, strict := range []bool{false, true} {
+		_, ds := loadFiles(t, files, Options{Strict: strict})
+		d := mustHave(t, ds, want)
+		wantPos(t, d, 3, 2)
+		kind, code := syntax.Info, ExitOK
+		if strict {
+			kind, code = syntax.GeneralError, ExitErrors
+		}
+		if d.Kind != kind || ds.ExitCode() != code || len(ds.List) != 1 {
+			t.Errorf("strict=%v: %s, exit %d; want kind %s, exit %d, one diagnostic", strict, d, ds.ExitCode(), kind, code)
+		}
+	}
+}
