@@ -27,14 +27,15 @@ import (
 // The keyword inventory (issue 13: no silent keyword). For every keyword
 // of keepalived 2.2.7 it finds, mechanically, the model fields the keyword
 // sets: a small config places the keyword in its block with a guessed
-// value, and the model is compared, field by field through reflection,
-// with the same config without it. A field counts as having a run-time
-// effect when some non-test Go file outside package conf names it in a
-// selector expression (x.Field). That is a match on the field's name, not
-// on its type: a field sharing its name with a field that is read (two
-// structs with a Weight, say) is taken as read. The imprecision only ever
-// errs towards "supported"; the unsupported table is checked the other
-// way (an entry whose field is read is stale).
+// value (a hand table where no generic value fits), and the model is
+// compared, field by field through reflection, with the same config
+// without it. A changed field has a run-time effect when code outside
+// package conf reads it and every field on the way to it from Config
+// (type-checked selectors, see fieldsReadOutsideConf). Limits, accepted:
+// a read is any use of the field, a test of it included, so a field read
+// only to be skipped counts as used (ignoredAtRunTime lists those known);
+// an effect that needs a config richer than the templates goes unseen,
+// which errs towards "unsupported", never towards silence.
 
 // keywordsTSV is keepalived's keyword inventory, from ../shared/ relative
 // to the repository root.
@@ -826,6 +827,8 @@ func TestKeywordCoverage(t *testing.T) {
 			}
 		}
 	}
+	// Counted per keyword and block: a TSV row naming HTTP_GET|SSL_GET
+	// counts twice.
 	t.Logf("keyword coverage: %d supported, %d accepted-but-unsupported, %d parse-time", supported, unsupported, parseTime)
 }
 
