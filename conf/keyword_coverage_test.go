@@ -101,12 +101,14 @@ var parseTimeKeywords = map[string]string{
 	"virtual_server|hashed":              "keepalived 2.2.7 has it error out unless lvs_sched sh/mh, and ignores it otherwise",
 }
 
-// ignoredAtRunTime are unsupported keywords whose model fields are read
-// outside conf, only to be skipped there; each says where.
+// ignoredAtRunTime are unsupported keywords that change fields read
+// outside conf, but only for those to be skipped there or as a side
+// effect; each says why.
 var ignoredAtRunTime = map[string]string{
-	"real_server|BFD_CHECK": "check/engine.go skips conf.CheckBFD checkers",
-	"BFD_CHECK|name":        "check/engine.go skips conf.CheckBFD checkers",
-	"BFD_CHECK|alpha":       "check/engine.go skips conf.CheckBFD checkers",
+	"vrrp_instance|use_ipvlan": "its address becomes the source address (SrcIP), but no ipvlan interface is made (UseIPVLAN is read by no one)",
+	"real_server|BFD_CHECK":    "check/engine.go skips conf.CheckBFD checkers",
+	"BFD_CHECK|name":           "check/engine.go skips conf.CheckBFD checkers",
+	"BFD_CHECK|alpha":          "check/engine.go skips conf.CheckBFD checkers",
 }
 
 // keywordTemplates places a keyword (the line %KW%) in a minimal config of

@@ -127,6 +127,7 @@ var unsupportedKeywords = map[string]map[string]string{
 		"interfaces":    "gratuitous ARP/NA groups per interface",
 	},
 	"vrrp_instance": {
+		"use_ipvlan":            "ipvlan interface for the instance",
 		"unicast_fault_no_peer": "fault state of a unicast instance without peers",
 		"old_unicast_checksum":  "pre-2.2.0 checksum of unicast adverts",
 		"vrf":                   "VRF (l3mdev) binding",
