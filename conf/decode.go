@@ -263,6 +263,7 @@ func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) {
 		d.escaped = stmtQueue{closeOf(s), s.Block}
 		return
 	}
+	d.noteUnsupported(where, s)
 	k.fn(d, s)
 }
 
