@@ -425,3 +425,20 @@ func (r *Runtime) closeExtras() {
 	}
 	r.fifo.Close()
 }
+
+// Ping returns once the event loop has run a no-op, so a caller (the
+// systemd watchdog) knows the loop is not stuck; ctx bounds the wait.
+func (r *Runtime) Ping(ctx context.Context) error {
+	done := make(chan struct{})
+	select {
+	case r.calls <- func(time.Time) { close(done) }:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -73,6 +73,8 @@ func serve(o options, args []string, stderr io.Writer) int {
 		ControlPath:    o.controlPath,
 		MetricsAddress: o.metricsAddr,
 		Strict:         o.strict,
+		// systemd's watchdog, fed only while the VRRP loop turns
+		WatchdogInterval: daemon.WatchdogInterval(),
 	}, sigs)
 }
 

@@ -132,6 +132,9 @@ func (v *vrrpSub) Stop(ctx context.Context) error {
 
 func (v *vrrpSub) ClearStats() { v.rt.ClearStats() }
 
+// Ping answers once the VRRP loop has turned (the systemd watchdog).
+func (v *vrrpSub) Ping(ctx context.Context) error { return v.rt.Ping(ctx) }
+
 func stateNumber(s vrrp.State) int {
 	switch s {
 	case vrrp.StateBackup:

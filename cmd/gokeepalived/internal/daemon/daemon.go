@@ -122,6 +122,8 @@ type Options struct {
 	MetricsAddress string
 	// Strict is --strict: any problem refuses a reload.
 	Strict bool
+	// WatchdogInterval is systemd's WatchdogSec; zero disables it.
+	WatchdogInterval time.Duration
 }
 
 type running struct {
@@ -198,6 +200,11 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 	var q signalQueue
 	q.wake = make(chan struct{}, 1)
 	go q.pump(ctx, sigs)
+	if o.WatchdogInterval > 0 {
+		wctx, stopWatchdog := context.WithCancel(ctx)
+		defer stopWatchdog()
+		go d.watchdog(wctx, o.WatchdogInterval)
+	}
 	for {
 		select {
 		case <-ctx.Done():
