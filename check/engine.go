@@ -462,11 +462,23 @@ func (j *job) successMsg() string {
 
 // run is one check: probe, then the state machine, then the pool.
 func (j *job) run(ctx context.Context) time.Duration {
-	res := j.probe.Check(ctx, j.st.Step())
+	res := safeCheck(ctx, j.probe, j.st.Step(), j.name)
 	if ctx.Err() != nil {
 		return -1
 	}
 	return j.apply(res)
+}
+
+// safeCheck runs one probe; a panic in it (a bug of ours, met on some
+// server's reply) is no verdict for that check, logged, instead of the end
+// of the daemon: the server keeps its state and is checked again.
+func safeCheck(ctx context.Context, p probe.Checker, step int, name string) (res probe.Result) {
+	defer func() {
+		if v := recover(); v != nil {
+			res = probe.Result{NoVerdict: true, Reason: fmt.Sprintf("internal error checking %s (%v) - rescheduling", name, v)}
+		}
+	}()
+	return p.Check(ctx, step)
 }
 
 // start begins an asynchronous check; complete takes its result.
