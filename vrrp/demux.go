@@ -59,3 +59,15 @@ func (d *Demux) Dispatch(now time.Time, rx *packet.Received) (*Instance, []Actio
 	acts, res := i.Receive(now, rx)
 	return i, acts, res.Reason
 }
+
+// dispatch is Dispatch with a panic (a bug of ours, met on some packet)
+// contained: the packet is dropped and logged, the loop goes on.
+func (r *Runtime) dispatch(s *rtSock, now time.Time, rx *packet.Received) (inst *Instance, acts []Action, reason validate.Reason) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.Error(fmt.Sprintf("internal error on an advert received on %s (%v) - dropped", s.spec.Iface, v))
+			inst, acts, reason = nil, nil, validate.InstanceNotReady
+		}
+	}()
+	return s.demux.Dispatch(now, rx)
+}

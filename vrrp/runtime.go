@@ -364,7 +364,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 		case it := <-r.rx:
 			r.mu.Lock()
 			now := r.deps.Clock.Now()
-			inst, acts, reason := it.s.demux.Dispatch(now, it.rx)
+			inst, acts, reason := r.dispatch(it.s, now, it.rx)
 			if inst != nil {
 				r.exec(r.byInst[inst], now, acts)
 			}
