@@ -54,6 +54,11 @@ type checker struct {
 
 	// newProbe replaces the real checkers (benchmarks without traffic).
 	newProbe func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error)
+	// resyncEvery is how often the kernel table is read back and any
+	// drift from ours repaired (an ipvsadm behind our back, a failed
+	// apply); 0: the smallest delay_loop, as issue-free as keepalived's
+	// own checks of its servers.
+	resyncEvery time.Duration
 	// lastReload is how the last reload's time split: the engine
 	// (build, carry state over, schedule) and IPVS (table, diff, apply).
 	lastReload struct{ engine, ipvs time.Duration }
@@ -151,7 +156,51 @@ func (c *checker) run(ctx context.Context) {
 	ctx, c.cancel = context.WithCancel(ctx)
 	c.done = make(chan struct{})
 	eng, done := c.eng, c.done
-	go func() { defer close(done); eng.Run(ctx) }()
+	every := c.resyncEvery
+	if every == 0 {
+		every = smallestDelayLoop(c.cfg)
+	}
+	go func() {
+		defer close(done)
+		resynced := make(chan struct{})
+		go func() { defer close(resynced); c.resync(ctx, every) }()
+		eng.Run(ctx)
+		<-resynced
+	}()
+}
+
+// smallestDelayLoop is the shortest delay_loop of the virtual servers
+// (keepalived's default 60 s without any), at least 1 s.
+func smallestDelayLoop(cfg *conf.Config) time.Duration {
+	d := 60 * time.Second
+	for _, vs := range cfg.VirtualServers {
+		if vs.DelayLoop > 0 && vs.DelayLoop < d {
+			d = vs.DelayLoop
+		}
+	}
+	return max(d, time.Second)
+}
+
+// resync reads the kernel table back every interval and repairs what
+// differs from ours: a real server deleted with ipvsadm, a weight
+// changed by hand, an apply that failed half-way.
+func (c *checker) resync(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		c.syncMu.Lock()
+		c.stale = true // the next sync reads the kernel
+		c.syncMu.Unlock()
+		if ops := c.sync(); len(ops) > 0 {
+			c.log.Warn(fmt.Sprintf("IPVS: the kernel table had drifted from ours: %d operation(s) to repair it", len(ops)))
+			logOps(c.log, "repair", ops)
+		}
+	}
 }
 
 func (c *checker) halt() {

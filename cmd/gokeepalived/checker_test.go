@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -131,6 +132,7 @@ func TestCheckerSubsystem(t *testing.T) {
 	fake := &fakeHandle{Fake: ipvsfake.New()}
 	var logb syncWriter
 	c := newChecker(daemon.NewLogger(daemon.LogOptions{Console: &logb}), options{}, func() (ipvsHandle, error) { return fake, nil })
+	c.resyncEvery = time.Hour // this test counts kernel dumps
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := c.Start(ctx, load(text(1))); err != nil {
@@ -233,6 +235,14 @@ func loadString(t testing.TB, text string) (*conf.Config, *conf.Diagnostics) {
 
 func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
 
+func mustPort(s string) uint16 {
+	p, err := strconv.Atoi(s)
+	if err != nil {
+		panic(err)
+	}
+	return uint16(p)
+}
+
 // syncWriter is a log sink shared by the subsystem's goroutines.
 type syncWriter struct {
 	mu sync.Mutex
@@ -249,4 +259,55 @@ func (w *syncWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.String()
+}
+
+// TestCheckerRepairsDrift: a real server deleted and a weight changed
+// behind our back (ipvsadm) are put back within one delay_loop, with a
+// log line saying so; someone else's service is left alone.
+func TestCheckerRepairsDrift(t *testing.T) {
+	a := newHealthServer(t, "127.0.0.1")
+	b := newHealthServer(t, "127.0.0.1")
+	ha, pa, _ := net.SplitHostPort(a.addr)
+	hb, pb, _ := net.SplitHostPort(b.addr)
+	text := fmt.Sprintf("virtual_server 10.0.0.1 80 {\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n protocol TCP\n"+
+		" real_server %s %s {\n weight 2\n TCP_CHECK {\n connect_timeout 1\n }\n }\n"+
+		" real_server %s %s {\n weight 3\n TCP_CHECK {\n connect_timeout 1\n }\n }\n}\n", ha, pa, hb, pb)
+	cfg, diags := loadString(t, text)
+	if diags.ExitCode() != 0 {
+		t.Fatal(diags.List)
+	}
+	fake := &fakeHandle{Fake: ipvsfake.New()}
+	other := ipvs.Service{ServiceKey: ipvs.ServiceKey{Family: ipvs.IPv4, Protocol: ipvs.TCP, Addr: mustAddr("10.9.9.9"), Port: 443}, Scheduler: "wlc"}
+	fake.NewService(other)
+	var logb syncWriter
+	log := daemon.NewLogger(daemon.LogOptions{Console: &logb})
+	c := newChecker(log, options{}, func() (ipvsHandle, error) { return fake, nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := c.Start(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop(context.Background())
+	rsA, rsB := fmt.Sprintf("  -> %-28s Masq    2", a.addr), fmt.Sprintf("  -> %-28s Masq    3", b.addr)
+	waitListing(t, fake.Fake, rsA)
+	waitListing(t, fake.Fake, rsB)
+
+	svc := ipvs.ServiceKey{Family: ipvs.IPv4, Protocol: ipvs.TCP, Addr: mustAddr("10.0.0.1"), Port: 80}
+	if err := fake.DelDestination(svc, ipvs.DestKey{Addr: mustAddr(ha), Port: mustPort(pa)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.SetDestination(svc, ipvs.Destination{Addr: mustAddr(hb), Port: mustPort(pb), Weight: 9, Fwd: ipvs.Masq}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	waitListing(t, fake.Fake, rsA)
+	waitListing(t, fake.Fake, rsB)
+	t.Logf("drift repaired %v after it was made (delay_loop 1 s)", time.Since(start).Round(time.Millisecond))
+	daemon.FlushLog(log)
+	if !strings.Contains(logb.String(), "IPVS: the kernel table had drifted from ours: 2 operation(s) to repair it") {
+		t.Errorf("no drift line in:\n%s", logb.String())
+	}
+	if !strings.Contains(listing(t, fake.Fake), "10.9.9.9:443") {
+		t.Error("someone else's service was removed")
+	}
 }

@@ -176,6 +176,7 @@ func startBigDaemon(t testing.TB, vss, rss int, syslog bool) *bigDaemon {
 	}
 	cu.New = func(log *slog.Logger) (daemon.Subsystem, error) {
 		c := newChecker(log, o, func() (ipvsHandle, error) { return g.fake, nil })
+		c.resyncEvery = time.Hour // reloads are asserted not to read the kernel
 		c.newProbe = func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error) {
 			return okProbe{&g.probes}, nil
 		}
