@@ -31,7 +31,7 @@ func TestBadInput(t *testing.T) {
 		{"1 MB line", map[string]string{main: "global_defs {\n router_id " + strings.Repeat("x", 1<<20) + "\n}\n"},
 			5, main + ":2", "line too long"},
 		{"10k-deep nesting", map[string]string{main: deep}, 5, main + ":2:1", "Unknown keyword 'vrrp_instance'"},
-		{"unknown keyword", map[string]string{main: "global_defs {\n  bogus_keyword 1\n}\n"}, 5, main + ":2:3", "Unknown keyword 'bogus_keyword' in global_defs"},
+		{"unknown keyword", map[string]string{main: "global_defs {\n  bogus_keyword 1\n}\n"}, 5, main + ":2:3", "Unknown keyword 'bogus_keyword'"},
 		// A multi-line parameter that expands ~LST over itself: nesting
 		// without end once exhausted memory (found by mutating configs).
 		{"self-expanding ~LST", map[string]string{main: "$INST=\\\n~LST({n},{A},{B}) $INST\nvrrp_instance ${n} { \\\n  \"unterminated \\\n}\n~LST({n},{A},{B}) $INST\n"},

@@ -155,7 +155,7 @@ func (d *decoder) walk(where string, stmts []*syntax.Stmt, t keywords) {
 func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) {
 	k, ok := t.lookup(s.Keyword())
 	if !ok {
-		d.add(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s' in %s", s.Keyword(), where)
+		d.add(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s'", s.Keyword())
 		return
 	}
 	if k.block && !s.HasBlock {
