@@ -25,7 +25,7 @@ func TestBadInput(t *testing.T) {
 		{"include cycle", map[string]string{main: "include a.conf\n", "/etc/keepalived/a.conf": "include keepalived.conf\n"},
 			4, "/etc/keepalived/a.conf:1:1", "include cycle"},
 		{"missing include", map[string]string{main: "global_defs {\n}\ninclude /etc/keepalived/nope.conf\n"},
-			5, main + ":3:1", "does not exist"},
+			5, main + ":3:1", "Config files missing"},
 		{"binary garbage", map[string]string{main: "\x7fELF\x02\x01\x01\x00\x00\x00\xff\xfe{{\x01\n\x00\x00}\n"},
 			5, main + ":1", ""},
 		{"1 MB line", map[string]string{main: "global_defs {\n router_id " + strings.Repeat("x", 1<<20) + "\n}\n"},

@@ -159,7 +159,7 @@ func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) {
 		return
 	}
 	if k.block && !s.HasBlock {
-		d.add(s.WordPos(len(s.Words)), syntax.MissingBOB, "Missing '{' at beginning of configuration block '%s'", s.Keyword())
+		d.add(s.WordPos(len(s.Words)), syntax.MissingBOB, "Missing '{' at beginning of configuration block")
 		return
 	}
 	if !k.block && s.HasBlock {

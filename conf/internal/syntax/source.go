@@ -290,7 +290,7 @@ func (s *source) include(kind byte, pattern string, pos Pos) {
 		if len(matches) == 0 && !hasGlobMeta(pattern) && len(alts) == 1 {
 			// keepalived logs and carries on; a named file that is absent
 			// is almost always a mistake, so we make it an error.
-			s.diags.Add(pos, GeneralError, "include file '%s' does not exist", pattern)
+			s.diags.Add(pos, GeneralError, "Config files missing '%s'.", pattern)
 		} else {
 			s.fileErr(pos, check, which, "Config files missing '%s'.", pattern)
 		}
