@@ -85,7 +85,7 @@ func Load(path string, opt Options) (*Config, *Diagnostics) {
 	decodeDiags := &Diagnostics{}
 	d := &decoder{diags: decodeDiags, cfg: cfg, opt: opt}
 	cfg.Files = syntax.Parse(path, sopt, diags, func(s *syntax.Stmt) {
-		d.stmt("top level", s, topLevelIndex)
+		d.topStmt(s)
 	})
 	diags.List = append(diags.List, decodeDiags.List...)
 	diags.Worst = max(diags.Worst, decodeDiags.Worst)

@@ -121,6 +121,9 @@ type decoder struct {
 	opt   Options
 	lvs   lvsCursor
 	mem   decodeMem
+	// carry is what a block closed early leaves to the enclosing one
+	// (see closeMark).
+	carry []*syntax.Stmt
 }
 
 func (d *decoder) add(pos syntax.Pos, k syntax.Kind, format string, args ...any) {
@@ -144,28 +147,98 @@ func (d *decoder) deprecated(s *syntax.Stmt, format string, args ...any) {
 	d.diags.Add(s.Pos(), syntax.Deprecated, format, args...)
 }
 
-// walk decodes the statements of a block named where (for messages).
+// keepalived reads a config as a stream of lines, a brace being a line
+// of its own. The block of an unknown keyword (or of one that takes no
+// block) is not skipped: its '{' is unexpected, its contents are read as
+// part of the enclosing block, and its '}' closes the enclosing block,
+// so what follows it there belongs to the block above, and so on up to
+// the top level, where a '}' is an unknown keyword. closeMark stands for
+// such a '}' in the list of statements still to decode.
+func closeMark(s *syntax.Stmt) *syntax.Stmt {
+	p := s.Close()
+	if p.Line == 0 { // never closed
+		return nil
+	}
+	return &syntax.Stmt{File: p.File, Line: int32(p.Line), Words: []syntax.Word{{Text: "}", Col: int32(p.Col)}}}
+}
+
+func isCloseMark(s *syntax.Stmt) bool {
+	return len(s.Words) == 1 && s.Words[0].Text == "}" && !s.HasBlock
+}
+
+// then is next followed by the closing mark of s and rest.
+func then(next []*syntax.Stmt, s *syntax.Stmt, rest []*syntax.Stmt) []*syntax.Stmt {
+	out := make([]*syntax.Stmt, 0, len(next)+1+len(rest))
+	out = append(out, next...)
+	if m := closeMark(s); m != nil {
+		out = append(out, m)
+	}
+	return append(out, rest...)
+}
+
+// walk decodes the statements of a block named where (for messages). A
+// '}' met in them closes the block: the rest goes to the enclosing one.
 func (d *decoder) walk(where string, stmts []*syntax.Stmt, t keywords) {
-	for _, s := range stmts {
-		d.stmt(where, s, t)
+	for i := 0; i < len(stmts); i++ {
+		s := stmts[i]
+		if isCloseMark(s) {
+			d.carry = stmts[i+1:]
+			return
+		}
+		if next, ok := d.stmt(where, s, t); ok {
+			stmts, i = then(next, s, stmts[i+1:]), -1
+		}
 	}
 }
 
-// stmt decodes one statement of a block named where.
-func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) {
-	k, ok := t.lookup(s.Keyword())
+// topStmt decodes a top-level statement and what its block left over.
+func (d *decoder) topStmt(s *syntax.Stmt) {
+	next, ok := d.stmt("top level", s, topLevelIndex)
 	if !ok {
-		d.add(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s'", s.Keyword())
 		return
+	}
+	for todo := then(next, s, nil); len(todo) > 0; {
+		x := todo[0]
+		todo = todo[1:]
+		if isCloseMark(x) {
+			d.add(x.Pos(), syntax.UnknownKeyword, "Unknown keyword '}'")
+			continue
+		}
+		if next, ok := d.stmt("top level", x, topLevelIndex); ok {
+			todo = then(next, x, todo)
+		}
+	}
+}
+
+// stmt decodes one statement of a block named where. If ok, the
+// statement's block ended the enclosing one early (see closeMark): next,
+// then the statement's '}', are to be decoded in the enclosing block.
+func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) (next []*syntax.Stmt, ok bool) {
+	k, known := t.lookup(s.Keyword())
+	if !known {
+		d.add(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s'", s.Keyword())
+		if s.HasBlock {
+			d.add(s.WordPos(len(s.Words)), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
+			return s.Block, true
+		}
+		return nil, false
 	}
 	if k.block && !s.HasBlock {
 		d.add(s.WordPos(len(s.Words)), syntax.MissingBOB, "Missing '{' at beginning of configuration block")
-		return
+		return nil, false
 	}
 	if !k.block && s.HasBlock {
-		d.add(s.WordPos(len(s.Words)), syntax.UnexpectedBOB, "Unexpected '{' after '%s' - ignoring its block", s.Keyword())
+		d.add(s.WordPos(len(s.Words)), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
+		k.fn(d, s)
+		return s.Block, true
 	}
+	d.carry = nil
 	k.fn(d, s)
+	if c := d.carry; c != nil {
+		d.carry = nil
+		return c, true
+	}
+	return nil, false
 }
 
 // arg returns word i, reporting a missing parameter.
