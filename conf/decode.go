@@ -214,6 +214,10 @@ func (d *decoder) topStmt(s *syntax.Stmt) {
 // statement's block ended the enclosing one early (see closeMark): next,
 // then the statement's '}', are to be decoded in the enclosing block.
 func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) (next []*syntax.Stmt, ok bool) {
+	if s.Keyword() == "{" { // a '{' with no keyword before it
+		d.add(s.Pos(), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
+		return s.Block, true
+	}
 	k, known := t.lookup(s.Keyword())
 	if !known {
 		d.add(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s'", s.Keyword())

@@ -167,7 +167,12 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 		"init_fail": {fn: func(d *decoder, c *syntax.Stmt) { vs.InitFail = true }},
 	})
 	if vs.Script == nil {
-		d.errorf(s, 1, "No script set for vrrp_script %s - removing", name)
+		// keepalived checks when the block closes
+		pos := s.Close()
+		if pos.Line == 0 {
+			pos = s.WordPos(1)
+		}
+		d.add(pos, syntax.GeneralError, "No script set for vrrp_script %s - removing", name)
 		return
 	}
 	if remove {

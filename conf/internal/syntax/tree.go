@@ -340,10 +340,10 @@ func (b *builder) open(pos Pos, col int) {
 	if n := len(b.pending); n > top.start && !b.pending[n-1].HasBlock {
 		owner = b.pending[n-1]
 	} else {
-		b.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: col + 1}, UnexpectedBOB, "Unexpected '{' - ignoring its block")
-		// An anonymous owner keeps the braces balanced; it is
-		// not added to the tree.
-		owner = &Stmt{File: pos.File, Line: int32(pos.Line), Words: []Word{{Text: "{", Col: int32(col + 1)}}}
+		// A statement "{" keeps the braces balanced; the conf
+		// package reads it as keepalived does (an unexpected '{').
+		b.stmt([]Word{{Text: "{", Col: int32(col + 1)}}, "{", pos)
+		owner = b.pending[len(b.pending)-1]
 	}
 	owner.HasBlock = true
 	b.stack = append(b.stack, frame{owner: owner, start: len(b.pending)})
@@ -353,6 +353,8 @@ func (b *builder) open(pos Pos, col int) {
 func (b *builder) close(pos Pos, col int) {
 	if len(b.stack) == 1 {
 		b.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: col + 1}, UnexpectedEOB, "Extra '}' found")
+		// keepalived then reads the '}' as a top-level keyword
+		b.stmt([]Word{{Text: "}", Col: int32(col + 1)}}, "}", pos)
 		return
 	}
 	f := b.stack[len(b.stack)-1]
