@@ -102,7 +102,7 @@ func Load(path string, opt Options) (*Config, *Diagnostics) {
 // an error, so --strict fails on anything keepalived warns about.
 func strictify(ds *Diagnostics) {
 	for i := range ds.List {
-		if ds.List[i].Kind == syntax.Info {
+		if ds.List[i].Kind <= syntax.Notice {
 			ds.List[i].Kind = syntax.GeneralError
 		}
 		if ds.List[i].Kind > ds.Worst {

@@ -77,7 +77,7 @@ var (
 	// in the subsystem passes, bare "TEXT" without a line.
 	kaLine = regexp.MustCompile(`^\((?:.*: )?Line (\d+)\) (.*)$`)
 	// gokeepalived: "file:line:col: kind: TEXT", line and column optional.
-	ourLine = regexp.MustCompile(`^(.*?)(?::(\d+)(?::\d+)?)?: (info|fatal|warning|security|error): (.*)$`)
+	ourLine = regexp.MustCompile(`^(.*?)(?::(\d+)(?::\d+)?)?: (info|notice|fatal|warning|security|error): (.*)$`)
 )
 
 func parseKeepalived(out string) []msg {

@@ -38,7 +38,8 @@ func (p Pos) String() string {
 type Kind int
 
 const (
-	Info Kind = iota // logged only; does not change the verdict
+	Info   Kind = iota // logged only; does not change the verdict
+	Notice             // printed by keepalived -t, but not an error (CONFIG_OK)
 
 	// keepalived cannot run the config (exit 4)
 	FileNotFound
@@ -74,7 +75,7 @@ const (
 // ExitCode maps the worst kind seen to keepalived's --config-test code.
 func (k Kind) ExitCode() int {
 	switch {
-	case k == Info:
+	case k <= Notice:
 		return ExitOK
 	case k <= Fatal:
 		return ExitCantRun
@@ -89,6 +90,8 @@ func (k Kind) String() string {
 	switch {
 	case k == Info:
 		return "info"
+	case k == Notice:
+		return "notice"
 	case k <= Fatal:
 		return "fatal"
 	case k == Warning || k == Deprecated || k == UnknownKeyword:

@@ -342,7 +342,7 @@ func TestIncludeProblems(t *testing.T) {
 	})
 	t.Run("missing named file is an error", func(t *testing.T) {
 		_, ds := parseFiles(map[string]string{root: "x 1\ninclude nope.conf\n"}, "n")
-		if ds.ExitCode() != ExitErrors || !strings.Contains(diagText(ds), root+":2:1: error: Config files missing '/etc/k/nope.conf'.") {
+		if ds.ExitCode() != ExitErrors || !strings.Contains(diagText(ds), root+":2:1: error: Config files missing 'nope.conf'.") {
 			t.Errorf("got %s", diagText(ds))
 		}
 	})
