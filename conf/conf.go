@@ -45,6 +45,9 @@ type Options struct {
 	InterfaceExists func(name string) bool
 	// UserExists reports whether a user exists; nil assumes it does not.
 	UserExists func(name string) bool
+	// HostResolves reports whether a host name resolves (keepalived
+	// resolves smtp_server when it reads it); nil accepts any name.
+	HostResolves func(name string) bool
 	// FileInfo stats a script path; nil uses os.Stat.
 	FileInfo func(path string) (os.FileInfo, error)
 	// Seed seeds ${_RANDOM}; zero uses the time, as keepalived.

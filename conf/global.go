@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -886,7 +887,9 @@ func decodeSMTPServer(d *decoder, s *syntax.Stmt) {
 		portStr = p
 	}
 	port, err := strconv.ParseUint(portStr, 10, 16)
-	if err != nil || host == "" {
+	// keepalived tries an address, then a name (getaddrinfo)
+	resolves := host != "" && (net.ParseIP(host) != nil || d.opt.HostResolves == nil || d.opt.HostResolves(host))
+	if err != nil || !resolves {
 		d.errorf(s, 1, "Invalid smtp server %s %s", host, portStr)
 		return
 	}

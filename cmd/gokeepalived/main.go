@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/user"
 	"runtime/debug"
+	"time"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/cli"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
@@ -217,6 +219,7 @@ func check(o options, stdout, stderr io.Writer) int {
 		Strict:          o.strict,
 		InterfaceExists: interfaceExists,
 		UserExists:      userExists,
+		HostResolves:    hostResolves,
 	})
 	msgs := stderr
 	if o.testOut != "" {
@@ -266,6 +269,15 @@ func limitMemory(file string) {
 
 func interfaceExists(name string) bool {
 	_, err := net.InterfaceByName(name)
+	return err == nil
+}
+
+// hostResolves looks a name up as keepalived does for smtp_server,
+// bounded so an unreachable resolver cannot stall a config check.
+func hostResolves(name string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := net.DefaultResolver.LookupHost(ctx, name)
 	return err == nil
 }
 

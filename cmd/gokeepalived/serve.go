@@ -56,6 +56,7 @@ func serve(o options, args []string, stderr io.Writer) int {
 				Strict:          o.strict,
 				InterfaceExists: interfaceExists,
 				UserExists:      userExists,
+				HostResolves:    hostResolves,
 			})
 		},
 		PidFile:        o.pidFile,
