@@ -23,6 +23,7 @@ type (
 // Exit codes of --config-test, as keepalived 2.2.7's code uses them.
 const (
 	ExitOK       = syntax.ExitOK
+	ExitConfig   = syntax.ExitConfig
 	ExitCantRun  = syntax.ExitCantRun
 	ExitErrors   = syntax.ExitErrors
 	ExitSecurity = syntax.ExitSecurity
@@ -94,6 +95,12 @@ func Load(path string, opt Options) (*Config, *Diagnostics) {
 	diags.Worst = max(diags.Worst, decodeDiags.Worst)
 	diags.Suppressed += decodeDiags.Suppressed
 	d.diags = diags
+	if d.aborted {
+		// keepalived's process exits at the missing parameter: the
+		// passes after that one, and validation, never run
+		diags.List = d.dropAfterAbort(diags.List)
+		return cfg, diags
+	}
 	d.validate()
 	if opt.Strict {
 		strictify(diags)

@@ -124,27 +124,90 @@ type decoder struct {
 	// carry is what a block closed early leaves to the enclosing one
 	// (see closeMark).
 	carry []*syntax.Stmt
+	// pass is keepalived's parsing pass of the top-level statement being
+	// decoded; passes notes it for every decoding message.
+	pass   int
+	passes []int
+	// aborted is set at a missing parameter keepalived does not check
+	// for (see abort).
+	aborted   bool
+	abortPass int
+	abortAt   int // index in the decoding messages
+}
+
+// keepalived -t reads the config in a main pass (global_defs), then one
+// pass each for the checker, VRRP and BFD processes.
+const (
+	passMain = iota
+	passChecker
+	passVRRP
+	passBFD
+)
+
+func passOf(keyword string) int {
+	switch keyword {
+	case "virtual_server", "virtual_server_group", "SSL":
+		return passChecker
+	case "vrrp_instance", "vrrp_sync_group", "vrrp_script", "vrrp_track_file", "track_file",
+		"vrrp_track_process", "static_ipaddress", "static_routes", "static_rules", "garp_group", "track_group":
+		return passVRRP
+	case "bfd_instance":
+		return passBFD
+	}
+	return passMain
+}
+
+// abort reports the parameter missing at word i of s the way keepalived
+// does when a keyword handler reads it unchecked: the message, then the
+// process exits (exit 2), so nothing after it in that pass is reported.
+func (d *decoder) abort(s *syntax.Stmt, i int) {
+	if d.aborted {
+		return
+	}
+	d.add(s.WordPos(i), syntax.Abort, "*** Configuration line starting `%s` is missing a parameter after keyword `%s` at word position %d",
+		s.Keyword(), s.Words[i-1].Text, i+1)
+	d.aborted, d.abortPass, d.abortAt = true, d.pass, len(d.diags.List)
+}
+
+// dropAfterAbort keeps, of the decoding messages in list (which ends
+// with them), those keepalived prints before its pass exits.
+func (d *decoder) dropAfterAbort(list []syntax.Diag) []syntax.Diag {
+	first := len(list) - len(d.passes)
+	out := list[:first]
+	for i, p := range d.passes {
+		if p == passMain || p < d.abortPass || (p == d.abortPass && i < d.abortAt) {
+			out = append(out, list[first+i])
+		}
+	}
+	return out
 }
 
 func (d *decoder) add(pos syntax.Pos, k syntax.Kind, format string, args ...any) {
+	if d.aborted && d.pass >= d.abortPass && d.pass != passMain {
+		return
+	}
+	n := len(d.diags.List)
 	d.diags.Add(pos, k, format, args...)
+	for ; n < len(d.diags.List); n++ {
+		d.passes = append(d.passes, d.pass)
+	}
 }
 
 // errorf reports a config error at word i of s (keepalived's
 // CONFIG_GENERAL_ERROR).
 func (d *decoder) errorf(s *syntax.Stmt, i int, format string, args ...any) {
-	d.diags.Add(s.WordPos(i), syntax.GeneralError, format, args...)
+	d.add(s.WordPos(i), syntax.GeneralError, format, args...)
 }
 
 // warnf reports something keepalived logs as a warning; it still counts
 // for --config-test, as in keepalived.
 func (d *decoder) warnf(s *syntax.Stmt, i int, format string, args ...any) {
-	d.diags.Add(s.WordPos(i), syntax.Warning, format, args...)
+	d.add(s.WordPos(i), syntax.Warning, format, args...)
 }
 
 // deprecated reports a deprecated keyword or spelling.
 func (d *decoder) deprecated(s *syntax.Stmt, format string, args ...any) {
-	d.diags.Add(s.Pos(), syntax.Deprecated, format, args...)
+	d.add(s.Pos(), syntax.Deprecated, format, args...)
 }
 
 // keepalived reads a config as a stream of lines, a brace being a line
@@ -193,6 +256,7 @@ func (d *decoder) walk(where string, stmts []*syntax.Stmt, t keywords) {
 
 // topStmt decodes a top-level statement and what its block left over.
 func (d *decoder) topStmt(s *syntax.Stmt) {
+	d.pass = passOf(s.Keyword())
 	next, ok := d.stmt("top level", s, topLevelIndex)
 	if !ok {
 		return
@@ -250,7 +314,7 @@ func (d *decoder) arg(s *syntax.Stmt, i int) (string, bool) {
 	if i < len(s.Words) {
 		return s.Words[i].Text, true
 	}
-	d.add(s.WordPos(i), syntax.MissingParameter, "%s: missing parameter", s.Keyword())
+	d.abort(s, i)
 	return "", false
 }
 

@@ -62,11 +62,16 @@ const (
 
 	// scripts configured without enable_script_security (exit 6)
 	SecurityError
+
+	// a keyword without the parameter keepalived reads unchecked: it
+	// stops there (exit 2)
+	Abort
 )
 
 // Config-test exit codes of keepalived 2.2.7 (lib/scheduler.h).
 const (
 	ExitOK       = 0
+	ExitConfig   = 2
 	ExitCantRun  = 4
 	ExitErrors   = 5
 	ExitSecurity = 6
@@ -81,6 +86,8 @@ func (k Kind) ExitCode() int {
 		return ExitCantRun
 	case k == SecurityError:
 		return ExitSecurity
+	case k == Abort:
+		return ExitConfig
 	default:
 		return ExitErrors
 	}
