@@ -295,9 +295,9 @@ func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) (next []*syntax
 		d.add(s.WordPos(len(s.Words)), syntax.MissingBOB, "Missing '{' at beginning of configuration block")
 		return nil, false
 	}
-	if !k.block && s.HasBlock {
-		d.add(s.WordPos(len(s.Words)), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
+	if !k.block && s.HasBlock { // the keyword's line, then the '{' line
 		k.fn(d, s)
+		d.add(s.WordPos(len(s.Words)), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
 		return s.Block, true
 	}
 	d.carry = nil
