@@ -59,8 +59,10 @@ func TestConnOpts(t *testing.T) {
 		{"connect_timeout 0", []string{"connect_timeout 0 invalid - ignoring"}, true},
 		{"fwmark -1", []string{"Invalid fwmark connection value '-1'"}, true},
 		{"retry x", []string{"Invalid retry connection value 'x'"}, true},
-		{"delay_before_retry x", []string{"Invalid delay_before_retry connection value 'x'"}, true},
-		{"warmup x", []string{"Invalid warmup connection value 'x'"}, true},
+		{"delay_before_retry -1", []string{"Invalid delay_before_retry connection value '-1'"}, true},
+		{"warmup -1", []string{"Invalid warmup connection value '-1'"}, true},
+		// read_timer ignores errors: junk after the digits is reported alone
+		{"delay_before_retry x", []string{"invalid number 'x'"}, true},
 		{"delay_loop 0", []string{"delay_loop '0' is invalid - ignoring"}, true},
 		{"alpha x", []string{"Invalid alpha parameter x"}, true},
 		{"log_all_failures x", []string{"Invalid log_all_failures parameter x"}, true},

@@ -242,7 +242,7 @@ func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
 func decodeGARPGroup(d *decoder, s *syntax.Stmt) {
 	gg := &GARPGroup{Pos: s.Pos()}
 	interval := func(c *syntax.Stmt, name string, dst *time.Duration, has *bool) {
-		v, ok := d.readDecimal(c, 1, 0, 1<<31-1, timerHzDigits)
+		v, ok := d.readDecimal(c, 1, 0, 1<<31-1, timerHzDigits, true)
 		if !ok {
 			d.errorf(c, 1, "garp_group %s '%s' invalid", name, word(c, 1))
 			return
@@ -495,7 +495,7 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 			v.Priority = int(n)
 		}},
 		"advert_int": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readDecimal(c, 1, timerHz/100, 255*timerHz, timerHzDigits)
+			n, ok := d.readDecimal(c, 1, timerHz/100, 255*timerHz, timerHzDigits, true)
 			if !ok || n == 0 {
 				d.errorf(c, 1, "(%s) Advert interval (%s) not valid! Must be > 0 - ignoring", name, word(c, 1))
 				return
@@ -559,7 +559,7 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 		"preempt":     {fn: func(d *decoder, c *syntax.Stmt) { v.Nopreempt = false }},
 		"nopreempt":   {fn: func(d *decoder, c *syntax.Stmt) { v.Nopreempt = true }},
 		"preempt_delay": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readDecimal(c, 1, 0, 1000*timerHz, timerHzDigits)
+			n, ok := d.readDecimal(c, 1, 0, 1000*timerHz, timerHzDigits, true)
 			if !ok {
 				d.errorf(c, 1, "(%s) Preempt_delay not valid! must be between 0-%d", name, 1000)
 				n = 0

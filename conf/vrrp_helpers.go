@@ -107,7 +107,10 @@ func (d *decoder) readInt(s *syntax.Stmt, i int, lo, hi int64) (int64, bool) {
 // readDecimalStr is read_decimal_unsigned: a decimal with at most shift
 // decimal places, returned as value×10^shift. Too many decimals is
 // reported and rounded, as keepalived does.
-func (d *decoder) readDecimalStr(pos Pos, str string, lo, hi uint64, shift int) (uint64, bool) {
+//
+// With ignoreErr (keepalived's ignore_error), a number with trailing
+// junk is reported, and its leading digits are still taken if in range.
+func (d *decoder) readDecimalStr(pos Pos, str string, lo, hi uint64, shift int, ignoreErr bool) (uint64, bool) {
 	if strings.HasPrefix(str, "-") {
 		d.add(pos, syntax.InvalidNumber, "negative number '%s'", str)
 		return 0, false
@@ -128,6 +131,12 @@ func (d *decoder) readDecimalStr(pos Pos, str string, lo, hi uint64, shift int) 
 	}
 	if rest != "" {
 		d.add(pos, syntax.InvalidNumber, "invalid number '%s'", str)
+		if roundUp {
+			v++
+		}
+		if ignoreErr && !over && v >= lo && v <= hi {
+			return v, true
+		}
 		return 0, false
 	}
 	if over {
@@ -172,12 +181,12 @@ func plainDecimal(whole, frac string, shift int) (uint64, bool) {
 }
 
 // readDecimal is read_decimal_unsigned_strvec.
-func (d *decoder) readDecimal(s *syntax.Stmt, i int, lo, hi uint64, shift int) (uint64, bool) {
+func (d *decoder) readDecimal(s *syntax.Stmt, i int, lo, hi uint64, shift int, ignoreErr bool) (uint64, bool) {
 	str, ok := d.arg(s, i)
 	if !ok {
 		return 0, false
 	}
-	return d.readDecimalStr(s.WordPos(i), str, lo, hi, shift)
+	return d.readDecimalStr(s.WordPos(i), str, lo, hi, shift, ignoreErr)
 }
 
 // readTimerStr is read_timer(): decimal seconds with up to 6 decimals,
@@ -186,7 +195,7 @@ func (d *decoder) readTimerStr(pos Pos, str string, lo, hi uint64) (time.Duratio
 	if hi == 0 {
 		hi = kaTimerMax
 	}
-	v, ok := d.readDecimalStr(pos, str, lo, hi, timerHzDigits)
+	v, ok := d.readDecimalStr(pos, str, lo, hi, timerHzDigits, true) // read_timer always ignores errors
 	return usDuration(v), ok
 }
 
