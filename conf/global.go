@@ -888,7 +888,7 @@ func decodeSMTPServer(d *decoder, s *syntax.Stmt) {
 	}
 	port, err := strconv.ParseUint(portStr, 10, 16)
 	// keepalived tries an address, then a name (getaddrinfo)
-	resolves := host != "" && (net.ParseIP(host) != nil || d.opt.HostResolves == nil || d.opt.HostResolves(host))
+	resolves := host != "" && (net.ParseIP(host) != nil || inetAton(host) || d.opt.HostResolves == nil || d.opt.HostResolves(host))
 	if err != nil || !resolves {
 		d.errorf(s, 1, "Invalid smtp server %s %s", host, portStr)
 		return
@@ -1242,5 +1242,36 @@ func (d *decoder) nftTable(s *syntax.Stmt, name *string, dflt, what string) bool
 		v = w
 	}
 	*name = v
+	return true
+}
+
+// inetAton reports whether getaddrinfo takes s as an IPv4 address in
+// inet_aton's forms: one to four parts, decimal, octal (0...) or hex
+// (0x...), the last filling the remaining bytes ("00", "2147483648",
+// "10.1").
+func inetAton(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) > 4 {
+		return false
+	}
+	for i, p := range parts {
+		base := 10
+		switch {
+		case len(p) > 2 && (p[:2] == "0x" || p[:2] == "0X"):
+			base, p = 16, p[2:]
+		case len(p) > 1 && p[0] == '0':
+			base, p = 8, p[1:]
+		}
+		v, err := strconv.ParseUint(p, base, 32)
+		if err != nil {
+			return false
+		}
+		if i < len(parts)-1 && v > 255 {
+			return false
+		}
+		if i == len(parts)-1 && v >= 1<<(8*(5-len(parts))) && len(parts) > 1 {
+			return false
+		}
+	}
 	return true
 }
