@@ -33,13 +33,23 @@ func (d *decoder) validateVRRP() {
 		defer func() { d.diags = saved }()
 	}
 
-	// chk_min_cfg
+	// chk_min_cfg: keepalived stops completing the VRRP config at the
+	// first instance that fails it; the model is still completed,
+	// quietly, so that it is usable.
 	for _, v := range d.cfg.VRRPInstances {
+		failed := true
 		if v.VRID == 0 {
 			d.gerr(v.Pos, "(%s) the virtual router id must be set", v.Name)
-		}
-		if v.Interface == "" && !(v.UnicastConfigured && len(v.UnicastPeers) > 0) {
+		} else if v.Interface == "" && !(v.UnicastConfigured && len(v.UnicastPeers) > 0) {
 			d.gerr(v.Pos, "(%s) Unknown interface!", v.Name)
+		} else {
+			failed = false
+		}
+		if failed {
+			saved := d.diags
+			d.diags = &syntax.Diags{}
+			defer func() { d.diags = saved }()
+			break
 		}
 	}
 
