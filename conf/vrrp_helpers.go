@@ -283,17 +283,47 @@ func valueWords(ws []syntax.Word) []string {
 }
 
 // valueStmts returns the lines of a value block (virtual_ipaddress,
-// unicast_peer, track_*, ...), reporting and skipping nested blocks.
+// unicast_peer, track_*, ...) as keepalived reads them: a nested block
+// is no block there, its '{' and contents are lines of values, and its
+// '}' ends the value block. What followed it is left in d.carry for
+// the enclosing block (see closeMark), the value block's own '}' then
+// closing that one.
 func (d *decoder) valueStmts(s *syntax.Stmt) []*syntax.Stmt {
-	out := make([]*syntax.Stmt, 0, len(s.Block))
-	for _, c := range s.Block {
-		if c.HasBlock {
-			d.add(c.Pos(), syntax.UnexpectedBOB, "Unexpected '{' in %s - ignoring", s.Keyword())
+	lines, rest, closed := flattenValues(s.Block, make([]*syntax.Stmt, 0, len(s.Block)))
+	if closed {
+		d.carry = rest
+	}
+	return lines
+}
+
+// flattenValues appends the lines of list to out up to the first '}';
+// closed says whether there was one, rest is what follows it.
+func flattenValues(list, out []*syntax.Stmt) (lines, rest []*syntax.Stmt, closed bool) {
+	for i, c := range list {
+		if !c.HasBlock {
+			out = append(out, c)
 			continue
 		}
-		out = append(out, c)
+		brace := c
+		if c.Keyword() != "{" {
+			head := *c
+			head.Block, head.HasBlock = nil, false
+			p := c.WordPos(len(c.Words))
+			brace = &syntax.Stmt{File: p.File, Line: int32(p.Line), Words: []syntax.Word{{Text: "{", Col: int32(p.Col)}}}
+			out = append(out, &head)
+		} else {
+			b := *c
+			b.Block, b.HasBlock = nil, false
+			brace = &b
+		}
+		out = append(out, brace)
+		out, rest, closed = flattenValues(c.Block, out)
+		if !closed { // c's own '}' ends the value block
+			return out, list[i+1:], true
+		}
+		return out, then(rest, c, list[i+1:]), true
 	}
-	return out
+	return out, nil, false
 }
 
 // scriptOf registers the script of a notify-type keyword.
