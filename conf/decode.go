@@ -128,6 +128,11 @@ type decoder struct {
 	// decoded; passes notes it for every decoding message.
 	pass   int
 	passes []int
+	// pull is set when a block was left open (see walk); missingBOB
+	// when a top-level block keyword had no '{' (see topStmt).
+	pull       *pulled
+	missingBOB bool
+	values     bool // valueStmts was called (a value block)
 	// aborted is set at a missing parameter keepalived does not check
 	// for (see abort).
 	aborted   bool
@@ -241,6 +246,12 @@ func then(next []*syntax.Stmt, s *syntax.Stmt, rest []*syntax.Stmt) []*syntax.St
 
 // walk decodes the statements of a block named where (for messages). A
 // '}' met in them closes the block: the rest goes to the enclosing one.
+//
+// A block keyword without its '{' takes, as keepalived reads it, the
+// rest of the block as its contents, and the block's '}' as its own;
+// the block, left open, then takes what follows it in the enclosing one
+// (d.pull), and so on up to the top level. (keepalived's other passes
+// skip the top-level block by counting braces, as the tree does.)
 func (d *decoder) walk(where string, stmts []*syntax.Stmt, t keywords) {
 	for i := 0; i < len(stmts); i++ {
 		s := stmts[i]
@@ -248,16 +259,74 @@ func (d *decoder) walk(where string, stmts []*syntax.Stmt, t keywords) {
 			d.carry = stmts[i+1:]
 			return
 		}
-		if next, ok := d.stmt(where, s, t); ok {
+		if k, ok := t.lookup(s.Keyword()); ok && k.block && !s.HasBlock {
+			open := *s
+			open.HasBlock, open.Block = true, stmts[i+1:]
+			d.carry, d.values = nil, false
+			k.fn(d, &open)
+			d.carry = nil
+			switch {
+			case d.values && len(s.Words) > 1:
+				// a value block only logs the missing '{'
+				d.add(s.Pos(), syntax.GeneralError, "Block %s has extra parameters %s ...", s.Keyword(), s.Words[1].Text)
+			case d.values:
+			default:
+				// reported where keepalived looks for the '{': the
+				// next line
+				pos := s.Close()
+				if i+1 < len(stmts) {
+					pos = stmts[i+1].Pos()
+				}
+				if pos.Line > 0 {
+					d.add(pos, syntax.MissingBOB, "Missing '{' at beginning of configuration block")
+				}
+			}
+			d.pull = &pulled{where, t}
+			return
+		}
+		next, ok := d.stmt(where, s, t)
+		if p := d.pull; p != nil {
+			// s's block is still open: the rest of ours is its, and our
+			// '}' closes it, leaving ours open
+			d.pull = nil
+			d.walk(p.where, stmts[i+1:], p.t)
+			if c := d.carry; c != nil {
+				// a '}' in it closed s after all: the rest is ours again
+				d.carry = nil
+				stmts, i = c, -1
+				continue
+			}
+			if d.pull == nil {
+				d.pull = &pulled{where, t}
+			}
+			return
+		}
+		if ok {
 			stmts, i = then(next, s, stmts[i+1:]), -1
 		}
 	}
 }
 
+// pulled is a block left open by a block keyword without its '{'.
+type pulled struct {
+	where string
+	t     keywords
+}
+
 // topStmt decodes a top-level statement and what its block left over.
 func (d *decoder) topStmt(s *syntax.Stmt) {
 	d.pass = passOf(s.Keyword())
+	if d.missingBOB {
+		// a top-level block keyword without '{' before: keepalived
+		// looks for the '{' on this line
+		d.missingBOB = false
+		d.add(s.Pos(), syntax.MissingBOB, "Missing '{' at beginning of configuration block")
+	}
 	next, ok := d.stmt("top level", s, topLevelIndex)
+	// A top-level block left open takes the following top-level lines
+	// in keepalived's pass for it, but its other passes skip it by
+	// counting braces and read those at the top level, as we do.
+	d.pull = nil
 	if !ok {
 		return
 	}
@@ -291,8 +360,8 @@ func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) (next []*syntax
 		}
 		return nil, false
 	}
-	if k.block && !s.HasBlock {
-		d.add(s.WordPos(len(s.Words)), syntax.MissingBOB, "Missing '{' at beginning of configuration block")
+	if k.block && !s.HasBlock { // at the top level: walk handles the others
+		d.missingBOB = true
 		return nil, false
 	}
 	if !k.block && s.HasBlock { // the keyword's line, then the '{' line

@@ -289,6 +289,7 @@ func valueWords(ws []syntax.Word) []string {
 // the enclosing block (see closeMark), the value block's own '}' then
 // closing that one.
 func (d *decoder) valueStmts(s *syntax.Stmt) []*syntax.Stmt {
+	d.values = true
 	lines, rest, closed := flattenValues(s.Block, make([]*syntax.Stmt, 0, len(s.Block)))
 	if closed {
 		d.carry = rest
