@@ -445,13 +445,13 @@ func TestVSTimers(t *testing.T) {
 		body string
 		errs []string
 	}{
-		{" delay_loop 0", []string{"number '0' outside range [1.000000, 18446744073709.551614]", "virtual server delay loop '0' invalid - ignoring"}},
+		{" delay_loop 0", []string{"number '0' outside range [0.000001, 18446744073709.551614]", "virtual server delay loop '0' invalid - ignoring"}},
 		{" delay_loop 1.5", nil},
 		{" delay_loop 1.1234567", []string{"number '1.1234567' has too many decimal places"}},
 		{" delay_loop abc", []string{"invalid number 'abc'", "virtual server delay loop 'abc' invalid - ignoring"}},
 		{" connect_timeout 4294.967295", nil},
-		{" connect_timeout 4294.967296", []string{"number '4294.967296' outside range [1.000000, 4294.967295]", "virtual server connect_timeout 4294.967296 invalid - ignoring"}},
-		{" connect_timeout 0.5", []string{"number '0.5' outside range [1.000000, 4294.967295]"}},
+		{" connect_timeout 4294.967296", []string{"number '4294.967296' outside range [0.000001, 4294.967295]", "virtual server connect_timeout 4294.967296 invalid - ignoring"}},
+		{" connect_timeout 0.5", nil}, // keepalived's lower bound is 1 µs
 		{" retry 0", []string{"number '0' outside range [1, 4294967295]", "retry value invalid - 0"}},
 		{" warmup -1", []string{"negative number '-1'", "virtual server warmup '-1' invalid - ignoring"}},
 		{" delay_before_retry 0", nil},
