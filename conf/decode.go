@@ -133,6 +133,11 @@ type decoder struct {
 	pull       *pulled
 	missingBOB bool
 	values     bool // valueStmts was called (a value block)
+	// topPull is a top-level block left open, decoded in pass
+	// topPullPass; lastWalk the block walk last entered.
+	topPull     *pulled
+	topPullPass int
+	lastWalk    *pulled
 	// aborted is set at a missing parameter keepalived does not check
 	// for (see abort).
 	aborted   bool
@@ -253,6 +258,7 @@ func then(next []*syntax.Stmt, s *syntax.Stmt, rest []*syntax.Stmt) []*syntax.St
 // (d.pull), and so on up to the top level. (keepalived's other passes
 // skip the top-level block by counting braces, as the tree does.)
 func (d *decoder) walk(where string, stmts []*syntax.Stmt, t keywords) {
+	d.lastWalk = &pulled{where, t}
 	for i := 0; i < len(stmts); i++ {
 		s := stmts[i]
 		if isCloseMark(s) {
@@ -264,6 +270,7 @@ func (d *decoder) walk(where string, stmts []*syntax.Stmt, t keywords) {
 			open.HasBlock, open.Block = true, stmts[i+1:]
 			d.carry, d.values = nil, false
 			k.fn(d, &open)
+			rest := d.carry
 			d.carry = nil
 			switch {
 			case d.values && len(s.Words) > 1:
@@ -280,6 +287,12 @@ func (d *decoder) walk(where string, stmts []*syntax.Stmt, t keywords) {
 				if pos.Line > 0 {
 					d.add(pos, syntax.MissingBOB, "Missing '{' at beginning of configuration block")
 				}
+			}
+			if rest != nil {
+				// a '}' among them closed it: the rest is ours again,
+				// and our '}' ours
+				stmts, i = rest, -1
+				continue
 			}
 			d.pull = &pulled{where, t}
 			return
@@ -314,23 +327,47 @@ type pulled struct {
 }
 
 // topStmt decodes a top-level statement and what its block left over.
+//
+// A top-level block left open (see walk) takes the following top-level
+// statements, up to a stray '}', in keepalived's pass for it; its other
+// passes skip the block by counting braces and read them at the top
+// level. The messages are those of all passes, so they are decoded both
+// ways.
 func (d *decoder) topStmt(s *syntax.Stmt) {
-	d.pass = passOf(s.Keyword())
 	if d.missingBOB {
 		// a top-level block keyword without '{' before: keepalived
 		// looks for the '{' on this line
 		d.missingBOB = false
 		d.add(s.Pos(), syntax.MissingBOB, "Missing '{' at beginning of configuration block")
 	}
-	next, ok := d.stmt("top level", s, topLevelIndex)
-	// A top-level block left open takes the following top-level lines
-	// in keepalived's pass for it, but its other passes skip it by
-	// counting braces and read those at the top level, as we do.
-	d.pull = nil
-	if !ok {
-		return
+	if p := d.topPull; p != nil {
+		if isCloseMark(s) {
+			d.topPull = nil
+		} else {
+			d.pass = d.topPullPass
+			d.walk(p.where, []*syntax.Stmt{s}, p.t)
+			d.pull = nil
+			if rest := d.carry; rest != nil {
+				// a '}' in it closed the block: the rest is at the
+				// top level in that pass
+				d.topPull, d.carry = nil, nil
+				d.topTodo(rest)
+			}
+		}
 	}
-	for todo := then(next, s, nil); len(todo) > 0; {
+	d.pass = passOf(s.Keyword())
+	next, ok := d.stmt("top level", s, topLevelIndex)
+	if d.pull != nil {
+		d.topPull, d.topPullPass, d.pull = d.pull, d.pass, nil
+	}
+	if ok {
+		d.topTodo(then(next, s, nil))
+	}
+}
+
+// topTodo decodes statements left over at the top level.
+func (d *decoder) topTodo(todo []*syntax.Stmt) {
+	for len(todo) > 0 {
 		x := todo[0]
 		todo = todo[1:]
 		if isCloseMark(x) {
@@ -340,6 +377,7 @@ func (d *decoder) topStmt(s *syntax.Stmt) {
 		if next, ok := d.stmt("top level", x, topLevelIndex); ok {
 			todo = then(next, x, todo)
 		}
+		d.pull = nil
 	}
 }
 
@@ -362,6 +400,14 @@ func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) (next []*syntax
 	}
 	if k.block && !s.HasBlock { // at the top level: walk handles the others
 		d.missingBOB = true
+		// its contents are the following top-level statements (topStmt)
+		open := *s
+		open.HasBlock, open.Block = true, nil
+		d.lastWalk, d.values = nil, false
+		k.fn(d, &open)
+		if w := d.lastWalk; w != nil {
+			d.pull = w
+		}
 		return nil, false
 	}
 	if !k.block && s.HasBlock { // the keyword's line, then the '{' line
