@@ -351,7 +351,7 @@ func (d *decoder) topStmt(s *syntax.Stmt) {
 				// a '}' in it closed the block: the rest is at the
 				// top level in that pass
 				d.topPull, d.carry = nil, nil
-				d.topTodo(rest)
+				d.topTodo(rest, d.topPullPass)
 			}
 		}
 	}
@@ -361,12 +361,14 @@ func (d *decoder) topStmt(s *syntax.Stmt) {
 		d.topPull, d.topPullPass, d.pull = d.pull, d.pass, nil
 	}
 	if ok {
-		d.topTodo(then(next, s, nil))
+		d.topTodo(then(next, s, nil), d.pass)
 	}
 }
 
-// topTodo decodes statements left over at the top level.
-func (d *decoder) topTodo(todo []*syntax.Stmt) {
+// topTodo decodes statements a block of keepalived's pass left over at
+// the top level. Only that pass sees them there (the others skip the
+// block by counting braces), and it skips the keywords of other passes.
+func (d *decoder) topTodo(todo []*syntax.Stmt, pass int) {
 	for len(todo) > 0 {
 		x := todo[0]
 		todo = todo[1:]
@@ -374,6 +376,10 @@ func (d *decoder) topTodo(todo []*syntax.Stmt) {
 			d.add(x.Pos(), syntax.UnknownKeyword, "Unknown keyword '}'")
 			continue
 		}
+		if _, known := topLevelIndex.lookup(x.Keyword()); known && passOf(x.Keyword()) != pass {
+			continue
+		}
+		d.pass = pass
 		if next, ok := d.stmt("top level", x, topLevelIndex); ok {
 			todo = then(next, x, todo)
 		}
