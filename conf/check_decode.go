@@ -537,7 +537,12 @@ func decodeURL(d *decoder, s *syntax.Stmt) {
 
 	// url_check
 	if u.Path == "" {
-		d.errorf(s, 0, "HTTP/SSL_GET checker url has no path - ignoring")
+		// keepalived checks when the block closes
+		pos := s.Close()
+		if pos.Line == 0 {
+			pos = s.Pos()
+		}
+		d.add(pos, syntax.GeneralError, "HTTP/SSL_GET checker url has no path - ignoring")
 		return
 	}
 	if len(u.StatusCodes) == 0 {

@@ -848,6 +848,20 @@ func init() {
 		}},
 		"include_check": {fn: func(d *decoder, s *syntax.Stmt) {
 			d.cfg.Global.IncludeCheck = strings.Join(valueWords(s.Args()), " ")
+			for i, w := range s.Args() {
+				t := w.Text
+				if t != "" && (t[0] == '+' || t[0] == '-') {
+					t = t[1:]
+				} else if i > 0 {
+					d.errorf(s, i+1, "Duplicate include_check '%s' specified - ignoring", t)
+					continue
+				}
+				switch t {
+				case "read", "match", "wildcard_match", "brace_match":
+				default:
+					d.errorf(s, i+1, "Unknown include_check type '%s' - ignoring", t)
+				}
+			}
 		}},
 		"config_save_dir": {fn: func(d *decoder, s *syntax.Stmt) {
 			if v, ok := d.arg(s, 1); ok {
