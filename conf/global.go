@@ -3,6 +3,7 @@ package conf
 import (
 	"net"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -283,11 +284,14 @@ func cpuAffinityKw(proc string, get func(g *GlobalDefs) *ProcessSched) kw {
 			return
 		}
 		var cpus []int
+		// keepalived checks against the CPUs online when it reads it
+		hi := int64(runtime.NumCPU() - 1)
 		for i := 1; i < len(s.Words); i++ {
-			// the number of online CPUs is only known at run time
-			v, ok := d.readInt(s, i, 0, 1023)
+			v, ok := d.readInt(s, i, 0, hi)
 			if !ok {
-				d.errorf(s, i, "Invalid cpu_id:%d specified for %s process", v, proc)
+				// keepalived names the number read before any junk
+				u, _, _ := cStrtoul(trimCSpace(s.Words[i].Text), 10)
+				d.errorf(s, i, "Invalid cpu_id:%d specified for %s process", int32(u), proc)
 				get(&d.cfg.Global).CPUAffinity = nil
 				return
 			}
