@@ -458,8 +458,6 @@ var mutations = []mutation{
 	{"seq", 4, func(r *rand.Rand, c *genCase, _ []kwRow) string {
 		s := pick(r, []string{"~SEQ(N, 1, 3)", "~SEQ(N, 3, -1, 1)", "~SEQ(N, 1, 0, 3)", "~SEQ(N)",
 			"~SEQx(N, 0x10, 0x12)", "~SEQ(N, 1, 3", "~SEQ(N, a, 3)"})
-		ctx := ""
-		l := s + " vrrp_instance VI_SEQ_${N} { interface eth0\nvirtual_router_id ${N}0 }"
 		if r.Intn(2) == 0 {
 			idx := nonEmpty(c.main, func(f []string) bool { return len(f) > 0 && strings.Count(f[0], ".") == 3 })
 			if len(idx) > 0 {
@@ -473,8 +471,8 @@ var mutations = []mutation{
 				return fmt.Sprintf("insert %q at line %d", s+" "+ip, i+2)
 			}
 		}
-		l = s + " vrrp_instance VI_SEQ_${N} {"
-		n, _ := insertIn(r, c, ctx, l)
+		l := s + " vrrp_instance VI_SEQ_${N} {"
+		n, _ := insertIn(r, c, "", l)
 		c.main = insert(c.main, n, "interface eth0", "virtual_router_id 2${N}", "}")
 		return fmt.Sprintf("insert %q block at line %d", s, n)
 	}},
