@@ -10,7 +10,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 
 export GOFLAGS := -mod=mod
 
-.PHONY: all build test lint fuzz bench run deps clean install vm-image vm-selftest vmtest
+.PHONY: all build test lint fuzz bench run deps clean install vm-image vm-selftest vmtest differential
 
 all: build
 
@@ -47,7 +47,10 @@ install: build
 # under -race, where only the behaviour is asserted (raceEnabled).
 TIMED_PKGS := ./vrrp ./vrrp/e2e
 test: lint
-	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 $$($(GO) list $(PKGS) | grep -v '/vrrp/e2e$$')
+	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 $$($(GO) list $(PKGS) | grep -v -e '/vrrp/e2e$$' -e '/conf/differential$$')
+	@# -v only so that the agreement figures show; the verdict is go test's.
+	@out=$$(mktemp); GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 -v $(DIFF_PKG) >$$out 2>&1; rc=$$?; \
+	  if [ $$rc -ne 0 ]; then cat $$out; else grep -e '^config differential:' -e '^ok' $$out; fi; rm -f $$out; exit $$rc
 	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -count=1 -p 1 $(TIMED_PKGS)
 	$(MAKE) --no-print-directory vmtest
 
@@ -55,6 +58,16 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+# The config differential against keepalived 2.2.7 with more configs
+# than the 300 of make test: make differential N=5000 SEED=2. Configs that
+# disagree are kept in DIFF_OUT (default: a new directory under /tmp).
+N    ?= 5000
+SEED ?= 1
+DIFF_PKG := ./conf/differential
+differential:
+	GOKEEPALIVED_REQUIRE_ORACLE=1 GOKEEPALIVED_DIFF_N=$(N) GOKEEPALIVED_DIFF_SEED=$(SEED) GOKEEPALIVED_DIFF_OUT=$(DIFF_OUT) \
+	  $(GO) test -count=1 -v -timeout 60m -run '^TestDifferential$$' $(DIFF_PKG)
 
 # Every fuzz target for FUZZTIME each.
 fuzz:

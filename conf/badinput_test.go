@@ -25,13 +25,13 @@ func TestBadInput(t *testing.T) {
 		{"include cycle", map[string]string{main: "include a.conf\n", "/etc/keepalived/a.conf": "include keepalived.conf\n"},
 			4, "/etc/keepalived/a.conf:1:1", "include cycle"},
 		{"missing include", map[string]string{main: "global_defs {\n}\ninclude /etc/keepalived/nope.conf\n"},
-			5, main + ":3:1", "does not exist"},
+			5, main + ":3:1", "Config files missing"},
 		{"binary garbage", map[string]string{main: "\x7fELF\x02\x01\x01\x00\x00\x00\xff\xfe{{\x01\n\x00\x00}\n"},
 			5, main + ":1", ""},
 		{"1 MB line", map[string]string{main: "global_defs {\n router_id " + strings.Repeat("x", 1<<20) + "\n}\n"},
 			5, main + ":2", "line too long"},
 		{"10k-deep nesting", map[string]string{main: deep}, 5, main + ":2:1", "Unknown keyword 'vrrp_instance'"},
-		{"unknown keyword", map[string]string{main: "global_defs {\n  bogus_keyword 1\n}\n"}, 5, main + ":2:3", "Unknown keyword 'bogus_keyword' in global_defs"},
+		{"unknown keyword", map[string]string{main: "global_defs {\n  bogus_keyword 1\n}\n"}, 5, main + ":2:3", "Unknown keyword 'bogus_keyword'"},
 		// A multi-line parameter that expands ~LST over itself: nesting
 		// without end once exhausted memory (found by mutating configs).
 		{"self-expanding ~LST", map[string]string{main: "$INST=\\\n~LST({n},{A},{B}) $INST\nvrrp_instance ${n} { \\\n  \"unterminated \\\n}\n~LST({n},{A},{B}) $INST\n"},

@@ -56,7 +56,7 @@ func decodeBFDInstance(d *decoder, s *syntax.Stmt) {
 		IdleTx: time.Second, Multiplier: 5}
 	vrrp, checker := false, false
 	ms := func(c *syntax.Stmt, what string, lo, hi uint64, dst *time.Duration) {
-		v, ok := d.readDecimal(c, 1, lo*1000, hi*1000, 3)
+		v, ok := d.readDecimal(c, 1, lo*1000, hi*1000, 3, false)
 		if !ok {
 			d.errorf(c, 1, "Configuration error: BFD instance %s %s value %s is not valid (must be in range [%d-%d]), ignoring", name, what, word(c, 1), lo, hi)
 			return
@@ -79,7 +79,7 @@ func decodeBFDInstance(d *decoder, s *syntax.Stmt) {
 		}
 		b.NeighborIP = a
 	}
-	d.walk("bfd_instance", s, table{
+	d.walk("bfd_instance", s.Block, table{
 		"neighbor_ip":  {fn: nbr},
 		"neighbour_ip": {fn: nbr},
 		"source_ip": {fn: func(d *decoder, c *syntax.Stmt) {

@@ -254,7 +254,7 @@ func (d *decoder) decodeSimpleChecker(s *syntax.Stmt, typ CheckerType) {
 		t = dnsCheckIndex
 	}
 	d.enterChecker(c, lvsFamilyOf(rs.Addr))
-	d.walk(string(typ), s, t)
+	d.walk(string(typ), s.Block, t)
 	if !d.finishConn(c.Conn, rs) {
 		return
 	}
@@ -453,7 +453,7 @@ func (d *decoder) decodeHTTPChecker(s *syntax.Stmt, typ CheckerType) {
 	h.Protocol = "1.0"
 	c.HTTP = h
 	d.enterChecker(c, lvsFamilyOf(rs.Addr))
-	d.walk(string(typ), s, httpCheckIndex)
+	d.walk(string(typ), s.Block, httpCheckIndex)
 	if len(h.URLs) == 0 {
 		d.errorf(s, 0, "HTTP/SSL_GET checker has no urls specified - ignoring")
 		return
@@ -532,12 +532,17 @@ func decodeURL(d *decoder, s *syntax.Stmt) {
 	u := d.mem.urls.new()
 	u.Pos = s.Pos()
 	d.lvs.url, d.lvs.digestSet, d.lvs.haveRegex = u, false, false
-	d.walk("url", s, urlIndex)
+	d.walk("url", s.Block, urlIndex)
 	haveRegex := d.lvs.haveRegex
 
 	// url_check
 	if u.Path == "" {
-		d.errorf(s, 0, "HTTP/SSL_GET checker url has no path - ignoring")
+		// keepalived checks when the block closes
+		pos := s.Close()
+		if pos.Line == 0 {
+			pos = s.Pos()
+		}
+		d.add(pos, syntax.GeneralError, "HTTP/SSL_GET checker url has no path - ignoring")
 		return
 	}
 	if len(u.StatusCodes) == 0 {
@@ -690,7 +695,7 @@ func (d *decoder) decodeSMTPChecker(s *syntax.Stmt) {
 	c.SMTP = &SMTPCheck{}
 	// the main connection has no default family to check bindto against
 	d.enterChecker(c, "")
-	d.walk(string(CheckSMTP), s, smtpCheckTable)
+	d.walk(string(CheckSMTP), s.Block, smtpCheckTable)
 	hosts := d.lvs.smtpHosts
 	d.lvs.smtpHosts = nil
 	if !d.lvs.heloSet {
@@ -740,7 +745,7 @@ func decodeSMTPHost(d *decoder, s *syntax.Stmt) {
 	l := &d.lvs
 	co := &ConnOpts{pos: s.Pos()}
 	l.conn, l.connFamily = co, lvsFamilyOf(l.rs.Addr)
-	d.walk("host", s, smtpHostTable)
+	d.walk("host", s.Block, smtpHostTable)
 	l.conn, l.connFamily = l.c.Conn, ""
 	if d.finishConn(co, l.rs) {
 		l.smtpHosts = append(l.smtpHosts, co)
@@ -756,7 +761,7 @@ func (d *decoder) decodeMiscChecker(s *syntax.Stmt) {
 	m := &MiscCheck{}
 	c.Misc = m
 	d.enterChecker(c, "")
-	d.walk(string(CheckMisc), s, miscCheckTable)
+	d.walk(string(CheckMisc), s.Block, miscCheckTable)
 	if d.lvs.removed {
 		if m.Script != nil {
 			d.dropScript(m.Script)
@@ -861,7 +866,7 @@ func (d *decoder) decodeFileChecker(s *syntax.Stmt) {
 	f := &FileCheck{}
 	c.File = f
 	d.enterChecker(c, "")
-	d.walk(string(CheckFile), s, fileCheckTable)
+	d.walk(string(CheckFile), s.Block, fileCheckTable)
 	if f.TrackFile == "" {
 		d.errorf(s, 0, "FILE_CHECK has no track_file specified - ignoring")
 		return
@@ -918,7 +923,7 @@ func (d *decoder) decodeBFDChecker(s *syntax.Stmt) {
 	b := &BFDCheck{}
 	c.BFD = b
 	d.enterChecker(c, "")
-	d.walk(string(CheckBFD), s, bfdCheckTable)
+	d.walk(string(CheckBFD), s.Block, bfdCheckTable)
 	if d.lvs.removed {
 		return
 	}

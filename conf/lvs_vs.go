@@ -106,7 +106,7 @@ func decodeVirtualServer(d *decoder, s *syntax.Stmt) {
 	if n := countKeyword(s.Block, "real_server"); n > 0 {
 		vs.RealServers = d.mem.rsLists.list(n)
 	}
-	d.walk("virtual_server", s, vsIndex)
+	d.walk("virtual_server", s.Block, vsIndex)
 	if len(vs.RealServers) == 0 {
 		vs.RealServers = nil // as if never appended to
 	}
@@ -472,14 +472,15 @@ func (d *decoder) lvsRetry(s *syntax.Stmt) (uint32, bool) {
 	return uint32(v), true
 }
 
-// lvsTimer reads a timer keyword in [lo, hi] µs (hi 0 = no bound),
+// lvsTimer reads a timer keyword in [lo, hi] µs (hi 0 = no bound; lo is
+// 1 µs, not 1 s, for the keywords that refuse 0, as in keepalived),
 // reporting msg (formatted with the word) when invalid.
 func (d *decoder) lvsTimer(s *syntax.Stmt, lo, hi uint64, msg string) (time.Duration, bool) {
 	str, ok := d.arg(s, 1)
 	if !ok {
 		return 0, false
 	}
-	v, ok := d.readTimerStr(s.WordPos(1), str, lo*1e6, hi)
+	v, ok := d.readTimerStr(s.WordPos(1), str, lo, hi)
 	if !ok {
 		d.errorf(s, 1, msg, str)
 		return 0, false
@@ -599,7 +600,7 @@ func decodeRealServer(d *decoder, s *syntax.Stmt) {
 	rs.Pos, rs.Addr, rs.Port, rs.ConfiguredPort, rs.Forwarding = s.Pos(), a, port, port, vs.Forwarding
 	vs.RealServers = append(vs.RealServers, rs)
 	d.lvs.rs = rs
-	d.walk("real_server", s, rsIndex)
+	d.walk("real_server", s.Block, rsIndex)
 
 	// rs_end_handler: the families must match unless tunnelled
 	if rs.Forwarding.Method != "TUN" {

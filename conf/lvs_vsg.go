@@ -15,11 +15,7 @@ func decodeVSGroup(d *decoder, s *syntax.Stmt) {
 		return
 	}
 	g := &VSGroup{Pos: s.Pos(), Name: name}
-	for _, c := range s.Block {
-		if c.HasBlock {
-			d.add(c.Pos(), syntax.UnexpectedBOB, "Unexpected '{' in %s - ignoring", s.Keyword())
-			continue
-		}
+	for _, c := range d.valueStmts(s) {
 		d.vsgEntry(g, c)
 	}
 	switch {

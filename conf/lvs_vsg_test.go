@@ -147,9 +147,18 @@ func TestKaTimerAndNumbers(t *testing.T) {
 			t.Fatalf("%q: %v %v", in, got, ok)
 		}
 	}
-	for _, in := range []string{"-1", "1.2.3", "x", "1e3", "18446744073709.551615"} {
+	for _, in := range []string{"-1", "18446744073709.551615"} {
 		if _, ok := d.readTimerStr(p, in, 0, 0); ok {
 			t.Fatalf("%q accepted", in)
+		}
+	}
+	// read_timer ignores errors: trailing junk is reported, and the
+	// leading digits (scaled as keepalived does) still taken.
+	for in, want := range map[string]time.Duration{"1.2.3": 12 * time.Microsecond, "x": 0, "1e3": time.Microsecond} {
+		n := len(d.diags.List)
+		got, ok := d.readTimerStr(p, in, 0, 0)
+		if !ok || got != want || len(d.diags.List) != n+1 || d.diags.List[n].Msg != "invalid number '"+in+"'" {
+			t.Fatalf("%q: %v %v, messages %v", in, got, ok, d.diags.List[n:])
 		}
 	}
 	for in, want := range map[string]uint64{"0": 0, "42": 42, " 7": 7, "+3": 3, "4294967295": 4294967295} {

@@ -26,7 +26,7 @@ func (r ReloadRule) Refusals(ds *Diagnostics) []Diagnostic {
 	if r.Whole && ds.ExitCode() != ExitOK {
 		var out []Diagnostic
 		for _, d := range ds.List {
-			if d.Kind != syntax.Info || d.Loses {
+			if d.Kind > syntax.Notice || d.Loses {
 				out = append(out, d)
 			}
 		}

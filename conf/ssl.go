@@ -21,7 +21,7 @@ func decodeSSL(d *decoder, s *syntax.Stmt) {
 			*dst = s.Words[1].Text
 		}
 	}
-	d.walk("SSL", s, table{
+	d.walk("SSL", s.Block, table{
 		"password":    {fn: file(&c.Password, "password")},
 		"ca":          {fn: file(&c.CA, "cafile")},
 		"certificate": {fn: file(&c.Certificate, "certfile")},

@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -207,7 +208,7 @@ func decodeTrackGroup(d *decoder, s *syntax.Stmt) {
 	tg := &TrackGroup{Pos: s.Pos(), Name: name}
 	d.cfg.TrackGroups = append(d.cfg.TrackGroups, tg)
 	seen := false
-	d.walk("track_group", s, table{
+	d.walk("track_group", s.Block, table{
 		"group": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
 			if seen {
 				d.errorf(c, 0, "Group list already specified for sync group %s", name)
@@ -435,11 +436,51 @@ func decodeStaticIPAddress(d *decoder, s *syntax.Stmt) {
 var rtTables = map[string]uint32{"unspec": 0, "default": 253, "main": 254, "local": 255}
 
 func tableValue(str string) (uint32, bool) {
-	if v, ok := rtTables[str]; ok {
-		return v, true
+	// keepalived tries a number first, as strtoul (base 0) reads it,
+	// kept as an unsigned int: "-1" is 4294967295
+	if v, ok := cStrtoulAll(str); ok {
+		return uint32(v), true
 	}
-	v, err := strconv.ParseUint(str, 0, 32)
-	return uint32(v), err == nil
+	v, ok := rtTables[str]
+	return v, ok
+}
+
+// cStrtoulAll is strtoul(str, &end, 0) that must consume all of str.
+func cStrtoulAll(str string) (uint64, bool) {
+	t := trimCSpace(str)
+	neg := false
+	if t != "" && (t[0] == '+' || t[0] == '-') {
+		neg, t = t[0] == '-', t[1:]
+	}
+	base, digits := uint64(10), "0123456789"
+	switch {
+	case len(t) > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') && lvsHexDigit(t[2]) >= 0:
+		base, digits, t = 16, "0123456789abcdefABCDEF", t[2:]
+	case t != "" && t[0] == '0':
+		base, digits = 8, "01234567"
+	}
+	if t == "" {
+		return 0, false
+	}
+	var v uint64
+	over := false
+	for i := 0; i < len(t); i++ {
+		if strings.IndexByte(digits, t[i]) < 0 {
+			return 0, false
+		}
+		dv := uint64(lvsHexDigit(t[i]))
+		if v > (math.MaxUint64-dv)/base {
+			over = true
+		}
+		v = v*base + dv
+	}
+	switch {
+	case over:
+		v = math.MaxUint64
+	case neg:
+		v = -v
+	}
+	return v, true
 }
 
 var rtProtos = map[string]bool{"unspec": true, "redirect": true, "kernel": true, "boot": true, "static": true,

@@ -96,7 +96,7 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 	}
 	vs := &VRRPScript{Pos: s.Pos(), Name: name, Interval: time.Second, Rise: 1, Fall: 1}
 	remove := false
-	d.walk("vrrp_script", s, table{
+	d.walk("vrrp_script", s.Block, table{
 		"script": {fn: func(d *decoder, c *syntax.Stmt) {
 			if sc, ok := d.script(c); ok {
 				vs.Script = &sc
@@ -167,7 +167,12 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 		"init_fail": {fn: func(d *decoder, c *syntax.Stmt) { vs.InitFail = true }},
 	})
 	if vs.Script == nil {
-		d.errorf(s, 1, "No script set for vrrp_script %s - removing", name)
+		// keepalived checks when the block closes
+		pos := s.Close()
+		if pos.Line == 0 {
+			pos = s.WordPos(1)
+		}
+		d.add(pos, syntax.GeneralError, "No script set for vrrp_script %s - removing", name)
 		return
 	}
 	if remove {
@@ -202,7 +207,7 @@ func decodeTrackFile(d *decoder, s *syntax.Stmt) {
 	}
 	tf := &TrackFile{Pos: s.Pos(), Name: name, Weight: 1}
 	weightSet := false
-	d.walk(s.Keyword(), s, table{
+	d.walk(s.Keyword(), s.Block, table{
 		"file": {fn: func(d *decoder, c *syntax.Stmt) {
 			if len(c.Words) < 2 {
 				d.errorf(c, 1, "track file file name missing")
@@ -268,7 +273,7 @@ func decodeTrackProcess(d *decoder, s *syntax.Stmt) {
 		return
 	}
 	tp := &TrackProcess{Pos: s.Pos(), Name: name, Quorum: 1, QuorumMax: -1}
-	d.walk("vrrp_track_process", s, table{
+	d.walk("vrrp_track_process", s.Block, table{
 		"process": {fn: func(d *decoder, c *syntax.Stmt) {
 			if tp.Process != "" {
 				d.errorf(c, 1, "Process already set for track process %s - ignoring %s", name, word(c, 1))

@@ -235,7 +235,7 @@ func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
 		}},
 	}
 	addTrackKeywords(t, owner, &sg.trackBlocks)
-	d.walk("vrrp_sync_group", s, t)
+	d.walk("vrrp_sync_group", s.Block, t)
 }
 
 // ---- garp_group ----
@@ -243,7 +243,7 @@ func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
 func decodeGARPGroup(d *decoder, s *syntax.Stmt) {
 	gg := &GARPGroup{Pos: s.Pos()}
 	interval := func(c *syntax.Stmt, name string, dst *time.Duration, has *bool) {
-		v, ok := d.readDecimal(c, 1, 0, 1<<31-1, timerHzDigits)
+		v, ok := d.readDecimal(c, 1, 0, 1<<31-1, timerHzDigits, true)
 		if !ok {
 			d.errorf(c, 1, "garp_group %s '%s' invalid", name, word(c, 1))
 			return
@@ -279,7 +279,7 @@ func decodeGARPGroup(d *decoder, s *syntax.Stmt) {
 		}
 		gg.Interfaces = append(gg.Interfaces, name)
 	}
-	d.walk("garp_group", s, table{
+	d.walk("garp_group", s.Block, table{
 		"garp_interval": {fn: func(d *decoder, c *syntax.Stmt) { interval(c, "garp_interval", &gg.GARPInterval, &gg.hasGARP) }},
 		"gna_interval":  {fn: func(d *decoder, c *syntax.Stmt) { interval(c, "gna_interval", &gg.GNAInterval, &gg.hasGNA) }},
 		"interface": {fn: func(d *decoder, c *syntax.Stmt) {
@@ -505,7 +505,7 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 			v.Priority = int(n)
 		}},
 		"advert_int": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readDecimal(c, 1, timerHz/100, 255*timerHz, timerHzDigits)
+			n, ok := d.readDecimal(c, 1, timerHz/100, 255*timerHz, timerHzDigits, true)
 			if !ok || n == 0 {
 				d.errorf(c, 1, "(%s) Advert interval (%s) not valid! Must be > 0 - ignoring", name, word(c, 1))
 				return
@@ -569,7 +569,7 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 		"preempt":     {fn: func(d *decoder, c *syntax.Stmt) { v.Nopreempt = false }},
 		"nopreempt":   {fn: func(d *decoder, c *syntax.Stmt) { v.Nopreempt = true }},
 		"preempt_delay": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readDecimal(c, 1, 0, 1000*timerHz, timerHzDigits)
+			n, ok := d.readDecimal(c, 1, 0, 1000*timerHz, timerHzDigits, true)
 			if !ok {
 				d.errorf(c, 1, "(%s) Preempt_delay not valid! must be between 0-%d", name, 1000)
 				n = 0
@@ -687,7 +687,7 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 			d.errorf(c, 1, "(%s) invalid kernel_rx_buf_size specified", name)
 		}},
 		"authentication": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
-			d.walk("authentication", c, table{
+			d.walk("authentication", c.Block, table{
 				"auth_type": {fn: func(d *decoder, a *syntax.Stmt) {
 					str, ok := d.arg(a, 1)
 					if !ok {
@@ -714,7 +714,7 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 		}},
 	}
 	addTrackKeywords(t, owner, &v.trackBlocks)
-	d.walk("vrrp_instance", s, t)
+	d.walk("vrrp_instance", s.Block, t)
 
 	// vrrp_end_handler: its messages are at the closing '}', where
 	// keepalived runs it

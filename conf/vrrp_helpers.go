@@ -107,7 +107,10 @@ func (d *decoder) readInt(s *syntax.Stmt, i int, lo, hi int64) (int64, bool) {
 // readDecimalStr is read_decimal_unsigned: a decimal with at most shift
 // decimal places, returned as value×10^shift. Too many decimals is
 // reported and rounded, as keepalived does.
-func (d *decoder) readDecimalStr(pos Pos, str string, lo, hi uint64, shift int) (uint64, bool) {
+//
+// With ignoreErr (keepalived's ignore_error), a number with trailing
+// junk is reported, and its leading digits are still taken if in range.
+func (d *decoder) readDecimalStr(pos Pos, str string, lo, hi uint64, shift int, ignoreErr bool) (uint64, bool) {
 	if strings.HasPrefix(str, "-") {
 		d.add(pos, syntax.InvalidNumber, "negative number '%s'", str)
 		return 0, false
@@ -128,6 +131,12 @@ func (d *decoder) readDecimalStr(pos Pos, str string, lo, hi uint64, shift int) 
 	}
 	if rest != "" {
 		d.add(pos, syntax.InvalidNumber, "invalid number '%s'", str)
+		if roundUp {
+			v++
+		}
+		if ignoreErr && !over && v >= lo && v <= hi {
+			return v, true
+		}
 		return 0, false
 	}
 	if over {
@@ -172,12 +181,12 @@ func plainDecimal(whole, frac string, shift int) (uint64, bool) {
 }
 
 // readDecimal is read_decimal_unsigned_strvec.
-func (d *decoder) readDecimal(s *syntax.Stmt, i int, lo, hi uint64, shift int) (uint64, bool) {
+func (d *decoder) readDecimal(s *syntax.Stmt, i int, lo, hi uint64, shift int, ignoreErr bool) (uint64, bool) {
 	str, ok := d.arg(s, i)
 	if !ok {
 		return 0, false
 	}
-	return d.readDecimalStr(s.WordPos(i), str, lo, hi, shift)
+	return d.readDecimalStr(s.WordPos(i), str, lo, hi, shift, ignoreErr)
 }
 
 // readTimerStr is read_timer(): decimal seconds with up to 6 decimals,
@@ -186,7 +195,7 @@ func (d *decoder) readTimerStr(pos Pos, str string, lo, hi uint64) (time.Duratio
 	if hi == 0 {
 		hi = kaTimerMax
 	}
-	v, ok := d.readDecimalStr(pos, str, lo, hi, timerHzDigits)
+	v, ok := d.readDecimalStr(pos, str, lo, hi, timerHzDigits, true) // read_timer always ignores errors
 	return usDuration(v), ok
 }
 
@@ -274,17 +283,48 @@ func valueWords(ws []syntax.Word) []string {
 }
 
 // valueStmts returns the lines of a value block (virtual_ipaddress,
-// unicast_peer, track_*, ...), reporting and skipping nested blocks.
+// unicast_peer, track_*, ...) as keepalived reads them: a nested block
+// is no block there, its '{' and contents are lines of values, and its
+// '}' ends the value block. What followed it is left in d.carry for
+// the enclosing block (see closeMark), the value block's own '}' then
+// closing that one.
 func (d *decoder) valueStmts(s *syntax.Stmt) []*syntax.Stmt {
-	out := make([]*syntax.Stmt, 0, len(s.Block))
-	for _, c := range s.Block {
-		if c.HasBlock {
-			d.add(c.Pos(), syntax.UnexpectedBOB, "Unexpected '{' in %s - ignoring", s.Keyword())
+	d.values = true
+	lines, rest, closed := flattenValues(s.Block, make([]*syntax.Stmt, 0, len(s.Block)))
+	if closed {
+		d.carry = rest
+	}
+	return lines
+}
+
+// flattenValues appends the lines of list to out up to the first '}';
+// closed says whether there was one, rest is what follows it.
+func flattenValues(list, out []*syntax.Stmt) (lines, rest []*syntax.Stmt, closed bool) {
+	for i, c := range list {
+		if !c.HasBlock {
+			out = append(out, c)
 			continue
 		}
-		out = append(out, c)
+		brace := c
+		if c.Keyword() != "{" {
+			head := *c
+			head.Block, head.HasBlock = nil, false
+			p := c.WordPos(len(c.Words))
+			brace = &syntax.Stmt{File: p.File, Line: int32(p.Line), Words: []syntax.Word{{Text: "{", Col: int32(p.Col)}}}
+			out = append(out, &head)
+		} else {
+			b := *c
+			b.Block, b.HasBlock = nil, false
+			brace = &b
+		}
+		out = append(out, brace)
+		out, rest, closed = flattenValues(c.Block, out)
+		if !closed { // c's own '}' ends the value block
+			return out, list[i+1:], true
+		}
+		return out, then(rest, c, list[i+1:]), true
 	}
-	return out
+	return out, nil, false
 }
 
 // scriptOf registers the script of a notify-type keyword.

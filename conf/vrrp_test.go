@@ -434,7 +434,7 @@ vrrp_script empty {
 	at(t, ds, "(chk): vrrp script interval must be greater than 0, setting to 1", 3, 14)
 	at(t, ds, "vrrp_script chk weight 254 must be in [-253, 253]", 5, 12)
 	at(t, ds, "(chk): vrrp script fall value '0' invalid, defaulting to 1", 7, 10)
-	at(t, ds, "No script set for vrrp_script empty - removing", 10, 13)
+	at(t, ds, "No script set for vrrp_script empty - removing", 12, 1) // at its '}', as keepalived
 	if len(cfg.VRRPScripts) != 1 {
 		t.Fatalf("scripts %d", len(cfg.VRRPScripts))
 	}

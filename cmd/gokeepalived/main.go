@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/cli"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
@@ -221,6 +223,7 @@ func check(o options, stdout, stderr io.Writer) int {
 		InterfaceAddr:   interfaceAddr,
 		LinkKind:        linkKind,
 		UserExists:      userExists,
+		HostResolves:    hostResolves,
 	})
 	msgs := stderr
 	if o.testOut != "" {
@@ -317,6 +320,15 @@ func linkKind(name string) (string, bool) {
 		}
 	}
 	return l.Type(), true
+}
+
+// hostResolves looks a name up as keepalived does for smtp_server,
+// bounded so an unreachable resolver cannot stall a config check.
+func hostResolves(name string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := net.DefaultResolver.LookupHost(ctx, name)
+	return err == nil
 }
 
 func userExists(name string) bool {

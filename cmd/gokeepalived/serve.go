@@ -60,6 +60,7 @@ func serve(o options, args []string, stderr io.Writer) int {
 				InterfaceAddr:   interfaceAddr,
 				LinkKind:        linkKind,
 				UserExists:      userExists,
+				HostResolves:    hostResolves,
 			})
 		},
 		PidFile:        o.pidFile,

@@ -38,7 +38,8 @@ func (p Pos) String() string {
 type Kind int
 
 const (
-	Info Kind = iota // logged only; does not change the verdict
+	Info   Kind = iota // logged only; does not change the verdict
+	Notice             // printed by keepalived -t, but not an error (CONFIG_OK)
 
 	// keepalived cannot run the config (exit 4)
 	FileNotFound
@@ -61,11 +62,16 @@ const (
 
 	// scripts configured without enable_script_security (exit 6)
 	SecurityError
+
+	// a keyword without the parameter keepalived reads unchecked: it
+	// stops there (exit 2)
+	Abort
 )
 
 // Config-test exit codes of keepalived 2.2.7 (lib/scheduler.h).
 const (
 	ExitOK       = 0
+	ExitConfig   = 2
 	ExitCantRun  = 4
 	ExitErrors   = 5
 	ExitSecurity = 6
@@ -74,12 +80,14 @@ const (
 // ExitCode maps the worst kind seen to keepalived's --config-test code.
 func (k Kind) ExitCode() int {
 	switch {
-	case k == Info:
+	case k <= Notice:
 		return ExitOK
 	case k <= Fatal:
 		return ExitCantRun
 	case k == SecurityError:
 		return ExitSecurity
+	case k == Abort:
+		return ExitConfig
 	default:
 		return ExitErrors
 	}
@@ -89,6 +97,8 @@ func (k Kind) String() string {
 	switch {
 	case k == Info:
 		return "info"
+	case k == Notice:
+		return "notice"
 	case k <= Fatal:
 		return "fatal"
 	case k == Warning || k == Deprecated || k == UnknownKeyword:
@@ -117,7 +127,7 @@ type Diag struct {
 // or a config that cannot run at all.
 func (k Kind) Loses() bool {
 	switch k {
-	case FileNotFound, BadInterface, Fatal, UnexpectedBOB, MissingBOB, UnexpectedEOB, MissingEOB, UnmatchedQuote:
+	case FileNotFound, BadInterface, Fatal, UnexpectedBOB, MissingBOB, UnexpectedEOB, MissingEOB, UnmatchedQuote, Abort:
 		return true
 	}
 	return false

@@ -1,6 +1,7 @@
 package syntax
 
 import (
+	"math"
 	"math/rand"
 	"path/filepath"
 	"strconv"
@@ -590,6 +591,9 @@ func (p *preprocessor) addSeq(l line) {
 	if s[1] == 'S' {
 		sq, rest, ok = p.parseSeq(l)
 		if !ok {
+			if why := seqProblem(s); why != "" {
+				p.diags.Add(l.posAt(0), GeneralError, why, s)
+			}
 			p.diags.Add(l.posAt(0), GeneralError, "Invalid ~SEQ specification '%s'", s)
 			return
 		}
@@ -825,4 +829,112 @@ func trimNewlines(s string) string {
 		i--
 	}
 	return s[:i]
+}
+
+// seqProblem is the more precise message keepalived gives before
+// "Invalid ~SEQ specification" (a format taking the line), or "". It
+// reads the numbers as strtol does: a word with no digits is 0 and
+// stops the reading there.
+func seqProblem(s string) string {
+	p := s[4:]
+	hex := strings.HasPrefix(p, "x")
+	if hex {
+		p = p[1:]
+	}
+	p = trimBlanksLeft(p)
+	if !strings.HasPrefix(p, "(") {
+		return ""
+	}
+	p = trimBlanksLeft(p[1:])
+	n := strings.IndexAny(p, " \t,)")
+	if n < 0 {
+		n = len(p)
+	}
+	varEmpty := n == 0
+	p = trimBlanksLeft(p[n:])
+	if p == "" || p[0] == ')' || varEmpty {
+		return "Invalid ~SEQ definition '%s'"
+	}
+	p = p[1:]
+	end := strings.IndexByte(p, ')')
+	if end < 0 {
+		return "~SEQ parameter strings too long '%s'"
+	}
+	p = p[:end+1]
+	if strings.Contains(p, "$") {
+		return "" // parameters: left to the expansion
+	}
+	var nums []int64
+	for {
+		v, rest := strtol(p)
+		nums = append(nums, v)
+		p = trimBlanksLeft(rest)
+		if p != "" && p[0] == ')' {
+			break
+		}
+		if len(nums) == 3 || p == "" || p[0] != ',' {
+			return "Invalid ~SEQ definition '%s'"
+		}
+		p = p[1:]
+	}
+	var start, step, last int64
+	switch len(nums) {
+	case 1:
+		last = nums[0]
+		start, step = 1, 1
+		if last < 1 {
+			step = -1
+		}
+		if last < 0 {
+			start = -1
+		}
+	case 2:
+		start, last = nums[0], nums[1]
+		step = 1
+		if start > last {
+			step = -1
+		}
+	default:
+		start, step, last = nums[0], nums[1], nums[2]
+		if step == 0 || (start < last && step < 0) || (start > last && step > 0) {
+			return "Invalid ~SEQ values '%s'"
+		}
+	}
+	if hex && (start < 0 || last < 0) {
+		return "~SEQx is only valid for positive numbers '%s'"
+	}
+	return ""
+}
+
+// strtol reads a C strtol number (base 0) from the start of s, returning
+// it and what follows; with no digits it returns 0 and s unchanged.
+func strtol(s string) (int64, string) {
+	t := trimBlanksLeft(s)
+	i := 0
+	if i < len(t) && (t[i] == '+' || t[i] == '-') {
+		i++
+	}
+	base, digits := 10, "0123456789"
+	switch {
+	case len(t) > i+2 && t[i] == '0' && (t[i+1] == 'x' || t[i+1] == 'X') && strings.ContainsRune("0123456789abcdefABCDEF", rune(t[i+2])):
+		base, digits = 16, "0123456789abcdefABCDEF"
+		i += 2
+	case len(t) > i && t[i] == '0':
+		base, digits = 8, "01234567"
+	}
+	j := i
+	for j < len(t) && strings.IndexByte(digits, t[j]) >= 0 {
+		j++
+	}
+	if j == i {
+		return 0, s
+	}
+	v, err := strconv.ParseInt(t[i:j], base, 64)
+	if err != nil {
+		v = math.MaxInt64
+	}
+	if t[0] == '-' {
+		v = -v
+	}
+	return v, t[j:]
 }

@@ -196,7 +196,10 @@ func (f *openFile) nextLine() (string, bool) {
 // fileErr reports an include problem: an error when the include kind or
 // the global include_check asks for that check, otherwise a log line.
 func (s *source) fileErr(pos Pos, check, which IncludeCheck, format string, args ...any) {
-	k := Info
+	k := Notice
+	if which == CheckWildcard { // keepalived only logs it then
+		k = Info
+	}
 	if (check|s.check)&which != 0 {
 		k = FileNotFound
 	}
@@ -257,6 +260,7 @@ func (s *source) include(kind byte, pattern string, pos Pos) {
 		s.diags.Add(pos, MissingParameter, "include with no file name")
 		return
 	}
+	written := pattern // keepalived names it as written
 	if !filepath.IsAbs(pattern) {
 		pattern = filepath.Join(s.dir(), pattern)
 	}
@@ -290,9 +294,11 @@ func (s *source) include(kind byte, pattern string, pos Pos) {
 		if len(matches) == 0 && !hasGlobMeta(pattern) && len(alts) == 1 {
 			// keepalived logs and carries on; a named file that is absent
 			// is almost always a mistake, so we make it an error.
-			s.diags.Add(pos, GeneralError, "include file '%s' does not exist", pattern)
+			s.diags.Add(pos, GeneralError, "Config files missing '%s'.", written)
+		} else if len(matches) > 0 {
+			s.fileErr(pos, check, CheckBrace, "Some config files missing: \"%s\".", written)
 		} else {
-			s.fileErr(pos, check, which, "Config files missing '%s'.", pattern)
+			s.fileErr(pos, check, which, "Config files missing '%s'.", written)
 		}
 	}
 	var ok []string

@@ -353,9 +353,8 @@ func (b *builder) open(pos Pos, col int) {
 	if n := len(b.pending); n > top.start && !b.pending[n-1].HasBlock {
 		owner = b.pending[n-1]
 	} else {
-		// A '{' with no statement to own it becomes a statement "{":
-		// keepalived reads its block as part of the enclosing one,
-		// which the decoder does, reporting it.
+		// A statement "{" keeps the braces balanced; the conf
+		// package reads it as keepalived does (an unexpected '{').
 		b.stmt([]Word{{Text: "{", Col: int32(col + 1)}}, "{", pos)
 		owner = b.pending[len(b.pending)-1]
 	}
@@ -370,10 +369,9 @@ func (b *builder) open(pos Pos, col int) {
 // close handles a '}' at col of the line at pos.
 func (b *builder) close(pos Pos, col int) {
 	if len(b.stack) == 1 {
-		at := Pos{File: pos.File, Line: pos.Line, Col: col + 1}
-		b.diags.Add(at, UnexpectedEOB, "Extra '}' found")
-		// keepalived then reads it as a top-level keyword
-		b.diags.Add(at, UnknownKeyword, "Unknown keyword '}'")
+		b.diags.Add(Pos{File: pos.File, Line: pos.Line, Col: col + 1}, UnexpectedEOB, "Extra '}' found")
+		// keepalived then reads the '}' as a top-level keyword
+		b.stmt([]Word{{Text: "}", Col: int32(col + 1)}}, "}", pos)
 		return
 	}
 	f := b.stack[len(b.stack)-1]
