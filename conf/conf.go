@@ -43,10 +43,9 @@ type Options struct {
 	// InterfaceExists reports whether a network interface exists; nil
 	// skips interface checks.
 	InterfaceExists func(name string) bool
-	// UserExists reports whether a user exists; nil assumes it does not.
-	UserExists func(name string) bool
-	// FileInfo stats a script path; nil uses os.Stat.
-	FileInfo func(path string) (os.FileInfo, error)
+	// Scripts is the system the script users and script security are
+	// checked against; nil is the real one.
+	Scripts *ScriptEnv
 	// Seed seeds ${_RANDOM}; zero uses the time, as keepalived.
 	Seed int64
 }

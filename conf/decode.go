@@ -2,7 +2,6 @@ package conf
 
 import (
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -121,6 +120,7 @@ type decoder struct {
 	opt   Options
 	lvs   lvsCursor
 	mem   decodeMem
+	users scriptUsers
 }
 
 func (d *decoder) add(pos syntax.Pos, k syntax.Kind, format string, args ...any) {
@@ -227,7 +227,7 @@ func (d *decoder) script(s *syntax.Stmt) (Script, bool) {
 		sc.User = argv[2]
 	}
 	if len(argv) > 3 {
-		sc.Group = strings.TrimPrefix(argv[3], ":")
+		sc.Group = argv[3]
 	}
 	return sc, true
 }

@@ -36,10 +36,6 @@ type Config struct {
 	VSGroups       []*VSGroup       `json:"virtual_server_groups,omitempty"`
 	VirtualServers []*VirtualServer `json:"virtual_servers,omitempty"`
 	SSL            *SSLConfig       `json:"ssl,omitempty"`
-
-	// scripts lists every script the config would run, for the
-	// script-security check.
-	scripts []*Script
 }
 
 func newConfig() *Config {
@@ -57,4 +53,6 @@ type Script struct {
 	Group string   `json:"group,omitempty"`
 	// Disabled is set when the script cannot run (missing, insecure).
 	Disabled bool `json:"disabled,omitempty"`
+	// cred is the uid:gid it runs as, for the security check.
+	cred scriptCred
 }

@@ -95,10 +95,13 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 		return
 	}
 	vs := &VRRPScript{Pos: s.Pos(), Name: name, Interval: time.Second, Rise: 1, Fall: 1}
-	remove := false
+	remove, userSet := false, false
+	var cred scriptCred
 	d.walk("vrrp_script", s.Block, table{
 		"script": {fn: func(d *decoder, c *syntax.Stmt) {
 			if sc, ok := d.script(c); ok {
+				// words after the command are not a user here
+				sc.User, sc.Group = "", ""
 				vs.Script = &sc
 			}
 		}},
@@ -155,12 +158,13 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 			if !ok {
 				return
 			}
-			if d.opt.UserExists != nil && !d.opt.UserExists(user) {
+			uc, ok := d.lookupUser(c.Pos(), user, word(c, 2))
+			if !ok {
 				d.errorf(c, 1, "Unable to set uid/gid for script %s", scriptCmd(vs.Script))
 				remove = true
 				return
 			}
-			remove = false
+			remove, userSet, cred = false, true, uc
 			vs.User = user
 			vs.Group = word(c, 2)
 		}},
@@ -173,10 +177,20 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 	if remove {
 		return
 	}
+	if !userSet {
+		end := s.Close()
+		if end.Line == 0 {
+			end = s.Pos()
+		}
+		if cred, userSet = d.defaultUser(end, phaseVRRP); !userSet {
+			d.add(end, syntax.GeneralError, "Unable to set default user for vrrp script %s - removing", name)
+			return
+		}
+	}
+	vs.Script.cred = cred
 	if vs.User != "" {
 		vs.Script.User, vs.Script.Group = vs.User, vs.Group
 	}
-	d.cfg.scripts = append(d.cfg.scripts, vs.Script)
 	d.cfg.VRRPScripts = append(d.cfg.VRRPScripts, vs)
 }
 

@@ -287,15 +287,6 @@ func (d *decoder) valueStmts(s *syntax.Stmt) []*syntax.Stmt {
 	return out
 }
 
-// scriptOf registers the script of a notify-type keyword.
-func (d *decoder) scriptOf(s *syntax.Stmt) *Script {
-	sc, ok := d.addScript(s)
-	if !ok {
-		return nil
-	}
-	return sc
-}
-
 // flagKw is a keyword that just sets a flag.
 func flagKw(set func(d *decoder)) kw {
 	return kw{fn: func(d *decoder, s *syntax.Stmt) { set(d) }}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/user"
 	"runtime/debug"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/cli"
@@ -216,7 +215,6 @@ func check(o options, stdout, stderr io.Writer) int {
 		AllConfig:       o.allConfig,
 		Strict:          o.strict,
 		InterfaceExists: interfaceExists,
-		UserExists:      userExists,
 	})
 	msgs := stderr
 	if o.testOut != "" {
@@ -266,11 +264,6 @@ func limitMemory(file string) {
 
 func interfaceExists(name string) bool {
 	_, err := net.InterfaceByName(name)
-	return err == nil
-}
-
-func userExists(name string) bool {
-	_, err := user.Lookup(name)
 	return err == nil
 }
 

@@ -55,7 +55,6 @@ func serve(o options, args []string, stderr io.Writer) int {
 				AllConfig:       o.allConfig,
 				Strict:          o.strict,
 				InterfaceExists: interfaceExists,
-				UserExists:      userExists,
 			})
 		},
 		PidFile:        o.pidFile,
