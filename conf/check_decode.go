@@ -842,7 +842,7 @@ func miscCmd(m *MiscCheck) string {
 	if m.Script == nil {
 		return ""
 	}
-	return strings.Join(m.Script.Argv, " ")
+	return cmdStr(m.Script.Argv)
 }
 
 // ---------------------------------------------------------------------

@@ -255,6 +255,12 @@ func (e *ScriptEnv) findPath(file string, c scriptCred) (string, error) {
 	groups := e.Groups
 	uid, gid := e.UID, e.GID
 	if c.uid != e.UID || c.gid != e.GID {
+		// keepalived switches euid first, then setgroups(), which a
+		// non-root euid may not do: the search fails as a permission
+		// failure for any other user
+		if c.uid != e.UID {
+			return "", syscall.EACCES
+		}
 		uid, gid, groups = c.uid, c.gid, []uint32{c.gid}
 	}
 	gotEACCES := false
@@ -406,4 +412,35 @@ func errText(err error) string {
 		}
 	}
 	return err.Error()
+}
+
+// cmdStr is keepalived's cmd_str, how messages show a command: every
+// word in single quotes, except a first word that is a redirection
+// ("</file"); "(null)" when it does not fit its 1024-byte buffer.
+func cmdStr(argv []string) string {
+	n := 0
+	for _, a := range argv {
+		n += len(a) + 3
+	}
+	if n > 1024 {
+		return "(null)"
+	}
+	var b strings.Builder
+	for i, a := range argv {
+		if b.Len()+len(a)+2+min(i, 1) >= 1024 {
+			return "(null)"
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		q := i > 0 || !(strings.HasPrefix(a, "<") || strings.HasPrefix(a, ">"))
+		if q {
+			b.WriteByte('\'')
+		}
+		b.WriteString(a)
+		if q {
+			b.WriteByte('\'')
+		}
+	}
+	return b.String()
 }

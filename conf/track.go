@@ -195,14 +195,10 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 }
 
 func scriptCmd(sc *Script) string {
-	if sc == nil || len(sc.Argv) == 0 {
+	if sc == nil {
 		return ""
 	}
-	out := sc.Argv[0]
-	for _, a := range sc.Argv[1:] {
-		out += " " + a
-	}
-	return out
+	return cmdStr(sc.Argv)
 }
 
 func decodeTrackFile(d *decoder, s *syntax.Stmt) {

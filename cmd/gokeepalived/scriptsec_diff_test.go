@@ -1,0 +1,370 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
+)
+
+// A uid/gid with no passwd entry: a non-root owner for test files.
+const otherID = 4242
+
+// scriptFile is one entry of the test tree: a path relative to the
+// tree's root with its owner and mode; link makes it a symlink.
+type scriptFile struct {
+	path     string
+	dir      bool
+	uid, gid int
+	mode     os.FileMode
+	link     string
+}
+
+// scriptTree is where the scripts live. Every directory down to it is
+// root-owned and not writable by others, so only what the cases set up
+// makes a path unsafe.
+var scriptTree = []scriptFile{
+	{path: "sec", dir: true, mode: 0o755},
+	{path: "sec/ok", mode: 0o755},
+	{path: "sec/g775root", mode: 0o775},
+	{path: "sec/g775other", gid: otherID, mode: 0o775},
+	{path: "sec/o777", mode: 0o777},
+	{path: "sec/o757", mode: 0o757},
+	{path: "sec/u700", mode: 0o700},
+	{path: "sec/suid", mode: 0o4755},
+	{path: "sec/suidother", uid: otherID, mode: 0o4755},
+	{path: "sec/sgid", mode: 0o2755},
+	{path: "sec/owned", uid: otherID, gid: otherID, mode: 0o755},
+	{path: "sec/ownedg", gid: otherID, mode: 0o750},
+	{path: "sec/noexec", mode: 0o644},
+	{path: "sec/adir", dir: true, mode: 0o755},
+	{path: "sec/link-ok", link: "ok"},
+	{path: "sec/link-unsafe", link: "../gw/script"},
+	{path: "sec/link-missing", link: "nothere"},
+	{path: "other", dir: true, mode: 0o755},
+	{path: "other/samename", mode: 0o755},
+	{path: "sec/samename", link: "../other/samename"},
+	{path: "gw", dir: true, gid: otherID, mode: 0o775},
+	{path: "gw/script", mode: 0o755},
+	{path: "gwroot", dir: true, mode: 0o775},
+	{path: "gwroot/script", mode: 0o755},
+	{path: "ow", dir: true, mode: 0o757},
+	{path: "ow/script", mode: 0o755},
+	{path: "sticky", dir: true, mode: 0o1777},
+	{path: "sticky/script", mode: 0o755},
+	{path: "odir", dir: true, uid: otherID, mode: 0o755},
+	{path: "odir/script", mode: 0o755},
+	{path: "closed", dir: true, mode: 0o700},
+	{path: "closed/script", mode: 0o755},
+	{path: "bin", dir: true, mode: 0o755},
+	{path: "bin/gkss_tool", mode: 0o755},
+	{path: "bin/gkss_noexec", mode: 0o644},
+}
+
+// scriptCmds are the commands tried; "@" is the tree's root.
+var scriptCmds = []string{
+	"@/sec/ok", "@/sec/g775root", "@/sec/g775other", "@/sec/o777", "@/sec/o757",
+	"@/sec/u700", "@/sec/suid", "@/sec/suidother", "@/sec/sgid", "@/sec/owned", "@/sec/ownedg",
+	"@/sec/noexec", "@/sec/missing", "@/sec/adir", "@/sec/link-ok", "@/sec/link-unsafe",
+	"@/sec/link-missing", "@/sec/samename", "@/gw/script", "@/gwroot/script", "@/ow/script",
+	"@/sticky/script", "@/odir/script", "@/closed/script", "@/sec/../sec/ok",
+	"gkss_tool", "gkss_noexec", "gkss_missing", "</dev/null",
+}
+
+// a smaller set for the rarer script kinds
+var someCmds = []string{"@/sec/ok", "@/sec/g775other", "@/sec/missing", "@/sec/noexec", "@/sec/suid", "gkss_tool"}
+
+type userCase struct {
+	name   string
+	global string // script_user
+	own    string // the script's own user
+}
+
+var userCases = []userCase{
+	{name: "default"},
+	{name: "global-nobody", global: "nobody"},
+	{name: "global-missing", global: "gkss_nosuch"},
+	{name: "own-nobody", own: "nobody"},
+	{name: "own-missing", own: "gkss_nosuch"},
+	{name: "global-root-group", global: "nobody root"},
+	{name: "own-bad-group", own: "nobody gkss_nogroup"},
+}
+
+// scriptConfig writes one config: kind says where the command goes.
+func scriptConfig(kind, cmd string, security bool, u userCase) string {
+	var b strings.Builder
+	b.WriteString("global_defs {\n")
+	if security {
+		b.WriteString("    enable_script_security\n")
+	}
+	if u.global != "" {
+		b.WriteString("    script_user " + u.global + "\n")
+	}
+	own := ""
+	if u.own != "" {
+		own = " " + u.own
+	}
+	switch kind {
+	case "startup_script":
+		b.WriteString("    startup_script \"" + cmd + "\"" + own + "\n")
+	case "notify_fifo_script":
+		b.WriteString("    notify_fifo /tmp/gkss.fifo\n    notify_fifo_script \"" + cmd + "\"" + own + "\n")
+	}
+	b.WriteString("}\n")
+	switch kind {
+	case "vrrp_script":
+		b.WriteString("vrrp_script chk {\n    script \"" + cmd + "\"\n")
+		if u.own != "" {
+			b.WriteString("    user " + u.own + "\n")
+		}
+		b.WriteString("}\n")
+	case "MISC_CHECK", "quorum_up", "notify_up":
+		b.WriteString("virtual_server 10.10.45.100 80 {\n    protocol TCP\n    lvs_sched rr\n    lvs_method NAT\n")
+		if kind == "quorum_up" {
+			b.WriteString("    quorum_up \"" + cmd + "\"" + own + "\n")
+		}
+		b.WriteString("    real_server 192.168.45.101 80 {\n")
+		switch kind {
+		case "notify_up":
+			b.WriteString("        notify_up \"" + cmd + "\"" + own + "\n        TCP_CHECK {\n        }\n")
+		case "quorum_up":
+			b.WriteString("        TCP_CHECK {\n        }\n")
+		default:
+			b.WriteString("        MISC_CHECK {\n            misc_path \"" + cmd + "\"\n")
+			if u.own != "" {
+				b.WriteString("            user " + u.own + "\n")
+			}
+			b.WriteString("        }\n")
+		}
+		b.WriteString("    }\n}\n")
+		return b.String()
+	}
+	b.WriteString("vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n")
+	if kind == "vrrp_script" {
+		b.WriteString("    track_script {\n        chk\n    }\n")
+	}
+	if kind == "notify_master" {
+		b.WriteString("    notify_master \"" + cmd + "\"" + own + "\n")
+	}
+	b.WriteString("    virtual_ipaddress {\n        10.99.0.100\n    }\n}\n")
+	return b.String()
+}
+
+// message is one config message: line 0 for one keepalived prints
+// without a line.
+type message struct {
+	line int
+	text string
+}
+
+var (
+	kaLine   = regexp.MustCompile(`^\((?:[^:]*: )?Line (\d+)\) (.*)$`)
+	ourLine  = regexp.MustCompile(`^.*?:(\d+):\d+: (\w+): (.*)$`)
+	dedupSep = "\x00"
+)
+
+func kaMessages(out []byte) []message {
+	seen := map[string]bool{}
+	var ms []message
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l == "" {
+			continue
+		}
+		m := message{text: l}
+		if g := kaLine.FindStringSubmatch(l); g != nil {
+			m.line, _ = strconv.Atoi(g[1])
+			m.text = g[2]
+		}
+		if k := strconv.Itoa(m.line) + dedupSep + m.text; !seen[k] {
+			seen[k] = true
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+// ourMessages are gokeepalived's messages that keepalived -t would
+// print: the info ones are what keepalived only logs.
+func ourMessages(out []byte) []message {
+	seen := map[string]bool{}
+	var ms []message
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		g := ourLine.FindStringSubmatch(l)
+		if g == nil || g[2] == "info" {
+			continue
+		}
+		n, _ := strconv.Atoi(g[1])
+		m := message{n, g[3]}
+		if k := strconv.Itoa(m.line) + dedupSep + m.text; !seen[k] {
+			seen[k] = true
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+// sameMessages compares the sets; keepalived's line-less messages match
+// on their text. With prefix, keepalived stopped half-way and only its
+// messages must be among ours.
+func sameMessages(ka, ours []message, prefix bool) bool {
+	match := func(a, b message) bool { return a.text == b.text && (a.line == 0 || a.line == b.line) }
+	for _, k := range ka {
+		found := false
+		for _, o := range ours {
+			found = found || match(k, o)
+		}
+		if !found {
+			return false
+		}
+	}
+	if prefix {
+		return true
+	}
+	for _, o := range ours {
+		found := false
+		for _, k := range ka {
+			found = found || match(k, o)
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func buildScriptTree(t *testing.T) string {
+	root, err := os.MkdirTemp("", "gkss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
+	// MkdirTemp makes it 0700: open it so that nobody can walk through
+	if err := os.Chmod(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range scriptTree {
+		p := filepath.Join(root, f.path)
+		switch {
+		case f.link != "":
+			err = os.Symlink(f.link, p)
+		case f.dir:
+			err = os.Mkdir(p, 0o700)
+		default:
+			err = os.WriteFile(p, []byte("#!/bin/sh\nexit 0\n"), 0o600)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.link != "" {
+			continue
+		}
+		if err := os.Chown(p, f.uid, f.gid); err != nil {
+			t.Fatal(err)
+		}
+		// after chown, which clears the setuid/setgid bits
+		if err := os.Chmod(p, f.mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// TestScriptSecurityMatchesKeepalived runs keepalived 2.2.7 and
+// gokeepalived with --config-test on scripts of every kind, owner, mode
+// and user, on real files in a namespace, and compares the verdicts and
+// the messages keepalived prints (line and text).
+func TestScriptSecurityMatchesKeepalived(t *testing.T) {
+	netnstest.Require(t, "keepalived")
+	ns := netnstest.New(t, "gkss", "eth0")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := buildScriptTree(t)
+	// both see the same PATH, with the tree's bin first
+	env := []string{"PATH=" + filepath.Join(root, "bin") + ":/usr/sbin:/usr/bin:/sbin:/bin"}
+
+	type tc struct {
+		name, text string
+	}
+	var cases []tc
+	for _, kind := range []string{"vrrp_script", "notify_master", "MISC_CHECK", "quorum_up", "notify_up", "startup_script", "notify_fifo_script"} {
+		cmds := scriptCmds
+		users := userCases
+		if kind != "vrrp_script" && kind != "notify_master" && kind != "MISC_CHECK" {
+			cmds = someCmds
+			users = userCases[:5]
+		}
+		for _, cmd := range cmds {
+			for _, sec := range []bool{false, true} {
+				for _, u := range users {
+					c := strings.ReplaceAll(cmd, "@", root)
+					name := fmt.Sprintf("%s/%s/sec=%v/%s", kind, strings.ReplaceAll(strings.TrimPrefix(cmd, "@/"), "/", "_"), sec, u.name)
+					cases = append(cases, tc{name, scriptConfig(kind, c, sec, u)})
+				}
+			}
+		}
+	}
+
+	// keepalived 2.2.7 -t kills itself (SIGTERM) when it checks a script
+	// that runs as another user than root: check_script_secure's
+	// parent-death test compares getppid() with main_pid, which in -t
+	// is its own pid. The daemon's children pass that test, so
+	// gokeepalived -t says what the daemon does; only the messages
+	// keepalived printed before dying are compared.
+	var verdictOK, msgOK, killed atomic.Int64
+	var mu sync.Mutex
+	var failures []string
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i, c := range cases {
+		f := filepath.Join(root, fmt.Sprintf("c%04d.conf", i))
+		if err := os.WriteFile(f, []byte(c.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			ka := ns.Command("env", append(env, "keepalived", "-t", "-f", f)...)
+			kaOut, kaErr := ka.CombinedOutput()
+			ours := ns.Command("env", append(env, "GOKEEPALIVED_AS_MAIN=1", self, "-t", "-f", f)...)
+			ourOut, ourErr := ours.CombinedOutput()
+			want, got := exitCode(kaErr), exitCode(ourErr)
+			died := want == -1 // a signal
+			km, om := kaMessages(kaOut), ourMessages(ourOut)
+			sameMsgs := sameMessages(km, om, died)
+			if died {
+				killed.Add(1)
+				want = got
+			}
+			if want == got {
+				verdictOK.Add(1)
+			}
+			if sameMsgs {
+				msgOK.Add(1)
+			}
+			if want != got || !sameMsgs {
+				mu.Lock()
+				failures = append(failures, fmt.Sprintf("%s: keepalived -t = %d (killed: %v), gokeepalived -t = %d\nconfig:\n%s\nkeepalived said:\n%s\ngokeepalived said:\n%s",
+					c.name, exitCode(kaErr), died, got, indent([]byte(c.text)), indent(kaOut), indent(ourOut)))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Strings(failures)
+	for _, f := range failures {
+		t.Error(f)
+	}
+	t.Logf("%d script cases: verdict agrees in %d, message set agrees in %d; keepalived killed itself in %d (messages before that compared, verdict not)",
+		len(cases), verdictOK.Load()-killed.Load(), msgOK.Load(), killed.Load())
+}
