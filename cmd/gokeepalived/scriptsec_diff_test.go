@@ -82,6 +82,64 @@ var scriptCmds = []string{
 // a smaller set for the rarer script kinds
 var someCmds = []string{"@/sec/ok", "@/sec/g775other", "@/sec/missing", "@/sec/noexec", "@/sec/suid", "gkss_tool"}
 
+// Configs with several scripts: which pass meets the default user
+// first, one violation per subsystem, order of blocks.
+const (
+	comboVS = `virtual_server 10.10.45.100 80 {
+    protocol TCP
+    lvs_sched rr
+    lvs_method NAT
+    real_server 192.168.45.101 80 {
+        MISC_CHECK {
+            misc_path "@/sec/ok"
+        }
+    }
+}
+`
+	comboVI = `vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    track_script {
+        chk
+    }
+    virtual_ipaddress {
+        10.99.0.100
+    }
+}
+`
+	comboChk = `vrrp_script chk {
+    script "@/sec/ok"
+}
+`
+)
+
+var comboCases = map[string]string{
+	"vrrp-then-misc-secure":     "global_defs {\n    enable_script_security\n}\n" + comboChk + comboVI + comboVS,
+	"misc-then-vrrp-secure":     "global_defs {\n    enable_script_security\n}\n" + comboVS + comboChk + comboVI,
+	"vrrp-and-misc-insecure":    comboChk + comboVI + comboVS,
+	"vrrp-and-misc-unsafe":      strings.ReplaceAll(comboChk+comboVI+comboVS, "@/sec/ok", "@/sec/g775other"),
+	"fifo-name-secure":          "global_defs {\n    enable_script_security\n    notify_fifo @/fifo\n}\n" + comboChk + comboVI,
+	"fifo-name-before-security": "global_defs {\n    notify_fifo @/fifo\n    enable_script_security\n}\n" + comboChk + comboVI,
+	"startup-before-security":   "global_defs {\n    startup_script @/sec/ok\n    enable_script_security\n}\n" + comboChk + comboVI,
+	"startup-and-shutdown":      "global_defs {\n    startup_script @/sec/ok\n    shutdown_script @/sec/o777\n}\n",
+	"startup-system":            "global_defs {\n    startup_script \"</dev/null\"\n}\n",
+	"script-after-instance":     "global_defs {\n    enable_script_security\n}\n" + comboVI + comboChk,
+	"global-defs-last":          comboChk + comboVI + "global_defs {\n    enable_script_security\n}\n",
+	"unused-vrrp-script":        "global_defs {\n    enable_script_security\n    script_user root\n}\n" + comboChk + strings.ReplaceAll(comboVI, "chk\n", "\n"),
+	"two-scripts-one-unsafe": "vrrp_script chk {\n    script \"@/sec/o777\"\n}\nvrrp_script chk2 {\n    script \"@/sec/ok\"\n}\n" +
+		strings.ReplaceAll(comboVI, "chk\n", "chk\n        chk2\n"),
+	"script-user-bad-then-good": "global_defs {\n    script_user gkss_nosuch\n    script_user nobody\n    enable_script_security\n}\n" + comboChk + comboVI,
+	"sync-group-notify": "global_defs {\n    enable_script_security\n    script_user root\n}\nvrrp_sync_group G {\n    group {\n        VI_1\n    }\n    notify_master @/sec/o777\n    notify_backup @/sec/ok\n}\n" +
+		strings.ReplaceAll(comboVI, "chk\n", "\n"),
+	"notify-unquoted-arg":   strings.ReplaceAll(comboVI, "    track_script {\n        chk\n    }\n", "    notify @/sec/ok arg\n    notify_deleted @/sec/ok\n"),
+	"notify-deleted-unsafe": "global_defs {\n    enable_script_security\n    script_user root\n}\n" + strings.ReplaceAll(comboVI, "    track_script {\n        chk\n    }\n", "    notify_deleted @/sec/o757\n"),
+	"rs-notify-down-quorum-down": strings.ReplaceAll(comboVS, "        MISC_CHECK {\n            misc_path \"@/sec/ok\"\n        }\n",
+		"        notify_down @/sec/ok root\n        TCP_CHECK {\n        }\n") + "",
+	"lvs-fifo-script":   "global_defs {\n    lvs_notify_fifo @/fifo\n    lvs_notify_fifo_script @/sec/ok\n    vrrp_notify_fifo @/fifo2\n    vrrp_notify_fifo_script @/sec/o777\n}\n" + comboVS + comboChk + comboVI,
+	"misc-user-no-path": "global_defs {\n    enable_script_security\n}\n" + strings.ReplaceAll(comboVS, "            misc_path \"@/sec/ok\"\n", "            user nobody\n            misc_path \"@/sec/ok\"\n"),
+	"misc-args-quoted":  strings.ReplaceAll(comboVS, "misc_path \"@/sec/ok\"", "misc_path \"@/sec/ok a 'b c'\"\n            user gkss_nosuch"),
+}
+
 type userCase struct {
 	name   string
 	global string // script_user
@@ -320,6 +378,19 @@ func TestScriptSecurityMatchesKeepalived(t *testing.T) {
 	// is its own pid. The daemon's children pass that test, so
 	// gokeepalived -t says what the daemon does; only the messages
 	// keepalived printed before dying are compared.
+	for name, text := range comboCases {
+		cases = append(cases, tc{"combo/" + name, strings.ReplaceAll(text, "@", root)})
+	}
+	// GOKEEPALIVED_SCRIPTSEC_CASES=substring narrows the run (debugging)
+	if f := os.Getenv("GOKEEPALIVED_SCRIPTSEC_CASES"); f != "" {
+		var some []tc
+		for _, c := range cases {
+			if strings.Contains(c.name, f) {
+				some = append(some, c)
+			}
+		}
+		cases = some
+	}
 	var verdictOK, msgOK, killed atomic.Int64
 	var mu sync.Mutex
 	var failures []string
