@@ -296,8 +296,8 @@ func TestMiscCheck(t *testing.T) {
 	for body, msg := range map[string]string{
 		"misc_timeout 4295":                 "Invalid misc_timeout value '4295'",
 		"":                                  "No script path has been specified for MISC_CHECKER - skipping",
-		"misc_path /bin/x\n user":           "No user specified for misc checker script /bin/x",
-		"misc_path /bin/x\n user bob":       "Failed to set uid/gid for misc checker script /bin/x - removing",
+		"misc_path /bin/x\n user":           "No user specified for misc checker script '/bin/x'",
+		"misc_path /bin/x\n user bob":       "Failed to set uid/gid for misc checker script '/bin/x' - removing",
 		"misc_path /bin/x\n bindto 1.1.1.1": "Unknown keyword 'bindto' in MISC_CHECK",
 	} {
 		_, ds := checkers(t, " MISC_CHECK {\n "+body+"\n }")
@@ -313,7 +313,7 @@ func TestMiscCheck(t *testing.T) {
 	}
 	// the group is taken literally, as getgrnam does: ":nogroup" is no group
 	_, ds = loadFiles(t, map[string]string{"etc/keepalived/keepalived.conf": vsText("", " MISC_CHECK {\n misc_path /bin/x\n user nobody :nogroup\n }")}, opt)
-	mustHave(t, ds, "Failed to set uid/gid for misc checker script /bin/x - removing")
+	mustHave(t, ds, "Failed to set uid/gid for misc checker script '/bin/x' - removing")
 }
 
 func TestLVSScriptSecurity(t *testing.T) {
