@@ -121,6 +121,18 @@ func (e *ScriptEnv) LookupScriptUser(name, group string) (uid, gid uint32, msg s
 	return uid, gid, "", true
 }
 
+// ScriptCredential is LookupScriptUser on the system's user database:
+// the uid/gid a script of "user [group]" runs as, for the daemon that
+// runs it.
+func ScriptCredential(name, group string) (uid, gid uint32, err error) {
+	e := ScriptEnv{LookupUser: lookupOSUser, LookupGroup: lookupOSGroup}
+	uid, gid, msg, ok := e.LookupScriptUser(name, group)
+	if !ok {
+		return 0, 0, errors.New(msg)
+	}
+	return uid, gid, nil
+}
+
 // Flags of a script check (keepalived's SC_*).
 const (
 	scOK         = 0

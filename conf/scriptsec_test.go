@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -330,5 +331,45 @@ func TestScriptSecurityVerdicts(t *testing.T) {
 	sameList(t, errs(ds))
 	if !cfg.VirtualServers[0].RealServers[0].Checkers[0].Misc.Script.Disabled {
 		t.Errorf("insecure misc script not disabled")
+	}
+}
+
+// A "</file" script runs through the shell, as keepalived's system().
+func TestShellScriptExec(t *testing.T) {
+	cfg, ds := loadSec(t, "global_defs {\n enable_script_security\n script_user root\n}\nvrrp_script chk {\n script \"</dev/null\"\n}\n"+secInstance, secTree())
+	sameList(t, errs(ds))
+	sc := cfg.VRRPScripts[0].Script
+	if !sc.Shell || sc.Disabled || strings.Join(sc.Exec(), "|") != "/bin/sh|-c|</dev/null" {
+		t.Fatalf("script %+v exec %q", sc, sc.Exec())
+	}
+	for file, ok := range map[string]bool{"/dev/null": true, "/nonexistent/x": false} {
+		s := Script{Argv: []string{"<" + file}, Shell: true}
+		argv := s.Exec()
+		err := exec.Command(argv[0], argv[1:]...).Run()
+		if (err == nil) != ok {
+			t.Errorf("%s: %v", file, err)
+		}
+	}
+	// a plain script runs as written
+	if s := (Script{Argv: []string{"/bin/x", "a"}}); strings.Join(s.Exec(), "|") != "/bin/x|a" {
+		t.Errorf("exec %q", s.Exec())
+	}
+	// a notify script cannot be "</file": keepalived drops it
+	cfg, _ = loadSec(t, "global_defs {\n enable_script_security\n script_user root\n}\n"+strings.Replace(secInstance, " track_script {\n  chk\n }\n", " notify_master \"</dev/null\"\n", 1), secTree())
+	if n := cfg.VRRPInstances[0].NotifyMaster; n == nil || !n.Disabled {
+		t.Errorf("notify_master %+v", n)
+	}
+}
+
+func TestScriptCredential(t *testing.T) {
+	uid, gid, err := ScriptCredential("root", "")
+	if err != nil || uid != 0 || gid != 0 {
+		t.Fatalf("root: %d:%d %v", uid, gid, err)
+	}
+	if _, _, err := ScriptCredential("gk-no-such-user", ""); err == nil || err.Error() != "Script user 'gk-no-such-user' does not exist" {
+		t.Errorf("missing user: %v", err)
+	}
+	if _, _, err := ScriptCredential("root", "gk-no-such-group"); err == nil {
+		t.Errorf("missing group accepted")
 	}
 }

@@ -145,6 +145,7 @@ func (d *decoder) secure(sc *Script) int {
 	for _, l := range r.logs {
 		d.vlogInfo(sc.Pos, "%s", l)
 	}
+	sc.Shell = r.flags&scSystem != 0
 	return r.flags
 }
 

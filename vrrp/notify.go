@@ -2,11 +2,8 @@ package vrrp
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -96,22 +93,9 @@ func (e ExecScripts) setUser(cmd *exec.Cmd, c Command) error {
 }
 
 func credential(name, group string) (*syscall.Credential, error) {
-	u, err := user.Lookup(name)
+	uid, gid, err := conf.ScriptCredential(name, group)
 	if err != nil {
-		return nil, fmt.Errorf("script user %q: %w", name, err)
+		return nil, err
 	}
-	gid := u.Gid
-	if group != "" {
-		g, err := user.LookupGroup(group)
-		if err != nil {
-			return nil, fmt.Errorf("script group %q: %w", group, err)
-		}
-		gid = g.Gid
-	}
-	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
-	gidn, err2 := strconv.ParseUint(gid, 10, 32)
-	if err1 != nil || err2 != nil {
-		return nil, fmt.Errorf("script user %q: non-numeric ids", name)
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gidn)}, nil
+	return &syscall.Credential{Uid: uid, Gid: gid}, nil
 }

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	osuser "os/user"
-	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf"
 )
 
 // Misc is MISC_CHECK: run misc_path; exit 0 is up, 1 down; with
@@ -32,20 +32,11 @@ func Credential(user, group string) (*syscall.Credential, error) {
 	if user == "" || (user == "root" && group == "") {
 		return nil, nil
 	}
-	u, err := osuser.Lookup(user)
+	uid, gid, err := conf.ScriptCredential(user, group)
 	if err != nil {
 		return nil, err
 	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if group != "" {
-		g, err := osuser.LookupGroup(group)
-		if err != nil {
-			return nil, err
-		}
-		gid, _ = strconv.Atoi(g.Gid)
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+	return &syscall.Credential{Uid: uid, Gid: gid}, nil
 }
 
 func (m *Misc) Check(ctx context.Context, _ int) Result {
