@@ -772,12 +772,25 @@ func (d *decoder) decodeMiscChecker(s *syntax.Stmt) {
 		if end.Line == 0 {
 			end = s.Pos()
 		}
-		c, ok := d.defaultUser(end, phaseCheck)
-		if !ok {
+		removing := func() {
 			d.add(end, syntax.GeneralError, "Unable to set default user for misc script %s - removing", miscCmd(m))
+		}
+		checker := c
+		cred, ok := d.defaultUser(end, phaseCheck, func() {
+			removing()
+			var kept []*Checker // a fresh slice: rs.Checkers lives in a shared slab
+			for _, x := range rs.Checkers {
+				if x != checker {
+					kept = append(kept, x)
+				}
+			}
+			rs.Checkers = kept
+		}, func(cr scriptCred) { m.Script.cred = cr })
+		if !ok {
+			removing()
 			return
 		}
-		m.Script.cred = c
+		m.Script.cred = cred
 	}
 	rs.Checkers = d.mem.cLists.append(rs.Checkers, c)
 }

@@ -364,7 +364,7 @@ func notifyFIFOKw(typ string, get func(g *GlobalDefs) *NotifyFIFO) kw {
 				d.vlogInfo(s.Pos(), "Invalid user/group for %s fifo (null) - ignoring", typ)
 				return
 			}
-		} else if _, ok := d.defaultUser(s.Pos(), phaseGlobal); !ok {
+		} else if _, ok := d.defaultUser(s.Pos(), phaseGlobal, nil, nil); !ok {
 			d.vlogInfo(s.Pos(), "Failed to set default user for %s fifo (null) - ignoring", typ)
 			return
 		}

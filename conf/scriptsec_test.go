@@ -373,3 +373,30 @@ func TestScriptCredential(t *testing.T) {
 		t.Errorf("missing group accepted")
 	}
 }
+
+// keepalived reads global_defs in its main pass, before the VRRP and
+// checker passes: where the block sits in the file does not matter.
+func TestGlobalDefsLast(t *testing.T) {
+	chk := "vrrp_script chk {\n script /s/ok\n}\n"
+	text := chk + secInstance + strings.Replace(secVS, "virtual_server", "\nvirtual_server", 1) + "global_defs {\n enable_script_security\n}\n"
+	cfg, ds := loadSec(t, text, secTree())
+	sameList(t, errs(ds),
+		"22: Unable to set default user for misc script '/s/ok' - removing",
+		"3: Unable to set default user for vrrp script chk - removing",
+		"8: (VI_1) track script chk not found, ignoring...",
+		"22: Unable to set default user keepalived_script for script")
+	if len(cfg.VRRPScripts) != 0 || len(cfg.VRRPInstances[0].TrackScripts) != 0 || len(cfg.VirtualServers[0].RealServers[0].Checkers) != 0 {
+		t.Errorf("scripts kept: %d %d %d", len(cfg.VRRPScripts), len(cfg.VRRPInstances[0].TrackScripts), len(cfg.VirtualServers[0].RealServers[0].Checkers))
+	}
+	// a later script_user gives the uid:gid
+	f := secTree()
+	cfg, ds = loadSec(t, chk+secInstance+"global_defs {\n script_user nobody\n}\n", f)
+	if c := cfg.VRRPScripts[0].Script.cred; c != asNobody {
+		t.Errorf("cred %v\n%s", c, dump(ds))
+	}
+	// a notify script before global_defs is dropped too
+	cfg, _ = loadSec(t, strings.Replace(secInstance, " track_script {\n  chk\n }\n", " notify_master /s/ok\n", 1)+"global_defs {\n enable_script_security\n}\n", secTree())
+	if n := cfg.VRRPInstances[0].NotifyMaster; n == nil || !n.Disabled {
+		t.Errorf("notify_master %+v", n)
+	}
+}

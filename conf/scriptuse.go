@@ -1,6 +1,8 @@
 package conf
 
 import (
+	"sort"
+
 	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
 )
 
@@ -22,11 +24,21 @@ const (
 type scriptUsers struct {
 	set, fail bool
 	cred      scriptCred
-	// the first default-user failure is reported at the first request
-	// in pass order
-	failPos   Pos
-	failPhase scriptPhase
+	failPos   Pos // where resolving keepalived_script failed
 	failSeen  bool
+	// requests of the checker and VRRP passes, answered provisionally
+	// while decoding and settled once global_defs is known whole
+	pending []*userRequest
+}
+
+// userRequest is a default-user request of a subsystem pass. fail undoes
+// what a provisional success let through; ok sets the final uid:gid.
+type userRequest struct {
+	pos    Pos
+	phase  scriptPhase
+	gotOK  bool
+	fail   func()
+	ok     func(scriptCred)
 }
 
 func (d *decoder) env() *ScriptEnv {
@@ -60,13 +72,11 @@ func (d *decoder) setDefaultUser(pos Pos, name, group string) bool {
 	return u.fail
 }
 
-// defaultUser is get_default_script_user, asked at pos during pass ph.
-func (d *decoder) defaultUser(pos Pos, ph scriptPhase) (scriptCred, bool) {
+// resolveDefault is get_default_script_user on the state: the first
+// request settles the default for good.
+func (d *decoder) resolveDefault(pos Pos) (scriptCred, bool) {
 	u := &d.users
 	if u.fail {
-		if u.failSeen && ph < u.failPhase {
-			u.failPos, u.failPhase = pos, ph
-		}
 		return scriptCred{}, false
 	}
 	if !u.set {
@@ -76,18 +86,50 @@ func (d *decoder) defaultUser(pos Pos, ph scriptPhase) (scriptCred, bool) {
 		if uid, gid, _, ok := e.LookupScriptUser("keepalived_script", ""); ok {
 			u.cred = scriptCred{uid, gid}
 		} else if d.cfg.Global.EnableScriptSecurity {
-			u.fail, u.failSeen, u.failPos, u.failPhase = true, true, pos, ph
+			u.fail, u.failSeen, u.failPos = true, true, pos
 			return scriptCred{}, false
 		}
 	}
 	return u.cred, true
 }
 
-// reportDefaultUserFailure gives keepalived's one message for a missing
+// defaultUser is get_default_script_user asked at pos during pass ph. The
+// main pass (global_defs) asks in file order. keepalived's checker and
+// VRRP passes come after the whole of global_defs, so their requests get
+// an answer from what is known now and are settled by
+// settleDefaultUsers; fail and ok apply a different final answer.
+func (d *decoder) defaultUser(pos Pos, ph scriptPhase, fail func(), ok func(scriptCred)) (scriptCred, bool) {
+	if ph == phaseGlobal {
+		return d.resolveDefault(pos)
+	}
+	saved := d.users
+	c, good := d.resolveDefault(pos)
+	pending := d.users.pending
+	d.users = saved
+	d.users.pending = append(pending, &userRequest{pos: pos, phase: ph, gotOK: good, fail: fail, ok: ok})
+	return c, good
+}
+
+// settleDefaultUsers answers the subsystem passes' requests in
+// keepalived's order (checker pass, then VRRP pass) now that global_defs
+// is complete, and gives keepalived's one message for a missing
 // keepalived_script user under enable_script_security.
-func (d *decoder) reportDefaultUserFailure() {
-	if d.users.failSeen {
-		d.add(d.users.failPos, syntax.GeneralError, "Unable to set default user keepalived_script for script")
+func (d *decoder) settleDefaultUsers() {
+	u := &d.users
+	sort.SliceStable(u.pending, func(i, j int) bool { return u.pending[i].phase < u.pending[j].phase })
+	for _, r := range u.pending {
+		c, good := d.resolveDefault(r.pos)
+		switch {
+		case good && r.ok != nil:
+			r.ok(c)
+		case !good && r.gotOK && r.fail != nil:
+			// global_defs came later in the file than the script
+			r.fail()
+		}
+	}
+	u.pending = nil
+	if u.failSeen {
+		d.add(u.failPos, syntax.GeneralError, "Unable to set default user keepalived_script for script")
 	}
 }
 
@@ -107,13 +149,17 @@ func (d *decoder) notifyScript(s *syntax.Stmt, typ string, ph scriptPhase) *Scri
 			return nil
 		}
 		sc.cred = c
-	} else {
-		c, ok := d.defaultUser(s.Pos(), ph)
-		if !ok {
-			d.vlogInfo(s.Pos(), "Failed to set default user for %s script %s - ignoring", typ, sc.Argv[0])
-			return nil
-		}
-		sc.cred = c
+		return &sc
 	}
-	return &sc
+	p := &sc
+	drop := func() {
+		d.vlogInfo(s.Pos(), "Failed to set default user for %s script %s - ignoring", typ, sc.Argv[0])
+	}
+	c, ok := d.defaultUser(s.Pos(), ph, func() { drop(); p.Disabled = true }, func(c scriptCred) { p.cred = c })
+	if !ok {
+		drop()
+		return nil
+	}
+	p.cred = c
+	return p
 }

@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"slices"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
@@ -182,8 +183,12 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 		if end.Line == 0 {
 			end = s.Pos()
 		}
-		if cred, userSet = d.defaultUser(end, phaseVRRP); !userSet {
+		removing := func() {
 			d.add(end, syntax.GeneralError, "Unable to set default user for vrrp script %s - removing", name)
+		}
+		if cred, userSet = d.defaultUser(end, phaseVRRP, func() { removing(); d.dropVRRPScript(vs) },
+			func(c scriptCred) { vs.Script.cred = c }); !userSet {
+			removing()
 			return
 		}
 	}
@@ -192,6 +197,27 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 		vs.Script.User, vs.Script.Group = vs.User, vs.Group
 	}
 	d.cfg.VRRPScripts = append(d.cfg.VRRPScripts, vs)
+}
+
+// dropVRRPScript removes a vrrp_script found unusable after the
+// instances took it: their references become keepalived's "not found".
+func (d *decoder) dropVRRPScript(vs *VRRPScript) {
+	d.cfg.VRRPScripts = slices.DeleteFunc(d.cfg.VRRPScripts, func(s *VRRPScript) bool { return s == vs })
+	drop := func(owner string, refs []TrackedRef) []TrackedRef {
+		return slices.DeleteFunc(refs, func(r TrackedRef) bool {
+			if r.Name == vs.Name {
+				d.add(r.Pos, syntax.GeneralError, "(%s) track script %s not found, ignoring...", owner, r.Name)
+				return true
+			}
+			return false
+		})
+	}
+	for _, v := range d.cfg.VRRPInstances {
+		v.TrackScripts = drop(v.Name, v.TrackScripts)
+	}
+	for _, sg := range d.cfg.SyncGroups {
+		sg.TrackScripts = drop(sg.Name, sg.TrackScripts)
+	}
 }
 
 func scriptCmd(sc *Script) string {

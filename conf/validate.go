@@ -10,6 +10,7 @@ func secondsDur(v uint64) time.Duration { return time.Duration(v) * time.Second 
 
 // validate runs the cross-block checks once everything is decoded.
 func (d *decoder) validate() {
+	d.settleDefaultUsers()
 	d.validateVRRP()
 	d.validateLVS()
 	d.validateScripts()
@@ -22,7 +23,6 @@ func (d *decoder) validate() {
 // says so); any script that exists without enable_script_security is a
 // security violation (exit 6), once per subsystem.
 func (d *decoder) validateScripts() {
-	d.reportDefaultUserFailure()
 	g := &d.cfg.Global
 	sec := g.EnableScriptSecurity
 	// check runs one notify-type script; keepalived frees it unless it
