@@ -34,11 +34,11 @@ type scriptUsers struct {
 // userRequest is a default-user request of a subsystem pass. fail undoes
 // what a provisional success let through; ok sets the final uid:gid.
 type userRequest struct {
-	pos    Pos
-	phase  scriptPhase
-	gotOK  bool
-	fail   func()
-	ok     func(scriptCred)
+	pos   Pos
+	phase scriptPhase
+	gotOK bool
+	fail  func()
+	ok    func(scriptCred)
 }
 
 func (d *decoder) env() *ScriptEnv {
