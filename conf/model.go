@@ -56,8 +56,10 @@ type Script struct {
 	// Shell is set for a "</file" command, which keepalived hands to
 	// the shell (system()) to test that the file opens.
 	Shell bool `json:"shell,omitempty"`
-	// cred is the uid:gid it runs as, for the security check.
-	cred scriptCred
+	// cred is the uid:gid it runs as, for the security check; resolved
+	// the command as keepalived rewrites it (path search, symlinks).
+	cred     scriptCred
+	resolved []string
 }
 
 // Exec is the argv to run: Argv, or for a Shell script the shell with

@@ -65,11 +65,20 @@ func (d *decoder) validateScripts() {
 					if c.Misc == nil || c.Misc.Script == nil {
 						continue
 					}
-					first = firstScript(first, c.Misc.Script)
-					ff := d.secure(c.Misc.Script)
+					sc := c.Misc.Script
+					first = firstScript(first, sc)
+					ff := d.secure(sc)
 					f |= ff
+					// keepalived only logs these, with the command as
+					// it resolved it
+					switch {
+					case ff&scInhibit != 0:
+						d.vlogInfo(sc.Pos, "Disabling misc script %s due to insecure", cmdStr(sc.resolved))
+					case ff&scNotFound != 0:
+						d.vlogInfo(sc.Pos, "Disabling misc script %s since not found/accessible", cmdStr(sc.resolved))
+					}
 					if ff&scInhibit != 0 || ff&scNotFound != 0 || ff&(scExecutable|scSystem) == 0 {
-						c.Misc.Script.Disabled = true
+						sc.Disabled = true
 					}
 				}
 			}
@@ -146,6 +155,7 @@ func (d *decoder) secure(sc *Script) int {
 		d.vlogInfo(sc.Pos, "%s", l)
 	}
 	sc.Shell = r.flags&scSystem != 0
+	sc.resolved = append([]string{r.argv0}, sc.Argv[1:]...)
 	return r.flags
 }
 
