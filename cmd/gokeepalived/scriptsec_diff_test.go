@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +11,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
 )
@@ -298,6 +301,79 @@ func sameMessages(ka, ours []message, prefix bool) bool {
 	return true
 }
 
+// scriptVocabulary starts every keepalived line about script users and
+// script security, logged or reported.
+var scriptVocabulary = []string{
+	"Disabling track script ", "Disabling misc script ", "SECURITY VIOLATION", "Unable to set default user",
+	"Unsafe permissions found for script", "Script ", "WARNING - script ", "Cannot find script ",
+	"Permissions failure for script ", "Wrong file type found in script path", "check_script_secure",
+	"Unable to access script", "Unable to set uid/gid for script", "Failed to set uid/gid for misc",
+	"Invalid user/group for", "Failed to set default user for", "Error setting global script uid/gid",
+}
+
+var daemonStamp = regexp.MustCompile(`^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: `)
+
+// scriptTexts are the distinct script lines of a log, text only.
+func scriptTexts(lines []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range lines {
+		for _, v := range scriptVocabulary {
+			if strings.HasPrefix(l, v) && !seen[l] {
+				seen[l] = true
+				out = append(out, l)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// daemonLog runs keepalived as the daemon (-n -l) for a moment, long
+// enough for its processes to check their scripts, and returns what it
+// logged, without time stamps. It is the oracle where -t kills itself.
+func daemonLog(ns *netnstest.NS, env []string, conf, dir string) ([]string, error) {
+	args := append(env, "keepalived", "-n", "-l", "-f", conf,
+		"-p", dir+"/k.pid", "-r", dir+"/v.pid", "-c", dir+"/c.pid", "-b", dir+"/b.pid")
+	cmd := ns.Command("env", args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(1500 * time.Millisecond):
+		// ip netns exec and env exec keepalived: this PID is its parent
+		// process, which stops its children
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}
+	var lines []string
+	for _, l := range strings.Split(out.String(), "\n") {
+		lines = append(lines, daemonStamp.ReplaceAllString(l, ""))
+	}
+	return lines, nil
+}
+
+// ourTexts are all of gokeepalived's message texts, info included.
+func ourTexts(out []byte) []string {
+	var lines []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if g := ourLine.FindStringSubmatch(l); g != nil {
+			lines = append(lines, g[3])
+		}
+	}
+	return lines
+}
+
 func buildScriptTree(t *testing.T) string {
 	root, err := os.MkdirTemp("", "gkss")
 	if err != nil {
@@ -391,7 +467,7 @@ func TestScriptSecurityMatchesKeepalived(t *testing.T) {
 		}
 		cases = some
 	}
-	var verdictOK, msgOK, killed atomic.Int64
+	var verdictOK, msgOK, killed, daemonRuns, daemonOK atomic.Int64
 	var mu sync.Mutex
 	var failures []string
 	sem := make(chan struct{}, 4)
@@ -413,9 +489,32 @@ func TestScriptSecurityMatchesKeepalived(t *testing.T) {
 			died := want == -1 // a signal
 			km, om := kaMessages(kaOut), ourMessages(ourOut)
 			sameMsgs := sameMessages(km, om, died)
+			daemonSame := true
+			var daemonLines []string
 			if died {
 				killed.Add(1)
 				want = got
+				// where keepalived -t died, the daemon says what it does
+				// with the script: compare every script line, logged
+				// ones included, by text
+				if k := strings.SplitN(c.name, "/", 2)[0]; k == "vrrp_script" || k == "notify_master" || k == "MISC_CHECK" {
+					dir := f + ".d"
+					if err := os.Mkdir(dir, 0o755); err != nil {
+						t.Error(err)
+						return
+					}
+					lines, err := daemonLog(ns, env, f, dir)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					daemonRuns.Add(1)
+					daemonLines = scriptTexts(lines)
+					daemonSame = strings.Join(daemonLines, "\n") == strings.Join(scriptTexts(ourTexts(ourOut)), "\n")
+					if daemonSame {
+						daemonOK.Add(1)
+					}
+				}
 			}
 			if want == got {
 				verdictOK.Add(1)
@@ -423,10 +522,10 @@ func TestScriptSecurityMatchesKeepalived(t *testing.T) {
 			if sameMsgs {
 				msgOK.Add(1)
 			}
-			if want != got || !sameMsgs {
+			if want != got || !sameMsgs || !daemonSame {
 				mu.Lock()
-				failures = append(failures, fmt.Sprintf("%s: keepalived -t = %d (killed: %v), gokeepalived -t = %d\nconfig:\n%s\nkeepalived said:\n%s\ngokeepalived said:\n%s",
-					c.name, exitCode(kaErr), died, got, indent([]byte(c.text)), indent(kaOut), indent(ourOut)))
+				failures = append(failures, fmt.Sprintf("%s: keepalived -t = %d (killed: %v), gokeepalived -t = %d\nconfig:\n%s\nkeepalived said:\n%s\nkeepalived daemon's script lines:\n%s\ngokeepalived said:\n%s",
+					c.name, exitCode(kaErr), died, got, indent([]byte(c.text)), indent(kaOut), indent([]byte(strings.Join(daemonLines, "\n"))), indent(ourOut)))
 				mu.Unlock()
 			}
 		}()
@@ -436,6 +535,7 @@ func TestScriptSecurityMatchesKeepalived(t *testing.T) {
 	for _, f := range failures {
 		t.Error(f)
 	}
-	t.Logf("%d script cases: verdict agrees in %d, message set agrees in %d; keepalived killed itself in %d (messages before that compared, verdict not)",
-		len(cases), verdictOK.Load()-killed.Load(), msgOK.Load(), killed.Load())
+	t.Logf("%d script cases: verdict agrees in %d, message set agrees in %d; keepalived -t killed itself in %d (messages before that compared, verdict not); "+
+		"of those, run as the daemon %d, script lines (logged ones included) agree in %d",
+		len(cases), verdictOK.Load()-killed.Load(), msgOK.Load(), killed.Load(), daemonRuns.Load(), daemonOK.Load())
 }
