@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -329,37 +329,59 @@ func scriptTexts(lines []string) []string {
 	return out
 }
 
-// daemonLog runs keepalived as the daemon (-n -l) for a moment, long
-// enough for its processes to check their scripts, and returns what it
-// logged, without time stamps. It is the oracle where -t kills itself.
+// daemonLog runs keepalived as the daemon (-n -l) until its VRRP or
+// checker process has checked its scripts ("Startup complete",
+// "Initializing ipvs") and returns what it logged, without time stamps.
+// It is the oracle where -t kills itself.
 func daemonLog(ns *netnstest.NS, env []string, conf, dir string) ([]string, error) {
 	args := append(env, "keepalived", "-n", "-l", "-f", conf,
 		"-p", dir+"/k.pid", "-r", dir+"/v.pid", "-c", dir+"/c.pid", "-b", dir+"/b.pid")
 	cmd := ns.Command("env", args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
+	r, w, err := os.Pipe()
+	if err != nil {
 		return nil, err
 	}
+	cmd.Stdout, cmd.Stderr = w, w
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	var lines []string
+	ready := make(chan struct{})
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		sc := bufio.NewScanner(r)
+		signalled := false
+		for sc.Scan() {
+			l := daemonStamp.ReplaceAllString(sc.Text(), "")
+			lines = append(lines, l)
+			if !signalled && (l == "Startup complete" || l == "Initializing ipvs") {
+				signalled = true
+				close(ready)
+			}
+		}
+	}()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
 	case <-done:
-	case <-time.After(1500 * time.Millisecond):
-		// ip netns exec and env exec keepalived: this PID is its parent
-		// process, which stops its children
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
+	case <-ready:
+	case <-time.After(30 * time.Second):
 	}
-	var lines []string
-	for _, l := range strings.Split(out.String(), "\n") {
-		lines = append(lines, daemonStamp.ReplaceAllString(l, ""))
+	// ip netns exec and env exec keepalived: this PID is its parent
+	// process, which stops its children
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		<-done
 	}
+	<-read
+	r.Close()
 	return lines, nil
 }
 
@@ -467,7 +489,7 @@ func TestScriptSecurityMatchesKeepalived(t *testing.T) {
 		}
 		cases = some
 	}
-	var verdictOK, msgOK, killed, daemonRuns, daemonOK atomic.Int64
+	var verdictOK, msgOK, killed, daemonRuns, daemonOK, daemonSaid atomic.Int64
 	var mu sync.Mutex
 	var failures []string
 	sem := make(chan struct{}, 4)
@@ -510,6 +532,9 @@ func TestScriptSecurityMatchesKeepalived(t *testing.T) {
 					}
 					daemonRuns.Add(1)
 					daemonLines = scriptTexts(lines)
+					if len(daemonLines) > 0 {
+						daemonSaid.Add(1)
+					}
 					daemonSame = strings.Join(daemonLines, "\n") == strings.Join(scriptTexts(ourTexts(ourOut)), "\n")
 					if daemonSame {
 						daemonOK.Add(1)
@@ -536,6 +561,6 @@ func TestScriptSecurityMatchesKeepalived(t *testing.T) {
 		t.Error(f)
 	}
 	t.Logf("%d script cases: verdict agrees in %d, message set agrees in %d; keepalived -t killed itself in %d (messages before that compared, verdict not); "+
-		"of those, run as the daemon %d, script lines (logged ones included) agree in %d",
-		len(cases), verdictOK.Load()-killed.Load(), msgOK.Load(), killed.Load(), daemonRuns.Load(), daemonOK.Load())
+		"of those, run as the daemon %d (%d with script lines), script lines (logged ones included) agree in %d",
+		len(cases), verdictOK.Load()-killed.Load(), msgOK.Load(), killed.Load(), daemonRuns.Load(), daemonSaid.Load(), daemonOK.Load())
 }
