@@ -48,6 +48,7 @@ func TestEngineRealScripts(t *testing.T) {
 	}
 	cfg := loadConf(t, `global_defs {
   enable_script_security
+  script_user root
 }
 virtual_server 10.10.31.100 80 {
   delay_loop 1

@@ -763,9 +763,6 @@ func (d *decoder) decodeMiscChecker(s *syntax.Stmt) {
 	d.enterChecker(c, "")
 	d.walk(string(CheckMisc), s.Block, miscCheckTable)
 	if d.lvs.removed {
-		if m.Script != nil {
-			d.dropScript(m.Script)
-		}
 		return
 	}
 	if m.Script == nil {
@@ -774,6 +771,31 @@ func (d *decoder) decodeMiscChecker(s *syntax.Stmt) {
 	}
 	if d.lvs.miscUserSet {
 		m.Script.User, m.Script.Group = m.User, m.Group
+		m.Script.cred = d.lvs.miscCred
+	} else {
+		end := s.Close()
+		if end.Line == 0 {
+			end = s.Pos()
+		}
+		removing := func() {
+			d.add(end, syntax.GeneralError, "Unable to set default user for misc script %s - removing", miscCmd(m))
+		}
+		checker := c
+		cred, ok := d.defaultUser(end, phaseCheck, func() {
+			removing()
+			var kept []*Checker // a fresh slice: rs.Checkers lives in a shared slab
+			for _, x := range rs.Checkers {
+				if x != checker {
+					kept = append(kept, x)
+				}
+			}
+			rs.Checkers = kept
+		}, func(cr scriptCred) { m.Script.cred = cr })
+		if !ok {
+			removing()
+			return
+		}
+		m.Script.cred = cred
 	}
 	rs.Checkers = d.mem.cLists.append(rs.Checkers, c)
 }
@@ -787,17 +809,14 @@ func miscKeywords() table {
 			if d.lvs.removed {
 				return
 			}
-			sc, ok := d.addScript(s)
+			sc, ok := d.script(s)
 			if !ok {
 				return
 			}
 			// words after the command are ignored (the user comes from
 			// the "user" keyword)
 			sc.User, sc.Group = "", ""
-			if m.Script != nil {
-				d.dropScript(m.Script)
-			}
-			m.Script = sc
+			m.Script = &sc
 		}},
 		"misc_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
 			if d.lvs.removed {
@@ -824,16 +843,15 @@ func miscKeywords() table {
 				return
 			}
 			user := s.Words[1].Text
-			if d.opt.UserExists == nil || !d.opt.UserExists(user) {
+			c, ok := d.lookupUser(s.Pos(), user, word(s, 2))
+			if !ok {
 				d.errorf(s, 1, "Failed to set uid/gid for misc checker script %s - removing", miscCmd(m))
 				d.lvs.removed = true
 				return
 			}
-			m.User, m.Group = user, ""
-			if len(s.Words) > 2 {
-				m.Group = strings.TrimPrefix(s.Words[2].Text, ":")
-			}
+			m.User, m.Group = user, word(s, 2)
 			d.lvs.miscUserSet = true
+			d.lvs.miscCred = c
 		}},
 	}
 }
@@ -842,19 +860,7 @@ func miscCmd(m *MiscCheck) string {
 	if m.Script == nil {
 		return ""
 	}
-	return strings.Join(m.Script.Argv, " ")
-}
-
-// dropScript unregisters a script that will never run (replaced, or its
-// checker removed), so the script-security check ignores it.
-func (d *decoder) dropScript(sc *Script) {
-	l := d.cfg.scripts
-	for i, p := range l {
-		if p == sc {
-			d.cfg.scripts = append(l[:i:i], l[i+1:]...)
-			return
-		}
-	}
+	return cmdStr(m.Script.Argv)
 }
 
 // ---------------------------------------------------------------------

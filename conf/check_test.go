@@ -2,9 +2,7 @@ package conf
 
 import (
 	"bytes"
-	"io/fs"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -300,8 +298,8 @@ func TestMiscCheck(t *testing.T) {
 	for body, msg := range map[string]string{
 		"misc_timeout 4295":                 "Invalid misc_timeout value '4295'",
 		"":                                  "No script path has been specified for MISC_CHECKER - skipping",
-		"misc_path /bin/x\n user":           "No user specified for misc checker script /bin/x",
-		"misc_path /bin/x\n user bob":       "Failed to set uid/gid for misc checker script /bin/x - removing",
+		"misc_path /bin/x\n user":           "No user specified for misc checker script '/bin/x'",
+		"misc_path /bin/x\n user bob":       "Failed to set uid/gid for misc checker script '/bin/x' - removing",
 		"misc_path /bin/x\n bindto 1.1.1.1": "Unknown keyword 'bindto'",
 	} {
 		_, ds := checkers(t, " MISC_CHECK {\n "+body+"\n }")
@@ -309,39 +307,35 @@ func TestMiscCheck(t *testing.T) {
 	}
 	// user with an existing user
 	opt := lvsOpts()
-	opt.UserExists = func(u string) bool { return u == "nobody" }
-	cfg, ds := loadFiles(t, map[string]string{"etc/keepalived/keepalived.conf": vsText("", " MISC_CHECK {\n misc_path /bin/x\n user nobody :nogroup\n }")}, opt)
+	cfg, ds := loadFiles(t, map[string]string{"etc/keepalived/keepalived.conf": vsText("", " MISC_CHECK {\n misc_path /bin/x\n user nobody nogroup\n }")}, opt)
 	mustBeClean(t, ds)
 	m = cfg.VirtualServers[0].RealServers[0].Checkers[0].Misc
 	if m.User != "nobody" || m.Group != "nogroup" || m.Script.User != "nobody" || m.Script.Group != "nogroup" {
 		t.Fatalf("user %+v", m)
 	}
+	// the group is taken literally, as getgrnam does: ":nogroup" is no group
+	_, ds = loadFiles(t, map[string]string{"etc/keepalived/keepalived.conf": vsText("", " MISC_CHECK {\n misc_path /bin/x\n user nobody :nogroup\n }")}, opt)
+	mustHave(t, ds, "Failed to set uid/gid for misc checker script '/bin/x' - removing")
 }
 
-// execInfo pretends every script exists and is executable.
-type execInfo struct{ name string }
-
-func (e execInfo) Name() string       { return e.name }
-func (e execInfo) Size() int64        { return 0 }
-func (e execInfo) Mode() fs.FileMode  { return 0o755 }
-func (e execInfo) ModTime() time.Time { return time.Time{} }
-func (e execInfo) IsDir() bool        { return false }
-func (e execInfo) Sys() any           { return nil }
-
 func TestLVSScriptSecurity(t *testing.T) {
-	opt := Options{FileInfo: func(p string) (os.FileInfo, error) { return execInfo{p}, nil }}
 	text := vsText(" quorum_up /bin/up", " notify_down /bin/down\n MISC_CHECK {\n misc_path /bin/check\n }")
-	cfg, ds := loadFiles(t, map[string]string{"etc/keepalived/keepalived.conf": text}, opt)
-	mustHave(t, ds, "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
-	if ds.ExitCode() != 6 || len(cfg.scripts) != 3 {
-		t.Fatalf("rc %d, %d scripts", ds.ExitCode(), len(cfg.scripts))
+	_, ds := loadFiles(t, map[string]string{"etc/keepalived/keepalived.conf": text}, Options{})
+	mustHave(t, ds, "SECURITY VIOLATION - check scripts are being executed but script_security not enabled.")
+	if ds.ExitCode() != 6 {
+		t.Fatalf("rc %d\n%s", ds.ExitCode(), dump(ds))
 	}
-	// a removed MISC_CHECK (bad user) and a replaced misc_path do not count
+	// a removed MISC_CHECK (bad user) and a replaced misc_path (the
+	// first one missing) do not count
+	f := newFakeSys()
+	delete(f.files, "/bin/b")
 	text = vsText("", " MISC_CHECK {\n misc_path /bin/a\n user nosuch\n }\n MISC_CHECK {\n misc_path /bin/b\n misc_path /bin/c\n }")
-	cfg, _ = loadFiles(t, map[string]string{"etc/keepalived/keepalived.conf": text}, opt)
-	if len(cfg.scripts) != 1 || cfg.scripts[0].Argv[0] != "/bin/c" {
-		t.Fatalf("scripts %+v", cfg.scripts)
+	cfg, ds := loadFiles(t, map[string]string{"etc/keepalived/keepalived.conf": text}, Options{Scripts: f.env()})
+	cs := cfg.VirtualServers[0].RealServers[0].Checkers
+	if len(cs) != 1 || cs[0].Misc.Script.Argv[0] != "/bin/c" || cs[0].Misc.Script.Disabled {
+		t.Fatalf("checkers %+v", cs)
 	}
+	mustHave(t, ds, "SECURITY VIOLATION - check scripts")
 }
 
 func TestPingFileBFDChecks(t *testing.T) {

@@ -54,13 +54,12 @@ type Options struct {
 	// macvlan and ipvlan ("macvlan private", "ipvlan l2"); exists is
 	// false when there is no such interface. nil: none is known.
 	LinkKind func(name string) (kind string, exists bool)
-	// UserExists reports whether a user exists; nil assumes it does not.
-	UserExists func(name string) bool
 	// HostResolves reports whether a host name resolves (keepalived
 	// resolves smtp_server when it reads it); nil accepts any name.
 	HostResolves func(name string) bool
-	// FileInfo stats a script path; nil uses os.Stat.
-	FileInfo func(path string) (os.FileInfo, error)
+	// Scripts is the system the script users and script security are
+	// checked against; nil is the real one.
+	Scripts *ScriptEnv
 	// Seed seeds ${_RANDOM}; zero uses the time, as keepalived.
 	Seed int64
 }

@@ -2,7 +2,6 @@ package conf
 
 import (
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -144,6 +143,7 @@ type decoder struct {
 	aborted   bool
 	abortPass int
 	abortAt   int // index in the decoding messages
+	users     scriptUsers
 }
 
 // keepalived -t reads the config in a main pass (global_defs), then one
@@ -508,7 +508,7 @@ func (d *decoder) script(s *syntax.Stmt) (Script, bool) {
 		sc.User = argv[2]
 	}
 	if len(argv) > 3 {
-		sc.Group = strings.TrimPrefix(argv[3], ":")
+		sc.Group = argv[3]
 	}
 	return sc, true
 }

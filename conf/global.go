@@ -362,9 +362,20 @@ func notifyFIFOKw(typ string, get func(g *GlobalDefs) *NotifyFIFO) kw {
 			d.errorf(s, 1, "%snotify_fifo already specified - ignoring %s", typ, word(s, 1))
 			return
 		}
+		// the fifo is owned by its user or the default script user;
+		// keepalived drops it (and only logs) when that fails
+		if len(s.Words) > 2 {
+			if _, ok := d.lookupUser(s.Pos(), word(s, 2), word(s, 3)); !ok {
+				d.vlogInfo(s.Pos(), "Invalid user/group for %s fifo (null) - ignoring", typ)
+				return
+			}
+		} else if _, ok := d.defaultUser(s.Pos(), phaseGlobal, nil, nil); !ok {
+			d.vlogInfo(s.Pos(), "Failed to set default user for %s fifo (null) - ignoring", typ)
+			return
+		}
 		f.Name = word(s, 1)
 		f.User = word(s, 2)
-		f.Group = strings.TrimPrefix(word(s, 3), ":")
+		f.Group = word(s, 3)
 	}}
 }
 
@@ -379,7 +390,7 @@ func notifyFIFOScriptKw(typ string, get func(g *GlobalDefs) *NotifyFIFO) kw {
 			d.errorf(s, 1, "%snotify_fifo_script already specified - ignoring %s", typ, word(s, 1))
 			return
 		}
-		f.Script = d.scriptOf(s)
+		f.Script = d.notifyScript(s, typ+"notify_fifo", phaseGlobal)
 	}}
 }
 
@@ -757,12 +768,12 @@ func init() {
 				return
 			}
 			user := word(s, 1)
-			if d.opt.UserExists != nil && !d.opt.UserExists(user) {
+			if d.setDefaultUser(s.Pos(), user, word(s, 2)) {
 				d.errorf(s, 1, "Error setting global script uid/gid")
 				return
 			}
 			d.cfg.Global.ScriptUser = user
-			d.cfg.Global.ScriptGroup = strings.TrimPrefix(word(s, 2), ":")
+			d.cfg.Global.ScriptGroup = word(s, 2)
 			d.cfg.Global.ScriptUserSet = true
 		}},
 		"enable_script_security":              g(func(g *GlobalDefs) { g.EnableScriptSecurity = true }),
@@ -923,7 +934,7 @@ func startupShutdown(d *decoder, s *syntax.Stmt, sc **Script, timeout *int, typ 
 		d.errorf(s, 1, "%s script missing", typ)
 		return
 	}
-	p := d.scriptOf(s)
+	p := d.notifyScript(s, typ, phaseGlobal)
 	if p == nil {
 		d.errorf(s, 1, "Invalid %s script", typ)
 		return

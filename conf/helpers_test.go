@@ -42,6 +42,10 @@ func loadFiles(t *testing.T, files map[string]string, opt Options) (*Config, *Di
 	if opt.Seed == 0 {
 		opt.Seed = 1
 	}
+	if opt.Scripts == nil {
+		// not the build machine's users and files
+		opt.Scripts = newFakeSys().env()
+	}
 	return Load("/etc/keepalived/keepalived.conf", opt)
 }
 
@@ -69,6 +73,10 @@ func mustHave(t *testing.T, ds *Diagnostics, want string) Diagnostic {
 func mustBeClean(t *testing.T, ds *Diagnostics) {
 	t.Helper()
 	for _, d := range ds.List {
+		// lvsOpts' scripts are missing on purpose: keepalived only logs it
+		if d.Kind == syntax.Info && (strings.Contains(d.Msg, " cannot be accessed - ") || strings.Contains(d.Msg, " since not found/accessible")) {
+			continue
+		}
 		if !isUnsupportedNotice(d) {
 			t.Fatalf("unexpected diagnostics:\n%s", dump(ds))
 		}

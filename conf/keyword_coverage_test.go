@@ -427,9 +427,17 @@ type keywordFields struct {
 func loadKeywordConfig(text string) (*Config, *Diagnostics) {
 	m := memMapFS(map[string]string{"etc/keepalived/keepalived.conf": text})
 	return Load("/etc/keepalived/keepalived.conf", Options{
-		FS: m, ConfigID: "testhost", Seed: 1,
-		UserExists: func(string) bool { return true },
+		FS: m, ConfigID: "testhost", Seed: 1, Scripts: everyUserEnv(),
 	})
+}
+
+// everyUserEnv is the real system in which every user and group exists,
+// so user keywords take effect whatever their value.
+func everyUserEnv() *ScriptEnv {
+	e := OSScriptEnv()
+	e.LookupUser = func(string) (uint32, uint32, bool) { return 1000, 1000, true }
+	e.LookupGroup = func(string) (uint32, bool) { return 1000, true }
+	return e
 }
 
 func memMapFS(files map[string]string) memFS {

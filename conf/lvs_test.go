@@ -1,10 +1,10 @@
 package conf
 
 import (
-	"io/fs"
 	"net/netip"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -15,7 +15,13 @@ import (
 // lvsOpts makes every script path "missing" so the security check stays
 // out of the way unless a test wants it.
 func lvsOpts() Options {
-	return Options{FileInfo: func(string) (os.FileInfo, error) { return nil, fs.ErrNotExist }}
+	f := newFakeSys()
+	for p, e := range f.files {
+		if e.mode&syscall.S_IFMT == syscall.S_IFREG {
+			delete(f.files, p)
+		}
+	}
+	return Options{Scripts: f.env()}
 }
 
 func lvsLoad(t *testing.T, text string) (*Config, *Diagnostics) {

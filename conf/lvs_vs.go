@@ -40,6 +40,7 @@ type lvsCursor struct {
 	digestSet, haveRegex bool        // url
 	dnsNameSet           bool        // DNS_CHECK
 	removed, miscUserSet bool        // MISC_CHECK, BFD_CHECK
+	miscCred             scriptCred  // MISC_CHECK user
 	heloSet              bool        // SMTP_CHECK
 	smtpHosts            []*ConnOpts // SMTP_CHECK host blocks
 }
@@ -499,9 +500,11 @@ func (d *decoder) lvsScript(s *syntax.Stmt, dst **Script, group string) {
 		d.errorf(s, 0, "(%s) %s script already specified - ignoring %s", kaNullStr(group), s.Keyword(), arg)
 		return
 	}
-	if sc, ok := d.addScript(s); ok {
-		*dst = sc
+	typ := "notify"
+	if strings.HasPrefix(s.Keyword(), "quorum") {
+		typ = "quorum"
 	}
+	*dst = d.notifyScript(s, typ, phaseCheck)
 }
 
 // forwarding is svr_forwarding_handler: NAT|DR|TUN [type ipip|gue|gre]

@@ -36,10 +36,6 @@ type Config struct {
 	VSGroups       []*VSGroup       `json:"virtual_server_groups,omitempty"`
 	VirtualServers []*VirtualServer `json:"virtual_servers,omitempty"`
 	SSL            *SSLConfig       `json:"ssl,omitempty"`
-
-	// scripts lists every script the config would run, for the
-	// script-security check.
-	scripts []*Script
 }
 
 func newConfig() *Config {
@@ -57,4 +53,20 @@ type Script struct {
 	Group string   `json:"group,omitempty"`
 	// Disabled is set when the script cannot run (missing, insecure).
 	Disabled bool `json:"disabled,omitempty"`
+	// Shell is set for a "</file" command, which keepalived hands to
+	// the shell (system()) to test that the file opens.
+	Shell bool `json:"shell,omitempty"`
+	// cred is the uid:gid it runs as, for the security check; resolved
+	// the command as keepalived rewrites it (path search, symlinks).
+	cred     scriptCred
+	resolved []string
+}
+
+// Exec is the argv to run: Argv, or for a Shell script the shell with
+// keepalived's rendering of the command.
+func (s *Script) Exec() []string {
+	if s.Shell {
+		return []string{"/bin/sh", "-c", cmdStr(s.Argv)}
+	}
+	return s.Argv
 }

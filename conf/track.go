@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"slices"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
@@ -95,10 +96,13 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 		return
 	}
 	vs := &VRRPScript{Pos: s.Pos(), Name: name, Interval: time.Second, Rise: 1, Fall: 1}
-	remove := false
+	remove, userSet := false, false
+	var cred scriptCred
 	d.walk("vrrp_script", s.Block, table{
 		"script": {fn: func(d *decoder, c *syntax.Stmt) {
 			if sc, ok := d.script(c); ok {
+				// words after the command are not a user here
+				sc.User, sc.Group = "", ""
 				vs.Script = &sc
 			}
 		}},
@@ -155,12 +159,13 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 			if !ok {
 				return
 			}
-			if d.opt.UserExists != nil && !d.opt.UserExists(user) {
+			uc, ok := d.lookupUser(c.Pos(), user, word(c, 2))
+			if !ok {
 				d.errorf(c, 1, "Unable to set uid/gid for script %s", scriptCmd(vs.Script))
 				remove = true
 				return
 			}
-			remove = false
+			remove, userSet, cred = false, true, uc
 			vs.User = user
 			vs.Group = word(c, 2)
 		}},
@@ -178,22 +183,53 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 	if remove {
 		return
 	}
+	if !userSet {
+		end := s.Close()
+		if end.Line == 0 {
+			end = s.Pos()
+		}
+		removing := func() {
+			d.add(end, syntax.GeneralError, "Unable to set default user for vrrp script %s - removing", name)
+		}
+		if cred, userSet = d.defaultUser(end, phaseVRRP, func() { removing(); d.dropVRRPScript(vs) },
+			func(c scriptCred) { vs.Script.cred = c }); !userSet {
+			removing()
+			return
+		}
+	}
+	vs.Script.cred = cred
 	if vs.User != "" {
 		vs.Script.User, vs.Script.Group = vs.User, vs.Group
 	}
-	d.cfg.scripts = append(d.cfg.scripts, vs.Script)
 	d.cfg.VRRPScripts = append(d.cfg.VRRPScripts, vs)
 }
 
+// dropVRRPScript removes a vrrp_script found unusable after the
+// instances took it: their references become keepalived's "not found".
+func (d *decoder) dropVRRPScript(vs *VRRPScript) {
+	d.cfg.VRRPScripts = slices.DeleteFunc(d.cfg.VRRPScripts, func(s *VRRPScript) bool { return s == vs })
+	drop := func(owner string, refs []TrackedRef) []TrackedRef {
+		return slices.DeleteFunc(refs, func(r TrackedRef) bool {
+			if r.Name == vs.Name {
+				d.add(r.Pos, syntax.GeneralError, "(%s) track script %s not found, ignoring...", owner, r.Name)
+				return true
+			}
+			return false
+		})
+	}
+	for _, v := range d.cfg.VRRPInstances {
+		v.TrackScripts = drop(v.Name, v.TrackScripts)
+	}
+	for _, sg := range d.cfg.SyncGroups {
+		sg.TrackScripts = drop(sg.Name, sg.TrackScripts)
+	}
+}
+
 func scriptCmd(sc *Script) string {
-	if sc == nil || len(sc.Argv) == 0 {
+	if sc == nil {
 		return ""
 	}
-	out := sc.Argv[0]
-	for _, a := range sc.Argv[1:] {
-		out += " " + a
-	}
-	return out
+	return cmdStr(sc.Argv)
 }
 
 func decodeTrackFile(d *decoder, s *syntax.Stmt) {

@@ -1,9 +1,6 @@
 package conf
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
@@ -13,52 +10,176 @@ func secondsDur(v uint64) time.Duration { return time.Duration(v) * time.Second 
 
 // validate runs the cross-block checks once everything is decoded.
 func (d *decoder) validate() {
+	d.settleDefaultUsers()
 	d.validateVRRP()
 	d.validateLVS()
 	d.validateScripts()
 }
 
-// addScript registers a script for the security check and returns it.
-func (d *decoder) addScript(s *syntax.Stmt) (*Script, bool) {
-	sc, ok := d.script(s)
-	if !ok {
-		return nil, false
-	}
-	p := &sc
-	d.cfg.scripts = append(d.cfg.scripts, p)
-	return p, true
-}
-
-// validateScripts follows keepalived: a script whose program does not
-// exist is silently disabled; if any remaining script would run without
-// enable_script_security that is a security violation (exit 6); with it,
-// scripts writable by non-root users are refused.
+// validateScripts is keepalived's script-security pass, in its order:
+// the start-up/shutdown scripts (main process), the checker's scripts,
+// then the VRRP scripts. A script that is missing, not executable by its
+// user, or insecure is disabled (keepalived frees it; only a vrrp_script
+// says so); any script that exists without enable_script_security is a
+// security violation (exit 6), once per subsystem.
 func (d *decoder) validateScripts() {
-	stat := d.opt.FileInfo
-	if stat == nil {
-		stat = os.Stat
+	g := &d.cfg.Global
+	sec := g.EnableScriptSecurity
+	// check runs one notify-type script; keepalived frees it unless it
+	// exists and its user may execute it.
+	check := func(sc *Script, system bool) int {
+		if sc == nil || sc.Disabled {
+			return 0
+		}
+		f := d.secure(sc)
+		ok := scExecutable
+		if system {
+			ok |= scSystem
+		}
+		if f&(scInhibit|scNotFound) != 0 || f&ok == 0 {
+			sc.Disabled = true
+		}
+		return f
 	}
-	live := 0
-	for _, sc := range d.cfg.scripts {
-		path := sc.Argv[0]
-		if !filepath.IsAbs(path) {
-			if p, err := exec.LookPath(path); err == nil {
-				path = p
+	violation := func(f int, what string, pos Pos) {
+		if !sec && f&scIsScript != 0 {
+			extra := ""
+			if f&scInsecure != 0 {
+				extra = " There are insecure scripts."
+			}
+			d.add(pos, syntax.SecurityError, "SECURITY VIOLATION - %sscripts are being executed but script_security not enabled.%s", what, extra)
+		}
+	}
+
+	if g.StartupScript != nil || g.ShutdownScript != nil {
+		f := check(g.StartupScript, true) | check(g.ShutdownScript, true)
+		violation(f, "start/shutdown ", firstScript(g.StartupScript, g.ShutdownScript).Pos)
+	}
+
+	if len(d.cfg.VirtualServers) > 0 {
+		f := 0
+		var first *Script
+		for _, vs := range d.cfg.VirtualServers {
+			for _, rs := range vs.RealServers {
+				for _, c := range rs.Checkers {
+					if c.Misc == nil || c.Misc.Script == nil {
+						continue
+					}
+					sc := c.Misc.Script
+					first = firstScript(first, sc)
+					ff := d.secure(sc)
+					f |= ff
+					// keepalived only logs these, with the command as
+					// it resolved it
+					switch {
+					case ff&scInhibit != 0:
+						d.vlogInfo(sc.Pos, "Disabling misc script %s due to insecure", cmdStr(sc.resolved))
+					case ff&scNotFound != 0:
+						d.vlogInfo(sc.Pos, "Disabling misc script %s since not found/accessible", cmdStr(sc.resolved))
+					}
+					if ff&scInhibit != 0 || ff&scNotFound != 0 || ff&(scExecutable|scSystem) == 0 {
+						sc.Disabled = true
+					}
+				}
 			}
 		}
-		fi, err := stat(path)
-		if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-			sc.Disabled = true
-			continue
+		for _, vs := range d.cfg.VirtualServers {
+			f |= check(vs.QuorumUp, false) | check(vs.QuorumDown, false)
+			first = firstScript(first, vs.QuorumUp, vs.QuorumDown)
+			for _, rs := range vs.RealServers {
+				f |= check(rs.NotifyUp, false) | check(rs.NotifyDown, false)
+				first = firstScript(first, rs.NotifyUp, rs.NotifyDown)
+			}
 		}
-		if d.cfg.Global.EnableScriptSecurity && fi.Mode()&0o022 != 0 {
-			d.add(sc.Pos, syntax.SecurityError, "Unsafe permissions found for script '%s' - disabling.", path)
-			sc.Disabled = true
-			continue
+		f |= check(g.NotifyFIFO.Script, false) | check(g.LVSNotifyFIFO.Script, false)
+		first = firstScript(first, g.NotifyFIFO.Script, g.LVSNotifyFIFO.Script)
+		if first != nil {
+			violation(f, "check ", first.Pos)
 		}
-		live++
 	}
-	if live > 0 && !d.cfg.Global.EnableScriptSecurity {
-		d.add(d.cfg.scripts[0].Pos, syntax.SecurityError, "SECURITY VIOLATION - scripts are being executed but script_security not enabled.")
+
+	if len(d.cfg.VRRPInstances) > 0 {
+		f := 0
+		var first *Script
+		gone := map[string]bool{}
+		kept := d.cfg.VRRPScripts[:0]
+		for _, vs := range d.cfg.VRRPScripts {
+			ff := d.secure(vs.Script)
+			f |= ff
+			first = firstScript(first, vs.Script)
+			switch {
+			case ff&scInhibit != 0:
+				d.add(vs.Script.Pos, syntax.GeneralError, "Disabling track script %s due to insecure", vs.Name)
+			case ff&scNotFound != 0:
+				d.add(vs.Script.Pos, syntax.GeneralError, "Disabling track script %s since not found/accessible", vs.Name)
+			case ff&(scExecutable|scSystem) == 0:
+			default:
+				kept = append(kept, vs)
+				continue
+			}
+			vs.Script.Disabled = true
+			gone[vs.Name] = true
+		}
+		d.cfg.VRRPScripts = kept
+		for _, v := range d.cfg.VRRPInstances {
+			for _, sc := range []*Script{v.NotifyBackup, v.NotifyMaster, v.NotifyFault, v.NotifyStop, v.NotifyDeletedScript, v.Notify, v.NotifyMasterRxLowerPri} {
+				f |= check(sc, false)
+				first = firstScript(first, sc)
+			}
+			v.TrackScripts = dropRefs(v.TrackScripts, gone)
+		}
+		for _, sg := range d.cfg.SyncGroups {
+			for _, sc := range []*Script{sg.NotifyBackup, sg.NotifyMaster, sg.NotifyFault, sg.NotifyStop, sg.Notify} {
+				f |= check(sc, false)
+				first = firstScript(first, sc)
+			}
+			sg.TrackScripts = dropRefs(sg.TrackScripts, gone)
+		}
+		f |= check(g.NotifyFIFO.Script, false) | check(g.VRRPNotifyFIFO.Script, false)
+		first = firstScript(first, g.NotifyFIFO.Script, g.VRRPNotifyFIFO.Script)
+		if first != nil {
+			violation(f, "", first.Pos)
+		}
 	}
+}
+
+// secure checks one script as the user it runs as, keeps keepalived's
+// log lines as info messages. The command is left as written (keepalived
+// rewrites it to the resolved path; the file run is the same).
+func (d *decoder) secure(sc *Script) int {
+	if len(sc.Argv) == 0 {
+		return 0
+	}
+	r := d.env().checkScript(sc.Argv[0], sc.cred, d.cfg.Global.EnableScriptSecurity)
+	for _, l := range r.logs {
+		d.vlogInfo(sc.Pos, "%s", l)
+	}
+	sc.Shell = r.flags&scSystem != 0
+	sc.resolved = append([]string{r.argv0}, sc.Argv[1:]...)
+	return r.flags
+}
+
+// firstScript is the first non-nil script, for the position of a
+// message keepalived prints without one.
+func firstScript(l ...*Script) *Script {
+	for _, s := range l {
+		if s != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+// dropRefs removes references to disabled track scripts.
+func dropRefs(refs []TrackedRef, gone map[string]bool) []TrackedRef {
+	if len(gone) == 0 {
+		return refs
+	}
+	out := refs[:0]
+	for _, r := range refs {
+		if !gone[r.Name] {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -176,7 +176,7 @@ func notifyKw(owner func() string, dst **Script, kw, dupFmt string) kw2 {
 			d.errorf(s, 1, dupFmt, owner(), kw, word(s, 1))
 			return
 		}
-		*dst = d.scriptOf(s)
+		*dst = d.notifyScript(s, "notify", phaseVRRP)
 	}
 }
 
@@ -596,7 +596,7 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 				return
 			}
 			if len(c.Words) > 1 {
-				v.NotifyDeletedScript = d.scriptOf(c)
+				v.NotifyDeletedScript = d.notifyScript(c, "notify", phaseVRRP)
 			}
 			v.NotifyDeleted = true
 		}},

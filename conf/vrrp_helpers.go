@@ -327,15 +327,6 @@ func flattenValues(list, out []*syntax.Stmt) (lines, rest []*syntax.Stmt, closed
 	return out, nil, false
 }
 
-// scriptOf registers the script of a notify-type keyword.
-func (d *decoder) scriptOf(s *syntax.Stmt) *Script {
-	sc, ok := d.addScript(s)
-	if !ok {
-		return nil
-	}
-	return sc
-}
-
 // flagKw is a keyword that just sets a flag.
 func flagKw(set func(d *decoder)) kw {
 	return kw{fn: func(d *decoder, s *syntax.Stmt) { set(d) }}

@@ -150,8 +150,10 @@ func TestGlobalSilentDeprecations(t *testing.T) {
 }
 
 func TestScriptUserDefault(t *testing.T) {
+	f := newFakeSys()
+	f.users["keepalived_script"] = [2]uint32{990, 990}
 	cfg, _ := loadFiles(t, map[string]string{"etc/keepalived/keepalived.conf": "global_defs {\n}\n"},
-		Options{UserExists: func(u string) bool { return u == "keepalived_script" }})
+		Options{Scripts: f.env()})
 	if cfg.Global.ScriptUser != "keepalived_script" {
 		t.Errorf("script user %q", cfg.Global.ScriptUser)
 	}

@@ -11,8 +11,10 @@ import (
 // and the cross-block checks, with keepalived's messages.
 func (d *decoder) validateVRRP() {
 	g := &d.cfg.Global
-	if !g.ScriptUserSet && d.opt.UserExists != nil && d.opt.UserExists("keepalived_script") {
-		g.ScriptUser = "keepalived_script"
+	if !g.ScriptUserSet {
+		if _, _, _, ok := d.env().LookupScriptUser("keepalived_script", ""); ok {
+			g.ScriptUser = "keepalived_script"
+		}
 	}
 	if g.VRRPGARPLowerPrioDelay == nil {
 		v := g.VRRPGARPMasterDelay

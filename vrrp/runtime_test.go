@@ -202,7 +202,7 @@ func TestRuntimeNotifyScripts(t *testing.T) {
 	}
 	extra := fmt.Sprintf("notify_master %q\n    notify_backup %q\n    notify_stop %q\n    notify %q",
 		paths[0]+" arg1", paths[1], paths[2], paths[3])
-	cfg := loadConf(t, "global_defs {\n    enable_script_security\n}\n"+instConf(100, extra))
+	cfg := loadConf(t, "global_defs {\n    enable_script_security\n    script_user root\n}\n"+instConf(100, extra))
 	sc := &vrrptest.Scripts{}
 	fn := &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "a", Ifaces: map[string]vrrp.IfaceInfo{
 		"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.1")}}}
@@ -254,7 +254,7 @@ func TestRuntimeTrackScript(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hub := vrrptest.NewHub()
-			script := "global_defs {\n    enable_script_security\n}\nvrrp_script chk {\n    script /bin/true\n    interval 1\n}\n"
+			script := "global_defs {\n    enable_script_security\n    script_user root\n}\nvrrp_script chk {\n    script /bin/true\n    interval 1\n}\n"
 			sc := &vrrptest.Scripts{}
 			a := &node{name: "a", addrs: &vrrptest.Addrs{}, ann: &vrrptest.Announcer{}, done: make(chan error, 1)}
 			fn := &vrrptest.Net{Hub: hub, Node: "a", Ifaces: map[string]vrrp.IfaceInfo{

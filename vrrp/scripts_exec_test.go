@@ -68,6 +68,7 @@ func TestRuntimeRealScripts(t *testing.T) {
 	fifoScript := write("fifo.sh", `echo "$*" > `+filepath.Join(dir, "fifoargs")+`; exec cat "$2" > `+filepath.Join(dir, "fifo.out"))
 	cfg := fmt.Sprintf(`global_defs {
     enable_script_security
+    script_user root
     vrrp_notify_fifo %q
     vrrp_notify_fifo_script "%s -x"
 }

@@ -18,6 +18,7 @@ import (
 func syncConf(dir string, withVI2 bool) string {
 	s := fmt.Sprintf(`global_defs {
     enable_script_security
+    script_user root
     notify_fifo %[1]s/fifo
 }
 track_file tf {
@@ -158,6 +159,7 @@ func TestRuntimeGroupScriptAndDeletedDefault(t *testing.T) {
 	text := func(vi2, group bool) string {
 		s := fmt.Sprintf(`global_defs {
     enable_script_security
+    script_user root
 }
 vrrp_script chk {
     script %[1]s/chk.sh

@@ -36,7 +36,7 @@ func scriptChecks(cfg *conf.Config) []*scriptCheck {
 		if !used[s.Name] || s.Script == nil || s.Script.Disabled || len(s.Script.Argv) == 0 {
 			continue
 		}
-		sc := &scriptCheck{name: s.Name, cmd: Command{Argv: s.Script.Argv, User: s.User, Group: s.Group},
+		sc := &scriptCheck{name: s.Name, cmd: Command{Argv: s.Script.Exec(), User: s.User, Group: s.Group},
 			interval: s.Interval, timeout: s.Timeout, rise: max(s.Rise, 1), fall: max(s.Fall, 1), up: !s.InitFail}
 		if sc.interval <= 0 {
 			sc.interval = time.Second

@@ -314,7 +314,7 @@ func New(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer, ssl *conf
 	case conf.CheckMisc:
 		m := &Misc{Timeout: c.Misc.Timeout, Dynamic: c.Misc.Dynamic, User: c.Misc.User, Group: c.Misc.Group}
 		if c.Misc.Script != nil {
-			m.Argv = c.Misc.Script.Argv
+			m.Argv = c.Misc.Script.Exec()
 			if m.User == "" {
 				m.User, m.Group = c.Misc.Script.User, c.Misc.Script.Group
 			}

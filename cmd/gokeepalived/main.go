@@ -222,7 +222,6 @@ func check(o options, stdout, stderr io.Writer) int {
 		InterfaceExists: interfaceExists,
 		InterfaceAddr:   interfaceAddr,
 		LinkKind:        linkKind,
-		UserExists:      userExists,
 		HostResolves:    hostResolves,
 	})
 	msgs := stderr

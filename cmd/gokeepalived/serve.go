@@ -59,7 +59,6 @@ func serve(o options, args []string, stderr io.Writer) int {
 				InterfaceExists: interfaceExists,
 				InterfaceAddr:   interfaceAddr,
 				LinkKind:        linkKind,
-				UserExists:      userExists,
 				HostResolves:    hostResolves,
 			})
 		},
