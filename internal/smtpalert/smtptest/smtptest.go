@@ -1,0 +1,143 @@
+// Package smtptest is a recording SMTP server for tests: it answers
+// 220/250/354/221 and keeps every session's lines, both directions.
+package smtptest
+
+import (
+	"bufio"
+	"net"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server records sessions on a listener.
+type Server struct {
+	l        net.Listener
+	mu       sync.Mutex
+	sessions [][]string
+	changed  chan struct{}
+	wg       sync.WaitGroup
+	// Greeting is the first reply (default "220 smtptest ESMTP").
+	Greeting string
+}
+
+// Start serves on 127.0.0.1:0.
+func Start() (*Server, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	return Serve(l), nil
+}
+
+// Serve serves on l (e.g. one made inside a network namespace).
+func Serve(l net.Listener) *Server {
+	s := &Server{l: l, changed: make(chan struct{}, 1), Greeting: "220 smtptest ESMTP"}
+	s.wg.Add(1)
+	go s.accept()
+	return s
+}
+
+// Addr is the listening address.
+func (s *Server) Addr() *net.TCPAddr { return s.l.Addr().(*net.TCPAddr) }
+
+// Close stops listening and waits for the sessions to end.
+func (s *Server) Close() {
+	s.l.Close()
+	s.wg.Wait()
+}
+
+func (s *Server) accept() {
+	defer s.wg.Done()
+	for {
+		c, err := s.l.Accept()
+		if err != nil {
+			return
+		}
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.serve(c) }()
+	}
+}
+
+// serve records "S: line" for what it sends and "C: line" for what it
+// reads; a session is stored once it ends.
+func (s *Server) serve(c net.Conn) {
+	defer c.Close()
+	var rec []string
+	defer func() {
+		s.mu.Lock()
+		s.sessions = append(s.sessions, rec)
+		s.mu.Unlock()
+		select {
+		case s.changed <- struct{}{}:
+		default:
+		}
+	}()
+	say := func(l string) {
+		rec = append(rec, "S: "+l)
+		c.Write([]byte(l + "\r\n"))
+	}
+	r := bufio.NewReader(c)
+	say(s.Greeting)
+	data := false
+	for {
+		c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		line, err := r.ReadString('\n')
+		if err != nil {
+			if line != "" {
+				rec = append(rec, "C: "+line+" (unterminated)")
+			}
+			return
+		}
+		line = strings.TrimSuffix(line, "\n")
+		if !strings.HasSuffix(line, "\r") {
+			rec = append(rec, "C: "+line+" (bare LF)")
+		}
+		line = strings.TrimSuffix(line, "\r")
+		rec = append(rec, "C: "+line)
+		switch {
+		case data:
+			if line == "." {
+				data = false
+				say("250 2.0.0 Ok: queued")
+			}
+		case strings.HasPrefix(line, "HELO") || strings.HasPrefix(line, "EHLO"):
+			say("250 smtptest")
+		case strings.HasPrefix(line, "MAIL") || strings.HasPrefix(line, "RCPT"):
+			say("250 2.1.0 Ok")
+		case line == "DATA":
+			data = true
+			say("354 End data with <CR><LF>.<CR><LF>")
+		case line == "QUIT":
+			say("221 2.0.0 Bye")
+			return
+		default:
+			say("502 5.5.2 Error: command not recognized")
+		}
+	}
+}
+
+// Sessions returns the finished sessions.
+func (s *Server) Sessions() [][]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([][]string, len(s.sessions))
+	copy(out, s.sessions)
+	return out
+}
+
+// Wait waits until n sessions have finished, or d passed; it returns
+// the sessions either way.
+func (s *Server) Wait(n int, d time.Duration) [][]string {
+	deadline := time.After(d)
+	for {
+		if ss := s.Sessions(); len(ss) >= n {
+			return ss
+		}
+		select {
+		case <-s.changed:
+		case <-deadline:
+			return s.Sessions()
+		}
+	}
+}
