@@ -62,7 +62,10 @@ func FromGlobal(g *conf.GlobalDefs) Config {
 	if c.Timeout <= 0 {
 		c.Timeout = 30 * time.Second
 	}
-	needName := c.RouterID == "" || g.SMTPServer != nil && (c.Helo == "" || c.From == "")
+	if g.SMTPServer == nil || len(c.To) == 0 {
+		return c // nothing is sent: no name to look up
+	}
+	needName := c.RouterID == "" || c.Helo == "" || c.From == ""
 	name := ""
 	if needName {
 		name = LocalName()
@@ -70,17 +73,15 @@ func FromGlobal(g *conf.GlobalDefs) Config {
 	if c.RouterID == "" {
 		c.RouterID = name
 	}
-	if g.SMTPServer != nil {
-		c.Server = net.JoinHostPort(g.SMTPServer.Host, strconv.Itoa(int(g.SMTPServer.Port)))
-		if name != "" {
-			if c.From == "" {
-				if u, err := user.LookupId(strconv.Itoa(os.Getuid())); err == nil {
-					c.From = u.Username + "@" + name
-				}
+	c.Server = net.JoinHostPort(g.SMTPServer.Host, strconv.Itoa(int(g.SMTPServer.Port)))
+	if name != "" {
+		if c.From == "" {
+			if u, err := user.LookupId(strconv.Itoa(os.Getuid())); err == nil {
+				c.From = u.Username + "@" + name
 			}
-			if c.Helo == "" {
-				c.Helo = name
-			}
+		}
+		if c.Helo == "" {
+			c.Helo = name
 		}
 	}
 	return c
