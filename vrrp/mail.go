@@ -75,8 +75,12 @@ func groupMail(st State) (string, string) {
 
 // wanted: smtp_alert on, not a FAULT under no_email_faults, and not the
 // state last mailed about (remembered even when no mail can be sent).
+//
+// STOP is never mailed: keepalived 2.2.7 queues "Stopping" at shutdown,
+// but its scheduler then only runs the shutdown timer, so the session
+// stops at the server's greeting and the mail is never delivered.
 func (m *mailer) wanted(on bool, last, st State) bool {
-	return on && !(m.noEmailFaults && st == StateFault) && last != st
+	return on && st != StateStop && !(m.noEmailFaults && st == StateFault) && last != st
 }
 
 func (m *mailer) instance(ri *rtInst, st State) {

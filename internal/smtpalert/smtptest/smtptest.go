@@ -14,7 +14,8 @@ import (
 type Server struct {
 	l        net.Listener
 	mu       sync.Mutex
-	sessions [][]string
+	sessions []*[]string // in accept order; nil until the session ends
+	finished int
 	changed  chan struct{}
 	wg       sync.WaitGroup
 	// Greeting is the first reply (default "220 smtptest ESMTP").
@@ -54,19 +55,26 @@ func (s *Server) accept() {
 		if err != nil {
 			return
 		}
+		s.mu.Lock()
+		slot := new([]string)
+		s.sessions = append(s.sessions, nil)
+		i := len(s.sessions) - 1
+		s.mu.Unlock()
 		s.wg.Add(1)
-		go func() { defer s.wg.Done(); s.serve(c) }()
+		go func() { defer s.wg.Done(); s.serve(c, i, slot) }()
 	}
 }
 
 // serve records "S: line" for what it sends and "C: line" for what it
-// reads; a session is stored once it ends.
-func (s *Server) serve(c net.Conn) {
+// reads; a session is stored, in its accept slot, once it ends.
+func (s *Server) serve(c net.Conn, i int, slot *[]string) {
 	defer c.Close()
 	var rec []string
 	defer func() {
 		s.mu.Lock()
-		s.sessions = append(s.sessions, rec)
+		*slot = rec
+		s.sessions[i] = slot
+		s.finished++
 		s.mu.Unlock()
 		select {
 		case s.changed <- struct{}{}:
@@ -117,13 +125,37 @@ func (s *Server) serve(c net.Conn) {
 	}
 }
 
-// Sessions returns the finished sessions.
+// Sessions returns the finished sessions in the order they were
+// accepted (the order of the client's connects).
 func (s *Server) Sessions() [][]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([][]string, len(s.sessions))
-	copy(out, s.sessions)
+	var out [][]string
+	for _, p := range s.sessions {
+		if p != nil {
+			out = append(out, *p)
+		}
+	}
 	return out
+}
+
+
+// Idle waits, at most d, until every accepted session has ended, and
+// says whether they had.
+func (s *Server) Idle(d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		s.mu.Lock()
+		idle := s.finished == len(s.sessions)
+		s.mu.Unlock()
+		if idle {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // Wait waits until n sessions have finished, or d passed; it returns
