@@ -1,0 +1,221 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netns"
+
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
+	"github.com/gokeepalived/gokeepalived/internal/smtpalert/smtptest"
+)
+
+// listenIn opens a TCP listener on the loopback of namespace ns: the
+// socket is made on a thread moved into ns, which is never returned to
+// the scheduler (it ends with its goroutine).
+func listenIn(t *testing.T, ns string) net.Listener {
+	t.Helper()
+	type res struct {
+		l   net.Listener
+		err error
+	}
+	c := make(chan res, 1)
+	go func() {
+		runtime.LockOSThread()
+		h, err := netns.GetFromName(ns)
+		if err != nil {
+			c <- res{err: err}
+			return
+		}
+		defer h.Close()
+		if err := netns.Set(h); err != nil {
+			c <- res{err: err}
+			return
+		}
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		c <- res{l, err}
+	}()
+	r := <-c
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return r.l
+}
+
+var mailDate = regexp.MustCompile(`^C: Date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d [+-]\d{4}$`)
+
+// normalise replaces the Date header (checked for keepalived's format)
+// and the server's port; it returns the subject too.
+func normalise(t *testing.T, who string, s []string, port string) ([]string, string) {
+	out := make([]string, len(s))
+	subj := ""
+	for i, l := range s {
+		if strings.HasPrefix(l, "C: Date: ") {
+			if !mailDate.MatchString(l) {
+				t.Errorf("%s: Date header %q", who, l)
+			}
+			l = "C: Date: <date>"
+		}
+		if v, ok := strings.CutPrefix(l, "C: Subject: "); ok {
+			subj = v
+		}
+		out[i] = strings.ReplaceAll(l, port, "<port>")
+	}
+	return out, subj
+}
+
+// complete: the session reached QUIT's 221.
+func complete(s []string) bool { return len(s) > 0 && strings.HasPrefix(s[len(s)-1], "S: 221") }
+
+// TestSMTPAlertsMatchKeepalived runs keepalived 2.2.7 and then gokeepalived
+// on the same configuration in a namespace — a sync group of two
+// instances going MASTER (smtp_alert from global_defs), a third with
+// smtp_alert off, the HELO name and sender left to their defaults —
+// with smtp_server on the namespace's loopback, where this test records
+// the SMTP sessions; they must match line by line (Date normalised).
+//
+// Two behaviours of keepalived 2.2.7 are allowed for: its start-up
+// alerts ("Entering BACKUP state") race its own start-up and mostly fail
+// ("smtp fd N returned write error"), so those are left out on both
+// sides; and its "Stopping" alerts at shutdown never get past the
+// server's greeting (its scheduler only runs the shutdown timer then),
+// which ours reproduces by not sending them.
+func TestSMTPAlertsMatchKeepalived(t *testing.T) {
+	netnstest.Require(t, "keepalived")
+	ns := netnstest.New(t, "gksm", "eth0")
+	srv := smtptest.Serve(listenIn(t, ns.Name))
+	defer srv.Close()
+	port := fmt.Sprint(srv.Addr().Port)
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "keepalived.conf")
+	inst := func(name string, vrid int, extra string) string {
+		return fmt.Sprintf("vrrp_instance %s {\n state BACKUP\n interface eth0\n virtual_router_id %d\n priority 150\n advert_int 1\n%s virtual_ipaddress {\n  10.99.0.%d/32\n }\n}\n",
+			name, vrid, extra, 150+vrid)
+	}
+	text := "global_defs {\n router_id LB1\n notification_email {\n  a@example.com\n  b@example.com\n }\n smtp_server 127.0.0.1 " + port +
+		"\n smtp_connect_timeout 5\n smtp_alert true\n}\n" +
+		"vrrp_sync_group G1 {\n group {\n  VI_1\n  VI_2\n }\n}\n" +
+		inst("VI_1", 51, "") + inst("VI_2", 52, "") + inst("VI_3", 53, " smtp_alert false\n")
+	if err := os.WriteFile(cf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	type run struct {
+		sessions [][]string
+		log      string
+	}
+	// each daemon runs until its three MASTER alerts are in, then stops
+	do := func(who string, argv0 string, env []string) run {
+		before := len(srv.Sessions())
+		args := []string{"-n", "-l", "-D", "-P", "-f", cf, "-p", filepath.Join(dir, who+".pid"), "-r", filepath.Join(dir, who+"-vrrp.pid")}
+		if argv0 != "keepalived" {
+			args = append(args, "--control-socket", filepath.Join(dir, who+".sock"))
+		}
+		p := startCmd(t, ns.Command(argv0, args...), env)
+		p.waitFor("(VI_3) Entering MASTER STATE", 1)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			n := 0
+			for _, s := range srv.Sessions()[before:] {
+				if _, subj := normalise(t, who, s, port); strings.Contains(subj, "MASTER") && complete(s) {
+					n++
+				}
+			}
+			if n >= 3 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d MASTER alerts, want 3; sessions %q\nlog:\n%s", who, n, srv.Sessions()[before:], p.log())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		p.signal(syscall.SIGTERM)
+		if rc := p.wait(); rc != 0 {
+			t.Errorf("%s exit %d", who, rc)
+		}
+		if !srv.Idle(10 * time.Second) {
+			t.Fatalf("%s: sessions still open after exit", who)
+		}
+		return run{sessions: srv.Sessions()[before:], log: p.log()}
+	}
+	ka := do("keepalived", "keepalived", nil)
+	self, _ := os.Executable()
+	gk := do("gokeepalived", self, []string{"TMPDIR=" + dir})
+
+	// compared: the complete sessions but the start-up ones
+	pick := func(who string, r run) (out [][]string, subjects []string) {
+		for _, s := range r.sessions {
+			n, subj := normalise(t, who, s, port)
+			if !complete(s) {
+				if who == "gokeepalived" {
+					t.Errorf("%s: incomplete session %q", who, s)
+				}
+				continue
+			}
+			if strings.Contains(subj, "Stopping") {
+				t.Errorf("%s: a Stopping alert was delivered (keepalived 2.2.7 never does)", who)
+			}
+			if strings.Contains(subj, "Entering BACKUP state") {
+				continue
+			}
+			out, subjects = append(out, n), append(subjects, subj)
+		}
+		return
+	}
+	kaS, kaSubj := pick("keepalived", ka)
+	gkS, _ := pick("gokeepalived", gk)
+	wantSubj := []string{"[LB1] VRRP Instance VI_2 - Entering MASTER state", "[LB1] VRRP Instance VI_1 - Entering MASTER state",
+		"[LB1] VRRP Group G1 - Entering MASTER state"}
+	if !slices.Equal(kaSubj, wantSubj) {
+		t.Errorf("keepalived's alerts %q, want %q", kaSubj, wantSubj)
+	}
+	if !slices.EqualFunc(kaS, gkS, slices.Equal) {
+		t.Errorf("sessions differ:\nkeepalived:\n%s\ngokeepalived:\n%s", join(kaS), join(gkS))
+	}
+	// ours also sends the start-up alerts keepalived means to send
+	for _, w := range []string{"[LB1] VRRP Group G1 - Entering BACKUP state", "[LB1] VRRP Instance VI_1 - Entering BACKUP state",
+		"[LB1] VRRP Instance VI_2 - Entering BACKUP state"} {
+		found := false
+		for _, s := range gk.sessions {
+			found = found || slices.Contains(s, "C: Subject: "+w)
+		}
+		if !found {
+			t.Errorf("gokeepalived did not send %q", w)
+		}
+	}
+	// -D: one "connected" and one "successfully sent" line per complete session
+	for _, r := range []struct {
+		who string
+		run run
+	}{{"keepalived", ka}, {"gokeepalived", gk}} {
+		done := 0
+		for _, s := range r.run.sessions {
+			if complete(s) {
+				done++
+			}
+		}
+		if got := strings.Count(r.run.log, "SMTP alert successfully sent."); got != done {
+			t.Errorf("%s: %d 'SMTP alert successfully sent.' lines for %d sessions:\n%s", r.who, got, done, r.run.log)
+		}
+		if got := strings.Count(r.run.log, "Remote SMTP server [127.0.0.1]:"+port+" connected."); got != done {
+			t.Errorf("%s: %d 'connected' lines for %d sessions", r.who, got, done)
+		}
+	}
+}
+
+func join(ss [][]string) string {
+	var b strings.Builder
+	for _, s := range ss {
+		b.WriteString(strings.Join(s, "\n") + "\n--\n")
+	}
+	return b.String()
+}
