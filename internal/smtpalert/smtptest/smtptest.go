@@ -139,7 +139,6 @@ func (s *Server) Sessions() [][]string {
 	return out
 }
 
-
 // Idle waits, at most d, until every accepted session has ended, and
 // says whether they had.
 func (s *Server) Idle(d time.Duration) bool {
