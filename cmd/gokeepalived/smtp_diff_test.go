@@ -78,10 +78,11 @@ func complete(s []string) bool { return len(s) > 0 && strings.HasPrefix(s[len(s)
 
 // TestSMTPAlertsMatchKeepalived runs keepalived 2.2.7 and then gokeepalived
 // on the same configuration in a namespace — a sync group of two
-// instances going MASTER (smtp_alert from global_defs), a third with
-// smtp_alert off, the HELO name and sender left to their defaults —
-// with smtp_server on the namespace's loopback, where this test records
-// the SMTP sessions; they must match line by line (Date normalised).
+// instances going MASTER (smtp_alert from global_defs), a third alone, a
+// fourth with smtp_alert off, the HELO name and sender left to their
+// defaults, then a reload with a new router_id deleting the third — with
+// smtp_server on the namespace's loopback, where this test records the
+// SMTP sessions; they must match line by line (Date normalised).
 //
 // Two behaviours of keepalived 2.2.7 are allowed for: its start-up
 // alerts ("Entering BACKUP state") race its own start-up and mostly fail
@@ -101,12 +102,15 @@ func TestSMTPAlertsMatchKeepalived(t *testing.T) {
 		return fmt.Sprintf("vrrp_instance %s {\n state BACKUP\n interface eth0\n virtual_router_id %d\n priority 150\n advert_int 1\n%s virtual_ipaddress {\n  10.99.0.%d/32\n }\n}\n",
 			name, vrid, extra, 150+vrid)
 	}
-	text := "global_defs {\n router_id LB1\n notification_email {\n  a@example.com\n  b@example.com\n }\n smtp_server 127.0.0.1 " + port +
-		"\n smtp_connect_timeout 5\n smtp_alert true\n}\n" +
-		"vrrp_sync_group G1 {\n group {\n  VI_1\n  VI_2\n }\n}\n" +
-		inst("VI_1", 51, "") + inst("VI_2", 52, "") + inst("VI_3", 53, " smtp_alert false\n")
-	if err := os.WriteFile(cf, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
+	text := func(rid string, vi3 bool) string {
+		s := "global_defs {\n router_id " + rid + "\n notification_email {\n  a@example.com\n  b@example.com\n }\n smtp_server 127.0.0.1 " + port +
+			"\n smtp_connect_timeout 5\n smtp_alert true\n}\n" +
+			"vrrp_sync_group G1 {\n group {\n  VI_1\n  VI_2\n }\n}\n" +
+			inst("VI_1", 51, "") + inst("VI_2", 52, "") + inst("VI_4", 54, " smtp_alert false\n")
+		if vi3 {
+			s += inst("VI_3", 53, "")
+		}
+		return s
 	}
 
 	type run struct {
@@ -114,7 +118,31 @@ func TestSMTPAlertsMatchKeepalived(t *testing.T) {
 		log      string
 	}
 	// each daemon runs until its three MASTER alerts are in, then stops
+	// wait until n complete sessions since before carry subjects
+	// containing sub
+	waitMails := func(who string, before, n int, sub string, p *gkProc) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got := 0
+			for _, s := range srv.Sessions()[before:] {
+				if _, subj := normalise(t, who, s, port); strings.Contains(subj, sub) && complete(s) {
+					got++
+				}
+			}
+			if got >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d %q alerts, want %d; sessions %q\nlog:\n%s", who, got, sub, n, srv.Sessions()[before:], p.log())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	do := func(who string, argv0 string, env []string) run {
+		if err := os.WriteFile(cf, []byte(text("LB1", true)), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		before := len(srv.Sessions())
 		args := []string{"-n", "-l", "-D", "-P", "-f", cf, "-p", filepath.Join(dir, who+".pid"), "-r", filepath.Join(dir, who+"-vrrp.pid")}
 		if argv0 != "keepalived" {
@@ -122,22 +150,15 @@ func TestSMTPAlertsMatchKeepalived(t *testing.T) {
 		}
 		p := startCmd(t, ns.Command(argv0, args...), env)
 		p.waitFor("(VI_3) Entering MASTER STATE", 1)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			n := 0
-			for _, s := range srv.Sessions()[before:] {
-				if _, subj := normalise(t, who, s, port); strings.Contains(subj, "MASTER") && complete(s) {
-					n++
-				}
-			}
-			if n >= 3 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: %d MASTER alerts, want 3; sessions %q\nlog:\n%s", who, n, srv.Sessions()[before:], p.log())
-			}
-			time.Sleep(20 * time.Millisecond)
+		p.waitFor("(VI_4) Entering MASTER STATE", 1)
+		waitMails(who, before, 4, "MASTER", p)
+		// a reload with a new router_id deletes VI_3: keepalived reads
+		// global_defs first, and mails the deletion as FAULT
+		if err := os.WriteFile(cf, []byte(text("LB2", false)), 0o644); err != nil {
+			t.Fatal(err)
 		}
+		p.signal(syscall.SIGHUP)
+		waitMails(who, before, 1, "FAULT", p)
 		p.signal(syscall.SIGTERM)
 		if rc := p.wait(); rc != 0 {
 			t.Errorf("%s exit %d", who, rc)
@@ -174,7 +195,8 @@ func TestSMTPAlertsMatchKeepalived(t *testing.T) {
 	kaS, kaSubj := pick("keepalived", ka)
 	gkS, _ := pick("gokeepalived", gk)
 	wantSubj := []string{"[LB1] VRRP Instance VI_2 - Entering MASTER state", "[LB1] VRRP Instance VI_1 - Entering MASTER state",
-		"[LB1] VRRP Group G1 - Entering MASTER state"}
+		"[LB1] VRRP Group G1 - Entering MASTER state", "[LB1] VRRP Instance VI_3 - Entering MASTER state",
+		"[LB2] VRRP Instance VI_3 - Entering FAULT state"}
 	if !slices.Equal(kaSubj, wantSubj) {
 		t.Errorf("keepalived's alerts %q, want %q", kaSubj, wantSubj)
 	}
@@ -183,7 +205,7 @@ func TestSMTPAlertsMatchKeepalived(t *testing.T) {
 	}
 	// ours also sends the start-up alerts keepalived means to send
 	for _, w := range []string{"[LB1] VRRP Group G1 - Entering BACKUP state", "[LB1] VRRP Instance VI_1 - Entering BACKUP state",
-		"[LB1] VRRP Instance VI_2 - Entering BACKUP state"} {
+		"[LB1] VRRP Instance VI_2 - Entering BACKUP state", "[LB1] VRRP Instance VI_3 - Entering BACKUP state"} {
 		found := false
 		for _, s := range gk.sessions {
 			found = found || slices.Contains(s, "C: Subject: "+w)
