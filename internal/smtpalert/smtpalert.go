@@ -311,6 +311,9 @@ func (s *Sender) session(m Message) {
 		return
 	}
 	defer conn.Close()
+	if ra := conn.RemoteAddr(); ra != nil {
+		host = hostPair(ra.String()) // a server named by host name, as keepalived resolved it
+	}
 	if detail {
 		s.log.Info(fmt.Sprintf("Remote SMTP server %s connected.", host))
 	}

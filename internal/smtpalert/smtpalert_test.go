@@ -5,12 +5,15 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"os/user"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert/smtptest"
 )
 
@@ -309,6 +312,36 @@ func TestSubjects(t *testing.T) {
 		if c[0] != c[1] {
 			t.Errorf("%q, want %q", c[0], c[1])
 		}
+	}
+}
+
+// keepalived's defaults with an smtp_server: router_id, the HELO name
+// and the sender's domain are the local name, the sender the daemon's
+// user; explicit settings stay.
+func TestFromGlobalDefaults(t *testing.T) {
+	name := LocalName()
+	if name == "" {
+		t.Skip("this host's name does not resolve")
+	}
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &conf.GlobalDefs{SMTPServer: &conf.SMTPServer{Host: "127.0.0.1", Port: 2525}, NotificationEmail: []string{"a@b"}}
+	c := FromGlobal(g)
+	want := Config{Server: "127.0.0.1:2525", Helo: name, From: u.Username + "@" + name, To: []string{"a@b"}, Timeout: 30 * time.Second, RouterID: name}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("defaults %+v, want %+v", c, want)
+	}
+	g.RouterID, g.SMTPHeloName, g.NotificationEmailFrom, g.SMTPConnectTimeout = "R", "h", "f@x", 5*time.Second
+	c = FromGlobal(g)
+	want = Config{Server: "127.0.0.1:2525", Helo: "h", From: "f@x", To: []string{"a@b"}, Timeout: 5 * time.Second, RouterID: "R"}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("explicit %+v, want %+v", c, want)
+	}
+	// no server: nothing is sent
+	if c := FromGlobal(&conf.GlobalDefs{NotificationEmail: []string{"a@b"}}); c.Enabled() {
+		t.Errorf("enabled without smtp_server: %+v", c)
 	}
 	if got := hostPair("[::1]:25"); got != "[::1]:25" {
 		t.Errorf("hostPair = %q", got)
