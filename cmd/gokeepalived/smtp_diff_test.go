@@ -241,3 +241,48 @@ func join(ss [][]string) string {
 	}
 	return b.String()
 }
+
+// TestSMTPAlertRefusedMatchesKeepalived: with nothing listening on
+// smtp_server each alert is one "smtp fd N returned write error" line,
+// for keepalived 2.2.7 and for us (the descriptor differs).
+func TestSMTPAlertRefusedMatchesKeepalived(t *testing.T) {
+	netnstest.Require(t, "keepalived")
+	ns := netnstest.New(t, "gksr", "eth0")
+	l := listenIn(t, ns.Name)
+	port := fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
+	l.Close() // the port is closed: connections are refused
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "keepalived.conf")
+	text := "global_defs {\n router_id LB1\n notification_email {\n  a@example.com\n }\n smtp_server 127.0.0.1 " + port + "\n}\n" +
+		"vrrp_instance VI_1 {\n state BACKUP\n interface eth0\n virtual_router_id 51\n priority 150\n advert_int 1\n smtp_alert\n" +
+		" virtual_ipaddress {\n  10.99.0.200/32\n }\n}\n"
+	if err := os.WriteFile(cf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeErr := regexp.MustCompile(`(?m): smtp fd \d+ returned write error$`)
+	self, _ := os.Executable()
+	for _, who := range []string{"keepalived", self} {
+		args := []string{"-n", "-l", "-D", "-P", "-f", cf, "-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid")}
+		if who != "keepalived" {
+			args = append(args, "--control-socket", filepath.Join(dir, "gk.sock"))
+		}
+		p := startCmd(t, ns.Command(who, args...), []string{"TMPDIR=" + dir})
+		p.waitFor("(VI_1) Entering MASTER STATE", 1)
+		// BACKUP at start-up, then MASTER: two attempts
+		deadline := time.Now().Add(10 * time.Second)
+		for len(writeErr.FindAllString(p.log(), -1)) < 2 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond) // nothing more
+		p.signal(syscall.SIGTERM)
+		if rc := p.wait(); rc != 0 {
+			t.Errorf("%s exit %d", who, rc)
+		}
+		if n := len(writeErr.FindAllString(p.log(), -1)); n != 2 {
+			t.Errorf("%s: %d write error lines, want 2:\n%s", who, n, p.log())
+		}
+		if strings.Contains(p.log(), "SMTP connection ERROR") || strings.Contains(p.log(), "SMTP alert successfully sent") {
+			t.Errorf("%s: unexpected SMTP lines:\n%s", who, p.log())
+		}
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
@@ -137,9 +138,10 @@ type Sender struct {
 	q       chan Message
 	dropped atomic.Uint64
 	sent    atomic.Uint64
-	// Now and Dial are replaceable by tests.
+	// Now and Dial are replaceable by tests; Dial gives the socket's
+	// descriptor (-1 if none was made) for keepalived's error line.
 	Now  func() time.Time
-	Dial func(network, addr string, timeout time.Duration) (net.Conn, error)
+	Dial func(network, addr string, timeout time.Duration) (net.Conn, int, error)
 
 	once    sync.Once
 	stop    chan struct{}
@@ -152,7 +154,7 @@ func New(cfg Config, log *slog.Logger) *Sender {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Sender{log: log, q: make(chan Message, QueueLen), Now: time.Now, Dial: net.DialTimeout,
+	s := &Sender{log: log, q: make(chan Message, QueueLen), Now: time.Now, Dial: dial,
 		stop: make(chan struct{}), done: make(chan struct{})}
 	s.cfg.Store(&cfg)
 	go s.run()
@@ -266,6 +268,16 @@ func toHeader(to []string) string {
 	return b.String()
 }
 
+// dial connects, noting the socket's descriptor.
+func dial(network, addr string, timeout time.Duration) (net.Conn, int, error) {
+	fd := -1
+	d := net.Dialer{Timeout: timeout, Control: func(_, _ string, c syscall.RawConn) error {
+		return c.Control(func(f uintptr) { fd = int(f) })
+	}}
+	c, err := d.Dial(network, addr)
+	return c, fd, err
+}
+
 // hostPair is FMT_SMTP_HOST: "[addr]:port".
 func hostPair(addr string) string {
 	h, p, err := net.SplitHostPort(addr)
@@ -300,13 +312,18 @@ func (s *Sender) session(m Message) {
 	cfg := m.cfg
 	host := hostPair(cfg.Server)
 	detail := s.log.Enabled(context.Background(), slog.LevelDebug) // -D: keepalived's LOG_DETAIL
-	conn, err := s.Dial("tcp", cfg.Server, cfg.Timeout)
+	conn, fd, err := s.Dial("tcp", cfg.Server, cfg.Timeout)
 	if err != nil {
 		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
+		switch {
+		case errors.As(err, &ne) && ne.Timeout():
 			s.log.Info(fmt.Sprintf("Timeout opening connection to remote SMTP server %s.", host))
-		} else {
-			s.log.Info(fmt.Sprintf("SMTP connection ERROR to %s.", host))
+		case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM),
+			errors.Is(err, syscall.EADDRNOTAVAIL), fd < 0:
+			// connect() failed at once: keepalived closes without a word
+		default:
+			// refused or unreachable once under way: epoll's error event
+			s.log.Info(fmt.Sprintf("smtp fd %d returned write error", fd))
 		}
 		return
 	}
