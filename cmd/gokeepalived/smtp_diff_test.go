@@ -286,3 +286,59 @@ func TestSMTPAlertRefusedMatchesKeepalived(t *testing.T) {
 		}
 	}
 }
+
+// TestSMTPAlertRejectedMatchesKeepalived: a server refusing the
+// recipient gets QUIT next, and the error line names the command and
+// code, for keepalived 2.2.7 and for us alike.
+func TestSMTPAlertRejectedMatchesKeepalived(t *testing.T) {
+	netnstest.Require(t, "keepalived")
+	ns := netnstest.New(t, "gksj", "eth0")
+	srv := smtptest.ServeReplies(listenIn(t, ns.Name), map[string]string{"RCPT": "550 5.1.1 no such user"})
+	defer srv.Close()
+	port := fmt.Sprint(srv.Addr().Port)
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "keepalived.conf")
+	text := "global_defs {\n router_id LB1\n notification_email {\n  a@example.com\n  b@example.com\n }\n smtp_helo_name lb1.example\n" +
+		" notification_email_from ka@example.com\n smtp_server 127.0.0.1 " + port + "\n}\n" +
+		"vrrp_instance VI_1 {\n state BACKUP\n interface eth0\n virtual_router_id 51\n priority 150\n advert_int 1\n smtp_alert\n" +
+		" virtual_ipaddress {\n  10.99.0.200/32\n }\n}\n"
+	if err := os.WriteFile(cf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errLine := "Error processing RCPT cmd on SMTP server [127.0.0.1]:" + port + ". SMTP status code = 550"
+	self, _ := os.Executable()
+	var got [2][]string
+	for i, who := range []string{"keepalived", self} {
+		before := len(srv.Sessions())
+		args := []string{"-n", "-l", "-D", "-P", "-f", cf, "-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid")}
+		if who != "keepalived" {
+			args = append(args, "--control-socket", filepath.Join(dir, "gk.sock"))
+		}
+		p := startCmd(t, ns.Command(who, args...), []string{"TMPDIR=" + dir})
+		p.waitFor("(VI_1) Entering MASTER STATE", 1)
+		p.waitFor(errLine, 1) // the MASTER alert (the start-up one may fail first in keepalived)
+		p.signal(syscall.SIGTERM)
+		if rc := p.wait(); rc != 0 {
+			t.Errorf("%s exit %d", who, rc)
+		}
+		srv.Idle(10 * time.Second)
+		// the MASTER alert's: the last that got past the greeting
+		// (keepalived's shutdown alert never does)
+		for _, s := range srv.Sessions()[before:] {
+			if len(s) > 1 {
+				got[i] = s
+			}
+		}
+		if strings.Contains(p.log(), "SMTP alert successfully sent") {
+			t.Errorf("%s: a rejected alert logged as sent", who)
+		}
+	}
+	want := []string{"S: 220 smtptest ESMTP", "C: HELO lb1.example", "S: 250 smtptest", "C: MAIL FROM:<ka@example.com>", "S: 250 2.1.0 Ok",
+		"C: RCPT TO:<a@example.com>", "S: 550 5.1.1 no such user", "C: QUIT", "S: 221 2.0.0 Bye"}
+	if !slices.Equal(got[0], want) {
+		t.Errorf("keepalived's session %q, want %q", got[0], want)
+	}
+	if !slices.Equal(got[1], got[0]) {
+		t.Errorf("sessions differ:\nkeepalived   %q\ngokeepalived %q", got[0], got[1])
+	}
+}

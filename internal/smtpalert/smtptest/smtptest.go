@@ -18,8 +18,8 @@ type Server struct {
 	finished int
 	changed  chan struct{}
 	wg       sync.WaitGroup
-	// Greeting is the first reply (default "220 smtptest ESMTP").
-	Greeting string
+	greeting string
+	replies  map[string]string
 }
 
 // Start serves on 127.0.0.1:0.
@@ -32,8 +32,16 @@ func Start() (*Server, error) {
 }
 
 // Serve serves on l (e.g. one made inside a network namespace).
-func Serve(l net.Listener) *Server {
-	s := &Server{l: l, changed: make(chan struct{}, 1), Greeting: "220 smtptest ESMTP"}
+func Serve(l net.Listener) *Server { return ServeReplies(l, nil) }
+
+// ServeReplies is Serve with some replies replaced: by command verb
+// ("HELO", "MAIL", "RCPT", "DATA", "." for the end of the data, "QUIT")
+// or "" for the greeting.
+func ServeReplies(l net.Listener, replies map[string]string) *Server {
+	s := &Server{l: l, changed: make(chan struct{}, 1), greeting: "220 smtptest ESMTP", replies: replies}
+	if g, ok := replies[""]; ok {
+		s.greeting = g
+	}
 	s.wg.Add(1)
 	go s.accept()
 	return s
@@ -85,8 +93,14 @@ func (s *Server) serve(c net.Conn, i int, slot *[]string) {
 		rec = append(rec, "S: "+l)
 		c.Write([]byte(l + "\r\n"))
 	}
+	reply := func(verb, def string) {
+		if r, ok := s.replies[verb]; ok {
+			def = r
+		}
+		say(def)
+	}
 	r := bufio.NewReader(c)
-	say(s.Greeting)
+	say(s.greeting)
 	data := false
 	for {
 		c.SetReadDeadline(time.Now().Add(30 * time.Second))
@@ -107,17 +121,19 @@ func (s *Server) serve(c net.Conn, i int, slot *[]string) {
 		case data:
 			if line == "." {
 				data = false
-				say("250 2.0.0 Ok: queued")
+				reply(".", "250 2.0.0 Ok: queued")
 			}
 		case strings.HasPrefix(line, "HELO") || strings.HasPrefix(line, "EHLO"):
-			say("250 smtptest")
-		case strings.HasPrefix(line, "MAIL") || strings.HasPrefix(line, "RCPT"):
-			say("250 2.1.0 Ok")
+			reply("HELO", "250 smtptest")
+		case strings.HasPrefix(line, "MAIL"):
+			reply("MAIL", "250 2.1.0 Ok")
+		case strings.HasPrefix(line, "RCPT"):
+			reply("RCPT", "250 2.1.0 Ok")
 		case line == "DATA":
 			data = true
-			say("354 End data with <CR><LF>.<CR><LF>")
+			reply("DATA", "354 End data with <CR><LF>.<CR><LF>")
 		case line == "QUIT":
-			say("221 2.0.0 Bye")
+			reply("QUIT", "221 2.0.0 Bye")
 			return
 		default:
 			say("502 5.5.2 Error: command not recognized")
