@@ -23,6 +23,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/check/state"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/script"
+	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
 	"github.com/gokeepalived/gokeepalived/vrrp/notifyfifo"
@@ -56,6 +57,9 @@ type Options struct {
 	// NotifyFIFO, if set, receives keepalived's notify FIFO lines
 	// ("RS [rs] [vs] UP", "VS [vs] DOWN"; see vrrp/notifyfifo).
 	NotifyFIFO func(line string)
+	// Alerts sends the e-mail alerts of real servers' checkers and of
+	// virtual servers' quorum (nil: none).
+	Alerts *smtpalert.Sender
 	// NewProbe overrides probe construction (tests).
 	NewProbe func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error)
 }
@@ -110,6 +114,8 @@ type Engine struct {
 	ended bool
 	// changed lists the virtual servers with events since Changed
 	changed []*vsEntry
+	// noCheckerEmails: global no_checker_emails
+	noCheckerEmails bool
 }
 
 // Lateness returns, with Options.RecordLateness, how late recent checks
@@ -183,7 +189,7 @@ func build(cfg *conf.Config, opt Options) *Engine {
 			return p, err
 		}
 	}
-	e := &Engine{opt: opt, sch: sched.New(opt.Clock, opt.Workers), dirty: make(chan struct{}, 1),
+	e := &Engine{opt: opt, sch: sched.New(opt.Clock, opt.Workers), dirty: make(chan struct{}, 1), noCheckerEmails: cfg.Global.NoCheckerEmails,
 		scripts: &script.Runner{User: opt.ScriptUser, Group: opt.ScriptGroup, Log: func(m string) { opt.Logf("%s", m) }}}
 	for _, vs := range cfg.VirtualServers {
 		ent := &vsEntry{key: fmtVS(vs) + "/" + string(vs.Family), cfg: vs, svcs: services(vs)}
@@ -399,6 +405,9 @@ func (e *Engine) emit(ent *vsEntry) {
 		if ev.Msg != "" {
 			e.opt.Logf("%s", ev.Msg)
 		}
+		if ev.Quorum != nil && ent.cfg.SMTPAlert && !ent.st.Stopped() {
+			e.mailQuorum(ent, ev.Quorum, ev.Notify == state.NotifyQuorumUp)
+		}
 		if f := e.opt.NotifyFIFO; f != nil {
 			switch ev.Notify {
 			case state.NotifyRSUp, state.NotifyRSDown:
@@ -512,7 +521,7 @@ func (j *job) apply(res probe.Result) time.Duration {
 		}
 		return j.st.T.DelayLoop
 	}
-	wasUp, hadRun, retryIt := j.st.Up, j.st.HasRun, j.st.RetryIt
+	wasUp, hadRun, retryIt, final := j.st.Up, j.st.HasRun, j.st.RetryIt, j.st.Final()
 	if !res.OK {
 		j.logFailure(res, wasUp, hadRun, j.st.Final())
 	}
@@ -542,10 +551,12 @@ func (j *job) apply(res probe.Result) time.Duration {
 	} else if !j.st.Up && j.vs.st.CheckerWeight(j.rs, j.id) != 0 {
 		j.vs.st.SetCheckerWeight(j.rs, j.id, 0)
 	}
+	wasAlive := j.vs.st.RS[j.rs].Alive
 	if v == state.WentUp || v == state.WentDown {
 		j.vs.st.SetChecker(j.rs, j.id, j.st.Up)
 	}
-	e.emit(j.vs)
+	e.emit(j.vs) // the quorum's alert goes before the checker's
+	j.mail(res, wasUp, hadRun, final, wasAlive)
 	return next
 }
 

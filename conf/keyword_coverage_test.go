@@ -223,6 +223,7 @@ var genericValues = []string{
 var handValues = map[string][]string{
 	"SMTP_CHECK|host":                         {"{\nconnect_ip 10.0.0.4\n}"},
 	"url|regex_max_offset":                    {"7"},
+	"real_server|smtp_alert":                  {"false"},
 	"url|regex_min_offset":                    {"7"},
 	"url|regex_stack":                         {"10 20"},
 	"HTTP_GET|SSL_GET|url":                    {"{\npath /x\n}"},

@@ -35,12 +35,13 @@ type notifiers struct {
 	master, backup, fault, stop, generic, rxLowerPri *conf.Script
 	deleted                                          *conf.Script // notify_deleted's script
 	notifyDeleted, prioChanges                       bool
+	smtp                                             bool // smtp_alert, defaults applied
 }
 
 func notifiersOf(v *conf.VRRPInstance) notifiers {
 	return notifiers{master: v.NotifyMaster, backup: v.NotifyBackup, fault: v.NotifyFault, stop: v.NotifyStop,
 		generic: v.Notify, rxLowerPri: v.NotifyMasterRxLowerPri, deleted: v.NotifyDeletedScript,
-		notifyDeleted: v.NotifyDeleted, prioChanges: v.NotifyPriorityChanges}
+		notifyDeleted: v.NotifyDeleted, prioChanges: v.NotifyPriorityChanges, smtp: v.SMTPAlert}
 }
 
 // commands for entering st: the state's own script, then the generic

@@ -116,6 +116,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		opened = append(opened, s)
 	}
 
+	r.mail.reload(g)
 	// Commit. Removed instances go first, so that a VIP moved to another
 	// instance is removed before it is added again.
 	for _, ri := range r.insts {
@@ -142,6 +143,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		oldVIPs, oldRoutes, oldRules := ri.vips, ri.vroutes, ri.vrules
 		ri.sock, ri.iface, ri.trackIf = s, p.v.Interface, !p.v.DontTrackPrimary
 		ri.vips, ri.notify, ri.dsts, ri.ttl = VIPsOf(p.v), notifiersOf(p.v), nil, packet.TTL
+		ri.lastMail = StateInit // keepalived's reloaded vrrp_t starts afresh
 		ri.vroutes, ri.vrules = p.v.VRoutes, p.v.VRules
 		if ri.vmac != nil {
 			ri.vips = vmacVIPs(ri.vips, p.v, &p.ic, ri.vmac.Name)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/vrrp/internal/hrtimer"
 	"github.com/gokeepalived/gokeepalived/vrrp/nft"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
@@ -45,6 +46,10 @@ type Deps struct {
 	// Firewall opens keepalived's nftables table (vrrp/nft.Open; nil:
 	// no_accept and VMAC rules are not set).
 	Firewall func(nft.Config) (nft.Firewall, error)
+	// Alerts sends the e-mail alerts (nil: the runtime makes its own
+	// from global_defs, reconfigures it on reload and closes it when Run
+	// ends; one given here is the caller's to configure and close).
+	Alerts *smtpalert.Sender
 }
 
 // Runtime drives the configured instances: one reader goroutine per
@@ -84,6 +89,7 @@ type Runtime struct {
 	extras                         // sync groups, track files, notify FIFO (runtime_sync.go)
 	timers            timerQ
 	down              bool // shut down: timers no longer step instances
+	mail              mailer
 }
 
 type rtSock struct {
@@ -116,6 +122,7 @@ type rtInst struct {
 	hidx     int    // 1 + index in timers.advs; 0 when not armed
 	hseq     uint64 // when the deadline was set, for ties
 	fw       fwState
+	lastMail State // last_email_state: the state last mailed about
 }
 
 type garpDue struct {
@@ -144,6 +151,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval,
 		rx: make(chan rxItem, 64), reload: make(chan reloadReq), links: make(chan LinkEvent, 16), results: make(chan scriptResult, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{}),
 		procResults: make(chan procResult, 16)}
+	r.mail = newMailer(g, deps.Alerts, deps.Log)
 	r.statics, r.staticAddrNoTrack = staticsOf(cfg), noTrackOf(cfg)
 	r.procTrackers = procTrackersOf(cfg)
 	r.procUp = r.scanProcs(r.procTrackers)
@@ -348,6 +356,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 		r.closeExtras()
 		readers.Wait()
 		r.wg.Wait()
+		r.mail.close()
 		close(r.stopped)
 	}()
 
@@ -446,6 +455,7 @@ func (r *Runtime) Stop() {
 		}
 		r.closeFirewall()
 		r.closeExtras()
+		r.mail.close()
 	}
 }
 
@@ -587,6 +597,7 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 				r.runScript(name, c)
 			}
 			r.fifoInstance(ri, a.State.String())
+			r.mail.instance(ri, a.State)
 		case PriorityChanged:
 			r.log.Debug("priority change", "instance", name, "from", a.From, "to", a.To)
 			if ri.notify.prioChanges {

@@ -25,8 +25,9 @@ type extras struct {
 }
 
 type rtGroup struct {
-	g      *SyncGroup
-	notify notifiers
+	g        *SyncGroup
+	notify   notifiers
+	lastMail State
 }
 
 type fileTrack struct {
@@ -87,8 +88,9 @@ func extraTrackers(cfg *conf.Config, v *conf.VRRPInstance) []Tracker {
 }
 
 // groupNotifiers are a sync group's notify scripts.
-func groupNotifiers(sg *conf.SyncGroup) notifiers {
-	return notifiers{master: sg.NotifyMaster, backup: sg.NotifyBackup, fault: sg.NotifyFault, stop: sg.NotifyStop, generic: sg.Notify}
+func groupNotifiers(g *conf.GlobalDefs, sg *conf.SyncGroup) notifiers {
+	return notifiers{master: sg.NotifyMaster, backup: sg.NotifyBackup, fault: sg.NotifyFault, stop: sg.NotifyStop, generic: sg.Notify,
+		smtp: groupSMTPAlert(g, sg)}
 }
 
 // setupExtras builds the sync groups, reads the track files and opens
@@ -122,7 +124,7 @@ func (r *Runtime) buildGroups(cfg *conf.Config) error {
 		if err != nil {
 			return err
 		}
-		r.groups = append(r.groups, &rtGroup{g: g, notify: groupNotifiers(sg)})
+		r.groups = append(r.groups, &rtGroup{g: g, notify: groupNotifiers(&cfg.Global, sg)})
 	}
 	return nil
 }
@@ -183,6 +185,7 @@ func (r *Runtime) groupNotifies(rg *rtGroup) {
 			r.runScript(name, c)
 		}
 		r.fifo.Write(notifyfifo.Group(name, st.String()))
+		r.mail.group(rg, st)
 	}
 }
 
@@ -246,6 +249,11 @@ func (r *Runtime) deleteInstance(ri *rtInst, now time.Time) {
 		r.runScript(name, c)
 	}
 	r.fifoInstance(ri, state)
+	if state == "DELETED" {
+		r.mail.instance(ri, stateDeleted)
+	} else {
+		r.mail.instance(ri, StateFault)
+	}
 }
 
 // openFIFO opens notify_fifo and vrrp_notify_fifo; their scripts run as

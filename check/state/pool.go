@@ -24,6 +24,16 @@ type Event struct {
 	Msg    string
 	Notify NotifyKind
 	RS     int
+	// Quorum is set on the quorum events of update_quorum_state, for
+	// the e-mail alert's body.
+	Quorum *QuorumChange
+}
+
+// QuorumChange is do_vs_notifies' view of a quorum change.
+type QuorumChange struct {
+	What      string // "Gained quorum", "Starting with quorum up", "Lost quorum", "Starting with quorum down"
+	Threshold int64
+	Sum       int64
 }
 
 // RSConfig is a real server as the pool needs it.
@@ -196,6 +206,11 @@ func (v *VS) updateQuorum(init bool) {
 	case !v.QuorumUp && sum >= threshold:
 		v.QuorumUp = true
 		v.logf(-1, NotifyQuorumUp, "Gained quorum %d+%d=%d <= %d for VS %s", q, h, threshold, sum, v.Cfg.Name)
+		what := "Gained quorum"
+		if init {
+			what = "Starting with quorum up"
+		}
+		v.events[len(v.events)-1].Quorum = &QuorumChange{What: what, Threshold: threshold, Sum: sum}
 		if v.Cfg.Sorry != nil && v.SorryAlive {
 			verb := "Removing"
 			if v.Cfg.SorryInhibit {
@@ -213,6 +228,7 @@ func (v *VS) updateQuorum(init bool) {
 			what = "Starting with quorum down"
 		}
 		v.logf(-1, NotifyQuorumDown, "%s %d-%d=%d > %d for VS %s", what, q, h, threshold, sum, v.Cfg.Name)
+		v.events[len(v.events)-1].Quorum = &QuorumChange{What: what, Threshold: threshold, Sum: sum}
 		if v.Cfg.Sorry != nil && !v.SorryAlive {
 			verb := "Adding"
 			if v.Cfg.SorryInhibit {

@@ -14,6 +14,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/script"
+	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsadm"
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
@@ -50,7 +51,8 @@ type checker struct {
 
 	fifo     *notifyfifo.Set // notify_fifo + lvs_notify_fifo
 	fifoSpec string
-	full     bool // next sync diffs the whole table (new engine)
+	alerts   *smtpalert.Sender // the checker's e-mail alerts
+	full     bool              // next sync diffs the whole table (new engine)
 
 	// newProbe replaces the real checkers (benchmarks without traffic).
 	newProbe func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error)
@@ -77,6 +79,7 @@ func (c *checker) engineOptions(cfg *conf.Config) checkengine.Options {
 		ScriptGroup: cfg.Global.ScriptGroup,
 		NotifyFIFO:  c.fifo.Write,
 		NewProbe:    c.newProbe,
+		Alerts:      c.alerts,
 	}
 }
 
@@ -103,6 +106,7 @@ func (c *checker) Start(ctx context.Context, cfg *conf.Config) error {
 	}
 	c.conn, c.cfg = conn, cfg
 	c.openFIFO(cfg)
+	c.alerts = smtpalert.New(smtpalert.FromGlobal(&cfg.Global), c.log)
 	if err := c.setTimeouts(cfg); err != nil {
 		c.log.Error(err.Error())
 	}
@@ -110,6 +114,7 @@ func (c *checker) Start(ctx context.Context, cfg *conf.Config) error {
 	if err != nil {
 		conn.Close()
 		c.fifo.Close()
+		c.alerts.Close(0)
 		return err
 	}
 	c.eng = eng
@@ -119,6 +124,7 @@ func (c *checker) Start(ctx context.Context, cfg *conf.Config) error {
 	if err != nil {
 		conn.Close()
 		c.fifo.Close()
+		c.alerts.Close(0)
 		return fmt.Errorf("IPVS: reading the kernel table: %v", err)
 	}
 	desired := eng.Table()
@@ -301,6 +307,7 @@ func (c *checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	c.halt()
 	old := c.eng
 	c.openFIFO(cfg)
+	c.alerts.Configure(smtpalert.FromGlobal(&cfg.Global))
 	c.syncMu.Lock()
 	c.eng = checkengine.Reload(cfg, c.engineOptions(cfg), old)
 	c.cfg = cfg
@@ -390,6 +397,7 @@ func (c *checker) Stop(context.Context) error {
 	c.eng.Shutdown()
 	defer c.conn.Close()
 	defer c.fifo.Close()
+	defer c.alerts.Close(time.Second) // alerts already queued, not shutdown ones
 	switch {
 	case c.keepIPVS:
 		return nil

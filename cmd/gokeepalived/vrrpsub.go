@@ -10,6 +10,7 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/netio"
@@ -28,6 +29,7 @@ type vrrpSub struct {
 	mu     sync.Mutex
 	cfg    *conf.Config
 	rt     *vrrp.Runtime
+	alerts *smtpalert.Sender // configured at each reload: router_id alone changes the subjects
 	cancel context.CancelFunc
 	done   chan struct{}
 	since  map[string]time.Time // last transition per instance, for dumps
@@ -58,17 +60,20 @@ func (v *vrrpSub) Start(ctx context.Context, cfg *conf.Config) error {
 			deps.OnState = v.syncd.onState
 		}
 	}
+	alerts := smtpalert.New(smtpalert.FromGlobal(&cfg.Global), v.log)
+	deps.Alerts = alerts
 	rt, err := vrrp.NewRuntime(cfg, deps)
 	if err != nil {
 		if v.syncd != nil {
 			v.syncd.stop()
 		}
+		alerts.Close(0)
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	v.mu.Lock()
-	v.cfg, v.rt, v.cancel, v.done = cfg, rt, cancel, done
+	v.cfg, v.rt, v.cancel, v.done, v.alerts = cfg, rt, cancel, done, alerts
 	v.since, v.last = map[string]time.Time{}, map[string]vrrp.State{}
 	v.mu.Unlock()
 	go func() {
@@ -87,8 +92,13 @@ func (v *vrrpSub) Reload(ctx context.Context, cfg *conf.Config) error {
 	v.mu.Lock()
 	old, rt := v.cfg, v.rt
 	v.mu.Unlock()
+	// the new global_defs applies to the alerts of the reload itself
+	// (an instance deleted), as keepalived reads them first
+	prev := v.alerts.Config()
+	v.alerts.Configure(smtpalert.FromGlobal(&cfg.Global))
 	if vrrpPart(old) != vrrpPart(cfg) {
 		if err := rt.Reload(cfg); err != nil {
+			v.alerts.Configure(prev)
 			return err
 		}
 	}
@@ -120,10 +130,13 @@ func (v *vrrpSub) Stop(ctx context.Context) error {
 	case <-stopped:
 	case <-ctx.Done():
 		cancel()
+		v.alerts.Close(0)
 		return ctx.Err()
 	}
 	cancel()
 	<-done
+	// keepalived's VRRP process lingers a second after its last notifies
+	v.alerts.Close(time.Second)
 	if v.syncd != nil {
 		v.syncd.stop()
 	}
