@@ -846,9 +846,9 @@ func TestKeywordCoverage(t *testing.T) {
 // TestStrictUnsupportedKeyword: the notice of an unsupported keyword is
 // an info that leaves the verdict alone, and --strict makes it an error.
 func TestStrictUnsupportedKeyword(t *testing.T) {
-	text := "global_defs {\n router_id A\n notification_email {\n  root@localhost\n }\n}\n"
+	text := "global_defs {\n router_id A\n vrrp_no_swap\n}\n"
 	files := map[string]string{"etc/keepalived/keepalived.conf": text}
-	want := "'notification_email' is accepted but not supported by gokeepalived"
+	want := "'vrrp_no_swap' is accepted but not supported by gokeepalived"
 	for _, strict := range []bool{false, true} {
 		_, ds := loadFiles(t, files, Options{Strict: strict})
 		d := mustHave(t, ds, want)

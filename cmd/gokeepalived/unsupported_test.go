@@ -16,10 +16,10 @@ import (
 // keepalived's (0), --strict fails on it (issue 13).
 func TestConfigTestUnsupportedKeyword(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "keepalived.conf")
-	if err := os.WriteFile(f, []byte("global_defs {\n router_id A\n  smtp_server 10.0.0.9\n}\n"), 0o644); err != nil {
+	if err := os.WriteFile(f, []byte("global_defs {\n router_id A\n  vrrp_no_swap\n}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	const notice = "'smtp_server' is accepted but not supported by gokeepalived"
+	const notice = "'vrrp_no_swap' is accepted but not supported by gokeepalived"
 	for _, c := range []struct {
 		args []string
 		rc   int

@@ -19,7 +19,7 @@ import (
 func TestStartupLogsUnsupportedKeyword(t *testing.T) {
 	dir := t.TempDir()
 	cf := filepath.Join(dir, "keepalived.conf")
-	text := "global_defs {\n router_id R1\n smtp_server 10.0.0.9\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n"
+	text := "global_defs {\n router_id R1\n vrrp_no_swap\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n"
 	if err := os.WriteFile(cf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestStartupLogsUnsupportedKeyword(t *testing.T) {
 		Log:     NewLogger(LogOptions{Console: log}),
 	}
 	go func() { done <- Run(context.Background(), o, sigs) }()
-	want := cf + ":3:2: info: 'smtp_server' is accepted but not supported by gokeepalived"
+	want := cf + ":3:2: info: 'vrrp_no_swap' is accepted but not supported by gokeepalived"
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(log.String(), "Startup complete") {
 		if time.Now().After(deadline) {
