@@ -146,7 +146,6 @@ func (s *logSink) run() {
 	for range s.wake {
 		s.mu.Lock()
 		batch, s.q = s.q, batch[:0]
-		s.qBytes = 0
 		s.mu.Unlock()
 		for i, ln := range batch {
 			if n := s.dropped.Swap(0); n > 0 {
@@ -158,6 +157,10 @@ func (s *logSink) run() {
 			} else {
 				s.emit(ln)
 			}
+			// a line counts against LogQueue until it is written
+			s.mu.Lock()
+			s.qBytes -= len(ln.msg)
+			s.mu.Unlock()
 			batch[i] = logLine{} // no message kept alive by the reused slice
 		}
 	}
