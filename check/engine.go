@@ -92,6 +92,10 @@ type job struct {
 	async    probe.Async
 	next     func(time.Duration)
 	onResult func(probe.Result)
+	// began is when the running check started (unix ns), latency how
+	// long the last one took, for metrics (status.go)
+	began   atomic.Int64
+	latency atomic.Int64
 }
 
 // Engine runs the checkers of one configuration.
@@ -462,6 +466,7 @@ func (j *job) successMsg() string {
 
 // run is one check: probe, then the state machine, then the pool.
 func (j *job) run(ctx context.Context) time.Duration {
+	j.began.Store(time.Now().UnixNano())
 	res := j.probe.Check(ctx, j.st.Step())
 	if ctx.Err() != nil {
 		return -1
@@ -472,6 +477,7 @@ func (j *job) run(ctx context.Context) time.Duration {
 // start begins an asynchronous check; complete takes its result.
 func (j *job) start(_ context.Context, next func(time.Duration)) {
 	j.next = next
+	j.began.Store(time.Now().UnixNano())
 	j.async.Start(j.st.Step(), j.onResult)
 }
 
@@ -482,6 +488,9 @@ func (j *job) complete(res probe.Result) { j.next(j.apply(res)) }
 func (j *job) apply(res probe.Result) time.Duration {
 	e := j.e
 	e.runs.Add(1)
+	if b := j.began.Load(); b != 0 {
+		j.latency.Store(time.Now().UnixNano() - b)
+	}
 	if !res.OK && e.opt.Debugf != nil {
 		e.opt.Debugf("%s %s: %v", j.typ, j.name, res)
 	}

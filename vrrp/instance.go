@@ -189,6 +189,9 @@ func (i *Instance) MasterAdverInt() time.Duration { return i.masterAdverInt }
 func (i *Instance) Deadline() time.Time           { return i.sands }
 func (i *Instance) MasterAddr() netip.Addr        { return i.masterAddr }
 func (i *Instance) Checker() *validate.Checker    { return i.chk }
+func (i *Instance) WantState() State              { return i.want }
+func (i *Instance) MasterPriority() uint8         { return i.masterPrio }
+func (i *Instance) VIPSet() bool                  { return i.vipSet }
 
 func (i *Instance) logf(format string, args ...any) {
 	i.log.Info(fmt.Sprintf(format, args...), "instance", i.cfg.Name)

@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
@@ -17,6 +18,7 @@ type scriptCheck struct {
 	up                bool
 	count             int // consecutive results against the current state
 	cancel            func()
+	running           atomic.Bool // the script is executing, for the data dump
 }
 
 func scriptChecks(cfg *conf.Config) []*scriptCheck {
@@ -90,7 +92,9 @@ func scriptLine(name string, err error) string {
 // runCheck runs the script every interval until ctx ends.
 func (r *Runtime) runCheck(ctx context.Context, s *scriptCheck) {
 	for {
+		s.running.Store(true)
 		err := r.deps.Scripts.Run(ctx, s.cmd, s.timeout)
+		s.running.Store(false)
 		if ctx.Err() != nil {
 			return
 		}
