@@ -735,6 +735,9 @@ type Status struct {
 	MasterAdverInt time.Duration
 	LastTransition time.Time
 	VIPSet         bool
+	SourceAddr     netip.Addr   // configured or the interface's
+	Dests          []netip.Addr // multicast group, or the unicast peers
+	Unicast        bool
 }
 
 // States reports every instance; safe to call while Run is running.
@@ -751,7 +754,8 @@ func (r *Runtime) States() []Status {
 			AdvertsRcvd: i.Checker().Counters.AdvertRcvd.Load(), PriZeroRcvd: i.Checker().Counters.PriZeroRcvd.Load(),
 			AddrListErr: i.Checker().Counters.AddrListErr.Load(),
 			Drops:       map[string]uint64{}, WantState: i.WantState(), MasterPriority: i.MasterPriority(),
-			MasterAdverInt: i.MasterAdverInt(), LastTransition: ri.lastTransition, VIPSet: i.VIPSet()}
+			MasterAdverInt: i.MasterAdverInt(), LastTransition: ri.lastTransition, VIPSet: i.VIPSet(),
+			SourceAddr: i.Config().SourceAddr, Dests: ri.dsts, Unicast: i.Config().Unicast}
 		if ri.vmac != nil {
 			st.VMAC = ri.vmac.Name
 		}

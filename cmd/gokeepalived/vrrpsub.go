@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -179,13 +180,16 @@ func (v *vrrpSub) Instances() []dumps.Instance {
 			d.GARPDelay, d.GARPRepeat = c.GARPMasterDelay, int(c.GARPMasterRepeat)
 			d.GARPRefresh, d.GARPRefreshRepeat = c.GARPMasterRefresh, int(c.GARPMasterRefreshRepeat)
 			d.GARPLowerDelay, d.GARPLowerRepeat = c.GARPLowerPrioDelay, int(c.GARPLowerPrioRepeat)
-			d.DownTimerAdverts = c.DownTimerAdverts
+			d.DownTimerAdverts, d.NotifyPrioChanges = c.DownTimerAdverts, c.NotifyPriorityChanges
 			d.LowerPrioNoAdvert, d.HigherPrioAdvert = c.LowerPrioNoAdvert, c.HigherPrioSendAdvert
 			d.DontTrackPrimary, d.SkipCheckAdvAddr, d.Strict = c.DontTrackPrimary, c.SkipCheckAdvAddr, c.StrictMode
 			d.PromoteSecondary, d.SMTPAlert, d.NotifyDeleted = c.PromoteSecondaries, c.SMTPAlert, c.NotifyDeleted
 			d.Accept, d.NoPreempt, d.PreemptDelay = c.Accept, c.Nopreempt, c.PreemptDelay
-			if c.SrcIP.IsValid() {
-				d.SourceIP = c.SrcIP.String()
+			if st.SourceAddr.IsValid() {
+				d.SourceIP = st.SourceAddr.String()
+			}
+			if !st.Unicast && len(st.Dests) == 1 && c.Family != 6 {
+				d.MulticastAddr = st.Dests[0].String()
 			}
 			switch c.AuthType {
 			case "PASS":
@@ -223,15 +227,38 @@ func revStr(r bool) string {
 	return ""
 }
 
+// scriptPath is the command as keepalived stores it after its script
+// check: found in PATH if bare, symlinks resolved, but the file name kept
+// (some programs act on the name they are called by).
+func scriptPath(a string) string {
+	if strings.HasPrefix(a, "<") || strings.HasPrefix(a, ">") {
+		return a
+	}
+	p := a
+	if !strings.Contains(a, "/") {
+		lp, err := exec.LookPath(a)
+		if err != nil {
+			return a
+		}
+		p = lp
+	}
+	r, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return a
+	}
+	if r, err = filepath.Abs(r); err != nil {
+		return a
+	}
+	return filepath.Join(filepath.Dir(r), filepath.Base(a))
+}
+
 // cmdStr is keepalived's cmd_str: every word in single quotes, the
 // command resolved through symlinks as keepalived stores it.
 func cmdStr(argv []string) string {
 	var b strings.Builder
 	for i, a := range argv {
-		if i == 0 && filepath.IsAbs(a) {
-			if r, err := filepath.EvalSymlinks(a); err == nil {
-				a = r
-			}
+		if i == 0 {
+			a = scriptPath(a)
 		}
 		if i > 0 {
 			b.WriteByte(' ')

@@ -76,6 +76,7 @@ type Instance struct {
 	PreemptDelay      time.Duration
 	SMTPAlert         bool
 	NotifyDeleted     bool
+	NotifyPrioChanges bool
 	Scripts           map[string]string // script_master etc. → command
 	VIPs, EVIPs       []string          // "10.9.9.9 dev eth0 scope global set"
 	VRoutes, VRules   []string
@@ -83,6 +84,7 @@ type Instance struct {
 	TrackScripts      []string // data dump: "chk weight -20"
 	TrackScriptCmds   []string // JSON dump: the scripts' commands, as keepalived's
 	MasterAddr        string   // the master's address as a BACKUP learnt it
+	MulticastAddr     string   // "" for unicast
 	// Drops counts dropped adverts by validate.Reason name, for metrics.
 	Drops    map[string]uint64
 	AuthType int // 0 none, 1 PASS, 2 AH
@@ -284,6 +286,9 @@ func WriteData(w io.Writer, insts []Instance, scripts []Script) {
 		if in.SourceIP != "" {
 			fmt.Fprintf(w, "   Using src_ip = %s\n", in.SourceIP)
 		}
+		if in.MulticastAddr != "" {
+			fmt.Fprintf(w, "   Multicast address %s\n", in.MulticastAddr)
+		}
 		fmt.Fprintf(w, "   Gratuitous ARP delay = %d\n", in.GARPDelay/time.Second)
 		fmt.Fprintf(w, "   Gratuitous ARP repeat = %d\n", in.GARPRepeat)
 		fmt.Fprintf(w, "   Gratuitous ARP refresh = %d\n", in.GARPRefresh/time.Second)
@@ -316,6 +321,16 @@ func WriteData(w io.Writer, insts []Instance, scripts []Script) {
 		case in.Version == 2:
 			fmt.Fprintf(w, "   Authentication type = none\n")
 		}
+		fmt.Fprintf(w, "   Virtual IP (%d):\n", len(in.VIPs))
+		for _, v := range in.VIPs {
+			fmt.Fprintf(w, "     %s\n", v)
+		}
+		if len(in.EVIPs) > 0 {
+			fmt.Fprintf(w, "   Virtual IP Excluded :\n")
+			for _, v := range in.EVIPs {
+				fmt.Fprintf(w, "     %s\n", v)
+			}
+		}
 		if len(in.TrackInterfaces) > 0 {
 			fmt.Fprintf(w, "   Tracked interfaces :\n")
 			for _, t := range in.TrackInterfaces {
@@ -328,16 +343,9 @@ func WriteData(w io.Writer, insts []Instance, scripts []Script) {
 				fmt.Fprintf(w, "     %s\n", t)
 			}
 		}
-		fmt.Fprintf(w, "   Virtual IP (%d):\n", len(in.VIPs))
-		for _, v := range in.VIPs {
-			fmt.Fprintf(w, "     %s\n", v)
-		}
-		if len(in.EVIPs) > 0 {
-			fmt.Fprintf(w, "   Virtual IP Excluded (%d):\n", len(in.EVIPs))
-			for _, v := range in.EVIPs {
-				fmt.Fprintf(w, "     %s\n", v)
-			}
-		}
+		fmt.Fprintf(w, "   Using smtp notification = %s\n", onOff(in.SMTPAlert, "yes", "no"))
+		fmt.Fprintf(w, "   Notify deleted = %s\n", onOff(in.NotifyDeleted, "Deleted", "Fault"))
+		fmt.Fprintf(w, "   Notify priority changes = %t\n", in.NotifyPrioChanges)
 	}
 	if len(scripts) == 0 {
 		return
