@@ -121,9 +121,13 @@ func startDumpsNode(t *testing.T, name string, ours bool) *dumpsNode {
 		"-r", filepath.Join(pdir, "v.pid"), "-c", filepath.Join(pdir, "c.pid")), []string{"TMPDIR=" + pdir})
 	t.Cleanup(func() { peer.signal(syscall.SIGTERM); peer.wait() })
 	n.target.waitFor("(VI_1) Entering BACKUP STATE", 2) // init, then preempted
-	os.WriteFile(filepath.Join(dir, "ok"), []byte("1\n"), 0o644)
-	n.target.waitFor("VRRP_Script(chk) failed", 1)
 	return n
+}
+
+// failScript makes the tracked script fail and waits until it has.
+func (n *dumpsNode) failScript(t *testing.T) {
+	os.WriteFile(filepath.Join(n.dir, "ok"), []byte("1\n"), 0o644)
+	n.target.waitFor("VRRP_Script(chk) failed", 1)
 }
 
 // dumps asks for the three dumps and returns them.
@@ -188,7 +192,10 @@ func TestDumpsDifferential(t *testing.T) {
 	nstest.Require(t, keepalivedBin)
 	kd := startDumpsNode(t, "keepalived", false)
 	gd := startDumpsNode(t, "gokeepalived", true)
-	compareDumps(t, kd, gd)
+	t.Run("preempted", func(t *testing.T) { compareDumps(t, kd, gd) })
+	kd.failScript(t)
+	gd.failScript(t)
+	t.Run("script failed", func(t *testing.T) { compareDumps(t, kd, gd) })
 }
 
 func compareDumps(t *testing.T, kd, gd *dumpsNode) {
