@@ -12,6 +12,7 @@ import (
 
 	checkengine "github.com/gokeepalived/gokeepalived/check"
 	"github.com/gokeepalived/gokeepalived/check/probe"
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/script"
@@ -370,6 +371,9 @@ func (c *checker) RealServers() []metrics.RealServer {
 	}
 	return out
 }
+
+// The daemon writes keepalived_check.data through this on SIGUSR1.
+var _ daemon.DataDumper = (*checker)(nil)
 
 // WriteData writes keepalived_check.data (SIGUSR1): the LVS topology
 // lines of keepalived's dump_vs/dump_rs that carry the checkers' state.

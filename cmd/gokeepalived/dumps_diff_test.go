@@ -49,6 +49,11 @@ vrrp_instance VI_1 {
  track_script {
   chk
  }
+ track_interface {
+  dum0 weight -10
+ }
+ notify_backup "/bin/true backup"
+ notify "/bin/true"
 }
 `
 }
@@ -97,6 +102,11 @@ type dumpsNode struct {
 
 func startDumpsNode(t *testing.T, name string, ours bool) *dumpsNode {
 	a, b := nstest.Pair(t)
+	for _, s := range [][]string{{"-n", a.Name, "link", "add", "dum0", "type", "veth", "peer", "name", "dum1"}, {"-n", a.Name, "link", "set", "dum0", "up"}, {"-n", a.Name, "link", "set", "dum1", "up"}} {
+		if err := nstest.IP(s...); err != nil {
+			t.Fatal(err)
+		}
+	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "ok"), []byte("0\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "chk.sh"), []byte("exit $(cat "+dir+"/ok)\n"), 0o755)

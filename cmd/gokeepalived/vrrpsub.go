@@ -154,6 +154,7 @@ func (v *vrrpSub) Instances() []dumps.Instance {
 	for _, in := range v.cfg.VRRPInstances {
 		byName[in.Name] = in
 	}
+	g := v.cfg.Global
 	cmds := map[string]string{}
 	for _, s := range v.cfg.VRRPScripts {
 		if s.Script != nil {
@@ -196,6 +197,25 @@ func (v *vrrpSub) Instances() []dumps.Instance {
 				d.AuthType, d.AuthData = 1, c.AuthPass
 			case "AH":
 				d.AuthType = 2
+			}
+			for _, t := range c.TrackInterfaces {
+				d.TrackInterfaces = append(d.TrackInterfaces, fmt.Sprintf("%s weight %d%s", t.Name, t.Weight, revStr(t.Reverse)))
+				d.TrackIfNames = append(d.TrackIfNames, t.Name)
+			}
+			d.Scripts = map[string]string{}
+			for _, n := range []struct {
+				key, label string
+				sc         *conf.Script
+			}{{"script_backup", "Backup", c.NotifyBackup}, {"script_master", "Master", c.NotifyMaster},
+				{"script_fault", "Fault", c.NotifyFault}, {"script_stop", "Stop", c.NotifyStop},
+				{"script_deleted", "Deleted", c.NotifyDeletedScript}, {"script", "Generic", c.Notify},
+				{"script_master_rx_lower_pri", "Master rx lower pri", c.NotifyMasterRxLowerPri}} {
+				if n.sc == nil || len(n.sc.Argv) == 0 {
+					continue
+				}
+				d.Scripts[n.key] = cmdStr(n.sc.Argv)
+				uid, gid := userIDs(n.sc.User, n.sc.Group, g)
+				d.NotifyLines = append(d.NotifyLines, fmt.Sprintf("%s state transition script = %s, uid:gid %d:%d", n.label, d.Scripts[n.key], uid, gid))
 			}
 			for _, t := range c.TrackScripts {
 				d.TrackScripts = append(d.TrackScripts, fmt.Sprintf("%s weight %d%s", t.Name, t.Weight, revStr(t.Reverse)))
@@ -356,7 +376,7 @@ func (v *vrrpSub) Scripts() []dumps.Script {
 		if r, ok := run[s.Name]; ok {
 			d.Result, d.Good, d.Running = r.Result, r.Up, r.Running
 		}
-		d.UID, d.GID = scriptIDs(s, v.cfg.Global)
+		d.UID, d.GID = userIDs(s.User, s.Group, v.cfg.Global)
 		for _, in := range v.cfg.VRRPInstances {
 			for _, t := range in.TrackScripts {
 				if t.Name == s.Name {
@@ -369,10 +389,9 @@ func (v *vrrpSub) Scripts() []dumps.Script {
 	return out
 }
 
-// scriptIDs are the uid and gid the script runs as: its user, else
+// userIDs are the uid and gid a script runs as: its user, else
 // script_user, else root.
-func scriptIDs(s *conf.VRRPScript, g conf.GlobalDefs) (uid, gid int) {
-	name, group := s.User, s.Group
+func userIDs(name, group string, g conf.GlobalDefs) (uid, gid int) {
 	if name == "" {
 		name, group = g.ScriptUser, g.ScriptGroup
 	}

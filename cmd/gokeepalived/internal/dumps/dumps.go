@@ -77,10 +77,12 @@ type Instance struct {
 	SMTPAlert         bool
 	NotifyDeleted     bool
 	NotifyPrioChanges bool
+	NotifyLines       []string          // "Backup state transition script = 'cmd', uid:gid 0:0"
 	Scripts           map[string]string // script_master etc. → command
 	VIPs, EVIPs       []string          // "10.9.9.9 dev eth0 scope global set"
 	VRoutes, VRules   []string
-	TrackInterfaces   []string
+	TrackInterfaces   []string // data dump: "eth1 weight 0"
+	TrackIfNames      []string // JSON dump: the interface names
 	TrackScripts      []string // data dump: "chk weight -20"
 	TrackScriptCmds   []string // JSON dump: the scripts' commands, as keepalived's
 	MasterAddr        string   // the master's address as a BACKUP learnt it
@@ -211,7 +213,7 @@ func WriteJSON(w io.Writer, insts []Instance) error {
 		d.strs("evips", in.EVIPs)
 		d.strs("vroutes", in.VRoutes)
 		d.strs("vrules", in.VRules)
-		d.strs("track_ifp", in.TrackInterfaces)
+		d.strs("track_ifp", in.TrackIfNames)
 		d.strs("track_script", in.TrackScriptCmds)
 		d.int("auth_type", in.AuthType)
 		if in.AuthType != 0 {
@@ -345,6 +347,9 @@ func WriteData(w io.Writer, insts []Instance, scripts []Script) {
 		}
 		fmt.Fprintf(w, "   Using smtp notification = %s\n", onOff(in.SMTPAlert, "yes", "no"))
 		fmt.Fprintf(w, "   Notify deleted = %s\n", onOff(in.NotifyDeleted, "Deleted", "Fault"))
+		for _, l := range in.NotifyLines {
+			fmt.Fprintf(w, "   %s\n", l)
+		}
 		fmt.Fprintf(w, "   Notify priority changes = %t\n", in.NotifyPrioChanges)
 	}
 	if len(scripts) == 0 {
