@@ -81,7 +81,7 @@ vrrp_instance VI_1 {
 // dataDeliberate are keepalived.data lines (by key) keepalived writes and
 // we do not, with why. Each is counted, not compared.
 var dataDeliberate = map[string]string{
-	"Flags":                   "unicast flags line: not kept in the dump snapshot",
+	"Flags":                   "keepalived prints its option bitfield: \"none\" only when no option bit is set",
 	"Number of config faults": "keepalived's internal fault counters; we keep the state, not the counts",
 	"Number of interface and track script faults": "as above",
 	"Number of track scripts init":                "as above",

@@ -95,7 +95,19 @@ func TestMetricsProvokedOnTheWire(t *testing.T) {
 	a, b := nstest.Pair(t)
 	dir := t.TempDir()
 	cf := filepath.Join(dir, "keepalived.conf")
-	os.WriteFile(cf, []byte(`vrrp_instance VI_1 {
+	os.WriteFile(cf, []byte(`global_defs {
+ script_user root
+}
+vrrp_script good {
+ script "/bin/true"
+ interval 1
+}
+vrrp_script bad {
+ script "/bin/false"
+ interval 1
+ weight -1
+}
+vrrp_instance VI_1 {
  state BACKUP
  interface eth0
  virtual_router_id 51
@@ -107,6 +119,10 @@ func TestMetricsProvokedOnTheWire(t *testing.T) {
  }
  virtual_ipaddress {
   10.77.0.100/24
+ }
+ track_script {
+  good
+  bad
  }
 }
 `), 0o644)
@@ -188,6 +204,8 @@ func TestMetricsProvokedOnTheWire(t *testing.T) {
 		drop("version"):  1,
 		`gokeepalived_vrrp_socket_dropped_total{intf="eth0",reason="unknown_vrid"}`:             1,
 		`gokeepalived_vrrp_socket_dropped_total{intf="eth0",reason="too_short"}`:                1,
+		`keepalived_script_status{name="good"}`:                                                 1,
+		`keepalived_script_status{name="bad"}`:                                                  0,
 		`keepalived_vrrp_state{iname="VI_1",intf="eth0",vrid="51",ip_address="10.77.0.100/24"}`: 2,
 	}
 	var m map[string]float64
