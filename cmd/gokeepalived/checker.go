@@ -362,6 +362,9 @@ func (c *checker) RealServers() []metrics.RealServer {
 	eng := c.eng
 	c.syncMu.Unlock()
 	var out []metrics.RealServer
+	if eng == nil { // not started
+		return nil
+	}
 	for _, r := range eng.Status() {
 		if r.Sorry {
 			continue
@@ -382,6 +385,9 @@ func (c *checker) WriteData(w io.Writer) {
 	eng := c.eng
 	c.syncMu.Unlock()
 	fmt.Fprintln(w, "------< LVS Topology >------")
+	if eng == nil {
+		return
+	}
 	last := ""
 	for _, r := range eng.Status() {
 		if vs := r.VSName + "/" + r.Service.String(); vs != last {
