@@ -738,6 +738,8 @@ type Status struct {
 	SourceAddr     netip.Addr   // configured or the interface's
 	Dests          []netip.Addr // multicast group, or the unicast peers
 	Unicast        bool
+	Deadline       time.Time     // next timer expiry (keepalived's sands); zero: none
+	MasterDown     time.Duration // keepalived's ms_down_timer
 }
 
 // States reports every instance; safe to call while Run is running.
@@ -755,7 +757,8 @@ func (r *Runtime) States() []Status {
 			AddrListErr: i.Checker().Counters.AddrListErr.Load(),
 			Drops:       map[string]uint64{}, WantState: i.WantState(), MasterPriority: i.MasterPriority(),
 			MasterAdverInt: i.MasterAdverInt(), LastTransition: ri.lastTransition, VIPSet: i.VIPSet(),
-			SourceAddr: i.Config().SourceAddr, Dests: ri.dsts, Unicast: i.Config().Unicast}
+			SourceAddr: i.Config().SourceAddr, Dests: ri.dsts, Unicast: i.Config().Unicast,
+			Deadline: i.Deadline(), MasterDown: i.MasterDownTimer()}
 		if ri.vmac != nil {
 			st.VMAC = ri.vmac.Name
 		}

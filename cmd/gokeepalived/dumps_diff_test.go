@@ -85,8 +85,6 @@ var dataDeliberate = map[string]string{
 	"Number of config faults": "keepalived's internal fault counters; we keep the state, not the counts",
 	"Number of interface and track script faults": "as above",
 	"Number of track scripts init":                "as above",
-	"Read timeout":                                "keepalived's next timer expiry (sands): a scheduler internal",
-	"Master down timer":                           "timer internal",
 	"Total priority":                              "keepalived's pre-clamp sum; we keep the effective priority only",
 	"fd_in":                                       "file descriptor numbers",
 	"Insecure":                                    "script security verdict not kept per script",

@@ -167,6 +167,7 @@ func (v *vrrpSub) Instances() []dumps.Instance {
 			BasePriority: int(st.Priority), EffectivePriority: int(st.EffectivePriority), LastTransition: st.LastTransition,
 			MasterPriority: int(st.MasterPriority), MasterAdverInt: st.MasterAdverInt,
 			VIPSet: st.VIPSet, Interface: st.Key.Interface, VMACInterface: st.VMAC,
+			ReadTimeout: st.Deadline, MasterDownTimer: st.MasterDown,
 			Stats: dumps.Stats{AdvertRcvd: st.AdvertsRcvd, AdvertSent: st.AdvertsSent, BecomeMaster: st.BecameMaster,
 				ReleaseMaster: st.ReleasedMaster, PriZeroRcvd: st.PriZeroRcvd, PriZeroSent: st.PriZeroSent,
 				AddrListErr: st.AddrListErr}, Drops: st.Drops}

@@ -81,12 +81,14 @@ type Instance struct {
 	Scripts           map[string]string // script_master etc. → command
 	VIPs, EVIPs       []string          // "10.9.9.9 dev eth0 scope global set"
 	VRoutes, VRules   []string
-	TrackInterfaces   []string // data dump: "eth1 weight 0"
-	TrackIfNames      []string // JSON dump: the interface names
-	TrackScripts      []string // data dump: "chk weight -20"
-	TrackScriptCmds   []string // JSON dump: the scripts' commands, as keepalived's
-	MasterAddr        string   // the master's address as a BACKUP learnt it
-	MulticastAddr     string   // "" for unicast
+	TrackInterfaces   []string  // data dump: "eth1 weight 0"
+	TrackIfNames      []string  // JSON dump: the interface names
+	TrackScripts      []string  // data dump: "chk weight -20"
+	TrackScriptCmds   []string  // JSON dump: the scripts' commands, as keepalived's
+	MasterAddr        string    // the master's address as a BACKUP learnt it
+	MulticastAddr     string    // "" for unicast
+	ReadTimeout       time.Time // next timer expiry; zero: disabled
+	MasterDownTimer   time.Duration
 	// Drops counts dropped adverts by validate.Reason name, for metrics.
 	Drops    map[string]uint64
 	AuthType int // 0 none, 1 PASS, 2 AH
@@ -284,6 +286,12 @@ func WriteData(w io.Writer, insts []Instance, scripts []Script) {
 		fmt.Fprintf(w, "   Wantstate = %s\n", StateName(in.WantState))
 		lt := float64(in.LastTransition.UnixMicro()) / 1e6
 		fmt.Fprintf(w, "   Last transition = %f (%s)\n", lt, in.LastTransition.Format("Mon Jan _2 15:04:05.000000 2006"))
+		if in.ReadTimeout.IsZero() {
+			fmt.Fprintf(w, "   Read timeout = DISABLED\n")
+		} else {
+			fmt.Fprintf(w, "   Read timeout = %f (%s)\n", float64(in.ReadTimeout.UnixMicro())/1e6, in.ReadTimeout.Format("Mon Jan _2 15:04:05.000000 2006"))
+		}
+		fmt.Fprintf(w, "   Master down timer = %d usecs\n", in.MasterDownTimer/time.Microsecond)
 		fmt.Fprintf(w, "   Interface = %s\n", in.Interface)
 		if in.SourceIP != "" {
 			fmt.Fprintf(w, "   Using src_ip = %s\n", in.SourceIP)
