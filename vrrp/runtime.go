@@ -778,6 +778,10 @@ type ScriptStatus struct {
 	Up      bool
 	Result  int // keepalived's result: rise+fall-1 when up, 0 when down, stepping between
 	Running bool
+	// InitState is keepalived's dump wording: INIT (or INIT/FAILED with
+	// init_fail) until the first result, then "unknown" as 2.2.7 prints
+	// its DONE state.
+	InitState string
 }
 
 // Scripts reports the vrrp_scripts some instance tracks.
@@ -790,7 +794,14 @@ func (r *Runtime) Scripts() []ScriptStatus {
 		if s.up {
 			res = s.rise + s.fall - 1 - s.count
 		}
-		out = append(out, ScriptStatus{Name: s.name, Up: s.up, Result: res, Running: s.running.Load()})
+		st := ScriptStatus{Name: s.name, Up: s.up, Result: res, Running: s.running.Load(), InitState: "unknown"}
+		switch {
+		case !s.reported && s.initFail:
+			st.InitState = "INIT/FAILED"
+		case !s.reported:
+			st.InitState = "INIT"
+		}
+		out = append(out, st)
 	}
 	return out
 }

@@ -88,7 +88,6 @@ var dataDeliberate = map[string]string{
 	"Total priority":                              "keepalived's pre-clamp sum; we keep the effective priority only",
 	"fd_in":                                       "file descriptor numbers",
 	"Insecure":                                    "script security verdict not kept per script",
-	"Init state":                                  "keepalived's script init bookkeeping",
 }
 
 // dumpsNode is one side: the target and its peer, in their namespaces.

@@ -375,7 +375,7 @@ func (v *vrrpSub) Scripts() []dumps.Script {
 			d.Command = cmdStr(s.Script.Argv)
 		}
 		if r, ok := run[s.Name]; ok {
-			d.Result, d.Good, d.Running = r.Result, r.Up, r.Running
+			d.Result, d.Good, d.Running, d.InitState = r.Result, r.Up, r.Running, r.InitState
 		}
 		d.UID, d.GID = userIDs(s.User, s.Group, v.cfg.Global)
 		for _, in := range v.cfg.VRRPInstances {

@@ -259,6 +259,8 @@ type Script struct {
 	Running  bool
 	UID, GID int
 	Users    []string // instances tracking it: "VI_1, weight -20"
+	// InitState is "" for a script no instance tracks (not printed).
+	InitState string
 }
 
 func onOff(v bool, on, off string) string {
@@ -371,6 +373,9 @@ func WriteData(w io.Writer, insts []Instance, scripts []Script) {
 		fmt.Fprintf(w, "   Timeout = %d sec\n", s.Timeout/time.Second)
 		fmt.Fprintf(w, "   Weight = %d%s\n", s.Weight, onOff(s.Reverse, " reverse", ""))
 		fmt.Fprintf(w, "   Rise = %d\n   Fall = %d\n   Result = %d\n", s.Rise, s.Fall, s.Result)
+		if s.InitState != "" {
+			fmt.Fprintf(w, "   Init state = %s\n", s.InitState)
+		}
 		fmt.Fprintf(w, "   Status = %s\n", onOff(s.Good, "GOOD", "BAD"))
 		fmt.Fprintf(w, "   Script uid:gid = %d:%d\n", s.UID, s.GID)
 		fmt.Fprintf(w, "   VRRP instances :\n")
