@@ -96,6 +96,10 @@ type job struct {
 	async    probe.Async
 	next     func(time.Duration)
 	onResult func(probe.Result)
+	// began is when the running check started (unix ns), latency how
+	// long the last one took, for metrics (status.go)
+	began   atomic.Int64
+	latency atomic.Int64
 }
 
 // Engine runs the checkers of one configuration.
@@ -471,6 +475,7 @@ func (j *job) successMsg() string {
 
 // run is one check: probe, then the state machine, then the pool.
 func (j *job) run(ctx context.Context) time.Duration {
+	j.began.Store(time.Now().UnixNano())
 	res := safeCheck(ctx, j.probe, j.st.Step(), j.name)
 	if ctx.Err() != nil {
 		return -1
@@ -493,6 +498,7 @@ func safeCheck(ctx context.Context, p probe.Checker, step int, name string) (res
 // start begins an asynchronous check; complete takes its result.
 func (j *job) start(_ context.Context, next func(time.Duration)) {
 	j.next = next
+	j.began.Store(time.Now().UnixNano())
 	j.async.Start(j.st.Step(), j.onResult)
 }
 
@@ -503,6 +509,9 @@ func (j *job) complete(res probe.Result) { j.next(j.apply(res)) }
 func (j *job) apply(res probe.Result) time.Duration {
 	e := j.e
 	e.runs.Add(1)
+	if b := j.began.Load(); b != 0 {
+		j.latency.Store(time.Now().UnixNano() - b)
+	}
 	if !res.OK && e.opt.Debugf != nil {
 		e.opt.Debugf("%s %s: %v", j.typ, j.name, res)
 	}

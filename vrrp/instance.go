@@ -181,14 +181,18 @@ func (i *Instance) Reconfigure(now time.Time, cfg Config) ([]Action, error) {
 }
 
 // Accessors for status dumps and tests.
-func (i *Instance) Name() string                  { return i.cfg.Name }
-func (i *Instance) Config() *Config               { return &i.cfg }
-func (i *Instance) State() State                  { return i.state }
-func (i *Instance) EffectivePriority() uint8      { return i.effPrio }
-func (i *Instance) MasterAdverInt() time.Duration { return i.masterAdverInt }
-func (i *Instance) Deadline() time.Time           { return i.sands }
-func (i *Instance) MasterAddr() netip.Addr        { return i.masterAddr }
-func (i *Instance) Checker() *validate.Checker    { return i.chk }
+func (i *Instance) Name() string                   { return i.cfg.Name }
+func (i *Instance) Config() *Config                { return &i.cfg }
+func (i *Instance) State() State                   { return i.state }
+func (i *Instance) EffectivePriority() uint8       { return i.effPrio }
+func (i *Instance) MasterAdverInt() time.Duration  { return i.masterAdverInt }
+func (i *Instance) Deadline() time.Time            { return i.sands }
+func (i *Instance) MasterAddr() netip.Addr         { return i.masterAddr }
+func (i *Instance) Checker() *validate.Checker     { return i.chk }
+func (i *Instance) WantState() State               { return i.want }
+func (i *Instance) MasterPriority() uint8          { return i.masterPrio }
+func (i *Instance) VIPSet() bool                   { return i.vipSet }
+func (i *Instance) MasterDownTimer() time.Duration { return i.msDown }
 
 func (i *Instance) logf(format string, args ...any) {
 	i.log.Info(fmt.Sprintf(format, args...), "instance", i.cfg.Name)

@@ -117,12 +117,14 @@ type rtInst struct {
 	ipID     uint16 // last IPv4 ID sent (keepalived's per-instance ip_id)
 	deadline time.Time
 	vmac     *VMAC // use_vmac interface, nil without
-	vroutes  []conf.Route
-	vrules   []conf.Rule
-	hidx     int    // 1 + index in timers.advs; 0 when not armed
-	hseq     uint64 // when the deadline was set, for ties
-	fw       fwState
-	lastMail State // last_email_state: the state last mailed about
+	// lastTransition is when the instance last entered a state, for dumps.
+	lastTransition time.Time
+	vroutes        []conf.Route
+	vrules         []conf.Rule
+	hidx           int    // 1 + index in timers.advs; 0 when not armed
+	hseq           uint64 // when the deadline was set, for ties
+	fw             fwState
+	lastMail       State // last_email_state: the state last mailed about
 }
 
 type garpDue struct {
@@ -589,6 +591,7 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 		case SetTimer:
 			r.timers.set(ri, a.At)
 		case Notify:
+			ri.lastTransition = now
 			r.log.Debug("state change", "instance", name, "state", a.State.String())
 			if r.deps.OnState != nil {
 				r.deps.OnState(name, a.State)
@@ -737,6 +740,17 @@ type Status struct {
 	AddrListErr       uint64            // accepted mismatches included, as keepalived counts
 	VMAC              string            // use_vmac interface, "" without
 	Drops             map[string]uint64 // by validate.Reason name
+	// For the dumps, as keepalived's vrrp_t has them.
+	WantState      State
+	MasterPriority uint8
+	MasterAdverInt time.Duration
+	LastTransition time.Time
+	VIPSet         bool
+	SourceAddr     netip.Addr   // configured or the interface's
+	Dests          []netip.Addr // multicast group, or the unicast peers
+	Unicast        bool
+	Deadline       time.Time     // next timer expiry (keepalived's sands); zero: none
+	MasterDown     time.Duration // keepalived's ms_down_timer
 }
 
 // States reports every instance; safe to call while Run is running.
@@ -752,7 +766,10 @@ func (r *Runtime) States() []Status {
 			ReleasedMaster: i.Stats.ReleaseMaster.Load(), PriZeroSent: i.Stats.PriZeroSent.Load(),
 			AdvertsRcvd: i.Checker().Counters.AdvertRcvd.Load(), PriZeroRcvd: i.Checker().Counters.PriZeroRcvd.Load(),
 			AddrListErr: i.Checker().Counters.AddrListErr.Load(),
-			Drops:       map[string]uint64{}}
+			Drops:       map[string]uint64{}, WantState: i.WantState(), MasterPriority: i.MasterPriority(),
+			MasterAdverInt: i.MasterAdverInt(), LastTransition: ri.lastTransition, VIPSet: i.VIPSet(),
+			SourceAddr: i.Config().SourceAddr, Dests: ri.dsts, Unicast: i.Config().Unicast,
+			Deadline: i.Deadline(), MasterDown: i.MasterDownTimer()}
 		if ri.vmac != nil {
 			st.VMAC = ri.vmac.Name
 		}
@@ -760,6 +777,40 @@ func (r *Runtime) States() []Status {
 			if n := i.Checker().Counters.Drops(reason); n > 0 {
 				st.Drops[reason.String()] = n
 			}
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// ScriptStatus is a tracked vrrp_script as the data dump shows it.
+type ScriptStatus struct {
+	Name    string
+	Up      bool
+	Result  int // keepalived's result: rise+fall-1 when up, 0 when down, stepping between
+	Running bool
+	// InitState is keepalived's dump wording: INIT (or INIT/FAILED with
+	// init_fail) until the first result, then "unknown" as 2.2.7 prints
+	// its DONE state.
+	InitState string
+}
+
+// Scripts reports the vrrp_scripts some instance tracks.
+func (r *Runtime) Scripts() []ScriptStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]ScriptStatus, 0, len(r.checks))
+	for _, s := range r.checks {
+		res := s.count // successes so far towards rise
+		if s.up {
+			res = s.rise + s.fall - 1 - s.count
+		}
+		st := ScriptStatus{Name: s.name, Up: s.up, Result: res, Running: s.running.Load(), InitState: "unknown"}
+		switch {
+		case !s.reported && s.initFail:
+			st.InitState = "INIT/FAILED"
+		case !s.reported:
+			st.InitState = "INIT"
 		}
 		out = append(out, st)
 	}
@@ -790,6 +841,8 @@ type SocketStatus struct {
 
 // Sockets reports per-socket drop counters.
 func (r *Runtime) Sockets() []SocketStatus {
+	r.mu.Lock() // a reload replaces r.socks
+	defer r.mu.Unlock()
 	out := make([]SocketStatus, 0, len(r.socks))
 	for _, s := range r.socks {
 		out = append(out, SocketStatus{Spec: s.spec, TooShort: s.demux.TooShort.Load(), UnknownVRID: s.demux.UnknownVRID.Load()})

@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
@@ -17,6 +18,9 @@ type scriptCheck struct {
 	up                bool
 	count             int // consecutive results against the current state
 	cancel            func()
+	running           atomic.Bool // the script is executing, for the data dump
+	initFail          bool
+	reported          bool // a result came in (keepalived's init_state DONE)
 }
 
 func scriptChecks(cfg *conf.Config) []*scriptCheck {
@@ -37,7 +41,7 @@ func scriptChecks(cfg *conf.Config) []*scriptCheck {
 			continue
 		}
 		sc := &scriptCheck{name: s.Name, cmd: Command{Argv: s.Script.Exec(), User: s.User, Group: s.Group},
-			interval: s.Interval, timeout: s.Timeout, rise: max(s.Rise, 1), fall: max(s.Fall, 1), up: !s.InitFail}
+			interval: s.Interval, timeout: s.Timeout, rise: max(s.Rise, 1), fall: max(s.Fall, 1), up: !s.InitFail, initFail: s.InitFail}
 		if sc.interval <= 0 {
 			sc.interval = time.Second
 		}
@@ -53,6 +57,7 @@ func scriptChecks(cfg *conf.Config) []*scriptCheck {
 // fall consecutive failures take an up script down, rise consecutive
 // successes bring a down one up.
 func (s *scriptCheck) result(ok bool) (up, changed bool) {
+	s.reported = true
 	if ok == s.up {
 		s.count = 0
 		return s.up, false
@@ -90,7 +95,9 @@ func scriptLine(name string, err error) string {
 // runCheck runs the script every interval until ctx ends.
 func (r *Runtime) runCheck(ctx context.Context, s *scriptCheck) {
 	for {
+		s.running.Store(true)
 		err := r.deps.Scripts.Run(ctx, s.cmd, s.timeout)
+		s.running.Store(false)
 		if ctx.Err() != nil {
 			return
 		}

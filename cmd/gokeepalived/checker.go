@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	checkengine "github.com/gokeepalived/gokeepalived/check"
 	"github.com/gokeepalived/gokeepalived/check/probe"
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/script"
@@ -408,16 +410,75 @@ func (c *checker) Stop(context.Context) error {
 	return nil
 }
 
-// RealServers reports every destination the engine wants in IPVS.
+// RealServers reports every real server with its checkers' verdict (an
+// inhibited server that failed is in IPVS with weight 0 and down; one
+// alive with weight 0 is up), the weight the table gives it and how long
+// its last check took. Sorry servers are not real servers: not listed.
 func (c *checker) RealServers() []metrics.RealServer {
 	c.syncMu.Lock()
-	defer c.syncMu.Unlock()
+	eng := c.eng
+	c.syncMu.Unlock()
 	var out []metrics.RealServer
-	for _, vs := range c.applied {
-		for _, d := range vs.Dests {
-			out = append(out, metrics.RealServer{VS: vs.Service.ServiceKey.String(), RS: d.Key().String(),
-				Up: d.Weight > 0, Weight: int(d.Weight)})
+	if eng == nil { // not started
+		return nil
+	}
+	for _, r := range eng.Status() {
+		if r.Sorry {
+			continue
 		}
+		out = append(out, metrics.RealServer{VS: r.Service.String(), RS: r.Dest.Key().String(),
+			Up: r.Alive, Weight: int(r.Dest.Weight), Latency: r.Latency.Seconds()})
 	}
 	return out
+}
+
+// The daemon writes keepalived_check.data through this on SIGUSR1.
+var _ daemon.DataDumper = (*checker)(nil)
+
+// WriteData writes keepalived_check.data (SIGUSR1): the LVS topology
+// lines of keepalived's dump_vs/dump_rs that carry the checkers' state.
+func (c *checker) WriteData(w io.Writer) {
+	c.syncMu.Lock()
+	eng := c.eng
+	c.syncMu.Unlock()
+	fmt.Fprintln(w, "------< LVS Topology >------")
+	if eng == nil {
+		return
+	}
+	last := ""
+	for _, r := range eng.Status() {
+		if vs := r.VSName + "/" + r.Service.String(); vs != last {
+			last = vs
+			fmt.Fprintln(w, " ------< Virtual server >------")
+			fmt.Fprintf(w, " VS = %s\n", r.VSName)
+			fmt.Fprintf(w, "   Service = %s\n", r.Service)
+		}
+		if r.Sorry {
+			fmt.Fprintf(w, "   sorry server = %s%s\n", r.RSName, onOffStr(r.Inhibit, " inhibit", ""))
+			fmt.Fprintf(w, "   sorry server in use = %s\n", onOffStr(r.Alive, "yes", "no"))
+			continue
+		}
+		fmt.Fprintln(w, "   ------< Real server >------")
+		fmt.Fprintf(w, "   RIP = %s, RPORT = %d, WEIGHT = %d EFF WEIGHT = %d\n", r.Dest.Addr, r.Dest.Port, r.Dest.Weight, r.Effective)
+		fmt.Fprintf(w, "   Inhibit on failure is %s\n", onOffStr(r.Inhibit, "ON", "OFF"))
+		fmt.Fprintf(w, "   initial weight = %d\n", r.ConfWeight)
+		fmt.Fprintf(w, "   effective weight = %d\n", r.Effective)
+		fmt.Fprintf(w, "   alive = %d\n", b2int(r.Alive))
+		fmt.Fprintf(w, "   num failed checkers = %d\n", r.FailedCheckers)
+		fmt.Fprintf(w, "   RS set = %d\n", b2int(r.InTable))
+	}
+}
+
+func onOffStr(v bool, on, off string) string {
+	if v {
+		return on
+	}
+	return off
+}
+
+func b2int(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
 }

@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/dumps"
+	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/ipvs"
@@ -32,8 +37,6 @@ type vrrpSub struct {
 	alerts *smtpalert.Sender // configured at each reload: router_id alone changes the subjects
 	cancel context.CancelFunc
 	done   chan struct{}
-	since  map[string]time.Time // last transition per instance, for dumps
-	last   map[string]vrrp.State
 }
 
 // newVRRPSub: keepVIPs is -V, VIPs stay on the interfaces at stop.
@@ -74,7 +77,6 @@ func (v *vrrpSub) Start(ctx context.Context, cfg *conf.Config) error {
 	done := make(chan struct{})
 	v.mu.Lock()
 	v.cfg, v.rt, v.cancel, v.done, v.alerts = cfg, rt, cancel, done, alerts
-	v.since, v.last = map[string]time.Time{}, map[string]vrrp.State{}
 	v.mu.Unlock()
 	go func() {
 		defer close(done)
@@ -160,7 +162,8 @@ func stateNumber(s vrrp.State) int {
 	return dumps.StateInit
 }
 
-// Instances describes every instance as keepalived's dumps do.
+// Instances describes every instance as keepalived's dumps do, from the
+// runtime's state and the instance's resolved configuration.
 func (v *vrrpSub) Instances() []dumps.Instance {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -169,37 +172,72 @@ func (v *vrrpSub) Instances() []dumps.Instance {
 		byName[in.Name] = in
 	}
 	g := v.cfg.Global
+	cmds := map[string]string{}
+	for _, s := range v.cfg.VRRPScripts {
+		if s.Script != nil {
+			cmds[s.Name] = cmdStr(s.Script.Argv)
+		}
+	}
 	var out []dumps.Instance
 	for _, st := range v.rt.States() {
-		if v.last[st.Name] != st.State {
-			v.last[st.Name], v.since[st.Name] = st.State, time.Now()
-		}
-		d := dumps.Instance{Name: st.Name, VRID: int(st.Key.VRID), State: stateNumber(st.State), WantState: stateNumber(st.State),
-			BasePriority: int(st.Priority), EffectivePriority: int(st.EffectivePriority), LastTransition: v.since[st.Name],
-			VIPSet: st.State == vrrp.StateMaster, Interface: st.Key.Interface,
+		d := dumps.Instance{Name: st.Name, VRID: int(st.Key.VRID), State: stateNumber(st.State), WantState: stateNumber(st.WantState),
+			BasePriority: int(st.Priority), EffectivePriority: int(st.EffectivePriority), LastTransition: st.LastTransition,
+			MasterPriority: int(st.MasterPriority), MasterAdverInt: st.MasterAdverInt,
+			VIPSet: st.VIPSet, Interface: st.Key.Interface, VMACInterface: st.VMAC,
+			ReadTimeout: st.Deadline, MasterDownTimer: st.MasterDown,
 			Stats: dumps.Stats{AdvertRcvd: st.AdvertsRcvd, AdvertSent: st.AdvertsSent, BecomeMaster: st.BecameMaster,
 				ReleaseMaster: st.ReleasedMaster, PriZeroRcvd: st.PriZeroRcvd, PriZeroSent: st.PriZeroSent,
-				AddrListErr: st.AddrListErr}}
+				AddrListErr: st.AddrListErr}, Drops: st.Drops}
+		if st.State == vrrp.StateMaster || st.MasterAddr.IsValid() {
+			d.MasterAddr = st.MasterAddr.String()
+		}
 		for name, n := range st.Drops {
 			addDrop(&d.Stats, name, n)
 		}
 		if c := byName[st.Name]; c != nil {
-			d.Version, d.AdverInt, d.MasterAdverInt = c.Version, c.AdvertInt, c.AdvertInt
-			d.GARPDelay, d.GARPRepeat = g.VRRPGARPMasterDelay, int(g.VRRPGARPMasterRepeat)
-			d.GARPRefresh, d.GARPRefreshRepeat = g.VRRPGARPMasterRefresh, int(g.VRRPGARPMasterRefreshRepeat)
-			d.GARPLowerDelay, d.GARPLowerRepeat = d.GARPDelay, d.GARPRepeat
-			if g.VRRPGARPLowerPrioDelay != nil {
-				d.GARPLowerDelay = *g.VRRPGARPLowerPrioDelay
+			d.Version, d.AdverInt = c.Version, c.AdvertInt
+			d.GARPDelay, d.GARPRepeat = c.GARPMasterDelay, int(c.GARPMasterRepeat)
+			d.GARPRefresh, d.GARPRefreshRepeat = c.GARPMasterRefresh, int(c.GARPMasterRefreshRepeat)
+			d.GARPLowerDelay, d.GARPLowerRepeat = c.GARPLowerPrioDelay, int(c.GARPLowerPrioRepeat)
+			d.DownTimerAdverts, d.NotifyPrioChanges = c.DownTimerAdverts, c.NotifyPriorityChanges
+			d.LowerPrioNoAdvert, d.HigherPrioAdvert = c.LowerPrioNoAdvert, c.HigherPrioSendAdvert
+			d.DontTrackPrimary, d.SkipCheckAdvAddr, d.Strict = c.DontTrackPrimary, c.SkipCheckAdvAddr, c.StrictMode
+			d.PromoteSecondary, d.SMTPAlert, d.NotifyDeleted = c.PromoteSecondaries, c.SMTPAlert, c.NotifyDeleted
+			d.Accept, d.NoPreempt, d.PreemptDelay = c.Accept, c.Nopreempt, c.PreemptDelay
+			if st.SourceAddr.IsValid() {
+				d.SourceIP = st.SourceAddr.String()
 			}
-			if g.VRRPGARPLowerPrioRepeat != nil {
-				d.GARPLowerRepeat = int(*g.VRRPGARPLowerPrioRepeat)
+			if !st.Unicast && len(st.Dests) == 1 && c.Family != 6 {
+				d.MulticastAddr = st.Dests[0].String()
 			}
-			d.Accept, d.NoPreempt = true, c.Nopreempt
 			switch c.AuthType {
 			case "PASS":
 				d.AuthType, d.AuthData = 1, c.AuthPass
 			case "AH":
 				d.AuthType = 2
+			}
+			for _, t := range c.TrackInterfaces {
+				d.TrackInterfaces = append(d.TrackInterfaces, fmt.Sprintf("%s weight %d%s", t.Name, t.Weight, revStr(t.Reverse)))
+				d.TrackIfNames = append(d.TrackIfNames, t.Name)
+			}
+			d.Scripts = map[string]string{}
+			for _, n := range []struct {
+				key, label string
+				sc         *conf.Script
+			}{{"script_backup", "Backup", c.NotifyBackup}, {"script_master", "Master", c.NotifyMaster},
+				{"script_fault", "Fault", c.NotifyFault}, {"script_stop", "Stop", c.NotifyStop},
+				{"script_deleted", "Deleted", c.NotifyDeletedScript}, {"script", "Generic", c.Notify},
+				{"script_master_rx_lower_pri", "Master rx lower pri", c.NotifyMasterRxLowerPri}} {
+				if n.sc == nil || len(n.sc.Argv) == 0 {
+					continue
+				}
+				d.Scripts[n.key] = cmdStr(n.sc.Argv)
+				uid, gid := userIDs(n.sc.User, n.sc.Group, g)
+				d.NotifyLines = append(d.NotifyLines, fmt.Sprintf("%s state transition script = %s, uid:gid %d:%d", n.label, d.Scripts[n.key], uid, gid))
+			}
+			for _, t := range c.TrackScripts {
+				d.TrackScripts = append(d.TrackScripts, fmt.Sprintf("%s weight %d%s", t.Name, t.Weight, revStr(t.Reverse)))
+				d.TrackScriptCmds = append(d.TrackScriptCmds, cmds[t.Name])
 			}
 			dflt := c.Interface
 			if st.VMAC != "" { // the VIPs live on the VMAC
@@ -216,6 +254,79 @@ func (v *vrrpSub) Instances() []dumps.Instance {
 			}
 		}
 		out = append(out, d)
+	}
+	return out
+}
+
+func revStr(r bool) string {
+	if r {
+		return " reverse"
+	}
+	return ""
+}
+
+// scriptPath is the command as keepalived stores it after its script
+// check: found in PATH if bare, symlinks resolved, but the file name kept
+// (some programs act on the name they are called by).
+func scriptPath(a string) string {
+	if strings.HasPrefix(a, "<") || strings.HasPrefix(a, ">") {
+		return a
+	}
+	p := a
+	if !strings.Contains(a, "/") {
+		lp, err := exec.LookPath(a)
+		if err != nil {
+			return a
+		}
+		p = lp
+	}
+	r, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return a
+	}
+	if r, err = filepath.Abs(r); err != nil {
+		return a
+	}
+	return filepath.Join(filepath.Dir(r), filepath.Base(a))
+}
+
+// cmdStr is keepalived's cmd_str: every word in single quotes, the
+// command resolved through symlinks as keepalived stores it.
+func cmdStr(argv []string) string {
+	var b strings.Builder
+	for i, a := range argv {
+		if i == 0 {
+			a = scriptPath(a)
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if i == 0 && (strings.HasPrefix(a, "<") || strings.HasPrefix(a, ">")) {
+			b.WriteString(a) // keepalived's file-test redirection, unquoted
+			continue
+		}
+		b.WriteString("'" + a + "'")
+	}
+	return b.String()
+}
+
+// SocketDrops reports the receive sockets' drops, one entry per
+// interface (IPv4, IPv6 and AH sockets of one interface summed).
+func (v *vrrpSub) SocketDrops() []metrics.SocketDrops {
+	v.mu.Lock()
+	rt := v.rt
+	v.mu.Unlock()
+	var out []metrics.SocketDrops
+	at := map[string]int{}
+	for _, s := range rt.Sockets() {
+		i, ok := at[s.Spec.Iface]
+		if !ok {
+			i = len(out)
+			at[s.Spec.Iface] = i
+			out = append(out, metrics.SocketDrops{Interface: s.Spec.Iface})
+		}
+		out[i].TooShort += s.TooShort
+		out[i].UnknownVRID += s.UnknownVRID
 	}
 	return out
 }
@@ -264,18 +375,55 @@ func addDrop(s *dumps.Stats, reason string, n uint64) {
 	}
 }
 
-// Scripts reports the vrrp_scripts for the data dump.
+// Scripts reports the vrrp_scripts for the data dump, with the state
+// the runtime has for them (an untracked script is not run: BAD, idle).
 func (v *vrrpSub) Scripts() []dumps.Script {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	run := map[string]vrrp.ScriptStatus{}
+	for _, s := range v.rt.Scripts() {
+		run[s.Name] = s
+	}
 	var out []dumps.Script
 	for _, s := range v.cfg.VRRPScripts {
 		d := dumps.Script{Name: s.Name, Interval: s.Interval, Timeout: s.Timeout, Weight: s.Weight,
 			Reverse: s.Reverse, Rise: s.Rise, Fall: s.Fall}
 		if s.Script != nil {
-			d.Command = strings.Join(s.Script.Argv, " ")
+			d.Command = cmdStr(s.Script.Argv)
+		}
+		if r, ok := run[s.Name]; ok {
+			d.Result, d.Good, d.Running, d.InitState = r.Result, r.Up, r.Running, r.InitState
+		}
+		d.UID, d.GID = userIDs(s.User, s.Group, v.cfg.Global)
+		for _, in := range v.cfg.VRRPInstances {
+			for _, t := range in.TrackScripts {
+				if t.Name == s.Name {
+					d.Users = append(d.Users, fmt.Sprintf("%s, weight %d%s", in.Name, t.Weight, revStr(t.Reverse)))
+				}
+			}
 		}
 		out = append(out, d)
 	}
 	return out
+}
+
+// userIDs are the uid and gid a script runs as: its user, else
+// script_user, else root.
+func userIDs(name, group string, g conf.GlobalDefs) (uid, gid int) {
+	if name == "" {
+		name, group = g.ScriptUser, g.ScriptGroup
+	}
+	if name == "" {
+		return 0, 0
+	}
+	if u, err := user.Lookup(name); err == nil {
+		uid, _ = strconv.Atoi(u.Uid)
+		gid, _ = strconv.Atoi(u.Gid)
+	}
+	if group != "" {
+		if gr, err := user.LookupGroup(group); err == nil {
+			gid, _ = strconv.Atoi(gr.Gid)
+		}
+	}
+	return uid, gid
 }

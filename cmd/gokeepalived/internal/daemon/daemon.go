@@ -75,6 +75,9 @@ type VRRPStatus interface {
 	Scripts() []dumps.Script
 }
 
+// SocketDropper reports what the VRRP sockets dropped before any instance.
+type SocketDropper interface{ SocketDrops() []metrics.SocketDrops }
+
 // CheckStatus is what a checker subsystem reports.
 type CheckStatus interface {
 	RealServers() []metrics.RealServer
@@ -561,6 +564,9 @@ func (d *Daemon) snapshot(cs ConfigStatus) metrics.Snapshot {
 		if v, ok := r.sub.(VRRPStatus); ok {
 			s.VRRP = append(s.VRRP, v.Instances()...)
 			s.Scripts = append(s.Scripts, v.Scripts()...)
+		}
+		if v, ok := r.sub.(SocketDropper); ok {
+			s.VRRPSockets = append(s.VRRPSockets, v.SocketDrops()...)
 		}
 		if c, ok := r.sub.(CheckStatus); ok {
 			s.RealServers = append(s.RealServers, c.RealServers()...)

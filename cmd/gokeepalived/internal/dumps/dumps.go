@@ -63,6 +63,7 @@ type Instance struct {
 	GARPRefreshRepeat int
 	GARPLowerDelay    time.Duration
 	GARPLowerRepeat   int
+	DownTimerAdverts  int
 	LowerPrioNoAdvert bool
 	HigherPrioAdvert  bool
 	DontTrackPrimary  bool
@@ -75,15 +76,25 @@ type Instance struct {
 	PreemptDelay      time.Duration
 	SMTPAlert         bool
 	NotifyDeleted     bool
+	NotifyPrioChanges bool
+	NotifyLines       []string          // "Backup state transition script = 'cmd', uid:gid 0:0"
 	Scripts           map[string]string // script_master etc. → command
 	VIPs, EVIPs       []string          // "10.9.9.9 dev eth0 scope global set"
 	VRoutes, VRules   []string
-	TrackInterfaces   []string
-	TrackScripts      []string
-	AuthType          int // 0 none, 1 PASS, 2 AH
-	AuthData          string
-	SourceIP          string
-	Stats             Stats
+	TrackInterfaces   []string  // data dump: "eth1 weight 0"
+	TrackIfNames      []string  // JSON dump: the interface names
+	TrackScripts      []string  // data dump: "chk weight -20"
+	TrackScriptCmds   []string  // JSON dump: the scripts' commands, as keepalived's
+	MasterAddr        string    // the master's address as a BACKUP learnt it
+	MulticastAddr     string    // "" for unicast
+	ReadTimeout       time.Time // next timer expiry; zero: disabled
+	MasterDownTimer   time.Duration
+	// Drops counts dropped adverts by validate.Reason name, for metrics.
+	Drops    map[string]uint64
+	AuthType int // 0 none, 1 PASS, 2 AH
+	AuthData string
+	SourceIP string
+	Stats    Stats
 }
 
 // WriteStats writes keepalived.stats.
@@ -204,8 +215,8 @@ func WriteJSON(w io.Writer, insts []Instance) error {
 		d.strs("evips", in.EVIPs)
 		d.strs("vroutes", in.VRoutes)
 		d.strs("vrules", in.VRules)
-		d.strs("track_ifp", in.TrackInterfaces)
-		d.strs("track_script", in.TrackScripts)
+		d.strs("track_ifp", in.TrackIfNames)
+		d.strs("track_script", in.TrackScriptCmds)
 		d.int("auth_type", in.AuthType)
 		if in.AuthType != 0 {
 			d.str("auth_data", in.AuthData)
@@ -247,7 +258,9 @@ type Script struct {
 	Good     bool
 	Running  bool
 	UID, GID int
-	Users    []string // instances tracking it
+	Users    []string // instances tracking it: "VI_1, weight -20"
+	// InitState is "" for a script no instance tracks (not printed).
+	InitState string
 }
 
 func onOff(v bool, on, off string) string {
@@ -265,23 +278,53 @@ func WriteData(w io.Writer, insts []Instance, scripts []Script) {
 		fmt.Fprintf(w, " VRRP Instance = %s\n", in.Name)
 		fmt.Fprintf(w, "   VRRP Version = %d\n", in.Version)
 		fmt.Fprintf(w, "   State = %s\n", StateName(in.State))
+		if in.State == StateBackup {
+			fmt.Fprintf(w, "   Master router = %s\n", in.MasterAddr)
+			fmt.Fprintf(w, "   Master priority = %d\n", in.MasterPriority)
+			if in.Version == 3 {
+				fmt.Fprintf(w, "   Master advert int = %.2f sec\n", in.MasterAdverInt.Seconds())
+			}
+		}
 		fmt.Fprintf(w, "   Wantstate = %s\n", StateName(in.WantState))
 		lt := float64(in.LastTransition.UnixMicro()) / 1e6
 		fmt.Fprintf(w, "   Last transition = %f (%s)\n", lt, in.LastTransition.Format("Mon Jan _2 15:04:05.000000 2006"))
+		if in.ReadTimeout.IsZero() {
+			fmt.Fprintf(w, "   Read timeout = DISABLED\n")
+		} else {
+			fmt.Fprintf(w, "   Read timeout = %f (%s)\n", float64(in.ReadTimeout.UnixMicro())/1e6, in.ReadTimeout.Format("Mon Jan _2 15:04:05.000000 2006"))
+		}
+		fmt.Fprintf(w, "   Master down timer = %d usecs\n", in.MasterDownTimer/time.Microsecond)
 		fmt.Fprintf(w, "   Interface = %s\n", in.Interface)
 		if in.SourceIP != "" {
 			fmt.Fprintf(w, "   Using src_ip = %s\n", in.SourceIP)
+		}
+		if in.MulticastAddr != "" {
+			fmt.Fprintf(w, "   Multicast address %s\n", in.MulticastAddr)
 		}
 		fmt.Fprintf(w, "   Gratuitous ARP delay = %d\n", in.GARPDelay/time.Second)
 		fmt.Fprintf(w, "   Gratuitous ARP repeat = %d\n", in.GARPRepeat)
 		fmt.Fprintf(w, "   Gratuitous ARP refresh = %d\n", in.GARPRefresh/time.Second)
 		fmt.Fprintf(w, "   Gratuitous ARP refresh repeat = %d\n", in.GARPRefreshRepeat)
+		fmt.Fprintf(w, "   Gratuitous ARP lower priority delay = %d\n", in.GARPLowerDelay/time.Second)
+		fmt.Fprintf(w, "   Gratuitous ARP lower priority repeat = %d\n", in.GARPLowerRepeat)
+		if in.DownTimerAdverts > 0 {
+			fmt.Fprintf(w, "   Down timer adverts = %d\n", in.DownTimerAdverts)
+		}
+		fmt.Fprintf(w, "   Send advert after receive lower priority advert = %t\n", !in.LowerPrioNoAdvert)
+		fmt.Fprintf(w, "   Send advert after receive higher priority advert = %t\n", in.HigherPrioAdvert)
 		fmt.Fprintf(w, "   Virtual Router ID = %d\n", in.VRID)
 		fmt.Fprintf(w, "   Priority = %d\n", in.BasePriority)
 		fmt.Fprintf(w, "   Effective priority = %d\n", in.EffectivePriority)
 		fmt.Fprintf(w, "   Advert interval = %s\n", advertInterval(in.Version, in.AdverInt))
+		if in.State == StateBackup && in.Version == 3 {
+			fmt.Fprintf(w, "   Master advert interval = %d milli-sec\n", in.MasterAdverInt/time.Millisecond)
+		}
 		fmt.Fprintf(w, "   Accept = %s\n", onOff(in.Accept, "enabled", "disabled"))
 		fmt.Fprintf(w, "   Preempt = %s\n", onOff(!in.NoPreempt, "enabled", "disabled"))
+		if in.PreemptDelay > 0 {
+			fmt.Fprintf(w, "   Preempt delay = %g secs\n", in.PreemptDelay.Seconds())
+		}
+		fmt.Fprintf(w, "   Promote_secondaries = %s\n", onOff(in.PromoteSecondary, "enabled", "disabled"))
 		switch {
 		case in.AuthType == 2:
 			fmt.Fprintf(w, "   Authentication type = IPSEC_AH\n")
@@ -289,6 +332,16 @@ func WriteData(w io.Writer, insts []Instance, scripts []Script) {
 			fmt.Fprintf(w, "   Authentication type = SIMPLE_PASSWORD\n   Password = %s\n", in.AuthData)
 		case in.Version == 2:
 			fmt.Fprintf(w, "   Authentication type = none\n")
+		}
+		fmt.Fprintf(w, "   Virtual IP (%d):\n", len(in.VIPs))
+		for _, v := range in.VIPs {
+			fmt.Fprintf(w, "     %s\n", v)
+		}
+		if len(in.EVIPs) > 0 {
+			fmt.Fprintf(w, "   Virtual IP Excluded :\n")
+			for _, v := range in.EVIPs {
+				fmt.Fprintf(w, "     %s\n", v)
+			}
 		}
 		if len(in.TrackInterfaces) > 0 {
 			fmt.Fprintf(w, "   Tracked interfaces :\n")
@@ -302,16 +355,12 @@ func WriteData(w io.Writer, insts []Instance, scripts []Script) {
 				fmt.Fprintf(w, "     %s\n", t)
 			}
 		}
-		fmt.Fprintf(w, "   Virtual IP (%d):\n", len(in.VIPs))
-		for _, v := range in.VIPs {
-			fmt.Fprintf(w, "     %s\n", v)
+		fmt.Fprintf(w, "   Using smtp notification = %s\n", onOff(in.SMTPAlert, "yes", "no"))
+		fmt.Fprintf(w, "   Notify deleted = %s\n", onOff(in.NotifyDeleted, "Deleted", "Fault"))
+		for _, l := range in.NotifyLines {
+			fmt.Fprintf(w, "   %s\n", l)
 		}
-		if len(in.EVIPs) > 0 {
-			fmt.Fprintf(w, "   Virtual IP Excluded (%d):\n", len(in.EVIPs))
-			for _, v := range in.EVIPs {
-				fmt.Fprintf(w, "     %s\n", v)
-			}
-		}
+		fmt.Fprintf(w, "   Notify priority changes = %t\n", in.NotifyPrioChanges)
 	}
 	if len(scripts) == 0 {
 		return
@@ -324,9 +373,15 @@ func WriteData(w io.Writer, insts []Instance, scripts []Script) {
 		fmt.Fprintf(w, "   Timeout = %d sec\n", s.Timeout/time.Second)
 		fmt.Fprintf(w, "   Weight = %d%s\n", s.Weight, onOff(s.Reverse, " reverse", ""))
 		fmt.Fprintf(w, "   Rise = %d\n   Fall = %d\n   Result = %d\n", s.Rise, s.Fall, s.Result)
+		if s.InitState != "" {
+			fmt.Fprintf(w, "   Init state = %s\n", s.InitState)
+		}
 		fmt.Fprintf(w, "   Status = %s\n", onOff(s.Good, "GOOD", "BAD"))
 		fmt.Fprintf(w, "   Script uid:gid = %d:%d\n", s.UID, s.GID)
 		fmt.Fprintf(w, "   VRRP instances :\n")
+		if len(s.Users) > 0 {
+			fmt.Fprintf(w, "   Tracking instances :\n")
+		}
 		for _, u := range s.Users {
 			fmt.Fprintf(w, "     %s\n", u)
 		}

@@ -25,9 +25,22 @@ type RealServer struct {
 	Latency float64 // last check, seconds
 }
 
+// SocketDrops counts what one VRRP receive socket dropped before any
+// instance saw it (no VRRP header, or a VRID no instance has).
+type SocketDrops struct {
+	Interface             string
+	TooShort, UnknownVRID uint64
+}
+
+// InstanceDropReasons are the per-instance drop reasons keepalived counts
+// in none of its stats-file counters (its SNMP RFC MIBs have checksum,
+// version and VRID errors); always exported, so rate() works from zero.
+var InstanceDropReasons = []string{"checksum", "version", "instance_not_ready", "family", "ah_next_header", "unicast_source_not_peer"}
+
 // Snapshot is everything one scrape shows.
 type Snapshot struct {
 	VRRP        []dumps.Instance
+	VRRPSockets []SocketDrops
 	Scripts     []dumps.Script
 	RealServers []RealServer
 	// IPVSOperations counts the IPVS operations applied since start-up;
@@ -135,6 +148,17 @@ func Write(w io.Writer, s Snapshot) {
 		for _, in := range s.VRRP {
 			fmt.Fprintf(w, "%s%s %d\n", c.f.name, labels(inst(in)...), c.get(in.Stats))
 		}
+	}
+	header(w, family{"gokeepalived_vrrp_dropped_total", "Adverts an instance dropped, by reason, for the reasons keepalived's stats file has no counter for.", "counter"})
+	for _, in := range s.VRRP {
+		for _, r := range InstanceDropReasons {
+			fmt.Fprintf(w, "gokeepalived_vrrp_dropped_total%s %d\n", labels(append(inst(in), "reason", r)...), in.Drops[r])
+		}
+	}
+	header(w, family{"gokeepalived_vrrp_socket_dropped_total", "Packets a VRRP socket dropped before any instance: too_short (no VRRP header), unknown_vrid (no instance for the VRID).", "counter"})
+	for _, so := range s.VRRPSockets {
+		fmt.Fprintf(w, "gokeepalived_vrrp_socket_dropped_total%s %d\n", labels("intf", so.Interface, "reason", "too_short"), so.TooShort)
+		fmt.Fprintf(w, "gokeepalived_vrrp_socket_dropped_total%s %d\n", labels("intf", so.Interface, "reason", "unknown_vrid"), so.UnknownVRID)
 	}
 	header(w, family{"keepalived_gratuitous_arp_delay_total", "Gratuitous ARP delay in seconds.", "counter"})
 	for _, in := range s.VRRP {

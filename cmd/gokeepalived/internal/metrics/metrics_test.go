@@ -180,3 +180,30 @@ func TestServerShedsIdleConnections(t *testing.T) {
 		t.Errorf("scrape: %q", b)
 	}
 }
+
+// TestDropCounters: the drop reasons keepalived's stats file has no
+// counter for are exported per instance (0 when none), and the socket's
+// pre-instance drops per interface.
+func TestDropCounters(t *testing.T) {
+	m := scrape(t, Snapshot{
+		VRRP: []dumps.Instance{{Name: "VI_1", Interface: "eth0", VRID: 51,
+			Drops: map[string]uint64{"checksum": 3, "version": 1, "ttl": 7}}},
+		VRRPSockets: []SocketDrops{{Interface: "eth0", TooShort: 2, UnknownVRID: 5}},
+	})
+	in := `iname="VI_1",intf="eth0",vrid="51",reason=`
+	for k, v := range map[string]string{
+		`gokeepalived_vrrp_dropped_total{` + in + `"checksum"}`:                     "3",
+		`gokeepalived_vrrp_dropped_total{` + in + `"version"}`:                      "1",
+		`gokeepalived_vrrp_dropped_total{` + in + `"unicast_source_not_peer"}`:      "0",
+		`gokeepalived_vrrp_socket_dropped_total{intf="eth0",reason="too_short"}`:    "2",
+		`gokeepalived_vrrp_socket_dropped_total{intf="eth0",reason="unknown_vrid"}`: "5",
+	} {
+		if m[k] != v {
+			t.Errorf("%s = %q, want %s", k, m[k], v)
+		}
+	}
+	// ttl has keepalived's own counter (keepalived_ip_ttl_errors_total).
+	if _, ok := m[`gokeepalived_vrrp_dropped_total{`+in+`"ttl"}`]; ok {
+		t.Error("ttl exported twice")
+	}
+}
