@@ -75,7 +75,6 @@ var unsupported = map[string]string{
 	"address-monitoring": "address monitoring",
 	"snmp":               "SNMP",
 	"snmp-agent-socket":  "SNMP",
-	"namespace":          "network namespaces (run under ip netns exec)",
 	"core-dump":          "core dumps",
 	"core-dump-pattern":  "core dumps",
 	"config-fd":          "--config-fd",
@@ -103,6 +102,10 @@ type options struct {
 	noFork              bool
 	pidFile             string
 	vrrpPid, checkPid   string
+	pidSet              [3]bool // -p, -r, -c given: no pid directory default
+	namespace           string  // -s
+	controlSet          bool
+	ipvsNS              *string // net_namespace_ipvs, read at start-up
 	metricsAddr         string
 	controlPath         string
 	warnings            []string
@@ -180,15 +183,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "dont-fork":
 			o.noFork = true
 		case "pid":
-			o.pidFile = p.Value
+			o.pidFile, o.pidSet[0] = p.Value, true
 		case "vrrp_pid":
-			o.vrrpPid = p.Value
+			o.vrrpPid, o.pidSet[1] = p.Value, true
 		case "checkers_pid":
-			o.checkPid = p.Value
+			o.checkPid, o.pidSet[2] = p.Value, true
+		case "namespace":
+			o.namespace = p.Value
 		case "metrics-address":
 			o.metricsAddr = p.Value
 		case "control-socket":
-			o.controlPath = p.Value
+			o.controlPath, o.controlSet = p.Value, true
 		case "signum":
 			n, ok := signum(p.Value)
 			if !ok {

@@ -25,6 +25,30 @@ func serve(o options, args []string, stderr io.Writer) int {
 	}
 	// scripts get the daemon's environment, as keepalived's: not our marker
 	os.Unsetenv(detachedEnv)
+	// Namespaces are entered before any goroutine of ours starts: the
+	// process executes itself again from a thread in the namespace.
+	plan := planNamespaces(o)
+	o.ipvsNS = plan.ipvs
+	var nsErr error
+	if plan.name != "" {
+		if os.Getenv(netnsEnv) != plan.name {
+			nsErr = enterNamespace(plan.name) // returns only on failure
+		} else {
+			defer leaveNamespace(plan.name)
+		}
+		os.Unsetenv(netnsEnv)
+		// keepalived's defaults with a namespace: its pid directory, which
+		// the namespace's own /run/keepalived/NAME is bound over
+		def := [3]*string{&o.pidFile, &o.vrrpPid, &o.checkPid}
+		for i, f := range [3]string{"keepalived.pid", "vrrp.pid", "checkers.pid"} {
+			if !o.pidSet[i] {
+				*def[i] = pidDir + f
+			}
+		}
+		if !o.controlSet {
+			o.controlPath = pidDir + "gokeepalived.sock"
+		}
+	}
 	if o.umask != "" {
 		m, err := strconv.ParseUint(o.umask, 0, 32)
 		if err != nil {
@@ -39,6 +63,9 @@ func serve(o options, args []string, stderr io.Writer) int {
 		return 1
 	}
 	lo := daemon.LogOptions{Syslog: !o.noSyslog, Facility: fac, Detail: o.detail}
+	if plan.name != "" {
+		lo.IdentSuffix = "_" + plan.name
+	}
 	if o.console {
 		lo.Console = stderr
 	}
@@ -73,6 +100,10 @@ func serve(o options, args []string, stderr io.Writer) int {
 		ControlPath:    o.controlPath,
 		MetricsAddress: o.metricsAddr,
 		Strict:         o.strict,
+
+		NetNamespace:     plan.name,
+		NetNamespaceConf: plan.fromConf,
+		NetNamespaceErr:  nsErr,
 	}, sigs)
 }
 

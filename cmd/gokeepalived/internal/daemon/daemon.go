@@ -122,6 +122,12 @@ type Options struct {
 	MetricsAddress string
 	// Strict is --strict: any problem refuses a reload.
 	Strict bool
+	// NetNamespace is the network namespace the daemon runs in
+	// (net_namespace or -s); NetNamespaceConf is the config's when -s
+	// overrode it; NetNamespaceErr is why it could not be entered.
+	NetNamespace     string
+	NetNamespaceConf string
+	NetNamespaceErr  error
 }
 
 type running struct {
@@ -157,6 +163,9 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 		d.o.TmpDir = TmpDir()
 	}
 	d.startupLines()
+	if !d.namespaceLines() {
+		return ExitOK
+	}
 	pids, err := lockPidfiles(d.pidfiles(), d.log)
 	if errors.Is(err, errRunning) {
 		d.log.Info("daemon is already running")
@@ -242,6 +251,27 @@ func (d *Daemon) startupLines() {
 		quoted[i] = "'" + a + "'"
 	}
 	d.log.Info("Command line: " + strings.Join(quoted, " "))
+}
+
+// namespaceLines logs what keepalived logs of its namespace before it
+// runs; false: the namespace could not be entered and the daemon stops
+// (with status 0, as keepalived 2.2.7).
+func (d *Daemon) namespaceLines() bool {
+	ns := d.o.NetNamespace
+	if ns == "" {
+		return true
+	}
+	if d.o.NetNamespaceConf != "" {
+		d.log.Info(fmt.Sprintf("Overriding config net_namespace '%s' with command line namespace '%s'", d.o.NetNamespaceConf, ns))
+	}
+	d.log.Info("Changing syslog ident to " + IdentParent + "_" + ns)
+	if d.o.NetNamespaceErr == nil {
+		return true
+	}
+	d.log.Info(d.o.NetNamespaceErr.Error())
+	d.log.Error(fmt.Sprintf("Unable to set network namespace %s - exiting", ns))
+	d.log.Info(fmt.Sprintf("Stopped %s (gokeepalived %s)", Banner, d.o.Version))
+	return false
 }
 
 func cstr(b []int8) string {
