@@ -85,6 +85,17 @@ func testNetNamespace(t *testing.T, bin string) {
 			t.Error("pidfile written to /run/keepalived.pid")
 		}
 	}
+	// The namespace stays what it was at start-up; the rest reloads.
+	text, _ := os.ReadFile(cf)
+	os.WriteFile(cf, []byte(strings.Replace(string(text), "net_namespace "+inner.Name, "net_namespace "+outer.Name, 1)), 0o644)
+	p.signal(syscall.SIGHUP)
+	p.waitFor("Cannot change network namespace at a reload - please restart keepalived", 1)
+	time.Sleep(500 * time.Millisecond)
+	if !hasAddr(t, inner.Name, "10.99.0.230") {
+		t.Errorf("VIP gone from %s after a reload naming another namespace:\n%s", inner.Name, p.log())
+	}
+	os.WriteFile(cf, text, 0o644)
+
 	p.signal(syscall.SIGTERM)
 	if rc := p.wait(); rc != 0 {
 		t.Errorf("exit %d", rc)

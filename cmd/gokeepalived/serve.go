@@ -79,7 +79,7 @@ func serve(o options, args []string, stderr io.Writer) int {
 	return daemon.Run(context.Background(), daemon.Options{
 		ConfigFile: o.file,
 		Load: func(path string) (*conf.Config, *conf.Diagnostics) {
-			return conf.Load(path, conf.Options{
+			cfg, diags := conf.Load(path, conf.Options{
 				ConfigID:        o.configID,
 				AllConfig:       o.allConfig,
 				Strict:          o.strict,
@@ -88,6 +88,10 @@ func serve(o options, args []string, stderr io.Writer) int {
 				LinkKind:        linkKind,
 				UserExists:      userExists,
 			})
+			if cfg != nil && o.namespace != "" {
+				cfg.NetNamespace = o.namespace // -s wins, at reloads too
+			}
+			return cfg, diags
 		},
 		PidFile:        o.pidFile,
 		Units:          units(o),

@@ -274,6 +274,18 @@ func (d *Daemon) namespaceLines() bool {
 	return false
 }
 
+// namespaceReload says, as keepalived, that the namespaces stay as they
+// were at start-up; the rest of the configuration is reloaded.
+func (d *Daemon) namespaceReload(cfg *conf.Config) {
+	if cfg.NetNamespace != d.o.NetNamespace {
+		d.log.Info("Cannot change network namespace at a reload - please restart keepalived")
+	}
+	old, now := d.cfg.NetNamespaceIPVS, cfg.NetNamespaceIPVS
+	if (old == nil) != (now == nil) || old != nil && *old != *now {
+		d.log.Info("Cannot change IPVS network namespace at a reload - please restart keepalived")
+	}
+}
+
 func cstr(b []int8) string {
 	s := make([]byte, 0, len(b))
 	for _, c := range b {
@@ -338,6 +350,7 @@ func (d *Daemon) reload(ctx context.Context) {
 	defer d.notify("READY=1")
 	cfg, diags := d.o.Load(d.o.ConfigFile)
 	d.logConfig(cfg, diags)
+	d.namespaceReload(cfg)
 	if refusals := d.reloadRule().Refusals(diags); len(refusals) > 0 {
 		d.refuseReload(refusals)
 		return
