@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -85,6 +86,14 @@ func testNetNamespace(t *testing.T, bin string) {
 			t.Error("pidfile written to /run/keepalived.pid")
 		}
 	}
+	if bin != "keepalived" {
+		// the status socket is in the pid directory too; -s finds it
+		var out bytes.Buffer
+		if rc := run([]string{"status", "-s", inner.Name}, &out, os.Stderr); rc != 0 || !strings.Contains(out.String(), `"state": "MASTER"`) {
+			t.Errorf("status -s %s: rc %d\n%s", inner.Name, rc, out.String())
+		}
+	}
+
 	// The namespace stays what it was at start-up; the rest reloads.
 	text, _ := os.ReadFile(cf)
 	os.WriteFile(cf, []byte(strings.Replace(string(text), "net_namespace "+inner.Name, "net_namespace "+outer.Name, 1)), 0o644)
@@ -223,4 +232,18 @@ func htons(v uint16) uint16 {
 	var b [2]byte
 	binary.BigEndian.PutUint16(b[:], v)
 	return binary.NativeEndian.Uint16(b[:])
+}
+
+// net_namespace_ipvs names the IPVS namespace; given no name, IPVS is in
+// the default namespace (init's), as keepalived's open_ipvs_namespace().
+func TestIPVSNamespaceOptions(t *testing.T) {
+	named, empty := "lvs", ""
+	for _, c := range []struct {
+		ns   *string
+		want string
+	}{{nil, ""}, {&empty, "/proc/1/ns/net"}, {&named, "lvs"}} {
+		if got := ipvsOptions(options{ipvsNS: c.ns}).NetNS; got != c.want {
+			t.Errorf("net_namespace_ipvs %v: NetNS %q, want %q", c.ns, got, c.want)
+		}
+	}
 }

@@ -353,6 +353,9 @@ func usage(w io.Writer) {
   -r, --vrrp_pid=FILE      VRRP pidfile (default /run/keepalived_vrrp.pid)
   -c, --checkers_pid=FILE  checker pidfile
                              (default /run/keepalived_checkers.pid)
+  -s, --namespace=NAME     run in network namespace NAME (overrides
+                             net_namespace); pidfiles and the status socket
+                             default to /run/keepalived/NAME/
   -t, --config-test[=FILE] check the configuration and exit; messages go to
                              stderr or FILE. Exit 0 ok, 4 cannot run,
                              5 errors keepalived would work around,
@@ -369,11 +372,12 @@ func usage(w io.Writer) {
   -v, --version            print the version and exit
   -h, --help               print this help and exit
 Commands:
-  gokeepalived status [--control-socket=PATH]   the running daemon's state
+  gokeepalived status [--control-socket=PATH | -s NAME]   the running
+                           daemon's state (-s: the daemon in namespace NAME)
   gokeepalived ipvs [...]  print the live IPVS table as ipvsadm -Ln does
   gokeepalived reload [--dry-run [-f FILE]]   reload, or print what a
                            reload would change without applying it
-Accepted and ignored, with a warning: -g --flush-log-file -a -x -A -s -m -M
+Accepted and ignored, with a warning: -g --flush-log-file -a -x -A -m -M
   -b -B --config-fd
 `)
 }
@@ -390,13 +394,17 @@ func printVersion(w io.Writer) {
 // status asks the running daemon for its state and prints it as JSON.
 func status(args []string, stdout, stderr io.Writer) int {
 	path := control.DefaultPath
-	parsed, _, err := cli.Parse([]cli.Spec{{Long: "control-socket", Arg: cli.RequiredArg}}, args)
+	parsed, _, err := cli.Parse([]cli.Spec{{Long: "control-socket", Arg: cli.RequiredArg},
+		{Short: 's', Long: "namespace", Arg: cli.RequiredArg}}, args)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	for _, p := range parsed {
 		path = p.Value
+		if p.Spec.Long == "namespace" {
+			path = namespaceSocket(p.Value)
+		}
 	}
 	data, err := control.Request(path, "status")
 	if err != nil {

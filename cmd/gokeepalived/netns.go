@@ -106,3 +106,9 @@ func leaveNamespace(name string) {
 	os.Remove(filepath.Join(pidDir, name))
 	os.Remove(pidDir)
 }
+
+// namespaceSocket is the status socket of the daemon run with
+// net_namespace NAME (or -s NAME), as seen from outside its namespace.
+func namespaceSocket(name string) string {
+	return filepath.Join(pidDir, name, "gokeepalived.sock")
+}
