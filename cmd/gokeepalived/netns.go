@@ -34,10 +34,8 @@ type nsPlan struct {
 	ipvs     *string // net_namespace_ipvs; "" means the default namespace
 }
 
-// planNamespaces reads the configuration once for its namespace keywords.
-// Diagnostics are left to the daemon, which reads the file again.
-func planNamespaces(o options) nsPlan {
-	cfg, _ := conf.Load(o.file, conf.Options{ConfigID: o.configID, AllConfig: o.allConfig})
+// planNamespaces reads what cfg and -s say about namespaces.
+func planNamespaces(o options, cfg *conf.Config) nsPlan {
 	var p nsPlan
 	if cfg != nil {
 		p.name, p.ipvs = cfg.NetNamespace, cfg.NetNamespaceIPVS

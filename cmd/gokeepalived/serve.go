@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
@@ -23,11 +24,31 @@ func serve(o options, args []string, stderr io.Writer) int {
 	if !o.noFork && os.Getenv(detachedEnv) == "" {
 		return detach(stderr)
 	}
-	// scripts get the daemon's environment, as keepalived's: not our marker
-	os.Unsetenv(detachedEnv)
 	// Namespaces are entered before any goroutine of ours starts: the
 	// process executes itself again from a thread in the namespace.
-	plan := planNamespaces(o)
+	load := func(path string) (*conf.Config, *conf.Diagnostics) {
+		return conf.Load(path, conf.Options{
+			ConfigID:        o.configID,
+			AllConfig:       o.allConfig,
+			Strict:          o.strict,
+			InterfaceExists: interfaceExists,
+			InterfaceAddr:   interfaceAddr,
+			LinkKind:        linkKind,
+			UserExists:      userExists,
+		})
+	}
+	override := func(cfg *conf.Config) {
+		if cfg != nil && o.namespace != "" {
+			cfg.NetNamespace = o.namespace // -s wins, at reloads too
+		}
+	}
+	// The file is read here for its namespaces; the daemon's first load
+	// is this one unless the process executes itself in a namespace.
+	cfg, diags := load(o.file)
+	var first atomic.Pointer[loaded]
+	first.Store(&loaded{cfg, diags})
+	plan := planNamespaces(o, cfg)
+	override(cfg)
 	o.ipvsNS = plan.ipvs
 	var nsErr error
 	if plan.name != "" {
@@ -36,7 +57,6 @@ func serve(o options, args []string, stderr io.Writer) int {
 		} else {
 			defer leaveNamespace(plan.name)
 		}
-		os.Unsetenv(netnsEnv)
 		// keepalived's defaults with a namespace: its pid directory, which
 		// the namespace's own /run/keepalived/NAME is bound over
 		def := [3]*string{&o.pidFile, &o.vrrpPid, &o.checkPid}
@@ -49,6 +69,10 @@ func serve(o options, args []string, stderr io.Writer) int {
 			o.controlPath = pidDir + "gokeepalived.sock"
 		}
 	}
+	// scripts get the daemon's environment, as keepalived's: not our
+	// markers (kept until here for the namespace's re-execution)
+	os.Unsetenv(detachedEnv)
+	os.Unsetenv(netnsEnv)
 	if o.umask != "" {
 		m, err := strconv.ParseUint(o.umask, 0, 32)
 		if err != nil {
@@ -79,18 +103,11 @@ func serve(o options, args []string, stderr io.Writer) int {
 	return daemon.Run(context.Background(), daemon.Options{
 		ConfigFile: o.file,
 		Load: func(path string) (*conf.Config, *conf.Diagnostics) {
-			cfg, diags := conf.Load(path, conf.Options{
-				ConfigID:        o.configID,
-				AllConfig:       o.allConfig,
-				Strict:          o.strict,
-				InterfaceExists: interfaceExists,
-				InterfaceAddr:   interfaceAddr,
-				LinkKind:        linkKind,
-				UserExists:      userExists,
-			})
-			if cfg != nil && o.namespace != "" {
-				cfg.NetNamespace = o.namespace // -s wins, at reloads too
+			if l := first.Swap(nil); l != nil && path == o.file {
+				return l.cfg, l.diags
 			}
+			cfg, diags := load(path)
+			override(cfg)
 			return cfg, diags
 		},
 		PidFile:        o.pidFile,
@@ -109,6 +126,11 @@ func serve(o options, args []string, stderr io.Writer) int {
 		NetNamespaceConf: plan.fromConf,
 		NetNamespaceErr:  nsErr,
 	}, sigs)
+}
+
+type loaded struct {
+	cfg   *conf.Config
+	diags *conf.Diagnostics
 }
 
 func detach(stderr io.Writer) int {
