@@ -50,6 +50,15 @@ func testNetNamespace(t *testing.T, bin string) {
 	os.RemoveAll(piddir) // a leftover of a killed run of ours
 	t.Cleanup(func() { os.RemoveAll(piddir) })
 
+	// -t checks the file in the namespace: eth0 is only there.
+	for _, args := range [][]string{{"-t", "-f", cf}, {"-t", "-s", inner.Name + "-none", "-f", cf}} {
+		cmd := outer.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "GOKEEPALIVED_AS_MAIN=1")
+		if out, err := cmd.CombinedOutput(); exitCode(err) != 0 {
+			t.Errorf("%v: exit %d\n%s", args, exitCode(err), out)
+		}
+	}
+
 	adverts := captureVRRP(t, inner.Name, "gkpeer0")
 	p := startCmd(t, outer.Command(bin, "-n", "-l", "-G", "-P", "-f", cf), []string{"TMPDIR=" + dir})
 	p.waitFor("(VI_1) Entering MASTER STATE", 1)
@@ -140,6 +149,9 @@ func testNetNamespace(t *testing.T, bin string) {
 	if _, err := os.Stat("/run/netns/" + missing); err == nil {
 		exec.Command("ip", "netns", "del", missing).Run()
 		t.Errorf("namespace %s created", missing)
+	}
+	if _, err := os.Stat("/run/keepalived/" + missing); err == nil {
+		t.Errorf("/run/keepalived/%s made for a namespace that does not exist", missing)
 	}
 	if strings.Contains(string(out), "Entering BACKUP STATE") {
 		t.Errorf("ran without its namespace:\n%s", out)

@@ -237,6 +237,16 @@ func check(o options, stdout, stderr io.Writer) int {
 		defer f.Close()
 		msgs = f
 	}
+	// keepalived checks the file in its namespace (the interfaces are
+	// there); a namespace it cannot enter ends the test with status 0.
+	if ns := planNamespaces(o, cfg).name; ns != "" && os.Getenv(netnsEnv) != ns {
+		if err := enterNamespace(ns, false); err != nil {
+			fmt.Fprintln(msgs, err)
+			fmt.Fprintf(msgs, "Unable to set network namespace %s - exiting\n", ns)
+			return 0
+		}
+	}
+	os.Unsetenv(netnsEnv)
 	for _, d := range diags.List {
 		fmt.Fprintln(msgs, d.String())
 	}

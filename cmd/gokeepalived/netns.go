@@ -52,9 +52,10 @@ func planNamespaces(o options, cfg *conf.Config) nsPlan {
 // enterNamespace does what keepalived's set_namespaces() does: it joins
 // /run/netns/NAME and, in a mount namespace of its own, binds
 // /run/keepalived/NAME over /run/keepalived, so the pidfiles of a daemon
-// per namespace do not collide. On success it executes this program
+// per namespace do not collide (not for a config test: mount false). On
+// success it executes this program
 // again (it does not return); the error says what keepalived logs.
-func enterNamespace(name string) error {
+func enterNamespace(name string, mount bool) error {
 	path := netnsDir + name
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -67,7 +68,9 @@ func enterNamespace(name string) error {
 	if err != nil {
 		return fmt.Errorf("setns() failed with error %d", err.(syscall.Errno))
 	}
-	bindPidDir(name)
+	if mount {
+		bindPidDir(name)
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err

@@ -53,7 +53,7 @@ func serve(o options, args []string, stderr io.Writer) int {
 	var nsErr error
 	if plan.name != "" {
 		if os.Getenv(netnsEnv) != plan.name {
-			nsErr = enterNamespace(plan.name) // returns only on failure
+			nsErr = enterNamespace(plan.name, true) // returns only on failure
 		} else {
 			defer leaveNamespace(plan.name)
 		}
