@@ -105,10 +105,11 @@ var parseTimeKeywords = map[string]string{
 // outside conf, but only for those to be skipped there or as a side
 // effect; each says why.
 var ignoredAtRunTime = map[string]string{
-	"vrrp_instance|use_ipvlan": "its address becomes the source address (SrcIP), but no ipvlan interface is made (UseIPVLAN is read by no one)",
-	"real_server|BFD_CHECK":    "check/engine.go skips conf.CheckBFD checkers",
-	"BFD_CHECK|name":           "check/engine.go skips conf.CheckBFD checkers",
-	"BFD_CHECK|alpha":          "check/engine.go skips conf.CheckBFD checkers",
+	"vrrp_instance|use_ipvlan":          "its address becomes the source address (SrcIP), but no ipvlan interface is made (UseIPVLAN is read by no one)",
+	"real_server|BFD_CHECK":             "check/engine.go skips conf.CheckBFD checkers",
+	"BFD_CHECK|name":                    "check/engine.go skips conf.CheckBFD checkers",
+	"BFD_CHECK|alpha":                   "check/engine.go skips conf.CheckBFD checkers",
+	"vrrp_instance|promote_secondaries": "only printed in the data dump; the sysctl is set on VMACs alone",
 }
 
 // keywordTemplates places a keyword (the line %KW%) in a minimal config of

@@ -17,8 +17,6 @@ const unsupportedNotice = "'%s' is accepted but not supported by gokeepalived"
 // what it sets.
 var unsupportedKeywords = map[string]map[string]string{
 	"top level": {
-		"net_namespace":            "network namespaces: keepalived runs in the named namespace",
-		"net_namespace_ipvs":       "network namespaces: IPVS in another namespace",
 		"namespace_with_ipsets":    "network namespaces: ipset names per namespace",
 		"use_pid_dir":              "pid files under /run/keepalived/",
 		"instance":                 "instance name in pid and data file names",

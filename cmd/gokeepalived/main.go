@@ -77,7 +77,6 @@ var unsupported = map[string]string{
 	"address-monitoring": "address monitoring",
 	"snmp":               "SNMP",
 	"snmp-agent-socket":  "SNMP",
-	"namespace":          "network namespaces (run under ip netns exec)",
 	"core-dump":          "core dumps",
 	"core-dump-pattern":  "core dumps",
 	"config-fd":          "--config-fd",
@@ -105,6 +104,10 @@ type options struct {
 	noFork              bool
 	pidFile             string
 	vrrpPid, checkPid   string
+	pidSet              [3]bool // -p, -r, -c given: no pid directory default
+	namespace           string  // -s
+	controlSet          bool
+	ipvsNS              *string // net_namespace_ipvs, read at start-up
 	metricsAddr         string
 	controlPath         string
 	warnings            []string
@@ -182,15 +185,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "dont-fork":
 			o.noFork = true
 		case "pid":
-			o.pidFile = p.Value
+			o.pidFile, o.pidSet[0] = p.Value, true
 		case "vrrp_pid":
-			o.vrrpPid = p.Value
+			o.vrrpPid, o.pidSet[1] = p.Value, true
 		case "checkers_pid":
-			o.checkPid = p.Value
+			o.checkPid, o.pidSet[2] = p.Value, true
+		case "namespace":
+			o.namespace = p.Value
 		case "metrics-address":
 			o.metricsAddr = p.Value
 		case "control-socket":
-			o.controlPath = p.Value
+			o.controlPath, o.controlSet = p.Value, true
 		case "signum":
 			n, ok := signum(p.Value)
 			if !ok {
@@ -234,6 +239,16 @@ func check(o options, stdout, stderr io.Writer) int {
 		defer f.Close()
 		msgs = f
 	}
+	// keepalived checks the file in its namespace (the interfaces are
+	// there); a namespace it cannot enter ends the test with status 0.
+	if ns := planNamespaces(o, cfg).name; ns != "" && os.Getenv(netnsEnv) != ns {
+		if err := enterNamespace(ns, false); err != nil {
+			fmt.Fprintln(msgs, err)
+			fmt.Fprintf(msgs, "Unable to set network namespace %s - exiting\n", ns)
+			return 0
+		}
+	}
+	os.Unsetenv(netnsEnv)
 	for _, d := range diags.List {
 		fmt.Fprintln(msgs, d.String())
 	}
@@ -359,6 +374,9 @@ func usage(w io.Writer) {
   -r, --vrrp_pid=FILE      VRRP pidfile (default /run/keepalived_vrrp.pid)
   -c, --checkers_pid=FILE  checker pidfile
                              (default /run/keepalived_checkers.pid)
+  -s, --namespace=NAME     run in network namespace NAME (overrides
+                             net_namespace); pidfiles and the status socket
+                             default to /run/keepalived/NAME/
   -t, --config-test[=FILE] check the configuration and exit; messages go to
                              stderr or FILE. Exit 0 ok, 4 cannot run,
                              5 errors keepalived would work around,
@@ -375,11 +393,12 @@ func usage(w io.Writer) {
   -v, --version            print the version and exit
   -h, --help               print this help and exit
 Commands:
-  gokeepalived status [--control-socket=PATH]   the running daemon's state
+  gokeepalived status [--control-socket=PATH | -s NAME]   the running
+                           daemon's state (-s: the daemon in namespace NAME)
   gokeepalived ipvs [...]  print the live IPVS table as ipvsadm -Ln does
   gokeepalived reload [--dry-run [-f FILE]]   reload, or print what a
                            reload would change without applying it
-Accepted and ignored, with a warning: -g --flush-log-file -a -x -A -s -m -M
+Accepted and ignored, with a warning: -g --flush-log-file -a -x -A -m -M
   -b -B --config-fd
 `)
 }
@@ -396,13 +415,17 @@ func printVersion(w io.Writer) {
 // status asks the running daemon for its state and prints it as JSON.
 func status(args []string, stdout, stderr io.Writer) int {
 	path := control.DefaultPath
-	parsed, _, err := cli.Parse([]cli.Spec{{Long: "control-socket", Arg: cli.RequiredArg}}, args)
+	parsed, _, err := cli.Parse([]cli.Spec{{Long: "control-socket", Arg: cli.RequiredArg},
+		{Short: 's', Long: "namespace", Arg: cli.RequiredArg}}, args)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	for _, p := range parsed {
 		path = p.Value
+		if p.Spec.Long == "namespace" {
+			path = namespaceSocket(p.Value)
+		}
 	}
 	data, err := control.Request(path, "status")
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
-const reloadUsage = `Usage: gokeepalived reload [--dry-run [-f FILE]] [--control-socket=PATH]
+const reloadUsage = `Usage: gokeepalived reload [--dry-run [-f FILE]] [--control-socket=PATH | -s NAME]
 Asks the running daemon to reload its configuration (as SIGHUP does).
 With --dry-run it parses and validates FILE (default: the daemon's own
 config file) and prints what a reload would change, applying nothing:
@@ -28,6 +28,7 @@ func reloadCmd(args []string, stdout, stderr io.Writer) int {
 	parsed, rest, err := cli.Parse([]cli.Spec{
 		{Long: "dry-run"}, {Short: 'f', Long: "use-file", Arg: cli.RequiredArg},
 		{Long: "control-socket", Arg: cli.RequiredArg}, {Short: 'h', Long: "help"},
+		{Short: 's', Long: "namespace", Arg: cli.RequiredArg},
 	}, args)
 	if err != nil || len(rest) > 0 {
 		fmt.Fprintf(stderr, "gokeepalived reload: bad arguments %v %v\n%s", err, rest, reloadUsage)
@@ -46,6 +47,8 @@ func reloadCmd(args []string, stdout, stderr io.Writer) int {
 			}
 		case "control-socket":
 			path = p.Value
+		case "namespace":
+			path = namespaceSocket(p.Value)
 		case "help":
 			fmt.Fprint(stdout, reloadUsage)
 			return 0

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
@@ -23,8 +24,55 @@ func serve(o options, args []string, stderr io.Writer) int {
 	if !o.noFork && os.Getenv(detachedEnv) == "" {
 		return detach(stderr)
 	}
-	// scripts get the daemon's environment, as keepalived's: not our marker
+	// Namespaces are entered before any goroutine of ours starts: the
+	// process executes itself again from a thread in the namespace.
+	load := func(path string) (*conf.Config, *conf.Diagnostics) {
+		return conf.Load(path, conf.Options{
+			ConfigID:        o.configID,
+			AllConfig:       o.allConfig,
+			Strict:          o.strict,
+			InterfaceExists: interfaceExists,
+			InterfaceAddr:   interfaceAddr,
+			LinkKind:        linkKind,
+			HostResolves:    hostResolves,
+		})
+	}
+	override := func(cfg *conf.Config) {
+		if cfg != nil && o.namespace != "" {
+			cfg.NetNamespace = o.namespace // -s wins, at reloads too
+		}
+	}
+	// The file is read here for its namespaces; the daemon's first load
+	// is this one unless the process executes itself in a namespace.
+	cfg, diags := load(o.file)
+	var first atomic.Pointer[loaded]
+	first.Store(&loaded{cfg, diags})
+	plan := planNamespaces(o, cfg)
+	override(cfg)
+	o.ipvsNS = plan.ipvs
+	var nsErr error
+	if plan.name != "" {
+		if os.Getenv(netnsEnv) != plan.name {
+			nsErr = enterNamespace(plan.name, true) // returns only on failure
+		} else {
+			defer leaveNamespace(plan.name)
+		}
+		// keepalived's defaults with a namespace: its pid directory, which
+		// the namespace's own /run/keepalived/NAME is bound over
+		def := [3]*string{&o.pidFile, &o.vrrpPid, &o.checkPid}
+		for i, f := range [3]string{"keepalived.pid", "vrrp.pid", "checkers.pid"} {
+			if !o.pidSet[i] {
+				*def[i] = pidDir + f
+			}
+		}
+		if !o.controlSet {
+			o.controlPath = pidDir + "gokeepalived.sock"
+		}
+	}
+	// scripts get the daemon's environment, as keepalived's: not our
+	// markers (kept until here for the namespace's re-execution)
 	os.Unsetenv(detachedEnv)
+	os.Unsetenv(netnsEnv)
 	if o.umask != "" {
 		m, err := strconv.ParseUint(o.umask, 0, 32)
 		if err != nil {
@@ -39,6 +87,9 @@ func serve(o options, args []string, stderr io.Writer) int {
 		return 1
 	}
 	lo := daemon.LogOptions{Syslog: !o.noSyslog, Facility: fac, Detail: o.detail}
+	if plan.name != "" {
+		lo.IdentSuffix = "_" + plan.name
+	}
 	if o.console {
 		lo.Console = stderr
 	}
@@ -52,15 +103,12 @@ func serve(o options, args []string, stderr io.Writer) int {
 	return daemon.Run(context.Background(), daemon.Options{
 		ConfigFile: o.file,
 		Load: func(path string) (*conf.Config, *conf.Diagnostics) {
-			return conf.Load(path, conf.Options{
-				ConfigID:        o.configID,
-				AllConfig:       o.allConfig,
-				Strict:          o.strict,
-				InterfaceExists: interfaceExists,
-				InterfaceAddr:   interfaceAddr,
-				LinkKind:        linkKind,
-				HostResolves:    hostResolves,
-			})
+			if l := first.Swap(nil); l != nil && path == o.file {
+				return l.cfg, l.diags
+			}
+			cfg, diags := load(path)
+			override(cfg)
+			return cfg, diags
 		},
 		PidFile:        o.pidFile,
 		Units:          units(o),
@@ -75,7 +123,16 @@ func serve(o options, args []string, stderr io.Writer) int {
 		Strict:         o.strict,
 		// systemd's watchdog, fed only while the VRRP loop turns
 		WatchdogInterval: daemon.WatchdogInterval(),
+
+		NetNamespace:     plan.name,
+		NetNamespaceConf: plan.fromConf,
+		NetNamespaceErr:  nsErr,
 	}, sigs)
+}
+
+type loaded struct {
+	cfg   *conf.Config
+	diags *conf.Diagnostics
 }
 
 func detach(stderr io.Writer) int {

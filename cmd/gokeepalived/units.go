@@ -12,7 +12,11 @@ func vrrpUnit(o options) daemon.Unit {
 	return daemon.Unit{
 		Name: "VRRP", Ident: daemon.IdentVRRP, PidFile: o.vrrpPid, DataFile: "keepalived.data",
 		Wanted: func(c *conf.Config) bool { return len(c.VRRPInstances) > 0 },
-		New:    func(log *slog.Logger) (daemon.Subsystem, error) { return newVRRPSub(log, o.keepVRRP), nil },
+		New: func(log *slog.Logger) (daemon.Subsystem, error) {
+			v := newVRRPSub(log, o.keepVRRP)
+			v.openSync = func() (syncHandle, error) { return ipvs.Open(ipvsOptions(o)) }
+			return v, nil
+		},
 	}
 }
 
@@ -21,7 +25,20 @@ func checkUnit(o options) daemon.Unit {
 		Name: "checker", Ident: daemon.IdentCheck, PidFile: o.checkPid, DataFile: "keepalived_check.data",
 		Wanted: func(c *conf.Config) bool { return len(c.VirtualServers) > 0 },
 		New: func(log *slog.Logger) (daemon.Subsystem, error) {
-			return newChecker(log, o, func() (ipvsHandle, error) { return ipvs.Open(ipvs.Options{}) }), nil
+			return newChecker(log, o, func() (ipvsHandle, error) { return ipvs.Open(ipvsOptions(o)) }), nil
 		},
 	}
+}
+
+// ipvsOptions places the IPVS socket as net_namespace_ipvs says: in the
+// named namespace, or, given no name, in the default one (init's), as
+// keepalived's open_ipvs_namespace().
+func ipvsOptions(o options) ipvs.Options {
+	switch {
+	case o.ipvsNS == nil:
+		return ipvs.Options{}
+	case *o.ipvsNS == "":
+		return ipvs.Options{NetNS: "/proc/1/ns/net"}
+	}
+	return ipvs.Options{NetNS: *o.ipvsNS}
 }

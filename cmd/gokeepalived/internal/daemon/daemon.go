@@ -127,6 +127,12 @@ type Options struct {
 	Strict bool
 	// WatchdogInterval is systemd's WatchdogSec; zero disables it.
 	WatchdogInterval time.Duration
+	// NetNamespace is the network namespace the daemon runs in
+	// (net_namespace or -s); NetNamespaceConf is the config's when -s
+	// overrode it; NetNamespaceErr is why it could not be entered.
+	NetNamespace     string
+	NetNamespaceConf string
+	NetNamespaceErr  error
 }
 
 type running struct {
@@ -162,6 +168,9 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 		d.o.TmpDir = TmpDir()
 	}
 	d.startupLines()
+	if !d.namespaceLines() {
+		return ExitOK
+	}
 	pids, err := lockPidfiles(d.pidfiles(), d.log)
 	if errors.Is(err, errRunning) {
 		d.log.Info("daemon is already running")
@@ -254,6 +263,39 @@ func (d *Daemon) startupLines() {
 	d.log.Info("Command line: " + strings.Join(quoted, " "))
 }
 
+// namespaceLines logs what keepalived logs of its namespace before it
+// runs; false: the namespace could not be entered and the daemon stops
+// (with status 0, as keepalived 2.2.7).
+func (d *Daemon) namespaceLines() bool {
+	ns := d.o.NetNamespace
+	if ns == "" {
+		return true
+	}
+	if d.o.NetNamespaceConf != "" {
+		d.log.Info(fmt.Sprintf("Overriding config net_namespace '%s' with command line namespace '%s'", d.o.NetNamespaceConf, ns))
+	}
+	d.log.Info("Changing syslog ident to " + IdentParent + "_" + ns)
+	if d.o.NetNamespaceErr == nil {
+		return true
+	}
+	d.log.Info(d.o.NetNamespaceErr.Error())
+	d.log.Error(fmt.Sprintf("Unable to set network namespace %s - exiting", ns))
+	d.log.Info(fmt.Sprintf("Stopped %s (gokeepalived %s)", Banner, d.o.Version))
+	return false
+}
+
+// namespaceReload says, as keepalived, that the namespaces stay as they
+// were at start-up; the rest of the configuration is reloaded.
+func (d *Daemon) namespaceReload(cfg *conf.Config) {
+	if cfg.NetNamespace != d.o.NetNamespace {
+		d.log.Info("Cannot change network namespace at a reload - please restart keepalived")
+	}
+	old, now := d.cfg.NetNamespaceIPVS, cfg.NetNamespaceIPVS
+	if (old == nil) != (now == nil) || old != nil && *old != *now {
+		d.log.Info("Cannot change IPVS network namespace at a reload - please restart keepalived")
+	}
+}
+
 func cstr(b []int8) string {
 	s := make([]byte, 0, len(b))
 	for _, c := range b {
@@ -318,6 +360,7 @@ func (d *Daemon) reload(ctx context.Context) {
 	defer d.notify("READY=1")
 	cfg, diags := d.o.Load(d.o.ConfigFile)
 	d.logConfig(cfg, diags)
+	d.namespaceReload(cfg)
 	if refusals := d.reloadRule().Refusals(diags); len(refusals) > 0 {
 		d.refuseReload(refusals)
 		return

@@ -50,7 +50,10 @@ type LogOptions struct {
 	SyslogAddr string
 	Facility   syslog.Priority
 	Detail     bool // -D: debug lines too
-	Now        func() time.Time
+	// IdentSuffix follows every syslog ident ("_NAME" in a network
+	// namespace: Keepalived_vrrp_NAME, as keepalived's make_syslog_ident).
+	IdentSuffix string
+	Now         func() time.Time
 }
 
 // NewLogger returns a logger that writes keepalived-style lines: on the
@@ -235,15 +238,16 @@ func (s *logSink) emit(ln logLine) {
 	}
 	w := s.writers[ident]
 	if w == nil {
+		tag := ident + s.opt.IdentSuffix
 		if time.Since(s.failed) < time.Second {
 			return
 		}
 		var err error
 		// No syslog daemon is not fatal: keepalived runs on without one.
 		if s.opt.SyslogAddr != "" {
-			w, err = syslog.Dial("unixgram", s.opt.SyslogAddr, s.opt.Facility|syslog.LOG_INFO, ident)
+			w, err = syslog.Dial("unixgram", s.opt.SyslogAddr, s.opt.Facility|syslog.LOG_INFO, tag)
 		} else {
-			w, err = syslog.New(s.opt.Facility|syslog.LOG_INFO, ident)
+			w, err = syslog.New(s.opt.Facility|syslog.LOG_INFO, tag)
 		}
 		if err != nil {
 			s.failed = time.Now()

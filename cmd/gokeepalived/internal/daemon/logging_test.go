@@ -110,3 +110,26 @@ func TestLoggingNeverBlocks(t *testing.T) {
 		t.Errorf("first line logged %.40q", first)
 	}
 }
+
+// In a network namespace every ident carries its name, as keepalived's
+// make_syslog_ident(): Keepalived_NAME, Keepalived_vrrp_NAME.
+func TestSyslogIdentSuffix(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log")
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	log := NewLogger(LogOptions{Syslog: true, SyslogAddr: path, IdentSuffix: "_ns1"})
+	log.Info("parent line")
+	WithIdent(log, IdentVRRP).Info("vrrp line")
+	FlushLog(log)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b := make([]byte, 4096)
+	for _, want := range []string{"Keepalived_ns1[", "Keepalived_vrrp_ns1["} {
+		n, err := c.Read(b)
+		if err != nil || !strings.Contains(string(b[:n]), want) {
+			t.Errorf("syslog line %q (%v), want ident %s", b[:n], err, want)
+		}
+	}
+}
