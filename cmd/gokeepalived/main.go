@@ -18,7 +18,6 @@ import (
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
-	"github.com/gokeepalived/gokeepalived/internal/script"
 	"github.com/vishvananda/netlink"
 )
 
@@ -218,9 +217,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return serve(o, args, stderr)
 }
 
-func check(o options, stdout, stderr io.Writer) int {
-	limitMemory(o.file)
-	cfg, diags := conf.Load(o.file, conf.Options{
+// loadOptions are conf.Load's options for -t and for the daemon: the
+// command line's, and this host's interfaces and resolver.
+func loadOptions(o options) conf.Options {
+	return conf.Options{
 		ConfigID:        o.configID,
 		AllConfig:       o.allConfig,
 		Strict:          o.strict,
@@ -228,7 +228,12 @@ func check(o options, stdout, stderr io.Writer) int {
 		InterfaceAddr:   interfaceAddr,
 		LinkKind:        linkKind,
 		HostResolves:    hostResolves,
-	})
+	}
+}
+
+func check(o options, stdout, stderr io.Writer) int {
+	limitMemory(o.file)
+	cfg, diags := conf.Load(o.file, loadOptions(o))
 	msgs := stderr
 	if o.testOut != "" {
 		f, err := os.Create(o.testOut)
@@ -342,11 +347,6 @@ func hostResolves(name string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, err := net.DefaultResolver.LookupHost(ctx, name)
-	return err == nil
-}
-
-func userExists(name string) bool {
-	_, _, err := script.Lookup(name, "")
 	return err == nil
 }
 

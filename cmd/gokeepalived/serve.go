@@ -27,15 +27,7 @@ func serve(o options, args []string, stderr io.Writer) int {
 	// Namespaces are entered before any goroutine of ours starts: the
 	// process executes itself again from a thread in the namespace.
 	load := func(path string) (*conf.Config, *conf.Diagnostics) {
-		return conf.Load(path, conf.Options{
-			ConfigID:        o.configID,
-			AllConfig:       o.allConfig,
-			Strict:          o.strict,
-			InterfaceExists: interfaceExists,
-			InterfaceAddr:   interfaceAddr,
-			LinkKind:        linkKind,
-			HostResolves:    hostResolves,
-		})
+		return conf.Load(path, loadOptions(o))
 	}
 	override := func(cfg *conf.Config) {
 		if cfg != nil && o.namespace != "" {
