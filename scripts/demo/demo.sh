@@ -366,6 +366,10 @@ observe() {
 	sleep $((OBSERVE / 1000))
 	now_ms
 	count $o0 $NOW
+	# A request sent before the window (into the outage a step caused)
+	# that fails within it belongs to that step's outage, counted there,
+	# not to the steady state observed here.
+	NF=$(awk -v a="$o0" -v b="$NOW" '$1 >= a && $2 < b && $3 != "rs1" && $3 != "rs2" { f++ } END { print f + 0 }' "$CLOG")
 	say "  $1: $N requests, rs1 $N1, rs2 $N2, failed $NF"
 	stall $o0 $NOW
 	EXCUSED=0
