@@ -71,14 +71,22 @@ func (d *DNS) Check(ctx context.Context, _ int) Result {
 			}
 			return fail("read timeout from socket", err)
 		}
-		var p dnsmessage.Parser
-		h, err := p.Start(buf[:n])
-		if err != nil || h.ID != id || !h.Response {
-			continue // check_dns.c ignores short, foreign and query messages
+		if r, done := dnsReply(buf[:n], id); done {
+			return r
 		}
-		if h.RCode != dnsmessage.RCodeSuccess {
-			return fail(fmt.Sprintf("read error occurred. (rcode = %d)", int(h.RCode)), nil)
-		}
-		return Result{OK: true}
 	}
+}
+
+// dnsReply judges one datagram: done is false for one check_dns.c
+// ignores (short, foreign or a query), and the wait goes on.
+func dnsReply(b []byte, id uint16) (r Result, done bool) {
+	var p dnsmessage.Parser
+	h, err := p.Start(b)
+	if err != nil || h.ID != id || !h.Response {
+		return Result{}, false
+	}
+	if h.RCode != dnsmessage.RCodeSuccess {
+		return fail(fmt.Sprintf("read error occurred. (rcode = %d)", int(h.RCode)), nil), true
+	}
+	return Result{OK: true}, true
 }

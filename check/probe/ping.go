@@ -50,10 +50,9 @@ func (p *Ping) Check(ctx context.Context, _ int) Result {
 		c.SetDeadline(t)
 	}
 	v6 := p.Conn.Dst.Addr().Is6()
-	var typ, reply icmp.Type = ipv4.ICMPTypeEcho, ipv4.ICMPTypeEchoReply
-	proto := 1
+	var typ icmp.Type = ipv4.ICMPTypeEcho
 	if v6 {
-		typ, reply, proto = ipv6.ICMPTypeEchoRequest, ipv6.ICMPTypeEchoReply, 58
+		typ = ipv6.ICMPTypeEchoRequest
 	}
 	id, seq := int(rand.Uint32()&0xffff), int(rand.Uint32()&0xffff)
 	m := icmp.Message{Type: typ, Body: &icmp.Echo{ID: id, Seq: seq, Data: []byte("gokeepalived")}}
@@ -81,17 +80,26 @@ func (p *Ping) Check(ctx context.Context, _ int) Result {
 		if !sameIP(from, ip) {
 			continue
 		}
-		rm, err := icmp.ParseMessage(proto, buf[:n])
-		if err != nil || rm.Type != reply {
-			continue
+		if isEchoReply(buf[:n], v6, id, seq, dgram) {
+			return Result{OK: true}
 		}
-		e, ok := rm.Body.(*icmp.Echo)
-		// the kernel rewrites the ID of datagram ICMP sockets
-		if !ok || e.Seq != seq || (!dgram && e.ID != id) {
-			continue
-		}
-		return Result{OK: true}
 	}
+}
+
+// isEchoReply says whether b is the reply to our echo (id, seq); the
+// kernel rewrites the ID of datagram ICMP sockets, so only seq is
+// compared there.
+func isEchoReply(b []byte, v6 bool, id, seq int, dgram bool) bool {
+	proto, reply := 1, icmp.Type(ipv4.ICMPTypeEchoReply)
+	if v6 {
+		proto, reply = 58, ipv6.ICMPTypeEchoReply
+	}
+	rm, err := icmp.ParseMessage(proto, b)
+	if err != nil || rm.Type != reply {
+		return false
+	}
+	e, ok := rm.Body.(*icmp.Echo)
+	return ok && e.Seq == seq && (dgram || e.ID == id)
 }
 
 func sameIP(a net.Addr, ip net.IP) bool {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -80,6 +81,11 @@ func (s *SMTP) Check(ctx context.Context, _ int) Result {
 		return s.smtpConnectFail(err)
 	}
 	defer nc.Close()
+	return s.converse(ctx, nc)
+}
+
+// converse is the exchange on a connected socket.
+func (s *SMTP) converse(ctx context.Context, nc net.Conn) Result {
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(aLongTimeAgo) })
 	defer stop()
 	step := func() {
