@@ -1,11 +1,13 @@
 package vrrp
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/internal/lograte"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 	"github.com/gokeepalived/gokeepalived/vrrp/validate"
 )
@@ -18,6 +20,7 @@ type Demux struct {
 	LogUnknownVRIDs bool
 	Iface           string
 	log             *slog.Logger
+	limit           *lograte.Limiter
 
 	TooShort    atomic.Uint64
 	UnknownVRID atomic.Uint64
@@ -52,12 +55,28 @@ func (d *Demux) Dispatch(now time.Time, rx *packet.Received) (*Instance, []Actio
 	if !ok {
 		d.UnknownVRID.Add(1)
 		if d.LogUnknownVRIDs {
-			d.log.Info(fmt.Sprintf("Unknown VRID(%d) received on interface(%s). ignoring...", rx.Advert.VRID, d.Iface))
+			d.logUnknown(now, rx.Advert.VRID)
 		}
 		return nil, nil, validate.UnknownVRID
 	}
 	acts, res := i.Receive(now, rx)
 	return i, acts, res.Reason
+}
+
+// logUnknown is keepalived's line for an unknown VRID, at most a few per
+// VRID and then one every few seconds.
+func (d *Demux) logUnknown(now time.Time, vrid uint8) {
+	if d.limit == nil {
+		d.limit = lograte.Default()
+	}
+	ok, held := d.limit.Allow(string(rune(vrid)), now)
+	if !ok {
+		return
+	}
+	if held > 0 {
+		d.log.Info(fmt.Sprintf("%d more lines like the next were suppressed", held))
+	}
+	d.log.Info(fmt.Sprintf("Unknown VRID(%d) received on interface(%s). ignoring...", vrid, d.Iface))
 }
 
 // dispatch is Dispatch with a panic (a bug of ours, met on some packet)
@@ -70,4 +89,24 @@ func (r *Runtime) dispatch(s *rtSock, now time.Time, rx *packet.Received) (inst 
 		}
 	}()
 	return s.demux.Dispatch(now, rx)
+}
+
+// debugDrop is the debug line of a dropped advert, rate-limited per
+// interface and reason as keepalived's lines are (validate.Checker).
+func (r *Runtime) debugDrop(iface string, reason validate.Reason, now time.Time) {
+	if !r.log.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	if r.dropLog == nil {
+		r.dropLog = lograte.Default()
+	}
+	ok, held := r.dropLog.Allow(iface+"\x00"+reason.String(), now)
+	if !ok {
+		return
+	}
+	if held > 0 {
+		r.log.Debug("advert dropped", "iface", iface, "reason", reason.String(), "suppressed_before", held)
+		return
+	}
+	r.log.Debug("advert dropped", "iface", iface, "reason", reason.String())
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/lograte"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/vrrp/internal/hrtimer"
 	"github.com/gokeepalived/gokeepalived/vrrp/nft"
@@ -56,11 +57,12 @@ type Deps struct {
 // socket feeds a single loop that owns every Instance, so Step is never
 // called concurrently.
 type Runtime struct {
-	deps   Deps
-	log    *slog.Logger
-	insts  []*rtInst
-	byInst map[*Instance]*rtInst
-	socks  []*rtSock
+	deps    Deps
+	log     *slog.Logger
+	dropLog *lograte.Limiter // debug lines of dropped adverts
+	insts   []*rtInst
+	byInst  map[*Instance]*rtInst
+	socks   []*rtSock
 
 	garpInterval, gnaInterval time.Duration
 
@@ -380,7 +382,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 				r.exec(r.byInst[inst], now, acts)
 			}
 			if reason != validate.OK && reason != validate.InstanceNotReady {
-				r.log.Debug("advert dropped", "iface", it.s.spec.Iface, "reason", reason.String())
+				r.debugDrop(it.s.spec.Iface, reason, now)
 			}
 			r.mu.Unlock()
 		case ev := <-r.links:

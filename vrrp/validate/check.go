@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/internal/lograte"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 )
 
@@ -61,6 +62,8 @@ type Checker struct {
 	// ahCycle: the number reached its top while sending (keepalived's
 	// cycle flag); it starts again from 0 at the next MASTER transition.
 	ahCycle bool
+	limit   *lograte.Limiter
+	now     func() time.Time // nil: time.Now
 }
 
 // NewChecker returns a Checker; log may be nil.
@@ -117,7 +120,25 @@ func (c *Checker) Check(rx *packet.Received, checkVIPs bool) Result {
 	return res
 }
 
+// logf writes keepalived's line for a dropped advert, at most a few of
+// each kind then one every few seconds: a flood of bad adverts must not
+// become a flood of log lines. The next line written after some were
+// held back says how many.
 func (c *Checker) logf(format string, args ...any) {
+	if c.limit == nil {
+		c.limit = lograte.Default()
+	}
+	now := time.Now()
+	if c.now != nil {
+		now = c.now()
+	}
+	ok, held := c.limit.Allow(format, now)
+	if !ok {
+		return
+	}
+	if held > 0 {
+		c.log.Info(fmt.Sprintf("(%s) %d more lines like the next were suppressed", c.cfg.Name, held), "instance", c.cfg.Name)
+	}
 	c.log.Info(fmt.Sprintf(format, args...), "instance", c.cfg.Name)
 }
 

@@ -395,3 +395,35 @@ func TestReasonStrings(t *testing.T) {
 		t.Error("stat names")
 	}
 }
+
+// A flood of bad adverts is counted in full but logged a few times, then
+// once every few seconds, with the number held back.
+func TestDropLogsAreRateLimited(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	s := baseV2()
+	s.adv.AuthData = packet.PassKey("wrong")
+	c := NewChecker(baseV2().cfg, log)
+	now := time.Unix(1000, 0)
+	c.now = func() time.Time { return now }
+	rx := s.build(t)
+	for i := 0; i < 5000; i++ { // one second at 5,000 packets/s
+		now = now.Add(200 * time.Microsecond)
+		if r := c.Check(rx, true); r.Reason != Password {
+			t.Fatalf("%v", r.Reason)
+		}
+	}
+	if n := c.Counters.Drops(Password); n != 5000 {
+		t.Fatalf("counted %d drops, want 5000", n)
+	}
+	if n := strings.Count(logs.String(), "received an invalid passwd!"); n != 5 {
+		t.Fatalf("%d lines in the first second, want the burst of 5:\n%s", n, logs.String())
+	}
+	now = now.Add(2 * time.Second)
+	logs.Reset()
+	c.Check(rx, true)
+	if !strings.Contains(logs.String(), "(VI_1) 4995 more lines like the next were suppressed") ||
+		!strings.Contains(logs.String(), "received an invalid passwd!") {
+		t.Fatalf("after the pause: %q", logs.String())
+	}
+}
