@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -303,5 +304,57 @@ virtual_server %s 80 {
 	}
 	if k, g := strings.Join(lines["keepalived"], "\n"), strings.Join(lines["gokeepalived"], "\n"); k != g {
 		t.Errorf("healthchecker lines differ: keepalived\n%s\ngokeepalived\n%s", k, g)
+	}
+}
+
+// TestHASuspendReload: a reload that adds a ha_suspend virtual server
+// whose address is already on the host. gokeepalived activates its
+// checkers; keepalived 2.2.7 lists the addresses only when its netlink
+// monitor opens, so the new virtual server counts none and stays
+// deactivated until its address is added again (docs/differences.md).
+// A virtual server kept over the reload keeps its state in both.
+func TestHASuspendReload(t *testing.T) {
+	guard(t)
+	l := newLab(t)
+	l.start("gkrs1")
+	vsConf := func(addr string) string {
+		return fmt.Sprintf(`virtual_server %s 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    ha_suspend
+    real_server 192.168.31.101 80 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+`, addr)
+	}
+	for _, a := range []string{"10.10.31.150", "10.10.31.151"} {
+		run(t, "ip", "addr", "add", a+"/32", "dev", "gkbr")
+		t.Cleanup(func() { exec.Command("ip", "addr", "del", a+"/32", "dev", "gkbr").Run() })
+	}
+	kept := "healthchecker for service [192.168.31.101]:tcp:80 for VS [10.10.31.150]:tcp:80"
+	added := "healthchecker for service [192.168.31.101]:tcp:80 for VS [10.10.31.151]:tcp:80"
+	for _, prog := range []string{"keepalived", "gokeepalived"} {
+		ipvsadm(t, "-C")
+		conf := writeConf(t, l.dir, "global_defs {\n    router_id SUSPEND\n}\n"+vsConf("10.10.31.150"))
+		d := startDaemon(t, prog, l.dir, conf)
+		d.waitLog("Activating "+kept, 1, 20*time.Second)
+		writeConf(t, l.dir, "global_defs {\n    router_id SUSPEND\n}\n"+vsConf("10.10.31.150")+vsConf("10.10.31.151"))
+		d.cmd.Process.Signal(syscall.SIGHUP)
+		want := map[string]string{"keepalived": "Deactivating ", "gokeepalived": "Activating "}[prog]
+		d.waitLog(want+added, 1, 30*time.Second)
+		d.waitLog("Activating "+kept, 2, 30*time.Second)
+		if prog == "keepalived" {
+			// the address added again wakes it
+			run(t, "ip", "addr", "add", "10.10.31.151/32", "dev", "lo")
+			d.waitLog("Activating "+added, 1, 20*time.Second)
+			run(t, "ip", "addr", "del", "10.10.31.151/32", "dev", "lo")
+		}
+		d.term()
+		t.Logf("%s: the virtual server added by the reload: %q", prog, want+added)
 	}
 }
