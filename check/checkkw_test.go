@@ -38,7 +38,7 @@ func TestRSInitNotifies(t *testing.T) {
 		if on {
 			g = "global_defs {\n  rs_init_notifies\n}\n"
 		}
-		cfg := loadConf(t, g+`virtual_server 10.0.0.1 80 {
+		text := g + `virtual_server 10.0.0.1 80 {
   protocol TCP
   lb_algo rr
   lb_kind NAT
@@ -52,10 +52,12 @@ func TestRSInitNotifies(t *testing.T) {
     }
   }
 }
-`)
+`
+		cfg := loadConf(t, text)
 		fifo := &fifoSink{}
 		logs := &logSink{}
-		if _, err := New(cfg, Options{NotifyFIFO: fifo.write, Logf: logs.logf}); err != nil {
+		e, err := New(cfg, Options{NotifyFIFO: fifo.write, Logf: logs.logf})
+		if err != nil {
 			t.Fatal(err)
 		}
 		// the quorum's start-up notify is sent either way
@@ -70,6 +72,17 @@ func TestRSInitNotifies(t *testing.T) {
 			if strings.Contains(l, "127.0.0.1") && !strings.HasPrefix(l, "Activating healthchecker") {
 				t.Errorf("rs_init_notifies %v: start-up logged %q (keepalived logs no notify)", on, l)
 			}
+		}
+		// a reload: the kept servers are not notified again, a new one is
+		fifo.lines = nil
+		next := loadConf(t, strings.Replace(text, "  real_server 127.0.0.2", "  real_server 127.0.0.3 8080 {\n    TCP_CHECK {\n    }\n  }\n  real_server 127.0.0.2", 1))
+		Reload(next, Options{NotifyFIFO: fifo.write, Logf: logs.logf}, e)
+		want = nil
+		if on {
+			want = []string{"RS [127.0.0.3]:tcp:8080 [10.0.0.1]:tcp:80 UP"}
+		}
+		if got := fifo.get(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("rs_init_notifies %v: FIFO lines at reload %q, want %q", on, got, want)
 		}
 	}
 }

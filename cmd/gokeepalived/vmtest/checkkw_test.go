@@ -138,10 +138,12 @@ func TestLVSFlushOnStopMatchesKeepalived(t *testing.T) {
 	l.start("gkrs2")
 	foreign := "TCP  10.10.31.200:80 rr\n" + dest("192.168.31.101:80", "Masq", 1)
 	ours := vs + dest("192.168.31.101:80", "Masq", 1) + dest("192.168.31.102:80", "Masq", 1)
-	for _, mode := range []struct{ name, kw, left string }{
-		{"default", "", header + foreign},
-		{"VS", "    lvs_flush_on_stop VS\n", header + foreign},
-		{"FULL", "    lvs_flush_on_stop\n", header},
+	for _, mode := range []struct{ name, kw, left, flag string }{
+		{"default", "", header + foreign, ""},
+		{"VS", "    lvs_flush_on_stop VS\n", header + foreign, ""},
+		{"FULL", "    lvs_flush_on_stop\n", header, ""},
+		// -I: keepalived skips clear_services, lines included
+		{"VS with -I", "    lvs_flush_on_stop VS\n", header + ours + foreign, "-I"},
 	} {
 		conf := writeConf(t, l.dir, fmt.Sprintf(`global_defs {
     router_id FLUSH
@@ -168,13 +170,17 @@ virtual_server 10.10.31.100 80 {
 			ipvsadm(t, "-C")
 			ipvsadm(t, "-A", "-t", "10.10.31.200:80", "-s", "rr")
 			ipvsadm(t, "-a", "-t", "10.10.31.200:80", "-r", "192.168.31.101:80", "-m")
-			d := startDaemon(t, prog, l.dir, conf)
+			var extra []string
+			if mode.flag != "" {
+				extra = append(extra, mode.flag)
+			}
+			d := startDaemon(t, prog, l.dir, conf, extra...)
 			// foreign sorts after ours
 			waitTable(t, 20*time.Second, header+ours+foreign)
 			d.term()
 			left[prog] = table(t)
 			shut := strings.Count(d.log(), "Shutting down service")
-			if want := map[bool]int{true: 2, false: 0}[mode.kw == ""]; shut != want {
+			if want := map[bool]int{true: 2, false: 0}[mode.kw == "" && mode.flag == ""]; shut != want {
 				t.Errorf("%s, %s: %d 'Shutting down service' lines, want %d:\n%s", mode.name, prog, shut, want, d.log())
 			}
 		}
