@@ -175,9 +175,6 @@ virtual_server 10.9.9.10 80 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !e.UsesHASuspend() {
-		t.Fatal("UsesHASuspend false")
-	}
 	name := fmt.Sprintf("[127.0.0.1]:tcp:%d for VS [10.9.9.9]:tcp:80", susPort)
 	for _, l := range []string{"Deactivating healthchecker for service " + name,
 		fmt.Sprintf("Activating healthchecker for service [127.0.0.1]:tcp:%d for VS [10.9.9.10]:tcp:80", plainPort)} {

@@ -26,18 +26,6 @@ func suspendAddr(vs *conf.VirtualServer) (a netip.Addr, ok bool) {
 // a checker thread, so ha_suspend does not stop it.
 func suspendable(t conf.CheckerType) bool { return t != conf.CheckFile }
 
-// UsesHASuspend reports whether any virtual server has ha_suspend, so
-// that the caller watches the host's addresses (keepalived's
-// using_ha_suspend).
-func (e *Engine) UsesHASuspend() bool {
-	for _, ent := range e.vss {
-		if ent.cfg.HASuspend {
-			return true
-		}
-	}
-	return false
-}
-
 // AddrChanged tells the engine that address a is now present count
 // times on this host (0: gone). The checkers of the ha_suspend virtual
 // servers on a are activated or suspended, with keepalived's lines.

@@ -123,8 +123,8 @@ func (c *checker) watchAddrs(ctx context.Context, cfg *conf.Config) {
 	c.addrs, c.addrsCancel = a, cancel
 }
 
-// setEngine makes eng the one address changes go to, and gives it any
-// change that came while it was being built.
+// setAddrEngine makes eng the one address changes go to, and gives it
+// any change that came while it was being built.
 func (c *checker) setAddrEngine(eng *checkengine.Engine) {
 	c.addrEng.Store(eng)
 	if c.addrs == nil {
