@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"runtime"
 	"strings"
 	"sync"
@@ -60,6 +61,9 @@ type Options struct {
 	// Alerts sends the e-mail alerts of real servers' checkers and of
 	// virtual servers' quorum (nil: none).
 	Alerts *smtpalert.Sender
+	// LocalAddrCount says how many times an address is on this host at
+	// build time, for ha_suspend (nil: none is).
+	LocalAddrCount func(netip.Addr) int
 	// NewProbe overrides probe construction (tests).
 	NewProbe func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error)
 }
@@ -73,6 +77,8 @@ type vsEntry struct {
 	dirty bool
 	// rsJobs are the checkers of each real server, by index in st.RS
 	rsJobs [][]*job
+	// addrCount: how many times its ha_suspend address is on the host
+	addrCount int
 }
 
 type job struct {
@@ -100,6 +106,8 @@ type job struct {
 	// long the last one took, for metrics (status.go)
 	began   atomic.Int64
 	latency atomic.Int64
+	// enabled is false while ha_suspend suspends the checker
+	enabled atomic.Bool
 }
 
 // Engine runs the checkers of one configuration.
@@ -120,6 +128,8 @@ type Engine struct {
 	changed []*vsEntry
 	// noCheckerEmails: global no_checker_emails
 	noCheckerEmails bool
+	// flushOnStop: global lvs_flush_on_stop ("", "FULL", "VS")
+	flushOnStop string
 }
 
 // Lateness returns, with Options.RecordLateness, how late recent checks
@@ -194,10 +204,11 @@ func build(cfg *conf.Config, opt Options) *Engine {
 		}
 	}
 	e := &Engine{opt: opt, sch: sched.New(opt.Clock, opt.Workers), dirty: make(chan struct{}, 1), noCheckerEmails: cfg.Global.NoCheckerEmails,
-		scripts: &script.Runner{User: opt.ScriptUser, Group: opt.ScriptGroup, Log: func(m string) { opt.Logf("%s", m) }}}
+		flushOnStop: strings.ToUpper(cfg.Global.LVSFlushOnStop),
+		scripts:     &script.Runner{User: opt.ScriptUser, Group: opt.ScriptGroup, Log: func(m string) { opt.Logf("%s", m) }}}
 	for _, vs := range cfg.VirtualServers {
 		ent := &vsEntry{key: fmtVS(vs) + "/" + string(vs.Family), cfg: vs, svcs: services(vs)}
-		vc := state.VSConfig{Name: fmtVS(vs), Quorum: vs.Quorum, Hysteresis: vs.Hysteresis}
+		vc := state.VSConfig{Name: fmtVS(vs), Quorum: vs.Quorum, Hysteresis: vs.Hysteresis, InitNotifies: cfg.Global.RSInitNotifies}
 		if s := vs.SorryServer; s != nil {
 			// conf has resolved the port and forwarding already
 			d := destination(s.Addr, s.Port, s.Forwarding, 1)
@@ -214,6 +225,13 @@ func build(cfg *conf.Config, opt Options) *Engine {
 			rss = append(rss, state.RSConfig{Dest: d, Inhibit: rs.InhibitOnFailure, Name: fmtTrio(rs.Addr, vs.Protocol, rs.Port)})
 		}
 		ent.st = state.NewVS(vc, rss)
+		suspended := false
+		if vs.HASuspend {
+			if a, ok := suspendAddr(vs); ok && opt.LocalAddrCount != nil {
+				ent.addrCount = opt.LocalAddrCount(a)
+			}
+			suspended = ent.addrCount == 0
+		}
 		ent.rsJobs = make([][]*job, len(rss))
 		for i, rs := range vs.RealServers {
 			for _, c := range rs.Checkers {
@@ -254,7 +272,12 @@ func build(cfg *conf.Config, opt Options) *Engine {
 					r := p.Check(context.Background(), 0)
 					fileRes, up = &r, r.OK
 				}
-				opt.Logf("Activating healthchecker for service %s for VS %s", j.name, vc.Name)
+				j.enabled.Store(!suspended || !suspendable(c.Type))
+				if j.enabled.Load() {
+					opt.Logf("Activating healthchecker for service %s for VS %s", j.name, vc.Name)
+				} else {
+					opt.Logf("Deactivating healthchecker for service %s for VS %s", j.name, vc.Name)
+				}
 				j.st = state.NewChecker(t)
 				j.st.Up = up
 				j.id = ent.st.AddChecker(i, up)
@@ -475,6 +498,9 @@ func (j *job) successMsg() string {
 
 // run is one check: probe, then the state machine, then the pool.
 func (j *job) run(ctx context.Context) time.Duration {
+	if !j.enabled.Load() {
+		return j.st.T.DelayLoop // ha_suspend: look again a delay_loop later
+	}
 	j.began.Store(time.Now().UnixNano())
 	res := safeCheck(ctx, j.probe, j.st.Step(), j.name)
 	if ctx.Err() != nil {
@@ -497,6 +523,10 @@ func safeCheck(ctx context.Context, p probe.Checker, step int, name string) (res
 
 // start begins an asynchronous check; complete takes its result.
 func (j *job) start(_ context.Context, next func(time.Duration)) {
+	if !j.enabled.Load() {
+		next(j.st.T.DelayLoop)
+		return
+	}
 	j.next = next
 	j.began.Store(time.Now().UnixNano())
 	j.async.Start(j.st.Step(), j.onResult)
@@ -571,12 +601,18 @@ func (j *job) apply(res probe.Result) time.Duration {
 
 // Shutdown logs keepalived's shut-down lines and, for omega virtual
 // servers, runs notify_down and quorum_down. Table is empty afterwards:
-// reconcile it (with the old keys as PrevOwned) unless -I.
+// reconcile it (with the old keys as PrevOwned) unless -I. Under
+// lvs_flush_on_stop (FULL or VS) the real servers are neither logged
+// nor notified: keepalived removes their services whole.
 func (e *Engine) Shutdown() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, ent := range e.vss {
-		ent.st.Shutdown(ent.cfg.Omega)
+		if e.flushOnStop == "" {
+			ent.st.Shutdown(ent.cfg.Omega)
+		} else {
+			ent.st.ShutdownFlushed(ent.cfg.Omega)
+		}
 		e.emit(ent)
 	}
 }

@@ -84,7 +84,6 @@ var unsupportedKeywords = map[string]map[string]string{
 		"lvs_netlink_monitor_rcv_bufs_force":  "netlink socket buffer sizes",
 		"vrrp_rx_bufs_policy":                 "VRRP socket receive buffer sizes",
 		"vrrp_rx_bufs_multiplier":             "VRRP socket receive buffer sizes",
-		"rs_init_notifies":                    "notifies of the initial real server states",
 		"log_unknown_vrids":                   "logging adverts of unknown VRIDs",
 		"vmac_addr_prefix":                    "VMAC interface name prefix with use_vmac_addr",
 		"umask":                               "umask of created files",
@@ -143,8 +142,7 @@ var unsupportedKeywords = map[string]map[string]string{
 		"password": "password of an encrypted SSL key",
 	},
 	"virtual_server": {
-		"ha_suspend": "suspending checkers while the virtual address is absent",
-		"snmp_name":  "SNMP (AgentX)",
+		"snmp_name": "SNMP (AgentX)",
 	},
 	"real_server": {
 		"snmp_name": "SNMP (AgentX)",

@@ -56,6 +56,9 @@ type VSConfig struct {
 	Sorry        *ipvs.Destination
 	SorryName    string
 	SorryInhibit bool
+	// InitNotifies is global rs_init_notifies: a real server alive at
+	// start-up gets its notify_up and notify FIFO line (init_service_rs).
+	InitNotifies bool
 }
 
 // RS is the state of one real server.
@@ -143,6 +146,10 @@ func (v *VS) Init() {
 		switch {
 		case !r.restored:
 			r.Alive = r.Failed == 0
+			if r.Alive && v.Cfg.InitNotifies {
+				// do_rs_notifies logs nothing; only up states are sent
+				v.events = append(v.events, Event{Notify: NotifyRSUp, RS: i})
+			}
 		case r.Failed == 0 && !r.Alive:
 			v.setAlive(i, true)
 		case r.Failed > 0:
@@ -356,8 +363,20 @@ func (v *VS) sorryIsRS() bool {
 // is logged as shut down and is no longer alive. With omega the
 // notify_down of alive servers and quorum_down are due (events carry
 // them); without, they are not. Dests is empty afterwards.
-func (v *VS) Shutdown(omega bool) {
+func (v *VS) Shutdown(omega bool) { v.shutdown(omega, true) }
+
+// ShutdownFlushed is the stop under lvs_flush_on_stop (FULL or VS):
+// the service goes whole, so keepalived's clear_service_vs skips its
+// real servers (no lines, no notify_down); only quorum_down is due,
+// with omega.
+func (v *VS) ShutdownFlushed(omega bool) { v.shutdown(omega, false) }
+
+func (v *VS) shutdown(omega, servers bool) {
 	for i, r := range v.RS {
+		if !servers {
+			r.Alive = false
+			continue
+		}
 		inh := ""
 		if r.Cfg.Inhibit && !r.Alive {
 			inh = "(inhibited) "

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,6 +67,12 @@ type checker struct {
 	// lastReload is how the last reload's time split: the engine
 	// (build, carry state over, schedule) and IPVS (table, diff, apply).
 	lastReload struct{ engine, ipvs time.Duration }
+
+	// addrs follows the host's addresses once a virtual server uses
+	// ha_suspend; addrEng is the engine it reports to.
+	addrs       *checkengine.LocalAddrs
+	addrsCancel context.CancelFunc
+	addrEng     atomic.Pointer[checkengine.Engine]
 }
 
 func newChecker(log *slog.Logger, o options, open func() (ipvsHandle, error)) *checker {
@@ -82,7 +89,61 @@ func (c *checker) engineOptions(cfg *conf.Config) checkengine.Options {
 		NotifyFIFO:  c.fifo.Write,
 		NewProbe:    c.newProbe,
 		Alerts:      c.alerts,
+		LocalAddrCount: func(a netip.Addr) int {
+			if c.addrs == nil {
+				return 0
+			}
+			return c.addrs.Count(a)
+		},
 	}
+}
+
+// watchAddrs starts following the host's addresses when cfg uses
+// ha_suspend (keepalived's using_ha_suspend), before the engine is
+// built: its checkers start activated or suspended. The monitor runs
+// until the daemon's context ends.
+func (c *checker) watchAddrs(ctx context.Context, cfg *conf.Config) {
+	if c.addrs != nil || !usesHASuspend(cfg) {
+		return
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	a, err := checkengine.WatchLocalAddrs(ctx, func(a netip.Addr, n int) {
+		if e := c.addrEng.Load(); e != nil {
+			e.AddrChanged(a, n)
+		}
+	}, func(err error) {
+		c.log.Warn(fmt.Sprintf("Netlink: address monitor subscribed again after %v; addresses listed anew", err))
+	})
+	if err != nil {
+		// the checkers of ha_suspend virtual servers stay suspended
+		c.log.Error(fmt.Sprintf("Netlink: %v", err))
+		cancel()
+		return
+	}
+	c.addrs, c.addrsCancel = a, cancel
+}
+
+// setAddrEngine makes eng the one address changes go to, and gives it
+// any change that came while it was being built.
+func (c *checker) setAddrEngine(eng *checkengine.Engine) {
+	c.addrEng.Store(eng)
+	if c.addrs == nil {
+		return
+	}
+	for _, vs := range c.cfg.VirtualServers {
+		if vs.HASuspend && vs.Group == "" && vs.FWMark == 0 {
+			eng.AddrChanged(vs.Addr, c.addrs.Count(vs.Addr))
+		}
+	}
+}
+
+func usesHASuspend(cfg *conf.Config) bool {
+	for _, vs := range cfg.VirtualServers {
+		if vs.HASuspend {
+			return true
+		}
+	}
+	return false
 }
 
 // openFIFO (re)opens the checker's notify FIFOs when their settings
@@ -112,6 +173,7 @@ func (c *checker) Start(ctx context.Context, cfg *conf.Config) error {
 	if err := c.setTimeouts(cfg); err != nil {
 		c.log.Error(err.Error())
 	}
+	c.watchAddrs(ctx, cfg)
 	eng, err := checkengine.New(cfg, c.engineOptions(cfg))
 	if err != nil {
 		conn.Close()
@@ -120,6 +182,7 @@ func (c *checker) Start(ctx context.Context, cfg *conf.Config) error {
 		return err
 	}
 	c.eng = eng
+	c.setAddrEngine(eng)
 	// Adopt what the kernel already holds for our services: a restart
 	// keeps their connections. lvs_flush removes every other service.
 	cur, err := reconcile.Dump(conn)
@@ -310,11 +373,13 @@ func (c *checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	old := c.eng
 	c.openFIFO(cfg)
 	c.alerts.Configure(smtpalert.FromGlobal(&cfg.Global))
+	c.watchAddrs(ctx, cfg)
 	c.syncMu.Lock()
 	c.eng = checkengine.Reload(cfg, c.engineOptions(cfg), old)
 	c.cfg = cfg
 	c.full = true // virtual servers may have gone
 	c.syncMu.Unlock()
+	c.setAddrEngine(c.eng)
 	if err := c.setTimeouts(cfg); err != nil {
 		c.log.Error(err.Error())
 	}
@@ -377,10 +442,13 @@ func (c *checker) planOps(cfg *conf.Config, stopping bool) (ops []reconcile.Op, 
 		switch {
 		case c.keepIPVS:
 			return nil, false, nil
-		case strings.EqualFold(c.cfg.Global.LVSFlushOnStop, "FULL"):
+		case flushOnStop(c.cfg) == "FULL":
 			return nil, true, nil
 		}
 		ops, err = c.diff(nil)
+		if flushOnStop(c.cfg) == "VS" {
+			ops = servicesOnly(ops)
+		}
 		return ops, false, err
 	}
 	// Quiet: no log lines, no notify scripts, nothing scheduled.
@@ -389,22 +457,52 @@ func (c *checker) planOps(cfg *conf.Config, stopping bool) (ops []reconcile.Op, 
 	return ops, false, err
 }
 
+// flushOnStop is global lvs_flush_on_stop: "", "FULL" or "VS".
+func flushOnStop(cfg *conf.Config) string { return strings.ToUpper(cfg.Global.LVSFlushOnStop) }
+
+// servicesOnly keeps the service deletions of a stop's operations:
+// under lvs_flush_on_stop VS keepalived deletes each of its services
+// whole (clear_service_vs), its destinations with it, and leaves every
+// other service in the kernel.
+func servicesOnly(ops []reconcile.Op) []reconcile.Op {
+	out := ops[:0]
+	for _, o := range ops {
+		if o.Kind == reconcile.DelService {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 // IPVSOperations counts the operations applied since start-up.
 func (c *checker) IPVSOperations() uint64 { return c.ops.Load() }
 
 // Stop removes our services unless -I, as keepalived's checker does at
-// exit; lvs_flush_on_stop FULL empties the whole table.
+// exit (clear_services): real server by real server, or with
+// lvs_flush_on_stop VS each service whole, or with FULL the whole
+// table. With -I keepalived skips all of it: no lines, no notifies.
 func (c *checker) Stop(context.Context) error {
+	if c.addrsCancel != nil {
+		c.addrsCancel() // keepalived closes netlink first
+	}
 	c.halt()
-	c.eng.Shutdown()
 	defer c.conn.Close()
 	defer c.fifo.Close()
 	defer c.alerts.Close(time.Second) // alerts already queued, not shutdown ones
-	switch {
-	case c.keepIPVS:
+	if c.keepIPVS {
 		return nil
-	case strings.EqualFold(c.cfg.Global.LVSFlushOnStop, "FULL"):
+	}
+	c.eng.Shutdown()
+	switch flushOnStop(c.cfg) {
+	case "FULL":
 		return c.conn.Flush()
+	case "VS":
+		c.syncMu.Lock()
+		defer c.syncMu.Unlock()
+		ops, err := c.diff(nil)
+		c.apply(servicesOnly(ops), err)
+		c.applied = nil
+		return nil
 	}
 	c.sync()
 	return nil

@@ -311,3 +311,56 @@ func TestCheckerRepairsDrift(t *testing.T) {
 		t.Error("someone else's service was removed")
 	}
 }
+
+// TestCheckerStopFlushOnStop stops the subsystem under each
+// lvs_flush_on_stop with a foreign service in the table: default and VS
+// delete only ours (VS with one DEL_SERVICE per service, no DEL_DEST),
+// FULL flushes the foreign one too.
+func TestCheckerStopFlushOnStop(t *testing.T) {
+	a := newHealthServer(t, "127.0.0.1")
+	b := newHealthServer(t, "127.0.0.1")
+	for _, tc := range []struct {
+		kw, ops string
+		foreign bool
+	}{
+		{"", "del-dest del-dest del-service", true},
+		{" lvs_flush_on_stop VS\n", "del-service", true},
+		{" lvs_flush_on_stop\n", "flush", false},
+	} {
+		cfg, diags := loadString(t, planConf(tc.kw, a.addr, "1", b.addr, "1"))
+		if diags.ExitCode() != 0 {
+			t.Fatalf("config: %v", diags.List)
+		}
+		fake := &fakeHandle{Fake: ipvsfake.New()}
+		foreign := ipvs.Service{ServiceKey: ipvs.ServiceKey{Family: ipvs.IPv4, Protocol: ipvs.TCP, Addr: netip.MustParseAddr("10.0.0.9"), Port: 81}, Scheduler: "rr"}
+		if err := fake.NewService(foreign); err != nil {
+			t.Fatal(err)
+		}
+		var logb syncWriter
+		log := daemon.NewLogger(daemon.LogOptions{Console: &logb})
+		c := newChecker(log, options{}, func() (ipvsHandle, error) { return fake, nil })
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := c.Start(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+		waitListing(t, fake.Fake, fmt.Sprintf("  -> %-28s Masq    1", b.addr))
+		fake.ResetCalls()
+		c.Stop(ctx)
+		cancel()
+		var ops []string
+		for _, call := range fake.Calls() {
+			ops = append(ops, call.Op)
+		}
+		if strings.Join(ops, " ") != tc.ops {
+			t.Errorf("%q: stop issued %q, want %q", tc.kw, ops, tc.ops)
+		}
+		l := listing(t, fake.Fake)
+		if strings.Contains(l, "10.0.0.1:80") || strings.Contains(l, "10.0.0.9:81") != tc.foreign {
+			t.Errorf("%q: after stop:\n%s", tc.kw, l)
+		}
+		daemon.FlushLog(log)
+		if got := strings.Contains(logb.String(), "Shutting down service"); got != (tc.kw == "") {
+			t.Errorf("%q: 'Shutting down service' lines logged: %v\n%s", tc.kw, got, logb.String())
+		}
+	}
+}

@@ -112,6 +112,10 @@ func TestCheckerPlanReload(t *testing.T) {
 	if got, _ = c.PlanReload(next, true); strings.Join(got, ",") != "ipvsadm -C" {
 		t.Errorf("stop plan with lvs_flush_on_stop (FULL): %q", got)
 	}
+	c.cfg = load(planConf(" lvs_flush_on_stop VS\n", a.addr, "1"))
+	if got, _ = c.PlanReload(next, true); strings.Join(got, ",") != "ipvsadm -D -t 10.0.0.1:80" {
+		t.Errorf("stop plan with lvs_flush_on_stop VS: %q", got)
+	}
 	c.cfg = next
 	if calls := fake.Calls(); len(calls) != 2 {
 		t.Errorf("stop planning changed IPVS: %v", calls)

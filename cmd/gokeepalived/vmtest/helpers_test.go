@@ -32,6 +32,10 @@ func TestMain(m *testing.M) {
 		httpd(addr, os.Getenv("GKVM_STATE"))
 		return
 	}
+	if addr := os.Getenv("GKVM_COUNTD"); addr != "" {
+		countd(addr)
+		return
+	}
 	if url := os.Getenv("GKVM_CLIENT"); url != "" {
 		client(url)
 		return
@@ -70,6 +74,25 @@ func httpd(addr, state string) {
 	})
 	fmt.Println(http.Serve(ln, h))
 	os.Exit(1)
+}
+
+// countd accepts TCP connections on addr and prints a line for each, so
+// a test counts a checker's probes.
+func countd(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Println("listen:", err)
+		os.Exit(1)
+	}
+	fmt.Println("ready")
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			os.Exit(1)
+		}
+		fmt.Println("conn")
+		c.Close()
+	}
 }
 
 // guard skips outside the VM (the suites program IPVS and create
