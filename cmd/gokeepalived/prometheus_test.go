@@ -29,7 +29,7 @@ func TestPrometheusScrapesDaemon(t *testing.T) {
 	if _, err := exec.LookPath("prometheus"); err != nil {
 		testenv.Unavailable(t, "needs prometheus (Debian's package)")
 	}
-	a, _ := nstest.Pair(t)
+	a, b := nstest.Pair(t)
 	dir := t.TempDir()
 	cf := filepath.Join(dir, "keepalived.conf")
 	os.WriteFile(cf, []byte(`vrrp_instance VI_1 {
@@ -118,5 +118,52 @@ scrape_configs:
 	// Adverts go out every second: the stored counter grows.
 	if r := query(`keepalived_advertisements_sent_total{iname="VI_1"} > 0`); len(r) != 1 {
 		t.Errorf("no advertisements sent in Prometheus: %+v", r)
+	}
+
+	// A peer of higher priority, from the other namespace: the daemon
+	// goes BACKUP, and Prometheus stores 1 and the release.
+	var fd int
+	if err := b.Do(func() (err error) {
+		fd, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_RAW, syscall.IPPROTO_RAW)
+		if err != nil {
+			return err
+		}
+		return syscall.SetsockoptString(fd, syscall.SOL_SOCKET, syscall.SO_BINDTODEVICE, "eth0")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	peer := rawAdvert{version: 2, typ: 1, vrid: 52, prio: 200, count: 1, interval: 1, vips: []byte{10, 77, 0, 150}, ttl: 255}
+	stop := make(chan struct{})
+	sent := make(chan struct{})
+	go func() { // every advert_int, as a master would
+		defer close(sent)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			syscall.Sendto(fd, peer.packet(), 0, &syscall.SockaddrInet4{Addr: [4]byte{224, 0, 0, 18}})
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	defer func() { close(stop); <-sent }()
+	p.waitFor("(VI_1) Entering BACKUP STATE", 1)
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		state = query(`keepalived_vrrp_state{iname="VI_1"}`)
+		if len(state) == 1 && state[0].Value[1] == "1" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if len(state) != 1 || state[0].Value[1] != "1" {
+		t.Errorf("keepalived_vrrp_state after a higher peer = %+v, want 1 (BACKUP)", state)
+	}
+	one(`keepalived_release_master_total{iname="VI_1"}`, "1")
+	if t.Failed() {
+		t.Logf("gokeepalived:\n%s", p.log())
 	}
 }
