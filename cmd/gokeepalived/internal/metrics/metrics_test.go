@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -271,5 +272,39 @@ func TestIPVSTrafficCounters(t *testing.T) {
 	}
 	if _, ok := scrape(t, Snapshot{})["node_ipvs_backend_weight"+be1]; ok {
 		t.Error("IPVS counters without a table")
+	}
+}
+
+// TestScrapesInFlightCapped: past MaxScrapes scrapes at once, one more is
+// refused with 503 at once instead of adding a large scrape's memory.
+func TestScrapesInFlightCapped(t *testing.T) {
+	release := make(chan struct{})
+	entered := make(chan struct{}, MaxScrapes+1)
+	h := Handler(func() Snapshot {
+		entered <- struct{}{}
+		<-release
+		return Snapshot{}
+	})
+	codes := make(chan int, MaxScrapes)
+	for range MaxScrapes {
+		go func() {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+			codes <- w.Code
+		}()
+	}
+	for range MaxScrapes {
+		<-entered
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("scrape %d of %d at once: %d, want 503", MaxScrapes+1, MaxScrapes+1, w.Code)
+	}
+	close(release)
+	for range MaxScrapes {
+		if c := <-codes; c != http.StatusOK {
+			t.Errorf("a scrape within the cap: %d", c)
+		}
 	}
 }
