@@ -51,6 +51,7 @@ type checker struct {
 	applied []reconcile.VirtualService // what the kernel holds of ours
 	stale   bool                       // an apply failed: re-read the kernel
 	ops     atomic.Uint64              // IPVS operations applied, for status
+	stats   ipvsStatsCache             // the counters /metrics shows (ipvsstats.go)
 
 	fifo     *notifyfifo.Set // notify_fifo + lvs_notify_fifo
 	fifoSpec string

@@ -145,9 +145,9 @@ virtual_server 10.10.31.101 80 {
 	var m bytes.Buffer
 	metrics.Write(&m, metrics.Snapshot{RealServers: got})
 	for _, l := range []string{
-		`gokeepalived_real_server_up{vs="TCP 10.10.31.100:80",rs="192.168.31.1:80"} 0`,
-		`gokeepalived_real_server_up{vs="TCP 10.10.31.100:80",rs="192.168.31.2:80"} 1`,
-		`gokeepalived_real_server_weight{vs="TCP 10.10.31.100:80",rs="192.168.31.2:80"} 0`,
+		`gokeepalived_real_server_up{rs="192.168.31.1:80",vs="TCP 10.10.31.100:80"} 0`,
+		`gokeepalived_real_server_up{rs="192.168.31.2:80",vs="TCP 10.10.31.100:80"} 1`,
+		`gokeepalived_real_server_weight{rs="192.168.31.2:80",vs="TCP 10.10.31.100:80"} 0`,
 	} {
 		if !strings.Contains(m.String(), l+"\n") {
 			t.Errorf("no %q in metrics:\n%s", l, m.String())

@@ -186,7 +186,7 @@ vrrp_instance VI_1 {
 
 	in := `{iname="VI_1",intf="eth0",vrid="51"}`
 	drop := func(r string) string {
-		return `gokeepalived_vrrp_dropped_total{iname="VI_1",intf="eth0",vrid="51",reason="` + r + `"}`
+		return `gokeepalived_vrrp_dropped_total{iname="VI_1",intf="eth0",reason="` + r + `",vrid="51"}`
 	}
 	want := map[string]float64{
 		"keepalived_become_master_total" + in:                  2,
@@ -206,7 +206,7 @@ vrrp_instance VI_1 {
 		`gokeepalived_vrrp_socket_dropped_total{intf="eth0",reason="too_short"}`:                1,
 		`keepalived_script_status{name="good"}`:                                                 1,
 		`keepalived_script_status{name="bad"}`:                                                  0,
-		`keepalived_vrrp_state{iname="VI_1",intf="eth0",vrid="51",ip_address="10.77.0.100/24"}`: 2,
+		`keepalived_vrrp_state{iname="VI_1",intf="eth0",ip_address="10.77.0.100/24",vrid="51"}`: 2,
 	}
 	var m map[string]float64
 	deadline := time.Now().Add(5 * time.Second)

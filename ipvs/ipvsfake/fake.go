@@ -319,6 +319,18 @@ func (f *Fake) SetDestCounters(k ipvs.ServiceKey, dk ipvs.DestKey, active, inact
 	return nil
 }
 
+// SetServiceStats sets the stats a dump reports for service k.
+func (f *Fake) SetServiceStats(k ipvs.ServiceKey, st ipvs.Stats) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.svcs[k]
+	if !ok {
+		return syscall.ESRCH
+	}
+	s.Stats = st
+	return nil
+}
+
 func (f *Fake) Flush() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -86,6 +86,12 @@ type CheckStatus interface {
 // IPVSCounter counts the IPVS operations a subsystem has applied.
 type IPVSCounter interface{ IPVSOperations() uint64 }
 
+// IPVSTabler reads the kernel's IPVS table with its traffic counters,
+// for /metrics only.
+type IPVSTabler interface {
+	IPVSTable() ([]metrics.IPVSService, error)
+}
+
 // ReloadPlanner says, in lines for people, what a reload onto cfg would
 // change, changing nothing; stopping means the reload would stop it.
 type ReloadPlanner interface {
@@ -594,7 +600,23 @@ func (d *Daemon) pidfiles() []string {
 
 // Snapshot gathers what the subsystems report, for metrics and status.
 func (d *Daemon) Snapshot() metrics.Snapshot {
-	return d.snapshot(d.conf.status()) // file reads: not under d.mu
+	s := d.snapshot(d.conf.status()) // file reads: not under d.mu
+	// The kernel dump runs outside d.mu too: a reload never waits on a
+	// scrape. A failed read leaves the traffic counters out.
+	var tabs []IPVSTabler
+	d.mu.Lock()
+	for _, r := range d.run {
+		if t, ok := r.sub.(IPVSTabler); ok {
+			tabs = append(tabs, t)
+		}
+	}
+	d.mu.Unlock()
+	for _, t := range tabs {
+		if tab, err := t.IPVSTable(); err == nil {
+			s.IPVSTable = append(s.IPVSTable, tab...)
+		}
+	}
+	return s
 }
 
 func (d *Daemon) snapshot(cs ConfigStatus) metrics.Snapshot {

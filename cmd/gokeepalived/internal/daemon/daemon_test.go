@@ -505,7 +505,7 @@ func TestStatusSocketMetricsAndDumpsFromStatus(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if !strings.Contains(string(body), `keepalived_advertisements_sent_total{iname="VI_1",intf="eth0",vrid="51"} 9`) ||
-		!strings.Contains(string(body), `gokeepalived_real_server_up{vs="10.10.31.100:80/tcp",rs="192.168.31.101:80"} 1`) ||
+		!strings.Contains(string(body), `gokeepalived_real_server_up{rs="192.168.31.101:80",vs="10.10.31.100:80/tcp"} 1`) ||
 		!strings.Contains(string(body), "\ngokeepalived_ipvs_operations_total 7\n") || st.IPVSOperations != 7 {
 		t.Errorf("metrics:\n%s", body)
 	}

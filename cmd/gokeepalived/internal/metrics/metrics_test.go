@@ -5,11 +5,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/dumps"
+	"github.com/gokeepalived/gokeepalived/ipvs"
 )
 
 // scrape serves a snapshot on a real loopback listener and parses the
@@ -51,6 +54,11 @@ func scrape(t *testing.T, s Snapshot) map[string]string {
 		i := strings.LastIndexByte(l, ' ')
 		name := l[:i]
 		base, _, _ := strings.Cut(name, "{")
+		for _, suf := range []string{"_sum", "_count", "_bucket"} { // a summary's or histogram's series
+			if b, ok := strings.CutSuffix(base, suf); ok && typed[b] {
+				base = b
+			}
+		}
 		if !typed[base] {
 			t.Errorf("sample %s before its TYPE line", name)
 		}
@@ -71,7 +79,7 @@ func TestExporterNamesAndValues(t *testing.T) {
 	id := `{iname="VI_1",intf="eth0",vrid="51"}`
 	for k, v := range map[string]string{
 		"keepalived_up": "1",
-		`keepalived_vrrp_state{iname="VI_1",intf="eth0",vrid="51",ip_address="10.9.9.9,10.9.9.10"}`: "2",
+		`keepalived_vrrp_state{iname="VI_1",intf="eth0",ip_address="10.9.9.9,10.9.9.10",vrid="51"}`: "2",
 		"keepalived_advertisements_received_total" + id:                                             "7",
 		"keepalived_advertisements_sent_total" + id:                                                 "42",
 		"keepalived_become_master_total" + id:                                                       "1",
@@ -80,8 +88,8 @@ func TestExporterNamesAndValues(t *testing.T) {
 		"keepalived_authentication_failure_total" + id:                                              "3",
 		"keepalived_gratuitous_arp_delay_total" + id:                                                "5",
 		`keepalived_script_status{name="chk_\"x\""}`:                                                "1",
-		`gokeepalived_real_server_up{vs="10.10.31.100:80/tcp",rs="192.168.31.102:80"}`:              "0",
-		`gokeepalived_check_latency_seconds{vs="10.10.31.100:80/tcp",rs="192.168.31.102:80"}`:       "0.25",
+		`gokeepalived_real_server_up{rs="192.168.31.102:80",vs="10.10.31.100:80/tcp"}`:              "0",
+		`gokeepalived_check_latency_seconds{rs="192.168.31.102:80",vs="10.10.31.100:80/tcp"}`:       "0.25",
 	} {
 		if m[k] != v {
 			t.Errorf("%s = %q, want %q", k, m[k], v)
@@ -190,11 +198,13 @@ func TestDropCounters(t *testing.T) {
 			Drops: map[string]uint64{"checksum": 3, "version": 1, "ttl": 7}}},
 		VRRPSockets: []SocketDrops{{Interface: "eth0", TooShort: 2, UnknownVRID: 5}},
 	})
-	in := `iname="VI_1",intf="eth0",vrid="51",reason=`
+	drop := func(r string) string {
+		return `gokeepalived_vrrp_dropped_total{iname="VI_1",intf="eth0",reason="` + r + `",vrid="51"}`
+	}
 	for k, v := range map[string]string{
-		`gokeepalived_vrrp_dropped_total{` + in + `"checksum"}`:                     "3",
-		`gokeepalived_vrrp_dropped_total{` + in + `"version"}`:                      "1",
-		`gokeepalived_vrrp_dropped_total{` + in + `"unicast_source_not_peer"}`:      "0",
+		drop("checksum"):                "3",
+		drop("version"):                 "1",
+		drop("unicast_source_not_peer"): "0",
 		`gokeepalived_vrrp_socket_dropped_total{intf="eth0",reason="too_short"}`:    "2",
 		`gokeepalived_vrrp_socket_dropped_total{intf="eth0",reason="unknown_vrid"}`: "5",
 	} {
@@ -203,7 +213,98 @@ func TestDropCounters(t *testing.T) {
 		}
 	}
 	// ttl has keepalived's own counter (keepalived_ip_ttl_errors_total).
-	if _, ok := m[`gokeepalived_vrrp_dropped_total{`+in+`"ttl"}`]; ok {
+	if _, ok := m[drop("ttl")]; ok {
 		t.Error("ttl exported twice")
+	}
+}
+
+// TestIPVSTrafficCounters: the kernel's counters per service and per real
+// server, and node_exporter's backend gauges with its labels (a fwmark
+// service has no address or port, its mark as /proc/net/ip_vs prints it).
+func TestIPVSTrafficCounters(t *testing.T) {
+	tcp := ipvs.NewServiceKey(ipvs.TCP, netip.MustParseAddrPort("10.10.31.100:80"))
+	fwm := ipvs.ServiceKey{Family: ipvs.IPv4, FWMark: 26}
+	dest := func(ap string, w uint32, active, inact uint32, st ipvs.Stats) ipvs.DestinationEntry {
+		return ipvs.DestinationEntry{Destination: ipvs.NewDestination(netip.MustParseAddrPort(ap), ipvs.Masq, w),
+			ActiveConns: active, InactConns: inact, Stats: st}
+	}
+	m := scrape(t, Snapshot{IPVS: true, IPVSTable: []IPVSService{
+		{ServiceEntry: ipvs.ServiceEntry{Service: ipvs.Service{ServiceKey: tcp}, Stats: ipvs.Stats{Conns: 9, InPkts: 60, OutPkts: 50,
+			InBytes: 4000, OutBytes: 1 << 40, CPS: 2, InPPS: 3, OutPPS: 4, InBPS: 5, OutBPS: 6}},
+			Dests: []ipvs.DestinationEntry{
+				dest("192.168.31.101:8080", 3, 2, 7, ipvs.Stats{Conns: 5, InPkts: 31, OutBytes: 123456789}),
+				dest("192.168.31.102:8080", 1, 0, 1, ipvs.Stats{Conns: 4}),
+			}},
+		{ServiceEntry: ipvs.ServiceEntry{Service: ipvs.Service{ServiceKey: fwm}, Stats: ipvs.Stats{Conns: 1}},
+			Dests: []ipvs.DestinationEntry{dest("192.168.31.101:0", 2, 1, 0, ipvs.Stats{Conns: 1})}},
+	}})
+	vs := `vs="TCP 10.10.31.100:80"`
+	rs1 := `{rs="192.168.31.101:8080",` + vs + `}`
+	be1 := `{local_address="10.10.31.100",local_mark="",local_port="80",proto="TCP",remote_address="192.168.31.101",remote_port="8080"}`
+	befw := `{local_address="",local_mark="0000001A",local_port="0",proto="FWM",remote_address="192.168.31.101",remote_port="0"}`
+	for k, v := range map[string]string{
+		"gokeepalived_ipvs_service_connections_total{" + vs + "}":           "9",
+		"gokeepalived_ipvs_service_incoming_packets_total{" + vs + "}":      "60",
+		"gokeepalived_ipvs_service_outgoing_packets_total{" + vs + "}":      "50",
+		"gokeepalived_ipvs_service_incoming_bytes_total{" + vs + "}":        "4000",
+		"gokeepalived_ipvs_service_outgoing_bytes_total{" + vs + "}":        "1.099511627776e+12",
+		"gokeepalived_ipvs_service_connections_per_second{" + vs + "}":      "2",
+		"gokeepalived_ipvs_service_incoming_packets_per_second{" + vs + "}": "3",
+		"gokeepalived_ipvs_service_outgoing_packets_per_second{" + vs + "}": "4",
+		"gokeepalived_ipvs_service_incoming_bytes_per_second{" + vs + "}":   "5",
+		"gokeepalived_ipvs_service_outgoing_bytes_per_second{" + vs + "}":   "6",
+		`gokeepalived_ipvs_service_connections_total{vs="FWM 26 inet"}`:     "1",
+		"gokeepalived_ipvs_real_server_connections_total" + rs1:             "5",
+		"gokeepalived_ipvs_real_server_incoming_packets_total" + rs1:        "31",
+		"gokeepalived_ipvs_real_server_outgoing_bytes_total" + rs1:          "1.23456789e+08",
+		"node_ipvs_backend_connections_active" + be1:                        "2",
+		"node_ipvs_backend_connections_inactive" + be1:                      "7",
+		"node_ipvs_backend_weight" + be1:                                    "3",
+		"node_ipvs_backend_connections_active" + befw:                       "1",
+		"node_ipvs_backend_weight" + befw:                                   "2",
+	} {
+		if m[k] != v {
+			t.Errorf("%s = %q, want %q", k, m[k], v)
+		}
+	}
+	if _, ok := m["gokeepalived_ipvs_real_server_outgoing_packets_per_second"+rs1]; ok {
+		t.Error("rate estimates per real server")
+	}
+	if _, ok := scrape(t, Snapshot{})["node_ipvs_backend_weight"+be1]; ok {
+		t.Error("IPVS counters without a table")
+	}
+}
+
+// TestScrapesInFlightCapped: past MaxScrapes scrapes at once, one more is
+// refused with 503 at once instead of adding a large scrape's memory.
+func TestScrapesInFlightCapped(t *testing.T) {
+	release := make(chan struct{})
+	entered := make(chan struct{}, MaxScrapes+1)
+	h := Handler(func() Snapshot {
+		entered <- struct{}{}
+		<-release
+		return Snapshot{}
+	})
+	codes := make(chan int, MaxScrapes)
+	for range MaxScrapes {
+		go func() {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+			codes <- w.Code
+		}()
+	}
+	for range MaxScrapes {
+		<-entered
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("scrape %d of %d at once: %d, want 503", MaxScrapes+1, MaxScrapes+1, w.Code)
+	}
+	close(release)
+	for range MaxScrapes {
+		if c := <-codes; c != http.StatusOK {
+			t.Errorf("a scrape within the cap: %d", c)
+		}
 	}
 }
