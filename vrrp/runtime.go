@@ -381,7 +381,8 @@ func (r *Runtime) Run(ctx context.Context) error {
 			if inst != nil {
 				r.exec(r.byInst[inst], now, acts)
 			}
-			if reason != validate.OK && reason != validate.InstanceNotReady {
+			if reason == validate.TooShort || reason == validate.UnknownVRID {
+				// the instance's checker logs the other reasons
 				r.debugDrop(it.s.spec.Iface, reason, now)
 			}
 			r.mu.Unlock()

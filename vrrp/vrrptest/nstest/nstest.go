@@ -120,22 +120,8 @@ func Pair(t *testing.T) (a, b *NS) {
 // stop), partition(false) heals.
 func Bridged(t *testing.T) (a, b *NS, partition func(bool)) {
 	t.Helper()
-	n := seq.Add(1)
-	br := newNS(t, "br", n)
-	a, b = newNS(t, "a", n), newNS(t, "b", n)
-	steps := [][]string{
-		{"-n", br.Name, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0"},
-		{"-n", br.Name, "link", "set", "br0", "up"},
-	}
-	for i, ns := range []*NS{a, b} {
-		port := fmt.Sprintf("port%d", i)
-		steps = append(steps,
-			[]string{"-n", br.Name, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns.Name},
-			[]string{"-n", br.Name, "link", "set", port, "master", "br0"},
-			[]string{"-n", br.Name, "link", "set", port, "up"})
-		steps = append(steps, nodeSetup(ns, i+1)...)
-	}
-	run(t, steps)
+	nodes, br := BridgedN(t, 2)
+	a, b = nodes[0], nodes[1]
 	partition = func(on bool) {
 		v := "off"
 		if on {
@@ -147,6 +133,31 @@ func Bridged(t *testing.T) (a, b *NS, partition func(bool)) {
 		})
 	}
 	return a, b, partition
+}
+
+// BridgedN creates n nodes whose eth0 (10.77.0.i/24, i from 1) are ports
+// "port<i-1>" of bridge br0 in the namespace br.
+func BridgedN(t *testing.T, n int) (nodes []*NS, br *NS) {
+	t.Helper()
+	k := seq.Add(1)
+	br = newNS(t, "br", k)
+	for i := 0; i < n; i++ {
+		nodes = append(nodes, newNS(t, string(rune('a'+i)), k))
+	}
+	steps := [][]string{
+		{"-n", br.Name, "link", "add", "br0", "type", "bridge", "mcast_snooping", "0"},
+		{"-n", br.Name, "link", "set", "br0", "up"},
+	}
+	for i, ns := range nodes {
+		port := fmt.Sprintf("port%d", i)
+		steps = append(steps,
+			[]string{"-n", br.Name, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns.Name},
+			[]string{"-n", br.Name, "link", "set", port, "master", "br0"},
+			[]string{"-n", br.Name, "link", "set", port, "up"})
+		steps = append(steps, nodeSetup(ns, i+1)...)
+	}
+	run(t, steps)
+	return nodes, br
 }
 
 // Command returns a command that runs inside the namespace.

@@ -32,9 +32,12 @@ type Server struct {
 	accept  func() (*net.UnixConn, error)
 }
 
-// MaxConns bounds the connections served at once; more wait in the
-// listen backlog, each served one bounded by its 10 s deadline.
+// MaxConns bounds the connections served at once; one more is closed at
+// once. Each is bounded by requestTimeout for its request and 10 s in all.
 const MaxConns = 32
+
+// requestTimeout bounds the wait for a client's request line.
+const requestTimeout = 2 * time.Second
 
 // Listen creates the socket with mode 0600. A stale socket at the path is
 // replaced; one a daemon still answers on, or anything that is not a
@@ -71,10 +74,8 @@ func Listen(path string, h Handler) (*Server, error) {
 func (s *Server) Serve() {
 	backoff := 5 * time.Millisecond
 	for {
-		s.slots <- struct{}{}
 		c, err := s.accept()
 		if err != nil {
-			<-s.slots
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
@@ -83,6 +84,15 @@ func (s *Server) Serve() {
 			continue
 		}
 		backoff = 5 * time.Millisecond
+		// Busy: closed at once rather than left in the backlog, so that
+		// connections that never speak cannot queue up ahead of real
+		// requests for minutes.
+		select {
+		case s.slots <- struct{}{}:
+		default:
+			c.Close()
+			continue
+		}
 		go func() {
 			defer func() { <-s.slots }()
 			s.serveConn(c)
@@ -101,7 +111,9 @@ type reply struct {
 
 func (s *Server) serveConn(c *net.UnixConn) {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	// A request is one short line: a client that has not sent it within
+	// requestTimeout is holding a slot for nothing.
+	c.SetDeadline(time.Now().Add(requestTimeout))
 	enc := json.NewEncoder(c)
 	enc.SetIndent("", "  ")
 	// Read the request before refusing, so the client sees the answer
@@ -110,6 +122,7 @@ func (s *Server) serveConn(c *net.UnixConn) {
 	if err != nil && line == "" {
 		return
 	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
 	uid, err := peerUID(c)
 	if err != nil || !s.allowed(uid) {
 		enc.Encode(reply{Error: "permission denied: the control socket is for root only"})

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestMain(m *testing.M) {
@@ -178,5 +179,39 @@ func TestServeSurvivesAcceptErrors(t *testing.T) {
 	}
 	if fails.Load() < 6 {
 		t.Errorf("accept called %d times", fails.Load())
+	}
+}
+
+// Clients that connect and never speak hold a slot for requestTimeout at
+// most, and the ones past MaxConns are closed at once rather than queued:
+// after 500 of them a real request is answered within a few seconds, not
+// after 500/32 × 10 s.
+func TestIdleClientsDoNotQueueAhead(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the socket answers root only")
+	}
+	path, _ := serve(t)
+	var idle []net.Conn
+	for i := 0; i < 500; i++ {
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			continue // the backlog is full: refused is fine too
+		}
+		idle = append(idle, c)
+	}
+	defer func() {
+		for _, c := range idle {
+			c.Close()
+		}
+	}()
+	start := time.Now()
+	for {
+		if _, err := Request(path, "status"); err == nil {
+			break
+		}
+		if time.Since(start) > requestTimeout+3*time.Second {
+			t.Fatalf("no answer %v after 500 idle clients", time.Since(start))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
