@@ -140,6 +140,7 @@ func (r *Runner) start(c Cmd) (*exec.Cmd, error) {
 		r.logf("Error exec-ing command '%s', error %d: %s", c.Argv[0], int(errno), strerror(errno))
 		return nil, err
 	}
+	waited.Store(cmd.Process.Pid, struct{}{})
 	return cmd, nil
 }
 
@@ -189,7 +190,9 @@ func (r *Runner) wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duration)
 		unix.Kill(-pid, unix.SIGKILL)
 	}
 	res := Result{TimedOut: grace > 0}
-	if err := cmd.Wait(); err != nil {
+	err := cmd.Wait()
+	waited.Delete(pid)
+	if err != nil {
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {
 			res.Err = err

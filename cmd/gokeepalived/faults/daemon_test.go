@@ -32,12 +32,19 @@ type daemon struct {
 	mu    sync.Mutex
 	lines []line
 	done  chan struct{}
+	pid   int // the daemon's, when cmd is a wrapper (0: cmd's own)
 }
 
 // startDaemon writes conf into a fresh directory and runs the binary in
 // ns with it: no fork, console log with detail, own pidfiles, control
 // socket and, when metrics is set, /metrics on that address.
 func startDaemon(t *testing.T, ns *nstest.NS, name, conf, metrics string, extra ...string) *daemon {
+	t.Helper()
+	return startWrapped(t, ns, nil, name, conf, metrics, extra...)
+}
+
+// startWrapped is startDaemon with the binary run by wrap (e.g. unshare).
+func startWrapped(t *testing.T, ns *nstest.NS, wrap []string, name, conf, metrics string, extra ...string) *daemon {
 	t.Helper()
 	dir := t.TempDir()
 	cf := filepath.Join(dir, "keepalived.conf")
@@ -50,7 +57,8 @@ func startDaemon(t *testing.T, ns *nstest.NS, name, conf, metrics string, extra 
 		args = append(args, "--metrics-address", metrics)
 	}
 	d := &daemon{t: t, name: name, dir: dir, done: make(chan struct{})}
-	d.cmd = ns.Command(bin, append(args, extra...)...)
+	argv := append(append(append([]string{}, wrap...), bin), append(args, extra...)...)
+	d.cmd = ns.Command(argv[0], argv[1:]...)
 	d.cmd.Env = append(os.Environ(), "TMPDIR="+dir)
 	r, w := io.Pipe()
 	d.cmd.Stdout, d.cmd.Stderr = w, w
@@ -72,10 +80,15 @@ func startDaemon(t *testing.T, ns *nstest.NS, name, conf, metrics string, extra 
 		select {
 		case <-d.done:
 		default:
-			d.cmd.Process.Signal(syscall.SIGTERM) // by PID
+			pid := d.cmd.Process.Pid
+			if d.pid != 0 {
+				pid = d.pid
+			}
+			syscall.Kill(pid, syscall.SIGTERM) // by PID
 			select {
 			case <-d.done:
 			case <-time.After(10 * time.Second):
+				syscall.Kill(pid, syscall.SIGKILL)
 				d.cmd.Process.Kill()
 				<-d.done
 			}

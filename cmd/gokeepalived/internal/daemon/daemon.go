@@ -187,6 +187,10 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 		return ExitFatal
 	}
 	defer pids.release()
+	// As PID 1 (a container), orphaned script children are ours to reap.
+	reapCtx, stopReaping := context.WithCancel(ctx)
+	defer stopReaping()
+	go script.ReapOrphans(reapCtx, time.Second)
 
 	cfg, diags := o.Load(o.ConfigFile)
 	d.logConfig(cfg, diags)
