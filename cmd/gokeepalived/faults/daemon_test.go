@@ -35,6 +35,10 @@ type daemon struct {
 	pid   int // the daemon's, when cmd is a wrapper (0: cmd's own)
 }
 
+// syslogOnly, as the first extra argument, leaves out -l: the daemon
+// logs to syslog only.
+const syslogOnly = "\x00syslog-only"
+
 // startDaemon writes conf into a fresh directory and runs the binary in
 // ns with it: no fork, console log with detail, own pidfiles, control
 // socket and, when metrics is set, /metrics on that address.
@@ -55,6 +59,11 @@ func startWrapped(t *testing.T, ns *nstest.NS, wrap []string, name, conf, metric
 		"-c", filepath.Join(dir, "c.pid"), "--control-socket", filepath.Join(dir, "gk.sock")}
 	if metrics != "" {
 		args = append(args, "--metrics-address", metrics)
+	}
+	if len(extra) > 0 && extra[0] == syslogOnly {
+		args, extra = args[:1], extra[1:]
+		args = append(args, "-D", "-f", cf, "-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid"),
+			"-c", filepath.Join(dir, "c.pid"), "--control-socket", filepath.Join(dir, "gk.sock"))
 	}
 	d := &daemon{t: t, name: name, dir: dir, done: make(chan struct{})}
 	argv := append(append(append([]string{}, wrap...), bin), append(args, extra...)...)
