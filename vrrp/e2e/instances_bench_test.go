@@ -24,11 +24,10 @@ import (
 // under gokeepalived and then keepalived 2.2.7, same layout, and measures
 // on the peer, with kernel receive timestamps, each instance's
 // inter-advert interval; on the node, CPU (utime+stime) and RSS.
-// GOKEEPALIVED_BIN names the gokeepalived binary to run.
+// It only runs with GOKEEPALIVED_BENCH_INSTANCES set.
 func TestInstancesBench(t *testing.T) {
-	bin := os.Getenv("GOKEEPALIVED_BIN")
-	if os.Getenv("GOKEEPALIVED_BENCH_INSTANCES") == "" || bin == "" {
-		t.Skip("set GOKEEPALIVED_BENCH_INSTANCES=1 and GOKEEPALIVED_BIN (scripts/bench/instances.sh)")
+	if os.Getenv("GOKEEPALIVED_BENCH_INSTANCES") == "" {
+		t.Skip("set GOKEEPALIVED_BENCH_INSTANCES=1 (scripts/bench/instances.sh)")
 	}
 	nstest.Require(t, keepalived)
 	window := 30 * time.Second
@@ -65,7 +64,7 @@ func TestInstancesBench(t *testing.T) {
 			}
 			for _, d := range ds {
 				t.Run(fmt.Sprintf("%s/%s/%d", c.name, d, r), func(t *testing.T) {
-					res := runInstances(t, c, d, bin, window)
+					res := runInstances(t, c, d, window)
 					rows = append(rows, res.row(c, d))
 				})
 			}
@@ -129,7 +128,7 @@ func (r instResult) row(c instCase, daemon string) string {
 		r.meanIntvl.Round(10*time.Microsecond), r.seen, r.lost, r.load)
 }
 
-func runInstances(t *testing.T, c instCase, daemon, bin string, window time.Duration) instResult {
+func runInstances(t *testing.T, c instCase, daemon string, window time.Duration) instResult {
 	node, peer := nstest.Pair(t)
 	for v := range benchIfaces {
 		dev := fmt.Sprintf("eth%d", v)
@@ -152,24 +151,19 @@ func runInstances(t *testing.T, c instCase, daemon, bin string, window time.Dura
 	dir := t.TempDir()
 	cfg := writeFile(t, dir, "keepalived.conf", instancesConfig(c))
 	p := &proc{t: t, name: daemon, log: filepath.Join(dir, "log"), vrrpPidFile: filepath.Join(dir, "vrrp.pid")}
-	args := []string{"-n", "-l", "-G", "-D", "-P", "-f", cfg, "-p", filepath.Join(dir, "main.pid"),
-		"-r", p.vrrpPidFile, "-c", filepath.Join(dir, "checkers.pid")}
-	path := keepalived
+	bin := keepalived
 	if daemon == "gokeepalived" {
-		path = bin
-		args = append(args, "--control-socket", filepath.Join(dir, "ctl.sock"))
-	} else {
-		args = append(args, "-R")
+		bin = goBin
 	}
+	argv := nodeArgv(bin, dir, cfg)
 	if os.Getenv("GOKEEPALIVED_BENCH_RT") != "" {
 		// SCHED_FIFO 1 for both daemons (inherited by keepalived's child
 		// and every Go thread): the machine's other load then delays
 		// neither, so the figures are the daemons' own.
-		args = append([]string{"-f", "1", path}, args...)
-		path = "chrt"
+		argv = append([]string{"chrt", "-f", "1"}, argv...)
 	}
 	start := time.Now()
-	p.start(node.Command(path, args...))
+	p.start(node.Command(argv[0], argv[1:]...))
 
 	// Start-up: until every instance has sent an advert (a BACKUP sends
 	// none; "state MASTER" without priority 255 waits out the down timer).

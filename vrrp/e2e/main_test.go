@@ -1,14 +1,11 @@
 package e2e
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/netip"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,71 +15,47 @@ import (
 
 	"github.com/vishvananda/netlink"
 
-	"github.com/gokeepalived/gokeepalived/conf"
-	"github.com/gokeepalived/gokeepalived/vrrp"
-	"github.com/gokeepalived/gokeepalived/vrrp/netio"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
 )
 
-// childEnv makes the test binary run a VRRP runtime from the named config
-// instead of the tests: the nodes are subprocesses (inside ip netns exec)
-// so that a test can SIGKILL one.
-const childEnv = "GOKEEPALIVED_VRRP_E2E_CHILD"
+// goBin is the gokeepalived binary every gokeepalived node runs: the
+// daemon as shipped (TestMain builds ./cmd/gokeepalived as make build
+// does), or GOKEEPALIVED_BIN.
+var goBin = os.Getenv("GOKEEPALIVED_BIN")
 
 func TestMain(m *testing.M) {
-	if p := os.Getenv(childEnv); p != "" {
-		os.Exit(runChild(p))
-	}
-	os.Exit(m.Run())
+	os.Exit(runTests(m))
 }
 
-func runChild(path string) int {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg, diags := conf.Load(path, conf.Options{})
-	for _, d := range diags.List {
-		log.Info("config", "diag", d.String())
-	}
-	if diags.ExitCode() != conf.ExitOK && diags.ExitCode() != conf.ExitErrors {
-		return 1
-	}
-	ann := netio.NewAnnouncer()
-	defer ann.Close()
-	rt, err := vrrp.NewRuntime(cfg, vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: ann, Links: netio.Links{}, Log: log,
-		VMACs: netio.NewVMACs(log), Routes: netio.Routes{}})
-	if err != nil {
-		log.Error("start", "err", err)
-		return 1
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	// SIGHUP reloads the file, as the daemon does.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	go func() {
-		for range hup {
-			if c, d := conf.Load(path, conf.Options{}); d.ExitCode() == conf.ExitOK || d.ExitCode() == conf.ExitErrors {
-				if err := rt.Reload(c); err != nil {
-					log.Error("reload", "err", err)
-				}
-			}
+func runTests(m *testing.M) int {
+	// Only root runs nodes (nstest.Require fails or skips every test
+	// otherwise): spare others the build.
+	if goBin == "" && os.Geteuid() == 0 {
+		dir, err := os.MkdirTemp("", "gke2e-bin")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
 		}
-	}()
-	if err := rt.Run(ctx); err != nil {
-		log.Error("run", "err", err)
-		return 1
+		defer os.RemoveAll(dir)
+		goBin = filepath.Join(dir, "gokeepalived")
+		cmd := exec.Command("go", "build", "-trimpath", "-o", goBin, "github.com/gokeepalived/gokeepalived/cmd/gokeepalived")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building gokeepalived: %v\n%s", err, out)
+			return 1
+		}
 	}
-	log.Info("stopped")
-	return 0
+	return m.Run()
 }
 
-// proc is a node process (gokeepalived child or keepalived).
+// proc is a node process (gokeepalived or keepalived).
 type proc struct {
 	t    *testing.T
 	name string
 	cmd  *exec.Cmd
 	log  string
-	// killPID is the process that a hard kill targets (keepalived's
-	// VRRP child); zero means cmd's own.
+	// vrrpPidFile names the process that a hard kill targets
+	// (keepalived's VRRP child; gokeepalived's one process).
 	vrrpPidFile string
 	waited      chan struct{}
 }
@@ -125,35 +98,50 @@ func (p *proc) start(cmd *exec.Cmd) {
 	})
 }
 
-// startGo runs a gokeepalived runtime from cfgText inside ns.
-func startGo(t *testing.T, ns *nstest.NS, name, cfgText string) *proc {
-	t.Helper()
-	dir := t.TempDir()
-	path := writeFile(t, dir, "keepalived.conf", cfgText)
-	p := &proc{t: t, name: name, log: filepath.Join(dir, "log")}
-	cmd := ns.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), childEnv+"="+path)
-	p.start(cmd)
-	return p
+// nodeArgv is the command line both daemons run with: VRRP only,
+// foreground, no respawn, log to the console in detail, not to syslog,
+// and pidfiles in dir so that several nodes share the host; ours also has
+// a status socket, by default one per host.
+func nodeArgv(bin, dir, cfg string) []string {
+	argv := []string{bin, "-n", "-l", "-G", "-D", "-R", "-P", "-f", cfg,
+		"-p", filepath.Join(dir, "keepalived.pid"), "-r", filepath.Join(dir, "vrrp.pid"), "-c", filepath.Join(dir, "checkers.pid")}
+	if bin != keepalived {
+		argv = append(argv, "--control-socket", filepath.Join(dir, "ctl.sock"))
+	}
+	return argv
 }
 
-// startKeepalived runs Debian's keepalived (VRRP only, foreground, no
-// respawn, pidfiles in a temp dir) inside ns.
-func startKeepalived(t *testing.T, ns *nstest.NS, name, cfgText string) *proc {
+// startNode runs bin from cfgText inside ns. Dump files (TMPDIR) go to
+// the node's temp dir as well.
+func startNode(t *testing.T, ns *nstest.NS, name, bin, cfgText string) *proc {
 	t.Helper()
 	dir := t.TempDir()
 	path := writeFile(t, dir, "keepalived.conf", cfgText)
 	p := &proc{t: t, name: name, log: filepath.Join(dir, "log"), vrrpPidFile: filepath.Join(dir, "vrrp.pid")}
-	p.start(ns.Command("/usr/sbin/keepalived", "-n", "-l", "-G", "-D", "-R", "-P", "-f", path,
-		"-p", filepath.Join(dir, "keepalived.pid"), "-r", p.vrrpPidFile, "-c", filepath.Join(dir, "checkers.pid")))
+	argv := nodeArgv(bin, dir, path)
+	cmd := ns.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
+	p.start(cmd)
 	return p
+}
+
+// startGo runs the gokeepalived binary inside ns, as keepalived is run.
+func startGo(t *testing.T, ns *nstest.NS, name, cfgText string) *proc {
+	t.Helper()
+	if goBin == "" {
+		t.Fatal("no gokeepalived binary (TestMain builds it when run as root)")
+	}
+	return startNode(t, ns, name, goBin, cfgText)
+}
+
+// startKeepalived runs Debian's keepalived inside ns.
+func startKeepalived(t *testing.T, ns *nstest.NS, name, cfgText string) *proc {
+	t.Helper()
+	return startNode(t, ns, name, keepalived, cfgText)
 }
 
 // vrrpPID is the process whose death stops the node's VRRP adverts.
 func (p *proc) vrrpPID() int {
-	if p.vrrpPidFile == "" {
-		return p.cmd.Process.Pid
-	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		b, err := os.ReadFile(p.vrrpPidFile)
@@ -163,7 +151,7 @@ func (p *proc) vrrpPID() int {
 			}
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("%s: no VRRP child pid in %s", p.name, p.vrrpPidFile)
+			p.t.Fatalf("%s: no VRRP pid in %s", p.name, p.vrrpPidFile)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
