@@ -10,7 +10,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 
 export GOFLAGS := -mod=mod
 
-.PHONY: all build test lint fuzz bench run deps clean install vm-image vm-selftest vmtest differential
+.PHONY: all build test lint fuzz faults bench run deps clean install vm-image vm-selftest vmtest differential
 
 all: build
 
@@ -47,12 +47,24 @@ install: build
 # under -race, where only the behaviour is asserted (raceEnabled).
 TIMED_PKGS := ./vrrp ./vrrp/e2e
 test: lint
-	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 -timeout 30m $$($(GO) list $(PKGS) | grep -v -e '/vrrp/e2e$$' -e '/conf/differential$$')
+	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 -timeout 30m $$($(GO) list $(PKGS) | grep -v -e '/vrrp/e2e$$' -e '/conf/differential$$' -e '/faults$$')
 	@# -v only so that the agreement figures show; the verdict is go test's.
 	@out=$$(mktemp); GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 -v $(DIFF_PKG) >$$out 2>&1; rc=$$?; \
 	  if [ $$rc -ne 0 ]; then cat $$out; else grep -e '^config differential:' -e '^ok' $$out; fi; rm -f $$out; exit $$rc
 	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -count=1 -p 1 -timeout 30m $(TIMED_PKGS)
+	$(MAKE) --no-print-directory faults
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSMOKE)
 	$(MAKE) --no-print-directory vmtest
+
+# The fault suite (cmd/gokeepalived/faults): the real binary in namespaces
+# through floods, stalls, bursts and hung scripts; prints its table.
+# FAULTS_RACE=1 builds the daemon with the race detector (slower: the
+# timing bounds are for the plain build).
+FAULTS_PKG := ./cmd/gokeepalived/faults
+faults:
+	@out=$$(mktemp); GOKEEPALIVED_REQUIRE_ORACLE=1 GOKEEPALIVED_FAULTS_RACE=$(FAULTS_RACE) \
+	  $(GO) test -count=1 -p 1 -v -timeout 20m $(FAULTS_PKG) >$$out 2>&1; rc=$$?; \
+	  if [ $$rc -ne 0 ]; then cat $$out; else sed -n '/^fault table:/,/^ok/p' $$out; fi; rm -f $$out; exit $$rc
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -69,14 +81,12 @@ differential:
 	GOKEEPALIVED_REQUIRE_ORACLE=1 GOKEEPALIVED_DIFF_N=$(N) GOKEEPALIVED_DIFF_SEED=$(SEED) GOKEEPALIVED_DIFF_OUT=$(DIFF_OUT) \
 	  $(GO) test -count=1 -v -timeout 60m -run '^TestDifferential$$' $(DIFF_PKG)
 
-# Every fuzz target for FUZZTIME each.
+# Every fuzz target for FUZZTIME each (make test: FUZZSMOKE each); their
+# checked-in corpora are in each package's testdata/fuzz/ and replay in
+# plain go test. CORPUS=1 adds what a run found (scripts/fuzz/run.sh).
+FUZZSMOKE ?= 30s
 fuzz:
-	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
-	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "== $$pkg $$t"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg; \
-	  done; \
-	done
+	FUZZTIME=$(FUZZTIME) CORPUS=$(CORPUS) bash scripts/fuzz/run.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
