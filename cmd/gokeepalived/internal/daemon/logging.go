@@ -180,21 +180,19 @@ func (h *kaHandler) Enabled(_ context.Context, l slog.Level) bool {
 }
 
 func (h *kaHandler) Handle(_ context.Context, r slog.Record) error {
-	if r.Level == slog.LevelInfo && !h.out.opt.Detail {
+	// keepalived's event lines carry no key=value tail, with or without
+	// -D, and greps or alerts may match whole lines; details show on
+	// debug lines (-D) and on warnings and errors.
+	if r.Level == slog.LevelInfo {
 		return h.out.write(h.ident, r.Level, r.Message) // the common line, no copy
 	}
 	var b strings.Builder
 	b.WriteString(r.Message)
-	// keepalived's event lines carry no key=value tail, and greps or
-	// alerts may match whole lines; details show with -D, on debug lines
-	// and on warnings and errors.
-	if r.Level != slog.LevelInfo || h.out.opt.Detail {
-		b.WriteString(h.attrs)
-		r.Attrs(func(a slog.Attr) bool {
-			writeAttr(&b, a)
-			return true
-		})
-	}
+	b.WriteString(h.attrs)
+	r.Attrs(func(a slog.Attr) bool {
+		writeAttr(&b, a)
+		return true
+	})
 	return h.out.write(h.ident, r.Level, b.String())
 }
 

@@ -133,3 +133,31 @@ func TestSyslogIdentSuffix(t *testing.T) {
 		}
 	}
 }
+
+// keepalived's -D adds lines, never a key=value tail to its event lines:
+// an info line reads the same with and without -D; debug, warning and
+// error lines carry their details.
+func TestDetailKeepsEventLinesVerbatim(t *testing.T) {
+	for _, detail := range []bool{false, true} {
+		var b strings.Builder
+		var mu sync.Mutex
+		w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return b.Write(p) })
+		log := NewLogger(LogOptions{Console: w, Detail: detail}).With("instance", "VI_1")
+		log.Info("(VI_1) Entering MASTER STATE", "state", "MASTER")
+		log.Warn("(VI_1) something odd", "err", "x")
+		FlushLog(log)
+		mu.Lock()
+		out := b.String()
+		mu.Unlock()
+		if !strings.Contains(out, ": (VI_1) Entering MASTER STATE\n") {
+			t.Errorf("detail=%v: the event line has a tail: %q", detail, out)
+		}
+		if !strings.Contains(out, "(VI_1) something odd instance=VI_1 err=x") {
+			t.Errorf("detail=%v: the warning lost its details: %q", detail, out)
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
