@@ -106,6 +106,9 @@ type job struct {
 	// long the last one took, for metrics (status.go)
 	began   atomic.Int64
 	latency atomic.Int64
+	// due is when the next check is (unix ns); carried, the old job's
+	// due, so that a reload does not push an unchanged checker back
+	due, carried atomic.Int64
 	// enabled is false while ha_suspend suspends the checker
 	enabled atomic.Bool
 }
@@ -383,13 +386,22 @@ func (e *Engine) Run(ctx context.Context) {
 	}
 	n := 0
 	for _, j := range e.jobs {
+		first := j.st.T.FirstDelay(e.opt.Rand())
+		if c := j.carried.Load(); c != 0 {
+			// an unchanged checker goes on at its own pace across a
+			// reload (keepalived restarts them all a second or more
+			// later: reloads every second would stop health checking)
+			// (a shorter delay_loop applies at once).
+			first = min(max(0, time.Unix(0, c).Sub(e.opt.Clock.Now())), j.st.T.DelayLoop)
+		}
+		j.at(first)
 		if a, ok := j.probe.(probe.Async); ok {
 			j.async, j.onResult = a, j.complete
-			e.async[n%len(e.async)].AddStart(j.st.T.FirstDelay(e.opt.Rand()), j.start)
+			e.async[n%len(e.async)].AddStart(first, j.start)
 			n++
 			continue
 		}
-		e.sch.Add(j.st.T.FirstDelay(e.opt.Rand()), j.run)
+		e.sch.Add(first, j.run)
 	}
 	var wg sync.WaitGroup
 	for _, s := range e.async {
@@ -499,14 +511,22 @@ func (j *job) successMsg() string {
 // run is one check: probe, then the state machine, then the pool.
 func (j *job) run(ctx context.Context) time.Duration {
 	if !j.enabled.Load() {
-		return j.st.T.DelayLoop // ha_suspend: look again a delay_loop later
+		return j.at(j.st.T.DelayLoop) // ha_suspend: look again a delay_loop later
 	}
 	j.began.Store(time.Now().UnixNano())
 	res := safeCheck(ctx, j.probe, j.st.Step(), j.name)
 	if ctx.Err() != nil {
 		return -1
 	}
-	return j.apply(res)
+	return j.at(j.apply(res))
+}
+
+// at notes that the next check is d from now, and returns d.
+func (j *job) at(d time.Duration) time.Duration {
+	if d >= 0 {
+		j.due.Store(j.e.opt.Clock.Now().Add(d).UnixNano())
+	}
+	return d
 }
 
 // safeCheck runs one probe; a panic in it (a bug of ours, met on some
@@ -524,7 +544,7 @@ func safeCheck(ctx context.Context, p probe.Checker, step int, name string) (res
 // start begins an asynchronous check; complete takes its result.
 func (j *job) start(_ context.Context, next func(time.Duration)) {
 	if !j.enabled.Load() {
-		next(j.st.T.DelayLoop)
+		next(j.at(j.st.T.DelayLoop))
 		return
 	}
 	j.next = next
@@ -532,7 +552,7 @@ func (j *job) start(_ context.Context, next func(time.Duration)) {
 	j.async.Start(j.st.Step(), j.onResult)
 }
 
-func (j *job) complete(res probe.Result) { j.next(j.apply(res)) }
+func (j *job) complete(res probe.Result) { j.next(j.at(j.apply(res))) }
 
 // apply feeds one result to the state machine and returns the delay to
 // the next check (negative once the engine stopped).

@@ -222,6 +222,7 @@ func (e *Engine) carry(old *Engine) {
 						nj.st.RetryIt = min(oj.st.RetryIt, nj.st.T.Retry-1)
 					}
 					nj.st.URL, nj.st.FailedURL = oj.st.URL, oj.st.FailedURL
+					nj.carried.Store(oj.due.Load())
 					ent.st.RestoreChecker(i, nj.id, nj.st.Up, o.st.CheckerWeight(oi, oj.id))
 					break
 				}

@@ -3,8 +3,10 @@ package check
 import (
 	"context"
 	"fmt"
+	"net"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -166,5 +168,52 @@ func TestSameChecker(t *testing.T) {
 		if got := sameChecker(ref, first(c.text)); got != c.same {
 			t.Errorf("%s: sameChecker = %v, want %v", c.name, got, c.same)
 		}
+	}
+}
+
+// Reloads every 300 ms for 4 s do not stop health checking: an unchanged
+// checker keeps its own schedule across each reload (with keepalived's
+// restart of every checker a second after each reload it would never run).
+func TestReloadStormKeepsChecking(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close()
+		}
+	}()
+	cfg := fmt.Sprintf(`virtual_server 10.10.31.100 80 {
+  delay_loop 1
+  lvs_sched rr
+  protocol TCP
+  real_server 127.0.0.1 %d {
+    TCP_CHECK {
+      connect_timeout 1
+    }
+  }
+}
+`, ln.Addr().(*net.TCPAddr).Port)
+	opt := Options{Rand: func() float64 { return 0 }, Logf: func(string, ...any) {}}
+	e, _ := New(loadConf(t, cfg), opt)
+	for end := time.Now().Add(4 * time.Second); time.Now().Before(end); {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { e.Run(ctx); close(done) }()
+		time.Sleep(300 * time.Millisecond)
+		cancel()
+		<-done
+		e = Reload(loadConf(t, cfg), opt, e)
+	}
+	if n := accepted.Load(); n < 2 {
+		t.Fatalf("%d checks in 4 s of reloads every 300 ms with delay_loop 1 s", n)
 	}
 }
