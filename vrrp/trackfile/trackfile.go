@@ -96,7 +96,32 @@ func Init(path string, value int, overwrite, reload bool) error {
 			return nil
 		}
 	}
-	return os.WriteFile(path, []byte(strconv.Itoa(value)+"\n"), 0o644)
+	return writeNew(path, []byte(strconv.Itoa(value)+"\n"))
+}
+
+// writeNew replaces path with a new file holding b: written under a
+// temporary name in the same directory, then renamed over path, so that
+// a symlink put at path is replaced, never followed, and a reader never
+// sees a half-written value.
+func writeNew(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 // Resolve is keepalived's path handling: the file's real path if it

@@ -198,3 +198,40 @@ func TestWatcherQueueOverflow(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// init_file never writes through a symlink at the file's path (put there
+// by whoever can write the directory): the link is replaced by the file.
+func TestInitDoesNotFollowSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	link := filepath.Join(dir, "track")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := Init(link, 5, false, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(victim); !os.IsNotExist(err) {
+		t.Fatalf("the dangling link's target was created: %v", err)
+	}
+	if st, err := os.Lstat(link); err != nil || !st.Mode().IsRegular() {
+		t.Fatalf("track file is %v, %v; want a regular file", st, err)
+	}
+	// overwrite with the link pointing at an existing file: the file keeps
+	// its content.
+	os.WriteFile(victim, []byte("precious\n"), 0o600)
+	os.Remove(link)
+	os.Symlink(victim, link)
+	if err := Init(link, 7, true, false); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
+		t.Fatalf("written through the link: %q", b)
+	}
+	if b, _ := os.ReadFile(link); string(b) != "7\n" {
+		t.Fatalf("track file holds %q", b)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, ".track.*")); len(m) != 0 {
+		t.Fatalf("temporary files left: %v", m)
+	}
+}
