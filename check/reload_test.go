@@ -17,7 +17,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
 )
 
-// TestReload follows §3.6: an unchanged failed real server is not
+// TestReload: an unchanged failed real server is not
 // re-added by a reload, its checker state carries over (it recovers as
 // it would have), and a weight change is an edit, not a remove+add.
 func TestReload(t *testing.T) {

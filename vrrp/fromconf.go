@@ -119,7 +119,7 @@ func scopeOf(s string) uint8 {
 	return 0
 }
 
-// KeyOf is the reload identity of a configured instance (§4.9).
+// KeyOf is the reload identity of a configured instance.
 func KeyOf(g *conf.GlobalDefs, v *conf.VRRPInstance) Key {
 	grp := v.McastDstIP
 	if !grp.IsValid() {

@@ -1,5 +1,5 @@
 // Package vrrp is the per-instance VRRP state machine (keepalived 2.2.7
-// behaviour, reference §4). It is stepped: callers pass the time and an
+// behaviour). It is stepped: callers pass the time and an
 // event, and get back the actions to perform. It does no I/O.
 package vrrp
 
@@ -150,7 +150,7 @@ func checkConfig(cfg *Config) error {
 }
 
 // Reconfigure applies a reloaded config to the same instance (equal Key,
-// same version) without leaving its state (§4.9): a MASTER stays MASTER
+// same version) without leaving its state: a MASTER stays MASTER
 // and sends no GARP. The caller changes the addresses themselves.
 func (i *Instance) Reconfigure(now time.Time, cfg Config) ([]Action, error) {
 	if err := checkConfig(&cfg); err != nil {
@@ -229,7 +229,7 @@ func (i *Instance) skew(p int) time.Duration {
 	return time.Duration(int64(p)*1_000_000/256) * time.Microsecond
 }
 
-// Skew is Skew_Time for the current effective priority (§4.3).
+// Skew is Skew_Time for the current effective priority.
 func (i *Instance) Skew() time.Duration { return i.skew(256 - int(i.effPrio)) }
 
 // MasterDownInterval is down_timer_adverts × Master_Adver_Interval + Skew.
@@ -254,7 +254,7 @@ func (i *Instance) initSands(now time.Time) {
 }
 
 // Start leaves INIT (vrrp_init_state): BACKUP, FAULT, or for an owner with
-// state MASTER a 1 µs down timer (§4.3).
+// state MASTER a 1 µs down timer.
 func (i *Instance) Start(now time.Time, ifUp bool) []Action {
 	if i.state != StateInit {
 		return nil
@@ -378,7 +378,7 @@ func (i *Instance) gotoMaster(now time.Time) {
 }
 
 // masterTx sends the periodic advert; on the first one after the
-// transition it becomes master (§4.6: advert first so the old master can
+// transition it becomes master (advert first so the old master can
 // withdraw, then VIPs, GARP burst, notify, second burst).
 func (i *Instance) masterTx(now time.Time) {
 	i.emit(SendAdvert{Priority: i.effPrio})
@@ -410,7 +410,7 @@ func (i *Instance) becomeMaster(now time.Time) {
 	i.emit(Notify{State: StateMaster})
 }
 
-// backupRx is vrrp_state_backup (§4.4, BACKUP).
+// backupRx is vrrp_state_backup (BACKUP).
 func (i *Instance) backupRx(now time.Time, e EventAdvert) {
 	switch {
 	case e.Priority == 0:
@@ -449,7 +449,7 @@ func (i *Instance) addrCmp(a netip.Addr) int {
 	return a.Compare(i.cfg.SourceAddr)
 }
 
-// masterRx is vrrp_state_master_rx (§4.4, MASTER).
+// masterRx is vrrp_state_master_rx (MASTER).
 func (i *Instance) masterRx(now time.Time, e EventAdvert) {
 	name := i.cfg.Name
 	cmp := i.addrCmp(e.Src)
@@ -557,7 +557,7 @@ func (i *Instance) releaseVIPs() {
 }
 
 // recompute re-derives priority and fault after a tracker or interface
-// change (§4.7).
+// change.
 func (i *Instance) recompute(now time.Time) {
 	prio, fault := effectivePriority(i.basePrio, i.cfg.Trackers, i.trackUp, i.trackVal)
 	fault = fault || !i.ifUp
@@ -630,7 +630,7 @@ func (i *Instance) upInstance(now time.Time) {
 	i.initSands(now)
 }
 
-// shutdown: a master sends priority 0 and drops its VIPs (§4.3, §4.9).
+// shutdown: a master sends priority 0 and drops its VIPs.
 func (i *Instance) shutdown() {
 	if i.state == StateStop {
 		return

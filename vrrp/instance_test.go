@@ -48,7 +48,7 @@ func (l *logRec) take() []string {
 	return m
 }
 
-// baseConfig is the instance of the captured v2 vectors (§4.1) with
+// baseConfig is the instance of the captured v2 vectors with
 // keepalived's defaults (garp_master_repeat 5, garp_master_delay 5 s).
 func baseConfig() Config {
 	return Config{
@@ -77,7 +77,7 @@ const (
 	down150 = 3*time.Second + skew150
 )
 
-// masterActs is the §4.6 sequence on becoming master.
+// masterActs is the sequence on becoming master.
 func masterActs(prio uint8, now time.Time) []Action {
 	return []Action{
 		SendAdvert{Priority: prio}, AddVIPs{Addrs: vips}, SendGARP{Repeat: 5, Addrs: vips},
@@ -123,7 +123,7 @@ func TestTransitions(t *testing.T) {
 	started := func(t *testing.T, i *Instance) time.Time { i.Start(t0, true); return t0 }
 	cases := []tc{
 		{
-			name: "higher prio advert in MASTER -> BACKUP", rule: "§4.4 MASTER: prio > ours -> BACKUP at once, VIPs removed, notify_backup",
+			name: "higher prio advert in MASTER -> BACKUP", rule: "MASTER: prio > ours -> BACKUP at once, VIPs removed, notify_backup",
 			setup: toMaster,
 			steps: func(now time.Time) []step {
 				return []step{{at: 100 * time.Millisecond, ev: adv(higherIP, 200), state: StateBackup,
@@ -132,7 +132,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "higher_prio_send_advert", rule: "§4.4: with higher_prio_send_advert one advert is sent first",
+			name: "higher_prio_send_advert", rule: "with higher_prio_send_advert one advert is sent first",
 			cfg:   func(c *Config) { c.HigherPrioSendAdvert = true },
 			setup: toMaster,
 			steps: func(now time.Time) []step {
@@ -141,7 +141,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "lower prio advert in MASTER forces election", rule: "§4.4 MASTER: lower -> advert now + garp_lower_prio_repeat GARPs + notify_master_rx_lower_pri",
+			name: "lower prio advert in MASTER forces election", rule: "MASTER: lower -> advert now + garp_lower_prio_repeat GARPs + notify_master_rx_lower_pri",
 			cfg:   func(c *Config) { c.GARPLowerPrioDelay = 5 * time.Second },
 			setup: toMaster,
 			steps: func(now time.Time) []step {
@@ -153,7 +153,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "lower_prio_no_advert", rule: "§4.4: lower_prio_no_advert suppresses the forced advert (GARPs follow garp_lower_prio_repeat)",
+			name: "lower_prio_no_advert", rule: "lower_prio_no_advert suppresses the forced advert (GARPs follow garp_lower_prio_repeat)",
 			cfg:   func(c *Config) { c.LowerPrioNoAdvert = true; c.GARPLowerPrioRepeat = 0 },
 			setup: toMaster,
 			steps: func(now time.Time) []step {
@@ -163,7 +163,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "equal prio, higher source IP in MASTER -> BACKUP", rule: "§4.4: equal and their IP > ours -> BACKUP",
+			name: "equal prio, higher source IP in MASTER -> BACKUP", rule: "equal and their IP > ours -> BACKUP",
 			setup: toMaster,
 			steps: func(now time.Time) []step {
 				return []step{{ev: adv(higherIP, 150), state: StateBackup,
@@ -172,7 +172,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "equal prio, lower source IP in MASTER -> stay", rule: "§4.4: equal and their IP < ours -> stay master, force election",
+			name: "equal prio, lower source IP in MASTER -> stay", rule: "equal and their IP < ours -> stay master, force election",
 			setup: toMaster,
 			steps: func(now time.Time) []step {
 				return []step{{at: 100 * time.Millisecond, ev: adv(lowerIP, 150), state: StateMaster,
@@ -180,7 +180,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "equal prio in BACKUP accepted, no tie-break", rule: "§4.4 BACKUP: equal priority accepted, down timer reset",
+			name: "equal prio in BACKUP accepted, no tie-break", rule: "BACKUP: equal priority accepted, down timer reset",
 			setup: started,
 			steps: func(now time.Time) []step {
 				return []step{{at: time.Second, ev: adv(lowerIP, 150), state: StateBackup,
@@ -188,7 +188,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "prio 0 in BACKUP -> takeover after skew", rule: "§4.3: priority 0 received by a backup sets the down timer to Skew",
+			name: "prio 0 in BACKUP -> takeover after skew", rule: "priority 0 received by a backup sets the down timer to Skew",
 			setup: started,
 			steps: func(now time.Time) []step {
 				return []step{
@@ -199,7 +199,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "prio 0 in MASTER -> immediate advert", rule: "§4.3: priority 0 received by a master: advert at once, stay master",
+			name: "prio 0 in MASTER -> immediate advert", rule: "priority 0 received by a master: advert at once, stay master",
 			setup: toMaster,
 			steps: func(now time.Time) []step {
 				return []step{{at: 200 * time.Millisecond, ev: adv(higherIP, 0), state: StateMaster,
@@ -207,7 +207,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "lower prio in BACKUP discarded, takeover on timeout", rule: "§4.4 BACKUP: lower advert discarded, down timer keeps running",
+			name: "lower prio in BACKUP discarded, takeover on timeout", rule: "BACKUP: lower advert discarded, down timer keeps running",
 			setup: started,
 			steps: func(now time.Time) []step {
 				return []step{
@@ -219,7 +219,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "nopreempt", rule: "§4.4 BACKUP: nopreempt accepts lower adverts and resets the timer",
+			name: "nopreempt", rule: "BACKUP: nopreempt accepts lower adverts and resets the timer",
 			cfg:   func(c *Config) { c.NoPreempt = true },
 			setup: started,
 			steps: func(now time.Time) []step {
@@ -231,7 +231,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "preempt_delay", rule: "§4.4: lower adverts accepted until preempt_delay expires, then discarded",
+			name: "preempt_delay", rule: "lower adverts accepted until preempt_delay expires, then discarded",
 			cfg:   func(c *Config) { c.PreemptDelay = 2 * time.Second },
 			setup: started,
 			steps: func(now time.Time) []step {
@@ -245,7 +245,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "tracker fault and recovery from MASTER", rule: "§4.7: unweighted tracker down -> FAULT (prio 0 advert, VIPs removed); up -> BACKUP, down timer restarts",
+			name: "tracker fault and recovery from MASTER", rule: "unweighted tracker down -> FAULT (prio 0 advert, VIPs removed); up -> BACKUP, down timer restarts",
 			cfg:   func(c *Config) { c.Trackers = []Tracker{{Name: "chk", Up: true}} },
 			setup: toMaster,
 			steps: func(now time.Time) []step {
@@ -261,7 +261,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "interface down in BACKUP", rule: "§4.7: interface down -> FAULT, no advert from a backup",
+			name: "interface down in BACKUP", rule: "interface down -> FAULT, no advert from a backup",
 			setup: started,
 			steps: func(now time.Time) []step {
 				return []step{
@@ -273,7 +273,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "weighted tracker lowers priority", rule: "§4.7: weight applies; BACKUP down timer moves by the skew change",
+			name: "weighted tracker lowers priority", rule: "weight applies; BACKUP down timer moves by the skew change",
 			cfg:   func(c *Config) { c.Trackers = []Tracker{{Name: "w", Weight: -50, Up: true}} },
 			setup: started,
 			steps: func(now time.Time) []step {
@@ -284,7 +284,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "shutdown from MASTER", rule: "§4.3/§4.9: a stopping master sends priority 0 and removes its VIPs",
+			name: "shutdown from MASTER", rule: "a stopping master sends priority 0 and removes its VIPs",
 			setup: toMaster,
 			steps: func(now time.Time) []step {
 				return []step{{ev: EventShutdown{}, state: StateStop,
@@ -292,14 +292,14 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "shutdown from BACKUP", rule: "§4.9: only a master sends priority 0",
+			name: "shutdown from BACKUP", rule: "only a master sends priority 0",
 			setup: started,
 			steps: func(now time.Time) []step {
 				return []step{{ev: EventShutdown{}, state: StateStop, acts: []Action{Notify{State: StateStop}, SetTimer{}}}}
 			},
 		},
 		{
-			name: "second GARP burst only while master", rule: "§4.6: garp_master_delay burst; vrrp_send_link_update needs VIPs set",
+			name: "second GARP burst only while master", rule: "garp_master_delay burst; vrrp_send_link_update needs VIPs set",
 			setup: toMaster,
 			steps: func(now time.Time) []step {
 				return []step{
@@ -310,7 +310,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "master advertises every adver_int", rule: "§4.3: a master advertises every adver_int with its effective priority",
+			name: "master advertises every adver_int", rule: "a master advertises every adver_int with its effective priority",
 			setup: toMaster,
 			steps: func(now time.Time) []step {
 				return []step{
@@ -320,7 +320,7 @@ func TestTransitions(t *testing.T) {
 			},
 		},
 		{
-			name: "both owners", rule: "§4.4: both 255 -> CONFIGURATION ERROR, local priority reduced, backs off",
+			name: "both owners", rule: "both 255 -> CONFIGURATION ERROR, local priority reduced, backs off",
 			cfg:   func(c *Config) { c.Priority = 255; c.WantMaster = true },
 			setup: toMaster,
 			steps: func(now time.Time) []step {
@@ -364,7 +364,7 @@ func checkLogs(t *testing.T, got, want []string) {
 }
 
 func TestStartupBackup(t *testing.T) {
-	// §4.3: every instance starts in BACKUP, master-down = 3×adv + skew.
+	// every instance starts in BACKUP, master-down = 3×adv + skew.
 	i, l := newInst(t, nil)
 	got := i.Start(t0, true)
 	want := []Action{Notify{State: StateBackup}, SetTimer{At: t0.Add(down150)}}
@@ -383,7 +383,7 @@ func TestStartupBackup(t *testing.T) {
 }
 
 func TestTimeoutToMaster(t *testing.T) {
-	// §4.3 + §4.6: timeout -> advert, VIPs, GARP burst, notify, second burst.
+	// + timeout -> advert, VIPs, GARP burst, notify, second burst.
 	i, l := newInst(t, nil)
 	i.Start(t0, true)
 	l.take()
@@ -402,7 +402,7 @@ func TestTimeoutToMaster(t *testing.T) {
 }
 
 func TestOwnerImmediateMaster(t *testing.T) {
-	// §4.3: priority 255 + state MASTER goes to MASTER at once (1 µs timer),
+	// priority 255 + state MASTER goes to MASTER at once (1 µs timer),
 	// with no BACKUP log or notify.
 	i, l := newInst(t, func(c *Config) { c.Priority = 255; c.WantMaster = true })
 	got := i.Start(t0, true)
@@ -416,7 +416,7 @@ func TestOwnerImmediateMaster(t *testing.T) {
 	if got := i.Step(now, EventTimer{}); !reflect.DeepEqual(got, masterActs(255, now)) {
 		t.Fatalf("%#v", got)
 	}
-	// An owner never lets tracking change its priority (§4.7)...
+	// An owner never lets tracking change its priority...
 	i, _ = newInst(t, func(c *Config) {
 		c.Priority, c.WantMaster = 255, true
 		c.Trackers = []Tracker{{Name: "w", Weight: -100, Up: true}, {Name: "u", Up: true}}
@@ -437,7 +437,7 @@ func TestOwnerImmediateMaster(t *testing.T) {
 }
 
 func TestV3IntervalAdoption(t *testing.T) {
-	// §4.3: a v3 backup adopts the master's interval for Master_Down_Interval.
+	// a v3 backup adopts the master's interval for Master_Down_Interval.
 	i, _ := newInst(t, func(c *Config) { c.Version = 3; c.Priority = 100 })
 	i.Start(t0, true)
 	now := t0.Add(time.Second)
@@ -465,7 +465,7 @@ func TestV3IntervalAdoption(t *testing.T) {
 }
 
 func TestStartupDelay(t *testing.T) {
-	// §4.3: vrrp_startup_delay holds instances until the delay expires.
+	// vrrp_startup_delay holds instances until the delay expires.
 	i, _ := newInst(t, func(c *Config) { c.StartupDelay = 10 * time.Second })
 	got := i.Start(t0, true)
 	if !reflect.DeepEqual(got, []Action{Notify{State: StateBackup}, SetTimer{At: t0.Add(10*time.Second + down150)}}) {
@@ -492,7 +492,7 @@ func TestStartupDelay(t *testing.T) {
 }
 
 func TestStartFault(t *testing.T) {
-	// §4.7: interface down or an unweighted tracker down at start -> FAULT.
+	// interface down or an unweighted tracker down at start -> FAULT.
 	for _, c := range []struct {
 		ifUp bool
 		tr   []Tracker
@@ -507,7 +507,7 @@ func TestStartFault(t *testing.T) {
 }
 
 func TestTimerFormulas(t *testing.T) {
-	// §4.3 measured values: 3.41 s (v2 150), 3.21 s (v3 200 @1 s),
+	// measured values: 3.41 s (v2 150), 3.21 s (v3 200 @1 s),
 	// 1.60 s (v3 200 @0.5 s), 3.61 s (v2 100).
 	for _, c := range []struct {
 		ver  uint8
@@ -529,7 +529,7 @@ func TestTimerFormulas(t *testing.T) {
 }
 
 func TestReceiveValidates(t *testing.T) {
-	// Packets go through validation before the state machine (§4.5 then §4.4).
+	// Packets go through validation before the state machine.
 	i, _ := newInst(t, func(c *Config) { c.AuthType = packet.AuthPass; c.AuthPass = "secret123" })
 	build := func(prio uint8, pass string) *packet.Received {
 		b, err := packet.BuildIPv4(&packet.Advert{Version: 2, Type: 1, VRID: 51, Priority: prio, AuthType: packet.AuthPass,
@@ -575,7 +575,7 @@ func TestReceiveValidates(t *testing.T) {
 }
 
 func TestSkipCheckAdvAddr(t *testing.T) {
-	// §4.5.11: with skip_check_adv_addr VIPs are checked only when the master changes.
+	// with skip_check_adv_addr VIPs are checked only when the master changes.
 	i, _ := newInst(t, func(c *Config) { c.SkipCheckAdvAddr = true; c.StrictVIPCheck = true })
 	i.Start(t0, true)
 	mk := func(addrs []netip.Addr) *packet.Received {
@@ -597,7 +597,7 @@ func TestSkipCheckAdvAddr(t *testing.T) {
 }
 
 func TestEffectivePriority(t *testing.T) {
-	// §4.7: weights, reverse, clamping 1..254, owner unchanged, unweighted -> fault.
+	// weights, reverse, clamping 1..254, owner unchanged, unweighted -> fault.
 	tr := []Tracker{{Name: "a", Weight: 20}, {Name: "b", Weight: -30}, {Name: "c", Weight: 10, Reverse: true}, {Name: "d", Weight: -5, Reverse: true}}
 	for _, c := range []struct {
 		base  uint8
@@ -626,7 +626,7 @@ func TestEffectivePriority(t *testing.T) {
 }
 
 func TestKey(t *testing.T) {
-	// §4.9: identity ignores the name; VRID/family/interface/unicast/src/VMAC/group matter.
+	// identity ignores the name; VRID/family/interface/unicast/src/VMAC/group matter.
 	base := KeyParams{VRID: 51, Family: packet.IPv4, Interface: "eth0"}
 	k := NewKey(base)
 	if k != NewKey(base) || k.McastGroup != packet.IPv4Group {

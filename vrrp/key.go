@@ -7,7 +7,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 )
 
-// Key identifies an instance across a reload (reference §4.9, vrrp_exist):
+// Key identifies an instance across a reload (vrrp_exist):
 // two configs with equal keys are the same instance, which keeps its state
 // and statistics. The instance name is deliberately not part of it.
 type Key struct {

@@ -45,7 +45,7 @@ func notifiersOf(v *conf.VRRPInstance) notifiers {
 }
 
 // commands for entering st: the state's own script, then the generic
-// "notify" with TYPE NAME STATE PRIORITY appended (§2.8).
+// "notify" with TYPE NAME STATE PRIORITY appended.
 func (n notifiers) commands(name string, st State, prio uint8) []Command {
 	return n.commandsFor(st, "INSTANCE", name, st.String(), prio)
 }

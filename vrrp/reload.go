@@ -11,7 +11,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 )
 
-// Reload applies a new configuration (reference §4.9). Instances are
+// Reload applies a new configuration. Instances are
 // matched by Key, not by name: a matched instance keeps its state and
 // counters and takes the new settings in place; an old instance with no
 // match is stopped as at shutdown; a new one starts as at start-up. On an

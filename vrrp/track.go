@@ -14,8 +14,8 @@ type Tracker struct {
 // PriorityOwner is the address owner's priority.
 const PriorityOwner = 255
 
-// EffectivePriority applies trackers to a base priority as keepalived does
-// (reference §4.7): a positive weight adds when up, a negative one adds
+// EffectivePriority applies trackers to a base priority as keepalived
+// does: a positive weight adds when up, a negative one adds
 // when down, reverse negates; the result is clamped to 1..254, and an
 // owner (255) is never changed. fault is set if any unweighted tracker is
 // down (or up, if reversed).

@@ -56,7 +56,7 @@ func TestCheckerTiming(t *testing.T) {
 		verdicts []string
 	}{{
 		name:   "retry",
-		rule:   "§3.2: a server goes down after retry+1 consecutive failures, spaced delay_before_retry apart",
+		rule:   "a server goes down after retry+1 consecutive failures, spaced delay_before_retry apart",
 		tm:     Timing{Retry: 2, DelayLoop: 10 * s, DelayBeforeRetry: s},
 		health: downAfter(20 * s), until: 40 * s,
 		// while DOWN keepalived's tcp_epilog still spaces the failures
@@ -65,14 +65,14 @@ func TestCheckerTiming(t *testing.T) {
 		verdicts: []string{"D@23s"},
 	}, {
 		name:   "delay_before_retry",
-		rule:   "§3.2: failure while UP with retry_it < retry: check again after delay_before_retry",
+		rule:   "failure while UP with retry_it < retry: check again after delay_before_retry",
 		tm:     Timing{Retry: 1, DelayLoop: 10 * s, DelayBeforeRetry: 4 * s},
 		health: downAfter(5 * s), until: 30 * s,
 		checks:   ds(1, 11, 15, 25, 29),
 		verdicts: []string{"D@15s"},
 	}, {
 		name:   "startup single failure",
-		rule:   "§3.2: at the first check the retry counter starts exhausted, one failure marks DOWN",
+		rule:   "at the first check the retry counter starts exhausted, one failure marks DOWN",
 		tm:     Timing{Retry: 3, DelayLoop: 5 * s, DelayBeforeRetry: s},
 		health: downAfter(0), until: 12 * s,
 		checks:   ds(1, 6, 7, 8, 9),
@@ -93,27 +93,27 @@ func TestCheckerTiming(t *testing.T) {
 		verdicts: []string{"D@8s"},
 	}, {
 		name:   "one success recovers, no retries while down",
-		rule:   "§3.2: failure while DOWN: no retries; one success brings it back UP",
+		rule:   "failure while DOWN: no retries; one success brings it back UP",
 		tm:     Timing{Retry: 1, DelayLoop: 5 * s, DelayBeforeRetry: s},
 		health: window(5*s, 12*s), until: 20 * s,
 		checks:   ds(1, 6, 7, 12, 17),
 		verdicts: []string{"D@7s", "U@12s"},
 	}, {
 		name:   "alpha starts down",
-		rule:   "§3.3: alpha checkers start DOWN; the first success brings them up",
+		rule:   "alpha checkers start DOWN; the first success brings them up",
 		tm:     Timing{Retry: 1, DelayLoop: 5 * s, DelayBeforeRetry: s, Alpha: true},
 		health: downAfter(100 * s), until: 7 * s,
 		checks:   ds(1, 6),
 		verdicts: []string{"U@1s"},
 	}, {
 		name:   "alpha failing stays down without retries",
-		rule:   "§3.2/§3.3: alpha checker failing at start: one failure is enough, nothing changes",
+		rule:   "alpha checker failing at start: one failure is enough, nothing changes",
 		tm:     Timing{Retry: 2, DelayLoop: 5 * s, DelayBeforeRetry: s, Alpha: true},
 		health: downAfter(0), until: 12 * s,
 		checks: ds(1, 6, 7, 8),
 	}, {
 		name: "http failed url polled, then a full pass",
-		rule: "§3.2: a failed URL is retried on the same URL; while DOWN only it is polled every max(dbr, delay_loop); " +
+		rule: "a failed URL is retried on the same URL; while DOWN only it is polled every max(dbr, delay_loop); " +
 			"when it passes a full pass restarts one URL per delay_loop; up only when the whole pass succeeds",
 		tm: Timing{Retry: 1, DelayLoop: 3 * s, DelayBeforeRetry: 5 * s, URLs: 2},
 		health: func(t time.Duration, step int) bool {
@@ -126,7 +126,7 @@ func TestCheckerTiming(t *testing.T) {
 		verdicts: []string{"D@15s", "U@26s"},
 	}, {
 		name:   "http fast_recovery",
-		rule:   "§3.2: with fast_recovery the recovery pass runs back-to-back",
+		rule:   "with fast_recovery the recovery pass runs back-to-back",
 		tm:     Timing{Retry: 0, DelayLoop: 3 * s, DelayBeforeRetry: 3 * s, URLs: 3, FastRecovery: true},
 		health: func(t time.Duration, step int) bool { return t < 9*s || t >= 15*s },
 		// start-up pass is back-to-back too (has not run yet)
@@ -149,7 +149,7 @@ func TestCheckerTiming(t *testing.T) {
 }
 
 func TestFirstDelayWarmup(t *testing.T) {
-	// §3.2: first run after 1 s + random(0 .. warmup); warmup 0 → exactly 1 s.
+	// first run after 1 s + random(0 .. warmup); warmup 0 → exactly 1 s.
 	for _, c := range []struct {
 		warmup time.Duration
 		frac   float64
@@ -221,7 +221,7 @@ func TestPool(t *testing.T) {
 		steps   []step
 	}{{
 		name:    "inhibit_on_failure keeps weight 0",
-		rule:    "§3.3: DOWN action with inhibit_on_failure sets weight 0 and keeps the entry; UP restores the weight",
+		rule:    "DOWN action with inhibit_on_failure sets weight 0 and keeps the entry; UP restores the weight",
 		vs:      func() *VS { return pool(true, 1, 0, false, false, 1, 1) },
 		init:    "192.168.31.101:80=1 192.168.31.102:80=1",
 		initMsg: []string{"Gained quorum 1+0=1 <= 2 for VS [10.10.31.100]:tcp:80"},
@@ -233,7 +233,7 @@ func TestPool(t *testing.T) {
 		},
 	}, {
 		name:    "no inhibit removes and re-adds",
-		rule:    "§3.3: DOWN deletes the destination; UP adds it back",
+		rule:    "DOWN deletes the destination; UP adds it back",
 		vs:      func() *VS { return pool(false, 1, 0, false, false, 1, 1) },
 		init:    "192.168.31.101:80=1 192.168.31.102:80=1",
 		initMsg: []string{"Gained quorum 1+0=1 <= 2 for VS [10.10.31.100]:tcp:80"},
@@ -245,7 +245,7 @@ func TestPool(t *testing.T) {
 		},
 	}, {
 		name:    "sorry server when all down",
-		rule:    "§3.4: quorum lost at weight_sum 0; the sorry server is added; removed when quorum is gained",
+		rule:    "quorum lost at weight_sum 0; the sorry server is added; removed when quorum is gained",
 		vs:      func() *VS { return pool(false, 1, 0, true, false, 1, 1) },
 		init:    "192.168.31.101:80=1 192.168.31.102:80=1",
 		initMsg: []string{"Gained quorum 1+0=1 <= 2 for VS [10.10.31.100]:tcp:80"},
@@ -265,7 +265,7 @@ func TestPool(t *testing.T) {
 		},
 	}, {
 		name:    "sorry_server_inhibit and inhibited real servers",
-		rule:    "§3.4: sorry_server_inhibit keeps the sorry server at weight 0 (installed at start-up); inhibited RS stay at 0 while it serves",
+		rule:    "sorry_server_inhibit keeps the sorry server at weight 0 (installed at start-up); inhibited RS stay at 0 while it serves",
 		vs:      func() *VS { return pool(true, 1, 0, true, true, 1) },
 		init:    "192.168.31.101:80=1 192.168.31.200:80=0",
 		initMsg: []string{"Gained quorum 1+0=1 <= 1 for VS [10.10.31.100]:tcp:80"},
@@ -283,7 +283,7 @@ func TestPool(t *testing.T) {
 		},
 	}, {
 		name:    "quorum with hysteresis",
-		rule:    "§3.4: while UP lost when weight_sum < quorum-hysteresis (or 0); while DOWN gained when weight_sum >= quorum+hysteresis",
+		rule:    "while UP lost when weight_sum < quorum-hysteresis (or 0); while DOWN gained when weight_sum >= quorum+hysteresis",
 		vs:      func() *VS { return pool(false, 3, 1, true, false, 1, 1, 1, 1) },
 		init:    "192.168.31.101:80=1 192.168.31.102:80=1 192.168.31.103:80=1 192.168.31.104:80=1",
 		initMsg: []string{"Gained quorum 3+1=4 <= 4 for VS [10.10.31.100]:tcp:80"},
@@ -310,7 +310,7 @@ func TestPool(t *testing.T) {
 		},
 	}, {
 		name: "start-up below quorum+hysteresis",
-		rule: "§3.4: at start-up quorum is UP only if weight_sum >= quorum + hysteresis (keepalived 2.2.7 in the VM: " +
+		rule: "at start-up quorum is UP only if weight_sum >= quorum + hysteresis (keepalived 2.2.7 in the VM: " +
 			"`Starting with quorum down 3-1=4 > 3`); otherwise the sorry server replaces the live servers at once",
 		vs:   func() *VS { return pool(false, 3, 1, true, false, 1, 1, 1) },
 		init: "192.168.31.200:80=1",
@@ -322,7 +322,7 @@ func TestPool(t *testing.T) {
 			msgs: []string{"Removing service [192.168.31.103]:tcp:80 from VS [10.10.31.100]:tcp:80"}}},
 	}, {
 		name:  "alpha start without live servers",
-		rule:  "§3.3/§3.4: alpha real servers are not added; with no live RS the log says Starting with quorum down and the sorry server is added at once",
+		rule:  "alpha real servers are not added; with no live RS the log says Starting with quorum down and the sorry server is added at once",
 		vs:    func() *VS { return pool(false, 1, 0, true, false, 1, 1) },
 		alpha: true,
 		init:  "192.168.31.200:80=1",
@@ -332,7 +332,7 @@ func TestPool(t *testing.T) {
 			"Removing alive servers from the pool for VS [10.10.31.100]:tcp:80"},
 	}, {
 		name:  "alpha with inhibit adds at weight 0",
-		rule:  "§3.3: with alpha and inhibit_on_failure the RS is added with weight 0 until its checkers succeed",
+		rule:  "with alpha and inhibit_on_failure the RS is added with weight 0 until its checkers succeed",
 		vs:    func() *VS { return pool(true, 1, 0, false, false, 5) },
 		alpha: true,
 		init:  "192.168.31.101:80=0",
@@ -342,7 +342,7 @@ func TestPool(t *testing.T) {
 			"Gained quorum 1+0=1 <= 5 for VS [10.10.31.100]:tcp:80"}}},
 	}, {
 		name:    "misc_dynamic weight",
-		rule:    "§3.3: misc_dynamic changes the weight without changing the alive state",
+		rule:    "misc_dynamic changes the weight without changing the alive state",
 		vs:      func() *VS { return pool(false, 1, 0, false, false, 1) },
 		init:    "192.168.31.101:80=1",
 		initMsg: []string{"Gained quorum 1+0=1 <= 1 for VS [10.10.31.100]:tcp:80"},
@@ -387,7 +387,7 @@ func TestPool(t *testing.T) {
 }
 
 func TestSeveralCheckers(t *testing.T) {
-	// §3.3: alive only if every checker is up; down on the first failing
+	// alive only if every checker is up; down on the first failing
 	// checker, up when the last failed one recovers.
 	v := pool(false, 1, 0, false, false, 1)
 	a, b := v.AddChecker(0, true), v.AddChecker(0, true)
@@ -418,7 +418,7 @@ func TestSeveralCheckers(t *testing.T) {
 }
 
 func TestShutdown(t *testing.T) {
-	// §3.5 / clear_service_rs: every RS is shut down; "(inhibited) " marks
+	// clear_service_rs: every RS is shut down; "(inhibited) " marks
 	// an inhibited RS that was down; omega makes notify_down and
 	// quorum_down due.
 	for _, omega := range []bool{false, true} {

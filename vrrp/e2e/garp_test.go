@@ -18,7 +18,7 @@ var bcast = net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 
 // The new master's first advert, then garp_master_repeat GARPs per VIP,
 // then the same burst garp_master_delay later; every field as keepalived
-// sends them (reference §4.1, §4.6), seen from the peer namespace.
+// sends them, seen from the peer namespace.
 func TestGARPOnWire(t *testing.T) {
 	nstest.Require(t)
 	a, b := nstest.Pair(t)

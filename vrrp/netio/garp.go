@@ -143,7 +143,7 @@ func (a *Announcer) Close() error {
 	return nil
 }
 
-// GARPFrame is keepalived's gratuitous ARP (§4.6): a broadcast ARP request
+// GARPFrame is keepalived's gratuitous ARP: a broadcast ARP request
 // with sender IP = target IP = the VIP and target MAC ff:ff:ff:ff:ff:ff.
 func GARPFrame(mac net.HardwareAddr, vip netip.Addr) ([]byte, error) {
 	p, err := arp.NewPacket(arp.OperationRequest, mac, vip, broadcastMAC, vip)

@@ -114,7 +114,7 @@ func (m *VMACs) Create(v vrrp.VMAC) (string, error) {
 			m.setIPv4Params(name, v.Base)
 		}
 	}
-	// No EUI-64 link-local from the shared virtual MAC (RFC 5798 §7.4);
+	// No EUI-64 link-local from the shared virtual MAC (RFC 5798);
 	// this has to precede the link going up.
 	if err := netlink.LinkSetIP6AddrGenMode(link, 1 /* IN6_ADDR_GEN_MODE_NONE */); err != nil {
 		m.Log.Info(fmt.Sprintf("Error setting ADDR_GEN_MODE to NONE on %s", name), "err", err)

@@ -24,7 +24,7 @@ const (
 	DefaultAdverV2Sec = 1
 )
 
-// Multicast groups (RFC 5798 §5.1.1.2 / §5.1.2.2).
+// Multicast groups (RFC 5798).
 var (
 	IPv4Group = netip.AddrFrom4([4]byte{224, 0, 0, 18})
 	IPv6Group = netip.MustParseAddr("ff02::12")

@@ -188,7 +188,7 @@ func (c *Checker) check(rx *packet.Received, checkVIPs bool) Result {
 		return Result{Reason: Length}
 	}
 
-	// 3. TTL/hop limit 255, multicast only (RFC 5798 §7.1).
+	// 3. TTL/hop limit 255, multicast only (RFC 5798).
 	if !cfg.Unicast && rx.TTL != -1 && rx.TTL != packet.TTL {
 		c.logf("(%s) invalid TTL/HL. Received %d and expect %d", name, rx.TTL, packet.TTL)
 		return Result{Reason: TTL}

@@ -23,7 +23,7 @@ type spec struct {
 	checkVIPs bool
 }
 
-// baseV2 reproduces the captured 2.2.7 v2 PASS advert (§4.1) and the
+// baseV2 reproduces the captured 2.2.7 v2 PASS advert and the
 // config of the instance that sent it.
 func baseV2() *spec {
 	vips := []netip.Addr{mustAddr("10.9.9.9"), mustAddr("10.9.9.10")}
@@ -60,43 +60,43 @@ func setByte(off int, v byte) func([]byte) []byte {
 const vh = packet.IPv4HeaderLen // VRRP header offset without AH
 
 // rows lists one mutation per drop reason, in keepalived's check order
-// (keepalived-reference.md §4.5; vrrp_check_packet in 2.2.7/HEAD).
+// (vrrp_check_packet in 2.2.7/HEAD).
 var rows = []struct {
 	want Reason
 	mut  func(*spec)
 }{
-	// §4.5.1 AH presence must match auth type AH.
+	// AH presence must match auth type AH.
 	{AHPresence, func(s *spec) { s.cfg.AuthType = packet.AuthAH }},
-	// §4.5.2 length: 4 extra bytes (44+4 > 46, so not Ethernet padding).
+	// length: 4 extra bytes (44+4 > 46, so not Ethernet padding).
 	{Length, func(s *spec) {
 		s.raw = append(s.raw, func(b []byte) []byte { return append(b, 0, 0, 0, 0) })
 	}},
-	// §4.5.3 TTL must be 255 on a multicast instance.
+	// TTL must be 255 on a multicast instance.
 	{TTL, func(s *spec) { s.raw = append(s.raw, setByte(8, 64)) }},
-	// §4.5.4 version must equal ours.
+	// version must equal ours.
 	{Version, func(s *spec) { s.cfg.Version = 3 }},
-	// §4.5.5 auth type known, equal to ours, then password.
+	// auth type known, equal to ours, then password.
 	{AuthTypeInvalid, func(s *spec) { s.raw = append(s.raw, setByte(vh+4, 7)) }},
 	{AuthTypeMismatch, func(s *spec) { s.cfg.AuthType = packet.AuthNone }},
 	{Password, func(s *spec) { s.cfg.AuthKey = packet.PassKey("wrong") }},
-	// §4.3/§4.5.5 v2 interval mismatch drops.
+	// v2 interval mismatch drops.
 	{AdvertInterval, func(s *spec) { s.cfg.AdverInt = 2 * time.Second }},
-	// §4.5.6 type must be 1.
+	// type must be 1.
 	{Type, func(s *spec) { s.raw = append(s.raw, setByte(vh, 0x22)) }},
 	// 2.2.7 (vrrp_strict_vip_check): VIP count checked right after type.
 	{VIPCount, func(s *spec) { s.cfg.StrictVIPCheck = true; s.cfg.VIPs = s.cfg.VIPs[:1] }},
-	// §4.5.7 IPv4 total length.
+	// IPv4 total length.
 	{IPTotalLength, func(s *spec) { s.raw = append(s.raw, setByte(3, 0x2d)) }},
-	// §4.5.9 checksum.
+	// checksum.
 	{Checksum, func(s *spec) { s.raw = append(s.raw, setByte(vh+7, 0)) }},
-	// §4.5.10 multicast packet on a unicast instance.
+	// multicast packet on a unicast instance.
 	{MulticastUnicast, func(s *spec) { s.cfg.Unicast = true }},
-	// §4.5.11 with vrrp_strict_vip_check: same count, different VIP.
+	// with vrrp_strict_vip_check: same count, different VIP.
 	{VIPList, func(s *spec) {
 		s.cfg.StrictVIPCheck = true
 		s.cfg.VIPs = []netip.Addr{mustAddr("10.9.9.9"), mustAddr("10.9.9.11")}
 	}},
-	// §4.5.12 unicast source must be a peer...
+	// unicast source must be a peer...
 	{UnicastSourceNotPeer, func(s *spec) {
 		s.cfg.Unicast, s.cfg.CheckUnicastSrc = true, true
 		s.ip.Dst = mustAddr("192.168.200.3")
@@ -182,7 +182,7 @@ func TestValidateOrder(t *testing.T) {
 }
 
 func TestVIPMismatchDefaultAccepts(t *testing.T) {
-	// §4.5.11: ≥ 2.3.3 / RFC 9568 logs and counts but accepts.
+	// ≥ 2.3.3 / RFC 9568 logs and counts but accepts.
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	s := baseV2()
@@ -248,7 +248,7 @@ func v3spec() *spec {
 }
 
 func TestV3IntervalMismatchLogOnly(t *testing.T) {
-	// §4.3: v3 interval mismatch is only logged.
+	// v3 interval mismatch is only logged.
 	s := v3spec()
 	c := NewChecker(s.cfg, nil)
 	r := c.Check(s.build(t), true)
@@ -258,7 +258,7 @@ func TestV3IntervalMismatchLogOnly(t *testing.T) {
 }
 
 func TestV3Checksum(t *testing.T) {
-	// §4.1: v3 IPv4 uses the pseudo-header unless v3_checksum_as_v2.
+	// v3 IPv4 uses the pseudo-header unless v3_checksum_as_v2.
 	s := v3spec()
 	s.ip.V3ChecksumAsV2 = true
 	if r := NewChecker(s.cfg, nil).Check(s.build(t), true); r.Reason != Checksum {
@@ -313,7 +313,7 @@ func ahSpec() *spec {
 }
 
 func TestAH(t *testing.T) {
-	// §4.2: AH with HMAC-MD5-96, SPI = source, anti-replay sequence.
+	// AH with HMAC-MD5-96, SPI = source, anti-replay sequence.
 	s := ahSpec()
 	c := NewChecker(s.cfg, nil)
 	if r := c.Check(s.build(t), true); r.Reason != OK {
@@ -364,7 +364,7 @@ func TestPriorityZeroCounted(t *testing.T) {
 }
 
 func TestUnicastNoTTLCheckWithoutBounds(t *testing.T) {
-	// §4.8: unicast skips the TTL check unless min/max_ttl are set.
+	// unicast skips the TTL check unless min/max_ttl are set.
 	s := baseV2()
 	s.cfg.Unicast = true
 	s.ip.Dst = mustAddr("192.168.200.3")
