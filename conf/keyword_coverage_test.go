@@ -37,9 +37,9 @@ import (
 // an effect that needs a config richer than the templates goes unseen,
 // which errs towards "unsupported", never towards silence.
 
-// keywordsTSV is keepalived's keyword inventory, from ../shared/ relative
-// to the repository root.
-var keywordsTSV = filepath.Join("..", "..", "shared", "reference", "keepalived-keywords.tsv")
+// keywordsTSV is keepalived's keyword inventory (its header says how it
+// was derived from keepalived's install_keyword calls).
+var keywordsTSV = filepath.Join(testenv.Root(), "testdata", "keepalived-keywords.tsv")
 
 type tsvKeyword struct {
 	context, keyword, notes string

@@ -23,7 +23,7 @@ func loadSample(t *testing.T, name string, opt Options) (*Config, *Diagnostics) 
 	t.Helper()
 	var p string
 	if extra, ok := strings.CutPrefix(name, "extra/"); ok {
-		p = testenv.Shared(t, filepath.Join("keepalived-samples", "extra", extra))
+		p = filepath.Join(testenv.Root(), "testdata", "samples-extra", extra)
 	} else {
 		p = testenv.Sample(t, name)
 	}

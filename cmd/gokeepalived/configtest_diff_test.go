@@ -54,7 +54,7 @@ func TestConfigTestMatchesKeepalived(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := testenv.SampleFiles(t)
-	extra, _ := filepath.Glob(filepath.Join(testenv.Shared(t, "keepalived-samples/extra"), "*.conf"))
+	extra, _ := filepath.Glob(filepath.Join(testenv.Root(), "testdata", "samples-extra", "*.conf"))
 	ours, _ := filepath.Glob("../../testdata/configtest/*.conf")
 	files = append(append(files, extra...), ours...)
 	sort.Strings(files)

@@ -64,13 +64,13 @@ func repoRoot() (string, error) {
 // sample configs.
 const debianSamples = "/usr/share/doc/keepalived/samples"
 
-// loadSamples reads Debian's upstream samples and ../shared's extra ones,
+// loadSamples reads Debian's upstream samples and testdata/samples-extra,
 // sorted by name so the generator is deterministic.
 func loadSamples(root string) ([]sample, error) {
 	var files []string
 	m, _ := filepath.Glob(filepath.Join(debianSamples, "keepalived.conf.*"))
 	files = append(files, m...)
-	m, _ = filepath.Glob(filepath.Join(root, "..", "shared", "keepalived-samples", "extra", "*.conf"))
+	m, _ = filepath.Glob(filepath.Join(root, "testdata", "samples-extra", "*.conf"))
 	files = append(files, m...)
 	sort.Slice(files, func(i, j int) bool { return filepath.Base(files[i]) < filepath.Base(files[j]) })
 	var out []sample
@@ -91,10 +91,10 @@ func loadSamples(root string) ([]sample, error) {
 	return out, nil
 }
 
-// loadKeywords reads the rows of ../shared/reference/keepalived-keywords.tsv
+// loadKeywords reads the rows of testdata/keepalived-keywords.tsv
 // that keepalived 2.2.7 has.
 func loadKeywords(root string) ([]kwRow, error) {
-	f, err := os.Open(filepath.Join(root, "..", "shared", "reference", "keepalived-keywords.tsv"))
+	f, err := os.Open(filepath.Join(root, "testdata", "keepalived-keywords.tsv"))
 	if err != nil {
 		return nil, err
 	}

@@ -56,17 +56,6 @@ func Sample(t testing.TB, name string) string {
 	return p
 }
 
-// Shared returns a path under ../shared beside the repository (the
-// project's reference material), or makes the test unavailable.
-func Shared(t testing.TB, rel string) string {
-	t.Helper()
-	p := filepath.Join(Root(), "..", "shared", rel)
-	if _, err := os.Stat(p); err != nil {
-		Unavailable(t, "%s not found beside the repository", filepath.Join("..", "shared", rel))
-	}
-	return p
-}
-
 // SeedFiles globs inputs for fuzz seeds: upstream's samples and the
 // repository's own test configs, whatever is there.
 func SeedFiles() []string {
@@ -75,6 +64,7 @@ func SeedFiles() []string {
 		filepath.Join(DebianSamples, "keepalived.conf.*"),
 		filepath.Join(Root(), "testdata", "*.conf"),
 		filepath.Join(Root(), "testdata", "configtest", "*.conf"),
+		filepath.Join(Root(), "testdata", "samples-extra", "*"),
 	} {
 		m, _ := filepath.Glob(pat)
 		out = append(out, m...)
