@@ -38,11 +38,11 @@ func nlAddr(v vrrp.VIP) *netlink.Addr {
 
 // Add adds the address; EEXIST is success.
 func (Addrs) Add(v vrrp.VIP) error {
-	l, err := netlink.LinkByName(v.Dev)
+	l, err := nl().LinkByName(v.Dev)
 	if err != nil {
 		return fmt.Errorf("add %v: %w", v.Prefix, err)
 	}
-	if err := netlink.AddrAdd(l, nlAddr(v)); err != nil && !errors.Is(err, unix.EEXIST) {
+	if err := nl().AddrAdd(l, nlAddr(v)); err != nil && !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("add %v dev %s: %w", v.Prefix, v.Dev, err)
 	}
 	return nil
@@ -50,11 +50,11 @@ func (Addrs) Add(v vrrp.VIP) error {
 
 // Del removes the address; EADDRNOTAVAIL (not there) is success.
 func (Addrs) Del(v vrrp.VIP) error {
-	l, err := netlink.LinkByName(v.Dev)
+	l, err := nl().LinkByName(v.Dev)
 	if err != nil {
 		return fmt.Errorf("del %v: %w", v.Prefix, err)
 	}
-	if err := netlink.AddrDel(l, nlAddr(v)); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
+	if err := nl().AddrDel(l, nlAddr(v)); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
 		return fmt.Errorf("del %v dev %s: %w", v.Prefix, v.Dev, err)
 	}
 	return nil

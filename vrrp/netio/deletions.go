@@ -57,7 +57,7 @@ func watchDeletions(ctx context.Context, ch chan<- vrrp.Deletion) error {
 		return subscribeError{err}
 	}
 	name := func(i int) string {
-		if l, err := netlink.LinkByIndex(i); err == nil {
+		if l, err := nl().LinkByIndex(i); err == nil {
 			return l.Attrs().Name
 		}
 		return ""

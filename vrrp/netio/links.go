@@ -106,7 +106,7 @@ func watchLinks(ctx context.Context, ch chan<- vrrp.LinkEvent, last map[string]b
 			return false
 		}
 	}
-	links, err := netlink.LinkList()
+	links, err := nl().LinkList()
 	if err != nil && !first {
 		return err
 	}

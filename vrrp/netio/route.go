@@ -37,7 +37,7 @@ func ipNet(p netip.Prefix) *net.IPNet {
 }
 
 func ifIndex(name string) (int, error) {
-	l, err := netlink.LinkByName(name)
+	l, err := nl().LinkByName(name)
 	if err != nil {
 		return 0, fmt.Errorf("interface %s: %w", name, err)
 	}
@@ -209,9 +209,9 @@ func (Routes) AddRoute(r *conf.Route) error {
 		return err
 	}
 	if r.Mode == "append" {
-		err = netlink.RouteAppend(nr)
+		err = nl().RouteAppend(nr)
 	} else {
-		err = netlink.RouteAdd(nr)
+		err = nl().RouteAdd(nr)
 	}
 	if err != nil && !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("add route %s: %w", vrrp.FormatRoute(r), err)
@@ -225,7 +225,7 @@ func (Routes) DelRoute(r *conf.Route) error {
 	if err != nil {
 		return err
 	}
-	if err := netlink.RouteDel(nr); err != nil && !errors.Is(err, unix.ESRCH) && !errors.Is(err, unix.ENOENT) &&
+	if err := nl().RouteDel(nr); err != nil && !errors.Is(err, unix.ESRCH) && !errors.Is(err, unix.ENOENT) &&
 		!errors.Is(err, unix.ENODEV) {
 		return fmt.Errorf("delete route %s: %w", vrrp.FormatRoute(r), err)
 	}
@@ -352,7 +352,7 @@ func (Routes) AddRule(r *conf.Rule) error {
 	if err != nil {
 		return err
 	}
-	if err := netlink.RuleAdd(nr); err != nil && !errors.Is(err, unix.EEXIST) {
+	if err := nl().RuleAdd(nr); err != nil && !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("add rule %s: %w", vrrp.FormatRule(r), err)
 	}
 	return nil
@@ -364,7 +364,7 @@ func (Routes) DelRule(r *conf.Rule) error {
 	if err != nil {
 		return err
 	}
-	if err := netlink.RuleDel(nr); err != nil && !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.ESRCH) {
+	if err := nl().RuleDel(nr); err != nil && !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.ESRCH) {
 		return fmt.Errorf("delete rule %s: %w", vrrp.FormatRule(r), err)
 	}
 	return nil

@@ -74,7 +74,7 @@ func sysctlSet(path, val string) error {
 func (m *VMACs) Create(v vrrp.VMAC) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	base, err := netlink.LinkByName(v.Base)
+	base, err := nl().LinkByName(v.Base)
 	if err != nil {
 		return "", fmt.Errorf("base interface %s: %w", v.Base, err)
 	}
@@ -83,28 +83,28 @@ func (m *VMACs) Create(v vrrp.VMAC) (string, error) {
 	mv.Name, mv.ParentIndex, mv.HardwareAddr = name, base.Attrs().Index, v.MAC
 	switch {
 	case existing == nil:
-		if err := netlink.LinkAdd(mv); err != nil {
+		if err := nl().LinkAdd(mv); err != nil {
 			return "", fmt.Errorf("create %s: %w", name, err)
 		}
 	case existing.Attrs().ParentIndex != base.Attrs().Index:
 		m.Log.Info(fmt.Sprintf("Removing old VMAC interface %s due to conflicting interface", name))
-		if err := netlink.LinkDel(existing); err != nil {
+		if err := nl().LinkDel(existing); err != nil {
 			return "", fmt.Errorf("remove old %s: %w", name, err)
 		}
-		if err := netlink.LinkAdd(mv); err != nil {
+		if err := nl().LinkAdd(mv); err != nil {
 			return "", fmt.Errorf("create %s: %w", name, err)
 		}
 	case !bytes.Equal(existing.Attrs().HardwareAddr, v.MAC) || existing.(*netlink.Macvlan).Mode != netlink.MACVLAN_MODE_PRIVATE:
 		m.Log.Info(fmt.Sprintf("Update old VMAC interface %s due to wrong MAC/mode", name))
 		// The mode of a macvlan cannot be changed in place: recreate it.
-		if err := netlink.LinkDel(existing); err != nil {
+		if err := nl().LinkDel(existing); err != nil {
 			return "", fmt.Errorf("remove old %s: %w", name, err)
 		}
-		if err := netlink.LinkAdd(mv); err != nil {
+		if err := nl().LinkAdd(mv); err != nil {
 			return "", fmt.Errorf("create %s: %w", name, err)
 		}
 	}
-	link, err := netlink.LinkByName(name)
+	link, err := nl().LinkByName(name)
 	if err != nil {
 		return "", err
 	}
@@ -126,13 +126,13 @@ func (m *VMACs) Create(v vrrp.VMAC) (string, error) {
 	if err := sysctlSet("ipv6/conf/"+name+"/disable_ipv6", disable); err != nil && !errors.Is(err, os.ErrNotExist) {
 		m.Log.Warn("set disable_ipv6", "iface", name, "err", err)
 	}
-	if err := netlink.LinkSetUp(link); err != nil {
+	if err := nl().LinkSetUp(link); err != nil {
 		return name, fmt.Errorf("set %s up: %w", name, err)
 	}
 	if v.LinkLocal.IsValid() {
 		a := &netlink.Addr{IPNet: &net.IPNet{IP: v.LinkLocal.WithZone("").AsSlice(), Mask: net.CIDRMask(64, 128)},
 			Flags: unix.IFA_F_NODAD}
-		if err := netlink.AddrAdd(link, a); err != nil && !errors.Is(err, unix.EEXIST) {
+		if err := nl().AddrAdd(link, a); err != nil && !errors.Is(err, unix.EEXIST) {
 			m.Log.Info("Adding link-local address to vmac failed", "iface", name, "err", err)
 		}
 	}
@@ -145,7 +145,7 @@ func (m *VMACs) Create(v vrrp.VMAC) (string, error) {
 // PREFIX6.VRID second) that no interface has.
 func (m *VMACs) pickName(v vrrp.VMAC, base netlink.Link) (string, netlink.Link) {
 	if v.Name != "" {
-		l, err := netlink.LinkByName(v.Name)
+		l, err := nl().LinkByName(v.Name)
 		if err != nil {
 			return v.Name, nil
 		}
@@ -154,7 +154,7 @@ func (m *VMACs) pickName(v vrrp.VMAC, base netlink.Link) (string, netlink.Link) 
 		}
 		m.Log.Error(fmt.Sprintf("VMAC interface name %s already exists as a non VMAC interface. ignoring configured name", v.Name))
 	}
-	if links, err := netlink.LinkList(); err == nil {
+	if links, err := nl().LinkList(); err == nil {
 		for _, l := range links {
 			if mv, ok := l.(*netlink.Macvlan); ok && mv.ParentIndex == base.Attrs().Index &&
 				bytes.Equal(mv.HardwareAddr, v.MAC) && m.ours[mv.Name] == nil {
@@ -170,7 +170,7 @@ func (m *VMACs) pickName(v vrrp.VMAC, base netlink.Link) (string, netlink.Link) 
 		if len(name) >= unix.IFNAMSIZ {
 			name = name[:len(v.Prefix)-(len(name)-unix.IFNAMSIZ+1)] + name[len(v.Prefix):]
 		}
-		if _, err := netlink.LinkByName(name); err != nil {
+		if _, err := nl().LinkByName(name); err != nil {
 			return name, nil
 		}
 		switch {
@@ -236,7 +236,7 @@ func (m *VMACs) clearRPFilter() {
 			st.dflt = d
 		}
 	}
-	if links, err := netlink.LinkList(); err == nil {
+	if links, err := nl().LinkList(); err == nil {
 		for _, l := range links {
 			n := l.Attrs().Name
 			if v, err := sysctlGet("ipv4/conf/" + n + "/rp_filter"); err == nil {
@@ -299,8 +299,8 @@ func (m *VMACs) Delete(name string) error {
 		}
 	}
 	var err error
-	if l, lerr := netlink.LinkByName(name); lerr == nil {
-		err = netlink.LinkDel(l)
+	if l, lerr := nl().LinkByName(name); lerr == nil {
+		err = nl().LinkDel(l)
 	}
 	if len(m.ours) == 0 {
 		m.restoreRPFilter()
