@@ -111,7 +111,6 @@ var unsupportedKeywords = map[string]map[string]string{
 	},
 	"vrrp_instance": {
 		"use_ipvlan":           "ipvlan interface for the instance",
-		"old_unicast_checksum": "pre-2.2.0 checksum of unicast adverts",
 		"vrf":                  "VRF (l3mdev) binding",
 		"track_bfd":            "BFD (no BFD process)",
 		"track_src_ip":         "tracking the source address",

@@ -24,7 +24,13 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 		StartupDelay: g.VRRPStartupDelay, SkipCheckAdvAddr: v.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
 		AuthPass: v.AuthPass, Unicast: v.Unicast,
 		CheckUnicastSrc: v.CheckUnicastSrc || g.VRRPCheckUnicastSrc,
-		StrictVIPCheck:  g.VRRPStrictVIPCheck,
+		StrictVIPCheck:  g.VRRPStrictVIPCheck, McastGroup4: g.VRRPMcastGroup4,
+	}
+	switch v.OldUnicastChecksum {
+	case "config":
+		c.OldChecksum = validate.ChecksumOld
+	case "never":
+		c.OldChecksum = validate.ChecksumNever
 	}
 	if v.VRID < 1 || v.VRID > 255 || v.Priority < 1 || v.Priority > 255 {
 		return c, fmt.Errorf("(%s) virtual_router_id or priority out of range", v.Name)

@@ -58,6 +58,10 @@ type Config struct {
 	CheckUnicastSrc bool
 	StrictVIPCheck  bool // vrrp_strict_vip_check: 2.2.7 VIP-list rejection
 	V3ChecksumAsV2  bool
+	// OldChecksum is old_unicast_checksum; McastGroup4 the global group
+	// its checksums are computed over.
+	OldChecksum validate.ChecksumCompat
+	McastGroup4 netip.Addr
 }
 
 // ValidateConfig derives the checker configuration.
@@ -67,6 +71,7 @@ func (c *Config) ValidateConfig() validate.Config {
 		AuthKey: packet.PassKey(c.AuthPass), AdverInt: c.AdverInt, VIPs: c.VIPs,
 		Unicast: c.Unicast, Peers: c.Peers, CheckUnicastSrc: c.CheckUnicastSrc,
 		StrictVIPCheck: c.StrictVIPCheck, V3ChecksumAsV2: c.V3ChecksumAsV2,
+		OldChecksum: c.OldChecksum, McastGroup4: c.McastGroup4,
 	}
 }
 

@@ -652,7 +652,7 @@ func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
 			ri.ipID++
 		}
 		io = packet.IPv4Options{ID: ri.ipID, TTL: uint8(ri.ttl), Src: c.SourceAddr,
-			V3ChecksumAsV2: c.V3ChecksumAsV2, Unicast: c.Unicast}
+			V3ChecksumAsV2: c.V3ChecksumAsV2, Unicast: c.Unicast, ChecksumDst: ri.inst.Checker().ChecksumDst()}
 		if c.AuthType == packet.AuthAH && c.Version == 2 {
 			io.AH, io.Key, io.Seq = true, packet.PassKey(c.AuthPass), ri.inst.Checker().NextAHSeq()
 		}
