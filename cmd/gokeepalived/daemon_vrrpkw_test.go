@@ -4,12 +4,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
 )
 
 // The tests here run keepalived 2.2.7 and gokeepalived on the same
@@ -133,4 +135,99 @@ func testUnicastFaultNoPeer(t *testing.T, bin string, kw bool) {
 	if got := strings.Fields(string(b)); !strings.HasPrefix(string(b), "INSTANCE VI_1 FAULT 150\n") || strings.Contains(string(b), "MASTER") {
 		t.Errorf("notifies %q", got)
 	}
+}
+
+// kwUnicastV3 is a VRRPv3 unicast instance from src to peer.
+func kwUnicastV3(prio, src, peer, extra string) string {
+	return kwGlobal + "vrrp_instance VI_1 {\n state BACKUP\n version 3\n interface eth0\n virtual_router_id 62\n priority " + prio +
+		"\n advert_int 1\n unicast_src_ip " + src + "\n unicast_peer {\n " + peer + "\n }\n" + extra +
+		" virtual_ipaddress {\n 10.77.0.100/32\n }\n}\n"
+}
+
+// tsharkVRRP captures VRRP on eth0 of ns for d and returns, per line,
+// "source,checksum status" (tshark: 0 bad, 1 good).
+func tsharkVRRP(t *testing.T, ns *nstest.NS, d time.Duration) <-chan []string {
+	t.Helper()
+	cmd := ns.Command("tshark", "-n", "-l", "-i", "eth0", "-f", "ip proto 112", "-a", "duration:"+strconv.Itoa(int(d/time.Second)),
+		"-T", "fields", "-E", "separator=,", "-e", "ip.src", "-e", "vrrp.checksum.status")
+	var out strings.Builder
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	res := make(chan []string, 1)
+	go func() {
+		cmd.Wait()
+		res <- strings.Fields(out.String())
+	}()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+		}
+	})
+	time.Sleep(time.Second) // tshark takes a while to open the capture
+	return res
+}
+
+// TestDaemonOldUnicastChecksum: a VRRPv3 unicast MASTER with
+// old_unicast_checksum sends checksums over the multicast group, which
+// tshark calls bad; a BACKUP with the keyword takes them, one without it
+// switches to them (logging so) and one with "never" rejects them and
+// becomes MASTER too. Each implementation is the receiver of the other's
+// adverts, and the receiver's verdicts are keepalived 2.2.7's.
+func TestDaemonOldUnicastChecksum(t *testing.T) {
+	netnstest.Require(t, "keepalived", "tshark")
+	bins := kwDaemons(t)
+	for _, pair := range [][2]string{{bins[0], bins[1]}, {bins[1], bins[0]}} {
+		for _, mode := range []string{"", "never", "config"} {
+			name := daemonName(pair[0]) + "-to-" + daemonName(pair[1]) + "/" + mode
+			t.Run(name, func(t *testing.T) { testOldUnicastChecksum(t, pair[0], pair[1], mode) })
+		}
+	}
+}
+
+func testOldUnicastChecksum(t *testing.T, sender, receiver, mode string) {
+	a, b := nstest.Pair(t)
+	kw := ""
+	switch mode {
+	case "never":
+		kw = " old_unicast_checksum never\n"
+	case "config":
+		kw = " old_unicast_checksum\n"
+	}
+	capture := tsharkVRRP(t, b, 9*time.Second)
+	s, _ := startKW(t, a.Command, sender, kwUnicastV3("150", "10.77.0.1", "10.77.0.2", " old_unicast_checksum\n"))
+	s.waitFor("(VI_1) Entering MASTER STATE", 1)
+	r, _ := startKW(t, b.Command, receiver, kwUnicastV3("100", "10.77.0.2", "10.77.0.1", kw))
+	switch mode {
+	case "never":
+		r.waitFor("(VI_1) Invalid VRRPv3 checksum", 1)
+		r.waitFor("(VI_1) Entering MASTER STATE", 1) // dual master
+	case "":
+		r.waitFor("(VI_1) Setting unicast VRRPv3 checksum to old version", 1)
+	}
+	if mode != "never" {
+		r.waitFor("(VI_1) Entering BACKUP STATE", 1)
+		time.Sleep(4500 * time.Millisecond) // > master down interval
+		if l := r.log(); strings.Contains(l, "Entering MASTER STATE") || strings.Contains(l, "Invalid VRRPv3 checksum") {
+			t.Errorf("%s receiver did not take the old checksum:\n%s", daemonName(receiver), l)
+		}
+	}
+	if l := r.log(); (mode == "") != strings.Contains(l, "Setting unicast VRRPv3 checksum to old version") {
+		t.Errorf("switch logged wrongly:\n%s", l)
+	}
+	// tshark computes the pseudo-header over the destination: the
+	// sender's old checksums are bad, a "never" receiver's (as MASTER) good.
+	pkts := <-capture
+	verdicts := map[string]bool{}
+	for _, p := range pkts {
+		verdicts[p] = true
+	}
+	if !verdicts["10.77.0.1,0"] || verdicts["10.77.0.1,1"] {
+		t.Errorf("tshark on %s's old checksums: %v", daemonName(sender), pkts)
+	}
+	if mode == "never" && (!verdicts["10.77.0.2,1"] || verdicts["10.77.0.2,0"]) {
+		t.Errorf("tshark on %s's new checksums: %v", daemonName(receiver), pkts)
+	}
+	t.Logf("tshark source,checksum-status: %v", verdicts)
 }
