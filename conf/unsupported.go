@@ -37,8 +37,6 @@ var unsupportedKeywords = map[string]map[string]string{
 		"max_auto_priority":                   "real-time scheduling priority raised on slow timers",
 		"min_auto_priority_delay":             "real-time scheduling priority raised on slow timers",
 		"dynamic_interfaces":                  "interfaces created after start-up (only the load-time interface check is relaxed)",
-		"vrrp_garp_extra_if":                  "periodic gratuitous ARP on VMAC base interfaces",
-		"vrrp_vmac_garp_intvl":                "periodic gratuitous ARP on VMAC base interfaces",
 		"vrrp_ipsets":                         "iptables/ipsets (nftables is used)",
 		"vrrp_priority":                       "process scheduling (nice)",
 		"vrrp_no_swap":                        "process memory locking (mlockall)",
@@ -117,8 +115,6 @@ var unsupportedKeywords = map[string]map[string]string{
 		"promote_secondaries":  "promote_secondaries sysctl on the interface",
 		"linkbeat_use_polling": "link state by polling (ioctl) instead of netlink",
 		"debug":                "per-instance debug level (keepalived does nothing with it either)",
-		"garp_extra_if":        "periodic gratuitous ARP on VMAC base interfaces",
-		"vmac_garp_intvl":      "periodic gratuitous ARP on VMAC base interfaces",
 		"kernel_rx_buf_size":   "VRRP socket receive buffer size",
 	},
 	"bfd_instance": {

@@ -21,6 +21,7 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 		GARPMasterRepeat: int(v.GARPMasterRepeat), GARPMasterDelay: v.GARPMasterDelay,
 		GARPMasterRefresh: v.GARPMasterRefresh, GARPMasterRefreshRepeat: int(v.GARPMasterRefreshRepeat),
 		GARPLowerPrioRepeat: int(v.GARPLowerPrioRepeat), GARPLowerPrioDelay: v.GARPLowerPrioDelay,
+		GARPExtraIf:  v.GARPExtraIf,
 		StartupDelay: g.VRRPStartupDelay, SkipCheckAdvAddr: v.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
 		AuthPass: v.AuthPass, Unicast: v.Unicast,
 		CheckUnicastSrc: v.CheckUnicastSrc || g.VRRPCheckUnicastSrc,

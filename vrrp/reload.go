@@ -145,6 +145,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		ri.vips, ri.notify, ri.dsts, ri.ttl = VIPsOf(p.v), notifiersOf(p.v), nil, packet.TTL
 		ri.lastMail = StateInit // keepalived's reloaded vrrp_t starts afresh
 		ri.vroutes, ri.vrules = p.v.VRoutes, p.v.VRules
+		ri.garpExtraAll, ri.xmitBase = p.v.GARPExtraIfAll, p.v.VMACXmitBase
 		if ri.vmac != nil {
 			ri.vips = vmacVIPs(ri.vips, p.v, &p.ic, ri.vmac.Name)
 		}

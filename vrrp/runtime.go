@@ -125,6 +125,8 @@ type rtInst struct {
 	hseq           uint64 // when the deadline was set, for ties
 	fw             fwState
 	lastMail       State // last_email_state: the state last mailed about
+	// garpExtraAll is garp_extra_if's "all"; xmitBase vmac_xmit_base.
+	garpExtraAll, xmitBase bool
 }
 
 type garpDue struct {
@@ -210,6 +212,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 			return nil, err
 		}
 		ri := &rtInst{inst: inst, sock: s, key: KeyOf(g, v), iface: v.Interface, trackIf: !v.DontTrackPrimary,
+			garpExtraAll: v.GARPExtraIfAll, xmitBase: v.VMACXmitBase,
 			vips: VIPsOf(v), notify: notifiersOf(v), ttl: packet.TTL, vmac: vm, vroutes: v.VRoutes, vrules: v.VRules}
 		if vm != nil {
 			ri.vips = vmacVIPs(ri.vips, v, &ic, vm.Name)
@@ -588,6 +591,10 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 			r.sendGARP(ri, a.Repeat)
 		case ScheduleGARP:
 			r.timers.addGARP(ri, now.Add(a.After), a.Repeat)
+		case SendExtraGARP:
+			if vips := r.extraGARPVIPs(ri); len(vips) > 0 {
+				r.sendGARPFor(ri, vips, 1)
+			}
 		case SetTimer:
 			r.timers.set(ri, a.At)
 		case Notify:
@@ -680,6 +687,39 @@ func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
 // interval the rounds go out at once, as keepalived does by default;
 // with one they are paced off the loop.
 func (r *Runtime) sendGARP(ri *rtInst, repeat int) { r.sendGARPFor(ri, ri.vips, repeat) }
+
+// extraGARPVIPs is what garp_extra_if announces (vrrp_send_vmac_update):
+// the first VIP/eVIP on each interface other than the instance's own
+// (its VMAC if it has one; that one too with vmac_xmit_base), counting
+// only our VMACs unless "all". keepalived turns the timer off when no
+// VIP is on another interface that counts; then nothing is sent.
+func (r *Runtime) extraGARPVIPs(ri *rtInst) []VIP {
+	own := ri.iface
+	if ri.vmac != nil {
+		own = ri.vmac.Name
+	}
+	ours := map[string]bool{}
+	for _, o := range r.insts {
+		if o.vmac != nil {
+			ours[o.vmac.Name] = true
+		}
+	}
+	var out []VIP
+	seen, extra := map[string]bool{}, false
+	for _, v := range ri.vips {
+		counts := ours[v.Dev] || ri.garpExtraAll
+		extra = extra || (v.Dev != own && counts)
+		if !counts || (v.Dev == own && !ri.xmitBase) || seen[v.Dev] {
+			continue
+		}
+		seen[v.Dev] = true
+		out = append(out, v)
+	}
+	if !extra {
+		return nil
+	}
+	return out
+}
 
 func (r *Runtime) sendGARPFor(ri *rtInst, vips []VIP, repeat int) {
 	for _, v := range vips {

@@ -147,9 +147,18 @@ func kwUnicastV3(prio, src, peer, extra string) string {
 // tsharkVRRP captures VRRP on eth0 of ns for d and returns, per line,
 // "source,checksum status" (tshark: 0 bad, 1 good).
 func tsharkVRRP(t *testing.T, ns *nstest.NS, d time.Duration) <-chan []string {
+	return tshark(t, ns.Command, "eth0", "ip proto 112", d, "ip.src", "vrrp.checksum.status")
+}
+
+// tshark captures what passes filter on iface for d (started in the
+// namespace by command) and returns one line of the fields per frame.
+func tshark(t *testing.T, command func(string, ...string) *exec.Cmd, iface, filter string, d time.Duration, fields ...string) <-chan []string {
 	t.Helper()
-	cmd := ns.Command("tshark", "-n", "-l", "-i", "eth0", "-f", "ip proto 112", "-a", "duration:"+strconv.Itoa(int(d/time.Second)),
-		"-T", "fields", "-E", "separator=,", "-e", "ip.src", "-e", "vrrp.checksum.status")
+	args := []string{"-n", "-l", "-i", iface, "-f", filter, "-a", "duration:" + strconv.Itoa(int(d/time.Second)), "-T", "fields", "-E", "separator=,"}
+	for _, f := range fields {
+		args = append(args, "-e", f)
+	}
+	cmd := command("tshark", args...)
 	var out strings.Builder
 	cmd.Stdout = &out
 	if err := cmd.Start(); err != nil {
@@ -230,4 +239,72 @@ func testOldUnicastChecksum(t *testing.T, sender, receiver, mode string) {
 		t.Errorf("tshark on %s's new checksums: %v", daemonName(receiver), pkts)
 	}
 	t.Logf("tshark source,checksum-status: %v", verdicts)
+}
+
+// TestDaemonGARPExtraIf: garp_extra_if 2 sends, while MASTER, one
+// gratuitous ARP every 2 s (checked at each 1 s advert) for a VIP on an
+// interface other than the instance's; without "all" only our VMACs
+// count, so nothing is sent; with use_vmac and vmac_xmit_base the VMAC's
+// own VIP gets one too. The GARPs counted on the wire over a 9 s window
+// are compared with keepalived's.
+func TestDaemonGARPExtraIf(t *testing.T) {
+	netnstest.Require(t, "keepalived", "tshark")
+	counts := map[string][2]int{}
+	for _, c := range []struct{ name, extra string }{
+		{"all", " garp_extra_if 2 all\n"},
+		{"vmac-only", " garp_extra_if 2\n"},
+		{"xmit-base", " garp_extra_if 2 all\n use_vmac\n vmac_xmit_base\n"},
+	} {
+		for _, bin := range kwDaemons(t) {
+			t.Run(c.name+"/"+daemonName(bin), func(t *testing.T) {
+				eth1, eth0 := testGARPExtraIf(t, bin, c.extra)
+				n := counts[c.name+"/eth1"]
+				m := counts[c.name+"/eth0"]
+				i := 1
+				if bin == keepalivedBin {
+					i = 0
+				}
+				n[i], m[i] = eth1, eth0
+				counts[c.name+"/eth1"], counts[c.name+"/eth0"] = n, m
+			})
+		}
+	}
+	t.Logf("periodic GARPs in 9 s [keepalived gokeepalived]: %v", counts)
+	for k, n := range counts {
+		// One tick of the advert timer either way (the check is "later
+		// than", at each advert).
+		if d := n[0] - n[1]; d < -1 || d > 1 {
+			t.Errorf("%s: keepalived sent %d GARPs, gokeepalived %d", k, n[0], n[1])
+		}
+	}
+	for k, want := range map[string]bool{"all/eth1": true, "vmac-only/eth1": false, "xmit-base/eth1": true, "xmit-base/eth0": true, "all/eth0": false} {
+		if got := counts[k][1] >= 3; got != want {
+			t.Errorf("%s: gokeepalived sent %d periodic GARPs", k, counts[k][1])
+		}
+	}
+}
+
+// testGARPExtraIf returns how many GARPs for the eth1 VIP and the eth0
+// VIP were seen in the window.
+func testGARPExtraIf(t *testing.T, bin, extra string) (eth1, eth0 int) {
+	ns := netnstest.New(t, "gkgx", "eth0", "eth1")
+	text := kwGlobal + "vrrp_instance VI_1 {\n state MASTER\n interface eth0\n virtual_router_id 63\n priority 150\n advert_int 1\n" +
+		" garp_master_repeat 1\n garp_master_delay 0\n" + extra +
+		" virtual_ipaddress {\n 10.99.0.233/32\n 10.99.1.233/32 dev eth1\n }\n}\n"
+	p, _ := startKW(t, ns.Command, bin, text)
+	p.waitFor("(VI_1) Entering MASTER STATE", 1)
+	time.Sleep(500 * time.Millisecond) // past the burst at the transition
+	c1 := tshark(t, ns.Command, "gkpeer1", "arp", 10*time.Second, "arp.src.proto_ipv4")
+	c0 := tshark(t, ns.Command, "gkpeer0", "arp", 9*time.Second, "arp.src.proto_ipv4")
+	for _, a := range <-c1 {
+		if a == "10.99.1.233" {
+			eth1++
+		}
+	}
+	for _, a := range <-c0 {
+		if a == "10.99.0.233" {
+			eth0++
+		}
+	}
+	return eth1, eth0
 }
