@@ -232,6 +232,9 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 			}
 			r.exec(ri, now, ri.inst.Start(now, up))
 		}
+		for _, ri := range r.insts {
+			r.releaseUnset(ri)
+		}
 	}
 	return nil
 }

@@ -35,6 +35,8 @@ type Deps struct {
 	// KeepVIPs is -V (--dont-release-vrrp): at shutdown a MASTER still
 	// sends priority 0 but leaves its VIPs on the interface.
 	KeepVIPs bool
+	// ReleaseVIPs is -X (--release-vips); see releaseUnset.
+	ReleaseVIPs bool
 	// VMACs makes use_vmac interfaces (nil: use_vmac is an error).
 	VMACs VMACs
 	// Routes sets routes and rules (nil: they are skipped with a warning).
@@ -319,6 +321,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 			up = info.Up
 		}
 		r.exec(ri, now, ri.inst.Start(now, up))
+		r.releaseUnset(ri)
 	}
 	r.mu.Unlock()
 
@@ -687,6 +690,29 @@ func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
 // interval the rounds go out at once, as keepalived does by default;
 // with one they are paced off the loop.
 func (r *Runtime) sendGARP(ri *rtInst, repeat int) { r.sendGARPFor(ri, ri.vips, repeat) }
+
+// releaseUnset is -X (--release-vips). keepalived 2.2.7 then runs its
+// VIP removal (vrrp_restore_interface) for each instance it initialises
+// other than as MASTER, at start and at every reload, even though none
+// of its VIPs is set. That removal only deletes the addresses it has
+// marked as set, which such an instance has none of: the VIPs on the
+// interface stay, and what -X changes is this log line.
+func (r *Runtime) releaseUnset(ri *rtInst) {
+	if r.deps.ReleaseVIPs && ri.inst.State() != StateMaster && len(ri.vips) > 0 {
+		r.log.Info(fmt.Sprintf("(%s) removing VIPs.", ri.inst.Name()))
+	}
+}
+
+// ReleaseUnset is releaseUnset for every instance, for a reload that
+// leaves the VRRP configuration as it was (keepalived re-initialises its
+// instances at any reload).
+func (r *Runtime) ReleaseUnset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ri := range r.insts {
+		r.releaseUnset(ri)
+	}
+}
 
 // extraGARPVIPs is what garp_extra_if announces (vrrp_send_vmac_update):
 // the first VIP/eVIP on each interface other than the instance's own

@@ -308,3 +308,55 @@ func testGARPExtraIf(t *testing.T, bin, extra string) (eth1, eth0 int) {
 	}
 	return eth1, eth0
 }
+
+// TestDaemonReleaseVIPs: with -X keepalived 2.2.7 runs its VIP removal
+// for an instance it initialises other than as MASTER, at start and at
+// each reload, though it has set none of them: the only trace is one more
+// "(VI_1) removing VIPs." each time; a VIP that someone else put on the
+// interface stays. gokeepalived does the same.
+func TestDaemonReleaseVIPs(t *testing.T) {
+	netnstest.Require(t, "keepalived")
+	type counts struct{ start, reload int }
+	got := map[string]counts{}
+	for _, bin := range kwDaemons(t) {
+		for _, x := range []bool{false, true} {
+			name := daemonName(bin) + "/without"
+			if x {
+				name = daemonName(bin) + "/X"
+			}
+			t.Run(name, func(t *testing.T) {
+				ns := netnstest.New(t, "gkrx", "eth0")
+				text := kwGlobal + "vrrp_instance VI_1 {\n state BACKUP\n interface eth0\n virtual_router_id 64\n priority 100\n advert_int 1\n" +
+					" unicast_src_ip 10.99.0.1\n unicast_peer {\n }\n unicast_fault_no_peer\n notify DIR/notify.sh\n" +
+					" virtual_ipaddress {\n 10.99.0.234/32\n }\n}\n"
+				var extra []string
+				if x {
+					extra = []string{"-X"}
+				}
+				p, dir := startKW(t, ns.Command, bin, text, extra...)
+				waitNotify(t, p, dir, "INSTANCE VI_1 FAULT 100")
+				time.Sleep(500 * time.Millisecond)
+				start := strings.Count(p.log(), "(VI_1) removing VIPs.")
+				if err := nstest.IP("-n", ns.Name, "addr", "add", "10.99.0.234/32", "dev", "eth0"); err != nil {
+					t.Fatal(err)
+				}
+				p.signal(syscall.SIGHUP)
+				p.waitFor("Reload complete", 1)
+				time.Sleep(time.Second)
+				l := p.log()
+				reload := strings.Count(l, "(VI_1) removing VIPs.") - start
+				if !hasAddr(t, ns.Name, "10.99.0.234") {
+					t.Errorf("the VIP added by hand was removed:\n%s", l)
+				}
+				got[name] = counts{start, reload}
+			})
+		}
+	}
+	t.Logf("\"removing VIPs.\" lines (start, reload): %v", got)
+	for _, d := range []string{"keepalived", "gokeepalived"} {
+		w, x := got[d+"/without"], got[d+"/X"]
+		if x.start-w.start != 1 || x.reload-w.reload != 1 || w.reload != 0 {
+			t.Errorf("%s: without -X %v, with %v; want one more line with -X at start and at reload", d, w, x)
+		}
+	}
+}
