@@ -59,7 +59,6 @@ var unsupportedKeywords = map[string]map[string]string{
 		"nftables_ipvs":                       "nftables rules for IPVS (fwmark services of address groups)",
 		"nftables_ipvs_priority":              "nftables rules for IPVS (fwmark services of address groups)",
 		"nftables_ipvs_start_fwmark":          "nftables rules for IPVS (fwmark services of address groups)",
-		"fifo_write_vrrp_states_on_reload":    "notify FIFO: states written again on reload",
 		"snmp_socket":                         "SNMP (AgentX)",
 		"enable_traps":                        "SNMP (AgentX)",
 		"enable_snmp_vrrp":                    "SNMP (AgentX)",

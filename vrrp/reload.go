@@ -214,6 +214,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 	r.socks = kept
 
 	r.garpInterval, r.gnaInterval = g.VRRPGARPInterval, g.VRRPGNAInterval
+	r.fifoOnReload = g.FIFOWriteVRRPStatesOnReload
 	r.reloadChecks(cfg, live, now)
 	r.reloadProcs(procTs, procUp, live, now)
 	if live {
@@ -223,6 +224,16 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 	}
 	r.reloadExtras(cfg, now)
 
+	if live && r.fifoOnReload {
+		// keepalived writes the state of each instance a reload left in
+		// it, but for a MASTER, which it takes over again on another
+		// path; the new ones are notified as they start.
+		for _, ri := range r.insts {
+			if !slices.Contains(started, ri) && ri.inst.State() != StateMaster {
+				r.fifoInstance(ri, ri.inst.State().String())
+			}
+		}
+	}
 	if live {
 		for _, ri := range started {
 			r.log.Info(fmt.Sprintf("(%s) added by reload", ri.inst.Name()))

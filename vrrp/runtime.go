@@ -16,6 +16,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/vrrp/internal/hrtimer"
 	"github.com/gokeepalived/gokeepalived/vrrp/nft"
+	"github.com/gokeepalived/gokeepalived/vrrp/notifyfifo"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 	"github.com/gokeepalived/gokeepalived/vrrp/validate"
 )
@@ -65,6 +66,8 @@ type Runtime struct {
 	socks  []*rtSock
 
 	garpInterval, gnaInterval time.Duration
+	// fifoOnReload is fifo_write_vrrp_states_on_reload.
+	fifoOnReload bool
 
 	rx      chan rxItem
 	reload  chan reloadReq
@@ -154,7 +157,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		deps.Scripts = NewExecScripts(g.ScriptUser, g.ScriptGroup, deps.Log)
 	}
 	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*Instance]*rtInst{},
-		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval,
+		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval, fifoOnReload: g.FIFOWriteVRRPStatesOnReload,
 		rx: make(chan rxItem, 64), reload: make(chan reloadReq), links: make(chan LinkEvent, 16), results: make(chan scriptResult, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{}),
 		procResults: make(chan procResult, 16)}
 	r.mail = newMailer(g, deps.Alerts, deps.Log)
@@ -703,12 +706,22 @@ func (r *Runtime) releaseUnset(ri *rtInst) {
 	}
 }
 
-// ReleaseUnset is releaseUnset for every instance, for a reload that
-// leaves the VRRP configuration as it was (keepalived re-initialises its
-// instances at any reload).
-func (r *Runtime) ReleaseUnset() {
+// ReloadUnchanged is what a reload that leaves the VRRP configuration as
+// it was still does, since keepalived re-initialises its instances at any
+// reload: -X's log lines and fifo_write_vrrp_states_on_reload.
+func (r *Runtime) ReloadUnchanged() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.fifoOnReload {
+		for _, rg := range r.groups {
+			r.fifo.Write(notifyfifo.Group(rg.g.Name(), rg.g.State().String()))
+		}
+		for _, ri := range r.insts {
+			if ri.inst.State() != StateMaster {
+				r.fifoInstance(ri, ri.inst.State().String())
+			}
+		}
+	}
 	for _, ri := range r.insts {
 		r.releaseUnset(ri)
 	}

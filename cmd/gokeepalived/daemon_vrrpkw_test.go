@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -359,4 +361,95 @@ func TestDaemonReleaseVIPs(t *testing.T) {
 			t.Errorf("%s: without -X %v, with %v; want one more line with -X at start and at reload", d, w, x)
 		}
 	}
+}
+
+// fifoLines reads lines from the FIFO at path (made here), until the test
+// ends.
+func fifoLines(t *testing.T, path string) func() []string {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Read-write, so that the open does not wait for a writer and the
+	// reader sees no end of file between writers.
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var lines []string
+	go func() {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			mu.Lock()
+			lines = append(lines, sc.Text())
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { f.Close() })
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), lines...)
+	}
+}
+
+// TestDaemonFIFOStatesOnReload: with fifo_write_vrrp_states_on_reload a
+// reload writes to the notify FIFO the state of each sync group and
+// instance it leaves as they were (but a MASTER instance), whether the
+// file changed or not;
+// without it a reload writes nothing. The lines are keepalived's.
+func TestDaemonFIFOStatesOnReload(t *testing.T) {
+	netnstest.Require(t, "keepalived")
+	got := map[string][]string{}
+	for _, kw := range []bool{false, true} {
+		for _, bin := range kwDaemons(t) {
+			name := daemonName(bin) + "/without"
+			if kw {
+				name = daemonName(bin) + "/with"
+			}
+			t.Run(name, func(t *testing.T) { got[name] = testFIFOStatesOnReload(t, bin, kw) })
+		}
+	}
+	for _, m := range []string{"without", "with"} {
+		k, g := got["keepalived/"+m], got["gokeepalived/"+m]
+		t.Logf("%s: keepalived %q, gokeepalived %q", m, k, g)
+		if strings.Join(k, "|") != strings.Join(g, "|") {
+			t.Errorf("%s: FIFO lines at the reloads differ:\nkeepalived   %q\ngokeepalived %q", m, k, g)
+		}
+	}
+	if len(got["keepalived/with"]) == 0 {
+		t.Error("keepalived wrote nothing at the reloads with the keyword")
+	}
+}
+
+func testFIFOStatesOnReload(t *testing.T, bin string, kw bool) []string {
+	ns := netnstest.New(t, "gkff", "eth0")
+	dir := t.TempDir()
+	lines := fifoLines(t, filepath.Join(dir, "fifo"))
+	conf := func(prio string) string {
+		g := "global_defs {\n script_user root\n enable_script_security\n notify_fifo " + dir + "/fifo\n"
+		if kw {
+			g += " fifo_write_vrrp_states_on_reload\n"
+		}
+		return g + "}\nvrrp_sync_group G1 {\n group {\n VI_1\n }\n}\nvrrp_instance VI_1 {\n state MASTER\n interface eth0\n virtual_router_id 65\n priority " + prio +
+			"\n advert_int 1\n virtual_ipaddress {\n 10.99.0.235/32\n }\n}\n" +
+			// BACKUP for the whole test (master down interval 3 min)
+			"vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 66\n priority 100\n advert_int 60\n" +
+			" virtual_ipaddress {\n 10.99.0.236/32\n }\n}\n"
+	}
+	p, kdir := startKW(t, ns.Command, bin, conf("150"))
+	cf := filepath.Join(kdir, "keepalived.conf")
+	p.waitFor("(VI_1) Entering MASTER STATE", 1)
+	time.Sleep(500 * time.Millisecond)
+	before := len(lines())
+	// A reload of the same file, then one that changes the priority.
+	p.signal(syscall.SIGHUP)
+	p.waitFor("Reload complete", 1)
+	time.Sleep(500 * time.Millisecond)
+	os.WriteFile(cf, []byte(conf("160")), 0o644)
+	p.signal(syscall.SIGHUP)
+	p.waitFor("Reload complete", 2)
+	time.Sleep(500 * time.Millisecond)
+	return lines()[before:]
 }

@@ -107,7 +107,7 @@ func (v *vrrpSub) Reload(ctx context.Context, cfg *conf.Config) error {
 			return err
 		}
 	} else {
-		rt.ReleaseUnset()
+		rt.ReloadUnchanged()
 	}
 	v.mu.Lock()
 	v.cfg = cfg
