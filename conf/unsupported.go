@@ -82,7 +82,6 @@ var unsupportedKeywords = map[string]map[string]string{
 		"vrrp_rx_bufs_policy":                 "VRRP socket receive buffer sizes",
 		"vrrp_rx_bufs_multiplier":             "VRRP socket receive buffer sizes",
 		"rs_init_notifies":                    "notifies of the initial real server states",
-		"log_unknown_vrids":                   "logging adverts of unknown VRIDs",
 		"vmac_addr_prefix":                    "VMAC interface name prefix with use_vmac_addr",
 		"umask":                               "umask of created files",
 		"random_seed":                         "seed of keepalived's random numbers",

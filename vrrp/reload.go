@@ -212,6 +212,9 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		}
 	}
 	r.socks = kept
+	for _, s := range r.socks {
+		s.demux.LogUnknownVRIDs = g.LogUnknownVRIDs
+	}
 
 	r.garpInterval, r.gnaInterval = g.VRRPGARPInterval, g.VRRPGNAInterval
 	r.fifoOnReload = g.FIFOWriteVRRPStatesOnReload

@@ -209,6 +209,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 				return nil, err
 			}
 			s = &rtSock{spec: spec, sock: sk, demux: NewDemux(sockIf, deps.Log)}
+			s.demux.LogUnknownVRIDs = g.LogUnknownVRIDs
 			socks[spec] = s
 			r.socks = append(r.socks, s)
 		}

@@ -453,3 +453,41 @@ func testFIFOStatesOnReload(t *testing.T, bin string, kw bool) []string {
 	time.Sleep(500 * time.Millisecond)
 	return lines()[before:]
 }
+
+// TestDaemonLogUnknownVRIDs: adverts of a VRID no instance has are
+// logged with log_unknown_vrids, in keepalived's words, and silently
+// dropped without it. The sender is keepalived in the other namespace.
+func TestDaemonLogUnknownVRIDs(t *testing.T) {
+	netnstest.Require(t, "keepalived")
+	for _, bin := range kwDaemons(t) {
+		for _, kw := range []bool{false, true} {
+			name := daemonName(bin) + "/without"
+			if kw {
+				name = daemonName(bin) + "/with"
+			}
+			t.Run(name, func(t *testing.T) {
+				a, b := nstest.Pair(t)
+				g := kwGlobal
+				if kw {
+					g = strings.Replace(g, "}", " log_unknown_vrids\n}", 1)
+				}
+				inst := func(vrid, prio, vip string) string {
+					return "vrrp_instance VI_1 {\n state BACKUP\n interface eth0\n virtual_router_id " + vrid + "\n priority " + prio +
+						"\n advert_int 1\n virtual_ipaddress {\n " + vip + "/32\n }\n}\n"
+				}
+				p, _ := startKW(t, a.Command, bin, g+inst("67", "100", "10.77.0.101"))
+				s, _ := startKW(t, b.Command, keepalivedBin, kwGlobal+inst("68", "100", "10.77.0.102"))
+				s.waitFor("(VI_1) Entering MASTER STATE", 1)
+				const line = "Unknown VRID(68) received on interface(eth0). ignoring..."
+				if kw {
+					p.waitFor(line, 2)
+					return
+				}
+				time.Sleep(3 * time.Second)
+				if strings.Contains(p.log(), "Unknown VRID") {
+					t.Errorf("logged without log_unknown_vrids:\n%s", p.log())
+				}
+			})
+		}
+	}
+}
