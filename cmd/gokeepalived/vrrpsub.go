@@ -106,7 +106,7 @@ func (v *vrrpSub) Reload(ctx context.Context, cfg *conf.Config) error {
 			v.alerts.Configure(prev)
 			return err
 		}
-	} else {
+	} else if rt != nil {
 		rt.ReloadUnchanged()
 	}
 	v.mu.Lock()
