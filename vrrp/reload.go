@@ -227,13 +227,10 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 	}
 	r.reloadExtras(cfg, now)
 
-	if live && r.fifoOnReload {
-		// keepalived writes the state of each instance a reload left in
-		// it, but for a MASTER, which it takes over again on another
-		// path; the new ones are notified as they start.
+	if live {
 		for _, ri := range r.insts {
-			if !slices.Contains(started, ri) && ri.inst.State() != StateMaster {
-				r.fifoInstance(ri, ri.inst.State().String())
+			if !slices.Contains(started, ri) { // the new ones are notified as they start
+				r.reinitKept(ri, now)
 			}
 		}
 	}
@@ -381,4 +378,20 @@ func (s *scriptCheck) sameAs(o *scriptCheck) bool {
 	return s.name == o.name && slices.Equal(s.cmd.Argv, o.cmd.Argv) && s.cmd.User == o.cmd.User &&
 		s.cmd.Group == o.cmd.Group && s.interval == o.interval && s.timeout == o.timeout &&
 		s.rise == o.rise && s.fall == o.fall
+}
+
+// reinitKept is what keepalived's vrrp_init_state does at a reload for an
+// instance the reload kept in its state. keepalived carries no FAULT over
+// a reload and finds a config fault anew, so such an instance is notified
+// FAULT again (scripts, FIFO, mail); otherwise, with
+// fifo_write_vrrp_states_on_reload, the state of an instance other than a
+// MASTER (which is taken over on another path) goes to the FIFO.
+func (r *Runtime) reinitKept(ri *rtInst, now time.Time) {
+	st := ri.inst.State()
+	switch {
+	case st == StateFault && slices.ContainsFunc(ri.inst.Config().Trackers, func(t Tracker) bool { return t.Name == configFaultTracker }):
+		r.exec(ri, now, []Action{Notify{State: StateFault}})
+	case r.fifoOnReload && st != StateMaster:
+		r.fifoInstance(ri, st.String())
+	}
 }

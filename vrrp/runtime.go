@@ -709,19 +709,19 @@ func (r *Runtime) releaseUnset(ri *rtInst) {
 
 // ReloadUnchanged is what a reload that leaves the VRRP configuration as
 // it was still does, since keepalived re-initialises its instances at any
-// reload: -X's log lines and fifo_write_vrrp_states_on_reload.
+// reload: fifo_write_vrrp_states_on_reload, the config faults notified
+// again, -X's log lines.
 func (r *Runtime) ReloadUnchanged() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	now := r.deps.Clock.Now()
 	if r.fifoOnReload {
 		for _, rg := range r.groups {
 			r.fifo.Write(notifyfifo.Group(rg.g.Name(), rg.g.State().String()))
 		}
-		for _, ri := range r.insts {
-			if ri.inst.State() != StateMaster {
-				r.fifoInstance(ri, ri.inst.State().String())
-			}
-		}
+	}
+	for _, ri := range r.insts {
+		r.reinitKept(ri, now)
 	}
 	for _, ri := range r.insts {
 		r.releaseUnset(ri)

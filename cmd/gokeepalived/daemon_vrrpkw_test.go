@@ -82,7 +82,8 @@ const kwGlobal = "global_defs {\n script_user root\n enable_script_security\n}\n
 // TestDaemonUnicastFaultNoPeer: an instance with unicast_src_ip and an
 // empty unicast_peer block falls back to multicast and becomes MASTER;
 // with unicast_fault_no_peer it stays in FAULT (notify FAULT, no adverts,
-// no VIP), in keepalived and gokeepalived alike.
+// no VIP), notified FAULT again at a reload, in keepalived and
+// gokeepalived alike.
 func TestDaemonUnicastFaultNoPeer(t *testing.T) {
 	netnstest.Require(t, "keepalived")
 	for _, bin := range kwDaemons(t) {
@@ -131,6 +132,10 @@ func testUnicastFaultNoPeer(t *testing.T, bin string, kw bool) {
 	if strings.Contains(p.log(), "Entering MASTER STATE") || hasAddr(t, ns.Name, "10.99.0.231") {
 		t.Errorf("left FAULT:\n%s", p.log())
 	}
+	// keepalived finds the config fault anew at a reload and notifies it.
+	p.signal(syscall.SIGHUP)
+	p.waitFor("Reload complete", 1)
+	waitNotify(t, p, dir, "INSTANCE VI_1 FAULT 150\nINSTANCE VI_1 FAULT 150")
 	p.signal(syscall.SIGTERM)
 	p.wait()
 	b, _ := os.ReadFile(filepath.Join(dir, "notify.out"))
