@@ -709,8 +709,9 @@ func (r *Runtime) releaseUnset(ri *rtInst) {
 
 // ReloadUnchanged is what a reload that leaves the VRRP configuration as
 // it was still does, since keepalived re-initialises its instances at any
-// reload: fifo_write_vrrp_states_on_reload, the config faults notified
-// again, -X's log lines.
+// reload: the unicast checksum mode back to its configured one,
+// fifo_write_vrrp_states_on_reload, the config faults notified again,
+// -X's log lines.
 func (r *Runtime) ReloadUnchanged() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -721,6 +722,8 @@ func (r *Runtime) ReloadUnchanged() {
 		}
 	}
 	for _, ri := range r.insts {
+		c := ri.inst.Checker()
+		c.SetConfig(c.Config())
 		r.reinitKept(ri, now)
 	}
 	for _, ri := range r.insts {

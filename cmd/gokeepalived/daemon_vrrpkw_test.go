@@ -188,7 +188,8 @@ func tshark(t *testing.T, command func(string, ...string) *exec.Cmd, iface, filt
 // TestDaemonOldUnicastChecksum: a VRRPv3 unicast MASTER with
 // old_unicast_checksum sends checksums over the multicast group, which
 // tshark calls bad; a BACKUP with the keyword takes them, one without it
-// switches to them (logging so) and one with "never" rejects them and
+// switches to them (logging so, and again after a reload, which forgets
+// the switch) and one with "never" rejects them and
 // becomes MASTER too. Each implementation is the receiver of the other's
 // adverts, and the receiver's verdicts are keepalived 2.2.7's.
 func TestDaemonOldUnicastChecksum(t *testing.T) {
@@ -231,6 +232,12 @@ func testOldUnicastChecksum(t *testing.T, sender, receiver, mode string) {
 	}
 	if l := r.log(); (mode == "") != strings.Contains(l, "Setting unicast VRRPv3 checksum to old version") {
 		t.Errorf("switch logged wrongly:\n%s", l)
+	}
+	if mode == "" {
+		// A reload forgets the switch; the next advert makes it again.
+		r.signal(syscall.SIGHUP)
+		r.waitFor("Reload complete", 1)
+		r.waitFor("(VI_1) Setting unicast VRRPv3 checksum to old version", 2)
 	}
 	// tshark computes the pseudo-header over the destination: the
 	// sender's old checksums are bad, a "never" receiver's (as MASTER) good.

@@ -101,12 +101,10 @@ func NewChecker(cfg Config, log *slog.Logger) *Checker {
 func (c *Checker) Config() Config { return c.cfg }
 
 // SetConfig replaces the configuration on a reload, keeping the counters
-// and the AH sequence number.
+// and the AH sequence number. A switch to the old checksum is forgotten,
+// as keepalived's reloaded instance starts afresh.
 func (c *Checker) SetConfig(cfg Config) {
-	if cfg.OldChecksum != c.cfg.OldChecksum || c.compat != ChecksumAuto {
-		c.compat = cfg.OldChecksum
-	}
-	c.cfg = cfg
+	c.cfg, c.compat = cfg, cfg.OldChecksum
 }
 
 // ChecksumCompat is the unicast checksum mode in force.

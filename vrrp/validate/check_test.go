@@ -450,6 +450,14 @@ func TestOldUnicastChecksum(t *testing.T) {
 			t.Errorf("%v: log %q", tc.mode, logs.String())
 		}
 	}
+	// A reload forgets the switch (keepalived's new instance).
+	s0 := v3spec()
+	s0.cfg.Unicast, s0.cfg.McastGroup4 = true, group
+	c0 := NewChecker(s0.cfg, nil)
+	c0.Check(adv(true), true)
+	if c0.SetConfig(c0.Config()); c0.ChecksumCompat() != ChecksumNew {
+		t.Errorf("after a reload: %v", c0.ChecksumCompat())
+	}
 	// A multicast instance never switches.
 	s := v3spec()
 	s.cfg.McastGroup4 = group
