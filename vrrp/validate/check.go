@@ -51,8 +51,8 @@ type Config struct {
 type ChecksumCompat uint8
 
 const (
-	// ChecksumNew (no keyword): the destination's checksum, switching for
-	// good to the old one at the first unicast advert that has it.
+	// ChecksumNew (no keyword): the destination's checksum, switching to
+	// the old one (until a reload) at the first unicast advert with it.
 	ChecksumNew ChecksumCompat = iota
 	// ChecksumNever ("old_unicast_checksum never"): never switch.
 	ChecksumNever
@@ -283,7 +283,7 @@ func (c *Checker) check(rx *packet.Received, checkVIPs bool) Result {
 		o := packet.ChecksumOptions{Src: rx.Src, Dst: rx.Dst, V3ChecksumAsV2: cfg.V3ChecksumAsV2, PseudoDst: c.ChecksumDst()}
 		if !packet.VerifyChecksum(rx.VRRP[:expVRRP], packet.IPv4, o) {
 			// A unicast instance that was never told otherwise takes a
-			// pre-2.2.0 peer's checksum, and sends it from then on.
+			// pre-2.2.0 peer's checksum, and sends it until a reload.
 			g, old := cfg.McastGroup4, false
 			if cfg.Version == 3 && cfg.Unicast && c.compat == ChecksumNew && g.IsValid() && rx.Dst != g {
 				if o.PseudoDst = g; packet.VerifyChecksum(rx.VRRP[:expVRRP], packet.IPv4, o) {
