@@ -92,6 +92,10 @@ type SendGARP struct {
 	Addrs  []netip.Addr
 }
 
+// SendExtraGARP: one gratuitous ARP/NA on each extra interface
+// (garp_extra_if, keepalived's vrrp_send_vmac_update).
+type SendExtraGARP struct{}
+
 // ScheduleGARP: after the delay, feed EventGARPDue{Repeat} back.
 type ScheduleGARP struct {
 	After  time.Duration
@@ -115,6 +119,7 @@ func (AddVIPs) action()                {}
 func (RemoveVIPs) action()             {}
 func (SendGARP) action()               {}
 func (ScheduleGARP) action()           {}
+func (SendExtraGARP) action()          {}
 func (Notify) action()                 {}
 func (NotifyMasterRxLowerPri) action() {}
 func (PriorityChanged) action()        {}

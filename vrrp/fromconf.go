@@ -21,10 +21,17 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 		GARPMasterRepeat: int(v.GARPMasterRepeat), GARPMasterDelay: v.GARPMasterDelay,
 		GARPMasterRefresh: v.GARPMasterRefresh, GARPMasterRefreshRepeat: int(v.GARPMasterRefreshRepeat),
 		GARPLowerPrioRepeat: int(v.GARPLowerPrioRepeat), GARPLowerPrioDelay: v.GARPLowerPrioDelay,
+		GARPExtraIf:  v.GARPExtraIf,
 		StartupDelay: g.VRRPStartupDelay, SkipCheckAdvAddr: v.SkipCheckAdvAddr || g.VRRPSkipCheckAdvAddr,
 		AuthPass: v.AuthPass, Unicast: v.Unicast,
 		CheckUnicastSrc: v.CheckUnicastSrc || g.VRRPCheckUnicastSrc,
-		StrictVIPCheck:  g.VRRPStrictVIPCheck,
+		StrictVIPCheck:  g.VRRPStrictVIPCheck, McastGroup4: g.VRRPMcastGroup4,
+	}
+	switch v.OldUnicastChecksum {
+	case "config":
+		c.OldChecksum = validate.ChecksumOld
+	case "never":
+		c.OldChecksum = validate.ChecksumNever
 	}
 	if v.VRID < 1 || v.VRID > 255 || v.Priority < 1 || v.Priority > 255 {
 		return c, fmt.Errorf("(%s) virtual_router_id or priority out of range", v.Name)
@@ -49,6 +56,11 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 		c.VIPs = append(c.VIPs, a.Prefix.Addr())
 	}
 	c.Trackers = trackersOf(scripts, v)
+	if v.UnicastConfigured && !v.Unicast && v.UnicastFaultNoPeer {
+		// keepalived counts this as a config fault: the instance stays in
+		// FAULT rather than falling back to multicast.
+		c.Trackers = append(c.Trackers, Tracker{Name: configFaultTracker})
+	}
 	for _, p := range v.UnicastPeers {
 		c.Peers = append(c.Peers, validate.Peer{Addr: p.Address, MinTTL: p.MinTTL, MaxTTL: p.MaxTTL})
 		if p.MinTTL > 0 || p.MaxTTL > 0 {
@@ -62,6 +74,10 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 // a name.
 func scriptTracker(name string) string { return "script:" + name }
 func ifTracker(name string) string     { return "interface:" + name }
+
+// configFaultTracker is a tracker that is never reported up: keepalived's
+// num_config_faults, which holds an instance in FAULT.
+const configFaultTracker = "config:fault"
 
 // trackersOf lists an instance's track_script (starting failed with
 // init_fail) and track_interface entries; both are reported by the runtime.

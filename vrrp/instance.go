@@ -39,6 +39,10 @@ type Config struct {
 	GARPMasterRefreshRepeat int
 	GARPLowerPrioRepeat     int
 	GARPLowerPrioDelay      time.Duration
+	// GARPExtraIf is garp_extra_if: while MASTER, one gratuitous ARP/NA
+	// per extra interface this often (0 disables; the runtime knows which
+	// interfaces are extra).
+	GARPExtraIf time.Duration
 
 	// SourceAddr is our advert source (configured, or the interface's
 	// primary address); it breaks equal-priority ties in MASTER.
@@ -58,6 +62,10 @@ type Config struct {
 	CheckUnicastSrc bool
 	StrictVIPCheck  bool // vrrp_strict_vip_check: 2.2.7 VIP-list rejection
 	V3ChecksumAsV2  bool
+	// OldChecksum is old_unicast_checksum; McastGroup4 the global group
+	// its checksums are computed over.
+	OldChecksum validate.ChecksumCompat
+	McastGroup4 netip.Addr
 }
 
 // ValidateConfig derives the checker configuration.
@@ -67,6 +75,7 @@ func (c *Config) ValidateConfig() validate.Config {
 		AuthKey: packet.PassKey(c.AuthPass), AdverInt: c.AdverInt, VIPs: c.VIPs,
 		Unicast: c.Unicast, Peers: c.Peers, CheckUnicastSrc: c.CheckUnicastSrc,
 		StrictVIPCheck: c.StrictVIPCheck, V3ChecksumAsV2: c.V3ChecksumAsV2,
+		OldChecksum: c.OldChecksum, McastGroup4: c.McastGroup4,
 	}
 }
 
@@ -102,6 +111,7 @@ type Instance struct {
 	vipSet         bool
 	delayedStart   time.Time
 	garpRefreshAt  time.Time
+	garpExtraAt    time.Time
 	// want is keepalived's wantstate, which sync groups consult; sync
 	// is the instance's group, if any (syncgroup.go).
 	want State
@@ -394,6 +404,10 @@ func (i *Instance) masterTx(now time.Time) {
 		i.emit(SendGARP{Repeat: i.cfg.GARPMasterRefreshRepeat, Addrs: i.cfg.VIPs})
 		i.garpRefreshAt = now.Add(i.cfg.GARPMasterRefresh)
 	}
+	if i.cfg.GARPExtraIf > 0 && now.After(i.garpExtraAt) {
+		i.emit(SendExtraGARP{})
+		i.garpExtraAt = now.Add(i.cfg.GARPExtraIf)
+	}
 }
 
 func (i *Instance) becomeMaster(now time.Time) {
@@ -407,6 +421,7 @@ func (i *Instance) becomeMaster(now time.Time) {
 	if i.cfg.GARPMasterRefresh > 0 {
 		i.garpRefreshAt = now.Add(i.cfg.GARPMasterRefresh)
 	}
+	i.garpExtraAt = now.Add(i.cfg.GARPExtraIf)
 	i.emit(Notify{State: StateMaster})
 }
 

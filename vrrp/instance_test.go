@@ -693,3 +693,23 @@ func TestStateStrings(t *testing.T) {
 	}
 	_ = fmt.Sprint(State(9))
 }
+
+// garp_extra_if: a MASTER asks for the extra GARPs at the first advert
+// later than the interval after the transition, then at each advert later
+// than the interval after the last (keepalived's vmac_garp_timer).
+func TestGARPExtraIfTicks(t *testing.T) {
+	i, _ := newInst(t, func(c *Config) { c.GARPExtraIf = 2 * time.Second })
+	now := toMaster(t, i)
+	var ticks []time.Duration
+	for n := 1; n <= 9; n++ {
+		at := now.Add(time.Duration(n)*time.Second + time.Millisecond)
+		for _, a := range i.Step(at, EventTimer{}) {
+			if _, ok := a.(SendExtraGARP); ok {
+				ticks = append(ticks, at.Sub(now).Truncate(time.Second))
+			}
+		}
+	}
+	if want := []time.Duration{2 * time.Second, 5 * time.Second, 8 * time.Second}; !slices.Equal(ticks, want) {
+		t.Errorf("extra GARPs at %v, want %v", ticks, want)
+	}
+}

@@ -145,6 +145,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		ri.vips, ri.notify, ri.dsts, ri.ttl = VIPsOf(p.v), notifiersOf(p.v), nil, packet.TTL
 		ri.lastMail = StateInit // keepalived's reloaded vrrp_t starts afresh
 		ri.vroutes, ri.vrules = p.v.VRoutes, p.v.VRules
+		ri.garpExtraAll, ri.xmitBase = p.v.GARPExtraIfAll, p.v.VMACXmitBase
 		if ri.vmac != nil {
 			ri.vips = vmacVIPs(ri.vips, p.v, &p.ic, ri.vmac.Name)
 		}
@@ -211,8 +212,12 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		}
 	}
 	r.socks = kept
+	for _, s := range r.socks {
+		s.demux.LogUnknownVRIDs = g.LogUnknownVRIDs
+	}
 
 	r.garpInterval, r.gnaInterval = g.VRRPGARPInterval, g.VRRPGNAInterval
+	r.fifoOnReload = g.FIFOWriteVRRPStatesOnReload
 	r.reloadChecks(cfg, live, now)
 	r.reloadProcs(procTs, procUp, live, now)
 	if live {
@@ -223,6 +228,13 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 	r.reloadExtras(cfg, now)
 
 	if live {
+		for _, ri := range r.insts {
+			if !slices.Contains(started, ri) { // the new ones are notified as they start
+				r.reinitKept(ri, now)
+			}
+		}
+	}
+	if live {
 		for _, ri := range started {
 			r.log.Info(fmt.Sprintf("(%s) added by reload", ri.inst.Name()))
 			up := true
@@ -230,6 +242,9 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 				up = info.Up
 			}
 			r.exec(ri, now, ri.inst.Start(now, up))
+		}
+		for _, ri := range r.insts {
+			r.releaseUnset(ri)
 		}
 	}
 	return nil
@@ -363,4 +378,20 @@ func (s *scriptCheck) sameAs(o *scriptCheck) bool {
 	return s.name == o.name && slices.Equal(s.cmd.Argv, o.cmd.Argv) && s.cmd.User == o.cmd.User &&
 		s.cmd.Group == o.cmd.Group && s.interval == o.interval && s.timeout == o.timeout &&
 		s.rise == o.rise && s.fall == o.fall
+}
+
+// reinitKept is what keepalived's vrrp_init_state does at a reload for an
+// instance the reload kept in its state. keepalived carries no FAULT over
+// a reload and finds a config fault anew, so such an instance is notified
+// FAULT again (scripts, FIFO, mail); otherwise, with
+// fifo_write_vrrp_states_on_reload, the state of an instance other than a
+// MASTER (which is taken over on another path) goes to the FIFO.
+func (r *Runtime) reinitKept(ri *rtInst, now time.Time) {
+	st := ri.inst.State()
+	switch {
+	case st == StateFault && slices.ContainsFunc(ri.inst.Config().Trackers, func(t Tracker) bool { return t.Name == configFaultTracker }):
+		r.exec(ri, now, []Action{Notify{State: StateFault}})
+	case r.fifoOnReload && st != StateMaster:
+		r.fifoInstance(ri, st.String())
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/vrrp/internal/hrtimer"
 	"github.com/gokeepalived/gokeepalived/vrrp/nft"
+	"github.com/gokeepalived/gokeepalived/vrrp/notifyfifo"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 	"github.com/gokeepalived/gokeepalived/vrrp/validate"
 )
@@ -36,6 +37,8 @@ type Deps struct {
 	// KeepVIPs is -V (--dont-release-vrrp): at shutdown a MASTER still
 	// sends priority 0 but leaves its VIPs on the interface.
 	KeepVIPs bool
+	// ReleaseVIPs is -X (--release-vips); see releaseUnset.
+	ReleaseVIPs bool
 	// VMACs makes use_vmac interfaces (nil: use_vmac is an error).
 	VMACs VMACs
 	// Routes sets routes and rules (nil: they are skipped with a warning).
@@ -65,6 +68,8 @@ type Runtime struct {
 	socks   []*rtSock
 
 	garpInterval, gnaInterval time.Duration
+	// fifoOnReload is fifo_write_vrrp_states_on_reload.
+	fifoOnReload bool
 
 	rx      chan rxItem
 	reload  chan reloadReq
@@ -127,6 +132,8 @@ type rtInst struct {
 	hseq           uint64 // when the deadline was set, for ties
 	fw             fwState
 	lastMail       State // last_email_state: the state last mailed about
+	// garpExtraAll is garp_extra_if's "all"; xmitBase vmac_xmit_base.
+	garpExtraAll, xmitBase bool
 }
 
 type garpDue struct {
@@ -152,7 +159,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		deps.Scripts = NewExecScripts(g.ScriptUser, g.ScriptGroup, deps.Log)
 	}
 	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*Instance]*rtInst{},
-		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval,
+		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval, fifoOnReload: g.FIFOWriteVRRPStatesOnReload,
 		rx: make(chan rxItem, 64), reload: make(chan reloadReq), links: make(chan LinkEvent, 16), results: make(chan scriptResult, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{}),
 		procResults: make(chan procResult, 16)}
 	r.mail = newMailer(g, deps.Alerts, deps.Log)
@@ -204,6 +211,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 				return nil, err
 			}
 			s = &rtSock{spec: spec, sock: sk, demux: NewDemux(sockIf, deps.Log)}
+			s.demux.LogUnknownVRIDs = g.LogUnknownVRIDs
 			socks[spec] = s
 			r.socks = append(r.socks, s)
 		}
@@ -212,6 +220,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 			return nil, err
 		}
 		ri := &rtInst{inst: inst, sock: s, key: KeyOf(g, v), iface: v.Interface, trackIf: !v.DontTrackPrimary,
+			garpExtraAll: v.GARPExtraIfAll, xmitBase: v.VMACXmitBase,
 			vips: VIPsOf(v), notify: notifiersOf(v), ttl: packet.TTL, vmac: vm, vroutes: v.VRoutes, vrules: v.VRules}
 		if vm != nil {
 			ri.vips = vmacVIPs(ri.vips, v, &ic, vm.Name)
@@ -318,6 +327,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 			up = info.Up
 		}
 		r.exec(ri, now, ri.inst.Start(now, up))
+		r.releaseUnset(ri)
 	}
 	r.mu.Unlock()
 
@@ -591,6 +601,10 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 			r.sendGARP(ri, a.Repeat)
 		case ScheduleGARP:
 			r.timers.addGARP(ri, now.Add(a.After), a.Repeat)
+		case SendExtraGARP:
+			if vips := r.extraGARPVIPs(ri); len(vips) > 0 {
+				r.sendGARPFor(ri, vips, 1)
+			}
 		case SetTimer:
 			r.timers.set(ri, a.At)
 		case Notify:
@@ -655,7 +669,7 @@ func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
 			ri.ipID++
 		}
 		io = packet.IPv4Options{ID: ri.ipID, TTL: uint8(ri.ttl), Src: c.SourceAddr,
-			V3ChecksumAsV2: c.V3ChecksumAsV2, Unicast: c.Unicast}
+			V3ChecksumAsV2: c.V3ChecksumAsV2, Unicast: c.Unicast, ChecksumDst: ri.inst.Checker().ChecksumDst()}
 		if c.AuthType == packet.AuthAH && c.Version == 2 {
 			io.AH, io.Key, io.Seq = true, packet.PassKey(c.AuthPass), ri.inst.Checker().NextAHSeq()
 		}
@@ -683,6 +697,75 @@ func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
 // interval the rounds go out at once, as keepalived does by default;
 // with one they are paced off the loop.
 func (r *Runtime) sendGARP(ri *rtInst, repeat int) { r.sendGARPFor(ri, ri.vips, repeat) }
+
+// releaseUnset is -X (--release-vips). keepalived 2.2.7 then runs its
+// VIP removal (vrrp_restore_interface) for each instance it initialises
+// other than as MASTER, at start and at every reload, even though none
+// of its VIPs is set. That removal only deletes the addresses it has
+// marked as set, which such an instance has none of: the VIPs on the
+// interface stay, and what -X changes is this log line.
+func (r *Runtime) releaseUnset(ri *rtInst) {
+	if r.deps.ReleaseVIPs && ri.inst.State() != StateMaster && len(ri.vips) > 0 {
+		r.log.Info(fmt.Sprintf("(%s) removing VIPs.", ri.inst.Name()))
+	}
+}
+
+// ReloadUnchanged is what a reload that leaves the VRRP configuration as
+// it was still does, since keepalived re-initialises its instances at any
+// reload: the unicast checksum mode back to its configured one,
+// fifo_write_vrrp_states_on_reload, the config faults notified again,
+// -X's log lines.
+func (r *Runtime) ReloadUnchanged() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.deps.Clock.Now()
+	if r.fifoOnReload {
+		for _, rg := range r.groups {
+			r.fifo.Write(notifyfifo.Group(rg.g.Name(), rg.g.State().String()))
+		}
+	}
+	for _, ri := range r.insts {
+		c := ri.inst.Checker()
+		c.SetConfig(c.Config())
+		r.reinitKept(ri, now)
+	}
+	for _, ri := range r.insts {
+		r.releaseUnset(ri)
+	}
+}
+
+// extraGARPVIPs is what garp_extra_if announces (vrrp_send_vmac_update):
+// the first VIP/eVIP on each interface other than the instance's own
+// (its VMAC if it has one; that one too with vmac_xmit_base), counting
+// only our VMACs unless "all". keepalived turns the timer off when no
+// VIP is on another interface that counts; then nothing is sent.
+func (r *Runtime) extraGARPVIPs(ri *rtInst) []VIP {
+	own := ri.iface
+	if ri.vmac != nil {
+		own = ri.vmac.Name
+	}
+	ours := map[string]bool{}
+	for _, o := range r.insts {
+		if o.vmac != nil {
+			ours[o.vmac.Name] = true
+		}
+	}
+	var out []VIP
+	seen, extra := map[string]bool{}, false
+	for _, v := range ri.vips {
+		counts := ours[v.Dev] || ri.garpExtraAll
+		extra = extra || (v.Dev != own && counts)
+		if !counts || (v.Dev == own && !ri.xmitBase) || seen[v.Dev] {
+			continue
+		}
+		seen[v.Dev] = true
+		out = append(out, v)
+	}
+	if !extra {
+		return nil
+	}
+	return out
+}
 
 func (r *Runtime) sendGARPFor(ri *rtInst, vips []VIP, repeat int) {
 	for _, v := range vips {

@@ -389,6 +389,7 @@ func (r *Runtime) reloadExtras(cfg *conf.Config, now time.Time) {
 	if err := r.buildGroups(cfg); err != nil { // validated by conf: cannot happen
 		r.log.Error("reload sync groups", "err", err)
 	}
+	var same []*rtGroup // kept in their state: fifo_write_vrrp_states_on_reload
 	for _, rg := range r.groups {
 		fresh := slices.ContainsFunc(rg.g.Members(), func(m *Instance) bool { return m.State() == StateInit })
 		if fresh {
@@ -399,6 +400,9 @@ func (r *Runtime) reloadExtras(cfg *conf.Config, now time.Time) {
 				st = StateInit
 			}
 			rg.g.Adopt(st)
+			if ok && rg.g.State() == st {
+				same = append(same, rg)
+			}
 		}
 		if r.started {
 			r.groupNotifies(rg)
@@ -412,6 +416,11 @@ func (r *Runtime) reloadExtras(cfg *conf.Config, now time.Time) {
 	if !fifoSame(r.fifoCfg, g) {
 		r.fifo.Close()
 		r.openFIFO(g)
+	}
+	if r.started && r.fifoOnReload {
+		for _, rg := range same {
+			r.fifo.Write(notifyfifo.Group(rg.g.Name(), rg.g.State().String()))
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ func vrrpUnit(o options) daemon.Unit {
 		Wanted: func(c *conf.Config) bool { return len(c.VRRPInstances) > 0 },
 		New: func(log *slog.Logger) (daemon.Subsystem, error) {
 			v := newVRRPSub(log, o.keepVRRP)
+			v.releaseVIPs = o.releaseVIPs
 			v.openSync = func() (syncHandle, error) { return ipvs.Open(ipvsOptions(o)) }
 			return v, nil
 		},

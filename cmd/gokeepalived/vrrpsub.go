@@ -30,6 +30,8 @@ type vrrpSub struct {
 	deps     func(*slog.Logger) vrrp.Deps
 	openSync func() (syncHandle, error)
 	syncd    *syncFollower
+	// releaseVIPs is -X.
+	releaseVIPs bool
 
 	mu     sync.Mutex
 	cfg    *conf.Config
@@ -53,6 +55,7 @@ func newVRRPSub(log *slog.Logger, keepVIPs bool) *vrrpSub {
 
 func (v *vrrpSub) Start(ctx context.Context, cfg *conf.Config) error {
 	deps := v.deps(v.log)
+	deps.ReleaseVIPs = v.releaseVIPs
 	if sd := cfg.Global.LVSSyncDaemon; sd != nil && sd.Instance != "" {
 		h, err := v.openSync()
 		if err != nil {
@@ -103,6 +106,8 @@ func (v *vrrpSub) Reload(ctx context.Context, cfg *conf.Config) error {
 			v.alerts.Configure(prev)
 			return err
 		}
+	} else if rt != nil {
+		rt.ReloadUnchanged()
 	}
 	v.mu.Lock()
 	v.cfg = cfg

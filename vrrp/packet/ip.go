@@ -154,6 +154,8 @@ type IPv4Options struct {
 	Src, Dst netip.Addr
 	// V3ChecksumAsV2: see ChecksumOptions.
 	V3ChecksumAsV2 bool
+	// ChecksumDst: see ChecksumOptions.PseudoDst.
+	ChecksumDst netip.Addr
 	// AH: authenticate with IPsec AH (v2 only) keyed by Key, sequence Seq.
 	AH      bool
 	Key     [AuthDataLen]byte
@@ -166,7 +168,7 @@ func BuildIPv4(a *Advert, o IPv4Options) ([]byte, error) {
 	if !o.Src.Is4() || !o.Dst.Is4() {
 		return nil, ErrFamily
 	}
-	v, err := a.Marshal(IPv4, ChecksumOptions{Src: o.Src, Dst: o.Dst, V3ChecksumAsV2: o.V3ChecksumAsV2})
+	v, err := a.Marshal(IPv4, ChecksumOptions{Src: o.Src, Dst: o.Dst, V3ChecksumAsV2: o.V3ChecksumAsV2, PseudoDst: o.ChecksumDst})
 	if err != nil {
 		return nil, err
 	}

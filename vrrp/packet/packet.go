@@ -244,6 +244,10 @@ type ChecksumOptions struct {
 	// V3ChecksumAsV2 leaves the IPv4 pseudo-header out of a v3 checksum
 	// (keepalived's v3_checksum_as_v2, for some Cisco/Juniper gear).
 	V3ChecksumAsV2 bool
+	// PseudoDst, if set, replaces Dst in a v3 IPv4 pseudo-header:
+	// keepalived's pre-2.2.0 unicast checksum (old_unicast_checksum) used
+	// the multicast group whatever the destination.
+	PseudoDst netip.Addr
 	// IPv6KernelChecksum leaves an IPv6 checksum 0 for IPV6_CHECKSUM to fill,
 	// as keepalived does.
 	IPv6KernelChecksum bool
@@ -285,10 +289,11 @@ func ComputeChecksum(b []byte, fam Family, o ChecksumOptions) (uint16, error) {
 		}
 		acc = pseudoSum(o.Src, o.Dst, len(b))
 	case v == 3 && !o.V3ChecksumAsV2:
-		if !o.Src.Is4() || !o.Dst.Is4() {
+		dst := o.pseudoDst()
+		if !o.Src.Is4() || !dst.Is4() {
 			return 0, fmt.Errorf("%w: IPv4 pseudo-header needs IPv4 src/dst", ErrFamily)
 		}
-		acc = pseudoSum(o.Src, o.Dst, len(b))
+		acc = pseudoSum(o.Src, dst, len(b))
 	}
 	acc += sum(b[:6]) + sum(b[8:])
 	return ^fold(acc), nil
@@ -303,12 +308,23 @@ func VerifyChecksum(b []byte, fam Family, o ChecksumOptions) bool {
 	v := b[0] >> 4
 	var acc uint64
 	if fam == IPv6 || (v == 3 && !o.V3ChecksumAsV2) {
-		if !o.Src.IsValid() || !o.Dst.IsValid() || o.Src.Is4() != o.Dst.Is4() {
+		dst := o.Dst
+		if fam == IPv4 {
+			dst = o.pseudoDst()
+		}
+		if !o.Src.IsValid() || !dst.IsValid() || o.Src.Is4() != dst.Is4() {
 			return false
 		}
-		acc = pseudoSum(o.Src, o.Dst, len(b))
+		acc = pseudoSum(o.Src, dst, len(b))
 	}
 	return fold(acc+sum(b)) == 0xffff
+}
+
+func (o ChecksumOptions) pseudoDst() netip.Addr {
+	if o.PseudoDst.IsValid() {
+		return o.PseudoDst
+	}
+	return o.Dst
 }
 
 func pseudoSum(src, dst netip.Addr, n int) uint64 {

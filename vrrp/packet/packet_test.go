@@ -384,3 +384,32 @@ func TestIPv4HeaderChecksum(t *testing.T) {
 		t.Errorf("%04x", h.Checksum)
 	}
 }
+
+// old_unicast_checksum: a unicast v3 advert carries the checksum the same
+// advert would have sent to the multicast group, and verifies only so.
+func TestV3OldUnicastChecksum(t *testing.T) {
+	raw := unhex(t, vecV3IPv4) // sent to 224.0.0.18
+	r, _ := DecodeIPv4(raw)
+	peer := mustAddr("192.168.100.3")
+	b, err := BuildIPv4(&r.Advert, IPv4Options{ID: 1, Src: r.Src, Dst: peer, ChecksumDst: IPv4Group})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b[IPv4HeaderLen+6:IPv4HeaderLen+8], raw[IPv4HeaderLen+6:IPv4HeaderLen+8]; !bytes.Equal(got, want) {
+		t.Errorf("old unicast checksum %x, want the multicast one %x", got, want)
+	}
+	if !bytes.Equal(b[12:20], append(r.Src.AsSlice(), peer.AsSlice()...)) {
+		t.Errorf("IP addresses %x", b[12:20])
+	}
+	v := b[IPv4HeaderLen:]
+	if !VerifyChecksum(v, IPv4, ChecksumOptions{Src: r.Src, Dst: peer, PseudoDst: IPv4Group}) {
+		t.Error("old checksum does not verify against the group")
+	}
+	if VerifyChecksum(v, IPv4, ChecksumOptions{Src: r.Src, Dst: peer}) {
+		t.Error("old checksum verifies against the peer")
+	}
+	n, _ := BuildIPv4(&r.Advert, IPv4Options{ID: 1, Src: r.Src, Dst: peer})
+	if !VerifyChecksum(n[IPv4HeaderLen:], IPv4, ChecksumOptions{Src: r.Src, Dst: peer}) || bytes.Equal(n[IPv4HeaderLen+6:IPv4HeaderLen+8], b[IPv4HeaderLen+6:IPv4HeaderLen+8]) {
+		t.Error("the 2.2.0 unicast checksum is not over the peer")
+	}
+}

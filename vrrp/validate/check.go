@@ -41,6 +41,30 @@ type Config struct {
 	StrictVIPCheck bool
 	// V3ChecksumAsV2: v3 IPv4 checksums without the pseudo-header.
 	V3ChecksumAsV2 bool
+	// OldChecksum is old_unicast_checksum: when a v3 IPv4 checksum takes
+	// McastGroup4 (the global vrrp_mcast_group4) instead of the packet's
+	// destination in its pseudo-header, as keepalived before 2.2.0 did.
+	OldChecksum ChecksumCompat
+	McastGroup4 netip.Addr
+}
+
+// ChecksumCompat is keepalived's unicast_chksum_compat.
+type ChecksumCompat uint8
+
+const (
+	// ChecksumNew (no keyword): the destination's checksum, switching to
+	// the old one (until a reload) at the first unicast advert with it.
+	ChecksumNew ChecksumCompat = iota
+	// ChecksumNever ("old_unicast_checksum never"): never switch.
+	ChecksumNever
+	// ChecksumOld ("old_unicast_checksum"): the old checksum only.
+	ChecksumOld
+	// ChecksumAuto: switched to the old one by a received advert.
+	ChecksumAuto
+)
+
+func (m ChecksumCompat) String() string {
+	return [...]string{"no", "never", "config", "auto"}[m]
 }
 
 // Result is the outcome of a check.
@@ -64,6 +88,8 @@ type Checker struct {
 	ahCycle bool
 	limit   *lograte.Limiter
 	now     func() time.Time // nil: time.Now
+	// compat is cfg.OldChecksum, or ChecksumAuto once switched.
+	compat ChecksumCompat
 }
 
 // NewChecker returns a Checker; log may be nil.
@@ -71,15 +97,30 @@ func NewChecker(cfg Config, log *slog.Logger) *Checker {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Checker{cfg: cfg, log: log}
+	return &Checker{cfg: cfg, log: log, compat: cfg.OldChecksum}
 }
 
 // Config returns the checker's configuration.
 func (c *Checker) Config() Config { return c.cfg }
 
 // SetConfig replaces the configuration on a reload, keeping the counters
-// and the AH sequence number.
-func (c *Checker) SetConfig(cfg Config) { c.cfg = cfg }
+// and the AH sequence number. A switch to the old checksum is forgotten,
+// as keepalived's reloaded instance starts afresh.
+func (c *Checker) SetConfig(cfg Config) {
+	c.cfg, c.compat = cfg, cfg.OldChecksum
+}
+
+// ChecksumCompat is the unicast checksum mode in force.
+func (c *Checker) ChecksumCompat() ChecksumCompat { return c.compat }
+
+// ChecksumDst is the address a v3 IPv4 advert's checksum is computed
+// over: the group in the old mode, else invalid (the destination).
+func (c *Checker) ChecksumDst() netip.Addr {
+	if c.compat >= ChecksumOld {
+		return c.cfg.McastGroup4
+	}
+	return netip.Addr{}
+}
 
 // AHSeq is the instance's AH sequence number: the last one accepted or sent.
 func (c *Checker) AHSeq() uint32 { return c.ahSeq }
@@ -260,10 +301,21 @@ func (c *Checker) check(rx *packet.Received, checkVIPs bool) Result {
 
 	// 9. Checksum over the VRRP message (not padding). IPv6: the kernel did it.
 	if cfg.Family == packet.IPv4 {
-		o := packet.ChecksumOptions{Src: rx.Src, Dst: rx.Dst, V3ChecksumAsV2: cfg.V3ChecksumAsV2}
+		o := packet.ChecksumOptions{Src: rx.Src, Dst: rx.Dst, V3ChecksumAsV2: cfg.V3ChecksumAsV2, PseudoDst: c.ChecksumDst()}
 		if !packet.VerifyChecksum(rx.VRRP[:expVRRP], packet.IPv4, o) {
-			c.logf("(%s) Invalid VRRPv%d checksum", name, cfg.Version)
-			return Result{Reason: Checksum}
+			// A unicast instance that was never told otherwise takes a
+			// pre-2.2.0 peer's checksum, and sends it until a reload.
+			g, old := cfg.McastGroup4, false
+			if cfg.Version == 3 && cfg.Unicast && c.compat == ChecksumNew && g.IsValid() && rx.Dst != g {
+				if o.PseudoDst = g; packet.VerifyChecksum(rx.VRRP[:expVRRP], packet.IPv4, o) {
+					old, c.compat = true, ChecksumAuto
+					c.logf("(%s) Setting unicast VRRPv3 checksum to old version", name)
+				}
+			}
+			if !old {
+				c.logf("(%s) Invalid VRRPv%d checksum", name, cfg.Version)
+				return Result{Reason: Checksum}
+			}
 		}
 	}
 

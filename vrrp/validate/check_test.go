@@ -427,3 +427,74 @@ func TestDropLogsAreRateLimited(t *testing.T) {
 		t.Fatalf("after the pause: %q", logs.String())
 	}
 }
+
+// old_unicast_checksum as keepalived 2.2.7's unicast_chksum_compat: with
+// no keyword a unicast v3 instance accepts the new checksum, and on the
+// first old one switches to it for good (sending it too); "never" takes
+// only the new one; the keyword alone takes only the old one.
+func TestOldUnicastChecksum(t *testing.T) {
+	group := packet.IPv4Group
+	adv := func(old bool) *packet.Received {
+		s := v3spec()
+		s.ip.Dst = mustAddr("192.168.200.3")
+		if old {
+			s.ip.ChecksumDst = group
+		}
+		return s.build(t)
+	}
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey || a.Key == slog.LevelKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	for _, tc := range []struct {
+		mode      ChecksumCompat
+		newOK     bool // a new checksum first
+		oldOK     bool // then an old one
+		newAfter  bool // then a new one again
+		endMode   ChecksumCompat
+		switchLog bool
+	}{
+		{ChecksumNew, true, true, false, ChecksumAuto, true},
+		{ChecksumNever, true, false, true, ChecksumNever, false},
+		{ChecksumOld, false, true, false, ChecksumOld, false},
+	} {
+		logs.Reset()
+		s := v3spec()
+		s.cfg.Unicast, s.cfg.OldChecksum, s.cfg.McastGroup4 = true, tc.mode, group
+		c := NewChecker(s.cfg, log)
+		for i, x := range []struct {
+			old, ok bool
+		}{{false, tc.newOK}, {true, tc.oldOK}, {false, tc.newAfter}} {
+			if r := c.Check(adv(x.old), true); (r.Reason == OK) != x.ok {
+				t.Errorf("%v: advert %d (old %v): %v, want ok %v", tc.mode, i, x.old, r.Reason, x.ok)
+			}
+		}
+		if c.ChecksumCompat() != tc.endMode {
+			t.Errorf("%v: mode %v, want %v", tc.mode, c.ChecksumCompat(), tc.endMode)
+		}
+		if got := c.ChecksumDst(); got.IsValid() != (tc.endMode >= ChecksumOld) || (got.IsValid() && got != group) {
+			t.Errorf("%v: sends over %v", tc.mode, got)
+		}
+		if strings.Contains(logs.String(), "(VI_2) Setting unicast VRRPv3 checksum to old version") != tc.switchLog {
+			t.Errorf("%v: log %q", tc.mode, logs.String())
+		}
+	}
+	// A reload forgets the switch (keepalived's new instance).
+	s0 := v3spec()
+	s0.cfg.Unicast, s0.cfg.McastGroup4 = true, group
+	c0 := NewChecker(s0.cfg, nil)
+	c0.Check(adv(true), true)
+	if c0.SetConfig(c0.Config()); c0.ChecksumCompat() != ChecksumNew {
+		t.Errorf("after a reload: %v", c0.ChecksumCompat())
+	}
+	// A multicast instance never switches.
+	s := v3spec()
+	s.cfg.McastGroup4 = group
+	c := NewChecker(s.cfg, nil)
+	if r := c.Check(s.build(t), true); r.Reason != OK || c.ChecksumCompat() != ChecksumNew {
+		t.Errorf("multicast: %v %v", r.Reason, c.ChecksumCompat())
+	}
+}
