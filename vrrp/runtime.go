@@ -63,9 +63,11 @@ type Runtime struct {
 	deps    Deps
 	log     *slog.Logger
 	dropLog *lograte.Limiter // debug lines of dropped adverts
-	insts   []*rtInst
-	byInst  map[*Instance]*rtInst
-	socks   []*rtSock
+	// notifying counts the notify scripts running (a stop waits for them)
+	notifying atomic.Int64
+	insts     []*rtInst
+	byInst    map[*Instance]*rtInst
+	socks     []*rtSock
 
 	garpInterval, gnaInterval time.Duration
 	// fifoOnReload is fifo_write_vrrp_states_on_reload.
@@ -442,11 +444,26 @@ func (r *Runtime) Run(ctx context.Context) error {
 			r.mu.Unlock()
 		case <-ctx.Done():
 			r.shutdown()
+			r.awaitNotifies(shutdownNotifyWait)
 			return nil
 		case <-r.stopReq:
 			r.shutdown()
+			r.awaitNotifies(shutdownNotifyWait)
 			return nil
 		}
+	}
+}
+
+// shutdownNotifyWait is how long a stop waits for the notify scripts
+// still running (the STOP ones it just started): keepalived's shutdown
+// timer gives them a second before it exits.
+const shutdownNotifyWait = time.Second
+
+// awaitNotifies waits until no notify script runs, or for d at most: the
+// scripts would get SIGTERM (PR_SET_PDEATHSIG) when the daemon exits.
+func (r *Runtime) awaitNotifies(d time.Duration) {
+	for end := time.Now().Add(d); r.notifying.Load() > 0 && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -634,7 +651,16 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 }
 
 func (r *Runtime) runScript(inst string, c Command) {
+	r.notifying.Add(1)
+	exited := c.Exited
+	c.Exited = func() {
+		if exited != nil {
+			exited()
+		}
+		r.notifying.Add(-1)
+	}
 	if err := r.deps.Scripts.Start(c); err != nil {
+		r.notifying.Add(-1)
 		// the launcher logged keepalived's line
 		r.log.Debug("notify script", "instance", inst, "argv", c.Argv, "err", err)
 	}

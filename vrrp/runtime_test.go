@@ -318,3 +318,45 @@ func TestExecScriptsRun(t *testing.T) {
 		t.Errorf("timeout took %v to end the script", d)
 	}
 }
+
+// A stop waits for the notify_stop script it starts, as keepalived's
+// shutdown timer does (a second at most): the daemon exits right after,
+// and its scripts would get SIGTERM with it.
+func TestRuntimeStopWaitsForNotifyStop(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, body string
+		written    bool
+	}{
+		{"quick", "sleep 0.3; echo stop > $0.out", true},
+		{"hung", "sleep 30; echo stop > $0.out", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, tc.name+".sh")
+			out := p + ".out"
+			if err := os.WriteFile(p, []byte("#!/bin/sh\n"+tc.body+"\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cfg := loadConf(t, "global_defs {\n    enable_script_security\n    script_user root\n}\n"+instConf(100, fmt.Sprintf("notify_stop %q", p)))
+			fn := &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "a", Ifaces: map[string]vrrp.IfaceInfo{
+				"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.1")}}}
+			addrs := &vrrptest.Addrs{}
+			rt, err := vrrp.NewRuntime(cfg, vrrp.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Scripts: vrrp.ExecScripts{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			go rt.Run(context.Background())
+			waitFor(t, 2*time.Second, "master", func() bool { return addrs.Has(vip) })
+			start := time.Now()
+			rt.Stop()
+			took := time.Since(start)
+			b, _ := os.ReadFile(out)
+			if got := string(b) == "stop\n"; got != tc.written {
+				t.Errorf("notify_stop's output written by the time Stop returned: %v, want %v", got, tc.written)
+			}
+			if !tc.written && took > 3*time.Second { // the 1 s wait, with slack for a loaded machine
+				t.Errorf("Stop waited %v for a hung notify_stop", took)
+			}
+		})
+	}
+}
