@@ -23,11 +23,11 @@ import (
 	"github.com/gokeepalived/gokeepalived/check/sched"
 	"github.com/gokeepalived/gokeepalived/check/state"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/notifyfifo"
 	"github.com/gokeepalived/gokeepalived/internal/script"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
-	"github.com/gokeepalived/gokeepalived/vrrp/notifyfifo"
 )
 
 // Options configure an Engine. Every field is optional.

@@ -14,10 +14,10 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/lograte"
+	"github.com/gokeepalived/gokeepalived/internal/notifyfifo"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/vrrp/internal/hrtimer"
 	"github.com/gokeepalived/gokeepalived/vrrp/nft"
-	"github.com/gokeepalived/gokeepalived/vrrp/notifyfifo"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 	"github.com/gokeepalived/gokeepalived/vrrp/validate"
 )

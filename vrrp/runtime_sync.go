@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
-	"github.com/gokeepalived/gokeepalived/vrrp/notifyfifo"
-	"github.com/gokeepalived/gokeepalived/vrrp/trackfile"
+	"github.com/gokeepalived/gokeepalived/internal/notifyfifo"
+	"github.com/gokeepalived/gokeepalived/internal/trackfile"
 )
 
 // extras is the runtime's state for sync groups, track files and the

@@ -6,7 +6,7 @@ import (
 	"math"
 	"sync/atomic"
 
-	"github.com/gokeepalived/gokeepalived/vrrp/trackfile"
+	"github.com/gokeepalived/gokeepalived/internal/trackfile"
 )
 
 // File is FILE_CHECK: the tracked file holds a number. With weight 0 a

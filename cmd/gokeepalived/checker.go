@@ -16,12 +16,12 @@ import (
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/notifyfifo"
 	"github.com/gokeepalived/gokeepalived/internal/script"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsadm"
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
-	"github.com/gokeepalived/gokeepalived/vrrp/notifyfifo"
 )
 
 // ipvsHandle is what the checker subsystem needs of IPVS; *ipvs.Conn in

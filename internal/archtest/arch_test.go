@@ -1,0 +1,39 @@
+// Package archtest holds the tests of the repository's layout rules.
+package archtest
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// deps lists the module's packages that pkgs depend on.
+func deps(t *testing.T, pkgs string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-deps", pkgs).Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", pkgs, err)
+	}
+	var mine []string
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, "github.com/gokeepalived/gokeepalived/") {
+			mine = append(mine, strings.TrimPrefix(p, "github.com/gokeepalived/gokeepalived/"))
+		}
+	}
+	return mine
+}
+
+// The two subsystems share plumbing through internal/, never each other.
+func TestSubsystemsDoNotImportEachOther(t *testing.T) {
+	for _, tc := range []struct{ from, forbidden string }{
+		{"../../check/...", "vrrp"},
+		{"../../vrrp/...", "check"},
+		{"../../ipvs/...", "vrrp"},
+	} {
+		for _, p := range deps(t, tc.from) {
+			if p == tc.forbidden || strings.HasPrefix(p, tc.forbidden+"/") {
+				t.Errorf("%s depends on %s", strings.TrimPrefix(tc.from, "../../"), p)
+			}
+		}
+	}
+}
