@@ -65,8 +65,14 @@ func startWrapped(t *testing.T, ns *nstest.NS, wrap []string, name, conf, metric
 		args = append(args, "-D", "-f", cf, "-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid"),
 			"-c", filepath.Join(dir, "c.pid"), "--control-socket", filepath.Join(dir, "gk.sock"))
 	}
-	d := &daemon{t: t, name: name, dir: dir, done: make(chan struct{})}
 	argv := append(append(append([]string{}, wrap...), bin), append(args, extra...)...)
+	return run(t, ns, name, dir, argv)
+}
+
+// run starts argv in ns with TMPDIR=dir and collects its output lines.
+func run(t *testing.T, ns *nstest.NS, name, dir string, argv []string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, name: name, dir: dir, done: make(chan struct{})}
 	d.cmd = ns.Command(argv[0], argv[1:]...)
 	d.cmd.Env = append(os.Environ(), "TMPDIR="+dir)
 	r, w := io.Pipe()
@@ -210,4 +216,18 @@ func (d *daemon) first(s string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// startKeepalived is startDaemon for Debian's keepalived 2.2.7: same
+// flags but ours alone (no control socket, no /metrics).
+func startKeepalived(t *testing.T, ns *nstest.NS, name, conf, _ string, extra ...string) *daemon {
+	t.Helper()
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "keepalived.conf")
+	if err := os.WriteFile(cf, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"-n", "-l", "-D", "-f", cf, "-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid"),
+		"-c", filepath.Join(dir, "c.pid")}, extra...)
+	return run(t, ns, name, dir, append([]string{"keepalived"}, args...))
 }
