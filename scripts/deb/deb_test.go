@@ -198,8 +198,12 @@ func TestDebianPackage(t *testing.T) {
 	if out, err := o.chroot("deb-systemd-helper", "--quiet", "is-enabled", "gokeepalived.service").CombinedOutput(); err == nil {
 		t.Errorf("gokeepalived.service enabled on installation %s", out)
 	}
+	// verify also runs man for the unit's Documentation=man:gokeepalived(8).
 	if out, err := o.chroot("systemd-analyze", "verify", "/lib/systemd/system/gokeepalived.service").CombinedOutput(); err != nil || len(out) > 0 {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+	if unit := o.sh(t, "cat /lib/systemd/system/gokeepalived.service"); !strings.Contains(unit, "Documentation=man:gokeepalived(8)\n") {
+		t.Errorf("installed unit names no man page:\n%s", unit)
 	}
 	if got, err := o.chroot("bash", "-c", `. /usr/share/bash-completion/completions/gokeepalived; COMP_WORDS=(gokeepalived --dont-f); COMP_CWORD=1; _gokeepalived; echo "${COMPREPLY[*]}"`).CombinedOutput(); err != nil || string(got) != "--dont-fork\n" {
 		t.Errorf("bash completion of --dont-f: %v %q", err, got)
