@@ -38,6 +38,15 @@ install: build
 	chmod 0755 $(DESTDIR)$(PREFIX)/share/gokeepalived/daemontools/run
 	install -D -m 0644 testdata/keepalived.conf $(DESTDIR)$(PREFIX)/share/gokeepalived/keepalived.conf.example
 
+# The Debian package gokeepalived_VERSION_amd64.deb in DEBDIR, made by
+# dpkg-deb from a `make install` tree (scripts/deb, docs/install.md).
+# make test runs scripts/deb's test: it builds, lintians, installs, runs
+# and purges the package.
+DEBDIR ?= bin
+.PHONY: deb
+deb: build
+	scripts/deb/build $(BIN) $(VERSION) $(DEBDIR)
+
 # Unit tests, race detector, the root/netns integration suites
 # (differential config-test against Debian's keepalived 2.2.7), then the
 # real-kernel IPVS suites in the qemu VM (this kernel has no IPVS).
