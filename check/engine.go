@@ -108,6 +108,11 @@ type job struct {
 	latency atomic.Int64
 	// enabled is false while ha_suspend suspends the checker
 	enabled atomic.Bool
+	// due is when the next check is due (the clock's unix ns); resume is
+	// the due of the job a reload carried this one over from, so that
+	// reloads in a row do not put the checks off (firstDelay)
+	due    atomic.Int64
+	resume int64
 }
 
 // Engine runs the checkers of one configuration.
@@ -385,11 +390,11 @@ func (e *Engine) Run(ctx context.Context) {
 	for _, j := range e.jobs {
 		if a, ok := j.probe.(probe.Async); ok {
 			j.async, j.onResult = a, j.complete
-			e.async[n%len(e.async)].AddStart(j.st.T.FirstDelay(e.opt.Rand()), j.start)
+			e.async[n%len(e.async)].AddStart(j.firstDelay(), j.start)
 			n++
 			continue
 		}
-		e.sch.Add(j.st.T.FirstDelay(e.opt.Rand()), j.run)
+		e.sch.Add(j.firstDelay(), j.run)
 	}
 	var wg sync.WaitGroup
 	for _, s := range e.async {
@@ -496,17 +501,36 @@ func (j *job) successMsg() string {
 	return failName[j.typ] + " on service " + j.name + " succeeded."
 }
 
+// firstDelay is keepalived's bootstrap delay (1 s plus a share of
+// warmup), or less for a checker carried over a reload: its check stays
+// due when it was, so a SIGHUP more often than 1 s cannot starve it.
+func (j *job) firstDelay() time.Duration {
+	d := j.st.T.FirstDelay(j.e.opt.Rand())
+	if j.resume != 0 {
+		d = min(d, max(0, time.Duration(j.resume-j.e.opt.Clock.Now().UnixNano())))
+	}
+	return j.after(d)
+}
+
+// after notes when the check rescheduled in d is due, and returns d.
+func (j *job) after(d time.Duration) time.Duration {
+	if d >= 0 {
+		j.due.Store(j.e.opt.Clock.Now().Add(d).UnixNano())
+	}
+	return d
+}
+
 // run is one check: probe, then the state machine, then the pool.
 func (j *job) run(ctx context.Context) time.Duration {
 	if !j.enabled.Load() {
-		return j.st.T.DelayLoop // ha_suspend: look again a delay_loop later
+		return j.after(j.st.T.DelayLoop) // ha_suspend: look again a delay_loop later
 	}
 	j.began.Store(time.Now().UnixNano())
 	res := safeCheck(ctx, j.probe, j.st.Step(), j.name)
 	if ctx.Err() != nil {
 		return -1
 	}
-	return j.apply(res)
+	return j.after(j.apply(res))
 }
 
 // safeCheck runs one probe; a panic in it (a bug of ours, met on some
@@ -524,7 +548,7 @@ func safeCheck(ctx context.Context, p probe.Checker, step int, name string) (res
 // start begins an asynchronous check; complete takes its result.
 func (j *job) start(_ context.Context, next func(time.Duration)) {
 	if !j.enabled.Load() {
-		next(j.st.T.DelayLoop)
+		next(j.after(j.st.T.DelayLoop))
 		return
 	}
 	j.next = next
@@ -532,7 +556,7 @@ func (j *job) start(_ context.Context, next func(time.Duration)) {
 	j.async.Start(j.st.Step(), j.onResult)
 }
 
-func (j *job) complete(res probe.Result) { j.next(j.apply(res)) }
+func (j *job) complete(res probe.Result) { j.next(j.after(j.apply(res))) }
 
 // apply feeds one result to the state machine and returns the delay to
 // the next check (negative once the engine stopped).

@@ -214,6 +214,7 @@ func (e *Engine) carry(old *Engine) {
 						continue
 					}
 					cands[ci] = nil
+					nj.resume = oj.due.Load()
 					if oj.st.HasRun {
 						nj.st.Up = oj.st.Up
 					}

@@ -168,3 +168,73 @@ func TestSameChecker(t *testing.T) {
 		}
 	}
 }
+
+// TestReloadStormKeepsChecking: reloads every 100 ms (a SIGHUP storm)
+// must not put the carried checks off: each new engine used to start
+// every check at the 1 s bootstrap delay, so none ever ran and a dead
+// server stayed in the table. A carried check stays due when it was.
+func TestReloadStormKeepsChecking(t *testing.T) {
+	b1, b2 := newBackend(t), newBackend(t)
+	text := fmt.Sprintf(`virtual_server 10.10.31.100 80 {
+  delay_loop 2
+  lvs_sched rr
+  lvs_method NAT
+  protocol TCP
+  real_server 127.0.0.1 %d {
+    HTTP_GET {
+      url {
+        path /health.cgi
+      }
+      connect_timeout 1
+      retry 0
+    }
+  }
+  real_server 127.0.0.1 %d {
+    HTTP_GET {
+      url {
+        path /health.cgi
+      }
+      connect_timeout 1
+      retry 0
+    }
+  }
+}
+`, b1.port, b2.port)
+	clk := sched.NewFake()
+	logs := &logSink{}
+	opt := Options{Clock: clk, Rand: func() float64 { return 0 }, Logf: logs.logf}
+	run := func(e *Engine) func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { e.Run(ctx); close(done) }()
+		return func() { cancel(); <-done }
+	}
+	e, err := New(loadConf(t, text), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := run(e)
+	for i := 0; i < 3; i++ { // the first checks, at 1 s, pass
+		clk.Advance(500 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
+	}
+	b1.status.Store(500)
+	one := fmt.Sprintf("127.0.0.1:%d=1", b2.port)
+	start := clk.Now()
+	for tableString(e.Table()) != one {
+		if clk.Now().Sub(start) > 10*time.Second {
+			stop()
+			t.Fatalf("after 10 s of reloads every 100 ms the table is %q, want %q\nlog:\n%s",
+				tableString(e.Table()), one, strings.Join(logs.lines, "\n"))
+		}
+		stop()
+		e = Reload(loadConf(t, text), opt, e)
+		stop = run(e)
+		clk.Advance(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	if el := clk.Now().Sub(start); el > 2*time.Second+time.Second {
+		t.Errorf("the failure was seen %v into the storm, more than delay_loop + connect_timeout", el)
+	}
+}
