@@ -265,14 +265,34 @@ func (c *checker) resync(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		c.syncMu.Lock()
-		c.stale = true // the next sync reads the kernel
-		c.syncMu.Unlock()
-		if ops := c.sync(); len(ops) > 0 {
+		if ops := c.resyncOnce(); len(ops) > 0 {
 			c.log.Warn(fmt.Sprintf("IPVS: the kernel table had drifted from ours: %d operation(s) to repair it", len(ops)))
 			logOps(c.log, "repair", ops)
 		}
 	}
+}
+
+// resyncOnce hands over the engine's pending changes first, as its
+// OnChange would (on a busy CPU the tick can come before it), then reads
+// the kernel: only what differs after that is drift.
+func (c *checker) resyncOnce() []reconcile.Op {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	return c.resyncLocked()
+}
+
+func (c *checker) resyncLocked() []reconcile.Op {
+	if !c.stale && !c.full {
+		c.syncChanged()
+	}
+	c.stale = true // the sync below reads the kernel
+	c.full = false
+	c.eng.Changed()
+	desired := c.eng.Table()
+	ops, err := c.diff(desired)
+	c.apply(ops, err)
+	c.applied = desired
+	return ops
 }
 
 func (c *checker) halt() {

@@ -19,7 +19,6 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -275,7 +274,7 @@ func hostile(addr string, n int) {
 	cert := selfSigned()
 	tcfg := &tls.Config{Certificates: []tls.Certificate{cert}}
 	okResp := []byte("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
-	// trickle writes 512 bytes every 200 ms (< connect_timeout) until
+	// trickle writes 512 bytes every 500 ms (< connect_timeout) until
 	// the peer goes: data keeps coming, so no read times out.
 	trickle := func(c net.Conn, b byte) {
 		chunk := []byte(strings.Repeat(string(b), 512))
@@ -284,7 +283,7 @@ func hostile(addr string, n int) {
 			if _, err := c.Write(chunk); err != nil {
 				return
 			}
-			time.Sleep(200 * time.Millisecond)
+			time.Sleep(500 * time.Millisecond)
 		}
 	}
 	readReq := func(c net.Conn) {
@@ -390,7 +389,7 @@ func hostileConf(n int, dl, ct time.Duration) string {
 			if kind.check != "SMTP_CHECK" {
 				b.WriteString("            url {\n                path /\n                status_code 200\n            }\n")
 			}
-			fmt.Fprintf(&b, "            connect_timeout %d\n            retry 0\n            delay_before_retry 1\n        }\n    }\n",
+			fmt.Fprintf(&b, "            connect_timeout %d\n            retry 0\n            delay_before_retry 1\n            log_all_failures\n        }\n    }\n",
 				ct/time.Second)
 		}
 		b.WriteString("}\n")
@@ -511,8 +510,10 @@ func TestFaultHostileServers(t *testing.T) {
 		}
 		return len(ds)
 	}
+	healthyFails := strings.Count(gk.log(), " failed") + strings.Count(gk.log(), "Removing service")
 	srv.Process.Signal(syscall.SIGUSR1)
 	hostileAt := time.Now()
+	t.Logf("hostile from %s", hostileAt.Format("15:04:05.000"))
 	firstOut, outAt := make([]time.Duration, len(hostileKinds)), make([]time.Duration, len(hostileKinds))
 	for k := range outAt {
 		firstOut[k], outAt[k] = -1, -1
@@ -541,10 +542,16 @@ func TestFaultHostileServers(t *testing.T) {
 	// An endless body is bounded by delay_loop + connect_timeout for the
 	// whole exchange (check/probe's MaxTime), after the next check
 	// starts; the others by connect_timeout.
-	fast := dl + ct + slack
-	slow := 2*dl + ct + slack
+	// The slack is larger than the other scenarios': 200 checks and the
+	// hostile servers' traffic share the one emulated CPU.
+	const hslack = 2500 * time.Millisecond
+	fast := dl + ct + hslack
+	slow := 2*dl + ct + hslack
 	const rssBound = 64 << 10 // KiB
-	pass := peak.Load() > 0 && peak.Load() <= rssBound
+	// Nothing touched IPVS behind the daemon's back: a burst of failures
+	// is changes, not drift (the resync once took them for drift).
+	drift := strings.Count(gk.log(), "the kernel table had drifted")
+	pass := peak.Load() > 0 && peak.Load() <= rssBound && healthyFails == 0 && drift == 0
 	var parts []string
 	for k, kind := range hostileKinds {
 		b := fast
@@ -561,56 +568,67 @@ func TestFaultHostileServers(t *testing.T) {
 	}
 	record(t, fmt.Sprintf("4. hostile real servers, %d of each of 4 kinds (%d checks, delay_loop %v, connect_timeout %v)",
 		n, 4*n, dl, ct),
-		fmt.Sprintf("%s; daemon VmRSS %d MiB healthy, peak %d MiB hostile; VM time %v", strings.Join(parts, "; "),
-			rssBefore>>10, peak.Load()>>10, time.Since(t0).Round(time.Second)),
-		fmt.Sprintf("out ≤ delay_loop + connect_timeout + slack %v (endless body: + one more delay_loop, its whole-exchange bound); VmRSS ≤ %d MiB",
-			slack, rssBound>>10), pass)
+		fmt.Sprintf("%d failure lines while healthy; %s; %d drift repairs; daemon VmRSS %d MiB healthy, peak %d MiB hostile; VM time %v",
+			healthyFails, strings.Join(parts, "; "), drift, rssBefore>>10, peak.Load()>>10, time.Since(t0).Round(time.Second)),
+		fmt.Sprintf("0 failures while healthy; out ≤ delay_loop + connect_timeout + slack %v (endless body: + one more delay_loop, its whole-exchange bound); 0 drift repairs; VmRSS ≤ %d MiB",
+			hslack, rssBound>>10), pass)
 }
 
-// kaClient is the loop run in gkcl for scenario 7: GET every 100 ms over
-// one keep-alive connection; a connection made after the first means the
-// first broke (the transport retries a GET on a new one silently).
-func kaClient(url string) {
-	var conns, reused atomic.Int32
-	tr := &http.Transport{MaxIdleConnsPerHost: 1, IdleConnTimeout: time.Hour}
-	hc := &http.Client{Transport: tr, Timeout: 15 * time.Second}
+// kaClient is the loop run in gkcl for scenario 7: GET every 100 ms
+// over one TCP connection to addr (HTTP/1.1 keep-alive, by hand so that
+// an error is seen, not retried on a new connection). After an error it
+// reconnects and counts the connection.
+func kaClient(addr string) {
 	var stopped atomic.Bool
 	go func() { io.Copy(io.Discard, os.Stdin); stopped.Store(true) }()
 	fmt.Println("ready")
-	ok, fail := 0, 0
+	ok, fail, conns := 0, 0, 0
 	var slowest time.Duration
 	var errs []string
+	var c net.Conn
+	var br *bufio.Reader
 	for !stopped.Load() {
 		t0 := time.Now()
-		req, _ := http.NewRequest("GET", url, nil)
-		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-			GotConn: func(i httptrace.GotConnInfo) {
-				if i.Reused {
-					reused.Add(1)
-				} else {
-					conns.Add(1)
+		err := func() error {
+			if c == nil {
+				var err error
+				if c, err = net.DialTimeout("tcp", addr, 5*time.Second); err != nil {
+					return err
 				}
-			}}))
-		resp, err := hc.Do(req)
-		if err == nil {
-			body, rerr := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if rerr != nil || resp.StatusCode != 200 || string(body) != "ok\n" {
-				err = fmt.Errorf("status %d body %q err %v", resp.StatusCode, body, rerr)
+				conns++
+				br = bufio.NewReader(c)
 			}
-		}
+			c.SetDeadline(time.Now().Add(15 * time.Second))
+			if _, err := io.WriteString(c, "GET /ok HTTP/1.1\r\nHost: vip\r\n\r\n"); err != nil {
+				return err
+			}
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				return err
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 || string(body) != "ok\n" {
+				return fmt.Errorf("status %d body %q err %v", resp.StatusCode, body, err)
+			}
+			return nil
+		}()
 		slowest = max(slowest, time.Since(t0))
 		if err != nil {
 			fail++
 			if len(errs) < 5 {
 				errs = append(errs, t0.Format("15:04:05.000")+" "+err.Error())
 			}
+			if c != nil {
+				c.Close()
+				c = nil
+			}
 		} else {
 			ok++
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	fmt.Printf("ok %d fail %d conns %d slowest %dms\n", ok, fail, conns.Load(), slowest.Milliseconds())
+	fmt.Printf("ok %d fail %d conns %d slowest %dms\n", ok, fail, conns, slowest.Milliseconds())
 	for _, e := range errs {
 		fmt.Println(e)
 	}
@@ -698,7 +716,7 @@ func TestFaultKill9Restart(t *testing.T) {
 		t.Fatal(err)
 	}
 	ka := &clientLoop{cmd: exec.Command("ip", "netns", "exec", "gkcl", self)}
-	ka.cmd.Env = append(os.Environ(), "GKVM_KACLIENT=http://"+vip1+"/ok")
+	ka.cmd.Env = append(os.Environ(), "GKVM_KACLIENT="+vip1+":80")
 	ka.cmd.Stderr = os.Stderr
 	if ka.in, err = ka.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
@@ -718,9 +736,11 @@ func TestFaultKill9Restart(t *testing.T) {
 	cl := l.startClient("http://" + vip1 + "/ok")
 	time.Sleep(2 * time.Second)
 
+	killAt := time.Now()
 	gk.cmd.Process.Signal(syscall.SIGKILL)
 	<-gk.done
 	writeConf(t, l.dir, restartConf(false))
+	restartAt := time.Now()
 	gk = startDirector(t, l.dir, conf, "")
 	gk.masterAt(vip1)
 	var got string
@@ -736,6 +756,8 @@ func TestFaultKill9Restart(t *testing.T) {
 	ka.cmd.Wait()
 	cok, cfail, cerrs := cl.stop()
 
+	t.Logf("kill -9 at %s, restart at %s; keep-alive client: %s%s", killAt.Format("15:04:05.000"),
+		restartAt.Format("15:04:05.000"), line, kerrs)
 	stale := []string{}
 	for _, a := range addrs("gkbr") {
 		if a == vip2 {
