@@ -123,7 +123,8 @@ vm-selftest:
 # gokeepalived goes into the VM for the `gokeepalived ipvs` test and the
 # checker suites. They fail instead of skipping there (GOKEEPALIVED_VM=1).
 # One boot runs every suite: 490 s measured on the loaded host (the demo
-# tests 135 s of it), too close to the rig's default VM_TIMEOUT of 600 s.
+# tests 135 s of it), plus about 2 min for the fault scenarios
+# (TestFault*), too close to the rig's default VM_TIMEOUT of 600 s.
 # The fault table of cmd/gokeepalived/vmtest is printed again at the end,
 # pass or fail, after the other packages' output.
 vmtest:
