@@ -272,9 +272,11 @@ func (c *checker) resync(ctx context.Context, every time.Duration) {
 	}
 }
 
-// resyncOnce hands over the engine's pending changes first, as its
-// OnChange would (on a busy CPU the tick can come before it), then reads
-// the kernel: only what differs after that is drift.
+// resyncOnce reads the kernel and repairs what differs from what we
+// applied. The engine's pending changes are handed over first, as its
+// OnChange would (on a busy CPU the tick can come before it), and changes
+// it makes meanwhile are left to OnChange: only a difference from our own
+// table is drift.
 func (c *checker) resyncOnce() []reconcile.Op {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
@@ -282,16 +284,16 @@ func (c *checker) resyncOnce() []reconcile.Op {
 }
 
 func (c *checker) resyncLocked() []reconcile.Op {
-	if !c.stale && !c.full {
+	if c.full { // a new engine not yet programmed: take it whole
+		c.full = false
+		c.eng.Changed()
+		c.applied = c.eng.Table()
+	} else if !c.stale {
 		c.syncChanged()
 	}
-	c.stale = true // the sync below reads the kernel
-	c.full = false
-	c.eng.Changed()
-	desired := c.eng.Table()
-	ops, err := c.diff(desired)
+	c.stale = true // the diff below reads the kernel
+	ops, err := c.diff(c.applied)
 	c.apply(ops, err)
-	c.applied = desired
 	return ops
 }
 
