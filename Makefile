@@ -132,12 +132,19 @@ vm-selftest:
 # gokeepalived goes into the VM for the `gokeepalived ipvs` test and the
 # checker suites. They fail instead of skipping there (GOKEEPALIVED_VM=1).
 # One boot runs every suite: 490 s measured on the loaded host (the demo
-# tests 135 s of it), too close to the rig's default VM_TIMEOUT of 600 s.
+# tests 135 s of it), plus about 2 min for the fault scenarios
+# (TestFault*), too close to the rig's default VM_TIMEOUT of 600 s.
+# The fault table of cmd/gokeepalived/vmtest is printed again at the end,
+# pass or fail, after the other packages' output.
 vmtest:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/gokeepalived.vm ./cmd/gokeepalived
-	VM_TIMEOUT=$${VM_TIMEOUT:-900} scripts/vm/gotest --file bin/gokeepalived.vm:/usr/local/sbin/gokeepalived \
+	@out=$$(mktemp); rc=0; \
+	  { VM_TIMEOUT=$${VM_TIMEOUT:-900} scripts/vm/gotest --file bin/gokeepalived.vm:/usr/local/sbin/gokeepalived \
 	  --file scripts/demo/demo.sh:scripts/demo/demo.sh \
-	  $(VMTEST_PKGS) -- -count=1 -run '$(VMTEST_RUN)' -v
+	  $(VMTEST_PKGS) -- -count=1 -run '$(VMTEST_RUN)' -v || echo $$? >$$out.rc; } | tee $$out; \
+	  [ -f $$out.rc ] && rc=$$(cat $$out.rc); \
+	  sed -n '/^fault table (VM):/,/^[^|f]/p' $$out | grep -E '^(fault table|\|)' || true; \
+	  rm -f $$out $$out.rc; exit $$rc
 
 clean:
 	rm -rf bin

@@ -265,14 +265,36 @@ func (c *checker) resync(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		c.syncMu.Lock()
-		c.stale = true // the next sync reads the kernel
-		c.syncMu.Unlock()
-		if ops := c.sync(); len(ops) > 0 {
+		if ops := c.resyncOnce(); len(ops) > 0 {
 			c.log.Warn(fmt.Sprintf("IPVS: the kernel table had drifted from ours: %d operation(s) to repair it", len(ops)))
 			logOps(c.log, "repair", ops)
 		}
 	}
+}
+
+// resyncOnce reads the kernel and repairs what differs from what we
+// applied. The engine's pending changes are handed over first, as its
+// OnChange would (on a busy CPU the tick can come before it), and changes
+// it makes meanwhile are left to OnChange: only a difference from our own
+// table is drift.
+func (c *checker) resyncOnce() []reconcile.Op {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	return c.resyncLocked()
+}
+
+func (c *checker) resyncLocked() []reconcile.Op {
+	if c.full { // a new engine not yet programmed: take it whole
+		c.full = false
+		c.eng.Changed()
+		c.applied = c.eng.Table()
+	} else if !c.stale {
+		c.syncChanged()
+	}
+	c.stale = true // the diff below reads the kernel
+	ops, err := c.diff(c.applied)
+	c.apply(ops, err)
+	return ops
 }
 
 func (c *checker) halt() {

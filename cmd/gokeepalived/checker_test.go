@@ -364,3 +364,51 @@ func TestCheckerStopFlushOnStop(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckerResyncIsNotDrift: a change the engine has made but not yet
+// handed to IPVS when the resync tick comes (its OnChange waits, as on a
+// busy CPU) is applied as a change, not logged as drift: the resync used
+// to diff the engine's table against the kernel directly and called a
+// burst of real server failures "the kernel table had drifted".
+func TestCheckerResyncIsNotDrift(t *testing.T) {
+	a := newHealthServer(t, "127.0.0.1")
+	ha, pa, _ := net.SplitHostPort(a.addr)
+	text := fmt.Sprintf("virtual_server 10.0.0.1 80 {\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n protocol TCP\n"+
+		" real_server %s %s {\n weight 2\n HTTP_GET {\n url {\n path /\n status_code 200\n }\n connect_timeout 1\n retry 0\n }\n }\n}\n", ha, pa)
+	cfg, diags := loadString(t, text)
+	if diags.ExitCode() != 0 {
+		t.Fatal(diags.List)
+	}
+	fake := &fakeHandle{Fake: ipvsfake.New()}
+	var logb syncWriter
+	log := daemon.NewLogger(daemon.LogOptions{Console: &logb})
+	c := newChecker(log, options{}, func() (ipvsHandle, error) { return fake, nil })
+	c.resyncEvery = time.Hour // the test ticks
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := c.Start(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop(context.Background())
+	rsA := fmt.Sprintf("  -> %-28s Masq    2", a.addr)
+	waitListing(t, fake.Fake, rsA)
+
+	c.syncMu.Lock() // OnChange's sync waits
+	a.status.Store(500)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(c.eng.Table()[0].Dests) != 0 {
+		if time.Now().After(deadline) {
+			c.syncMu.Unlock()
+			t.Fatal("the failure was not seen")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ops := c.resyncLocked()
+	c.syncMu.Unlock()
+	if len(ops) != 0 {
+		t.Errorf("the resync repaired %d operation(s) of drift, want 0 (the failure is a change): %v", len(ops), ops)
+	}
+	if strings.Contains(listing(t, fake.Fake), a.addr) {
+		t.Errorf("the failed real server is still in the table:\n%s", listing(t, fake.Fake))
+	}
+}

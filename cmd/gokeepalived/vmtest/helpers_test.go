@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,7 +41,17 @@ func TestMain(m *testing.M) {
 		client(url)
 		return
 	}
+	if url := os.Getenv("GKVM_KACLIENT"); url != "" {
+		kaClient(url)
+		return
+	}
+	if addr := os.Getenv("GKVM_HOSTILE"); addr != "" {
+		n, _ := strconv.Atoi(os.Getenv("GKVM_HOSTILE_N"))
+		hostile(addr, n)
+		return
+	}
 	code := m.Run()
+	printFaultTable()
 	if code == 0 && inVM() && ran.Load() == 0 {
 		fmt.Println("FAIL: GOKEEPALIVED_VM=1 but no VM test ran")
 		code = 1
