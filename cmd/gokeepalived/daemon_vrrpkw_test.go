@@ -85,6 +85,7 @@ const kwGlobal = "global_defs {\n script_user root\n enable_script_security\n}\n
 // no VIP), notified FAULT again at a reload, in keepalived and
 // gokeepalived alike.
 func TestDaemonUnicastFaultNoPeer(t *testing.T) {
+	t.Parallel() // own namespaces and directories; mostly waiting on VRRP timers
 	netnstest.Require(t, "keepalived")
 	for _, bin := range kwDaemons(t) {
 		for _, kw := range []bool{true, false} {
@@ -193,6 +194,7 @@ func tshark(t *testing.T, command func(string, ...string) *exec.Cmd, iface, filt
 // becomes MASTER too. Each implementation is the receiver of the other's
 // adverts, and the receiver's verdicts are keepalived 2.2.7's.
 func TestDaemonOldUnicastChecksum(t *testing.T) {
+	t.Parallel() // own namespaces and directories; mostly waiting on VRRP timers
 	netnstest.Require(t, "keepalived", "tshark")
 	bins := kwDaemons(t)
 	for _, pair := range [][2]string{{bins[0], bins[1]}, {bins[1], bins[0]}} {
@@ -262,6 +264,7 @@ func testOldUnicastChecksum(t *testing.T, sender, receiver, mode string) {
 // own VIP gets one too. The GARPs counted on the wire over a 9 s window
 // are compared with keepalived's.
 func TestDaemonGARPExtraIf(t *testing.T) {
+	t.Parallel() // own namespaces and directories; mostly waiting on VRRP timers
 	netnstest.Require(t, "keepalived", "tshark")
 	counts := map[string][2]int{}
 	for _, c := range []struct{ name, extra string }{
@@ -329,6 +332,7 @@ func testGARPExtraIf(t *testing.T, bin, extra string) (eth1, eth0 int) {
 // "(VI_1) removing VIPs." each time; a VIP that someone else put on the
 // interface stays. gokeepalived does the same.
 func TestDaemonReleaseVIPs(t *testing.T) {
+	t.Parallel() // own namespaces and directories; mostly waiting on VRRP timers
 	netnstest.Require(t, "keepalived")
 	type counts struct{ start, reload int }
 	got := map[string]counts{}
@@ -412,6 +416,7 @@ func fifoLines(t *testing.T, path string) func() []string {
 // file changed or not;
 // without it a reload writes nothing. The lines are keepalived's.
 func TestDaemonFIFOStatesOnReload(t *testing.T) {
+	t.Parallel() // own namespaces and directories; mostly waiting on VRRP timers
 	netnstest.Require(t, "keepalived")
 	got := map[string][]string{}
 	for _, kw := range []bool{false, true} {
@@ -470,6 +475,7 @@ func testFIFOStatesOnReload(t *testing.T, bin string, kw bool) []string {
 // logged with log_unknown_vrids, in keepalived's words, and silently
 // dropped without it. The sender is keepalived in the other namespace.
 func TestDaemonLogUnknownVRIDs(t *testing.T) {
+	t.Parallel() // own namespaces and directories; mostly waiting on VRRP timers
 	netnstest.Require(t, "keepalived")
 	for _, bin := range kwDaemons(t) {
 		for _, kw := range []bool{false, true} {

@@ -1,35 +1,49 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of the module for FUZZTIME each (default 30s).
-# With CORPUS=1 it then checks the inputs the run found interesting into
-# the package's testdata/fuzz/<Target>/ (at most MAXNEW per target, the
+# Runs every fuzz target of the module for FUZZTIME each (default 30s),
+# JOBS targets at a time (default 2, one fuzzing worker each). Each
+# package's test binary is built once, with fuzzing instrumentation. With
+# CORPUS=1 it then checks the inputs the run found interesting into the
+# package's testdata/fuzz/<Target>/ (at most MAXNEW per target, the
 # smallest first), so that plain `go test` replays them as seeds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-FUZZTIME=${FUZZTIME:-30s}
-MAXNEW=${MAXNEW:-24}
-cache=$(go env GOCACHE)/fuzz
-mod=$(go list -m)
-fail=0
-summary=()
-while IFS=: read -r file _ decl; do
-  t=$(sed -E 's/^func (Fuzz[A-Za-z0-9_]*).*/\1/' <<<"$decl")
-  dir=$(dirname "$file")
-  pkg=$mod/${dir#./}
+export FUZZTIME=${FUZZTIME:-30s} MAXNEW=${MAXNEW:-24} CORPUS=${CORPUS:-0}
+JOBS=${JOBS:-2}
+export cache=$(go env GOCACHE)/fuzz mod=$(go list -m)
+export work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+grep -rn --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(f \*testing\.F\)' . | sort |
+  sed -E 's#^\./([^:]*)/[^/:]*:[0-9]+:func (Fuzz[A-Za-z0-9_]*).*#\1 \2#' >"$work/targets"
+# -fuzz at build time adds the coverage instrumentation fuzzing needs.
+for dir in $(cut -d' ' -f1 "$work/targets" | uniq); do
+  t=$(grep -m1 "^$dir " "$work/targets" | cut -d' ' -f2)
+  go test -c -o "$work/$(tr / _ <<<"$dir").test" -fuzz "^$t\$" "./$dir"
+done
+
+one() {
+  dir=$1 t=$2 pkg=$mod/$1
   start=$(date +%s)
-  if out=$(go test -run '^$' -fuzz "^$t\$" -fuzztime "$FUZZTIME" "./$dir" 2>&1); then
+  # The test binary runs in its package's directory (testdata/fuzz seeds).
+  if out=$(cd "$dir" && "$work/$(tr / _ <<<"$dir").test" -test.run '^$' -test.fuzz "^$t\$" \
+      -test.fuzztime "$FUZZTIME" -test.parallel 1 -test.fuzzcachedir "$cache/$pkg" 2>&1); then
     res=ok
   else
-    res=FAIL; fail=1
-    echo "$out"
+    res=FAIL
+    echo "$out" >"$work/$t.$(tr / _ <<<"$dir").fail"
   fi
   execs=$(grep -oE 'execs: [0-9]+' <<<"$out" | tail -1 | grep -oE '[0-9]+' || echo 0)
-  summary+=("$(printf '%-4s %-48s %-22s %10s execs %4ss' "$res" "$pkg" "$t" "$execs" "$(( $(date +%s) - start ))")")
-  if [ "${CORPUS:-0}" = 1 ] && [ -d "$cache/$pkg/$t" ]; then
+  printf '%-4s %-52s %-16s %10s execs %4ss\n' "$res" "$pkg" "$t" "$execs" "$(( $(date +%s) - start ))" >>"$work/summary"
+  if [ "$CORPUS" = 1 ] && [ -d "$cache/$pkg/$t" ]; then
     mkdir -p "$dir/testdata/fuzz/$t"
     ls -S -r "$cache/$pkg/$t" | head -n "$MAXNEW" | while read -r f; do
       cp -n "$cache/$pkg/$t/$f" "$dir/testdata/fuzz/$t/$f"
     done
   fi
-done < <(grep -rn --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(f \*testing\.F\)' . | sort)
-printf '%s\n' "${summary[@]}"
-exit $fail
+}
+export -f one
+xargs -P "$JOBS" -L 1 bash -c 'one "$0" "$1"' <"$work/targets"
+sort -k2 "$work/summary"
+if ls "$work"/*.fail >/dev/null 2>&1; then
+  cat "$work"/*.fail
+  exit 1
+fi
