@@ -5,35 +5,22 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
-	"strings"
-	"sync"
 	"testing"
+
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
 )
 
 // bin is the daemon under test, built once from ../ (the shipped binary,
 // or a race-enabled one with GOKEEPALIVED_FAULTS_RACE=1).
 var bin string
 
-var (
-	figMu   sync.Mutex
-	figures []figure
-)
+// faults is the table TestMain prints.
+var faults testenv.FaultTable
 
-type figure struct {
-	scenario, measured, bound string
-	pass                      bool
-}
-
-// record adds a row to the table printed at the end.
+// record adds a row to the table, failing t past the bound.
 func record(t *testing.T, scenario, measured, bound string, pass bool) {
-	figMu.Lock()
-	figures = append(figures, figure{scenario, measured, bound, pass})
-	figMu.Unlock()
-	t.Logf("fault: %s | %s | bound %s | pass=%v", scenario, measured, bound, pass)
-	if !pass {
-		t.Errorf("%s: %s, bound %s", scenario, measured, bound)
-	}
+	t.Helper()
+	faults.Record(t, scenario, measured, bound, pass)
 }
 
 func TestMain(m *testing.M) {
@@ -61,23 +48,6 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
-	printTable()
+	faults.Print(os.Stdout, "fault table:")
 	os.Exit(code)
-}
-
-func printTable() {
-	if len(figures) == 0 {
-		return
-	}
-	sort.SliceStable(figures, func(i, j int) bool { return figures[i].scenario < figures[j].scenario })
-	var b strings.Builder
-	b.WriteString("| scenario | measured | bound | result |\n|---|---|---|---|\n")
-	for _, f := range figures {
-		res := "pass"
-		if !f.pass {
-			res = "FAIL"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", f.scenario, f.measured, f.bound, res)
-	}
-	fmt.Print("fault table:\n" + b.String())
 }

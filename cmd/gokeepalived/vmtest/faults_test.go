@@ -24,7 +24,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,47 +31,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 )
 
-var (
-	figMu   sync.Mutex
-	figures []figure
-)
-
-type figure struct {
-	scenario, measured, bound string
-	pass                      bool
-}
+// faults is the VM's fault table, printed by TestMain.
+var faults testenv.FaultTable
 
 // record adds a row to the table TestMain prints, and fails the test
 // when the bound was not met.
 func record(t *testing.T, scenario, measured, bound string, pass bool) {
 	t.Helper()
-	figMu.Lock()
-	figures = append(figures, figure{scenario, measured, bound, pass})
-	figMu.Unlock()
-	t.Logf("fault: %s | %s | bound %s | pass=%v", scenario, measured, bound, pass)
-	if !pass {
-		t.Errorf("%s: %s, bound %s", scenario, measured, bound)
-	}
-}
-
-func printFaultTable() {
-	if len(figures) == 0 {
-		return
-	}
-	sort.SliceStable(figures, func(i, j int) bool { return figures[i].scenario < figures[j].scenario })
-	var b strings.Builder
-	b.WriteString("| scenario | measured | bound | result |\n|---|---|---|---|\n")
-	for _, f := range figures {
-		res := "pass"
-		if !f.pass {
-			res = "FAIL"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", f.scenario, f.measured, f.bound, res)
-	}
-	fmt.Print("fault table (VM):\n" + b.String())
+	faults.Record(t, scenario, measured, bound, pass)
 }
 
 // vipSampler samples, every 50 ms, whether vips are all on ifname.

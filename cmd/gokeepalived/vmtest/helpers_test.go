@@ -51,7 +51,7 @@ func TestMain(m *testing.M) {
 		return
 	}
 	code := m.Run()
-	printFaultTable()
+	faults.Print(os.Stdout, "fault table (VM):")
 	if code == 0 && inVM() && ran.Load() == 0 {
 		fmt.Println("FAIL: GOKEEPALIVED_VM=1 but no VM test ran")
 		code = 1
