@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/configdiff"
 	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
+	"github.com/gokeepalived/gokeepalived/internal/configtestout"
 )
 
 // A confdiff case is a config checked by keepalived 2.2.7 and by us in a
@@ -161,7 +161,7 @@ func TestConfigTestMessagesMatchKeepalived(t *testing.T) {
 			ours.Env = append(os.Environ(), "GOKEEPALIVED_AS_MAIN=1")
 			ourOut, ourErr := ours.CombinedOutput()
 			want, got := exitCode(kaErr), exitCode(ourErr)
-			missing, extra := configdiff.Diff(configdiff.ParseKeepalived(string(kaOut)), configdiff.TrimWhere(configdiff.ParseOurs(string(ourOut))))
+			missing, extra := configtestout.Diff(configtestout.ParseKeepalived(string(kaOut)), configtestout.ParseOurs(string(ourOut)))
 			if got != want || len(missing) > 0 || len(extra) > 0 {
 				t.Errorf("keepalived 2.2.7 -t = %d, gokeepalived -t = %d\nonly keepalived: %s\nonly ours: %s\nconfig:\n%s\nkeepalived said:\n%s\ngokeepalived said:\n%s",
 					want, got, msgs(missing), msgs(extra), numbered(c.conf), indent(kaOut), indent(ourOut))
@@ -170,7 +170,7 @@ func TestConfigTestMessagesMatchKeepalived(t *testing.T) {
 	}
 }
 
-func msgs(ms []configdiff.Message) string {
+func msgs(ms []configtestout.Message) string {
 	var b strings.Builder
 	for _, m := range ms {
 		fmt.Fprintf(&b, "\n  %d: %s", m.Line, m.Text)

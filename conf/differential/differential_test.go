@@ -8,13 +8,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/internal/configtestout"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
 )
 
@@ -55,17 +55,11 @@ var deliberateMsgs = []struct {
 
 func isDeliberateMsg(m msg) bool {
 	for _, d := range deliberateMsgs {
-		if d.re.MatchString(m.text) {
+		if d.re.MatchString(m.Text) {
 			return true
 		}
 	}
 	return false
-}
-
-// msg is one config message: its line (0 if keepalived gave none) and text.
-type msg struct {
-	line int
-	text string
 }
 
 type result struct {
@@ -74,89 +68,14 @@ type result struct {
 	msgs []msg
 }
 
-var (
-	// keepalived: "(Line N) TEXT" in the main pass, "(FILE: Line N) TEXT"
-	// in the subsystem passes, bare "TEXT" without a line.
-	kaLine = regexp.MustCompile(`^\((?:.*: )?Line (\d+)\) (.*)$`)
-	// gokeepalived: "file:line:col: kind: TEXT", line and column optional.
-	ourLine = regexp.MustCompile(`^(.*?)(?::(\d+)(?::\d+)?)?: (info|notice|fatal|warning|security|error): (.*)$`)
-)
+type msg = configtestout.Message
 
-func parseKeepalived(out string) []msg {
-	var ms []msg
-	for _, l := range strings.Split(out, "\n") {
-		if l = strings.TrimRight(l, " \r"); l == "" {
-			continue
-		}
-		if m := kaLine.FindStringSubmatch(l); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			ms = append(ms, msg{n, m[2]})
-			continue
-		}
-		ms = append(ms, msg{0, l})
-	}
-	return dedup(ms)
-}
-
-func parseOurs(out string) []msg {
-	var ms []msg
-	for _, l := range strings.Split(out, "\n") {
-		if l = strings.TrimRight(l, " \r"); l == "" {
-			continue
-		}
-		if m := ourLine.FindStringSubmatch(l); m != nil {
-			if m[3] == "info" { // what keepalived only logs; -t does not print it
-				continue
-			}
-			n, _ := strconv.Atoi(m[2])
-			ms = append(ms, msg{n, m[4]})
-			continue
-		}
-		ms = append(ms, msg{0, l})
-	}
-	return dedup(ms)
-}
-
-func dedup(ms []msg) []msg {
-	sort.Slice(ms, func(i, j int) bool {
-		if ms[i].line != ms[j].line {
-			return ms[i].line < ms[j].line
-		}
-		return ms[i].text < ms[j].text
-	})
-	out := ms[:0]
-	for i, m := range ms {
-		if i == 0 || m != ms[i-1] {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// compareMsgs returns keepalived's messages we lack and ours it lacks.
-// A keepalived message without a line matches ours by text alone.
+// compareMsgs returns keepalived's messages we lack and ours it lacks,
+// leaving out ours that are deliberate.
 func compareMsgs(ka, ours []msg) (missing, extra []msg) {
-	have := map[msg]bool{}
-	haveText := map[string]bool{}
-	for _, m := range ours {
-		have[m] = true
-		haveText[m.text] = true
-	}
-	kaSet := map[msg]bool{}
-	kaBare := map[string]bool{}
-	for _, m := range ka {
-		kaSet[m] = true
-		if m.line == 0 {
-			kaBare[m.text] = true
-			if !haveText[m.text] {
-				missing = append(missing, m)
-			}
-		} else if !have[m] {
-			missing = append(missing, m)
-		}
-	}
-	for _, m := range ours {
-		if !kaSet[m] && !kaBare[m.text] && !isDeliberateMsg(m) {
+	missing, all := configtestout.Diff(ka, ours)
+	for _, m := range all {
+		if !isDeliberateMsg(m) {
 			extra = append(extra, m)
 		}
 	}
@@ -282,10 +201,10 @@ type outcome struct {
 func fmtMsgs(ms []msg) string {
 	var b strings.Builder
 	for _, m := range ms {
-		if m.line > 0 {
-			fmt.Fprintf(&b, "    %d: %s\n", m.line, m.text)
+		if m.Line > 0 {
+			fmt.Fprintf(&b, "    %d: %s\n", m.Line, m.Text)
 		} else {
-			fmt.Fprintf(&b, "    -: %s\n", m.text)
+			fmt.Fprintf(&b, "    -: %s\n", m.Text)
 		}
 	}
 	return b.String()
@@ -344,7 +263,7 @@ func TestDifferential(t *testing.T) {
 				o := &outcome{c: c}
 				o.ka = runIn(ns, dir, "keepalived", "-t", "-f", f)
 				o.ours = runIn(ns, dir, bin, "-t", "-f", f)
-				o.ka.msgs, o.ours.msgs = parseKeepalived(o.ka.out), parseOurs(o.ours.out)
+				o.ka.msgs, o.ours.msgs = configtestout.ParseKeepalived(o.ka.out), configtestout.ParseOurs(o.ours.out)
 				o.verdictOK = o.ka.code == o.ours.code
 				o.missing, o.extras = compareMsgs(o.ka.msgs, o.ours.msgs)
 				o.msgsOK = len(o.missing) == 0 && len(o.extras) == 0
