@@ -10,7 +10,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 
 export GOFLAGS := -mod=mod
 
-.PHONY: all build test lint fuzz faults bench run deps clean install vm-image vm-selftest vmtest differential
+.PHONY: all build test unit netns fuzz-smoke vm lint fuzz faults bench run deps clean install vm-image vm-selftest vmtest differential
 
 all: build
 
@@ -47,23 +47,48 @@ DEBDIR ?= bin
 deb: build
 	scripts/deb/build $(BIN) $(VERSION) $(DEBDIR)
 
-# Unit tests, race detector, the root/netns integration suites
-# (differential config-test against Debian's keepalived 2.2.7), then the
-# real-kernel IPVS suites in the qemu VM (this kernel has no IPVS).
+# The test tiers (docs/testing.md). make test runs lint, netns,
+# fuzz-smoke and vm: every test once (netns's go test line holds every
+# unit test too, under -race as root). Under GOKEEPALIVED_REQUIRE_ORACLE=1
+# a test that cannot run fails instead of skipping.
+test: lint
+	$(MAKE) --no-print-directory netns
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSMOKE)
+	$(MAKE) --no-print-directory vmtest
+
+# unit needs neither root nor a network: run as an ordinary user, the
+# namespace and keepalived-oracle tests skip, one line each saying why
+# (as root they run too). The suites that are only namespaces, and time
+# failovers as root, are left out; -short skips the scale tests. Most of
+# its time is tests waiting on real clocks: four packages at once (-p 4)
+# fill the two cores (107 s against 153 s).
+ROOT_PKGS := -e '/vrrp/e2e$$' -e '/faults$$'
+unit:
+	@[ "$$(id -u)" != 0 ] || echo "make unit: running as root, the namespace tests run too (make netns is their tier)"
+	$(GO) test -race -short -p 4 -count=1 -timeout 10m $$($(GO) list $(PKGS) | grep -v $(ROOT_PKGS))
+
+# netns needs root: unit tests, race detector, the root/netns integration
+# suites (differential config-test against Debian's keepalived 2.2.7),
+# the timed failover suites and the fault suite.
 # The failover suites (vrrp/e2e, and ./vrrp's runtime tests) assert
 # takeover times in milliseconds: they run alone and without the race
 # detector, which slows every node several times over. ./vrrp also runs
 # under -race, where only the behaviour is asserted (raceEnabled).
 TIMED_PKGS := ./vrrp ./vrrp/e2e
-test: lint
+netns:
 	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 -timeout 30m $$($(GO) list $(PKGS) | grep -v -e '/vrrp/e2e$$' -e '/conf/differential$$' -e '/faults$$')
 	@# -v only so that the agreement figures show; the verdict is go test's.
 	@out=$$(mktemp); GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 -v $(DIFF_PKG) >$$out 2>&1; rc=$$?; \
 	  if [ $$rc -ne 0 ]; then cat $$out; else grep -e '^config differential:' -e '^ok' $$out; fi; rm -f $$out; exit $$rc
 	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -count=1 -p 1 -timeout 30m $(TIMED_PKGS)
 	$(MAKE) --no-print-directory faults
+
+# The fuzz smoke of make test: every fuzz target for FUZZSMOKE.
+fuzz-smoke:
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSMOKE)
-	$(MAKE) --no-print-directory vmtest
+
+# The VM tier: real-kernel IPVS in the qemu rig (vmtest, below).
+vm: vmtest
 
 # The fault suite (cmd/gokeepalived/faults): the real binary in namespaces
 # through floods, stalls, bursts and hung scripts; prints its table.

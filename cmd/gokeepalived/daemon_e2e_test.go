@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"golang.org/x/sys/unix"
 )
 
@@ -104,6 +105,9 @@ func (p *gkProc) wait() int {
 // TestDaemonForegroundSignals runs the binary as an operator would under
 // systemd or daemontools (-n -l -G) and drives it with real signals.
 func TestDaemonForegroundSignals(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Unavailable(t, "needs root: the control socket answers root only")
+	}
 	dir := t.TempDir()
 	cf := filepath.Join(dir, "keepalived.conf")
 	os.WriteFile(cf, []byte("global_defs {\n router_id LB1\n}\n"), 0o644)
