@@ -61,7 +61,7 @@ test: lint
 # (as root they run too). The suites that are only namespaces, and time
 # failovers as root, are left out; -short skips the scale tests. Most of
 # its time is tests waiting on real clocks: four packages at once (-p 4)
-# fill the two cores (107–129 s against 153 s, warm cache).
+# fill the two cores (107–133 s against 153 s, warm cache).
 ROOT_PKGS := -e '/vrrp/e2e$$' -e '/faults$$'
 unit:
 	@[ "$$(id -u)" != 0 ] || echo "make unit: running as root, the namespace tests run too (make netns is their tier)"
