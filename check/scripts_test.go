@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/check/sched"
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
 )
@@ -20,6 +21,9 @@ import (
 // down and up again, which runs its notify_down/notify_up and, through
 // the quorum, the virtual server's quorum_down/quorum_up.
 func TestEngineRealScripts(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Unavailable(t, "needs root: its scripts run as script_user root")
+	}
 	dir := t.TempDir()
 	write := func(name, body string) string {
 		p := filepath.Join(dir, name)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
@@ -191,6 +192,9 @@ func TestRuntimeMalformedInput(t *testing.T) {
 // notify_<state> then the generic notify with INSTANCE NAME STATE PRIORITY,
 // after the transition; notify_stop at Stop.
 func TestRuntimeNotifyScripts(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Unavailable(t, "needs root: its scripts run as script_user root")
+	}
 	dir := t.TempDir()
 	var paths []string
 	for _, n := range []string{"master.sh", "backup.sh", "stop.sh", "any.sh"} {
@@ -323,6 +327,9 @@ func TestExecScriptsRun(t *testing.T) {
 // shutdown timer does (a second at most): the daemon exits right after,
 // and its scripts would get SIGTERM with it.
 func TestRuntimeStopWaitsForNotifyStop(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Unavailable(t, "needs root: its scripts run as script_user root")
+	}
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name, body string

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
@@ -50,6 +51,9 @@ func readLines(p string) []string {
 // a vrrp_script whose exit code drives the instance through rise/fall,
 // and notify_master/backup/fault/stop and notify with keepalived's argv.
 func TestRuntimeRealScripts(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Unavailable(t, "needs root: its scripts run as script_user root")
+	}
 	dir := t.TempDir()
 	rc, runs := filepath.Join(dir, "rc"), filepath.Join(dir, "runs")
 	os.WriteFile(rc, []byte("0\n"), 0o644)

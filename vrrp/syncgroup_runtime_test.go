@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
@@ -58,6 +59,9 @@ vrrp_instance VI_2 {
 // both down and back, then a reload deleting one (notify_deleted) and
 // the stop; the notify FIFO must show keepalived's lines in order.
 func TestRuntimeSyncGroupFIFO(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Unavailable(t, "needs root: its scripts run as script_user root")
+	}
 	dir := t.TempDir()
 	for _, n := range []string{"gmaster.sh", "gnotify.sh", "deleted.sh"} {
 		if err := os.WriteFile(filepath.Join(dir, n), []byte("#!/bin/sh\n"), 0o755); err != nil {
@@ -152,6 +156,9 @@ func TestRuntimeSyncGroupFIFO(t *testing.T) {
 // removes without notify_deleted is notified as FAULT (keepalived's
 // default), and not at all if it was already in FAULT.
 func TestRuntimeGroupScriptAndDeletedDefault(t *testing.T) {
+	if os.Geteuid() != 0 {
+		testenv.Unavailable(t, "needs root: its scripts run as script_user root")
+	}
 	dir := t.TempDir()
 	for _, n := range []string{"chk.sh", "fault.sh", "any.sh"} {
 		os.WriteFile(filepath.Join(dir, n), []byte("#!/bin/sh\n"), 0o755)
