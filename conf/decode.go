@@ -106,7 +106,7 @@ func (x *index) lookup(k string) (kw, bool) {
 		return x.slow.lookup(k)
 	}
 	i := indexKey(k) * x.seed >> x.shift
-	if x.keys[i] != k { // unused slots hold "", never a keyword
+	if k == "" || x.keys[i] != k { // unused slots hold "", never a keyword
 		return kw{}, false
 	}
 	return x.vals[i], true
