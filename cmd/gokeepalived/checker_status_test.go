@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/check/probe"
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
 )

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
+	"github.com/gokeepalived/gokeepalived/internal/netnstest"
 	"github.com/gokeepalived/gokeepalived/internal/testenv"
 )
 

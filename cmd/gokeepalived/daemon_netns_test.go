@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
+	"github.com/gokeepalived/gokeepalived/internal/netnstest"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )

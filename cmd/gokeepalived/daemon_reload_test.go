@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
+	"github.com/gokeepalived/gokeepalived/internal/netnstest"
 )
 
 // reloadConf is one VRRP instance on eth0 tracking /bin/true (a script

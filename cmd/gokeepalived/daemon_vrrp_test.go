@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/internal/netnstest"
 )
 
 func hasAddr(t *testing.T, ns, addr string) bool {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
+	"github.com/gokeepalived/gokeepalived/internal/netnstest"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
 )
 

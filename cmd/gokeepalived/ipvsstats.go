@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
+	"github.com/gokeepalived/gokeepalived/internal/metrics"
 )
 
 // ipvsStatsTTL is how long one dump of the kernel's counters serves

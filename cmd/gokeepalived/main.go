@@ -14,9 +14,9 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/cli"
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/internal/cli"
+	"github.com/gokeepalived/gokeepalived/internal/control"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/vishvananda/netlink"
 )

@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/cli"
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/internal/cli"
+	"github.com/gokeepalived/gokeepalived/internal/control"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 )

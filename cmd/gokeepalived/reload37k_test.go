@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/check/probe"
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
 	"github.com/gokeepalived/gokeepalived/vrrp"

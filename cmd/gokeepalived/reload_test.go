@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
 	"github.com/gokeepalived/gokeepalived/vrrp"

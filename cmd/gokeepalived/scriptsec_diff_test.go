@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/netnstest"
+	"github.com/gokeepalived/gokeepalived/internal/netnstest"
 )
 
 // A uid/gid with no passwd entry: a non-root owner for test files.

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
 )
 

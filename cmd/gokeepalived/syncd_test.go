@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
 	"github.com/gokeepalived/gokeepalived/vrrp"

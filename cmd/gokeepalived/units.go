@@ -3,7 +3,7 @@ package main
 import (
 	"log/slog"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 )

@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/dumps"
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
+	"github.com/gokeepalived/gokeepalived/internal/dumps"
+	"github.com/gokeepalived/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/ipvs"

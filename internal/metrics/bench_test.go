@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/dumps"
+	"github.com/gokeepalived/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 )
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
+	"github.com/gokeepalived/gokeepalived/internal/control"
 	"github.com/gokeepalived/gokeepalived/conf"
 )
 

@@ -19,9 +19,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/control"
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/dumps"
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/metrics"
+	"github.com/gokeepalived/gokeepalived/internal/control"
+	"github.com/gokeepalived/gokeepalived/internal/dumps"
+	"github.com/gokeepalived/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/script"
 )

@@ -19,7 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/expfmt"
 
-	"github.com/gokeepalived/gokeepalived/cmd/gokeepalived/internal/dumps"
+	"github.com/gokeepalived/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 )
 
