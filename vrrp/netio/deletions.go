@@ -2,13 +2,12 @@ package netio
 
 import (
 	"context"
-	"errors"
 	"net/netip"
-	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/gokeepalived/gokeepalived/internal/nlmon"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
@@ -19,84 +18,95 @@ var _ vrrp.DeletionWatcher = Links{}
 // A subscription that fails (ENOBUFS) is made again and Resynced told:
 // deletions the kernel dropped meanwhile are not known.
 func (l Links) WatchDeletions(ctx context.Context, ch chan<- vrrp.Deletion) error {
-	first := true
-	backoff := 10 * time.Millisecond
-	for {
-		err := watchDeletions(ctx, ch)
-		if ctx.Err() != nil {
-			return nil
-		}
-		var se subscribeError
-		if first && errors.As(err, &se) {
-			return se.err
-		}
-		first = false
-		l.resynced("address/route", err)
-		if !resubscribeBackoff(ctx, &backoff) {
-			return nil
-		}
-	}
-}
-
-func watchDeletions(ctx context.Context, ch chan<- vrrp.Deletion) error {
-	done := make(chan struct{})
-	defer close(done)
-	errc := make(chan error, 2)
-	onErr := func(err error) {
-		select {
-		case errc <- err:
-		default:
-		}
-	}
-	addrs := make(chan netlink.AddrUpdate, 64)
-	if err := netlink.AddrSubscribeWithOptions(addrs, done, netlink.AddrSubscribeOptions{ErrorCallback: onErr}); err != nil {
-		return subscribeError{err}
-	}
-	routes := make(chan netlink.RouteUpdate, 64)
-	if err := netlink.RouteSubscribeWithOptions(routes, done, netlink.RouteSubscribeOptions{ErrorCallback: onErr}); err != nil {
-		return subscribeError{err}
-	}
 	name := func(i int) string {
 		if l, err := nl().LinkByIndex(i); err == nil {
 			return l.Attrs().Name
 		}
 		return ""
 	}
-	for {
-		var d vrrp.Deletion
-		select {
-		case <-ctx.Done():
-			return nil
-		case err := <-errc:
-			return err
-		case u, ok := <-addrs:
-			if !ok {
-				return errors.New("address subscription closed")
-			}
-			if u.NewAddr {
-				continue
-			}
-			a, _ := netip.AddrFromSlice(u.LinkAddress.IP)
-			ones, _ := u.LinkAddress.Mask.Size()
-			d = vrrp.Deletion{Addr: netip.PrefixFrom(a.Unmap(), ones), Dev: name(u.LinkIndex)}
-		case u, ok := <-routes:
-			if !ok {
-				return errors.New("route subscription closed")
-			}
-			if u.Type != unix.RTM_DELROUTE || u.Protocol != unix.RTPROT_KEEPALIVED {
-				continue
-			}
-			d = vrrp.Deletion{Route: true, Dev: name(u.LinkIndex), Table: uint32(u.Table)}
-			if u.Dst != nil {
-				a, _ := netip.AddrFromSlice(u.Dst.IP)
-				ones, _ := u.Dst.Mask.Size()
-				d.Dst = netip.PrefixFrom(a.Unmap(), ones)
-			}
-		}
+	send := func(d vrrp.Deletion) {
 		select {
 		case ch <- d:
 		case <-ctx.Done():
-			return nil
 		}
 	}
+	m := nlmon.Monitor[addrOrRoute, struct{}]{
+		Name:   "address/route",
+		Source: nlmon.Funcs[addrOrRoute, struct{}]{SubscribeFunc: subscribeAddrsAndRoutes},
+		Update: func(u addrOrRoute) {
+			switch {
+			case u.addr != nil && !u.addr.NewAddr:
+				a, _ := netip.AddrFromSlice(u.addr.LinkAddress.IP)
+				ones, _ := u.addr.LinkAddress.Mask.Size()
+				send(vrrp.Deletion{Addr: netip.PrefixFrom(a.Unmap(), ones), Dev: name(u.addr.LinkIndex)})
+			case u.route != nil && u.route.Type == unix.RTM_DELROUTE && u.route.Protocol == unix.RTPROT_KEEPALIVED:
+				d := vrrp.Deletion{Route: true, Dev: name(u.route.LinkIndex), Table: uint32(u.route.Table)}
+				if u.route.Dst != nil {
+					a, _ := netip.AddrFromSlice(u.route.Dst.IP)
+					ones, _ := u.route.Dst.Mask.Size()
+					d.Dst = netip.PrefixFrom(a.Unmap(), ones)
+				}
+				send(d)
+			}
+		},
+		Lost: func(err error) { l.resynced("address/route", err) },
+	}
+	return m.Run(ctx)
+}
+
+// addrOrRoute is one notification of the address or the route groups.
+type addrOrRoute struct {
+	addr  *netlink.AddrUpdate
+	route *netlink.RouteUpdate
+}
+
+// subscribeAddrsAndRoutes is one subscription to both groups: an error
+// on either ends both.
+func subscribeAddrsAndRoutes(ch chan<- addrOrRoute, done <-chan struct{}, onErr func(error)) error {
+	stop := make(chan struct{})
+	addrs := make(chan netlink.AddrUpdate, 64)
+	if err := nlmon.Addrs(0)(addrs, stop, onErr); err != nil {
+		close(stop)
+		return err
+	}
+	routes := make(chan netlink.RouteUpdate, 64)
+	if err := nlmon.Routes(0)(routes, stop, onErr); err != nil {
+		close(stop)
+		for range addrs {
+		}
+		return err
+	}
+	go func() {
+		defer close(ch)
+		defer func() {
+			close(stop)
+			for range addrs {
+			}
+			for range routes {
+			}
+		}()
+		for {
+			var u addrOrRoute
+			select {
+			case <-done:
+				return
+			case a, ok := <-addrs:
+				if !ok {
+					return
+				}
+				u.addr = &a
+			case r, ok := <-routes:
+				if !ok {
+					return
+				}
+				u.route = &r
+			}
+			select {
+			case ch <- u:
+			case <-done:
+				return
+			}
+		}
+	}()
+	return nil
 }
