@@ -91,7 +91,7 @@ func (l Links) Watch(ctx context.Context, ch chan<- vrrp.LinkEvent) error {
 			a := u.Attrs()
 			send(a.Name, usable(a) && u.Header.Type != unix.RTM_DELLINK)
 		},
-		Lost: func(err error) { l.resynced("link", err) },
+		Resynced: func(err error) { l.resynced("link", err) },
 	}
 	return m.Run(ctx)
 }
