@@ -79,7 +79,7 @@ netns:
 	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 -timeout 30m $$($(GO) list $(PKGS) | grep -v -e '/vrrp/e2e$$' -e '/conf/differential$$' -e '/faults$$')
 	@# -v only so that the agreement figures show; the verdict is go test's.
 	@out=$$(mktemp); GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 -v $(DIFF_PKG) >$$out 2>&1; rc=$$?; \
-	  if [ $$rc -ne 0 ]; then cat $$out; else grep -e '^config differential:' -e '^ok' $$out; fi; rm -f $$out; exit $$rc
+	  if [ $$rc -ne 0 ]; then cat $$out; else grep -e '^config differential' -e '^ok' $$out; fi; rm -f $$out; exit $$rc
 	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -count=1 -p 1 -timeout 30m $(TIMED_PKGS)
 	$(MAKE) --no-print-directory faults
 

@@ -71,3 +71,33 @@ func SeedFiles() []string {
 	}
 	return out
 }
+
+// Keepalived243Var names a keepalived 2.4.3 binary to use instead of the
+// one .ci/setup builds (scripts/oracle/build, cached under OracleCache).
+const Keepalived243Var = "GOKEEPALIVED_KEEPALIVED243"
+
+// OracleCache is where the oracle build script caches its binaries;
+// ORACLE_CACHE overrides it, as it does for the script.
+func OracleCache() string {
+	if d := os.Getenv("ORACLE_CACHE"); d != "" {
+		return d
+	}
+	return "/var/cache/gokeepalived-oracles"
+}
+
+// Keepalived243 returns the path of the keepalived 2.4.3 oracle (the
+// second oracle, beside Debian's 2.2.7 at /usr/sbin/keepalived).
+func Keepalived243(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv(Keepalived243Var); p != "" {
+		return p
+	}
+	m, _ := filepath.Glob(filepath.Join(OracleCache(), "keepalived-2.4.3-*", "keepalived"))
+	for _, p := range m {
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	Unavailable(t, "keepalived 2.4.3 oracle not built in %s", OracleCache())
+	return ""
+}
