@@ -221,7 +221,7 @@ func (c *Checker) Start(ctx context.Context, cfg *conf.Config) error {
 	}
 	c.ops.Add(uint64(n))
 	if err != nil {
-		c.log.Error(fmt.Sprintf("IPVS: %v", err))
+		c.logApplyErr(err)
 		c.stale = true
 	}
 	c.applied = desired
@@ -352,7 +352,7 @@ func (c *Checker) apply(ops []reconcile.Op, err error) {
 	}
 	c.ops.Add(uint64(n))
 	if err != nil {
-		c.log.Error(fmt.Sprintf("IPVS: %v", err))
+		c.logApplyErr(err)
 	}
 	c.stale = err != nil
 }
