@@ -19,9 +19,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/check/checkerd"
 	"github.com/gokeepalived/gokeepalived/check/probe"
-	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/ipvs"
+	"github.com/gokeepalived/gokeepalived/ipvs/ipvsadm"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
@@ -122,13 +125,13 @@ func (t *timedVRRP) Reload(ctx context.Context, cfg *conf.Config) error {
 }
 
 type timedChecker struct {
-	*checker
+	*checkerd.Checker
 	took time.Duration
 }
 
 func (t *timedChecker) Reload(ctx context.Context, cfg *conf.Config) error {
 	t0 := time.Now()
-	err := t.checker.Reload(ctx, cfg)
+	err := t.Checker.Reload(ctx, cfg)
 	t.took = time.Since(t0)
 	return err
 }
@@ -177,12 +180,12 @@ func startBigDaemon(t testing.TB, vss, rss int, syslog bool) *bigDaemon {
 		return g.vrrp, nil
 	}
 	cu.New = func(log *slog.Logger) (daemon.Subsystem, error) {
-		c := newChecker(log, o, func() (ipvsHandle, error) { return g.fake, nil })
-		c.resyncEvery = time.Hour // reloads are asserted not to read the kernel
-		c.newProbe = func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error) {
-			return okProbe{&g.probes}, nil
-		}
-		g.chk = &timedChecker{checker: c}
+		c := checkerd.New(log, checkerd.Options{
+			ResyncEvery: time.Hour, // reloads are asserted not to read the kernel
+			NewProbe: func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error) {
+				return okProbe{&g.probes}, nil
+			}}, func() (checkerd.Handle, error) { return g.fake, nil })
+		g.chk = &timedChecker{Checker: c}
 		return g.chk, nil
 	}
 	// syslog is a socket of our own, read as a syslog daemon would (37k
@@ -364,8 +367,9 @@ func benchReload(b *testing.B, syslog bool) {
 		}
 		parse += g.parse
 		vr += g.vrrp.took
-		eng += g.chk.lastReload.engine
-		ipv += g.chk.lastReload.ipvs
+		e, p := g.chk.LastReload()
+		eng += e
+		ipv += p
 		b.StartTimer()
 	}
 	b.StopTimer()
@@ -378,4 +382,30 @@ func benchReload(b *testing.B, syslog bool) {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MB")
 	b.ReportMetric(float64(g.probes.Load())/float64(b.N), "probes/op")
+}
+
+// fakeHandle is the in-memory IPVS with a count of kernel dumps.
+type fakeHandle struct {
+	*ipvsfake.Fake
+	dumps atomic.Int32
+}
+
+func (f *fakeHandle) Services() ([]ipvs.ServiceEntry, error) {
+	f.dumps.Add(1)
+	return f.Fake.Services()
+}
+func (f *fakeHandle) Close() error { return nil }
+
+// listing is the fake's table as ipvsadm -Ln prints it.
+func listing(t *testing.T, f *ipvsfake.Fake) string {
+	t.Helper()
+	var b strings.Builder
+	info, svcs, err := ipvsadm.Snapshot(f)
+	if err == nil {
+		err = ipvsadm.List(&b, info, svcs, ipvsadm.Options{})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

@@ -3,8 +3,9 @@ package main
 import (
 	"log/slog"
 
-	"github.com/gokeepalived/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/check/checkerd"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 )
 
@@ -15,7 +16,7 @@ func vrrpUnit(o options) daemon.Unit {
 		New: func(log *slog.Logger) (daemon.Subsystem, error) {
 			v := newVRRPSub(log, o.keepVRRP)
 			v.releaseVIPs = o.releaseVIPs
-			v.openSync = func() (syncHandle, error) { return ipvs.Open(ipvsOptions(o)) }
+			v.openSync = func() (checkerd.SyncHandle, error) { return ipvs.Open(ipvsOptions(o)) }
 			return v, nil
 		},
 	}
@@ -26,7 +27,7 @@ func checkUnit(o options) daemon.Unit {
 		Name: "checker", Ident: daemon.IdentCheck, PidFile: o.checkPid, DataFile: "keepalived_check.data",
 		Wanted: func(c *conf.Config) bool { return len(c.VirtualServers) > 0 },
 		New: func(log *slog.Logger) (daemon.Subsystem, error) {
-			return newChecker(log, o, func() (ipvsHandle, error) { return ipvs.Open(ipvsOptions(o)) }), nil
+			return checkerd.New(log, checkerd.Options{KeepIPVS: o.keepIPVS}, func() (checkerd.Handle, error) { return ipvs.Open(ipvsOptions(o)) }), nil
 		},
 	}
 }

@@ -12,9 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/check/checkerd"
+	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
-	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/vrrp"
@@ -28,8 +29,8 @@ import (
 type vrrpSub struct {
 	log      *slog.Logger
 	deps     func(*slog.Logger) vrrp.Deps
-	openSync func() (syncHandle, error)
-	syncd    *syncFollower
+	openSync func() (checkerd.SyncHandle, error)
+	syncd    *checkerd.SyncFollower
 	// releaseVIPs is -X.
 	releaseVIPs bool
 
@@ -50,7 +51,7 @@ func newVRRPSub(log *slog.Logger, keepVIPs bool) *vrrpSub {
 			KeepVIPs: keepVIPs,
 			VMACs:    netio.NewVMACs(l), Routes: netio.Routes{},
 			Firewall: func(c nft.Config) (nft.Firewall, error) { return nft.Open(c) }}
-	}, openSync: func() (syncHandle, error) { return ipvs.Open(ipvs.Options{}) }}
+	}, openSync: func() (checkerd.SyncHandle, error) { return ipvs.Open(ipvs.Options{}) }}
 }
 
 func (v *vrrpSub) Start(ctx context.Context, cfg *conf.Config) error {
@@ -61,9 +62,10 @@ func (v *vrrpSub) Start(ctx context.Context, cfg *conf.Config) error {
 		if err != nil {
 			v.log.Error(fmt.Sprintf("IPVS: Can't initialize ipvs for lvs_sync_daemon: %v", err))
 		} else {
-			v.syncd = newSyncFollower(v.log, cfg, h)
-			v.syncd.start()
-			deps.OnState = v.syncd.onState
+			sf := checkerd.NewSyncFollower(v.log, cfg, h)
+			sf.Start()
+			deps.OnState = func(name string, s vrrp.State) { sf.OnVRRPState(name, s == vrrp.StateMaster) }
+			v.syncd = sf
 		}
 	}
 	alerts := smtpalert.New(smtpalert.FromGlobal(&cfg.Global), v.log)
@@ -71,7 +73,7 @@ func (v *vrrpSub) Start(ctx context.Context, cfg *conf.Config) error {
 	rt, err := vrrp.NewRuntime(cfg, deps)
 	if err != nil {
 		if v.syncd != nil {
-			v.syncd.stop()
+			v.syncd.Stop()
 		}
 		alerts.Close(0)
 		return err
@@ -145,7 +147,7 @@ func (v *vrrpSub) Stop(ctx context.Context) error {
 	// keepalived's VRRP process lingers a second after its last notifies
 	v.alerts.Close(time.Second)
 	if v.syncd != nil {
-		v.syncd.stop()
+		v.syncd.Stop()
 	}
 	return nil
 }

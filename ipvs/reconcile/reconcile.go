@@ -221,10 +221,21 @@ func Dump(t ipvs.Table) ([]VirtualService, error) {
 	return out, nil
 }
 
+// OpError is an operation Apply could not apply; its text is Err's, so
+// a caller can log the operation as it likes (keepalived names the
+// command, the errno and the service).
+type OpError struct {
+	Op  Op
+	Err error
+}
+
+func (e *OpError) Error() string { return e.Err.Error() }
+func (e *OpError) Unwrap() error { return e.Err }
+
 // Apply runs ops in order. It carries on after a failure (so one bad
 // service does not block the others) but skips the destination ops of a
 // service whose creation failed. It returns how many ops succeeded and
-// the joined errors.
+// the joined errors, an *OpError each.
 func Apply(t ipvs.Table, ops []Op) (int, error) {
 	if p, ok := t.(ipvs.Pipeliner); ok {
 		return applyPipelined(p, ops)
@@ -255,7 +266,7 @@ func Apply(t ipvs.Table, ops []Op) (int, error) {
 			err = fmt.Errorf("reconcile: unknown op %v", o.Kind)
 		}
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, &OpError{Op: o, Err: err})
 			if o.Kind == AddService {
 				if failed == nil {
 					failed = map[ipvs.ServiceKey]bool{}
@@ -297,7 +308,7 @@ func applyPipelined(p ipvs.Pipeliner, ops []Op) (int, error) {
 			n++
 		case failed[k] && (o.Kind == AddDest || o.Kind == EditDest) && errors.Is(err, syscall.ESRCH):
 		default:
-			errs = append(errs, err)
+			errs = append(errs, &OpError{Op: o, Err: err})
 			if o.Kind == AddService {
 				if failed == nil {
 					failed = map[ipvs.ServiceKey]bool{}

@@ -763,10 +763,11 @@ func (d *daemon) waitShapeOf(within time.Duration, want string) {
 }
 
 // TestFaultDriftRepaired is scenario 8 on the real kernel (the unit test
-// TestCheckerRepairsDrift does it against ipvsfake): a real server
-// deleted and a weight changed with ipvsadm behind the daemon's back are
-// repaired within one delay_loop + slack. There is no seam in the binary
-// to inject a netlink failure, so that case is left out.
+// TestCheckerRepairsDrift in check/checkerd does it against ipvsfake): a
+// real server deleted and a weight changed with ipvsadm behind the
+// daemon's back are repaired within one delay_loop + slack. The binary has
+// no seam to inject a netlink failure; that case is check/checkerd's
+// TestCheckerRepairsFailedNetlink, on ipvsfake's failure hook.
 func TestFaultDriftRepaired(t *testing.T) {
 	guard(t)
 	t0 := time.Now()

@@ -1,4 +1,4 @@
-package main
+package checkerd
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/check/probe"
-	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
 )
@@ -105,7 +105,7 @@ func checkerChangeLatency(t testing.TB, nVS int) ([]time.Duration, time.Duration
 		return p, nil
 	}
 	h := &timedHandle{fakeHandle: fakeHandle{Fake: ipvsfake.New()}, removed: map[netip.AddrPort]time.Time{}}
-	c := newChecker(daemon.NewLogger(daemon.LogOptions{Console: io.Discard}), options{}, func() (ipvsHandle, error) { return h, nil })
+	c := New(daemon.NewLogger(daemon.LogOptions{Console: io.Discard}), Options{}, func() (Handle, error) { return h, nil })
 	c.newProbe = newProbe
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -1,4 +1,4 @@
-package main
+package checkerd
 
 import (
 	"bytes"
@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/check/probe"
+	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
-	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
 )
 
@@ -85,7 +85,7 @@ virtual_server 10.10.31.101 80 {
 		"192.168.31.4": {ok: false},
 	}
 	fake := &fakeHandle{Fake: ipvsfake.New()}
-	c := newChecker(daemon.NewLogger(daemon.LogOptions{Console: io.Discard}), options{}, func() (ipvsHandle, error) { return fake, nil })
+	c := New(daemon.NewLogger(daemon.LogOptions{Console: io.Discard}), Options{}, func() (Handle, error) { return fake, nil })
 	c.newProbe = func(_ *conf.Checker, rs *conf.RealServer, _ *conf.VirtualServer) (probe.Checker, error) {
 		return probes[rs.Addr.String()], nil
 	}

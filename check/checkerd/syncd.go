@@ -1,4 +1,4 @@
-package main
+package checkerd
 
 import (
 	"fmt"
@@ -7,22 +7,23 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs"
-	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
-// syncHandle is what the sync daemon needs of IPVS.
-type syncHandle interface {
+// SyncHandle is what the sync daemon needs of IPVS (*ipvs.Conn).
+type SyncHandle interface {
 	NewSyncDaemon(ipvs.SyncDaemon) error
 	DelSyncDaemon(ipvs.SyncState) error
 	Close() error
 }
 
-// syncFollower runs the IPVS connection-sync daemon of lvs_sync_daemon in
+// SyncFollower runs the IPVS connection-sync daemon of lvs_sync_daemon in
 // the role of its VRRP instance, as keepalived's VRRP process does: backup
 // from the start, master while the instance is MASTER, stopped at exit.
-type syncFollower struct {
+// The VRRP subsystem drives it (OnVRRPState); this package does not see
+// VRRP's types.
+type SyncFollower struct {
 	log      *slog.Logger
-	h        syncHandle
+	h        SyncHandle
 	instance string
 	base     ipvs.SyncDaemon
 
@@ -30,8 +31,8 @@ type syncFollower struct {
 	cur ipvs.SyncState // 0: none running
 }
 
-// newSyncFollower returns nil when no lvs_sync_daemon names an instance.
-func newSyncFollower(log *slog.Logger, cfg *conf.Config, h syncHandle) *syncFollower {
+// NewSyncFollower returns nil when no lvs_sync_daemon names an instance.
+func NewSyncFollower(log *slog.Logger, cfg *conf.Config, h SyncHandle) *SyncFollower {
 	sd := cfg.Global.LVSSyncDaemon
 	if sd == nil || sd.Instance == "" {
 		return nil
@@ -45,11 +46,11 @@ func newSyncFollower(log *slog.Logger, cfg *conf.Config, h syncHandle) *syncFoll
 			}
 		}
 	}
-	return &syncFollower{log: log, h: h, instance: sd.Instance, base: ipvs.SyncDaemon{
+	return &SyncFollower{log: log, h: h, instance: sd.Instance, base: ipvs.SyncDaemon{
 		Interface: sd.Interface, SyncID: uint32(max(id, 0)), MaxLen: sd.MaxLen, Port: sd.Port, TTL: sd.TTL, Group: sd.Group}}
 }
 
-func (f *syncFollower) switchTo(s ipvs.SyncState) {
+func (f *SyncFollower) switchTo(s ipvs.SyncState) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.cur == s {
@@ -73,21 +74,24 @@ func (f *syncFollower) switchTo(s ipvs.SyncState) {
 	f.cur = s
 }
 
-func (f *syncFollower) start() { f.switchTo(ipvs.SyncBackup) }
+// Start runs the sync daemon as backup, the role before any state.
+func (f *SyncFollower) Start() { f.switchTo(ipvs.SyncBackup) }
 
-// onState follows the instance: master while MASTER, backup otherwise.
-func (f *syncFollower) onState(instance string, s vrrp.State) {
+// OnVRRPState follows the instance: master while it is MASTER, backup in
+// any other state. Other instances are ignored.
+func (f *SyncFollower) OnVRRPState(instance string, master bool) {
 	if instance != f.instance {
 		return
 	}
-	if s == vrrp.StateMaster {
+	if master {
 		f.switchTo(ipvs.SyncMaster)
 	} else {
 		f.switchTo(ipvs.SyncBackup)
 	}
 }
 
-func (f *syncFollower) stop() {
+// Stop stops the sync daemon and closes the handle.
+func (f *SyncFollower) Stop() {
 	f.switchTo(0)
 	f.h.Close()
 }

@@ -1,4 +1,4 @@
-package main
+package checkerd
 
 import (
 	"bytes"
@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/check/probe"
+	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
-	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
 )
@@ -38,7 +38,7 @@ func TestCheckerIPVSTable(t *testing.T) {
 		t.Fatalf("config: %v", diags.List)
 	}
 	fake := &fakeHandle{Fake: ipvsfake.New()}
-	c := newChecker(daemon.NewLogger(daemon.LogOptions{Console: io.Discard}), options{}, func() (ipvsHandle, error) { return fake, nil })
+	c := New(daemon.NewLogger(daemon.LogOptions{Console: io.Discard}), Options{}, func() (Handle, error) { return fake, nil })
 	c.newProbe = func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error) {
 		return fixedProbe{ok: true}, nil
 	}

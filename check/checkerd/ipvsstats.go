@@ -1,4 +1,4 @@
-package main
+package checkerd
 
 import (
 	"sync"
@@ -22,7 +22,7 @@ type ipvsStatsCache struct {
 // IPVSTable dumps the kernel's IPVS table with its counters for
 // /metrics (every service, ours or not, as ipvsadm -Ln --stats shows
 // it), cached for ipvsStatsTTL. Nil before Start.
-func (c *checker) IPVSTable() ([]metrics.IPVSService, error) {
+func (c *Checker) IPVSTable() ([]metrics.IPVSService, error) {
 	c.syncMu.Lock()
 	conn, eng := c.conn, c.eng
 	c.syncMu.Unlock()
@@ -40,7 +40,7 @@ func (c *checker) IPVSTable() ([]metrics.IPVSService, error) {
 	return st.tab, st.err
 }
 
-func dumpStats(conn ipvsHandle) ([]metrics.IPVSService, error) {
+func dumpStats(conn Handle) ([]metrics.IPVSService, error) {
 	svcs, err := conn.Services()
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package main
+package checkerd
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsadm"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
@@ -131,7 +131,7 @@ func TestCheckerSubsystem(t *testing.T) {
 	}
 	fake := &fakeHandle{Fake: ipvsfake.New()}
 	var logb syncWriter
-	c := newChecker(daemon.NewLogger(daemon.LogOptions{Console: &logb}), options{}, func() (ipvsHandle, error) { return fake, nil })
+	c := New(daemon.NewLogger(daemon.LogOptions{Console: &logb}), Options{}, func() (Handle, error) { return fake, nil })
 	c.resyncEvery = time.Hour // this test counts kernel dumps
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -199,7 +199,7 @@ func TestCheckerAdoptsAndKeepsWithI(t *testing.T) {
 	defer cancel()
 	var logb syncWriter
 	log := daemon.NewLogger(daemon.LogOptions{Console: &logb})
-	first := newChecker(log, options{keepIPVS: true}, func() (ipvsHandle, error) { return fake, nil })
+	first := New(log, Options{KeepIPVS: true}, func() (Handle, error) { return fake, nil })
 	if err := first.Start(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestCheckerAdoptsAndKeepsWithI(t *testing.T) {
 		t.Fatalf("-I removed the service:\n%s", before)
 	}
 	fake.ResetCalls()
-	second := newChecker(log, options{}, func() (ipvsHandle, error) { return fake, nil })
+	second := New(log, Options{}, func() (Handle, error) { return fake, nil })
 	if err := second.Start(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestCheckerRepairsDrift(t *testing.T) {
 	fake.NewService(other)
 	var logb syncWriter
 	log := daemon.NewLogger(daemon.LogOptions{Console: &logb})
-	c := newChecker(log, options{}, func() (ipvsHandle, error) { return fake, nil })
+	c := New(log, Options{}, func() (Handle, error) { return fake, nil })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := c.Start(ctx, cfg); err != nil {
@@ -338,7 +338,7 @@ func TestCheckerStopFlushOnStop(t *testing.T) {
 		}
 		var logb syncWriter
 		log := daemon.NewLogger(daemon.LogOptions{Console: &logb})
-		c := newChecker(log, options{}, func() (ipvsHandle, error) { return fake, nil })
+		c := New(log, Options{}, func() (Handle, error) { return fake, nil })
 		ctx, cancel := context.WithCancel(context.Background())
 		if err := c.Start(ctx, cfg); err != nil {
 			t.Fatal(err)
@@ -382,7 +382,7 @@ func TestCheckerResyncIsNotDrift(t *testing.T) {
 	fake := &fakeHandle{Fake: ipvsfake.New()}
 	var logb syncWriter
 	log := daemon.NewLogger(daemon.LogOptions{Console: &logb})
-	c := newChecker(log, options{}, func() (ipvsHandle, error) { return fake, nil })
+	c := New(log, Options{}, func() (Handle, error) { return fake, nil })
 	c.resyncEvery = time.Hour // the test ticks
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

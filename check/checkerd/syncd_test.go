@@ -1,4 +1,4 @@
-package main
+package checkerd
 
 import (
 	"testing"
@@ -6,7 +6,6 @@ import (
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
-	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
 type fakeSyncHandle struct{ *ipvsfake.Fake }
@@ -45,26 +44,26 @@ vrrp_instance VI_1 {
 		t.Fatal(diags.List)
 	}
 	fake := ipvsfake.New()
-	f := newSyncFollower(daemon.NewLogger(daemon.LogOptions{}), cfg, fakeSyncHandle{fake})
+	f := NewSyncFollower(daemon.NewLogger(daemon.LogOptions{}), cfg, fakeSyncHandle{fake})
 	if f == nil {
 		t.Fatal("no follower for lvs_sync_daemon")
 	}
-	f.start()
+	f.Start()
 	ds := daemons(t, fake)
 	if len(ds) != 1 || ds[ipvs.SyncBackup].Interface != "eth0" || ds[ipvs.SyncBackup].SyncID != 42 ||
 		ds[ipvs.SyncBackup].MaxLen != 1400 || ds[ipvs.SyncBackup].Port != 8850 || ds[ipvs.SyncBackup].TTL != 2 {
 		t.Fatalf("at start: %+v", ds)
 	}
-	f.onState("VI_2", vrrp.StateMaster) // another instance: no change
-	f.onState("VI_1", vrrp.StateMaster)
+	f.OnVRRPState("VI_2", true) // another instance: no change
+	f.OnVRRPState("VI_1", true)
 	if ds := daemons(t, fake); len(ds) != 1 || ds[ipvs.SyncMaster].SyncID != 42 {
 		t.Fatalf("as MASTER: %+v", ds)
 	}
-	f.onState("VI_1", vrrp.StateFault)
+	f.OnVRRPState("VI_1", false)
 	if ds := daemons(t, fake); len(ds) != 1 || ds[ipvs.SyncBackup].Interface != "eth0" {
 		t.Fatalf("after leaving MASTER: %+v", ds)
 	}
-	f.stop()
+	f.Stop()
 	if ds := daemons(t, fake); len(ds) != 0 {
 		t.Fatalf("after stop: %+v", ds)
 	}

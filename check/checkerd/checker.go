@@ -1,4 +1,10 @@
-package main
+// Package checkerd is the health-checker subsystem (keepalived's
+// --check child) as the daemon runs it: the check engine computes the
+// desired IPVS table and every change is diffed against what was last
+// applied and programmed in place; the kernel table is adopted at start,
+// read back and repaired every delay_loop, and emptied at stop. It also
+// holds the lvs_sync_daemon follower, which the VRRP side drives.
+package checkerd
 
 import (
 	"context"
@@ -13,9 +19,9 @@ import (
 
 	checkengine "github.com/gokeepalived/gokeepalived/check"
 	"github.com/gokeepalived/gokeepalived/check/probe"
+	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
-	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/notifyfifo"
 	"github.com/gokeepalived/gokeepalived/internal/script"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
@@ -24,24 +30,36 @@ import (
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
 )
 
-// ipvsHandle is what the checker subsystem needs of IPVS; *ipvs.Conn in
+// Handle is what the checker subsystem needs of IPVS; *ipvs.Conn in
 // the daemon, the in-memory fake in tests.
-type ipvsHandle interface {
+type Handle interface {
 	ipvs.Table
 	Flush() error
 	SetTimeouts(ipvs.Timeouts) error
 	Close() error
 }
 
-// checker is the health-checker subsystem (keepalived's --check child):
-// the check engine computes the desired IPVS table, and every change is
-// diffed against what was last applied and programmed in place.
-type checker struct {
+// Options are the daemon's settings the subsystem takes.
+type Options struct {
+	// KeepIPVS is -I: the table stays in the kernel at stop.
+	KeepIPVS bool
+	// ResyncEvery is how often the kernel table is read back and any
+	// drift from ours repaired (an ipvsadm behind our back, a failed
+	// apply); 0: the smallest delay_loop, as issue-free as keepalived's
+	// own checks of its servers.
+	ResyncEvery time.Duration
+	// NewProbe, if set, replaces the real checkers (benchmarks without
+	// traffic).
+	NewProbe func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error)
+}
+
+// Checker is the health-checker subsystem; it is a daemon.Subsystem.
+type Checker struct {
 	log      *slog.Logger
-	open     func() (ipvsHandle, error)
+	open     func() (Handle, error)
 	keepIPVS bool // -I
 
-	conn   ipvsHandle
+	conn   Handle
 	cfg    *conf.Config
 	eng    *checkengine.Engine
 	cancel context.CancelFunc
@@ -58,13 +76,8 @@ type checker struct {
 	alerts   *smtpalert.Sender // the checker's e-mail alerts
 	full     bool              // next sync diffs the whole table (new engine)
 
-	// newProbe replaces the real checkers (benchmarks without traffic).
-	newProbe func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error)
-	// resyncEvery is how often the kernel table is read back and any
-	// drift from ours repaired (an ipvsadm behind our back, a failed
-	// apply); 0: the smallest delay_loop, as issue-free as keepalived's
-	// own checks of its servers.
-	resyncEvery time.Duration
+	newProbe    func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error)
+	resyncEvery time.Duration // Options.ResyncEvery
 	// lastReload is how the last reload's time split: the engine
 	// (build, carry state over, schedule) and IPVS (table, diff, apply).
 	lastReload struct{ engine, ipvs time.Duration }
@@ -76,11 +89,18 @@ type checker struct {
 	addrEng     atomic.Pointer[checkengine.Engine]
 }
 
-func newChecker(log *slog.Logger, o options, open func() (ipvsHandle, error)) *checker {
-	return &checker{log: log, open: open, keepIPVS: o.keepIPVS}
+// New returns the subsystem, not started; open connects to IPVS at Start.
+func New(log *slog.Logger, o Options, open func() (Handle, error)) *Checker {
+	return &Checker{log: log, open: open, keepIPVS: o.KeepIPVS, resyncEvery: o.ResyncEvery, newProbe: o.NewProbe}
 }
 
-func (c *checker) engineOptions(cfg *conf.Config) checkengine.Options {
+// LastReload is how long the last Reload took in the engine (build,
+// carry state over, schedule) and in IPVS (table, diff, apply).
+func (c *Checker) LastReload() (engine, ipvs time.Duration) {
+	return c.lastReload.engine, c.lastReload.ipvs
+}
+
+func (c *Checker) engineOptions(cfg *conf.Config) checkengine.Options {
 	return checkengine.Options{
 		Logf:        func(f string, a ...any) { c.log.Info(fmt.Sprintf(f, a...)) },
 		OnChange:    func() { c.sync() },
@@ -103,7 +123,7 @@ func (c *checker) engineOptions(cfg *conf.Config) checkengine.Options {
 // ha_suspend (keepalived's using_ha_suspend), before the engine is
 // built: its checkers start activated or suspended. The monitor runs
 // until the daemon's context ends.
-func (c *checker) watchAddrs(ctx context.Context, cfg *conf.Config) {
+func (c *Checker) watchAddrs(ctx context.Context, cfg *conf.Config) {
 	if c.addrs != nil || !usesHASuspend(cfg) {
 		return
 	}
@@ -126,7 +146,7 @@ func (c *checker) watchAddrs(ctx context.Context, cfg *conf.Config) {
 
 // setAddrEngine makes eng the one address changes go to, and gives it
 // any change that came while it was being built.
-func (c *checker) setAddrEngine(eng *checkengine.Engine) {
+func (c *Checker) setAddrEngine(eng *checkengine.Engine) {
 	c.addrEng.Store(eng)
 	if c.addrs == nil {
 		return
@@ -149,7 +169,7 @@ func usesHASuspend(cfg *conf.Config) bool {
 
 // openFIFO (re)opens the checker's notify FIFOs when their settings
 // changed; the scripts get the FIFO path as last argument.
-func (c *checker) openFIFO(cfg *conf.Config) {
+func (c *Checker) openFIFO(cfg *conf.Config) {
 	g := &cfg.Global
 	spec := fmt.Sprintf("%+v %+v %+v %+v", g.NotifyFIFO, g.NotifyFIFO.Script, g.LVSNotifyFIFO, g.LVSNotifyFIFO.Script)
 	if c.fifo != nil && spec == c.fifoSpec {
@@ -163,7 +183,7 @@ func (c *checker) openFIFO(cfg *conf.Config) {
 	c.fifoSpec = spec
 }
 
-func (c *checker) Start(ctx context.Context, cfg *conf.Config) error {
+func (c *Checker) Start(ctx context.Context, cfg *conf.Config) error {
 	conn, err := c.open()
 	if err != nil {
 		return fmt.Errorf("IPVS: Can't initialize ipvs: %v", err)
@@ -201,7 +221,7 @@ func (c *checker) Start(ctx context.Context, cfg *conf.Config) error {
 	}
 	c.ops.Add(uint64(n))
 	if err != nil {
-		c.log.Error(fmt.Sprintf("IPVS: %v", err))
+		c.logApplyErr(err)
 		c.stale = true
 	}
 	c.applied = desired
@@ -214,7 +234,7 @@ func (c *checker) Start(ctx context.Context, cfg *conf.Config) error {
 	return nil
 }
 
-func (c *checker) setTimeouts(cfg *conf.Config) error {
+func (c *Checker) setTimeouts(cfg *conf.Config) error {
 	t := cfg.Global.LVSTimeouts
 	if t.TCP == 0 && t.TCPFin == 0 && t.UDP == 0 {
 		return nil
@@ -224,7 +244,7 @@ func (c *checker) setTimeouts(cfg *conf.Config) error {
 
 func secs(d time.Duration) uint32 { return uint32(d / time.Second) }
 
-func (c *checker) run(ctx context.Context) {
+func (c *Checker) run(ctx context.Context) {
 	ctx, c.cancel = context.WithCancel(ctx)
 	c.done = make(chan struct{})
 	eng, done := c.eng, c.done
@@ -256,7 +276,7 @@ func smallestDelayLoop(cfg *conf.Config) time.Duration {
 // resync reads the kernel table back every interval and repairs what
 // differs from ours: a real server deleted with ipvsadm, a weight
 // changed by hand, an apply that failed half-way.
-func (c *checker) resync(ctx context.Context, every time.Duration) {
+func (c *Checker) resync(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -277,13 +297,13 @@ func (c *checker) resync(ctx context.Context, every time.Duration) {
 // OnChange would (on a busy CPU the tick can come before it), and changes
 // it makes meanwhile are left to OnChange: only a difference from our own
 // table is drift.
-func (c *checker) resyncOnce() []reconcile.Op {
+func (c *Checker) resyncOnce() []reconcile.Op {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
 	return c.resyncLocked()
 }
 
-func (c *checker) resyncLocked() []reconcile.Op {
+func (c *Checker) resyncLocked() []reconcile.Op {
 	if c.full { // a new engine not yet programmed: take it whole
 		c.full = false
 		c.eng.Changed()
@@ -297,7 +317,7 @@ func (c *checker) resyncLocked() []reconcile.Op {
 	return ops
 }
 
-func (c *checker) halt() {
+func (c *Checker) halt() {
 	if c.cancel != nil {
 		c.cancel()
 		<-c.done
@@ -308,7 +328,7 @@ func (c *checker) halt() {
 // sync programs the engine's current table: a diff against what was
 // applied last, so a weight change is one SET_DEST and no kernel dump.
 // It returns the operations it applied.
-func (c *checker) sync() []reconcile.Op {
+func (c *Checker) sync() []reconcile.Op {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
 	if !c.stale && !c.full {
@@ -325,21 +345,21 @@ func (c *checker) sync() []reconcile.Op {
 
 // apply applies ops (unless planning them failed with err), counts them
 // and marks the kernel table for a re-read if anything failed.
-func (c *checker) apply(ops []reconcile.Op, err error) {
+func (c *Checker) apply(ops []reconcile.Op, err error) {
 	n := 0
 	if err == nil {
 		n, err = reconcile.Apply(c.conn, ops)
 	}
 	c.ops.Add(uint64(n))
 	if err != nil {
-		c.log.Error(fmt.Sprintf("IPVS: %v", err))
+		c.logApplyErr(err)
 	}
 	c.stale = err != nil
 }
 
 // diff is what turns the kernel's table of ours into desired; with
 // syncMu held. After a failed apply the kernel is read again.
-func (c *checker) diff(desired []reconcile.VirtualService) ([]reconcile.Op, error) {
+func (c *Checker) diff(desired []reconcile.VirtualService) ([]reconcile.Op, error) {
 	if !c.stale {
 		return reconcile.Diff(desired, c.applied, reconcile.Options{PurgeUnowned: true}) // applied holds only ours
 	}
@@ -371,7 +391,7 @@ func adopted(desired, cur []reconcile.VirtualService) int {
 
 // syncChanged diffs only the virtual servers that changed: a lone
 // change costs the same with 40 real servers or 40,000.
-func (c *checker) syncChanged() []reconcile.Op {
+func (c *Checker) syncChanged() []reconcile.Op {
 	desired, keys := c.eng.Changed()
 	if len(keys) == 0 {
 		return nil
@@ -390,7 +410,7 @@ func (c *checker) syncChanged() []reconcile.Op {
 	return ops
 }
 
-func (c *checker) Reload(ctx context.Context, cfg *conf.Config) error {
+func (c *Checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	t0 := time.Now()
 	c.halt()
 	old := c.eng
@@ -442,7 +462,7 @@ func opCommand(o reconcile.Op) string {
 // PlanReload is what a reload onto cfg would do to IPVS, computed as
 // Reload computes it (the new engine carries the running one's state)
 // but applying nothing. stopping: the reload stops this subsystem.
-func (c *checker) PlanReload(cfg *conf.Config, stopping bool) ([]string, error) {
+func (c *Checker) PlanReload(cfg *conf.Config, stopping bool) ([]string, error) {
 	ops, flush, err := c.planOps(cfg, stopping)
 	if err != nil {
 		return nil, err
@@ -458,7 +478,7 @@ func (c *checker) PlanReload(cfg *conf.Config, stopping bool) ([]string, error) 
 }
 
 // planOps: flush is lvs_flush_on_stop FULL at a stop.
-func (c *checker) planOps(cfg *conf.Config, stopping bool) (ops []reconcile.Op, flush bool, err error) {
+func (c *Checker) planOps(cfg *conf.Config, stopping bool) (ops []reconcile.Op, flush bool, err error) {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
 	if stopping {
@@ -498,13 +518,13 @@ func servicesOnly(ops []reconcile.Op) []reconcile.Op {
 }
 
 // IPVSOperations counts the operations applied since start-up.
-func (c *checker) IPVSOperations() uint64 { return c.ops.Load() }
+func (c *Checker) IPVSOperations() uint64 { return c.ops.Load() }
 
 // Stop removes our services unless -I, as keepalived's checker does at
 // exit (clear_services): real server by real server, or with
 // lvs_flush_on_stop VS each service whole, or with FULL the whole
 // table. With -I keepalived skips all of it: no lines, no notifies.
-func (c *checker) Stop(context.Context) error {
+func (c *Checker) Stop(context.Context) error {
 	if c.addrsCancel != nil {
 		c.addrsCancel() // keepalived closes netlink first
 	}
@@ -535,7 +555,7 @@ func (c *checker) Stop(context.Context) error {
 // inhibited server that failed is in IPVS with weight 0 and down; one
 // alive with weight 0 is up), the weight the table gives it and how long
 // its last check took. Sorry servers are not real servers: not listed.
-func (c *checker) RealServers() []metrics.RealServer {
+func (c *Checker) RealServers() []metrics.RealServer {
 	c.syncMu.Lock()
 	eng := c.eng
 	c.syncMu.Unlock()
@@ -554,11 +574,11 @@ func (c *checker) RealServers() []metrics.RealServer {
 }
 
 // The daemon writes keepalived_check.data through this on SIGUSR1.
-var _ daemon.DataDumper = (*checker)(nil)
+var _ daemon.DataDumper = (*Checker)(nil)
 
 // WriteData writes keepalived_check.data (SIGUSR1): the LVS topology
 // lines of keepalived's dump_vs/dump_rs that carry the checkers' state.
-func (c *checker) WriteData(w io.Writer) {
+func (c *Checker) WriteData(w io.Writer) {
 	c.syncMu.Lock()
 	eng := c.eng
 	c.syncMu.Unlock()

@@ -1,0 +1,5 @@
+//go:build !race
+
+package checkerd
+
+const raceEnabled = false
