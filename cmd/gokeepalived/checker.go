@@ -13,9 +13,9 @@ import (
 
 	checkengine "github.com/gokeepalived/gokeepalived/check"
 	"github.com/gokeepalived/gokeepalived/check/probe"
+	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
-	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/notifyfifo"
 	"github.com/gokeepalived/gokeepalived/internal/script"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
@@ -553,8 +553,8 @@ func (c *checker) RealServers() []metrics.RealServer {
 	return out
 }
 
-// The daemon writes keepalived_check.data through this on SIGUSR1.
-var _ daemon.DataDumper = (*checker)(nil)
+// The daemon holds the checker as its daemon.Checker.
+var _ daemon.Checker = (*checker)(nil)
 
 // WriteData writes keepalived_check.data (SIGUSR1): the LVS topology
 // lines of keepalived's dump_vs/dump_rs that carry the checkers' state.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -9,11 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
-	"github.com/gokeepalived/gokeepalived/vrrp"
-	"net/netip"
 )
 
 // planConf is a NAT service of TCP_CHECKed real servers: addr -> weight.
@@ -119,51 +116,6 @@ func TestCheckerPlanReload(t *testing.T) {
 	c.cfg = next
 	if calls := fake.Calls(); len(calls) != 2 {
 		t.Errorf("stop planning changed IPVS: %v", calls)
-	}
-}
-
-func TestVRRPPlanLines(t *testing.T) {
-	v := func(p string) vrrp.VIP { return vrrp.VIP{Prefix: netip.MustParsePrefix(p), Dev: "eth0"} }
-	got := vrrpPlanLines([]vrrp.InstancePlan{
-		{Change: vrrp.Removed, Name: "VI_2", VRID: 52, Iface: "eth0", State: "MASTER", OldPriority: 200},
-		{Change: vrrp.Kept, Name: "VI_1", OldName: "VI_old", VRID: 51, Iface: "eth0", State: "MASTER", OldPriority: 150, Priority: 200,
-			VIPsAdded: []vrrp.VIP{v("10.0.0.2/32")}, VIPsRemoved: []vrrp.VIP{v("10.0.0.3/32")}},
-		{Change: vrrp.Kept, Name: "VI_5", VRID: 55, Iface: "eth0", State: "BACKUP", OldPriority: 100, Priority: 100,
-			VIPsAdded: []vrrp.VIP{v("10.0.0.5/32")}},
-		{Change: vrrp.Added, Name: "VI_3", VRID: 53, Iface: "eth1", Priority: 100},
-	})
-	want := []string{
-		"remove VI_2 (MASTER, VRID 52 on eth0, priority 200): priority 0 sent, VIPs removed",
-		"keep VI_1 (MASTER, VRID 51 on eth0, priority 150 -> 200, renamed from VI_old)",
-		"  - VIP 10.0.0.3/32 dev eth0",
-		"  + VIP 10.0.0.2/32 dev eth0",
-		"keep VI_5 (BACKUP, VRID 55 on eth0, priority 100)",
-		"  + VIP 10.0.0.5/32 dev eth0 (on the interface only while MASTER)",
-		"add VI_3 (VRID 53 on eth1, priority 100)",
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("lines:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-}
-
-// printDryRun: a refused file prints its positioned problems and fails.
-func TestPrintDryRun(t *testing.T) {
-	var out, errb bytes.Buffer
-	rc := printDryRun(daemon.DryRun{ConfigFile: "/x.conf", Diagnostics: []string{"/x.conf:3:5: error: There are 1 missing '}'s or extra '{'s"},
-		Refusals: []string{"/x.conf:3:5: error: There are 1 missing '}'s or extra '{'s"}}, &out, &errb)
-	if rc != 1 || out.Len() != 0 || !strings.Contains(errb.String(), "/x.conf:3:5: error: There are 1 missing") ||
-		!strings.Contains(errb.String(), "1 problem(s) lose part of the configuration: a reload would keep the running configuration") {
-		t.Errorf("rc %d stdout %q stderr %q", rc, out.String(), errb.String())
-	}
-	out.Reset()
-	errb.Reset()
-	rc = printDryRun(daemon.DryRun{ConfigFile: "/x.conf", Valid: true, Units: []daemon.UnitPlan{
-		{Name: "VRRP", Action: "reload", Changes: []string{}},
-		{Name: "checker", Action: "reload", Changes: []string{"ipvsadm -a -t 10.0.0.1:80 -r 10.0.0.2:80 -m -w 1"}}}}, &out, &errb)
-	want := "Reload of /x.conf would make these changes (nothing applied):\nVRRP subsystem: reload\n  (no change)\n" +
-		"checker subsystem: reload\n  ipvsadm -a -t 10.0.0.1:80 -r 10.0.0.2:80 -m -w 1\n"
-	if rc != 0 || out.String() != want || errb.Len() != 0 {
-		t.Errorf("rc %d stdout\n%s\nwant\n%s\nstderr %q", rc, out.String(), want, errb.String())
 	}
 }
 
