@@ -1,5 +1,7 @@
 // Command gokeepalived is a keepalived-compatible VRRP and IPVS
-// load-balancer daemon. This first slice reads and checks keepalived.conf.
+// load-balancer daemon. This package keeps the command line: flags,
+// subcommands, the config test and detaching; internal/daemon runs the
+// daemon and its two subsystems.
 package main
 
 import (
@@ -14,6 +16,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/internal/hostprobe"
 	"github.com/gokeepalived/gokeepalived/internal/netns"
+	"github.com/gokeepalived/gokeepalived/ipvs/ipvsadm"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -120,7 +123,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "status":
 			return control.StatusCommand(args[1:], stdout, stderr)
 		case "ipvs":
-			return runIPVS(args[1:], stdout, stderr)
+			return ipvsadm.Main(args[1:], stdout, stderr)
 		case "reload":
 			return daemon.ReloadCommand(args[1:], stdout, stderr)
 		}
