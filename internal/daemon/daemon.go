@@ -166,8 +166,8 @@ type Options struct {
 	NetNamespaceErr  error
 }
 
-// running is a started subsystem: sub, and the same as its type, the
-// other of vrrp and checker nil.
+// running is a started subsystem: sub as the loop drives it, and vrrp
+// or checker as what it reports (the other one nil).
 type running struct {
 	unit    *unit
 	sub     Subsystem
