@@ -573,8 +573,8 @@ func (c *Checker) RealServers() []metrics.RealServer {
 	return out
 }
 
-// The daemon writes keepalived_check.data through this on SIGUSR1.
-var _ daemon.DataDumper = (*Checker)(nil)
+// The daemon holds the checker as its daemon.Checker.
+var _ daemon.Checker = (*Checker)(nil)
 
 // WriteData writes keepalived_check.data (SIGUSR1): the LVS topology
 // lines of keepalived's dump_vs/dump_rs that carry the checkers' state.

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gokeepalived/gokeepalived/internal/netnstest"
 	"github.com/gokeepalived/gokeepalived/internal/configtestout"
+	"github.com/gokeepalived/gokeepalived/internal/netnstest"
 )
 
 // A confdiff case is a config checked by keepalived 2.2.7 and by us in a

@@ -1,24 +1,22 @@
 // Command gokeepalived is a keepalived-compatible VRRP and IPVS
-// load-balancer daemon. This first slice reads and checks keepalived.conf.
+// load-balancer daemon. This package keeps the command line: flags,
+// subcommands, the config test and detaching; internal/daemon runs the
+// daemon and its two subsystems.
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net"
-	"net/netip"
 	"os"
 	"runtime/debug"
-	"time"
 
+	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/cli"
 	"github.com/gokeepalived/gokeepalived/internal/control"
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
-	"github.com/gokeepalived/gokeepalived/conf"
-	"github.com/vishvananda/netlink"
+	"github.com/gokeepalived/gokeepalived/internal/hostprobe"
+	"github.com/gokeepalived/gokeepalived/internal/netns"
+	"github.com/gokeepalived/gokeepalived/ipvs/ipvsadm"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -120,13 +118,15 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	switch {
-	case len(args) > 0 && args[0] == "status":
-		return status(args[1:], stdout, stderr)
-	case len(args) > 0 && args[0] == "ipvs":
-		return runIPVS(args[1:], stdout, stderr)
-	case len(args) > 0 && args[0] == "reload":
-		return reloadCmd(args[1:], stdout, stderr)
+	if len(args) > 0 {
+		switch args[0] {
+		case "status":
+			return control.StatusCommand(args[1:], stdout, stderr)
+		case "ipvs":
+			return ipvsadm.Main(args[1:], stdout, stderr)
+		case "reload":
+			return daemon.ReloadCommand(args[1:], stdout, stderr)
+		}
 	}
 	parsed, rest, err := cli.Parse(specs, args)
 	if err != nil {
@@ -196,7 +196,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "control-socket":
 			o.controlPath, o.controlSet = p.Value, true
 		case "signum":
-			n, ok := signum(p.Value)
+			n, ok := daemon.Signum(p.Value)
 			if !ok {
 				fmt.Fprintf(stderr, "Unknown sigfunc %s\n", p.Value)
 				return 1
@@ -204,10 +204,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%d\n", n)
 			return 0
 		case "version":
-			printVersion(stderr)
+			daemon.WriteVersion(stderr, version)
 			return 0
 		case "help":
-			usage(stderr)
+			cli.Usage(stderr)
 			return 0
 		}
 	}
@@ -220,15 +220,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // loadOptions are conf.Load's options for -t and for the daemon: the
 // command line's, and this host's interfaces and resolver.
 func loadOptions(o options) conf.Options {
-	return conf.Options{
-		ConfigID:        o.configID,
-		AllConfig:       o.allConfig,
-		Strict:          o.strict,
-		InterfaceExists: interfaceExists,
-		InterfaceAddr:   interfaceAddr,
-		LinkKind:        linkKind,
-		HostResolves:    hostResolves,
-	}
+	return hostprobe.Options(conf.Options{ConfigID: o.configID, AllConfig: o.allConfig, Strict: o.strict})
 }
 
 func check(o options, stdout, stderr io.Writer) int {
@@ -246,14 +238,14 @@ func check(o options, stdout, stderr io.Writer) int {
 	}
 	// keepalived checks the file in its namespace (the interfaces are
 	// there); a namespace it cannot enter ends the test with status 0.
-	if ns := planNamespaces(o, cfg).name; ns != "" && os.Getenv(netnsEnv) != ns {
-		if err := enterNamespace(ns, false); err != nil {
+	if ns := netns.PlanFor(cfg, o.namespace).Name; ns != "" && os.Getenv(netns.Env) != ns {
+		if err := netns.Enter(ns, false); err != nil {
 			fmt.Fprintln(msgs, err)
 			fmt.Fprintf(msgs, "Unable to set network namespace %s - exiting\n", ns)
 			return 0
 		}
 	}
-	os.Unsetenv(netnsEnv)
+	os.Unsetenv(netns.Env)
 	for _, d := range diags.List {
 		fmt.Fprintln(msgs, d.String())
 	}
@@ -288,155 +280,4 @@ func limitMemory(file string) {
 		limit = max(limit, 7*fi.Size())
 	}
 	debug.SetMemoryLimit(limit)
-}
-
-func interfaceExists(name string) bool {
-	_, err := net.InterfaceByName(name)
-	return err == nil
-}
-
-func interfaceAddr(name string, family int) (netip.Addr, bool) {
-	ifi, err := net.InterfaceByName(name)
-	if err != nil {
-		return netip.Addr{}, false
-	}
-	addrs, err := ifi.Addrs()
-	if err != nil {
-		return netip.Addr{}, false
-	}
-	for _, a := range addrs {
-		n, ok := a.(*net.IPNet)
-		if !ok {
-			continue
-		}
-		ip, ok := netip.AddrFromSlice(n.IP)
-		if !ok {
-			continue
-		}
-		ip = ip.Unmap()
-		if family == 4 && ip.Is4() || family == 6 && ip.Is6() && ip.IsLinkLocalUnicast() {
-			return ip, true
-		}
-	}
-	return netip.Addr{}, false
-}
-
-func linkKind(name string) (string, bool) {
-	l, err := netlink.LinkByName(name)
-	if err != nil {
-		return "", false
-	}
-	switch l := l.(type) {
-	case *netlink.Device:
-		return "", true // no link kind
-	case *netlink.Macvlan:
-		if l.Mode == netlink.MACVLAN_MODE_PRIVATE {
-			return "macvlan private", true
-		}
-	case *netlink.IPVlan:
-		if l.Mode == netlink.IPVLAN_MODE_L2 {
-			return "ipvlan l2", true
-		}
-	}
-	return l.Type(), true
-}
-
-// hostResolves looks a name up as keepalived does for smtp_server,
-// bounded so an unreachable resolver cannot stall a config check.
-func hostResolves(name string) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, err := net.DefaultResolver.LookupHost(ctx, name)
-	return err == nil
-}
-
-func usage(w io.Writer) {
-	fmt.Fprint(w, `Usage: gokeepalived [OPTION...]
-  -f, --use-file=FILE      use the specified configuration file
-                             (default /etc/keepalived/keepalived.conf)
-  -P, --vrrp               only run the VRRP subsystem
-  -C, --check              only run the health-checker (IPVS) subsystem
-      --all                run the subsystems even with nothing configured
-  -l, --log-console        log to the console too
-  -D, --log-detail         detailed log messages
-  -S, --log-facility=N     syslog facility: 0-7 (local0-7), user, daemon
-                             (default daemon)
-  -G, --no-syslog          do not log via syslog
-  -u, --umask=MASK         umask for files created (numeric)
-  -X, --release-vips       drop VIPs on a transition caused by a reload
-  -V, --dont-release-vrrp  leave VIPs and virtual routes at exit
-  -I, --dont-release-ipvs  leave the IPVS topology at exit
-  -R, --dont-respawn       accepted: gokeepalived never respawns
-  -n, --dont-fork          stay in the foreground
-  -d, --dump-conf          dump the configuration to the log at start-up
-                             (to stdout with -t)
-  -p, --pid=FILE           pidfile (default /run/keepalived.pid)
-  -r, --vrrp_pid=FILE      VRRP pidfile (default /run/keepalived_vrrp.pid)
-  -c, --checkers_pid=FILE  checker pidfile
-                             (default /run/keepalived_checkers.pid)
-  -s, --namespace=NAME     run in network namespace NAME (overrides
-                             net_namespace); pidfiles and the status socket
-                             default to /run/keepalived/NAME/
-  -t, --config-test[=FILE] check the configuration and exit; messages go to
-                             stderr or FILE. Exit 0 ok, 4 cannot run,
-                             5 errors keepalived would work around,
-                             6 script security violation
-      --dump-json          print the resolved configuration as JSON, exit
-  -i, --config-id=ID       config id for @ID lines (default: short host name)
-  -e, --all-config         every missing or unreadable include is an error
-      --strict             everything keepalived would fix up is an error
-      --metrics-address=[HOST:]PORT  serve Prometheus metrics (a bare port
-                             listens on loopback only)
-      --control-socket=PATH status socket (default /run/gokeepalived.sock)
-      --signum=SIGFUNC     print the number of the signal for STOP, RELOAD,
-                             DATA, STATS, STATS_CLEAR or JSON, and exit
-  -v, --version            print the version and exit
-  -h, --help               print this help and exit
-Commands:
-  gokeepalived status [--control-socket=PATH | -s NAME]   the running
-                           daemon's state (-s: the daemon in namespace NAME)
-  gokeepalived ipvs [...]  print the live IPVS table as ipvsadm -Ln does
-  gokeepalived reload [--dry-run [-f FILE]]   reload, or print what a
-                           reload would change without applying it
-Accepted and ignored, with a warning: -g --flush-log-file -a -x -A -m -M
-  -b -B --config-fd
-`)
-}
-
-// printVersion follows keepalived -v's layout: exporters read the first
-// line for the version and "configure options" for --enable-json.
-func printVersion(w io.Writer) {
-	fmt.Fprintf(w, "%s (gokeepalived %s)\n\n", daemon.Banner, version)
-	fmt.Fprintf(w, "gokeepalived is a Go re-implementation of keepalived's behaviour; it contains no keepalived code.\n\n")
-	fmt.Fprintf(w, "configure options: --enable-json --enable-regex\n\n")
-	fmt.Fprintf(w, "Config options:  LVS REGEX VRRP VRRP_AUTH VRRP_VMAC JSON SYSTEMD_NOTIFY\n")
-}
-
-// status asks the running daemon for its state and prints it as JSON.
-func status(args []string, stdout, stderr io.Writer) int {
-	path := control.DefaultPath
-	parsed, _, err := cli.Parse([]cli.Spec{{Long: "control-socket", Arg: cli.RequiredArg},
-		{Short: 's', Long: "namespace", Arg: cli.RequiredArg}}, args)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	for _, p := range parsed {
-		path = p.Value
-		if p.Spec.Long == "namespace" {
-			path = namespaceSocket(p.Value)
-		}
-	}
-	data, err := control.Request(path, "status")
-	if err != nil {
-		fmt.Fprintln(stderr, "gokeepalived status:", err)
-		return 1
-	}
-	var buf bytes.Buffer
-	if json.Indent(&buf, data, "", "  ") != nil {
-		buf.Write(data)
-	}
-	buf.WriteByte('\n')
-	stdout.Write(buf.Bytes())
-	return 0
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/check/probe"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/internal/daemon/vrrpsub"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsadm"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
@@ -113,13 +114,13 @@ func (w *lineWatch) String() string {
 
 // timedVRRP and timedChecker time each subsystem's Reload.
 type timedVRRP struct {
-	*vrrpSub
+	*vrrpsub.Subsystem
 	took time.Duration
 }
 
 func (t *timedVRRP) Reload(ctx context.Context, cfg *conf.Config) error {
 	t0 := time.Now()
-	err := t.vrrpSub.Reload(ctx, cfg)
+	err := t.Subsystem.Reload(ctx, cfg)
 	t.took = time.Since(t0)
 	return err
 }
@@ -168,18 +169,17 @@ func startBigDaemon(t testing.TB, vss, rss int, syslog bool) *bigDaemon {
 		t.Fatal(err)
 	}
 	o := options{}
-	vu, cu := vrrpUnit(o), checkUnit(o)
-	vu.New = func(log *slog.Logger) (daemon.Subsystem, error) {
-		v := newVRRPSub(log, false)
-		v.deps = func(l *slog.Logger) vrrp.Deps {
+	us := units(o)
+	us.VRRP.New = func(log *slog.Logger) (daemon.VRRP, error) {
+		v := vrrpsub.New(log, vrrpsub.Options{Deps: func(l *slog.Logger) vrrp.Deps {
 			return vrrp.Deps{Net: &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "lb1", Ifaces: map[string]vrrp.IfaceInfo{
 				"eth0": {Index: 2, Up: true, Addr4: netip.MustParseAddr("10.0.0.1")}}},
 				Addrs: &vrrptest.Addrs{}, Announcer: &vrrptest.Announcer{}, Scripts: &vrrptest.Scripts{}, Log: l}
-		}
-		g.vrrp = &timedVRRP{vrrpSub: v}
+		}})
+		g.vrrp = &timedVRRP{Subsystem: v}
 		return g.vrrp, nil
 	}
-	cu.New = func(log *slog.Logger) (daemon.Subsystem, error) {
+	us.Checker.New = func(log *slog.Logger) (daemon.Checker, error) {
 		c := checkerd.New(log, checkerd.Options{
 			ResyncEvery: time.Hour, // reloads are asserted not to read the kernel
 			NewProbe: func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error) {
@@ -221,7 +221,7 @@ func startBigDaemon(t testing.TB, vss, rss int, syslog bool) *bigDaemon {
 				g.parse = time.Since(t0)
 				return cfg, diags
 			},
-			Units:          []daemon.Unit{vu, cu},
+			Units:          us,
 			TmpDir:         dir,
 			Log:            daemon.NewLogger(lo),
 			MetricsAddress: "127.0.0.1:0",
@@ -318,9 +318,9 @@ func TestReload37kIsOneOperation(t *testing.T) {
 		if l := listing(t, g.fake.Fake); !strings.Contains(l, want) {
 			t.Errorf("reload %d: no %q in the table", i, want)
 		}
-		for _, st := range g.vrrp.rt.States() {
-			if st.Name == "VI_1" && int(st.Priority) != 150+i%2 {
-				t.Errorf("reload %d: VI_1 priority %d, want %d", i, st.Priority, 150+i%2)
+		for _, in := range g.vrrp.Instances() {
+			if in.Name == "VI_1" && in.BasePriority != 150+i%2 {
+				t.Errorf("reload %d: VI_1 priority %d, want %d", i, in.BasePriority, 150+i%2)
 			}
 		}
 		if got, want := g.scrapeOps(), fmt.Sprint(before+1); got != want {

@@ -11,8 +11,9 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/internal/netns"
 )
 
 // detachedEnv marks the re-executed daemon after the parent "forked":
@@ -39,32 +40,32 @@ func serve(o options, args []string, stderr io.Writer) int {
 	cfg, diags := load(o.file)
 	var first atomic.Pointer[loaded]
 	first.Store(&loaded{cfg, diags})
-	plan := planNamespaces(o, cfg)
+	plan := netns.PlanFor(cfg, o.namespace)
 	override(cfg)
-	o.ipvsNS = plan.ipvs
+	o.ipvsNS = plan.IPVS
 	var nsErr error
-	if plan.name != "" {
-		if os.Getenv(netnsEnv) != plan.name {
-			nsErr = enterNamespace(plan.name, true) // returns only on failure
+	if plan.Name != "" {
+		if os.Getenv(netns.Env) != plan.Name {
+			nsErr = netns.Enter(plan.Name, true) // returns only on failure
 		} else {
-			defer leaveNamespace(plan.name)
+			defer netns.Leave(plan.Name)
 		}
 		// keepalived's defaults with a namespace: its pid directory, which
 		// the namespace's own /run/keepalived/NAME is bound over
 		def := [3]*string{&o.pidFile, &o.vrrpPid, &o.checkPid}
 		for i, f := range [3]string{"keepalived.pid", "vrrp.pid", "checkers.pid"} {
 			if !o.pidSet[i] {
-				*def[i] = pidDir + f
+				*def[i] = netns.PidDir + f
 			}
 		}
 		if !o.controlSet {
-			o.controlPath = pidDir + "gokeepalived.sock"
+			o.controlPath = netns.PidDir + "gokeepalived.sock"
 		}
 	}
 	// scripts get the daemon's environment, as keepalived's: not our
 	// markers (kept until here for the namespace's re-execution)
 	os.Unsetenv(detachedEnv)
-	os.Unsetenv(netnsEnv)
+	os.Unsetenv(netns.Env)
 	if o.umask != "" {
 		m, err := strconv.ParseUint(o.umask, 0, 32)
 		if err != nil {
@@ -79,8 +80,8 @@ func serve(o options, args []string, stderr io.Writer) int {
 		return 1
 	}
 	lo := daemon.LogOptions{Syslog: !o.noSyslog, Facility: fac, Detail: o.detail}
-	if plan.name != "" {
-		lo.IdentSuffix = "_" + plan.name
+	if plan.Name != "" {
+		lo.IdentSuffix = "_" + plan.Name
 	}
 	if o.console {
 		lo.Console = stderr
@@ -116,8 +117,8 @@ func serve(o options, args []string, stderr io.Writer) int {
 		// systemd's watchdog, fed only while the VRRP loop turns
 		WatchdogInterval: daemon.WatchdogInterval(),
 
-		NetNamespace:     plan.name,
-		NetNamespaceConf: plan.fromConf,
+		NetNamespace:     plan.Name,
+		NetNamespaceConf: plan.FromConf,
 		NetNamespaceErr:  nsErr,
 	}, sigs)
 }
@@ -149,36 +150,4 @@ func detach(stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// signum answers --signum as keepalived 2.2.7 (a JSON build).
-func signum(name string) (int, bool) {
-	switch name {
-	case "STOP":
-		return int(syscall.SIGTERM), true
-	case "RELOAD":
-		return int(syscall.SIGHUP), true
-	case "DATA":
-		return int(syscall.SIGUSR1), true
-	case "STATS":
-		return int(syscall.SIGUSR2), true
-	case "STATS_CLEAR":
-		return int(daemon.SigStatsClear), true
-	case "JSON":
-		return int(daemon.SigJSON), true
-	}
-	return 0, false
-}
-
-// units are the subsystems this build runs, as -P and -C select them.
-func units(o options) []daemon.Unit {
-	var us []daemon.Unit
-	both := !o.vrrpOnly && !o.checkOnly
-	if both || o.vrrpOnly {
-		us = append(us, vrrpUnit(o))
-	}
-	if both || o.checkOnly {
-		us = append(us, checkUnit(o))
-	}
-	return us
 }

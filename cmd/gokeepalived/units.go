@@ -6,30 +6,33 @@ import (
 	"github.com/gokeepalived/gokeepalived/check/checkerd"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
+	"github.com/gokeepalived/gokeepalived/internal/daemon/vrrpsub"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 )
 
-func vrrpUnit(o options) daemon.Unit {
-	return daemon.Unit{
-		Name: "VRRP", Ident: daemon.IdentVRRP, PidFile: o.vrrpPid, DataFile: "keepalived.data",
-		Wanted: func(c *conf.Config) bool { return len(c.VRRPInstances) > 0 },
-		New: func(log *slog.Logger) (daemon.Subsystem, error) {
-			v := newVRRPSub(log, o.keepVRRP)
-			v.releaseVIPs = o.releaseVIPs
-			v.openSync = func() (checkerd.SyncHandle, error) { return ipvs.Open(ipvsOptions(o)) }
-			return v, nil
-		},
+// units are the subsystems this build runs, as -P and -C select them.
+func units(o options) daemon.Units {
+	var us daemon.Units
+	if !o.checkOnly || o.vrrpOnly {
+		us.VRRP = daemon.VRRPUnit{PidFile: o.vrrpPid, New: func(log *slog.Logger) (daemon.VRRP, error) {
+			return vrrpsub.New(log, vrrpsub.Options{KeepVIPs: o.keepVRRP, ReleaseVIPs: o.releaseVIPs,
+				Follow: func(cfg *conf.Config) (vrrpsub.Follower, error) {
+					h, err := ipvs.Open(ipvsOptions(o))
+					if err != nil {
+						return nil, err
+					}
+					f := checkerd.NewSyncFollower(log, cfg, h)
+					f.Start()
+					return f, nil
+				}}), nil
+		}}
 	}
-}
-
-func checkUnit(o options) daemon.Unit {
-	return daemon.Unit{
-		Name: "checker", Ident: daemon.IdentCheck, PidFile: o.checkPid, DataFile: "keepalived_check.data",
-		Wanted: func(c *conf.Config) bool { return len(c.VirtualServers) > 0 },
-		New: func(log *slog.Logger) (daemon.Subsystem, error) {
+	if !o.vrrpOnly || o.checkOnly {
+		us.Checker = daemon.CheckerUnit{PidFile: o.checkPid, New: func(log *slog.Logger) (daemon.Checker, error) {
 			return checkerd.New(log, checkerd.Options{KeepIPVS: o.keepIPVS}, func() (checkerd.Handle, error) { return ipvs.Open(ipvsOptions(o)) }), nil
-		},
+		}}
 	}
+	return us
 }
 
 // ipvsOptions places the IPVS socket as net_namespace_ipvs says: in the

@@ -37,3 +37,15 @@ func TestSubsystemsDoNotImportEachOther(t *testing.T) {
 		}
 	}
 }
+
+// The daemon's loop knows its subsystems by interface only (daemon.VRRP,
+// daemon.Checker), so it is tested with fakes.
+func TestDaemonDoesNotImportSubsystems(t *testing.T) {
+	for _, p := range deps(t, "../../internal/daemon") {
+		for _, sub := range []string{"vrrp", "check"} {
+			if p == sub || strings.HasPrefix(p, sub+"/") {
+				t.Errorf("internal/daemon depends on %s", p)
+			}
+		}
+	}
+}

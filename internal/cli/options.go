@@ -1,5 +1,6 @@
 // Package cli parses keepalived's command line: getopt_long semantics with
-// short option clusters, required and optional arguments.
+// short option clusters, required and optional arguments; and holds
+// gokeepalived's --help text.
 package cli
 
 import (

@@ -1,8 +1,8 @@
 // Package daemon runs gokeepalived's subsystems the way keepalived's
 // parent process runs its children: pidfiles, start-up and shutdown log
 // lines, signals (reload, stop, data/stats/JSON dumps) and systemd
-// notifications. The subsystems themselves (VRRP, checkers) sit behind the
-// Subsystem interface, so this loop is tested with fakes.
+// notifications. The two subsystems sit behind the VRRP and Checker
+// interfaces, so this loop is tested with fakes.
 package daemon
 
 import (
@@ -19,10 +19,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/control"
 	"github.com/gokeepalived/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
-	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/script"
 )
 
@@ -41,8 +41,8 @@ const (
 var Signals = []os.Signal{syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT,
 	syscall.SIGUSR1, syscall.SIGUSR2, SigJSON, SigStatsClear}
 
-// Subsystem is one of keepalived's children (VRRP, checkers), run as a
-// group of goroutines in this process.
+// Subsystem is what the parent loop does with either of keepalived's
+// children (VRRP, checkers), run as a group of goroutines in this process.
 type Subsystem interface {
 	// Start brings the subsystem up with a configuration; it returns once
 	// the subsystem runs (its work goes on in goroutines).
@@ -52,62 +52,87 @@ type Subsystem interface {
 	// Stop shuts down in order (priority-0 adverts, VIPs, IPVS entries as
 	// the options say) and returns when done or ctx ends.
 	Stop(ctx context.Context) error
-}
-
-// DataDumper writes the SIGUSR1 data dump.
-type DataDumper interface{ WriteData(w io.Writer) }
-
-// StatsDumper writes the SIGUSR2 statistics, clearing them if asked.
-// A VRRPStatus without it gets keepalived's format from dumps.
-type StatsDumper interface{ WriteStats(w io.Writer, clear bool) }
-
-// StatsClearer zeroes the counters (SIGRTMAX-1 after the stats dump).
-type StatsClearer interface{ ClearStats() }
-
-// JSONDumper writes the SIGRTMIN+2 JSON dump; a VRRPStatus without it
-// gets keepalived's format from dumps.
-type JSONDumper interface{ WriteJSON(w io.Writer) error }
-
-// VRRPStatus is what a VRRP subsystem reports for dumps, metrics and
-// `gokeepalived status`.
-type VRRPStatus interface {
-	Instances() []dumps.Instance
-	Scripts() []dumps.Script
-}
-
-// SocketDropper reports what the VRRP sockets dropped before any instance.
-type SocketDropper interface{ SocketDrops() []metrics.SocketDrops }
-
-// CheckStatus is what a checker subsystem reports.
-type CheckStatus interface {
-	RealServers() []metrics.RealServer
-}
-
-// IPVSCounter counts the IPVS operations a subsystem has applied.
-type IPVSCounter interface{ IPVSOperations() uint64 }
-
-// IPVSTabler reads the kernel's IPVS table with its traffic counters,
-// for /metrics only.
-type IPVSTabler interface {
-	IPVSTable() ([]metrics.IPVSService, error)
-}
-
-// ReloadPlanner says, in lines for people, what a reload onto cfg would
-// change, changing nothing; stopping means the reload would stop it.
-type ReloadPlanner interface {
+	// PlanReload says, in lines for people, what a reload onto cfg would
+	// change, changing nothing; stopping means the reload would stop it.
 	PlanReload(cfg *conf.Config, stopping bool) ([]string, error)
 }
 
-// Unit describes a subsystem the daemon may run.
-type Unit struct {
-	Name     string // "VRRP", "checker": used in log lines
-	Ident    string // syslog ident
-	PidFile  string // -r / -c
-	DataFile string // SIGUSR1 dump file name in TMPDIR
-	// Wanted says whether a configuration has anything for this unit.
-	Wanted func(*conf.Config) bool
-	// New creates the subsystem.
-	New func(log *slog.Logger) (Subsystem, error)
+// VRRP is the VRRP subsystem (keepalived's --vrrp child). Its instances
+// and scripts make the data, stats and JSON dumps (in dumps' format),
+// the metrics and `gokeepalived status`.
+type VRRP interface {
+	Subsystem
+	Instances() []dumps.Instance
+	Scripts() []dumps.Script
+	// SocketDrops is what the receive sockets dropped before any instance.
+	SocketDrops() []metrics.SocketDrops
+	// ClearStats zeroes the counters (SIGRTMAX-1, after the stats dump).
+	ClearStats()
+	// Ping answers once the event loop has turned (the systemd watchdog).
+	Ping(ctx context.Context) error
+}
+
+// Checker is the health-checker subsystem (keepalived's --check child),
+// which keeps the IPVS table.
+type Checker interface {
+	Subsystem
+	RealServers() []metrics.RealServer
+	// IPVSOperations counts the IPVS operations applied since start-up.
+	IPVSOperations() uint64
+	// IPVSTable reads the kernel's IPVS table with its traffic counters,
+	// for /metrics only.
+	IPVSTable() ([]metrics.IPVSService, error)
+	// WriteData writes the SIGUSR1 data dump.
+	WriteData(w io.Writer)
+}
+
+// Units are the subsystems a daemon may run; a nil New leaves one out
+// (-P, -C). Each starts when the configuration has something for it.
+type Units struct {
+	VRRP    VRRPUnit
+	Checker CheckerUnit
+}
+
+// VRRPUnit creates the VRRP subsystem.
+type VRRPUnit struct {
+	PidFile string // -r
+	New     func(log *slog.Logger) (VRRP, error)
+}
+
+// CheckerUnit creates the checker subsystem.
+type CheckerUnit struct {
+	PidFile string // -c
+	New     func(log *slog.Logger) (Checker, error)
+}
+
+// unit is a subsystem as the parent loop starts, reloads and stops it,
+// with keepalived's names for its log lines, syslog ident and dump file.
+type unit struct {
+	name, ident, pidFile, dataFile string
+	wanted                         func(*conf.Config) bool
+	new                            func(log *slog.Logger) (*running, error)
+}
+
+// units are o's subsystems in start order: VRRP, then the checker.
+func (o *Options) units() []*unit {
+	var us []*unit
+	if nv := o.Units.VRRP.New; nv != nil {
+		us = append(us, &unit{name: "VRRP", ident: IdentVRRP, pidFile: o.Units.VRRP.PidFile, dataFile: "keepalived.data",
+			wanted: func(c *conf.Config) bool { return len(c.VRRPInstances) > 0 },
+			new: func(log *slog.Logger) (*running, error) {
+				v, err := nv(log)
+				return &running{sub: v, vrrp: v}, err
+			}})
+	}
+	if nc := o.Units.Checker.New; nc != nil {
+		us = append(us, &unit{name: "checker", ident: IdentCheck, pidFile: o.Units.Checker.PidFile, dataFile: "keepalived_check.data",
+			wanted: func(c *conf.Config) bool { return len(c.VirtualServers) > 0 },
+			new: func(log *slog.Logger) (*running, error) {
+				c, err := nc(log)
+				return &running{sub: c, checker: c}, err
+			}})
+	}
+	return us
 }
 
 // Options configure one daemon run.
@@ -115,7 +140,7 @@ type Options struct {
 	ConfigFile string
 	Load       func(path string) (*conf.Config, *conf.Diagnostics)
 	PidFile    string // -p
-	Units      []Unit
+	Units      Units
 	RunAll     bool   // --all: start units even with nothing configured
 	TmpDir     string // where dump files go
 	Version    string // gokeepalived's own version
@@ -141,19 +166,24 @@ type Options struct {
 	NetNamespaceErr  error
 }
 
+// running is a started subsystem: sub as the loop drives it, and vrrp
+// or checker as what it reports (the other one nil).
 type running struct {
-	unit Unit
-	sub  Subsystem
-	log  *slog.Logger
+	unit    *unit
+	sub     Subsystem
+	vrrp    VRRP
+	checker Checker
+	log     *slog.Logger
 }
 
 // Daemon is one run of the parent loop.
 type Daemon struct {
-	o   Options
-	log *slog.Logger
-	cfg *conf.Config
-	mu  sync.Mutex // guards run against status readers
-	run []*running
+	o     Options
+	units []*unit
+	log   *slog.Logger
+	cfg   *conf.Config
+	mu    sync.Mutex // guards run against status readers
+	run   []*running
 	// reloadMu keeps a dry run from interleaving with a reload.
 	reloadMu sync.Mutex
 	conf     configState
@@ -168,7 +198,7 @@ const (
 // Run starts the daemon and serves signals until a stop signal or ctx
 // ends. It returns the process exit code.
 func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
-	d := &Daemon{o: o, log: o.Log}
+	d := &Daemon{o: o, log: o.Log, units: o.units()}
 	defer FlushLog(d.log) // the last lines before the process exits
 	if d.o.TmpDir == "" {
 		d.o.TmpDir = TmpDir()
@@ -328,12 +358,12 @@ func (d *Daemon) logConfig(cfg *conf.Config, diags *conf.Diagnostics) {
 	}
 }
 
-func (d *Daemon) wanted(u Unit, cfg *conf.Config) bool {
-	return d.o.RunAll || u.Wanted == nil || u.Wanted(cfg)
+func (d *Daemon) wanted(u *unit, cfg *conf.Config) bool {
+	return d.o.RunAll || u.wanted(cfg)
 }
 
 func (d *Daemon) startUnits(ctx context.Context, cfg *conf.Config) error {
-	for _, u := range d.o.Units {
+	for _, u := range d.units {
 		if !d.wanted(u, cfg) {
 			continue
 		}
@@ -344,18 +374,19 @@ func (d *Daemon) startUnits(ctx context.Context, cfg *conf.Config) error {
 	return nil
 }
 
-func (d *Daemon) startUnit(ctx context.Context, u Unit, cfg *conf.Config) error {
-	log := WithIdent(d.log, u.Ident)
-	d.log.Info(fmt.Sprintf("Starting %s subsystem, pid=%d", u.Name, os.Getpid()))
-	sub, err := u.New(log)
+func (d *Daemon) startUnit(ctx context.Context, u *unit, cfg *conf.Config) error {
+	log := WithIdent(d.log, u.ident)
+	d.log.Info(fmt.Sprintf("Starting %s subsystem, pid=%d", u.name, os.Getpid()))
+	r, err := u.new(log)
 	if err == nil {
-		err = sub.Start(ctx, cfg)
+		err = r.sub.Start(ctx, cfg)
 	}
 	if err != nil {
-		return fmt.Errorf("%s subsystem failed to start: %v", u.Name, err)
+		return fmt.Errorf("%s subsystem failed to start: %v", u.name, err)
 	}
+	r.unit, r.log = u, log
 	d.mu.Lock()
-	d.run = append(d.run, &running{unit: u, sub: sub, log: log})
+	d.run = append(d.run, r)
 	d.mu.Unlock()
 	return nil
 }
@@ -379,7 +410,7 @@ func (d *Daemon) reload(ctx context.Context) {
 	var keep []*running
 	for _, r := range d.run {
 		if !d.wanted(r.unit, cfg) {
-			d.log.Info(fmt.Sprintf("Stopping %s subsystem: nothing configured for it", r.unit.Name))
+			d.log.Info(fmt.Sprintf("Stopping %s subsystem: nothing configured for it", r.unit.name))
 			d.stopOne(r)
 			continue
 		}
@@ -391,7 +422,7 @@ func (d *Daemon) reload(ctx context.Context) {
 	d.mu.Lock()
 	d.run = keep
 	d.mu.Unlock()
-	for _, u := range d.o.Units {
+	for _, u := range d.units {
 		if d.wanted(u, cfg) && !d.isRunning(u) {
 			if err := d.startUnit(ctx, u, cfg); err != nil {
 				d.log.Error(err.Error())
@@ -427,9 +458,9 @@ func (d *Daemon) refuseReload(refusals []conf.Diagnostic) {
 		len(refusals), lines[0]))
 }
 
-func (d *Daemon) isRunning(u Unit) bool {
+func (d *Daemon) isRunning(u *unit) bool {
 	for _, r := range d.run {
-		if r.unit.Name == u.Name {
+		if r.unit == u {
 			return true
 		}
 	}
@@ -516,59 +547,45 @@ func (d *Daemon) dumpData() {
 		return nil
 	})
 	for _, r := range d.run {
-		if r.unit.DataFile == "" {
-			continue
+		write := func(w io.Writer) error {
+			if r.vrrp != nil {
+				dumps.WriteData(w, r.vrrp.Instances(), r.vrrp.Scripts())
+			} else {
+				r.checker.WriteData(w)
+			}
+			return nil
 		}
-		var write func(io.Writer) error
-		switch s := r.sub.(type) {
-		case DataDumper:
-			write = func(w io.Writer) error { s.WriteData(w); return nil }
-		case VRRPStatus:
-			write = func(w io.Writer) error { dumps.WriteData(w, s.Instances(), s.Scripts()); return nil }
-		default:
-			continue
-		}
-		r.log.Info(fmt.Sprintf("Printing %s data for process(%d) on signal", r.unit.Name, pid))
-		d.writeDump(r.unit.DataFile, write)
+		r.log.Info(fmt.Sprintf("Printing %s data for process(%d) on signal", r.unit.name, pid))
+		d.writeDump(r.unit.dataFile, write)
 	}
 }
 
 // dumpStats: only the VRRP subsystem has statistics in keepalived.
 func (d *Daemon) dumpStats(clear bool) {
 	for _, r := range d.run {
-		var write func(io.Writer) error
-		switch s := r.sub.(type) {
-		case StatsDumper:
-			write = func(w io.Writer) error { s.WriteStats(w, clear); return nil }
-		case VRRPStatus:
-			write = func(w io.Writer) error {
-				dumps.WriteStats(w, s.Instances())
-				if c, ok := r.sub.(StatsClearer); ok && clear {
-					c.ClearStats()
-				}
-				return nil
-			}
-		default:
+		v := r.vrrp
+		if v == nil {
 			continue
 		}
-		r.log.Info(fmt.Sprintf("Printing %s stats for process(%d) on signal", r.unit.Name, os.Getpid()))
-		d.writeDump("keepalived.stats", write)
+		r.log.Info(fmt.Sprintf("Printing %s stats for process(%d) on signal", r.unit.name, os.Getpid()))
+		d.writeDump("keepalived.stats", func(w io.Writer) error {
+			dumps.WriteStats(w, v.Instances())
+			if clear {
+				v.ClearStats()
+			}
+			return nil
+		})
 	}
 }
 
 func (d *Daemon) dumpJSON() {
 	for _, r := range d.run {
-		var write func(io.Writer) error
-		switch s := r.sub.(type) {
-		case JSONDumper:
-			write = s.WriteJSON
-		case VRRPStatus:
-			write = func(w io.Writer) error { return dumps.WriteJSON(w, s.Instances()) }
-		default:
+		v := r.vrrp
+		if v == nil {
 			continue
 		}
-		r.log.Info(fmt.Sprintf("Printing %s as json for process(%d) on signal", r.unit.Name, os.Getpid()))
-		d.writeDump("keepalived.json", write)
+		r.log.Info(fmt.Sprintf("Printing %s as json for process(%d) on signal", r.unit.name, os.Getpid()))
+		d.writeDump("keepalived.json", func(w io.Writer) error { return dumps.WriteJSON(w, v.Instances()) })
 	}
 }
 
@@ -596,8 +613,8 @@ func (d *Daemon) writeDump(name string, fill func(io.Writer) error) {
 
 func (d *Daemon) pidfiles() []string {
 	files := []string{d.o.PidFile}
-	for _, u := range d.o.Units {
-		files = append(files, u.PidFile)
+	for _, u := range d.units {
+		files = append(files, u.pidFile)
 	}
 	return files
 }
@@ -607,11 +624,11 @@ func (d *Daemon) Snapshot() metrics.Snapshot {
 	s := d.snapshot(d.conf.status()) // file reads: not under d.mu
 	// The kernel dump runs outside d.mu too: a reload never waits on a
 	// scrape. A failed read leaves the traffic counters out.
-	var tabs []IPVSTabler
+	var tabs []Checker
 	d.mu.Lock()
 	for _, r := range d.run {
-		if t, ok := r.sub.(IPVSTabler); ok {
-			tabs = append(tabs, t)
+		if r.checker != nil {
+			tabs = append(tabs, r.checker)
 		}
 	}
 	d.mu.Unlock()
@@ -630,17 +647,13 @@ func (d *Daemon) snapshot(cs ConfigStatus) metrics.Snapshot {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, r := range d.run {
-		if v, ok := r.sub.(VRRPStatus); ok {
+		if v := r.vrrp; v != nil {
 			s.VRRP = append(s.VRRP, v.Instances()...)
 			s.Scripts = append(s.Scripts, v.Scripts()...)
-		}
-		if v, ok := r.sub.(SocketDropper); ok {
 			s.VRRPSockets = append(s.VRRPSockets, v.SocketDrops()...)
 		}
-		if c, ok := r.sub.(CheckStatus); ok {
+		if c := r.checker; c != nil {
 			s.RealServers = append(s.RealServers, c.RealServers()...)
-		}
-		if c, ok := r.sub.(IPVSCounter); ok {
 			s.IPVS = true
 			s.IPVSOperations += c.IPVSOperations()
 		}

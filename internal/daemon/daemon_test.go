@@ -19,18 +19,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/control"
 	"github.com/gokeepalived/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
-	"github.com/gokeepalived/gokeepalived/conf"
 )
 
-// fakeSub records what the daemon asked of it.
+// fakeSub is a VRRP subsystem that records what the daemon asked of it.
+// It reports one MASTER instance, VI_1, whose sent adverts count from
+// zero again once its stats are cleared.
 type fakeSub struct {
 	mu       sync.Mutex
 	calls    []string
 	startErr error
-	stats    int
+	cleared  bool
 }
 
 func (f *fakeSub) record(s string) {
@@ -57,20 +59,42 @@ func (f *fakeSub) Reload(_ context.Context, c *conf.Config) error {
 
 func (f *fakeSub) Stop(context.Context) error { f.record("stop"); return nil }
 
-func (f *fakeSub) WriteData(w io.Writer) { fmt.Fprintln(w, "data of fake") }
+func (f *fakeSub) PlanReload(*conf.Config, bool) ([]string, error) { return nil, nil }
 
-func (f *fakeSub) WriteStats(w io.Writer, clear bool) {
+func (f *fakeSub) Instances() []dumps.Instance {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.stats++
-	fmt.Fprintf(w, "Received: %d\n", f.stats)
-	if clear {
-		f.stats = 0
+	sent := uint64(9)
+	if f.cleared {
+		sent = 0
 	}
+	return []dumps.Instance{{Name: "VI_1", Interface: "eth0", VRID: 51, Version: 2, State: dumps.StateMaster,
+		BasePriority: 100, EffectivePriority: 90, VIPs: []string{"10.9.9.9 dev eth0 scope global set"},
+		Stats: dumps.Stats{AdvertSent: sent}}}
 }
 
-func (f *fakeSub) WriteJSON(w io.Writer) error {
-	return json.NewEncoder(w).Encode([]map[string]any{{"data": map[string]any{"iname": "VI_1"}}})
+func (f *fakeSub) Scripts() []dumps.Script            { return nil }
+func (f *fakeSub) SocketDrops() []metrics.SocketDrops { return nil }
+func (f *fakeSub) ClearStats()                        { f.mu.Lock(); f.cleared = true; f.mu.Unlock() }
+func (f *fakeSub) Ping(context.Context) error         { return nil }
+
+// fakeChecker is a checker subsystem with one real server.
+type fakeChecker struct{}
+
+func (fakeChecker) Start(context.Context, *conf.Config) error       { return nil }
+func (fakeChecker) Reload(context.Context, *conf.Config) error      { return nil }
+func (fakeChecker) Stop(context.Context) error                      { return nil }
+func (fakeChecker) PlanReload(*conf.Config, bool) ([]string, error) { return nil, nil }
+func (fakeChecker) IPVSOperations() uint64                          { return 7 }
+func (fakeChecker) IPVSTable() ([]metrics.IPVSService, error)       { return nil, errors.New("no IPVS") }
+func (fakeChecker) WriteData(w io.Writer)                           { fmt.Fprintln(w, "data of checker") }
+func (fakeChecker) RealServers() []metrics.RealServer {
+	return []metrics.RealServer{{VS: "10.10.31.100:80/tcp", RS: "192.168.31.101:80", Up: true, Weight: 1}}
+}
+
+// vrrpOnly runs sub as the VRRP subsystem, with pidfile pid.
+func vrrpOnly(sub VRRP, pid string) Units {
+	return Units{VRRP: VRRPUnit{PidFile: pid, New: func(*slog.Logger) (VRRP, error) { return sub, nil }}}
 }
 
 // syncBuf is a log sink safe for the daemon goroutine and the test.
@@ -122,12 +146,7 @@ func startConf(t *testing.T, sub *fakeSub, text string) *harness {
 			return conf.Load(p, conf.Options{ConfigID: "t", InterfaceExists: func(string) bool { return true }})
 		},
 		PidFile: filepath.Join(h.dir, "keepalived.pid"),
-		Units: []Unit{{
-			Name: "VRRP", Ident: IdentVRRP, PidFile: filepath.Join(h.dir, "keepalived_vrrp.pid"),
-			DataFile: "keepalived.data",
-			Wanted:   func(c *conf.Config) bool { return len(c.VRRPInstances) > 0 },
-			New:      func(*slog.Logger) (Subsystem, error) { return sub, nil },
-		}},
+		Units:   vrrpOnly(sub, filepath.Join(h.dir, "keepalived_vrrp.pid")),
 		TmpDir:  h.dir,
 		Version: "test",
 		Args:    []string{"gokeepalived", "-n"},
@@ -282,11 +301,11 @@ func TestDumpFiles(t *testing.T) {
 	if s := read("keepalived_parent.data"); !strings.Contains(s, "------< Global definitions >------") || !strings.Contains(s, "router_id = R1") {
 		t.Errorf("parent data:\n%s", s)
 	}
-	if s := read("keepalived.data"); s != "data of fake\n" {
+	if s := read("keepalived.data"); !strings.Contains(s, " VRRP Instance = VI_1\n") {
 		t.Errorf("vrrp data = %q", s)
 	}
 	// USR2, clear, USR2: the third dump counts from zero again.
-	if s := read("keepalived.stats"); s != "Received: 1\n" {
+	if s := read("keepalived.stats"); !strings.Contains(s, "VRRP Instance: VI_1\n  Advertisements:\n    Received: 0\n    Sent: 0\n") {
 		t.Errorf("stats after clear = %q", s)
 	}
 	var j []map[string]map[string]any
@@ -308,7 +327,7 @@ func TestStartFailureIsFatal(t *testing.T) {
 	rc := Run(context.Background(), Options{
 		ConfigFile: cf,
 		Load:       func(p string) (*conf.Config, *conf.Diagnostics) { return conf.Load(p, conf.Options{ConfigID: "t"}) },
-		Units:      []Unit{{Name: "VRRP", New: func(*slog.Logger) (Subsystem, error) { return sub, nil }}},
+		Units:      vrrpOnly(sub, ""),
 		TmpDir:     dir,
 		Log:        NewLogger(LogOptions{Console: &log}),
 	}, nil)
@@ -427,35 +446,6 @@ func TestSystemdNotifier(t *testing.T) {
 	}
 }
 
-// statusSub reports one VRRP instance and one real server, and writes
-// its dumps through the dumps package (no Dumper methods of its own).
-type statusSub struct {
-	mu      sync.Mutex
-	cleared bool
-}
-
-func (s *statusSub) Start(context.Context, *conf.Config) error  { return nil }
-func (s *statusSub) Reload(context.Context, *conf.Config) error { return nil }
-func (s *statusSub) Stop(context.Context) error                 { return nil }
-
-func (s *statusSub) Instances() []dumps.Instance {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sent := uint64(9)
-	if s.cleared {
-		sent = 0
-	}
-	return []dumps.Instance{{Name: "VI_1", Interface: "eth0", VRID: 51, Version: 2, State: dumps.StateMaster,
-		BasePriority: 100, EffectivePriority: 90, VIPs: []string{"10.9.9.9 dev eth0 scope global set"},
-		Stats: dumps.Stats{AdvertSent: sent}}}
-}
-func (s *statusSub) Scripts() []dumps.Script { return nil }
-func (s *statusSub) ClearStats()             { s.mu.Lock(); s.cleared = true; s.mu.Unlock() }
-func (s *statusSub) IPVSOperations() uint64  { return 7 }
-func (s *statusSub) RealServers() []metrics.RealServer {
-	return []metrics.RealServer{{VS: "10.10.31.100:80/tcp", RS: "192.168.31.101:80", Up: true, Weight: 1}}
-}
-
 func TestStatusSocketMetricsAndDumpsFromStatus(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("the control socket answers root only")
@@ -463,7 +453,7 @@ func TestStatusSocketMetricsAndDumpsFromStatus(t *testing.T) {
 	dir := t.TempDir()
 	cf := filepath.Join(dir, "k.conf")
 	os.WriteFile(cf, []byte(fmt.Sprintf(goodConf, "R1")), 0o644)
-	sub := &statusSub{}
+	sub := &fakeSub{}
 	var log syncBuf
 	sock := filepath.Join(dir, "gk.sock")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -473,8 +463,9 @@ func TestStatusSocketMetricsAndDumpsFromStatus(t *testing.T) {
 		done <- Run(ctx, Options{
 			ConfigFile: cf,
 			Load:       func(p string) (*conf.Config, *conf.Diagnostics) { return conf.Load(p, conf.Options{ConfigID: "t"}) },
-			Units: []Unit{{Name: "VRRP", DataFile: "keepalived.data",
-				New: func(*slog.Logger) (Subsystem, error) { return sub, nil }}},
+			Units: Units{VRRP: VRRPUnit{New: func(*slog.Logger) (VRRP, error) { return sub, nil }},
+				Checker: CheckerUnit{New: func(*slog.Logger) (Checker, error) { return fakeChecker{}, nil }}},
+			RunAll: true, // the checker with no virtual server
 			TmpDir: dir, Log: NewLogger(LogOptions{Console: &log}),
 			ControlPath: sock, MetricsAddress: "127.0.0.1:0",
 		}, sigs)
@@ -513,7 +504,7 @@ func TestStatusSocketMetricsAndDumpsFromStatus(t *testing.T) {
 	h.signal(SigStatsClear, "Printing VRRP stats")
 	h.signal(syscall.SIGUSR2, "Printing VRRP stats")
 	h.signal(SigJSON, "Printing VRRP as json")
-	h.signal(syscall.SIGUSR1, "Printing VRRP data")
+	h.signal(syscall.SIGUSR1, "Printing checker data")
 	// Signals are handled one at a time: once the next one is logged, the
 	// data file of the last is complete.
 	h.signal(SigJSON, "Printing VRRP as json")
@@ -528,6 +519,9 @@ func TestStatusSocketMetricsAndDumpsFromStatus(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(dir, "keepalived.data"))
 	if !strings.Contains(string(data), " VRRP Instance = VI_1\n") {
 		t.Errorf("data: %s", data)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "keepalived_check.data")); string(data) != "data of checker\n" {
+		t.Errorf("checker data: %q", data)
 	}
 }
 

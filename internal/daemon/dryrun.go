@@ -55,29 +55,25 @@ func (d *Daemon) DryRun(path string) DryRun {
 	d.mu.Unlock()
 	running := map[string]bool{}
 	for _, r := range run {
-		running[r.unit.Name] = true
-		p := UnitPlan{Name: r.unit.Name, Action: "reload", Changes: []string{}}
+		running[r.unit.name] = true
+		p := UnitPlan{Name: r.unit.name, Action: "reload", Changes: []string{}}
 		stopping := !d.wanted(r.unit, cfg)
 		if stopping {
 			p.Action = "stop"
 		}
-		if pl, ok := r.sub.(ReloadPlanner); ok {
-			ch, err := pl.PlanReload(cfg, stopping)
-			if err != nil {
-				p.Error, out.Valid = err.Error(), false
-			}
-			if ch != nil {
-				p.Changes = ch
-			}
-		} else {
-			p.Error = "cannot plan: this subsystem does not say what it would change"
+		ch, err := r.sub.PlanReload(cfg, stopping)
+		if err != nil {
+			p.Error, out.Valid = err.Error(), false
+		}
+		if ch != nil {
+			p.Changes = ch
 		}
 		out.Units = append(out.Units, p)
 	}
-	for _, u := range d.o.Units {
-		if !running[u.Name] && d.wanted(u, cfg) {
-			out.Units = append(out.Units, UnitPlan{Name: u.Name, Action: "start",
-				Changes: []string{fmt.Sprintf("start the %s subsystem as at start-up", u.Name)}})
+	for _, u := range d.units {
+		if !running[u.name] && d.wanted(u, cfg) {
+			out.Units = append(out.Units, UnitPlan{Name: u.name, Action: "start",
+				Changes: []string{fmt.Sprintf("start the %s subsystem as at start-up", u.name)}})
 		}
 	}
 	return out

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gokeepalived/gokeepalived/internal/control"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/control"
 )
 
 // planSub is a subsystem that says what it would change.
@@ -46,10 +46,8 @@ func TestDryRunOverControlSocket(t *testing.T) {
 			Load: func(p string) (*conf.Config, *conf.Diagnostics) {
 				return conf.Load(p, conf.Options{ConfigID: "t", InterfaceExists: func(string) bool { return true }})
 			},
-			Units: []Unit{{Name: "VRRP", Wanted: func(c *conf.Config) bool { return len(c.VRRPInstances) > 0 },
-				New: func(*slog.Logger) (Subsystem, error) { return sub, nil }},
-				{Name: "checker", Wanted: func(c *conf.Config) bool { return len(c.VirtualServers) > 0 },
-					New: func(*slog.Logger) (Subsystem, error) { return &fakeSub{}, nil }}},
+			Units: Units{VRRP: VRRPUnit{New: func(*slog.Logger) (VRRP, error) { return sub, nil }},
+				Checker: CheckerUnit{New: func(*slog.Logger) (Checker, error) { return fakeChecker{}, nil }}},
 			TmpDir: dir, Log: NewLogger(LogOptions{Console: &log}), ControlPath: sock,
 		}, make(chan os.Signal))
 	}()

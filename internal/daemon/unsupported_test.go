@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,11 +31,7 @@ func TestStartupLogsUnsupportedKeyword(t *testing.T) {
 			return conf.Load(p, conf.Options{ConfigID: "t", InterfaceExists: func(string) bool { return true }})
 		},
 		PidFile: filepath.Join(dir, "keepalived.pid"),
-		Units: []Unit{{
-			Name: "VRRP", Ident: IdentVRRP, PidFile: filepath.Join(dir, "keepalived_vrrp.pid"),
-			DataFile: "keepalived.data",
-			New:      func(*slog.Logger) (Subsystem, error) { return sub, nil },
-		}},
+		Units:   vrrpOnly(sub, filepath.Join(dir, "keepalived_vrrp.pid")),
 		TmpDir:  dir,
 		Version: "test",
 		Args:    []string{"gokeepalived", "-n"},

@@ -8,11 +8,6 @@ import (
 	"time"
 )
 
-// Pinger is a subsystem whose event loop can say it is turning.
-type Pinger interface {
-	Ping(ctx context.Context) error
-}
-
 // WatchdogInterval is systemd's WatchdogSec as the service manager passes
 // it (WATCHDOG_USEC, for this pid), zero when there is none.
 func WatchdogInterval() time.Duration {
@@ -27,7 +22,7 @@ func WatchdogInterval() time.Duration {
 }
 
 // watchdog sends WATCHDOG=1 every half interval, but only when every
-// running subsystem with an event loop answers a ping within that time:
+// running VRRP subsystem (the one with an event loop) answers a ping within that time:
 // a VRRP loop that is stuck gets the daemon restarted by systemd, rather
 // than fed by a goroutine that is fine.
 func (d *Daemon) watchdog(ctx context.Context, every time.Duration) {
@@ -45,8 +40,8 @@ func (d *Daemon) watchdog(ctx context.Context, every time.Duration) {
 		d.mu.Unlock()
 		ok := true
 		for _, r := range run {
-			p, isPinger := r.sub.(Pinger)
-			if !isPinger {
+			p := r.vrrp
+			if p == nil {
 				continue
 			}
 			pctx, cancel := context.WithTimeout(ctx, every/2)
@@ -55,7 +50,7 @@ func (d *Daemon) watchdog(ctx context.Context, every time.Duration) {
 			if err != nil && ctx.Err() == nil {
 				ok = false
 				if !starved {
-					d.log.Error(fmt.Sprintf("%s event loop did not answer within %v: not feeding the systemd watchdog", r.unit.Name, every/2))
+					d.log.Error(fmt.Sprintf("%s event loop did not answer within %v: not feeding the systemd watchdog", r.unit.name, every/2))
 				}
 			}
 		}

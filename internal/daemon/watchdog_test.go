@@ -6,16 +6,14 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/gokeepalived/gokeepalived/conf"
 )
 
-// pingSub is a subsystem whose loop can be made to stop answering.
-type pingSub struct{ stuck atomic.Bool }
+// pingSub is a VRRP subsystem whose loop can be made to stop answering.
+type pingSub struct {
+	fakeSub
+	stuck atomic.Bool
+}
 
-func (p *pingSub) Start(context.Context, *conf.Config) error  { return nil }
-func (p *pingSub) Reload(context.Context, *conf.Config) error { return nil }
-func (p *pingSub) Stop(context.Context) error                 { return nil }
 func (p *pingSub) Ping(ctx context.Context) error {
 	if p.stuck.Load() {
 		<-ctx.Done()
@@ -32,7 +30,7 @@ func TestWatchdogFedOnlyWhileTheLoopTurns(t *testing.T) {
 	states := make(chan string, 64)
 	sub := &pingSub{}
 	d := &Daemon{o: Options{Notify: func(s string) { states <- s }}, log: NewLogger(LogOptions{Console: &log})}
-	d.run = []*running{{unit: Unit{Name: "VRRP"}, sub: sub}}
+	d.run = []*running{{unit: &unit{name: "VRRP"}, sub: sub, vrrp: sub}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go d.watchdog(ctx, 100*time.Millisecond)

@@ -1,4 +1,7 @@
-package main
+// Package netns runs the daemon in its network namespace (net_namespace
+// or -s) as keepalived does: the namespace's name and paths, entering it
+// and the pid directory bound over /run/keepalived.
+package netns
 
 import (
 	"errors"
@@ -12,51 +15,51 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// netnsEnv marks a daemon that already entered its network namespace
+// Env marks a daemon that already entered its network namespace
 // (net_namespace or -s): its value is the namespace's name. A network
 // namespace is a property of a thread, not of a process, so the daemon
 // enters it on one locked thread and executes itself again from there:
 // every thread of the new image is then in the namespace.
-const netnsEnv = "GOKEEPALIVED_NETNS"
+const Env = "GOKEEPALIVED_NETNS"
 
-// netnsDir is where `ip netns add` keeps named namespaces; keepalived
+// namedDir is where `ip netns add` keeps named namespaces; keepalived
 // opens the namespace there and never creates it.
-const netnsDir = "/run/netns/"
+const namedDir = "/run/netns/"
 
-// pidDir is keepalived's pid directory (use_pid_dir, and always with a
+// PidDir is keepalived's pid directory (use_pid_dir, and always with a
 // namespace or an instance name).
-const pidDir = "/run/keepalived/"
+const PidDir = "/run/keepalived/"
 
-// nsPlan is what the configuration and -s say about namespaces.
-type nsPlan struct {
-	name     string  // the namespace to run in; "" for none
-	fromConf string  // the config's net_namespace when -s overrides it
-	ipvs     *string // net_namespace_ipvs; "" means the default namespace
+// Plan is what the configuration and -s say about namespaces.
+type Plan struct {
+	Name     string  // the namespace to run in; "" for none
+	FromConf string  // the config's net_namespace when -s overrides it
+	IPVS     *string // net_namespace_ipvs; "" means the default namespace
 }
 
-// planNamespaces reads what cfg and -s say about namespaces.
-func planNamespaces(o options, cfg *conf.Config) nsPlan {
-	var p nsPlan
+// PlanFor reads what cfg and -s (override) say about namespaces.
+func PlanFor(cfg *conf.Config, override string) Plan {
+	var p Plan
 	if cfg != nil {
-		p.name, p.ipvs = cfg.NetNamespace, cfg.NetNamespaceIPVS
+		p.Name, p.IPVS = cfg.NetNamespace, cfg.NetNamespaceIPVS
 	}
-	if o.namespace != "" {
-		if p.name != "" {
-			p.fromConf = p.name
+	if override != "" {
+		if p.Name != "" {
+			p.FromConf = p.Name
 		}
-		p.name = o.namespace
+		p.Name = override
 	}
 	return p
 }
 
-// enterNamespace does what keepalived's set_namespaces() does: it joins
+// Enter does what keepalived's set_namespaces() does: it joins
 // /run/netns/NAME and, in a mount namespace of its own, binds
 // /run/keepalived/NAME over /run/keepalived, so the pidfiles of a daemon
 // per namespace do not collide (not for a config test: mount false). On
 // success it executes this program
 // again (it does not return); the error says what keepalived logs.
-func enterNamespace(name string, mount bool) error {
-	path := netnsDir + name
+func Enter(name string, mount bool) error {
+	path := namedDir + name
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("Failed to open %s", path)
@@ -75,16 +78,16 @@ func enterNamespace(name string, mount bool) error {
 	if err != nil {
 		return err
 	}
-	env := append(os.Environ(), netnsEnv+"="+name)
+	env := append(os.Environ(), Env+"="+name)
 	return syscall.Exec(self, os.Args, env)
 }
 
 // bindPidDir gives the daemon its own view of /run/keepalived; failures
 // are not fatal for keepalived either (it logs and runs on).
 func bindPidDir(name string) {
-	dir := filepath.Join(pidDir, name)
+	dir := filepath.Join(PidDir, name)
 	old := syscall.Umask(0o022)
-	os.Mkdir(pidDir, 0o755)
+	os.Mkdir(PidDir, 0o755)
 	err := os.Mkdir(dir, 0o755)
 	syscall.Umask(old)
 	if err != nil && !errors.Is(err, os.ErrExist) {
@@ -95,21 +98,21 @@ func bindPidDir(name string) {
 	}
 	// systemd makes mounts shared: ours must not show on the host
 	unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, "")
-	unix.Mount(dir, pidDir, "", unix.MS_BIND, "")
+	unix.Mount(dir, PidDir, "", unix.MS_BIND, "")
 }
 
-// leaveNamespace undoes bindPidDir at exit, as keepalived's
+// Leave undoes bindPidDir at exit, as keepalived's
 // clear_namespaces() and remove_pid_dir(): the directories go if empty.
-func leaveNamespace(name string) {
-	if unix.Unmount(pidDir, 0) != nil {
+func Leave(name string) {
+	if unix.Unmount(PidDir, 0) != nil {
 		return
 	}
-	os.Remove(filepath.Join(pidDir, name))
-	os.Remove(pidDir)
+	os.Remove(filepath.Join(PidDir, name))
+	os.Remove(PidDir)
 }
 
-// namespaceSocket is the status socket of the daemon run with
+// Socket is the status socket of the daemon run with
 // net_namespace NAME (or -s NAME), as seen from outside its namespace.
-func namespaceSocket(name string) string {
-	return filepath.Join(pidDir, name, "gokeepalived.sock")
+func Socket(name string) string {
+	return filepath.Join(PidDir, name, "gokeepalived.sock")
 }

@@ -1,18 +1,47 @@
-package main
+package daemon
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
+	"syscall"
 
 	"github.com/gokeepalived/gokeepalived/internal/cli"
 	"github.com/gokeepalived/gokeepalived/internal/control"
-	"github.com/gokeepalived/gokeepalived/internal/daemon"
-	"github.com/gokeepalived/gokeepalived/conf"
-	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/internal/netns"
 )
+
+// The command line's side of the daemon: what gokeepalived prints for
+// -v and --signum, and the reload subcommand, a control-socket client.
+
+// WriteVersion is -v; it follows keepalived -v's layout: exporters read the first
+// line for the version and "configure options" for --enable-json.
+func WriteVersion(w io.Writer, version string) {
+	fmt.Fprintf(w, "%s (gokeepalived %s)\n\n", Banner, version)
+	fmt.Fprintf(w, "gokeepalived is a Go re-implementation of keepalived's behaviour; it contains no keepalived code.\n\n")
+	fmt.Fprintf(w, "configure options: --enable-json --enable-regex\n\n")
+	fmt.Fprintf(w, "Config options:  LVS REGEX VRRP VRRP_AUTH VRRP_VMAC JSON SYSTEMD_NOTIFY\n")
+}
+
+// Signum answers --signum as keepalived 2.2.7 (a JSON build).
+func Signum(name string) (int, bool) {
+	switch name {
+	case "STOP":
+		return int(syscall.SIGTERM), true
+	case "RELOAD":
+		return int(syscall.SIGHUP), true
+	case "DATA":
+		return int(syscall.SIGUSR1), true
+	case "STATS":
+		return int(syscall.SIGUSR2), true
+	case "STATS_CLEAR":
+		return int(SigStatsClear), true
+	case "JSON":
+		return int(SigJSON), true
+	}
+	return 0, false
+}
 
 const reloadUsage = `Usage: gokeepalived reload [--dry-run [-f FILE]] [--control-socket=PATH | -s NAME]
 Asks the running daemon to reload its configuration (as SIGHUP does).
@@ -23,8 +52,8 @@ changes, and the IPVS operations as ipvsadm command lines. Exit 1 when
 the file has errors (printed with file:line:col) or cannot be applied.
 `
 
-// reloadCmd is `gokeepalived reload [--dry-run]`.
-func reloadCmd(args []string, stdout, stderr io.Writer) int {
+// ReloadCommand is `gokeepalived reload [--dry-run]`.
+func ReloadCommand(args []string, stdout, stderr io.Writer) int {
 	parsed, rest, err := cli.Parse([]cli.Spec{
 		{Long: "dry-run"}, {Short: 'f', Long: "use-file", Arg: cli.RequiredArg},
 		{Long: "control-socket", Arg: cli.RequiredArg}, {Short: 'h', Long: "help"},
@@ -48,7 +77,7 @@ func reloadCmd(args []string, stdout, stderr io.Writer) int {
 		case "control-socket":
 			path = p.Value
 		case "namespace":
-			path = namespaceSocket(p.Value)
+			path = netns.Socket(p.Value)
 		case "help":
 			fmt.Fprint(stdout, reloadUsage)
 			return 0
@@ -65,7 +94,7 @@ func reloadCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	req := daemon.DryRunRequest
+	req := DryRunRequest
 	if file != "" {
 		req += " " + file
 	}
@@ -74,16 +103,16 @@ func reloadCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "gokeepalived reload --dry-run:", err)
 		return 1
 	}
-	var dr daemon.DryRun
+	var dr DryRun
 	if err := json.Unmarshal(data, &dr); err != nil {
 		fmt.Fprintln(stderr, "gokeepalived reload --dry-run:", err)
 		return 1
 	}
-	return printDryRun(dr, stdout, stderr)
+	return PrintDryRun(dr, stdout, stderr)
 }
 
-// printDryRun writes the plan; diagnostics go to stderr.
-func printDryRun(dr daemon.DryRun, stdout, stderr io.Writer) int {
+// PrintDryRun writes the plan of a dry run; diagnostics go to stderr.
+func PrintDryRun(dr DryRun, stdout, stderr io.Writer) int {
 	for _, d := range dr.Diagnostics {
 		fmt.Fprintln(stderr, d)
 	}
@@ -108,76 +137,4 @@ func printDryRun(dr daemon.DryRun, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// PlanReload is what a reload would do to the VRRP instances.
-func (v *vrrpSub) PlanReload(cfg *conf.Config, stopping bool) ([]string, error) {
-	v.mu.Lock()
-	rt := v.rt
-	v.mu.Unlock()
-	if stopping {
-		var out []string
-		for _, st := range rt.States() {
-			out = append(out, fmt.Sprintf("remove %s (%s, VRID %d on %s)", st.Name, st.State, st.Key.VRID, st.Key.Interface))
-		}
-		return out, nil
-	}
-	plan, err := rt.PlanReload(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return vrrpPlanLines(plan), nil
-}
-
-// vrrpPlanLines renders a VRRP reload plan, one instance per line and its
-// VIP changes below it.
-func vrrpPlanLines(plan []vrrp.InstancePlan) []string {
-	out := []string{}
-	for _, p := range plan {
-		var what []string
-		if p.State != "" {
-			what = append(what, p.State)
-		}
-		what = append(what, fmt.Sprintf("VRID %d on %s", p.VRID, p.Iface))
-		switch {
-		case p.Change == vrrp.Removed || (p.Change == vrrp.Rebuilt && p.State != ""):
-			what = append(what, fmt.Sprintf("priority %d", p.OldPriority))
-		case p.Change == vrrp.Kept && p.OldPriority != p.Priority:
-			what = append(what, fmt.Sprintf("priority %d -> %d", p.OldPriority, p.Priority))
-		default:
-			what = append(what, fmt.Sprintf("priority %d", p.Priority))
-		}
-		if p.OldName != "" {
-			what = append(what, "renamed from "+p.OldName)
-		}
-		line := fmt.Sprintf("%s %s (%s)", p.Change, p.Name, strings.Join(what, ", "))
-		switch {
-		case p.Change == vrrp.Removed && p.State == vrrp.StateMaster.String():
-			line += ": priority 0 sent, VIPs removed"
-		case p.Change == vrrp.Rebuilt && p.State != "":
-			line += ": stopped (version changed)"
-		case p.Change == vrrp.Rebuilt:
-			line += ": started again"
-		}
-		out = append(out, line)
-		note := ""
-		if p.State != vrrp.StateMaster.String() {
-			note = " (on the interface only while MASTER)"
-		}
-		for _, a := range p.VIPsRemoved {
-			out = append(out, "  - VIP "+vipText(a)+note)
-		}
-		for _, a := range p.VIPsAdded {
-			out = append(out, "  + VIP "+vipText(a)+note)
-		}
-	}
-	return out
-}
-
-func vipText(v vrrp.VIP) string {
-	s := v.Prefix.String() + " dev " + v.Dev
-	if v.Label != "" {
-		s += " label " + v.Label
-	}
-	return s
 }

@@ -1,4 +1,4 @@
-package main
+package ipvsadm
 
 import (
 	"errors"
@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/gokeepalived/gokeepalived/ipvs"
-	"github.com/gokeepalived/gokeepalived/ipvs/ipvsadm"
 )
 
 const ipvsUsage = `Usage: gokeepalived ipvs [--stats|--rate|--thresholds|--persistent-conn|--tun-info] [--exact]
@@ -14,30 +13,30 @@ const ipvsUsage = `Usage: gokeepalived ipvs [--stats|--rate|--thresholds|--persi
 Prints the live IPVS table as 'ipvsadm -Ln [option]' does.
 `
 
-// runIPVS is `gokeepalived ipvs`: the kernel's IPVS table in ipvsadm -Ln
+// Main is `gokeepalived ipvs`: the kernel's IPVS table in ipvsadm -Ln
 // format, for hosts without ipvsadm.
-func runIPVS(args []string, stdout, stderr io.Writer) int {
-	var opt ipvsadm.Options
+func Main(args []string, stdout, stderr io.Writer) int {
+	var opt Options
 	what := "list"
 	// Given several formats, ipvsadm uses the first of stats, rate,
 	// thresholds, persistent-conn, tun-info: the lowest Format.
-	format := func(f ipvsadm.Format) {
-		if opt.Format == ipvsadm.Default || f < opt.Format {
+	format := func(f Format) {
+		if opt.Format == Default || f < opt.Format {
 			opt.Format = f
 		}
 	}
 	for _, a := range args {
 		switch a {
 		case "--stats":
-			format(ipvsadm.Stats)
+			format(Stats)
 		case "--rate":
-			format(ipvsadm.Rate)
+			format(Rate)
 		case "--thresholds":
-			format(ipvsadm.Thresholds)
+			format(Thresholds)
 		case "--persistent-conn":
-			format(ipvsadm.PersistentConn)
+			format(PersistentConn)
 		case "--tun-info":
-			format(ipvsadm.TunInfo)
+			format(TunInfo)
 		case "--exact":
 			opt.Exact = true
 		case "--timeout", "--daemon":
@@ -64,18 +63,18 @@ func runIPVS(args []string, stdout, stderr io.Writer) int {
 	case "--timeout":
 		var t ipvs.Timeouts
 		if t, err = c.Timeouts(); err == nil {
-			err = ipvsadm.Timeouts(stdout, t)
+			err = Timeouts(stdout, t)
 		}
 	case "--daemon":
 		var ds []ipvs.SyncDaemon
 		if ds, err = c.SyncDaemons(); err == nil {
-			err = ipvsadm.Daemons(stdout, ds)
+			err = Daemons(stdout, ds)
 		}
 	default:
 		var info ipvs.Info
-		var svcs []ipvsadm.Service
-		if info, svcs, err = ipvsadm.Snapshot(c); err == nil {
-			err = ipvsadm.List(stdout, info, svcs, opt)
+		var svcs []Service
+		if info, svcs, err = Snapshot(c); err == nil {
+			err = List(stdout, info, svcs, opt)
 		}
 	}
 	if err != nil {

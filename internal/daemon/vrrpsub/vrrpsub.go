@@ -1,4 +1,8 @@
-package main
+// Package vrrpsub is the daemon's VRRP subsystem (keepalived's --vrrp
+// child): it runs the VRRP runtime for internal/daemon and describes its
+// instances and scripts as the dumps and metrics want them. Every use of
+// the runtime's API by the daemon is here.
+package vrrpsub
 
 import (
 	"context"
@@ -12,27 +16,41 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/check/checkerd"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
-	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/netio"
 	"github.com/gokeepalived/gokeepalived/vrrp/nft"
 	"github.com/gokeepalived/gokeepalived/vrrp/validate"
 )
 
-// vrrpSub is the VRRP subsystem (keepalived's --vrrp child) around
-// vrrp.Runtime.
-type vrrpSub struct {
-	log      *slog.Logger
-	deps     func(*slog.Logger) vrrp.Deps
-	openSync func() (checkerd.SyncHandle, error)
-	syncd    *checkerd.SyncFollower
-	// releaseVIPs is -X.
-	releaseVIPs bool
+// Options configure the subsystem.
+type Options struct {
+	KeepVIPs    bool // -V: VIPs stay on the interfaces at stop
+	ReleaseVIPs bool // -X
+	// Follow, when lvs_sync_daemon names an instance, starts what follows
+	// the instances' states on the checker side (the IPVS sync daemon) as
+	// the subsystem starts. It fails alone: VRRP runs without it.
+	Follow func(cfg *conf.Config) (Follower, error)
+	// Deps replaces the runtime's host interfaces (tests); nil: the host's.
+	Deps func(*slog.Logger) vrrp.Deps
+}
+
+// Follower gets every state change of every instance, and Stop once the
+// subsystem stopped.
+type Follower interface {
+	OnVRRPState(instance string, master bool)
+	Stop()
+}
+
+// Subsystem is the VRRP subsystem around the VRRP runtime; it satisfies
+// daemon.VRRP.
+type Subsystem struct {
+	log    *slog.Logger
+	o      Options
+	follow Follower
 
 	mu     sync.Mutex
 	cfg    *conf.Config
@@ -42,38 +60,41 @@ type vrrpSub struct {
 	done   chan struct{}
 }
 
-// newVRRPSub: keepVIPs is -V, VIPs stay on the interfaces at stop.
-func newVRRPSub(log *slog.Logger, keepVIPs bool) *vrrpSub {
-	return &vrrpSub{log: log, deps: func(l *slog.Logger) vrrp.Deps {
-		return vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: netio.NewAnnouncer(), Links: netio.Links{Resynced: func(m string, err error) {
-			l.Warn(fmt.Sprintf("Netlink %s monitor lost its subscription (%v): subscribed again and resynced", m, err))
-		}}, Log: l,
-			KeepVIPs: keepVIPs,
-			VMACs:    netio.NewVMACs(l), Routes: netio.Routes{},
-			Firewall: func(c nft.Config) (nft.Firewall, error) { return nft.Open(c) }}
-	}, openSync: func() (checkerd.SyncHandle, error) { return ipvs.Open(ipvs.Options{}) }}
+// New returns the subsystem, to be started.
+func New(log *slog.Logger, o Options) *Subsystem {
+	if o.Deps == nil {
+		o.Deps = hostDeps
+	}
+	return &Subsystem{log: log, o: o}
 }
 
-func (v *vrrpSub) Start(ctx context.Context, cfg *conf.Config) error {
-	deps := v.deps(v.log)
-	deps.ReleaseVIPs = v.releaseVIPs
-	if sd := cfg.Global.LVSSyncDaemon; sd != nil && sd.Instance != "" {
-		h, err := v.openSync()
+// hostDeps are the runtime's interfaces onto this host.
+func hostDeps(l *slog.Logger) vrrp.Deps {
+	return vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: netio.NewAnnouncer(), Links: netio.Links{Resynced: func(m string, err error) {
+		l.Warn(fmt.Sprintf("Netlink %s monitor lost its subscription (%v): subscribed again and resynced", m, err))
+	}}, Log: l,
+		VMACs: netio.NewVMACs(l), Routes: netio.Routes{},
+		Firewall: func(c nft.Config) (nft.Firewall, error) { return nft.Open(c) }}
+}
+
+func (v *Subsystem) Start(ctx context.Context, cfg *conf.Config) error {
+	deps := v.o.Deps(v.log)
+	deps.KeepVIPs, deps.ReleaseVIPs = v.o.KeepVIPs, v.o.ReleaseVIPs
+	if sd := cfg.Global.LVSSyncDaemon; sd != nil && sd.Instance != "" && v.o.Follow != nil {
+		f, err := v.o.Follow(cfg)
 		if err != nil {
 			v.log.Error(fmt.Sprintf("IPVS: Can't initialize ipvs for lvs_sync_daemon: %v", err))
 		} else {
-			sf := checkerd.NewSyncFollower(v.log, cfg, h)
-			sf.Start()
-			deps.OnState = func(name string, s vrrp.State) { sf.OnVRRPState(name, s == vrrp.StateMaster) }
-			v.syncd = sf
+			v.follow = f
+			deps.OnState = func(name string, s vrrp.State) { f.OnVRRPState(name, s == vrrp.StateMaster) }
 		}
 	}
 	alerts := smtpalert.New(smtpalert.FromGlobal(&cfg.Global), v.log)
 	deps.Alerts = alerts
 	rt, err := vrrp.NewRuntime(cfg, deps)
 	if err != nil {
-		if v.syncd != nil {
-			v.syncd.Stop()
+		if v.follow != nil {
+			v.follow.Stop()
 		}
 		alerts.Close(0)
 		return err
@@ -95,7 +116,7 @@ func (v *vrrpSub) Start(ctx context.Context, cfg *conf.Config) error {
 // Reload applies a changed VRRP config to the running instances (the
 // runtime matches them by identity, so a MASTER stays MASTER); an
 // unchanged one is not even handed to the runtime.
-func (v *vrrpSub) Reload(ctx context.Context, cfg *conf.Config) error {
+func (v *Subsystem) Reload(ctx context.Context, cfg *conf.Config) error {
 	v.mu.Lock()
 	old, rt := v.cfg, v.rt
 	v.mu.Unlock()
@@ -129,7 +150,7 @@ func vrrpPart(c *conf.Config) string {
 	return b.String()
 }
 
-func (v *vrrpSub) Stop(ctx context.Context) error {
+func (v *Subsystem) Stop(ctx context.Context) error {
 	v.mu.Lock()
 	rt, cancel, done := v.rt, v.cancel, v.done
 	v.mu.Unlock()
@@ -146,16 +167,16 @@ func (v *vrrpSub) Stop(ctx context.Context) error {
 	<-done
 	// keepalived's VRRP process lingers a second after its last notifies
 	v.alerts.Close(time.Second)
-	if v.syncd != nil {
-		v.syncd.Stop()
+	if v.follow != nil {
+		v.follow.Stop()
 	}
 	return nil
 }
 
-func (v *vrrpSub) ClearStats() { v.rt.ClearStats() }
+func (v *Subsystem) ClearStats() { v.rt.ClearStats() }
 
 // Ping answers once the VRRP loop has turned (the systemd watchdog).
-func (v *vrrpSub) Ping(ctx context.Context) error { return v.rt.Ping(ctx) }
+func (v *Subsystem) Ping(ctx context.Context) error { return v.rt.Ping(ctx) }
 
 func stateNumber(s vrrp.State) int {
 	switch s {
@@ -171,7 +192,7 @@ func stateNumber(s vrrp.State) int {
 
 // Instances describes every instance as keepalived's dumps do, from the
 // runtime's state and the instance's resolved configuration.
-func (v *vrrpSub) Instances() []dumps.Instance {
+func (v *Subsystem) Instances() []dumps.Instance {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	byName := map[string]*conf.VRRPInstance{}
@@ -319,7 +340,7 @@ func cmdStr(argv []string) string {
 
 // SocketDrops reports the receive sockets' drops, one entry per
 // interface (IPv4, IPv6 and AH sockets of one interface summed).
-func (v *vrrpSub) SocketDrops() []metrics.SocketDrops {
+func (v *Subsystem) SocketDrops() []metrics.SocketDrops {
 	v.mu.Lock()
 	rt := v.rt
 	v.mu.Unlock()
@@ -384,7 +405,7 @@ func addDrop(s *dumps.Stats, reason string, n uint64) {
 
 // Scripts reports the vrrp_scripts for the data dump, with the state
 // the runtime has for them (an untracked script is not run: BAD, idle).
-func (v *vrrpSub) Scripts() []dumps.Script {
+func (v *Subsystem) Scripts() []dumps.Script {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	run := map[string]vrrp.ScriptStatus{}
