@@ -105,7 +105,7 @@ func (p *proc) start(cmd *exec.Cmd) {
 func nodeArgv(bin, dir, cfg string) []string {
 	argv := []string{bin, "-n", "-l", "-G", "-D", "-R", "-P", "-f", cfg,
 		"-p", filepath.Join(dir, "keepalived.pid"), "-r", filepath.Join(dir, "vrrp.pid"), "-c", filepath.Join(dir, "checkers.pid")}
-	if bin != keepalived {
+	if filepath.Base(bin) != "keepalived" { // either oracle
 		argv = append(argv, "--control-socket", filepath.Join(dir, "ctl.sock"))
 	}
 	return argv
