@@ -59,7 +59,7 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 	if v.UnicastConfigured && !v.Unicast && v.UnicastFaultNoPeer {
 		// keepalived counts this as a config fault: the instance stays in
 		// FAULT rather than falling back to multicast.
-		c.Trackers = append(c.Trackers, Tracker{Name: configFaultTracker})
+		c.Trackers = append(c.Trackers, Tracker{Name: ConfigFaultTracker})
 	}
 	for _, p := range v.UnicastPeers {
 		c.Peers = append(c.Peers, validate.Peer{Addr: p.Address, MinTTL: p.MinTTL, MaxTTL: p.MaxTTL})
@@ -72,12 +72,12 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 
 // Tracker names are prefixed by kind: a script and an interface may share
 // a name.
-func scriptTracker(name string) string { return "script:" + name }
-func ifTracker(name string) string     { return "interface:" + name }
+func ScriptTracker(name string) string    { return "script:" + name }
+func InterfaceTracker(name string) string { return "interface:" + name }
 
-// configFaultTracker is a tracker that is never reported up: keepalived's
+// ConfigFaultTracker is a tracker that is never reported up: keepalived's
 // num_config_faults, which holds an instance in FAULT.
-const configFaultTracker = "config:fault"
+const ConfigFaultTracker = "config:fault"
 
 // trackersOf lists an instance's track_script (starting failed with
 // init_fail) and track_interface entries; both are reported by the runtime.
@@ -90,10 +90,10 @@ func trackersOf(scripts []*conf.VRRPScript, v *conf.VRRPInstance) []Tracker {
 				up = false
 			}
 		}
-		out = append(out, Tracker{Name: scriptTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, Up: up})
+		out = append(out, Tracker{Name: ScriptTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, Up: up})
 	}
 	for _, r := range v.TrackInterfaces {
-		out = append(out, Tracker{Name: ifTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, Up: true})
+		out = append(out, Tracker{Name: InterfaceTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, Up: true})
 	}
 	return out
 }
@@ -104,7 +104,7 @@ func VIPsOf(v *conf.VRRPInstance) []VIP {
 	var out []VIP
 	for _, l := range [][]conf.IPAddress{v.VIPs, v.EVIPs} {
 		for _, a := range l {
-			x := VIP{Prefix: a.Prefix, Dev: a.Dev, Broadcast: a.Broadcast, Scope: scopeOf(a.Scope),
+			x := VIP{Prefix: a.Prefix, Dev: a.Dev, Broadcast: a.Broadcast, Scope: ScopeOf(a.Scope),
 				Label: a.Label, NoDAD: a.NoDAD, PreferredLft: a.PreferredLft}
 			if x.Dev == "" {
 				x.Dev = v.Interface
@@ -115,8 +115,8 @@ func VIPsOf(v *conf.VRRPInstance) []VIP {
 	return out
 }
 
-// scopeOf maps a scope name as iproute2's rt_scopes does.
-func scopeOf(s string) uint8 {
+// ScopeOf maps a scope name as iproute2's rt_scopes does.
+func ScopeOf(s string) uint8 {
 	switch s {
 	case "", "global", "universe":
 		return 0
@@ -150,7 +150,7 @@ func KeyOf(g *conf.GlobalDefs, v *conf.VRRPInstance) Key {
 	})
 }
 
-// groupOf is the multicast destination of an instance.
-func groupOf(g *conf.GlobalDefs, v *conf.VRRPInstance) netip.Addr {
+// GroupOf is the multicast destination of an instance.
+func GroupOf(g *conf.GlobalDefs, v *conf.VRRPInstance) netip.Addr {
 	return KeyOf(g, v).McastGroup
 }

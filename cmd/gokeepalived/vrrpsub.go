@@ -22,13 +22,14 @@ import (
 	"github.com/gokeepalived/gokeepalived/vrrp/netio"
 	"github.com/gokeepalived/gokeepalived/vrrp/nft"
 	"github.com/gokeepalived/gokeepalived/vrrp/validate"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 )
 
 // vrrpSub is the VRRP subsystem (keepalived's --vrrp child) around
-// vrrp.Runtime.
+// vrrpd.Runtime.
 type vrrpSub struct {
 	log      *slog.Logger
-	deps     func(*slog.Logger) vrrp.Deps
+	deps     func(*slog.Logger) vrrpd.Deps
 	openSync func() (checkerd.SyncHandle, error)
 	syncd    *checkerd.SyncFollower
 	// releaseVIPs is -X.
@@ -36,7 +37,7 @@ type vrrpSub struct {
 
 	mu     sync.Mutex
 	cfg    *conf.Config
-	rt     *vrrp.Runtime
+	rt     *vrrpd.Runtime
 	alerts *smtpalert.Sender // configured at each reload: router_id alone changes the subjects
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -44,8 +45,8 @@ type vrrpSub struct {
 
 // newVRRPSub: keepVIPs is -V, VIPs stay on the interfaces at stop.
 func newVRRPSub(log *slog.Logger, keepVIPs bool) *vrrpSub {
-	return &vrrpSub{log: log, deps: func(l *slog.Logger) vrrp.Deps {
-		return vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: netio.NewAnnouncer(), Links: netio.Links{Resynced: func(m string, err error) {
+	return &vrrpSub{log: log, deps: func(l *slog.Logger) vrrpd.Deps {
+		return vrrpd.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: netio.NewAnnouncer(), Links: netio.Links{Resynced: func(m string, err error) {
 			l.Warn(fmt.Sprintf("Netlink %s monitor lost its subscription (%v): subscribed again and resynced", m, err))
 		}}, Log: l,
 			KeepVIPs: keepVIPs,
@@ -70,7 +71,7 @@ func (v *vrrpSub) Start(ctx context.Context, cfg *conf.Config) error {
 	}
 	alerts := smtpalert.New(smtpalert.FromGlobal(&cfg.Global), v.log)
 	deps.Alerts = alerts
-	rt, err := vrrp.NewRuntime(cfg, deps)
+	rt, err := vrrpd.NewRuntime(cfg, deps)
 	if err != nil {
 		if v.syncd != nil {
 			v.syncd.Stop()
@@ -387,7 +388,7 @@ func addDrop(s *dumps.Stats, reason string, n uint64) {
 func (v *vrrpSub) Scripts() []dumps.Script {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	run := map[string]vrrp.ScriptStatus{}
+	run := map[string]vrrpd.ScriptStatus{}
 	for _, s := range v.rt.Scripts() {
 		run[s.Name] = s
 	}

@@ -1,6 +1,6 @@
 //go:build race
 
-package vrrp_test
+package vrrpd_test
 
 // raceEnabled: the race detector slows the nodes several times over, so
 // takeover-time bounds are asserted in the run without it (make test's

@@ -1,4 +1,4 @@
-package vrrp_test
+package vrrpd_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
 
@@ -88,7 +89,7 @@ vrrp_script chk {
 	fn := &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "a", Ifaces: map[string]vrrp.IfaceInfo{
 		"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.1")}}}
 	addrs := &vrrptest.Addrs{}
-	rt, err := vrrp.NewRuntime(loadConf(t, cfg), vrrp.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Log: slog.New(log)})
+	rt, err := vrrpd.NewRuntime(loadConf(t, cfg), vrrpd.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Log: slog.New(log)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package vrrp_test
+package vrrpd_test
 
 import (
 	"strconv"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
 
@@ -86,7 +87,7 @@ func TestPlanReload(t *testing.T) {
 	if err := a.rt.Reload(next); err != nil {
 		t.Fatal(err)
 	}
-	names := map[string]vrrp.Status{}
+	names := map[string]vrrpd.Status{}
 	for _, st := range a.rt.States() {
 		names[st.Name] = st
 	}

@@ -1,4 +1,4 @@
-package vrrp
+package vrrpd
 
 import (
 	"context"
@@ -7,28 +7,8 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/script"
+	"github.com/gokeepalived/gokeepalived/vrrp"
 )
-
-// Command is one script invocation: argv is exec'd directly, never
-// through a shell (keepalived only uses one for a script with shell
-// syntax, which conf already split into argv).
-type Command struct {
-	Argv        []string
-	User, Group string // empty: the global script_user
-	// Ctx, if set, ends a started script when it ends (a notify FIFO
-	// script when its FIFO closes); Exited, if set, is called once a
-	// started script has ended.
-	Ctx    context.Context
-	Exited func()
-}
-
-// Scripts runs scripts: Start for notify scripts (not waited for), Run
-// for vrrp_script checks (nil error = exit status 0; the timeout or the
-// end of ctx ends it).
-type Scripts interface {
-	Start(c Command) error
-	Run(ctx context.Context, c Command, timeout time.Duration) error
-}
 
 // notifiers are an instance's notify scripts.
 type notifiers struct {
@@ -46,7 +26,7 @@ func notifiersOf(v *conf.VRRPInstance) notifiers {
 
 // commands for entering st: the state's own script, then the generic
 // "notify" with TYPE NAME STATE PRIORITY appended.
-func (n notifiers) commands(name string, st State, prio uint8) []Command {
+func (n notifiers) commands(name string, st vrrp.State, prio uint8) []vrrp.Command {
 	return n.commandsFor(st, "INSTANCE", name, st.String(), prio)
 }
 
@@ -70,7 +50,7 @@ func (e ExecScripts) runner() *script.Runner {
 
 // Start starts c with no timeout (keepalived's notify_exec) and does not
 // wait; c.Ctx ending ends it.
-func (e ExecScripts) Start(c Command) error {
+func (e ExecScripts) Start(c vrrp.Command) error {
 	ctx := c.Ctx
 	if ctx == nil {
 		ctx = context.Background()
@@ -85,6 +65,6 @@ func (e ExecScripts) Start(c Command) error {
 // Run runs c to completion: nil for exit status 0, else keepalived's
 // reason ("exited with status 1", "timed out"). Past timeout, or when
 // ctx ends, its process group gets SIGTERM, then SIGKILL.
-func (e ExecScripts) Run(ctx context.Context, c Command, timeout time.Duration) error {
+func (e ExecScripts) Run(ctx context.Context, c vrrp.Command, timeout time.Duration) error {
 	return e.runner().Run(ctx, script.Cmd{Argv: c.Argv, User: c.User, Group: c.Group}, timeout).Failure()
 }

@@ -1,4 +1,4 @@
-package vrrp_test
+package vrrpd_test
 
 import (
 	"net/netip"
@@ -8,11 +8,12 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/nft"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
 
-func withFake(f func(nft.Config) (nft.Firewall, error)) func(*vrrp.Deps) {
-	return func(d *vrrp.Deps) { d.Firewall = f }
+func withFake(f func(nft.Config) (nft.Firewall, error)) func(*vrrpd.Deps) {
+	return func(d *vrrpd.Deps) { d.Firewall = f }
 }
 
 func dropped(f *nft.Fake) []string {

@@ -1,4 +1,4 @@
-package vrrp
+package vrrpd
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/notifyfifo"
 	"github.com/gokeepalived/gokeepalived/internal/trackfile"
+	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
 // extras is the runtime's state for sync groups, track files and the
@@ -25,9 +26,9 @@ type extras struct {
 }
 
 type rtGroup struct {
-	g        *SyncGroup
+	g        *vrrp.SyncGroup
 	notify   notifiers
-	lastMail State
+	lastMail vrrp.State
 }
 
 type fileTrack struct {
@@ -40,10 +41,10 @@ type fileTrack struct {
 // and track_file, which apply to every member (keepalived's
 // sync_group_tracking_init; the group's entry wins over the instance's).
 // A group with an address owner among its members tracks unweighted.
-func extraTrackers(cfg *conf.Config, v *conf.VRRPInstance) []Tracker {
-	var out []Tracker
+func extraTrackers(cfg *conf.Config, v *conf.VRRPInstance) []vrrp.Tracker {
+	var out []vrrp.Tracker
 	for _, r := range v.TrackFiles {
-		out = append(out, Tracker{Name: fileTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, File: true})
+		out = append(out, vrrp.Tracker{Name: vrrp.FileTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, File: true})
 	}
 	var sg *conf.SyncGroup
 	for _, g := range cfg.SyncGroups {
@@ -56,7 +57,7 @@ func extraTrackers(cfg *conf.Config, v *conf.VRRPInstance) []Tracker {
 	}
 	owner := false
 	for _, m := range cfg.VRRPInstances {
-		if m.SyncGroup == sg.Name && m.Priority == PriorityOwner {
+		if m.SyncGroup == sg.Name && m.Priority == vrrp.PriorityOwner {
 			owner = true
 		}
 	}
@@ -66,9 +67,9 @@ func extraTrackers(cfg *conf.Config, v *conf.VRRPInstance) []Tracker {
 		}
 		return w
 	}
-	var group []Tracker
+	var group []vrrp.Tracker
 	for _, r := range sg.TrackInterfaces {
-		group = append(group, Tracker{Name: ifTracker(r.Name), Weight: weight(r.Weight), Reverse: r.Reverse, Up: true})
+		group = append(group, vrrp.Tracker{Name: vrrp.InterfaceTracker(r.Name), Weight: weight(r.Weight), Reverse: r.Reverse, Up: true})
 	}
 	for _, r := range sg.TrackScripts {
 		up := true
@@ -77,13 +78,13 @@ func extraTrackers(cfg *conf.Config, v *conf.VRRPInstance) []Tracker {
 				up = false
 			}
 		}
-		group = append(group, Tracker{Name: scriptTracker(r.Name), Weight: weight(r.Weight), Reverse: r.Reverse, Up: up})
+		group = append(group, vrrp.Tracker{Name: vrrp.ScriptTracker(r.Name), Weight: weight(r.Weight), Reverse: r.Reverse, Up: up})
 	}
 	for _, r := range sg.TrackFiles {
-		group = append(group, Tracker{Name: fileTracker(r.Name), Weight: weight(r.Weight), Reverse: r.Reverse, File: true})
+		group = append(group, vrrp.Tracker{Name: vrrp.FileTracker(r.Name), Weight: weight(r.Weight), Reverse: r.Reverse, File: true})
 	}
-	return append(slices.DeleteFunc(out, func(t Tracker) bool {
-		return slices.ContainsFunc(group, func(g Tracker) bool { return g.Name == t.Name })
+	return append(slices.DeleteFunc(out, func(t vrrp.Tracker) bool {
+		return slices.ContainsFunc(group, func(g vrrp.Tracker) bool { return g.Name == t.Name })
 	}), group...)
 }
 
@@ -111,7 +112,7 @@ func (r *Runtime) buildGroups(cfg *conf.Config) error {
 		byName[ri.inst.Name()] = ri
 	}
 	for _, sg := range cfg.SyncGroups {
-		var members []*Instance
+		var members []*vrrp.Instance
 		for _, n := range sg.Instances {
 			if ri := byName[n]; ri != nil {
 				members = append(members, ri.inst)
@@ -120,7 +121,7 @@ func (r *Runtime) buildGroups(cfg *conf.Config) error {
 		if len(members) == 0 {
 			continue
 		}
-		g, err := NewSyncGroup(sg.Name, members, r.log)
+		g, err := vrrp.NewSyncGroup(sg.Name, members, r.log)
 		if err != nil {
 			return err
 		}
@@ -138,7 +139,7 @@ func (r *Runtime) initGroups() {
 	}
 }
 
-func (r *Runtime) ifUp(i *Instance) bool {
+func (r *Runtime) ifUp(i *vrrp.Instance) bool {
 	ri := r.byInst[i]
 	if ri == nil || !ri.trackIf {
 		return true
@@ -190,23 +191,23 @@ func (r *Runtime) groupNotifies(rg *rtGroup) {
 }
 
 // commandsFor is commands with the generic script's words given.
-func (n notifiers) commandsFor(st State, typ, name, state string, prio uint8) []Command {
-	var out []Command
+func (n notifiers) commandsFor(st vrrp.State, typ, name, state string, prio uint8) []vrrp.Command {
+	var out []vrrp.Command
 	add := func(s *conf.Script, extra ...string) {
 		if s == nil || s.Disabled || len(s.Argv) == 0 {
 			return
 		}
 		argv := append(append([]string(nil), s.Argv...), extra...)
-		out = append(out, Command{Argv: argv, User: s.User, Group: s.Group})
+		out = append(out, vrrp.Command{Argv: argv, User: s.User, Group: s.Group})
 	}
 	switch st {
-	case StateMaster:
+	case vrrp.StateMaster:
 		add(n.master)
-	case StateBackup:
+	case vrrp.StateBackup:
 		add(n.backup)
-	case StateFault:
+	case vrrp.StateFault:
 		add(n.fault)
-	case StateStop:
+	case vrrp.StateStop:
 		add(n.stop)
 	}
 	add(n.generic, typ, name, state, strconv.Itoa(int(prio)))
@@ -231,13 +232,13 @@ func (r *Runtime) fifoInstance(ri *rtInst, state string) {
 // notify_deleted) or as FAULT (keepalived's default) — not as STOP.
 func (r *Runtime) deleteInstance(ri *rtInst, now time.Time) {
 	was := ri.inst.State()
-	acts := slices.DeleteFunc(ri.inst.Step(now, EventShutdown{}), func(a Action) bool { _, ok := a.(Notify); return ok })
+	acts := slices.DeleteFunc(ri.inst.Step(now, vrrp.EventShutdown{}), func(a vrrp.Action) bool { _, ok := a.(vrrp.Notify); return ok })
 	r.exec(ri, now, acts)
 	if r.deps.OnState != nil {
-		r.deps.OnState(ri.inst.Name(), StateStop)
+		r.deps.OnState(ri.inst.Name(), vrrp.StateStop)
 	}
 	n := ri.notify
-	if !n.notifyDeleted && was == StateFault {
+	if !n.notifyDeleted && was == vrrp.StateFault {
 		return
 	}
 	name, state := ri.inst.Name(), "FAULT"
@@ -245,14 +246,14 @@ func (r *Runtime) deleteInstance(ri *rtInst, now time.Time) {
 		// notify_deleted's script takes notify_fault's place.
 		n, state = notifiers{fault: n.deleted, generic: n.generic}, "DELETED"
 	}
-	for _, c := range n.commandsFor(StateFault, "INSTANCE", name, state, ri.inst.EffectivePriority()) {
+	for _, c := range n.commandsFor(vrrp.StateFault, "INSTANCE", name, state, ri.inst.EffectivePriority()) {
 		r.runScript(name, c)
 	}
 	r.fifoInstance(ri, state)
 	if state == "DELETED" {
 		r.mail.instance(ri, stateDeleted)
 	} else {
-		r.mail.instance(ri, StateFault)
+		r.mail.instance(ri, vrrp.StateFault)
 	}
 }
 
@@ -261,7 +262,7 @@ func (r *Runtime) deleteInstance(ri *rtInst, now time.Time) {
 func (r *Runtime) openFIFO(g *conf.GlobalDefs) {
 	r.fifoCfg = [2]conf.NotifyFIFO{g.NotifyFIFO, g.VRRPNotifyFIFO}
 	r.fifo = notifyfifo.Open(g.NotifyFIFO, g.VRRPNotifyFIFO, "vrrp_", func(ctx context.Context, argv []string, user, group string, exited func()) error {
-		return r.deps.Scripts.Start(Command{Argv: argv, User: user, Group: group, Ctx: ctx, Exited: exited})
+		return r.deps.Scripts.Start(vrrp.Command{Argv: argv, User: user, Group: group, Ctx: ctx, Exited: exited})
 	}, r.log)
 }
 
@@ -280,7 +281,7 @@ func (r *Runtime) loadFiles(cfg *conf.Config, reload bool, now time.Time) {
 	old := r.files
 	r.files = nil
 	for _, tf := range cfg.TrackFiles {
-		if !used[fileTracker(tf.Name)] {
+		if !used[vrrp.FileTracker(tf.Name)] {
 			continue
 		}
 		if tf.InitFile {
@@ -293,7 +294,7 @@ func (r *Runtime) loadFiles(cfg *conf.Config, reload bool, now time.Time) {
 			r.log.Warn(fmt.Sprintf("Track file directory for %s does not exist - removing", tf.Name), "err", err)
 			continue
 		}
-		ft := &fileTrack{name: fileTracker(tf.Name), path: path}
+		ft := &fileTrack{name: vrrp.FileTracker(tf.Name), path: path}
 		if i := slices.IndexFunc(old, func(o *fileTrack) bool { return o.name == ft.name && o.path == ft.path }); i >= 0 {
 			ft.value = old[i].value
 		}
@@ -312,13 +313,13 @@ func (r *Runtime) loadFiles(cfg *conf.Config, reload bool, now time.Time) {
 // fileValue gives a file's value to the instances tracking it.
 func (r *Runtime) fileValue(now time.Time, ft *fileTrack) {
 	for _, ri := range r.insts {
-		if !slices.ContainsFunc(ri.inst.Config().Trackers, func(t Tracker) bool { return t.Name == ft.name }) {
+		if !slices.ContainsFunc(ri.inst.Config().Trackers, func(t vrrp.Tracker) bool { return t.Name == ft.name }) {
 			continue
 		}
-		if ri.inst.State() == StateInit {
+		if ri.inst.State() == vrrp.StateInit {
 			ri.inst.SetTrackValue(ft.name, ft.value)
 		} else {
-			r.exec(ri, now, ri.inst.Step(now, EventTrackValue{Name: ft.name, Value: ft.value}))
+			r.exec(ri, now, ri.inst.Step(now, vrrp.EventTrackValue{Name: ft.name, Value: ft.value}))
 		}
 	}
 }
@@ -380,7 +381,7 @@ func (r *Runtime) fileChanged(now time.Time, path string, v int64) {
 // its settings changed, reopens the FIFO. Runs in applyReload after the
 // instances were matched, before new ones start.
 func (r *Runtime) reloadExtras(cfg *conf.Config, now time.Time) {
-	was := map[string]State{}
+	was := map[string]vrrp.State{}
 	for _, rg := range r.groups {
 		was[rg.g.Name()] = rg.g.State()
 		rg.g.Leave()
@@ -391,13 +392,13 @@ func (r *Runtime) reloadExtras(cfg *conf.Config, now time.Time) {
 	}
 	var same []*rtGroup // kept in their state: fifo_write_vrrp_states_on_reload
 	for _, rg := range r.groups {
-		fresh := slices.ContainsFunc(rg.g.Members(), func(m *Instance) bool { return m.State() == StateInit })
+		fresh := slices.ContainsFunc(rg.g.Members(), func(m *vrrp.Instance) bool { return m.State() == vrrp.StateInit })
 		if fresh {
 			rg.g.Init(r.ifUp)
 		} else {
 			st, ok := was[rg.g.Name()]
 			if !ok {
-				st = StateInit
+				st = vrrp.StateInit
 			}
 			rg.g.Adopt(st)
 			if ok && rg.g.State() == st {

@@ -1,9 +1,10 @@
-package vrrp
+package vrrpd
 
 import (
 	"fmt"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/nft"
 )
 
@@ -50,7 +51,7 @@ func (r *Runtime) openFirewall(g *conf.GlobalDefs, vs []*conf.VRRPInstance) {
 }
 
 // fwOf is the firewall part of instance v whose VIPs are vips.
-func (r *Runtime) fwOf(v *conf.VRRPInstance, vips []VIP) fwState {
+func (r *Runtime) fwOf(v *conf.VRRPInstance, vips []vrrp.VIP) fwState {
 	st := fwState{drop: fwDrops(v)}
 	if !st.drop {
 		return st
@@ -95,7 +96,7 @@ func (r *Runtime) fwVIPs(ri *rtInst, add bool) {
 
 // fwVMAC sets the IGMP/MLD rule for a new VMAC, before its socket joins
 // the VRRP group (keepalived: right after creating the link).
-func (r *Runtime) fwVMAC(inst string, m *VMAC, base string, v6 bool, g *conf.GlobalDefs) [2]int {
+func (r *Runtime) fwVMAC(inst string, m *vrrp.VMAC, base string, v6 bool, g *conf.GlobalDefs) [2]int {
 	if r.fw == nil || m == nil || (!v6 && g.DisableLocalIGMP) {
 		return [2]int{}
 	}

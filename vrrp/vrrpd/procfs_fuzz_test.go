@@ -1,4 +1,4 @@
-package vrrp_test
+package vrrpd_test
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 )
 
 // FuzzProcFS lays out one /proc/PID directory with the fuzzer's comm,
@@ -37,7 +37,7 @@ func FuzzProcFS(f *testing.F) {
 		if track {
 			names[name] = true
 		}
-		ps, err := vrrp.ProcFS{Root: root}.List(names, true)
+		ps, err := vrrpd.ProcFS{Root: root}.List(names, true)
 		if err != nil {
 			t.Fatal(err)
 		}

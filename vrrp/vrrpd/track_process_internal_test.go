@@ -1,18 +1,19 @@
-package vrrp
+package vrrpd
 
 import (
 	"testing"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
 func TestProcTrackerMatches(t *testing.T) {
-	p := func(comm string, argv ...string) *Proc { return &Proc{Comm: comm, Cmdline: argv} }
+	p := func(comm string, argv ...string) *vrrp.Proc { return &vrrp.Proc{Comm: comm, Cmdline: argv} }
 	for _, tc := range []struct {
 		name string
 		cfg  conf.TrackProcess
-		proc *Proc
+		proc *vrrp.Proc
 		want bool
 	}{
 		{"comm", conf.TrackProcess{Process: "nginx"}, p("nginx", "nginx: master"), true},

@@ -1,8 +1,10 @@
-package vrrp
+package vrrpd
 
 import (
 	"container/heap"
 	"time"
+
+	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
 // timerQ orders every instance's deadline and pending GARP round, so that
@@ -138,9 +140,9 @@ func (r *Runtime) fireDue() {
 		}
 		now := r.deps.Clock.Now()
 		if g == nil {
-			r.exec(ri, now, ri.inst.Step(now, EventTimer{}))
+			r.exec(ri, now, ri.inst.Step(now, vrrp.EventTimer{}))
 		} else {
-			r.exec(ri, now, ri.inst.Step(now, EventGARPDue{Repeat: g.repeat}))
+			r.exec(ri, now, ri.inst.Step(now, vrrp.EventGARPDue{Repeat: g.repeat}))
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package vrrp_test
+package vrrpd_test
 
 import (
 	"os"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
 
@@ -106,7 +107,7 @@ func TestProcFSReal(t *testing.T) {
 	pid := cmd.Process.Pid
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	find := func() *vrrp.Proc {
-		ps, err := vrrp.ProcFS{}.List(map[string]bool{"gka-sleeper": true, "sh": true}, true)
+		ps, err := vrrpd.ProcFS{}.List(map[string]bool{"gka-sleeper": true, "sh": true}, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +164,7 @@ func BenchmarkProcFSList(b *testing.B) {
 			var r0, r1 syscall.Rusage
 			syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
 			for b.Loop() {
-				ps, err := vrrp.ProcFS{}.List(map[string]bool{"nginx": true}, cmd)
+				ps, err := vrrpd.ProcFS{}.List(map[string]bool{"nginx": true}, cmd)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,4 +1,4 @@
-package vrrp
+package vrrpd
 
 import (
 	"context"
@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
 // scriptCheck is a vrrp_script that some instance tracks, with its
 // rise/fall hysteresis. result is only called from the runtime loop.
 type scriptCheck struct {
 	name              string
-	cmd               Command
+	cmd               vrrp.Command
 	interval, timeout time.Duration
 	rise, fall        int
 	up                bool
@@ -40,7 +41,7 @@ func scriptChecks(cfg *conf.Config) []*scriptCheck {
 		if !used[s.Name] || s.Script == nil || s.Script.Disabled || len(s.Script.Argv) == 0 {
 			continue
 		}
-		sc := &scriptCheck{name: s.Name, cmd: Command{Argv: s.Script.Exec(), User: s.User, Group: s.Group},
+		sc := &scriptCheck{name: s.Name, cmd: vrrp.Command{Argv: s.Script.Exec(), User: s.User, Group: s.Group},
 			interval: s.Interval, timeout: s.Timeout, rise: max(s.Rise, 1), fall: max(s.Fall, 1), up: !s.InitFail, initFail: s.InitFail}
 		if sc.interval <= 0 {
 			sc.interval = time.Second

@@ -1,4 +1,4 @@
-package vrrp
+package vrrpd
 
 import (
 	"log/slog"
@@ -6,10 +6,11 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
+	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
 // stateDeleted is VRRP_STATE_DELETED, only ever mailed (notify_deleted).
-const stateDeleted State = 255
+const stateDeleted vrrp.State = 255
 
 // mailer sends keepalived's VRRP e-mail alerts (vrrp_notify.c
 // vrrp_smtp_notifier and vrrp_sync_smtp_notifier); used from the loop.
@@ -43,15 +44,15 @@ func (m *mailer) close() {
 }
 
 // instanceMail is the subject tail and body for an instance entering st.
-func instanceMail(st State) (string, string) {
+func instanceMail(st vrrp.State) (string, string) {
 	switch st {
-	case StateMaster:
+	case vrrp.StateMaster:
 		return "Entering MASTER state", "=> VRRP Instance is now owning VRRP VIPs <="
-	case StateBackup:
+	case vrrp.StateBackup:
 		return "Entering BACKUP state", "=> VRRP Instance is no longer owning VRRP VIPs <="
-	case StateFault:
+	case vrrp.StateFault:
 		return "Entering FAULT state", "=> VRRP Instance is no longer owning VRRP VIPs <="
-	case StateStop:
+	case vrrp.StateStop:
 		return "Stopping", "=> VRRP Instance stopping <="
 	case stateDeleted:
 		return "Deleted", "=> VRRP Deleted at reload <="
@@ -59,15 +60,15 @@ func instanceMail(st State) (string, string) {
 	return "", ""
 }
 
-func groupMail(st State) (string, string) {
+func groupMail(st vrrp.State) (string, string) {
 	switch st {
-	case StateMaster:
+	case vrrp.StateMaster:
 		return "Entering MASTER state", "=> All VRRP group instances are now in MASTER state <="
-	case StateBackup:
+	case vrrp.StateBackup:
 		return "Entering BACKUP state", "=> All VRRP group instances are now in BACKUP state <="
-	case StateFault:
+	case vrrp.StateFault:
 		return "Entering FAULT state", "=> All VRRP group instances are now in FAULT state <="
-	case StateStop:
+	case vrrp.StateStop:
 		return "Stopping", "=> All VRRP group instances are now stopping <="
 	}
 	return "", ""
@@ -79,11 +80,11 @@ func groupMail(st State) (string, string) {
 // STOP is never mailed: keepalived 2.2.7 queues "Stopping" at shutdown,
 // but its scheduler then only runs the shutdown timer, so the session
 // stops at the server's greeting and the mail is never delivered.
-func (m *mailer) wanted(on bool, last, st State) bool {
-	return on && st != StateStop && !(m.noEmailFaults && st == StateFault) && last != st
+func (m *mailer) wanted(on bool, last, st vrrp.State) bool {
+	return on && st != vrrp.StateStop && !(m.noEmailFaults && st == vrrp.StateFault) && last != st
 }
 
-func (m *mailer) instance(ri *rtInst, st State) {
+func (m *mailer) instance(ri *rtInst, st vrrp.State) {
 	if !m.wanted(ri.notify.smtp, ri.lastMail, st) {
 		return
 	}
@@ -95,7 +96,7 @@ func (m *mailer) instance(ri *rtInst, st State) {
 	ri.lastMail = st
 }
 
-func (m *mailer) group(rg *rtGroup, st State) {
+func (m *mailer) group(rg *rtGroup, st vrrp.State) {
 	if !m.wanted(rg.notify.smtp, rg.lastMail, st) {
 		return
 	}

@@ -1,4 +1,4 @@
-package vrrp_test
+package vrrpd_test
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
 
@@ -26,13 +27,13 @@ func vi(name string, vrid, prio int, vips ...string) string {
 `, name, vrid, prio, strings.Join(vips, "\n        "))
 }
 
-func byName(n *node, name string) (vrrp.Status, bool) {
+func byName(n *node, name string) (vrrpd.Status, bool) {
 	for _, st := range n.rt.States() {
 		if st.Name == name {
 			return st, true
 		}
 	}
-	return vrrp.Status{}, false
+	return vrrpd.Status{}, false
 }
 
 func reload(t *testing.T, n *node, text string) {
@@ -185,7 +186,7 @@ func TestReloadErrorChangesNothing(t *testing.T) {
 // -V: at stop the MASTER still sends priority 0 but keeps its VIPs.
 func TestStopKeepVIPs(t *testing.T) {
 	hub := vrrptest.NewHub()
-	a := startNodeWith(t, hub, "a", "10.0.0.1", vi("VI_1", 51, 200, "10.0.0.100/32"), func(d *vrrp.Deps) { d.KeepVIPs = true })
+	a := startNodeWith(t, hub, "a", "10.0.0.1", vi("VI_1", 51, 200, "10.0.0.100/32"), func(d *vrrpd.Deps) { d.KeepVIPs = true })
 	b := startNode(t, hub, "b", "10.0.0.2", vi("VI_1", 51, 100, "10.0.0.100/32"))
 	waitFor(t, 2*time.Second, "a becomes MASTER", func() bool { return a.addrs.Has(vip) })
 	a.rt.Stop()

@@ -1,4 +1,4 @@
-package vrrp
+package vrrpd
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 )
 
@@ -36,13 +37,13 @@ func (r *Runtime) Reload(cfg *conf.Config) error {
 // planned is one configured instance of the new config.
 type planned struct {
 	v    *conf.VRRPInstance
-	vmac *VMAC  // created for a new use_vmac instance
-	fwv  [2]int // its VMAC's IGMP rule (VMAC and base ifindex)
-	ic   Config
-	key  Key
-	spec SocketSpec
-	old  *rtInst   // matched running instance, or nil
-	inst *Instance // new instance when old is nil
+	vmac *vrrp.VMAC // created for a new use_vmac instance
+	fwv  [2]int     // its VMAC's IGMP rule (VMAC and base ifindex)
+	ic   vrrp.Config
+	key  vrrp.Key
+	spec vrrp.SocketSpec
+	old  *rtInst        // matched running instance, or nil
+	inst *vrrp.Instance // new instance when old is nil
 }
 
 // applyReload runs with r.mu held, from the loop (or before Run).
@@ -60,7 +61,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 	}
 
 	// Create the VMACs new instances need: their sockets bind to them.
-	var created []*VMAC
+	var created []*vrrp.VMAC
 	undo := func() {
 		for _, m := range created {
 			if err := r.deps.VMACs.Delete(m.Name); err != nil {
@@ -88,13 +89,13 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 			delete(demux, old)
 		}
 		if demux[p.spec] == nil {
-			demux[p.spec] = map[uint8]*Instance{}
+			demux[p.spec] = map[uint8]*vrrp.Instance{}
 		}
 		demux[p.spec][p.ic.VRID] = p.inst
 	}
 
 	// Open the sockets new instances need; keep the ones still in use.
-	socks := map[SocketSpec]*rtSock{}
+	socks := map[vrrp.SocketSpec]*rtSock{}
 	for _, s := range r.socks {
 		socks[s.spec] = s
 	}
@@ -111,7 +112,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 			undo()
 			return err
 		}
-		s := &rtSock{spec: spec, sock: sk, demux: NewDemux(spec.Iface, r.log)}
+		s := &rtSock{spec: spec, sock: sk, demux: vrrp.NewDemux(spec.Iface, r.log)}
 		socks[spec] = s
 		opened = append(opened, s)
 	}
@@ -142,12 +143,12 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		}
 		oldVIPs, oldRoutes, oldRules := ri.vips, ri.vroutes, ri.vrules
 		ri.sock, ri.iface, ri.trackIf = s, p.v.Interface, !p.v.DontTrackPrimary
-		ri.vips, ri.notify, ri.dsts, ri.ttl = VIPsOf(p.v), notifiersOf(p.v), nil, packet.TTL
-		ri.lastMail = StateInit // keepalived's reloaded vrrp_t starts afresh
+		ri.vips, ri.notify, ri.dsts, ri.ttl = vrrp.VIPsOf(p.v), notifiersOf(p.v), nil, packet.TTL
+		ri.lastMail = vrrp.StateInit // keepalived's reloaded vrrp_t starts afresh
 		ri.vroutes, ri.vrules = p.v.VRoutes, p.v.VRules
 		ri.garpExtraAll, ri.xmitBase = p.v.GARPExtraIfAll, p.v.VMACXmitBase
 		if ri.vmac != nil {
-			ri.vips = vmacVIPs(ri.vips, p.v, &p.ic, ri.vmac.Name)
+			ri.vips = vrrp.VMACVIPs(ri.vips, p.v, &p.ic, ri.vmac.Name)
 		}
 		if p.v.Unicast {
 			for _, peer := range p.v.UnicastPeers {
@@ -166,7 +167,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 			ri.fw = nfw
 		}
 		if p.old != nil {
-			wasMaster := ri.inst.State() == StateMaster
+			wasMaster := ri.inst.State() == vrrp.StateMaster
 			acts, err := ri.inst.Reconfigure(now, p.ic)
 			if err != nil { // checked above; cannot happen
 				r.log.Error("reload", "instance", p.ic.Name, "err", err)
@@ -194,18 +195,18 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 	var kept []*rtSock
 	for _, s := range r.socks {
 		if m, ok := demux[s.spec]; ok {
-			s.demux.byVRID = m
+			s.demux.Replace(m)
 			kept = append(kept, s)
 			continue
 		}
-		s.demux.byVRID = map[uint8]*Instance{}
+		s.demux.Replace(nil)
 		if s.cancel != nil {
 			s.cancel()
 		}
 		s.sock.Close()
 	}
 	for _, s := range opened {
-		s.demux.byVRID = demux[s.spec]
+		s.demux.Replace(demux[s.spec])
 		kept = append(kept, s)
 		if live {
 			r.startReader(s)
@@ -254,13 +255,13 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 // Key. It changes nothing: new instances are built but not started.
 // byKey is left holding the running instances with no match (to be
 // removed); demux is the VRID table per socket. Runs with r.mu held.
-func (r *Runtime) plan(cfg *conf.Config, procUp map[string]bool) (plan []*planned, byKey map[Key]*rtInst, demux map[SocketSpec]map[uint8]*Instance, err error) {
+func (r *Runtime) plan(cfg *conf.Config, procUp map[string]bool) (plan []*planned, byKey map[vrrp.Key]*rtInst, demux map[vrrp.SocketSpec]map[uint8]*vrrp.Instance, err error) {
 	g := &cfg.Global
-	byKey = map[Key]*rtInst{}
+	byKey = map[vrrp.Key]*rtInst{}
 	for _, ri := range r.insts {
 		byKey[ri.key] = ri
 	}
-	demux = map[SocketSpec]map[uint8]*Instance{}
+	demux = map[vrrp.SocketSpec]map[uint8]*vrrp.Instance{}
 	for _, v := range cfg.VRRPInstances {
 		if v.Interface == "" {
 			return nil, nil, nil, fmt.Errorf("(%s) an interface is required", v.Name)
@@ -269,16 +270,16 @@ func (r *Runtime) plan(cfg *conf.Config, procUp map[string]bool) (plan []*planne
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("(%s) interface %s: %w", v.Name, v.Interface, err)
 		}
-		ic, err := InstanceConfig(g, cfg.VRRPScripts, v, info)
+		ic, err := vrrp.InstanceConfig(g, cfg.VRRPScripts, v, info)
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		ic.Trackers = append(ic.Trackers, procTrackerRefs(v, procUp)...)
 		ic.Trackers = append(ic.Trackers, extraTrackers(cfg, v)...)
-		if err := checkConfig(&ic); err != nil {
+		if err := vrrp.CheckConfig(&ic); err != nil {
 			return nil, nil, nil, err
 		}
-		p := &planned{v: v, ic: ic, key: KeyOf(g, v), spec: specOf(g, v, &ic, v.Interface)}
+		p := &planned{v: v, ic: ic, key: vrrp.KeyOf(g, v), spec: specOf(g, v, &ic, v.Interface)}
 		if old := byKey[p.key]; old != nil && old.vmac != nil && !v.VMACXmitBase {
 			p.spec.Iface = old.vmac.Name // a matched instance keeps its VMAC
 		}
@@ -287,12 +288,12 @@ func (r *Runtime) plan(cfg *conf.Config, procUp map[string]bool) (plan []*planne
 		if old := byKey[p.key]; old != nil && old.inst.Config().Version == ic.Version {
 			p.old = old
 			delete(byKey, p.key)
-		} else if p.inst, err = New(ic, r.log); err != nil {
+		} else if p.inst, err = vrrp.New(ic, r.log); err != nil {
 			return nil, nil, nil, err
 		}
 		m := demux[p.spec]
 		if m == nil {
-			m = map[uint8]*Instance{}
+			m = map[uint8]*vrrp.Instance{}
 			demux[p.spec] = m
 		}
 		if o := m[ic.VRID]; o != nil {
@@ -310,18 +311,18 @@ func (r *Runtime) plan(cfg *conf.Config, procUp map[string]bool) (plan []*planne
 // changeVIPs makes a MASTER's addresses follow its new VIP list at once:
 // the dropped ones are removed, the new ones added and announced. The
 // VIPs it already had get no GARP: nothing moved.
-func (r *Runtime) changeVIPs(ri *rtInst, old []VIP) {
+func (r *Runtime) changeVIPs(ri *rtInst, old []vrrp.VIP) {
 	name := ri.inst.Name()
 	for _, v := range old {
-		if !slices.ContainsFunc(ri.vips, func(n VIP) bool { return sameVIP(n, v) }) {
+		if !slices.ContainsFunc(ri.vips, func(n vrrp.VIP) bool { return vrrp.SameVIP(n, v) }) {
 			if err := r.deps.Addrs.Del(v); err != nil {
 				r.log.Warn("remove VIP", "instance", name, "err", err)
 			}
 		}
 	}
-	var added []VIP
+	var added []vrrp.VIP
 	for _, v := range ri.vips {
-		if !slices.ContainsFunc(old, func(o VIP) bool { return sameVIP(o, v) }) {
+		if !slices.ContainsFunc(old, func(o vrrp.VIP) bool { return vrrp.SameVIP(o, v) }) {
 			if err := r.deps.Addrs.Add(v); err != nil {
 				r.log.Warn("add VIP", "instance", name, "err", err)
 			}
@@ -331,17 +332,6 @@ func (r *Runtime) changeVIPs(ri *rtInst, old []VIP) {
 	if n := ri.inst.Config().GARPMasterRepeat; len(added) > 0 && n > 0 {
 		r.sendGARPFor(ri, added, n)
 	}
-}
-
-func sameVIP(a, b VIP) bool {
-	lft := func(p *uint32) int64 {
-		if p == nil {
-			return -1
-		}
-		return int64(*p)
-	}
-	return a.Prefix == b.Prefix && a.Dev == b.Dev && a.Broadcast == b.Broadcast && a.Scope == b.Scope &&
-		a.Label == b.Label && a.NoDAD == b.NoDAD && lft(a.PreferredLft) == lft(b.PreferredLft)
 }
 
 // reloadChecks keeps the vrrp_script checks whose settings did not change
@@ -367,7 +357,7 @@ func (r *Runtime) reloadChecks(cfg *conf.Config, live bool, now time.Time) {
 	for _, sc := range next {
 		if slices.Contains(kept, sc) {
 			// Instances that newly track it learn its current state.
-			r.tracker(now, scriptTracker(sc.name), sc.up)
+			r.tracker(now, vrrp.ScriptTracker(sc.name), sc.up)
 		} else if live {
 			r.startCheck(sc)
 		}
@@ -389,9 +379,9 @@ func (s *scriptCheck) sameAs(o *scriptCheck) bool {
 func (r *Runtime) reinitKept(ri *rtInst, now time.Time) {
 	st := ri.inst.State()
 	switch {
-	case st == StateFault && slices.ContainsFunc(ri.inst.Config().Trackers, func(t Tracker) bool { return t.Name == configFaultTracker }):
-		r.exec(ri, now, []Action{Notify{State: StateFault}})
-	case r.fifoOnReload && st != StateMaster:
+	case st == vrrp.StateFault && slices.ContainsFunc(ri.inst.Config().Trackers, func(t vrrp.Tracker) bool { return t.Name == vrrp.ConfigFaultTracker }):
+		r.exec(ri, now, []vrrp.Action{vrrp.Notify{State: vrrp.StateFault}})
+	case r.fifoOnReload && st != vrrp.StateMaster:
 		r.fifoInstance(ri, st.String())
 	}
 }

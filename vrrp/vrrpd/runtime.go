@@ -1,4 +1,4 @@
-package vrrp
+package vrrpd
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/internal/lograte"
 	"github.com/gokeepalived/gokeepalived/internal/notifyfifo"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
+	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/internal/hrtimer"
 	"github.com/gokeepalived/gokeepalived/vrrp/nft"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
@@ -24,28 +25,28 @@ import (
 
 // Deps are the runtime's kernel boundary (vrrp/netio has the real ones).
 type Deps struct {
-	Net       Net
-	Addrs     Addrs
-	Announcer Announcer
-	Links     Links        // nil: interface state is not tracked
-	Scripts   Scripts      // nil: ExecScripts as the config's script_user
-	Clock     Clock        // nil: the system clock
+	Net       vrrp.Net
+	Addrs     vrrp.Addrs
+	Announcer vrrp.Announcer
+	Links     vrrp.Links   // nil: interface state is not tracked
+	Scripts   vrrp.Scripts // nil: ExecScripts as the config's script_user
+	Clock     vrrp.Clock   // nil: the system clock
 	Log       *slog.Logger // nil: discard
 	// OnState, if set, is told every state an instance enters, from the
 	// loop (keep it short): the IPVS sync daemon follows one instance.
-	OnState func(instance string, s State)
+	OnState func(instance string, s vrrp.State)
 	// KeepVIPs is -V (--dont-release-vrrp): at shutdown a MASTER still
 	// sends priority 0 but leaves its VIPs on the interface.
 	KeepVIPs bool
 	// ReleaseVIPs is -X (--release-vips); see releaseUnset.
 	ReleaseVIPs bool
 	// VMACs makes use_vmac interfaces (nil: use_vmac is an error).
-	VMACs VMACs
+	VMACs vrrp.VMACs
 	// Routes sets routes and rules (nil: they are skipped with a warning).
-	Routes Routes
+	Routes vrrp.Routes
 	// Processes lists processes for track_process (nil: /proc);
 	// ProcessPoll is how often (0: DefaultProcessPoll).
-	Processes   Processes
+	Processes   vrrp.Processes
 	ProcessPoll time.Duration
 	// Firewall opens keepalived's nftables table (vrrp/nft.Open; nil:
 	// no_accept and VMAC rules are not set).
@@ -66,7 +67,7 @@ type Runtime struct {
 	// notifying counts the notify scripts running (a stop waits for them)
 	notifying atomic.Int64
 	insts     []*rtInst
-	byInst    map[*Instance]*rtInst
+	byInst    map[*vrrp.Instance]*rtInst
 	socks     []*rtSock
 
 	garpInterval, gnaInterval time.Duration
@@ -77,7 +78,7 @@ type Runtime struct {
 	reload  chan reloadReq
 	rctx    context.Context // readers and checks started by Run and Reload
 	readers sync.WaitGroup
-	links   chan LinkEvent
+	links   chan vrrp.LinkEvent
 	checks  []*scriptCheck
 	results chan scriptResult
 	mu      sync.Mutex // held while the loop steps; States reads under it
@@ -102,9 +103,9 @@ type Runtime struct {
 }
 
 type rtSock struct {
-	spec   SocketSpec
-	sock   Socket
-	demux  *Demux
+	spec   vrrp.SocketSpec
+	sock   vrrp.Socket
+	demux  *vrrp.Demux
 	cancel context.CancelFunc // ends its reader
 }
 
@@ -114,18 +115,18 @@ type reloadReq struct {
 }
 
 type rtInst struct {
-	inst     *Instance
+	inst     *vrrp.Instance
 	sock     *rtSock
-	key      Key
+	key      vrrp.Key
 	iface    string
 	trackIf  bool // not dont_track_primary: the interface going down means FAULT
-	vips     []VIP
+	vips     []vrrp.VIP
 	notify   notifiers
 	dsts     []netip.Addr
 	ttl      int
 	ipID     uint16 // last IPv4 ID sent (keepalived's per-instance ip_id)
 	deadline time.Time
-	vmac     *VMAC // use_vmac interface, nil without
+	vmac     *vrrp.VMAC // use_vmac interface, nil without
 	// lastTransition is when the instance last entered a state, for dumps.
 	lastTransition time.Time
 	vroutes        []conf.Route
@@ -133,7 +134,7 @@ type rtInst struct {
 	hidx           int    // 1 + index in timers.advs; 0 when not armed
 	hseq           uint64 // when the deadline was set, for ties
 	fw             fwState
-	lastMail       State // last_email_state: the state last mailed about
+	lastMail       vrrp.State // last_email_state: the state last mailed about
 	// garpExtraAll is garp_extra_if's "all"; xmitBase vmac_xmit_base.
 	garpExtraAll, xmitBase bool
 }
@@ -160,16 +161,16 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 	if deps.Scripts == nil {
 		deps.Scripts = NewExecScripts(g.ScriptUser, g.ScriptGroup, deps.Log)
 	}
-	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*Instance]*rtInst{},
+	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*vrrp.Instance]*rtInst{},
 		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval, fifoOnReload: g.FIFOWriteVRRPStatesOnReload,
-		rx: make(chan rxItem, 64), reload: make(chan reloadReq), links: make(chan LinkEvent, 16), results: make(chan scriptResult, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{}),
+		rx: make(chan rxItem, 64), reload: make(chan reloadReq), links: make(chan vrrp.LinkEvent, 16), results: make(chan scriptResult, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{}),
 		procResults: make(chan procResult, 16)}
 	r.mail = newMailer(g, deps.Alerts, deps.Log)
 	r.statics, r.staticAddrNoTrack = staticsOf(cfg), noTrackOf(cfg)
 	r.procTrackers = procTrackersOf(cfg)
 	r.procUp = r.scanProcs(r.procTrackers)
-	socks := map[SocketSpec]*rtSock{}
-	var vmacs []*VMAC
+	socks := map[vrrp.SocketSpec]*rtSock{}
+	var vmacs []*vrrp.VMAC
 	r.openFirewall(g, cfg.VRRPInstances)
 	for _, v := range cfg.VRRPInstances {
 		if v.Interface == "" {
@@ -181,14 +182,14 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 			r.abort(vmacs)
 			return nil, fmt.Errorf("(%s) interface %s: %w", v.Name, v.Interface, err)
 		}
-		ic, err := InstanceConfig(g, cfg.VRRPScripts, v, info)
+		ic, err := vrrp.InstanceConfig(g, cfg.VRRPScripts, v, info)
 		if err != nil {
 			r.abort(vmacs)
 			return nil, err
 		}
 		ic.Trackers = append(ic.Trackers, procTrackerRefs(v, r.procUp)...)
 		sockIf := v.Interface
-		var vm *VMAC
+		var vm *vrrp.VMAC
 		var fwv [2]int
 		if v.UseVMAC {
 			if vm, sockIf, err = r.setupVMAC(g, v, &ic); err != nil {
@@ -199,7 +200,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 			fwv = r.fwVMAC(v.Name, vm, v.Interface, ic.Family == packet.IPv6, g)
 		}
 		ic.Trackers = append(ic.Trackers, extraTrackers(cfg, v)...)
-		inst, err := New(ic, deps.Log)
+		inst, err := vrrp.New(ic, deps.Log)
 		if err != nil {
 			r.abort(vmacs)
 			return nil, err
@@ -212,7 +213,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 				r.abort(vmacs)
 				return nil, err
 			}
-			s = &rtSock{spec: spec, sock: sk, demux: NewDemux(sockIf, deps.Log)}
+			s = &rtSock{spec: spec, sock: sk, demux: vrrp.NewDemux(sockIf, deps.Log)}
 			s.demux.LogUnknownVRIDs = g.LogUnknownVRIDs
 			socks[spec] = s
 			r.socks = append(r.socks, s)
@@ -221,11 +222,11 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 			r.abort(vmacs)
 			return nil, err
 		}
-		ri := &rtInst{inst: inst, sock: s, key: KeyOf(g, v), iface: v.Interface, trackIf: !v.DontTrackPrimary,
+		ri := &rtInst{inst: inst, sock: s, key: vrrp.KeyOf(g, v), iface: v.Interface, trackIf: !v.DontTrackPrimary,
 			garpExtraAll: v.GARPExtraIfAll, xmitBase: v.VMACXmitBase,
-			vips: VIPsOf(v), notify: notifiersOf(v), ttl: packet.TTL, vmac: vm, vroutes: v.VRoutes, vrules: v.VRules}
+			vips: vrrp.VIPsOf(v), notify: notifiersOf(v), ttl: packet.TTL, vmac: vm, vroutes: v.VRoutes, vrules: v.VRules}
 		if vm != nil {
-			ri.vips = vmacVIPs(ri.vips, v, &ic, vm.Name)
+			ri.vips = vrrp.VMACVIPs(ri.vips, v, &ic, vm.Name)
 		}
 		ri.fw = r.fwOf(v, ri.vips)
 		ri.fw.v6, ri.fw.vmac = ic.Family == packet.IPv6, fwv
@@ -253,13 +254,13 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 // specOf is the socket an instance receives on. As keepalived's socket
 // pool, AH instances have their own (IPv4 protocol 51): a raw socket sees
 // only the packets of the protocol it was opened for.
-func specOf(g *conf.GlobalDefs, v *conf.VRRPInstance, ic *Config, iface string) SocketSpec {
-	s := SocketSpec{Iface: iface, Family: ic.Family, Unicast: v.Unicast, Proto: packet.ProtoVRRP}
+func specOf(g *conf.GlobalDefs, v *conf.VRRPInstance, ic *vrrp.Config, iface string) vrrp.SocketSpec {
+	s := vrrp.SocketSpec{Iface: iface, Family: ic.Family, Unicast: v.Unicast, Proto: packet.ProtoVRRP}
 	if ic.Family == packet.IPv4 && ic.Version == 2 && ic.AuthType == packet.AuthAH {
 		s.Proto = packet.ProtoAH
 	}
 	if !v.Unicast {
-		s.Group = groupOf(g, v)
+		s.Group = vrrp.GroupOf(g, v)
 	}
 	return s
 }
@@ -291,7 +292,7 @@ func (r *Runtime) closeSockets() {
 }
 
 // abort undoes a NewRuntime that failed: sockets, and VMACs created.
-func (r *Runtime) abort(vmacs []*VMAC) {
+func (r *Runtime) abort(vmacs []*vrrp.VMAC) {
 	r.closeSockets()
 	defer r.closeFirewall()
 	for _, m := range vmacs {
@@ -346,8 +347,8 @@ func (r *Runtime) Run(ctx context.Context) error {
 	r.startFiles()
 	r.mu.Unlock()
 	readers := &r.readers
-	deletions := make(chan Deletion, 16)
-	if dw, ok := r.deps.Links.(DeletionWatcher); ok {
+	deletions := make(chan vrrp.Deletion, 16)
+	if dw, ok := r.deps.Links.(vrrp.DeletionWatcher); ok {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()
@@ -404,10 +405,10 @@ func (r *Runtime) Run(ctx context.Context) error {
 			for _, ri := range r.insts {
 				if ri.trackIf && ri.iface == ev.Name {
 					r.log.Info(fmt.Sprintf("Netlink reports %s %s", ev.Name, map[bool]string{true: "up", false: "down"}[ev.Up]), "instance", ri.inst.Name())
-					r.exec(ri, now, ri.inst.Step(now, EventInterface{Up: ev.Up}))
+					r.exec(ri, now, ri.inst.Step(now, vrrp.EventInterface{Up: ev.Up}))
 				}
 			}
-			r.tracker(now, ifTracker(ev.Name), ev.Up)
+			r.tracker(now, vrrp.InterfaceTracker(ev.Name), ev.Up)
 			if ev.Up {
 				r.vmacLinkUp(ev.Name)
 				r.reinstateStatics(ev.Name)
@@ -423,7 +424,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 				// A check a reload removed.
 			} else if up, changed := res.check.result(res.err == nil); changed {
 				r.log.Info(scriptLine(res.check.name, res.err))
-				r.tracker(r.deps.Clock.Now(), scriptTracker(res.check.name), up)
+				r.tracker(r.deps.Clock.Now(), vrrp.ScriptTracker(res.check.name), up)
 			}
 			r.mu.Unlock()
 		case d := <-deletions:
@@ -497,9 +498,9 @@ func (r *Runtime) shutdown() {
 	r.down = true // no timer step after the priority-0 adverts
 	now := r.deps.Clock.Now()
 	for _, ri := range r.insts {
-		acts := ri.inst.Step(now, EventShutdown{})
+		acts := ri.inst.Step(now, vrrp.EventShutdown{})
 		if r.deps.KeepVIPs {
-			acts = slices.DeleteFunc(acts, func(a Action) bool { _, ok := a.(RemoveVIPs); return ok })
+			acts = slices.DeleteFunc(acts, func(a vrrp.Action) bool { _, ok := a.(vrrp.RemoveVIPs); return ok })
 		}
 		r.exec(ri, now, acts)
 	}
@@ -519,7 +520,7 @@ func (r *Runtime) tracker(now time.Time, name string, up bool) {
 	for _, ri := range r.insts {
 		for _, t := range ri.inst.Config().Trackers {
 			if t.Name == name {
-				r.exec(ri, now, ri.inst.Step(now, EventTracker{Name: name, Up: up}))
+				r.exec(ri, now, ri.inst.Step(now, vrrp.EventTracker{Name: name, Up: up}))
 				break
 			}
 		}
@@ -552,9 +553,9 @@ func (r *Runtime) read(ctx context.Context, s *rtSock) {
 // newTimer is the loop's timer. A clock that can run the expiry on the
 // timer's own goroutine (SystemClock) gets fireDue there, under r.mu as
 // every loop step; its C then never delivers.
-func (r *Runtime) newTimer() Timer {
+func (r *Runtime) newTimer() vrrp.Timer {
 	if fc, ok := r.deps.Clock.(funcClock); ok {
-		var t Timer
+		var t vrrp.Timer
 		t, ok = fc.NewFuncTimer(func() {
 			r.mu.Lock()
 			defer r.mu.Unlock()
@@ -572,7 +573,7 @@ func (r *Runtime) newTimer() Timer {
 
 // rearm sets t to the next deadline; with r.mu held, so that the loop and
 // an expiry running on the timer's goroutine cannot arm it out of order.
-func (r *Runtime) rearm(t Timer) {
+func (r *Runtime) rearm(t vrrp.Timer) {
 	if next := r.timers.next(); !next.IsZero() {
 		t.Reset(max(next.Sub(r.deps.Clock.Now()), 0))
 	} else {
@@ -581,17 +582,17 @@ func (r *Runtime) rearm(t Timer) {
 }
 
 // exec performs an instance's actions in order.
-func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
+func (r *Runtime) exec(ri *rtInst, now time.Time, acts []vrrp.Action) {
 	name := ri.inst.Name()
 	for _, a := range acts {
 		switch a := a.(type) {
-		case SendAdvert:
+		case vrrp.SendAdvert:
 			if err := r.sendAdvert(ri, a.Priority); err != nil {
 				r.log.Warn("send advert", "instance", name, "err", err)
 			} else if a.Priority == 0 {
 				r.log.Info(fmt.Sprintf("(%s) sent 0 priority", name))
 			}
-		case AddVIPs:
+		case vrrp.AddVIPs:
 			// Before the addresses, as keepalived: no_accept VIPs never answer.
 			r.fwVIPs(ri, true)
 			if len(ri.vips) > 0 {
@@ -603,7 +604,7 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 				}
 			}
 			r.addVRoutes(ri, ri.vroutes, ri.vrules)
-		case RemoveVIPs:
+		case vrrp.RemoveVIPs:
 			r.delVRoutes(ri, ri.vroutes, ri.vrules)
 			if len(ri.vips) > 0 {
 				r.log.Info(fmt.Sprintf("(%s) removing VIPs.", name))
@@ -614,17 +615,17 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 				}
 			}
 			r.fwVIPs(ri, false)
-		case SendGARP:
+		case vrrp.SendGARP:
 			r.sendGARP(ri, a.Repeat)
-		case ScheduleGARP:
+		case vrrp.ScheduleGARP:
 			r.timers.addGARP(ri, now.Add(a.After), a.Repeat)
-		case SendExtraGARP:
+		case vrrp.SendExtraGARP:
 			if vips := r.extraGARPVIPs(ri); len(vips) > 0 {
 				r.sendGARPFor(ri, vips, 1)
 			}
-		case SetTimer:
+		case vrrp.SetTimer:
 			r.timers.set(ri, a.At)
-		case Notify:
+		case vrrp.Notify:
 			ri.lastTransition = now
 			r.log.Debug("state change", "instance", name, "state", a.State.String())
 			if r.deps.OnState != nil {
@@ -635,14 +636,14 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 			}
 			r.fifoInstance(ri, a.State.String())
 			r.mail.instance(ri, a.State)
-		case PriorityChanged:
+		case vrrp.PriorityChanged:
 			r.log.Debug("priority change", "instance", name, "from", a.From, "to", a.To)
 			if ri.notify.prioChanges {
 				r.fifoInstance(ri, ri.inst.State().String()+"_PRIORITY")
 			}
-		case NotifyMasterRxLowerPri:
+		case vrrp.NotifyMasterRxLowerPri:
 			if s := ri.notify.rxLowerPri; s != nil && !s.Disabled && len(s.Argv) > 0 {
-				r.runScript(name, Command{Argv: s.Argv, User: s.User, Group: s.Group})
+				r.runScript(name, vrrp.Command{Argv: s.Argv, User: s.User, Group: s.Group})
 			}
 			r.fifoInstance(ri, "MASTER_RX_LOWER_PRI")
 		}
@@ -650,7 +651,7 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []Action) {
 	r.afterExec(ri, now)
 }
 
-func (r *Runtime) runScript(inst string, c Command) {
+func (r *Runtime) runScript(inst string, c vrrp.Command) {
 	r.notifying.Add(1)
 	exited := c.Exited
 	c.Exited = func() {
@@ -666,25 +667,9 @@ func (r *Runtime) runScript(inst string, c Command) {
 	}
 }
 
-// Advert builds the advert an instance sends with priority prio.
-func Advert(c *Config, prio uint8) packet.Advert {
-	a := packet.Advert{Version: c.Version, Type: packet.TypeAdvert, VRID: c.VRID, Priority: prio,
-		CountAddrs: uint8(len(c.VIPs)), Addrs: c.VIPs}
-	if c.Version == 3 {
-		a.AdverInt = uint16(c.AdverInt / (10 * time.Millisecond))
-	} else {
-		a.AdverInt = uint16(c.AdverInt / time.Second)
-		a.AuthType = c.AuthType
-		if c.AuthType == packet.AuthPass {
-			a.AuthData = packet.PassKey(c.AuthPass)
-		}
-	}
-	return a
-}
-
 func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
 	c := ri.inst.Config()
-	adv := Advert(c, prio)
+	adv := vrrp.Advert(c, prio)
 	var errs []error
 	var io packet.IPv4Options
 	if c.Family == packet.IPv4 {
@@ -701,7 +686,7 @@ func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
 		}
 	}
 	for _, dst := range ri.dsts {
-		o := Outgoing{Src: c.SourceAddr, Dst: dst, HopLimit: ri.ttl}
+		o := vrrp.Outgoing{Src: c.SourceAddr, Dst: dst, HopLimit: ri.ttl}
 		var err error
 		if c.Family == packet.IPv4 {
 			io.Dst = dst
@@ -731,7 +716,7 @@ func (r *Runtime) sendGARP(ri *rtInst, repeat int) { r.sendGARPFor(ri, ri.vips, 
 // marked as set, which such an instance has none of: the VIPs on the
 // interface stay, and what -X changes is this log line.
 func (r *Runtime) releaseUnset(ri *rtInst) {
-	if r.deps.ReleaseVIPs && ri.inst.State() != StateMaster && len(ri.vips) > 0 {
+	if r.deps.ReleaseVIPs && ri.inst.State() != vrrp.StateMaster && len(ri.vips) > 0 {
 		r.log.Info(fmt.Sprintf("(%s) removing VIPs.", ri.inst.Name()))
 	}
 }
@@ -765,7 +750,7 @@ func (r *Runtime) ReloadUnchanged() {
 // (its VMAC if it has one; that one too with vmac_xmit_base), counting
 // only our VMACs unless "all". keepalived turns the timer off when no
 // VIP is on another interface that counts; then nothing is sent.
-func (r *Runtime) extraGARPVIPs(ri *rtInst) []VIP {
+func (r *Runtime) extraGARPVIPs(ri *rtInst) []vrrp.VIP {
 	own := ri.iface
 	if ri.vmac != nil {
 		own = ri.vmac.Name
@@ -776,7 +761,7 @@ func (r *Runtime) extraGARPVIPs(ri *rtInst) []VIP {
 			ours[o.vmac.Name] = true
 		}
 	}
-	var out []VIP
+	var out []vrrp.VIP
 	seen, extra := map[string]bool{}, false
 	for _, v := range ri.vips {
 		counts := ours[v.Dev] || ri.garpExtraAll
@@ -793,7 +778,7 @@ func (r *Runtime) extraGARPVIPs(ri *rtInst) []VIP {
 	return out
 }
 
-func (r *Runtime) sendGARPFor(ri *rtInst, vips []VIP, repeat int) {
+func (r *Runtime) sendGARPFor(ri *rtInst, vips []vrrp.VIP, repeat int) {
 	for _, v := range vips {
 		what := "gratuitous ARPs"
 		if v.Prefix.Addr().Is6() {
@@ -838,8 +823,8 @@ func (r *Runtime) sendGARPFor(ri *rtInst, vips []VIP, repeat int) {
 // Status is one instance's state for status dumps.
 type Status struct {
 	Name              string
-	Key               Key
-	State             State
+	Key               vrrp.Key
+	State             vrrp.State
 	Priority          uint8
 	EffectivePriority uint8
 	MasterAddr        netip.Addr
@@ -853,7 +838,7 @@ type Status struct {
 	VMAC              string            // use_vmac interface, "" without
 	Drops             map[string]uint64 // by validate.Reason name
 	// For the dumps, as keepalived's vrrp_t has them.
-	WantState      State
+	WantState      vrrp.State
 	MasterPriority uint8
 	MasterAdverInt time.Duration
 	LastTransition time.Time
@@ -946,7 +931,7 @@ func (r *Runtime) ClearStats() {
 
 // SocketStatus counts what a socket dropped before any instance saw it.
 type SocketStatus struct {
-	Spec        SocketSpec
+	Spec        vrrp.SocketSpec
 	TooShort    uint64 // not even a VRRP header
 	UnknownVRID uint64
 }
@@ -969,11 +954,11 @@ func (SystemClock) Now() time.Time { return time.Now() }
 
 // funcClock is a Clock whose timers can call a function at expiry.
 type funcClock interface {
-	NewFuncTimer(f func()) (Timer, bool)
+	NewFuncTimer(f func()) (vrrp.Timer, bool)
 }
 
 // NewFuncTimer is a timerfd that calls f on expiry (see hrtimer.NewFunc).
-func (SystemClock) NewFuncTimer(f func()) (Timer, bool) {
+func (SystemClock) NewFuncTimer(f func()) (vrrp.Timer, bool) {
 	t, err := hrtimer.NewFunc(f)
 	if err != nil {
 		return nil, false
@@ -983,7 +968,7 @@ func (SystemClock) NewFuncTimer(f func()) (Timer, bool) {
 
 // NewTimer is a timerfd when it can be (on time to the microsecond; the
 // runtime's timers wake up to 1 ms late), a time.Timer otherwise.
-func (SystemClock) NewTimer(d time.Duration) Timer {
+func (SystemClock) NewTimer(d time.Duration) vrrp.Timer {
 	if t, err := hrtimer.New(); err == nil {
 		t.Reset(d)
 		return t

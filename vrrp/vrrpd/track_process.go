@@ -1,4 +1,4 @@
-package vrrp
+package vrrpd
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
 // vrrp_track_process is implemented by polling /proc, not with the
@@ -25,26 +26,10 @@ import (
 // tracks a process.
 const DefaultProcessPoll = 100 * time.Millisecond
 
-// Proc is one running process as track_process matches it.
-type Proc struct {
-	PID  int
-	Comm string // /proc/PID/stat's comm (15 bytes at most)
-	// Cmdline is argv; nil when not read (no tracker needs it).
-	Cmdline []string
-}
-
-// Processes lists the running processes (not zombies) with their comm;
-// argv too when cmdline is set. A zombie is excluded at least when its
-// comm is in names (the check costs a read of /proc/PID/stat); a zombie
-// has no argv, so it never matches a full_command tracker anyway.
-type Processes interface {
-	List(names map[string]bool, cmdline bool) ([]Proc, error)
-}
-
 // ProcFS lists processes from a proc file system (Root "" is /proc).
 type ProcFS struct{ Root string }
 
-func (p ProcFS) List(comms map[string]bool, cmdline bool) ([]Proc, error) {
+func (p ProcFS) List(comms map[string]bool, cmdline bool) ([]vrrp.Proc, error) {
 	root := p.Root
 	if root == "" {
 		root = "/proc"
@@ -58,7 +43,7 @@ func (p ProcFS) List(comms map[string]bool, cmdline bool) ([]Proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Proc, 0, len(names))
+	out := make([]vrrp.Proc, 0, len(names))
 	buf := make([]byte, 4096)
 	for _, name := range names {
 		if name[0] < '1' || name[0] > '9' {
@@ -73,7 +58,7 @@ func (p ProcFS) List(comms map[string]bool, cmdline bool) ([]Proc, error) {
 		if len(c) == 0 {
 			continue // gone meanwhile
 		}
-		pr := Proc{PID: pid, Comm: string(bytes.TrimSuffix(c, []byte("\n")))}
+		pr := vrrp.Proc{PID: pid, Comm: string(bytes.TrimSuffix(c, []byte("\n")))}
 		if comms[pr.Comm] {
 			st := readSmall(root+"/"+name+"/stat", buf)
 			// "PID (comm) S ...": comm may hold spaces and parentheses.
@@ -144,7 +129,7 @@ func procTrackersOf(cfg *conf.Config) []*procTracker {
 
 // matches is keepalived's test of one process against a tracker: comm,
 // or argv[0] with full_command, then the parameters by param_match.
-func (t *procTracker) matches(p *Proc) bool {
+func (t *procTracker) matches(p *vrrp.Proc) bool {
 	c := t.cfg
 	if !c.FullCommand {
 		return p.Comm == c.Process
@@ -189,7 +174,7 @@ func (t *procTracker) inQuorum(n int) bool {
 }
 
 // count counts the matching processes in ps.
-func (t *procTracker) count(ps []Proc) int {
+func (t *procTracker) count(ps []vrrp.Proc) int {
 	n := 0
 	for i := range ps {
 		if t.matches(&ps[i]) {
@@ -262,7 +247,7 @@ func (r *Runtime) scanProcs(ts []*procTracker) map[string]bool {
 	return up
 }
 
-func (r *Runtime) procs() Processes {
+func (r *Runtime) procs() vrrp.Processes {
 	if r.deps.Processes != nil {
 		return r.deps.Processes
 	}
@@ -271,11 +256,11 @@ func (r *Runtime) procs() Processes {
 
 // procTrackerRefs are an instance's track_process entries with their
 // current state (up: reported states by name), for its Config.
-func procTrackerRefs(v *conf.VRRPInstance, up map[string]bool) []Tracker {
-	var out []Tracker
+func procTrackerRefs(v *conf.VRRPInstance, up map[string]bool) []vrrp.Tracker {
+	var out []vrrp.Tracker
 	for _, ref := range v.TrackProcesses {
 		isUp, ok := up[ref.Name]
-		out = append(out, Tracker{Name: processTracker(ref.Name), Weight: ref.Weight, Reverse: ref.Reverse, Up: isUp || !ok})
+		out = append(out, vrrp.Tracker{Name: processTracker(ref.Name), Weight: ref.Weight, Reverse: ref.Reverse, Up: isUp || !ok})
 	}
 	return out
 }

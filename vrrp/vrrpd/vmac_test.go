@@ -1,4 +1,4 @@
-package vrrp_test
+package vrrpd_test
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
 
@@ -26,7 +27,7 @@ type fullNode struct {
 func startFull(t *testing.T, hub *vrrptest.Hub, name, addr4, cfgText string) *fullNode {
 	t.Helper()
 	f := &fullNode{routes: &vrrptest.Routes{}, procs: &vrrptest.Processes{}, links: vrrptest.NewLinks()}
-	f.node = startNodeWith(t, hub, name, addr4, cfgText, func(d *vrrp.Deps) {
+	f.node = startNodeWith(t, hub, name, addr4, cfgText, func(d *vrrpd.Deps) {
 		f.net = d.Net.(*vrrptest.Net)
 		f.vmacs = &vrrptest.VMACs{Net: f.net}
 		d.VMACs, d.Routes, d.Processes, d.Links = f.vmacs, f.routes, f.procs, f.links
@@ -92,7 +93,7 @@ func TestRuntimeUseVMAC(t *testing.T) {
 func TestRuntimeVMACKeptWithKeepVIPs(t *testing.T) {
 	hub := vrrptest.NewHub()
 	var vm *vrrptest.VMACs
-	a := startNodeWith(t, hub, "a", "10.0.0.1", instConf(200, "use_vmac"), func(d *vrrp.Deps) {
+	a := startNodeWith(t, hub, "a", "10.0.0.1", instConf(200, "use_vmac"), func(d *vrrpd.Deps) {
 		vm = &vrrptest.VMACs{Net: d.Net.(*vrrptest.Net)}
 		d.VMACs, d.KeepVIPs = vm, true
 	})
@@ -104,7 +105,7 @@ func TestRuntimeVMACKeptWithKeepVIPs(t *testing.T) {
 
 	fn := &vrrptest.Net{Hub: hub, Node: "c", Ifaces: map[string]vrrp.IfaceInfo{"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.3")}}}
 	vm2 := &vrrptest.VMACs{Net: fn}
-	rt, err := vrrp.NewRuntime(loadConf(t, instConf(100, "use_vmac")), vrrp.Deps{Net: fn, Addrs: &vrrptest.Addrs{}, Announcer: &vrrptest.Announcer{}, VMACs: vm2})
+	rt, err := vrrpd.NewRuntime(loadConf(t, instConf(100, "use_vmac")), vrrpd.Deps{Net: fn, Addrs: &vrrptest.Addrs{}, Announcer: &vrrptest.Announcer{}, VMACs: vm2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestRuntimeVMACKeptWithKeepVIPs(t *testing.T) {
 	}
 
 	// Without a VMAC implementation use_vmac is refused, not ignored.
-	if _, err := vrrp.NewRuntime(loadConf(t, instConf(100, "use_vmac")), vrrp.Deps{Net: fn, Addrs: &vrrptest.Addrs{}, Announcer: &vrrptest.Announcer{}}); err == nil {
+	if _, err := vrrpd.NewRuntime(loadConf(t, instConf(100, "use_vmac")), vrrpd.Deps{Net: fn, Addrs: &vrrptest.Addrs{}, Announcer: &vrrptest.Announcer{}}); err == nil {
 		t.Error("use_vmac without Deps.VMACs: no error")
 	}
 }

@@ -1,5 +1,5 @@
 //go:build !race
 
-package vrrp_test
+package vrrpd_test
 
 const raceEnabled = false

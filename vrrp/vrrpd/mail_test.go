@@ -1,4 +1,4 @@
-package vrrp_test
+package vrrpd_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert/smtptest"
 	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
 
@@ -95,8 +96,8 @@ func TestRuntimeMail(t *testing.T) {
 			fn := &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "a", Ifaces: map[string]vrrp.IfaceInfo{
 				"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.1")},
 				"eth1": {Up: true, Addr4: netip.MustParseAddr("10.0.1.1")}}}
-			rt, err := vrrp.NewRuntime(loadConf(t, mailConf(dir, srv.Addr().Port, extra, true)),
-				vrrp.Deps{Net: fn, Addrs: &vrrptest.Addrs{}, Announcer: &vrrptest.Announcer{}, Scripts: &vrrptest.Scripts{}})
+			rt, err := vrrpd.NewRuntime(loadConf(t, mailConf(dir, srv.Addr().Port, extra, true)),
+				vrrpd.Deps{Net: fn, Addrs: &vrrptest.Addrs{}, Announcer: &vrrptest.Announcer{}, Scripts: &vrrptest.Scripts{}})
 			if err != nil {
 				t.Fatal(err)
 			}

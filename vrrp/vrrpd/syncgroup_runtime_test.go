@@ -1,4 +1,4 @@
-package vrrp_test
+package vrrpd_test
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
 
@@ -75,7 +76,7 @@ func TestRuntimeSyncGroupFIFO(t *testing.T) {
 		"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.1")},
 		"eth1": {Up: true, Addr4: netip.MustParseAddr("10.0.1.1")}}}
 	addrs := &vrrptest.Addrs{}
-	rt, err := vrrp.NewRuntime(loadConf(t, syncConf(dir, true)), vrrp.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Scripts: sc})
+	rt, err := vrrpd.NewRuntime(loadConf(t, syncConf(dir, true)), vrrpd.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Scripts: sc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ vrrp_script chk {
 		"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.1")},
 		"eth1": {Up: true, Addr4: netip.MustParseAddr("10.0.1.1")}}}
 	addrs := &vrrptest.Addrs{}
-	rt, err := vrrp.NewRuntime(loadConf(t, text(true, true)), vrrp.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Scripts: sc})
+	rt, err := vrrpd.NewRuntime(loadConf(t, text(true, true)), vrrpd.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Scripts: sc})
 	if err != nil {
 		t.Fatal(err)
 	}

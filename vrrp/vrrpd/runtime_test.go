@@ -1,4 +1,4 @@
-package vrrp_test
+package vrrpd_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
 
@@ -32,7 +33,7 @@ func loadConf(t *testing.T, text string) *conf.Config {
 
 type node struct {
 	name  string
-	rt    *vrrp.Runtime
+	rt    *vrrpd.Runtime
 	addrs *vrrptest.Addrs
 	ann   *vrrptest.Announcer
 	done  chan error
@@ -44,18 +45,18 @@ func startNode(t *testing.T, hub *vrrptest.Hub, name string, addr4 string, cfgTe
 }
 
 // startNodeWith is startNode with edit applied to the Deps.
-func startNodeWith(t *testing.T, hub *vrrptest.Hub, name string, addr4 string, cfgText string, edit func(*vrrp.Deps)) *node {
+func startNodeWith(t *testing.T, hub *vrrptest.Hub, name string, addr4 string, cfgText string, edit func(*vrrpd.Deps)) *node {
 	t.Helper()
 	n := &node{name: name, addrs: &vrrptest.Addrs{}, ann: &vrrptest.Announcer{}, done: make(chan error, 1)}
 	fn := &vrrptest.Net{Hub: hub, Node: name, Ifaces: map[string]vrrp.IfaceInfo{
 		"eth0": {Index: 2, Up: true, MAC: net.HardwareAddr{2, 0, 0, 0, 0, 1},
 			Addr4: netip.MustParseAddr(addr4), LinkLocal6: netip.MustParseAddr("fe80::" + addr4[len(addr4)-1:])},
 	}}
-	deps := vrrp.Deps{Net: fn, Addrs: n.addrs, Announcer: n.ann}
+	deps := vrrpd.Deps{Net: fn, Addrs: n.addrs, Announcer: n.ann}
 	if edit != nil {
 		edit(&deps)
 	}
-	rt, err := vrrp.NewRuntime(loadConf(t, cfgText), deps)
+	rt, err := vrrpd.NewRuntime(loadConf(t, cfgText), deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +212,7 @@ func TestRuntimeNotifyScripts(t *testing.T) {
 	fn := &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "a", Ifaces: map[string]vrrp.IfaceInfo{
 		"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.1")}}}
 	addrs := &vrrptest.Addrs{}
-	rt, err := vrrp.NewRuntime(cfg, vrrp.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Scripts: sc})
+	rt, err := vrrpd.NewRuntime(cfg, vrrpd.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Scripts: sc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +232,7 @@ func TestRuntimeNotifyScripts(t *testing.T) {
 
 func TestExecScripts(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	err := vrrp.ExecScripts{}.Start(vrrp.Command{Argv: []string{"/bin/sh", "-c", `printf '%s' "$0" > "$1"`, "MASTER", out}})
+	err := vrrpd.ExecScripts{}.Start(vrrp.Command{Argv: []string{"/bin/sh", "-c", `printf '%s' "$0" > "$1"`, "MASTER", out}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +240,7 @@ func TestExecScripts(t *testing.T) {
 		b, _ := os.ReadFile(out)
 		return string(b) == "MASTER"
 	})
-	if err := (vrrp.ExecScripts{}).Start(vrrp.Command{Argv: []string{"/nonexistent/script"}}); err == nil {
+	if err := (vrrpd.ExecScripts{}).Start(vrrp.Command{Argv: []string{"/nonexistent/script"}}); err == nil {
 		t.Error("a missing script started")
 	}
 }
@@ -263,8 +264,8 @@ func TestRuntimeTrackScript(t *testing.T) {
 			a := &node{name: "a", addrs: &vrrptest.Addrs{}, ann: &vrrptest.Announcer{}, done: make(chan error, 1)}
 			fn := &vrrptest.Net{Hub: hub, Node: "a", Ifaces: map[string]vrrp.IfaceInfo{
 				"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.1")}}}
-			rt, err := vrrp.NewRuntime(loadConf(t, script+instConf(150, "track_script {\n        chk "+tc.weight+"\n    }")),
-				vrrp.Deps{Net: fn, Addrs: a.addrs, Announcer: a.ann, Scripts: sc})
+			rt, err := vrrpd.NewRuntime(loadConf(t, script+instConf(150, "track_script {\n        chk "+tc.weight+"\n    }")),
+				vrrpd.Deps{Net: fn, Addrs: a.addrs, Announcer: a.ann, Scripts: sc})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -307,7 +308,7 @@ func TestRuntimeTrackScript(t *testing.T) {
 }
 
 func TestExecScriptsRun(t *testing.T) {
-	e := vrrp.ExecScripts{}
+	e := vrrpd.ExecScripts{}
 	if err := e.Run(context.Background(), vrrp.Command{Argv: []string{"/bin/true"}}, time.Second); err != nil {
 		t.Errorf("true: %v", err)
 	}
@@ -348,7 +349,7 @@ func TestRuntimeStopWaitsForNotifyStop(t *testing.T) {
 			fn := &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "a", Ifaces: map[string]vrrp.IfaceInfo{
 				"eth0": {Up: true, Addr4: netip.MustParseAddr("10.0.0.1")}}}
 			addrs := &vrrptest.Addrs{}
-			rt, err := vrrp.NewRuntime(cfg, vrrp.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Scripts: vrrp.ExecScripts{}})
+			rt, err := vrrpd.NewRuntime(cfg, vrrpd.Deps{Net: fn, Addrs: addrs, Announcer: &vrrptest.Announcer{}, Scripts: vrrpd.ExecScripts{}})
 			if err != nil {
 				t.Fatal(err)
 			}

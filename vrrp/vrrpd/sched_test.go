@@ -1,8 +1,10 @@
-package vrrp
+package vrrpd
 
 import (
 	"testing"
 	"time"
+
+	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
 // The queue yields due timers earliest first (ties in the order they were
@@ -13,7 +15,7 @@ func TestTimerQ(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	ris := make([]*rtInst, 5)
 	for i := range ris {
-		ris[i] = &rtInst{key: Key{VRID: uint8(i)}}
+		ris[i] = &rtInst{key: vrrp.Key{VRID: uint8(i)}}
 	}
 	q.set(ris[0], t0.Add(3*time.Second))
 	q.set(ris[1], t0.Add(1*time.Second))

@@ -1,44 +1,16 @@
-package vrrp
+package vrrpd
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
-	"reflect"
 	"slices"
-	"strings"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
-// Routes adds and removes routes and rules (rtnetlink in vrrp/netio).
-// Adding one that is there and removing one that is not are not errors.
-type Routes interface {
-	AddRoute(r *conf.Route) error
-	DelRoute(r *conf.Route) error
-	AddRule(r *conf.Rule) error
-	DelRule(r *conf.Rule) error
-}
-
-// Deletion is an address, or a route of protocol keepalived, that the
-// kernel reports deleted.
-type Deletion struct {
-	Route bool
-	Addr  netip.Prefix // address deleted (Route false)
-	Dst   netip.Prefix // route destination; a zero-length prefix for default
-	Table uint32
-	Dev   string
-}
-
-// DeletionWatcher is implemented by a Links that also reports deletions
-// (netio.Links): keepalived restores a deleted tracked static address or
-// route at once.
-type DeletionWatcher interface {
-	WatchDeletions(ctx context.Context, ch chan<- Deletion) error
-}
-
 // restoreDeleted re-adds the tracked static entry d names, if any.
-func (r *Runtime) restoreDeleted(d Deletion) {
+func (r *Runtime) restoreDeleted(d vrrp.Deletion) {
 	if !d.Route {
 		for i, a := range r.statics.addrs {
 			if a.Prefix == d.Addr && a.Dev == d.Dev && !r.staticAddrNoTrack[i] {
@@ -68,17 +40,17 @@ func (r *Runtime) restoreDeleted(d Deletion) {
 			continue
 		}
 		if err := r.deps.Routes.AddRoute(rt); err != nil {
-			r.log.Warn("restore static route", "route", FormatRoute(rt), "err", err)
+			r.log.Warn("restore static route", "route", vrrp.FormatRoute(rt), "err", err)
 			continue
 		}
-		r.log.Info("Restoring deleted static route " + FormatRoute(rt))
+		r.log.Info("Restoring deleted static route " + vrrp.FormatRoute(rt))
 	}
 }
 
 // statics are static_ipaddress, static_routes and static_rules: set at
 // start, kept whatever the instances do, removed at stop.
 type statics struct {
-	addrs  []VIP
+	addrs  []vrrp.VIP
 	routes []conf.Route
 	rules  []conf.Rule
 }
@@ -86,7 +58,7 @@ type statics struct {
 func staticsOf(cfg *conf.Config) statics {
 	var s statics
 	for _, a := range cfg.StaticAddresses {
-		v := VIP{Prefix: a.Prefix, Dev: a.Dev, Broadcast: a.Broadcast, Scope: scopeOf(a.Scope),
+		v := vrrp.VIP{Prefix: a.Prefix, Dev: a.Dev, Broadcast: a.Broadcast, Scope: vrrp.ScopeOf(a.Scope),
 			Label: a.Label, NoDAD: a.NoDAD, PreferredLft: a.PreferredLft}
 		if v.Dev == "" {
 			v.Dev = cfg.Global.DefaultInterface
@@ -111,12 +83,12 @@ func (r *Runtime) addStatics(s *statics) {
 	}
 	for i := range s.routes {
 		if err := r.deps.Routes.AddRoute(&s.routes[i]); err != nil {
-			r.log.Warn("add static route", "route", FormatRoute(&s.routes[i]), "err", err)
+			r.log.Warn("add static route", "route", vrrp.FormatRoute(&s.routes[i]), "err", err)
 		}
 	}
 	for i := range s.rules {
 		if err := r.deps.Routes.AddRule(&s.rules[i]); err != nil {
-			r.log.Warn("add static rule", "rule", FormatRule(&s.rules[i]), "err", err)
+			r.log.Warn("add static rule", "rule", vrrp.FormatRule(&s.rules[i]), "err", err)
 		}
 	}
 }
@@ -126,12 +98,12 @@ func (r *Runtime) delStatics(s *statics) {
 	if r.deps.Routes != nil {
 		for i := range s.rules {
 			if err := r.deps.Routes.DelRule(&s.rules[i]); err != nil {
-				r.log.Warn("remove static rule", "rule", FormatRule(&s.rules[i]), "err", err)
+				r.log.Warn("remove static rule", "rule", vrrp.FormatRule(&s.rules[i]), "err", err)
 			}
 		}
 		for i := range s.routes {
 			if err := r.deps.Routes.DelRoute(&s.routes[i]); err != nil {
-				r.log.Warn("remove static route", "route", FormatRoute(&s.routes[i]), "err", err)
+				r.log.Warn("remove static route", "route", vrrp.FormatRoute(&s.routes[i]), "err", err)
 			}
 		}
 	}
@@ -165,10 +137,10 @@ func (r *Runtime) reinstateStatics(iface string) {
 			continue
 		}
 		if err := r.deps.Routes.AddRoute(rt); err != nil {
-			r.log.Warn("restore static route", "route", FormatRoute(rt), "err", err)
+			r.log.Warn("restore static route", "route", vrrp.FormatRoute(rt), "err", err)
 			continue
 		}
-		r.log.Info("Restoring deleted static route " + FormatRoute(rt))
+		r.log.Info("Restoring deleted static route " + vrrp.FormatRoute(rt))
 	}
 }
 
@@ -178,17 +150,17 @@ func (r *Runtime) reloadStatics(cfg *conf.Config) {
 	next := staticsOf(cfg)
 	var gone, added statics
 	for _, a := range r.statics.addrs {
-		if !slices.ContainsFunc(next.addrs, func(b VIP) bool { return sameVIP(a, b) }) {
+		if !slices.ContainsFunc(next.addrs, func(b vrrp.VIP) bool { return vrrp.SameVIP(a, b) }) {
 			gone.addrs = append(gone.addrs, a)
 		}
 	}
 	for _, a := range next.addrs {
-		if !slices.ContainsFunc(r.statics.addrs, func(b VIP) bool { return sameVIP(a, b) }) {
+		if !slices.ContainsFunc(r.statics.addrs, func(b vrrp.VIP) bool { return vrrp.SameVIP(a, b) }) {
 			added.addrs = append(added.addrs, a)
 		}
 	}
-	gone.routes, added.routes = diffRoutes(r.statics.routes, next.routes)
-	gone.rules, added.rules = diffRules(r.statics.rules, next.rules)
+	gone.routes, added.routes = vrrp.DiffRoutes(r.statics.routes, next.routes)
+	gone.rules, added.rules = vrrp.DiffRules(r.statics.rules, next.rules)
 	r.delStatics(&gone)
 	r.addStatics(&added)
 	r.statics = next
@@ -201,45 +173,6 @@ func noTrackOf(cfg *conf.Config) []bool {
 		out[i] = a.NoTrack
 	}
 	return out
-}
-
-func sameRoute(a, b conf.Route) bool {
-	a.Pos, b.Pos = conf.Pos{}, conf.Pos{}
-	return reflect.DeepEqual(a, b)
-}
-
-func sameRule(a, b conf.Rule) bool {
-	a.Pos, b.Pos = conf.Pos{}, conf.Pos{}
-	return reflect.DeepEqual(a, b)
-}
-
-// diffRoutes returns the routes only in old and those only in next.
-func diffRoutes(old, next []conf.Route) (gone, added []conf.Route) {
-	for _, a := range old {
-		if !slices.ContainsFunc(next, func(b conf.Route) bool { return sameRoute(a, b) }) {
-			gone = append(gone, a)
-		}
-	}
-	for _, a := range next {
-		if !slices.ContainsFunc(old, func(b conf.Route) bool { return sameRoute(a, b) }) {
-			added = append(added, a)
-		}
-	}
-	return gone, added
-}
-
-func diffRules(old, next []conf.Rule) (gone, added []conf.Rule) {
-	for _, a := range old {
-		if !slices.ContainsFunc(next, func(b conf.Rule) bool { return sameRule(a, b) }) {
-			gone = append(gone, a)
-		}
-	}
-	for _, a := range next {
-		if !slices.ContainsFunc(old, func(b conf.Rule) bool { return sameRule(a, b) }) {
-			added = append(added, a)
-		}
-	}
-	return gone, added
 }
 
 // addVRoutes sets an instance's virtual_routes then virtual_rules, after
@@ -256,12 +189,12 @@ func (r *Runtime) addVRoutes(ri *rtInst, routes []conf.Route, rules []conf.Rule)
 	r.log.Debug(fmt.Sprintf("(%s) setting Virtual Routes", name))
 	for i := range routes {
 		if err := r.deps.Routes.AddRoute(&routes[i]); err != nil {
-			r.log.Warn("add virtual route", "instance", name, "route", FormatRoute(&routes[i]), "err", err)
+			r.log.Warn("add virtual route", "instance", name, "route", vrrp.FormatRoute(&routes[i]), "err", err)
 		}
 	}
 	for i := range rules {
 		if err := r.deps.Routes.AddRule(&rules[i]); err != nil {
-			r.log.Warn("add virtual rule", "instance", name, "rule", FormatRule(&rules[i]), "err", err)
+			r.log.Warn("add virtual rule", "instance", name, "rule", vrrp.FormatRule(&rules[i]), "err", err)
 		}
 	}
 }
@@ -275,79 +208,20 @@ func (r *Runtime) delVRoutes(ri *rtInst, routes []conf.Route, rules []conf.Rule)
 	r.log.Debug(fmt.Sprintf("(%s) removing Virtual Routes", name))
 	for i := range routes {
 		if err := r.deps.Routes.DelRoute(&routes[i]); err != nil {
-			r.log.Warn("remove virtual route", "instance", name, "route", FormatRoute(&routes[i]), "err", err)
+			r.log.Warn("remove virtual route", "instance", name, "route", vrrp.FormatRoute(&routes[i]), "err", err)
 		}
 	}
 	for i := range rules {
 		if err := r.deps.Routes.DelRule(&rules[i]); err != nil {
-			r.log.Warn("remove virtual rule", "instance", name, "rule", FormatRule(&rules[i]), "err", err)
+			r.log.Warn("remove virtual rule", "instance", name, "rule", vrrp.FormatRule(&rules[i]), "err", err)
 		}
 	}
 }
 
 // changeVRoutes makes a MASTER's routes and rules follow a reload.
 func (r *Runtime) changeVRoutes(ri *rtInst, oldRoutes []conf.Route, oldRules []conf.Rule) {
-	goneR, addR := diffRoutes(oldRoutes, ri.vroutes)
-	goneL, addL := diffRules(oldRules, ri.vrules)
+	goneR, addR := vrrp.DiffRoutes(oldRoutes, ri.vroutes)
+	goneL, addL := vrrp.DiffRules(oldRules, ri.vrules)
 	r.delVRoutes(ri, goneR, goneL)
 	r.addVRoutes(ri, addR, addL)
-}
-
-// FormatRoute renders a route roughly as ip route prints it, for logs.
-func FormatRoute(rt *conf.Route) string {
-	var b strings.Builder
-	if rt.Type != "" && rt.Type != "unicast" {
-		b.WriteString(rt.Type + " ")
-	}
-	if rt.DstDefault || !rt.Dst.IsValid() {
-		b.WriteString("default")
-	} else {
-		b.WriteString(rt.Dst.String())
-	}
-	if rt.Via.IsValid() {
-		b.WriteString(" via " + rt.Via.String())
-	}
-	if rt.Dev != "" {
-		b.WriteString(" dev " + rt.Dev)
-	}
-	if rt.Src.IsValid() {
-		b.WriteString(" src " + rt.Src.String())
-	}
-	if rt.Table != 0 && rt.Table != 254 {
-		fmt.Fprintf(&b, " table %d", rt.Table)
-	}
-	if rt.Metric != nil {
-		fmt.Fprintf(&b, " metric %d", *rt.Metric)
-	}
-	return b.String()
-}
-
-// FormatRule renders a rule roughly as ip rule prints it, for logs.
-func FormatRule(rl *conf.Rule) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d:", rl.Priority)
-	if rl.Invert {
-		b.WriteString(" not")
-	}
-	b.WriteString(" from ")
-	if rl.From.IsValid() {
-		b.WriteString(rl.From.String())
-	} else {
-		b.WriteString("all")
-	}
-	if rl.To.IsValid() {
-		b.WriteString(" to " + rl.To.String())
-	}
-	if rl.Fwmark != nil {
-		fmt.Fprintf(&b, " fwmark %#x", *rl.Fwmark)
-	}
-	switch rl.Action {
-	case "table":
-		fmt.Fprintf(&b, " lookup %d", rl.Table)
-	case "goto":
-		fmt.Fprintf(&b, " goto %d", rl.Goto)
-	default:
-		b.WriteString(" " + rl.Action)
-	}
-	return b.String()
 }
