@@ -3,6 +3,7 @@ package vrrp
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 
 	"github.com/gokeepalived/gokeepalived/conf"
@@ -153,4 +154,56 @@ func KeyOf(g *conf.GlobalDefs, v *conf.VRRPInstance) Key {
 // GroupOf is the multicast destination of an instance.
 func GroupOf(g *conf.GlobalDefs, v *conf.VRRPInstance) netip.Addr {
 	return KeyOf(g, v).McastGroup
+}
+
+// ExtraTrackers are an instance's trackers beyond InstanceConfig's: its
+// track_file entries, then its sync group's track_interface, track_script
+// and track_file, which apply to every member (keepalived's
+// sync_group_tracking_init; the group's entry wins over the instance's).
+// A group with an address owner among its members tracks unweighted.
+func ExtraTrackers(cfg *conf.Config, v *conf.VRRPInstance) []Tracker {
+	var out []Tracker
+	for _, r := range v.TrackFiles {
+		out = append(out, Tracker{Name: FileTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, File: true})
+	}
+	var sg *conf.SyncGroup
+	for _, g := range cfg.SyncGroups {
+		if g.Name == v.SyncGroup {
+			sg = g
+		}
+	}
+	if sg == nil {
+		return out
+	}
+	owner := false
+	for _, m := range cfg.VRRPInstances {
+		if m.SyncGroup == sg.Name && m.Priority == PriorityOwner {
+			owner = true
+		}
+	}
+	weight := func(w int) int {
+		if owner {
+			return 0
+		}
+		return w
+	}
+	var group []Tracker
+	for _, r := range sg.TrackInterfaces {
+		group = append(group, Tracker{Name: InterfaceTracker(r.Name), Weight: weight(r.Weight), Reverse: r.Reverse, Up: true})
+	}
+	for _, r := range sg.TrackScripts {
+		up := true
+		for _, s := range cfg.VRRPScripts {
+			if s.Name == r.Name && s.InitFail {
+				up = false
+			}
+		}
+		group = append(group, Tracker{Name: ScriptTracker(r.Name), Weight: weight(r.Weight), Reverse: r.Reverse, Up: up})
+	}
+	for _, r := range sg.TrackFiles {
+		group = append(group, Tracker{Name: FileTracker(r.Name), Weight: weight(r.Weight), Reverse: r.Reverse, File: true})
+	}
+	return append(slices.DeleteFunc(out, func(t Tracker) bool {
+		return slices.ContainsFunc(group, func(g Tracker) bool { return g.Name == t.Name })
+	}), group...)
 }

@@ -3,9 +3,12 @@ package vrrpd
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/notifyfifo"
 	"github.com/gokeepalived/gokeepalived/internal/script"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 )
@@ -67,4 +70,81 @@ func (e ExecScripts) Start(c vrrp.Command) error {
 // ctx ends, its process group gets SIGTERM, then SIGKILL.
 func (e ExecScripts) Run(ctx context.Context, c vrrp.Command, timeout time.Duration) error {
 	return e.runner().Run(ctx, script.Cmd{Argv: c.Argv, User: c.User, Group: c.Group}, timeout).Failure()
+}
+
+// shutdownNotifyWait is how long a stop waits for the notify scripts
+// still running (the STOP ones it just started): keepalived's shutdown
+// timer gives them a second before it exits.
+const shutdownNotifyWait = time.Second
+
+// awaitNotifies waits until no notify script runs, or for d at most: the
+// scripts would get SIGTERM (PR_SET_PDEATHSIG) when the daemon exits.
+func (r *Runtime) awaitNotifies(d time.Duration) {
+	for end := time.Now().Add(d); r.notifying.Load() > 0 && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (r *Runtime) runScript(inst string, c vrrp.Command) {
+	r.notifying.Add(1)
+	exited := c.Exited
+	c.Exited = func() {
+		if exited != nil {
+			exited()
+		}
+		r.notifying.Add(-1)
+	}
+	if err := r.deps.Scripts.Start(c); err != nil {
+		r.notifying.Add(-1)
+		// the launcher logged keepalived's line
+		r.log.Debug("notify script", "instance", inst, "argv", c.Argv, "err", err)
+	}
+}
+
+// commandsFor is commands with the generic script's words given.
+func (n notifiers) commandsFor(st vrrp.State, typ, name, state string, prio uint8) []vrrp.Command {
+	var out []vrrp.Command
+	add := func(s *conf.Script, extra ...string) {
+		if s == nil || s.Disabled || len(s.Argv) == 0 {
+			return
+		}
+		argv := append(append([]string(nil), s.Argv...), extra...)
+		out = append(out, vrrp.Command{Argv: argv, User: s.User, Group: s.Group})
+	}
+	switch st {
+	case vrrp.StateMaster:
+		add(n.master)
+	case vrrp.StateBackup:
+		add(n.backup)
+	case vrrp.StateFault:
+		add(n.fault)
+	case vrrp.StateStop:
+		add(n.stop)
+	}
+	add(n.generic, typ, name, state, strconv.Itoa(int(prio)))
+	return out
+}
+
+func (r *Runtime) fifoInstance(ri *rtInst, state string) {
+	r.fifo.Write(notifyfifo.Instance(ri.inst.Name(), state, ri.inst.EffectivePriority()))
+}
+
+// openFIFO opens notify_fifo and vrrp_notify_fifo; their scripts run as
+// notify scripts do.
+func (r *Runtime) openFIFO(g *conf.GlobalDefs) {
+	r.fifoCfg = [2]conf.NotifyFIFO{g.NotifyFIFO, g.VRRPNotifyFIFO}
+	r.fifo = notifyfifo.Open(g.NotifyFIFO, g.VRRPNotifyFIFO, "vrrp_", func(ctx context.Context, argv []string, user, group string, exited func()) error {
+		return r.deps.Scripts.Start(vrrp.Command{Argv: argv, User: user, Group: group, Ctx: ctx, Exited: exited})
+	}, r.log)
+}
+
+// fifoSame compares the FIFO settings including their scripts.
+func fifoSame(old [2]conf.NotifyFIFO, g *conf.GlobalDefs) bool {
+	eq := func(a, b conf.NotifyFIFO) bool {
+		if a.Name != b.Name || a.User != b.User || a.Group != b.Group || (a.Script == nil) != (b.Script == nil) {
+			return false
+		}
+		return a.Script == nil || slices.Equal(a.Script.Argv, b.Script.Argv)
+	}
+	return eq(old[0], g.NotifyFIFO) && eq(old[1], g.VRRPNotifyFIFO)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/notifyfifo"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 )
@@ -275,7 +276,7 @@ func (r *Runtime) plan(cfg *conf.Config, procUp map[string]bool) (plan []*planne
 			return nil, nil, nil, err
 		}
 		ic.Trackers = append(ic.Trackers, procTrackerRefs(v, procUp)...)
-		ic.Trackers = append(ic.Trackers, extraTrackers(cfg, v)...)
+		ic.Trackers = append(ic.Trackers, vrrp.ExtraTrackers(cfg, v)...)
 		if err := vrrp.CheckConfig(&ic); err != nil {
 			return nil, nil, nil, err
 		}
@@ -306,32 +307,6 @@ func (r *Runtime) plan(cfg *conf.Config, procUp map[string]bool) (plan []*planne
 		plan = append(plan, p)
 	}
 	return plan, byKey, demux, nil
-}
-
-// changeVIPs makes a MASTER's addresses follow its new VIP list at once:
-// the dropped ones are removed, the new ones added and announced. The
-// VIPs it already had get no GARP: nothing moved.
-func (r *Runtime) changeVIPs(ri *rtInst, old []vrrp.VIP) {
-	name := ri.inst.Name()
-	for _, v := range old {
-		if !slices.ContainsFunc(ri.vips, func(n vrrp.VIP) bool { return vrrp.SameVIP(n, v) }) {
-			if err := r.deps.Addrs.Del(v); err != nil {
-				r.log.Warn("remove VIP", "instance", name, "err", err)
-			}
-		}
-	}
-	var added []vrrp.VIP
-	for _, v := range ri.vips {
-		if !slices.ContainsFunc(old, func(o vrrp.VIP) bool { return vrrp.SameVIP(o, v) }) {
-			if err := r.deps.Addrs.Add(v); err != nil {
-				r.log.Warn("add VIP", "instance", name, "err", err)
-			}
-			added = append(added, v)
-		}
-	}
-	if n := ri.inst.Config().GARPMasterRepeat; len(added) > 0 && n > 0 {
-		r.sendGARPFor(ri, added, n)
-	}
 }
 
 // reloadChecks keeps the vrrp_script checks whose settings did not change
@@ -383,5 +358,65 @@ func (r *Runtime) reinitKept(ri *rtInst, now time.Time) {
 		r.exec(ri, now, []vrrp.Action{vrrp.Notify{State: vrrp.StateFault}})
 	case r.fifoOnReload && st != vrrp.StateMaster:
 		r.fifoInstance(ri, st.String())
+	}
+}
+
+// deleteInstance stops an instance a reload removed (clear_diff_vrrp):
+// a MASTER sends priority 0 and drops its VIPs; then, unless it was in
+// FAULT, or always with notify_deleted, it is notified as DELETED (with
+// notify_deleted) or as FAULT (keepalived's default) — not as STOP.
+func (r *Runtime) deleteInstance(ri *rtInst, now time.Time) {
+	was := ri.inst.State()
+	acts := slices.DeleteFunc(ri.inst.Step(now, vrrp.EventShutdown{}), func(a vrrp.Action) bool { _, ok := a.(vrrp.Notify); return ok })
+	r.exec(ri, now, acts)
+	if r.deps.OnState != nil {
+		r.deps.OnState(ri.inst.Name(), vrrp.StateStop)
+	}
+	n := ri.notify
+	if !n.notifyDeleted && was == vrrp.StateFault {
+		return
+	}
+	name, state := ri.inst.Name(), "FAULT"
+	if n.notifyDeleted {
+		// notify_deleted's script takes notify_fault's place.
+		n, state = notifiers{fault: n.deleted, generic: n.generic}, "DELETED"
+	}
+	for _, c := range n.commandsFor(vrrp.StateFault, "INSTANCE", name, state, ri.inst.EffectivePriority()) {
+		r.runScript(name, c)
+	}
+	r.fifoInstance(ri, state)
+	if state == "DELETED" {
+		r.mail.instance(ri, stateDeleted)
+	} else {
+		r.mail.instance(ri, vrrp.StateFault)
+	}
+}
+
+type reloadReq struct {
+	cfg  *conf.Config
+	done chan error
+}
+
+// ReloadUnchanged is what a reload that leaves the VRRP configuration as
+// it was still does, since keepalived re-initialises its instances at any
+// reload: the unicast checksum mode back to its configured one,
+// fifo_write_vrrp_states_on_reload, the config faults notified again,
+// -X's log lines.
+func (r *Runtime) ReloadUnchanged() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.deps.Clock.Now()
+	if r.fifoOnReload {
+		for _, rg := range r.groups {
+			r.fifo.Write(notifyfifo.Group(rg.g.Name(), rg.g.State().String()))
+		}
+	}
+	for _, ri := range r.insts {
+		c := ri.inst.Checker()
+		c.SetConfig(c.Config())
+		r.reinitKept(ri, now)
+	}
+	for _, ri := range r.insts {
+		r.releaseUnset(ri)
 	}
 }

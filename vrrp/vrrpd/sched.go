@@ -146,3 +146,8 @@ func (r *Runtime) fireDue() {
 		}
 	}
 }
+
+type garpDue struct {
+	at     time.Time
+	repeat int
+}

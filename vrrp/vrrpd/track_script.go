@@ -114,3 +114,13 @@ func (r *Runtime) runCheck(ctx context.Context, s *scriptCheck) {
 		}
 	}
 }
+
+func (r *Runtime) startCheck(sc *scriptCheck) {
+	ctx, cancel := context.WithCancel(r.rctx)
+	sc.cancel = cancel
+	r.readers.Add(1)
+	go func() {
+		defer r.readers.Done()
+		r.runCheck(ctx, sc)
+	}()
+}
