@@ -20,13 +20,13 @@ type fwState struct {
 // fwTable is the table keepalived 2.2.7 uses: the configured one, or,
 // when some instance needs a firewall (no_accept, vrrp_strict, use_vmac)
 // and none is configured, "keepalived" (its vrrp_complete_instance).
-func (r *Runtime) fwTable(g *conf.GlobalDefs, vs []*conf.VRRPInstance) string {
+func (ad *addresses) fwTable(g *conf.GlobalDefs, vs []*conf.VRRPInstance) string {
 	if g.NFTables != "" {
 		return g.NFTables
 	}
 	for _, v := range vs {
 		if fwDrops(v) || v.UseVMAC {
-			r.log.Info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables")
+			ad.log.Info("use_vmac or no_accept/strict specified, but no firewall configured - using nftables")
 			return "keepalived"
 		}
 	}
@@ -36,22 +36,22 @@ func (r *Runtime) fwTable(g *conf.GlobalDefs, vs []*conf.VRRPInstance) string {
 func fwDrops(v *conf.VRRPInstance) bool { return v.Priority != 255 && !v.Accept }
 
 // openFirewall opens the nftables client when a table is in use.
-func (r *Runtime) openFirewall(g *conf.GlobalDefs, vs []*conf.VRRPInstance) {
-	table := r.fwTable(g, vs)
-	if table == "" || r.deps.Firewall == nil {
+func (ad *addresses) openFirewall(open func(nft.Config) (nft.Firewall, error), g *conf.GlobalDefs, vs []*conf.VRRPInstance) {
+	table := ad.fwTable(g, vs)
+	if table == "" || open == nil {
 		return
 	}
-	fw, err := r.deps.Firewall(nft.Config{Table: table, Priority: g.NFTablesPriority,
-		Counters: g.NFTablesCounters, Ifindex: g.NFTablesIfindex, Log: r.log})
+	fw, err := open(nft.Config{Table: table, Priority: g.NFTablesPriority,
+		Counters: g.NFTablesCounters, Ifindex: g.NFTablesIfindex, Log: ad.log})
 	if err != nil {
-		r.log.Error("nftables unavailable: no_accept and VMAC rules are not set", "err", err)
+		ad.log.Error("nftables unavailable: no_accept and VMAC rules are not set", "err", err)
 		return
 	}
-	r.fw = fw
+	ad.fw = fw
 }
 
 // fwOf is the firewall part of instance v whose VIPs are vips.
-func (r *Runtime) fwOf(v *conf.VRRPInstance, vips []vrrp.VIP) fwState {
+func (ad *addresses) fwOf(v *conf.VRRPInstance, vips []vrrp.VIP) fwState {
 	st := fwState{drop: fwDrops(v)}
 	if !st.drop {
 		return st
@@ -65,7 +65,7 @@ func (r *Runtime) fwOf(v *conf.VRRPInstance, vips []vrrp.VIP) fwState {
 	for _, x := range vips {
 		a := nft.Addr{IP: x.Prefix.Addr(), Ifname: x.Dev}
 		if a.IP.Is6() && a.IP.IsLinkLocalUnicast() {
-			if info, err := r.deps.Net.Interface(x.Dev); err == nil {
+			if info, err := ad.net.Interface(x.Dev); err == nil {
 				a.Ifindex = info.Index
 			}
 			// keepalived: by name for dont_track_primary instances when
@@ -78,17 +78,17 @@ func (r *Runtime) fwOf(v *conf.VRRPInstance, vips []vrrp.VIP) fwState {
 }
 
 // fwVIPs puts (add) or takes an instance's VIPs into/out of the drop set.
-func (r *Runtime) fwVIPs(ri *rtInst, add bool) {
-	if r.fw == nil || !ri.fw.drop || ri.fw.set == add || len(ri.fw.addrs) == 0 {
+func (ad *addresses) fwVIPs(ri *rtInst, add bool) {
+	if ad.fw == nil || !ri.fw.drop || ri.fw.set == add || len(ri.fw.addrs) == 0 {
 		return
 	}
-	verb, op := "sett", r.fw.AddVIPs
+	verb, op := "sett", ad.fw.AddVIPs
 	if !add {
-		verb, op = "remov", r.fw.DelVIPs
+		verb, op = "remov", ad.fw.DelVIPs
 	}
-	r.log.Debug(fmt.Sprintf("(%s) %sing firewall drop rule", ri.inst.Name(), verb))
+	ad.log.Debug(fmt.Sprintf("(%s) %sing firewall drop rule", ri.inst.Name(), verb))
 	if err := op(ri.fw.addrs); err != nil {
-		r.log.Error(fmt.Sprintf("(%s) nftables: %sing firewall drop rule failed", ri.inst.Name(), verb), "err", err)
+		ad.log.Error(fmt.Sprintf("(%s) nftables: %sing firewall drop rule failed", ri.inst.Name(), verb), "err", err)
 		return
 	}
 	ri.fw.set = add
@@ -96,42 +96,42 @@ func (r *Runtime) fwVIPs(ri *rtInst, add bool) {
 
 // fwVMAC sets the IGMP/MLD rule for a new VMAC, before its socket joins
 // the VRRP group (keepalived: right after creating the link).
-func (r *Runtime) fwVMAC(inst string, m *vrrp.VMAC, base string, v6 bool, g *conf.GlobalDefs) [2]int {
-	if r.fw == nil || m == nil || (!v6 && g.DisableLocalIGMP) {
+func (ad *addresses) fwVMAC(inst string, m *vrrp.VMAC, base string, v6 bool, g *conf.GlobalDefs) [2]int {
+	if ad.fw == nil || m == nil || (!v6 && g.DisableLocalIGMP) {
 		return [2]int{}
 	}
-	mi, err := r.deps.Net.Interface(m.Name)
-	bi, err2 := r.deps.Net.Interface(base)
+	mi, err := ad.net.Interface(m.Name)
+	bi, err2 := ad.net.Interface(base)
 	if err != nil || err2 != nil {
-		r.log.Warn("nftables: VMAC interface", "instance", inst, "err", fmt.Sprint(err, err2))
+		ad.log.Warn("nftables: VMAC interface", "instance", inst, "err", fmt.Sprint(err, err2))
 		return [2]int{}
 	}
-	if err := r.fw.AddVMAC(mi.Index, bi.Index, !v6, v6); err != nil {
-		r.log.Error("nftables: VMAC IGMP rule", "instance", inst, "err", err)
+	if err := ad.fw.AddVMAC(mi.Index, bi.Index, !v6, v6); err != nil {
+		ad.log.Error("nftables: VMAC IGMP rule", "instance", inst, "err", err)
 		return [2]int{}
 	}
 	return [2]int{mi.Index, bi.Index}
 }
 
 // fwVMACGone removes the rule before the VMAC goes.
-func (r *Runtime) fwVMACGone(ri *rtInst) {
-	if r.fw == nil || ri.fw.vmac[0] == 0 {
+func (ad *addresses) fwVMACGone(ri *rtInst) {
+	if ad.fw == nil || ri.fw.vmac[0] == 0 {
 		return
 	}
-	if err := r.fw.DelVMAC(ri.fw.vmac[0], ri.fw.vmac[1], !ri.fw.v6, ri.fw.v6); err != nil {
-		r.log.Warn("nftables: VMAC IGMP rule", "instance", ri.inst.Name(), "err", err)
+	if err := ad.fw.DelVMAC(ri.fw.vmac[0], ri.fw.vmac[1], !ri.fw.v6, ri.fw.v6); err != nil {
+		ad.log.Warn("nftables: VMAC IGMP rule", "instance", ri.inst.Name(), "err", err)
 	}
 	ri.fw.vmac = [2]int{}
 }
 
 // closeFirewall deletes the tables (keepalived's firewall_fini), also
 // with -V: only the addresses stay.
-func (r *Runtime) closeFirewall() {
-	if r.fw == nil {
+func (ad *addresses) closeFirewall() {
+	if ad.fw == nil {
 		return
 	}
-	if err := r.fw.Close(); err != nil {
-		r.log.Warn("nftables: delete table", "err", err)
+	if err := ad.fw.Close(); err != nil {
+		ad.log.Warn("nftables: delete table", "err", err)
 	}
-	r.fw = nil
+	ad.fw = nil
 }

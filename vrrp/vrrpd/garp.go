@@ -2,7 +2,6 @@ package vrrpd
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/vrrp"
@@ -105,23 +104,7 @@ func (r *Runtime) sendGARPFor(ri *rtInst, vips []vrrp.VIP, repeat int) {
 // the dropped ones are removed, the new ones added and announced. The
 // VIPs it already had get no GARP: nothing moved.
 func (r *Runtime) changeVIPs(ri *rtInst, old []vrrp.VIP) {
-	name := ri.inst.Name()
-	for _, v := range old {
-		if !slices.ContainsFunc(ri.vips, func(n vrrp.VIP) bool { return vrrp.SameVIP(n, v) }) {
-			if err := r.deps.Addrs.Del(v); err != nil {
-				r.log.Warn("remove VIP", "instance", name, "err", err)
-			}
-		}
-	}
-	var added []vrrp.VIP
-	for _, v := range ri.vips {
-		if !slices.ContainsFunc(old, func(o vrrp.VIP) bool { return vrrp.SameVIP(o, v) }) {
-			if err := r.deps.Addrs.Add(v); err != nil {
-				r.log.Warn("add VIP", "instance", name, "err", err)
-			}
-			added = append(added, v)
-		}
-	}
+	added := r.addr.changeVIPs(ri, old)
 	if n := ri.inst.Config().GARPMasterRepeat; len(added) > 0 && n > 0 {
 		r.sendGARPFor(ri, added, n)
 	}

@@ -10,24 +10,24 @@ import (
 )
 
 // restoreDeleted re-adds the tracked static entry d names, if any.
-func (r *Runtime) restoreDeleted(d vrrp.Deletion) {
+func (ad *addresses) restoreDeleted(d vrrp.Deletion) {
 	if !d.Route {
-		for i, a := range r.statics.addrs {
-			if a.Prefix == d.Addr && a.Dev == d.Dev && !r.staticAddrNoTrack[i] {
-				if err := r.deps.Addrs.Add(a); err != nil {
-					r.log.Warn("restore static address", "addr", a.Prefix, "err", err)
+		for i, a := range ad.statics.addrs {
+			if a.Prefix == d.Addr && a.Dev == d.Dev && !ad.noTrack[i] {
+				if err := ad.addrs.Add(a); err != nil {
+					ad.log.Warn("restore static address", "addr", a.Prefix, "err", err)
 				} else {
-					r.log.Info(fmt.Sprintf("Restoring deleted static address %s dev %s", a.Prefix, a.Dev))
+					ad.log.Info(fmt.Sprintf("Restoring deleted static address %s dev %s", a.Prefix, a.Dev))
 				}
 			}
 		}
 		return
 	}
-	if r.deps.Routes == nil {
+	if ad.routes == nil {
 		return
 	}
-	for i := range r.statics.routes {
-		rt := &r.statics.routes[i]
+	for i := range ad.statics.routes {
+		rt := &ad.statics.routes[i]
 		dst := rt.Dst
 		if rt.DstDefault || !dst.IsValid() {
 			dst = netip.PrefixFrom(netip.IPv4Unspecified(), 0)
@@ -39,11 +39,11 @@ func (r *Runtime) restoreDeleted(d vrrp.Deletion) {
 			(dst != d.Dst && !(d.Dst.Bits() == 0 && dst.Bits() == 0)) {
 			continue
 		}
-		if err := r.deps.Routes.AddRoute(rt); err != nil {
-			r.log.Warn("restore static route", "route", vrrp.FormatRoute(rt), "err", err)
+		if err := ad.routes.AddRoute(rt); err != nil {
+			ad.log.Warn("restore static route", "route", vrrp.FormatRoute(rt), "err", err)
 			continue
 		}
-		r.log.Info("Restoring deleted static route " + vrrp.FormatRoute(rt))
+		ad.log.Info("Restoring deleted static route " + vrrp.FormatRoute(rt))
 	}
 }
 
@@ -72,44 +72,44 @@ func staticsOf(cfg *conf.Config) statics {
 
 // addStatics installs the static entries as keepalived does at start:
 // addresses, then routes, then rules.
-func (r *Runtime) addStatics(s *statics) {
+func (ad *addresses) addStatics(s *statics) {
 	for _, a := range s.addrs {
-		if err := r.deps.Addrs.Add(a); err != nil {
-			r.log.Warn("add static address", "addr", a.Prefix, "err", err)
+		if err := ad.addrs.Add(a); err != nil {
+			ad.log.Warn("add static address", "addr", a.Prefix, "err", err)
 		}
 	}
-	if r.deps.Routes == nil {
+	if ad.routes == nil {
 		return
 	}
 	for i := range s.routes {
-		if err := r.deps.Routes.AddRoute(&s.routes[i]); err != nil {
-			r.log.Warn("add static route", "route", vrrp.FormatRoute(&s.routes[i]), "err", err)
+		if err := ad.routes.AddRoute(&s.routes[i]); err != nil {
+			ad.log.Warn("add static route", "route", vrrp.FormatRoute(&s.routes[i]), "err", err)
 		}
 	}
 	for i := range s.rules {
-		if err := r.deps.Routes.AddRule(&s.rules[i]); err != nil {
-			r.log.Warn("add static rule", "rule", vrrp.FormatRule(&s.rules[i]), "err", err)
+		if err := ad.routes.AddRule(&s.rules[i]); err != nil {
+			ad.log.Warn("add static rule", "rule", vrrp.FormatRule(&s.rules[i]), "err", err)
 		}
 	}
 }
 
 // delStatics removes them in the reverse order (rules, routes, addresses).
-func (r *Runtime) delStatics(s *statics) {
-	if r.deps.Routes != nil {
+func (ad *addresses) delStatics(s *statics) {
+	if ad.routes != nil {
 		for i := range s.rules {
-			if err := r.deps.Routes.DelRule(&s.rules[i]); err != nil {
-				r.log.Warn("remove static rule", "rule", vrrp.FormatRule(&s.rules[i]), "err", err)
+			if err := ad.routes.DelRule(&s.rules[i]); err != nil {
+				ad.log.Warn("remove static rule", "rule", vrrp.FormatRule(&s.rules[i]), "err", err)
 			}
 		}
 		for i := range s.routes {
-			if err := r.deps.Routes.DelRoute(&s.routes[i]); err != nil {
-				r.log.Warn("remove static route", "route", vrrp.FormatRoute(&s.routes[i]), "err", err)
+			if err := ad.routes.DelRoute(&s.routes[i]); err != nil {
+				ad.log.Warn("remove static route", "route", vrrp.FormatRoute(&s.routes[i]), "err", err)
 			}
 		}
 	}
 	for _, a := range s.addrs {
-		if err := r.deps.Addrs.Del(a); err != nil {
-			r.log.Warn("remove static address", "addr", a.Prefix, "err", err)
+		if err := ad.addrs.Del(a); err != nil {
+			ad.log.Warn("remove static address", "addr", a.Prefix, "err", err)
 		}
 	}
 }
@@ -117,54 +117,54 @@ func (r *Runtime) delStatics(s *statics) {
 // reinstateStatics re-adds the tracked static addresses and routes on an
 // interface that came up: the kernel drops an interface's routes (and
 // IPv6 addresses) when it goes down, without telling us about the routes.
-func (r *Runtime) reinstateStatics(iface string) {
-	for i, a := range r.statics.addrs {
-		if a.Dev != iface || r.staticAddrNoTrack[i] {
+func (ad *addresses) reinstateStatics(iface string) {
+	for i, a := range ad.statics.addrs {
+		if a.Dev != iface || ad.noTrack[i] {
 			continue
 		}
-		if err := r.deps.Addrs.Add(a); err != nil {
-			r.log.Warn("restore static address", "addr", a.Prefix, "err", err)
+		if err := ad.addrs.Add(a); err != nil {
+			ad.log.Warn("restore static address", "addr", a.Prefix, "err", err)
 			continue
 		}
-		r.log.Info(fmt.Sprintf("Restoring deleted static address %s dev %s", a.Prefix, a.Dev))
+		ad.log.Info(fmt.Sprintf("Restoring deleted static address %s dev %s", a.Prefix, a.Dev))
 	}
-	if r.deps.Routes == nil {
+	if ad.routes == nil {
 		return
 	}
-	for i := range r.statics.routes {
-		rt := &r.statics.routes[i]
+	for i := range ad.statics.routes {
+		rt := &ad.statics.routes[i]
 		if rt.Dev != iface || rt.NoTrack {
 			continue
 		}
-		if err := r.deps.Routes.AddRoute(rt); err != nil {
-			r.log.Warn("restore static route", "route", vrrp.FormatRoute(rt), "err", err)
+		if err := ad.routes.AddRoute(rt); err != nil {
+			ad.log.Warn("restore static route", "route", vrrp.FormatRoute(rt), "err", err)
 			continue
 		}
-		r.log.Info("Restoring deleted static route " + vrrp.FormatRoute(rt))
+		ad.log.Info("Restoring deleted static route " + vrrp.FormatRoute(rt))
 	}
 }
 
 // reloadStatics removes the static entries the new config dropped and
 // adds the new ones; unchanged ones are left alone.
-func (r *Runtime) reloadStatics(cfg *conf.Config) {
+func (ad *addresses) reloadStatics(cfg *conf.Config) {
 	next := staticsOf(cfg)
 	var gone, added statics
-	for _, a := range r.statics.addrs {
+	for _, a := range ad.statics.addrs {
 		if !slices.ContainsFunc(next.addrs, func(b vrrp.VIP) bool { return vrrp.SameVIP(a, b) }) {
 			gone.addrs = append(gone.addrs, a)
 		}
 	}
 	for _, a := range next.addrs {
-		if !slices.ContainsFunc(r.statics.addrs, func(b vrrp.VIP) bool { return vrrp.SameVIP(a, b) }) {
+		if !slices.ContainsFunc(ad.statics.addrs, func(b vrrp.VIP) bool { return vrrp.SameVIP(a, b) }) {
 			added.addrs = append(added.addrs, a)
 		}
 	}
-	gone.routes, added.routes = vrrp.DiffRoutes(r.statics.routes, next.routes)
-	gone.rules, added.rules = vrrp.DiffRules(r.statics.rules, next.rules)
-	r.delStatics(&gone)
-	r.addStatics(&added)
-	r.statics = next
-	r.staticAddrNoTrack = noTrackOf(cfg)
+	gone.routes, added.routes = vrrp.DiffRoutes(ad.statics.routes, next.routes)
+	gone.rules, added.rules = vrrp.DiffRules(ad.statics.rules, next.rules)
+	ad.delStatics(&gone)
+	ad.addStatics(&added)
+	ad.statics = next
+	ad.noTrack = noTrackOf(cfg)
 }
 
 func noTrackOf(cfg *conf.Config) []bool {
@@ -177,51 +177,51 @@ func noTrackOf(cfg *conf.Config) []bool {
 
 // addVRoutes sets an instance's virtual_routes then virtual_rules, after
 // its VIPs (vrrp_state_become_master's order).
-func (r *Runtime) addVRoutes(ri *rtInst, routes []conf.Route, rules []conf.Rule) {
+func (ad *addresses) addVRoutes(ri *rtInst, routes []conf.Route, rules []conf.Rule) {
 	if len(routes)+len(rules) == 0 {
 		return
 	}
 	name := ri.inst.Name()
-	if r.deps.Routes == nil {
-		r.log.Warn("virtual routes/rules configured but not supported here", "instance", name)
+	if ad.routes == nil {
+		ad.log.Warn("virtual routes/rules configured but not supported here", "instance", name)
 		return
 	}
-	r.log.Debug(fmt.Sprintf("(%s) setting Virtual Routes", name))
+	ad.log.Debug(fmt.Sprintf("(%s) setting Virtual Routes", name))
 	for i := range routes {
-		if err := r.deps.Routes.AddRoute(&routes[i]); err != nil {
-			r.log.Warn("add virtual route", "instance", name, "route", vrrp.FormatRoute(&routes[i]), "err", err)
+		if err := ad.routes.AddRoute(&routes[i]); err != nil {
+			ad.log.Warn("add virtual route", "instance", name, "route", vrrp.FormatRoute(&routes[i]), "err", err)
 		}
 	}
 	for i := range rules {
-		if err := r.deps.Routes.AddRule(&rules[i]); err != nil {
-			r.log.Warn("add virtual rule", "instance", name, "rule", vrrp.FormatRule(&rules[i]), "err", err)
+		if err := ad.routes.AddRule(&rules[i]); err != nil {
+			ad.log.Warn("add virtual rule", "instance", name, "rule", vrrp.FormatRule(&rules[i]), "err", err)
 		}
 	}
 }
 
 // delVRoutes removes them, before the VIPs (vrrp_restore_interface's order).
-func (r *Runtime) delVRoutes(ri *rtInst, routes []conf.Route, rules []conf.Rule) {
-	if len(routes)+len(rules) == 0 || r.deps.Routes == nil {
+func (ad *addresses) delVRoutes(ri *rtInst, routes []conf.Route, rules []conf.Rule) {
+	if len(routes)+len(rules) == 0 || ad.routes == nil {
 		return
 	}
 	name := ri.inst.Name()
-	r.log.Debug(fmt.Sprintf("(%s) removing Virtual Routes", name))
+	ad.log.Debug(fmt.Sprintf("(%s) removing Virtual Routes", name))
 	for i := range routes {
-		if err := r.deps.Routes.DelRoute(&routes[i]); err != nil {
-			r.log.Warn("remove virtual route", "instance", name, "route", vrrp.FormatRoute(&routes[i]), "err", err)
+		if err := ad.routes.DelRoute(&routes[i]); err != nil {
+			ad.log.Warn("remove virtual route", "instance", name, "route", vrrp.FormatRoute(&routes[i]), "err", err)
 		}
 	}
 	for i := range rules {
-		if err := r.deps.Routes.DelRule(&rules[i]); err != nil {
-			r.log.Warn("remove virtual rule", "instance", name, "rule", vrrp.FormatRule(&rules[i]), "err", err)
+		if err := ad.routes.DelRule(&rules[i]); err != nil {
+			ad.log.Warn("remove virtual rule", "instance", name, "rule", vrrp.FormatRule(&rules[i]), "err", err)
 		}
 	}
 }
 
 // changeVRoutes makes a MASTER's routes and rules follow a reload.
-func (r *Runtime) changeVRoutes(ri *rtInst, oldRoutes []conf.Route, oldRules []conf.Rule) {
+func (ad *addresses) changeVRoutes(ri *rtInst, oldRoutes []conf.Route, oldRules []conf.Rule) {
 	goneR, addR := vrrp.DiffRoutes(oldRoutes, ri.vroutes)
 	goneL, addL := vrrp.DiffRules(oldRules, ri.vrules)
-	r.delVRoutes(ri, goneR, goneL)
-	r.addVRoutes(ri, addR, addL)
+	ad.delVRoutes(ri, goneR, goneL)
+	ad.addVRoutes(ri, addR, addL)
 }

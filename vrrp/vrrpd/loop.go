@@ -15,75 +15,19 @@ import (
 // Run starts the instances and drives them until ctx ends or Stop is
 // called; either way it shuts down gracefully (priority 0, VIPs removed).
 func (r *Runtime) Run(ctx context.Context) error {
-	r.mu.Lock()
-	if r.started {
-		r.mu.Unlock()
-		return errors.New("vrrp: runtime already run")
+	if err := r.start(); err != nil {
+		return err
 	}
-	r.started = true
-	now := r.deps.Clock.Now()
-	for _, ri := range r.insts {
-		// As keepalived at startup: VIPs left behind by a killed run must
-		// not linger on a node that is not (yet) master.
-		for _, v := range ri.vips {
-			if err := r.deps.Addrs.Del(v); err != nil {
-				r.log.Warn("remove stale VIP", "instance", ri.inst.Name(), "err", err)
-			}
-		}
-		r.delVRoutes(ri, ri.vroutes, ri.vrules)
-	}
-	r.addStatics(&r.statics)
-	r.initGroups()
-	for _, ri := range r.insts {
-		up := true
-		if info, err := r.deps.Net.Interface(ri.iface); err == nil && ri.trackIf {
-			up = info.Up
-		}
-		r.exec(ri, now, ri.inst.Start(now, up))
-		r.releaseUnset(ri)
-	}
-	r.mu.Unlock()
-
 	rctx, cancel := context.WithCancel(context.Background())
-	r.mu.Lock()
-	r.rctx = rctx
-	for _, s := range r.socks {
-		r.startReader(s)
-	}
-	for _, sc := range r.checks {
-		r.startCheck(sc)
-	}
-	r.startProcWatch()
-	r.startFiles()
-	r.mu.Unlock()
-	readers := &r.readers
-	deletions := make(chan vrrp.Deletion, 16)
-	if dw, ok := r.deps.Links.(vrrp.DeletionWatcher); ok {
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			if err := dw.WatchDeletions(rctx, deletions); err != nil && rctx.Err() == nil {
-				r.log.Error("address/route monitor", "err", err)
-			}
-		}()
-	}
-	if r.deps.Links != nil {
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			if err := r.deps.Links.Watch(rctx, r.links); err != nil && rctx.Err() == nil {
-				r.log.Error("link monitor", "err", err)
-			}
-		}()
-	}
+	deletions := r.startWatchers(rctx)
 	defer func() {
 		cancel()
 		close(r.quit)
 		r.closeSockets()
 		r.closeExtras()
-		readers.Wait()
+		r.readers.Wait()
 		r.wg.Wait()
-		r.mail.close()
+		r.notifier.mail.close()
 		close(r.stopped)
 	}()
 
@@ -99,30 +43,11 @@ func (r *Runtime) Run(ctx context.Context) error {
 		select {
 		case it := <-r.rx:
 			r.mu.Lock()
-			now := r.deps.Clock.Now()
-			inst, acts, reason := r.dispatch(it.s, now, it.rx)
-			if inst != nil {
-				r.exec(r.byInst[inst], now, acts)
-			}
-			if reason == validate.TooShort || reason == validate.UnknownVRID {
-				// the instance's checker logs the other reasons
-				r.debugDrop(it.s.spec.Iface, reason, now)
-			}
+			r.received(it)
 			r.mu.Unlock()
 		case ev := <-r.links:
 			r.mu.Lock()
-			now := r.deps.Clock.Now()
-			for _, ri := range r.insts {
-				if ri.trackIf && ri.iface == ev.Name {
-					r.log.Info(fmt.Sprintf("Netlink reports %s %s", ev.Name, map[bool]string{true: "up", false: "down"}[ev.Up]), "instance", ri.inst.Name())
-					r.exec(ri, now, ri.inst.Step(now, vrrp.EventInterface{Up: ev.Up}))
-				}
-			}
-			r.tracker(now, vrrp.InterfaceTracker(ev.Name), ev.Up)
-			if ev.Up {
-				r.vmacLinkUp(ev.Name)
-				r.reinstateStatics(ev.Name)
-			}
+			r.linkChanged(ev)
 			r.mu.Unlock()
 		case req := <-r.reload:
 			r.mu.Lock()
@@ -130,16 +55,11 @@ func (r *Runtime) Run(ctx context.Context) error {
 			r.mu.Unlock()
 		case res := <-r.results:
 			r.mu.Lock()
-			if !slices.Contains(r.checks, res.check) {
-				// A check a reload removed.
-			} else if up, changed := res.check.result(res.err == nil); changed {
-				r.log.Info(scriptLine(res.check.name, res.err))
-				r.tracker(r.deps.Clock.Now(), vrrp.ScriptTracker(res.check.name), up)
-			}
+			r.checkDone(res)
 			r.mu.Unlock()
 		case d := <-deletions:
 			r.mu.Lock()
-			r.restoreDeleted(d)
+			r.addr.restoreDeleted(d)
 			r.mu.Unlock()
 		case res := <-r.procResults:
 			r.mu.Lock()
@@ -155,13 +75,107 @@ func (r *Runtime) Run(ctx context.Context) error {
 			r.mu.Unlock()
 		case <-ctx.Done():
 			r.shutdown()
-			r.awaitNotifies(shutdownNotifyWait)
+			r.notifier.await(shutdownNotifyWait)
 			return nil
 		case <-r.stopReq:
 			r.shutdown()
-			r.awaitNotifies(shutdownNotifyWait)
+			r.notifier.await(shutdownNotifyWait)
 			return nil
 		}
+	}
+}
+
+// start puts the kernel in its start-up state (stale VIPs removed, static
+// addresses set) and starts the groups and instances.
+func (r *Runtime) start() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.started {
+		return errors.New("vrrp: runtime already run")
+	}
+	r.started = true
+	now := r.deps.Clock.Now()
+	for _, ri := range r.insts {
+		r.addr.removeStale(ri)
+	}
+	r.addr.addStatics(&r.addr.statics)
+	r.initGroups()
+	for _, ri := range r.insts {
+		up := true
+		if info, err := r.deps.Net.Interface(ri.iface); err == nil && ri.trackIf {
+			up = info.Up
+		}
+		r.exec(ri, now, ri.inst.Start(now, up))
+		r.releaseUnset(ri)
+	}
+	return nil
+}
+
+// startWatchers starts the goroutines that feed the loop: socket readers,
+// checks, the process and track file watchers, the link and the
+// address/route monitors (the deletions they report come on the channel
+// returned). rctx ends them all.
+func (r *Runtime) startWatchers(rctx context.Context) <-chan vrrp.Deletion {
+	r.mu.Lock()
+	r.rctx = rctx
+	for _, s := range r.socks {
+		r.startReader(s)
+	}
+	for _, sc := range r.checks {
+		r.startCheck(sc)
+	}
+	r.startProcWatch()
+	r.startFiles()
+	r.mu.Unlock()
+	deletions := make(chan vrrp.Deletion, 16)
+	if dw, ok := r.deps.Links.(vrrp.DeletionWatcher); ok {
+		r.readers.Add(1)
+		go func() {
+			defer r.readers.Done()
+			if err := dw.WatchDeletions(rctx, deletions); err != nil && rctx.Err() == nil {
+				r.log.Error("address/route monitor", "err", err)
+			}
+		}()
+	}
+	if r.deps.Links != nil {
+		r.readers.Add(1)
+		go func() {
+			defer r.readers.Done()
+			if err := r.deps.Links.Watch(rctx, r.links); err != nil && rctx.Err() == nil {
+				r.log.Error("link monitor", "err", err)
+			}
+		}()
+	}
+	return deletions
+}
+
+// received steps the instance an advert is for.
+func (r *Runtime) received(it rxItem) {
+	now := r.deps.Clock.Now()
+	inst, acts, reason := r.dispatch(it.s, now, it.rx)
+	if inst != nil {
+		r.exec(r.byInst[inst], now, acts)
+	}
+	if reason == validate.TooShort || reason == validate.UnknownVRID {
+		// the instance's checker logs the other reasons
+		r.debugDrop(it.s.spec.Iface, reason, now)
+	}
+}
+
+// linkChanged steps the instances on the interface and those tracking
+// it; one coming up gets its VMAC and static addresses back.
+func (r *Runtime) linkChanged(ev vrrp.LinkEvent) {
+	now := r.deps.Clock.Now()
+	for _, ri := range r.insts {
+		if ri.trackIf && ri.iface == ev.Name {
+			r.log.Info(fmt.Sprintf("Netlink reports %s %s", ev.Name, map[bool]string{true: "up", false: "down"}[ev.Up]), "instance", ri.inst.Name())
+			r.exec(ri, now, ri.inst.Step(now, vrrp.EventInterface{Up: ev.Up}))
+		}
+	}
+	r.tracker(now, vrrp.InterfaceTracker(ev.Name), ev.Up)
+	if ev.Up {
+		r.vmacLinkUp(ev.Name)
+		r.addr.reinstateStatics(ev.Name)
 	}
 }
 
@@ -179,13 +193,13 @@ func (r *Runtime) shutdown() {
 	}
 	r.stopGroups()
 	// As keepalived: static entries go even with -V; VMACs stay with it.
-	r.delStatics(&r.statics)
+	r.addr.delStatics(&r.addr.statics)
 	if !r.deps.KeepVIPs {
 		for _, ri := range r.insts {
 			r.deleteVMAC(ri)
 		}
 	}
-	r.closeFirewall()
+	r.addr.closeFirewall()
 }
 
 // newTimer is the loop's timer. A clock that can run the expiry on the
@@ -231,28 +245,9 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []vrrp.Action) {
 				r.log.Info(fmt.Sprintf("(%s) sent 0 priority", name))
 			}
 		case vrrp.AddVIPs:
-			// Before the addresses, as keepalived: no_accept VIPs never answer.
-			r.fwVIPs(ri, true)
-			if len(ri.vips) > 0 {
-				r.log.Info(fmt.Sprintf("(%s) setting VIPs.", name))
-			}
-			for _, v := range ri.vips {
-				if err := r.deps.Addrs.Add(v); err != nil {
-					r.log.Warn("add VIP", "instance", name, "err", err)
-				}
-			}
-			r.addVRoutes(ri, ri.vroutes, ri.vrules)
+			r.addr.addVIPs(ri)
 		case vrrp.RemoveVIPs:
-			r.delVRoutes(ri, ri.vroutes, ri.vrules)
-			if len(ri.vips) > 0 {
-				r.log.Info(fmt.Sprintf("(%s) removing VIPs.", name))
-			}
-			for _, v := range ri.vips {
-				if err := r.deps.Addrs.Del(v); err != nil {
-					r.log.Warn("remove VIP", "instance", name, "err", err)
-				}
-			}
-			r.fwVIPs(ri, false)
+			r.addr.removeVIPs(ri)
 		case vrrp.SendGARP:
 			r.sendGARP(ri, a.Repeat)
 		case vrrp.ScheduleGARP:
@@ -270,20 +265,20 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []vrrp.Action) {
 				r.deps.OnState(name, a.State)
 			}
 			for _, c := range ri.notify.commands(name, a.State, ri.inst.EffectivePriority()) {
-				r.runScript(name, c)
+				r.notifier.run(name, c)
 			}
-			r.fifoInstance(ri, a.State.String())
-			r.mail.instance(ri, a.State)
+			r.notifier.fifoInstance(ri, a.State.String())
+			r.notifier.mail.instance(ri, a.State)
 		case vrrp.PriorityChanged:
 			r.log.Debug("priority change", "instance", name, "from", a.From, "to", a.To)
 			if ri.notify.prioChanges {
-				r.fifoInstance(ri, ri.inst.State().String()+"_PRIORITY")
+				r.notifier.fifoInstance(ri, ri.inst.State().String()+"_PRIORITY")
 			}
 		case vrrp.NotifyMasterRxLowerPri:
 			if s := ri.notify.rxLowerPri; s != nil && !s.Disabled && len(s.Argv) > 0 {
-				r.runScript(name, vrrp.Command{Argv: s.Argv, User: s.User, Group: s.Group})
+				r.notifier.run(name, vrrp.Command{Argv: s.Argv, User: s.User, Group: s.Group})
 			}
-			r.fifoInstance(ri, "MASTER_RX_LOWER_PRI")
+			r.notifier.fifoInstance(ri, "MASTER_RX_LOWER_PRI")
 		}
 	}
 	r.afterExec(ri, now)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
@@ -72,32 +73,53 @@ func (e ExecScripts) Run(ctx context.Context, c vrrp.Command, timeout time.Durat
 	return e.runner().Run(ctx, script.Cmd{Argv: c.Argv, User: c.User, Group: c.Group}, timeout).Failure()
 }
 
+// notifier tells of state changes: notify scripts (counted, so that a
+// stop can wait for them), the notify FIFOs and the e-mail alerts. Used
+// from the loop (or before Run), as the Runtime it is part of.
+type notifier struct {
+	scripts vrrp.Scripts
+	log     *slog.Logger
+	running atomic.Int64 // notify scripts running
+	fifo    *notifyfifo.Set
+	fifoCfg [2]conf.NotifyFIFO // global, vrrp: reopened when changed
+	mail    mailer
+}
+
+// reloadFIFO reopens the FIFOs if their settings changed.
+func (nt *notifier) reloadFIFO(g *conf.GlobalDefs) {
+	if !fifoSame(nt.fifoCfg, g) {
+		nt.fifo.Close()
+		nt.openFIFO(g)
+	}
+}
+
 // shutdownNotifyWait is how long a stop waits for the notify scripts
 // still running (the STOP ones it just started): keepalived's shutdown
 // timer gives them a second before it exits.
 const shutdownNotifyWait = time.Second
 
-// awaitNotifies waits until no notify script runs, or for d at most: the
+// await waits until no notify script runs, or for d at most: the
 // scripts would get SIGTERM (PR_SET_PDEATHSIG) when the daemon exits.
-func (r *Runtime) awaitNotifies(d time.Duration) {
-	for end := time.Now().Add(d); r.notifying.Load() > 0 && time.Now().Before(end); {
+func (nt *notifier) await(d time.Duration) {
+	for end := time.Now().Add(d); nt.running.Load() > 0 && time.Now().Before(end); {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
-func (r *Runtime) runScript(inst string, c vrrp.Command) {
-	r.notifying.Add(1)
+// run starts a notify script of instance (or group) inst.
+func (nt *notifier) run(inst string, c vrrp.Command) {
+	nt.running.Add(1)
 	exited := c.Exited
 	c.Exited = func() {
 		if exited != nil {
 			exited()
 		}
-		r.notifying.Add(-1)
+		nt.running.Add(-1)
 	}
-	if err := r.deps.Scripts.Start(c); err != nil {
-		r.notifying.Add(-1)
+	if err := nt.scripts.Start(c); err != nil {
+		nt.running.Add(-1)
 		// the launcher logged keepalived's line
-		r.log.Debug("notify script", "instance", inst, "argv", c.Argv, "err", err)
+		nt.log.Debug("notify script", "instance", inst, "argv", c.Argv, "err", err)
 	}
 }
 
@@ -125,17 +147,18 @@ func (n notifiers) commandsFor(st vrrp.State, typ, name, state string, prio uint
 	return out
 }
 
-func (r *Runtime) fifoInstance(ri *rtInst, state string) {
-	r.fifo.Write(notifyfifo.Instance(ri.inst.Name(), state, ri.inst.EffectivePriority()))
+// fifoInstance writes an instance's line to the FIFOs.
+func (nt *notifier) fifoInstance(ri *rtInst, state string) {
+	nt.fifo.Write(notifyfifo.Instance(ri.inst.Name(), state, ri.inst.EffectivePriority()))
 }
 
 // openFIFO opens notify_fifo and vrrp_notify_fifo; their scripts run as
 // notify scripts do.
-func (r *Runtime) openFIFO(g *conf.GlobalDefs) {
-	r.fifoCfg = [2]conf.NotifyFIFO{g.NotifyFIFO, g.VRRPNotifyFIFO}
-	r.fifo = notifyfifo.Open(g.NotifyFIFO, g.VRRPNotifyFIFO, "vrrp_", func(ctx context.Context, argv []string, user, group string, exited func()) error {
-		return r.deps.Scripts.Start(vrrp.Command{Argv: argv, User: user, Group: group, Ctx: ctx, Exited: exited})
-	}, r.log)
+func (nt *notifier) openFIFO(g *conf.GlobalDefs) {
+	nt.fifoCfg = [2]conf.NotifyFIFO{g.NotifyFIFO, g.VRRPNotifyFIFO}
+	nt.fifo = notifyfifo.Open(g.NotifyFIFO, g.VRRPNotifyFIFO, "vrrp_", func(ctx context.Context, argv []string, user, group string, exited func()) error {
+		return nt.scripts.Start(vrrp.Command{Argv: argv, User: user, Group: group, Ctx: ctx, Exited: exited})
+	}, nt.log)
 }
 
 // fifoSame compares the FIFO settings including their scripts.

@@ -3,7 +3,6 @@ package vrrpd
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"slices"
 	"time"
 
@@ -61,27 +60,57 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		return err
 	}
 
-	// Create the VMACs new instances need: their sockets bind to them.
-	var created []*vrrp.VMAC
-	undo := func() {
-		for _, m := range created {
-			if err := r.deps.VMACs.Delete(m.Name); err != nil {
-				r.log.Warn("remove VMAC", "name", m.Name, "err", err)
-			}
-		}
+	created, err := r.createVMACs(g, plan, demux)
+	if err != nil {
+		return err
 	}
+	socks, opened, err := r.openSockets(demux)
+	if err != nil {
+		r.deleteVMACs(created)
+		return err
+	}
+
+	r.notifier.mail.reload(g)
+	// Commit. Removed instances go first, so that a VIP moved to another
+	// instance is removed before it is added again.
+	r.removeUnmatched(byKey, live, now)
+	started := r.applyPlan(plan, socks, now)
+	r.swapSockets(demux, opened, g, live)
+
+	r.garpInterval, r.gnaInterval = g.VRRPGARPInterval, g.VRRPGNAInterval
+	r.fifoOnReload = g.FIFOWriteVRRPStatesOnReload
+	r.reloadChecks(cfg, live, now)
+	r.reloadProcs(procTs, procUp, live, now)
+	if live {
+		r.addr.reloadStatics(cfg)
+	} else {
+		r.addr.statics, r.addr.noTrack = staticsOf(cfg), noTrackOf(cfg)
+	}
+	r.reloadExtras(cfg, now)
+
+	if live {
+		r.startReloaded(started, now)
+	}
+	return nil
+}
+
+// createVMACs creates the VMACs new instances need (their sockets bind to
+// them) and moves those instances to the demux table of their socket. On
+// an error it deletes the ones it created.
+func (r *Runtime) createVMACs(g *conf.GlobalDefs, plan []*planned, demux map[vrrp.SocketSpec]map[uint8]*vrrp.Instance) ([]*vrrp.VMAC, error) {
+	var created []*vrrp.VMAC
 	for _, p := range plan {
 		if p.old != nil || !p.v.UseVMAC {
 			continue
 		}
 		m, sockIf, err := r.setupVMAC(g, p.v, &p.ic)
 		if err != nil {
-			undo()
-			return err
+			r.deleteVMACs(created)
+			return nil, err
 		}
 		created = append(created, m)
 		p.vmac = m
-		p.fwv = r.fwVMAC(p.v.Name, m, p.v.Interface, p.ic.Family == packet.IPv6, g)
+		p.fwv = r.addr.fwVMAC(p.v.Name, m, p.v.Interface, p.ic.Family == packet.IPv6, g)
 		old := p.spec
 		p.spec.Iface = sockIf
 		// Move the instance to the demux table of its real socket.
@@ -94,13 +123,17 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		}
 		demux[p.spec][p.ic.VRID] = p.inst
 	}
+	return created, nil
+}
 
-	// Open the sockets new instances need; keep the ones still in use.
-	socks := map[vrrp.SocketSpec]*rtSock{}
+// openSockets opens the sockets the new demux tables need and keeps the
+// ones still in use: socks has them all by spec, opened the new ones. On
+// an error it closes the ones it opened.
+func (r *Runtime) openSockets(demux map[vrrp.SocketSpec]map[uint8]*vrrp.Instance) (socks map[vrrp.SocketSpec]*rtSock, opened []*rtSock, err error) {
+	socks = map[vrrp.SocketSpec]*rtSock{}
 	for _, s := range r.socks {
 		socks[s.spec] = s
 	}
-	var opened []*rtSock
 	for spec := range demux {
 		if socks[spec] != nil {
 			continue
@@ -110,17 +143,18 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 			for _, s := range opened {
 				s.sock.Close()
 			}
-			undo()
-			return err
+			return nil, nil, err
 		}
 		s := &rtSock{spec: spec, sock: sk, demux: vrrp.NewDemux(spec.Iface, r.log)}
 		socks[spec] = s
 		opened = append(opened, s)
 	}
+	return socks, opened, nil
+}
 
-	r.mail.reload(g)
-	// Commit. Removed instances go first, so that a VIP moved to another
-	// instance is removed before it is added again.
+// removeUnmatched stops the running instances the reload left unmatched
+// (byKey), as at shutdown.
+func (r *Runtime) removeUnmatched(byKey map[vrrp.Key]*rtInst, live bool, now time.Time) {
 	for _, ri := range r.insts {
 		if byKey[ri.key] != ri {
 			continue
@@ -132,8 +166,12 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		r.deleteVMAC(ri)
 		delete(r.byInst, ri.inst)
 	}
+}
+
+// applyPlan reconfigures the matched instances in place and builds the
+// new ones (returned, to be started); r.insts becomes the plan's.
+func (r *Runtime) applyPlan(plan []*planned, socks map[vrrp.SocketSpec]*rtSock, now time.Time) (started []*rtInst) {
 	var insts []*rtInst
-	var started []*rtInst
 	for _, p := range plan {
 		s := socks[p.spec]
 		ri := p.old
@@ -144,24 +182,15 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 		}
 		oldVIPs, oldRoutes, oldRules := ri.vips, ri.vroutes, ri.vrules
 		ri.sock, ri.iface, ri.trackIf = s, p.v.Interface, !p.v.DontTrackPrimary
-		ri.vips, ri.notify, ri.dsts, ri.ttl = vrrp.VIPsOf(p.v), notifiersOf(p.v), nil, packet.TTL
+		ri.vips, ri.notify = vrrp.VIPsOf(p.v), notifiersOf(p.v)
 		ri.lastMail = vrrp.StateInit // keepalived's reloaded vrrp_t starts afresh
 		ri.vroutes, ri.vrules = p.v.VRoutes, p.v.VRules
 		ri.garpExtraAll, ri.xmitBase = p.v.GARPExtraIfAll, p.v.VMACXmitBase
 		if ri.vmac != nil {
 			ri.vips = vrrp.VMACVIPs(ri.vips, p.v, &p.ic, ri.vmac.Name)
 		}
-		if p.v.Unicast {
-			for _, peer := range p.v.UnicastPeers {
-				ri.dsts = append(ri.dsts, peer.Address)
-			}
-			if p.v.UnicastTTL >= 0 {
-				ri.ttl = p.v.UnicastTTL
-			}
-		} else {
-			ri.dsts = []netip.Addr{p.spec.Group}
-		}
-		nfw := r.fwOf(p.v, ri.vips)
+		ri.dsts, ri.ttl = destinations(p.v, p.spec.Group)
+		nfw := r.addr.fwOf(p.v, ri.vips)
 		nfw.v6, nfw.vmac = p.ic.Family == packet.IPv6, ri.fw.vmac
 		if p.old == nil {
 			nfw.vmac = p.fwv
@@ -176,22 +205,26 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 			// The drop set follows the new no_accept and VIPs, before the
 			// new VIPs are added (keepalived's restore_vrrp_state).
 			if ri.fw.set && (!nfw.drop || !slices.Equal(ri.fw.addrs, nfw.addrs)) {
-				r.fwVIPs(ri, false)
+				r.addr.fwVIPs(ri, false)
 			}
 			nfw.set = ri.fw.set
 			ri.fw = nfw
 			if wasMaster {
-				r.fwVIPs(ri, true)
+				r.addr.fwVIPs(ri, true)
 				r.changeVIPs(ri, oldVIPs)
-				r.changeVRoutes(ri, oldRoutes, oldRules)
+				r.addr.changeVRoutes(ri, oldRoutes, oldRules)
 			}
 			r.exec(ri, now, acts)
 		}
 		insts = append(insts, ri)
 	}
 	r.insts = insts
+	return started
+}
 
-	// Swap the demux tables, then close the sockets nothing uses; a
+// swapSockets swaps the demux tables, then closes the sockets nothing
+// uses; a packet already queued from one finds no instance there.
+func (r *Runtime) swapSockets(demux map[vrrp.SocketSpec]map[uint8]*vrrp.Instance, opened []*rtSock, g *conf.GlobalDefs, live bool) {
 	// packet already queued from one finds no instance there.
 	var kept []*rtSock
 	for _, s := range r.socks {
@@ -217,39 +250,27 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 	for _, s := range r.socks {
 		s.demux.LogUnknownVRIDs = g.LogUnknownVRIDs
 	}
+}
 
-	r.garpInterval, r.gnaInterval = g.VRRPGARPInterval, g.VRRPGNAInterval
-	r.fifoOnReload = g.FIFOWriteVRRPStatesOnReload
-	r.reloadChecks(cfg, live, now)
-	r.reloadProcs(procTs, procUp, live, now)
-	if live {
-		r.reloadStatics(cfg)
-	} else {
-		r.statics, r.staticAddrNoTrack = staticsOf(cfg), noTrackOf(cfg)
-	}
-	r.reloadExtras(cfg, now)
-
-	if live {
-		for _, ri := range r.insts {
-			if !slices.Contains(started, ri) { // the new ones are notified as they start
-				r.reinitKept(ri, now)
-			}
+// startReloaded notifies the kept instances as keepalived re-initialises
+// them, then starts the new ones.
+func (r *Runtime) startReloaded(started []*rtInst, now time.Time) {
+	for _, ri := range r.insts {
+		if !slices.Contains(started, ri) { // the new ones are notified as they start
+			r.reinitKept(ri, now)
 		}
 	}
-	if live {
-		for _, ri := range started {
-			r.log.Info(fmt.Sprintf("(%s) added by reload", ri.inst.Name()))
-			up := true
-			if info, err := r.deps.Net.Interface(ri.iface); err == nil && ri.trackIf {
-				up = info.Up
-			}
-			r.exec(ri, now, ri.inst.Start(now, up))
+	for _, ri := range started {
+		r.log.Info(fmt.Sprintf("(%s) added by reload", ri.inst.Name()))
+		up := true
+		if info, err := r.deps.Net.Interface(ri.iface); err == nil && ri.trackIf {
+			up = info.Up
 		}
-		for _, ri := range r.insts {
-			r.releaseUnset(ri)
-		}
+		r.exec(ri, now, ri.inst.Start(now, up))
 	}
-	return nil
+	for _, ri := range r.insts {
+		r.releaseUnset(ri)
+	}
 }
 
 // plan validates cfg and matches its instances with the running ones by
@@ -357,7 +378,7 @@ func (r *Runtime) reinitKept(ri *rtInst, now time.Time) {
 	case st == vrrp.StateFault && slices.ContainsFunc(ri.inst.Config().Trackers, func(t vrrp.Tracker) bool { return t.Name == vrrp.ConfigFaultTracker }):
 		r.exec(ri, now, []vrrp.Action{vrrp.Notify{State: vrrp.StateFault}})
 	case r.fifoOnReload && st != vrrp.StateMaster:
-		r.fifoInstance(ri, st.String())
+		r.notifier.fifoInstance(ri, st.String())
 	}
 }
 
@@ -382,13 +403,13 @@ func (r *Runtime) deleteInstance(ri *rtInst, now time.Time) {
 		n, state = notifiers{fault: n.deleted, generic: n.generic}, "DELETED"
 	}
 	for _, c := range n.commandsFor(vrrp.StateFault, "INSTANCE", name, state, ri.inst.EffectivePriority()) {
-		r.runScript(name, c)
+		r.notifier.run(name, c)
 	}
-	r.fifoInstance(ri, state)
+	r.notifier.fifoInstance(ri, state)
 	if state == "DELETED" {
-		r.mail.instance(ri, stateDeleted)
+		r.notifier.mail.instance(ri, stateDeleted)
 	} else {
-		r.mail.instance(ri, vrrp.StateFault)
+		r.notifier.mail.instance(ri, vrrp.StateFault)
 	}
 }
 
@@ -408,7 +429,7 @@ func (r *Runtime) ReloadUnchanged() {
 	now := r.deps.Clock.Now()
 	if r.fifoOnReload {
 		for _, rg := range r.groups {
-			r.fifo.Write(notifyfifo.Group(rg.g.Name(), rg.g.State().String()))
+			r.notifier.fifo.Write(notifyfifo.Group(rg.g.Name(), rg.g.State().String()))
 		}
 	}
 	for _, ri := range r.insts {

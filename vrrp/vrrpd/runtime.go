@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
@@ -55,45 +54,40 @@ type Deps struct {
 // socket feeds a single loop that owns every Instance, so Step is never
 // called concurrently.
 type Runtime struct {
-	deps    Deps
-	log     *slog.Logger
+	deps Deps
+	log  *slog.Logger
+
+	// The loop (loop.go): its channels, its lock and its timers.
+	mu      sync.Mutex // held while the loop steps; States reads under it
+	rx      chan rxItem
+	reload  chan reloadReq
+	links   chan vrrp.LinkEvent
+	calls   chan func(now time.Time) // run on the loop (track files, Ping)
+	stopReq chan struct{}
+	quit    chan struct{} // closed when Run ends, for paced GARP senders
+	stopped chan struct{}
+	once    sync.Once
+	started bool
+	down    bool // shut down: timers no longer step instances
+	timers  timerQ
+	rctx    context.Context // readers and checks started by Run and Reload
+	readers sync.WaitGroup
+	wg      sync.WaitGroup // paced GARP senders
+
+	// The instances and their sockets (sockets.go, demux.go).
+	insts   []*rtInst
+	byInst  map[*vrrp.Instance]*rtInst
+	socks   []*rtSock
 	dropLog *lograte.Limiter // debug lines of dropped adverts
-	// notifying counts the notify scripts running (a stop waits for them)
-	notifying atomic.Int64
-	insts     []*rtInst
-	byInst    map[*vrrp.Instance]*rtInst
-	socks     []*rtSock
 
 	garpInterval, gnaInterval time.Duration
 	// fifoOnReload is fifo_write_vrrp_states_on_reload.
 	fifoOnReload bool
 
-	rx      chan rxItem
-	reload  chan reloadReq
-	rctx    context.Context // readers and checks started by Run and Reload
-	readers sync.WaitGroup
-	links   chan vrrp.LinkEvent
-	checks  []*scriptCheck
-	results chan scriptResult
-	mu      sync.Mutex // held while the loop steps; States reads under it
-	stopReq chan struct{}
-	quit    chan struct{} // closed when Run ends, for paced GARP senders
-	stopped chan struct{}
-	once    sync.Once
-
-	statics           statics
-	staticAddrNoTrack []bool
-	procTrackers      []*procTracker // owned by the watcher goroutine
-	procUp            map[string]bool
-	procCancel        context.CancelFunc
-	procResults       chan procResult
-	started           bool
-	wg                sync.WaitGroup
-	fw                nft.Firewall // nil: no nftables table in use
-	extras                         // sync groups, track files, notify FIFO
-	timers            timerQ
-	down              bool // shut down: timers no longer step instances
-	mail              mailer
+	addr       addresses // VIPs, routes, rules, the firewall (addresses.go)
+	trackers             // vrrp_script, track_process, track_file (trackers.go)
+	syncGroups           // sync groups (syncgroups.go)
+	notifier   notifier  // scripts, FIFOs, mail (notify.go)
 }
 
 type rtInst struct {
@@ -135,85 +129,23 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 	}
 	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*vrrp.Instance]*rtInst{},
 		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval, fifoOnReload: g.FIFOWriteVRRPStatesOnReload,
-		rx: make(chan rxItem, 64), reload: make(chan reloadReq), links: make(chan vrrp.LinkEvent, 16), results: make(chan scriptResult, 16), stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{}),
-		procResults: make(chan procResult, 16)}
-	r.mail = newMailer(g, deps.Alerts, deps.Log)
-	r.statics, r.staticAddrNoTrack = staticsOf(cfg), noTrackOf(cfg)
+		rx: make(chan rxItem, 64), reload: make(chan reloadReq), links: make(chan vrrp.LinkEvent, 16), calls: make(chan func(time.Time), 16),
+		stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{})}
+	r.results, r.procResults = make(chan scriptResult, 16), make(chan procResult, 16)
+	r.notifier.scripts, r.notifier.log = deps.Scripts, deps.Log
+	r.notifier.mail = newMailer(g, deps.Alerts, deps.Log)
+	r.addr = addresses{net: deps.Net, addrs: deps.Addrs, routes: deps.Routes, log: deps.Log,
+		statics: staticsOf(cfg), noTrack: noTrackOf(cfg)}
 	r.procTrackers = procTrackersOf(cfg)
 	r.procUp = r.scanProcs(r.procTrackers)
 	socks := map[vrrp.SocketSpec]*rtSock{}
 	var vmacs []*vrrp.VMAC
-	r.openFirewall(g, cfg.VRRPInstances)
+	r.addr.openFirewall(deps.Firewall, g, cfg.VRRPInstances)
 	for _, v := range cfg.VRRPInstances {
-		if v.Interface == "" {
-			r.abort(vmacs)
-			return nil, fmt.Errorf("(%s) an interface is required", v.Name)
-		}
-		info, err := deps.Net.Interface(v.Interface)
-		if err != nil {
-			r.abort(vmacs)
-			return nil, fmt.Errorf("(%s) interface %s: %w", v.Name, v.Interface, err)
-		}
-		ic, err := vrrp.InstanceConfig(g, cfg.VRRPScripts, v, info)
-		if err != nil {
+		if err := r.buildInstance(cfg, v, socks, &vmacs); err != nil {
 			r.abort(vmacs)
 			return nil, err
 		}
-		ic.Trackers = append(ic.Trackers, procTrackerRefs(v, r.procUp)...)
-		sockIf := v.Interface
-		var vm *vrrp.VMAC
-		var fwv [2]int
-		if v.UseVMAC {
-			if vm, sockIf, err = r.setupVMAC(g, v, &ic); err != nil {
-				r.abort(vmacs)
-				return nil, err
-			}
-			vmacs = append(vmacs, vm)
-			fwv = r.fwVMAC(v.Name, vm, v.Interface, ic.Family == packet.IPv6, g)
-		}
-		ic.Trackers = append(ic.Trackers, vrrp.ExtraTrackers(cfg, v)...)
-		inst, err := vrrp.New(ic, deps.Log)
-		if err != nil {
-			r.abort(vmacs)
-			return nil, err
-		}
-		spec := specOf(g, v, &ic, sockIf)
-		s := socks[spec]
-		if s == nil {
-			sk, err := deps.Net.Open(spec)
-			if err != nil {
-				r.abort(vmacs)
-				return nil, err
-			}
-			s = &rtSock{spec: spec, sock: sk, demux: vrrp.NewDemux(sockIf, deps.Log)}
-			s.demux.LogUnknownVRIDs = g.LogUnknownVRIDs
-			socks[spec] = s
-			r.socks = append(r.socks, s)
-		}
-		if err := s.demux.Add(inst); err != nil {
-			r.abort(vmacs)
-			return nil, err
-		}
-		ri := &rtInst{inst: inst, sock: s, key: vrrp.KeyOf(g, v), iface: v.Interface, trackIf: !v.DontTrackPrimary,
-			garpExtraAll: v.GARPExtraIfAll, xmitBase: v.VMACXmitBase,
-			vips: vrrp.VIPsOf(v), notify: notifiersOf(v), ttl: packet.TTL, vmac: vm, vroutes: v.VRoutes, vrules: v.VRules}
-		if vm != nil {
-			ri.vips = vrrp.VMACVIPs(ri.vips, v, &ic, vm.Name)
-		}
-		ri.fw = r.fwOf(v, ri.vips)
-		ri.fw.v6, ri.fw.vmac = ic.Family == packet.IPv6, fwv
-		if v.Unicast {
-			for _, p := range v.UnicastPeers {
-				ri.dsts = append(ri.dsts, p.Address)
-			}
-			if v.UnicastTTL >= 0 {
-				ri.ttl = v.UnicastTTL
-			}
-		} else {
-			ri.dsts = []netip.Addr{spec.Group}
-		}
-		r.insts = append(r.insts, ri)
-		r.byInst[inst] = ri
 	}
 	r.checks = scriptChecks(cfg)
 	if err := r.setupExtras(cfg); err != nil {
@@ -223,15 +155,87 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 	return r, nil
 }
 
+// buildInstance builds the instance of v, with its VMAC (added to vmacs)
+// and its socket (opened unless socks has it already).
+func (r *Runtime) buildInstance(cfg *conf.Config, v *conf.VRRPInstance, socks map[vrrp.SocketSpec]*rtSock, vmacs *[]*vrrp.VMAC) error {
+	g := &cfg.Global
+	if v.Interface == "" {
+		return fmt.Errorf("(%s) an interface is required", v.Name)
+	}
+	info, err := r.deps.Net.Interface(v.Interface)
+	if err != nil {
+		return fmt.Errorf("(%s) interface %s: %w", v.Name, v.Interface, err)
+	}
+	ic, err := vrrp.InstanceConfig(g, cfg.VRRPScripts, v, info)
+	if err != nil {
+		return err
+	}
+	ic.Trackers = append(ic.Trackers, procTrackerRefs(v, r.procUp)...)
+	sockIf := v.Interface
+	var vm *vrrp.VMAC
+	var fwv [2]int
+	if v.UseVMAC {
+		if vm, sockIf, err = r.setupVMAC(g, v, &ic); err != nil {
+			return err
+		}
+		*vmacs = append(*vmacs, vm)
+		fwv = r.addr.fwVMAC(v.Name, vm, v.Interface, ic.Family == packet.IPv6, g)
+	}
+	ic.Trackers = append(ic.Trackers, vrrp.ExtraTrackers(cfg, v)...)
+	inst, err := vrrp.New(ic, r.log)
+	if err != nil {
+		return err
+	}
+	spec := specOf(g, v, &ic, sockIf)
+	s := socks[spec]
+	if s == nil {
+		sk, err := r.deps.Net.Open(spec)
+		if err != nil {
+			return err
+		}
+		s = &rtSock{spec: spec, sock: sk, demux: vrrp.NewDemux(sockIf, r.log)}
+		s.demux.LogUnknownVRIDs = g.LogUnknownVRIDs
+		socks[spec] = s
+		r.socks = append(r.socks, s)
+	}
+	if err := s.demux.Add(inst); err != nil {
+		return err
+	}
+	ri := &rtInst{inst: inst, sock: s, key: vrrp.KeyOf(g, v), iface: v.Interface, trackIf: !v.DontTrackPrimary,
+		garpExtraAll: v.GARPExtraIfAll, xmitBase: v.VMACXmitBase,
+		vips: vrrp.VIPsOf(v), notify: notifiersOf(v), vmac: vm, vroutes: v.VRoutes, vrules: v.VRules}
+	if vm != nil {
+		ri.vips = vrrp.VMACVIPs(ri.vips, v, &ic, vm.Name)
+	}
+	ri.fw = r.addr.fwOf(v, ri.vips)
+	ri.fw.v6, ri.fw.vmac = ic.Family == packet.IPv6, fwv
+	ri.dsts, ri.ttl = destinations(v, spec.Group)
+	r.insts = append(r.insts, ri)
+	r.byInst[inst] = ri
+	return nil
+}
+
+// destinations are where an instance sends its adverts, with the TTL
+// (hop limit): its unicast peers, or group.
+func destinations(v *conf.VRRPInstance, group netip.Addr) (dsts []netip.Addr, ttl int) {
+	ttl = packet.TTL
+	if !v.Unicast {
+		return []netip.Addr{group}, ttl
+	}
+	for _, p := range v.UnicastPeers {
+		dsts = append(dsts, p.Address)
+	}
+	if v.UnicastTTL >= 0 {
+		ttl = v.UnicastTTL
+	}
+	return dsts, ttl
+}
+
 // abort undoes a NewRuntime that failed: sockets, and VMACs created.
 func (r *Runtime) abort(vmacs []*vrrp.VMAC) {
 	r.closeSockets()
-	defer r.closeFirewall()
-	for _, m := range vmacs {
-		if err := r.deps.VMACs.Delete(m.Name); err != nil {
-			r.log.Warn("remove VMAC", "name", m.Name, "err", err)
-		}
-	}
+	defer r.addr.closeFirewall()
+	r.deleteVMACs(vmacs)
 }
 
 // Stop shuts down gracefully and waits for Run to return: MASTERs send
@@ -252,8 +256,8 @@ func (r *Runtime) Stop() {
 				r.deleteVMAC(ri)
 			}
 		}
-		r.closeFirewall()
+		r.addr.closeFirewall()
 		r.closeExtras()
-		r.mail.close()
+		r.notifier.mail.close()
 	}
 }

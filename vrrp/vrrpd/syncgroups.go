@@ -1,7 +1,6 @@
 package vrrpd
 
 import (
-	"context"
 	"slices"
 	"time"
 
@@ -10,16 +9,11 @@ import (
 	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
-// extras is the runtime's state for sync groups, track files and the
-// notify FIFO; all of it is used from the loop (or before Run).
-type extras struct {
-	groups    []*rtGroup
-	files     []*fileTrack
-	watchStop context.CancelFunc
-	fifo      *notifyfifo.Set
-	fifoCfg   [2]conf.NotifyFIFO // global, vrrp: reopened when changed
-	calls     chan func(now time.Time)
-	draining  bool
+// syncGroups are the runtime's sync groups; used from the loop (or
+// before Run).
+type syncGroups struct {
+	groups   []*rtGroup
+	draining bool // afterExec is running the members' transitions
 }
 
 type rtGroup struct {
@@ -37,12 +31,11 @@ func groupNotifiers(g *conf.GlobalDefs, sg *conf.SyncGroup) notifiers {
 // setupExtras builds the sync groups, reads the track files and opens
 // the notify FIFO, after NewRuntime built the instances.
 func (r *Runtime) setupExtras(cfg *conf.Config) error {
-	r.calls = make(chan func(time.Time), 16)
 	if err := r.buildGroups(cfg); err != nil {
 		return err
 	}
 	r.loadFiles(cfg, false, r.deps.Clock.Now())
-	r.openFIFO(&cfg.Global)
+	r.notifier.openFIFO(&cfg.Global)
 	return nil
 }
 
@@ -123,10 +116,10 @@ func (r *Runtime) groupNotifies(rg *rtGroup) {
 	for _, st := range rg.g.Notifies() {
 		r.log.Debug("group state change", "group", name, "state", st.String())
 		for _, c := range rg.notify.commandsFor(st, "GROUP", name, st.String(), 0) {
-			r.runScript(name, c)
+			r.notifier.run(name, c)
 		}
-		r.fifo.Write(notifyfifo.Group(name, st.String()))
-		r.mail.group(rg, st)
+		r.notifier.fifo.Write(notifyfifo.Group(name, st.String()))
+		r.notifier.mail.group(rg, st)
 	}
 }
 
@@ -175,13 +168,10 @@ func (r *Runtime) reloadExtras(cfg *conf.Config, now time.Time) {
 		r.startFiles()
 	}
 	g := &cfg.Global
-	if !fifoSame(r.fifoCfg, g) {
-		r.fifo.Close()
-		r.openFIFO(g)
-	}
+	r.notifier.reloadFIFO(g)
 	if r.started && r.fifoOnReload {
 		for _, rg := range same {
-			r.fifo.Write(notifyfifo.Group(rg.g.Name(), rg.g.State().String()))
+			r.notifier.fifo.Write(notifyfifo.Group(rg.g.Name(), rg.g.State().String()))
 		}
 	}
 }
@@ -191,5 +181,5 @@ func (r *Runtime) closeExtras() {
 		r.watchStop()
 		r.watchStop = nil
 	}
-	r.fifo.Close()
+	r.notifier.fifo.Close()
 }

@@ -2,6 +2,7 @@ package vrrpd
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -123,4 +124,16 @@ func (r *Runtime) startCheck(sc *scriptCheck) {
 		defer r.readers.Done()
 		r.runCheck(ctx, sc)
 	}()
+}
+
+// checkDone takes a check's result: the instances tracking it are stepped
+// when it changes its state.
+func (r *Runtime) checkDone(res scriptResult) {
+	if !slices.Contains(r.checks, res.check) {
+		return // a check a reload removed
+	}
+	if up, changed := res.check.result(res.err == nil); changed {
+		r.log.Info(scriptLine(res.check.name, res.err))
+		r.tracker(r.deps.Clock.Now(), vrrp.ScriptTracker(res.check.name), up)
+	}
 }

@@ -34,7 +34,7 @@ func (r *Runtime) deleteVMAC(ri *rtInst) {
 	if ri.vmac == nil || r.deps.VMACs == nil {
 		return
 	}
-	r.fwVMACGone(ri)
+	r.addr.fwVMACGone(ri)
 	if err := r.deps.VMACs.Delete(ri.vmac.Name); err != nil {
 		r.log.Info(fmt.Sprintf("(%s) Error removing VMAC interface %s", ri.inst.Name(), ri.vmac.Name), "err", err)
 	}
@@ -50,6 +50,15 @@ func (r *Runtime) vmacLinkUp(iface string) {
 		}
 		if _, err := r.deps.VMACs.Create(*ri.vmac); err != nil {
 			r.log.Warn("restore VMAC", "instance", ri.inst.Name(), "name", ri.vmac.Name, "err", err)
+		}
+	}
+}
+
+// deleteVMACs deletes VMACs created for instances that did not start.
+func (r *Runtime) deleteVMACs(ms []*vrrp.VMAC) {
+	for _, m := range ms {
+		if err := r.deps.VMACs.Delete(m.Name); err != nil {
+			r.log.Warn("remove VMAC", "name", m.Name, "err", err)
 		}
 	}
 }
