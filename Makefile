@@ -70,11 +70,11 @@ unit:
 # netns needs root: unit tests, race detector, the root/netns integration
 # suites (differential config-test against Debian's keepalived 2.2.7),
 # the timed failover suites and the fault suite.
-# The failover suites (vrrp/e2e, and ./vrrp's runtime tests) assert
+# The failover suites (vrrp/e2e, and vrrp/vrrpd's runtime tests) assert
 # takeover times in milliseconds: they run alone and without the race
-# detector, which slows every node several times over. ./vrrp also runs
-# under -race, where only the behaviour is asserted (raceEnabled).
-TIMED_PKGS := ./vrrp ./vrrp/e2e
+# detector, which slows every node several times over. vrrp/vrrpd also
+# runs under -race, where only the behaviour is asserted (raceEnabled).
+TIMED_PKGS := ./vrrp/vrrpd ./vrrp/e2e
 netns:
 	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 -timeout 30m $$($(GO) list $(PKGS) | grep -v -e '/vrrp/e2e$$' -e '/conf/differential$$' -e '/faults$$')
 	@# -v only so that the agreement figures show; the verdict is go test's.

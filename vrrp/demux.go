@@ -1,7 +1,6 @@
 package vrrp
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -44,6 +43,14 @@ func (d *Demux) Add(i *Instance) error {
 	return nil
 }
 
+// Replace swaps the VRID table for m (nil: none), as a reload does.
+func (d *Demux) Replace(m map[uint8]*Instance) {
+	if m == nil {
+		m = map[uint8]*Instance{}
+	}
+	d.byVRID = m
+}
+
 // Dispatch hands a decoded packet to its instance. A nil rx means the
 // decoder failed (too short).
 func (d *Demux) Dispatch(now time.Time, rx *packet.Received) (*Instance, []Action, validate.Reason) {
@@ -77,36 +84,4 @@ func (d *Demux) logUnknown(now time.Time, vrid uint8) {
 		d.log.Info(fmt.Sprintf("%d more lines like the next were suppressed", held))
 	}
 	d.log.Info(fmt.Sprintf("Unknown VRID(%d) received on interface(%s). ignoring...", vrid, d.Iface))
-}
-
-// dispatch is Dispatch with a panic (a bug of ours, met on some packet)
-// contained: the packet is dropped and logged, the loop goes on.
-func (r *Runtime) dispatch(s *rtSock, now time.Time, rx *packet.Received) (inst *Instance, acts []Action, reason validate.Reason) {
-	defer func() {
-		if v := recover(); v != nil {
-			r.log.Error(fmt.Sprintf("internal error on an advert received on %s (%v) - dropped", s.spec.Iface, v))
-			inst, acts, reason = nil, nil, validate.InstanceNotReady
-		}
-	}()
-	return s.demux.Dispatch(now, rx)
-}
-
-// debugDrop is the debug line of a dropped advert, rate-limited per
-// interface and reason as keepalived's lines are (validate.Checker).
-func (r *Runtime) debugDrop(iface string, reason validate.Reason, now time.Time) {
-	if !r.log.Enabled(context.Background(), slog.LevelDebug) {
-		return
-	}
-	if r.dropLog == nil {
-		r.dropLog = lograte.Default()
-	}
-	ok, held := r.dropLog.Allow(iface+"\x00"+reason.String(), now)
-	if !ok {
-		return
-	}
-	if held > 0 {
-		r.log.Debug("advert dropped", "iface", iface, "reason", reason.String(), "suppressed_before", held)
-		return
-	}
-	r.log.Debug("advert dropped", "iface", iface, "reason", reason.String())
 }

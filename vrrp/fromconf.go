@@ -3,6 +3,7 @@ package vrrp
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 
 	"github.com/gokeepalived/gokeepalived/conf"
@@ -59,7 +60,7 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 	if v.UnicastConfigured && !v.Unicast && v.UnicastFaultNoPeer {
 		// keepalived counts this as a config fault: the instance stays in
 		// FAULT rather than falling back to multicast.
-		c.Trackers = append(c.Trackers, Tracker{Name: configFaultTracker})
+		c.Trackers = append(c.Trackers, Tracker{Name: ConfigFaultTracker})
 	}
 	for _, p := range v.UnicastPeers {
 		c.Peers = append(c.Peers, validate.Peer{Addr: p.Address, MinTTL: p.MinTTL, MaxTTL: p.MaxTTL})
@@ -72,12 +73,12 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 
 // Tracker names are prefixed by kind: a script and an interface may share
 // a name.
-func scriptTracker(name string) string { return "script:" + name }
-func ifTracker(name string) string     { return "interface:" + name }
+func ScriptTracker(name string) string    { return "script:" + name }
+func InterfaceTracker(name string) string { return "interface:" + name }
 
-// configFaultTracker is a tracker that is never reported up: keepalived's
+// ConfigFaultTracker is a tracker that is never reported up: keepalived's
 // num_config_faults, which holds an instance in FAULT.
-const configFaultTracker = "config:fault"
+const ConfigFaultTracker = "config:fault"
 
 // trackersOf lists an instance's track_script (starting failed with
 // init_fail) and track_interface entries; both are reported by the runtime.
@@ -90,10 +91,10 @@ func trackersOf(scripts []*conf.VRRPScript, v *conf.VRRPInstance) []Tracker {
 				up = false
 			}
 		}
-		out = append(out, Tracker{Name: scriptTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, Up: up})
+		out = append(out, Tracker{Name: ScriptTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, Up: up})
 	}
 	for _, r := range v.TrackInterfaces {
-		out = append(out, Tracker{Name: ifTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, Up: true})
+		out = append(out, Tracker{Name: InterfaceTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, Up: true})
 	}
 	return out
 }
@@ -104,7 +105,7 @@ func VIPsOf(v *conf.VRRPInstance) []VIP {
 	var out []VIP
 	for _, l := range [][]conf.IPAddress{v.VIPs, v.EVIPs} {
 		for _, a := range l {
-			x := VIP{Prefix: a.Prefix, Dev: a.Dev, Broadcast: a.Broadcast, Scope: scopeOf(a.Scope),
+			x := VIP{Prefix: a.Prefix, Dev: a.Dev, Broadcast: a.Broadcast, Scope: ScopeOf(a.Scope),
 				Label: a.Label, NoDAD: a.NoDAD, PreferredLft: a.PreferredLft}
 			if x.Dev == "" {
 				x.Dev = v.Interface
@@ -115,8 +116,8 @@ func VIPsOf(v *conf.VRRPInstance) []VIP {
 	return out
 }
 
-// scopeOf maps a scope name as iproute2's rt_scopes does.
-func scopeOf(s string) uint8 {
+// ScopeOf maps a scope name as iproute2's rt_scopes does.
+func ScopeOf(s string) uint8 {
 	switch s {
 	case "", "global", "universe":
 		return 0
@@ -150,7 +151,59 @@ func KeyOf(g *conf.GlobalDefs, v *conf.VRRPInstance) Key {
 	})
 }
 
-// groupOf is the multicast destination of an instance.
-func groupOf(g *conf.GlobalDefs, v *conf.VRRPInstance) netip.Addr {
+// GroupOf is the multicast destination of an instance.
+func GroupOf(g *conf.GlobalDefs, v *conf.VRRPInstance) netip.Addr {
 	return KeyOf(g, v).McastGroup
+}
+
+// ExtraTrackers are an instance's trackers beyond InstanceConfig's: its
+// track_file entries, then its sync group's track_interface, track_script
+// and track_file, which apply to every member (keepalived's
+// sync_group_tracking_init; the group's entry wins over the instance's).
+// A group with an address owner among its members tracks unweighted.
+func ExtraTrackers(cfg *conf.Config, v *conf.VRRPInstance) []Tracker {
+	var out []Tracker
+	for _, r := range v.TrackFiles {
+		out = append(out, Tracker{Name: FileTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, File: true})
+	}
+	var sg *conf.SyncGroup
+	for _, g := range cfg.SyncGroups {
+		if g.Name == v.SyncGroup {
+			sg = g
+		}
+	}
+	if sg == nil {
+		return out
+	}
+	owner := false
+	for _, m := range cfg.VRRPInstances {
+		if m.SyncGroup == sg.Name && m.Priority == PriorityOwner {
+			owner = true
+		}
+	}
+	weight := func(w int) int {
+		if owner {
+			return 0
+		}
+		return w
+	}
+	var group []Tracker
+	for _, r := range sg.TrackInterfaces {
+		group = append(group, Tracker{Name: InterfaceTracker(r.Name), Weight: weight(r.Weight), Reverse: r.Reverse, Up: true})
+	}
+	for _, r := range sg.TrackScripts {
+		up := true
+		for _, s := range cfg.VRRPScripts {
+			if s.Name == r.Name && s.InitFail {
+				up = false
+			}
+		}
+		group = append(group, Tracker{Name: ScriptTracker(r.Name), Weight: weight(r.Weight), Reverse: r.Reverse, Up: up})
+	}
+	for _, r := range sg.TrackFiles {
+		group = append(group, Tracker{Name: FileTracker(r.Name), Weight: weight(r.Weight), Reverse: r.Reverse, File: true})
+	}
+	return append(slices.DeleteFunc(out, func(t Tracker) bool {
+		return slices.ContainsFunc(group, func(g Tracker) bool { return g.Name == t.Name })
+	}), group...)
 }

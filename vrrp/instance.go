@@ -1,6 +1,10 @@
-// Package vrrp is the per-instance VRRP state machine (keepalived 2.2.7
-// behaviour). It is stepped: callers pass the time and an
-// event, and get back the actions to perform. It does no I/O.
+// Package vrrp is the pure core of VRRP (keepalived 2.2.7 behaviour): the
+// per-instance state machine, sync groups, the demultiplexing of received
+// adverts, the model built from conf and the value types and interfaces
+// of the kernel boundary. It is stepped: callers pass the time and an
+// event, and get back the actions to perform. It does no I/O (no
+// processes, files, sockets or timers); vrrp/vrrpd is the driver that
+// does, and internal/archtest holds it to that.
 package vrrp
 
 import (
@@ -122,7 +126,7 @@ type Instance struct {
 
 // New validates cfg and returns an instance in INIT. log may be nil.
 func New(cfg Config, log *slog.Logger) (*Instance, error) {
-	if err := checkConfig(&cfg); err != nil {
+	if err := CheckConfig(&cfg); err != nil {
 		return nil, err
 	}
 	if log == nil {
@@ -139,8 +143,8 @@ func New(cfg Config, log *slog.Logger) (*Instance, error) {
 	return i, nil
 }
 
-// checkConfig validates cfg and fills its defaults.
-func checkConfig(cfg *Config) error {
+// CheckConfig validates cfg and fills its defaults.
+func CheckConfig(cfg *Config) error {
 	if cfg.Version != 2 && cfg.Version != 3 {
 		return fmt.Errorf("(%s) VRRP version %d not supported", cfg.Name, cfg.Version)
 	}
@@ -163,7 +167,7 @@ func checkConfig(cfg *Config) error {
 // same version) without leaving its state: a MASTER stays MASTER
 // and sends no GARP. The caller changes the addresses themselves.
 func (i *Instance) Reconfigure(now time.Time, cfg Config) ([]Action, error) {
-	if err := checkConfig(&cfg); err != nil {
+	if err := CheckConfig(&cfg); err != nil {
 		return nil, err
 	}
 	if cfg.Family != i.cfg.Family || cfg.Version != i.cfg.Version || cfg.VRID != i.cfg.VRID {

@@ -123,3 +123,40 @@ type LinkEvent struct {
 type Links interface {
 	Watch(ctx context.Context, ch chan<- LinkEvent) error
 }
+
+// Command is one script invocation: argv is exec'd directly, never
+// through a shell (keepalived only uses one for a script with shell
+// syntax, which conf already split into argv).
+type Command struct {
+	Argv        []string
+	User, Group string // empty: the global script_user
+	// Ctx, if set, ends a started script when it ends (a notify FIFO
+	// script when its FIFO closes); Exited, if set, is called once a
+	// started script has ended.
+	Ctx    context.Context
+	Exited func()
+}
+
+// Scripts runs scripts: Start for notify scripts (not waited for), Run
+// for vrrp_script checks (nil error = exit status 0; the timeout or the
+// end of ctx ends it).
+type Scripts interface {
+	Start(c Command) error
+	Run(ctx context.Context, c Command, timeout time.Duration) error
+}
+
+// Proc is one running process as track_process matches it.
+type Proc struct {
+	PID  int
+	Comm string // /proc/PID/stat's comm (15 bytes at most)
+	// Cmdline is argv; nil when not read (no tracker needs it).
+	Cmdline []string
+}
+
+// Processes lists the running processes (not zombies) with their comm;
+// argv too when cmdline is set. A zombie is excluded at least when its
+// comm is in names (the check costs a read of /proc/PID/stat); a zombie
+// has no argv, so it never matches a full_command tracker anyway.
+type Processes interface {
+	List(names map[string]bool, cmdline bool) ([]Proc, error)
+}

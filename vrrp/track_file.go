@@ -29,7 +29,7 @@ func fileStatus(v int64, weight int, reverse bool) (s int, fault bool) {
 	return int(min(p, 253)), false
 }
 
-func fileTracker(name string) string { return "file:" + name }
+func FileTracker(name string) string { return "file:" + name }
 
 // SetTrackValue sets a tracked file's value before Start, silently, as
 // keepalived reads track files at start-up.

@@ -1,7 +1,6 @@
 package vrrp
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -52,8 +51,8 @@ func VirtualMAC(f packet.Family, vrid uint8) net.HardwareAddr {
 	return m
 }
 
-// vmacOf is the VMAC an instance asks for; info is its base interface.
-func vmacOf(g *conf.GlobalDefs, v *conf.VRRPInstance, c *Config) (VMAC, error) {
+// VMACOf is the VMAC an instance asks for; info is its base interface.
+func VMACOf(g *conf.GlobalDefs, v *conf.VRRPInstance, c *Config) (VMAC, error) {
 	m := VMAC{Name: v.VMACName, Prefix: g.VMACPrefix, VRID: c.VRID, Base: v.Interface,
 		MAC: VirtualMAC(c.Family, c.VRID), Family: c.Family, IPv6: c.Family == packet.IPv6}
 	if m.Prefix == "" {
@@ -102,59 +101,13 @@ func padMAC(s string) string {
 	return string(out)
 }
 
-// vmacVIPs moves the addresses keepalived puts on the VMAC there: those
+// VMACVIPs moves the addresses keepalived puts on the VMAC there: those
 // of the instance's family with no dev or the instance's own interface.
-func vmacVIPs(vips []VIP, v *conf.VRRPInstance, c *Config, name string) []VIP {
+func VMACVIPs(vips []VIP, v *conf.VRRPInstance, c *Config, name string) []VIP {
 	for i := range vips {
 		if vips[i].Dev == v.Interface && vips[i].Prefix.Addr().Is6() == (c.Family == packet.IPv6) {
 			vips[i].Dev = name
 		}
 	}
 	return vips
-}
-
-// setupVMAC creates an instance's VMAC; it returns the interface its
-// socket uses (the VMAC, or the base with vmac_xmit_base).
-func (r *Runtime) setupVMAC(g *conf.GlobalDefs, v *conf.VRRPInstance, c *Config) (*VMAC, string, error) {
-	if r.deps.VMACs == nil {
-		return nil, "", errors.New("(" + v.Name + ") use_vmac: no VMAC support in this runtime")
-	}
-	m, err := vmacOf(g, v, c)
-	if err != nil {
-		return nil, "", err
-	}
-	name, err := r.deps.VMACs.Create(m)
-	if err != nil {
-		return nil, "", fmt.Errorf("(%s): Unable to create VMAC interface %s: %w", v.Name, m.Name, err)
-	}
-	m.Name = name
-	if v.VMACXmitBase {
-		return &m, v.Interface, nil
-	}
-	return &m, name, nil
-}
-
-// deleteVMAC removes an instance's VMAC, if it has one.
-func (r *Runtime) deleteVMAC(ri *rtInst) {
-	if ri.vmac == nil || r.deps.VMACs == nil {
-		return
-	}
-	r.fwVMACGone(ri)
-	if err := r.deps.VMACs.Delete(ri.vmac.Name); err != nil {
-		r.log.Info(fmt.Sprintf("(%s) Error removing VMAC interface %s", ri.inst.Name(), ri.vmac.Name), "err", err)
-	}
-	ri.vmac = nil
-}
-
-// vmacLinkUp restores an IPv6 VMAC's link-local source address, which
-// the kernel flushes when the VMAC itself is set down.
-func (r *Runtime) vmacLinkUp(iface string) {
-	for _, ri := range r.insts {
-		if ri.vmac == nil || ri.vmac.Name != iface || !ri.vmac.LinkLocal.IsValid() {
-			continue
-		}
-		if _, err := r.deps.VMACs.Create(*ri.vmac); err != nil {
-			r.log.Warn("restore VMAC", "instance", ri.inst.Name(), "name", ri.vmac.Name, "err", err)
-		}
-	}
 }

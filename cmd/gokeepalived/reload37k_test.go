@@ -28,6 +28,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsadm"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
 	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
 
@@ -171,8 +172,8 @@ func startBigDaemon(t testing.TB, vss, rss int, syslog bool) *bigDaemon {
 	o := options{}
 	us := units(o)
 	us.VRRP.New = func(log *slog.Logger) (daemon.VRRP, error) {
-		v := vrrpsub.New(log, vrrpsub.Options{Deps: func(l *slog.Logger) vrrp.Deps {
-			return vrrp.Deps{Net: &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "lb1", Ifaces: map[string]vrrp.IfaceInfo{
+		v := vrrpsub.New(log, vrrpsub.Options{Deps: func(l *slog.Logger) vrrpd.Deps {
+			return vrrpd.Deps{Net: &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "lb1", Ifaces: map[string]vrrp.IfaceInfo{
 				"eth0": {Index: 2, Up: true, Addr4: netip.MustParseAddr("10.0.0.1")}}},
 				Addrs: &vrrptest.Addrs{}, Announcer: &vrrptest.Announcer{}, Scripts: &vrrptest.Scripts{}, Log: l}
 		}})

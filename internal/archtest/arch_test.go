@@ -49,3 +49,28 @@ func TestDaemonDoesNotImportSubsystems(t *testing.T) {
 		}
 	}
 }
+
+// The vrrp core (the state machine, its model and decisions) does no I/O:
+// processes, files, sockets, timers and the kernel are vrrp/vrrpd's.
+func TestVRRPCoreIsPure(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, "../../vrrp").Output()
+	if err != nil {
+		t.Fatalf("go list ../../vrrp: %v", err)
+	}
+	const mod = "github.com/gokeepalived/gokeepalived/"
+	forbidden := map[string]bool{"os": true, "os/exec": true, "syscall": true, "golang.org/x/sys/unix": true}
+	for _, p := range []string{"vrrp/vrrpd", "vrrp/netio", "vrrp/nft", "vrrp/internal/hrtimer", "internal/script",
+		"internal/smtpalert", "internal/notifyfifo", "internal/trackfile"} {
+		forbidden[mod+p] = true
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if forbidden[p] {
+			t.Errorf("vrrp imports %s", p)
+		}
+	}
+	for _, p := range deps(t, "../../vrrp") {
+		if forbidden[mod+p] {
+			t.Errorf("vrrp depends on %s", p)
+		}
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/vrrp/netio"
 	"github.com/gokeepalived/gokeepalived/vrrp/nft"
 	"github.com/gokeepalived/gokeepalived/vrrp/validate"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 )
 
 // Options configure the subsystem.
@@ -35,7 +36,7 @@ type Options struct {
 	// the subsystem starts. It fails alone: VRRP runs without it.
 	Follow func(cfg *conf.Config) (Follower, error)
 	// Deps replaces the runtime's host interfaces (tests); nil: the host's.
-	Deps func(*slog.Logger) vrrp.Deps
+	Deps func(*slog.Logger) vrrpd.Deps
 }
 
 // Follower gets every state change of every instance, and Stop once the
@@ -54,7 +55,7 @@ type Subsystem struct {
 
 	mu     sync.Mutex
 	cfg    *conf.Config
-	rt     *vrrp.Runtime
+	rt     *vrrpd.Runtime
 	alerts *smtpalert.Sender // configured at each reload: router_id alone changes the subjects
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -69,8 +70,8 @@ func New(log *slog.Logger, o Options) *Subsystem {
 }
 
 // hostDeps are the runtime's interfaces onto this host.
-func hostDeps(l *slog.Logger) vrrp.Deps {
-	return vrrp.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: netio.NewAnnouncer(), Links: netio.Links{Resynced: func(m string, err error) {
+func hostDeps(l *slog.Logger) vrrpd.Deps {
+	return vrrpd.Deps{Net: netio.Net{}, Addrs: netio.Addrs{}, Announcer: netio.NewAnnouncer(), Links: netio.Links{Resynced: func(m string, err error) {
 		l.Warn(fmt.Sprintf("Netlink %s monitor lost its subscription (%v): subscribed again and resynced", m, err))
 	}}, Log: l,
 		VMACs: netio.NewVMACs(l), Routes: netio.Routes{},
@@ -91,7 +92,7 @@ func (v *Subsystem) Start(ctx context.Context, cfg *conf.Config) error {
 	}
 	alerts := smtpalert.New(smtpalert.FromGlobal(&cfg.Global), v.log)
 	deps.Alerts = alerts
-	rt, err := vrrp.NewRuntime(cfg, deps)
+	rt, err := vrrpd.NewRuntime(cfg, deps)
 	if err != nil {
 		if v.follow != nil {
 			v.follow.Stop()
@@ -408,7 +409,7 @@ func addDrop(s *dumps.Stats, reason string, n uint64) {
 func (v *Subsystem) Scripts() []dumps.Script {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	run := map[string]vrrp.ScriptStatus{}
+	run := map[string]vrrpd.ScriptStatus{}
 	for _, s := range v.rt.Scripts() {
 		run[s.Name] = s
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
 
@@ -66,8 +67,8 @@ vrrp_instance VI_1 {
 `
 
 // fakeDeps put the runtime on one interface of an in-memory segment.
-func fakeDeps(l *slog.Logger) vrrp.Deps {
-	return vrrp.Deps{Net: &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "lb1", Ifaces: map[string]vrrp.IfaceInfo{
+func fakeDeps(l *slog.Logger) vrrpd.Deps {
+	return vrrpd.Deps{Net: &vrrptest.Net{Hub: vrrptest.NewHub(), Node: "lb1", Ifaces: map[string]vrrp.IfaceInfo{
 		"eth0": {Index: 2, Up: true, Addr4: netip.MustParseAddr("10.0.0.1")}}},
 		Addrs: &vrrptest.Addrs{}, Announcer: &vrrptest.Announcer{}, Scripts: &vrrptest.Scripts{}, Log: l}
 }

@@ -1,5 +1,0 @@
-//go:build !race
-
-package vrrp_test
-
-const raceEnabled = false

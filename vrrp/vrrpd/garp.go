@@ -1,0 +1,111 @@
+package vrrpd
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/vrrp"
+	"github.com/gokeepalived/gokeepalived/vrrp/packet"
+)
+
+// sendGARP sends repeat rounds of one GARP/NA per address. Without an
+// interval the rounds go out at once, as keepalived does by default;
+// with one they are paced off the loop.
+func (r *Runtime) sendGARP(ri *rtInst, repeat int) { r.sendGARPFor(ri, ri.vips, repeat) }
+
+// releaseUnset is -X (--release-vips). keepalived 2.2.7 then runs its
+// VIP removal (vrrp_restore_interface) for each instance it initialises
+// other than as MASTER, at start and at every reload, even though none
+// of its VIPs is set. That removal only deletes the addresses it has
+// marked as set, which such an instance has none of: the VIPs on the
+// interface stay, and what -X changes is this log line.
+func (r *Runtime) releaseUnset(ri *rtInst) {
+	if r.deps.ReleaseVIPs && ri.inst.State() != vrrp.StateMaster && len(ri.vips) > 0 {
+		r.log.Info(fmt.Sprintf("(%s) removing VIPs.", ri.inst.Name()))
+	}
+}
+
+// extraGARPVIPs is what garp_extra_if announces (vrrp_send_vmac_update):
+// the first VIP/eVIP on each interface other than the instance's own
+// (its VMAC if it has one; that one too with vmac_xmit_base), counting
+// only our VMACs unless "all". keepalived turns the timer off when no
+// VIP is on another interface that counts; then nothing is sent.
+func (r *Runtime) extraGARPVIPs(ri *rtInst) []vrrp.VIP {
+	own := ri.iface
+	if ri.vmac != nil {
+		own = ri.vmac.Name
+	}
+	ours := map[string]bool{}
+	for _, o := range r.insts {
+		if o.vmac != nil {
+			ours[o.vmac.Name] = true
+		}
+	}
+	var out []vrrp.VIP
+	seen, extra := map[string]bool{}, false
+	for _, v := range ri.vips {
+		counts := ours[v.Dev] || ri.garpExtraAll
+		extra = extra || (v.Dev != own && counts)
+		if !counts || (v.Dev == own && !ri.xmitBase) || seen[v.Dev] {
+			continue
+		}
+		seen[v.Dev] = true
+		out = append(out, v)
+	}
+	if !extra {
+		return nil
+	}
+	return out
+}
+
+func (r *Runtime) sendGARPFor(ri *rtInst, vips []vrrp.VIP, repeat int) {
+	for _, v := range vips {
+		what := "gratuitous ARPs"
+		if v.Prefix.Addr().Is6() {
+			what = "Unsolicited Neighbour Adverts"
+		}
+		// keepalived logs this with -D only.
+		r.log.Debug(fmt.Sprintf("(%s) Sending/queueing %s on %s for %s", ri.inst.Name(), what, v.Dev, v.Prefix.Addr()))
+	}
+	send := func() {
+		for _, v := range vips {
+			if err := r.deps.Announcer.Announce(v.Dev, v.Prefix.Addr()); err != nil {
+				r.log.Warn("gratuitous ARP/NA", "instance", ri.inst.Name(), "addr", v.Prefix.Addr(), "err", err)
+			}
+		}
+	}
+	gap := r.garpInterval
+	if ri.inst.Config().Family == packet.IPv6 {
+		gap = r.gnaInterval
+	}
+	if gap <= 0 {
+		for range repeat {
+			send()
+		}
+		return
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		for n := range repeat {
+			if n > 0 {
+				select {
+				case <-time.After(gap):
+				case <-r.quit:
+					return
+				}
+			}
+			send()
+		}
+	}()
+}
+
+// changeVIPs makes a MASTER's addresses follow its new VIP list at once:
+// the dropped ones are removed, the new ones added and announced. The
+// VIPs it already had get no GARP: nothing moved.
+func (r *Runtime) changeVIPs(ri *rtInst, old []vrrp.VIP) {
+	added := r.addr.changeVIPs(ri, old)
+	if n := ri.inst.Config().GARPMasterRepeat; len(added) > 0 && n > 0 {
+		r.sendGARPFor(ri, added, n)
+	}
+}

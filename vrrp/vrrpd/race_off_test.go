@@ -1,0 +1,5 @@
+//go:build !race
+
+package vrrpd_test
+
+const raceEnabled = false
