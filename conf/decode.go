@@ -512,3 +512,22 @@ func (d *decoder) script(s *syntax.Stmt) (Script, bool) {
 	}
 	return sc, true
 }
+
+// mergeTables joins the keyword families of one block into its table; a
+// keyword in two families is a programming error.
+func mergeTables(families ...table) table {
+	n := 0
+	for _, f := range families {
+		n += len(f)
+	}
+	t := make(table, n)
+	for _, f := range families {
+		for k, v := range f {
+			if _, dup := t[k]; dup {
+				panic("conf: keyword " + k + " in two families")
+			}
+			t[k] = v
+		}
+	}
+	return t
+}
