@@ -119,6 +119,7 @@ type decoder struct {
 	cfg   *Config
 	opt   Options
 	lvs   lvsCursor
+	inst  *VRRPInstance // the vrrp_instance being decoded (see instanceKeywords)
 	mem   decodeMem
 	loud  *syntax.Diags // the real diags while quiet
 	// carry is what a block closed early leaves to the enclosing one

@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -536,50 +537,67 @@ type trackBlocks struct {
 	TrackBFDs       []TrackedRef `json:"track_bfd,omitempty"`
 }
 
-// addTrackKeywords installs track_interface/script/file/process/bfd.
+// addTrackKeywords installs track_interface/script/file/process/bfd for
+// one owner (a sync group).
 func addTrackKeywords(t table, owner func() string, tb *trackBlocks) {
-	t["track_interface"] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
-		for _, c := range d.valueStmts(s) {
-			if r, ok := d.trackIf(owner(), c, tb.TrackInterfaces); ok {
-				tb.TrackInterfaces = append(tb.TrackInterfaces, r)
+	maps.Copy(t, trackKeywords(func(*decoder) (string, *trackBlocks) { return owner(), tb }))
+}
+
+// trackKeywords decodes what a VRRP instance or sync group tracks; at
+// gives the owner's name (for messages) and its track blocks:
+//
+//	track_interface { IFNAME [weight N] ... }
+//	track_script|track_file|track_process { NAME [weight N [reverse]] ... }
+//	track_bfd { NAME [weight N [reverse]] ... }
+func trackKeywords(at func(d *decoder) (string, *trackBlocks)) table {
+	t := table{
+		"track_interface": {block: true, fn: func(d *decoder, s *syntax.Stmt) {
+			owner, tb := at(d)
+			for _, c := range d.valueStmts(s) {
+				if r, ok := d.trackIf(owner, c, tb.TrackInterfaces); ok {
+					tb.TrackInterfaces = append(tb.TrackInterfaces, r)
+				}
 			}
-		}
-	}}
-	addTrackRefs(t, "script", owner, &tb.TrackScripts, -254, 254, func(d *decoder, name string) (int, bool, bool) {
+		}},
+	}
+	addTrackRefs(t, "script", at, func(tb *trackBlocks) *[]TrackedRef { return &tb.TrackScripts }, -254, 254, func(d *decoder, name string) (int, bool, bool) {
 		if sc := findScript(d, name); sc != nil {
 			return sc.Weight, sc.Reverse, true
 		}
 		return 0, false, false
 	})
-	addTrackRefs(t, "file", owner, &tb.TrackFiles, -254, 254, func(d *decoder, name string) (int, bool, bool) {
+	addTrackRefs(t, "file", at, func(tb *trackBlocks) *[]TrackedRef { return &tb.TrackFiles }, -254, 254, func(d *decoder, name string) (int, bool, bool) {
 		if tf := findTrackFile(d, name); tf != nil {
 			return tf.Weight, tf.Reverse, true
 		}
 		return 0, false, false
 	})
-	addTrackRefs(t, "process", owner, &tb.TrackProcesses, -254, 254, func(d *decoder, name string) (int, bool, bool) {
+	addTrackRefs(t, "process", at, func(tb *trackBlocks) *[]TrackedRef { return &tb.TrackProcesses }, -254, 254, func(d *decoder, name string) (int, bool, bool) {
 		if tp := findTrackProcess(d, name); tp != nil {
 			return tp.Weight, tp.Reverse, true
 		}
 		return 0, false, false
 	})
-	addTrackRefs(t, "bfd", owner, &tb.TrackBFDs, -253, 253, func(d *decoder, name string) (int, bool, bool) {
+	addTrackRefs(t, "bfd", at, func(tb *trackBlocks) *[]TrackedRef { return &tb.TrackBFDs }, -253, 253, func(d *decoder, name string) (int, bool, bool) {
 		if b := findBFD(d, name); b != nil {
 			// only a bfd_instance marked "vrrp" can be tracked here
 			return b.Weight, b.Reverse, b.VRRP
 		}
 		return 0, false, false
 	})
+	return t
 }
 
 // addTrackRefs installs a track_<kind> value block: each line names a
 // tracker, which find resolves to its default weight and reverse flag.
-func addTrackRefs(t table, kind string, owner func() string, refs *[]TrackedRef, lo, hi int64,
+func addTrackRefs(t table, kind string, at func(d *decoder) (string, *trackBlocks), list func(tb *trackBlocks) *[]TrackedRef, lo, hi int64,
 	find func(d *decoder, name string) (weight int, reverse, found bool)) {
 	t["track_"+kind] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
+		owner, tb := at(d)
+		refs := list(tb)
 		for _, c := range d.valueStmts(s) {
 			w, rev, found := find(d, word(c, 0))
-			if r, ok := d.trackRef(owner(), c, kind, *refs, found, w, rev, lo, hi); ok {
+			if r, ok := d.trackRef(owner, c, kind, *refs, found, w, rev, lo, hi); ok {
 				*refs = append(*refs, r)
 			}
 		}
