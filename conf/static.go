@@ -521,364 +521,120 @@ func (d *decoder) routeAddr(c *syntax.Stmt, i int, fam *int, what string) (netip
 	return a, true
 }
 
+// routeParse is keepalived's alloc_route at work on one value line: the
+// route so far, and what the checks at its end need.
+type routeParse struct {
+	d       *decoder
+	c       *syntax.Stmt
+	static  bool
+	n       int
+	r       Route
+	dest    string
+	haveDst bool
+}
+
 // decodeRoute is keepalived's alloc_route for one value line.
 func (d *decoder) decodeRoute(c *syntax.Stmt, static bool) (Route, bool) {
-	r := Route{Pos: c.Pos(), Type: "unicast", Table: 254}
-	n := len(c.Words)
-	dest := ""
-	haveDst := false
-	needArg := func(i int) bool {
-		if i+1 >= n {
-			d.add(c.WordPos(i+1), syntax.MissingParameter, "%s: missing parameter", word(c, i))
-			return false
-		}
-		return true
-	}
-	i := 0
-	for ; i < n; i++ {
-		str := word(c, i)
-		switch {
-		case str == "inet6" || str == "inet":
-			if !d.setFamily(c, i, &r.Family, "route") {
-				return Route{}, false
-			}
-		case str == "src":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			a, ok := d.routeAddr(c, i, &r.Family, "src")
-			if !ok {
-				return Route{}, false
-			}
-			r.Src = a
-		case str == "as":
-			i++
-			if word(c, i) == "to" {
-				i++
-			}
-			d.errorf(c, i, "\"as to\" for MPLS only - ignoring")
-		case str == "via" || str == "gw":
-			if str == "gw" {
-				d.errorf(c, i, "\"gw\" for routes is deprecated. Please use \"via\"")
-			}
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if w := word(c, i); w == "inet" || w == "inet6" {
-				i++
-			}
-			a, ok := d.routeAddr(c, i, &r.Family, "via")
-			if !ok {
-				return Route{}, false
-			}
-			r.Via = a
-		case str == "from":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			p, ok := d.parseAddrPrefix(c.WordPos(i), word(c, i), true)
-			if !ok {
-				d.errorf(c, i, "invalid route from address %s", word(c, i))
-				return Route{}, false
-			}
-			if p.Addr().Is4() {
-				d.errorf(c, i, "route from address only supported with IPv6 (%s)", word(c, i))
-				return Route{}, false
-			}
-			if r.Family == 4 {
-				d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route")
-				return Route{}, false
-			}
-			r.Family = 6
-			r.From = p
-		case str == "tos" || str == "dsfield":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			v, err := strconv.ParseUint(word(c, i), 16, 8)
-			if err != nil {
-				d.errorf(c, i, "TOS value %s is invalid", word(c, i))
-				return Route{}, false
-			}
-			t := uint8(v)
-			r.TOS = &t
-		case str == "table":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			v, ok := tableValue(word(c, i))
-			if !ok {
-				d.errorf(c, i, "Routing table %s not found for route", word(c, i))
-				return Route{}, false
-			}
-			r.Table = v
-		case str == "protocol" || str == "proto":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			v, ok := protoValue(word(c, i))
-			if !ok {
-				d.errorf(c, i, "Protocol %s not found or invalid for route", word(c, i))
-				return Route{}, false
-			}
-			r.Protocol = v
-		case str == "scope":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			v, ok := scopeValue(word(c, i))
-			if !ok {
-				d.errorf(c, i, "Scope %s not found or invalid for route", word(c, i))
-				return Route{}, false
-			}
-			r.Scope = v
-		case str == "metric" || str == "priority" || str == "preference":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			v, ok := d.readUnsigned(c, i, 0, 0xffffffff)
-			if !ok {
-				return Route{}, false
-			}
-			m := uint32(v)
-			r.Metric = &m
-		case str == "dev" || str == "oif":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if !d.ifExists(word(c, i), c.WordPos(i)) {
-				d.errorf(c, i, "WARNING - interface %s for VROUTE nexthop doesn't exist", word(c, i))
-				return Route{}, false
-			}
-			r.Dev = word(c, i)
-		case str == "onlink":
-			r.Onlink = true
-		case str == "encap":
-			// lwtunnel encapsulation: kept as given.
-			d.errorf(c, i, "%s not supported by kernel", "encap")
-			i = n
-		case str == "expires":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if r.Family == 4 {
-				d.errorf(c, i, "expires is only valid for IPv6")
-			}
-			v, ok := d.readUnsigned(c, i, 0, 0xffffffff)
-			if !ok {
-				return Route{}, false
-			}
-			e := uint32(v)
-			r.Expires = &e
-		case routeMetrics[str]:
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if word(c, i) == "lock" && str != "hoplimit" && str != "initcwnd" && str != "initrwnd" {
-				r.Locked = append(r.Locked, str)
-				if !needArg(i) {
-					return Route{}, false
-				}
-				i++
-			}
-			var v uint64
-			var ok bool
-			if str == "rtt" || str == "rttvar" || str == "rto_min" {
-				v, ok = parseRTT(word(c, i))
-				if !ok {
-					if str == "rto_min" {
-						d.errorf(c, i, "Invalid rto_min value %s specified for route", word(c, i))
-					} else {
-						d.errorf(c, i, "Invalid %s %s for route", str, word(c, i))
-					}
-					return Route{}, false
-				}
-			} else if v, ok = d.readUnsigned(c, i, 0, 0xffffffff); !ok {
-				return Route{}, false
-			}
-			if r.Metrics == nil {
-				r.Metrics = map[string]uint32{}
-			}
-			r.Metrics[str] = uint32(v)
-		case str == "realms":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if !validRealms(word(c, i)) {
-				d.errorf(c, i, "Invalid realms %s for route", word(c, i))
-				return Route{}, false
-			}
-			if r.Family == 6 {
-				d.errorf(c, i, "realms are only valid for IPv4")
-				return Route{}, false
-			}
-			r.Realms = word(c, i)
-		case str == "features":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if word(c, i) != "ecn" {
-				d.errorf(c, i, "feature %s not supported", word(c, i))
-				return Route{}, false
-			}
-			r.Features = append(r.Features, "ecn")
-		case str == "quickack" || str == "fastopen_no_cookie":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			v, ok := d.readUnsigned(c, i, 0, 1)
-			if !ok {
-				return Route{}, false
-			}
-			if r.Metrics == nil {
-				r.Metrics = map[string]uint32{}
-			}
-			r.Metrics[str] = uint32(v)
-		case str == "congctl":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if word(c, i) == "lock" {
-				r.Locked = append(r.Locked, str)
-				i++
-			}
-			r.Congctl = word(c, i)
-		case str == "pref":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if r.Family == 4 {
-				d.errorf(c, i, "pref is only valid for IPv6")
-				return Route{}, false
-			}
-			switch p := word(c, i); p {
-			case "low", "medium", "high":
-				r.Pref = p
-			default:
-				if _, err := strconv.ParseUint(p, 0, 8); err != nil {
-					d.errorf(c, i, "Invalid pref %s", p)
-					return Route{}, false
-				}
-				r.Pref = p
-			}
-		case str == "ttl-propagate":
-			i++
-			if w := word(c, i); w != "enabled" && w != "disabled" {
-				d.errorf(c, i, "%s value %s not recognised", "ttl-propagate", w)
-			}
-		case str == "add" || str == "append" || str == "prepend":
-			r.Mode = str
-		case str == "or":
-			d.errorf(c, i, "\"or\" for routes is deprecated. Please use \"nexthop\"")
-			if len(r.Nexthops) > 0 {
-				d.errorf(c, i, "\"or\" route already specified - ignoring subsequent")
-				i++
-				continue
-			}
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			a, err := netip.ParseAddr(word(c, i))
-			if err != nil {
-				d.gerr(c.WordPos(i), "VRRP parsed invalid IP %s. skipping IP...", word(c, i))
-				d.errorf(c, i, "Invalid \"or\" address %s", word(c, i))
-				return Route{}, false
-			}
-			r.Nexthops = []Nexthop{{Via: r.Via}, {Via: a}}
-			r.Via = netip.Addr{}
-		case str == "nexthop":
-			if len(r.Nexthops) > 0 {
-				d.errorf(c, i, "Cannot specify nexthops with \"or\" route")
-				i = n
-				break
-			}
-			var ok bool
-			if i, ok = d.decodeNexthops(c, i, &r); !ok {
-				return Route{}, false
-			}
-		case str == "no_track":
-			r.NoTrack = true
-		case static && str == "track_group":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if r.TrackGroup != "" {
-				d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
-				i = n
-				break
-			}
-			if findTrackGroup(d, word(c, i)) == nil {
-				d.errorf(c, i, "track_group %s not found", word(c, i))
-			} else {
-				r.TrackGroup = word(c, i)
-			}
-		case str == "vrf":
-			i++
-			// keepalived looks the VRF up among existing interfaces
-			// without creating it.
-			if d.opt.InterfaceExists != nil && !d.opt.InterfaceExists(word(c, i)) {
-				d.errorf(c, i, "VRF %s not found for route", word(c, i))
-				return Route{}, false
-			}
-		default:
-			if str == "to" {
-				i++
-			}
-			if rtnTypes[word(c, i)] {
-				r.Type = word(c, i)
-				i++
-			}
-			dest = word(c, i)
-			switch dest {
-			case "default", "any", "all":
-				r.DstDefault = true
-				r.Dst = netip.Prefix{}
-			case "default6":
-				d.vlogInfo(c.WordPos(i), "'default6' is deprecated - please replace with 'inet6 default'")
-				r.DstDefault = true
-				if r.Family == 4 {
-					d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route (%s)", dest)
-					return Route{}, false
-				}
-				r.Family = 6
-			default:
-				p, ok := d.parseAddrPrefix(c.WordPos(i), dest, true)
-				if !ok {
-					d.errorf(c, i, "unknown route keyword %s", dest)
-					return Route{}, false
-				}
-				r.DstDefault = false
-				r.Dst = p.Masked()
-				f := family(p.Addr())
-				if r.Family == 0 {
-					r.Family = f
-				} else if r.Family != f {
-					d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route (%s)", dest)
-					return Route{}, false
-				}
-			}
-			haveDst = true
+	rp := &routeParse{d: d, c: c, static: static, n: len(c.Words), r: Route{Pos: c.Pos(), Type: "unicast", Table: 254}}
+	for i := 0; i < rp.n; i++ {
+		var ok bool
+		if i, ok = rp.option(i); !ok {
+			return Route{}, false
 		}
 	}
-	if !haveDst {
+	return rp.finish()
+}
+
+// needArg reports whether option i has a parameter after it.
+func (rp *routeParse) needArg(i int) bool {
+	if i+1 >= rp.n {
+		rp.d.add(rp.c.WordPos(i+1), syntax.MissingParameter, "%s: missing parameter", word(rp.c, i))
+		return false
+	}
+	return true
+}
+
+// option reads the option at word i, the short ones itself; it returns
+// the index of the last word used, and false when the route is dropped.
+func (rp *routeParse) option(i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	str := word(c, i)
+	switch {
+	case str == "inet6" || str == "inet":
+		if !d.setFamily(c, i, &r.Family, "route") {
+			return i, false
+		}
+	case str == "src":
+		return rp.optSrc(str, i)
+	case str == "as":
+		i++
+		if word(c, i) == "to" {
+			i++
+		}
+		d.errorf(c, i, "\"as to\" for MPLS only - ignoring")
+	case str == "via" || str == "gw":
+		return rp.optVia(str, i)
+	case str == "from":
+		return rp.optFrom(str, i)
+	case str == "tos" || str == "dsfield":
+		return rp.optTos(str, i)
+	case str == "table":
+		return rp.optTable(str, i)
+	case str == "protocol" || str == "proto":
+		return rp.optProtocol(str, i)
+	case str == "scope":
+		return rp.optScope(str, i)
+	case str == "metric" || str == "priority" || str == "preference":
+		return rp.optMetric(str, i)
+	case str == "dev" || str == "oif":
+		return rp.optDev(str, i)
+	case str == "onlink":
+		r.Onlink = true
+	case str == "encap":
+		// lwtunnel encapsulation: kept as given.
+		d.errorf(c, i, "%s not supported by kernel", "encap")
+		i = rp.n
+	case str == "expires":
+		return rp.optExpires(str, i)
+	case routeMetrics[str]:
+		return rp.optMetrics(str, i)
+	case str == "realms":
+		return rp.optRealms(str, i)
+	case str == "features":
+		return rp.optFeatures(str, i)
+	case str == "quickack" || str == "fastopen_no_cookie":
+		return rp.optQuickack(str, i)
+	case str == "congctl":
+		return rp.optCongctl(str, i)
+	case str == "pref":
+		return rp.optPref(str, i)
+	case str == "ttl-propagate":
+		i++
+		if w := word(c, i); w != "enabled" && w != "disabled" {
+			d.errorf(c, i, "%s value %s not recognised", "ttl-propagate", w)
+		}
+	case str == "add" || str == "append" || str == "prepend":
+		r.Mode = str
+	case str == "or":
+		return rp.optOr(str, i)
+	case str == "nexthop":
+		return rp.optNexthop(str, i)
+	case str == "no_track":
+		r.NoTrack = true
+	case rp.static && str == "track_group":
+		return rp.optTrackGroup(str, i)
+	case str == "vrf":
+		return rp.optVrf(str, i)
+	default:
+		return rp.optDst(str, i)
+	}
+	return i, true
+}
+
+// finish runs alloc_route's checks once the line is read.
+func (rp *routeParse) finish() (Route, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.haveDst {
 		d.errorf(c, 0, "Route must have a destination")
 		return Route{}, false
 	}
@@ -888,7 +644,7 @@ func (d *decoder) decodeRoute(c *syntax.Stmt, static bool) (Route, bool) {
 		}
 		r.Protocol = "keepalived"
 		if r.Dev == "" {
-			d.errorf(c, 0, "Warning - cannot track route %s with no interface specified, not tracking", dest)
+			d.errorf(c, 0, "Warning - cannot track route %s with no interface specified, not tracking", rp.dest)
 			r.NoTrack = true
 		}
 	}
@@ -899,7 +655,419 @@ func (d *decoder) decodeRoute(c *syntax.Stmt, static bool) (Route, bool) {
 	if r.Family == 0 {
 		r.Family = 4
 	}
-	return r, true
+	return *r, true
+}
+
+// optSrc reads "src ADDRESS", the preferred source address.
+func (rp *routeParse) optSrc(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	a, ok := d.routeAddr(c, i, &r.Family, "src")
+	if !ok {
+		return i, false
+	}
+	r.Src = a
+	return i, true
+}
+
+// optVia reads "via [inet|inet6] ADDRESS" ("gw", deprecated, too).
+func (rp *routeParse) optVia(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if str == "gw" {
+		d.errorf(c, i, "\"gw\" for routes is deprecated. Please use \"via\"")
+	}
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if w := word(c, i); w == "inet" || w == "inet6" {
+		i++
+	}
+	a, ok := d.routeAddr(c, i, &r.Family, "via")
+	if !ok {
+		return i, false
+	}
+	r.Via = a
+	return i, true
+}
+
+// optFrom reads "from PREFIX", an IPv6 source prefix.
+func (rp *routeParse) optFrom(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	p, ok := d.parseAddrPrefix(c.WordPos(i), word(c, i), true)
+	if !ok {
+		d.errorf(c, i, "invalid route from address %s", word(c, i))
+		return i, false
+	}
+	if p.Addr().Is4() {
+		d.errorf(c, i, "route from address only supported with IPv6 (%s)", word(c, i))
+		return i, false
+	}
+	if r.Family == 4 {
+		d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route")
+		return i, false
+	}
+	r.Family = 6
+	r.From = p
+	return i, true
+}
+
+// optTos reads "tos|dsfield HEX".
+func (rp *routeParse) optTos(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	v, err := strconv.ParseUint(word(c, i), 16, 8)
+	if err != nil {
+		d.errorf(c, i, "TOS value %s is invalid", word(c, i))
+		return i, false
+	}
+	t := uint8(v)
+	r.TOS = &t
+	return i, true
+}
+
+// optTable reads "table ID|NAME".
+func (rp *routeParse) optTable(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	v, ok := tableValue(word(c, i))
+	if !ok {
+		d.errorf(c, i, "Routing table %s not found for route", word(c, i))
+		return i, false
+	}
+	r.Table = v
+	return i, true
+}
+
+// optProtocol reads "protocol|proto NUMBER|NAME".
+func (rp *routeParse) optProtocol(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	v, ok := protoValue(word(c, i))
+	if !ok {
+		d.errorf(c, i, "Protocol %s not found or invalid for route", word(c, i))
+		return i, false
+	}
+	r.Protocol = v
+	return i, true
+}
+
+// optScope reads "scope NUMBER|NAME".
+func (rp *routeParse) optScope(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	v, ok := scopeValue(word(c, i))
+	if !ok {
+		d.errorf(c, i, "Scope %s not found or invalid for route", word(c, i))
+		return i, false
+	}
+	r.Scope = v
+	return i, true
+}
+
+// optMetric reads "metric|priority|preference N".
+func (rp *routeParse) optMetric(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	v, ok := d.readUnsigned(c, i, 0, 0xffffffff)
+	if !ok {
+		return i, false
+	}
+	m := uint32(v)
+	r.Metric = &m
+	return i, true
+}
+
+// optDev reads "dev|oif IFNAME".
+func (rp *routeParse) optDev(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if !d.ifExists(word(c, i), c.WordPos(i)) {
+		d.errorf(c, i, "WARNING - interface %s for VROUTE nexthop doesn't exist", word(c, i))
+		return i, false
+	}
+	r.Dev = word(c, i)
+	return i, true
+}
+
+// optExpires reads "expires SECONDS" (IPv6).
+func (rp *routeParse) optExpires(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if r.Family == 4 {
+		d.errorf(c, i, "expires is only valid for IPv6")
+	}
+	v, ok := d.readUnsigned(c, i, 0, 0xffffffff)
+	if !ok {
+		return i, false
+	}
+	e := uint32(v)
+	r.Expires = &e
+	return i, true
+}
+
+// optMetrics reads a routeMetrics option, "NAME [lock] N" (rtt, rttvar and
+// rto_min take a time: N[s|ms]).
+func (rp *routeParse) optMetrics(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if word(c, i) == "lock" && str != "hoplimit" && str != "initcwnd" && str != "initrwnd" {
+		r.Locked = append(r.Locked, str)
+		if !rp.needArg(i) {
+			return i, false
+		}
+		i++
+	}
+	var v uint64
+	var ok bool
+	if str == "rtt" || str == "rttvar" || str == "rto_min" {
+		v, ok = parseRTT(word(c, i))
+		if !ok {
+			if str == "rto_min" {
+				d.errorf(c, i, "Invalid rto_min value %s specified for route", word(c, i))
+			} else {
+				d.errorf(c, i, "Invalid %s %s for route", str, word(c, i))
+			}
+			return i, false
+		}
+	} else if v, ok = d.readUnsigned(c, i, 0, 0xffffffff); !ok {
+		return i, false
+	}
+	if r.Metrics == nil {
+		r.Metrics = map[string]uint32{}
+	}
+	r.Metrics[str] = uint32(v)
+	return i, true
+}
+
+// optRealms reads "realms [FROM/]TO" (IPv4).
+func (rp *routeParse) optRealms(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if !validRealms(word(c, i)) {
+		d.errorf(c, i, "Invalid realms %s for route", word(c, i))
+		return i, false
+	}
+	if r.Family == 6 {
+		d.errorf(c, i, "realms are only valid for IPv4")
+		return i, false
+	}
+	r.Realms = word(c, i)
+	return i, true
+}
+
+// optFeatures reads "features ecn".
+func (rp *routeParse) optFeatures(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if word(c, i) != "ecn" {
+		d.errorf(c, i, "feature %s not supported", word(c, i))
+		return i, false
+	}
+	r.Features = append(r.Features, "ecn")
+	return i, true
+}
+
+// optQuickack reads "quickack|fastopen_no_cookie 0|1".
+func (rp *routeParse) optQuickack(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	v, ok := d.readUnsigned(c, i, 0, 1)
+	if !ok {
+		return i, false
+	}
+	if r.Metrics == nil {
+		r.Metrics = map[string]uint32{}
+	}
+	r.Metrics[str] = uint32(v)
+	return i, true
+}
+
+// optCongctl reads "congctl [lock] ALGORITHM".
+func (rp *routeParse) optCongctl(str string, i int) (int, bool) {
+	c, r := rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if word(c, i) == "lock" {
+		r.Locked = append(r.Locked, str)
+		i++
+	}
+	r.Congctl = word(c, i)
+	return i, true
+}
+
+// optPref reads "pref low|medium|high|N" (IPv6).
+func (rp *routeParse) optPref(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if r.Family == 4 {
+		d.errorf(c, i, "pref is only valid for IPv6")
+		return i, false
+	}
+	switch p := word(c, i); p {
+	case "low", "medium", "high":
+		r.Pref = p
+	default:
+		if _, err := strconv.ParseUint(p, 0, 8); err != nil {
+			d.errorf(c, i, "Invalid pref %s", p)
+			return i, false
+		}
+		r.Pref = p
+	}
+	return i, true
+}
+
+// optOr reads "or ADDRESS" (deprecated for nexthop): a second gateway.
+func (rp *routeParse) optOr(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	d.errorf(c, i, "\"or\" for routes is deprecated. Please use \"nexthop\"")
+	if len(r.Nexthops) > 0 {
+		d.errorf(c, i, "\"or\" route already specified - ignoring subsequent")
+		return i + 1, true
+	}
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	a, err := netip.ParseAddr(word(c, i))
+	if err != nil {
+		d.gerr(c.WordPos(i), "VRRP parsed invalid IP %s. skipping IP...", word(c, i))
+		d.errorf(c, i, "Invalid \"or\" address %s", word(c, i))
+		return i, false
+	}
+	r.Nexthops = []Nexthop{{Via: r.Via}, {Via: a}}
+	r.Via = netip.Addr{}
+	return i, true
+}
+
+// optNexthop reads the "nexthop ..." groups (see decodeNexthops).
+func (rp *routeParse) optNexthop(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if len(r.Nexthops) > 0 {
+		d.errorf(c, i, "Cannot specify nexthops with \"or\" route")
+		return rp.n, true
+	}
+	return d.decodeNexthops(c, i, r)
+}
+
+// optTrackGroup reads "track_group NAME" (static routes only).
+func (rp *routeParse) optTrackGroup(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if r.TrackGroup != "" {
+		d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
+		return rp.n, true
+	}
+	if findTrackGroup(d, word(c, i)) == nil {
+		d.errorf(c, i, "track_group %s not found", word(c, i))
+	} else {
+		r.TrackGroup = word(c, i)
+	}
+	return i, true
+}
+
+// optVrf reads "vrf IFNAME".
+func (rp *routeParse) optVrf(str string, i int) (int, bool) {
+	d, c := rp.d, rp.c
+	i++
+	// keepalived looks the VRF up among existing interfaces
+	// without creating it.
+	if d.opt.InterfaceExists != nil && !d.opt.InterfaceExists(word(c, i)) {
+		d.errorf(c, i, "VRF %s not found for route", word(c, i))
+		return i, false
+	}
+	return i, true
+}
+
+// optDst reads the destination: "[to] [TYPE] PREFIX|default|any|all|default6".
+func (rp *routeParse) optDst(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if str == "to" {
+		i++
+	}
+	if rtnTypes[word(c, i)] {
+		r.Type = word(c, i)
+		i++
+	}
+	rp.dest = word(c, i)
+	switch rp.dest {
+	case "default", "any", "all":
+		r.DstDefault = true
+		r.Dst = netip.Prefix{}
+	case "default6":
+		d.vlogInfo(c.WordPos(i), "'default6' is deprecated - please replace with 'inet6 default'")
+		r.DstDefault = true
+		if r.Family == 4 {
+			d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route (%s)", rp.dest)
+			return i, false
+		}
+		r.Family = 6
+	default:
+		p, ok := d.parseAddrPrefix(c.WordPos(i), rp.dest, true)
+		if !ok {
+			d.errorf(c, i, "unknown route keyword %s", rp.dest)
+			return i, false
+		}
+		r.DstDefault = false
+		r.Dst = p.Masked()
+		f := family(p.Addr())
+		if r.Family == 0 {
+			r.Family = f
+		} else if r.Family != f {
+			d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route (%s)", rp.dest)
+			return i, false
+		}
+	}
+	rp.haveDst = true
+	return i, true
 }
 
 // decodeNexthops reads "nexthop via A dev D weight W onlink ..." groups
