@@ -1197,296 +1197,116 @@ func (d *decoder) ruleAddr(c *syntax.Stmt, i int, fam *int, what string) (netip.
 	return p, true
 }
 
+// ruleParse is keepalived's alloc_rule at work on one value line: the
+// rule so far, and what the checks at its end need.
+type ruleParse struct {
+	d           *decoder
+	c           *syntax.Stmt
+	static      bool
+	n           int
+	r           Rule
+	havePrio    bool
+	tableOption bool
+}
+
 // decodeRule is keepalived's alloc_rule for one value line.
 func (d *decoder) decodeRule(c *syntax.Stmt, static bool) (Rule, bool) {
-	r := Rule{Pos: c.Pos()}
-	n := len(c.Words)
-	havePrio := false
-	tableOption := false
-	needArg := func(i int) bool {
-		if i+1 >= n {
-			d.add(c.WordPos(i+1), syntax.MissingParameter, "%s: missing parameter", word(c, i))
-			return false
+	rl := &ruleParse{d: d, c: c, static: static, n: len(c.Words), r: Rule{Pos: c.Pos()}}
+	for i := 0; i < rl.n; i++ {
+		var ok bool
+		if i, ok = rl.option(i); !ok {
+			return Rule{}, false
 		}
-		return true
 	}
-	setAction := func(i int, a string) bool {
+	return rl.finish()
+}
+
+// needArg reports whether option i has a parameter after it.
+func (rl *ruleParse) needArg(i int) bool {
+	if i+1 >= rl.n {
+		rl.d.add(rl.c.WordPos(i+1), syntax.MissingParameter, "%s: missing parameter", word(rl.c, i))
+		return false
+	}
+	return true
+}
+
+// setAction sets the rule's one action, a (word i).
+func (rl *ruleParse) setAction(i int, a string) bool {
+	if rl.r.Action != "" {
+		rl.d.errorf(rl.c, i, "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable for rule")
+		return false
+	}
+	rl.r.Action = a
+	return true
+}
+
+// option reads the option at word i, the short ones itself; it returns
+// the index of the last word used, and false when the rule is dropped.
+func (rl *ruleParse) option(i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	str := word(c, i)
+	switch str {
+	case "inet6", "inet":
+		if !d.setFamily(c, i, &r.Family, "rule") {
+			return i, false
+		}
+	case "from", "to":
+		return rl.optFrom(str, i)
+	case "table", "lookup":
+		return rl.optTable(str, i)
+	case "not":
+		r.Invert = true
+	case "preference", "order", "priority":
+		return rl.optPreference(str, i)
+	case "tos", "dsfield":
+		return rl.optTos(str, i)
+	case "fwmark":
+		return rl.optFwmark(str, i)
+	case "realms":
+		return rl.optRealms(str, i)
+	case "suppress_prefixlength", "sup_pl":
+		return rl.optSuppressPrefixlength(str, i)
+	case "suppress_ifgroup", "sup_group":
+		if !rl.needArg(i) {
+			return i, false
+		}
+		i++
+		r.SuppressIfGroup = word(c, i)
+		rl.tableOption = true
+	case "dev", "iif", "oif":
+		return rl.optDev(str, i)
+	case "tunnel-id":
+		return rl.optTunnelId(str, i)
+	case "uidrange":
+		return rl.optUidrange(str, i)
+	case "l3mdev":
 		if r.Action != "" {
-			d.errorf(c, i, "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable for rule")
-			return false
+			d.errorf(c, i, "Cannot specify l3mdev with other action")
+			return i, false
 		}
-		r.Action = a
-		return true
+		r.Action = "table"
+		r.L3mdev = true
+	case "protocol":
+		return rl.optProtocol(str, i)
+	case "ipproto":
+		return rl.optIpproto(str, i)
+	case "sport", "dport":
+		return rl.optSport(str, i)
+	case "no_track":
+		r.NoTrack = true
+	case "track_group":
+		return rl.optTrackGroup(str, i)
+	default:
+		return rl.optAction(str, i)
 	}
-	for i := 0; i < n; i++ {
-		str := word(c, i)
-		switch str {
-		case "inet6", "inet":
-			if !d.setFamily(c, i, &r.Family, "rule") {
-				return Rule{}, false
-			}
-		case "from", "to":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			p, ok := d.ruleAddr(c, i, &r.Family, str)
-			if !ok {
-				return Rule{}, false
-			}
-			if str == "from" {
-				r.From = p
-			} else {
-				r.To = p
-			}
-		case "table", "lookup":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			v, ok := tableValue(word(c, i))
-			if !ok {
-				d.errorf(c, i, "Routing table %s not found for rule", word(c, i))
-				return Rule{}, false
-			}
-			if v == 0 {
-				d.errorf(c, i, "Table 0 is not valid")
-				return Rule{}, false
-			}
-			if !setAction(i, "table") {
-				return Rule{}, false
-			}
-			r.Table = v
-		case "not":
-			r.Invert = true
-		case "preference", "order", "priority":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			v, err := strconv.ParseUint(word(c, i), 0, 32)
-			if err != nil {
-				d.errorf(c, i, "Invalid rule preference %s specified", word(c, i))
-				return Rule{}, false
-			}
-			r.Priority = uint32(v)
-			havePrio = true
-		case "tos", "dsfield":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			v, err := strconv.ParseUint(word(c, i), 16, 8)
-			if err != nil {
-				d.errorf(c, i, "TOS value %s is invalid", word(c, i))
-				return Rule{}, false
-			}
-			t := uint8(v)
-			r.TOS = &t
-		case "fwmark":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			m, mask, hasMask := strings.Cut(word(c, i), "/")
-			v, err := strconv.ParseUint(m, 0, 32)
-			var mv uint64
-			if err == nil && hasMask {
-				mv, err = strconv.ParseUint(mask, 0, 32)
-			}
-			if err != nil {
-				d.errorf(c, i, "Invalid rule fwmark %s specified", word(c, i))
-				return Rule{}, false
-			}
-			fm := uint32(v)
-			r.Fwmark = &fm
-			if hasMask {
-				mm := uint32(mv)
-				r.FwMask = &mm
-			}
-		case "realms":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			if !validRealms(word(c, i)) {
-				d.errorf(c, i, "invalid realms %s for rule", word(c, i))
-				return Rule{}, false
-			}
-			if r.Family == 6 {
-				d.errorf(c, i, "realms is only valid for IPv4")
-				return Rule{}, false
-			}
-			r.Realms = word(c, i)
-			tableOption = true
-		case "suppress_prefixlength", "sup_pl":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			v, err := strconv.ParseUint(word(c, i), 10, 31)
-			if err != nil {
-				d.errorf(c, i, "Invalid suppress_prefixlength %s specified", word(c, i))
-				return Rule{}, false
-			}
-			sp := int32(v)
-			r.SuppressPrefixLen = &sp
-			tableOption = true
-		case "suppress_ifgroup", "sup_group":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			r.SuppressIfGroup = word(c, i)
-			tableOption = true
-		case "dev", "iif", "oif":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			if !d.ifExists(word(c, i), c.WordPos(i)) {
-				d.errorf(c, i, "WARNING - interface %s for rule doesn't exist", word(c, i))
-				return Rule{}, false
-			}
-			if str == "oif" {
-				r.OIF = word(c, i)
-			} else {
-				r.IIF = word(c, i)
-			}
-		case "tunnel-id":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			v, err := strconv.ParseUint(word(c, i), 0, 64)
-			if err != nil {
-				d.errorf(c, i, "Invalid tunnel-id %s specified", word(c, i))
-				return Rule{}, false
-			}
-			r.TunID = &v
-		case "uidrange":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			a, b, ok := strings.Cut(word(c, i), "-")
-			_, e1 := strconv.ParseUint(a, 10, 32)
-			_, e2 := strconv.ParseUint(b, 10, 32)
-			if !ok || e1 != nil || e2 != nil {
-				d.errorf(c, i, "Invalid uidrange %s specified", word(c, i))
-				return Rule{}, false
-			}
-			r.UIDRange = word(c, i)
-		case "l3mdev":
-			if r.Action != "" {
-				d.errorf(c, i, "Cannot specify l3mdev with other action")
-				return Rule{}, false
-			}
-			r.Action = "table"
-			r.L3mdev = true
-		case "protocol":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			v, err := strconv.ParseUint(word(c, i), 0, 8)
-			if err != nil {
-				if _, ok := protoValue(word(c, i)); !ok {
-					d.errorf(c, i, "Invalid protocol %s", word(c, i))
-					return Rule{}, false
-				}
-			}
-			p := uint8(v)
-			r.Protocol = &p
-		case "ipproto":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			switch p := strings.ToLower(word(c, i)); p {
-			case "tcp", "udp", "sctp", "icmp", "ipv6-icmp", "icmpv6", "dccp", "udplite", "gre", "esp", "ah":
-				r.IPProto = p
-			default:
-				if _, err := strconv.ParseUint(p, 0, 8); err != nil {
-					d.errorf(c, i, "Invalid ipproto %s", word(c, i))
-					return Rule{}, false
-				}
-				r.IPProto = p
-			}
-		case "sport", "dport":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			if !validPortRange(word(c, i)) {
-				d.errorf(c, i, "invalid %s range %s", str, word(c, i))
-				return Rule{}, false
-			}
-			if str == "sport" {
-				r.SPort = word(c, i)
-			} else {
-				r.DPort = word(c, i)
-			}
-		case "no_track":
-			r.NoTrack = true
-		case "track_group":
-			if !static {
-				d.errorf(c, i, "Unknown rule option %s", str)
-				return Rule{}, false
-			}
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			if r.TrackGroup != "" {
-				d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
-				break
-			}
-			if findTrackGroup(d, word(c, i)) == nil {
-				d.errorf(c, i, "track_group %s not found", word(c, i))
-			} else {
-				r.TrackGroup = word(c, i)
-			}
-		default:
-			w := str
-			j := i
-			if w == "type" {
-				j++
-				w = word(c, j)
-			}
-			switch w {
-			case "goto":
-				if j+1 >= n {
-					d.add(c.WordPos(j+1), syntax.MissingParameter, "%s: missing parameter", w)
-					return Rule{}, false
-				}
-				j++
-				v, ok := d.readUnsigned(c, j, 0, 0xffffffff)
-				if !ok {
-					d.errorf(c, j, "Invalid target %s specified", word(c, j))
-					return Rule{}, false
-				}
-				if !setAction(j, "goto") {
-					return Rule{}, false
-				}
-				r.Goto = uint32(v)
-			case "nop", "blackhole", "unreachable", "prohibit":
-				if !setAction(j, w) {
-					return Rule{}, false
-				}
-			default:
-				if str == "type" {
-					d.errorf(c, j, "Invalid rule action %s", w)
-				} else {
-					d.errorf(c, j, "Unknown rule option %s", w)
-				}
-				return Rule{}, false
-			}
-			i = j
-		}
-	}
+	return i, true
+}
+
+// finish runs alloc_rule's checks once the line is read.
+func (rl *ruleParse) finish() (Rule, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
 	if r.Action == "goto" {
-		if !havePrio {
+		if !rl.havePrio {
 			d.errorf(c, 0, "Invalid rule - goto target %d specified without preference", r.Goto)
 			return Rule{}, false
 		}
@@ -1499,7 +1319,7 @@ func (d *decoder) decodeRule(c *syntax.Stmt, static bool) (Rule, bool) {
 		d.errorf(c, 0, "No action specified for rule - ignoring")
 		return Rule{}, false
 	}
-	if r.Action != "table" && tableOption {
+	if r.Action != "table" && rl.tableOption {
 		d.errorf(c, 0, "suppressor/realm specified for non table action - skipping")
 		return Rule{}, false
 	}
@@ -1521,7 +1341,7 @@ func (d *decoder) decodeRule(c *syntax.Stmt, static bool) (Rule, bool) {
 	if r.Family == 0 {
 		r.Family = 4
 	}
-	if !havePrio {
+	if !rl.havePrio {
 		st := d.vst()
 		if r.Family == 4 {
 			r.Priority = st.rulePrio4
@@ -1533,7 +1353,321 @@ func (d *decoder) decodeRule(c *syntax.Stmt, static bool) (Rule, bool) {
 		r.PriorityAuto = true
 		d.errorf(c, 0, "Rule has no preference specified - setting to %d. This is probably not what you want.", r.Priority)
 	}
-	return r, true
+	return *r, true
+}
+
+// optFrom reads "from|to PREFIX|all|any|default".
+func (rl *ruleParse) optFrom(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	p, ok := d.ruleAddr(c, i, &r.Family, str)
+	if !ok {
+		return i, false
+	}
+	if str == "from" {
+		r.From = p
+	} else {
+		r.To = p
+	}
+	return i, true
+}
+
+// optTable reads "table|lookup ID|NAME", the table action.
+func (rl *ruleParse) optTable(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	v, ok := tableValue(word(c, i))
+	if !ok {
+		d.errorf(c, i, "Routing table %s not found for rule", word(c, i))
+		return i, false
+	}
+	if v == 0 {
+		d.errorf(c, i, "Table 0 is not valid")
+		return i, false
+	}
+	if !rl.setAction(i, "table") {
+		return i, false
+	}
+	r.Table = v
+	return i, true
+}
+
+// optPreference reads "preference|order|priority N".
+func (rl *ruleParse) optPreference(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	v, err := strconv.ParseUint(word(c, i), 0, 32)
+	if err != nil {
+		d.errorf(c, i, "Invalid rule preference %s specified", word(c, i))
+		return i, false
+	}
+	r.Priority = uint32(v)
+	rl.havePrio = true
+	return i, true
+}
+
+// optTos reads "tos|dsfield HEX".
+func (rl *ruleParse) optTos(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	v, err := strconv.ParseUint(word(c, i), 16, 8)
+	if err != nil {
+		d.errorf(c, i, "TOS value %s is invalid", word(c, i))
+		return i, false
+	}
+	t := uint8(v)
+	r.TOS = &t
+	return i, true
+}
+
+// optFwmark reads "fwmark MARK[/MASK]".
+func (rl *ruleParse) optFwmark(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	m, mask, hasMask := strings.Cut(word(c, i), "/")
+	v, err := strconv.ParseUint(m, 0, 32)
+	var mv uint64
+	if err == nil && hasMask {
+		mv, err = strconv.ParseUint(mask, 0, 32)
+	}
+	if err != nil {
+		d.errorf(c, i, "Invalid rule fwmark %s specified", word(c, i))
+		return i, false
+	}
+	fm := uint32(v)
+	r.Fwmark = &fm
+	if hasMask {
+		mm := uint32(mv)
+		r.FwMask = &mm
+	}
+	return i, true
+}
+
+// optRealms reads "realms [FROM/]TO" (IPv4).
+func (rl *ruleParse) optRealms(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	if !validRealms(word(c, i)) {
+		d.errorf(c, i, "invalid realms %s for rule", word(c, i))
+		return i, false
+	}
+	if r.Family == 6 {
+		d.errorf(c, i, "realms is only valid for IPv4")
+		return i, false
+	}
+	r.Realms = word(c, i)
+	rl.tableOption = true
+	return i, true
+}
+
+// optSuppressPrefixlength reads "suppress_prefixlength|sup_pl N".
+func (rl *ruleParse) optSuppressPrefixlength(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	v, err := strconv.ParseUint(word(c, i), 10, 31)
+	if err != nil {
+		d.errorf(c, i, "Invalid suppress_prefixlength %s specified", word(c, i))
+		return i, false
+	}
+	sp := int32(v)
+	r.SuppressPrefixLen = &sp
+	rl.tableOption = true
+	return i, true
+}
+
+// optDev reads "dev|iif|oif IFNAME".
+func (rl *ruleParse) optDev(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	if !d.ifExists(word(c, i), c.WordPos(i)) {
+		d.errorf(c, i, "WARNING - interface %s for rule doesn't exist", word(c, i))
+		return i, false
+	}
+	if str == "oif" {
+		r.OIF = word(c, i)
+	} else {
+		r.IIF = word(c, i)
+	}
+	return i, true
+}
+
+// optTunnelId reads "tunnel-id N".
+func (rl *ruleParse) optTunnelId(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	v, err := strconv.ParseUint(word(c, i), 0, 64)
+	if err != nil {
+		d.errorf(c, i, "Invalid tunnel-id %s specified", word(c, i))
+		return i, false
+	}
+	r.TunID = &v
+	return i, true
+}
+
+// optUidrange reads "uidrange UID-UID".
+func (rl *ruleParse) optUidrange(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	a, b, ok := strings.Cut(word(c, i), "-")
+	_, e1 := strconv.ParseUint(a, 10, 32)
+	_, e2 := strconv.ParseUint(b, 10, 32)
+	if !ok || e1 != nil || e2 != nil {
+		d.errorf(c, i, "Invalid uidrange %s specified", word(c, i))
+		return i, false
+	}
+	r.UIDRange = word(c, i)
+	return i, true
+}
+
+// optProtocol reads "protocol N|NAME".
+func (rl *ruleParse) optProtocol(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	v, err := strconv.ParseUint(word(c, i), 0, 8)
+	if err != nil {
+		if _, ok := protoValue(word(c, i)); !ok {
+			d.errorf(c, i, "Invalid protocol %s", word(c, i))
+			return i, false
+		}
+	}
+	p := uint8(v)
+	r.Protocol = &p
+	return i, true
+}
+
+// optIpproto reads "ipproto NAME|N".
+func (rl *ruleParse) optIpproto(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	switch p := strings.ToLower(word(c, i)); p {
+	case "tcp", "udp", "sctp", "icmp", "ipv6-icmp", "icmpv6", "dccp", "udplite", "gre", "esp", "ah":
+		r.IPProto = p
+	default:
+		if _, err := strconv.ParseUint(p, 0, 8); err != nil {
+			d.errorf(c, i, "Invalid ipproto %s", word(c, i))
+			return i, false
+		}
+		r.IPProto = p
+	}
+	return i, true
+}
+
+// optSport reads "sport|dport PORT[-PORT]".
+func (rl *ruleParse) optSport(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	if !validPortRange(word(c, i)) {
+		d.errorf(c, i, "invalid %s range %s", str, word(c, i))
+		return i, false
+	}
+	if str == "sport" {
+		r.SPort = word(c, i)
+	} else {
+		r.DPort = word(c, i)
+	}
+	return i, true
+}
+
+// optTrackGroup reads "track_group NAME" (static rules only).
+func (rl *ruleParse) optTrackGroup(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.static {
+		d.errorf(c, i, "Unknown rule option %s", str)
+		return i, false
+	}
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	if r.TrackGroup != "" {
+		d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
+		return i, true
+	}
+	if findTrackGroup(d, word(c, i)) == nil {
+		d.errorf(c, i, "track_group %s not found", word(c, i))
+	} else {
+		r.TrackGroup = word(c, i)
+	}
+	return i, true
+}
+
+// optAction reads the other actions: "[type] goto N|nop|blackhole|unreachable|prohibit".
+func (rl *ruleParse) optAction(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	w := str
+	j := i
+	if w == "type" {
+		j++
+		w = word(c, j)
+	}
+	switch w {
+	case "goto":
+		if j+1 >= rl.n {
+			d.add(c.WordPos(j+1), syntax.MissingParameter, "%s: missing parameter", w)
+			return i, false
+		}
+		j++
+		v, ok := d.readUnsigned(c, j, 0, 0xffffffff)
+		if !ok {
+			d.errorf(c, j, "Invalid target %s specified", word(c, j))
+			return i, false
+		}
+		if !rl.setAction(j, "goto") {
+			return i, false
+		}
+		r.Goto = uint32(v)
+	case "nop", "blackhole", "unreachable", "prohibit":
+		if !rl.setAction(j, w) {
+			return i, false
+		}
+	default:
+		if str == "type" {
+			d.errorf(c, j, "Invalid rule action %s", w)
+		} else {
+			d.errorf(c, j, "Unknown rule option %s", w)
+		}
+		return i, false
+	}
+	return j, true
 }
 
 func validPortRange(str string) bool {
