@@ -239,6 +239,24 @@ func scopeValue(str string) (string, bool) {
 	return "", false
 }
 
+// addrParams are the address options that take a parameter.
+var addrParams = map[string]bool{"dev": true, "scope": true, "broadcast": true, "brd": true, "label": true, "peer": true, "preferred_lft": true}
+
+// addrParse is keepalived's alloc_ipaddress at work on one value line:
+// the address so far, and what the checks at its end need.
+type addrParse struct {
+	d       *decoder
+	c       *syntax.Stmt
+	static  bool
+	n       int
+	addrStr string
+	ip      IPAddress
+	is6     bool
+	brd     int // -1 '+', -2 '-'
+	haveBrd bool
+	lftSet  bool
+}
+
 // decodeIPAddress is keepalived's alloc_ipaddress for one value line.
 func (d *decoder) decodeIPAddress(c *syntax.Stmt, static bool) (IPAddress, bool) {
 	addrStr := word(c, 0)
@@ -246,134 +264,78 @@ func (d *decoder) decodeIPAddress(c *syntax.Stmt, static bool) (IPAddress, bool)
 	if !ok {
 		return IPAddress{}, false
 	}
-	ip := IPAddress{Pos: c.Pos(), Prefix: pfx}
-	is6 := pfx.Addr().Is6()
-	brd := 0 // -1 '+', -2 '-'
-	haveBrd := false
-	lftSet := false
-	n := len(c.Words)
-	i := 1
-	for ; i < n; i++ {
-		str := word(c, i)
-		avail := i+1 < n
-		needsParam := map[string]bool{"dev": true, "scope": true, "broadcast": true, "brd": true, "label": true, "peer": true, "preferred_lft": true}[str] ||
-			(static && str == "track_group")
-		if needsParam && !avail {
-			d.errorf(c, i, "No %s parameter specified for %s", str, addrStr)
+	ap := &addrParse{d: d, c: c, static: static, n: len(c.Words), addrStr: addrStr,
+		ip: IPAddress{Pos: c.Pos(), Prefix: pfx}, is6: pfx.Addr().Is6()}
+	for i := 1; i < ap.n; i++ {
+		var ok bool
+		if i, ok = ap.option(i); !ok {
 			return IPAddress{}, false
 		}
-		switch {
-		case str == "dev":
-			if ip.Dev != "" {
-				d.errorf(c, i, "Cannot specify ipaddress device more than once for %s", addrStr)
-				return IPAddress{}, false
-			}
-			i++
-			if !d.ifExists(word(c, i), c.WordPos(i)) {
-				d.errorf(c, i, "WARNING - interface %s for ip address %s doesn't exist", word(c, i), addrStr)
-				return IPAddress{}, false
-			}
-			ip.Dev = word(c, i)
-		case str == "scope":
-			i++
-			if v, ok := scopeValue(word(c, i)); ok {
-				ip.Scope = v
-			} else {
-				d.errorf(c, i, "Invalid scope '%s' specified for %s - ignoring", word(c, i), addrStr)
-			}
-		case str == "broadcast" || str == "brd":
-			if is6 {
-				d.errorf(c, i, "VRRP is trying to assign a broadcast %s to the IPv6 address %s !!?? WTF... skipping VIP...", str, addrStr)
-				return IPAddress{}, false
-			}
-			haveBrd = true
-			i++
-			switch p := word(c, i); p {
-			case "-":
-				brd = -2
-			case "+":
-				brd = -1
-			default:
-				a, err := netip.ParseAddr(p)
-				if err != nil || !a.Is4() {
-					d.errorf(c, i, "VRRP is trying to assign invalid broadcast %s. skipping VIP...", p)
-					return IPAddress{}, false
-				}
-				ip.Broadcast = a
-			}
-		case str == "label":
-			i++
-			if l := word(c, i); len(l) >= 16 {
-				d.lose(c.WordPos(i), syntax.GeneralError, "Address label %s is longer than maximum length %d - removing address", l, 15)
-				return IPAddress{}, false
-			}
-			ip.Label = word(c, i)
-		case str == "peer":
-			i++
-			if ip.Peer.IsValid() {
-				d.errorf(c, i, "Peer %s - another peer has already been specified", word(c, i))
-				continue
-			}
-			peer, ok := d.parseAddrPrefix(c.WordPos(i), word(c, i), false)
-			switch {
-			case !ok:
-				d.errorf(c, i, "Invalid peer address %s", word(c, i))
-			case peer.Addr().Is6() != is6:
-				d.errorf(c, i, "Peer address %s does not match address family", word(c, i))
-			default:
-				if ip.Prefix.Bits() != ip.Prefix.Addr().BitLen() {
-					d.errorf(c, i, "Cannot specify address prefix when specifying peer address - ignoring")
-				}
-				ip.Peer = peer
-				ip.Prefix = netip.PrefixFrom(ip.Prefix.Addr(), peer.Bits())
-			}
-		case str == "home":
-			ip.Home = true
-		case str == "-nodad":
-			ip.NoDAD = true
-		case str == "mngtmpaddr":
-			ip.MngTmpAddr = true
-		case str == "noprefixroute":
-			ip.NoPrefixRoute = true
-		case str == "autojoin":
-			ip.AutoJoin = true
-		case str == "no_track":
-			ip.NoTrack = true
-		case str == "preferred_lft":
-			i++
-			if word(c, i) == "forever" {
-				v := uint32(PreferredLftForever)
-				ip.PreferredLft = &v
-				lftSet = true
-			} else if v, ok := d.readUnsigned(c, i, 0, 0xffffffff); ok {
-				u := uint32(v)
-				ip.PreferredLft = &u
-				lftSet = true
-			} else {
-				d.errorf(c, i, "preferred_lft %s is invalid", word(c, i))
-			}
-		case static && str == "track_group":
-			i++
-			if ip.TrackGroup != "" {
-				d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
-				i = n
-				continue
-			}
-			if findTrackGroup(d, word(c, i)) == nil {
-				d.errorf(c, i, "track_group %s not found", word(c, i))
-			} else {
-				ip.TrackGroup = word(c, i)
-			}
-		case !static && str == "use_vmac":
-			ip.UseVMAC = true
-		default:
-			d.errorf(c, i, "Unknown configuration entry '%s' for ip address - ignoring", str)
-		}
 	}
-	if haveBrd && ip.Peer.IsValid() {
+	return ap.finish()
+}
+
+// option reads the option at word i, the short ones itself; it returns
+// the index of the last word used, and false when the address is dropped.
+func (ap *addrParse) option(i int) (int, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	str := word(c, i)
+	if (addrParams[str] || (ap.static && str == "track_group")) && i+1 >= ap.n {
+		d.errorf(c, i, "No %s parameter specified for %s", str, ap.addrStr)
+		return i, false
+	}
+	switch {
+	case str == "dev":
+		return ap.optDev(str, i)
+	case str == "scope":
+		i++
+		if v, ok := scopeValue(word(c, i)); ok {
+			ip.Scope = v
+		} else {
+			d.errorf(c, i, "Invalid scope '%s' specified for %s - ignoring", word(c, i), ap.addrStr)
+		}
+	case str == "broadcast" || str == "brd":
+		return ap.optBroadcast(str, i)
+	case str == "label":
+		i++
+		if l := word(c, i); len(l) >= 16 {
+			d.lose(c.WordPos(i), syntax.GeneralError, "Address label %s is longer than maximum length %d - removing address", l, 15)
+			return i, false
+		}
+		ip.Label = word(c, i)
+	case str == "peer":
+		return ap.optPeer(str, i)
+	case str == "home":
+		ip.Home = true
+	case str == "-nodad":
+		ip.NoDAD = true
+	case str == "mngtmpaddr":
+		ip.MngTmpAddr = true
+	case str == "noprefixroute":
+		ip.NoPrefixRoute = true
+	case str == "autojoin":
+		ip.AutoJoin = true
+	case str == "no_track":
+		ip.NoTrack = true
+	case str == "preferred_lft":
+		return ap.optPreferredLft(str, i)
+	case ap.static && str == "track_group":
+		return ap.optTrackGroup(str, i)
+	case !ap.static && str == "use_vmac":
+		ip.UseVMAC = true
+	default:
+		d.errorf(c, i, "Unknown configuration entry '%s' for ip address - ignoring", str)
+	}
+	return i, true
+}
+
+// finish runs alloc_ipaddress's checks once the line is read.
+func (ap *addrParse) finish() (IPAddress, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	if ap.haveBrd && ip.Peer.IsValid() {
 		d.errorf(c, 0, "Cannot specify broadcast and peer addresses - ignoring broadcast address")
 		ip.Broadcast = netip.Addr{}
-	} else if brd < 0 && ip.Prefix.Bits() <= 30 {
+	} else if ap.brd < 0 && ip.Prefix.Bits() <= 30 {
 		base := ip.Prefix.Addr()
 		if ip.Peer.IsValid() {
 			base = ip.Peer.Addr()
@@ -381,34 +343,34 @@ func (d *decoder) decodeIPAddress(c *syntax.Stmt, static bool) (IPAddress, bool)
 		b := base.As4()
 		v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 		mask := uint32(0xffffffff) >> ip.Prefix.Bits()
-		if brd == -1 {
+		if ap.brd == -1 {
 			v |= mask
 		} else {
 			v &^= mask
 		}
 		ip.Broadcast = netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-	} else if brd < 0 {
+	} else if ap.brd < 0 {
 		d.errorf(c, 0, "Address prefix length %d too long for broadcast", ip.Prefix.Bits())
 	}
-	if static && ip.Dev == "" {
+	if ap.static && ip.Dev == "" {
 		ip.Dev = d.cfg.Global.DefaultInterface
 		// looked up as an instance's interface is: a missing one
 		// also stops the VRRP side
 		if !d.ifExists(ip.Dev, c.Pos()) {
-			d.add(c.Pos(), syntax.Fatal, "Static address %s requires either an interface or default interface must exist", addrStr)
+			d.add(c.Pos(), syntax.Fatal, "Static address %s requires either an interface or default interface must exist", ap.addrStr)
 			return IPAddress{}, false
 		}
 	}
-	if is6 {
+	if ap.is6 {
 		if ip.Scope != "" && ip.Scope != "0" && ip.Scope != "global" && ip.Scope != "universe" {
-			d.errorf(c, 0, "Cannot specify scope for IPv6 addresses (%s) - ignoring scope", addrStr)
+			d.errorf(c, 0, "Cannot specify scope for IPv6 addresses (%s) - ignoring scope", ap.addrStr)
 			ip.Scope = ""
 		}
 		if ip.Label != "" {
-			d.errorf(c, 0, "Cannot specify label for IPv6 addresses (%s) - ignoring label", addrStr)
+			d.errorf(c, 0, "Cannot specify label for IPv6 addresses (%s) - ignoring label", ap.addrStr)
 			ip.Label = ""
 		}
-		if !lftSet {
+		if !ap.lftSet {
 			v := uint32(PreferredLftForever)
 			if ip.Prefix.Bits() == 128 {
 				v = 0
@@ -420,7 +382,106 @@ func (d *decoder) decodeIPAddress(c *syntax.Stmt, static bool) (IPAddress, bool)
 		d.errorf(c, 0, "Static route cannot have track_group if interface not specified")
 		ip.TrackGroup = ""
 	}
-	return ip, true
+	return *ip, true
+}
+
+// optDev reads "dev IFNAME".
+func (ap *addrParse) optDev(str string, i int) (int, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	if ip.Dev != "" {
+		d.errorf(c, i, "Cannot specify ipaddress device more than once for %s", ap.addrStr)
+		return i, false
+	}
+	i++
+	if !d.ifExists(word(c, i), c.WordPos(i)) {
+		d.errorf(c, i, "WARNING - interface %s for ip address %s doesn't exist", word(c, i), ap.addrStr)
+		return i, false
+	}
+	ip.Dev = word(c, i)
+	return i, true
+}
+
+// optBroadcast reads "broadcast|brd ADDRESS|+|-" (IPv4).
+func (ap *addrParse) optBroadcast(str string, i int) (int, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	if ap.is6 {
+		d.errorf(c, i, "VRRP is trying to assign a broadcast %s to the IPv6 address %s !!?? WTF... skipping VIP...", str, ap.addrStr)
+		return i, false
+	}
+	ap.haveBrd = true
+	i++
+	switch p := word(c, i); p {
+	case "-":
+		ap.brd = -2
+	case "+":
+		ap.brd = -1
+	default:
+		a, err := netip.ParseAddr(p)
+		if err != nil || !a.Is4() {
+			d.errorf(c, i, "VRRP is trying to assign invalid broadcast %s. skipping VIP...", p)
+			return i, false
+		}
+		ip.Broadcast = a
+	}
+	return i, true
+}
+
+// optPeer reads "peer PREFIX".
+func (ap *addrParse) optPeer(str string, i int) (int, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	i++
+	if ip.Peer.IsValid() {
+		d.errorf(c, i, "Peer %s - another peer has already been specified", word(c, i))
+		return i, true
+	}
+	peer, ok := d.parseAddrPrefix(c.WordPos(i), word(c, i), false)
+	switch {
+	case !ok:
+		d.errorf(c, i, "Invalid peer address %s", word(c, i))
+	case peer.Addr().Is6() != ap.is6:
+		d.errorf(c, i, "Peer address %s does not match address family", word(c, i))
+	default:
+		if ip.Prefix.Bits() != ip.Prefix.Addr().BitLen() {
+			d.errorf(c, i, "Cannot specify address prefix when specifying peer address - ignoring")
+		}
+		ip.Peer = peer
+		ip.Prefix = netip.PrefixFrom(ip.Prefix.Addr(), peer.Bits())
+	}
+	return i, true
+}
+
+// optPreferredLft reads "preferred_lft SECONDS|forever".
+func (ap *addrParse) optPreferredLft(str string, i int) (int, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	i++
+	if word(c, i) == "forever" {
+		v := uint32(PreferredLftForever)
+		ip.PreferredLft = &v
+		ap.lftSet = true
+	} else if v, ok := d.readUnsigned(c, i, 0, 0xffffffff); ok {
+		u := uint32(v)
+		ip.PreferredLft = &u
+		ap.lftSet = true
+	} else {
+		d.errorf(c, i, "preferred_lft %s is invalid", word(c, i))
+	}
+	return i, true
+}
+
+// optTrackGroup reads "track_group NAME" (static addresses only).
+func (ap *addrParse) optTrackGroup(str string, i int) (int, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	i++
+	if ip.TrackGroup != "" {
+		d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
+		return ap.n, true
+	}
+	if findTrackGroup(d, word(c, i)) == nil {
+		d.errorf(c, i, "track_group %s not found", word(c, i))
+	} else {
+		ip.TrackGroup = word(c, i)
+	}
+	return i, true
 }
 
 func decodeStaticIPAddress(d *decoder, s *syntax.Stmt) {
