@@ -1,7 +1,6 @@
 package conf
 
 import (
-	"maps"
 	"slices"
 	"time"
 
@@ -535,12 +534,6 @@ type trackBlocks struct {
 	TrackFiles      []TrackedRef `json:"track_file,omitempty"`
 	TrackProcesses  []TrackedRef `json:"track_process,omitempty"`
 	TrackBFDs       []TrackedRef `json:"track_bfd,omitempty"`
-}
-
-// addTrackKeywords installs track_interface/script/file/process/bfd for
-// one owner (a sync group).
-func addTrackKeywords(t table, owner func() string, tb *trackBlocks) {
-	maps.Copy(t, trackKeywords(func(*decoder) (string, *trackBlocks) { return owner(), tb }))
 }
 
 // trackKeywords decodes what a VRRP instance or sync group tracks; at

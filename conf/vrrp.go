@@ -169,21 +169,20 @@ func findInstance(d *decoder, name string) *VRRPInstance {
 	return nil
 }
 
-// notifyKw installs a notify script keyword that may be given once.
-func notifyKw(owner func() string, dst **Script, kw, dupFmt string) kw2 {
-	return func(d *decoder, s *syntax.Stmt) {
-		if *dst != nil {
-			d.errorf(s, 1, dupFmt, owner(), kw, word(s, 1))
-			return
-		}
-		*dst = d.notifyScript(s, "notify", phaseVRRP)
+// notifyOnce decodes a notify script keyword that may be given once, of
+// the VRRP instance or sync group named owner.
+func notifyOnce(d *decoder, s *syntax.Stmt, owner string, dst **Script, kw, dupFmt string) {
+	if *dst != nil {
+		d.errorf(s, 1, dupFmt, owner, kw, word(s, 1))
+		return
 	}
+	*dst = d.notifyScript(s, "notify", phaseVRRP)
 }
-
-type kw2 = handler
 
 // ---- vrrp_sync_group ----
 
+// decodeSyncGroup decodes "vrrp_sync_group NAME { ... }" with
+// syncGroupTable.
 func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
 	if len(s.Words) != 2 {
 		d.errorf(s, 0, "vrrp_sync_group must have a name - skipping")
@@ -198,11 +197,38 @@ func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
 	}
 	sg := &SyncGroup{Pos: s.Pos(), Name: name}
 	d.cfg.SyncGroups = append(d.cfg.SyncGroups, sg)
-	owner := func() string { return name }
-	t := table{
-		"group": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
+	d.walk("vrrp_sync_group", s.Block, boundKeywords{syncGroupTable, sg})
+}
+
+var syncGroupTable table
+
+func init() {
+	syncGroupTable = mergeTables(syncGroupKeywords(), trackKeywords(func(d *decoder) (string, *trackBlocks) {
+		sg := d.obj.(*SyncGroup)
+		return sg.Name, &sg.trackBlocks
+	}))
+}
+
+// syncGroupNotifyKw is a sync group's notify script keyword, given once.
+func syncGroupNotifyKw(kwname string, dst func(sg *SyncGroup) **Script) kw {
+	return objKw(func(d *decoder, sg *SyncGroup, c *syntax.Stmt) {
+		notifyOnce(d, c, sg.Name, dst(sg), kwname, "vrrp group %s: %s script already specified - ignoring %s")
+	})
+}
+
+// syncGroupKeywords decodes a vrrp_sync_group's own keywords (the track_*
+// ones are trackKeywords):
+//
+//	group { INSTANCE... }
+//	notify|notify_master|notify_backup|notify_fault|notify_stop SCRIPT [USER [GROUP]]
+//	smtp_alert [BOOL]
+//	notify_priority_changes [BOOL]
+//	sync_group_tracking_weight  (global_tracking deprecated)
+func syncGroupKeywords() table {
+	return table{
+		"group": objBlockKw(func(d *decoder, sg *SyncGroup, c *syntax.Stmt) {
 			if sg.hasGroup {
-				d.errorf(c, 0, "Group list already specified for sync group %s", name)
+				d.errorf(c, 0, "Group list already specified for sync group %s", sg.Name)
 				return
 			}
 			sg.hasGroup = true
@@ -210,32 +236,30 @@ func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
 				sg.Instances = append(sg.Instances, valueWords(l.Words)...)
 			}
 			if len(sg.Instances) == 0 {
-				d.errorf(c, 0, "Warning - sync group %s has empty group block", name)
+				d.errorf(c, 0, "Warning - sync group %s has empty group block", sg.Name)
 			}
-		}},
-		"notify_backup": {fn: notifyKw(owner, &sg.NotifyBackup, "notify_backup", "vrrp group %s: %s script already specified - ignoring %s")},
-		"notify_master": {fn: notifyKw(owner, &sg.NotifyMaster, "notify_master", "vrrp group %s: %s script already specified - ignoring %s")},
-		"notify_fault":  {fn: notifyKw(owner, &sg.NotifyFault, "notify_fault", "vrrp group %s: %s script already specified - ignoring %s")},
-		"notify_stop":   {fn: notifyKw(owner, &sg.NotifyStop, "notify_stop", "vrrp group %s: %s script already specified - ignoring %s")},
-		"notify":        {fn: notifyKw(owner, &sg.Notify, "notify", "vrrp group %s: %s script already specified - ignoring %s")},
-		"smtp_alert": {fn: func(d *decoder, c *syntax.Stmt) {
+		}),
+		"notify_backup": syncGroupNotifyKw("notify_backup", func(sg *SyncGroup) **Script { return &sg.NotifyBackup }),
+		"notify_master": syncGroupNotifyKw("notify_master", func(sg *SyncGroup) **Script { return &sg.NotifyMaster }),
+		"notify_fault":  syncGroupNotifyKw("notify_fault", func(sg *SyncGroup) **Script { return &sg.NotifyFault }),
+		"notify_stop":   syncGroupNotifyKw("notify_stop", func(sg *SyncGroup) **Script { return &sg.NotifyStop }),
+		"notify":        syncGroupNotifyKw("notify", func(sg *SyncGroup) **Script { return &sg.Notify }),
+		"smtp_alert": objKw(func(d *decoder, sg *SyncGroup, c *syntax.Stmt) {
 			if v, ok := d.boolArg(c, 1, "Invalid vrrp_group smtp_alert parameter %s"); ok {
 				sg.SMTPAlert = &v
 			}
-		}},
-		"global_tracking": {fn: func(d *decoder, c *syntax.Stmt) {
-			d.errorf(c, 0, "(%s) global_tracking is deprecated. Use track_interface/script/file on the sync group", name)
+		}),
+		"global_tracking": objKw(func(d *decoder, sg *SyncGroup, c *syntax.Stmt) {
+			d.errorf(c, 0, "(%s) global_tracking is deprecated. Use track_interface/script/file on the sync group", sg.Name)
 			sg.TrackingWeight = true
-		}},
-		"sync_group_tracking_weight": {fn: func(d *decoder, c *syntax.Stmt) { sg.TrackingWeight = true }},
-		"notify_priority_changes": {fn: func(d *decoder, c *syntax.Stmt) {
-			if v, ok := d.boolArg(c, 1, "("+name+") Invalid value '%s' for sync group notify_priority_changes specified"); ok {
+		}),
+		"sync_group_tracking_weight": objKw(func(d *decoder, sg *SyncGroup, c *syntax.Stmt) { sg.TrackingWeight = true }),
+		"notify_priority_changes": objKw(func(d *decoder, sg *SyncGroup, c *syntax.Stmt) {
+			if v, ok := d.boolArg(c, 1, "("+sg.Name+") Invalid value '%s' for sync group notify_priority_changes specified"); ok {
 				sg.NotifyPriorityChanges = &v
 			}
-		}},
+		}),
 	}
-	addTrackKeywords(t, owner, &sg.trackBlocks)
-	d.walk("vrrp_sync_group", s.Block, t)
 }
 
 // ---- garp_group ----
@@ -338,7 +362,7 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 		DownTimerAdverts: g.VRRPDownTimerAdverts, SkipCheckAdvAddr: g.VRRPSkipCheckAdvAddr,
 	}
 	d.cfg.VRRPInstances = append(d.cfg.VRRPInstances, v)
-	d.walk("vrrp_instance", s.Block, instanceKeywords{vrrpInstanceIndex, v})
+	d.walk("vrrp_instance", s.Block, boundKeywords{vrrpInstanceIndex, v})
 
 	// vrrp_end_handler: its messages are at the closing '}', where
 	// keepalived runs it
@@ -618,7 +642,7 @@ func decodeUseIPVLAN(d *decoder, c *syntax.Stmt, v *VRRPInstance) {
 }
 
 // vrrpInstanceTable holds the vrrp_instance keywords, built once: the
-// instance a handler decodes into is d.inst, set by instanceKeywords.
+// instance a handler decodes into is d.obj, bound by boundKeywords.
 var (
 	vrrpInstanceTable table
 	vrrpInstanceIndex = indexOf(&vrrpInstanceTable)
@@ -633,53 +657,22 @@ func init() {
 		instanceAddressKeywords(),
 		instanceNotifyKeywords(),
 		instanceGARPKeywords(),
-		trackKeywords(func(d *decoder) (string, *trackBlocks) { return d.inst.Name, &d.inst.trackBlocks }),
-		table{"authentication": instBlockKw(decodeAuthentication)},
+		trackKeywords(func(d *decoder) (string, *trackBlocks) {
+			v := d.obj.(*VRRPInstance)
+			return v.Name, &v.trackBlocks
+		}),
+		table{"authentication": objBlockKw(decodeAuthentication)},
 	)
 	authTable = table{
-		"auth_type": instKw(decodeAuthType),
-		"auth_pass": instKw(decodeAuthPass),
+		"auth_type": objKw(decodeAuthType),
+		"auth_pass": objKw(decodeAuthPass),
 	}
-}
-
-// instanceKeywords binds a vrrp_instance's keywords to the instance: a
-// block left open (see walk) may be decoded after decodeVRRPInstance
-// returned, and must still decode into its instance.
-type instanceKeywords struct {
-	t keywords
-	v *VRRPInstance
-}
-
-func (b instanceKeywords) lookup(k string) (kw, bool) {
-	x, ok := b.t.lookup(k)
-	if !ok {
-		return x, false
-	}
-	fn, v := x.fn, b.v
-	x.fn = func(d *decoder, s *syntax.Stmt) {
-		prev := d.inst
-		d.inst = v
-		fn(d, s)
-		d.inst = prev
-	}
-	return x, true
-}
-
-// instHandler decodes a statement into the vrrp_instance v.
-type instHandler func(d *decoder, v *VRRPInstance, c *syntax.Stmt)
-
-func instKw(f instHandler) kw {
-	return kw{fn: func(d *decoder, c *syntax.Stmt) { f(d, d.inst, c) }}
-}
-
-func instBlockKw(f instHandler) kw {
-	return kw{block: true, fn: func(d *decoder, c *syntax.Stmt) { f(d, d.inst, c) }}
 }
 
 // instBoolKw is an instance's optional boolean, kept as given (nil: not
 // configured).
 func instBoolKw(kwname string, dst func(v *VRRPInstance) **bool) kw {
-	return instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+	return objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 		if b, ok := d.boolArg(c, 1, "("+v.Name+") invalid "+kwname+" %s specified"); ok {
 			*dst(v) = &b
 		}
@@ -688,8 +681,8 @@ func instBoolKw(kwname string, dst func(v *VRRPInstance) **bool) kw {
 
 // instNotifyKw is an instance's notify script keyword, given once.
 func instNotifyKw(kwname string, dst func(v *VRRPInstance) **Script) kw {
-	return instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
-		notifyKw(func() string { return v.Name }, dst(v), kwname, "(%s) %s script already specified - ignoring %s")(d, c)
+	return objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		notifyOnce(d, c, v.Name, dst(v), kwname, "(%s) %s script already specified - ignoring %s")
 	})
 }
 
@@ -700,7 +693,7 @@ func instNotifyKw(kwname string, dst func(v *VRRPInstance) **Script) kw {
 //		auth_pass PASSWORD
 //	}
 func decodeAuthentication(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
-	d.walk("authentication", c.Block, instanceKeywords{authTable, v})
+	d.walk("authentication", c.Block, boundKeywords{authTable, v})
 }
 
 func decodeAuthType(d *decoder, v *VRRPInstance, a *syntax.Stmt) {
@@ -740,7 +733,7 @@ func decodeAuthPass(d *decoder, v *VRRPInstance, a *syntax.Stmt) {
 //	kernel_rx_buf_size BYTES
 func instanceLinkKeywords() table {
 	return table{
-		"interface": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"interface": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			ifn, ok := d.arg(c, 1)
 			if !ok {
 				return
@@ -762,7 +755,7 @@ func instanceLinkKeywords() table {
 			v.Interface = ifn
 			v.ifPos = c.WordPos(1)
 		}),
-		"vrf": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"vrf": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			ifn, ok := d.arg(c, 1)
 			if !ok {
 				return
@@ -780,16 +773,16 @@ func instanceLinkKeywords() table {
 				v.VRF = ifn
 			}
 		}),
-		"use_vmac":           instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeUseVMAC(d, c, v) }),
-		"use_vmac_addr":      instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.UseVMACAddr = true }),
-		"vmac_xmit_base":     instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.VMACXmitBase = true }),
-		"use_ipvlan":         instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeUseIPVLAN(d, c, v) }),
-		"dont_track_primary": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.DontTrackPrimary = true }),
-		"linkbeat_use_polling": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"use_vmac":           objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeUseVMAC(d, c, v) }),
+		"use_vmac_addr":      objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.UseVMACAddr = true }),
+		"vmac_xmit_base":     objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.VMACXmitBase = true }),
+		"use_ipvlan":         objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeUseIPVLAN(d, c, v) }),
+		"dont_track_primary": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.DontTrackPrimary = true }),
+		"linkbeat_use_polling": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			v.LinkbeatUsePolling = true
 			d.errorf(c, 0, "(%s) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block", v.Name)
 		}),
-		"kernel_rx_buf_size": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"kernel_rx_buf_size": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			if len(c.Words) == 2 {
 				if n, ok := d.readUnsigned(c, 1, 0, 0xffffffff); ok {
 					v.KernelRxBufSize = uint32(n)
@@ -813,17 +806,17 @@ func instanceLinkKeywords() table {
 //	track_src_ip
 func instanceUnicastKeywords() table {
 	return table{
-		"unicast_peer": instBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"unicast_peer": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			v.UnicastConfigured = true
 			for _, l := range d.valueStmts(c) {
 				decodeUnicastPeer(d, l, v)
 			}
 		}),
-		"unicast_fault_no_peer": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"unicast_fault_no_peer": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			v.UnicastConfigured, v.UnicastFaultNoPeer = true, true
 		}),
-		"check_unicast_src": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.UnicastConfigured, v.CheckUnicastSrc = true, true }),
-		"old_unicast_checksum": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"check_unicast_src": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.UnicastConfigured, v.CheckUnicastSrc = true, true }),
+		"old_unicast_checksum": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			v.UnicastConfigured = true
 			if w, ok := optArg(c, 1); ok {
 				if w == "never" {
@@ -835,12 +828,12 @@ func instanceUnicastKeywords() table {
 				v.OldUnicastChecksum = "config"
 			}
 		}),
-		"mcast_src_ip": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeSrcIP(d, c, v) }),
-		"unicast_src_ip": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"mcast_src_ip": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeSrcIP(d, c, v) }),
+		"unicast_src_ip": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			v.UnicastConfigured = true
 			decodeSrcIP(d, c, v)
 		}),
-		"mcast_dst_ip": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"mcast_dst_ip": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			str, ok := d.arg(c, 1)
 			if !ok {
 				return
@@ -864,8 +857,8 @@ func instanceUnicastKeywords() table {
 			}
 			v.McastDstIP = a
 		}),
-		"track_src_ip": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.TrackSrcIP = true }),
-		"unicast_ttl": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"track_src_ip": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.TrackSrcIP = true }),
+		"unicast_ttl": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			n, ok := d.readUnsigned(c, 1, 0, 255)
 			if !ok {
 				d.errorf(c, 1, "(%s): TTL '%s' not valid - must be between 0 & 255", v.Name, word(c, 1))
@@ -894,7 +887,7 @@ func instanceUnicastKeywords() table {
 //	authentication { auth_type PASS|AH; auth_pass PASSWORD }
 func instanceProtocolKeywords() table {
 	return table{
-		"native_ipv6": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"native_ipv6": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			if v.Family == 4 {
 				d.errorf(c, 0, "(%s) Cannot specify native_ipv6 with IPv4 addresses", v.Name)
 				return
@@ -902,7 +895,7 @@ func instanceProtocolKeywords() table {
 			v.Family = 6
 			v.Version = 3
 		}),
-		"state": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"state": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			str, ok := d.arg(c, 1)
 			if !ok {
 				return
@@ -921,7 +914,7 @@ func instanceProtocolKeywords() table {
 				v.stateSet = StateBackup
 			}
 		}),
-		"virtual_router_id": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"virtual_router_id": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			n, ok := d.readUnsigned(c, 1, 1, 255)
 			if !ok {
 				d.errorf(c, 1, "(%s): VRID '%s' not valid - must be between 1 & 255", v.Name, word(c, 1))
@@ -929,7 +922,7 @@ func instanceProtocolKeywords() table {
 			}
 			v.VRID = int(n)
 		}),
-		"version": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"version": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			n, ok := d.readInt(c, 1, 2, 3)
 			if !ok {
 				d.errorf(c, 1, "(%s): Version must be either 2 or 3", v.Name)
@@ -941,7 +934,7 @@ func instanceProtocolKeywords() table {
 			}
 			v.Version = int(n)
 		}),
-		"priority": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"priority": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			n, ok := d.readUnsigned(c, 1, 1, 255)
 			if !ok {
 				d.errorf(c, 1, "(%s) Priority not valid! must be between 1 & %d. Using default %d", v.Name, 255, 100)
@@ -949,7 +942,7 @@ func instanceProtocolKeywords() table {
 			}
 			v.Priority = int(n)
 		}),
-		"advert_int": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"advert_int": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			n, ok := d.readDecimal(c, 1, timerHz/100, 255*timerHz, timerHzDigits, true)
 			if !ok || n == 0 {
 				d.errorf(c, 1, "(%s) Advert interval (%s) not valid! Must be > 0 - ignoring", v.Name, word(c, 1))
@@ -957,24 +950,24 @@ func instanceProtocolKeywords() table {
 			}
 			v.advertRaw = n
 		}),
-		"accept": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"accept": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			t := true
 			v.acceptRaw = &t
 		}),
-		"no_accept": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"no_accept": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			f := false
 			v.acceptRaw = &f
 		}),
-		"skip_check_adv_addr": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"skip_check_adv_addr": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			// 2.2.7 sets the flag for any valid boolean, even false
 			if _, ok := d.boolArg(c, 1, "("+v.Name+") invalid skip_check_adv_addr %s specified"); ok {
 				v.SkipCheckAdvAddr = true
 			}
 		}),
 		"strict_mode": instBoolKw("strict_mode", func(v *VRRPInstance) **bool { return &v.strictRaw }),
-		"preempt":     instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.Nopreempt = false }),
-		"nopreempt":   instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.Nopreempt = true }),
-		"preempt_delay": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"preempt":     objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.Nopreempt = false }),
+		"nopreempt":   objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.Nopreempt = true }),
+		"preempt_delay": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			n, ok := d.readDecimal(c, 1, 0, 1000*timerHz, timerHzDigits, true)
 			if !ok {
 				d.errorf(c, 1, "(%s) Preempt_delay not valid! must be between 0-%d", v.Name, 1000)
@@ -982,7 +975,7 @@ func instanceProtocolKeywords() table {
 			}
 			v.PreemptDelay = usDuration(n)
 		}),
-		"debug": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"debug": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			n, ok := d.readUnsigned(c, 1, 0, 4)
 			if !ok {
 				d.errorf(c, 1, "(%s) Debug value '%s' not valid; must be between 0-4", v.Name, word(c, 1))
@@ -1004,7 +997,7 @@ func instanceProtocolKeywords() table {
 //	promote_secondaries
 func instanceAddressKeywords() table {
 	return table{
-		"virtual_ipaddress": instBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"virtual_ipaddress": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			for _, l := range d.valueStmts(c) {
 				ip, ok := d.decodeIPAddress(l, false)
 				if !ok {
@@ -1017,22 +1010,22 @@ func instanceAddressKeywords() table {
 				v.VIPs = append(v.VIPs, ip)
 			}
 		}),
-		"virtual_ipaddress_excluded": instBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"virtual_ipaddress_excluded": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			for _, l := range d.valueStmts(c) {
 				if ip, ok := d.decodeIPAddress(l, false); ok {
 					v.EVIPs = append(v.EVIPs, ip)
 				}
 			}
 		}),
-		"promote_secondaries": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.PromoteSecondaries = true }),
-		"virtual_routes": instBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"promote_secondaries": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.PromoteSecondaries = true }),
+		"virtual_routes": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			for _, l := range d.valueStmts(c) {
 				if r, ok := d.decodeRoute(l, false); ok {
 					v.VRoutes = append(v.VRoutes, r)
 				}
 			}
 		}),
-		"virtual_rules": instBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"virtual_rules": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			for _, l := range d.valueStmts(c) {
 				if r, ok := d.decodeRule(l, false); ok {
 					v.VRules = append(v.VRules, r)
@@ -1058,7 +1051,7 @@ func instanceNotifyKeywords() table {
 		"notify_stop":                instNotifyKw("notify_stop", func(v *VRRPInstance) **Script { return &v.NotifyStop }),
 		"notify":                     instNotifyKw("notify", func(v *VRRPInstance) **Script { return &v.Notify }),
 		"notify_master_rx_lower_pri": instNotifyKw("notify_master_rx_lower_pri", func(v *VRRPInstance) **Script { return &v.NotifyMasterRxLowerPri }),
-		"notify_deleted": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"notify_deleted": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			if v.NotifyDeleted {
 				d.errorf(c, 1, "(%s) notify_deleted already specified - ignoring %s", v.Name, word(c, 1))
 				return
@@ -1068,17 +1061,17 @@ func instanceNotifyKeywords() table {
 			}
 			v.NotifyDeleted = true
 		}),
-		"smtp_alert": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"smtp_alert": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			if b, ok := d.boolArg(c, 1, "Invalid vrrp_instance smtp_alert parameter %s"); ok {
 				v.smtpRaw = &b
 			}
 		}),
-		"notify_priority_changes": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"notify_priority_changes": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			if b, ok := d.boolArg(c, 1, "("+v.Name+") Invalid value '%s' for notify_priority_changes specified"); ok {
 				v.notifyPrioRaw = &b
 			}
 		}),
-		"lvs_sync_daemon_interface": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"lvs_sync_daemon_interface": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			d.errorf(c, 0, "(%s) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.", v.Name)
 			d.errorf(c, 0, "      %sPlease use global lvs_sync_daemon", strings.Repeat(" ", max(len(v.Name)-2, 0)))
 			if sd := d.cfg.Global.LVSSyncDaemon; sd != nil {
@@ -1103,7 +1096,7 @@ func instanceNotifyKeywords() table {
 //	garp_extra_if SECONDS [all]  (vmac_garp_intvl deprecated)
 func instanceGARPKeywords() table {
 	return table{
-		"garp_master_delay": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"garp_master_delay": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			n, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
 			if !ok {
 				d.errorf(c, 1, "(%s): garp_master_delay '%s' invalid - ignoring", v.Name, word(c, 1))
@@ -1111,7 +1104,7 @@ func instanceGARPKeywords() table {
 			}
 			v.GARPMasterDelay = secondsDur(n)
 		}),
-		"garp_master_refresh": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"garp_master_refresh": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			n, ok := d.readUnsigned(c, 1, 0, 0xffffffff)
 			if !ok {
 				d.errorf(c, 1, "(%s): Invalid garp_master_refresh '%s' - ignoring", v.Name, word(c, 1))
@@ -1119,17 +1112,17 @@ func instanceGARPKeywords() table {
 			}
 			v.GARPMasterRefresh = secondsDur(n)
 		}),
-		"garp_master_repeat": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"garp_master_repeat": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			if n, ok := instRepeat(d, c, v.Name, "garp_master_repeat"); ok {
 				v.GARPMasterRepeat = n
 			}
 		}),
-		"garp_master_refresh_repeat": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"garp_master_refresh_repeat": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			if n, ok := instRepeat(d, c, v.Name, "garp_master_refresh_repeat"); ok {
 				v.GARPMasterRefreshRepeat = n
 			}
 		}),
-		"garp_lower_prio_delay": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"garp_lower_prio_delay": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			n, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
 			if !ok {
 				d.errorf(c, 1, "(%s): garp_lower_prio_delay '%s' invalid - ignoring", v.Name, word(c, 1))
@@ -1138,7 +1131,7 @@ func instanceGARPKeywords() table {
 			dur := secondsDur(n)
 			v.garpLPDelayRaw = &dur
 		}),
-		"garp_lower_prio_repeat": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"garp_lower_prio_repeat": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			n, ok := d.readUnsigned(c, 1, 0, 1<<31-1)
 			if !ok {
 				d.errorf(c, 1, "(%s): Invalid garp_lower_prio_repeat '%s'", v.Name, word(c, 1))
@@ -1147,7 +1140,7 @@ func instanceGARPKeywords() table {
 			r := uint32(n)
 			v.garpLPRepRaw = &r
 		}),
-		"down_timer_adverts": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		"down_timer_adverts": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			n, ok := d.readUnsigned(c, 1, 1, 100)
 			if !ok {
 				d.errorf(c, 1, "(%s): Invalid down_timer_adverts [1:100] '%s'", v.Name, word(c, 1))
@@ -1155,7 +1148,7 @@ func instanceGARPKeywords() table {
 			}
 			v.DownTimerAdverts = int(n)
 		}),
-		"garp_extra_if":   instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }),
-		"vmac_garp_intvl": instKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }),
+		"garp_extra_if":   objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }),
+		"vmac_garp_intvl": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }),
 	}
 }
