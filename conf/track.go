@@ -96,81 +96,9 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 		return
 	}
 	vs := &VRRPScript{Pos: s.Pos(), Name: name, Interval: time.Second, Rise: 1, Fall: 1}
-	remove, userSet := false, false
-	var cred scriptCred
-	d.walk("vrrp_script", s.Block, table{
-		"script": {fn: func(d *decoder, c *syntax.Stmt) {
-			if sc, ok := d.script(c); ok {
-				// words after the command are not a user here
-				sc.User, sc.Group = "", ""
-				vs.Script = &sc
-			}
-		}},
-		"interval": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
-			if !ok {
-				d.errorf(c, 1, "(%s): vrrp script interval '%s' must be between 1 and %d - ignoring", name, word(c, 1), 0xffffffff/timerHz)
-				return
-			}
-			if v == 0 {
-				d.errorf(c, 1, "(%s): vrrp script interval must be greater than 0, setting to 1", name)
-				v = 1
-			}
-			vs.Interval = secondsDur(v)
-		}},
-		"timeout": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
-			if !ok {
-				d.errorf(c, 1, "(%s): vrrp script timeout '%s' invalid - ignoring", name, word(c, 1))
-				return
-			}
-			if v == 0 {
-				d.errorf(c, 1, "(%s): vrrp script timeout must be greater than 0, setting to 1", name)
-				v = 1
-			}
-			vs.Timeout = secondsDur(v)
-		}},
-		"weight": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readInt(c, 1, -253, 253)
-			if !ok {
-				d.errorf(c, 1, "vrrp_script %s weight %s must be in [-253, 253]", name, word(c, 1))
-			}
-			vs.Weight = int(v)
-			vs.Reverse = d.weightReverse(c, "vrrp_script "+name)
-		}},
-		"rise": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 1, 1<<31-1)
-			if !ok {
-				d.errorf(c, 1, "(%s): vrrp script rise value '%s' invalid, defaulting to 1", name, word(c, 1))
-				v = 1
-			}
-			vs.Rise = int(v)
-		}},
-		"fall": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 1, 1<<31-1)
-			if !ok {
-				d.errorf(c, 1, "(%s): vrrp script fall value '%s' invalid, defaulting to 1", name, word(c, 1))
-				v = 1
-			}
-			vs.Fall = int(v)
-		}},
-		"user": {fn: func(d *decoder, c *syntax.Stmt) {
-			user, ok := d.arg(c, 1)
-			if !ok {
-				return
-			}
-			uc, ok := d.lookupUser(c.Pos(), user, word(c, 2))
-			if !ok {
-				d.errorf(c, 1, "Unable to set uid/gid for script %s", scriptCmd(vs.Script))
-				remove = true
-				return
-			}
-			remove, userSet, cred = false, true, uc
-			vs.User = user
-			vs.Group = word(c, 2)
-		}},
-		"init_fail": {fn: func(d *decoder, c *syntax.Stmt) { vs.InitFail = true }},
-	})
+	sd := &scriptDecode{vs: vs}
+	d.walk("vrrp_script", s.Block, boundKeywords{vrrpScriptTable, sd})
+	remove, userSet, cred := sd.remove, sd.userSet, sd.cred
 	if vs.Script == nil {
 		// keepalived checks when the block closes
 		pos := s.Close()
@@ -609,4 +537,99 @@ func (d *decoder) weightReverse(c *syntax.Stmt, what string) bool {
 	}
 	d.errorf(c, 2, "%s unknown weight option %s", what, word(c, 2))
 	return false
+}
+
+// scriptDecode is a vrrp_script being decoded, with what its user keyword
+// decided.
+type scriptDecode struct {
+	vs      *VRRPScript
+	remove  bool
+	userSet bool
+	cred    scriptCred
+}
+
+var vrrpScriptTable = vrrpScriptKeywords()
+
+// vrrpScriptKeywords decodes a vrrp_script block:
+//
+//	script COMMAND
+//	interval|timeout SECONDS
+//	weight -253..253 [reverse]
+//	rise|fall N
+//	user USER [GROUP]
+//	init_fail
+func vrrpScriptKeywords() table {
+	return table{
+		"script": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			if sc, ok := d.script(c); ok {
+				// words after the command are not a user here
+				sc.User, sc.Group = "", ""
+				sd.vs.Script = &sc
+			}
+		}),
+		"interval": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
+			if !ok {
+				d.errorf(c, 1, "(%s): vrrp script interval '%s' must be between 1 and %d - ignoring", sd.vs.Name, word(c, 1), 0xffffffff/timerHz)
+				return
+			}
+			if v == 0 {
+				d.errorf(c, 1, "(%s): vrrp script interval must be greater than 0, setting to 1", sd.vs.Name)
+				v = 1
+			}
+			sd.vs.Interval = secondsDur(v)
+		}),
+		"timeout": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
+			if !ok {
+				d.errorf(c, 1, "(%s): vrrp script timeout '%s' invalid - ignoring", sd.vs.Name, word(c, 1))
+				return
+			}
+			if v == 0 {
+				d.errorf(c, 1, "(%s): vrrp script timeout must be greater than 0, setting to 1", sd.vs.Name)
+				v = 1
+			}
+			sd.vs.Timeout = secondsDur(v)
+		}),
+		"weight": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			v, ok := d.readInt(c, 1, -253, 253)
+			if !ok {
+				d.errorf(c, 1, "vrrp_script %s weight %s must be in [-253, 253]", sd.vs.Name, word(c, 1))
+			}
+			sd.vs.Weight = int(v)
+			sd.vs.Reverse = d.weightReverse(c, "vrrp_script "+sd.vs.Name)
+		}),
+		"rise": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 1, 1<<31-1)
+			if !ok {
+				d.errorf(c, 1, "(%s): vrrp script rise value '%s' invalid, defaulting to 1", sd.vs.Name, word(c, 1))
+				v = 1
+			}
+			sd.vs.Rise = int(v)
+		}),
+		"fall": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 1, 1<<31-1)
+			if !ok {
+				d.errorf(c, 1, "(%s): vrrp script fall value '%s' invalid, defaulting to 1", sd.vs.Name, word(c, 1))
+				v = 1
+			}
+			sd.vs.Fall = int(v)
+		}),
+		"user": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			user, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			uc, ok := d.lookupUser(c.Pos(), user, word(c, 2))
+			if !ok {
+				d.errorf(c, 1, "Unable to set uid/gid for script %s", scriptCmd(sd.vs.Script))
+				sd.remove = true
+				return
+			}
+			sd.remove, sd.userSet, sd.cred = false, true, uc
+			sd.vs.User = user
+			sd.vs.Group = word(c, 2)
+		}),
+		"init_fail": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) { sd.vs.InitFail = true }),
+	}
 }
