@@ -170,60 +170,7 @@ func decodeTrackFile(d *decoder, s *syntax.Stmt) {
 		return
 	}
 	tf := &TrackFile{Pos: s.Pos(), Name: name, Weight: 1}
-	weightSet := false
-	d.walk(s.Keyword(), s.Block, table{
-		"file": {fn: func(d *decoder, c *syntax.Stmt) {
-			if len(c.Words) < 2 {
-				d.errorf(c, 1, "track file file name missing")
-				return
-			}
-			if tf.File != "" {
-				d.errorf(c, 1, "File already set for track file %s - ignoring %s", name, word(c, 1))
-				return
-			}
-			tf.File = word(c, 1)
-		}},
-		"weight": {fn: func(d *decoder, c *syntax.Stmt) {
-			if len(c.Words) < 2 {
-				d.errorf(c, 1, "No weight specified for track file %s - ignoring", name)
-				return
-			}
-			if weightSet && tf.Weight != 1 {
-				d.errorf(c, 1, "Weight already set for track file %s - ignoring %s", name, word(c, 1))
-				return
-			}
-			weightSet = true
-			v, ok := d.readInt(c, 1, -254, 254)
-			if !ok {
-				d.errorf(c, 1, "Weight (%s) for track_file %s must be between [-254..254] inclusive. Ignoring...", word(c, 1), name)
-				v = 1
-			}
-			tf.Weight = int(v)
-			tf.Reverse = d.weightReverse(c, "track_file "+name)
-		}},
-		"init_file": {fn: func(d *decoder, c *syntax.Stmt) {
-			tf.InitFile = true
-			tf.InitValue = 0
-			for i := 1; i < len(c.Words); i++ {
-				w := word(c, i)
-				switch {
-				case w != "" && (w[0] == '-' || (w[0] >= '0' && w[0] <= '9')):
-					v, ok := d.readInt(c, i, -1<<31, 1<<31-1)
-					if !ok {
-						d.errorf(c, i, "Track file %s init value %s is invalid", name, w)
-						v = 0
-					} else if v < -254 || v > 254 {
-						d.errorf(c, i, "Track file %s init value %d is outside sensible range [%d, %d]", name, v, -254, 254)
-					}
-					tf.InitValue = int(v)
-				case w == "overwrite":
-					tf.Overwrite = true
-				default:
-					d.errorf(c, i, "Unknown track file init option %s", w)
-				}
-			}
-		}},
-	})
+	d.walk(s.Keyword(), s.Block, boundKeywords{trackFileTable, &trackFileDecode{tf: tf}})
 	if tf.File == "" {
 		d.errorf(s, 1, "No file set for track_file %s - ignoring", name)
 		return
@@ -631,5 +578,74 @@ func vrrpScriptKeywords() table {
 			sd.vs.Group = word(c, 2)
 		}),
 		"init_fail": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) { sd.vs.InitFail = true }),
+	}
+}
+
+// trackFileDecode is a track_file being decoded.
+type trackFileDecode struct {
+	tf        *TrackFile
+	weightSet bool
+}
+
+var trackFileTable = trackFileKeywords()
+
+// trackFileKeywords decodes a track_file (vrrp_track_file, deprecated) block:
+//
+//	file PATH
+//	weight -254..254 [reverse]
+//	init_file [VALUE] [overwrite]
+func trackFileKeywords() table {
+	return table{
+		"file": objKw(func(d *decoder, tfd *trackFileDecode, c *syntax.Stmt) {
+			if len(c.Words) < 2 {
+				d.errorf(c, 1, "track file file name missing")
+				return
+			}
+			if tfd.tf.File != "" {
+				d.errorf(c, 1, "File already set for track file %s - ignoring %s", tfd.tf.Name, word(c, 1))
+				return
+			}
+			tfd.tf.File = word(c, 1)
+		}),
+		"weight": objKw(func(d *decoder, tfd *trackFileDecode, c *syntax.Stmt) {
+			if len(c.Words) < 2 {
+				d.errorf(c, 1, "No weight specified for track file %s - ignoring", tfd.tf.Name)
+				return
+			}
+			if tfd.weightSet && tfd.tf.Weight != 1 {
+				d.errorf(c, 1, "Weight already set for track file %s - ignoring %s", tfd.tf.Name, word(c, 1))
+				return
+			}
+			tfd.weightSet = true
+			v, ok := d.readInt(c, 1, -254, 254)
+			if !ok {
+				d.errorf(c, 1, "Weight (%s) for track_file %s must be between [-254..254] inclusive. Ignoring...", word(c, 1), tfd.tf.Name)
+				v = 1
+			}
+			tfd.tf.Weight = int(v)
+			tfd.tf.Reverse = d.weightReverse(c, "track_file "+tfd.tf.Name)
+		}),
+		"init_file": objKw(func(d *decoder, tfd *trackFileDecode, c *syntax.Stmt) {
+			tfd.tf.InitFile = true
+			tfd.tf.InitValue = 0
+			for i := 1; i < len(c.Words); i++ {
+				w := word(c, i)
+				switch {
+				case w != "" && (w[0] == '-' || (w[0] >= '0' && w[0] <= '9')):
+					v, ok := d.readInt(c, i, -1<<31, 1<<31-1)
+					if !ok {
+						d.errorf(c, i, "Track file %s init value %s is invalid", tfd.tf.Name, w)
+						v = 0
+					} else if v < -254 || v > 254 {
+						d.errorf(c, i, "Track file %s init value %d is outside sensible range [%d, %d]", tfd.tf.Name, v, -254, 254)
+					}
+					tfd.tf.InitValue = int(v)
+				case w == "overwrite":
+					tfd.tf.Overwrite = true
+				default:
+					d.errorf(c, i, "Unknown track file init option %s", w)
+				}
+			}
+		}),
 	}
 }
