@@ -184,88 +184,7 @@ func decodeTrackProcess(d *decoder, s *syntax.Stmt) {
 		return
 	}
 	tp := &TrackProcess{Pos: s.Pos(), Name: name, Quorum: 1, QuorumMax: -1}
-	d.walk("vrrp_track_process", s.Block, table{
-		"process": {fn: func(d *decoder, c *syntax.Stmt) {
-			if tp.Process != "" {
-				d.errorf(c, 1, "Process already set for track process %s - ignoring %s", name, word(c, 1))
-				return
-			}
-			v, ok := d.arg(c, 1)
-			if !ok {
-				return
-			}
-			tp.Process = v
-			if len(c.Words) > 2 {
-				tp.Params = valueWords(c.Words[2:])
-				if tp.ParamMatch == "" {
-					tp.ParamMatch = "exact"
-				}
-				tp.FullCommand = true
-			}
-		}},
-		"param_match": {fn: func(d *decoder, c *syntax.Stmt) {
-			switch v, ok := optArg(c, 1); {
-			case !ok:
-				tp.ParamMatch = "exact"
-			case v == "initial" || v == "partial":
-				tp.ParamMatch = v
-			default:
-				d.errorf(c, 1, "Invalid param_match type %s - ignoring", v)
-				return
-			}
-			tp.FullCommand = true
-		}},
-		"weight": {fn: func(d *decoder, c *syntax.Stmt) {
-			if len(c.Words) < 2 {
-				d.errorf(c, 1, "No weight specified for track process %s - ignoring", name)
-				return
-			}
-			if tp.Weight != 0 {
-				d.errorf(c, 1, "Weight already set for track process %s - ignoring %s", name, word(c, 1))
-				return
-			}
-			v, ok := d.readInt(c, 1, -254, 254)
-			if !ok {
-				d.errorf(c, 1, "Weight (%s) for vrrp_track_process %s must be between [-254..254] inclusive. Ignoring...", word(c, 1), name)
-				return
-			}
-			tp.Reverse = d.weightReverse(c, "vrrp_track_process "+name)
-			tp.Weight = int(v)
-		}},
-		"quorum": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 1, 65535)
-			if !ok {
-				d.errorf(c, 1, "Quorum (%s) for vrrp_track_process %s must be between [1..65535] inclusive. Ignoring...", word(c, 1), name)
-				return
-			}
-			if tp.QuorumMax >= 0 && int(v) > tp.QuorumMax {
-				d.errorf(c, 1, "Quorum is greater than quorum_max - ignoring")
-				return
-			}
-			tp.Quorum = int(v)
-		}},
-		"quorum_max": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 0, 65535)
-			if !ok {
-				d.errorf(c, 1, "quorum_max (%s) for vrrp_track_process %s must be between [0..65535] inclusive. Ignoring...", word(c, 1), name)
-				return
-			}
-			if (v != 0 || tp.Quorum > 1) && int(v) < tp.Quorum {
-				d.errorf(c, 1, "quorum_max is less than quorum - ignoring")
-				return
-			}
-			tp.QuorumMax = int(v)
-			if v == 0 {
-				tp.Quorum = 0
-			} else if tp.Quorum == 0 {
-				tp.Quorum = 1
-			}
-		}},
-		"delay":           {fn: func(d *decoder, c *syntax.Stmt) { processDelay(d, c, tp, "") }},
-		"terminate_delay": {fn: func(d *decoder, c *syntax.Stmt) { processDelay(d, c, tp, "terminate_") }},
-		"fork_delay":      {fn: func(d *decoder, c *syntax.Stmt) { processDelay(d, c, tp, "fork_") }},
-		"full_command":    {fn: func(d *decoder, c *syntax.Stmt) { tp.FullCommand = true }},
-	})
+	d.walk("vrrp_track_process", s.Block, boundKeywords{trackProcessTable, tp})
 	if tp.Process == "" {
 		d.errorf(s, 1, "track process '%s' process name not specified", name)
 		return
@@ -647,5 +566,101 @@ func trackFileKeywords() table {
 				}
 			}
 		}),
+	}
+}
+
+var trackProcessTable = trackProcessKeywords()
+
+// trackProcessKeywords decodes a vrrp_track_process block:
+//
+//	process NAME [PARAMETERS...]
+//	param_match [initial|partial]
+//	weight -254..254 [reverse]
+//	quorum 1..65535
+//	quorum_max 0..65535
+//	delay|terminate_delay|fork_delay SECONDS
+//	full_command
+func trackProcessKeywords() table {
+	return table{
+		"process": objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) {
+			if tp.Process != "" {
+				d.errorf(c, 1, "Process already set for track process %s - ignoring %s", tp.Name, word(c, 1))
+				return
+			}
+			v, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			tp.Process = v
+			if len(c.Words) > 2 {
+				tp.Params = valueWords(c.Words[2:])
+				if tp.ParamMatch == "" {
+					tp.ParamMatch = "exact"
+				}
+				tp.FullCommand = true
+			}
+		}),
+		"param_match": objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) {
+			switch v, ok := optArg(c, 1); {
+			case !ok:
+				tp.ParamMatch = "exact"
+			case v == "initial" || v == "partial":
+				tp.ParamMatch = v
+			default:
+				d.errorf(c, 1, "Invalid param_match type %s - ignoring", v)
+				return
+			}
+			tp.FullCommand = true
+		}),
+		"weight": objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) {
+			if len(c.Words) < 2 {
+				d.errorf(c, 1, "No weight specified for track process %s - ignoring", tp.Name)
+				return
+			}
+			if tp.Weight != 0 {
+				d.errorf(c, 1, "Weight already set for track process %s - ignoring %s", tp.Name, word(c, 1))
+				return
+			}
+			v, ok := d.readInt(c, 1, -254, 254)
+			if !ok {
+				d.errorf(c, 1, "Weight (%s) for vrrp_track_process %s must be between [-254..254] inclusive. Ignoring...", word(c, 1), tp.Name)
+				return
+			}
+			tp.Reverse = d.weightReverse(c, "vrrp_track_process "+tp.Name)
+			tp.Weight = int(v)
+		}),
+		"quorum": objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 1, 65535)
+			if !ok {
+				d.errorf(c, 1, "Quorum (%s) for vrrp_track_process %s must be between [1..65535] inclusive. Ignoring...", word(c, 1), tp.Name)
+				return
+			}
+			if tp.QuorumMax >= 0 && int(v) > tp.QuorumMax {
+				d.errorf(c, 1, "Quorum is greater than quorum_max - ignoring")
+				return
+			}
+			tp.Quorum = int(v)
+		}),
+		"quorum_max": objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 0, 65535)
+			if !ok {
+				d.errorf(c, 1, "quorum_max (%s) for vrrp_track_process %s must be between [0..65535] inclusive. Ignoring...", word(c, 1), tp.Name)
+				return
+			}
+			if (v != 0 || tp.Quorum > 1) && int(v) < tp.Quorum {
+				d.errorf(c, 1, "quorum_max is less than quorum - ignoring")
+				return
+			}
+			tp.QuorumMax = int(v)
+			if v == 0 {
+				tp.Quorum = 0
+			} else if tp.Quorum == 0 {
+				tp.Quorum = 1
+			}
+		}),
+		"delay":           objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) { processDelay(d, c, tp, "") }),
+		"terminate_delay": objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) { processDelay(d, c, tp, "terminate_") }),
+		"fork_delay":      objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) { processDelay(d, c, tp, "fork_") }),
+		"full_command":    objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) { tp.FullCommand = true }),
 	}
 }
