@@ -207,22 +207,32 @@ func decodeTrackGroup(d *decoder, s *syntax.Stmt) {
 	}
 	tg := &TrackGroup{Pos: s.Pos(), Name: name}
 	d.cfg.TrackGroups = append(d.cfg.TrackGroups, tg)
-	seen := false
-	d.walk("track_group", s.Block, table{
-		"group": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
-			if seen {
-				d.errorf(c, 0, "Group list already specified for sync group %s", name)
-				return
-			}
-			seen = true
-			for _, l := range d.valueStmts(c) {
-				tg.Instances = append(tg.Instances, valueWords(l.Words)...)
-			}
-			if len(tg.Instances) == 0 {
-				d.errorf(c, 0, "Warning - track group %s has empty group block", name)
-			}
-		}},
-	})
+	d.walk("track_group", s.Block, boundKeywords{trackGroupTable, &trackGroupDecode{tg: tg}})
+}
+
+// trackGroupDecode is a track_group being decoded.
+type trackGroupDecode struct {
+	tg   *TrackGroup
+	seen bool // its group block
+}
+
+// trackGroupTable decodes a track_group block:
+//
+//	group { INSTANCE... }
+var trackGroupTable = table{
+	"group": objBlockKw(func(d *decoder, x *trackGroupDecode, c *syntax.Stmt) {
+		if x.seen {
+			d.errorf(c, 0, "Group list already specified for sync group %s", x.tg.Name)
+			return
+		}
+		x.seen = true
+		for _, l := range d.valueStmts(c) {
+			x.tg.Instances = append(x.tg.Instances, valueWords(l.Words)...)
+		}
+		if len(x.tg.Instances) == 0 {
+			d.errorf(c, 0, "Warning - track group %s has empty group block", x.tg.Name)
+		}
+	}),
 }
 
 // ---- addresses ----
