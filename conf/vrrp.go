@@ -264,80 +264,96 @@ func syncGroupKeywords() table {
 
 // ---- garp_group ----
 
+// decodeGARPGroup decodes "garp_group { ... }" with garpGroupTable.
 func decodeGARPGroup(d *decoder, s *syntax.Stmt) {
 	gg := &GARPGroup{Pos: s.Pos()}
-	interval := func(c *syntax.Stmt, name string, dst *time.Duration, has *bool) {
-		v, ok := d.readDecimal(c, 1, 0, 1<<31-1, timerHzDigits, true)
-		if !ok {
-			d.errorf(c, 1, "garp_group %s '%s' invalid", name, word(c, 1))
-			return
-		}
-		*dst = usDuration(v)
-		*has = true
-		if *dst >= time.Second {
-			d.vlogInfo(c.WordPos(1), "The %s is very large - %s seconds", name, word(c, 1))
-		}
-	}
-	addIf := func(c *syntax.Stmt, name string, pos Pos) {
-		if !d.ifExists(name, pos) {
-			if d.cfg.Global.DynamicInterfaces {
-				d.vlogInfo(pos, "WARNING - interface %s specified for garp_group doesn't exist", name)
-			} else {
-				d.gerr(pos, "WARNING - interface %s specified for garp_group doesn't exist", name)
-			}
-			return
-		}
-		for _, g := range d.cfg.GARPGroups {
-			for _, i := range g.Interfaces {
-				if i == name {
-					d.gerr(pos, "garp_group already specified for %s - ignoring", name)
-					return
-				}
-			}
-		}
-		for _, i := range gg.Interfaces {
-			if i == name {
-				d.gerr(pos, "garp_group already specified for %s - ignoring", name)
-				return
-			}
-		}
-		gg.Interfaces = append(gg.Interfaces, name)
-	}
-	d.walk("garp_group", s.Block, table{
-		"garp_interval": {fn: func(d *decoder, c *syntax.Stmt) { interval(c, "garp_interval", &gg.GARPInterval, &gg.hasGARP) }},
-		"gna_interval":  {fn: func(d *decoder, c *syntax.Stmt) { interval(c, "gna_interval", &gg.GNAInterval, &gg.hasGNA) }},
-		"interface": {fn: func(d *decoder, c *syntax.Stmt) {
-			if v, ok := d.arg(c, 1); ok {
-				addIf(c, v, c.WordPos(1))
-			}
-		}},
-		"interfaces": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
-			lines := d.valueStmts(c)
-			if len(lines) == 0 {
-				d.errorf(c, 0, "Warning - empty garp_group interfaces block")
-				return
-			}
-			// numbered only with an interfaces block, after the
-			// groups kept so far that have one
-			gg.aggregation = 1
-			for _, g := range d.cfg.GARPGroups {
-				if g.aggregation != 0 {
-					gg.aggregation++
-				}
-			}
-			// keepalived checks the names once the block is read
-			for _, l := range lines {
-				for i := range l.Words {
-					addIf(l, word(l, i), c.Close())
-				}
-			}
-		}},
-	})
+	d.walk("garp_group", s.Block, boundKeywords{garpGroupTable, gg})
 	if !gg.hasGARP && !gg.hasGNA {
 		d.gerr(s.Close(), "garp group %d does not have any delay set - removing", gg.aggregation)
 		return
 	}
 	d.cfg.GARPGroups = append(d.cfg.GARPGroups, gg)
+}
+
+// garpGroupTable decodes a garp_group block:
+//
+//	garp_interval|gna_interval SECONDS
+//	interface IFNAME
+//	interfaces { IFNAME... }
+var garpGroupTable = table{
+	"garp_interval": objKw(func(d *decoder, gg *GARPGroup, c *syntax.Stmt) {
+		garpGroupInterval(d, c, "garp_interval", &gg.GARPInterval, &gg.hasGARP)
+	}),
+	"gna_interval": objKw(func(d *decoder, gg *GARPGroup, c *syntax.Stmt) {
+		garpGroupInterval(d, c, "gna_interval", &gg.GNAInterval, &gg.hasGNA)
+	}),
+	"interface": objKw(func(d *decoder, gg *GARPGroup, c *syntax.Stmt) {
+		if v, ok := d.arg(c, 1); ok {
+			garpGroupAddIf(d, gg, v, c.WordPos(1))
+		}
+	}),
+	"interfaces": objBlockKw(func(d *decoder, gg *GARPGroup, c *syntax.Stmt) {
+		lines := d.valueStmts(c)
+		if len(lines) == 0 {
+			d.errorf(c, 0, "Warning - empty garp_group interfaces block")
+			return
+		}
+		// numbered only with an interfaces block, after the
+		// groups kept so far that have one
+		gg.aggregation = 1
+		for _, g := range d.cfg.GARPGroups {
+			if g.aggregation != 0 {
+				gg.aggregation++
+			}
+		}
+		// keepalived checks the names once the block is read
+		for _, l := range lines {
+			for i := range l.Words {
+				garpGroupAddIf(d, gg, word(l, i), c.Close())
+			}
+		}
+	}),
+}
+
+// garpGroupInterval reads garp_interval or gna_interval.
+func garpGroupInterval(d *decoder, c *syntax.Stmt, name string, dst *time.Duration, has *bool) {
+	v, ok := d.readDecimal(c, 1, 0, 1<<31-1, timerHzDigits, true)
+	if !ok {
+		d.errorf(c, 1, "garp_group %s '%s' invalid", name, word(c, 1))
+		return
+	}
+	*dst = usDuration(v)
+	*has = true
+	if *dst >= time.Second {
+		d.vlogInfo(c.WordPos(1), "The %s is very large - %s seconds", name, word(c, 1))
+	}
+}
+
+// garpGroupAddIf adds interface name to gg, once among all garp groups.
+func garpGroupAddIf(d *decoder, gg *GARPGroup, name string, pos Pos) {
+	if !d.ifExists(name, pos) {
+		if d.cfg.Global.DynamicInterfaces {
+			d.vlogInfo(pos, "WARNING - interface %s specified for garp_group doesn't exist", name)
+		} else {
+			d.gerr(pos, "WARNING - interface %s specified for garp_group doesn't exist", name)
+		}
+		return
+	}
+	for _, g := range d.cfg.GARPGroups {
+		for _, i := range g.Interfaces {
+			if i == name {
+				d.gerr(pos, "garp_group already specified for %s - ignoring", name)
+				return
+			}
+		}
+	}
+	for _, i := range gg.Interfaces {
+		if i == name {
+			d.gerr(pos, "garp_group already specified for %s - ignoring", name)
+			return
+		}
+	}
+	gg.Interfaces = append(gg.Interfaces, name)
 }
 
 // ---- vrrp_instance ----
