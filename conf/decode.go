@@ -515,7 +515,8 @@ func (d *decoder) script(s *syntax.Stmt) (Script, bool) {
 }
 
 // mergeTables joins the keyword families of one block into its table; a
-// keyword in two families is a programming error.
+// keyword in two families is a programming error (merged, for the checker
+// tables, lets a later table override instead).
 func mergeTables(families ...table) table {
 	n := 0
 	for _, f := range families {
