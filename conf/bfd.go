@@ -54,80 +54,9 @@ func decodeBFDInstance(d *decoder, s *syntax.Stmt) {
 	}
 	b := &BFDInstance{Pos: s.Pos(), Name: name, MinRx: 10 * time.Millisecond, MinTx: 10 * time.Millisecond,
 		IdleTx: time.Second, Multiplier: 5}
-	vrrp, checker := false, false
-	ms := func(c *syntax.Stmt, what string, lo, hi uint64, dst *time.Duration) {
-		v, ok := d.readDecimal(c, 1, lo*1000, hi*1000, 3, false)
-		if !ok {
-			d.errorf(c, 1, "Configuration error: BFD instance %s %s value %s is not valid (must be in range [%d-%d]), ignoring", name, what, word(c, 1), lo, hi)
-			return
-		}
-		*dst = time.Duration(v) * time.Microsecond
-	}
-	nbr := func(d *decoder, c *syntax.Stmt) {
-		str, ok := d.arg(c, 1)
-		if !ok {
-			return
-		}
-		a, ok := parseSockAddr(str)
-		if !ok {
-			what := "neighbor"
-			if c.Keyword() == "neighbour_ip" {
-				what = "neighbour"
-			}
-			d.errorf(c, 1, "Configuration error: BFD instance %s has malformed %s address %s, ignoring instance", name, what, str)
-			return
-		}
-		b.NeighborIP = a
-	}
-	d.walk("bfd_instance", s.Block, table{
-		"neighbor_ip":  {fn: nbr},
-		"neighbour_ip": {fn: nbr},
-		"source_ip": {fn: func(d *decoder, c *syntax.Stmt) {
-			str, ok := d.arg(c, 1)
-			if !ok {
-				return
-			}
-			a, ok := parseSockAddr(str)
-			if !ok {
-				d.errorf(c, 1, "Configuration error: BFD instance %s has malformed source address %s, ignoring", name, str)
-				return
-			}
-			b.SourceIP = a
-		}},
-		"min_rx":  {fn: func(d *decoder, c *syntax.Stmt) { ms(c, "min_rx", 1, 0xffffffff/1000, &b.MinRx) }},
-		"min_tx":  {fn: func(d *decoder, c *syntax.Stmt) { ms(c, "min_tx", 1, 0xffffffff/1000, &b.MinTx) }},
-		"idle_tx": {fn: func(d *decoder, c *syntax.Stmt) { ms(c, "idle_tx", 1000, 0xffffffff/1000, &b.IdleTx) }},
-		"multiplier": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 1, 255)
-			if !ok {
-				d.errorf(c, 1, "Configuration error: BFD instance %s multiplier value %s not valid (must be in range [%d-%d]), ignoring", name, word(c, 1), 1, 255)
-				return
-			}
-			b.Multiplier = int(v)
-		}},
-		"passive":  {fn: func(d *decoder, c *syntax.Stmt) { b.Passive = true }},
-		"ttl":      {fn: func(d *decoder, c *syntax.Stmt) { bfdTTL(d, c, b) }},
-		"hoplimit": {fn: func(d *decoder, c *syntax.Stmt) { bfdTTL(d, c, b) }},
-		"max_hops": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readInt(c, 1, -1, 255)
-			if !ok {
-				d.errorf(c, 1, "Configuration error: BFD instance %s max_hops value %s not valid (must be in range [-1-%d]), ignoring", name, word(c, 1), 255)
-				return
-			}
-			b.MaxHops = int(v)
-		}},
-		"weight": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readInt(c, 1, -253, 253)
-			if !ok {
-				d.errorf(c, 1, "Configuration error: BFD instance %s weight value %s not valid (must be in range [%d-%d]), ignoring", name, word(c, 1), -253, 253)
-			} else {
-				b.Weight = int(v)
-			}
-			b.Reverse = d.weightReverse(c, "Configuration error: BFD instance "+name)
-		}},
-		"vrrp":    {fn: func(d *decoder, c *syntax.Stmt) { vrrp = true }},
-		"checker": {fn: func(d *decoder, c *syntax.Stmt) { checker = true }},
-	})
+	bd := &bfdDecode{b: b}
+	d.walk("bfd_instance", s.Block, boundKeywords{bfdInstanceTable, bd})
+	vrrp, checker := bd.vrrp, bd.checker
 	if !b.NeighborIP.IsValid() {
 		d.errorf(s, 1, "Configuration error: BFD instance %s has no neighbor address set, disabling instance", name)
 		return
@@ -160,4 +89,111 @@ func bfdTTL(d *decoder, c *syntax.Stmt, b *BFDInstance) {
 		return
 	}
 	b.TTL = int(v)
+}
+
+// bfdDecode is a bfd_instance being decoded, with its vrrp and checker
+// keywords.
+type bfdDecode struct {
+	b             *BFDInstance
+	vrrp, checker bool
+}
+
+var bfdInstanceTable = bfdInstanceKeywords()
+
+// bfdInstanceKeywords decodes a bfd_instance block:
+//
+//	neighbor_ip|neighbour_ip ADDRESS
+//	source_ip ADDRESS
+//	min_rx|min_tx|idle_tx MILLISECONDS
+//	multiplier 1..255
+//	passive
+//	ttl|hoplimit 1..255
+//	max_hops -1..255
+//	weight -253..253 [reverse]
+//	vrrp
+//	checker
+func bfdInstanceKeywords() table {
+	return table{
+		"neighbor_ip":  objKw(decodeBFDNeighbor),
+		"neighbour_ip": objKw(decodeBFDNeighbor),
+		"source_ip": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) {
+			str, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			a, ok := parseSockAddr(str)
+			if !ok {
+				d.errorf(c, 1, "Configuration error: BFD instance %s has malformed source address %s, ignoring", bd.b.Name, str)
+				return
+			}
+			bd.b.SourceIP = a
+		}),
+		"min_rx": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) {
+			bfdMs(d, bd.b, c, "min_rx", 1, 0xffffffff/1000, &bd.b.MinRx)
+		}),
+		"min_tx": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) {
+			bfdMs(d, bd.b, c, "min_tx", 1, 0xffffffff/1000, &bd.b.MinTx)
+		}),
+		"idle_tx": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) {
+			bfdMs(d, bd.b, c, "idle_tx", 1000, 0xffffffff/1000, &bd.b.IdleTx)
+		}),
+		"multiplier": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 1, 255)
+			if !ok {
+				d.errorf(c, 1, "Configuration error: BFD instance %s multiplier value %s not valid (must be in range [%d-%d]), ignoring", bd.b.Name, word(c, 1), 1, 255)
+				return
+			}
+			bd.b.Multiplier = int(v)
+		}),
+		"passive":  objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) { bd.b.Passive = true }),
+		"ttl":      objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) { bfdTTL(d, c, bd.b) }),
+		"hoplimit": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) { bfdTTL(d, c, bd.b) }),
+		"max_hops": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) {
+			v, ok := d.readInt(c, 1, -1, 255)
+			if !ok {
+				d.errorf(c, 1, "Configuration error: BFD instance %s max_hops value %s not valid (must be in range [-1-%d]), ignoring", bd.b.Name, word(c, 1), 255)
+				return
+			}
+			bd.b.MaxHops = int(v)
+		}),
+		"weight": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) {
+			v, ok := d.readInt(c, 1, -253, 253)
+			if !ok {
+				d.errorf(c, 1, "Configuration error: BFD instance %s weight value %s not valid (must be in range [%d-%d]), ignoring", bd.b.Name, word(c, 1), -253, 253)
+			} else {
+				bd.b.Weight = int(v)
+			}
+			bd.b.Reverse = d.weightReverse(c, "Configuration error: BFD instance "+bd.b.Name)
+		}),
+		"vrrp":    objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) { bd.vrrp = true }),
+		"checker": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) { bd.checker = true }),
+	}
+}
+
+// bfdMs reads a bfd_instance interval in milliseconds, in [lo, hi].
+func bfdMs(d *decoder, b *BFDInstance, c *syntax.Stmt, what string, lo, hi uint64, dst *time.Duration) {
+	v, ok := d.readDecimal(c, 1, lo*1000, hi*1000, 3, false)
+	if !ok {
+		d.errorf(c, 1, "Configuration error: BFD instance %s %s value %s is not valid (must be in range [%d-%d]), ignoring", b.Name, what, word(c, 1), lo, hi)
+		return
+	}
+	*dst = time.Duration(v) * time.Microsecond
+}
+
+// decodeBFDNeighbor reads neighbor_ip (or neighbour_ip).
+func decodeBFDNeighbor(d *decoder, bd *bfdDecode, c *syntax.Stmt) {
+	str, ok := d.arg(c, 1)
+	if !ok {
+		return
+	}
+	a, ok := parseSockAddr(str)
+	if !ok {
+		what := "neighbor"
+		if c.Keyword() == "neighbour_ip" {
+			what = "neighbour"
+		}
+		d.errorf(c, 1, "Configuration error: BFD instance %s has malformed %s address %s, ignoring instance", bd.b.Name, what, str)
+		return
+	}
+	bd.b.NeighborIP = a
 }

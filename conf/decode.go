@@ -119,6 +119,7 @@ type decoder struct {
 	cfg   *Config
 	opt   Options
 	lvs   lvsCursor
+	obj   any // the object the block being decoded fills (see boundKeywords)
 	mem   decodeMem
 	loud  *syntax.Diags // the real diags while quiet
 	// carry is what a block closed early leaves to the enclosing one
@@ -511,4 +512,58 @@ func (d *decoder) script(s *syntax.Stmt) (Script, bool) {
 		sc.Group = argv[3]
 	}
 	return sc, true
+}
+
+// mergeTables joins the keyword families of one block into its table; a
+// keyword in two families is a programming error (merged, for the checker
+// tables, lets a later table override instead).
+func mergeTables(families ...table) table {
+	n := 0
+	for _, f := range families {
+		n += len(f)
+	}
+	t := make(table, n)
+	for _, f := range families {
+		for k, v := range f {
+			if _, dup := t[k]; dup {
+				panic("conf: keyword " + k + " in two families")
+			}
+			t[k] = v
+		}
+	}
+	return t
+}
+
+// boundKeywords binds a block's keywords, built once, to the object the
+// block fills (d.obj while a handler runs, read with objKw): a block left
+// open (see walk) may be decoded after its decoder returned, and must
+// still decode into its object.
+type boundKeywords struct {
+	t   keywords
+	obj any
+}
+
+func (b boundKeywords) lookup(k string) (kw, bool) {
+	x, ok := b.t.lookup(k)
+	if !ok {
+		return x, false
+	}
+	fn, obj := x.fn, b.obj
+	x.fn = func(d *decoder, s *syntax.Stmt) {
+		prev := d.obj
+		d.obj = obj
+		fn(d, s)
+		d.obj = prev
+	}
+	return x, true
+}
+
+// objKw is a keyword decoding into the bound object, a *T.
+func objKw[T any](f func(d *decoder, o *T, s *syntax.Stmt)) kw {
+	return kw{fn: func(d *decoder, s *syntax.Stmt) { f(d, d.obj.(*T), s) }}
+}
+
+// objBlockKw is objKw for a keyword with a block.
+func objBlockKw[T any](f func(d *decoder, o *T, s *syntax.Stmt)) kw {
+	return kw{block: true, fn: func(d *decoder, s *syntax.Stmt) { f(d, d.obj.(*T), s) }}
 }

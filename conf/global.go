@@ -426,481 +426,31 @@ func garpIntervalKw(name string, set func(g *GlobalDefs, v time.Duration), get f
 }
 
 func init() {
-	g := func(f func(g *GlobalDefs)) kw { return flagKw(func(d *decoder) { f(&d.cfg.Global) }) }
-	vrrpP := func(g *GlobalDefs) *ProcessSched { return &g.VRRPProcess }
-	chkP := func(g *GlobalDefs) *ProcessSched { return &g.CheckerProcess }
-	bfdP := func(g *GlobalDefs) *ProcessSched { return &g.BFDProcess }
-	globalDefsTable = table{
-		"process_names": g(func(g *GlobalDefs) { g.ProcessNames = true }),
-		"process_name": {fn: func(d *decoder, s *syntax.Stmt) {
-			// without a name: use the default names of each process
-			if v, ok := optArg(s, 1); ok {
-				if len(v) > 15 {
-					d.errorf(s, 1, "Process name %s more than %d characters, truncating", v, 15)
-					v = v[:15]
-				}
-				d.cfg.Global.ProcessName = v
-			}
-			d.cfg.Global.ProcessNames = true
-		}},
-		"vrrp_process_name":    processNameKw(func(g *GlobalDefs, v string) { g.VRRPProcessName = v }),
-		"checker_process_name": processNameKw(func(g *GlobalDefs, v string) { g.CheckerProcessName = v }),
-		"lvs_process_name": {fn: func(d *decoder, s *syntax.Stmt) {
-			// 2.2.7 only logs this deprecation.
-			d.vlogInfo(s.Pos(), "'lvs_process_name' is deprecated - please use 'checker_process_name'")
-			processNameKw(func(g *GlobalDefs, v string) { g.CheckerProcessName = v }).fn(d, s)
-		}},
-		"bfd_process_name": processNameKw(func(g *GlobalDefs, v string) { g.BFDProcessName = v }),
-		"router_id": {fn: func(d *decoder, s *syntax.Stmt) {
-			if len(s.Words) < 2 {
-				d.errorf(s, 1, "routerid name missing - ignoring")
-				return
-			}
-			d.cfg.Global.RouterID = word(s, 1)
-		}},
-		"notification_email_from": {fn: func(d *decoder, s *syntax.Stmt) {
-			if len(s.Words) < 2 {
-				d.errorf(s, 1, "emailfrom missing - ignoring")
-				return
-			}
-			d.cfg.Global.NotificationEmailFrom = word(s, 1)
-		}},
-		"smtp_server": {fn: decodeSMTPServer},
-		"smtp_helo_name": {fn: func(d *decoder, s *syntax.Stmt) {
-			if v, ok := optArg(s, 1); ok {
-				d.cfg.Global.SMTPHeloName = v
-			}
-		}},
-		"smtp_connect_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
-			v, ok := d.readUnsigned(s, 1, 0, 0xffffffff/timerHz)
-			if !ok {
-				d.errorf(s, 1, "smtp_connect_timeout '%s' must be in [0, %d] - ignoring", word(s, 1), 0xffffffff/timerHz)
-				return
-			}
-			if v == 0 {
-				d.errorf(s, 1, "smtp_conect_timeout must be greater than 0, setting to 1")
-				v = 1
-			}
-			d.cfg.Global.SMTPConnectTimeout = secondsDur(v)
-		}},
-		"notification_email": {block: true, fn: func(d *decoder, s *syntax.Stmt) {
-			lines := d.valueStmts(s)
-			if len(lines) == 0 {
-				d.errorf(s, 0, "Warning - empty notification_email block")
-				return
-			}
-			for _, l := range lines {
-				d.cfg.Global.NotificationEmail = append(d.cfg.Global.NotificationEmail, valueWords(l.Words)...)
-			}
-		}},
-		"smtp_alert": globalBoolKw("smtp_alert", func(g *GlobalDefs, v bool) { g.SMTPAlert = &v }),
-		"startup_script": {fn: func(d *decoder, s *syntax.Stmt) {
-			startupShutdown(d, s, &d.cfg.Global.StartupScript, &d.cfg.Global.StartupScriptTimeout, "startup")
-		}},
-		"shutdown_script": {fn: func(d *decoder, s *syntax.Stmt) {
-			startupShutdown(d, s, &d.cfg.Global.ShutdownScript, &d.cfg.Global.ShutdownScriptTimeout, "shutdown")
-		}},
-		"startup_script_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
-			scriptTimeout(d, s, &d.cfg.Global.StartupScriptTimeout, "startup")
-		}},
-		"shutdown_script_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
-			scriptTimeout(d, s, &d.cfg.Global.ShutdownScriptTimeout, "shutdown")
-		}},
-		"max_auto_priority": {fn: func(d *decoder, s *syntax.Stmt) {
-			if len(s.Words) < 2 {
-				d.cfg.Global.MaxAutoPriority = 99
-				return
-			}
-			v, ok := d.readInt(s, 1, -1, 99)
-			if !ok {
-				d.errorf(s, 1, "max_auto_priority '%s' must be in [0, %d] (or -1 to disable) - ignoring", word(s, 1), 99)
-				return
-			}
-			d.cfg.Global.MaxAutoPriority = int(v)
-		}},
-		"min_auto_priority_delay": {fn: func(d *decoder, s *syntax.Stmt) {
-			if len(s.Words) < 2 {
-				d.errorf(s, 1, "min_auto_priority_delay requires delay time")
-				return
-			}
-			v, ok := d.readInt(s, 1, 1, 10000000)
-			if !ok {
-				d.errorf(s, 1, "min_auto_priority_delay '%s' must be in [1, 10000000] - ignoring", word(s, 1))
-				return
-			}
-			d.cfg.Global.MinAutoPriorityDelay = int(v)
-		}},
-		"smtp_alert_vrrp":    globalBoolKw("smtp_alert_vrrp", func(g *GlobalDefs, v bool) { g.SMTPAlertVRRP = &v }),
-		"smtp_alert_checker": globalBoolKw("smtp_alert_checker", func(g *GlobalDefs, v bool) { g.SMTPAlertChecker = &v }),
-		"checker_log_all_failures": {fn: func(d *decoder, s *syntax.Stmt) {
-			if v, ok := d.boolArg(s, 1, "Invalid value for checker_log_all_failures specified"); ok {
-				d.cfg.Global.CheckerLogAllFailures = v
-			}
-		}},
-		"dynamic_interfaces": {fn: func(d *decoder, s *syntax.Stmt) {
-			d.cfg.Global.DynamicInterfaces = true
-			if v, ok := optArg(s, 1); ok {
-				if v == "allow_if_changes" {
-					d.cfg.Global.AllowIfChanges = true
-				} else {
-					d.errorf(s, 1, "Unknown dynamic_interfaces option '%s'", v)
-				}
-			}
-		}},
-		"no_email_faults": g(func(g *GlobalDefs) { g.NoEmailFaults = true }),
-		"default_interface": {fn: func(d *decoder, s *syntax.Stmt) {
-			if len(s.Words) < 2 {
-				d.errorf(s, 1, "default_interface requires interface name")
-				return
-			}
-			d.cfg.Global.DefaultInterface = word(s, 1)
-		}},
-		// keepalived checks the kernel supports igmp_link_local_mcast_reports
-		// at parse time; that is a run-time matter here.
-		"disable_local_igmp": g(func(g *GlobalDefs) { g.DisableLocalIGMP = true }),
-		"lvs_timeouts":       {fn: decodeLVSTimeouts},
-		"lvs_flush":          g(func(g *GlobalDefs) { g.LVSFlush = true }),
-		"lvs_flush_on_stop":  {fn: decodeLVSFlushOnStop},
-		// Deprecated after v2.1.5, silently in 2.2.7.
-		"lvs_flush_onstop":  {fn: decodeLVSFlushOnStop},
-		"lvs_sync_daemon":   {fn: decodeLVSSyncDaemon},
-		"vrrp_mcast_group4": {fn: decodeMcastGroup4},
-		"vrrp_mcast_group6": {fn: decodeMcastGroup6},
-		"vrrp_garp_master_delay": {fn: func(d *decoder, s *syntax.Stmt) {
-			v, ok := d.readUnsigned(s, 1, 0, 0xffffffff/timerHz)
-			if !ok {
-				d.errorf(s, 1, "vrrp_garp_master_delay '%s' invalid - ignoring", word(s, 1))
-				return
-			}
-			d.cfg.Global.VRRPGARPMasterDelay = secondsDur(v)
-		}},
-		"vrrp_garp_master_repeat": garpRepeatKw("vrrp_garp_master_repeat", "vrrp_garp_master_repeat '%s' invalid - ignoring",
-			func(g *GlobalDefs, v uint32) { g.VRRPGARPMasterRepeat = v }),
-		"vrrp_garp_master_refresh": {fn: func(d *decoder, s *syntax.Stmt) {
-			v, ok := d.readUnsigned(s, 1, 0, 0xffffffff)
-			if !ok {
-				d.errorf(s, 1, "Invalid vrrp_garp_master_refresh '%s' - ignoring", word(s, 1))
-				v = 0
-			}
-			d.cfg.Global.VRRPGARPMasterRefresh = secondsDur(v)
-		}},
-		"vrrp_garp_master_refresh_repeat": garpRepeatKw("vrrp_garp_master_refresh_repeat", "vrrp_garp_master_refresh_repeat '%s' invalid - ignoring",
-			func(g *GlobalDefs, v uint32) { g.VRRPGARPMasterRefreshRepeat = v }),
-		"vrrp_garp_lower_prio_delay": {fn: func(d *decoder, s *syntax.Stmt) {
-			v, ok := d.readUnsigned(s, 1, 0, 0xffffffff/timerHz)
-			if !ok {
-				d.errorf(s, 1, "vrrp_garp_lower_prio_delay '%s' invalid - ignoring", word(s, 1))
-				return
-			}
-			dur := secondsDur(v)
-			d.cfg.Global.VRRPGARPLowerPrioDelay = &dur
-		}},
-		"vrrp_garp_lower_prio_repeat": {fn: func(d *decoder, s *syntax.Stmt) {
-			v, ok := d.readUnsigned(s, 1, 0, 1<<31-1)
-			if !ok {
-				d.errorf(s, 1, "Invalid vrrp_garp_lower_prio_repeat '%s'", word(s, 1))
-				return
-			}
-			r := uint32(v)
-			d.cfg.Global.VRRPGARPLowerPrioRepeat = &r
-		}},
-		"vrrp_down_timer_adverts": {fn: func(d *decoder, s *syntax.Stmt) {
-			v, ok := d.readUnsigned(s, 1, 1, 100)
-			if !ok {
-				d.errorf(s, 1, "Invalid vrrp_down_timer_adverts [1:100] '%s'", word(s, 1))
-				return
-			}
-			d.cfg.Global.VRRPDownTimerAdverts = int(v)
-		}},
-		"vrrp_garp_interval": garpIntervalKw("vrrp_garp_interval",
-			func(g *GlobalDefs, v time.Duration) { g.VRRPGARPInterval = v },
-			func(g *GlobalDefs) time.Duration { return g.VRRPGARPInterval }),
-		"vrrp_gna_interval": garpIntervalKw("vrrp_gna_interval",
-			func(g *GlobalDefs, v time.Duration) { g.VRRPGNAInterval = v },
-			func(g *GlobalDefs) time.Duration { return g.VRRPGNAInterval }),
-		"vrrp_min_garp": {fn: func(d *decoder, s *syntax.Stmt) {
-			v, ok := d.boolArg(s, 1, "Invalid value for vrrp_min_garp specified")
-			if !ok || !v {
-				return
-			}
-			gd := &d.cfg.Global
-			gd.VRRPMinGARP = true
-			// only the values still at their defaults are changed
-			if gd.VRRPGARPMasterRepeat == 5 {
-				gd.VRRPGARPMasterRepeat = 1
-			}
-			if gd.VRRPGARPMasterRefreshRepeat == 1 {
-				gd.VRRPGARPMasterRefreshRepeat = 0
-			}
-			if gd.VRRPGARPMasterDelay == 5*time.Second {
-				gd.VRRPGARPMasterDelay = 0
-			}
-		}},
-		"vrrp_garp_extra_if":   {fn: decodeGlobalGARPExtraIf},
-		"vrrp_vmac_garp_intvl": {fn: decodeGlobalGARPExtraIf},
-		"vrrp_lower_prio_no_advert": {fn: func(d *decoder, s *syntax.Stmt) {
-			if v, ok := d.boolArg(s, 1, "Invalid value for vrrp_lower_prio_no_advert specified"); ok {
-				d.cfg.Global.VRRPLowerPrioNoAdvert = v
-			}
-		}},
-		"vrrp_higher_prio_send_advert": {fn: func(d *decoder, s *syntax.Stmt) {
-			if v, ok := d.boolArg(s, 1, "Invalid value for vrrp_higher_prio_send_advert specified"); ok {
-				d.cfg.Global.VRRPHigherPrioSendAdvert = v
-			}
-		}},
-		"vrrp_version": {fn: func(d *decoder, s *syntax.Stmt) {
-			v, ok := d.readInt(s, 1, 2, 3)
-			if !ok {
-				d.errorf(s, 1, "VRRP Error: Version must be either 2 or 3")
-				return
-			}
-			d.cfg.Global.VRRPVersion = int(v)
-		}},
-		// The Debian 2.2.7 build has nftables but not iptables: the
-		// legacy keyword switches to nftables with an error.
-		"vrrp_iptables": {fn: func(d *decoder, s *syntax.Stmt) {
-			d.errorf(s, 0, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option")
-			d.cfg.Global.NFTables = "keepalived"
-			d.cfg.Global.NFTablesPriority = -1
-		}},
-		"vrrp_ipsets": {fn: func(d *decoder, s *syntax.Stmt) {
-			d.cfg.Global.VRRPIPSets = valueWords(s.Args())
-		}},
-		"nftables": {fn: func(d *decoder, s *syntax.Stmt) {
-			if d.nftTable(s, &d.cfg.Global.NFTables, "keepalived", "nftables") {
-				d.cfg.Global.NFTablesPriority = -1
-			}
-		}},
-		"nftables_priority": {fn: func(d *decoder, s *syntax.Stmt) {
-			v, ok := d.readInt(s, 1, -1<<31, 1<<31-1)
-			if !ok {
-				d.add(s.WordPos(1), syntax.InvalidNumber, "invalid nftables chain priority '%s'", word(s, 1))
-				return
-			}
-			d.cfg.Global.NFTablesPriority = int(v)
-		}},
-		"nftables_ifindex":  g(func(g *GlobalDefs) { g.NFTablesIfindex = true }),
-		"nftables_counters": g(func(g *GlobalDefs) { g.NFTablesCounters = true }),
-		"nftables_ipvs": {fn: func(d *decoder, s *syntax.Stmt) {
-			if d.nftTable(s, &d.cfg.Global.NFTablesIPVS, "keepalived_ipvs", "ipvs nftables") {
-				d.cfg.Global.NFTablesIPVSPriority = -1
-				d.cfg.Global.NFTablesIPVSStartFwmark = 1000
-			}
-		}},
-		"nftables_ipvs_priority": {fn: func(d *decoder, s *syntax.Stmt) {
-			v, ok := d.readInt(s, 1, -1<<31, 1<<31-1)
-			if !ok {
-				d.add(s.WordPos(1), syntax.InvalidNumber, "invalid ipvs nftables chain priority '%s'", word(s, 1))
-				return
-			}
-			d.cfg.Global.NFTablesIPVSPriority = int(v)
-		}},
-		"nftables_ipvs_start_fwmark": {fn: func(d *decoder, s *syntax.Stmt) {
-			v, ok := d.readUnsigned(s, 1, 1, 0xffffffff)
-			if !ok {
-				d.add(s.WordPos(1), syntax.InvalidNumber, "invalid ipvs nftables start_fwmark priority '%s'", word(s, 1))
-				return
-			}
-			d.cfg.Global.NFTablesIPVSStartFwmark = uint32(v)
-		}},
-		"vrrp_check_unicast_src":   g(func(g *GlobalDefs) { g.VRRPCheckUnicastSrc = true }),
-		"vrrp_skip_check_adv_addr": g(func(g *GlobalDefs) { g.VRRPSkipCheckAdvAddr = true }),
-		"vrrp_strict_vip_check":    g(func(g *GlobalDefs) { g.VRRPStrictVIPCheck = true }),
-		"vrrp_strict":              g(func(g *GlobalDefs) { g.VRRPStrict = true }),
-		"vrrp_priority":            priorityKw("vrrp", vrrpP),
-		"vrrp_no_swap":             g(func(g *GlobalDefs) { g.VRRPProcess.NoSwap = true }),
-		"vrrp_rt_priority":         rtPriorityKw("vrrp", vrrpP),
-		"vrrp_cpu_affinity":        cpuAffinityKw("vrrp", vrrpP),
-		"vrrp_rlimit_rttime":       rlimitKw("vrrp", vrrpP),
-		"vrrp_rlimit_rtime":        rlimitKw("vrrp", vrrpP),
-		"checker_priority":         priorityKw("checker", chkP),
-		"checker_no_swap":          g(func(g *GlobalDefs) { g.CheckerProcess.NoSwap = true }),
-		"checker_rt_priority":      rtPriorityKw("checker", chkP),
-		"checker_cpu_affinity":     cpuAffinityKw("checker", chkP),
-		"checker_rlimit_rttime":    rlimitKw("checker", chkP),
-		"checker_rlimit_rtime":     rlimitKw("checker", chkP),
-		"bfd_priority":             priorityKw("bfd", bfdP),
-		"bfd_no_swap":              g(func(g *GlobalDefs) { g.BFDProcess.NoSwap = true }),
-		"bfd_rt_priority":          rtPriorityKw("bfd", bfdP),
-		"bfd_cpu_affinity":         cpuAffinityKw("bfd", bfdP),
-		"bfd_rlimit_rttime":        rlimitKw("bfd", bfdP),
-		"bfd_rlimit_rtime":         rlimitKw("bfd", bfdP),
-		"notify_fifo":              notifyFIFOKw("", func(g *GlobalDefs) *NotifyFIFO { return &g.NotifyFIFO }),
-		"notify_fifo_script":       notifyFIFOScriptKw("", func(g *GlobalDefs) *NotifyFIFO { return &g.NotifyFIFO }),
-		"vrrp_notify_fifo":         notifyFIFOKw("vrrp_", func(g *GlobalDefs) *NotifyFIFO { return &g.VRRPNotifyFIFO }),
-		"vrrp_notify_fifo_script":  notifyFIFOScriptKw("vrrp_", func(g *GlobalDefs) *NotifyFIFO { return &g.VRRPNotifyFIFO }),
-		"lvs_notify_fifo":          notifyFIFOKw("lvs_", func(g *GlobalDefs) *NotifyFIFO { return &g.LVSNotifyFIFO }),
-		"lvs_notify_fifo_script":   notifyFIFOScriptKw("lvs_", func(g *GlobalDefs) *NotifyFIFO { return &g.LVSNotifyFIFO }),
-		"vrrp_notify_priority_changes": globalBoolKw("vrrp_notify_priority_changes",
-			func(g *GlobalDefs, v bool) { g.VRRPNotifyPriorityChanges = v }),
-		"fifo_write_vrrp_states_on_reload": g(func(g *GlobalDefs) { g.FIFOWriteVRRPStatesOnReload = true }),
-		"snmp_socket": {fn: func(d *decoder, s *syntax.Stmt) {
-			switch {
-			case len(s.Words) > 2:
-				d.errorf(s, 2, "Too many parameters specified for snmp_socket - ignoring")
-			case len(s.Words) < 2:
-				d.errorf(s, 1, "SNMP error : snmp socket name missing")
-			case d.cfg.Global.SNMPSocket != "":
-				d.errorf(s, 1, "SNMP socket already set to %s - ignoring", d.cfg.Global.SNMPSocket)
-			default:
-				d.cfg.Global.SNMPSocket = word(s, 1)
-			}
-		}},
-		"enable_traps":     g(func(g *GlobalDefs) { g.EnableTraps = true }),
-		"enable_snmp_vrrp": g(func(g *GlobalDefs) { g.EnableSNMPVRRP = true }),
-		// Deprecated v2.0.0, silently accepted by 2.2.7.
-		"enable_snmp_keepalived": g(func(g *GlobalDefs) { g.EnableSNMPVRRP = true }),
-		"enable_snmp_rfc":        g(func(g *GlobalDefs) { g.EnableSNMPRFCv2, g.EnableSNMPRFCv3 = true, true }),
-		"enable_snmp_rfcv2":      g(func(g *GlobalDefs) { g.EnableSNMPRFCv2 = true }),
-		"enable_snmp_rfcv3":      g(func(g *GlobalDefs) { g.EnableSNMPRFCv3 = true }),
-		"enable_snmp_checker":    g(func(g *GlobalDefs) { g.EnableSNMPChecker = true }),
-		"enable_dbus":            g(func(g *GlobalDefs) { g.EnableDBus = true }),
-		"dbus_service_name": {fn: func(d *decoder, s *syntax.Stmt) {
-			if len(s.Words) < 2 {
-				d.errorf(s, 1, "dbus_service_name missing - ignoring")
-				return
-			}
-			d.cfg.Global.DBusServiceName = word(s, 1)
-		}},
-		"script_user": {fn: func(d *decoder, s *syntax.Stmt) {
-			if len(s.Words) < 2 {
-				d.errorf(s, 1, "No script username specified")
-				return
-			}
-			user := word(s, 1)
-			if d.setDefaultUser(s.Pos(), user, word(s, 2)) {
-				d.errorf(s, 1, "Error setting global script uid/gid")
-				return
-			}
-			d.cfg.Global.ScriptUser = user
-			d.cfg.Global.ScriptGroup = word(s, 2)
-			d.cfg.Global.ScriptUserSet = true
-		}},
-		"enable_script_security":              g(func(g *GlobalDefs) { g.EnableScriptSecurity = true }),
-		"vrrp_netlink_cmd_rcv_bufs":           rcvBufsKw("vrrp_netlink_cmd", func(g *GlobalDefs) *NetlinkBufs { return &g.VRRPNetlinkCmdRcvBufs }),
-		"vrrp_netlink_cmd_rcv_bufs_force":     rcvBufsForceKw("vrrp_netlink_cmd", func(g *GlobalDefs) *NetlinkBufs { return &g.VRRPNetlinkCmdRcvBufs }),
-		"vrrp_netlink_monitor_rcv_bufs":       rcvBufsKw("vrrp_netlink_monitor", func(g *GlobalDefs) *NetlinkBufs { return &g.VRRPNetlinkMonitorRcvBufs }),
-		"vrrp_netlink_monitor_rcv_bufs_force": rcvBufsForceKw("vrrp_netlink_monitor", func(g *GlobalDefs) *NetlinkBufs { return &g.VRRPNetlinkMonitorRcvBufs }),
-		"process_monitor_rcv_bufs":            rcvBufsKw("process_monitor", func(g *GlobalDefs) *NetlinkBufs { return &g.ProcessMonitorRcvBufs }),
-		"process_monitor_rcv_bufs_force":      rcvBufsForceKw("process_monitor", func(g *GlobalDefs) *NetlinkBufs { return &g.ProcessMonitorRcvBufs }),
-		"lvs_netlink_cmd_rcv_bufs":            rcvBufsKw("lvs_netlink_cmd", func(g *GlobalDefs) *NetlinkBufs { return &g.LVSNetlinkCmdRcvBufs }),
-		"lvs_netlink_cmd_rcv_bufs_force":      rcvBufsForceKw("lvs_netlink_cmd", func(g *GlobalDefs) *NetlinkBufs { return &g.LVSNetlinkCmdRcvBufs }),
-		"lvs_netlink_monitor_rcv_bufs":        rcvBufsKw("lvs_netlink_monitor", func(g *GlobalDefs) *NetlinkBufs { return &g.LVSNetlinkMonitorRcvBufs }),
-		"lvs_netlink_monitor_rcv_bufs_force":  rcvBufsForceKw("lvs_netlink_monitor", func(g *GlobalDefs) *NetlinkBufs { return &g.LVSNetlinkMonitorRcvBufs }),
-		"rs_init_notifies":                    globalBoolKw("rs_init_notifies", func(g *GlobalDefs, v bool) { g.RSInitNotifies = v }),
-		"no_checker_emails":                   globalBoolKw("no_checker_emails", func(g *GlobalDefs, v bool) { g.NoCheckerEmails = v }),
-		"vrrp_rx_bufs_policy":                 {fn: decodeRxBufsPolicy},
-		"vrrp_rx_bufs_multiplier": {fn: func(d *decoder, s *syntax.Stmt) {
-			if len(s.Words) != 2 {
-				d.errorf(s, 1, "Invalid vrrp_rx_bufs_multiplier")
-				return
-			}
-			v, ok := d.readUnsigned(s, 1, 1, 0xffffffff)
-			if !ok {
-				d.errorf(s, 1, "Invalid vrrp_rx_bufs_multiplier %s", word(s, 1))
-				return
-			}
-			d.cfg.Global.VRRPRxBufsMultiplier = uint32(v)
-		}},
-		"vrrp_startup_delay": {fn: func(d *decoder, s *syntax.Stmt) {
-			v, ok := d.readTimer(s, 1, timerHz/1000, 0xffffffff)
-			if !ok {
-				d.errorf(s, 1, "vrrp_startup_delay '%s' is invalid", word(s, 1))
-			} else {
-				d.cfg.Global.VRRPStartupDelay = v
-			}
-			if d.cfg.Global.VRRPStartupDelay >= time.Minute {
-				d.vlogInfo(s.WordPos(1), "The vrrp_startup_delay is very large - %s seconds", word(s, 1))
-			}
-		}},
-		"log_unknown_vrids": g(func(g *GlobalDefs) { g.LogUnknownVRIDs = true }),
-		"vmac_prefix": {fn: func(d *decoder, s *syntax.Stmt) {
-			if d.cfg.Global.VMACPrefix != "" {
-				d.errorf(s, 1, "vmac prefix has already been specified - ignoring %s", word(s, 1))
-				return
-			}
-			if v, ok := d.arg(s, 1); ok {
-				d.cfg.Global.VMACPrefix = v
-			}
-		}},
-		"vmac_addr_prefix": {fn: func(d *decoder, s *syntax.Stmt) {
-			if d.cfg.Global.VMACAddrPrefix != "" {
-				d.errorf(s, 1, "vmac_addr prefix has already been specified - ignoring %s", word(s, 1))
-				return
-			}
-			if v, ok := d.arg(s, 1); ok {
-				d.cfg.Global.VMACAddrPrefix = v
-			}
-		}},
-		"umask": {fn: decodeUmask},
-		"random_seed": {fn: func(d *decoder, s *syntax.Stmt) {
-			v, ok := d.readUnsigned(s, 1, 0, 0xffffffff)
-			if !ok {
-				d.errorf(s, 1, "random_seed %s invalid", word(s, 1))
-				return
-			}
-			r := uint32(v)
-			d.cfg.Global.RandomSeed = &r
-		}},
-		"reload_check_config": {fn: func(d *decoder, s *syntax.Stmt) {
-			d.cfg.Global.ReloadCheckConfig = true
-			d.cfg.Global.ReloadCheckConfigLog = word(s, 1)
-		}},
-		"reload_time_file": {fn: func(d *decoder, s *syntax.Stmt) {
-			if len(s.Words) < 2 {
-				d.errorf(s, 1, "reload_time_file invalid")
-				return
-			}
-			d.cfg.Global.ReloadTimeFile = word(s, 1)
-		}},
-		"reload_repeat": g(func(g *GlobalDefs) { g.ReloadRepeat = true }),
-		"reload_file": {fn: func(d *decoder, s *syntax.Stmt) {
-			v := "/run/keepalived.reload"
-			if w, ok := optArg(s, 1); ok {
-				v = w
-			}
-			d.cfg.Global.ReloadFile = &v
-		}},
-		"include_check": {fn: func(d *decoder, s *syntax.Stmt) {
-			d.cfg.Global.IncludeCheck = strings.Join(valueWords(s.Args()), " ")
-			for i, w := range s.Args() {
-				t := w.Text
-				if t != "" && (t[0] == '+' || t[0] == '-') {
-					t = t[1:]
-				} else if i > 0 {
-					d.errorf(s, i+1, "Duplicate include_check '%s' specified - ignoring", t)
-					continue
-				}
-				switch t {
-				case "read", "match", "wildcard_match", "brace_match":
-				default:
-					d.errorf(s, i+1, "Unknown include_check type '%s' - ignoring", t)
-				}
-			}
-		}},
-		"config_save_dir": {fn: func(d *decoder, s *syntax.Stmt) {
-			if v, ok := d.arg(s, 1); ok {
-				d.cfg.Global.ConfigSaveDir = strings.TrimSuffix(v, "/")
-			}
-		}},
-		"tmp_config_directory": {fn: func(d *decoder, s *syntax.Stmt) {
-			if d.cfg.Global.TmpConfigDirectory != "" {
-				d.errorf(s, 0, "%s already specified - ignoring", s.Keyword())
-				return
-			}
-			if len(s.Words) < 2 {
-				d.errorf(s, 1, "%s missing directory name", s.Keyword())
-				return
-			}
-			d.cfg.Global.TmpConfigDirectory = word(s, 1)
-		}},
-		"data_use_instance": {fn: func(d *decoder, s *syntax.Stmt) {
-			if v, ok := d.boolArg(s, 1, "Invalid value '%s' for global date_use_instance specified"); ok {
-				d.cfg.Global.DataUseInstance = v
-			}
-		}},
-	}
+	globalDefsTable = mergeTables(
+		globalIdentityKeywords(),
+		globalMailKeywords(),
+		globalScriptKeywords(),
+		globalSchedKeywords(),
+		globalLVSKeywords(),
+		globalInterfaceKeywords(),
+		globalGARPKeywords(),
+		globalVRRPKeywords(),
+		globalFirewallKeywords(),
+		globalNotifyKeywords(),
+		globalSNMPKeywords(),
+		globalNetlinkKeywords(),
+		globalConfigKeywords(),
+	)
 }
+
+// globalFlagKw is a global_defs keyword without arguments.
+func globalFlagKw(f func(g *GlobalDefs)) kw {
+	return flagKw(func(d *decoder) { f(&d.cfg.Global) })
+}
+
+func vrrpSched(g *GlobalDefs) *ProcessSched    { return &g.VRRPProcess }
+func checkerSched(g *GlobalDefs) *ProcessSched { return &g.CheckerProcess }
+func bfdSched(g *GlobalDefs) *ProcessSched     { return &g.BFDProcess }
 
 func decodeGlobalDefs(d *decoder, s *syntax.Stmt) {
 	d.walk("global_defs", s.Block, globalDefsTable)
@@ -1303,4 +853,650 @@ func inetAton(s string) bool {
 		}
 	}
 	return true
+}
+
+// globalIdentityKeywords decodes the router's and its processes' names:
+//
+//	router_id NAME
+//	process_names
+//	process_name [NAME]
+//	vrrp_process_name|checker_process_name|bfd_process_name NAME
+//	lvs_process_name NAME  (deprecated)
+func globalIdentityKeywords() table {
+	return table{
+		"process_names": globalFlagKw(func(g *GlobalDefs) { g.ProcessNames = true }),
+		"process_name": {fn: func(d *decoder, s *syntax.Stmt) {
+			// without a name: use the default names of each process
+			if v, ok := optArg(s, 1); ok {
+				if len(v) > 15 {
+					d.errorf(s, 1, "Process name %s more than %d characters, truncating", v, 15)
+					v = v[:15]
+				}
+				d.cfg.Global.ProcessName = v
+			}
+			d.cfg.Global.ProcessNames = true
+		}},
+		"vrrp_process_name":    processNameKw(func(g *GlobalDefs, v string) { g.VRRPProcessName = v }),
+		"checker_process_name": processNameKw(func(g *GlobalDefs, v string) { g.CheckerProcessName = v }),
+		"lvs_process_name": {fn: func(d *decoder, s *syntax.Stmt) {
+			// 2.2.7 only logs this deprecation.
+			d.vlogInfo(s.Pos(), "'lvs_process_name' is deprecated - please use 'checker_process_name'")
+			processNameKw(func(g *GlobalDefs, v string) { g.CheckerProcessName = v }).fn(d, s)
+		}},
+		"bfd_process_name": processNameKw(func(g *GlobalDefs, v string) { g.BFDProcessName = v }),
+		"router_id": {fn: func(d *decoder, s *syntax.Stmt) {
+			if len(s.Words) < 2 {
+				d.errorf(s, 1, "routerid name missing - ignoring")
+				return
+			}
+			d.cfg.Global.RouterID = word(s, 1)
+		}},
+	}
+}
+
+// globalMailKeywords decodes notification by mail:
+//
+//	notification_email { ADDRESS... }
+//	notification_email_from ADDRESS
+//	smtp_server HOST [PORT]
+//	smtp_helo_name NAME
+//	smtp_connect_timeout SECONDS
+//	smtp_alert|smtp_alert_vrrp|smtp_alert_checker [BOOL]
+//	no_email_faults
+//	no_checker_emails [BOOL]
+func globalMailKeywords() table {
+	return table{
+		"notification_email_from": {fn: func(d *decoder, s *syntax.Stmt) {
+			if len(s.Words) < 2 {
+				d.errorf(s, 1, "emailfrom missing - ignoring")
+				return
+			}
+			d.cfg.Global.NotificationEmailFrom = word(s, 1)
+		}},
+		"smtp_server": {fn: decodeSMTPServer},
+		"smtp_helo_name": {fn: func(d *decoder, s *syntax.Stmt) {
+			if v, ok := optArg(s, 1); ok {
+				d.cfg.Global.SMTPHeloName = v
+			}
+		}},
+		"smtp_connect_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
+			v, ok := d.readUnsigned(s, 1, 0, 0xffffffff/timerHz)
+			if !ok {
+				d.errorf(s, 1, "smtp_connect_timeout '%s' must be in [0, %d] - ignoring", word(s, 1), 0xffffffff/timerHz)
+				return
+			}
+			if v == 0 {
+				d.errorf(s, 1, "smtp_conect_timeout must be greater than 0, setting to 1")
+				v = 1
+			}
+			d.cfg.Global.SMTPConnectTimeout = secondsDur(v)
+		}},
+		"notification_email": {block: true, fn: func(d *decoder, s *syntax.Stmt) {
+			lines := d.valueStmts(s)
+			if len(lines) == 0 {
+				d.errorf(s, 0, "Warning - empty notification_email block")
+				return
+			}
+			for _, l := range lines {
+				d.cfg.Global.NotificationEmail = append(d.cfg.Global.NotificationEmail, valueWords(l.Words)...)
+			}
+		}},
+		"smtp_alert":         globalBoolKw("smtp_alert", func(g *GlobalDefs, v bool) { g.SMTPAlert = &v }),
+		"smtp_alert_vrrp":    globalBoolKw("smtp_alert_vrrp", func(g *GlobalDefs, v bool) { g.SMTPAlertVRRP = &v }),
+		"smtp_alert_checker": globalBoolKw("smtp_alert_checker", func(g *GlobalDefs, v bool) { g.SMTPAlertChecker = &v }),
+		"no_email_faults":    globalFlagKw(func(g *GlobalDefs) { g.NoEmailFaults = true }),
+		"no_checker_emails":  globalBoolKw("no_checker_emails", func(g *GlobalDefs, v bool) { g.NoCheckerEmails = v }),
+	}
+}
+
+// globalScriptKeywords decodes the startup and shutdown scripts and who runs scripts:
+//
+//	startup_script|shutdown_script SCRIPT [username [groupname]]
+//	startup_script_timeout|shutdown_script_timeout SECONDS
+//	script_user USER [GROUP]
+//	enable_script_security
+func globalScriptKeywords() table {
+	return table{
+		"startup_script": {fn: func(d *decoder, s *syntax.Stmt) {
+			startupShutdown(d, s, &d.cfg.Global.StartupScript, &d.cfg.Global.StartupScriptTimeout, "startup")
+		}},
+		"shutdown_script": {fn: func(d *decoder, s *syntax.Stmt) {
+			startupShutdown(d, s, &d.cfg.Global.ShutdownScript, &d.cfg.Global.ShutdownScriptTimeout, "shutdown")
+		}},
+		"startup_script_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
+			scriptTimeout(d, s, &d.cfg.Global.StartupScriptTimeout, "startup")
+		}},
+		"shutdown_script_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
+			scriptTimeout(d, s, &d.cfg.Global.ShutdownScriptTimeout, "shutdown")
+		}},
+		"script_user": {fn: func(d *decoder, s *syntax.Stmt) {
+			if len(s.Words) < 2 {
+				d.errorf(s, 1, "No script username specified")
+				return
+			}
+			user := word(s, 1)
+			if d.setDefaultUser(s.Pos(), user, word(s, 2)) {
+				d.errorf(s, 1, "Error setting global script uid/gid")
+				return
+			}
+			d.cfg.Global.ScriptUser = user
+			d.cfg.Global.ScriptGroup = word(s, 2)
+			d.cfg.Global.ScriptUserSet = true
+		}},
+		"enable_script_security": globalFlagKw(func(g *GlobalDefs) { g.EnableScriptSecurity = true }),
+	}
+}
+
+// globalSchedKeywords decodes the scheduling of the vrrp, checker and bfd processes:
+//
+//	max_auto_priority [PRIORITY]
+//	min_auto_priority_delay MICROSECONDS
+//	{vrrp|checker|bfd}_priority -20..19
+//	{vrrp|checker|bfd}_no_swap
+//	{vrrp|checker|bfd}_rt_priority 1..99
+//	{vrrp|checker|bfd}_cpu_affinity CPU...
+//	{vrrp|checker|bfd}_rlimit_rttime MICROSECONDS  (_rlimit_rtime deprecated)
+func globalSchedKeywords() table {
+	return table{
+		"max_auto_priority": {fn: func(d *decoder, s *syntax.Stmt) {
+			if len(s.Words) < 2 {
+				d.cfg.Global.MaxAutoPriority = 99
+				return
+			}
+			v, ok := d.readInt(s, 1, -1, 99)
+			if !ok {
+				d.errorf(s, 1, "max_auto_priority '%s' must be in [0, %d] (or -1 to disable) - ignoring", word(s, 1), 99)
+				return
+			}
+			d.cfg.Global.MaxAutoPriority = int(v)
+		}},
+		"min_auto_priority_delay": {fn: func(d *decoder, s *syntax.Stmt) {
+			if len(s.Words) < 2 {
+				d.errorf(s, 1, "min_auto_priority_delay requires delay time")
+				return
+			}
+			v, ok := d.readInt(s, 1, 1, 10000000)
+			if !ok {
+				d.errorf(s, 1, "min_auto_priority_delay '%s' must be in [1, 10000000] - ignoring", word(s, 1))
+				return
+			}
+			d.cfg.Global.MinAutoPriorityDelay = int(v)
+		}},
+		"vrrp_priority":         priorityKw("vrrp", vrrpSched),
+		"vrrp_no_swap":          globalFlagKw(func(g *GlobalDefs) { g.VRRPProcess.NoSwap = true }),
+		"vrrp_rt_priority":      rtPriorityKw("vrrp", vrrpSched),
+		"vrrp_cpu_affinity":     cpuAffinityKw("vrrp", vrrpSched),
+		"vrrp_rlimit_rttime":    rlimitKw("vrrp", vrrpSched),
+		"vrrp_rlimit_rtime":     rlimitKw("vrrp", vrrpSched),
+		"checker_priority":      priorityKw("checker", checkerSched),
+		"checker_no_swap":       globalFlagKw(func(g *GlobalDefs) { g.CheckerProcess.NoSwap = true }),
+		"checker_rt_priority":   rtPriorityKw("checker", checkerSched),
+		"checker_cpu_affinity":  cpuAffinityKw("checker", checkerSched),
+		"checker_rlimit_rttime": rlimitKw("checker", checkerSched),
+		"checker_rlimit_rtime":  rlimitKw("checker", checkerSched),
+		"bfd_priority":          priorityKw("bfd", bfdSched),
+		"bfd_no_swap":           globalFlagKw(func(g *GlobalDefs) { g.BFDProcess.NoSwap = true }),
+		"bfd_rt_priority":       rtPriorityKw("bfd", bfdSched),
+		"bfd_cpu_affinity":      cpuAffinityKw("bfd", bfdSched),
+		"bfd_rlimit_rttime":     rlimitKw("bfd", bfdSched),
+		"bfd_rlimit_rtime":      rlimitKw("bfd", bfdSched),
+	}
+}
+
+// globalLVSKeywords decodes the checker's IPVS defaults:
+//
+//	lvs_timeouts [tcp SECS] [tcpfin SECS] [udp SECS]
+//	lvs_flush
+//	lvs_flush_on_stop [VS|FULL]  (lvs_flush_onstop deprecated)
+//	lvs_sync_daemon INTERFACE INSTANCE [id ID] [maxlen LEN] [port PORT] [ttl TTL] [group ADDR]
+//	checker_log_all_failures [BOOL]
+//	rs_init_notifies [BOOL]
+func globalLVSKeywords() table {
+	return table{
+		"lvs_timeouts":      {fn: decodeLVSTimeouts},
+		"lvs_flush":         globalFlagKw(func(g *GlobalDefs) { g.LVSFlush = true }),
+		"lvs_flush_on_stop": {fn: decodeLVSFlushOnStop},
+		// Deprecated after v2.1.5, silently in 2.2.7.
+		"lvs_flush_onstop": {fn: decodeLVSFlushOnStop},
+		"lvs_sync_daemon":  {fn: decodeLVSSyncDaemon},
+		"checker_log_all_failures": {fn: func(d *decoder, s *syntax.Stmt) {
+			if v, ok := d.boolArg(s, 1, "Invalid value for checker_log_all_failures specified"); ok {
+				d.cfg.Global.CheckerLogAllFailures = v
+			}
+		}},
+		"rs_init_notifies": globalBoolKw("rs_init_notifies", func(g *GlobalDefs, v bool) { g.RSInitNotifies = v }),
+	}
+}
+
+// globalInterfaceKeywords decodes interfaces and VMACs:
+//
+//	dynamic_interfaces [allow_if_changes]
+//	default_interface IFNAME
+//	disable_local_igmp
+//	vmac_prefix PREFIX
+//	vmac_addr_prefix PREFIX
+func globalInterfaceKeywords() table {
+	return table{
+		"dynamic_interfaces": {fn: func(d *decoder, s *syntax.Stmt) {
+			d.cfg.Global.DynamicInterfaces = true
+			if v, ok := optArg(s, 1); ok {
+				if v == "allow_if_changes" {
+					d.cfg.Global.AllowIfChanges = true
+				} else {
+					d.errorf(s, 1, "Unknown dynamic_interfaces option '%s'", v)
+				}
+			}
+		}},
+		"default_interface": {fn: func(d *decoder, s *syntax.Stmt) {
+			if len(s.Words) < 2 {
+				d.errorf(s, 1, "default_interface requires interface name")
+				return
+			}
+			d.cfg.Global.DefaultInterface = word(s, 1)
+		}},
+		// keepalived checks the kernel supports igmp_link_local_mcast_reports
+		// at parse time; that is a run-time matter here.
+		"disable_local_igmp": globalFlagKw(func(g *GlobalDefs) { g.DisableLocalIGMP = true }),
+		"vmac_prefix": {fn: func(d *decoder, s *syntax.Stmt) {
+			if d.cfg.Global.VMACPrefix != "" {
+				d.errorf(s, 1, "vmac prefix has already been specified - ignoring %s", word(s, 1))
+				return
+			}
+			if v, ok := d.arg(s, 1); ok {
+				d.cfg.Global.VMACPrefix = v
+			}
+		}},
+		"vmac_addr_prefix": {fn: func(d *decoder, s *syntax.Stmt) {
+			if d.cfg.Global.VMACAddrPrefix != "" {
+				d.errorf(s, 1, "vmac_addr prefix has already been specified - ignoring %s", word(s, 1))
+				return
+			}
+			if v, ok := d.arg(s, 1); ok {
+				d.cfg.Global.VMACAddrPrefix = v
+			}
+		}},
+	}
+}
+
+// globalGARPKeywords decodes the gratuitous ARP / NA defaults of VRRP instances:
+//
+//	vrrp_garp_master_delay SECONDS
+//	vrrp_garp_master_repeat|vrrp_garp_master_refresh_repeat COUNT
+//	vrrp_garp_master_refresh SECONDS
+//	vrrp_garp_lower_prio_delay SECONDS
+//	vrrp_garp_lower_prio_repeat COUNT
+//	vrrp_garp_interval|vrrp_gna_interval SECONDS
+//	vrrp_min_garp [BOOL]
+//	vrrp_garp_extra_if SECONDS [all]  (vrrp_vmac_garp_intvl too)
+func globalGARPKeywords() table {
+	return table{
+		"vrrp_garp_master_delay": {fn: func(d *decoder, s *syntax.Stmt) {
+			v, ok := d.readUnsigned(s, 1, 0, 0xffffffff/timerHz)
+			if !ok {
+				d.errorf(s, 1, "vrrp_garp_master_delay '%s' invalid - ignoring", word(s, 1))
+				return
+			}
+			d.cfg.Global.VRRPGARPMasterDelay = secondsDur(v)
+		}},
+		"vrrp_garp_master_repeat": garpRepeatKw("vrrp_garp_master_repeat", "vrrp_garp_master_repeat '%s' invalid - ignoring",
+			func(g *GlobalDefs, v uint32) { g.VRRPGARPMasterRepeat = v }),
+		"vrrp_garp_master_refresh": {fn: func(d *decoder, s *syntax.Stmt) {
+			v, ok := d.readUnsigned(s, 1, 0, 0xffffffff)
+			if !ok {
+				d.errorf(s, 1, "Invalid vrrp_garp_master_refresh '%s' - ignoring", word(s, 1))
+				v = 0
+			}
+			d.cfg.Global.VRRPGARPMasterRefresh = secondsDur(v)
+		}},
+		"vrrp_garp_master_refresh_repeat": garpRepeatKw("vrrp_garp_master_refresh_repeat", "vrrp_garp_master_refresh_repeat '%s' invalid - ignoring",
+			func(g *GlobalDefs, v uint32) { g.VRRPGARPMasterRefreshRepeat = v }),
+		"vrrp_garp_lower_prio_delay": {fn: func(d *decoder, s *syntax.Stmt) {
+			v, ok := d.readUnsigned(s, 1, 0, 0xffffffff/timerHz)
+			if !ok {
+				d.errorf(s, 1, "vrrp_garp_lower_prio_delay '%s' invalid - ignoring", word(s, 1))
+				return
+			}
+			dur := secondsDur(v)
+			d.cfg.Global.VRRPGARPLowerPrioDelay = &dur
+		}},
+		"vrrp_garp_lower_prio_repeat": {fn: func(d *decoder, s *syntax.Stmt) {
+			v, ok := d.readUnsigned(s, 1, 0, 1<<31-1)
+			if !ok {
+				d.errorf(s, 1, "Invalid vrrp_garp_lower_prio_repeat '%s'", word(s, 1))
+				return
+			}
+			r := uint32(v)
+			d.cfg.Global.VRRPGARPLowerPrioRepeat = &r
+		}},
+		"vrrp_garp_interval": garpIntervalKw("vrrp_garp_interval",
+			func(g *GlobalDefs, v time.Duration) { g.VRRPGARPInterval = v },
+			func(g *GlobalDefs) time.Duration { return g.VRRPGARPInterval }),
+		"vrrp_gna_interval": garpIntervalKw("vrrp_gna_interval",
+			func(g *GlobalDefs, v time.Duration) { g.VRRPGNAInterval = v },
+			func(g *GlobalDefs) time.Duration { return g.VRRPGNAInterval }),
+		"vrrp_min_garp": {fn: func(d *decoder, s *syntax.Stmt) {
+			v, ok := d.boolArg(s, 1, "Invalid value for vrrp_min_garp specified")
+			if !ok || !v {
+				return
+			}
+			gd := &d.cfg.Global
+			gd.VRRPMinGARP = true
+			// only the values still at their defaults are changed
+			if gd.VRRPGARPMasterRepeat == 5 {
+				gd.VRRPGARPMasterRepeat = 1
+			}
+			if gd.VRRPGARPMasterRefreshRepeat == 1 {
+				gd.VRRPGARPMasterRefreshRepeat = 0
+			}
+			if gd.VRRPGARPMasterDelay == 5*time.Second {
+				gd.VRRPGARPMasterDelay = 0
+			}
+		}},
+		"vrrp_garp_extra_if":   {fn: decodeGlobalGARPExtraIf},
+		"vrrp_vmac_garp_intvl": {fn: decodeGlobalGARPExtraIf},
+	}
+}
+
+// globalVRRPKeywords decodes the other VRRP defaults:
+//
+//	vrrp_mcast_group4|vrrp_mcast_group6 ADDRESS
+//	vrrp_version 2|3
+//	vrrp_down_timer_adverts 1..100
+//	vrrp_lower_prio_no_advert|vrrp_higher_prio_send_advert [BOOL]
+//	vrrp_check_unicast_src
+//	vrrp_skip_check_adv_addr
+//	vrrp_strict_vip_check
+//	vrrp_strict
+//	vrrp_rx_bufs_policy [MTU|ADVERT|SIZE]...
+//	vrrp_rx_bufs_multiplier N
+//	vrrp_startup_delay SECONDS
+//	log_unknown_vrids
+func globalVRRPKeywords() table {
+	return table{
+		"vrrp_mcast_group4": {fn: decodeMcastGroup4},
+		"vrrp_mcast_group6": {fn: decodeMcastGroup6},
+		"vrrp_down_timer_adverts": {fn: func(d *decoder, s *syntax.Stmt) {
+			v, ok := d.readUnsigned(s, 1, 1, 100)
+			if !ok {
+				d.errorf(s, 1, "Invalid vrrp_down_timer_adverts [1:100] '%s'", word(s, 1))
+				return
+			}
+			d.cfg.Global.VRRPDownTimerAdverts = int(v)
+		}},
+		"vrrp_lower_prio_no_advert": {fn: func(d *decoder, s *syntax.Stmt) {
+			if v, ok := d.boolArg(s, 1, "Invalid value for vrrp_lower_prio_no_advert specified"); ok {
+				d.cfg.Global.VRRPLowerPrioNoAdvert = v
+			}
+		}},
+		"vrrp_higher_prio_send_advert": {fn: func(d *decoder, s *syntax.Stmt) {
+			if v, ok := d.boolArg(s, 1, "Invalid value for vrrp_higher_prio_send_advert specified"); ok {
+				d.cfg.Global.VRRPHigherPrioSendAdvert = v
+			}
+		}},
+		"vrrp_version": {fn: func(d *decoder, s *syntax.Stmt) {
+			v, ok := d.readInt(s, 1, 2, 3)
+			if !ok {
+				d.errorf(s, 1, "VRRP Error: Version must be either 2 or 3")
+				return
+			}
+			d.cfg.Global.VRRPVersion = int(v)
+		}},
+		"vrrp_check_unicast_src":   globalFlagKw(func(g *GlobalDefs) { g.VRRPCheckUnicastSrc = true }),
+		"vrrp_skip_check_adv_addr": globalFlagKw(func(g *GlobalDefs) { g.VRRPSkipCheckAdvAddr = true }),
+		"vrrp_strict_vip_check":    globalFlagKw(func(g *GlobalDefs) { g.VRRPStrictVIPCheck = true }),
+		"vrrp_strict":              globalFlagKw(func(g *GlobalDefs) { g.VRRPStrict = true }),
+		"vrrp_rx_bufs_policy":      {fn: decodeRxBufsPolicy},
+		"vrrp_rx_bufs_multiplier": {fn: func(d *decoder, s *syntax.Stmt) {
+			if len(s.Words) != 2 {
+				d.errorf(s, 1, "Invalid vrrp_rx_bufs_multiplier")
+				return
+			}
+			v, ok := d.readUnsigned(s, 1, 1, 0xffffffff)
+			if !ok {
+				d.errorf(s, 1, "Invalid vrrp_rx_bufs_multiplier %s", word(s, 1))
+				return
+			}
+			d.cfg.Global.VRRPRxBufsMultiplier = uint32(v)
+		}},
+		"vrrp_startup_delay": {fn: func(d *decoder, s *syntax.Stmt) {
+			v, ok := d.readTimer(s, 1, timerHz/1000, 0xffffffff)
+			if !ok {
+				d.errorf(s, 1, "vrrp_startup_delay '%s' is invalid", word(s, 1))
+			} else {
+				d.cfg.Global.VRRPStartupDelay = v
+			}
+			if d.cfg.Global.VRRPStartupDelay >= time.Minute {
+				d.vlogInfo(s.WordPos(1), "The vrrp_startup_delay is very large - %s seconds", word(s, 1))
+			}
+		}},
+		"log_unknown_vrids": globalFlagKw(func(g *GlobalDefs) { g.LogUnknownVRIDs = true }),
+	}
+}
+
+// globalFirewallKeywords decodes the firewall (nftables; iptables only as a fallback to it):
+//
+//	vrrp_iptables [...]
+//	vrrp_ipsets [...]
+//	nftables [TABLE]
+//	nftables_priority PRIORITY
+//	nftables_ifindex
+//	nftables_counters
+//	nftables_ipvs [TABLE]
+//	nftables_ipvs_priority PRIORITY
+//	nftables_ipvs_start_fwmark FWMARK
+func globalFirewallKeywords() table {
+	return table{
+		// The Debian 2.2.7 build has nftables but not iptables: the
+		// legacy keyword switches to nftables with an error.
+		"vrrp_iptables": {fn: func(d *decoder, s *syntax.Stmt) {
+			d.errorf(s, 0, "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option")
+			d.cfg.Global.NFTables = "keepalived"
+			d.cfg.Global.NFTablesPriority = -1
+		}},
+		"vrrp_ipsets": {fn: func(d *decoder, s *syntax.Stmt) {
+			d.cfg.Global.VRRPIPSets = valueWords(s.Args())
+		}},
+		"nftables": {fn: func(d *decoder, s *syntax.Stmt) {
+			if d.nftTable(s, &d.cfg.Global.NFTables, "keepalived", "nftables") {
+				d.cfg.Global.NFTablesPriority = -1
+			}
+		}},
+		"nftables_priority": {fn: func(d *decoder, s *syntax.Stmt) {
+			v, ok := d.readInt(s, 1, -1<<31, 1<<31-1)
+			if !ok {
+				d.add(s.WordPos(1), syntax.InvalidNumber, "invalid nftables chain priority '%s'", word(s, 1))
+				return
+			}
+			d.cfg.Global.NFTablesPriority = int(v)
+		}},
+		"nftables_ifindex":  globalFlagKw(func(g *GlobalDefs) { g.NFTablesIfindex = true }),
+		"nftables_counters": globalFlagKw(func(g *GlobalDefs) { g.NFTablesCounters = true }),
+		"nftables_ipvs": {fn: func(d *decoder, s *syntax.Stmt) {
+			if d.nftTable(s, &d.cfg.Global.NFTablesIPVS, "keepalived_ipvs", "ipvs nftables") {
+				d.cfg.Global.NFTablesIPVSPriority = -1
+				d.cfg.Global.NFTablesIPVSStartFwmark = 1000
+			}
+		}},
+		"nftables_ipvs_priority": {fn: func(d *decoder, s *syntax.Stmt) {
+			v, ok := d.readInt(s, 1, -1<<31, 1<<31-1)
+			if !ok {
+				d.add(s.WordPos(1), syntax.InvalidNumber, "invalid ipvs nftables chain priority '%s'", word(s, 1))
+				return
+			}
+			d.cfg.Global.NFTablesIPVSPriority = int(v)
+		}},
+		"nftables_ipvs_start_fwmark": {fn: func(d *decoder, s *syntax.Stmt) {
+			v, ok := d.readUnsigned(s, 1, 1, 0xffffffff)
+			if !ok {
+				d.add(s.WordPos(1), syntax.InvalidNumber, "invalid ipvs nftables start_fwmark priority '%s'", word(s, 1))
+				return
+			}
+			d.cfg.Global.NFTablesIPVSStartFwmark = uint32(v)
+		}},
+	}
+}
+
+// globalNotifyKeywords decodes the notify FIFOs:
+//
+//	[vrrp_|lvs_]notify_fifo FIFO [USER [GROUP]]
+//	[vrrp_|lvs_]notify_fifo_script SCRIPT [USER [GROUP]]
+//	vrrp_notify_priority_changes [BOOL]
+//	fifo_write_vrrp_states_on_reload
+func globalNotifyKeywords() table {
+	return table{
+		"notify_fifo":             notifyFIFOKw("", func(g *GlobalDefs) *NotifyFIFO { return &g.NotifyFIFO }),
+		"notify_fifo_script":      notifyFIFOScriptKw("", func(g *GlobalDefs) *NotifyFIFO { return &g.NotifyFIFO }),
+		"vrrp_notify_fifo":        notifyFIFOKw("vrrp_", func(g *GlobalDefs) *NotifyFIFO { return &g.VRRPNotifyFIFO }),
+		"vrrp_notify_fifo_script": notifyFIFOScriptKw("vrrp_", func(g *GlobalDefs) *NotifyFIFO { return &g.VRRPNotifyFIFO }),
+		"lvs_notify_fifo":         notifyFIFOKw("lvs_", func(g *GlobalDefs) *NotifyFIFO { return &g.LVSNotifyFIFO }),
+		"lvs_notify_fifo_script":  notifyFIFOScriptKw("lvs_", func(g *GlobalDefs) *NotifyFIFO { return &g.LVSNotifyFIFO }),
+		"vrrp_notify_priority_changes": globalBoolKw("vrrp_notify_priority_changes",
+			func(g *GlobalDefs, v bool) { g.VRRPNotifyPriorityChanges = v }),
+		"fifo_write_vrrp_states_on_reload": globalFlagKw(func(g *GlobalDefs) { g.FIFOWriteVRRPStatesOnReload = true }),
+	}
+}
+
+// globalSNMPKeywords decodes SNMP and D-Bus:
+//
+//	snmp_socket SOCKET
+//	enable_traps
+//	enable_snmp_vrrp  (enable_snmp_keepalived deprecated)
+//	enable_snmp_rfc|enable_snmp_rfcv2|enable_snmp_rfcv3
+//	enable_snmp_checker
+//	enable_dbus
+//	dbus_service_name NAME
+func globalSNMPKeywords() table {
+	return table{
+		"snmp_socket": {fn: func(d *decoder, s *syntax.Stmt) {
+			switch {
+			case len(s.Words) > 2:
+				d.errorf(s, 2, "Too many parameters specified for snmp_socket - ignoring")
+			case len(s.Words) < 2:
+				d.errorf(s, 1, "SNMP error : snmp socket name missing")
+			case d.cfg.Global.SNMPSocket != "":
+				d.errorf(s, 1, "SNMP socket already set to %s - ignoring", d.cfg.Global.SNMPSocket)
+			default:
+				d.cfg.Global.SNMPSocket = word(s, 1)
+			}
+		}},
+		"enable_traps":     globalFlagKw(func(g *GlobalDefs) { g.EnableTraps = true }),
+		"enable_snmp_vrrp": globalFlagKw(func(g *GlobalDefs) { g.EnableSNMPVRRP = true }),
+		// Deprecated v2.0.0, silently accepted by 2.2.7.
+		"enable_snmp_keepalived": globalFlagKw(func(g *GlobalDefs) { g.EnableSNMPVRRP = true }),
+		"enable_snmp_rfc":        globalFlagKw(func(g *GlobalDefs) { g.EnableSNMPRFCv2, g.EnableSNMPRFCv3 = true, true }),
+		"enable_snmp_rfcv2":      globalFlagKw(func(g *GlobalDefs) { g.EnableSNMPRFCv2 = true }),
+		"enable_snmp_rfcv3":      globalFlagKw(func(g *GlobalDefs) { g.EnableSNMPRFCv3 = true }),
+		"enable_snmp_checker":    globalFlagKw(func(g *GlobalDefs) { g.EnableSNMPChecker = true }),
+		"enable_dbus":            globalFlagKw(func(g *GlobalDefs) { g.EnableDBus = true }),
+		"dbus_service_name": {fn: func(d *decoder, s *syntax.Stmt) {
+			if len(s.Words) < 2 {
+				d.errorf(s, 1, "dbus_service_name missing - ignoring")
+				return
+			}
+			d.cfg.Global.DBusServiceName = word(s, 1)
+		}},
+	}
+}
+
+// globalNetlinkKeywords decodes the netlink sockets' receive buffers:
+//
+//	{vrrp_netlink_cmd|vrrp_netlink_monitor|process_monitor|lvs_netlink_cmd|lvs_netlink_monitor}_rcv_bufs BYTES
+//	{...}_rcv_bufs_force [BOOL]
+func globalNetlinkKeywords() table {
+	return table{
+		"vrrp_netlink_cmd_rcv_bufs":           rcvBufsKw("vrrp_netlink_cmd", func(g *GlobalDefs) *NetlinkBufs { return &g.VRRPNetlinkCmdRcvBufs }),
+		"vrrp_netlink_cmd_rcv_bufs_force":     rcvBufsForceKw("vrrp_netlink_cmd", func(g *GlobalDefs) *NetlinkBufs { return &g.VRRPNetlinkCmdRcvBufs }),
+		"vrrp_netlink_monitor_rcv_bufs":       rcvBufsKw("vrrp_netlink_monitor", func(g *GlobalDefs) *NetlinkBufs { return &g.VRRPNetlinkMonitorRcvBufs }),
+		"vrrp_netlink_monitor_rcv_bufs_force": rcvBufsForceKw("vrrp_netlink_monitor", func(g *GlobalDefs) *NetlinkBufs { return &g.VRRPNetlinkMonitorRcvBufs }),
+		"process_monitor_rcv_bufs":            rcvBufsKw("process_monitor", func(g *GlobalDefs) *NetlinkBufs { return &g.ProcessMonitorRcvBufs }),
+		"process_monitor_rcv_bufs_force":      rcvBufsForceKw("process_monitor", func(g *GlobalDefs) *NetlinkBufs { return &g.ProcessMonitorRcvBufs }),
+		"lvs_netlink_cmd_rcv_bufs":            rcvBufsKw("lvs_netlink_cmd", func(g *GlobalDefs) *NetlinkBufs { return &g.LVSNetlinkCmdRcvBufs }),
+		"lvs_netlink_cmd_rcv_bufs_force":      rcvBufsForceKw("lvs_netlink_cmd", func(g *GlobalDefs) *NetlinkBufs { return &g.LVSNetlinkCmdRcvBufs }),
+		"lvs_netlink_monitor_rcv_bufs":        rcvBufsKw("lvs_netlink_monitor", func(g *GlobalDefs) *NetlinkBufs { return &g.LVSNetlinkMonitorRcvBufs }),
+		"lvs_netlink_monitor_rcv_bufs_force":  rcvBufsForceKw("lvs_netlink_monitor", func(g *GlobalDefs) *NetlinkBufs { return &g.LVSNetlinkMonitorRcvBufs }),
+	}
+}
+
+// globalConfigKeywords decodes the process's files, reloads and randomness:
+//
+//	umask MODE|IRUSR|...
+//	random_seed N
+//	reload_check_config [LOG_FILE]
+//	reload_time_file FILE
+//	reload_repeat
+//	reload_file [FILE]
+//	include_check [+|-]{read|match|wildcard_match|brace_match}...
+//	config_save_dir DIR
+//	tmp_config_directory DIR
+//	data_use_instance [BOOL]
+func globalConfigKeywords() table {
+	return table{
+		"umask": {fn: decodeUmask},
+		"random_seed": {fn: func(d *decoder, s *syntax.Stmt) {
+			v, ok := d.readUnsigned(s, 1, 0, 0xffffffff)
+			if !ok {
+				d.errorf(s, 1, "random_seed %s invalid", word(s, 1))
+				return
+			}
+			r := uint32(v)
+			d.cfg.Global.RandomSeed = &r
+		}},
+		"reload_check_config": {fn: func(d *decoder, s *syntax.Stmt) {
+			d.cfg.Global.ReloadCheckConfig = true
+			d.cfg.Global.ReloadCheckConfigLog = word(s, 1)
+		}},
+		"reload_time_file": {fn: func(d *decoder, s *syntax.Stmt) {
+			if len(s.Words) < 2 {
+				d.errorf(s, 1, "reload_time_file invalid")
+				return
+			}
+			d.cfg.Global.ReloadTimeFile = word(s, 1)
+		}},
+		"reload_repeat": globalFlagKw(func(g *GlobalDefs) { g.ReloadRepeat = true }),
+		"reload_file": {fn: func(d *decoder, s *syntax.Stmt) {
+			v := "/run/keepalived.reload"
+			if w, ok := optArg(s, 1); ok {
+				v = w
+			}
+			d.cfg.Global.ReloadFile = &v
+		}},
+		"include_check": {fn: func(d *decoder, s *syntax.Stmt) {
+			d.cfg.Global.IncludeCheck = strings.Join(valueWords(s.Args()), " ")
+			for i, w := range s.Args() {
+				t := w.Text
+				if t != "" && (t[0] == '+' || t[0] == '-') {
+					t = t[1:]
+				} else if i > 0 {
+					d.errorf(s, i+1, "Duplicate include_check '%s' specified - ignoring", t)
+					continue
+				}
+				switch t {
+				case "read", "match", "wildcard_match", "brace_match":
+				default:
+					d.errorf(s, i+1, "Unknown include_check type '%s' - ignoring", t)
+				}
+			}
+		}},
+		"config_save_dir": {fn: func(d *decoder, s *syntax.Stmt) {
+			if v, ok := d.arg(s, 1); ok {
+				d.cfg.Global.ConfigSaveDir = strings.TrimSuffix(v, "/")
+			}
+		}},
+		"tmp_config_directory": {fn: func(d *decoder, s *syntax.Stmt) {
+			if d.cfg.Global.TmpConfigDirectory != "" {
+				d.errorf(s, 0, "%s already specified - ignoring", s.Keyword())
+				return
+			}
+			if len(s.Words) < 2 {
+				d.errorf(s, 1, "%s missing directory name", s.Keyword())
+				return
+			}
+			d.cfg.Global.TmpConfigDirectory = word(s, 1)
+		}},
+		"data_use_instance": {fn: func(d *decoder, s *syntax.Stmt) {
+			if v, ok := d.boolArg(s, 1, "Invalid value '%s' for global date_use_instance specified"); ok {
+				d.cfg.Global.DataUseInstance = v
+			}
+		}},
+	}
 }

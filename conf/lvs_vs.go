@@ -196,243 +196,13 @@ func vsFlag(d *decoder, s *syntax.Stmt) {
 }
 
 func init() {
-	vsTable = table{
-		"ip_family": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			str, ok := d.arg(s, 1)
-			if !ok {
-				return
-			}
-			var f LVSFamily
-			switch str {
-			case "inet":
-				f = LVSInet
-			case "inet6":
-				f = LVSInet6
-			default:
-				d.errorf(s, 1, "unknown address family %s", str)
-				return
-			}
-			if vs.Family != "" && f != vs.Family {
-				d.errorf(s, 1, "Virtual server specified family %s conflicts with server family", str)
-				return
-			}
-			vs.Family, vs.IPFamily = f, f
-		}},
-		"inhibit_on_failure": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			vs.Configured.InhibitOnFailure = lvsPtr(true)
-			vs.InhibitOnFailure = true
-		}},
-		"lb_algo":     {fn: vsScheduler},
-		"lvs_sched":   {fn: vsScheduler},
-		"hashed":      {fn: vsFlag},
-		"ops":         {fn: vsFlag},
-		"flag-1":      {fn: vsFlag},
-		"flag-2":      {fn: vsFlag},
-		"flag-3":      {fn: vsFlag},
-		"sh-port":     {fn: vsFlag},
-		"sh-fallback": {fn: vsFlag},
-		"mh-port":     {fn: vsFlag},
-		"mh-fallback": {fn: vsFlag},
-		"lb_kind":     {fn: vsForwarding},
-		"lvs_method":  {fn: vsForwarding},
-		"persistence_engine": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			str, ok := d.arg(s, 1)
-			if !ok {
-				return
-			}
-			// IP_VS_PENAME_MAXLEN is 16 including the NUL
-			if len(str) > 15 {
-				d.errorf(s, 1, "persistence_name too long, truncating - %s", str)
-				str = str[:15]
-			}
-			vs.PersistenceEngine = str
-		}},
-		"persistence_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			if len(s.Words) < 2 {
-				vs.PersistenceTimeout = lvsDefaultPersistence
-				return
-			}
-			v, ok := d.readUnsignedStr(s.WordPos(1), s.Words[1].Text, 1, lvsMaxTimeout)
-			if !ok {
-				d.errorf(s, 1, "persistence_timeout invalid")
-				return
-			}
-			vs.PersistenceTimeout = uint32(v)
-		}},
-		"persistence_granularity": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			str, ok := d.arg(s, 1)
-			if !ok {
-				return
-			}
-			af := vs.Family
-			if af == "" {
-				af = LVSInet6
-				if strings.Contains(str, ".") {
-					af = LVSInet
-				}
-			}
-			g := &Granularity{}
-			if af == LVSInet6 {
-				v, ok := d.readUnsignedStr(s.WordPos(1), str, 1, 128)
-				if !ok {
-					d.errorf(s, 1, "Invalid IPv6 persistence_granularity specified - %s", str)
-					return
-				}
-				g.PrefixLen = int(v)
-			} else {
-				a, err := netip.ParseAddr(str)
-				if err != nil || !a.Is4() {
-					d.errorf(s, 1, "Invalid IPv4 persistence_granularity specified - %s", str)
-					return
-				}
-				g.Mask = a
-				g.PrefixLen = maskLen(a)
-			}
-			vs.PersistenceGranularity = g
-			if vs.Family == "" {
-				vs.Family = af
-			}
-			if vs.PersistenceTimeout == 0 {
-				vs.PersistenceTimeout = lvsDefaultPersistence
-			}
-		}},
-		"protocol": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			str, ok := d.arg(s, 1)
-			if !ok {
-				return
-			}
-			switch strings.ToUpper(str) {
-			case "TCP":
-				vs.Protocol = LVSTCP
-			case "UDP":
-				vs.Protocol = LVSUDP
-			case "SCTP":
-				vs.Protocol = LVSSCTP
-			default:
-				d.errorf(s, 1, "Unknown protocol %s - ignoring", str)
-			}
-		}},
-		"ha_suspend": {fn: func(d *decoder, s *syntax.Stmt) {
-			d.lvs.vs.HASuspend = true
-		}},
-		"smtp_alert": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			if v, ok := d.boolArg(s, 1, "Invalid virtual_server smtp_alert parameter %s"); ok {
-				vs.Configured.SMTPAlert = &v
-			}
-		}},
-		"virtualhost": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			if len(s.Words) < 2 {
-				d.errorf(s, 0, "virtual server virtualhost missing")
-				return
-			}
-			vs.Virtualhost = s.Words[1].Text
-		}},
-		"snmp_name": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			if len(s.Words) != 2 {
-				d.errorf(s, 0, "virtual server snmp_name missing or extra parameters")
-				return
-			}
-			vs.SNMPName = s.Words[1].Text
-		}},
-		"alpha": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			vs.Configured.Alpha = lvsPtr(true)
-			vs.Alpha = true
-		}},
-		"omega": {fn: func(d *decoder, s *syntax.Stmt) {
-			d.lvs.vs.Omega = true
-		}},
-		"quorum_up": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			d.lvsScript(s, &vs.QuorumUp, vs.Group)
-		}},
-		"quorum_down": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			d.lvsScript(s, &vs.QuorumDown, vs.Group)
-		}},
-		"quorum": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			str, ok := d.arg(s, 1)
-			if !ok {
-				return
-			}
-			v, ok := d.readUnsignedStr(s.WordPos(1), str, 1, kaUintMax)
-			if !ok {
-				d.errorf(s, 1, "Quorum %s must be in [1, %d]. Setting to 1.", str, uint64(kaUintMax))
-				v = 1
-			}
-			vs.Quorum = uint32(v)
-		}},
-		"hysteresis": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			str, ok := d.arg(s, 1)
-			if !ok {
-				return
-			}
-			v, ok := d.readUnsignedStr(s.WordPos(1), str, 0, kaUintMax)
-			if !ok {
-				d.errorf(s, 1, "Hysteresis %s must be in [0, %d] - ignoring", str, uint64(kaUintMax))
-				return
-			}
-			vs.Hysteresis = uint32(v)
-		}},
-		"weight": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			str, ok := d.arg(s, 1)
-			if !ok {
-				return
-			}
-			v, ok := d.readUnsignedStr(s.WordPos(1), str, 1, lvsWeightLimit)
-			if !ok {
-				d.errorf(s, 1, "Virtual server weight %s is outside range 1-%d", str, lvsWeightLimit)
-				return
-			}
-			vs.Weight = uint32(v)
-		}},
-		"sorry_server": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			ip, ok := d.arg(s, 1)
-			if !ok {
-				return
-			}
-			p, have := "", false
-			if len(s.Words) > 2 {
-				p, have = kaPortStr(s.Words[2].Text, true)
-			}
-			a, port, ok := d.kaSockaddr(ip, p, have, s.WordPos(2))
-			if !ok {
-				d.errorf(s, 1, "Invalid sorry server IP address %s - skipping", ip)
-				return
-			}
-			vs.SorryServer = &SorryServer{Pos: s.Pos(), Addr: a, Port: port, Forwarding: vs.Forwarding}
-		}},
-		"sorry_server_inhibit": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			if vs.SorryServer == nil {
-				d.errorf(s, 0, "Ignoring sorry_server inhibit used before or without sorry_server")
-				return
-			}
-			vs.SorryServer.Inhibit = true
-		}},
-		"sorry_server_lvs_method": {fn: func(d *decoder, s *syntax.Stmt) {
-			vs := d.lvs.vs
-			if vs.SorryServer == nil {
-				d.errorf(s, 0, "sorry_server forwarding used without sorry_server")
-				return
-			}
-			d.forwarding(s, &vs.SorryServer.Forwarding, "sorry")
-		}},
-		"real_server": {fn: decodeRealServer, block: true},
-	}
+	vsTable = mergeTables(
+		vsSchedulingKeywords(),
+		vsPersistenceKeywords(),
+		vsQuorumKeywords(),
+		vsIdentityKeywords(),
+		vsServerKeywords(),
+	)
 	serverTimingKeywords(vsTable, func(d *decoder) *LVSTimingSet { return &d.lvs.vs.Configured },
 		timingOwn{
 			connectTimeout: func(d *decoder, v time.Duration) { d.lvs.vs.ConnectTimeout = v },
@@ -750,4 +520,297 @@ func serverTimingKeywords(t table, set func(*decoder) *LVSTimingSet, own timingO
 	t["warmup"] = timer(0, 0, m.warmup, func(c *LVSTimingSet) **time.Duration { return &c.Warmup }, nil)
 	t["connect_timeout"] = timer(1, lvsTimerUintMax, m.connectTimeout, func(c *LVSTimingSet) **time.Duration { return &c.ConnectTimeout }, own.connectTimeout)
 	t["delay_loop"] = timer(1, 0, m.delayLoop, func(c *LVSTimingSet) **time.Duration { return &c.DelayLoop }, own.delayLoop)
+}
+
+// vsSchedulingKeywords decodes how a virtual server spreads its connections:
+//
+//	ip_family inet|inet6
+//	lb_algo|lvs_sched SCHEDULER
+//	hashed|ops|flag-1|flag-2|flag-3|sh-port|sh-fallback|mh-port|mh-fallback
+//	lb_kind|lvs_method NAT|DR|TUN [type ipip|gue port PORT|gre] [nocsum|csum|remcsum]
+//	protocol TCP|UDP|SCTP
+func vsSchedulingKeywords() table {
+	return table{
+		"ip_family": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			str, ok := d.arg(s, 1)
+			if !ok {
+				return
+			}
+			var f LVSFamily
+			switch str {
+			case "inet":
+				f = LVSInet
+			case "inet6":
+				f = LVSInet6
+			default:
+				d.errorf(s, 1, "unknown address family %s", str)
+				return
+			}
+			if vs.Family != "" && f != vs.Family {
+				d.errorf(s, 1, "Virtual server specified family %s conflicts with server family", str)
+				return
+			}
+			vs.Family, vs.IPFamily = f, f
+		}},
+		"lb_algo":     {fn: vsScheduler},
+		"lvs_sched":   {fn: vsScheduler},
+		"hashed":      {fn: vsFlag},
+		"ops":         {fn: vsFlag},
+		"flag-1":      {fn: vsFlag},
+		"flag-2":      {fn: vsFlag},
+		"flag-3":      {fn: vsFlag},
+		"sh-port":     {fn: vsFlag},
+		"sh-fallback": {fn: vsFlag},
+		"mh-port":     {fn: vsFlag},
+		"mh-fallback": {fn: vsFlag},
+		"lb_kind":     {fn: vsForwarding},
+		"lvs_method":  {fn: vsForwarding},
+		"protocol": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			str, ok := d.arg(s, 1)
+			if !ok {
+				return
+			}
+			switch strings.ToUpper(str) {
+			case "TCP":
+				vs.Protocol = LVSTCP
+			case "UDP":
+				vs.Protocol = LVSUDP
+			case "SCTP":
+				vs.Protocol = LVSSCTP
+			default:
+				d.errorf(s, 1, "Unknown protocol %s - ignoring", str)
+			}
+		}},
+	}
+}
+
+// vsPersistenceKeywords decodes a virtual server's persistence:
+//
+//	persistence_engine NAME
+//	persistence_timeout [SECONDS]
+//	persistence_granularity MASK|PREFIXLEN
+func vsPersistenceKeywords() table {
+	return table{
+		"persistence_engine": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			str, ok := d.arg(s, 1)
+			if !ok {
+				return
+			}
+			// IP_VS_PENAME_MAXLEN is 16 including the NUL
+			if len(str) > 15 {
+				d.errorf(s, 1, "persistence_name too long, truncating - %s", str)
+				str = str[:15]
+			}
+			vs.PersistenceEngine = str
+		}},
+		"persistence_timeout": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			if len(s.Words) < 2 {
+				vs.PersistenceTimeout = lvsDefaultPersistence
+				return
+			}
+			v, ok := d.readUnsignedStr(s.WordPos(1), s.Words[1].Text, 1, lvsMaxTimeout)
+			if !ok {
+				d.errorf(s, 1, "persistence_timeout invalid")
+				return
+			}
+			vs.PersistenceTimeout = uint32(v)
+		}},
+		"persistence_granularity": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			str, ok := d.arg(s, 1)
+			if !ok {
+				return
+			}
+			af := vs.Family
+			if af == "" {
+				af = LVSInet6
+				if strings.Contains(str, ".") {
+					af = LVSInet
+				}
+			}
+			g := &Granularity{}
+			if af == LVSInet6 {
+				v, ok := d.readUnsignedStr(s.WordPos(1), str, 1, 128)
+				if !ok {
+					d.errorf(s, 1, "Invalid IPv6 persistence_granularity specified - %s", str)
+					return
+				}
+				g.PrefixLen = int(v)
+			} else {
+				a, err := netip.ParseAddr(str)
+				if err != nil || !a.Is4() {
+					d.errorf(s, 1, "Invalid IPv4 persistence_granularity specified - %s", str)
+					return
+				}
+				g.Mask = a
+				g.PrefixLen = maskLen(a)
+			}
+			vs.PersistenceGranularity = g
+			if vs.Family == "" {
+				vs.Family = af
+			}
+			if vs.PersistenceTimeout == 0 {
+				vs.PersistenceTimeout = lvsDefaultPersistence
+			}
+		}},
+	}
+}
+
+// vsQuorumKeywords decodes a virtual server's quorum and how its real servers start and leave:
+//
+//	inhibit_on_failure
+//	alpha
+//	omega
+//	quorum WEIGHT
+//	hysteresis WEIGHT
+//	quorum_up|quorum_down SCRIPT
+//	weight WEIGHT
+func vsQuorumKeywords() table {
+	return table{
+		"inhibit_on_failure": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			vs.Configured.InhibitOnFailure = lvsPtr(true)
+			vs.InhibitOnFailure = true
+		}},
+		"alpha": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			vs.Configured.Alpha = lvsPtr(true)
+			vs.Alpha = true
+		}},
+		"omega": {fn: func(d *decoder, s *syntax.Stmt) {
+			d.lvs.vs.Omega = true
+		}},
+		"quorum_up": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			d.lvsScript(s, &vs.QuorumUp, vs.Group)
+		}},
+		"quorum_down": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			d.lvsScript(s, &vs.QuorumDown, vs.Group)
+		}},
+		"quorum": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			str, ok := d.arg(s, 1)
+			if !ok {
+				return
+			}
+			v, ok := d.readUnsignedStr(s.WordPos(1), str, 1, kaUintMax)
+			if !ok {
+				d.errorf(s, 1, "Quorum %s must be in [1, %d]. Setting to 1.", str, uint64(kaUintMax))
+				v = 1
+			}
+			vs.Quorum = uint32(v)
+		}},
+		"hysteresis": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			str, ok := d.arg(s, 1)
+			if !ok {
+				return
+			}
+			v, ok := d.readUnsignedStr(s.WordPos(1), str, 0, kaUintMax)
+			if !ok {
+				d.errorf(s, 1, "Hysteresis %s must be in [0, %d] - ignoring", str, uint64(kaUintMax))
+				return
+			}
+			vs.Hysteresis = uint32(v)
+		}},
+		"weight": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			str, ok := d.arg(s, 1)
+			if !ok {
+				return
+			}
+			v, ok := d.readUnsignedStr(s.WordPos(1), str, 1, lvsWeightLimit)
+			if !ok {
+				d.errorf(s, 1, "Virtual server weight %s is outside range 1-%d", str, lvsWeightLimit)
+				return
+			}
+			vs.Weight = uint32(v)
+		}},
+	}
+}
+
+// vsIdentityKeywords decodes what names and reports a virtual server:
+//
+//	ha_suspend
+//	smtp_alert [BOOL]
+//	virtualhost NAME
+//	snmp_name NAME
+func vsIdentityKeywords() table {
+	return table{
+		"ha_suspend": {fn: func(d *decoder, s *syntax.Stmt) {
+			d.lvs.vs.HASuspend = true
+		}},
+		"smtp_alert": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			if v, ok := d.boolArg(s, 1, "Invalid virtual_server smtp_alert parameter %s"); ok {
+				vs.Configured.SMTPAlert = &v
+			}
+		}},
+		"virtualhost": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			if len(s.Words) < 2 {
+				d.errorf(s, 0, "virtual server virtualhost missing")
+				return
+			}
+			vs.Virtualhost = s.Words[1].Text
+		}},
+		"snmp_name": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			if len(s.Words) != 2 {
+				d.errorf(s, 0, "virtual server snmp_name missing or extra parameters")
+				return
+			}
+			vs.SNMPName = s.Words[1].Text
+		}},
+	}
+}
+
+// vsServerKeywords decodes a virtual server's sorry server and real servers:
+//
+//	sorry_server ADDRESS [PORT]
+//	sorry_server_inhibit
+//	sorry_server_lvs_method NAT|DR|TUN ...
+//	real_server ADDRESS [PORT] { ... }
+func vsServerKeywords() table {
+	return table{
+		"sorry_server": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			ip, ok := d.arg(s, 1)
+			if !ok {
+				return
+			}
+			p, have := "", false
+			if len(s.Words) > 2 {
+				p, have = kaPortStr(s.Words[2].Text, true)
+			}
+			a, port, ok := d.kaSockaddr(ip, p, have, s.WordPos(2))
+			if !ok {
+				d.errorf(s, 1, "Invalid sorry server IP address %s - skipping", ip)
+				return
+			}
+			vs.SorryServer = &SorryServer{Pos: s.Pos(), Addr: a, Port: port, Forwarding: vs.Forwarding}
+		}},
+		"sorry_server_inhibit": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			if vs.SorryServer == nil {
+				d.errorf(s, 0, "Ignoring sorry_server inhibit used before or without sorry_server")
+				return
+			}
+			vs.SorryServer.Inhibit = true
+		}},
+		"sorry_server_lvs_method": {fn: func(d *decoder, s *syntax.Stmt) {
+			vs := d.lvs.vs
+			if vs.SorryServer == nil {
+				d.errorf(s, 0, "sorry_server forwarding used without sorry_server")
+				return
+			}
+			d.forwarding(s, &vs.SorryServer.Forwarding, "sorry")
+		}},
+		"real_server": {fn: decodeRealServer, block: true},
+	}
 }

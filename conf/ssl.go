@@ -9,22 +9,30 @@ func decodeSSL(d *decoder, s *syntax.Stmt) {
 	}
 	c := &SSLConfig{Pos: s.Pos()}
 	d.cfg.SSL = c
-	file := func(dst *string, what string) handler {
-		return func(d *decoder, s *syntax.Stmt) {
-			if len(s.Words) < 2 {
-				d.errorf(s, 0, "SSL %s missing", what)
-				return
-			}
-			if *dst != "" {
-				d.errorf(s, 1, "SSL %s already specified - replacing", what)
-			}
-			*dst = s.Words[1].Text
+	d.walk("SSL", s.Block, boundKeywords{sslTable, c})
+}
+
+// sslTable decodes the SSL block:
+//
+//	password PASSWORD
+//	ca|certificate|key FILE
+var sslTable = table{
+	"password":    sslFileKw("password", func(c *SSLConfig) *string { return &c.Password }),
+	"ca":          sslFileKw("cafile", func(c *SSLConfig) *string { return &c.CA }),
+	"certificate": sslFileKw("certfile", func(c *SSLConfig) *string { return &c.Certificate }),
+	"key":         sslFileKw("keyfile", func(c *SSLConfig) *string { return &c.Key }),
+}
+
+// sslFileKw is an SSL keyword naming a file (or the password).
+func sslFileKw(what string, dst func(c *SSLConfig) *string) kw {
+	return objKw(func(d *decoder, c *SSLConfig, s *syntax.Stmt) {
+		if len(s.Words) < 2 {
+			d.errorf(s, 0, "SSL %s missing", what)
+			return
 		}
-	}
-	d.walk("SSL", s.Block, table{
-		"password":    {fn: file(&c.Password, "password")},
-		"ca":          {fn: file(&c.CA, "cafile")},
-		"certificate": {fn: file(&c.Certificate, "certfile")},
-		"key":         {fn: file(&c.Key, "keyfile")},
+		if *dst(c) != "" {
+			d.errorf(s, 1, "SSL %s already specified - replacing", what)
+		}
+		*dst(c) = s.Words[1].Text
 	})
 }

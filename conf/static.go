@@ -207,22 +207,32 @@ func decodeTrackGroup(d *decoder, s *syntax.Stmt) {
 	}
 	tg := &TrackGroup{Pos: s.Pos(), Name: name}
 	d.cfg.TrackGroups = append(d.cfg.TrackGroups, tg)
-	seen := false
-	d.walk("track_group", s.Block, table{
-		"group": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
-			if seen {
-				d.errorf(c, 0, "Group list already specified for sync group %s", name)
-				return
-			}
-			seen = true
-			for _, l := range d.valueStmts(c) {
-				tg.Instances = append(tg.Instances, valueWords(l.Words)...)
-			}
-			if len(tg.Instances) == 0 {
-				d.errorf(c, 0, "Warning - track group %s has empty group block", name)
-			}
-		}},
-	})
+	d.walk("track_group", s.Block, boundKeywords{trackGroupTable, &trackGroupDecode{tg: tg}})
+}
+
+// trackGroupDecode is a track_group being decoded.
+type trackGroupDecode struct {
+	tg   *TrackGroup
+	seen bool // its group block
+}
+
+// trackGroupTable decodes a track_group block:
+//
+//	group { INSTANCE... }
+var trackGroupTable = table{
+	"group": objBlockKw(func(d *decoder, x *trackGroupDecode, c *syntax.Stmt) {
+		if x.seen {
+			d.errorf(c, 0, "Group list already specified for sync group %s", x.tg.Name)
+			return
+		}
+		x.seen = true
+		for _, l := range d.valueStmts(c) {
+			x.tg.Instances = append(x.tg.Instances, valueWords(l.Words)...)
+		}
+		if len(x.tg.Instances) == 0 {
+			d.errorf(c, 0, "Warning - track group %s has empty group block", x.tg.Name)
+		}
+	}),
 }
 
 // ---- addresses ----
@@ -239,6 +249,24 @@ func scopeValue(str string) (string, bool) {
 	return "", false
 }
 
+// addrParams are the address options that take a parameter.
+var addrParams = map[string]bool{"dev": true, "scope": true, "broadcast": true, "brd": true, "label": true, "peer": true, "preferred_lft": true}
+
+// addrParse is keepalived's alloc_ipaddress at work on one value line:
+// the address so far, and what the checks at its end need.
+type addrParse struct {
+	d       *decoder
+	c       *syntax.Stmt
+	static  bool
+	n       int
+	addrStr string
+	ip      IPAddress
+	is6     bool
+	brd     int // -1 '+', -2 '-'
+	haveBrd bool
+	lftSet  bool
+}
+
 // decodeIPAddress is keepalived's alloc_ipaddress for one value line.
 func (d *decoder) decodeIPAddress(c *syntax.Stmt, static bool) (IPAddress, bool) {
 	addrStr := word(c, 0)
@@ -246,134 +274,78 @@ func (d *decoder) decodeIPAddress(c *syntax.Stmt, static bool) (IPAddress, bool)
 	if !ok {
 		return IPAddress{}, false
 	}
-	ip := IPAddress{Pos: c.Pos(), Prefix: pfx}
-	is6 := pfx.Addr().Is6()
-	brd := 0 // -1 '+', -2 '-'
-	haveBrd := false
-	lftSet := false
-	n := len(c.Words)
-	i := 1
-	for ; i < n; i++ {
-		str := word(c, i)
-		avail := i+1 < n
-		needsParam := map[string]bool{"dev": true, "scope": true, "broadcast": true, "brd": true, "label": true, "peer": true, "preferred_lft": true}[str] ||
-			(static && str == "track_group")
-		if needsParam && !avail {
-			d.errorf(c, i, "No %s parameter specified for %s", str, addrStr)
+	ap := &addrParse{d: d, c: c, static: static, n: len(c.Words), addrStr: addrStr,
+		ip: IPAddress{Pos: c.Pos(), Prefix: pfx}, is6: pfx.Addr().Is6()}
+	for i := 1; i < ap.n; i++ {
+		var ok bool
+		if i, ok = ap.option(i); !ok {
 			return IPAddress{}, false
 		}
-		switch {
-		case str == "dev":
-			if ip.Dev != "" {
-				d.errorf(c, i, "Cannot specify ipaddress device more than once for %s", addrStr)
-				return IPAddress{}, false
-			}
-			i++
-			if !d.ifExists(word(c, i), c.WordPos(i)) {
-				d.errorf(c, i, "WARNING - interface %s for ip address %s doesn't exist", word(c, i), addrStr)
-				return IPAddress{}, false
-			}
-			ip.Dev = word(c, i)
-		case str == "scope":
-			i++
-			if v, ok := scopeValue(word(c, i)); ok {
-				ip.Scope = v
-			} else {
-				d.errorf(c, i, "Invalid scope '%s' specified for %s - ignoring", word(c, i), addrStr)
-			}
-		case str == "broadcast" || str == "brd":
-			if is6 {
-				d.errorf(c, i, "VRRP is trying to assign a broadcast %s to the IPv6 address %s !!?? WTF... skipping VIP...", str, addrStr)
-				return IPAddress{}, false
-			}
-			haveBrd = true
-			i++
-			switch p := word(c, i); p {
-			case "-":
-				brd = -2
-			case "+":
-				brd = -1
-			default:
-				a, err := netip.ParseAddr(p)
-				if err != nil || !a.Is4() {
-					d.errorf(c, i, "VRRP is trying to assign invalid broadcast %s. skipping VIP...", p)
-					return IPAddress{}, false
-				}
-				ip.Broadcast = a
-			}
-		case str == "label":
-			i++
-			if l := word(c, i); len(l) >= 16 {
-				d.lose(c.WordPos(i), syntax.GeneralError, "Address label %s is longer than maximum length %d - removing address", l, 15)
-				return IPAddress{}, false
-			}
-			ip.Label = word(c, i)
-		case str == "peer":
-			i++
-			if ip.Peer.IsValid() {
-				d.errorf(c, i, "Peer %s - another peer has already been specified", word(c, i))
-				continue
-			}
-			peer, ok := d.parseAddrPrefix(c.WordPos(i), word(c, i), false)
-			switch {
-			case !ok:
-				d.errorf(c, i, "Invalid peer address %s", word(c, i))
-			case peer.Addr().Is6() != is6:
-				d.errorf(c, i, "Peer address %s does not match address family", word(c, i))
-			default:
-				if ip.Prefix.Bits() != ip.Prefix.Addr().BitLen() {
-					d.errorf(c, i, "Cannot specify address prefix when specifying peer address - ignoring")
-				}
-				ip.Peer = peer
-				ip.Prefix = netip.PrefixFrom(ip.Prefix.Addr(), peer.Bits())
-			}
-		case str == "home":
-			ip.Home = true
-		case str == "-nodad":
-			ip.NoDAD = true
-		case str == "mngtmpaddr":
-			ip.MngTmpAddr = true
-		case str == "noprefixroute":
-			ip.NoPrefixRoute = true
-		case str == "autojoin":
-			ip.AutoJoin = true
-		case str == "no_track":
-			ip.NoTrack = true
-		case str == "preferred_lft":
-			i++
-			if word(c, i) == "forever" {
-				v := uint32(PreferredLftForever)
-				ip.PreferredLft = &v
-				lftSet = true
-			} else if v, ok := d.readUnsigned(c, i, 0, 0xffffffff); ok {
-				u := uint32(v)
-				ip.PreferredLft = &u
-				lftSet = true
-			} else {
-				d.errorf(c, i, "preferred_lft %s is invalid", word(c, i))
-			}
-		case static && str == "track_group":
-			i++
-			if ip.TrackGroup != "" {
-				d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
-				i = n
-				continue
-			}
-			if findTrackGroup(d, word(c, i)) == nil {
-				d.errorf(c, i, "track_group %s not found", word(c, i))
-			} else {
-				ip.TrackGroup = word(c, i)
-			}
-		case !static && str == "use_vmac":
-			ip.UseVMAC = true
-		default:
-			d.errorf(c, i, "Unknown configuration entry '%s' for ip address - ignoring", str)
-		}
 	}
-	if haveBrd && ip.Peer.IsValid() {
+	return ap.finish()
+}
+
+// option reads the option at word i, the short ones itself; it returns
+// the index of the last word used, and false when the address is dropped.
+func (ap *addrParse) option(i int) (int, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	str := word(c, i)
+	if (addrParams[str] || (ap.static && str == "track_group")) && i+1 >= ap.n {
+		d.errorf(c, i, "No %s parameter specified for %s", str, ap.addrStr)
+		return i, false
+	}
+	switch {
+	case str == "dev":
+		return ap.optDev(str, i)
+	case str == "scope":
+		i++
+		if v, ok := scopeValue(word(c, i)); ok {
+			ip.Scope = v
+		} else {
+			d.errorf(c, i, "Invalid scope '%s' specified for %s - ignoring", word(c, i), ap.addrStr)
+		}
+	case str == "broadcast" || str == "brd":
+		return ap.optBroadcast(str, i)
+	case str == "label":
+		i++
+		if l := word(c, i); len(l) >= 16 {
+			d.lose(c.WordPos(i), syntax.GeneralError, "Address label %s is longer than maximum length %d - removing address", l, 15)
+			return i, false
+		}
+		ip.Label = word(c, i)
+	case str == "peer":
+		return ap.optPeer(str, i)
+	case str == "home":
+		ip.Home = true
+	case str == "-nodad":
+		ip.NoDAD = true
+	case str == "mngtmpaddr":
+		ip.MngTmpAddr = true
+	case str == "noprefixroute":
+		ip.NoPrefixRoute = true
+	case str == "autojoin":
+		ip.AutoJoin = true
+	case str == "no_track":
+		ip.NoTrack = true
+	case str == "preferred_lft":
+		return ap.optPreferredLft(str, i)
+	case ap.static && str == "track_group":
+		return ap.optTrackGroup(str, i)
+	case !ap.static && str == "use_vmac":
+		ip.UseVMAC = true
+	default:
+		d.errorf(c, i, "Unknown configuration entry '%s' for ip address - ignoring", str)
+	}
+	return i, true
+}
+
+// finish runs alloc_ipaddress's checks once the line is read.
+func (ap *addrParse) finish() (IPAddress, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	if ap.haveBrd && ip.Peer.IsValid() {
 		d.errorf(c, 0, "Cannot specify broadcast and peer addresses - ignoring broadcast address")
 		ip.Broadcast = netip.Addr{}
-	} else if brd < 0 && ip.Prefix.Bits() <= 30 {
+	} else if ap.brd < 0 && ip.Prefix.Bits() <= 30 {
 		base := ip.Prefix.Addr()
 		if ip.Peer.IsValid() {
 			base = ip.Peer.Addr()
@@ -381,34 +353,34 @@ func (d *decoder) decodeIPAddress(c *syntax.Stmt, static bool) (IPAddress, bool)
 		b := base.As4()
 		v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 		mask := uint32(0xffffffff) >> ip.Prefix.Bits()
-		if brd == -1 {
+		if ap.brd == -1 {
 			v |= mask
 		} else {
 			v &^= mask
 		}
 		ip.Broadcast = netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-	} else if brd < 0 {
+	} else if ap.brd < 0 {
 		d.errorf(c, 0, "Address prefix length %d too long for broadcast", ip.Prefix.Bits())
 	}
-	if static && ip.Dev == "" {
+	if ap.static && ip.Dev == "" {
 		ip.Dev = d.cfg.Global.DefaultInterface
 		// looked up as an instance's interface is: a missing one
 		// also stops the VRRP side
 		if !d.ifExists(ip.Dev, c.Pos()) {
-			d.add(c.Pos(), syntax.Fatal, "Static address %s requires either an interface or default interface must exist", addrStr)
+			d.add(c.Pos(), syntax.Fatal, "Static address %s requires either an interface or default interface must exist", ap.addrStr)
 			return IPAddress{}, false
 		}
 	}
-	if is6 {
+	if ap.is6 {
 		if ip.Scope != "" && ip.Scope != "0" && ip.Scope != "global" && ip.Scope != "universe" {
-			d.errorf(c, 0, "Cannot specify scope for IPv6 addresses (%s) - ignoring scope", addrStr)
+			d.errorf(c, 0, "Cannot specify scope for IPv6 addresses (%s) - ignoring scope", ap.addrStr)
 			ip.Scope = ""
 		}
 		if ip.Label != "" {
-			d.errorf(c, 0, "Cannot specify label for IPv6 addresses (%s) - ignoring label", addrStr)
+			d.errorf(c, 0, "Cannot specify label for IPv6 addresses (%s) - ignoring label", ap.addrStr)
 			ip.Label = ""
 		}
-		if !lftSet {
+		if !ap.lftSet {
 			v := uint32(PreferredLftForever)
 			if ip.Prefix.Bits() == 128 {
 				v = 0
@@ -420,7 +392,106 @@ func (d *decoder) decodeIPAddress(c *syntax.Stmt, static bool) (IPAddress, bool)
 		d.errorf(c, 0, "Static route cannot have track_group if interface not specified")
 		ip.TrackGroup = ""
 	}
-	return ip, true
+	return *ip, true
+}
+
+// optDev reads "dev IFNAME".
+func (ap *addrParse) optDev(str string, i int) (int, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	if ip.Dev != "" {
+		d.errorf(c, i, "Cannot specify ipaddress device more than once for %s", ap.addrStr)
+		return i, false
+	}
+	i++
+	if !d.ifExists(word(c, i), c.WordPos(i)) {
+		d.errorf(c, i, "WARNING - interface %s for ip address %s doesn't exist", word(c, i), ap.addrStr)
+		return i, false
+	}
+	ip.Dev = word(c, i)
+	return i, true
+}
+
+// optBroadcast reads "broadcast|brd ADDRESS|+|-" (IPv4).
+func (ap *addrParse) optBroadcast(str string, i int) (int, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	if ap.is6 {
+		d.errorf(c, i, "VRRP is trying to assign a broadcast %s to the IPv6 address %s !!?? WTF... skipping VIP...", str, ap.addrStr)
+		return i, false
+	}
+	ap.haveBrd = true
+	i++
+	switch p := word(c, i); p {
+	case "-":
+		ap.brd = -2
+	case "+":
+		ap.brd = -1
+	default:
+		a, err := netip.ParseAddr(p)
+		if err != nil || !a.Is4() {
+			d.errorf(c, i, "VRRP is trying to assign invalid broadcast %s. skipping VIP...", p)
+			return i, false
+		}
+		ip.Broadcast = a
+	}
+	return i, true
+}
+
+// optPeer reads "peer PREFIX".
+func (ap *addrParse) optPeer(str string, i int) (int, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	i++
+	if ip.Peer.IsValid() {
+		d.errorf(c, i, "Peer %s - another peer has already been specified", word(c, i))
+		return i, true
+	}
+	peer, ok := d.parseAddrPrefix(c.WordPos(i), word(c, i), false)
+	switch {
+	case !ok:
+		d.errorf(c, i, "Invalid peer address %s", word(c, i))
+	case peer.Addr().Is6() != ap.is6:
+		d.errorf(c, i, "Peer address %s does not match address family", word(c, i))
+	default:
+		if ip.Prefix.Bits() != ip.Prefix.Addr().BitLen() {
+			d.errorf(c, i, "Cannot specify address prefix when specifying peer address - ignoring")
+		}
+		ip.Peer = peer
+		ip.Prefix = netip.PrefixFrom(ip.Prefix.Addr(), peer.Bits())
+	}
+	return i, true
+}
+
+// optPreferredLft reads "preferred_lft SECONDS|forever".
+func (ap *addrParse) optPreferredLft(str string, i int) (int, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	i++
+	if word(c, i) == "forever" {
+		v := uint32(PreferredLftForever)
+		ip.PreferredLft = &v
+		ap.lftSet = true
+	} else if v, ok := d.readUnsigned(c, i, 0, 0xffffffff); ok {
+		u := uint32(v)
+		ip.PreferredLft = &u
+		ap.lftSet = true
+	} else {
+		d.errorf(c, i, "preferred_lft %s is invalid", word(c, i))
+	}
+	return i, true
+}
+
+// optTrackGroup reads "track_group NAME" (static addresses only).
+func (ap *addrParse) optTrackGroup(str string, i int) (int, bool) {
+	d, c, ip := ap.d, ap.c, &ap.ip
+	i++
+	if ip.TrackGroup != "" {
+		d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
+		return ap.n, true
+	}
+	if findTrackGroup(d, word(c, i)) == nil {
+		d.errorf(c, i, "track_group %s not found", word(c, i))
+	} else {
+		ip.TrackGroup = word(c, i)
+	}
+	return i, true
 }
 
 func decodeStaticIPAddress(d *decoder, s *syntax.Stmt) {
@@ -521,364 +592,120 @@ func (d *decoder) routeAddr(c *syntax.Stmt, i int, fam *int, what string) (netip
 	return a, true
 }
 
+// routeParse is keepalived's alloc_route at work on one value line: the
+// route so far, and what the checks at its end need.
+type routeParse struct {
+	d       *decoder
+	c       *syntax.Stmt
+	static  bool
+	n       int
+	r       Route
+	dest    string
+	haveDst bool
+}
+
 // decodeRoute is keepalived's alloc_route for one value line.
 func (d *decoder) decodeRoute(c *syntax.Stmt, static bool) (Route, bool) {
-	r := Route{Pos: c.Pos(), Type: "unicast", Table: 254}
-	n := len(c.Words)
-	dest := ""
-	haveDst := false
-	needArg := func(i int) bool {
-		if i+1 >= n {
-			d.add(c.WordPos(i+1), syntax.MissingParameter, "%s: missing parameter", word(c, i))
-			return false
-		}
-		return true
-	}
-	i := 0
-	for ; i < n; i++ {
-		str := word(c, i)
-		switch {
-		case str == "inet6" || str == "inet":
-			if !d.setFamily(c, i, &r.Family, "route") {
-				return Route{}, false
-			}
-		case str == "src":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			a, ok := d.routeAddr(c, i, &r.Family, "src")
-			if !ok {
-				return Route{}, false
-			}
-			r.Src = a
-		case str == "as":
-			i++
-			if word(c, i) == "to" {
-				i++
-			}
-			d.errorf(c, i, "\"as to\" for MPLS only - ignoring")
-		case str == "via" || str == "gw":
-			if str == "gw" {
-				d.errorf(c, i, "\"gw\" for routes is deprecated. Please use \"via\"")
-			}
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if w := word(c, i); w == "inet" || w == "inet6" {
-				i++
-			}
-			a, ok := d.routeAddr(c, i, &r.Family, "via")
-			if !ok {
-				return Route{}, false
-			}
-			r.Via = a
-		case str == "from":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			p, ok := d.parseAddrPrefix(c.WordPos(i), word(c, i), true)
-			if !ok {
-				d.errorf(c, i, "invalid route from address %s", word(c, i))
-				return Route{}, false
-			}
-			if p.Addr().Is4() {
-				d.errorf(c, i, "route from address only supported with IPv6 (%s)", word(c, i))
-				return Route{}, false
-			}
-			if r.Family == 4 {
-				d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route")
-				return Route{}, false
-			}
-			r.Family = 6
-			r.From = p
-		case str == "tos" || str == "dsfield":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			v, err := strconv.ParseUint(word(c, i), 16, 8)
-			if err != nil {
-				d.errorf(c, i, "TOS value %s is invalid", word(c, i))
-				return Route{}, false
-			}
-			t := uint8(v)
-			r.TOS = &t
-		case str == "table":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			v, ok := tableValue(word(c, i))
-			if !ok {
-				d.errorf(c, i, "Routing table %s not found for route", word(c, i))
-				return Route{}, false
-			}
-			r.Table = v
-		case str == "protocol" || str == "proto":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			v, ok := protoValue(word(c, i))
-			if !ok {
-				d.errorf(c, i, "Protocol %s not found or invalid for route", word(c, i))
-				return Route{}, false
-			}
-			r.Protocol = v
-		case str == "scope":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			v, ok := scopeValue(word(c, i))
-			if !ok {
-				d.errorf(c, i, "Scope %s not found or invalid for route", word(c, i))
-				return Route{}, false
-			}
-			r.Scope = v
-		case str == "metric" || str == "priority" || str == "preference":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			v, ok := d.readUnsigned(c, i, 0, 0xffffffff)
-			if !ok {
-				return Route{}, false
-			}
-			m := uint32(v)
-			r.Metric = &m
-		case str == "dev" || str == "oif":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if !d.ifExists(word(c, i), c.WordPos(i)) {
-				d.errorf(c, i, "WARNING - interface %s for VROUTE nexthop doesn't exist", word(c, i))
-				return Route{}, false
-			}
-			r.Dev = word(c, i)
-		case str == "onlink":
-			r.Onlink = true
-		case str == "encap":
-			// lwtunnel encapsulation: kept as given.
-			d.errorf(c, i, "%s not supported by kernel", "encap")
-			i = n
-		case str == "expires":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if r.Family == 4 {
-				d.errorf(c, i, "expires is only valid for IPv6")
-			}
-			v, ok := d.readUnsigned(c, i, 0, 0xffffffff)
-			if !ok {
-				return Route{}, false
-			}
-			e := uint32(v)
-			r.Expires = &e
-		case routeMetrics[str]:
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if word(c, i) == "lock" && str != "hoplimit" && str != "initcwnd" && str != "initrwnd" {
-				r.Locked = append(r.Locked, str)
-				if !needArg(i) {
-					return Route{}, false
-				}
-				i++
-			}
-			var v uint64
-			var ok bool
-			if str == "rtt" || str == "rttvar" || str == "rto_min" {
-				v, ok = parseRTT(word(c, i))
-				if !ok {
-					if str == "rto_min" {
-						d.errorf(c, i, "Invalid rto_min value %s specified for route", word(c, i))
-					} else {
-						d.errorf(c, i, "Invalid %s %s for route", str, word(c, i))
-					}
-					return Route{}, false
-				}
-			} else if v, ok = d.readUnsigned(c, i, 0, 0xffffffff); !ok {
-				return Route{}, false
-			}
-			if r.Metrics == nil {
-				r.Metrics = map[string]uint32{}
-			}
-			r.Metrics[str] = uint32(v)
-		case str == "realms":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if !validRealms(word(c, i)) {
-				d.errorf(c, i, "Invalid realms %s for route", word(c, i))
-				return Route{}, false
-			}
-			if r.Family == 6 {
-				d.errorf(c, i, "realms are only valid for IPv4")
-				return Route{}, false
-			}
-			r.Realms = word(c, i)
-		case str == "features":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if word(c, i) != "ecn" {
-				d.errorf(c, i, "feature %s not supported", word(c, i))
-				return Route{}, false
-			}
-			r.Features = append(r.Features, "ecn")
-		case str == "quickack" || str == "fastopen_no_cookie":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			v, ok := d.readUnsigned(c, i, 0, 1)
-			if !ok {
-				return Route{}, false
-			}
-			if r.Metrics == nil {
-				r.Metrics = map[string]uint32{}
-			}
-			r.Metrics[str] = uint32(v)
-		case str == "congctl":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if word(c, i) == "lock" {
-				r.Locked = append(r.Locked, str)
-				i++
-			}
-			r.Congctl = word(c, i)
-		case str == "pref":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if r.Family == 4 {
-				d.errorf(c, i, "pref is only valid for IPv6")
-				return Route{}, false
-			}
-			switch p := word(c, i); p {
-			case "low", "medium", "high":
-				r.Pref = p
-			default:
-				if _, err := strconv.ParseUint(p, 0, 8); err != nil {
-					d.errorf(c, i, "Invalid pref %s", p)
-					return Route{}, false
-				}
-				r.Pref = p
-			}
-		case str == "ttl-propagate":
-			i++
-			if w := word(c, i); w != "enabled" && w != "disabled" {
-				d.errorf(c, i, "%s value %s not recognised", "ttl-propagate", w)
-			}
-		case str == "add" || str == "append" || str == "prepend":
-			r.Mode = str
-		case str == "or":
-			d.errorf(c, i, "\"or\" for routes is deprecated. Please use \"nexthop\"")
-			if len(r.Nexthops) > 0 {
-				d.errorf(c, i, "\"or\" route already specified - ignoring subsequent")
-				i++
-				continue
-			}
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			a, err := netip.ParseAddr(word(c, i))
-			if err != nil {
-				d.gerr(c.WordPos(i), "VRRP parsed invalid IP %s. skipping IP...", word(c, i))
-				d.errorf(c, i, "Invalid \"or\" address %s", word(c, i))
-				return Route{}, false
-			}
-			r.Nexthops = []Nexthop{{Via: r.Via}, {Via: a}}
-			r.Via = netip.Addr{}
-		case str == "nexthop":
-			if len(r.Nexthops) > 0 {
-				d.errorf(c, i, "Cannot specify nexthops with \"or\" route")
-				i = n
-				break
-			}
-			var ok bool
-			if i, ok = d.decodeNexthops(c, i, &r); !ok {
-				return Route{}, false
-			}
-		case str == "no_track":
-			r.NoTrack = true
-		case static && str == "track_group":
-			if !needArg(i) {
-				return Route{}, false
-			}
-			i++
-			if r.TrackGroup != "" {
-				d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
-				i = n
-				break
-			}
-			if findTrackGroup(d, word(c, i)) == nil {
-				d.errorf(c, i, "track_group %s not found", word(c, i))
-			} else {
-				r.TrackGroup = word(c, i)
-			}
-		case str == "vrf":
-			i++
-			// keepalived looks the VRF up among existing interfaces
-			// without creating it.
-			if d.opt.InterfaceExists != nil && !d.opt.InterfaceExists(word(c, i)) {
-				d.errorf(c, i, "VRF %s not found for route", word(c, i))
-				return Route{}, false
-			}
-		default:
-			if str == "to" {
-				i++
-			}
-			if rtnTypes[word(c, i)] {
-				r.Type = word(c, i)
-				i++
-			}
-			dest = word(c, i)
-			switch dest {
-			case "default", "any", "all":
-				r.DstDefault = true
-				r.Dst = netip.Prefix{}
-			case "default6":
-				d.vlogInfo(c.WordPos(i), "'default6' is deprecated - please replace with 'inet6 default'")
-				r.DstDefault = true
-				if r.Family == 4 {
-					d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route (%s)", dest)
-					return Route{}, false
-				}
-				r.Family = 6
-			default:
-				p, ok := d.parseAddrPrefix(c.WordPos(i), dest, true)
-				if !ok {
-					d.errorf(c, i, "unknown route keyword %s", dest)
-					return Route{}, false
-				}
-				r.DstDefault = false
-				r.Dst = p.Masked()
-				f := family(p.Addr())
-				if r.Family == 0 {
-					r.Family = f
-				} else if r.Family != f {
-					d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route (%s)", dest)
-					return Route{}, false
-				}
-			}
-			haveDst = true
+	rp := &routeParse{d: d, c: c, static: static, n: len(c.Words), r: Route{Pos: c.Pos(), Type: "unicast", Table: 254}}
+	for i := 0; i < rp.n; i++ {
+		var ok bool
+		if i, ok = rp.option(i); !ok {
+			return Route{}, false
 		}
 	}
-	if !haveDst {
+	return rp.finish()
+}
+
+// needArg reports whether option i has a parameter after it.
+func (rp *routeParse) needArg(i int) bool {
+	if i+1 >= rp.n {
+		rp.d.add(rp.c.WordPos(i+1), syntax.MissingParameter, "%s: missing parameter", word(rp.c, i))
+		return false
+	}
+	return true
+}
+
+// option reads the option at word i, the short ones itself; it returns
+// the index of the last word used, and false when the route is dropped.
+func (rp *routeParse) option(i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	str := word(c, i)
+	switch {
+	case str == "inet6" || str == "inet":
+		if !d.setFamily(c, i, &r.Family, "route") {
+			return i, false
+		}
+	case str == "src":
+		return rp.optSrc(str, i)
+	case str == "as":
+		i++
+		if word(c, i) == "to" {
+			i++
+		}
+		d.errorf(c, i, "\"as to\" for MPLS only - ignoring")
+	case str == "via" || str == "gw":
+		return rp.optVia(str, i)
+	case str == "from":
+		return rp.optFrom(str, i)
+	case str == "tos" || str == "dsfield":
+		return rp.optTos(str, i)
+	case str == "table":
+		return rp.optTable(str, i)
+	case str == "protocol" || str == "proto":
+		return rp.optProtocol(str, i)
+	case str == "scope":
+		return rp.optScope(str, i)
+	case str == "metric" || str == "priority" || str == "preference":
+		return rp.optMetric(str, i)
+	case str == "dev" || str == "oif":
+		return rp.optDev(str, i)
+	case str == "onlink":
+		r.Onlink = true
+	case str == "encap":
+		// lwtunnel encapsulation: kept as given.
+		d.errorf(c, i, "%s not supported by kernel", "encap")
+		i = rp.n
+	case str == "expires":
+		return rp.optExpires(str, i)
+	case routeMetrics[str]:
+		return rp.optMetrics(str, i)
+	case str == "realms":
+		return rp.optRealms(str, i)
+	case str == "features":
+		return rp.optFeatures(str, i)
+	case str == "quickack" || str == "fastopen_no_cookie":
+		return rp.optQuickack(str, i)
+	case str == "congctl":
+		return rp.optCongctl(str, i)
+	case str == "pref":
+		return rp.optPref(str, i)
+	case str == "ttl-propagate":
+		i++
+		if w := word(c, i); w != "enabled" && w != "disabled" {
+			d.errorf(c, i, "%s value %s not recognised", "ttl-propagate", w)
+		}
+	case str == "add" || str == "append" || str == "prepend":
+		r.Mode = str
+	case str == "or":
+		return rp.optOr(str, i)
+	case str == "nexthop":
+		return rp.optNexthop(str, i)
+	case str == "no_track":
+		r.NoTrack = true
+	case rp.static && str == "track_group":
+		return rp.optTrackGroup(str, i)
+	case str == "vrf":
+		return rp.optVrf(str, i)
+	default:
+		return rp.optDst(str, i)
+	}
+	return i, true
+}
+
+// finish runs alloc_route's checks once the line is read.
+func (rp *routeParse) finish() (Route, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.haveDst {
 		d.errorf(c, 0, "Route must have a destination")
 		return Route{}, false
 	}
@@ -888,7 +715,7 @@ func (d *decoder) decodeRoute(c *syntax.Stmt, static bool) (Route, bool) {
 		}
 		r.Protocol = "keepalived"
 		if r.Dev == "" {
-			d.errorf(c, 0, "Warning - cannot track route %s with no interface specified, not tracking", dest)
+			d.errorf(c, 0, "Warning - cannot track route %s with no interface specified, not tracking", rp.dest)
 			r.NoTrack = true
 		}
 	}
@@ -899,7 +726,419 @@ func (d *decoder) decodeRoute(c *syntax.Stmt, static bool) (Route, bool) {
 	if r.Family == 0 {
 		r.Family = 4
 	}
-	return r, true
+	return *r, true
+}
+
+// optSrc reads "src ADDRESS", the preferred source address.
+func (rp *routeParse) optSrc(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	a, ok := d.routeAddr(c, i, &r.Family, "src")
+	if !ok {
+		return i, false
+	}
+	r.Src = a
+	return i, true
+}
+
+// optVia reads "via [inet|inet6] ADDRESS" ("gw", deprecated, too).
+func (rp *routeParse) optVia(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if str == "gw" {
+		d.errorf(c, i, "\"gw\" for routes is deprecated. Please use \"via\"")
+	}
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if w := word(c, i); w == "inet" || w == "inet6" {
+		i++
+	}
+	a, ok := d.routeAddr(c, i, &r.Family, "via")
+	if !ok {
+		return i, false
+	}
+	r.Via = a
+	return i, true
+}
+
+// optFrom reads "from PREFIX", an IPv6 source prefix.
+func (rp *routeParse) optFrom(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	p, ok := d.parseAddrPrefix(c.WordPos(i), word(c, i), true)
+	if !ok {
+		d.errorf(c, i, "invalid route from address %s", word(c, i))
+		return i, false
+	}
+	if p.Addr().Is4() {
+		d.errorf(c, i, "route from address only supported with IPv6 (%s)", word(c, i))
+		return i, false
+	}
+	if r.Family == 4 {
+		d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route")
+		return i, false
+	}
+	r.Family = 6
+	r.From = p
+	return i, true
+}
+
+// optTos reads "tos|dsfield HEX".
+func (rp *routeParse) optTos(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	v, err := strconv.ParseUint(word(c, i), 16, 8)
+	if err != nil {
+		d.errorf(c, i, "TOS value %s is invalid", word(c, i))
+		return i, false
+	}
+	t := uint8(v)
+	r.TOS = &t
+	return i, true
+}
+
+// optTable reads "table ID|NAME".
+func (rp *routeParse) optTable(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	v, ok := tableValue(word(c, i))
+	if !ok {
+		d.errorf(c, i, "Routing table %s not found for route", word(c, i))
+		return i, false
+	}
+	r.Table = v
+	return i, true
+}
+
+// optProtocol reads "protocol|proto NUMBER|NAME".
+func (rp *routeParse) optProtocol(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	v, ok := protoValue(word(c, i))
+	if !ok {
+		d.errorf(c, i, "Protocol %s not found or invalid for route", word(c, i))
+		return i, false
+	}
+	r.Protocol = v
+	return i, true
+}
+
+// optScope reads "scope NUMBER|NAME".
+func (rp *routeParse) optScope(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	v, ok := scopeValue(word(c, i))
+	if !ok {
+		d.errorf(c, i, "Scope %s not found or invalid for route", word(c, i))
+		return i, false
+	}
+	r.Scope = v
+	return i, true
+}
+
+// optMetric reads "metric|priority|preference N".
+func (rp *routeParse) optMetric(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	v, ok := d.readUnsigned(c, i, 0, 0xffffffff)
+	if !ok {
+		return i, false
+	}
+	m := uint32(v)
+	r.Metric = &m
+	return i, true
+}
+
+// optDev reads "dev|oif IFNAME".
+func (rp *routeParse) optDev(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if !d.ifExists(word(c, i), c.WordPos(i)) {
+		d.errorf(c, i, "WARNING - interface %s for VROUTE nexthop doesn't exist", word(c, i))
+		return i, false
+	}
+	r.Dev = word(c, i)
+	return i, true
+}
+
+// optExpires reads "expires SECONDS" (IPv6).
+func (rp *routeParse) optExpires(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if r.Family == 4 {
+		d.errorf(c, i, "expires is only valid for IPv6")
+	}
+	v, ok := d.readUnsigned(c, i, 0, 0xffffffff)
+	if !ok {
+		return i, false
+	}
+	e := uint32(v)
+	r.Expires = &e
+	return i, true
+}
+
+// optMetrics reads a routeMetrics option, "NAME [lock] N" (rtt, rttvar and
+// rto_min take a time: N[s|ms]).
+func (rp *routeParse) optMetrics(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if word(c, i) == "lock" && str != "hoplimit" && str != "initcwnd" && str != "initrwnd" {
+		r.Locked = append(r.Locked, str)
+		if !rp.needArg(i) {
+			return i, false
+		}
+		i++
+	}
+	var v uint64
+	var ok bool
+	if str == "rtt" || str == "rttvar" || str == "rto_min" {
+		v, ok = parseRTT(word(c, i))
+		if !ok {
+			if str == "rto_min" {
+				d.errorf(c, i, "Invalid rto_min value %s specified for route", word(c, i))
+			} else {
+				d.errorf(c, i, "Invalid %s %s for route", str, word(c, i))
+			}
+			return i, false
+		}
+	} else if v, ok = d.readUnsigned(c, i, 0, 0xffffffff); !ok {
+		return i, false
+	}
+	if r.Metrics == nil {
+		r.Metrics = map[string]uint32{}
+	}
+	r.Metrics[str] = uint32(v)
+	return i, true
+}
+
+// optRealms reads "realms [FROM/]TO" (IPv4).
+func (rp *routeParse) optRealms(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if !validRealms(word(c, i)) {
+		d.errorf(c, i, "Invalid realms %s for route", word(c, i))
+		return i, false
+	}
+	if r.Family == 6 {
+		d.errorf(c, i, "realms are only valid for IPv4")
+		return i, false
+	}
+	r.Realms = word(c, i)
+	return i, true
+}
+
+// optFeatures reads "features ecn".
+func (rp *routeParse) optFeatures(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if word(c, i) != "ecn" {
+		d.errorf(c, i, "feature %s not supported", word(c, i))
+		return i, false
+	}
+	r.Features = append(r.Features, "ecn")
+	return i, true
+}
+
+// optQuickack reads "quickack|fastopen_no_cookie 0|1".
+func (rp *routeParse) optQuickack(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	v, ok := d.readUnsigned(c, i, 0, 1)
+	if !ok {
+		return i, false
+	}
+	if r.Metrics == nil {
+		r.Metrics = map[string]uint32{}
+	}
+	r.Metrics[str] = uint32(v)
+	return i, true
+}
+
+// optCongctl reads "congctl [lock] ALGORITHM".
+func (rp *routeParse) optCongctl(str string, i int) (int, bool) {
+	c, r := rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if word(c, i) == "lock" {
+		r.Locked = append(r.Locked, str)
+		i++
+	}
+	r.Congctl = word(c, i)
+	return i, true
+}
+
+// optPref reads "pref low|medium|high|N" (IPv6).
+func (rp *routeParse) optPref(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if r.Family == 4 {
+		d.errorf(c, i, "pref is only valid for IPv6")
+		return i, false
+	}
+	switch p := word(c, i); p {
+	case "low", "medium", "high":
+		r.Pref = p
+	default:
+		if _, err := strconv.ParseUint(p, 0, 8); err != nil {
+			d.errorf(c, i, "Invalid pref %s", p)
+			return i, false
+		}
+		r.Pref = p
+	}
+	return i, true
+}
+
+// optOr reads "or ADDRESS" (deprecated for nexthop): a second gateway.
+func (rp *routeParse) optOr(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	d.errorf(c, i, "\"or\" for routes is deprecated. Please use \"nexthop\"")
+	if len(r.Nexthops) > 0 {
+		d.errorf(c, i, "\"or\" route already specified - ignoring subsequent")
+		return i + 1, true
+	}
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	a, err := netip.ParseAddr(word(c, i))
+	if err != nil {
+		d.gerr(c.WordPos(i), "VRRP parsed invalid IP %s. skipping IP...", word(c, i))
+		d.errorf(c, i, "Invalid \"or\" address %s", word(c, i))
+		return i, false
+	}
+	r.Nexthops = []Nexthop{{Via: r.Via}, {Via: a}}
+	r.Via = netip.Addr{}
+	return i, true
+}
+
+// optNexthop reads the "nexthop ..." groups (see decodeNexthops).
+func (rp *routeParse) optNexthop(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if len(r.Nexthops) > 0 {
+		d.errorf(c, i, "Cannot specify nexthops with \"or\" route")
+		return rp.n, true
+	}
+	return d.decodeNexthops(c, i, r)
+}
+
+// optTrackGroup reads "track_group NAME" (static routes only).
+func (rp *routeParse) optTrackGroup(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if !rp.needArg(i) {
+		return i, false
+	}
+	i++
+	if r.TrackGroup != "" {
+		d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
+		return rp.n, true
+	}
+	if findTrackGroup(d, word(c, i)) == nil {
+		d.errorf(c, i, "track_group %s not found", word(c, i))
+	} else {
+		r.TrackGroup = word(c, i)
+	}
+	return i, true
+}
+
+// optVrf reads "vrf IFNAME".
+func (rp *routeParse) optVrf(str string, i int) (int, bool) {
+	d, c := rp.d, rp.c
+	i++
+	// keepalived looks the VRF up among existing interfaces
+	// without creating it.
+	if d.opt.InterfaceExists != nil && !d.opt.InterfaceExists(word(c, i)) {
+		d.errorf(c, i, "VRF %s not found for route", word(c, i))
+		return i, false
+	}
+	return i, true
+}
+
+// optDst reads the destination: "[to] [TYPE] PREFIX|default|any|all|default6".
+func (rp *routeParse) optDst(str string, i int) (int, bool) {
+	d, c, r := rp.d, rp.c, &rp.r
+	if str == "to" {
+		i++
+	}
+	if rtnTypes[word(c, i)] {
+		r.Type = word(c, i)
+		i++
+	}
+	rp.dest = word(c, i)
+	switch rp.dest {
+	case "default", "any", "all":
+		r.DstDefault = true
+		r.Dst = netip.Prefix{}
+	case "default6":
+		d.vlogInfo(c.WordPos(i), "'default6' is deprecated - please replace with 'inet6 default'")
+		r.DstDefault = true
+		if r.Family == 4 {
+			d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route (%s)", rp.dest)
+			return i, false
+		}
+		r.Family = 6
+	default:
+		p, ok := d.parseAddrPrefix(c.WordPos(i), rp.dest, true)
+		if !ok {
+			d.errorf(c, i, "unknown route keyword %s", rp.dest)
+			return i, false
+		}
+		r.DstDefault = false
+		r.Dst = p.Masked()
+		f := family(p.Addr())
+		if r.Family == 0 {
+			r.Family = f
+		} else if r.Family != f {
+			d.errorf(c, i, "Cannot mix IPv4 and IPv6 addresses for route (%s)", rp.dest)
+			return i, false
+		}
+	}
+	rp.haveDst = true
+	return i, true
 }
 
 // decodeNexthops reads "nexthop via A dev D weight W onlink ..." groups
@@ -1029,296 +1268,116 @@ func (d *decoder) ruleAddr(c *syntax.Stmt, i int, fam *int, what string) (netip.
 	return p, true
 }
 
+// ruleParse is keepalived's alloc_rule at work on one value line: the
+// rule so far, and what the checks at its end need.
+type ruleParse struct {
+	d           *decoder
+	c           *syntax.Stmt
+	static      bool
+	n           int
+	r           Rule
+	havePrio    bool
+	tableOption bool
+}
+
 // decodeRule is keepalived's alloc_rule for one value line.
 func (d *decoder) decodeRule(c *syntax.Stmt, static bool) (Rule, bool) {
-	r := Rule{Pos: c.Pos()}
-	n := len(c.Words)
-	havePrio := false
-	tableOption := false
-	needArg := func(i int) bool {
-		if i+1 >= n {
-			d.add(c.WordPos(i+1), syntax.MissingParameter, "%s: missing parameter", word(c, i))
-			return false
+	rl := &ruleParse{d: d, c: c, static: static, n: len(c.Words), r: Rule{Pos: c.Pos()}}
+	for i := 0; i < rl.n; i++ {
+		var ok bool
+		if i, ok = rl.option(i); !ok {
+			return Rule{}, false
 		}
-		return true
 	}
-	setAction := func(i int, a string) bool {
+	return rl.finish()
+}
+
+// needArg reports whether option i has a parameter after it.
+func (rl *ruleParse) needArg(i int) bool {
+	if i+1 >= rl.n {
+		rl.d.add(rl.c.WordPos(i+1), syntax.MissingParameter, "%s: missing parameter", word(rl.c, i))
+		return false
+	}
+	return true
+}
+
+// setAction sets the rule's one action, a (word i).
+func (rl *ruleParse) setAction(i int, a string) bool {
+	if rl.r.Action != "" {
+		rl.d.errorf(rl.c, i, "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable for rule")
+		return false
+	}
+	rl.r.Action = a
+	return true
+}
+
+// option reads the option at word i, the short ones itself; it returns
+// the index of the last word used, and false when the rule is dropped.
+func (rl *ruleParse) option(i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	str := word(c, i)
+	switch str {
+	case "inet6", "inet":
+		if !d.setFamily(c, i, &r.Family, "rule") {
+			return i, false
+		}
+	case "from", "to":
+		return rl.optFrom(str, i)
+	case "table", "lookup":
+		return rl.optTable(str, i)
+	case "not":
+		r.Invert = true
+	case "preference", "order", "priority":
+		return rl.optPreference(str, i)
+	case "tos", "dsfield":
+		return rl.optTos(str, i)
+	case "fwmark":
+		return rl.optFwmark(str, i)
+	case "realms":
+		return rl.optRealms(str, i)
+	case "suppress_prefixlength", "sup_pl":
+		return rl.optSuppressPrefixlength(str, i)
+	case "suppress_ifgroup", "sup_group":
+		if !rl.needArg(i) {
+			return i, false
+		}
+		i++
+		r.SuppressIfGroup = word(c, i)
+		rl.tableOption = true
+	case "dev", "iif", "oif":
+		return rl.optDev(str, i)
+	case "tunnel-id":
+		return rl.optTunnelId(str, i)
+	case "uidrange":
+		return rl.optUidrange(str, i)
+	case "l3mdev":
 		if r.Action != "" {
-			d.errorf(c, i, "Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable for rule")
-			return false
+			d.errorf(c, i, "Cannot specify l3mdev with other action")
+			return i, false
 		}
-		r.Action = a
-		return true
+		r.Action = "table"
+		r.L3mdev = true
+	case "protocol":
+		return rl.optProtocol(str, i)
+	case "ipproto":
+		return rl.optIpproto(str, i)
+	case "sport", "dport":
+		return rl.optSport(str, i)
+	case "no_track":
+		r.NoTrack = true
+	case "track_group":
+		return rl.optTrackGroup(str, i)
+	default:
+		return rl.optAction(str, i)
 	}
-	for i := 0; i < n; i++ {
-		str := word(c, i)
-		switch str {
-		case "inet6", "inet":
-			if !d.setFamily(c, i, &r.Family, "rule") {
-				return Rule{}, false
-			}
-		case "from", "to":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			p, ok := d.ruleAddr(c, i, &r.Family, str)
-			if !ok {
-				return Rule{}, false
-			}
-			if str == "from" {
-				r.From = p
-			} else {
-				r.To = p
-			}
-		case "table", "lookup":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			v, ok := tableValue(word(c, i))
-			if !ok {
-				d.errorf(c, i, "Routing table %s not found for rule", word(c, i))
-				return Rule{}, false
-			}
-			if v == 0 {
-				d.errorf(c, i, "Table 0 is not valid")
-				return Rule{}, false
-			}
-			if !setAction(i, "table") {
-				return Rule{}, false
-			}
-			r.Table = v
-		case "not":
-			r.Invert = true
-		case "preference", "order", "priority":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			v, err := strconv.ParseUint(word(c, i), 0, 32)
-			if err != nil {
-				d.errorf(c, i, "Invalid rule preference %s specified", word(c, i))
-				return Rule{}, false
-			}
-			r.Priority = uint32(v)
-			havePrio = true
-		case "tos", "dsfield":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			v, err := strconv.ParseUint(word(c, i), 16, 8)
-			if err != nil {
-				d.errorf(c, i, "TOS value %s is invalid", word(c, i))
-				return Rule{}, false
-			}
-			t := uint8(v)
-			r.TOS = &t
-		case "fwmark":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			m, mask, hasMask := strings.Cut(word(c, i), "/")
-			v, err := strconv.ParseUint(m, 0, 32)
-			var mv uint64
-			if err == nil && hasMask {
-				mv, err = strconv.ParseUint(mask, 0, 32)
-			}
-			if err != nil {
-				d.errorf(c, i, "Invalid rule fwmark %s specified", word(c, i))
-				return Rule{}, false
-			}
-			fm := uint32(v)
-			r.Fwmark = &fm
-			if hasMask {
-				mm := uint32(mv)
-				r.FwMask = &mm
-			}
-		case "realms":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			if !validRealms(word(c, i)) {
-				d.errorf(c, i, "invalid realms %s for rule", word(c, i))
-				return Rule{}, false
-			}
-			if r.Family == 6 {
-				d.errorf(c, i, "realms is only valid for IPv4")
-				return Rule{}, false
-			}
-			r.Realms = word(c, i)
-			tableOption = true
-		case "suppress_prefixlength", "sup_pl":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			v, err := strconv.ParseUint(word(c, i), 10, 31)
-			if err != nil {
-				d.errorf(c, i, "Invalid suppress_prefixlength %s specified", word(c, i))
-				return Rule{}, false
-			}
-			sp := int32(v)
-			r.SuppressPrefixLen = &sp
-			tableOption = true
-		case "suppress_ifgroup", "sup_group":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			r.SuppressIfGroup = word(c, i)
-			tableOption = true
-		case "dev", "iif", "oif":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			if !d.ifExists(word(c, i), c.WordPos(i)) {
-				d.errorf(c, i, "WARNING - interface %s for rule doesn't exist", word(c, i))
-				return Rule{}, false
-			}
-			if str == "oif" {
-				r.OIF = word(c, i)
-			} else {
-				r.IIF = word(c, i)
-			}
-		case "tunnel-id":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			v, err := strconv.ParseUint(word(c, i), 0, 64)
-			if err != nil {
-				d.errorf(c, i, "Invalid tunnel-id %s specified", word(c, i))
-				return Rule{}, false
-			}
-			r.TunID = &v
-		case "uidrange":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			a, b, ok := strings.Cut(word(c, i), "-")
-			_, e1 := strconv.ParseUint(a, 10, 32)
-			_, e2 := strconv.ParseUint(b, 10, 32)
-			if !ok || e1 != nil || e2 != nil {
-				d.errorf(c, i, "Invalid uidrange %s specified", word(c, i))
-				return Rule{}, false
-			}
-			r.UIDRange = word(c, i)
-		case "l3mdev":
-			if r.Action != "" {
-				d.errorf(c, i, "Cannot specify l3mdev with other action")
-				return Rule{}, false
-			}
-			r.Action = "table"
-			r.L3mdev = true
-		case "protocol":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			v, err := strconv.ParseUint(word(c, i), 0, 8)
-			if err != nil {
-				if _, ok := protoValue(word(c, i)); !ok {
-					d.errorf(c, i, "Invalid protocol %s", word(c, i))
-					return Rule{}, false
-				}
-			}
-			p := uint8(v)
-			r.Protocol = &p
-		case "ipproto":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			switch p := strings.ToLower(word(c, i)); p {
-			case "tcp", "udp", "sctp", "icmp", "ipv6-icmp", "icmpv6", "dccp", "udplite", "gre", "esp", "ah":
-				r.IPProto = p
-			default:
-				if _, err := strconv.ParseUint(p, 0, 8); err != nil {
-					d.errorf(c, i, "Invalid ipproto %s", word(c, i))
-					return Rule{}, false
-				}
-				r.IPProto = p
-			}
-		case "sport", "dport":
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			if !validPortRange(word(c, i)) {
-				d.errorf(c, i, "invalid %s range %s", str, word(c, i))
-				return Rule{}, false
-			}
-			if str == "sport" {
-				r.SPort = word(c, i)
-			} else {
-				r.DPort = word(c, i)
-			}
-		case "no_track":
-			r.NoTrack = true
-		case "track_group":
-			if !static {
-				d.errorf(c, i, "Unknown rule option %s", str)
-				return Rule{}, false
-			}
-			if !needArg(i) {
-				return Rule{}, false
-			}
-			i++
-			if r.TrackGroup != "" {
-				d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
-				break
-			}
-			if findTrackGroup(d, word(c, i)) == nil {
-				d.errorf(c, i, "track_group %s not found", word(c, i))
-			} else {
-				r.TrackGroup = word(c, i)
-			}
-		default:
-			w := str
-			j := i
-			if w == "type" {
-				j++
-				w = word(c, j)
-			}
-			switch w {
-			case "goto":
-				if j+1 >= n {
-					d.add(c.WordPos(j+1), syntax.MissingParameter, "%s: missing parameter", w)
-					return Rule{}, false
-				}
-				j++
-				v, ok := d.readUnsigned(c, j, 0, 0xffffffff)
-				if !ok {
-					d.errorf(c, j, "Invalid target %s specified", word(c, j))
-					return Rule{}, false
-				}
-				if !setAction(j, "goto") {
-					return Rule{}, false
-				}
-				r.Goto = uint32(v)
-			case "nop", "blackhole", "unreachable", "prohibit":
-				if !setAction(j, w) {
-					return Rule{}, false
-				}
-			default:
-				if str == "type" {
-					d.errorf(c, j, "Invalid rule action %s", w)
-				} else {
-					d.errorf(c, j, "Unknown rule option %s", w)
-				}
-				return Rule{}, false
-			}
-			i = j
-		}
-	}
+	return i, true
+}
+
+// finish runs alloc_rule's checks once the line is read.
+func (rl *ruleParse) finish() (Rule, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
 	if r.Action == "goto" {
-		if !havePrio {
+		if !rl.havePrio {
 			d.errorf(c, 0, "Invalid rule - goto target %d specified without preference", r.Goto)
 			return Rule{}, false
 		}
@@ -1331,7 +1390,7 @@ func (d *decoder) decodeRule(c *syntax.Stmt, static bool) (Rule, bool) {
 		d.errorf(c, 0, "No action specified for rule - ignoring")
 		return Rule{}, false
 	}
-	if r.Action != "table" && tableOption {
+	if r.Action != "table" && rl.tableOption {
 		d.errorf(c, 0, "suppressor/realm specified for non table action - skipping")
 		return Rule{}, false
 	}
@@ -1353,7 +1412,7 @@ func (d *decoder) decodeRule(c *syntax.Stmt, static bool) (Rule, bool) {
 	if r.Family == 0 {
 		r.Family = 4
 	}
-	if !havePrio {
+	if !rl.havePrio {
 		st := d.vst()
 		if r.Family == 4 {
 			r.Priority = st.rulePrio4
@@ -1365,7 +1424,321 @@ func (d *decoder) decodeRule(c *syntax.Stmt, static bool) (Rule, bool) {
 		r.PriorityAuto = true
 		d.errorf(c, 0, "Rule has no preference specified - setting to %d. This is probably not what you want.", r.Priority)
 	}
-	return r, true
+	return *r, true
+}
+
+// optFrom reads "from|to PREFIX|all|any|default".
+func (rl *ruleParse) optFrom(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	p, ok := d.ruleAddr(c, i, &r.Family, str)
+	if !ok {
+		return i, false
+	}
+	if str == "from" {
+		r.From = p
+	} else {
+		r.To = p
+	}
+	return i, true
+}
+
+// optTable reads "table|lookup ID|NAME", the table action.
+func (rl *ruleParse) optTable(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	v, ok := tableValue(word(c, i))
+	if !ok {
+		d.errorf(c, i, "Routing table %s not found for rule", word(c, i))
+		return i, false
+	}
+	if v == 0 {
+		d.errorf(c, i, "Table 0 is not valid")
+		return i, false
+	}
+	if !rl.setAction(i, "table") {
+		return i, false
+	}
+	r.Table = v
+	return i, true
+}
+
+// optPreference reads "preference|order|priority N".
+func (rl *ruleParse) optPreference(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	v, err := strconv.ParseUint(word(c, i), 0, 32)
+	if err != nil {
+		d.errorf(c, i, "Invalid rule preference %s specified", word(c, i))
+		return i, false
+	}
+	r.Priority = uint32(v)
+	rl.havePrio = true
+	return i, true
+}
+
+// optTos reads "tos|dsfield HEX".
+func (rl *ruleParse) optTos(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	v, err := strconv.ParseUint(word(c, i), 16, 8)
+	if err != nil {
+		d.errorf(c, i, "TOS value %s is invalid", word(c, i))
+		return i, false
+	}
+	t := uint8(v)
+	r.TOS = &t
+	return i, true
+}
+
+// optFwmark reads "fwmark MARK[/MASK]".
+func (rl *ruleParse) optFwmark(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	m, mask, hasMask := strings.Cut(word(c, i), "/")
+	v, err := strconv.ParseUint(m, 0, 32)
+	var mv uint64
+	if err == nil && hasMask {
+		mv, err = strconv.ParseUint(mask, 0, 32)
+	}
+	if err != nil {
+		d.errorf(c, i, "Invalid rule fwmark %s specified", word(c, i))
+		return i, false
+	}
+	fm := uint32(v)
+	r.Fwmark = &fm
+	if hasMask {
+		mm := uint32(mv)
+		r.FwMask = &mm
+	}
+	return i, true
+}
+
+// optRealms reads "realms [FROM/]TO" (IPv4).
+func (rl *ruleParse) optRealms(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	if !validRealms(word(c, i)) {
+		d.errorf(c, i, "invalid realms %s for rule", word(c, i))
+		return i, false
+	}
+	if r.Family == 6 {
+		d.errorf(c, i, "realms is only valid for IPv4")
+		return i, false
+	}
+	r.Realms = word(c, i)
+	rl.tableOption = true
+	return i, true
+}
+
+// optSuppressPrefixlength reads "suppress_prefixlength|sup_pl N".
+func (rl *ruleParse) optSuppressPrefixlength(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	v, err := strconv.ParseUint(word(c, i), 10, 31)
+	if err != nil {
+		d.errorf(c, i, "Invalid suppress_prefixlength %s specified", word(c, i))
+		return i, false
+	}
+	sp := int32(v)
+	r.SuppressPrefixLen = &sp
+	rl.tableOption = true
+	return i, true
+}
+
+// optDev reads "dev|iif|oif IFNAME".
+func (rl *ruleParse) optDev(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	if !d.ifExists(word(c, i), c.WordPos(i)) {
+		d.errorf(c, i, "WARNING - interface %s for rule doesn't exist", word(c, i))
+		return i, false
+	}
+	if str == "oif" {
+		r.OIF = word(c, i)
+	} else {
+		r.IIF = word(c, i)
+	}
+	return i, true
+}
+
+// optTunnelId reads "tunnel-id N".
+func (rl *ruleParse) optTunnelId(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	v, err := strconv.ParseUint(word(c, i), 0, 64)
+	if err != nil {
+		d.errorf(c, i, "Invalid tunnel-id %s specified", word(c, i))
+		return i, false
+	}
+	r.TunID = &v
+	return i, true
+}
+
+// optUidrange reads "uidrange UID-UID".
+func (rl *ruleParse) optUidrange(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	a, b, ok := strings.Cut(word(c, i), "-")
+	_, e1 := strconv.ParseUint(a, 10, 32)
+	_, e2 := strconv.ParseUint(b, 10, 32)
+	if !ok || e1 != nil || e2 != nil {
+		d.errorf(c, i, "Invalid uidrange %s specified", word(c, i))
+		return i, false
+	}
+	r.UIDRange = word(c, i)
+	return i, true
+}
+
+// optProtocol reads "protocol N|NAME".
+func (rl *ruleParse) optProtocol(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	v, err := strconv.ParseUint(word(c, i), 0, 8)
+	if err != nil {
+		if _, ok := protoValue(word(c, i)); !ok {
+			d.errorf(c, i, "Invalid protocol %s", word(c, i))
+			return i, false
+		}
+	}
+	p := uint8(v)
+	r.Protocol = &p
+	return i, true
+}
+
+// optIpproto reads "ipproto NAME|N".
+func (rl *ruleParse) optIpproto(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	switch p := strings.ToLower(word(c, i)); p {
+	case "tcp", "udp", "sctp", "icmp", "ipv6-icmp", "icmpv6", "dccp", "udplite", "gre", "esp", "ah":
+		r.IPProto = p
+	default:
+		if _, err := strconv.ParseUint(p, 0, 8); err != nil {
+			d.errorf(c, i, "Invalid ipproto %s", word(c, i))
+			return i, false
+		}
+		r.IPProto = p
+	}
+	return i, true
+}
+
+// optSport reads "sport|dport PORT[-PORT]".
+func (rl *ruleParse) optSport(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	if !validPortRange(word(c, i)) {
+		d.errorf(c, i, "invalid %s range %s", str, word(c, i))
+		return i, false
+	}
+	if str == "sport" {
+		r.SPort = word(c, i)
+	} else {
+		r.DPort = word(c, i)
+	}
+	return i, true
+}
+
+// optTrackGroup reads "track_group NAME" (static rules only).
+func (rl *ruleParse) optTrackGroup(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	if !rl.static {
+		d.errorf(c, i, "Unknown rule option %s", str)
+		return i, false
+	}
+	if !rl.needArg(i) {
+		return i, false
+	}
+	i++
+	if r.TrackGroup != "" {
+		d.errorf(c, i, "track_group %s is a duplicate", word(c, i))
+		return i, true
+	}
+	if findTrackGroup(d, word(c, i)) == nil {
+		d.errorf(c, i, "track_group %s not found", word(c, i))
+	} else {
+		r.TrackGroup = word(c, i)
+	}
+	return i, true
+}
+
+// optAction reads the other actions: "[type] goto N|nop|blackhole|unreachable|prohibit".
+func (rl *ruleParse) optAction(str string, i int) (int, bool) {
+	d, c, r := rl.d, rl.c, &rl.r
+	w := str
+	j := i
+	if w == "type" {
+		j++
+		w = word(c, j)
+	}
+	switch w {
+	case "goto":
+		if j+1 >= rl.n {
+			d.add(c.WordPos(j+1), syntax.MissingParameter, "%s: missing parameter", w)
+			return i, false
+		}
+		j++
+		v, ok := d.readUnsigned(c, j, 0, 0xffffffff)
+		if !ok {
+			d.errorf(c, j, "Invalid target %s specified", word(c, j))
+			return i, false
+		}
+		if !rl.setAction(j, "goto") {
+			return i, false
+		}
+		r.Goto = uint32(v)
+	case "nop", "blackhole", "unreachable", "prohibit":
+		if !rl.setAction(j, w) {
+			return i, false
+		}
+	default:
+		if str == "type" {
+			d.errorf(c, j, "Invalid rule action %s", w)
+		} else {
+			d.errorf(c, j, "Unknown rule option %s", w)
+		}
+		return i, false
+	}
+	return j, true
 }
 
 func validPortRange(str string) bool {

@@ -96,81 +96,9 @@ func decodeVRRPScript(d *decoder, s *syntax.Stmt) {
 		return
 	}
 	vs := &VRRPScript{Pos: s.Pos(), Name: name, Interval: time.Second, Rise: 1, Fall: 1}
-	remove, userSet := false, false
-	var cred scriptCred
-	d.walk("vrrp_script", s.Block, table{
-		"script": {fn: func(d *decoder, c *syntax.Stmt) {
-			if sc, ok := d.script(c); ok {
-				// words after the command are not a user here
-				sc.User, sc.Group = "", ""
-				vs.Script = &sc
-			}
-		}},
-		"interval": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
-			if !ok {
-				d.errorf(c, 1, "(%s): vrrp script interval '%s' must be between 1 and %d - ignoring", name, word(c, 1), 0xffffffff/timerHz)
-				return
-			}
-			if v == 0 {
-				d.errorf(c, 1, "(%s): vrrp script interval must be greater than 0, setting to 1", name)
-				v = 1
-			}
-			vs.Interval = secondsDur(v)
-		}},
-		"timeout": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
-			if !ok {
-				d.errorf(c, 1, "(%s): vrrp script timeout '%s' invalid - ignoring", name, word(c, 1))
-				return
-			}
-			if v == 0 {
-				d.errorf(c, 1, "(%s): vrrp script timeout must be greater than 0, setting to 1", name)
-				v = 1
-			}
-			vs.Timeout = secondsDur(v)
-		}},
-		"weight": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readInt(c, 1, -253, 253)
-			if !ok {
-				d.errorf(c, 1, "vrrp_script %s weight %s must be in [-253, 253]", name, word(c, 1))
-			}
-			vs.Weight = int(v)
-			vs.Reverse = d.weightReverse(c, "vrrp_script "+name)
-		}},
-		"rise": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 1, 1<<31-1)
-			if !ok {
-				d.errorf(c, 1, "(%s): vrrp script rise value '%s' invalid, defaulting to 1", name, word(c, 1))
-				v = 1
-			}
-			vs.Rise = int(v)
-		}},
-		"fall": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 1, 1<<31-1)
-			if !ok {
-				d.errorf(c, 1, "(%s): vrrp script fall value '%s' invalid, defaulting to 1", name, word(c, 1))
-				v = 1
-			}
-			vs.Fall = int(v)
-		}},
-		"user": {fn: func(d *decoder, c *syntax.Stmt) {
-			user, ok := d.arg(c, 1)
-			if !ok {
-				return
-			}
-			uc, ok := d.lookupUser(c.Pos(), user, word(c, 2))
-			if !ok {
-				d.errorf(c, 1, "Unable to set uid/gid for script %s", scriptCmd(vs.Script))
-				remove = true
-				return
-			}
-			remove, userSet, cred = false, true, uc
-			vs.User = user
-			vs.Group = word(c, 2)
-		}},
-		"init_fail": {fn: func(d *decoder, c *syntax.Stmt) { vs.InitFail = true }},
-	})
+	sd := &scriptDecode{vs: vs}
+	d.walk("vrrp_script", s.Block, boundKeywords{vrrpScriptTable, sd})
+	remove, userSet, cred := sd.remove, sd.userSet, sd.cred
 	if vs.Script == nil {
 		// keepalived checks when the block closes
 		pos := s.Close()
@@ -242,60 +170,7 @@ func decodeTrackFile(d *decoder, s *syntax.Stmt) {
 		return
 	}
 	tf := &TrackFile{Pos: s.Pos(), Name: name, Weight: 1}
-	weightSet := false
-	d.walk(s.Keyword(), s.Block, table{
-		"file": {fn: func(d *decoder, c *syntax.Stmt) {
-			if len(c.Words) < 2 {
-				d.errorf(c, 1, "track file file name missing")
-				return
-			}
-			if tf.File != "" {
-				d.errorf(c, 1, "File already set for track file %s - ignoring %s", name, word(c, 1))
-				return
-			}
-			tf.File = word(c, 1)
-		}},
-		"weight": {fn: func(d *decoder, c *syntax.Stmt) {
-			if len(c.Words) < 2 {
-				d.errorf(c, 1, "No weight specified for track file %s - ignoring", name)
-				return
-			}
-			if weightSet && tf.Weight != 1 {
-				d.errorf(c, 1, "Weight already set for track file %s - ignoring %s", name, word(c, 1))
-				return
-			}
-			weightSet = true
-			v, ok := d.readInt(c, 1, -254, 254)
-			if !ok {
-				d.errorf(c, 1, "Weight (%s) for track_file %s must be between [-254..254] inclusive. Ignoring...", word(c, 1), name)
-				v = 1
-			}
-			tf.Weight = int(v)
-			tf.Reverse = d.weightReverse(c, "track_file "+name)
-		}},
-		"init_file": {fn: func(d *decoder, c *syntax.Stmt) {
-			tf.InitFile = true
-			tf.InitValue = 0
-			for i := 1; i < len(c.Words); i++ {
-				w := word(c, i)
-				switch {
-				case w != "" && (w[0] == '-' || (w[0] >= '0' && w[0] <= '9')):
-					v, ok := d.readInt(c, i, -1<<31, 1<<31-1)
-					if !ok {
-						d.errorf(c, i, "Track file %s init value %s is invalid", name, w)
-						v = 0
-					} else if v < -254 || v > 254 {
-						d.errorf(c, i, "Track file %s init value %d is outside sensible range [%d, %d]", name, v, -254, 254)
-					}
-					tf.InitValue = int(v)
-				case w == "overwrite":
-					tf.Overwrite = true
-				default:
-					d.errorf(c, i, "Unknown track file init option %s", w)
-				}
-			}
-		}},
-	})
+	d.walk(s.Keyword(), s.Block, boundKeywords{trackFileTable, &trackFileDecode{tf: tf}})
 	if tf.File == "" {
 		d.errorf(s, 1, "No file set for track_file %s - ignoring", name)
 		return
@@ -309,88 +184,7 @@ func decodeTrackProcess(d *decoder, s *syntax.Stmt) {
 		return
 	}
 	tp := &TrackProcess{Pos: s.Pos(), Name: name, Quorum: 1, QuorumMax: -1}
-	d.walk("vrrp_track_process", s.Block, table{
-		"process": {fn: func(d *decoder, c *syntax.Stmt) {
-			if tp.Process != "" {
-				d.errorf(c, 1, "Process already set for track process %s - ignoring %s", name, word(c, 1))
-				return
-			}
-			v, ok := d.arg(c, 1)
-			if !ok {
-				return
-			}
-			tp.Process = v
-			if len(c.Words) > 2 {
-				tp.Params = valueWords(c.Words[2:])
-				if tp.ParamMatch == "" {
-					tp.ParamMatch = "exact"
-				}
-				tp.FullCommand = true
-			}
-		}},
-		"param_match": {fn: func(d *decoder, c *syntax.Stmt) {
-			switch v, ok := optArg(c, 1); {
-			case !ok:
-				tp.ParamMatch = "exact"
-			case v == "initial" || v == "partial":
-				tp.ParamMatch = v
-			default:
-				d.errorf(c, 1, "Invalid param_match type %s - ignoring", v)
-				return
-			}
-			tp.FullCommand = true
-		}},
-		"weight": {fn: func(d *decoder, c *syntax.Stmt) {
-			if len(c.Words) < 2 {
-				d.errorf(c, 1, "No weight specified for track process %s - ignoring", name)
-				return
-			}
-			if tp.Weight != 0 {
-				d.errorf(c, 1, "Weight already set for track process %s - ignoring %s", name, word(c, 1))
-				return
-			}
-			v, ok := d.readInt(c, 1, -254, 254)
-			if !ok {
-				d.errorf(c, 1, "Weight (%s) for vrrp_track_process %s must be between [-254..254] inclusive. Ignoring...", word(c, 1), name)
-				return
-			}
-			tp.Reverse = d.weightReverse(c, "vrrp_track_process "+name)
-			tp.Weight = int(v)
-		}},
-		"quorum": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 1, 65535)
-			if !ok {
-				d.errorf(c, 1, "Quorum (%s) for vrrp_track_process %s must be between [1..65535] inclusive. Ignoring...", word(c, 1), name)
-				return
-			}
-			if tp.QuorumMax >= 0 && int(v) > tp.QuorumMax {
-				d.errorf(c, 1, "Quorum is greater than quorum_max - ignoring")
-				return
-			}
-			tp.Quorum = int(v)
-		}},
-		"quorum_max": {fn: func(d *decoder, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 0, 65535)
-			if !ok {
-				d.errorf(c, 1, "quorum_max (%s) for vrrp_track_process %s must be between [0..65535] inclusive. Ignoring...", word(c, 1), name)
-				return
-			}
-			if (v != 0 || tp.Quorum > 1) && int(v) < tp.Quorum {
-				d.errorf(c, 1, "quorum_max is less than quorum - ignoring")
-				return
-			}
-			tp.QuorumMax = int(v)
-			if v == 0 {
-				tp.Quorum = 0
-			} else if tp.Quorum == 0 {
-				tp.Quorum = 1
-			}
-		}},
-		"delay":           {fn: func(d *decoder, c *syntax.Stmt) { processDelay(d, c, tp, "") }},
-		"terminate_delay": {fn: func(d *decoder, c *syntax.Stmt) { processDelay(d, c, tp, "terminate_") }},
-		"fork_delay":      {fn: func(d *decoder, c *syntax.Stmt) { processDelay(d, c, tp, "fork_") }},
-		"full_command":    {fn: func(d *decoder, c *syntax.Stmt) { tp.FullCommand = true }},
-	})
+	d.walk("vrrp_track_process", s.Block, boundKeywords{trackProcessTable, tp})
 	if tp.Process == "" {
 		d.errorf(s, 1, "track process '%s' process name not specified", name)
 		return
@@ -536,50 +330,61 @@ type trackBlocks struct {
 	TrackBFDs       []TrackedRef `json:"track_bfd,omitempty"`
 }
 
-// addTrackKeywords installs track_interface/script/file/process/bfd.
-func addTrackKeywords(t table, owner func() string, tb *trackBlocks) {
-	t["track_interface"] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
-		for _, c := range d.valueStmts(s) {
-			if r, ok := d.trackIf(owner(), c, tb.TrackInterfaces); ok {
-				tb.TrackInterfaces = append(tb.TrackInterfaces, r)
+// trackKeywords decodes what a VRRP instance or sync group tracks; at
+// gives the owner's name (for messages) and its track blocks:
+//
+//	track_interface { IFNAME [weight N] ... }
+//	track_script|track_file|track_process { NAME [weight N [reverse]] ... }
+//	track_bfd { NAME [weight N [reverse]] ... }
+func trackKeywords(at func(d *decoder) (string, *trackBlocks)) table {
+	t := table{
+		"track_interface": {block: true, fn: func(d *decoder, s *syntax.Stmt) {
+			owner, tb := at(d)
+			for _, c := range d.valueStmts(s) {
+				if r, ok := d.trackIf(owner, c, tb.TrackInterfaces); ok {
+					tb.TrackInterfaces = append(tb.TrackInterfaces, r)
+				}
 			}
-		}
-	}}
-	addTrackRefs(t, "script", owner, &tb.TrackScripts, -254, 254, func(d *decoder, name string) (int, bool, bool) {
+		}},
+	}
+	addTrackRefs(t, "script", at, func(tb *trackBlocks) *[]TrackedRef { return &tb.TrackScripts }, -254, 254, func(d *decoder, name string) (int, bool, bool) {
 		if sc := findScript(d, name); sc != nil {
 			return sc.Weight, sc.Reverse, true
 		}
 		return 0, false, false
 	})
-	addTrackRefs(t, "file", owner, &tb.TrackFiles, -254, 254, func(d *decoder, name string) (int, bool, bool) {
+	addTrackRefs(t, "file", at, func(tb *trackBlocks) *[]TrackedRef { return &tb.TrackFiles }, -254, 254, func(d *decoder, name string) (int, bool, bool) {
 		if tf := findTrackFile(d, name); tf != nil {
 			return tf.Weight, tf.Reverse, true
 		}
 		return 0, false, false
 	})
-	addTrackRefs(t, "process", owner, &tb.TrackProcesses, -254, 254, func(d *decoder, name string) (int, bool, bool) {
+	addTrackRefs(t, "process", at, func(tb *trackBlocks) *[]TrackedRef { return &tb.TrackProcesses }, -254, 254, func(d *decoder, name string) (int, bool, bool) {
 		if tp := findTrackProcess(d, name); tp != nil {
 			return tp.Weight, tp.Reverse, true
 		}
 		return 0, false, false
 	})
-	addTrackRefs(t, "bfd", owner, &tb.TrackBFDs, -253, 253, func(d *decoder, name string) (int, bool, bool) {
+	addTrackRefs(t, "bfd", at, func(tb *trackBlocks) *[]TrackedRef { return &tb.TrackBFDs }, -253, 253, func(d *decoder, name string) (int, bool, bool) {
 		if b := findBFD(d, name); b != nil {
 			// only a bfd_instance marked "vrrp" can be tracked here
 			return b.Weight, b.Reverse, b.VRRP
 		}
 		return 0, false, false
 	})
+	return t
 }
 
 // addTrackRefs installs a track_<kind> value block: each line names a
 // tracker, which find resolves to its default weight and reverse flag.
-func addTrackRefs(t table, kind string, owner func() string, refs *[]TrackedRef, lo, hi int64,
+func addTrackRefs(t table, kind string, at func(d *decoder) (string, *trackBlocks), list func(tb *trackBlocks) *[]TrackedRef, lo, hi int64,
 	find func(d *decoder, name string) (weight int, reverse, found bool)) {
 	t["track_"+kind] = kw{block: true, fn: func(d *decoder, s *syntax.Stmt) {
+		owner, tb := at(d)
+		refs := list(tb)
 		for _, c := range d.valueStmts(s) {
 			w, rev, found := find(d, word(c, 0))
-			if r, ok := d.trackRef(owner(), c, kind, *refs, found, w, rev, lo, hi); ok {
+			if r, ok := d.trackRef(owner, c, kind, *refs, found, w, rev, lo, hi); ok {
 				*refs = append(*refs, r)
 			}
 		}
@@ -598,4 +403,264 @@ func (d *decoder) weightReverse(c *syntax.Stmt, what string) bool {
 	}
 	d.errorf(c, 2, "%s unknown weight option %s", what, word(c, 2))
 	return false
+}
+
+// scriptDecode is a vrrp_script being decoded, with what its user keyword
+// decided.
+type scriptDecode struct {
+	vs      *VRRPScript
+	remove  bool
+	userSet bool
+	cred    scriptCred
+}
+
+var vrrpScriptTable = vrrpScriptKeywords()
+
+// vrrpScriptKeywords decodes a vrrp_script block:
+//
+//	script COMMAND
+//	interval|timeout SECONDS
+//	weight -253..253 [reverse]
+//	rise|fall N
+//	user USER [GROUP]
+//	init_fail
+func vrrpScriptKeywords() table {
+	return table{
+		"script": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			if sc, ok := d.script(c); ok {
+				// words after the command are not a user here
+				sc.User, sc.Group = "", ""
+				sd.vs.Script = &sc
+			}
+		}),
+		"interval": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
+			if !ok {
+				d.errorf(c, 1, "(%s): vrrp script interval '%s' must be between 1 and %d - ignoring", sd.vs.Name, word(c, 1), 0xffffffff/timerHz)
+				return
+			}
+			if v == 0 {
+				d.errorf(c, 1, "(%s): vrrp script interval must be greater than 0, setting to 1", sd.vs.Name)
+				v = 1
+			}
+			sd.vs.Interval = secondsDur(v)
+		}),
+		"timeout": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
+			if !ok {
+				d.errorf(c, 1, "(%s): vrrp script timeout '%s' invalid - ignoring", sd.vs.Name, word(c, 1))
+				return
+			}
+			if v == 0 {
+				d.errorf(c, 1, "(%s): vrrp script timeout must be greater than 0, setting to 1", sd.vs.Name)
+				v = 1
+			}
+			sd.vs.Timeout = secondsDur(v)
+		}),
+		"weight": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			v, ok := d.readInt(c, 1, -253, 253)
+			if !ok {
+				d.errorf(c, 1, "vrrp_script %s weight %s must be in [-253, 253]", sd.vs.Name, word(c, 1))
+			}
+			sd.vs.Weight = int(v)
+			sd.vs.Reverse = d.weightReverse(c, "vrrp_script "+sd.vs.Name)
+		}),
+		"rise": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 1, 1<<31-1)
+			if !ok {
+				d.errorf(c, 1, "(%s): vrrp script rise value '%s' invalid, defaulting to 1", sd.vs.Name, word(c, 1))
+				v = 1
+			}
+			sd.vs.Rise = int(v)
+		}),
+		"fall": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 1, 1<<31-1)
+			if !ok {
+				d.errorf(c, 1, "(%s): vrrp script fall value '%s' invalid, defaulting to 1", sd.vs.Name, word(c, 1))
+				v = 1
+			}
+			sd.vs.Fall = int(v)
+		}),
+		"user": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
+			user, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			uc, ok := d.lookupUser(c.Pos(), user, word(c, 2))
+			if !ok {
+				d.errorf(c, 1, "Unable to set uid/gid for script %s", scriptCmd(sd.vs.Script))
+				sd.remove = true
+				return
+			}
+			sd.remove, sd.userSet, sd.cred = false, true, uc
+			sd.vs.User = user
+			sd.vs.Group = word(c, 2)
+		}),
+		"init_fail": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) { sd.vs.InitFail = true }),
+	}
+}
+
+// trackFileDecode is a track_file being decoded.
+type trackFileDecode struct {
+	tf        *TrackFile
+	weightSet bool
+}
+
+var trackFileTable = trackFileKeywords()
+
+// trackFileKeywords decodes a track_file (vrrp_track_file, deprecated) block:
+//
+//	file PATH
+//	weight -254..254 [reverse]
+//	init_file [VALUE] [overwrite]
+func trackFileKeywords() table {
+	return table{
+		"file": objKw(func(d *decoder, tfd *trackFileDecode, c *syntax.Stmt) {
+			if len(c.Words) < 2 {
+				d.errorf(c, 1, "track file file name missing")
+				return
+			}
+			if tfd.tf.File != "" {
+				d.errorf(c, 1, "File already set for track file %s - ignoring %s", tfd.tf.Name, word(c, 1))
+				return
+			}
+			tfd.tf.File = word(c, 1)
+		}),
+		"weight": objKw(func(d *decoder, tfd *trackFileDecode, c *syntax.Stmt) {
+			if len(c.Words) < 2 {
+				d.errorf(c, 1, "No weight specified for track file %s - ignoring", tfd.tf.Name)
+				return
+			}
+			if tfd.weightSet && tfd.tf.Weight != 1 {
+				d.errorf(c, 1, "Weight already set for track file %s - ignoring %s", tfd.tf.Name, word(c, 1))
+				return
+			}
+			tfd.weightSet = true
+			v, ok := d.readInt(c, 1, -254, 254)
+			if !ok {
+				d.errorf(c, 1, "Weight (%s) for track_file %s must be between [-254..254] inclusive. Ignoring...", word(c, 1), tfd.tf.Name)
+				v = 1
+			}
+			tfd.tf.Weight = int(v)
+			tfd.tf.Reverse = d.weightReverse(c, "track_file "+tfd.tf.Name)
+		}),
+		"init_file": objKw(func(d *decoder, tfd *trackFileDecode, c *syntax.Stmt) {
+			tfd.tf.InitFile = true
+			tfd.tf.InitValue = 0
+			for i := 1; i < len(c.Words); i++ {
+				w := word(c, i)
+				switch {
+				case w != "" && (w[0] == '-' || (w[0] >= '0' && w[0] <= '9')):
+					v, ok := d.readInt(c, i, -1<<31, 1<<31-1)
+					if !ok {
+						d.errorf(c, i, "Track file %s init value %s is invalid", tfd.tf.Name, w)
+						v = 0
+					} else if v < -254 || v > 254 {
+						d.errorf(c, i, "Track file %s init value %d is outside sensible range [%d, %d]", tfd.tf.Name, v, -254, 254)
+					}
+					tfd.tf.InitValue = int(v)
+				case w == "overwrite":
+					tfd.tf.Overwrite = true
+				default:
+					d.errorf(c, i, "Unknown track file init option %s", w)
+				}
+			}
+		}),
+	}
+}
+
+var trackProcessTable = trackProcessKeywords()
+
+// trackProcessKeywords decodes a vrrp_track_process block:
+//
+//	process NAME [PARAMETERS...]
+//	param_match [initial|partial]
+//	weight -254..254 [reverse]
+//	quorum 1..65535
+//	quorum_max 0..65535
+//	delay|terminate_delay|fork_delay SECONDS
+//	full_command
+func trackProcessKeywords() table {
+	return table{
+		"process": objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) {
+			if tp.Process != "" {
+				d.errorf(c, 1, "Process already set for track process %s - ignoring %s", tp.Name, word(c, 1))
+				return
+			}
+			v, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			tp.Process = v
+			if len(c.Words) > 2 {
+				tp.Params = valueWords(c.Words[2:])
+				if tp.ParamMatch == "" {
+					tp.ParamMatch = "exact"
+				}
+				tp.FullCommand = true
+			}
+		}),
+		"param_match": objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) {
+			switch v, ok := optArg(c, 1); {
+			case !ok:
+				tp.ParamMatch = "exact"
+			case v == "initial" || v == "partial":
+				tp.ParamMatch = v
+			default:
+				d.errorf(c, 1, "Invalid param_match type %s - ignoring", v)
+				return
+			}
+			tp.FullCommand = true
+		}),
+		"weight": objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) {
+			if len(c.Words) < 2 {
+				d.errorf(c, 1, "No weight specified for track process %s - ignoring", tp.Name)
+				return
+			}
+			if tp.Weight != 0 {
+				d.errorf(c, 1, "Weight already set for track process %s - ignoring %s", tp.Name, word(c, 1))
+				return
+			}
+			v, ok := d.readInt(c, 1, -254, 254)
+			if !ok {
+				d.errorf(c, 1, "Weight (%s) for vrrp_track_process %s must be between [-254..254] inclusive. Ignoring...", word(c, 1), tp.Name)
+				return
+			}
+			tp.Reverse = d.weightReverse(c, "vrrp_track_process "+tp.Name)
+			tp.Weight = int(v)
+		}),
+		"quorum": objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 1, 65535)
+			if !ok {
+				d.errorf(c, 1, "Quorum (%s) for vrrp_track_process %s must be between [1..65535] inclusive. Ignoring...", word(c, 1), tp.Name)
+				return
+			}
+			if tp.QuorumMax >= 0 && int(v) > tp.QuorumMax {
+				d.errorf(c, 1, "Quorum is greater than quorum_max - ignoring")
+				return
+			}
+			tp.Quorum = int(v)
+		}),
+		"quorum_max": objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) {
+			v, ok := d.readUnsigned(c, 1, 0, 65535)
+			if !ok {
+				d.errorf(c, 1, "quorum_max (%s) for vrrp_track_process %s must be between [0..65535] inclusive. Ignoring...", word(c, 1), tp.Name)
+				return
+			}
+			if (v != 0 || tp.Quorum > 1) && int(v) < tp.Quorum {
+				d.errorf(c, 1, "quorum_max is less than quorum - ignoring")
+				return
+			}
+			tp.QuorumMax = int(v)
+			if v == 0 {
+				tp.Quorum = 0
+			} else if tp.Quorum == 0 {
+				tp.Quorum = 1
+			}
+		}),
+		"delay":           objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) { processDelay(d, c, tp, "") }),
+		"terminate_delay": objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) { processDelay(d, c, tp, "terminate_") }),
+		"fork_delay":      objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) { processDelay(d, c, tp, "fork_") }),
+		"full_command":    objKw(func(d *decoder, tp *TrackProcess, c *syntax.Stmt) { tp.FullCommand = true }),
+	}
 }

@@ -169,21 +169,20 @@ func findInstance(d *decoder, name string) *VRRPInstance {
 	return nil
 }
 
-// notifyKw installs a notify script keyword that may be given once.
-func notifyKw(owner func() string, dst **Script, kw, dupFmt string) kw2 {
-	return func(d *decoder, s *syntax.Stmt) {
-		if *dst != nil {
-			d.errorf(s, 1, dupFmt, owner(), kw, word(s, 1))
-			return
-		}
-		*dst = d.notifyScript(s, "notify", phaseVRRP)
+// notifyOnce decodes a notify script keyword that may be given once, of
+// the VRRP instance or sync group named owner.
+func notifyOnce(d *decoder, s *syntax.Stmt, owner string, dst **Script, kw, dupFmt string) {
+	if *dst != nil {
+		d.errorf(s, 1, dupFmt, owner, kw, word(s, 1))
+		return
 	}
+	*dst = d.notifyScript(s, "notify", phaseVRRP)
 }
-
-type kw2 = handler
 
 // ---- vrrp_sync_group ----
 
+// decodeSyncGroup decodes "vrrp_sync_group NAME { ... }" with
+// syncGroupTable.
 func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
 	if len(s.Words) != 2 {
 		d.errorf(s, 0, "vrrp_sync_group must have a name - skipping")
@@ -198,11 +197,38 @@ func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
 	}
 	sg := &SyncGroup{Pos: s.Pos(), Name: name}
 	d.cfg.SyncGroups = append(d.cfg.SyncGroups, sg)
-	owner := func() string { return name }
-	t := table{
-		"group": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
+	d.walk("vrrp_sync_group", s.Block, boundKeywords{syncGroupTable, sg})
+}
+
+var syncGroupTable table
+
+func init() {
+	syncGroupTable = mergeTables(syncGroupKeywords(), trackKeywords(func(d *decoder) (string, *trackBlocks) {
+		sg := d.obj.(*SyncGroup)
+		return sg.Name, &sg.trackBlocks
+	}))
+}
+
+// syncGroupNotifyKw is a sync group's notify script keyword, given once.
+func syncGroupNotifyKw(kwname string, dst func(sg *SyncGroup) **Script) kw {
+	return objKw(func(d *decoder, sg *SyncGroup, c *syntax.Stmt) {
+		notifyOnce(d, c, sg.Name, dst(sg), kwname, "vrrp group %s: %s script already specified - ignoring %s")
+	})
+}
+
+// syncGroupKeywords decodes a vrrp_sync_group's own keywords (the track_*
+// ones are trackKeywords):
+//
+//	group { INSTANCE... }
+//	notify|notify_master|notify_backup|notify_fault|notify_stop SCRIPT [USER [GROUP]]
+//	smtp_alert [BOOL]
+//	notify_priority_changes [BOOL]
+//	sync_group_tracking_weight  (global_tracking deprecated)
+func syncGroupKeywords() table {
+	return table{
+		"group": objBlockKw(func(d *decoder, sg *SyncGroup, c *syntax.Stmt) {
 			if sg.hasGroup {
-				d.errorf(c, 0, "Group list already specified for sync group %s", name)
+				d.errorf(c, 0, "Group list already specified for sync group %s", sg.Name)
 				return
 			}
 			sg.hasGroup = true
@@ -210,105 +236,38 @@ func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
 				sg.Instances = append(sg.Instances, valueWords(l.Words)...)
 			}
 			if len(sg.Instances) == 0 {
-				d.errorf(c, 0, "Warning - sync group %s has empty group block", name)
+				d.errorf(c, 0, "Warning - sync group %s has empty group block", sg.Name)
 			}
-		}},
-		"notify_backup": {fn: notifyKw(owner, &sg.NotifyBackup, "notify_backup", "vrrp group %s: %s script already specified - ignoring %s")},
-		"notify_master": {fn: notifyKw(owner, &sg.NotifyMaster, "notify_master", "vrrp group %s: %s script already specified - ignoring %s")},
-		"notify_fault":  {fn: notifyKw(owner, &sg.NotifyFault, "notify_fault", "vrrp group %s: %s script already specified - ignoring %s")},
-		"notify_stop":   {fn: notifyKw(owner, &sg.NotifyStop, "notify_stop", "vrrp group %s: %s script already specified - ignoring %s")},
-		"notify":        {fn: notifyKw(owner, &sg.Notify, "notify", "vrrp group %s: %s script already specified - ignoring %s")},
-		"smtp_alert": {fn: func(d *decoder, c *syntax.Stmt) {
+		}),
+		"notify_backup": syncGroupNotifyKw("notify_backup", func(sg *SyncGroup) **Script { return &sg.NotifyBackup }),
+		"notify_master": syncGroupNotifyKw("notify_master", func(sg *SyncGroup) **Script { return &sg.NotifyMaster }),
+		"notify_fault":  syncGroupNotifyKw("notify_fault", func(sg *SyncGroup) **Script { return &sg.NotifyFault }),
+		"notify_stop":   syncGroupNotifyKw("notify_stop", func(sg *SyncGroup) **Script { return &sg.NotifyStop }),
+		"notify":        syncGroupNotifyKw("notify", func(sg *SyncGroup) **Script { return &sg.Notify }),
+		"smtp_alert": objKw(func(d *decoder, sg *SyncGroup, c *syntax.Stmt) {
 			if v, ok := d.boolArg(c, 1, "Invalid vrrp_group smtp_alert parameter %s"); ok {
 				sg.SMTPAlert = &v
 			}
-		}},
-		"global_tracking": {fn: func(d *decoder, c *syntax.Stmt) {
-			d.errorf(c, 0, "(%s) global_tracking is deprecated. Use track_interface/script/file on the sync group", name)
+		}),
+		"global_tracking": objKw(func(d *decoder, sg *SyncGroup, c *syntax.Stmt) {
+			d.errorf(c, 0, "(%s) global_tracking is deprecated. Use track_interface/script/file on the sync group", sg.Name)
 			sg.TrackingWeight = true
-		}},
-		"sync_group_tracking_weight": {fn: func(d *decoder, c *syntax.Stmt) { sg.TrackingWeight = true }},
-		"notify_priority_changes": {fn: func(d *decoder, c *syntax.Stmt) {
-			if v, ok := d.boolArg(c, 1, "("+name+") Invalid value '%s' for sync group notify_priority_changes specified"); ok {
+		}),
+		"sync_group_tracking_weight": objKw(func(d *decoder, sg *SyncGroup, c *syntax.Stmt) { sg.TrackingWeight = true }),
+		"notify_priority_changes": objKw(func(d *decoder, sg *SyncGroup, c *syntax.Stmt) {
+			if v, ok := d.boolArg(c, 1, "("+sg.Name+") Invalid value '%s' for sync group notify_priority_changes specified"); ok {
 				sg.NotifyPriorityChanges = &v
 			}
-		}},
+		}),
 	}
-	addTrackKeywords(t, owner, &sg.trackBlocks)
-	d.walk("vrrp_sync_group", s.Block, t)
 }
 
 // ---- garp_group ----
 
+// decodeGARPGroup decodes "garp_group { ... }" with garpGroupTable.
 func decodeGARPGroup(d *decoder, s *syntax.Stmt) {
 	gg := &GARPGroup{Pos: s.Pos()}
-	interval := func(c *syntax.Stmt, name string, dst *time.Duration, has *bool) {
-		v, ok := d.readDecimal(c, 1, 0, 1<<31-1, timerHzDigits, true)
-		if !ok {
-			d.errorf(c, 1, "garp_group %s '%s' invalid", name, word(c, 1))
-			return
-		}
-		*dst = usDuration(v)
-		*has = true
-		if *dst >= time.Second {
-			d.vlogInfo(c.WordPos(1), "The %s is very large - %s seconds", name, word(c, 1))
-		}
-	}
-	addIf := func(c *syntax.Stmt, name string, pos Pos) {
-		if !d.ifExists(name, pos) {
-			if d.cfg.Global.DynamicInterfaces {
-				d.vlogInfo(pos, "WARNING - interface %s specified for garp_group doesn't exist", name)
-			} else {
-				d.gerr(pos, "WARNING - interface %s specified for garp_group doesn't exist", name)
-			}
-			return
-		}
-		for _, g := range d.cfg.GARPGroups {
-			for _, i := range g.Interfaces {
-				if i == name {
-					d.gerr(pos, "garp_group already specified for %s - ignoring", name)
-					return
-				}
-			}
-		}
-		for _, i := range gg.Interfaces {
-			if i == name {
-				d.gerr(pos, "garp_group already specified for %s - ignoring", name)
-				return
-			}
-		}
-		gg.Interfaces = append(gg.Interfaces, name)
-	}
-	d.walk("garp_group", s.Block, table{
-		"garp_interval": {fn: func(d *decoder, c *syntax.Stmt) { interval(c, "garp_interval", &gg.GARPInterval, &gg.hasGARP) }},
-		"gna_interval":  {fn: func(d *decoder, c *syntax.Stmt) { interval(c, "gna_interval", &gg.GNAInterval, &gg.hasGNA) }},
-		"interface": {fn: func(d *decoder, c *syntax.Stmt) {
-			if v, ok := d.arg(c, 1); ok {
-				addIf(c, v, c.WordPos(1))
-			}
-		}},
-		"interfaces": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
-			lines := d.valueStmts(c)
-			if len(lines) == 0 {
-				d.errorf(c, 0, "Warning - empty garp_group interfaces block")
-				return
-			}
-			// numbered only with an interfaces block, after the
-			// groups kept so far that have one
-			gg.aggregation = 1
-			for _, g := range d.cfg.GARPGroups {
-				if g.aggregation != 0 {
-					gg.aggregation++
-				}
-			}
-			// keepalived checks the names once the block is read
-			for _, l := range lines {
-				for i := range l.Words {
-					addIf(l, word(l, i), c.Close())
-				}
-			}
-		}},
-	})
+	d.walk("garp_group", s.Block, boundKeywords{garpGroupTable, gg})
 	if !gg.hasGARP && !gg.hasGNA {
 		d.gerr(s.Close(), "garp group %d does not have any delay set - removing", gg.aggregation)
 		return
@@ -316,8 +275,91 @@ func decodeGARPGroup(d *decoder, s *syntax.Stmt) {
 	d.cfg.GARPGroups = append(d.cfg.GARPGroups, gg)
 }
 
+// garpGroupTable decodes a garp_group block:
+//
+//	garp_interval|gna_interval SECONDS
+//	interface IFNAME
+//	interfaces { IFNAME... }
+var garpGroupTable = table{
+	"garp_interval": objKw(func(d *decoder, gg *GARPGroup, c *syntax.Stmt) {
+		garpGroupInterval(d, c, "garp_interval", &gg.GARPInterval, &gg.hasGARP)
+	}),
+	"gna_interval": objKw(func(d *decoder, gg *GARPGroup, c *syntax.Stmt) {
+		garpGroupInterval(d, c, "gna_interval", &gg.GNAInterval, &gg.hasGNA)
+	}),
+	"interface": objKw(func(d *decoder, gg *GARPGroup, c *syntax.Stmt) {
+		if v, ok := d.arg(c, 1); ok {
+			garpGroupAddIf(d, gg, v, c.WordPos(1))
+		}
+	}),
+	"interfaces": objBlockKw(func(d *decoder, gg *GARPGroup, c *syntax.Stmt) {
+		lines := d.valueStmts(c)
+		if len(lines) == 0 {
+			d.errorf(c, 0, "Warning - empty garp_group interfaces block")
+			return
+		}
+		// numbered only with an interfaces block, after the
+		// groups kept so far that have one
+		gg.aggregation = 1
+		for _, g := range d.cfg.GARPGroups {
+			if g.aggregation != 0 {
+				gg.aggregation++
+			}
+		}
+		// keepalived checks the names once the block is read
+		for _, l := range lines {
+			for i := range l.Words {
+				garpGroupAddIf(d, gg, word(l, i), c.Close())
+			}
+		}
+	}),
+}
+
+// garpGroupInterval reads garp_interval or gna_interval.
+func garpGroupInterval(d *decoder, c *syntax.Stmt, name string, dst *time.Duration, has *bool) {
+	v, ok := d.readDecimal(c, 1, 0, 1<<31-1, timerHzDigits, true)
+	if !ok {
+		d.errorf(c, 1, "garp_group %s '%s' invalid", name, word(c, 1))
+		return
+	}
+	*dst = usDuration(v)
+	*has = true
+	if *dst >= time.Second {
+		d.vlogInfo(c.WordPos(1), "The %s is very large - %s seconds", name, word(c, 1))
+	}
+}
+
+// garpGroupAddIf adds interface name to gg, once among all garp groups.
+func garpGroupAddIf(d *decoder, gg *GARPGroup, name string, pos Pos) {
+	if !d.ifExists(name, pos) {
+		if d.cfg.Global.DynamicInterfaces {
+			d.vlogInfo(pos, "WARNING - interface %s specified for garp_group doesn't exist", name)
+		} else {
+			d.gerr(pos, "WARNING - interface %s specified for garp_group doesn't exist", name)
+		}
+		return
+	}
+	for _, g := range d.cfg.GARPGroups {
+		for _, i := range g.Interfaces {
+			if i == name {
+				d.gerr(pos, "garp_group already specified for %s - ignoring", name)
+				return
+			}
+		}
+	}
+	for _, i := range gg.Interfaces {
+		if i == name {
+			d.gerr(pos, "garp_group already specified for %s - ignoring", name)
+			return
+		}
+	}
+	gg.Interfaces = append(gg.Interfaces, name)
+}
+
 // ---- vrrp_instance ----
 
+// decodeVRRPInstance decodes "vrrp_instance NAME { ... }": its keywords
+// are vrrpInstanceTable's families (instance*Keywords, trackKeywords).
 func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 	if len(s.Words) != 2 {
 		d.errorf(s, 0, "vrrp_instance must have a name")
@@ -336,385 +378,7 @@ func decodeVRRPInstance(d *decoder, s *syntax.Stmt) {
 		DownTimerAdverts: g.VRRPDownTimerAdverts, SkipCheckAdvAddr: g.VRRPSkipCheckAdvAddr,
 	}
 	d.cfg.VRRPInstances = append(d.cfg.VRRPInstances, v)
-	owner := func() string { return name }
-	dup := "(%s) %s script already specified - ignoring %s"
-	bflag := func(dst **bool, kwname string) kw {
-		return kw{fn: func(d *decoder, c *syntax.Stmt) {
-			if b, ok := d.boolArg(c, 1, "("+name+") invalid "+kwname+" %s specified"); ok {
-				*dst = &b
-			}
-		}}
-	}
-	t := table{
-		"use_vmac":       {fn: func(d *decoder, c *syntax.Stmt) { decodeUseVMAC(d, c, v) }},
-		"use_vmac_addr":  {fn: func(d *decoder, c *syntax.Stmt) { v.UseVMACAddr = true }},
-		"vmac_xmit_base": {fn: func(d *decoder, c *syntax.Stmt) { v.VMACXmitBase = true }},
-		"use_ipvlan":     {fn: func(d *decoder, c *syntax.Stmt) { decodeUseIPVLAN(d, c, v) }},
-		"unicast_peer": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
-			v.UnicastConfigured = true
-			for _, l := range d.valueStmts(c) {
-				decodeUnicastPeer(d, l, v)
-			}
-		}},
-		"unicast_fault_no_peer": {fn: func(d *decoder, c *syntax.Stmt) { v.UnicastConfigured, v.UnicastFaultNoPeer = true, true }},
-		"check_unicast_src":     {fn: func(d *decoder, c *syntax.Stmt) { v.UnicastConfigured, v.CheckUnicastSrc = true, true }},
-		"old_unicast_checksum": {fn: func(d *decoder, c *syntax.Stmt) {
-			v.UnicastConfigured = true
-			if w, ok := optArg(c, 1); ok {
-				if w == "never" {
-					v.OldUnicastChecksum = "never"
-				} else {
-					d.errorf(c, 1, "(%s) Unknown old_unicast_chksum mode %s - ignoring", name, w)
-				}
-			} else {
-				v.OldUnicastChecksum = "config"
-			}
-		}},
-		"native_ipv6": {fn: func(d *decoder, c *syntax.Stmt) {
-			if v.Family == 4 {
-				d.errorf(c, 0, "(%s) Cannot specify native_ipv6 with IPv4 addresses", name)
-				return
-			}
-			v.Family = 6
-			v.Version = 3
-		}},
-		"state": {fn: func(d *decoder, c *syntax.Stmt) {
-			str, ok := d.arg(c, 1)
-			if !ok {
-				return
-			}
-			switch str {
-			case "MASTER":
-				v.stateSet = StateMaster
-			case "BACKUP":
-				if v.stateSet == StateMaster {
-					d.errorf(c, 1, "(%s) state previously set as MASTER - ignoring BACKUP", name)
-				} else {
-					v.stateSet = StateBackup
-				}
-			default:
-				d.errorf(c, 1, "(%s) unknown state '%s', defaulting to BACKUP", name, str)
-				v.stateSet = StateBackup
-			}
-		}},
-		"interface": {fn: func(d *decoder, c *syntax.Stmt) {
-			ifn, ok := d.arg(c, 1)
-			if !ok {
-				return
-			}
-			if len(ifn) >= 16 {
-				d.errorf(c, 1, "Interface name '%s' too long - ignoring", ifn)
-				return
-			}
-			if ifn == "lo" {
-				d.errorf(c, 1, "(%s) cannot use a loopback interface (%s) for vrrp - ignoring", name, ifn)
-				v.Interface = ""
-				return
-			}
-			if !d.ifExists(ifn, c.WordPos(1)) {
-				d.errorf(c, 1, "WARNING - interface %s for vrrp_instance %s doesn't exist", ifn, name)
-				v.Interface = ""
-				return
-			}
-			v.Interface = ifn
-			v.ifPos = c.WordPos(1)
-		}},
-		"vrf": {fn: func(d *decoder, c *syntax.Stmt) {
-			ifn, ok := d.arg(c, 1)
-			if !ok {
-				return
-			}
-			switch {
-			case len(ifn) >= 16:
-				d.errorf(c, 1, "(%s) VRF interface name '%s' too long - ignoring", name, ifn)
-			case v.Interface != "":
-				d.errorf(c, 1, "(%s) Cannot specify VRF interface and interface - ignoring", name)
-			case v.VRF != "":
-				d.errorf(c, 1, "(%s) VRF interface already specified as '%s' - ignoring", name, v.VRF)
-			case !d.ifExists(ifn, c.WordPos(1)):
-				d.errorf(c, 1, "(%s) WARNING - VRF interface %s doesn't exist", name, ifn)
-			default:
-				v.VRF = ifn
-			}
-		}},
-		"dont_track_primary": {fn: func(d *decoder, c *syntax.Stmt) { v.DontTrackPrimary = true }},
-		"mcast_src_ip":       {fn: func(d *decoder, c *syntax.Stmt) { decodeSrcIP(d, c, v) }},
-		"unicast_src_ip": {fn: func(d *decoder, c *syntax.Stmt) {
-			v.UnicastConfigured = true
-			decodeSrcIP(d, c, v)
-		}},
-		"mcast_dst_ip": {fn: func(d *decoder, c *syntax.Stmt) {
-			str, ok := d.arg(c, 1)
-			if !ok {
-				return
-			}
-			a, ok := parseSockAddr(str)
-			if !ok {
-				d.errorf(c, 1, "(%s) malformed mcast dest address %s. Skipping...", name, str)
-				return
-			}
-			if !v.familyOf(a) {
-				d.errorf(c, 1, "(%s) mcast dest address %s MUST match VRRP instance family. Skipping...", name, str)
-				return
-			}
-			if (a.Is4() && !a.IsMulticast()) || (a.Is6() && !a.IsLinkLocalMulticast()) {
-				ll := ""
-				if a.Is6() {
-					ll = " link-local"
-				}
-				d.errorf(c, 1, "(%s) mcast_dst_ip %s not%s multicast. Skipping...", name, str, ll)
-				return
-			}
-			v.McastDstIP = a
-		}},
-		"track_src_ip": {fn: func(d *decoder, c *syntax.Stmt) { v.TrackSrcIP = true }},
-		"virtual_router_id": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readUnsigned(c, 1, 1, 255)
-			if !ok {
-				d.errorf(c, 1, "(%s): VRID '%s' not valid - must be between 1 & 255", name, word(c, 1))
-				return
-			}
-			v.VRID = int(n)
-		}},
-		"unicast_ttl": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readUnsigned(c, 1, 0, 255)
-			if !ok {
-				d.errorf(c, 1, "(%s): TTL '%s' not valid - must be between 0 & 255", name, word(c, 1))
-				return
-			}
-			v.UnicastTTL = int(n)
-		}},
-		"version": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readInt(c, 1, 2, 3)
-			if !ok {
-				d.errorf(c, 1, "(%s): Version must be either 2 or 3", name)
-				return
-			}
-			if (v.Version != 0 && v.Version != int(n)) || (n == 2 && v.Family == 6) {
-				d.errorf(c, 1, "(%s) vrrp_version %d conflicts with configured or deduced version %d; ignoring.", name, n, v.Version)
-				return
-			}
-			v.Version = int(n)
-		}},
-		"priority": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readUnsigned(c, 1, 1, 255)
-			if !ok {
-				d.errorf(c, 1, "(%s) Priority not valid! must be between 1 & %d. Using default %d", name, 255, 100)
-				n = 100
-			}
-			v.Priority = int(n)
-		}},
-		"advert_int": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readDecimal(c, 1, timerHz/100, 255*timerHz, timerHzDigits, true)
-			if !ok || n == 0 {
-				d.errorf(c, 1, "(%s) Advert interval (%s) not valid! Must be > 0 - ignoring", name, word(c, 1))
-				return
-			}
-			v.advertRaw = n
-		}},
-		"virtual_ipaddress": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
-			for _, l := range d.valueStmts(c) {
-				ip, ok := d.decodeIPAddress(l, false)
-				if !ok {
-					continue
-				}
-				if !v.familyOf(ip.Prefix.Addr()) {
-					d.errorf(l, 0, "(%s): address family must match VRRP instance [%s] - ignoring", name, word(l, 0))
-					continue
-				}
-				v.VIPs = append(v.VIPs, ip)
-			}
-		}},
-		"virtual_ipaddress_excluded": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
-			for _, l := range d.valueStmts(c) {
-				if ip, ok := d.decodeIPAddress(l, false); ok {
-					v.EVIPs = append(v.EVIPs, ip)
-				}
-			}
-		}},
-		"promote_secondaries": {fn: func(d *decoder, c *syntax.Stmt) { v.PromoteSecondaries = true }},
-		"linkbeat_use_polling": {fn: func(d *decoder, c *syntax.Stmt) {
-			v.LinkbeatUsePolling = true
-			d.errorf(c, 0, "(%s) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block", name)
-		}},
-		"virtual_routes": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
-			for _, l := range d.valueStmts(c) {
-				if r, ok := d.decodeRoute(l, false); ok {
-					v.VRoutes = append(v.VRoutes, r)
-				}
-			}
-		}},
-		"virtual_rules": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
-			for _, l := range d.valueStmts(c) {
-				if r, ok := d.decodeRule(l, false); ok {
-					v.VRules = append(v.VRules, r)
-				}
-			}
-		}},
-		"accept": {fn: func(d *decoder, c *syntax.Stmt) {
-			t := true
-			v.acceptRaw = &t
-		}},
-		"no_accept": {fn: func(d *decoder, c *syntax.Stmt) {
-			f := false
-			v.acceptRaw = &f
-		}},
-		"skip_check_adv_addr": {fn: func(d *decoder, c *syntax.Stmt) {
-			// 2.2.7 sets the flag for any valid boolean, even false
-			if _, ok := d.boolArg(c, 1, "("+name+") invalid skip_check_adv_addr %s specified"); ok {
-				v.SkipCheckAdvAddr = true
-			}
-		}},
-		"strict_mode": bflag(&v.strictRaw, "strict_mode"),
-		"preempt":     {fn: func(d *decoder, c *syntax.Stmt) { v.Nopreempt = false }},
-		"nopreempt":   {fn: func(d *decoder, c *syntax.Stmt) { v.Nopreempt = true }},
-		"preempt_delay": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readDecimal(c, 1, 0, 1000*timerHz, timerHzDigits, true)
-			if !ok {
-				d.errorf(c, 1, "(%s) Preempt_delay not valid! must be between 0-%d", name, 1000)
-				n = 0
-			}
-			v.PreemptDelay = usDuration(n)
-		}},
-		"debug": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readUnsigned(c, 1, 0, 4)
-			if !ok {
-				d.errorf(c, 1, "(%s) Debug value '%s' not valid; must be between 0-4", name, word(c, 1))
-				return
-			}
-			v.Debug = int(n)
-		}},
-		"notify_backup":              {fn: notifyKw(owner, &v.NotifyBackup, "notify_backup", dup)},
-		"notify_master":              {fn: notifyKw(owner, &v.NotifyMaster, "notify_master", dup)},
-		"notify_fault":               {fn: notifyKw(owner, &v.NotifyFault, "notify_fault", dup)},
-		"notify_stop":                {fn: notifyKw(owner, &v.NotifyStop, "notify_stop", dup)},
-		"notify":                     {fn: notifyKw(owner, &v.Notify, "notify", dup)},
-		"notify_master_rx_lower_pri": {fn: notifyKw(owner, &v.NotifyMasterRxLowerPri, "notify_master_rx_lower_pri", dup)},
-		"notify_deleted": {fn: func(d *decoder, c *syntax.Stmt) {
-			if v.NotifyDeleted {
-				d.errorf(c, 1, "(%s) notify_deleted already specified - ignoring %s", name, word(c, 1))
-				return
-			}
-			if len(c.Words) > 1 {
-				v.NotifyDeletedScript = d.notifyScript(c, "notify", phaseVRRP)
-			}
-			v.NotifyDeleted = true
-		}},
-		"smtp_alert": {fn: func(d *decoder, c *syntax.Stmt) {
-			if b, ok := d.boolArg(c, 1, "Invalid vrrp_instance smtp_alert parameter %s"); ok {
-				v.smtpRaw = &b
-			}
-		}},
-		"notify_priority_changes": {fn: func(d *decoder, c *syntax.Stmt) {
-			if b, ok := d.boolArg(c, 1, "("+name+") Invalid value '%s' for notify_priority_changes specified"); ok {
-				v.notifyPrioRaw = &b
-			}
-		}},
-		"lvs_sync_daemon_interface": {fn: func(d *decoder, c *syntax.Stmt) {
-			d.errorf(c, 0, "(%s) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.", name)
-			d.errorf(c, 0, "      %sPlease use global lvs_sync_daemon", strings.Repeat(" ", max(len(name)-2, 0)))
-			if sd := d.cfg.Global.LVSSyncDaemon; sd != nil {
-				d.errorf(c, 1, "(%s) lvs_sync_daemon_interface has already been specified as %s - ignoring", name, sd.Interface)
-				return
-			}
-			if ifn, ok := d.arg(c, 1); ok {
-				d.cfg.Global.LVSSyncDaemon = &LVSSyncDaemon{Pos: c.Pos(), Interface: ifn, Instance: name, SyncID: -1, Port: 8848}
-			}
-		}},
-		"garp_master_delay": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
-			if !ok {
-				d.errorf(c, 1, "(%s): garp_master_delay '%s' invalid - ignoring", name, word(c, 1))
-				return
-			}
-			v.GARPMasterDelay = secondsDur(n)
-		}},
-		"garp_master_refresh": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readUnsigned(c, 1, 0, 0xffffffff)
-			if !ok {
-				d.errorf(c, 1, "(%s): Invalid garp_master_refresh '%s' - ignoring", name, word(c, 1))
-				n = 0
-			}
-			v.GARPMasterRefresh = secondsDur(n)
-		}},
-		"garp_master_repeat": {fn: func(d *decoder, c *syntax.Stmt) {
-			if n, ok := instRepeat(d, c, name, "garp_master_repeat"); ok {
-				v.GARPMasterRepeat = n
-			}
-		}},
-		"garp_master_refresh_repeat": {fn: func(d *decoder, c *syntax.Stmt) {
-			if n, ok := instRepeat(d, c, name, "garp_master_refresh_repeat"); ok {
-				v.GARPMasterRefreshRepeat = n
-			}
-		}},
-		"garp_lower_prio_delay": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
-			if !ok {
-				d.errorf(c, 1, "(%s): garp_lower_prio_delay '%s' invalid - ignoring", name, word(c, 1))
-				return
-			}
-			dur := secondsDur(n)
-			v.garpLPDelayRaw = &dur
-		}},
-		"garp_lower_prio_repeat": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readUnsigned(c, 1, 0, 1<<31-1)
-			if !ok {
-				d.errorf(c, 1, "(%s): Invalid garp_lower_prio_repeat '%s'", name, word(c, 1))
-				return
-			}
-			r := uint32(n)
-			v.garpLPRepRaw = &r
-		}},
-		"down_timer_adverts": {fn: func(d *decoder, c *syntax.Stmt) {
-			n, ok := d.readUnsigned(c, 1, 1, 100)
-			if !ok {
-				d.errorf(c, 1, "(%s): Invalid down_timer_adverts [1:100] '%s'", name, word(c, 1))
-				return
-			}
-			v.DownTimerAdverts = int(n)
-		}},
-		"garp_extra_if":           {fn: func(d *decoder, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }},
-		"vmac_garp_intvl":         {fn: func(d *decoder, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }},
-		"lower_prio_no_advert":    bflag(&v.lowerPrioRaw, "lower_prio_no_advert"),
-		"higher_prio_send_advert": bflag(&v.higherPrioRaw, "higher_prio_send_advert"),
-		"kernel_rx_buf_size": {fn: func(d *decoder, c *syntax.Stmt) {
-			if len(c.Words) == 2 {
-				if n, ok := d.readUnsigned(c, 1, 0, 0xffffffff); ok {
-					v.KernelRxBufSize = uint32(n)
-					return
-				}
-			}
-			d.errorf(c, 1, "(%s) invalid kernel_rx_buf_size specified", name)
-		}},
-		"authentication": {block: true, fn: func(d *decoder, c *syntax.Stmt) {
-			d.walk("authentication", c.Block, table{
-				"auth_type": {fn: func(d *decoder, a *syntax.Stmt) {
-					str, ok := d.arg(a, 1)
-					if !ok {
-						return
-					}
-					if str == "AH" || str == "PASS" {
-						v.AuthType = str
-					} else {
-						d.errorf(a, 1, "(%s) unknown authentication type '%s'", name, str)
-					}
-				}},
-				"auth_pass": {fn: func(d *decoder, a *syntax.Stmt) {
-					str, ok := d.arg(a, 1)
-					if !ok {
-						return
-					}
-					if len(str) > 8 {
-						d.errorf(a, 1, "Truncating auth_pass to %d characters", 8)
-						str = str[:8]
-					}
-					v.AuthPass = str
-				}},
-			})
-		}},
-	}
-	addTrackKeywords(t, owner, &v.trackBlocks)
-	d.walk("vrrp_instance", s.Block, t)
+	d.walk("vrrp_instance", s.Block, boundKeywords{vrrpInstanceIndex, v})
 
 	// vrrp_end_handler: its messages are at the closing '}', where
 	// keepalived runs it
@@ -990,5 +654,517 @@ func decodeUseIPVLAN(d *decoder, c *syntax.Stmt, v *VRRPInstance) {
 			continue
 		}
 		v.IPVLANName = w
+	}
+}
+
+// vrrpInstanceTable holds the vrrp_instance keywords, built once: the
+// instance a handler decodes into is d.obj, bound by boundKeywords.
+var (
+	vrrpInstanceTable table
+	vrrpInstanceIndex = indexOf(&vrrpInstanceTable)
+	authTable         table
+)
+
+func init() {
+	vrrpInstanceTable = mergeTables(
+		instanceLinkKeywords(),
+		instanceUnicastKeywords(),
+		instanceProtocolKeywords(),
+		instanceAddressKeywords(),
+		instanceNotifyKeywords(),
+		instanceGARPKeywords(),
+		trackKeywords(func(d *decoder) (string, *trackBlocks) {
+			v := d.obj.(*VRRPInstance)
+			return v.Name, &v.trackBlocks
+		}),
+		table{"authentication": objBlockKw(decodeAuthentication)},
+	)
+	authTable = table{
+		"auth_type": objKw(decodeAuthType),
+		"auth_pass": objKw(decodeAuthPass),
+	}
+}
+
+// instBoolKw is an instance's optional boolean, kept as given (nil: not
+// configured).
+func instBoolKw(kwname string, dst func(v *VRRPInstance) **bool) kw {
+	return objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		if b, ok := d.boolArg(c, 1, "("+v.Name+") invalid "+kwname+" %s specified"); ok {
+			*dst(v) = &b
+		}
+	})
+}
+
+// instNotifyKw is an instance's notify script keyword, given once.
+func instNotifyKw(kwname string, dst func(v *VRRPInstance) **Script) kw {
+	return objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+		notifyOnce(d, c, v.Name, dst(v), kwname, "(%s) %s script already specified - ignoring %s")
+	})
+}
+
+// decodeAuthentication decodes a vrrp_instance's authentication block:
+//
+//	authentication {
+//		auth_type PASS|AH
+//		auth_pass PASSWORD
+//	}
+func decodeAuthentication(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+	d.walk("authentication", c.Block, boundKeywords{authTable, v})
+}
+
+func decodeAuthType(d *decoder, v *VRRPInstance, a *syntax.Stmt) {
+	str, ok := d.arg(a, 1)
+	if !ok {
+		return
+	}
+	if str == "AH" || str == "PASS" {
+		v.AuthType = str
+	} else {
+		d.errorf(a, 1, "(%s) unknown authentication type '%s'", v.Name, str)
+	}
+}
+
+func decodeAuthPass(d *decoder, v *VRRPInstance, a *syntax.Stmt) {
+	str, ok := d.arg(a, 1)
+	if !ok {
+		return
+	}
+	if len(str) > 8 {
+		d.errorf(a, 1, "Truncating auth_pass to %d characters", 8)
+		str = str[:8]
+	}
+	v.AuthPass = str
+}
+
+// instanceLinkKeywords decodes the links a vrrp_instance runs over:
+//
+//	interface IFNAME
+//	vrf IFNAME
+//	use_vmac [NAME] [MAC]
+//	use_vmac_addr
+//	vmac_xmit_base
+//	use_ipvlan [NAME] [ADDRESS] [bridge|private|vepa]
+//	dont_track_primary
+//	linkbeat_use_polling  (deprecated here)
+//	kernel_rx_buf_size BYTES
+func instanceLinkKeywords() table {
+	return table{
+		"interface": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			ifn, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			if len(ifn) >= 16 {
+				d.errorf(c, 1, "Interface name '%s' too long - ignoring", ifn)
+				return
+			}
+			if ifn == "lo" {
+				d.errorf(c, 1, "(%s) cannot use a loopback interface (%s) for vrrp - ignoring", v.Name, ifn)
+				v.Interface = ""
+				return
+			}
+			if !d.ifExists(ifn, c.WordPos(1)) {
+				d.errorf(c, 1, "WARNING - interface %s for vrrp_instance %s doesn't exist", ifn, v.Name)
+				v.Interface = ""
+				return
+			}
+			v.Interface = ifn
+			v.ifPos = c.WordPos(1)
+		}),
+		"vrf": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			ifn, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			switch {
+			case len(ifn) >= 16:
+				d.errorf(c, 1, "(%s) VRF interface name '%s' too long - ignoring", v.Name, ifn)
+			case v.Interface != "":
+				d.errorf(c, 1, "(%s) Cannot specify VRF interface and interface - ignoring", v.Name)
+			case v.VRF != "":
+				d.errorf(c, 1, "(%s) VRF interface already specified as '%s' - ignoring", v.Name, v.VRF)
+			case !d.ifExists(ifn, c.WordPos(1)):
+				d.errorf(c, 1, "(%s) WARNING - VRF interface %s doesn't exist", v.Name, ifn)
+			default:
+				v.VRF = ifn
+			}
+		}),
+		"use_vmac":           objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeUseVMAC(d, c, v) }),
+		"use_vmac_addr":      objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.UseVMACAddr = true }),
+		"vmac_xmit_base":     objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.VMACXmitBase = true }),
+		"use_ipvlan":         objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeUseIPVLAN(d, c, v) }),
+		"dont_track_primary": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.DontTrackPrimary = true }),
+		"linkbeat_use_polling": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			v.LinkbeatUsePolling = true
+			d.errorf(c, 0, "(%s) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block", v.Name)
+		}),
+		"kernel_rx_buf_size": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			if len(c.Words) == 2 {
+				if n, ok := d.readUnsigned(c, 1, 0, 0xffffffff); ok {
+					v.KernelRxBufSize = uint32(n)
+					return
+				}
+			}
+			d.errorf(c, 1, "(%s) invalid kernel_rx_buf_size specified", v.Name)
+		}),
+	}
+}
+
+// instanceUnicastKeywords decodes where a vrrp_instance's adverts go and come from:
+//
+//	unicast_peer { ADDRESS [min_ttl N] [max_ttl N] ... }
+//	unicast_src_ip|mcast_src_ip ADDRESS
+//	mcast_dst_ip ADDRESS
+//	unicast_ttl 0..255
+//	unicast_fault_no_peer
+//	check_unicast_src
+//	old_unicast_checksum [never]
+//	track_src_ip
+func instanceUnicastKeywords() table {
+	return table{
+		"unicast_peer": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			v.UnicastConfigured = true
+			for _, l := range d.valueStmts(c) {
+				decodeUnicastPeer(d, l, v)
+			}
+		}),
+		"unicast_fault_no_peer": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			v.UnicastConfigured, v.UnicastFaultNoPeer = true, true
+		}),
+		"check_unicast_src": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.UnicastConfigured, v.CheckUnicastSrc = true, true }),
+		"old_unicast_checksum": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			v.UnicastConfigured = true
+			if w, ok := optArg(c, 1); ok {
+				if w == "never" {
+					v.OldUnicastChecksum = "never"
+				} else {
+					d.errorf(c, 1, "(%s) Unknown old_unicast_chksum mode %s - ignoring", v.Name, w)
+				}
+			} else {
+				v.OldUnicastChecksum = "config"
+			}
+		}),
+		"mcast_src_ip": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeSrcIP(d, c, v) }),
+		"unicast_src_ip": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			v.UnicastConfigured = true
+			decodeSrcIP(d, c, v)
+		}),
+		"mcast_dst_ip": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			str, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			a, ok := parseSockAddr(str)
+			if !ok {
+				d.errorf(c, 1, "(%s) malformed mcast dest address %s. Skipping...", v.Name, str)
+				return
+			}
+			if !v.familyOf(a) {
+				d.errorf(c, 1, "(%s) mcast dest address %s MUST match VRRP instance family. Skipping...", v.Name, str)
+				return
+			}
+			if (a.Is4() && !a.IsMulticast()) || (a.Is6() && !a.IsLinkLocalMulticast()) {
+				ll := ""
+				if a.Is6() {
+					ll = " link-local"
+				}
+				d.errorf(c, 1, "(%s) mcast_dst_ip %s not%s multicast. Skipping...", v.Name, str, ll)
+				return
+			}
+			v.McastDstIP = a
+		}),
+		"track_src_ip": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.TrackSrcIP = true }),
+		"unicast_ttl": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 0, 255)
+			if !ok {
+				d.errorf(c, 1, "(%s): TTL '%s' not valid - must be between 0 & 255", v.Name, word(c, 1))
+				return
+			}
+			v.UnicastTTL = int(n)
+		}),
+	}
+}
+
+// instanceProtocolKeywords decodes a vrrp_instance's protocol settings:
+//
+//	state MASTER|BACKUP
+//	virtual_router_id 1..255
+//	version 2|3
+//	native_ipv6
+//	priority 1..255
+//	advert_int SECONDS
+//	accept | no_accept
+//	preempt | nopreempt
+//	preempt_delay SECONDS
+//	skip_check_adv_addr [BOOL]
+//	strict_mode [BOOL]
+//	lower_prio_no_advert|higher_prio_send_advert [BOOL]
+//	debug 0..4
+//	authentication { auth_type PASS|AH; auth_pass PASSWORD }
+func instanceProtocolKeywords() table {
+	return table{
+		"native_ipv6": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			if v.Family == 4 {
+				d.errorf(c, 0, "(%s) Cannot specify native_ipv6 with IPv4 addresses", v.Name)
+				return
+			}
+			v.Family = 6
+			v.Version = 3
+		}),
+		"state": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			str, ok := d.arg(c, 1)
+			if !ok {
+				return
+			}
+			switch str {
+			case "MASTER":
+				v.stateSet = StateMaster
+			case "BACKUP":
+				if v.stateSet == StateMaster {
+					d.errorf(c, 1, "(%s) state previously set as MASTER - ignoring BACKUP", v.Name)
+				} else {
+					v.stateSet = StateBackup
+				}
+			default:
+				d.errorf(c, 1, "(%s) unknown state '%s', defaulting to BACKUP", v.Name, str)
+				v.stateSet = StateBackup
+			}
+		}),
+		"virtual_router_id": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 1, 255)
+			if !ok {
+				d.errorf(c, 1, "(%s): VRID '%s' not valid - must be between 1 & 255", v.Name, word(c, 1))
+				return
+			}
+			v.VRID = int(n)
+		}),
+		"version": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			n, ok := d.readInt(c, 1, 2, 3)
+			if !ok {
+				d.errorf(c, 1, "(%s): Version must be either 2 or 3", v.Name)
+				return
+			}
+			if (v.Version != 0 && v.Version != int(n)) || (n == 2 && v.Family == 6) {
+				d.errorf(c, 1, "(%s) vrrp_version %d conflicts with configured or deduced version %d; ignoring.", v.Name, n, v.Version)
+				return
+			}
+			v.Version = int(n)
+		}),
+		"priority": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 1, 255)
+			if !ok {
+				d.errorf(c, 1, "(%s) Priority not valid! must be between 1 & %d. Using default %d", v.Name, 255, 100)
+				n = 100
+			}
+			v.Priority = int(n)
+		}),
+		"advert_int": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			n, ok := d.readDecimal(c, 1, timerHz/100, 255*timerHz, timerHzDigits, true)
+			if !ok || n == 0 {
+				d.errorf(c, 1, "(%s) Advert interval (%s) not valid! Must be > 0 - ignoring", v.Name, word(c, 1))
+				return
+			}
+			v.advertRaw = n
+		}),
+		"accept": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			t := true
+			v.acceptRaw = &t
+		}),
+		"no_accept": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			f := false
+			v.acceptRaw = &f
+		}),
+		"skip_check_adv_addr": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			// 2.2.7 sets the flag for any valid boolean, even false
+			if _, ok := d.boolArg(c, 1, "("+v.Name+") invalid skip_check_adv_addr %s specified"); ok {
+				v.SkipCheckAdvAddr = true
+			}
+		}),
+		"strict_mode": instBoolKw("strict_mode", func(v *VRRPInstance) **bool { return &v.strictRaw }),
+		"preempt":     objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.Nopreempt = false }),
+		"nopreempt":   objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.Nopreempt = true }),
+		"preempt_delay": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			n, ok := d.readDecimal(c, 1, 0, 1000*timerHz, timerHzDigits, true)
+			if !ok {
+				d.errorf(c, 1, "(%s) Preempt_delay not valid! must be between 0-%d", v.Name, 1000)
+				n = 0
+			}
+			v.PreemptDelay = usDuration(n)
+		}),
+		"debug": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 0, 4)
+			if !ok {
+				d.errorf(c, 1, "(%s) Debug value '%s' not valid; must be between 0-4", v.Name, word(c, 1))
+				return
+			}
+			v.Debug = int(n)
+		}),
+		"lower_prio_no_advert":    instBoolKw("lower_prio_no_advert", func(v *VRRPInstance) **bool { return &v.lowerPrioRaw }),
+		"higher_prio_send_advert": instBoolKw("higher_prio_send_advert", func(v *VRRPInstance) **bool { return &v.higherPrioRaw }),
+	}
+}
+
+// instanceAddressKeywords decodes the addresses, routes and rules a vrrp_instance owns:
+//
+//	virtual_ipaddress { ADDRESS[/LEN] [dev IFNAME] ... }
+//	virtual_ipaddress_excluded { ... }
+//	virtual_routes { ROUTE ... }
+//	virtual_rules { RULE ... }
+//	promote_secondaries
+func instanceAddressKeywords() table {
+	return table{
+		"virtual_ipaddress": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			for _, l := range d.valueStmts(c) {
+				ip, ok := d.decodeIPAddress(l, false)
+				if !ok {
+					continue
+				}
+				if !v.familyOf(ip.Prefix.Addr()) {
+					d.errorf(l, 0, "(%s): address family must match VRRP instance [%s] - ignoring", v.Name, word(l, 0))
+					continue
+				}
+				v.VIPs = append(v.VIPs, ip)
+			}
+		}),
+		"virtual_ipaddress_excluded": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			for _, l := range d.valueStmts(c) {
+				if ip, ok := d.decodeIPAddress(l, false); ok {
+					v.EVIPs = append(v.EVIPs, ip)
+				}
+			}
+		}),
+		"promote_secondaries": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.PromoteSecondaries = true }),
+		"virtual_routes": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			for _, l := range d.valueStmts(c) {
+				if r, ok := d.decodeRoute(l, false); ok {
+					v.VRoutes = append(v.VRoutes, r)
+				}
+			}
+		}),
+		"virtual_rules": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			for _, l := range d.valueStmts(c) {
+				if r, ok := d.decodeRule(l, false); ok {
+					v.VRules = append(v.VRules, r)
+				}
+			}
+		}),
+	}
+}
+
+// instanceNotifyKeywords decodes whom a vrrp_instance tells of its changes:
+//
+//	notify|notify_master|notify_backup|notify_fault|notify_stop SCRIPT [USER [GROUP]]
+//	notify_master_rx_lower_pri SCRIPT [USER [GROUP]]
+//	notify_deleted [SCRIPT [USER [GROUP]]]
+//	notify_priority_changes [BOOL]
+//	smtp_alert [BOOL]
+//	lvs_sync_daemon_interface IFNAME  (deprecated)
+func instanceNotifyKeywords() table {
+	return table{
+		"notify_backup":              instNotifyKw("notify_backup", func(v *VRRPInstance) **Script { return &v.NotifyBackup }),
+		"notify_master":              instNotifyKw("notify_master", func(v *VRRPInstance) **Script { return &v.NotifyMaster }),
+		"notify_fault":               instNotifyKw("notify_fault", func(v *VRRPInstance) **Script { return &v.NotifyFault }),
+		"notify_stop":                instNotifyKw("notify_stop", func(v *VRRPInstance) **Script { return &v.NotifyStop }),
+		"notify":                     instNotifyKw("notify", func(v *VRRPInstance) **Script { return &v.Notify }),
+		"notify_master_rx_lower_pri": instNotifyKw("notify_master_rx_lower_pri", func(v *VRRPInstance) **Script { return &v.NotifyMasterRxLowerPri }),
+		"notify_deleted": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			if v.NotifyDeleted {
+				d.errorf(c, 1, "(%s) notify_deleted already specified - ignoring %s", v.Name, word(c, 1))
+				return
+			}
+			if len(c.Words) > 1 {
+				v.NotifyDeletedScript = d.notifyScript(c, "notify", phaseVRRP)
+			}
+			v.NotifyDeleted = true
+		}),
+		"smtp_alert": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			if b, ok := d.boolArg(c, 1, "Invalid vrrp_instance smtp_alert parameter %s"); ok {
+				v.smtpRaw = &b
+			}
+		}),
+		"notify_priority_changes": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			if b, ok := d.boolArg(c, 1, "("+v.Name+") Invalid value '%s' for notify_priority_changes specified"); ok {
+				v.notifyPrioRaw = &b
+			}
+		}),
+		"lvs_sync_daemon_interface": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			d.errorf(c, 0, "(%s) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.", v.Name)
+			d.errorf(c, 0, "      %sPlease use global lvs_sync_daemon", strings.Repeat(" ", max(len(v.Name)-2, 0)))
+			if sd := d.cfg.Global.LVSSyncDaemon; sd != nil {
+				d.errorf(c, 1, "(%s) lvs_sync_daemon_interface has already been specified as %s - ignoring", v.Name, sd.Interface)
+				return
+			}
+			if ifn, ok := d.arg(c, 1); ok {
+				d.cfg.Global.LVSSyncDaemon = &LVSSyncDaemon{Pos: c.Pos(), Interface: ifn, Instance: v.Name, SyncID: -1, Port: 8848}
+			}
+		}),
+	}
+}
+
+// instanceGARPKeywords decodes a vrrp_instance's gratuitous ARP / NA:
+//
+//	garp_master_delay SECONDS
+//	garp_master_repeat|garp_master_refresh_repeat COUNT
+//	garp_master_refresh SECONDS
+//	garp_lower_prio_delay SECONDS
+//	garp_lower_prio_repeat COUNT
+//	down_timer_adverts 1..100
+//	garp_extra_if SECONDS [all]  (vmac_garp_intvl deprecated)
+func instanceGARPKeywords() table {
+	return table{
+		"garp_master_delay": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
+			if !ok {
+				d.errorf(c, 1, "(%s): garp_master_delay '%s' invalid - ignoring", v.Name, word(c, 1))
+				return
+			}
+			v.GARPMasterDelay = secondsDur(n)
+		}),
+		"garp_master_refresh": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 0, 0xffffffff)
+			if !ok {
+				d.errorf(c, 1, "(%s): Invalid garp_master_refresh '%s' - ignoring", v.Name, word(c, 1))
+				n = 0
+			}
+			v.GARPMasterRefresh = secondsDur(n)
+		}),
+		"garp_master_repeat": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			if n, ok := instRepeat(d, c, v.Name, "garp_master_repeat"); ok {
+				v.GARPMasterRepeat = n
+			}
+		}),
+		"garp_master_refresh_repeat": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			if n, ok := instRepeat(d, c, v.Name, "garp_master_refresh_repeat"); ok {
+				v.GARPMasterRefreshRepeat = n
+			}
+		}),
+		"garp_lower_prio_delay": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
+			if !ok {
+				d.errorf(c, 1, "(%s): garp_lower_prio_delay '%s' invalid - ignoring", v.Name, word(c, 1))
+				return
+			}
+			dur := secondsDur(n)
+			v.garpLPDelayRaw = &dur
+		}),
+		"garp_lower_prio_repeat": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 0, 1<<31-1)
+			if !ok {
+				d.errorf(c, 1, "(%s): Invalid garp_lower_prio_repeat '%s'", v.Name, word(c, 1))
+				return
+			}
+			r := uint32(n)
+			v.garpLPRepRaw = &r
+		}),
+		"down_timer_adverts": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			n, ok := d.readUnsigned(c, 1, 1, 100)
+			if !ok {
+				d.errorf(c, 1, "(%s): Invalid down_timer_adverts [1:100] '%s'", v.Name, word(c, 1))
+				return
+			}
+			v.DownTimerAdverts = int(n)
+		}),
+		"garp_extra_if":   objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }),
+		"vmac_garp_intvl": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }),
 	}
 }

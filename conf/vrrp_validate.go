@@ -127,14 +127,31 @@ func (d *decoder) findSyncGroup(name string) *SyncGroup {
 	return nil
 }
 
-// completeInstance is vrrp_complete_instance.
+// completeInstance is vrrp_complete_instance: the checks and defaults of
+// one instance once the whole configuration is read, in keepalived's order.
 func (d *decoder) completeInstance(v *VRRPInstance) {
-	g := &d.cfg.Global
-	strict := g.VRRPStrict
+	strict := d.cfg.Global.VRRPStrict
 	if v.strictRaw != nil {
 		strict = *v.strictRaw
 	}
 	v.StrictMode = strict
+	d.instanceVersion(v, strict)
+	d.instanceState(v, strict)
+	d.instanceUnicast(v, strict)
+	d.instanceVIPLimit(v)
+	d.instancePreempt(v, strict)
+	sg := d.findSyncGroup(v.SyncGroup)
+	d.instanceAdvertDefaults(v, strict, sg)
+	d.advertInt(v)
+	d.instanceInterfaces(v)
+	d.instanceTrackWeights(v, sg)
+}
+
+// instanceVersion is vrrp_complete_instance's family and version checks:
+// IPv6 takes version 3, the global vrrp_version is the default, and an
+// instance needs a VIP.
+func (d *decoder) instanceVersion(v *VRRPInstance, strict bool) {
+	g := &d.cfg.Global
 	if v.Family == 6 {
 		if v.Version == 2 && strict {
 			d.gerr(v.Pos, "(%s) cannot use IPv6 with VRRP version 2; setting version 3", v.Name)
@@ -160,6 +177,11 @@ func (d *decoder) completeInstance(v *VRRPInstance) {
 			d.gerr(v.Pos, "(%s) No VIP specified; at least one is sensible", v.Name)
 		}
 	}
+}
+
+// instanceState is vrrp_complete_instance's initial state and authentication
+// checks: priority 255 is the address owner and starts MASTER.
+func (d *decoder) instanceState(v *VRRPInstance, strict bool) {
 	if v.Priority == 0 {
 		if v.stateSet == StateMaster {
 			v.Priority = 255
@@ -203,6 +225,11 @@ func (d *decoder) completeInstance(v *VRRPInstance) {
 	if v.AuthType == "" {
 		v.AuthPass = ""
 	}
+}
+
+// instanceUnicast is vrrp_complete_instance's unicast and multicast checks,
+// with the VMAC address, the first IPv6 VIP and vrf.
+func (d *decoder) instanceUnicast(v *VRRPInstance, strict bool) {
 	if v.UnicastConfigured && len(v.UnicastPeers) > 0 {
 		v.Unicast = true
 	}
@@ -245,6 +272,11 @@ func (d *decoder) completeInstance(v *VRRPInstance) {
 		d.gerr(v.Pos, "(%s) vrf can only be specified with%s - clearing", v.Name, what)
 		v.VRF = ""
 	}
+}
+
+// instanceVIPLimit is vrrp_complete_instance's limit on the VIPs an advert
+// carries: the excess become eVIPs.
+func (d *decoder) instanceVIPLimit(v *VRRPInstance) {
 	// VIPs that fit in an advert (1500 byte MTU assumed)
 	maxAddr := 255
 	if v.Family == 4 {
@@ -264,6 +296,12 @@ func (d *decoder) completeInstance(v *VRRPInstance) {
 		v.EVIPs = append(v.EVIPs, v.VIPs[maxAddr:]...)
 		v.VIPs = v.VIPs[:maxAddr]
 	}
+}
+
+// instancePreempt is vrrp_complete_instance's preempt, accept and
+// destination address checks.
+func (d *decoder) instancePreempt(v *VRRPInstance, strict bool) {
+	g := &d.cfg.Global
 	if v.Priority == 255 && v.Nopreempt {
 		d.gerr(v.Pos, "(%s) nopreempt is incompatible with priority %d. resetting nopreempt", v.Name, 255)
 		v.Nopreempt = false
@@ -316,6 +354,13 @@ func (d *decoder) completeInstance(v *VRRPInstance) {
 		d.gerr(v.Pos, "(%s) multicast destination specified with unicast - ignoring", v.Name)
 		v.McastDstIP = netip.Addr{}
 	}
+}
+
+// instanceAdvertDefaults is vrrp_complete_instance's GARP, advert, mail and
+// notify defaults, each from the instance, its sync group sg (may be nil)
+// or global_defs.
+func (d *decoder) instanceAdvertDefaults(v *VRRPInstance, strict bool, sg *SyncGroup) {
+	g := &d.cfg.Global
 	// garp lower priority settings
 	switch {
 	case v.garpLPRepRaw == nil && strict:
@@ -365,7 +410,6 @@ func (d *decoder) completeInstance(v *VRRPInstance) {
 	case g.SMTPAlert != nil:
 		v.SMTPAlert = *g.SMTPAlert
 	}
-	sg := d.findSyncGroup(v.SyncGroup)
 	switch {
 	case v.notifyPrioRaw != nil:
 		v.NotifyPriorityChanges = *v.notifyPrioRaw
@@ -374,7 +418,12 @@ func (d *decoder) completeInstance(v *VRRPInstance) {
 	default:
 		v.NotifyPriorityChanges = g.VRRPNotifyPriorityChanges
 	}
-	d.advertInt(v)
+}
+
+// instanceInterfaces is vrrp_complete_instance's interface checks: ipvlan,
+// VMAC options, tracking its own interface, and the VIPs without a dev.
+func (d *decoder) instanceInterfaces(v *VRRPInstance) {
+	g := &d.cfg.Global
 	if !v.saddrFromCfg {
 		v.TrackSrcIP = false
 	}
@@ -431,6 +480,12 @@ func (d *decoder) completeInstance(v *VRRPInstance) {
 		v.GARPExtraIf = g.VRRPGARPExtraIf
 		v.GARPExtraIfAll = g.VRRPGARPExtraIfAll
 	}
+}
+
+// instanceTrackWeights is vrrp_complete_instance's tracker weights: an
+// address owner, or a member of a sync group without track weights,
+// ignores weighted trackers.
+func (d *decoder) instanceTrackWeights(v *VRRPInstance, sg *SyncGroup) {
 	// trackers of sync group members and address owners
 	syncNoWeight := sg != nil && !sg.TrackingWeight
 	if syncNoWeight || v.Priority == 255 {
