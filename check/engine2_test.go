@@ -3,13 +3,13 @@ package check
 import (
 	"context"
 	"fmt"
+	"github.com/gokeepalived/gokeepalived/internal/clock"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/check/sched"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
@@ -26,9 +26,9 @@ func startEngine(t *testing.T, cfg *conf.Config, key ipvs.ServiceKey) (func(stri
 }
 
 // startEngineClock is startEngine also returning the fake clock.
-func startEngineClock(t *testing.T, cfg *conf.Config, key ipvs.ServiceKey) (func(string), *logSink, *sched.Fake) {
+func startEngineClock(t *testing.T, cfg *conf.Config, key ipvs.ServiceKey) (func(string), *logSink, *clock.Fake) {
 	t.Helper()
-	clk := sched.NewFake()
+	clk := clock.NewFake(time.Unix(1_000_000, 0))
 	kern := ipvsfake.New()
 	logs := &logSink{}
 	var e *Engine

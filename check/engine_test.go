@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"github.com/gokeepalived/gokeepalived/internal/clock"
 	"io"
 	"net"
 	"net/http"
@@ -15,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/check/sched"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
@@ -134,7 +134,7 @@ func walkthrough(t *testing.T, inhibit bool) {
   sorry_server 127.0.0.9 80
   `+rs(b1)+rs(b2)+`}
 `)
-	clk := sched.NewFake()
+	clk := clock.NewFake(time.Unix(1_000_000, 0))
 	kern := ipvsfake.New()
 	logs := &logSink{}
 	var e *Engine

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"github.com/gokeepalived/gokeepalived/internal/clock"
 	"slices"
 	"strings"
 	"sync"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/check/probe"
-	"github.com/gokeepalived/gokeepalived/check/sched"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert/smtptest"
@@ -107,7 +107,7 @@ virtual_server 10.0.0.1 80 {
 		return p, nil
 	}
 	alerts := smtpalert.New(smtpalert.FromGlobal(&cfg.Global), nil)
-	clk := sched.NewFake()
+	clk := clock.NewFake(time.Unix(1_000_000, 0))
 	e, err := New(cfg, Options{Clock: clk, Rand: func() float64 { return 0 }, NewProbe: newProbe, Alerts: alerts})
 	if err != nil {
 		t.Fatal(err)

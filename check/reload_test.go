@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"github.com/gokeepalived/gokeepalived/internal/clock"
 	"net"
 	"sort"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/check/sched"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
@@ -43,7 +43,7 @@ func TestReload(t *testing.T) {
   protocol TCP
   ` + rs(b1, 1) + rs(b2, w2) + "}\n"
 	}
-	clk := sched.NewFake()
+	clk := clock.NewFake(time.Unix(1_000_000, 0))
 	kern := ipvsfake.New()
 	logs := &logSink{}
 	key := ipvs.NewServiceKey(ipvs.TCP, mustAP("10.10.31.100:80"))

@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"fmt"
+	"github.com/gokeepalived/gokeepalived/internal/clock"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokeepalived/gokeepalived/check/sched"
 	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"github.com/gokeepalived/gokeepalived/ipvs/ipvsfake"
 	"github.com/gokeepalived/gokeepalived/ipvs/reconcile"
@@ -64,7 +64,7 @@ virtual_server 10.10.31.100 80 {
   quorum_down "`+note+` qdown"
 `+rs(1)+rs(2)+`}
 `)
-	clk := sched.NewFake()
+	clk := clock.NewFake(time.Unix(1_000_000, 0))
 	kern := ipvsfake.New()
 	logs := &logSink{}
 	var e *Engine

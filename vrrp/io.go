@@ -2,6 +2,7 @@ package vrrp
 
 import (
 	"context"
+	"github.com/gokeepalived/gokeepalived/internal/clock"
 	"net"
 	"net/netip"
 	"time"
@@ -12,18 +13,12 @@ import (
 // The I/O layer plugs in here. The state machine itself only takes `now`
 // and events; these interfaces are for the loop that drives it.
 
-// Clock provides time and timers (real: time package; tests: vrrptest.Clock).
-type Clock interface {
-	Now() time.Time
-	NewTimer(d time.Duration) Timer
-}
+// Clock provides time and timers (real: vrrpd.SystemClock; tests:
+// clock.Fake, the one fake the checker's scheduler uses too).
+type Clock = clock.Clock
 
-// Timer is the subset of *time.Timer the driver needs.
-type Timer interface {
-	C() <-chan time.Time
-	Stop() bool
-	Reset(d time.Duration) bool
-}
+// Timer is a one-shot timer.
+type Timer = clock.Timer
 
 // PacketSource yields decoded packets from one socket (nil rx for a packet
 // too short to decode, so Demux can count it).

@@ -6,38 +6,20 @@ package sched
 import (
 	"container/heap"
 	"context"
+	"github.com/gokeepalived/gokeepalived/internal/clock"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Clock is the time source; Real is the wall clock.
-type Clock interface {
-	Now() time.Time
-	NewTimer(d time.Duration) Timer
-}
+// Clock is the time source (internal/clock: Real, and Fake for tests).
+type Clock = clock.Clock
 
-// Timer is a one-shot timer armed with an absolute time, so that a fake
-// clock moving between "compute deadline" and "arm" cannot lose a tick.
-type Timer interface {
-	C() <-chan time.Time
-	ResetAt(at time.Time)
-	Stop() bool
-}
+// Timer is a one-shot timer; the scheduler arms it with ResetAt.
+type Timer = clock.Timer
 
 // Real is the system clock.
-type Real struct{}
-
-func (Real) Now() time.Time { return time.Now() }
-func (Real) NewTimer(d time.Duration) Timer {
-	return realTimer{time.NewTimer(d)}
-}
-
-type realTimer struct{ t *time.Timer }
-
-func (r realTimer) C() <-chan time.Time  { return r.t.C }
-func (r realTimer) ResetAt(at time.Time) { r.t.Reset(time.Until(at)) }
-func (r realTimer) Stop() bool           { return r.t.Stop() }
+type Real = clock.Real
 
 // Func is a job: it runs once and returns the delay before its next run
 // (negative: never again).

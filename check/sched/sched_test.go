@@ -2,6 +2,7 @@ package sched
 
 import (
 	"context"
+	"github.com/gokeepalived/gokeepalived/internal/clock"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -10,7 +11,7 @@ import (
 )
 
 func TestQueueOrder(t *testing.T) {
-	clk := NewFake()
+	clk := clock.NewFake(time.Unix(1_000_000, 0))
 	s := New(clk, 2)
 	type run struct {
 		at   time.Duration

@@ -2,6 +2,7 @@ package sched
 
 import (
 	"context"
+	"github.com/gokeepalived/gokeepalived/internal/clock"
 	"testing"
 	"time"
 )
@@ -9,7 +10,7 @@ import (
 // An asynchronous job runs on the dispatcher, is requeued when its done
 // is called (from another goroutine, later), and not after Run returned.
 func TestStartJobs(t *testing.T) {
-	clk := NewFake()
+	clk := clock.NewFake(time.Unix(1_000_000, 0))
 	s := New(clk, 1)
 	t0 := clk.Now()
 	started := make(chan time.Duration, 10)
@@ -56,7 +57,7 @@ func TestStartJobs(t *testing.T) {
 // Slack runs jobs due within it together with the one that woke the
 // dispatcher, never later than due.
 func TestSlack(t *testing.T) {
-	clk := NewFake()
+	clk := clock.NewFake(time.Unix(1_000_000, 0))
 	s := New(clk, 1)
 	s.Slack = time.Millisecond
 	t0 := clk.Now()

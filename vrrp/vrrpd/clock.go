@@ -43,3 +43,5 @@ func (t sysTimer) C() <-chan time.Time { return t.t.C }
 func (t sysTimer) Stop() bool { return t.t.Stop() }
 
 func (t sysTimer) Reset(d time.Duration) bool { return t.t.Reset(d) }
+
+func (t sysTimer) ResetAt(at time.Time) bool { return t.t.Reset(time.Until(at)) }

@@ -2,85 +2,18 @@
 package vrrptest
 
 import (
-	"sort"
+	"github.com/gokeepalived/gokeepalived/internal/clock"
 	"sync"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/vrrp"
 )
 
-// Clock is a manual clock; timers fire (non-blocking send) on Advance.
-type Clock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*timer
-}
+// Clock is the manual clock (internal/clock's one fake).
+type Clock = clock.Fake
 
 // NewClock starts at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now returns the fake time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// NewTimer arms a timer d from now.
-func (c *Clock) NewTimer(d time.Duration) vrrp.Timer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &timer{c: c, ch: make(chan time.Time, 1), at: c.now.Add(d), active: true}
-	c.timers = append(c.timers, t)
-	return t
-}
-
-// Advance moves time forward, firing due timers in deadline order.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	now := c.now
-	var due []*timer
-	for _, t := range c.timers {
-		if t.active && !t.at.After(now) {
-			t.active = false
-			due = append(due, t)
-		}
-	}
-	c.mu.Unlock()
-	sort.Slice(due, func(i, j int) bool { return due[i].at.Before(due[j].at) })
-	for _, t := range due {
-		select {
-		case t.ch <- t.at:
-		default:
-		}
-	}
-}
-
-type timer struct {
-	c      *Clock
-	ch     chan time.Time
-	at     time.Time
-	active bool
-}
-
-func (t *timer) C() <-chan time.Time { return t.ch }
-
-func (t *timer) Stop() bool {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	was := t.active
-	t.active = false
-	return was
-}
-
-func (t *timer) Reset(d time.Duration) bool {
-	t.c.mu.Lock()
-	defer t.c.mu.Unlock()
-	was := t.active
-	t.at, t.active = t.c.now.Add(d), true
-	return was
-}
+func NewClock(t time.Time) *Clock { return clock.NewFake(t) }
 
 // Effector records actions per instance name.
 type Effector struct {

@@ -88,6 +88,9 @@ func (t *Timer) Reset(d time.Duration) bool {
 	return t.set(unix.NsecToTimespec(max(int64(d), 1)))
 }
 
+// ResetAt arms the timer for the wall-clock time at.
+func (t *Timer) ResetAt(at time.Time) bool { return t.Reset(time.Until(at)) }
+
 // Stop disarms the timer.
 func (t *Timer) Stop() bool { return t.set(unix.Timespec{}) }
 
