@@ -29,36 +29,43 @@ func FuzzDispatch(f *testing.F) {
 	}
 	f.Add([]byte{0x45, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		t0 := time.Unix(1000, 0)
-		d := vrrp.NewDemux("eth0", nil)
-		mk := func(c vrrp.Config) *vrrp.Instance {
-			i, err := vrrp.New(c, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := d.Add(i); err != nil {
-				t.Fatal(err)
-			}
-			i.Start(t0, true)
-			return i
-		}
-		backup := mk(vrrp.Config{Name: "b", VRID: 51, Family: packet.IPv4, Version: 2, Priority: 100, AdverInt: time.Second,
-			AuthType: packet.AuthPass, AuthPass: "secret", SourceAddr: netip.MustParseAddr("10.0.0.1"),
-			VIPs: []netip.Addr{netip.MustParseAddr("10.0.0.100")}})
-		master := mk(vrrp.Config{Name: "m", VRID: 52, Family: packet.IPv4, Version: 3, Priority: 255, WantMaster: true,
-			AdverInt: time.Second, SourceAddr: netip.MustParseAddr("10.0.0.1"),
-			VIPs: []netip.Addr{netip.MustParseAddr("10.0.0.101")}})
-		master.Step(t0.Add(time.Millisecond), vrrp.EventTimer{})
-		if master.State() != vrrp.StateMaster || backup.State() != vrrp.StateBackup {
-			t.Fatalf("setup: %v %v", master.State(), backup.State())
-		}
 		var rx *packet.Received
 		if r, err := packet.DecodeIPv4(b); err == nil {
 			rx = r
 		}
-		_, acts, reason := d.Dispatch(t0.Add(2*time.Millisecond), rx)
-		if reason != validate.OK && len(acts) != 0 {
-			t.Fatalf("dropped (%v) yet acted: %v", reason, acts)
-		}
+		self := netip.MustParseAddr("10.0.0.1")
+		dispatchToPair(t, rx,
+			vrrp.Config{Name: "b", VRID: 51, Family: packet.IPv4, Version: 2, Priority: 100, AdverInt: time.Second,
+				AuthType: packet.AuthPass, AuthPass: "secret", SourceAddr: self,
+				VIPs: []netip.Addr{netip.MustParseAddr("10.0.0.100")}},
+			vrrp.Config{Name: "m", VRID: 52, Family: packet.IPv4, Version: 3, Priority: 255, WantMaster: true,
+				AdverInt: time.Second, SourceAddr: self, VIPs: []netip.Addr{netip.MustParseAddr("10.0.0.101")}})
 	})
+}
+
+// dispatchToPair brings up a BACKUP and a MASTER on one demux, hands rx
+// (nil: undecodable) to it, and fails if a dropped packet made either act.
+func dispatchToPair(t *testing.T, rx *packet.Received, backupCfg, masterCfg vrrp.Config) {
+	t0 := time.Unix(1000, 0)
+	d := vrrp.NewDemux("eth0", nil)
+	mk := func(c vrrp.Config) *vrrp.Instance {
+		i, err := vrrp.New(c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Add(i); err != nil {
+			t.Fatal(err)
+		}
+		i.Start(t0, true)
+		return i
+	}
+	backup, master := mk(backupCfg), mk(masterCfg)
+	master.Step(t0.Add(time.Millisecond), vrrp.EventTimer{})
+	if master.State() != vrrp.StateMaster || backup.State() != vrrp.StateBackup {
+		t.Fatalf("setup: %v %v", master.State(), backup.State())
+	}
+	_, acts, reason := d.Dispatch(t0.Add(2*time.Millisecond), rx)
+	if reason != validate.OK && len(acts) != 0 {
+		t.Fatalf("dropped (%v) yet acted: %v", reason, acts)
+	}
 }
