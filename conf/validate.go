@@ -99,6 +99,13 @@ func (d *decoder) validateScripts() {
 	}
 
 	if len(d.cfg.VRRPInstances) > 0 {
+		// keepalived's VRRP process stops at a missing interface before
+		// vrrp_complete_init, which checks its scripts: they are still
+		// disabled here as it would, but nothing is reported.
+		if d.vst().missingIf {
+			d.quiet()
+			defer func() { d.diags, d.loud = d.loud, nil }()
+		}
 		f := 0
 		var first *Script
 		gone := map[string]bool{}

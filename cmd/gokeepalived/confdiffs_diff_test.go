@@ -134,6 +134,11 @@ var confdiffs = []confdiff{
 	{name: "min-cfg-no-iface-first", conf: "vrrp_instance B {\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance A {\n    interface eth0\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "complete-stops-at-no-vip", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    version 3\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 2\n    state MASTER\n    nopreempt\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\n"},
 	{name: "complete-stops-then-vrid", conf: "vrrp_instance A {\n    interface eth0\n    virtual_router_id 1\n    version 3\n}\nvrrp_instance B {\n    interface eth0\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.2/24\n    }\n}\nvrrp_instance C {\n    interface eth0\n    virtual_router_id 2\n    virtual_ipaddress {\n        10.0.0.3/24\n    }\n}\n"},
+	// a missing interface stops the VRRP process before it checks its
+	// scripts (no SECURITY VIOLATION, no path-search warning); a failed
+	// chk_min_cfg comes after the script check, which is reported.
+	{name: "bad-if-skips-script-check", conf: "vrrp_script chk {\n    script \"true\"\n}\n" + vi("VI_1", "    interface eth9\n    virtual_router_id 1\n    track_script {\n        chk\n    }\n")},
+	{name: "min-cfg-after-script-check", conf: "vrrp_script chk {\n    script \"true\"\n}\n" + vi("VI_1", "    interface eth0\n    track_script {\n        chk\n    }\n")},
 }
 
 func TestConfigTestMessagesMatchKeepalived(t *testing.T) {
