@@ -424,11 +424,12 @@ func (d *Daemon) reload(ctx context.Context) {
 			d.stopOne(r)
 			continue
 		}
-		if err := r.sub.Reload(ctx, cfg); err != nil {
-			r.log.Error(fmt.Sprintf("reload failed: %v", err))
-		}
+		// before the subsystem: new instances' first states follow it
 		if r.unit.observer != nil && r.vrrp != nil {
 			r.unit.observer.Reload(cfg)
+		}
+		if err := r.sub.Reload(ctx, cfg); err != nil {
+			r.log.Error(fmt.Sprintf("reload failed: %v", err))
 		}
 		keep = append(keep, r)
 	}

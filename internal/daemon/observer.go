@@ -13,8 +13,8 @@ import (
 )
 
 // VRRPObserver follows the VRRP subsystem (the D-Bus service): started
-// once the subsystem runs, told of each reload applied to it, stopped
-// after it. None of its methods may block for long: they run in the
+// once the subsystem runs, told of each reload just before the subsystem
+// applies it, stopped after it. None of its methods may block for long: they run in the
 // daemon's loop.
 type VRRPObserver interface {
 	Start(log *slog.Logger, cfg *conf.Config, h ObserverHost)

@@ -94,6 +94,7 @@ func (s *Service) Reload(cfg *conf.Config) {
 	ss := s.sess.Load()
 	switch {
 	case ss != nil && cfg.Global.EnableDBus:
+		ss.addPaths(cfg)
 		ss.push(item{kind: itemReload, cfg: cfg})
 	case ss != nil:
 		s.stopLocked()
@@ -120,7 +121,8 @@ func (s *Service) startLocked(cfg *conf.Config) {
 	}
 	ss := &session{log: s.log, host: s.host, name: name, base: basePath(cfg), connect: connect,
 		wake: make(chan struct{}, 1), done: make(chan struct{}), objects: map[dbus.ObjectPath]string{},
-		rate: lograte.Default()}
+		paths: map[string]dbus.ObjectPath{}, rate: lograte.Default()}
+	ss.addPaths(cfg)
 	s.sess.Store(ss)
 	go ss.run(cfg)
 }
@@ -231,8 +233,11 @@ type session struct {
 
 	omu      sync.RWMutex
 	conn     *dbus.Conn
-	objects  map[dbus.ObjectPath]string // instance object → instance name
+	objects  map[dbus.ObjectPath]string // exported instance object → instance name
+	paths    map[string]dbus.ObjectPath // instance name → where its signals go
+	fresh    map[string]uint32          // states sent after VrrpStarted, not to repeat
 	exported map[dbus.ObjectPath][]string
+	order    []dbus.ObjectPath // the objects, Vrrp first then the instances in config order
 	live     bool // the bus is there and the name not lost: signals go out
 }
 
@@ -313,6 +318,24 @@ func (ss *session) dropStates() {
 	ss.queue, ss.states = out, 0
 }
 
+// addPaths adds cfg's instances to the signal paths, before the VRRP
+// subsystem reloads; the gone ones stay until the next reload, so that
+// their last state (DELETED or FAULT) still goes out, as keepalived's.
+func (ss *session) addPaths(cfg *conf.Config) {
+	ss.omu.Lock()
+	defer ss.omu.Unlock()
+	paths := map[string]dbus.ObjectPath{}
+	for n := range ss.objects {
+		if name := ss.objects[n]; name != "" {
+			paths[name] = n
+		}
+	}
+	for _, in := range cfg.VRRPInstances {
+		paths[in.Name] = InstancePath(ss.base, in)
+	}
+	ss.paths = paths
+}
+
 func (ss *session) closeConn() {
 	ss.omu.Lock()
 	c := ss.conn
@@ -359,6 +382,12 @@ func (ss *session) run(cfg *conf.Config) {
 		for _, it := range ss.take() {
 			switch it.kind {
 			case itemState:
+				if st, ok := ss.fresh[it.inst]; ok {
+					delete(ss.fresh, it.inst)
+					if st == it.state {
+						continue // told already after VrrpStarted
+					}
+				}
 				ss.sendState(it.inst, it.state)
 			case itemReload:
 				ss.exportAll(it.cfg)
@@ -383,28 +412,26 @@ func (ss *session) waitStop() {
 	}
 }
 
-// sendStates tells each instance's current state, after VrrpStarted.
+// sendStates tells each instance's current state, after VrrpStarted. An
+// instance still in INIT is told when it leaves it; a change that raced
+// with this snapshot is not told twice (fresh).
 func (ss *session) sendStates(cfg *conf.Config) {
 	states := map[string]uint32{}
 	for _, in := range ss.host.VRRP.Instances() {
 		states[in.Name] = uint32(in.State)
 	}
+	ss.fresh = map[string]uint32{}
 	for _, in := range cfg.VRRPInstances {
-		if st, ok := states[in.Name]; ok {
+		if st, ok := states[in.Name]; ok && st != 0 {
 			ss.sendState(in.Name, st)
+			ss.fresh[in.Name] = st
 		}
 	}
 }
 
 func (ss *session) sendState(inst string, st uint32) {
 	ss.omu.RLock()
-	var path dbus.ObjectPath
-	for p, n := range ss.objects {
-		if n == inst {
-			path = p
-			break
-		}
-	}
+	path := ss.paths[inst]
 	ss.omu.RUnlock()
 	if path != "" {
 		ss.emit(path, InstanceInterface+".VrrpStatusChange", st)

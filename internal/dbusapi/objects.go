@@ -3,7 +3,6 @@ package dbusapi
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/godbus/dbus/v5"
@@ -39,7 +38,7 @@ func (ss *session) exportAll(cfg *conf.Config) {
 	ss.omu.Lock()
 	conn := ss.conn
 	old := ss.exported
-	ss.objects, ss.exported = objects, want
+	ss.objects, ss.exported, ss.order = objects, want, order
 	ss.omu.Unlock()
 	for p, ifaces := range old {
 		if _, ok := want[p]; !ok {
@@ -113,7 +112,7 @@ func (ss *session) exportObject(conn *dbus.Conn, p dbus.ObjectPath, isVrrp bool)
 func (ss *session) unexportAll() {
 	ss.omu.Lock()
 	conn, old := ss.conn, ss.exported
-	ss.objects, ss.exported = map[dbus.ObjectPath]string{}, nil
+	ss.objects, ss.exported, ss.order = map[dbus.ObjectPath]string{}, nil, nil
 	ss.omu.Unlock()
 	for p, ifaces := range old {
 		for _, i := range ifaces {
@@ -207,7 +206,8 @@ func (ss *session) introspectFn(p dbus.ObjectPath) func() (string, *dbus.Error) 
 		if p == "/" {
 			prefix = "/"
 		}
-		for q := range ss.exported {
+		// in registration order, as GDBus lists them
+		for _, q := range ss.order {
 			if rest, ok := strings.CutPrefix(string(q), prefix); ok && rest != "" {
 				c, _, _ := strings.Cut(rest, "/")
 				if !seen[c] {
@@ -217,7 +217,6 @@ func (ss *session) introspectFn(p dbus.ObjectPath) func() (string, *dbus.Error) 
 			}
 		}
 		ss.omu.RUnlock()
-		sort.Strings(children)
 		var b strings.Builder
 		b.WriteString(xmlHeader)
 		if len(ifaces) > 1 {
