@@ -238,7 +238,7 @@ type session struct {
 	fresh    map[string]uint32          // states sent after VrrpStarted, not to repeat
 	exported map[dbus.ObjectPath][]string
 	order    []dbus.ObjectPath // the objects, Vrrp first then the instances in config order
-	live     bool // the bus is there and the name not lost: signals go out
+	live     bool              // the bus is there and the name not lost: signals go out
 }
 
 // push queues it without blocking on the bus: past maxQueue the state
