@@ -43,7 +43,7 @@ func (ss *session) exportAll(cfg *conf.Config) {
 	for p, ifaces := range old {
 		if _, ok := want[p]; !ok {
 			for _, i := range ifaces {
-				conn.Export(nil, p, i)
+				conn.ExportMethodTable(nil, p, i) // not Export: its reflection keeps every method in the binary
 			}
 		}
 	}
@@ -116,7 +116,7 @@ func (ss *session) unexportAll() {
 	ss.omu.Unlock()
 	for p, ifaces := range old {
 		for _, i := range ifaces {
-			conn.Export(nil, p, i)
+			conn.ExportMethodTable(nil, p, i) // not Export: its reflection keeps every method in the binary
 		}
 	}
 }
