@@ -52,9 +52,9 @@ const requestWait = 30 * time.Second
 
 // Service is the D-Bus service; it satisfies daemon.VRRPObserver.
 type Service struct {
-	// Connect opens the system bus connection (nil: the system bus,
-	// DBUS_SYSTEM_BUS_ADDRESS or its default socket).
-	Connect func() (*dbus.Conn, error)
+	// Connect opens the system bus connection, closed when ctx ends (nil:
+	// the system bus, DBUS_SYSTEM_BUS_ADDRESS or its default socket).
+	Connect func(ctx context.Context) (*dbus.Conn, error)
 
 	mu   sync.Mutex // Start, Reload, Stop
 	log  *slog.Logger
@@ -117,10 +117,12 @@ func (s *Service) startLocked(cfg *conf.Config) {
 	}
 	connect := s.Connect
 	if connect == nil {
-		connect = func() (*dbus.Conn, error) { return dbus.ConnectSystemBus() }
+		connect = func(ctx context.Context) (*dbus.Conn, error) { return dbus.ConnectSystemBus(dbus.WithContext(ctx)) }
 	}
-	ss := &session{log: s.log, host: s.host, name: name, base: basePath(cfg), connect: connect,
-		wake: make(chan struct{}, 1), done: make(chan struct{}), objects: map[dbus.ObjectPath]string{},
+	ctx, cancel := context.WithCancel(context.Background())
+	ss := &session{log: s.log, host: s.host, name: name, base: basePath(cfg), connect: func() (*dbus.Conn, error) { return connect(ctx) },
+		cancel: cancel,
+		wake:   make(chan struct{}, 1), done: make(chan struct{}), objects: map[dbus.ObjectPath]string{},
 		paths: map[string]dbus.ObjectPath{}, rate: lograte.Default()}
 	ss.addPaths(cfg)
 	s.sess.Store(ss)
@@ -138,8 +140,8 @@ func (s *Service) stopLocked() {
 		s.log.Info("Released DBus")
 	case <-time.After(stopWait):
 		s.log.Info("DBus thread termination timed out")
-		ss.closeConn()
 	}
+	ss.cancel() // closes the connection, wherever the goroutine is stuck
 }
 
 // basePath is the objects' root: keepalived adds the network namespace
@@ -222,6 +224,7 @@ type session struct {
 	name    string
 	base    string
 	connect func() (*dbus.Conn, error)
+	cancel  context.CancelFunc
 
 	qmu     sync.Mutex
 	queue   []item
@@ -334,15 +337,6 @@ func (ss *session) addPaths(cfg *conf.Config) {
 		paths[in.Name] = InstancePath(ss.base, in)
 	}
 	ss.paths = paths
-}
-
-func (ss *session) closeConn() {
-	ss.omu.Lock()
-	c := ss.conn
-	ss.omu.Unlock()
-	if c != nil {
-		c.Close()
-	}
 }
 
 // run is the session's goroutine: connect, export, signal, follow.

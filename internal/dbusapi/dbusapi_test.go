@@ -56,11 +56,10 @@ func TestQueueCoalesces(t *testing.T) {
 	}
 }
 
-// Notify never waits for the bus: here the connection never completes.
+// Notify never waits for the bus: here the connection never completes;
+// Stop then gives up on it and closes it.
 func TestNotifyDoesNotBlock(t *testing.T) {
-	stall := make(chan struct{})
-	defer close(stall)
-	s := &Service{Connect: func() (*dbus.Conn, error) { <-stall; return nil, fmt.Errorf("stalled") }}
+	s := &Service{Connect: func(ctx context.Context) (*dbus.Conn, error) { <-ctx.Done(); return nil, ctx.Err() }}
 	cfg := &conf.Config{Global: conf.GlobalDefs{EnableDBus: true}}
 	s.Start(quiet, cfg, daemon.ObserverHost{VRRP: &fakeVRRP{}})
 	done := make(chan struct{})
@@ -75,8 +74,15 @@ func TestNotifyDoesNotBlock(t *testing.T) {
 	case <-time.After(30 * time.Second): // a bound far above any load, not a timing target
 		t.Fatal("Notify blocked with the bus stalled")
 	}
-	if n := len(s.sess.Load().take()); n > maxQueue {
+	ss := s.sess.Load()
+	if n := len(ss.take()); n > maxQueue {
 		t.Errorf("queue holds %d", n)
+	}
+	s.Stop()
+	select {
+	case <-ss.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the session's goroutine did not end once its connection was cancelled")
 	}
 }
 
@@ -216,7 +222,7 @@ func TestServiceOnPrivateBus(t *testing.T) {
 		reqMu.Unlock()
 		return nil
 	}}
-	s := &Service{Connect: func() (*dbus.Conn, error) { return dbus.Connect(addr) }}
+	s := &Service{Connect: func(ctx context.Context) (*dbus.Conn, error) { return dbus.Connect(addr, dbus.WithContext(ctx)) }}
 	s.Start(quiet, cfg, host)
 	p1, p2 := "/org/keepalived/Vrrp1/Instance/eth0/51/IPv4", "/org/keepalived/Vrrp1/Instance/eth0/52/IPv6"
 	// VI_2 is still in INIT: it is told when it leaves it.
