@@ -431,3 +431,38 @@ func TestDBusDifferential(t *testing.T) {
 	t.Logf("D-Bus against keepalived 2.2.7: objects %d/%d, after reload %d/%d, properties %d/%d, after failover %d/%d, "+
 		"signal sequences %d/%d objects (%d signals), method effects %d/%d", on, om, rn, rm, pn, pm, fn, fm, sn, sm, nsig, en, em)
 }
+
+// TestDBusBusAway: with enable_dbus and no bus to connect to, or a bus
+// whose policy lets no one own dbus_service_name, the daemon says so in
+// keepalived's words and VRRP runs on.
+func TestDBusBusAway(t *testing.T) {
+	netnstest.Require(t, "dbus-daemon")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, addr, service string }{
+		{"no bus", "unix:path=/nonexistent/bus", "org.keepalived.Vrrp1"},
+		{"name refused", "", "org.example.NotAllowed"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ns := netnstest.New(t, "gkdba", "eth0")
+			addr := c.addr
+			if addr == "" {
+				addr = privateBus(t)
+			}
+			dir := t.TempDir()
+			cf := filepath.Join(dir, "keepalived.conf")
+			os.WriteFile(cf, []byte("global_defs {\n enable_dbus\n dbus_service_name "+c.service+"\n}\n"+
+				"vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100\n advert_int 1\n virtual_ipaddress {\n  10.99.0.100/32\n }\n}\n"), 0o644)
+			p := startCmd(t, ns.Command(self, "-n", "-l", "-D", "-P", "-f", cf, "-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid"),
+				"--control-socket", filepath.Join(dir, "gk.sock")), []string{"TMPDIR=" + dir, "DBUS_SYSTEM_BUS_ADDRESS=" + addr})
+			p.waitFor("Lost the name "+c.service+" on the session bus", 1)
+			p.waitFor("(VI_1) Entering MASTER STATE", 1)
+			p.signal(syscall.SIGTERM)
+			if rc := p.wait(); rc != 0 {
+				t.Errorf("exit %d:\n%s", rc, p.log())
+			}
+		})
+	}
+}
