@@ -52,6 +52,9 @@ func privateBus(t *testing.T) string {
   <include>`+policy+`</include>
 </busconfig>
 `), 0o644)
+	// other users reach the socket: the policy decides what they may do
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
 	cmd := exec.Command("dbus-daemon", "--config-file="+cf, "--nofork")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -353,6 +356,17 @@ func runDBus(t *testing.T, bin, prefix string) dbusRun {
 	r.effects = append(r.effects, fmt.Sprintf("SendGarp: err %v, logged %v", err, strings.Contains(p.log(), "Sending garps on VI_6 on DBus request")))
 	_, err = bc.call("/org/keepalived/Vrrp1", "org.keepalived.Vrrp1.Vrrp.PrintData")
 	r.effects = append(r.effects, fmt.Sprintf("PrintData on /org/keepalived/Vrrp1 fails: %v", err != nil))
+	// The policy: any user reads properties, only root calls methods.
+	asNobody := func(args ...string) string {
+		out, err := exec.Command("setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", "dbus-send",
+			"--bus=" + addr, "--print-reply", "--dest=" + svc}, args...)...).CombinedOutput()
+		if err != nil {
+			return "error " + strings.Fields(string(out)+" ")[1]
+		}
+		return "ok"
+	}
+	r.effects = append(r.effects, "nobody: Get "+asNobody(i1, "org.freedesktop.DBus.Properties.Get", "string:org.keepalived.Vrrp1.Instance", "string:Name")+
+		", PrintData "+asNobody("/org/keepalived/Vrrp1/Vrrp", "org.keepalived.Vrrp1.Vrrp.PrintData"))
 
 	// ReloadConfig applies a file with one more instance: its object
 	// appears and it goes through its states.
@@ -464,6 +478,7 @@ func TestDBusDifferential(t *testing.T) {
 		`PrintStats: err <nil>, file written true, has "VRRP Instance: VI_1": true`,
 		`SendGarp: err <nil>, logged true`,
 		`PrintData on /org/keepalived/Vrrp1 fails: true`,
+		`nobody: Get ok, PrintData error org.freedesktop.DBus.Error.AccessDenied:`,
 		`ReloadConfig: err <nil>`,
 	}
 	if got := strings.Join(gk.effects, "\n"); got != strings.Join(want, "\n") {
