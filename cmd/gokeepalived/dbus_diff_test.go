@@ -361,7 +361,7 @@ func runDBus(t *testing.T, bin, prefix string) dbusRun {
 		out, err := exec.Command("setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", "dbus-send",
 			"--bus=" + addr, "--print-reply", "--dest=" + svc}, args...)...).CombinedOutput()
 		if err != nil {
-			return "error " + strings.Fields(string(out)+" ")[1]
+			return "error " + strings.Fields(string(out) + " ")[1]
 		}
 		return "ok"
 	}
