@@ -360,8 +360,10 @@ func runDBus(t *testing.T, bin, prefix string) dbusRun {
 	asNobody := func(args ...string) string {
 		out, err := exec.Command("setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", "dbus-send",
 			"--bus=" + addr, "--print-reply", "--dest=" + svc}, args...)...).CombinedOutput()
-		if err != nil {
-			return "error " + strings.Fields(string(out) + " ")[1]
+		if f := strings.Fields(string(out)); err != nil && len(f) > 1 {
+			return "error " + f[1] // the D-Bus error's name
+		} else if err != nil {
+			return fmt.Sprintf("error %v %s", err, out)
 		}
 		return "ok"
 	}
