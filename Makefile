@@ -37,6 +37,7 @@ install: build
 	  > $(DESTDIR)$(PREFIX)/share/gokeepalived/daemontools/run
 	chmod 0755 $(DESTDIR)$(PREFIX)/share/gokeepalived/daemontools/run
 	install -D -m 0644 testdata/keepalived.conf $(DESTDIR)$(PREFIX)/share/gokeepalived/keepalived.conf.example
+	install -D -m 0644 scripts/dbus/gokeepalived.conf $(DESTDIR)$(PREFIX)/share/dbus-1/system.d/gokeepalived.conf
 
 # The Debian package gokeepalived_VERSION_amd64.deb in DEBDIR, made by
 # dpkg-deb from a `make install` tree (scripts/deb, docs/install.md).

@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/cloudflare/ipvs v0.12.0
+	github.com/godbus/dbus/v5 v5.1.0
 	github.com/google/nftables v0.3.0
 	github.com/mdlayher/arp v0.0.0-20220512170110-6706a2966875
 	github.com/mdlayher/ethernet v0.0.0-20220221185849-529eae5b6118

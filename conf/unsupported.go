@@ -67,8 +67,6 @@ var unsupportedKeywords = map[string]map[string]string{
 		"enable_snmp_rfcv2":                   "SNMP (AgentX)",
 		"enable_snmp_rfcv3":                   "SNMP (AgentX)",
 		"enable_snmp_checker":                 "SNMP (AgentX)",
-		"enable_dbus":                         "D-Bus",
-		"dbus_service_name":                   "D-Bus",
 		"vrrp_netlink_cmd_rcv_bufs":           "netlink socket buffer sizes",
 		"vrrp_netlink_cmd_rcv_bufs_force":     "netlink socket buffer sizes",
 		"vrrp_netlink_monitor_rcv_bufs":       "netlink socket buffer sizes",

@@ -7,6 +7,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/internal/daemon/vrrpsub"
+	"github.com/gokeepalived/gokeepalived/internal/dbusapi"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 )
 
@@ -14,8 +15,9 @@ import (
 func units(o options) daemon.Units {
 	var us daemon.Units
 	if !o.checkOnly || o.vrrpOnly {
-		us.VRRP = daemon.VRRPUnit{PidFile: o.vrrpPid, New: func(log *slog.Logger) (daemon.VRRP, error) {
-			return vrrpsub.New(log, vrrpsub.Options{KeepVIPs: o.keepVRRP, ReleaseVIPs: o.releaseVIPs,
+		bus := dbusapi.New() // enable_dbus; idle otherwise
+		us.VRRP = daemon.VRRPUnit{PidFile: o.vrrpPid, Observer: bus, New: func(log *slog.Logger) (daemon.VRRP, error) {
+			return vrrpsub.New(log, vrrpsub.Options{KeepVIPs: o.keepVRRP, ReleaseVIPs: o.releaseVIPs, OnNotify: bus.Notify,
 				Follow: func(cfg *conf.Config) (vrrpsub.Follower, error) {
 					h, err := ipvs.Open(ipvsOptions(o))
 					if err != nil {

@@ -97,6 +97,8 @@ type Units struct {
 type VRRPUnit struct {
 	PidFile string // -r
 	New     func(log *slog.Logger) (VRRP, error)
+	// Observer, if set, follows the subsystem (the D-Bus service).
+	Observer VRRPObserver
 }
 
 // CheckerUnit creates the checker subsystem.
@@ -111,6 +113,7 @@ type unit struct {
 	name, ident, pidFile, dataFile string
 	wanted                         func(*conf.Config) bool
 	new                            func(log *slog.Logger) (*running, error)
+	observer                       VRRPObserver
 }
 
 // units are o's subsystems in start order: VRRP, then the checker.
@@ -122,7 +125,7 @@ func (o *Options) units() []*unit {
 			new: func(log *slog.Logger) (*running, error) {
 				v, err := nv(log)
 				return &running{sub: v, vrrp: v}, err
-			}})
+			}, observer: o.Units.VRRP.Observer})
 	}
 	if nc := o.Units.Checker.New; nc != nil {
 		us = append(us, &unit{name: "checker", ident: IdentCheck, pidFile: o.Units.Checker.PidFile, dataFile: "keepalived_check.data",
@@ -187,6 +190,7 @@ type Daemon struct {
 	// reloadMu keeps a dry run from interleaving with a reload.
 	reloadMu sync.Mutex
 	conf     configState
+	q        *signalQueue
 }
 
 // Exit codes of the daemon (keepalived's lib/scheduler.h).
@@ -198,7 +202,7 @@ const (
 // Run starts the daemon and serves signals until a stop signal or ctx
 // ends. It returns the process exit code.
 func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
-	d := &Daemon{o: o, log: o.Log, units: o.units()}
+	d := &Daemon{o: o, log: o.Log, units: o.units(), q: &signalQueue{wake: make(chan struct{}, 1)}}
 	defer FlushLog(d.log) // the last lines before the process exits
 	if d.o.TmpDir == "" {
 		d.o.TmpDir = TmpDir()
@@ -249,8 +253,7 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 	d.log.Info("Startup complete")
 	d.notify("READY=1")
 
-	var q signalQueue
-	q.wake = make(chan struct{}, 1)
+	q := d.q
 	go q.pump(ctx, sigs)
 	if o.WatchdogInterval > 0 {
 		wctx, stopWatchdog := context.WithCancel(ctx)
@@ -279,6 +282,10 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 				d.dumpStats(true)
 			case SigJSON:
 				d.dumpJSON()
+			default:
+				if r, ok := s.(*loopRequest); ok {
+					d.serveRequest(r)
+				}
 			}
 		}
 	}
@@ -388,6 +395,9 @@ func (d *Daemon) startUnit(ctx context.Context, u *unit, cfg *conf.Config) error
 	d.mu.Lock()
 	d.run = append(d.run, r)
 	d.mu.Unlock()
+	if u.observer != nil && r.vrrp != nil {
+		u.observer.Start(log, cfg, ObserverHost{VRRP: r.vrrp, Request: d.request})
+	}
 	return nil
 }
 
@@ -413,6 +423,10 @@ func (d *Daemon) reload(ctx context.Context) {
 			d.log.Info(fmt.Sprintf("Stopping %s subsystem: nothing configured for it", r.unit.name))
 			d.stopOne(r)
 			continue
+		}
+		// before the subsystem: new instances' first states follow it
+		if r.unit.observer != nil && r.vrrp != nil {
+			r.unit.observer.Reload(cfg)
 		}
 		if err := r.sub.Reload(ctx, cfg); err != nil {
 			r.log.Error(fmt.Sprintf("reload failed: %v", err))
@@ -526,6 +540,10 @@ func (d *Daemon) stopOne(r *running) {
 	defer cancel()
 	if err := r.sub.Stop(ctx); err != nil {
 		r.log.Error(fmt.Sprintf("stop: %v", err))
+	}
+	// after the subsystem: its STOP notifications come first
+	if r.unit.observer != nil && r.vrrp != nil {
+		r.unit.observer.Stop()
 	}
 }
 

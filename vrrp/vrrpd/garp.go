@@ -1,6 +1,7 @@
 package vrrpd
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -107,5 +108,36 @@ func (r *Runtime) changeVIPs(ri *rtInst, old []vrrp.VIP) {
 	added := r.addr.changeVIPs(ri, old)
 	if n := ri.inst.Config().GARPMasterRepeat; len(added) > 0 && n > 0 {
 		r.sendGARPFor(ri, added, n)
+	}
+}
+
+// SendGARPNow sends one round of GARPs/NAs for instance's addresses if
+// it has them set (keepalived's D-Bus SendGarp, vrrp_send_link_update);
+// false if no instance has that name. It runs on the loop; ctx bounds
+// the wait.
+func (r *Runtime) SendGARPNow(ctx context.Context, instance string) (bool, error) {
+	res := make(chan bool, 1)
+	fn := func(time.Time) {
+		for _, ri := range r.insts {
+			if ri.inst.Name() == instance {
+				if ri.inst.VIPSet() {
+					r.sendGARP(ri, 1)
+				}
+				res <- true
+				return
+			}
+		}
+		res <- false
+	}
+	select {
+	case r.calls <- fn:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	select {
+	case ok := <-res:
+		return ok, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
 	}
 }

@@ -268,6 +268,7 @@ func (r *Runtime) exec(ri *rtInst, now time.Time, acts []vrrp.Action) {
 				r.notifier.run(name, c)
 			}
 			r.notifier.fifoInstance(ri, a.State.String())
+			r.onNotify(name, a.State.String())
 			r.notifier.mail.instance(ri, a.State)
 		case vrrp.PriorityChanged:
 			r.log.Debug("priority change", "instance", name, "from", a.From, "to", a.To)

@@ -152,6 +152,13 @@ func (nt *notifier) fifoInstance(ri *rtInst, state string) {
 	nt.fifo.Write(notifyfifo.Instance(ri.inst.Name(), state, ri.inst.EffectivePriority()))
 }
 
+// onNotify hands a state notification to Deps.OnNotify.
+func (r *Runtime) onNotify(instance, state string) {
+	if r.deps.OnNotify != nil {
+		r.deps.OnNotify(instance, state)
+	}
+}
+
 // openFIFO opens notify_fifo and vrrp_notify_fifo; their scripts run as
 // notify scripts do.
 func (nt *notifier) openFIFO(g *conf.GlobalDefs) {

@@ -406,6 +406,7 @@ func (r *Runtime) deleteInstance(ri *rtInst, now time.Time) {
 		r.notifier.run(name, c)
 	}
 	r.notifier.fifoInstance(ri, state)
+	r.onNotify(name, state)
 	if state == "DELETED" {
 		r.notifier.mail.instance(ri, stateDeleted)
 	} else {

@@ -28,6 +28,10 @@ type Deps struct {
 	// OnState, if set, is told every state an instance enters, from the
 	// loop (keep it short): the IPVS sync daemon follows one instance.
 	OnState func(instance string, s vrrp.State)
+	// OnNotify, if set, is told each state notification as the FIFO gets
+	// it (MASTER, BACKUP, FAULT, STOP, DELETED), from the loop: it must
+	// not block (D-Bus's VrrpStatusChange).
+	OnNotify func(instance, state string)
 	// KeepVIPs is -V (--dont-release-vrrp): at shutdown a MASTER still
 	// sends priority 0 but leaves its VIPs on the interface.
 	KeepVIPs bool

@@ -37,6 +37,10 @@ type Options struct {
 	Follow func(cfg *conf.Config) (Follower, error)
 	// Deps replaces the runtime's host interfaces (tests); nil: the host's.
 	Deps func(*slog.Logger) vrrpd.Deps
+	// OnNotify, if set, gets every state notification with keepalived's
+	// state number (VRRP_STATE_*: 0 INIT … 97 DELETED, 98 STOP), from the
+	// VRRP loop: it must not block (D-Bus).
+	OnNotify func(instance string, state uint32)
 }
 
 // Follower gets every state change of every instance, and Stop once the
@@ -89,6 +93,9 @@ func (v *Subsystem) Start(ctx context.Context, cfg *conf.Config) error {
 			v.follow = f
 			deps.OnState = func(name string, s vrrp.State) { f.OnVRRPState(name, s == vrrp.StateMaster) }
 		}
+	}
+	if on := v.o.OnNotify; on != nil {
+		deps.OnNotify = func(name, state string) { on(name, notifyNumber(state)) }
 	}
 	alerts := smtpalert.New(smtpalert.FromGlobal(&cfg.Global), v.log)
 	deps.Alerts = alerts
@@ -189,6 +196,35 @@ func stateNumber(s vrrp.State) int {
 		return dumps.StateFault
 	}
 	return dumps.StateInit
+}
+
+// notifyNumber is keepalived's VRRP_STATE_* for a notified state.
+func notifyNumber(state string) uint32 {
+	switch state {
+	case "BACKUP":
+		return dumps.StateBackup
+	case "MASTER":
+		return dumps.StateMaster
+	case "FAULT":
+		return dumps.StateFault
+	case "DELETED":
+		return 97
+	case "STOP":
+		return 98
+	}
+	return dumps.StateInit
+}
+
+// SendGARP sends one round of GARPs for instance now, if its addresses
+// are set (D-Bus SendGarp); false if there is no such instance.
+func (v *Subsystem) SendGARP(ctx context.Context, instance string) (bool, error) {
+	v.mu.Lock()
+	rt := v.rt
+	v.mu.Unlock()
+	if rt == nil {
+		return false, nil
+	}
+	return rt.SendGARPNow(ctx, instance)
 }
 
 // Instances describes every instance as keepalived's dumps do, from the
