@@ -108,7 +108,7 @@ var bfdInstanceTable = bfdInstanceKeywords()
 //	multiplier 1..255
 //	passive
 //	ttl|hoplimit 1..255
-//	max_hops -1..255
+//	max_hops -1..255 (-1: any, as 255)
 //	weight -253..253 [reverse]
 //	vrrp
 //	checker
@@ -155,6 +155,9 @@ func bfdInstanceKeywords() table {
 				return
 			}
 			bd.b.MaxHops = int(v)
+			if v == -1 {
+				bd.b.MaxHops = 255 // keepalived stores it in a uint8: no hop limit
+			}
 		}),
 		"weight": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) {
 			v, ok := d.readInt(c, 1, -253, 253)

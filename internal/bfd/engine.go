@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
@@ -437,4 +438,68 @@ func (e *Engine) sessionsRx() uint64 {
 		done <- n
 	}
 	return <-done
+}
+
+// dump writes each session as keepalived's dump_bfd (on the loop).
+func (e *Engine) dump(w io.Writer) {
+	for _, s := range e.sessions {
+		c := s.cfg
+		fmt.Fprintf(w, " BFD Instance = %s\n", c.Name)
+		fmt.Fprintf(w, "   Neighbor IP = %s\n", c.Neighbor)
+		if c.Source.IsValid() {
+			fmt.Fprintf(w, "   Source IP = %s\n", c.Source)
+		}
+		fmt.Fprintf(w, "   Required min RX interval = %d us\n", s.minRx)
+		fmt.Fprintf(w, "   Desired min TX interval = %d us\n", s.minTx)
+		fmt.Fprintf(w, "   Desired idle TX interval = %d us\n", s.idleTx)
+		fmt.Fprintf(w, "   Detection multiplier = %d\n", c.Multiplier)
+		ttl := "TTL"
+		if c.Neighbor.Is6() {
+			ttl = "hoplimit"
+		}
+		fmt.Fprintf(w, "   %s = %d\n", ttl, c.TTL)
+		fmt.Fprintf(w, "   max_hops = %d\n", c.MaxHops)
+		fmt.Fprintf(w, "   passive = %t\n", c.Passive)
+		fmt.Fprintf(w, "   send event to VRRP process = %s\n", yesNo(c.VRRP))
+		fmt.Fprintf(w, "   send event to checker process = %s\n", yesNo(c.Checker))
+		fmt.Fprintf(w, "   send error = %t\n", s.sendErr)
+		fmt.Fprintf(w, "   local state = %s\n", s.localState)
+		fmt.Fprintf(w, "   remote state = %s\n", s.remoteState)
+		fmt.Fprintf(w, "   local discriminator = 0x%x\n", s.localDisc)
+		fmt.Fprintf(w, "   remote discriminator = 0x%x\n", s.remoteDisc)
+		fmt.Fprintf(w, "   local diag = %s\n", s.localDiag)
+		fmt.Fprintf(w, "   remote diag = %s\n", s.remoteDiag)
+		fmt.Fprintf(w, "   remote min tx intv = %d us\n", s.remoteMinTx)
+		fmt.Fprintf(w, "   remote min rx intv = %d us\n", s.remoteMinRx)
+		fmt.Fprintf(w, "   local demand = 0\n")
+		fmt.Fprintf(w, "   remote demand = %d\n", b2i(s.remoteDemand))
+		fmt.Fprintf(w, "   remote detect multiplier = %d\n", s.remoteMult)
+		fmt.Fprintf(w, "   %spoll, %sfinal\n", bang(s.poll), bang(s.final))
+		fmt.Fprintf(w, "   local tx intv = %d us\n", s.localTxIntv)
+		fmt.Fprintf(w, "   remote tx intv = %d us\n", s.remoteTxIntv)
+		fmt.Fprintf(w, "   local detection time = %d us\n", s.detectTime)
+		fmt.Fprintf(w, "   remote detection time = %d us\n", uint64(c.Multiplier)*uint64(s.localTxIntv))
+		fmt.Fprintf(w, "   packets received = %d, sent = %d, send errors = %d\n", s.rxPackets, s.txPackets, s.txErrs)
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "Yes"
+	}
+	return "No"
+}
+
+func bang(b bool) string {
+	if b {
+		return ""
+	}
+	return "!"
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

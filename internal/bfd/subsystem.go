@@ -3,8 +3,10 @@ package bfd
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
 )
@@ -119,4 +121,23 @@ func (b *Subsystem) Drops() map[string]uint64 {
 		return nil
 	}
 	return b.eng.Drops()
+}
+
+// WriteData writes the SIGUSR1 data dump (keepalived's keepalived_bfd.data:
+// "BFD Topology", each instance's settings and state variables; its
+// thread and descriptor lines are keepalived's internals and left out).
+func (b *Subsystem) WriteData(w io.Writer) {
+	b.mu.Lock()
+	eng := b.eng
+	b.mu.Unlock()
+	fmt.Fprintln(w, "------< BFD Topology >------")
+	if eng == nil {
+		return
+	}
+	done := make(chan struct{})
+	select {
+	case eng.ctl <- func() { eng.dump(w); close(done) }:
+		<-done
+	case <-time.After(time.Second):
+	}
 }
