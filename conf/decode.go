@@ -115,13 +115,14 @@ func (x *index) lookup(k string) (kw, bool) {
 // decoder walks the statement tree with one table per block, as
 // keepalived's install_keyword tables do.
 type decoder struct {
-	diags *syntax.Diags
-	cfg   *Config
-	opt   Options
-	lvs   lvsCursor
-	obj   any // the object the block being decoded fills (see boundKeywords)
-	mem   decodeMem
-	loud  *syntax.Diags // the real diags while quiet
+	bfdNeighbour bool // a neighbour_ip was seen: keepalived's BFD messages spell it so from then on
+	diags        *syntax.Diags
+	cfg          *Config
+	opt          Options
+	lvs          lvsCursor
+	obj          any // the object the block being decoded fills (see boundKeywords)
+	mem          decodeMem
+	loud         *syntax.Diags // the real diags while quiet
 	// carry is what a block closed early leaves to the enclosing one
 	// (see closeMark).
 	carry []*syntax.Stmt
