@@ -290,3 +290,72 @@ func TestNoAllocationPerPacket(t *testing.T) {
 		t.Fatalf("%v allocations per packet", allocs)
 	}
 }
+
+// snapshot returns a copy of the engine's first session, taken on its
+// loop.
+func snapshot(e *Engine) session {
+	done := make(chan session)
+	e.ctl <- func() { done <- *e.sessions[0] }
+	return <-done
+}
+
+// TestPollFinalAgreesFastRate: both ends leave the idle rate (1 s) for
+// min_tx once Up through a Poll sequence, and the Poll is over.
+func TestPollFinalAgreesFastRate(t *testing.T) {
+	p := startPair(t, nil, func(c *Config) { c.MinTx = 20 * time.Millisecond })
+	waitState(t, p.ha.VRRP, "to_b", true, 5*time.Second)
+	waitState(t, p.hb.VRRP, "to_a", true, 5*time.Second)
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		a, b := snapshot(p.ea), snapshot(p.eb)
+		// a sends at max(its 10 ms, b's min_rx 10 ms); b at its 20 ms;
+		// a's detection time is b's multiplier × max(a's min_rx, b's 20 ms)
+		if !a.poll && !b.poll && a.localTxIntv == 10000 && b.localTxIntv == 20000 && a.detectTime == 100000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a: poll %v tx %d detect %d; b: poll %v tx %d", a.poll, a.localTxIntv, a.detectTime, b.poll, b.localTxIntv)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestReloadKeepsUnchangedSession: a reload keeps an unchanged session
+// Up (no event); a changed one starts again from Down.
+func TestReloadKeepsUnchangedSession(t *testing.T) {
+	p := startPair(t, nil, nil)
+	waitState(t, p.ha.VRRP, "to_b", true, 5*time.Second)
+	p.ha.VRRP.Drain()
+	p.ea.Reload(context.Background(), []Config{cfgTo("to_b", p.b, nil)})
+	time.Sleep(200 * time.Millisecond)
+	if evs := p.ha.VRRP.Drain(); len(evs) != 0 {
+		t.Fatalf("unchanged session reported %v at reload", evs)
+	}
+	if s := snapshot(p.ea); s.localState != Up {
+		t.Fatalf("unchanged session %v after reload", s.localState)
+	}
+	p.ea.Reload(context.Background(), []Config{cfgTo("to_b", p.b, func(c *Config) { c.Multiplier = 4 })})
+	if s := snapshot(p.ea); s.localState != Down {
+		t.Fatalf("changed session %v after reload, want a new one", s.localState)
+	}
+	waitState(t, p.ha.VRRP, "to_b", true, 5*time.Second)
+}
+
+// TestIPv6Session: an IPv6 session comes up; its TTL defaults to 64
+// (hop limit), which GTSM then requires.
+func TestIPv6Session(t *testing.T) {
+	net := NewFakeNet()
+	a, b := netip.MustParseAddr("fd00::1"), netip.MustParseAddr("fd00::2")
+	la, _ := testLog()
+	lb, _ := testLog()
+	ha := NewHub()
+	ea, eb := New(net.Host(a), la, ha), New(net.Host(b), lb, nil)
+	ca, da := run(ea, []Config{cfgTo("six", b, nil)})
+	defer func() { ca(); <-da }()
+	cb, db := run(eb, []Config{cfgTo("six", a, nil)})
+	defer func() { cb(); <-db }()
+	waitState(t, ha.VRRP, "six", true, 5*time.Second)
+	if s := snapshot(ea); s.cfg.TTL != 64 {
+		t.Fatalf("IPv6 hop limit %d, want 64", s.cfg.TTL)
+	}
+}
