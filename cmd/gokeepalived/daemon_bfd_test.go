@@ -229,7 +229,7 @@ func TestDaemonBFDWithFRR(t *testing.T) {
 			capture.Wait()
 		}
 	})
-	gk, _ := startGKIn(t, l.a, gkBFDConf(l))
+	gk, gkDir := startGKIn(t, l.a, gkBFDConf(l))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("bfdd's output:\n%s", peer.log())
@@ -240,6 +240,33 @@ func TestDaemonBFDWithFRR(t *testing.T) {
 	waitStableUp(t, gk, "bfdpeer")
 	vip := vipOf(l)
 	waitAddr(t, gk, l.a, "bfa", vip, true, 10*time.Second)
+
+	// a reload of the same file keeps the session up; SIGUSR1 writes
+	// keepalived_bfd.data with it
+	downs := strings.Count(gk.log(), "Tracked BFD instance bfdpeer is DOWN")
+	expiries := strings.Count(gk.log(), "Expired after")
+	gk.signal(syscall.SIGHUP)
+	gk.waitFor("Reload complete", 1)
+	gk.signal(syscall.SIGUSR1)
+	data := filepath.Join(gkDir, "keepalived_bfd.data")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, _ := os.ReadFile(data)
+		if strings.Contains(string(b), "local state = Up") {
+			if !strings.Contains(string(b), " BFD Instance = bfdpeer\n   Neighbor IP = "+l.ba+"\n") {
+				t.Errorf("keepalived_bfd.data:\n%s", b)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no keepalived_bfd.data with the session Up: %q", b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// (a flap of a loaded machine's bfdd shows as an expiry)
+	if log := gk.log(); strings.Count(log, "Tracked BFD instance bfdpeer is DOWN") != downs && strings.Count(log, "Expired after") == expiries {
+		t.Errorf("the reload took the session down:\n%s", log)
+	}
 
 	// the path lost: the peer's address removed, the link stays up
 	for _, cut := range []string{"address removed", "bfdd killed"} {
