@@ -426,3 +426,55 @@ vrrp_instance VI_2 {
 		t.Errorf("keepalived's detection took %d ms, over %d ms", dead[0], bfdBound)
 	}
 }
+
+// TestDaemonBFDMultihopWithFRR: bfdd with a multihop peer (RFC 5883)
+// sends to port 4784; the daemon's session comes up and answers it
+// there (keepalived 2.2.7 only knows 3784).
+func TestDaemonBFDMultihopWithFRR(t *testing.T) {
+	t.Parallel()
+	const bfdd = "/usr/lib/frr/bfdd"
+	netnstest.Require(t, bfdd, "tshark")
+	l := newBFDLink(t, "gkbm", 83)
+	dir, err := os.MkdirTemp("", "gkbfdd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777)
+	frr := fmt.Sprintf("bfd\n peer %s multihop local-address %s\n  receive-interval %d\n  transmit-interval %d\n  detect-multiplier %d\n !\n!\n",
+		l.aa, l.ba, bfdIntervalMs, bfdIntervalMs, bfdMult)
+	os.WriteFile(filepath.Join(dir, "frr.conf"), []byte(frr), 0o644)
+	peer := startCmd(t, nsCommand(l.b)(bfdd, "-f", filepath.Join(dir, "frr.conf"), "-i", filepath.Join(dir, "bfdd.pid"),
+		"--vty_socket", dir, "-u", "frr", "-g", "frr", "-z", filepath.Join(dir, "zserv.api"), "-P", "0",
+		"--bfdctl", filepath.Join(dir, "bfdd.sock"), "--log", "stdout"), nil)
+	pcap := filepath.Join(t.TempDir(), "bfd.pcap")
+	capture := exec.Command("ip", "netns", "exec", l.a, "tshark", "-q", "-i", "bfa", "-f", "udp port 4784", "-w", pcap)
+	if err := capture.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if capture.ProcessState == nil {
+			capture.Process.Kill()
+			capture.Wait()
+		}
+	})
+	gk, _ := startGKIn(t, l.a, gkBFDConf(l))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("bfdd's output:\n%s", peer.log())
+		}
+	})
+	gk.waitFor("(bfdpeer) Entering Up state", 1)
+	waitStableUp(t, gk, "bfdpeer")
+	capture.Process.Signal(syscall.SIGINT)
+	capture.Wait()
+	out, err := exec.Command("tshark", "-r", pcap, "-Y", "ip.src == "+l.aa+" && udp.dstport == 4784 && bfd.sta == 3", "-T", "fields", "-e", "frame.number").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(strings.Fields(string(out)))
+	t.Logf("multihop: %d Up packets of ours to port 4784", n)
+	if n == 0 {
+		t.Errorf("no Up packet of ours to the multihop port")
+	}
+}
