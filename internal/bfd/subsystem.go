@@ -53,8 +53,9 @@ func (b *Subsystem) Start(ctx context.Context, cfg *conf.Config) error {
 		sink = b.hub
 	}
 	eng := New(b.tr, b.log, sink)
-	// the listening socket is opened here, so that a port in use fails
-	// the start as keepalived's BFD process exits
+	// the listening sockets are open when Start returns; if they cannot
+	// be (the port taken), BFD stays off and says so, as keepalived's
+	// BFD process exits, but VRRP and the checker run
 	ctx, cancel := context.WithCancel(ctx)
 	errc := make(chan error, 1)
 	done := make(chan struct{})
@@ -65,9 +66,9 @@ func (b *Subsystem) Start(ctx context.Context, cfg *conf.Config) error {
 		errc <- eng.Run(ctx, Configs(cfg))
 	}()
 	select {
-	case err := <-errc:
+	case <-errc: // Run logged why
 		cancel()
-		return err
+		return nil
 	case <-ready:
 	}
 	b.mu.Lock()
