@@ -137,12 +137,7 @@ func startGKIn(t *testing.T, ns, text string) (*gkProc, string) {
 	p := startCmd(t, nsCommand(ns)(self, "-n", "-l", "-D", "-f", cf, "-p", filepath.Join(dir, "k.pid"),
 		"-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"), "--control-socket", filepath.Join(dir, "gk.sock")),
 		[]string{"TMPDIR=" + dir})
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.signal(syscall.SIGTERM)
-			p.wait()
-		}
-	})
+	t.Cleanup(func() { stopIfRunning(t, p) })
 	return p, dir
 }
 
@@ -184,6 +179,38 @@ func waitStableUp(t *testing.T, p *gkProc, name string) {
 }
 
 const bfdBound = bfdIntervalMs*bfdMult + bfdSlackMs
+
+// killProc kills p by PID and reaps it; its exit stays in p.done for
+// stopIfRunning.
+func killProc(p *gkProc) {
+	p.cmd.Process.Kill()
+	err := <-p.done
+	p.done <- err
+}
+
+// termProc sends p TERM and waits for it to exit (10 s).
+func termProc(t *testing.T, p *gkProc) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		p.done <- err
+	case <-time.After(10 * time.Second):
+		t.Fatalf("did not exit on TERM:\n%s", p.log())
+	}
+}
+
+// stopIfRunning stops p with TERM unless it has exited (without reading
+// ProcessState, which its waiting goroutine writes).
+func stopIfRunning(t *testing.T, p *gkProc) {
+	select {
+	case err := <-p.done:
+		p.done <- err
+		return
+	default:
+	}
+	termProc(t, p)
+}
 
 // TestDaemonBFDWithFRR: the daemon's BFD session to FRR's bfdd comes up
 // and the VRRP instance tracking it is MASTER with its VIP; the peer's
@@ -279,8 +306,7 @@ func TestDaemonBFDWithFRR(t *testing.T) {
 				t.Fatal(err)
 			}
 		} else {
-			peer.cmd.Process.Kill() // by PID
-			<-peer.done
+			killProc(peer)
 		}
 		gone := waitAddr(t, gk, l.a, "bfa", vip, false, 5*time.Second)
 		log := gk.log()
@@ -371,12 +397,7 @@ vrrp_instance VI_2 {
 		os.WriteFile(cf, []byte(kaConf), 0o644)
 		p := startCmd(t, nsCommand(l.b)(keepalivedBin, "-n", "-l", "-D", "-f", cf, "-p", filepath.Join(dir, "k.pid"),
 			"-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"), "-b", filepath.Join(dir, "b.pid")), []string{"TMPDIR=" + dir})
-		t.Cleanup(func() {
-			if p.cmd.ProcessState == nil {
-				p.signal(syscall.SIGTERM)
-				p.wait()
-			}
-		})
+		t.Cleanup(func() { stopIfRunning(t, p) })
 		return p, dir
 	}
 	ka, _ := startKA()
@@ -391,8 +412,7 @@ vrrp_instance VI_2 {
 	before := len(expiredRE.FindAllString(gk.log(), -1))
 	downs := strings.Count(gk.log(), "(bfdpeer) Entering Down state")
 	t0 := time.Now()
-	ka.signal(syscall.SIGTERM)
-	ka.wait()
+	termProc(t, ka)
 	gone := waitAddr(t, gk, l.a, "bfa", vip, false, 5*time.Second)
 	log := gk.log()
 	if strings.Count(log, "(bfdpeer) Entering Down state") <= downs {
@@ -413,8 +433,7 @@ vrrp_instance VI_2 {
 	waitStableUp(t, gk, "bfdpeer")
 	ka.waitFor("VRRP_Instance(VI_2) Tracked BFD instance gkpeer is UP", 1)
 	kaBefore := len(expiredRE.FindAllString(ka.log(), -1))
-	gk.cmd.Process.Kill() // by PID: no AdminDown, keepalived must time out
-	<-gk.done
+	killProc(gk) // no AdminDown: keepalived must time out
 	ka.waitFor("(gkpeer) Entering Down state (Local diagnostic - Control Detection Time Expired", 1)
 	ka.waitFor("VRRP_Instance(VI_2) Tracked BFD instance gkpeer is DOWN", 1)
 	dead := expiredAfter(ka.log(), "gkpeer", kaBefore)
@@ -476,5 +495,44 @@ func TestDaemonBFDMultihopWithFRR(t *testing.T) {
 	t.Logf("multihop: %d Up packets of ours to port 4784", n)
 	if n == 0 {
 		t.Errorf("no Up packet of ours to the multihop port")
+	}
+}
+
+// TestDaemonBFDv6WithKeepalived: an IPv6 session between the daemon and
+// keepalived 2.2.7 comes up both ways (hop limit 64, checked on receipt
+// from the IPv6 control message of the dual-stack socket) and the
+// daemon stopped is detected by keepalived.
+func TestDaemonBFDv6WithKeepalived(t *testing.T) {
+	t.Parallel()
+	netnstest.Require(t, keepalivedBin)
+	l := newBFDLink(t, "gkb6", 84)
+	const a6, b6 = "fd00:84::1", "fd00:84::2"
+	for _, s := range [][]string{{"-n", l.a, "addr", "add", a6 + "/64", "dev", "bfa", "nodad"}, {"-n", l.b, "addr", "add", b6 + "/64", "dev", "bfb", "nodad"}} {
+		if err := nstest.IP(s...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conf := func(name, nbr, src, dev string) string {
+		return fmt.Sprintf("bfd_instance %s {\n neighbor_ip %s\n source_ip %s\n min_rx %d\n min_tx %d\n multiplier %d\n}\n", name, nbr, src, bfdIntervalMs, bfdIntervalMs, bfdMult) +
+			"vrrp_instance VI_6 {\n interface " + dev + "\n virtual_router_id 56\n priority 100\n virtual_ipaddress {\n 10.84.9.9/32\n }\n track_bfd {\n " + name + "\n }\n}\n"
+	}
+	dir := t.TempDir()
+	cf := filepath.Join(dir, "keepalived.conf")
+	os.WriteFile(cf, []byte(conf("gkpeer", a6, b6, "bfb")), 0o644)
+	ka := startCmd(t, nsCommand(l.b)(keepalivedBin, "-n", "-l", "-D", "-f", cf, "-p", filepath.Join(dir, "k.pid"),
+		"-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"), "-b", filepath.Join(dir, "b.pid")), []string{"TMPDIR=" + dir})
+	t.Cleanup(func() { stopIfRunning(t, ka) })
+	gk, _ := startGKIn(t, l.a, conf("bfdpeer", b6, a6, "bfa"))
+	gk.waitFor("(bfdpeer) Entering Up state", 1)
+	ka.waitFor("(gkpeer) Entering Up state", 1)
+	waitStableUp(t, gk, "bfdpeer")
+	before := len(expiredRE.FindAllString(ka.log(), -1))
+	killProc(gk)
+	ka.waitFor("(gkpeer) Entering Down state (Local diagnostic - Control Detection Time Expired", 1)
+	if dead := expiredAfter(ka.log(), "gkpeer", before); len(dead) > 0 {
+		t.Logf("IPv6: keepalived 2.2.7's session expired %d ms after our last packet (bound %d ms)", dead[0], bfdBound)
+		if dead[0] > bfdBound {
+			t.Errorf("detection took %d ms", dead[0])
+		}
 	}
 }
