@@ -3,6 +3,7 @@ package check
 import (
 	"github.com/gokeepalived/gokeepalived/check/state"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 )
 
 // addBFDJob adds a BFD_CHECK checker: no probe, its state follows the
@@ -52,8 +53,29 @@ func (e *Engine) BFDChanged(name string, up bool) {
 			word = "UP"
 		}
 		e.opt.Logf("BFD check of [%s] RS(%s) is %s", name, j.name, word)
+		wasUp, wasAlive := j.st.Up, j.vs.st.RS[j.rs].Alive
 		j.st.Up, j.st.HasRun = up, true
 		j.vs.st.SetChecker(j.rs, j.id, up)
 		e.emit(j.vs)
+		j.mailBFD(name, wasUp, wasAlive)
 	}
+}
+
+// mailBFD is bfd_check_handle_event's alert: on a change of the
+// checker, unless no_checker_emails and the server's state stayed.
+func (j *job) mailBFD(name string, wasUp, wasAlive bool) {
+	e := j.e
+	if e.opt.Alerts == nil || !j.vs.cfg.RealServers[j.rs].SMTPAlert || wasUp == j.st.Up {
+		return
+	}
+	alive := j.vs.st.RS[j.rs].Alive
+	if alive == wasAlive && e.noCheckerEmails {
+		return
+	}
+	verb := "failed"
+	if j.st.Up {
+		verb = "succeeded"
+	}
+	e.opt.Alerts.Send(smtpalert.RSSubject(e.opt.Alerts.RouterID(), j.name, j.vsName, upDown(alive)),
+		"=> BFD CHECK "+name+" "+verb+" on service <=")
 }

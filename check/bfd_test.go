@@ -1,9 +1,13 @@
 package check
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
+	"github.com/gokeepalived/gokeepalived/internal/smtpalert/smtptest"
 	"github.com/gokeepalived/gokeepalived/ipvs"
 )
 
@@ -78,5 +82,59 @@ virtual_server 10.10.31.100 80 {
 	e.BFDChanged("other", false)
 	if got := table(); got != "10.0.0.5:80 10.0.0.6:80" {
 		t.Fatalf("another instance's Down changed the table: %q", got)
+	}
+}
+
+// TestBFDCheckMail: a BFD_CHECK change of a real server with smtp_alert
+// mails keepalived's "=> BFD CHECK NAME failed/succeeded on service <=".
+func TestBFDCheckMail(t *testing.T) {
+	srv, err := smtptest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := loadConf(t, fmt.Sprintf(`global_defs {
+  router_id R1
+  notification_email {
+    ops@example.com
+  }
+  notification_email_from ka@example.com
+  smtp_server 127.0.0.1 %d
+}
+bfd_instance b1 {
+    neighbor_ip 10.0.0.5
+}
+virtual_server 10.10.31.100 80 {
+  lvs_sched rr
+  lvs_method NAT
+  protocol TCP
+  real_server 10.0.0.5 80 {
+    smtp_alert
+    BFD_CHECK {
+      name b1
+    }
+  }
+}
+`, srv.Addr().Port))
+	alerts := smtpalert.New(smtpalert.FromGlobal(&cfg.Global), nil)
+	defer alerts.Close(time.Second)
+	e, err := New(cfg, Options{Alerts: alerts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.BFDChanged("b1", false)
+	e.BFDChanged("b1", true)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(srv.Sessions()) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("mails: %q", mails(srv.Sessions()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := mails(srv.Sessions())
+	want := []string{"[R1] Realserver [10.0.0.5]:tcp:80 of virtual server [10.10.31.100]:tcp:80 - DOWN | => BFD CHECK b1 failed on service <=",
+		"[R1] Realserver [10.0.0.5]:tcp:80 of virtual server [10.10.31.100]:tcp:80 - UP | => BFD CHECK b1 succeeded on service <="}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("mails:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
