@@ -62,6 +62,20 @@ func (m *Mailbox) Drain() []Event {
 	return q
 }
 
+// Catchup empties the mailbox and returns each instance's latest state
+// instead: for a consumer (re)starting, to which the events before it
+// are history.
+func (m *Mailbox) Catchup() []Event {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.q, m.overflow = nil, false
+	out := make([]Event, 0, len(m.latest))
+	for n, up := range m.latest {
+		out = append(out, Event{Name: n, Up: up})
+	}
+	return out
+}
+
 // State is an instance's latest state, and whether it was ever reported.
 func (m *Mailbox) State(name string) (up, known bool) {
 	m.mu.Lock()

@@ -34,6 +34,9 @@ func (r *Runtime) Run(ctx context.Context) error {
 	var bfdC <-chan struct{}
 	if r.deps.BFD != nil {
 		bfdC = r.deps.BFD.C()
+		r.mu.Lock()
+		r.bfdEvents()
+		r.mu.Unlock()
 	}
 	timer := r.newTimer()
 	defer timer.Stop()

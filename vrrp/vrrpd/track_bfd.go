@@ -11,13 +11,17 @@ import (
 // that track them (keepalived's vrrp_handle_bfd_event): a change of a
 // BFD instance's last known state only, that state starting Down.
 func (r *Runtime) bfdEvents() {
+	evs := r.deps.BFD.Drain()
+	if r.bfdUp == nil {
+		// a runtime (re)starting takes the states as they are: the
+		// BFD subsystem may have been up for long
+		evs = r.deps.BFD.Catchup()
+		r.bfdUp = map[string]bool{}
+	}
 	now := r.deps.Clock.Now()
-	for _, ev := range r.deps.BFD.Drain() {
+	for _, ev := range evs {
 		if r.bfdUp[ev.Name] == ev.Up {
 			continue
-		}
-		if r.bfdUp == nil {
-			r.bfdUp = map[string]bool{}
 		}
 		r.bfdUp[ev.Name] = ev.Up
 		name := vrrp.BFDTracker(ev.Name)

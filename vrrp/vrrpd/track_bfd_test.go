@@ -38,3 +38,16 @@ func TestRuntimeTrackBFD(t *testing.T) {
 	bh.BFDChanged("f", true, true, true)
 	waitFor(t, 2*time.Second, "MASTER again", func() bool { return state(n) == vrrp.StateMaster && n.addrs.Has(vip) })
 }
+
+// TestRuntimeTrackBFDCatchup: a runtime starting while a BFD instance is
+// already Up (the VRRP subsystem started after BFD, or again) takes that
+// state: the weighted tracker's bonus applies at once.
+func TestRuntimeTrackBFDCatchup(t *testing.T) {
+	hub := vrrptest.NewHub()
+	bh := bfd.NewHub()
+	bh.BFDChanged("w", false, true, true)
+	bh.BFDChanged("w", true, true, true)
+	cfg := "bfd_instance w {\n    neighbor_ip 10.0.0.9\n}\n" + instConf(100, "track_bfd {\n        w weight 20\n    }")
+	n := startNodeWith(t, hub, "a", "10.0.0.1", cfg, func(d *vrrpd.Deps) { d.BFD = bh.VRRP })
+	waitFor(t, time.Second, "priority 120", func() bool { return n.rt.States()[0].EffectivePriority == 120 })
+}
