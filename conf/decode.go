@@ -115,14 +115,13 @@ func (x *index) lookup(k string) (kw, bool) {
 // decoder walks the statement tree with one table per block, as
 // keepalived's install_keyword tables do.
 type decoder struct {
-	bfdNeighbour bool // a neighbour_ip was seen: keepalived's BFD messages spell it so from then on
-	diags        *syntax.Diags
-	cfg          *Config
-	opt          Options
-	lvs          lvsCursor
-	obj          any // the object the block being decoded fills (see boundKeywords)
-	mem          decodeMem
-	loud         *syntax.Diags // the real diags while quiet
+	diags *syntax.Diags
+	cfg   *Config
+	opt   Options
+	lvs   lvsCursor
+	obj   any // the object the block being decoded fills (see boundKeywords)
+	mem   decodeMem
+	loud  *syntax.Diags // the real diags while quiet
 	// carry is what a block closed early leaves to the enclosing one
 	// (see closeMark).
 	carry []*syntax.Stmt
@@ -146,6 +145,9 @@ type decoder struct {
 	abortPass int
 	abortAt   int // index in the decoding messages
 	users     scriptUsers
+	// bfdNeighbour: a neighbour_ip was seen, and keepalived's BFD
+	// messages spell it so from then on.
+	bfdNeighbour bool
 }
 
 // keepalived -t reads the config in a main pass (global_defs), then one
