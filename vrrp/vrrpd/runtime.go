@@ -3,13 +3,13 @@ package vrrpd
 import (
 	"context"
 	"fmt"
-	"github.com/gokeepalived/gokeepalived/internal/bfd"
 	"log/slog"
 	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/bfd"
 	"github.com/gokeepalived/gokeepalived/internal/lograte"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/vrrp"
