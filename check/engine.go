@@ -121,6 +121,7 @@ type Engine struct {
 	mu      sync.Mutex
 	vss     []*vsEntry
 	jobs    []*job
+	bfdJobs []*job             // BFD_CHECK: driven by BFDChanged, not scheduled
 	sch     *sched.Scheduler   // synchronous checks, on a worker pool
 	async   []*sched.Scheduler // asynchronous ones (TCP_CHECK), set by Run
 	dirty   chan struct{}
@@ -240,7 +241,8 @@ func build(cfg *conf.Config, opt Options) *Engine {
 			for _, c := range rs.Checkers {
 				switch {
 				case c.Type == conf.CheckBFD:
-					continue // BFD is not implemented
+					e.addBFDJob(ent, i, rs, c, vc.Name)
+					continue
 				case c.HTTP != nil && len(c.HTTP.URLs) == 0:
 					continue // keepalived drops a url-less checker too
 				case c.Misc != nil && (c.Misc.Script == nil || c.Misc.Script.Disabled):

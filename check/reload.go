@@ -18,7 +18,7 @@ import (
 func sameChecker(a, b *conf.Checker) bool {
 	checkerEqualOnce.Do(func() {
 		t := reflect.TypeFor[conf.Checker]()
-		for _, name := range []string{"Conn", "HTTP", "SMTP", "DNS", "Misc", "UDP", "File"} {
+		for _, name := range []string{"Conn", "HTTP", "SMTP", "DNS", "Misc", "UDP", "File", "BFD"} {
 			f, _ := t.FieldByName(name)
 			checkerEqual = append(checkerEqual, fieldEq{f.Index[0], jsonEqualFunc(f.Type, map[reflect.Type]*eqFunc{})})
 		}

@@ -44,26 +44,53 @@ func decodeBFDInstance(d *decoder, s *syntax.Stmt) {
 	if !ok {
 		return
 	}
+	// keepalived -t runs the VRRP, checker and BFD parsers on the block:
+	// these are the messages it prints
 	if len(name) >= 32 {
+		d.errorf(s, 1, "BFD name %s too long", name)
 		d.errorf(s, 1, "Configuration error: BFD instance %s name too long (maximum length is %d characters) - ignoring", name, 31)
 		return
 	}
 	if findBFD(d, name) != nil {
-		d.errorf(s, 1, "Configuration error: BFD instance %s was already defined - ignoring", name)
+		d.errorf(s, 1, "BFD %s already specified", name)
+		d.errorf(s, 1, "Configuration error: BFD instance %s already configured - ignoring", name)
 		return
 	}
 	b := &BFDInstance{Pos: s.Pos(), Name: name, MinRx: 10 * time.Millisecond, MinTx: 10 * time.Millisecond,
 		IdleTx: time.Second, Multiplier: 5}
 	bd := &bfdDecode{b: b}
 	d.walk("bfd_instance", s.Block, boundKeywords{bfdInstanceTable, bd})
-	vrrp, checker := bd.vrrp, bd.checker
+	if bd.dropped {
+		return
+	}
+	// keepalived checks the instance as the block closes
+	end := s.Close()
+	if end.Line == 0 {
+		end = s.Pos()
+	}
+	nbr := "neighbor"
+	if d.bfdNeighbour { // keepalived's spelling sticks once seen
+		nbr = "neighbour"
+	}
 	if !b.NeighborIP.IsValid() {
-		d.errorf(s, 1, "Configuration error: BFD instance %s has no neighbor address set, disabling instance", name)
+		d.add(end, syntax.GeneralError, "Configuration error: BFD instance %s has no %s address set, disabling instance", name, nbr)
 		return
 	}
 	if b.SourceIP.IsValid() && b.SourceIP.Is4() != b.NeighborIP.Is4() {
-		d.errorf(s, 1, "Configuration error: BFD instance %s source address %s and neighbor address %s are not of the same family, disabling instance", name, b.SourceIP, b.NeighborIP)
+		// keepalived formats both addresses into one static buffer: the
+		// source address is printed twice
+		d.add(end, syntax.GeneralError, "Configuration error: BFD instance %s source address %s and %s address %s are not of the same family, disabling instance", name, b.SourceIP, nbr, b.SourceIP)
 		return
+	}
+	for _, o := range d.cfg.BFDInstances {
+		if o.NeighborIP == b.NeighborIP && o.SourceIP == b.SourceIP {
+			if b.SourceIP.IsValid() {
+				d.add(end, syntax.GeneralError, "Configuration error: BFD instance %s has duplicate source/%s address %s/%s, ignoring instance", name, nbr, b.SourceIP, b.NeighborIP)
+			} else {
+				d.add(end, syntax.GeneralError, "Configuration error: BFD instance %s has duplicate %s address %s, ignoring instance", name, nbr, b.NeighborIP)
+			}
+			return
+		}
 	}
 	if b.TTL == 0 {
 		b.TTL = 255
@@ -72,9 +99,10 @@ func decodeBFDInstance(d *decoder, s *syntax.Stmt) {
 		}
 	}
 	if b.MaxHops > b.TTL {
-		d.errorf(s, 1, "BFD instance %s: max_hops exceeds ttl/hoplimit - setting to ttl/hoplimit", name)
+		d.add(end, syntax.GeneralError, "BFD instance %s: max_hops exceeds ttl/hoplimit - setting to ttl/hoplimit", name)
 		b.MaxHops = b.TTL
 	}
+	vrrp, checker := bd.vrrp, bd.checker
 	if !vrrp && !checker {
 		vrrp, checker = true, true
 	}
@@ -96,9 +124,25 @@ func bfdTTL(d *decoder, c *syntax.Stmt, b *BFDInstance) {
 type bfdDecode struct {
 	b             *BFDInstance
 	vrrp, checker bool
+	dropped       bool // a malformed neighbor: the rest of the block is skipped
 }
 
-var bfdInstanceTable = bfdInstanceKeywords()
+var bfdInstanceTable = skipDropped(bfdInstanceKeywords())
+
+// skipDropped makes every keyword a no-op once the instance is dropped,
+// as keepalived skips the rest of its block.
+func skipDropped(t table) table {
+	for k, e := range t {
+		fn := e.fn
+		e.fn = func(d *decoder, s *syntax.Stmt) {
+			if !d.obj.(*bfdDecode).dropped {
+				fn(d, s)
+			}
+		}
+		t[k] = e
+	}
+	return t
+}
 
 // bfdInstanceKeywords decodes a bfd_instance block:
 //
@@ -108,7 +152,7 @@ var bfdInstanceTable = bfdInstanceKeywords()
 //	multiplier 1..255
 //	passive
 //	ttl|hoplimit 1..255
-//	max_hops -1..255
+//	max_hops -1..255 (-1: any, as 255)
 //	weight -253..253 [reverse]
 //	vrrp
 //	checker
@@ -155,6 +199,9 @@ func bfdInstanceKeywords() table {
 				return
 			}
 			bd.b.MaxHops = int(v)
+			if v == -1 {
+				bd.b.MaxHops = 255 // keepalived stores it in a uint8: no hop limit
+			}
 		}),
 		"weight": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) {
 			v, ok := d.readInt(c, 1, -253, 253)
@@ -186,13 +233,17 @@ func decodeBFDNeighbor(d *decoder, bd *bfdDecode, c *syntax.Stmt) {
 	if !ok {
 		return
 	}
+	if c.Keyword() == "neighbour_ip" {
+		d.bfdNeighbour = true
+	}
 	a, ok := parseSockAddr(str)
 	if !ok {
 		what := "neighbor"
-		if c.Keyword() == "neighbour_ip" {
+		if d.bfdNeighbour {
 			what = "neighbour"
 		}
 		d.errorf(c, 1, "Configuration error: BFD instance %s has malformed %s address %s, ignoring instance", bd.b.Name, what, str)
+		bd.dropped = true
 		return
 	}
 	bd.b.NeighborIP = a

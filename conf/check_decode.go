@@ -934,7 +934,11 @@ func (d *decoder) decodeBFDChecker(s *syntax.Stmt) {
 		return
 	}
 	if b.Name == "" {
-		d.errorf(s, 0, "(%s) No name has been specified for BFD_CHECKER - skipping", d.bfdRS())
+		end := s.Close() // keepalived checks as the block closes
+		if end.Line == 0 {
+			end = s.Pos()
+		}
+		d.add(end, syntax.GeneralError, "(%s) No name has been specified for BFD_CHECKER - skipping", d.bfdRS())
 		return
 	}
 	rs.Checkers = d.mem.cLists.append(rs.Checkers, c)
@@ -995,8 +999,9 @@ func rsTracksBFD(rs *RealServer, name string) bool {
 // before (keepalived looks it up while parsing). If the BFD model has no
 // Name field to look at, every name is accepted.
 func lvsBFDKnown(d *decoder, name string) bool {
-	found, known := lvsFindNamed(d.cfg.BFDInstances, name)
-	return found || !known
+	// only an instance for the checker (the checker keyword, or neither)
+	b := findBFD(d, name)
+	return b != nil && b.Checker
 }
 
 // lvsFindNamed looks for an element with a string field Name equal to

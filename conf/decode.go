@@ -145,6 +145,9 @@ type decoder struct {
 	abortPass int
 	abortAt   int // index in the decoding messages
 	users     scriptUsers
+	// bfdNeighbour: a neighbour_ip was seen, and keepalived's BFD
+	// messages spell it so from then on.
+	bfdNeighbour bool
 }
 
 // keepalived -t reads the config in a main pass (global_defs), then one

@@ -106,9 +106,6 @@ var parseTimeKeywords = map[string]string{
 // effect; each says why.
 var ignoredAtRunTime = map[string]string{
 	"vrrp_instance|use_ipvlan":          "its address becomes the source address (SrcIP), but no ipvlan interface is made (UseIPVLAN is read by no one)",
-	"real_server|BFD_CHECK":             "check/engine.go skips conf.CheckBFD checkers",
-	"BFD_CHECK|name":                    "check/engine.go skips conf.CheckBFD checkers",
-	"BFD_CHECK|alpha":                   "check/engine.go skips conf.CheckBFD checkers",
 	"vrrp_instance|promote_secondaries": "only printed in the data dump; the sysctl is set on VMACs alone",
 }
 
@@ -161,6 +158,7 @@ func vsBase(check string) string {
 // rowTemplates replace the context's template for keywords that only
 // act with another keyword (a VMAC, a scheduler, a sorry server).
 var rowTemplates = map[string]string{
+	"bfd_instance|checker":                   "bfd_instance b1 {\n%NEIGHBOR%\n%KW%\n}\n" + vsBase("BFD_CHECK {\nname b1\n}\n"),
 	"vrrp_instance|vmac_xmit_base":           trackObjects + vrrpBase("use_vmac\n%KW%\n"),
 	"vrrp_instance|vrf":                      "vrrp_instance VI_1 {\nvirtual_router_id 51\nunicast_peer {\n10.0.0.3\n}\nvirtual_ipaddress {\n10.9.9.9\n}\n%KW%\n}\n",
 	"garp_group|interfaces":                  vrrpBase("") + "garp_group {\ngarp_interval 3\n%KW%\n}\n",

@@ -25,7 +25,6 @@ var unsupportedKeywords = map[string]map[string]string{
 		"interface_up_down_delays": "delays before acting on an interface going up or down",
 		"track_group":              "track_group (tracking shared between instances)",
 		"garp_group":               "gratuitous ARP/NA groups per interface",
-		"bfd_instance":             "BFD (no BFD process)",
 	},
 	"global_defs": {
 		"process_names":                       "process names (prctl)",
@@ -93,9 +92,6 @@ var unsupportedKeywords = map[string]map[string]string{
 	"track_group": {
 		"group": "track_group (tracking shared between instances)",
 	},
-	"vrrp_sync_group": {
-		"track_bfd": "BFD (no BFD process)",
-	},
 	"garp_group": {
 		"garp_interval": "gratuitous ARP/NA groups per interface",
 		"gna_interval":  "gratuitous ARP/NA groups per interface",
@@ -105,28 +101,11 @@ var unsupportedKeywords = map[string]map[string]string{
 	"vrrp_instance": {
 		"use_ipvlan":           "ipvlan interface for the instance",
 		"vrf":                  "VRF (l3mdev) binding",
-		"track_bfd":            "BFD (no BFD process)",
 		"track_src_ip":         "tracking the source address",
 		"promote_secondaries":  "promote_secondaries sysctl on the interface",
 		"linkbeat_use_polling": "link state by polling (ioctl) instead of netlink",
 		"debug":                "per-instance debug level (keepalived does nothing with it either)",
 		"kernel_rx_buf_size":   "VRRP socket receive buffer size",
-	},
-	"bfd_instance": {
-		"source_ip":    "BFD (no BFD process)",
-		"neighbor_ip":  "BFD (no BFD process)",
-		"neighbour_ip": "BFD (no BFD process)",
-		"min_rx":       "BFD (no BFD process)",
-		"min_tx":       "BFD (no BFD process)",
-		"idle_tx":      "BFD (no BFD process)",
-		"multiplier":   "BFD (no BFD process)",
-		"passive":      "BFD (no BFD process)",
-		"ttl":          "BFD (no BFD process)",
-		"hoplimit":     "BFD (no BFD process)",
-		"max_hops":     "BFD (no BFD process)",
-		"weight":       "BFD (no BFD process)",
-		"vrrp":         "BFD (no BFD process)",
-		"checker":      "BFD (no BFD process)",
 	},
 	"SSL": {
 		"password": "password of an encrypted SSL key",
@@ -136,11 +115,6 @@ var unsupportedKeywords = map[string]map[string]string{
 	},
 	"real_server": {
 		"snmp_name": "SNMP (AgentX)",
-		"BFD_CHECK": "BFD (no BFD process)",
-	},
-	"BFD_CHECK": {
-		"name":  "BFD (no BFD process)",
-		"alpha": "BFD (no BFD process)",
 	},
 	"url": {
 		"regex_options": "PCRE2 options (regular expressions are Go's RE2)",

@@ -156,15 +156,33 @@ func GroupOf(g *conf.GlobalDefs, v *conf.VRRPInstance) netip.Addr {
 	return KeyOf(g, v).McastGroup
 }
 
+// BFDTracker names a track_bfd entry's tracker.
+func BFDTracker(name string) string { return "bfd:" + name }
+
+// bfdTracker is a track_bfd entry as keepalived 2.2.7 applies it
+// (vrrp_handle_bfd_event): it starts with no effect; weighted, Up adds
+// |weight| (negated with reverse) and Down takes it away again, whatever
+// the weight's sign; unweighted, Down (Up with reverse) is a fault.
+func bfdTracker(name string, weight int, reverse bool) Tracker {
+	if weight == 0 {
+		return Tracker{Name: BFDTracker(name), Reverse: reverse, Up: !reverse}
+	}
+	return Tracker{Name: BFDTracker(name), Weight: max(weight, -weight), Reverse: reverse}
+}
+
 // ExtraTrackers are an instance's trackers beyond InstanceConfig's: its
-// track_file entries, then its sync group's track_interface, track_script
+// track_file and track_bfd entries, then its sync group's track_interface, track_script
 // and track_file, which apply to every member (keepalived's
-// sync_group_tracking_init; the group's entry wins over the instance's).
+// sync_group_tracking_init; the group's entry wins over the instance's),
+// and its track_bfd.
 // A group with an address owner among its members tracks unweighted.
 func ExtraTrackers(cfg *conf.Config, v *conf.VRRPInstance) []Tracker {
 	var out []Tracker
 	for _, r := range v.TrackFiles {
 		out = append(out, Tracker{Name: FileTracker(r.Name), Weight: r.Weight, Reverse: r.Reverse, File: true})
+	}
+	for _, r := range v.TrackBFDs {
+		out = append(out, bfdTracker(r.Name, r.Weight, r.Reverse))
 	}
 	var sg *conf.SyncGroup
 	for _, g := range cfg.SyncGroups {
@@ -202,6 +220,9 @@ func ExtraTrackers(cfg *conf.Config, v *conf.VRRPInstance) []Tracker {
 	}
 	for _, r := range sg.TrackFiles {
 		group = append(group, Tracker{Name: FileTracker(r.Name), Weight: weight(r.Weight), Reverse: r.Reverse, File: true})
+	}
+	for _, r := range sg.TrackBFDs {
+		group = append(group, bfdTracker(r.Name, weight(r.Weight), r.Reverse))
 	}
 	return append(slices.DeleteFunc(out, func(t Tracker) bool {
 		return slices.ContainsFunc(group, func(g Tracker) bool { return g.Name == t.Name })

@@ -20,6 +20,7 @@ import (
 	checkengine "github.com/gokeepalived/gokeepalived/check"
 	"github.com/gokeepalived/gokeepalived/check/probe"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/bfd"
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/internal/notifyfifo"
@@ -51,6 +52,8 @@ type Options struct {
 	// NewProbe, if set, replaces the real checkers (benchmarks without
 	// traffic).
 	NewProbe func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error)
+	// BFD carries the BFD subsystem's changes for BFD_CHECK (nil: none).
+	BFD *bfd.Mailbox
 }
 
 // Checker is the health-checker subsystem; it is a daemon.Subsystem.
@@ -87,11 +90,18 @@ type Checker struct {
 	addrs       *checkengine.LocalAddrs
 	addrsCancel context.CancelFunc
 	addrEng     atomic.Pointer[checkengine.Engine]
+
+	// bfd feeds BFD_CHECK; bfdEng is the engine it reports to.
+	bfd       *bfd.Mailbox
+	bfdEng    atomic.Pointer[checkengine.Engine]
+	bfdFollow sync.Once
+	bfdStop   context.CancelFunc
+	bfdDone   chan struct{}
 }
 
 // New returns the subsystem, not started; open connects to IPVS at Start.
 func New(log *slog.Logger, o Options, open func() (Handle, error)) *Checker {
-	return &Checker{log: log, open: open, keepIPVS: o.KeepIPVS, resyncEvery: o.ResyncEvery, newProbe: o.NewProbe}
+	return &Checker{log: log, open: open, keepIPVS: o.KeepIPVS, resyncEvery: o.ResyncEvery, newProbe: o.NewProbe, bfd: o.BFD}
 }
 
 // LastReload is how long the last Reload took in the engine (build,
@@ -204,6 +214,7 @@ func (c *Checker) Start(ctx context.Context, cfg *conf.Config) error {
 	}
 	c.eng = eng
 	c.setAddrEngine(eng)
+	c.setBFDEngine(ctx, eng)
 	// Adopt what the kernel already holds for our services: a restart
 	// keeps their connections. lvs_flush removes every other service.
 	cur, err := reconcile.Dump(conn)
@@ -423,6 +434,7 @@ func (c *Checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	c.full = true // virtual servers may have gone
 	c.syncMu.Unlock()
 	c.setAddrEngine(c.eng)
+	c.setBFDEngine(ctx, c.eng)
 	if err := c.setTimeouts(cfg); err != nil {
 		c.log.Error(err.Error())
 	}
@@ -528,6 +540,7 @@ func (c *Checker) Stop(context.Context) error {
 	if c.addrsCancel != nil {
 		c.addrsCancel() // keepalived closes netlink first
 	}
+	c.stopBFD()
 	c.halt()
 	defer c.conn.Close()
 	defer c.fifo.Close()

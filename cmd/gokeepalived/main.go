@@ -97,6 +97,7 @@ type options struct {
 	facility            string
 	umask               string
 	releaseVIPs         bool
+	noBFD               bool // -B
 	keepVRRP, keepIPVS  bool
 	noFork              bool
 	pidFile             string
@@ -163,6 +164,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			o.vrrpOnly = true
 		case "check":
 			o.checkOnly = true
+		case "no_bfd":
+			o.noBFD = true
 		case "all":
 			o.runAll = true
 		case "log-console":

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gokeepalived/gokeepalived/check/checkerd"
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/bfd"
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/internal/daemon/vrrpsub"
 	"github.com/gokeepalived/gokeepalived/internal/dbusapi"
@@ -14,10 +15,26 @@ import (
 // units are the subsystems this build runs, as -P and -C select them.
 func units(o options) daemon.Units {
 	var us daemon.Units
+	// BFD runs unless -B (-P and -C leave it on, as keepalived's); its
+	// hub outlives restarts of the three subsystems
+	var hub *bfd.Hub
+	if !o.noBFD {
+		hub = bfd.NewHub()
+		us.BFD = daemon.BFDUnit{New: func(log *slog.Logger) (daemon.Subsystem, error) {
+			return bfd.NewSubsystem(log, hub, nil), nil
+		}}
+	}
+	mailbox := func(m func(*bfd.Hub) *bfd.Mailbox) *bfd.Mailbox {
+		if hub == nil {
+			return nil
+		}
+		return m(hub)
+	}
 	if !o.checkOnly || o.vrrpOnly {
 		bus := dbusapi.New() // enable_dbus; idle otherwise
 		us.VRRP = daemon.VRRPUnit{PidFile: o.vrrpPid, Observer: bus, New: func(log *slog.Logger) (daemon.VRRP, error) {
 			return vrrpsub.New(log, vrrpsub.Options{KeepVIPs: o.keepVRRP, ReleaseVIPs: o.releaseVIPs, OnNotify: bus.Notify,
+				BFD: mailbox(func(h *bfd.Hub) *bfd.Mailbox { return h.VRRP }),
 				Follow: func(cfg *conf.Config) (vrrpsub.Follower, error) {
 					h, err := ipvs.Open(ipvsOptions(o))
 					if err != nil {
@@ -31,7 +48,8 @@ func units(o options) daemon.Units {
 	}
 	if !o.vrrpOnly || o.checkOnly {
 		us.Checker = daemon.CheckerUnit{PidFile: o.checkPid, New: func(log *slog.Logger) (daemon.Checker, error) {
-			return checkerd.New(log, checkerd.Options{KeepIPVS: o.keepIPVS}, func() (checkerd.Handle, error) { return ipvs.Open(ipvsOptions(o)) }), nil
+			return checkerd.New(log, checkerd.Options{KeepIPVS: o.keepIPVS,
+				BFD: mailbox(func(h *bfd.Hub) *bfd.Mailbox { return h.Checker })}, func() (checkerd.Handle, error) { return ipvs.Open(ipvsOptions(o)) }), nil
 		}}
 	}
 	return us

@@ -91,6 +91,13 @@ type Checker interface {
 type Units struct {
 	VRRP    VRRPUnit
 	Checker CheckerUnit
+	BFD     BFDUnit
+}
+
+// BFDUnit creates the BFD subsystem (keepalived's BFD child), which
+// starts first: VRRP and the checker follow its sessions.
+type BFDUnit struct {
+	New func(log *slog.Logger) (Subsystem, error)
 }
 
 // VRRPUnit creates the VRRP subsystem.
@@ -116,9 +123,19 @@ type unit struct {
 	observer                       VRRPObserver
 }
 
-// units are o's subsystems in start order: VRRP, then the checker.
+// units are o's subsystems in start order: BFD, VRRP, then the checker.
 func (o *Options) units() []*unit {
 	var us []*unit
+	if nb := o.Units.BFD.New; nb != nil {
+		us = append(us, &unit{name: "BFD", ident: IdentBFD, dataFile: "keepalived_bfd.data",
+			wanted: func(c *conf.Config) bool { return len(c.BFDInstances) > 0 },
+			new: func(log *slog.Logger) (*running, error) {
+				b, err := nb(log)
+				r := &running{sub: b}
+				r.data, _ = b.(interface{ WriteData(io.Writer) })
+				return r, err
+			}})
+	}
 	if nv := o.Units.VRRP.New; nv != nil {
 		us = append(us, &unit{name: "VRRP", ident: IdentVRRP, pidFile: o.Units.VRRP.PidFile, dataFile: "keepalived.data",
 			wanted: func(c *conf.Config) bool { return len(c.VRRPInstances) > 0 },
@@ -176,6 +193,7 @@ type running struct {
 	sub     Subsystem
 	vrrp    VRRP
 	checker Checker
+	data    interface{ WriteData(io.Writer) } // the BFD subsystem's dump
 	log     *slog.Logger
 }
 
@@ -566,10 +584,13 @@ func (d *Daemon) dumpData() {
 	})
 	for _, r := range d.run {
 		write := func(w io.Writer) error {
-			if r.vrrp != nil {
+			switch {
+			case r.vrrp != nil:
 				dumps.WriteData(w, r.vrrp.Instances(), r.vrrp.Scripts())
-			} else {
+			case r.checker != nil:
 				r.checker.WriteData(w)
+			case r.data != nil:
+				r.data.WriteData(w)
 			}
 			return nil
 		}

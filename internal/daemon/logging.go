@@ -19,6 +19,7 @@ const (
 	IdentParent = "Keepalived"
 	IdentVRRP   = "Keepalived_vrrp"
 	IdentCheck  = "Keepalived_healthcheckers"
+	IdentBFD    = "Keepalived_bfd"
 )
 
 // identKey is the slog attribute naming the process a line belongs to.

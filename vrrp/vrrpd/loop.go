@@ -31,6 +31,13 @@ func (r *Runtime) Run(ctx context.Context) error {
 		close(r.stopped)
 	}()
 
+	var bfdC <-chan struct{}
+	if r.deps.BFD != nil {
+		bfdC = r.deps.BFD.C()
+		r.mu.Lock()
+		r.bfdEvents()
+		r.mu.Unlock()
+	}
 	timer := r.newTimer()
 	defer timer.Stop()
 	if c, ok := timer.(io.Closer); ok {
@@ -68,6 +75,10 @@ func (r *Runtime) Run(ctx context.Context) error {
 		case <-timer.C():
 			r.mu.Lock()
 			r.fireDue()
+			r.mu.Unlock()
+		case <-bfdC:
+			r.mu.Lock()
+			r.bfdEvents()
 			r.mu.Unlock()
 		case fn := <-r.calls:
 			r.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/bfd"
 	"github.com/gokeepalived/gokeepalived/internal/lograte"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
 	"github.com/gokeepalived/gokeepalived/vrrp"
@@ -52,6 +53,9 @@ type Deps struct {
 	// from global_defs, reconfigures it on reload and closes it when Run
 	// ends; one given here is the caller's to configure and close).
 	Alerts *smtpalert.Sender
+	// BFD carries the BFD instances' Up/Down changes for track_bfd (nil:
+	// no BFD subsystem).
+	BFD *bfd.Mailbox
 }
 
 // Runtime drives the configured instances: one reader goroutine per
@@ -60,6 +64,8 @@ type Deps struct {
 type Runtime struct {
 	deps Deps
 	log  *slog.Logger
+
+	bfdUp map[string]bool // track_bfd: each BFD instance's last state (loop)
 
 	// The loop (loop.go): its channels, its lock and its timers.
 	mu      sync.Mutex // held while the loop steps; States reads under it

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/bfd"
 	"github.com/gokeepalived/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
@@ -41,6 +42,8 @@ type Options struct {
 	// state number (VRRP_STATE_*: 0 INIT … 97 DELETED, 98 STOP), from the
 	// VRRP loop: it must not block (D-Bus).
 	OnNotify func(instance string, state uint32)
+	// BFD carries the BFD subsystem's changes for track_bfd (nil: none).
+	BFD *bfd.Mailbox
 }
 
 // Follower gets every state change of every instance, and Stop once the
@@ -85,6 +88,9 @@ func hostDeps(l *slog.Logger) vrrpd.Deps {
 func (v *Subsystem) Start(ctx context.Context, cfg *conf.Config) error {
 	deps := v.o.Deps(v.log)
 	deps.KeepVIPs, deps.ReleaseVIPs = v.o.KeepVIPs, v.o.ReleaseVIPs
+	if v.o.BFD != nil {
+		deps.BFD = v.o.BFD
+	}
 	if sd := cfg.Global.LVSSyncDaemon; sd != nil && sd.Instance != "" && v.o.Follow != nil {
 		f, err := v.o.Follow(cfg)
 		if err != nil {
