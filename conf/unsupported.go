@@ -105,7 +105,6 @@ var unsupportedKeywords = map[string]map[string]string{
 		"interfaces":    "gratuitous ARP/NA groups per interface",
 	},
 	"vrrp_instance": {
-		"use_ipvlan":           "ipvlan interface for the instance",
 		"vrf":                  "VRF (l3mdev) binding",
 		"track_bfd":            "BFD (no BFD process)",
 		"track_src_ip":         "tracking the source address",

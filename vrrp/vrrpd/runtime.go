@@ -174,12 +174,14 @@ func (r *Runtime) buildInstance(cfg *conf.Config, v *conf.VRRPInstance, socks ma
 	sockIf := v.Interface
 	var vm *vrrp.VMAC
 	var fwv [2]int
-	if v.UseVMAC {
+	if v.UseVMAC || v.UseIPVLAN {
 		if vm, sockIf, err = r.setupVMAC(g, v, &ic); err != nil {
 			return err
 		}
 		*vmacs = append(*vmacs, vm)
-		fwv = r.addr.fwVMAC(v.Name, vm, v.Interface, ic.Family == packet.IPv6, g)
+		if !vm.IPVLAN { // keepalived sets the IGMP/MLD rule for macvlans only
+			fwv = r.addr.fwVMAC(v.Name, vm, v.Interface, ic.Family == packet.IPv6, g)
+		}
 	}
 	ic.Trackers = append(ic.Trackers, vrrp.ExtraTrackers(cfg, v)...)
 	inst, err := vrrp.New(ic, r.log)
