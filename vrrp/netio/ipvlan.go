@@ -88,6 +88,13 @@ func (m *VMACs) createIPVLAN(v vrrp.VMAC) (string, error) {
 // (an incompatible ipvlan of that name is replaced; any other interface
 // makes it fall back); else the first free generated VMAC name.
 func (m *VMACs) pickIPVLANName(v vrrp.VMAC, base netlink.Link) (string, netlink.Link) {
+	// Called again for the instance (its link came back up): the same
+	// interface, even though the kernel flushed its IPv6 address.
+	if st := m.ours[v.Name]; v.Name != "" && st != nil && st.insts[v.Inst] {
+		if l, err := nl().LinkByName(v.Name); err == nil {
+			return v.Name, l
+		}
+	}
 	if !(v.Family == packet.IPv6 && v.Name == "" && !v.Addr.IsValid()) {
 		if links, err := nl().LinkList(); err == nil {
 			for _, l := range links {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
 )
 
@@ -62,4 +63,19 @@ func TestRuntimeIPVLANReload(t *testing.T) {
 	if got := a.vmacs.Ops(); !slices.Equal(got, []string{"create vrrp.51", "delete vrrp.51"}) {
 		t.Errorf("after removing use_ipvlan: %q", got)
 	}
+}
+
+// The ipvlan set down puts its instance in FAULT (keepalived: "Netlink
+// reports vrrp.51 down"); set up, it becomes MASTER again.
+func TestRuntimeIPVLANLinkDown(t *testing.T) {
+	hub := vrrptest.NewHub()
+	a := startFull(t, hub, "a", "10.0.0.1", instConf(200, "use_ipvlan 10.0.0.11/24"))
+	waitFor(t, 2*time.Second, "a becomes MASTER", func() bool { return a.addrs.Has(vip) })
+	a.links.C <- vrrp.LinkEvent{Name: "vrrp.51", Up: false}
+	waitFor(t, 2*time.Second, "a leaves MASTER", func() bool { return !a.addrs.Has(vip) })
+	if st := a.rt.States(); st[0].State != vrrp.StateFault {
+		t.Errorf("state %v, want FAULT", st[0].State)
+	}
+	a.links.C <- vrrp.LinkEvent{Name: "vrrp.51", Up: true}
+	waitFor(t, 2*time.Second, "a MASTER again", func() bool { return a.addrs.Has(vip) })
 }

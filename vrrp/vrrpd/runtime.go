@@ -103,6 +103,9 @@ type rtInst struct {
 	ipID     uint16 // last IPv4 ID sent (keepalived's per-instance ip_id)
 	deadline time.Time
 	vmac     *vrrp.VMAC // use_vmac interface, nil without
+	// ipvlanDown: the use_ipvlan interface itself was set down (its
+	// instance is in FAULT as for its own interface).
+	ipvlanDown bool
 	// lastTransition is when the instance last entered a state, for dumps.
 	lastTransition time.Time
 	vroutes        []conf.Route

@@ -3,6 +3,7 @@ package vrrpd
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/vrrp"
@@ -49,6 +50,22 @@ func (r *Runtime) setupIPVLAN(g *conf.GlobalDefs, v *conf.VRRPInstance, c *vrrp.
 		}
 	}
 	return &m, name, nil
+}
+
+// ipvlanChanged follows an instance's ipvlan as keepalived follows the
+// instance's interface: set down, the instance goes to FAULT. Its going
+// down with the base (lower layer down) is the base's event, not its own.
+func (r *Runtime) ipvlanChanged(ri *rtInst, up bool, now time.Time) {
+	baseUp := true
+	if info, err := r.deps.Net.Interface(ri.iface); err == nil {
+		baseUp = info.Up
+	}
+	if !up && !baseUp || up == !ri.ipvlanDown {
+		return
+	}
+	ri.ipvlanDown = !up
+	r.log.Info(fmt.Sprintf("Netlink reports %s %s", ri.vmac.Name, map[bool]string{true: "up", false: "down"}[up]), "instance", ri.inst.Name())
+	r.exec(ri, now, ri.inst.Step(now, vrrp.EventInterface{Up: up && baseUp}))
 }
 
 // deleteVMAC removes an instance's VMAC, if it has one.

@@ -424,3 +424,78 @@ func TestIPVLANReload(t *testing.T) {
 		}
 	}
 }
+
+// TestIPVLANLinkFlap: the ipvlan set down and up, then its parent: the
+// instance goes to FAULT and back to MASTER with the same "Netlink
+// reports" and state lines under keepalived 2.2.7 and gokeepalived (the
+// parent's going down is not reported for the ipvlan too).
+func TestIPVLANLinkFlap(t *testing.T) {
+	guard(t)
+	ipvlanLab(t)
+	text := "vrrp_instance VI_1 {\n interface eth0\n use_ipvlan 10.1.0.11/24\n virtual_router_id 51\n priority 150\n" +
+		" advert_int 1\n virtual_ipaddress {\n  10.1.0.100/32\n }\n}\n"
+	flap := func(prog string) []string {
+		dir := t.TempDir()
+		d := spawn(t, prog, filepath.Join(dir, "v.pid"), "ip", "netns", "exec", "ipvA", prog, "-n", "-l", "-P",
+			"-f", writeConf(t, dir, text), "-p", filepath.Join(dir, "p.pid"), "-r", filepath.Join(dir, "v.pid"))
+		d.waitLog("(VI_1) Entering MASTER STATE", 1, 20*time.Second)
+		for i, link := range []string{"vrrp.51", "eth0"} {
+			run(t, "ip", "-n", "ipvA", "link", "set", link, "down")
+			d.waitLog("(VI_1) Entering FAULT STATE", i+1, 10*time.Second)
+			time.Sleep(time.Second)
+			run(t, "ip", "-n", "ipvA", "link", "set", link, "up")
+			d.waitLog("(VI_1) Entering MASTER STATE", i+2, 20*time.Second)
+		}
+		d.term()
+		var out []string
+		for _, l := range strings.Split(d.log(), "\n") {
+			for _, k := range []string{"Netlink reports", "(VI_1) Entering"} {
+				if i := strings.Index(l, k); i >= 0 {
+					out = append(out, strings.TrimSpace(l[i:]))
+				}
+			}
+		}
+		return out
+	}
+	ka, gk := flap("keepalived"), flap("gokeepalived")
+	if !slices.Equal(ka, gk) {
+		t.Errorf("link and state lines differ:\nkeepalived:\n%s\ngokeepalived:\n%s", strings.Join(ka, "\n"), strings.Join(gk, "\n"))
+	} else {
+		t.Logf("link and state lines (both):\n%s", strings.Join(gk, "\n"))
+	}
+}
+
+// TestIPVLANv6AddressRestored: the kernel flushes an ipvlan's IPv6
+// address when it is set down; gokeepalived puts it back when it comes
+// up, and the adverts leave from it again (keepalived 2.2.7 does not, and
+// fails every advert with EINVAL: docs/differences.md).
+func TestIPVLANv6AddressRestored(t *testing.T) {
+	guard(t)
+	ipvlanLab(t)
+	dir := t.TempDir()
+	text := "vrrp_instance VI_6 {\n interface eth0\n use_ipvlan fd00::7/64\n virtual_router_id 61\n priority 150\n" +
+		" advert_int 1\n virtual_ipaddress {\n  fd00::100/128\n }\n}\n"
+	d := spawn(t, "gokeepalived", filepath.Join(dir, "v.pid"), "ip", "netns", "exec", "ipvA", "gokeepalived", "-n", "-l", "-P",
+		"-f", writeConf(t, dir, text), "-p", filepath.Join(dir, "p.pid"), "-r", filepath.Join(dir, "v.pid"))
+	d.waitLog("(VI_6) Entering MASTER STATE", 1, 20*time.Second)
+	run(t, "ip", "-n", "ipvA", "link", "set", "vrrp.61", "down")
+	d.waitLog("(VI_6) Entering FAULT STATE", 1, 10*time.Second)
+	if a := run(t, "ip", "-n", "ipvA", "-o", "addr", "show", "dev", "vrrp.61"); strings.Contains(a, "fd00::7/64") {
+		t.Fatalf("the kernel kept fd00::7 on the ipvlan set down:\n%s", a)
+	}
+	run(t, "ip", "-n", "ipvA", "link", "set", "vrrp.61", "up")
+	d.waitLog("(VI_6) Entering MASTER STATE", 2, 20*time.Second)
+	if a := run(t, "ip", "-n", "ipvA", "-o", "addr", "show", "dev", "vrrp.61"); !strings.Contains(a, "inet6 fd00::7/64 scope global nodad") {
+		t.Errorf("fd00::7 not back on vrrp.61:\n%s", a)
+	}
+	sn := startSniffer(t, "ipvB")
+	time.Sleep(2500 * time.Millisecond)
+	want := "mac 02:00:00:00:0a:01 src fd00::7 dst ff02::12 vrid 61 prio 150"
+	if got := sn.seen(); !slices.Contains(got, want) {
+		t.Errorf("adverts after the flap: %q, want %q\n%s", got, want, d.log())
+	}
+	if strings.Contains(d.log(), "send advert") {
+		t.Errorf("send errors:\n%s", d.log())
+	}
+	d.term()
+}
