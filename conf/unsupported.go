@@ -99,7 +99,6 @@ var unsupportedKeywords = map[string]map[string]string{
 		"interfaces":    "gratuitous ARP/NA groups per interface",
 	},
 	"vrrp_instance": {
-		"use_ipvlan":           "ipvlan interface for the instance",
 		"vrf":                  "VRF (l3mdev) binding",
 		"track_src_ip":         "tracking the source address",
 		"promote_secondaries":  "promote_secondaries sysctl on the interface",

@@ -62,6 +62,10 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 		// FAULT rather than falling back to multicast.
 		c.Trackers = append(c.Trackers, Tracker{Name: ConfigFaultTracker})
 	}
+	if v.UseIPVLAN && c.Family == packet.IPv4 && !v.IPVLANAddr.IsValid() {
+		// "IPv4 ipvlan requires a source ip address": a config fault.
+		c.Trackers = append(c.Trackers, Tracker{Name: ConfigFaultTracker})
+	}
 	for _, p := range v.UnicastPeers {
 		c.Peers = append(c.Peers, validate.Peer{Addr: p.Address, MinTTL: p.MinTTL, MaxTTL: p.MaxTTL})
 		if p.MinTTL > 0 || p.MaxTTL > 0 {
@@ -148,7 +152,15 @@ func KeyOf(g *conf.GlobalDefs, v *conf.VRRPInstance) Key {
 	return NewKey(KeyParams{
 		VRID: uint8(v.VRID), Family: packet.Family(v.Family), Interface: v.Interface, Unicast: v.Unicast,
 		UnicastSrc: v.SrcIP, VMAC: v.UseVMAC, VMACXmit: v.VMACXmitBase || v.UseVMACAddr, McastGroup: grp,
+		IPVLAN: ipvlanKey(v),
 	})
+}
+
+func ipvlanKey(v *conf.VRRPInstance) string {
+	if !v.UseIPVLAN {
+		return ""
+	}
+	return fmt.Sprintf("%s %v %s", v.IPVLANName, v.IPVLANAddr, v.IPVLANType)
 }
 
 // GroupOf is the multicast destination of an instance.

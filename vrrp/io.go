@@ -89,7 +89,9 @@ type VIP struct {
 	Broadcast netip.Addr
 	Scope     uint8 // rtnetlink scope (0 global, 200 site, 253 link, 254 host)
 	Label     string
-	NoDAD     bool
+	// NoDAD is "-nodad": keepalived then leaves DAD on (IPv6 addresses
+	// are otherwise added with IFA_F_NODAD).
+	NoDAD bool
 	// PreferredLft is nil for the kernel default.
 	PreferredLft *uint32
 }

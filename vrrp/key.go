@@ -21,6 +21,10 @@ type Key struct {
 	VMAC       bool // use_vmac
 	VMACXmit   bool // vmac_xmit_base / use_vmac_addr flag (VRRP_VMAC_ADDR_BIT)
 	McastGroup netip.Addr
+	// IPVLAN describes use_ipvlan (name, address, mode; empty without):
+	// keepalived's vrrp_exist ignores it and patches the interface up on
+	// a reload; changing it here rebuilds the instance instead.
+	IPVLAN string
 }
 
 // KeyParams are the config values the key is built from.
@@ -33,12 +37,13 @@ type KeyParams struct {
 	VMAC       bool
 	VMACXmit   bool
 	McastGroup netip.Addr // mcast_dst_ip; invalid means the default group
+	IPVLAN     string
 }
 
 // NewKey normalises p so that fields keepalived ignores for the instance's
 // mode compare equal.
 func NewKey(p KeyParams) Key {
-	k := Key{VRID: p.VRID, Family: p.Family, Interface: p.Interface, Unicast: p.Unicast}
+	k := Key{VRID: p.VRID, Family: p.Family, Interface: p.Interface, Unicast: p.Unicast, IPVLAN: p.IPVLAN}
 	if p.Unicast {
 		k.UnicastSrc = p.UnicastSrc.WithZone("")
 		return k

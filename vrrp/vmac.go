@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -27,6 +28,14 @@ type VMAC struct {
 	// LinkLocal is put on the VMAC as the IPv6 advert source (IPv6,
 	// adverts sent from the VMAC); invalid otherwise.
 	LinkLocal netip.Addr
+	// IPVLAN makes it a use_ipvlan interface instead: an l2 ipvlan on
+	// Base (it shares Base's MAC; MAC is unused) with IPVLANMode's flag
+	// (bridge, private or vepa) and Addr, when valid, put on it.
+	IPVLAN     bool
+	IPVLANMode string
+	Addr       netip.Prefix
+	// Inst names the instance in the log lines.
+	Inst string
 }
 
 // VMACs creates and removes VMAC interfaces (vrrp/netio over rtnetlink).
@@ -40,6 +49,11 @@ type VMACs interface {
 	// Delete removes it and restores what Create changed on the base.
 	Delete(name string) error
 }
+
+// ErrVMACGone is Delete's answer for an interface another instance
+// shared and whose removal was reported already: keepalived's second
+// instance finds it gone and says nothing.
+var ErrVMACGone = errors.New("interface already removed")
 
 // VirtualMAC is the RFC 5798 virtual router MAC, 00:00:5e:00:01:VRID for
 // IPv4 and 00:00:5e:00:02:VRID for IPv6.
@@ -76,6 +90,26 @@ func VMACOf(g *conf.GlobalDefs, v *conf.VRRPInstance, c *Config) (VMAC, error) {
 	return m, nil
 }
 
+// IPVLANOf is the ipvlan interface a use_ipvlan instance asks for.
+// keepalived keeps IPv6 on it only for an IPv6 instance or eVIPs of the
+// other family, as for a VMAC.
+func IPVLANOf(g *conf.GlobalDefs, v *conf.VRRPInstance, c *Config) VMAC {
+	m := VMAC{Name: v.IPVLANName, Prefix: g.VMACPrefix, VRID: c.VRID, Base: v.Interface, Family: c.Family,
+		IPv6: c.Family == packet.IPv6, IPVLAN: true, IPVLANMode: v.IPVLANType, Addr: v.IPVLANAddr, Inst: v.Name}
+	if m.Prefix == "" {
+		m.Prefix = "vrrp"
+	}
+	if m.IPVLANMode == "" {
+		m.IPVLANMode = "bridge"
+	}
+	for _, a := range v.EVIPs {
+		if a.Prefix.Addr().Is6() != (c.Family == packet.IPv6) {
+			m.IPv6 = true
+		}
+	}
+	return m
+}
+
 // padMAC turns keepalived's short forms (5 bytes, one-digit bytes) into
 // what net.ParseMAC takes; a 5-byte MAC gets the VRID added by keepalived
 // only in HEAD, so it is left to fail here.
@@ -103,7 +137,11 @@ func padMAC(s string) string {
 
 // VMACVIPs moves the addresses keepalived puts on the VMAC there: those
 // of the instance's family with no dev or the instance's own interface.
+// Only use_vmac does: with use_ipvlan alone they stay on the interface.
 func VMACVIPs(vips []VIP, v *conf.VRRPInstance, c *Config, name string) []VIP {
+	if !v.UseVMAC {
+		return vips
+	}
 	for i := range vips {
 		if vips[i].Dev == v.Interface && vips[i].Prefix.Addr().Is6() == (c.Family == packet.IPv6) {
 			vips[i].Dev = name

@@ -26,7 +26,8 @@ func nlAddr(v vrrp.VIP) *netlink.Addr {
 		// A 16-byte slice here is sent as is and ignored by the kernel.
 		a.Broadcast = v.Broadcast.AsSlice()
 	}
-	if v.NoDAD {
+	if v.Prefix.Addr().Is6() && !v.NoDAD {
+		// keepalived adds IPv6 addresses without DAD unless "-nodad".
 		a.Flags |= unix.IFA_F_NODAD
 	}
 	if v.PreferredLft != nil {

@@ -35,6 +35,11 @@ type VMACs struct {
 type vmacState struct {
 	base string
 	ipv4 bool
+	// insts are the instances using an ipvlan: keepalived lets an
+	// instance take a matching one another instance made.
+	insts map[string]bool
+	// reported: a Delete of a shared ipvlan already answered success.
+	reported bool
 }
 
 type baseState struct {
@@ -74,6 +79,9 @@ func sysctlSet(path, val string) error {
 func (m *VMACs) Create(v vrrp.VMAC) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if v.IPVLAN {
+		return m.createIPVLAN(v)
+	}
 	base, err := nl().LinkByName(v.Base)
 	if err != nil {
 		return "", fmt.Errorf("base interface %s: %w", v.Base, err)
@@ -162,6 +170,13 @@ func (m *VMACs) pickName(v vrrp.VMAC, base netlink.Link) (string, netlink.Link) 
 			}
 		}
 	}
+	return m.freeName(v), nil
+}
+
+// freeName is keepalived's create_vmac_name: the first of PREFIX.VRID,
+// PREFIX1.VRID, ... (IPv6 tries PREFIX6.VRID second) that no interface
+// has.
+func (m *VMACs) freeName(v vrrp.VMAC) string {
 	for num := 0; ; {
 		name := fmt.Sprintf("%s.%d", v.Prefix, v.VRID)
 		if num > 0 {
@@ -171,7 +186,7 @@ func (m *VMACs) pickName(v vrrp.VMAC, base netlink.Link) (string, netlink.Link) 
 			name = name[:len(v.Prefix)-(len(name)-unix.IFNAMSIZ+1)] + name[len(v.Prefix):]
 		}
 		if _, err := nl().LinkByName(name); err != nil {
-			return name, nil
+			return name
 		}
 		switch {
 		case v.Family == packet.IPv6 && num == 0:
@@ -285,6 +300,17 @@ func (m *VMACs) Delete(name string) error {
 	if st == nil {
 		return fmt.Errorf("BUG - Attempt to remove VMAC interface %s which we didn't create", name)
 	}
+	for i := range st.insts { // any one: only their number matters
+		delete(st.insts, i)
+		break
+	}
+	if len(st.insts) > 0 { // still used by another instance
+		if st.reported {
+			return vrrp.ErrVMACGone
+		}
+		st.reported = true
+		return nil
+	}
 	delete(m.ours, name)
 	if b := m.bases[st.base]; st.ipv4 && b != nil {
 		if b.users--; b.users == 0 {
@@ -304,6 +330,9 @@ func (m *VMACs) Delete(name string) error {
 	}
 	if len(m.ours) == 0 {
 		m.restoreRPFilter()
+	}
+	if err == nil && st.reported {
+		return vrrp.ErrVMACGone
 	}
 	return err
 }

@@ -180,7 +180,9 @@ func (r *Runtime) linkChanged(ev vrrp.LinkEvent) {
 	for _, ri := range r.insts {
 		if ri.trackIf && ri.iface == ev.Name {
 			r.log.Info(fmt.Sprintf("Netlink reports %s %s", ev.Name, map[bool]string{true: "up", false: "down"}[ev.Up]), "instance", ri.inst.Name())
-			r.exec(ri, now, ri.inst.Step(now, vrrp.EventInterface{Up: ev.Up}))
+			r.exec(ri, now, ri.inst.Step(now, vrrp.EventInterface{Up: ev.Up && !ri.ipvlanDown}))
+		} else if ri.trackIf && ri.vmac != nil && ri.vmac.IPVLAN && ri.vmac.Name == ev.Name {
+			r.ipvlanChanged(ri, ev.Up, now)
 		}
 	}
 	r.tracker(now, vrrp.InterfaceTracker(ev.Name), ev.Up)

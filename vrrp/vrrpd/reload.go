@@ -100,9 +100,10 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 func (r *Runtime) createVMACs(g *conf.GlobalDefs, plan []*planned, demux map[vrrp.SocketSpec]map[uint8]*vrrp.Instance) ([]*vrrp.VMAC, error) {
 	var created []*vrrp.VMAC
 	for _, p := range plan {
-		if p.old != nil || !p.v.UseVMAC {
+		if p.old != nil || !(p.v.UseVMAC || p.v.UseIPVLAN) {
 			continue
 		}
+		src := p.ic.SourceAddr
 		m, sockIf, err := r.setupVMAC(g, p.v, &p.ic)
 		if err != nil {
 			r.deleteVMACs(created)
@@ -110,7 +111,15 @@ func (r *Runtime) createVMACs(g *conf.GlobalDefs, plan []*planned, demux map[vrr
 		}
 		created = append(created, m)
 		p.vmac = m
-		p.fwv = r.addr.fwVMAC(p.v.Name, m, p.v.Interface, p.ic.Family == packet.IPv6, g)
+		if !m.IPVLAN {
+			p.fwv = r.addr.fwVMAC(p.v.Name, m, p.v.Interface, p.ic.Family == packet.IPv6, g)
+		}
+		if p.ic.SourceAddr != src { // an ipvlan's own link-local: rebuild with it
+			if p.inst, err = vrrp.New(p.ic, r.log); err != nil {
+				r.deleteVMACs(created)
+				return nil, err
+			}
+		}
 		old := p.spec
 		p.spec.Iface = sockIf
 		// Move the instance to the demux table of its real socket.

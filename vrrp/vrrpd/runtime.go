@@ -113,6 +113,9 @@ type rtInst struct {
 	ipID     uint16 // last IPv4 ID sent (keepalived's per-instance ip_id)
 	deadline time.Time
 	vmac     *vrrp.VMAC // use_vmac interface, nil without
+	// ipvlanDown: the use_ipvlan interface itself was set down (its
+	// instance is in FAULT as for its own interface).
+	ipvlanDown bool
 	// lastTransition is when the instance last entered a state, for dumps.
 	lastTransition time.Time
 	vroutes        []conf.Route
@@ -184,12 +187,14 @@ func (r *Runtime) buildInstance(cfg *conf.Config, v *conf.VRRPInstance, socks ma
 	sockIf := v.Interface
 	var vm *vrrp.VMAC
 	var fwv [2]int
-	if v.UseVMAC {
+	if v.UseVMAC || v.UseIPVLAN {
 		if vm, sockIf, err = r.setupVMAC(g, v, &ic); err != nil {
 			return err
 		}
 		*vmacs = append(*vmacs, vm)
-		fwv = r.addr.fwVMAC(v.Name, vm, v.Interface, ic.Family == packet.IPv6, g)
+		if !vm.IPVLAN { // keepalived sets the IGMP/MLD rule for macvlans only
+			fwv = r.addr.fwVMAC(v.Name, vm, v.Interface, ic.Family == packet.IPv6, g)
+		}
 	}
 	ic.Trackers = append(ic.Trackers, vrrp.ExtraTrackers(cfg, v)...)
 	inst, err := vrrp.New(ic, r.log)
