@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -187,6 +188,8 @@ type Daemon struct {
 	// reloadMu keeps a dry run from interleaving with a reload.
 	reloadMu sync.Mutex
 	conf     configState
+	// snmpCfg is cfg for the SNMP subagent's goroutine.
+	snmpCfg atomic.Pointer[conf.Config]
 }
 
 // Exit codes of the daemon (keepalived's lib/scheduler.h).
@@ -225,6 +228,7 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 	cfg, diags := o.Load(o.ConfigFile)
 	d.logConfig(cfg, diags)
 	d.cfg = cfg
+	d.snmpCfg.Store(cfg)
 	d.conf.apply(cfg.Files, false)
 	if o.DumpConf {
 		var b strings.Builder
@@ -246,6 +250,7 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 		return ExitFatal
 	}
 	defer stopStatus()
+	defer d.startSNMP(cfg)()
 	d.log.Info("Startup complete")
 	d.notify("READY=1")
 
@@ -430,6 +435,7 @@ func (d *Daemon) reload(ctx context.Context) {
 		}
 	}
 	d.cfg = cfg
+	d.snmpCfg.Store(cfg)
 	d.conf.apply(cfg.Files, true)
 	d.log.Info("Reload complete")
 }
