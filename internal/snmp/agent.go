@@ -46,9 +46,10 @@ type Agent struct {
 	once    sync.Once
 
 	// Notification state, kept across reconnections.
-	seen     bool
-	vrrpPrev map[string]int
-	rsPrev   map[string]bool
+	seen      bool
+	vrrpPrev  map[string]int
+	groupPrev map[string]int
+	rsPrev    map[string]bool
 
 	cacheAt  time.Time
 	cache    View
@@ -363,6 +364,9 @@ func (v View) next(r agentx.SearchRange) agentx.VarBind {
 var (
 	snmpTrapOID       = agentx.MustOID("1.3.6.1.6.3.1.1.4.1.0")
 	vrrpStateTrap     = vrrpOID.Append(10, 0, 2)
+	vrrpGroupTrap     = vrrpOID.Append(10, 0, 1)
+	groupNameOID      = vrrpOID.Append(1, 1, 2)
+	groupStateOID     = vrrpOID.Append(1, 1, 3)
 	rfcv2NewMaster    = RFCv2OID.Append(0, 1)
 	rfcv3NewMaster    = RFCv3OID.Append(0, 1)
 	realServerTrap    = checkOID.Append(5, 0, 1)
@@ -391,7 +395,7 @@ func (a *Agent) notify(c *conn) error {
 	for _, in := range snap.VRRP {
 		state[in.Name] = in.State
 	}
-	env := HostEnv(a.started)
+	b := newBuilder(cfg, HostEnv(a.started))
 	for _, v := range cfg.VRRPInstances {
 		s, ok := state[v.Name]
 		if !ok {
@@ -411,7 +415,7 @@ func (a *Agent) notify(c *conn) error {
 				agentx.VarBind{Type: agentx.OctetString, Name: routerIDOID, Value: []byte(routerID(cfg))}))
 		}
 		if s == 2 {
-			idx, _, v4, v6 := env.Iface(v.Interface)
+			idx, _, v4, v6 := b.iface(v.Interface)
 			if a.o.Which.RFCv2 && v.Version != 3 && v.Family != 10 {
 				pdus = append(pdus, trap(rfcv2NewMaster,
 					agentx.VarBind{Type: agentx.IPAddress, Name: rfcv2MasterIPOID.Append(uint32(idx), uint32(v.VRID)), Value: addrBytes(v4)}))
@@ -430,6 +434,7 @@ func (a *Agent) notify(c *conn) error {
 		}
 	}
 	a.vrrpPrev = state
+	pdus = append(pdus, a.groupTraps(cfg, &snap, traps)...)
 	pdus = append(pdus, a.rsTraps(cfg, &snap, first, traps)...)
 	for _, p := range pdus {
 		if err := c.send(p); err != nil {
@@ -457,7 +462,46 @@ func (a *Agent) stopTraps() []*agentx.PDU {
 			agentx.VarBind{Type: agentx.Integer, Name: instInitStateOID, Value: int32(initialState(v))},
 			agentx.VarBind{Type: agentx.OctetString, Name: routerIDOID, Value: []byte(routerID(cfg))}))
 	}
+	for _, g := range cfg.SyncGroups {
+		if _, ok := a.groupPrev[g.Name]; ok {
+			out = append(out, groupTrap(cfg, g.Name, 5))
+		}
+	}
 	return out
+}
+
+// groupTraps are vrrpSyncGroupStateChange for the sync groups whose
+// state (as their members show it) changed.
+func (a *Agent) groupTraps(cfg *conf.Config, snap *metrics.Snapshot, traps bool) []*agentx.PDU {
+	byName := map[string]*dumps.Instance{}
+	for i := range snap.VRRP {
+		byName[snap.VRRP[i].Name] = &snap.VRRP[i]
+	}
+	now := map[string]int{}
+	var out []*agentx.PDU
+	for _, g := range cfg.SyncGroups {
+		seen := false
+		for _, m := range g.Instances {
+			seen = seen || byName[m] != nil
+		}
+		if !seen {
+			continue
+		}
+		s := groupState(g, byName)
+		now[g.Name] = s
+		if prev, had := a.groupPrev[g.Name]; (!had || prev != s) && traps && a.o.Which.VRRP {
+			out = append(out, groupTrap(cfg, g.Name, s))
+		}
+	}
+	a.groupPrev = now
+	return out
+}
+
+func groupTrap(cfg *conf.Config, name string, state int) *agentx.PDU {
+	return trap(vrrpGroupTrap,
+		agentx.VarBind{Type: agentx.OctetString, Name: groupNameOID, Value: []byte(name)},
+		agentx.VarBind{Type: agentx.Integer, Name: groupStateOID, Value: int32(state)},
+		agentx.VarBind{Type: agentx.OctetString, Name: routerIDOID, Value: []byte(routerID(cfg))})
 }
 
 func instanceNamed(s metrics.Snapshot, name string) *metricsInstance {

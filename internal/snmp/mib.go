@@ -34,38 +34,51 @@ type Object = agentx.VarBind
 type View []Object
 
 // Env is what the view needs of the host: the interfaces (index,
-// hardware address, first address) and the time the agent started (the
-// RFC MIBs' uptimes count from it).
+// hardware address, addresses) and the time the agent started (the RFC
+// MIBs' uptimes count from it).
 type Env struct {
-	Iface   func(name string) (index int, hw net.HardwareAddr, v4, v6 netip.Addr)
+	Iface   func(name string) (index int, hw net.HardwareAddr, addrs []netip.Addr)
 	Started time.Time
 	Now     time.Time
 }
 
 // HostEnv looks interfaces up in the daemon's network namespace.
 func HostEnv(started time.Time) Env {
-	return Env{Started: started, Now: time.Now(), Iface: func(name string) (int, net.HardwareAddr, netip.Addr, netip.Addr) {
+	return Env{Started: started, Now: time.Now(), Iface: func(name string) (int, net.HardwareAddr, []netip.Addr) {
 		ifi, err := net.InterfaceByName(name)
 		if err != nil {
-			return 0, nil, netip.Addr{}, netip.Addr{}
+			return 0, nil, nil
 		}
-		var v4, v6 netip.Addr
+		var out []netip.Addr
 		addrs, _ := ifi.Addrs()
 		for _, a := range addrs {
-			ipn, ok := a.(*net.IPNet)
-			if !ok {
-				continue
-			}
-			ip, _ := netip.AddrFromSlice(ipn.IP)
-			ip = ip.Unmap()
-			if ip.Is4() && !v4.IsValid() {
-				v4 = ip
-			} else if ip.Is6() && ip.IsLinkLocalUnicast() && !v6.IsValid() {
-				v6 = ip
+			if ipn, ok := a.(*net.IPNet); ok {
+				if ip, ok := netip.AddrFromSlice(ipn.IP); ok {
+					out = append(out, ip.Unmap())
+				}
 			}
 		}
-		return ifi.Index, ifi.HardwareAddr, v4, v6
+		return ifi.Index, ifi.HardwareAddr, out
 	}}
+}
+
+// iface is an interface as the view shows it: its index, hardware
+// address and primary addresses (keepalived's ifp->sin_addr and the
+// link-local sin6_addr): the first ones that are no instance's VIP.
+func (b *builder) iface(name string) (int, net.HardwareAddr, netip.Addr, netip.Addr) {
+	idx, hw, addrs := b.env.Iface(name)
+	var v4, v6 netip.Addr
+	for _, a := range addrs {
+		if b.vips[a] {
+			continue
+		}
+		if a.Is4() && !v4.IsValid() {
+			v4 = a
+		} else if a.Is6() && a.IsLinkLocalUnicast() && !v6.IsValid() {
+			v6 = a
+		}
+	}
+	return idx, hw, v4, v6
 }
 
 // Which says which MIBs are served (enable_snmp_*).
@@ -82,6 +95,19 @@ func (w Which) Any() bool { return w.VRRP || w.Checker || w.RFCv2 || w.RFCv3 }
 type builder struct {
 	objs View
 	env  Env
+	vips map[netip.Addr]bool
+}
+
+func newBuilder(cfg *conf.Config, env Env) *builder {
+	b := &builder{env: env, vips: map[netip.Addr]bool{}}
+	for _, v := range cfg.VRRPInstances {
+		for _, l := range [][]conf.IPAddress{v.VIPs, v.EVIPs} {
+			for _, a := range l {
+				b.vips[a.Prefix.Addr()] = true
+			}
+		}
+	}
+	return b
 }
 
 func (b *builder) add(oid agentx.OID, typ uint16, v any) {
@@ -126,7 +152,7 @@ func inetType(a netip.Addr) int {
 
 // Build makes the view of cfg and snap, for the MIBs w selects.
 func Build(cfg *conf.Config, snap *metrics.Snapshot, w Which, env Env) View {
-	b := &builder{env: env}
+	b := newBuilder(cfg, env)
 	if w.VRRP || w.Checker {
 		b.global(cfg)
 	}
@@ -393,7 +419,7 @@ func (b *builder) addresses(v *conf.VRRPInstance, in *dumps.Instance, row uint32
 		if dev == "" {
 			dev = v.Interface
 		}
-		idx, _, _, _ := b.env.Iface(dev)
+		idx, _, _, _ := b.iface(dev)
 		b.int(e.Append(7, row, n), idx)
 		b.str(e.Append(8, row, n), dev)
 		if a.Label != "" {
@@ -444,7 +470,7 @@ func (b *builder) rfcv2(cfg *conf.Config, byName map[string]*dumps.Instance) {
 		}
 		chk += in.Drops["checksum"]
 		ver += in.Drops["version"]
-		idx, hw, v4, _ := b.env.Iface(v.Interface)
+		idx, hw, v4, _ := b.iface(v.Interface)
 		row := agentx.OID{uint32(idx), uint32(v.VRID)}
 		e := RFCv2OID.Append(1, 3, 1)
 		b.add(e.Append(2).Append(row...), agentx.OctetString, []byte(hw))
@@ -496,7 +522,7 @@ func (b *builder) rfcv3(cfg *conf.Config, byName map[string]*dumps.Instance) {
 		}
 		chk += in.Drops["checksum"]
 		ver += in.Drops["version"]
-		idx, hw, v4, v6 := b.env.Iface(v.Interface)
+		idx, hw, v4, v6 := b.iface(v.Interface)
 		typ := uint32(1)
 		primary := v4
 		if v.Family == 10 {
