@@ -222,12 +222,15 @@ func (b *builder) global(cfg *conf.Config) {
 	b.int(o.Append(3, 9, 0), triState(g.SMTPAlertVRRP))
 	b.int(o.Append(3, 10, 0), triState(g.SMTPAlertChecker))
 	b.truth(o.Append(4, 0), g.EnableTraps)
-	b.int(o.Append(5, 0), map[bool]int{true: 2, false: 1}[cfg.LinkbeatUsePolling])
+	// linkBeat, dbus and dynamicInterfaces say what gokeepalived does:
+	// netlink link state (1), no D-Bus (2), no dynamic interfaces (2),
+	// whatever the configuration asks (those keywords are unsupported).
+	b.int(o.Append(5, 0), 1)
 	b.truth(o.Append(6, 0), g.LVSFlush)
 	b.int(o.Append(7, 0), 1) // 64-bit IPVS counters
 	b.str(o.Append(8, 0), cfg.NetNamespace)
-	b.truth(o.Append(9, 0), g.EnableDBus)
-	b.truth(o.Append(10, 0), g.DynamicInterfaces)
+	b.truth(o.Append(9, 0), false)
+	b.truth(o.Append(10, 0), false)
 	b.int(o.Append(11, 0), map[string]int{"FULL": 1, "VS": 3}[g.LVSFlushOnStop]|boolInt(g.LVSFlushOnStop == "")*2)
 }
 
@@ -367,7 +370,7 @@ func (b *builder) instances(cfg *conf.Config, byName map[string]*dumps.Instance)
 		}
 		b.int(e.Append(27, row), accept)
 		b.truth(e.Append(28, row), v.PromoteSecondaries)
-		b.truth(e.Append(29, row), v.LinkbeatUsePolling || cfg.LinkbeatUsePolling)
+		b.truth(e.Append(29, row), false) // linkbeat polling is unsupported
 		b.int(e.Append(30, row), v.Version)
 		b.truth(e.Append(33, row), v.NotifyDeleted)
 		if !v.Unicast && len(v.UnicastPeers) == 0 {
