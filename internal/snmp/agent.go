@@ -9,10 +9,12 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/dumps"
+	"github.com/gokeepalived/gokeepalived/internal/lograte"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/internal/snmp/agentx"
 )
@@ -51,6 +53,11 @@ type Agent struct {
 	groupPrev map[string]int
 	rsPrev    map[string]bool
 
+	// malformed counts PDUs from the master that were dropped.
+	malformed atomic.Uint64
+	logMu     sync.Mutex
+	limit     *lograte.Limiter
+
 	cacheAt  time.Time
 	cache    View
 	cacheCfg *conf.Config
@@ -64,9 +71,27 @@ func Start(o Options) *Agent {
 	if o.Socket == "" {
 		o.Socket = DefaultSocket
 	}
-	a := &Agent{o: o, stop: make(chan struct{}), done: make(chan struct{}), started: time.Now()}
+	a := &Agent{o: o, stop: make(chan struct{}), done: make(chan struct{}), started: time.Now(), limit: lograte.Default()}
 	go a.run()
 	return a
+}
+
+// Malformed counts the PDUs from the master that were dropped as
+// malformed.
+func (a *Agent) Malformed() uint64 { return a.malformed.Load() }
+
+// warn logs a line of kind key, rate-limited.
+func (a *Agent) warn(key, line string) {
+	a.logMu.Lock()
+	ok, n := a.limit.Allow(key, time.Now())
+	a.logMu.Unlock()
+	if !ok {
+		return
+	}
+	if n > 0 {
+		line += fmt.Sprintf(" (%d more not logged)", n)
+	}
+	a.o.Log.Warn(line)
 }
 
 // Stop closes the session (Close-PDU, reason shutdown) and waits.
@@ -76,17 +101,24 @@ func (a *Agent) Stop() {
 }
 
 // dialAddr turns snmp_socket into a network and address, as net-snmp
-// reads it: "unix:PATH", "/PATH", "tcp:HOST:PORT", "HOST:PORT".
-func dialAddr(s string) (string, string) {
+// reads it: "unix:PATH", "/PATH", "tcp:HOST[:PORT]", "tcp6:…",
+// "HOST:PORT" (AgentX's port is 705). AgentX over UDP is refused.
+func dialAddr(s string) (string, string, error) {
 	switch {
 	case strings.HasPrefix(s, "unix:"):
-		return "unix", strings.TrimPrefix(s, "unix:")
+		return "unix", strings.TrimPrefix(s, "unix:"), nil
 	case strings.HasPrefix(s, "/"):
-		return "unix", s
-	case strings.HasPrefix(s, "tcp:"):
-		return "tcp", strings.TrimPrefix(s, "tcp:")
+		return "unix", s, nil
+	case strings.HasPrefix(s, "udp:"), strings.HasPrefix(s, "udp6:"):
+		return "", "", fmt.Errorf("AgentX over UDP is not supported")
 	}
-	return "tcp", s
+	for _, p := range []string{"tcp:", "tcp6:"} {
+		s = strings.TrimPrefix(s, p)
+	}
+	if _, _, err := net.SplitHostPort(s); err != nil {
+		s = net.JoinHostPort(strings.Trim(s, "[]"), "705")
+	}
+	return "tcp", s, nil
 }
 
 func (a *Agent) run() {
@@ -186,7 +218,10 @@ func subtrees(w Which) []agentx.OID {
 }
 
 func (a *Agent) session() error {
-	network, addr := dialAddr(a.o.Socket)
+	network, addr, err := dialAddr(a.o.Socket)
+	if err != nil {
+		return err
+	}
 	nc, err := net.DialTimeout(network, addr, timeout)
 	if err != nil {
 		return err
@@ -210,6 +245,11 @@ func (a *Agent) session() error {
 	go func() {
 		for {
 			p, err := agentx.ReadPDU(c.r)
+			if errors.Is(err, agentx.ErrMalformed) {
+				a.malformed.Add(1)
+				a.warn("malformed", fmt.Sprintf("SNMP: dropped a malformed AgentX PDU (%v)", err))
+				continue
+			}
 			if err != nil {
 				errc <- err
 				return
@@ -235,7 +275,7 @@ func (a *Agent) session() error {
 			c.send(&agentx.PDU{Header: agentx.Header{Type: agentx.TypeClose}, Reason: agentx.ReasonShutdown})
 			return nil
 		case err := <-errc:
-			a.o.Log.Warn(fmt.Sprintf("SNMP: AgentX master went away (%v)", err))
+			a.warn("away", fmt.Sprintf("SNMP: AgentX master went away (%v)", err))
 			return nil
 		case p := <-in:
 			if err := a.answer(c, p); err != nil {

@@ -197,6 +197,10 @@ type PDU struct {
 // ErrTooLong is returned for a PDU whose payload exceeds MaxPayload.
 var ErrTooLong = errors.New("agentx: PDU too long")
 
+// ErrMalformed wraps what ReadPDU could frame but not decode: the stream
+// is still in step, so a reader may drop the PDU and go on.
+var ErrMalformed = errors.New("agentx: malformed PDU")
+
 // ReadPDU reads one PDU from r; the payload read is at most MaxPayload.
 func ReadPDU(r io.Reader) (*PDU, error) {
 	var h [headerLen]byte
@@ -212,7 +216,11 @@ func ReadPDU(r io.Reader) (*PDU, error) {
 	if _, err := io.ReadFull(r, buf[headerLen:]); err != nil {
 		return nil, err
 	}
-	return DecodePDU(buf)
+	p, err := DecodePDU(buf)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return p, nil
 }
 
 func payloadLen(h []byte) uint32 {
