@@ -431,14 +431,19 @@ func (a *Agent) notify(c *conn) error {
 	a.seen = true
 	var pdus []*agentx.PDU
 	traps := cfg.Global.EnableTraps
+	// An instance missing from the snapshot (its subsystem stopping)
+	// keeps its last state, for the stop notifications.
 	state := map[string]int{}
+	for k, v := range a.vrrpPrev {
+		state[k] = v
+	}
 	for _, in := range snap.VRRP {
 		state[in.Name] = in.State
 	}
 	b := newBuilder(cfg, HostEnv(a.started))
 	for _, v := range cfg.VRRPInstances {
 		s, ok := state[v.Name]
-		if !ok {
+		if !ok || instanceNamed(snap, v.Name).Name == "" {
 			continue
 		}
 		if prev, had := a.vrrpPrev[v.Name]; had && prev == s {
@@ -488,10 +493,10 @@ func (a *Agent) notify(c *conn) error {
 // instances stop (state 5).
 func (a *Agent) stopTraps() []*agentx.PDU {
 	cfg, _ := a.o.Source()
+	out := a.rsStopTraps(cfg)
 	if !cfg.Global.EnableTraps || !a.o.Which.VRRP {
-		return nil
+		return out
 	}
-	var out []*agentx.PDU
 	for _, v := range cfg.VRRPInstances {
 		if _, ok := a.vrrpPrev[v.Name]; !ok {
 			continue
@@ -562,7 +567,12 @@ func trap(id agentx.OID, vbs ...agentx.VarBind) *agentx.PDU {
 // changed; at the first look none is sent (keepalived sends one only on
 // a change of state).
 func (a *Agent) rsTraps(cfg *conf.Config, snap *metrics.Snapshot, first, traps bool) []*agentx.PDU {
+	// A real server missing from the snapshot (the checker stopping)
+	// keeps its last state, for the stop notifications.
 	now := map[string]bool{}
+	for k, v := range a.rsPrev {
+		now[k] = v
+	}
 	for _, r := range snap.RealServers {
 		now[r.VS+"|"+r.RS] = r.Up
 	}
@@ -579,10 +589,6 @@ func (a *Agent) rsTraps(cfg *conf.Config, snap *metrics.Snapshot, first, traps b
 				up++
 			}
 		}
-		quorum := int(vs.Quorum)
-		if quorum == 0 {
-			quorum = 1
-		}
 		for _, rs := range vs.RealServers {
 			k := key + "|" + netip.AddrPortFrom(rs.Addr, rs.Port).String()
 			st, ok := now[k]
@@ -590,36 +596,65 @@ func (a *Agent) rsTraps(cfg *conf.Config, snap *metrics.Snapshot, first, traps b
 			if !ok || !had || prev == st {
 				continue
 			}
-			vbs := []agentx.VarBind{
-				{Type: agentx.Integer, Name: rsPrefixOID.Append(3), Value: int32(inetType(rs.Addr))},
-				{Type: agentx.OctetString, Name: rsPrefixOID.Append(4), Value: addrBytes(rs.Addr)},
-				{Type: agentx.Gauge32, Name: rsPrefixOID.Append(5), Value: uint32(rs.Port)},
-				{Type: agentx.Integer, Name: rsPrefixOID.Append(6), Value: int32(truth(st))},
-			}
-			switch {
-			case vs.Group != "":
-				vbs = append(vbs, agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(2), Value: int32(3)},
-					agentx.VarBind{Type: agentx.OctetString, Name: vsPrefixOID.Append(3), Value: []byte(vs.Group)})
-			case vs.FWMark != 0:
-				vbs = append(vbs, agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(2), Value: int32(1)},
-					agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(4), Value: vs.FWMark})
-			default:
-				vbs = append(vbs, agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(2), Value: int32(2)},
-					agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(5), Value: int32(inetType(vs.Addr))},
-					agentx.VarBind{Type: agentx.OctetString, Name: vsPrefixOID.Append(6), Value: addrBytes(vs.Addr)},
-					agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(7), Value: uint32(vs.Port)})
-			}
-			vbs = append(vbs,
-				agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(8), Value: int32(protoOf(vs.Protocol))},
-				agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(21), Value: uint32(up)},
-				agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(20), Value: uint32(len(vs.RealServers))},
-				agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(23), Value: int32(truth(up >= quorum))},
-				agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(22), Value: uint32(quorum)},
-				agentx.VarBind{Type: agentx.OctetString, Name: routerIDOID, Value: []byte(routerID(cfg))})
-			out = append(out, trap(realServerTrap, vbs...))
+			out = append(out, rsTrap(cfg, vs, rs, st, up))
 		}
 	}
 	return out
+}
+
+// rsStopTraps are the realServerStateChange keepalived sends as it stops:
+// each real server that was up goes down, in order, realUp counting
+// down.
+func (a *Agent) rsStopTraps(cfg *conf.Config) []*agentx.PDU {
+	if !cfg.Global.EnableTraps || !a.o.Which.Checker {
+		return nil
+	}
+	var out []*agentx.PDU
+	for _, vs := range cfg.VirtualServers {
+		key := vsKey(vs)
+		up := 0
+		for _, rs := range vs.RealServers {
+			if a.rsPrev[key+"|"+netip.AddrPortFrom(rs.Addr, rs.Port).String()] {
+				up++
+			}
+		}
+		for _, rs := range vs.RealServers {
+			if a.rsPrev[key+"|"+netip.AddrPortFrom(rs.Addr, rs.Port).String()] {
+				up--
+				out = append(out, rsTrap(cfg, vs, rs, false, up))
+			}
+		}
+	}
+	return out
+}
+
+// rsTrap is realServerStateChange with keepalived's varbinds.
+func rsTrap(cfg *conf.Config, vs *conf.VirtualServer, rs *conf.RealServer, alive bool, up int) *agentx.PDU {
+	vbs := []agentx.VarBind{
+		{Type: agentx.Integer, Name: rsPrefixOID.Append(3), Value: int32(inetType(rs.Addr))},
+		{Type: agentx.OctetString, Name: rsPrefixOID.Append(4), Value: addrBytes(rs.Addr)},
+		{Type: agentx.Gauge32, Name: rsPrefixOID.Append(5), Value: uint32(rs.Port)},
+		{Type: agentx.Integer, Name: rsPrefixOID.Append(6), Value: int32(truth(alive))},
+	}
+	switch {
+	case vs.Group != "":
+		vbs = append(vbs, agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(2), Value: int32(3)},
+			agentx.VarBind{Type: agentx.OctetString, Name: vsPrefixOID.Append(3), Value: []byte(vs.Group)})
+	case vs.FWMark != 0:
+		vbs = append(vbs, agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(2), Value: int32(1)},
+			agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(4), Value: vs.FWMark})
+	default:
+		vbs = append(vbs, agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(2), Value: int32(2)},
+			agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(5), Value: int32(inetType(vs.Addr))},
+			agentx.VarBind{Type: agentx.OctetString, Name: vsPrefixOID.Append(6), Value: addrBytes(vs.Addr)},
+			agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(7), Value: uint32(vs.Port)})
+	}
+	vbs = append(vbs,
+		agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(8), Value: int32(protoOf(vs.Protocol))},
+		agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(21), Value: uint32(up)},
+		agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(20), Value: uint32(len(vs.RealServers))},
+		agentx.VarBind{Type: agentx.OctetString, Name: routerIDOID, Value: []byte(routerID(cfg))})
+	return trap(realServerTrap, vbs...)
 }
 
 type metricsInstance = dumps.Instance

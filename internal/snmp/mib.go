@@ -202,14 +202,23 @@ func (b *builder) global(cfg *conf.Config) {
 	b.str(o.Append(1, 0), Version)
 	b.str(o.Append(2, 0), routerID(cfg))
 	var smtp netip.Addr
-	port := 0
+	port, timeout := 0, 0
 	if g.SMTPServer != nil {
 		smtp, _ = netip.ParseAddr(g.SMTPServer.Host)
 		port = int(g.SMTPServer.Port)
 	}
-	b.int(o.Append(3, 1, 0), inetType(smtp))
+	// keepalived applies the default connect timeout only with an
+	// smtp_server, and calls no address (family 0) ipv6(2).
+	if g.SMTPServer != nil || g.SMTPConnectTimeout != 30*time.Second {
+		timeout = int(g.SMTPConnectTimeout / time.Second)
+	}
+	atype := inetType(smtp)
+	if atype == 0 {
+		atype = 2
+	}
+	b.int(o.Append(3, 1, 0), atype)
 	b.addr(o.Append(3, 2, 0), smtp)
-	b.gauge(o.Append(3, 3, 0), int(g.SMTPConnectTimeout/time.Second))
+	b.gauge(o.Append(3, 3, 0), timeout)
 	if g.NotificationEmailFrom != "" {
 		b.str(o.Append(3, 4, 0), g.NotificationEmailFrom)
 	}
