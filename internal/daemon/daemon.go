@@ -628,8 +628,15 @@ func (d *Daemon) pidfiles() []string {
 // Snapshot gathers what the subsystems report, for metrics and status.
 func (d *Daemon) Snapshot() metrics.Snapshot {
 	s := d.snapshot(d.conf.status()) // file reads: not under d.mu
-	// The kernel dump runs outside d.mu too: a reload never waits on a
+	s.IPVSTable = d.ipvsTables()
+	return s
+}
+
+// ipvsTables dumps the kernel's IPVS tables with their counters.
+func (d *Daemon) ipvsTables() []metrics.IPVSService {
+	// The kernel dump runs outside d.mu: a reload never waits on a
 	// scrape. A failed read leaves the traffic counters out.
+	var out []metrics.IPVSService
 	var tabs []Checker
 	d.mu.Lock()
 	for _, r := range d.run {
@@ -640,10 +647,10 @@ func (d *Daemon) Snapshot() metrics.Snapshot {
 	d.mu.Unlock()
 	for _, t := range tabs {
 		if tab, err := t.IPVSTable(); err == nil {
-			s.IPVSTable = append(s.IPVSTable, tab...)
+			out = append(out, tab...)
 		}
 	}
-	return s
+	return out
 }
 
 func (d *Daemon) snapshot(cs ConfigStatus) metrics.Snapshot {

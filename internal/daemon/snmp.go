@@ -17,8 +17,12 @@ func (d *Daemon) startSNMP(cfg *conf.Config) func() {
 		return func() {}
 	}
 	a := snmp.Start(snmp.Options{Log: d.log, Socket: cfg.Global.SNMPSocket, Which: w,
-		Source: func() (*conf.Config, metrics.Snapshot) {
-			return d.snmpCfg.Load(), d.snapshot(ConfigStatus{})
+		Source: func(counters bool) (*conf.Config, metrics.Snapshot) {
+			s := d.snapshot(ConfigStatus{})
+			if counters {
+				s.IPVSTable = d.ipvsTables()
+			}
+			return d.snmpCfg.Load(), s
 		}})
 	return a.Stop
 }

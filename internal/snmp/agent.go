@@ -23,8 +23,9 @@ import (
 const DefaultSocket = "unix:/var/agentx/master"
 
 // Source gives the running configuration and a snapshot of the
-// subsystems; it is called from the agent's goroutine only.
-type Source func() (*conf.Config, metrics.Snapshot)
+// subsystems, with the kernel's IPVS counters when counters is set; it
+// is called from the agent's goroutine only.
+type Source func(counters bool) (*conf.Config, metrics.Snapshot)
 
 // Options configure an Agent.
 type Options struct {
@@ -293,13 +294,13 @@ func (a *Agent) session() error {
 	}
 }
 
-// view is the current view, rebuilt at most every 200 ms: a walk of many
-// GetNexts reads one snapshot, not hundreds.
+// view is the current view, rebuilt at most once a second: a walk of
+// many GetNexts reads one snapshot (and one IPVS dump), not hundreds.
 func (a *Agent) view() (View, *conf.Config) {
-	if a.cache != nil && time.Since(a.cacheAt) < 200*time.Millisecond {
+	if a.cache != nil && time.Since(a.cacheAt) < time.Second {
 		return a.cache, a.cacheCfg
 	}
-	cfg, snap := a.o.Source()
+	cfg, snap := a.o.Source(a.o.Which.Checker)
 	env := HostEnv(a.started)
 	a.cache, a.cacheCfg, a.cacheAt = Build(cfg, &snap, a.o.Which, env), cfg, time.Now()
 	return a.cache, cfg
@@ -426,7 +427,7 @@ var (
 // notifications for what changed: vrrpInstanceStateChange (with the RFC
 // new-master traps) and realServerStateChange.
 func (a *Agent) notify(c *conn) error {
-	cfg, snap := a.o.Source()
+	cfg, snap := a.o.Source(false)
 	first := !a.seen
 	a.seen = true
 	var pdus []*agentx.PDU
@@ -492,7 +493,7 @@ func (a *Agent) notify(c *conn) error {
 // stopTraps are the vrrpInstanceStateChange keepalived sends as its
 // instances stop (state 5).
 func (a *Agent) stopTraps() []*agentx.PDU {
-	cfg, _ := a.o.Source()
+	cfg, _ := a.o.Source(false)
 	out := a.rsStopTraps(cfg)
 	if !cfg.Global.EnableTraps || !a.o.Which.VRRP {
 		return out

@@ -4,10 +4,76 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
+	"github.com/gokeepalived/gokeepalived/ipvs"
 )
+
+// schedulers is virtualServerLoadBalancingAlgo's enumeration.
+var schedulers = map[string]int{"rr": 1, "wrr": 2, "lc": 3, "wlc": 4, "lblc": 5, "lblcr": 6, "dh": 7, "sh": 8,
+	"sed": 9, "nq": 10, "fo": 11, "ovf": 12, "mh": 13, "twos": 14}
+
+// kindOf is the LoadBalancingKind enumeration: nat 1, dr 2, tun 3.
+func kindOf(f conf.Forwarding) int {
+	switch f.Method {
+	case "DR":
+		return 2
+	case "TUN":
+		return 3
+	}
+	return 1
+}
+
+func secs(d time.Duration) int  { return int(d / time.Second) }
+func usecs(d time.Duration) int { return int(d / time.Microsecond) }
+
+// counters are the IPVS statistics columns: virtual servers' from col
+// (27: conns … ) and real servers' (14: conns, active, inactive,
+// persistent, then the same run). Absent when the kernel table was not
+// read.
+func (b *builder) vsCounters(e []uint32, row uint32, st ipvs.Stats) {
+	o := func(c uint32) []uint32 { return append(append([]uint32{}, e...), c, row) }
+	b.gauge(o(27), int(uint32(st.Conns)))
+	b.counter(o(28), st.InPkts)
+	b.counter(o(29), st.OutPkts)
+	b.c64(o(30), st.InBytes)
+	b.c64(o(31), st.OutBytes)
+	for i, r := range []uint64{st.CPS, st.InPPS, st.OutPPS, st.InBPS, st.OutBPS} {
+		b.gauge(o(uint32(32+i)), int(uint32(r)))
+	}
+	b.c64(o(38), st.Conns)
+	b.c64(o(39), st.InPkts)
+	b.c64(o(40), st.OutPkts)
+	for i, r := range []uint64{st.CPS, st.InPPS, st.OutPPS, st.InBPS, st.OutBPS} {
+		b.gauge(o(uint32(41+2*i)), int(uint32(r)))
+		b.gauge(o(uint32(42+2*i)), int(uint32(r>>32)))
+	}
+}
+
+func (b *builder) rsCounters(e []uint32, row, rrow uint32, d ipvs.DestinationEntry) {
+	o := func(c uint32) []uint32 { return append(append([]uint32{}, e...), c, row, rrow) }
+	st := d.Stats
+	b.gauge(o(14), int(uint32(st.Conns)))
+	b.gauge(o(15), int(d.ActiveConns))
+	b.gauge(o(16), int(d.InactConns))
+	b.gauge(o(17), int(d.PersistConns))
+	b.counter(o(18), st.InPkts)
+	b.counter(o(19), st.OutPkts)
+	b.c64(o(20), st.InBytes)
+	b.c64(o(21), st.OutBytes)
+	for i, r := range []uint64{st.CPS, st.InPPS, st.OutPPS, st.InBPS, st.OutBPS} {
+		b.gauge(o(uint32(22+i)), int(uint32(r)))
+	}
+	b.c64(o(27), st.Conns)
+	b.c64(o(28), st.InPkts)
+	b.c64(o(29), st.OutPkts)
+	for i, r := range []uint64{st.CPS, st.InPPS, st.OutPPS, st.InBPS, st.OutBPS} {
+		b.gauge(o(uint32(30+2*i)), int(uint32(r)))
+		b.gauge(o(uint32(31+2*i)), int(uint32(r>>32)))
+	}
+}
 
 // vsKey is how the checker's snapshot names a virtual server
 // (ipvs.ServiceKey's String): "TCP 10.0.0.1:80", "FWM 1 ...".
@@ -40,10 +106,20 @@ func (b *builder) checker(cfg *conf.Config, snap *metrics.Snapshot) {
 	for _, r := range snap.RealServers {
 		health[r.VS+"|"+r.RS] = rsState{r.Up, r.Weight}
 	}
+	kernel := map[string]*metrics.IPVSService{}
+	for i := range snap.IPVSTable {
+		kernel[snap.IPVSTable[i].ServiceKey.String()] = &snap.IPVSTable[i]
+	}
+	b.truth(checkOID.Append(6, 1, 0), cfg.Global.LVSSyncDaemon != nil)
 	for vi, vs := range cfg.VirtualServers {
 		row := uint32(vi + 1)
 		key := vsKey(vs)
 		e := checkOID.Append(3, 1)
+		b.vsConfig(vs, row)
+		ksvc := kernel[key]
+		if ksvc != nil {
+			b.vsCounters(e, row, ksvc.Stats)
+		}
 		switch {
 		case vs.Group != "":
 			b.int(e.Append(2, row), 3)
@@ -76,14 +152,147 @@ func (b *builder) checker(cfg *conf.Config, snap *metrics.Snapshot) {
 			if rs.SNMPName != "" {
 				b.str(re.Append(55, row, rrow), rs.SNMPName)
 			}
+			b.rsConfig(vs, rs, row, rrow)
+			// rsFailedChecks: none when up; all of one checker when down
+			// (with several, how many fail is not in the snapshot).
+			if known && st.up {
+				b.gauge(re.Append(13, row, rrow), 0)
+			} else if known && len(rs.Checkers) == 1 {
+				b.gauge(re.Append(13, row, rrow), 1)
+			}
+			if ksvc != nil {
+				for _, d := range ksvc.Dests {
+					if d.Addr == rs.Addr && d.Port == rs.Port {
+						b.rsCounters(re, row, rrow, d)
+					}
+				}
+			}
 			if known && st.up {
 				up++
 			}
 		}
 		b.gauge(e.Append(20, row), len(vs.RealServers))
 		b.gauge(e.Append(21, row), up)
+		quorum := max(int(vs.Quorum), 1)
+		b.truth(e.Append(11, row), up >= quorum)
+		b.truth(e.Append(23, row), up >= quorum)
 		if vs.SNMPName != "" {
 			b.str(e.Append(71, row), vs.SNMPName)
 		}
 	}
+}
+
+// vsConfig is the virtual server's configuration columns.
+func (b *builder) vsConfig(vs *conf.VirtualServer, row uint32) {
+	e := checkOID.Append(3, 1)
+	if n, ok := schedulers[vs.Scheduler]; ok {
+		b.int(e.Append(9, row), n)
+	} else {
+		b.int(e.Append(9, row), 99)
+	}
+	b.int(e.Append(10, row), kindOf(vs.Forwarding))
+	if vs.Virtualhost != "" {
+		b.str(e.Append(12, row), vs.Virtualhost)
+	}
+	b.truth(e.Append(13, row), vs.PersistenceTimeout > 0)
+	if vs.PersistenceTimeout > 0 {
+		b.gauge(e.Append(14, row), int(vs.PersistenceTimeout))
+	}
+	if vs.Addr.Is6() {
+		bits := 128
+		if g := vs.PersistenceGranularity; g != nil && g.PrefixLen > 0 {
+			bits = g.PrefixLen
+		}
+		b.gauge(e.Append(51, row), bits)
+	} else {
+		mask := []byte{255, 255, 255, 255}
+		if g := vs.PersistenceGranularity; g != nil && g.Mask.Is4() {
+			mask = g.Mask.AsSlice()
+		}
+		b.add(e.Append(15, row), agentxOctets, mask)
+	}
+	b.gauge(e.Append(16, row), secs(vs.DelayLoop))
+	b.truth(e.Append(17, row), vs.HASuspend)
+	b.truth(e.Append(18, row), vs.Alpha)
+	b.truth(e.Append(19, row), vs.Omega)
+	b.gauge(e.Append(22, row), max(int(vs.Quorum), 1))
+	if vs.QuorumUp != nil {
+		b.str(e.Append(24, row), cmdStr(vs.QuorumUp))
+	}
+	if vs.QuorumDown != nil {
+		b.str(e.Append(25, row), cmdStr(vs.QuorumDown))
+	}
+	b.gauge(e.Append(26, row), int(vs.Hysteresis))
+	f := vs.Flags
+	b.truth(e.Append(37, row), f.OnePacket)
+	b.truth(e.Append(52, row), f.Flag1 && vs.Scheduler != "sh" && vs.Scheduler != "mh")
+	b.truth(e.Append(53, row), f.SHFallback)
+	b.truth(e.Append(54, row), f.SHPort)
+	b.truth(e.Append(55, row), f.Flag3)
+	b.truth(e.Append(56, row), !vs.InhibitOnFailure)
+	c := vs.Configured
+	b.gauge(e.Append(57, row), int(deref(c.Retry)))
+	b.gauge(e.Append(58, row), secs(derefD(c.DelayBeforeRetry)))
+	b.gauge(e.Append(59, row), secs(derefD(c.Warmup)))
+	b.int(e.Append(60, row), int(vs.Weight))
+	b.truth(e.Append(61, row), vs.SMTPAlert)
+	b.truth(e.Append(62, row), f.MHFallback)
+	b.truth(e.Append(63, row), f.MHPort)
+	b.gauge(e.Append(64, row), usecs(vs.DelayLoop))
+	b.gauge(e.Append(65, row), usecs(derefD(c.DelayBeforeRetry)))
+	b.gauge(e.Append(66, row), usecs(derefD(c.Warmup)))
+	b.gauge(e.Append(67, row), usecs(vs.ConnectTimeout))
+}
+
+// rsConfig is the real server's configuration columns. Timings not set
+// on the real server show 0, but delay_loop, which it takes from the
+// virtual server.
+func (b *builder) rsConfig(vs *conf.VirtualServer, rs *conf.RealServer, row, rrow uint32) {
+	e := checkOID.Append(4, 1)
+	o := func(c uint32) []uint32 { return append(append([]uint32{}, e...), c, row, rrow) }
+	if rs.UThreshold > 0 {
+		b.gauge(o(8), int(rs.UThreshold))
+	}
+	if rs.LThreshold > 0 {
+		b.gauge(o(9), int(rs.LThreshold))
+	}
+	b.truth(o(10), !rs.InhibitOnFailure)
+	if rs.NotifyUp != nil {
+		b.str(o(11), cmdStr(rs.NotifyUp))
+	}
+	if rs.NotifyDown != nil {
+		b.str(o(12), cmdStr(rs.NotifyDown))
+	}
+	b.int(o(40), kindOf(rs.Forwarding))
+	if rs.Virtualhost != "" {
+		b.str(o(41), rs.Virtualhost)
+	}
+	b.truth(o(42), rs.Alpha)
+	c := rs.Configured
+	b.gauge(o(43), int(deref(c.Retry)))
+	b.gauge(o(44), secs(derefD(c.DelayBeforeRetry)))
+	b.gauge(o(45), secs(derefD(c.Warmup)))
+	b.gauge(o(46), secs(rs.DelayLoop))
+	// keepalived's unset smtp_alert (-1) reads as true(1)
+	b.truth(o(47), c.SMTPAlert == nil || *c.SMTPAlert)
+	b.gauge(o(48), usecs(derefD(c.DelayBeforeRetry)))
+	b.gauge(o(49), usecs(derefD(c.Warmup)))
+	b.gauge(o(50), usecs(rs.DelayLoop))
+	b.gauge(o(51), usecs(rs.ConnectTimeout))
+}
+
+const agentxOctets = 4 // agentx.OctetString
+
+func deref(p *uint32) uint32 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func derefD(p *time.Duration) time.Duration {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

@@ -88,7 +88,7 @@ func TestAgentAgainstFakeMaster(t *testing.T) {
 	defer l.Close()
 	cfg := load(t, checkerConf)
 	a := Start(Options{Log: slog.New(slog.DiscardHandler), Socket: sock, Which: WhichOf(&cfg.Global),
-		Source: func() (*conf.Config, metrics.Snapshot) { return cfg, metrics.Snapshot{} }})
+		Source: func(bool) (*conf.Config, metrics.Snapshot) { return cfg, metrics.Snapshot{} }})
 	defer a.Stop()
 
 	session := func() *fakeMaster {

@@ -186,7 +186,7 @@ func TestRealServerTrapThroughSnmpd(t *testing.T) {
 	up := make(chan bool, 1)
 	up <- true
 	cur := true
-	src := func() (*conf.Config, metrics.Snapshot) {
+	src := func(bool) (*conf.Config, metrics.Snapshot) {
 		select {
 		case cur = <-up:
 		default:

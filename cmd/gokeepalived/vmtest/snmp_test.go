@@ -176,7 +176,9 @@ func TestSNMPCheckerMatchesKeepalived(t *testing.T) {
 	for _, w := range wrong {
 		t.Errorf("differs: %s", w)
 	}
-	t.Logf("not served: %s", strings.Join(missing, " "))
+	for _, o := range missing {
+		t.Logf("not served: %s = %s", o, ka.walk[o])
+	}
 	if len(ka.traps) < 2 || strings.Join(ka.traps, "\n") != strings.Join(gk.traps, "\n") {
 		t.Errorf("realServerStateChange differ:\nkeepalived:\n  %s\ngokeepalived:\n  %s",
 			strings.Join(ka.traps, "\n  "), strings.Join(gk.traps, "\n  "))
