@@ -203,6 +203,13 @@ const snmpDiffConf = `global_defs {
  enable_traps
  snmp_socket unix:%s
 }
+vrrp_script chk {
+ script "/bin/true"
+ interval 1
+ weight -10
+ rise 2
+ fall 3
+}
 vrrp_sync_group G1 {
  group {
   VI_1
@@ -221,6 +228,13 @@ vrrp_instance VI_1 {
  }
  virtual_ipaddress_excluded {
   10.99.0.102/32
+ }
+ track_script {
+  chk
+ }
+ virtual_routes {
+  10.97.0.0/24 via 10.99.0.254 dev eth0
+  10.96.0.0/16 dev eth0 scope link metric 7 table 100
  }
 }
 vrrp_instance VI_2 {
@@ -245,6 +259,9 @@ vrrp_instance VI_3 {
  virtual_ipaddress {
   10.99.0.120/24
  }
+ track_script {
+  chk
+ }
 }
 `
 
@@ -252,8 +269,9 @@ vrrp_instance VI_3 {
 // on the same configuration in a namespace with one snmpd (AgentX
 // master) and snmptrapd: three instances (a sync group of two, a VRRPv3
 // one) become MASTER; KEEPALIVED-MIB, VRRP-MIB and VRRPv3-MIB are walked
-// and compared value by value (uptimes normalised); then eth0 goes down
-// and up (FAULT, then back to MASTER) and the daemon stops, and the
+// and compared value by value (uptimes normalised; VI_1's tracked
+// script is dropped, as it is in a sync group; VI_3's runs); then eth0
+// goes down and up (FAULT, then back to MASTER) and the daemon stops, and the
 // notifications snmptrapd received are compared per instance.
 func TestSNMPMatchesKeepalived(t *testing.T) {
 	netnstest.Require(t, "keepalived", "snmpd", "snmpwalk", "snmptrapd")

@@ -163,6 +163,7 @@ func Build(cfg *conf.Config, snap *metrics.Snapshot, w Which, env Env) View {
 	if w.VRRP {
 		b.syncGroups(cfg, byName)
 		b.instances(cfg, byName)
+		b.scripts(cfg, snap.Scripts)
 	}
 	if w.Checker {
 		b.checker(cfg, snap)
@@ -391,6 +392,8 @@ func (b *builder) instances(cfg *conf.Config, byName map[string]*dumps.Instance)
 			b.addr(e.Append(35, row), mc)
 		}
 		b.addresses(v, in, row)
+		b.trackedScripts(v, row)
+		b.routes(v, in, row)
 	}
 }
 
