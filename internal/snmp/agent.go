@@ -53,6 +53,8 @@ type Agent struct {
 	vrrpPrev  map[string]int
 	groupPrev map[string]int
 	rsPrev    map[string]bool
+	// quorumPrev is whether each virtual server has had its quorum.
+	quorumPrev map[string]bool
 
 	// malformed counts PDUs from the master that were dropped.
 	malformed atomic.Uint64
@@ -411,6 +413,7 @@ var (
 	rfcv2NewMaster    = RFCv2OID.Append(0, 1)
 	rfcv3NewMaster    = RFCv3OID.Append(0, 1)
 	realServerTrap    = checkOID.Append(5, 0, 1)
+	quorumTrapOID     = checkOID.Append(5, 0, 2)
 	routerIDOID       = globalOID.Append(2, 0)
 	instNameOID       = vrrpOID.Append(3, 1, 2)
 	instStateOID      = vrrpOID.Append(3, 1, 4)
@@ -578,10 +581,30 @@ func (a *Agent) rsTraps(cfg *conf.Config, snap *metrics.Snapshot, first, traps b
 		now[r.VS+"|"+r.RS] = r.Up
 	}
 	defer func() { a.rsPrev = now }()
-	if first || !traps || !a.o.Which.Checker {
-		return nil
+	if a.quorumPrev == nil {
+		a.quorumPrev = map[string]bool{}
 	}
+	// virtualServerQuorumStateChange: keepalived 2.2.7 was seen to send
+	// it when a virtual server first has its quorum, and at the stop,
+	// not when the quorum is lost or regained later.
 	var out []*agentx.PDU
+	for _, vs := range cfg.VirtualServers {
+		key, up := vsKey(vs), 0
+		for _, rs := range vs.RealServers {
+			if now[key+"|"+netip.AddrPortFrom(rs.Addr, rs.Port).String()] {
+				up++
+			}
+		}
+		if up >= int(max(vs.Quorum, 1)) && !a.quorumPrev[key] {
+			a.quorumPrev[key] = true
+			if traps && a.o.Which.Checker {
+				out = append(out, quorumTrap(cfg, vs, 1, up))
+			}
+		}
+	}
+	if first || !traps || !a.o.Which.Checker {
+		return out
+	}
 	for _, vs := range cfg.VirtualServers {
 		key := vsKey(vs)
 		up := 0
@@ -625,6 +648,9 @@ func (a *Agent) rsStopTraps(cfg *conf.Config) []*agentx.PDU {
 				out = append(out, rsTrap(cfg, vs, rs, false, up))
 			}
 		}
+		if a.quorumPrev[key] {
+			out = append(out, quorumTrap(cfg, vs, 3, up))
+		}
 	}
 	return out
 }
@@ -637,25 +663,43 @@ func rsTrap(cfg *conf.Config, vs *conf.VirtualServer, rs *conf.RealServer, alive
 		{Type: agentx.Gauge32, Name: rsPrefixOID.Append(5), Value: uint32(rs.Port)},
 		{Type: agentx.Integer, Name: rsPrefixOID.Append(6), Value: int32(truth(alive))},
 	}
-	switch {
-	case vs.Group != "":
-		vbs = append(vbs, agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(2), Value: int32(3)},
-			agentx.VarBind{Type: agentx.OctetString, Name: vsPrefixOID.Append(3), Value: []byte(vs.Group)})
-	case vs.FWMark != 0:
-		vbs = append(vbs, agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(2), Value: int32(1)},
-			agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(4), Value: vs.FWMark})
-	default:
-		vbs = append(vbs, agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(2), Value: int32(2)},
-			agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(5), Value: int32(inetType(vs.Addr))},
-			agentx.VarBind{Type: agentx.OctetString, Name: vsPrefixOID.Append(6), Value: addrBytes(vs.Addr)},
-			agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(7), Value: uint32(vs.Port)})
-	}
+	vbs = append(vbs, vsIdent(vs)...)
 	vbs = append(vbs,
-		agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(8), Value: int32(protoOf(vs.Protocol))},
+		agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(8), Value: int32(truth(vs.Protocol == conf.LVSTCP || vs.Protocol == ""))},
 		agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(21), Value: uint32(up)},
 		agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(20), Value: uint32(len(vs.RealServers))},
 		agentx.VarBind{Type: agentx.OctetString, Name: routerIDOID, Value: []byte(routerID(cfg))})
 	return trap(realServerTrap, vbs...)
+}
+
+// vsIdent are the varbinds naming a virtual server in keepalived's
+// checker notifications.
+func vsIdent(vs *conf.VirtualServer) []agentx.VarBind {
+	switch {
+	case vs.Group != "":
+		return []agentx.VarBind{{Type: agentx.Integer, Name: vsPrefixOID.Append(2), Value: int32(3)},
+			{Type: agentx.OctetString, Name: vsPrefixOID.Append(3), Value: []byte(vs.Group)}}
+	case vs.FWMark != 0:
+		return []agentx.VarBind{{Type: agentx.Integer, Name: vsPrefixOID.Append(2), Value: int32(1)},
+			{Type: agentx.Gauge32, Name: vsPrefixOID.Append(4), Value: vs.FWMark}}
+	}
+	return []agentx.VarBind{{Type: agentx.Integer, Name: vsPrefixOID.Append(2), Value: int32(2)},
+		{Type: agentx.Integer, Name: vsPrefixOID.Append(5), Value: int32(inetType(vs.Addr))},
+		{Type: agentx.OctetString, Name: vsPrefixOID.Append(6), Value: addrBytes(vs.Addr)},
+		{Type: agentx.Gauge32, Name: vsPrefixOID.Append(7), Value: uint32(vs.Port)}}
+}
+
+// quorumTrap is virtualServerQuorumStateChange: status met 1, lost 2,
+// stopping 3.
+func quorumTrap(cfg *conf.Config, vs *conf.VirtualServer, status, up int) *agentx.PDU {
+	vbs := append(vsIdent(vs),
+		agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(8), Value: int32(truth(vs.Protocol == conf.LVSTCP || vs.Protocol == ""))},
+		agentx.VarBind{Type: agentx.Integer, Name: vsPrefixOID.Append(23), Value: int32(status)},
+		agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(22), Value: uint32(max(vs.Quorum, 1))},
+		agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(21), Value: uint32(up)},
+		agentx.VarBind{Type: agentx.Gauge32, Name: vsPrefixOID.Append(20), Value: uint32(len(vs.RealServers))},
+		agentx.VarBind{Type: agentx.OctetString, Name: routerIDOID, Value: []byte(routerID(cfg))})
+	return trap(quorumTrapOID, vbs...)
 }
 
 type metricsInstance = dumps.Instance

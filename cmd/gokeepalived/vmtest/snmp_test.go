@@ -79,13 +79,13 @@ func (s *vmSNMP) walk() map[string]string {
 	return m
 }
 
-// rsTraps are the realServerStateChange notifications logged since off,
-// sysUpTime left out.
+// rsTraps are the checker's notifications (realServerStateChange,
+// virtualServerQuorumStateChange) logged since off, sysUpTime left out.
 func (s *vmSNMP) rsTraps(off int) []string {
 	b, _ := os.ReadFile(s.traps)
 	var out []string
 	for _, l := range strings.Split(string(b[min(off, len(b)):]), "\n") {
-		if !strings.Contains(l, "OID: .1.3.6.1.4.1.9586.100.5.3.5.0.1") {
+		if !strings.Contains(l, "OID: .1.3.6.1.4.1.9586.100.5.3.5.0.") {
 			continue
 		}
 		var vbs []string
@@ -106,12 +106,13 @@ func (s *vmSNMP) trapOffset() int {
 
 // TestSNMPCheckerMatchesKeepalived runs keepalived 2.2.7 --check and
 // gokeepalived --check with enable_snmp_checker and enable_traps against
-// one snmpd: a NAT virtual server with two real servers up. It walks
+// one snmpd: a NAT virtual server with two real servers up (quorum 2).
+// It walks
 // KEEPALIVED-MIB, then stops one real server's httpd and starts it
 // again. Every object gokeepalived serves must equal keepalived's (the
-// figure says how many of keepalived's it serves), and the
-// realServerStateChange notifications must be the same (down, up, and
-// the two sent at the stop).
+// figure says how many of keepalived's it serves), and the notifications
+// must be the same: realServerStateChange and quorum lost, then up and
+// quorum met, and those sent at the stop.
 func TestSNMPCheckerMatchesKeepalived(t *testing.T) {
 	guard(t)
 	l := newLab(t)
@@ -120,7 +121,7 @@ func TestSNMPCheckerMatchesKeepalived(t *testing.T) {
 	snmp := startVMSNMP(t)
 	conf := filepath.Join(l.dir, "snmp.conf")
 	writeFile(t, conf, "global_defs {\n router_id gkvm\n enable_snmp_checker\n enable_traps\n snmp_socket unix:"+snmp.socket+"\n}\n"+
-		virtualServer("10.10.31.100 80", []string{" lb_algo rr", " lb_kind NAT", " protocol TCP", " snmp_name web"},
+		virtualServer("10.10.31.100 80", []string{" lb_algo rr", " lb_kind NAT", " protocol TCP", " snmp_name web", " quorum 2"},
 			rs("192.168.31.101", 80, tcpCheck, "weight 2", "snmp_name rs1"),
 			rs("192.168.31.102", 80, tcpCheck)))
 	up := header + "TCP  10.10.31.100:80 rr\n" + dest("192.168.31.101:80", "Masq", 2) + dest("192.168.31.102:80", "Masq", 1)
@@ -180,9 +181,9 @@ func TestSNMPCheckerMatchesKeepalived(t *testing.T) {
 		t.Logf("not served: %s = %s", o, ka.walk[o])
 	}
 	if len(ka.traps) < 2 || strings.Join(ka.traps, "\n") != strings.Join(gk.traps, "\n") {
-		t.Errorf("realServerStateChange differ:\nkeepalived:\n  %s\ngokeepalived:\n  %s",
+		t.Errorf("checker notifications differ:\nkeepalived:\n  %s\ngokeepalived:\n  %s",
 			strings.Join(ka.traps, "\n  "), strings.Join(gk.traps, "\n  "))
 	} else {
-		t.Logf("realServerStateChange: %d/%d identical", len(gk.traps), len(ka.traps))
+		t.Logf("checker notifications: %d/%d identical", len(gk.traps), len(ka.traps))
 	}
 }
