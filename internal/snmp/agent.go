@@ -61,9 +61,10 @@ type Agent struct {
 	logMu     sync.Mutex
 	limit     *lograte.Limiter
 
-	cacheAt  time.Time
-	cache    View
-	cacheCfg *conf.Config
+	cacheAt   time.Time
+	buildTook time.Duration
+	cache     View
+	cacheCfg  *conf.Config
 }
 
 // Start runs an agent until Stop.
@@ -296,15 +297,20 @@ func (a *Agent) session() error {
 	}
 }
 
-// view is the current view, rebuilt at most once a second: a walk of
-// many GetNexts reads one snapshot (and one IPVS dump), not hundreds.
+// view is the current view, rebuilt at most once a second, or once in
+// five times what the last build took: a walk of many GetNexts reads one
+// snapshot (and one IPVS dump), not hundreds, and a large table is not
+// rebuilt more than a fifth of the time.
 func (a *Agent) view() (View, *conf.Config) {
-	if a.cache != nil && time.Since(a.cacheAt) < time.Second {
+	if a.cache != nil && time.Since(a.cacheAt) < max(time.Second, 5*a.buildTook) {
 		return a.cache, a.cacheCfg
 	}
+	start := time.Now()
 	cfg, snap := a.o.Source(a.o.Which.Checker)
 	env := HostEnv(a.started)
-	a.cache, a.cacheCfg, a.cacheAt = Build(cfg, &snap, a.o.Which, env), cfg, time.Now()
+	a.cache, a.cacheCfg = Build(cfg, &snap, a.o.Which, env), cfg
+	a.cacheAt = time.Now()
+	a.buildTook = a.cacheAt.Sub(start)
 	return a.cache, cfg
 }
 

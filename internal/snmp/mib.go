@@ -7,7 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -153,6 +153,12 @@ func inetType(a netip.Addr) int {
 // Build makes the view of cfg and snap, for the MIBs w selects.
 func Build(cfg *conf.Config, snap *metrics.Snapshot, w Which, env Env) View {
 	b := newBuilder(cfg, env)
+	// room for every object, so appending never copies the view
+	n := 64 + 64*len(cfg.VRRPInstances) + 16*len(cfg.VRRPScripts)
+	for _, vs := range cfg.VirtualServers {
+		n += 80 + 60*len(vs.RealServers)
+	}
+	b.objs = make(View, 0, n)
 	if w.VRRP || w.Checker {
 		b.global(cfg)
 	}
@@ -165,8 +171,12 @@ func Build(cfg *conf.Config, snap *metrics.Snapshot, w Which, env Env) View {
 		b.instances(cfg, byName)
 		b.scripts(cfg, snap.Scripts)
 	}
+	var checker View
 	if w.Checker {
-		b.checker(cfg, snap)
+		cb := newBuilder(cfg, env)
+		cb.objs = make(View, 0, cap(b.objs))
+		cb.checker(cfg, snap)
+		checker = columnOrder(cb.objs)
 	}
 	if w.RFCv2 {
 		b.rfcv2(cfg, byName)
@@ -174,8 +184,49 @@ func Build(cfg *conf.Config, snap *metrics.Snapshot, w Which, env Env) View {
 	if w.RFCv3 {
 		b.rfcv3(cfg, byName)
 	}
-	sort.SliceStable(b.objs, func(i, j int) bool { return agentx.Compare(b.objs[i].Name, b.objs[j].Name) < 0 })
-	return b.objs
+	// OIDs are unique: no need for a stable sort.
+	slices.SortFunc(b.objs, func(x, y Object) int { return agentx.Compare(x.Name, y.Name) })
+	// The checker's subtree sorts after everything else served.
+	return append(b.objs, checker...)
+}
+
+// columnOrder sorts the checker's objects, made row by row with rows in
+// index order, into OID order by grouping them by table and column: at
+// tens of thousands of real servers a comparison sort is most of the
+// build.
+func columnOrder(objs View) View {
+	n := len(checkOID)
+	key := func(o agentx.OID) uint64 {
+		var t, c uint32
+		if len(o) > n {
+			t = o[n]
+		}
+		if len(o) > n+2 {
+			c = o[n+2]
+		}
+		return uint64(t)<<32 | uint64(c)
+	}
+	// A counting sort: count each group, then place each object.
+	count := map[uint64]int{}
+	for _, o := range objs {
+		count[key(o.Name)]++
+	}
+	keys := make([]uint64, 0, len(count))
+	for k := range count {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	at, off := map[uint64]int{}, 0
+	for _, k := range keys {
+		at[k], off = off, off+count[k]
+	}
+	out := make(View, len(objs))
+	for _, o := range objs {
+		k := key(o.Name)
+		out[at[k]] = o
+		at[k]++
+	}
+	return out
 }
 
 // routerID is router_id, or the host name keepalived defaults it to.

@@ -234,3 +234,22 @@ func TestRealServerTrapThroughSnmpd(t *testing.T) {
 		}
 	}
 }
+
+// TestViewSorted: the view is in strictly increasing OID order (GetNext
+// depends on it), the checker's part made by columnOrder included.
+func TestViewSorted(t *testing.T) {
+	cfg := load(t, checkerConf+strings.Replace(checkerConf[strings.Index(checkerConf, "virtual_server"):], "10.1.1.1 80", "10.1.1.1 81", 1))
+	cfg.Global.EnableSNMPVRRP, cfg.Global.EnableSNMPRFCv2, cfg.Global.EnableSNMPRFCv3 = true, true, true
+	cfg.VRRPInstances = []*conf.VRRPInstance{{Name: "VI_1", State: "BACKUP", Interface: "eth9", VRID: 7, Version: 2,
+		AdvertInt: time.Second, VIPs: []conf.IPAddress{{Prefix: netip.MustParsePrefix("10.9.9.9/24")}}}}
+	snap := metrics.Snapshot{VRRP: []dumps.Instance{{Name: "VI_1", State: 1}}}
+	v := Build(cfg, &snap, WhichOf(&cfg.Global), Env{Iface: noIfaces})
+	if len(cfg.VirtualServers) != 2 || len(v) < 200 {
+		t.Fatalf("%d virtual servers, %d objects", len(cfg.VirtualServers), len(v))
+	}
+	for i := 1; i < len(v); i++ {
+		if agentx.Compare(v[i-1].Name, v[i].Name) >= 0 {
+			t.Fatalf("not increasing at %d: %s then %s", i, v[i-1].Name, v[i].Name)
+		}
+	}
+}
