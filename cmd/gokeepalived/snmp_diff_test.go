@@ -385,7 +385,8 @@ func TestSNMPMatchesKeepalived(t *testing.T) {
 
 // TestSNMPSubagentReconnects kills snmpd under a running gokeepalived
 // and starts a new one: the subagent connects and registers again (its
-// backoff is 1 s doubling to 30 s, so within 30 s plus slack).
+// backoff is 1 s doubling to 30 s, so within 30 s plus slack). Then a
+// reload drops enable_snmp_rfc: VRRP-MIB is no longer served.
 func TestSNMPSubagentReconnects(t *testing.T) {
 	netnstest.Require(t, "snmpd", "snmpwalk", "snmptrapd")
 	ns := netnstest.New(t, "gksnmpr", "eth0")
@@ -415,6 +416,20 @@ func TestSNMPSubagentReconnects(t *testing.T) {
 		t.Errorf("walk after the restart has %d objects, before %d", after, before)
 	}
 	p.waitFor("SNMP: AgentX subagent connected", 2)
+
+	// A reload without enable_snmp_rfc: the subagent registers again,
+	// without VRRP-MIB and VRRPv3-MIB.
+	if err := os.WriteFile(cf, []byte(strings.Replace(fmt.Sprintf(snmpDiffConf, rig.socket), " enable_snmp_rfc\n", "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.signal(syscall.SIGHUP)
+	p.waitFor("SNMP: AgentX subagent connected", 3)
+	if err := rig.waitRegistered(10 * time.Second); err != nil {
+		t.Fatalf("after the reload: %v\n%s", err, p.log())
+	}
+	if out, _ := rig.snmp("snmpwalk", ".1.3.6.1.2.1.68"); !strings.Contains(out, "No Such Object") {
+		t.Errorf("VRRP-MIB still served after the reload: %s", out)
+	}
 	p.signal(syscall.SIGTERM)
 	if rc := p.wait(); rc != 0 {
 		t.Errorf("exit %d", rc)

@@ -190,6 +190,7 @@ type Daemon struct {
 	conf     configState
 	// snmpCfg is cfg for the SNMP subagent's goroutine.
 	snmpCfg atomic.Pointer[conf.Config]
+	snmp    snmpState
 }
 
 // Exit codes of the daemon (keepalived's lib/scheduler.h).
@@ -436,6 +437,7 @@ func (d *Daemon) reload(ctx context.Context) {
 	}
 	d.cfg = cfg
 	d.snmpCfg.Store(cfg)
+	d.reloadSNMP(cfg)
 	d.conf.apply(cfg.Files, true)
 	d.log.Info("Reload complete")
 }

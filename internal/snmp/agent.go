@@ -58,6 +58,7 @@ type Agent struct {
 
 	// malformed counts PDUs from the master that were dropped.
 	malformed atomic.Uint64
+	quiet     atomic.Bool // Close: no stop notifications
 	logMu     sync.Mutex
 	limit     *lograte.Limiter
 
@@ -78,6 +79,13 @@ func Start(o Options) *Agent {
 	a := &Agent{o: o, stop: make(chan struct{}), done: make(chan struct{}), started: time.Now(), limit: lograte.Default()}
 	go a.run()
 	return a
+}
+
+// Close ends the session without the stop notifications (a reload
+// that changes what is served).
+func (a *Agent) Close() {
+	a.quiet.Store(true)
+	a.Stop()
 }
 
 // Malformed counts the PDUs from the master that were dropped as
@@ -273,8 +281,10 @@ func (a *Agent) session() error {
 	for {
 		select {
 		case <-a.stop:
-			for _, p := range a.stopTraps() {
-				c.send(p)
+			if !a.quiet.Load() {
+				for _, p := range a.stopTraps() {
+					c.send(p)
+				}
 			}
 			c.send(&agentx.PDU{Header: agentx.Header{Type: agentx.TypeClose}, Reason: agentx.ReasonShutdown})
 			return nil
