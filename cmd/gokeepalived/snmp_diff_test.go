@@ -203,6 +203,12 @@ const snmpDiffConf = `global_defs {
  enable_traps
  snmp_socket unix:%s
 }
+static_ipaddress {
+ 10.98.0.1/24 dev eth0
+}
+static_routes {
+ 10.95.0.0/24 via 10.99.0.254 dev eth0
+}
 vrrp_script chk {
  script "/bin/true"
  interval 1

@@ -169,6 +169,9 @@ func Build(cfg *conf.Config, snap *metrics.Snapshot, w Which, env Env) View {
 	if w.VRRP {
 		b.syncGroups(cfg, byName)
 		b.instances(cfg, byName)
+		// static_ipaddress and static_routes: row 0, always set
+		b.addressRows(0, 0, cfg.StaticAddresses, "", true, false)
+		b.routeRows(0, cfg.StaticRoutes, true)
 		b.scripts(cfg, snap.Scripts)
 	}
 	var checker View
@@ -469,8 +472,15 @@ func scope(s string) int {
 }
 
 func (b *builder) addresses(v *conf.VRRPInstance, in *dumps.Instance, row uint32) {
-	n := uint32(0)
-	add := func(a conf.IPAddress, adv bool) {
+	set := in.VIPSet && in.State == 2
+	b.addressRows(row, 0, v.VIPs, v.Interface, set, true)
+	b.addressRows(row, uint32(len(v.VIPs)), v.EVIPs, v.Interface, set, false)
+}
+
+// addressRows are vrrpAddressTable's rows for addrs, numbered from n+1
+// under row (0: static_ipaddress).
+func (b *builder) addressRows(row, n uint32, addrs []conf.IPAddress, defDev string, set, adv bool) {
+	for _, a := range addrs {
 		n++
 		e := vrrpOID.Append(6, 1)
 		ip := a.Prefix.Addr()
@@ -483,7 +493,7 @@ func (b *builder) addresses(v *conf.VRRPInstance, in *dumps.Instance, row uint32
 		b.int(e.Append(6, row, n), scope(a.Scope))
 		dev := a.Dev
 		if dev == "" {
-			dev = v.Interface
+			dev = defDev
 		}
 		idx, _, _, _ := b.iface(dev)
 		b.int(e.Append(7, row, n), idx)
@@ -491,17 +501,11 @@ func (b *builder) addresses(v *conf.VRRPInstance, in *dumps.Instance, row uint32
 		if a.Label != "" {
 			b.str(e.Append(9, row, n), a.Label)
 		}
-		b.truth(e.Append(10, row, n), in.VIPSet && in.State == 2)
+		b.truth(e.Append(10, row, n), set)
 		b.truth(e.Append(11, row, n), adv)
 		if a.Peer.IsValid() {
 			b.addr(e.Append(12, row, n), a.Peer.Addr())
 		}
-	}
-	for _, a := range v.VIPs {
-		add(a, true)
-	}
-	for _, a := range v.EVIPs {
-		add(a, false)
 	}
 }
 

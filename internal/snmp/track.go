@@ -81,7 +81,13 @@ var routeProtocols = map[string]int{"redirect": 1, "kernel": 2, "boot": 3, "stat
 // routes is vrrpRouteTable for an instance's virtual_routes: the simple
 // ones (one gateway, no multipath).
 func (b *builder) routes(v *conf.VRRPInstance, in *dumps.Instance, row uint32) {
-	for i, r := range v.VRoutes {
+	b.routeRows(row, v.VRoutes, in.VIPSet && in.State == 2)
+}
+
+// routeRows are vrrpRouteTable's rows for routes under row (0:
+// static_routes).
+func (b *builder) routeRows(row uint32, routes []conf.Route, set bool) {
+	for i, r := range routes {
 		n := uint32(i + 1)
 		e := vrrpOID.Append(7, 1)
 		o := func(c uint32) []uint32 { return append(append([]uint32{}, e...), c, row, n) }
@@ -117,7 +123,7 @@ func (b *builder) routes(v *conf.VRRPInstance, in *dumps.Instance, row uint32) {
 			table = 254
 		}
 		b.gauge(o(13), table)
-		b.truth(o(14), in.VIPSet && in.State == 2)
+		b.truth(o(14), set)
 		if r.From.IsValid() {
 			b.addr(o(15), r.From.Addr())
 			b.gauge(o(16), r.From.Bits())
