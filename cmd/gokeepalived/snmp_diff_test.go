@@ -209,6 +209,9 @@ static_ipaddress {
 static_routes {
  10.95.0.0/24 via 10.99.0.254 dev eth0
 }
+static_rules {
+ from 10.99.0.0/24 table 100
+}
 vrrp_script chk {
  script "/bin/true"
  interval 1
@@ -241,6 +244,10 @@ vrrp_instance VI_1 {
  virtual_routes {
   10.97.0.0/24 via 10.99.0.254 dev eth0
   10.96.0.0/16 dev eth0 scope link metric 7 table 100
+ }
+ virtual_rules {
+  to 10.94.0.0/16 table 101
+  from 10.93.0.0/16 to 10.92.0.0/16 fwmark 5 priority 200 table 102
  }
 }
 vrrp_instance VI_2 {

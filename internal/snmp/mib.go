@@ -172,6 +172,7 @@ func Build(cfg *conf.Config, snap *metrics.Snapshot, w Which, env Env) View {
 		// static_ipaddress and static_routes: row 0, always set
 		b.addressRows(0, 0, cfg.StaticAddresses, "", true, false)
 		b.routeRows(0, cfg.StaticRoutes, true)
+		b.ruleRows(0, cfg.StaticRules, true)
 		b.scripts(cfg, snap.Scripts)
 	}
 	var checker View

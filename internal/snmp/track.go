@@ -82,6 +82,7 @@ var routeProtocols = map[string]int{"redirect": 1, "kernel": 2, "boot": 3, "stat
 // ones (one gateway, no multipath).
 func (b *builder) routes(v *conf.VRRPInstance, in *dumps.Instance, row uint32) {
 	b.routeRows(row, v.VRoutes, in.VIPSet && in.State == 2)
+	b.ruleRows(row, v.VRules, in.VIPSet && in.State == 2)
 }
 
 // routeRows are vrrpRouteTable's rows for routes under row (0:
@@ -166,4 +167,85 @@ func routeType(t string) int {
 		return 10
 	}
 	return 1
+}
+
+// ruleActions are FR_ACT_* by the rule's action.
+var ruleActions = map[string]int{"table": 1, "goto": 2, "nop": 3, "blackhole": 6, "unreachable": 7, "prohibit": 8}
+
+// ruleRows are vrrpRuleTable's rows for rules under row (0:
+// static_rules): the selectors and actions a rule usually has (not the
+// protocol: the model cannot tell a configured one from the default).
+func (b *builder) ruleRows(row uint32, rules []conf.Rule, set bool) {
+	for i, r := range rules {
+		n := uint32(i + 1)
+		e := vrrpOID.Append(8, 1)
+		o := func(c uint32) []uint32 { return append(append([]uint32{}, e...), c, row, n) }
+		dir := ""
+		switch {
+		case r.To.IsValid() && r.From.IsValid():
+			dir = "both"
+		case r.To.IsValid():
+			dir = "to"
+		case r.From.IsValid():
+			dir = "from"
+		}
+		b.str(o(2), dir)
+		if a := r.To; a.IsValid() || r.From.IsValid() {
+			if !a.IsValid() {
+				a = r.From
+			}
+			b.int(o(3), inetType(a.Addr()))
+			b.addr(o(4), a.Addr())
+			b.gauge(o(5), a.Bits())
+		}
+		action := r.Action
+		if action == "" {
+			action = "table"
+		}
+		if action == "table" {
+			b.gauge(o(6), int(r.Table))
+		}
+		b.truth(o(7), set)
+		b.truth(o(8), r.Invert)
+		if r.To.IsValid() {
+			b.int(o(9), inetType(r.To.Addr()))
+			b.addr(o(10), r.To.Addr())
+			b.gauge(o(11), r.To.Bits())
+		}
+		if r.From.IsValid() {
+			b.int(o(12), inetType(r.From.Addr()))
+			b.addr(o(13), r.From.Addr())
+			b.gauge(o(14), r.From.Bits())
+		}
+		tos := 0
+		if r.TOS != nil {
+			tos = int(*r.TOS)
+		}
+		b.gauge(o(15), tos)
+		if r.Fwmark != nil {
+			b.gauge(o(16), int(*r.Fwmark))
+		}
+		if r.FwMask != nil {
+			b.gauge(o(17), int(*r.FwMask))
+		}
+		if r.IIF != "" {
+			b.str(o(20), r.IIF)
+		}
+		if r.OIF != "" {
+			b.str(o(21), r.OIF)
+		}
+		if action == "goto" {
+			b.gauge(o(22), int(r.Goto))
+		}
+		b.int(o(23), ruleActions[action])
+		if action == "table" {
+			b.gauge(o(24), int(r.Table))
+		}
+		if r.Priority != 0 {
+			b.gauge(o(25), int(r.Priority))
+		}
+		if r.L3mdev {
+			b.int(o(32), 1)
+		}
+	}
 }
