@@ -501,6 +501,7 @@ func (a *Agent) notify(c *conn) error {
 	a.vrrpPrev = state
 	pdus = append(pdus, a.groupTraps(cfg, &snap, traps)...)
 	pdus = append(pdus, a.rsTraps(cfg, &snap, first, traps)...)
+	pdus = append(pdus, a.quorumTraps(cfg, &snap, traps)...)
 	for _, p := range pdus {
 		if err := c.send(p); err != nil {
 			return err
@@ -593,44 +594,31 @@ func (a *Agent) rsTraps(cfg *conf.Config, snap *metrics.Snapshot, first, traps b
 	for k, v := range a.rsPrev {
 		now[k] = v
 	}
-	for _, r := range snap.RealServers {
-		now[r.VS+"|"+r.RS] = r.Up
+	h := healthOf(snap)
+	for _, vs := range cfg.VirtualServers {
+		for _, rs := range vs.RealServers {
+			if st, ok := h.of(vs, rs); ok {
+				now[rsID(vs, rs)] = st.up
+			}
+		}
 	}
 	defer func() { a.rsPrev = now }()
 	if a.quorumPrev == nil {
 		a.quorumPrev = map[string]bool{}
 	}
-	// virtualServerQuorumStateChange: keepalived 2.2.7 was seen to send
-	// it when a virtual server first has its quorum, and at the stop,
-	// not when the quorum is lost or regained later.
 	var out []*agentx.PDU
-	for _, vs := range cfg.VirtualServers {
-		key, up := vsKey(vs), 0
-		for _, rs := range vs.RealServers {
-			if now[key+"|"+netip.AddrPortFrom(rs.Addr, rs.Port).String()] {
-				up++
-			}
-		}
-		if up >= int(max(vs.Quorum, 1)) && !a.quorumPrev[key] {
-			a.quorumPrev[key] = true
-			if traps && a.o.Which.Checker {
-				out = append(out, quorumTrap(cfg, vs, 1, up))
-			}
-		}
-	}
 	if first || !traps || !a.o.Which.Checker {
 		return out
 	}
 	for _, vs := range cfg.VirtualServers {
-		key := vsKey(vs)
 		up := 0
 		for _, rs := range vs.RealServers {
-			if now[key+"|"+netip.AddrPortFrom(rs.Addr, rs.Port).String()] {
+			if now[rsID(vs, rs)] {
 				up++
 			}
 		}
 		for _, rs := range vs.RealServers {
-			k := key + "|" + netip.AddrPortFrom(rs.Addr, rs.Port).String()
+			k := rsID(vs, rs)
 			st, ok := now[k]
 			prev, had := a.rsPrev[k]
 			if !ok || !had || prev == st {
@@ -642,6 +630,64 @@ func (a *Agent) rsTraps(cfg *conf.Config, snap *metrics.Snapshot, first, traps b
 	return out
 }
 
+// quorumTraps are virtualServerQuorumStateChange, keepalived's way: the
+// quorum is a sum of the live real servers' weights; it is gained at
+// quorum + hysteresis and lost below quorum - hysteresis, and a virtual
+// server starts without it (so the first notification is the gain).
+func (a *Agent) quorumTraps(cfg *conf.Config, snap *metrics.Snapshot, traps bool) []*agentx.PDU {
+	if a.quorumPrev == nil {
+		a.quorumPrev = map[string]bool{}
+	}
+	h := healthOf(snap)
+	var out []*agentx.PDU
+	for _, vs := range cfg.VirtualServers {
+		sum, up, known := 0, 0, false
+		for _, rs := range vs.RealServers {
+			if st, ok := h.of(vs, rs); ok {
+				known = true
+				if st.up {
+					sum += st.weight
+					up++
+				}
+			}
+		}
+		if !known { // the checker stopping: keep the state for the stop
+			continue
+		}
+		key := vsID(vs)
+		q, hy := int(max(vs.Quorum, 1)), int(vs.Hysteresis)
+		was := a.quorumPrev[key]
+		now := was
+		switch {
+		case !was && sum >= q+hy:
+			now = true
+		case was && (sum < q-hy || sum == 0):
+			now = false
+		}
+		if now == was {
+			continue
+		}
+		a.quorumPrev[key] = now
+		if traps && a.o.Which.Checker {
+			out = append(out, quorumTrap(cfg, vs, truth(now), up))
+		}
+	}
+	return out
+}
+
+// vsID and rsID name a virtual server and one of its real servers in
+// the notification state.
+func vsID(vs *conf.VirtualServer) string {
+	if vs.Group != "" {
+		return "group " + vs.Group
+	}
+	return vsKey(vs)
+}
+
+func rsID(vs *conf.VirtualServer, rs *conf.RealServer) string {
+	return vsID(vs) + "|" + netip.AddrPortFrom(rs.Addr, rs.Port).String()
+}
+
 // rsStopTraps are the realServerStateChange keepalived sends as it stops:
 // each real server that was up goes down, in order, realUp counting
 // down.
@@ -651,15 +697,15 @@ func (a *Agent) rsStopTraps(cfg *conf.Config) []*agentx.PDU {
 	}
 	var out []*agentx.PDU
 	for _, vs := range cfg.VirtualServers {
-		key := vsKey(vs)
+		key := vsID(vs)
 		up := 0
 		for _, rs := range vs.RealServers {
-			if a.rsPrev[key+"|"+netip.AddrPortFrom(rs.Addr, rs.Port).String()] {
+			if a.rsPrev[rsID(vs, rs)] {
 				up++
 			}
 		}
 		for _, rs := range vs.RealServers {
-			if a.rsPrev[key+"|"+netip.AddrPortFrom(rs.Addr, rs.Port).String()] {
+			if a.rsPrev[rsID(vs, rs)] {
 				up--
 				out = append(out, rsTrap(cfg, vs, rs, false, up))
 			}

@@ -98,25 +98,23 @@ func protoOf(p conf.LVSProtocol) int {
 // checker serves the rows of virtualServerTable and realServerTable that
 // the checker's snapshot carries: what each server is and its health.
 func (b *builder) checker(cfg *conf.Config, snap *metrics.Snapshot) {
-	type rsState struct {
-		up     bool
-		weight int
-	}
-	health := map[string]rsState{}
-	for _, r := range snap.RealServers {
-		health[r.VS+"|"+r.RS] = rsState{r.Up, r.Weight}
-	}
+	health := healthOf(snap)
 	kernel := map[string]*metrics.IPVSService{}
 	for i := range snap.IPVSTable {
 		kernel[snap.IPVSTable[i].ServiceKey.String()] = &snap.IPVSTable[i]
 	}
 	b.truth(checkOID.Append(6, 1, 0), cfg.Global.LVSSyncDaemon != nil)
+	b.groups(cfg)
 	for vi, vs := range cfg.VirtualServers {
 		row := uint32(vi + 1)
 		key := vsKey(vs)
 		e := checkOID.Append(3, 1)
 		b.vsConfig(vs, row)
+		// a group's counters are its services' summed
 		ksvc := kernel[key]
+		if vs.Group != "" || vs.FWMark != 0 {
+			ksvc = sumServices(snap.IPVSTable, vs)
+		}
 		if ksvc != nil {
 			b.vsCounters(e, row, ksvc.Stats)
 		}
@@ -124,6 +122,12 @@ func (b *builder) checker(cfg *conf.Config, snap *metrics.Snapshot) {
 		case vs.Group != "":
 			b.int(e.Append(2, row), 3)
 			b.str(e.Append(3, row), vs.Group)
+			// keepalived reads a group's address family from its members,
+			// and shows both granularities (its own address has none)
+			if g := vs.GroupRef; g != nil && (g.HasIPv4 || g.HasIPv6) {
+				b.int(e.Append(5, row), map[bool]int{true: 1, false: 2}[g.HasIPv4])
+			}
+			b.gauge(e.Append(51, row), 1<<32-1)
 		case vs.FWMark != 0:
 			b.int(e.Append(2, row), 1)
 			b.gauge(e.Append(4, row), int(vs.FWMark))
@@ -134,11 +138,11 @@ func (b *builder) checker(cfg *conf.Config, snap *metrics.Snapshot) {
 			b.gauge(e.Append(7, row), int(vs.Port))
 		}
 		b.int(e.Append(8, row), protoOf(vs.Protocol))
-		up := 0
+		up, weights := 0, 0
 		for ri, rs := range vs.RealServers {
 			rrow := uint32(ri + 1)
 			re := checkOID.Append(4, 1)
-			st, known := health[key+"|"+netip.AddrPortFrom(rs.Addr, rs.Port).String()]
+			st, known := health.of(vs, rs)
 			b.int(re.Append(2, row, rrow), 1) // real server (not sorry)
 			b.int(re.Append(3, row, rrow), inetType(rs.Addr))
 			b.addr(re.Append(4, row, rrow), rs.Addr)
@@ -169,13 +173,14 @@ func (b *builder) checker(cfg *conf.Config, snap *metrics.Snapshot) {
 			}
 			if known && st.up {
 				up++
+				weights += st.weight
 			}
 		}
 		b.gauge(e.Append(20, row), len(vs.RealServers))
 		b.gauge(e.Append(21, row), up)
 		quorum := max(int(vs.Quorum), 1)
-		b.truth(e.Append(11, row), up >= quorum)
-		b.truth(e.Append(23, row), up >= quorum)
+		b.truth(e.Append(11, row), weights >= quorum)
+		b.truth(e.Append(23, row), weights >= quorum)
 		if vs.SNMPName != "" {
 			b.str(e.Append(71, row), vs.SNMPName)
 		}
@@ -295,4 +300,154 @@ func derefD(p *time.Duration) time.Duration {
 		return 0
 	}
 	return *p
+}
+
+// groups are virtualServerGroupTable and its members: fwmarks first, then
+// addresses and ranges, numbered on from 1 in each group.
+func (b *builder) groups(cfg *conf.Config) {
+	for gi, g := range cfg.VSGroups {
+		row := uint32(gi + 1)
+		b.str(checkOID.Append(1, 1, 2, row), g.Name)
+		e := checkOID.Append(2, 1)
+		n := uint32(0)
+		for _, f := range g.FWMarks {
+			n++
+			b.int(e.Append(2, row, n), 1)
+			b.gauge(e.Append(3, row, n), int(f.Mark))
+		}
+		for _, r := range g.Ranges {
+			n++
+			if r.First == r.Last {
+				b.int(e.Append(2, row, n), 2)
+				b.int(e.Append(4, row, n), inetType(r.First))
+				b.addr(e.Append(5, row, n), r.First)
+			} else {
+				b.int(e.Append(2, row, n), 3)
+				b.int(e.Append(4, row, n), inetType(r.First))
+				b.addr(e.Append(6, row, n), r.First)
+				b.addr(e.Append(7, row, n), r.Last)
+			}
+			b.gauge(e.Append(8, row, n), int(r.Port))
+		}
+	}
+}
+
+type rsState struct {
+	up     bool
+	weight int
+}
+
+// healthIndex is the checker's snapshot by real server, then service.
+type healthIndex map[string]map[string]rsState
+
+func healthOf(snap *metrics.Snapshot) healthIndex {
+	h := healthIndex{}
+	for _, r := range snap.RealServers {
+		if h[r.RS] == nil {
+			h[r.RS] = map[string]rsState{}
+		}
+		h[r.RS][r.VS] = rsState{r.Up, r.Weight}
+	}
+	return h
+}
+
+// of is rs's state under vs. A group's real server is checked once for
+// all its services: any of them gives the state.
+func (h healthIndex) of(vs *conf.VirtualServer, rs *conf.RealServer) (rsState, bool) {
+	byVS := h[netip.AddrPortFrom(rs.Addr, rs.Port).String()]
+	if len(byVS) == 0 {
+		return rsState{}, false
+	}
+	if vs.Group == "" && vs.FWMark == 0 {
+		st, ok := byVS[vsKey(vs)]
+		return st, ok
+	}
+	for svc, st := range byVS {
+		if vs.Group == "" {
+			if strings.HasPrefix(svc, vsKey(vs)) {
+				return st, true
+			}
+			continue
+		}
+		if inGroup(vs, svc) {
+			return st, true
+		}
+	}
+	return rsState{}, false
+}
+
+// inGroup says whether the service key svc ("TCP 10.0.0.1:80", "FWM 7
+// …") is one of vs's group's.
+func inGroup(vs *conf.VirtualServer, svc string) bool {
+	g := vs.GroupRef
+	if g == nil {
+		return false
+	}
+	for _, f := range g.FWMarks {
+		if strings.HasPrefix(svc, "FWM "+strconv.FormatUint(uint64(f.Mark), 10)+" ") {
+			return true
+		}
+	}
+	proto, ap, ok := strings.Cut(svc, " ")
+	if !ok || proto != strings.ToUpper(string(vs.Protocol)) {
+		return false
+	}
+	a, err := netip.ParseAddrPort(ap)
+	if err != nil {
+		return false
+	}
+	for _, r := range g.Ranges {
+		port := r.Port
+		if port == 0 {
+			port = vs.Port
+		}
+		if a.Port() == port && a.Addr().Compare(r.First) >= 0 && a.Addr().Compare(r.Last) <= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// sumServices is the kernel's services of a group or fwmark virtual
+// server added up (their destinations merged by address and port); nil
+// when none is in the table.
+func sumServices(tab []metrics.IPVSService, vs *conf.VirtualServer) *metrics.IPVSService {
+	var sum *metrics.IPVSService
+	for i := range tab {
+		k := tab[i].ServiceKey.String()
+		if !inGroup(vs, k) && !(vs.Group == "" && strings.HasPrefix(k, vsKey(vs))) {
+			continue
+		}
+		if sum == nil {
+			sum = &metrics.IPVSService{}
+		}
+		addStats(&sum.Stats, tab[i].Stats)
+	next:
+		for _, d := range tab[i].Dests {
+			for j := range sum.Dests {
+				if sum.Dests[j].Addr == d.Addr && sum.Dests[j].Port == d.Port {
+					addStats(&sum.Dests[j].Stats, d.Stats)
+					sum.Dests[j].ActiveConns += d.ActiveConns
+					sum.Dests[j].InactConns += d.InactConns
+					sum.Dests[j].PersistConns += d.PersistConns
+					continue next
+				}
+			}
+			sum.Dests = append(sum.Dests, d)
+		}
+	}
+	return sum
+}
+
+func addStats(to *ipvs.Stats, s ipvs.Stats) {
+	to.Conns += s.Conns
+	to.InPkts += s.InPkts
+	to.OutPkts += s.OutPkts
+	to.InBytes += s.InBytes
+	to.OutBytes += s.OutBytes
+	to.CPS += s.CPS
+	to.InPPS += s.InPPS
+	to.OutPPS += s.OutPPS
+	to.InBPS += s.InBPS
+	to.OutBPS += s.OutBPS
 }

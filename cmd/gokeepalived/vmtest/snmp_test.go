@@ -80,7 +80,9 @@ func (s *vmSNMP) walk() map[string]string {
 }
 
 // rsTraps are the checker's notifications (realServerStateChange,
-// virtualServerQuorumStateChange) logged since off, sysUpTime left out.
+// virtualServerQuorumStateChange) logged since off, sysUpTime left out,
+// each prefixed with its virtual server (the order between virtual
+// servers depends on when each checker ran).
 func (s *vmSNMP) rsTraps(off int) []string {
 	b, _ := os.ReadFile(s.traps)
 	var out []string
@@ -89,12 +91,18 @@ func (s *vmSNMP) rsTraps(off int) []string {
 			continue
 		}
 		var vbs []string
+		vs := ""
 		for _, f := range strings.Split(l, "\t") {
 			if f != "" && !strings.HasPrefix(f, ".1.3.6.1.2.1.1.3.0 ") {
 				vbs = append(vbs, strings.TrimSpace(f))
 			}
+			for _, c := range []string{".3.1.3 = ", ".3.1.4 = ", ".3.1.6 = ", ".3.1.7 = "} {
+				if strings.Contains(f, ".1.3.6.1.4.1.9586.100.5.3"+c) {
+					vs += " " + f[strings.Index(f, " = ")+3:]
+				}
+			}
 		}
-		out = append(out, strings.Join(vbs, " | "))
+		out = append(out, "["+strings.TrimSpace(vs)+"] "+strings.Join(vbs, " | "))
 	}
 	return out
 }
@@ -121,10 +129,25 @@ func TestSNMPCheckerMatchesKeepalived(t *testing.T) {
 	snmp := startVMSNMP(t)
 	conf := filepath.Join(l.dir, "snmp.conf")
 	writeFile(t, conf, "global_defs {\n router_id gkvm\n enable_snmp_checker\n enable_traps\n snmp_socket unix:"+snmp.socket+"\n}\n"+
+		"virtual_server_group GS {\n 10.10.36.1-3 80\n 10.10.36.9 8080\n fwmark 7\n}\n"+
 		virtualServer("10.10.31.100 80", []string{" lb_algo rr", " lb_kind NAT", " protocol TCP", " snmp_name web", " quorum 2"},
 			rs("192.168.31.101", 80, tcpCheck, "weight 2", "snmp_name rs1"),
-			rs("192.168.31.102", 80, tcpCheck)))
-	up := header + "TCP  10.10.31.100:80 rr\n" + dest("192.168.31.101:80", "Masq", 2) + dest("192.168.31.102:80", "Masq", 1)
+			rs("192.168.31.102", 80, tcpCheck))+
+		virtualServer("group GS", []string{" lb_algo wlc", " lb_kind DR", " protocol TCP", " persistence_timeout 30"},
+			rs("192.168.31.102", 80, tcpCheck, "inhibit_on_failure")))
+	// rsUp waits until the walk shows 192.168.31.102 (both virtual
+	// servers' real server 2 and 1) in state want.
+	rsUp := func(prog, want string) map[string]string {
+		var w map[string]string
+		if _, ok := poll(30*time.Second, func() bool {
+			w = snmp.walk()
+			return w[".1.3.6.1.4.1.9586.100.5.3.4.1.6.1.2"] == want && w[".1.3.6.1.4.1.9586.100.5.3.4.1.6.2.1"] == want &&
+				w[".1.3.6.1.4.1.9586.100.5.3.4.1.6.1.1"] == "INTEGER: 1"
+		}); !ok {
+			t.Fatalf("%s: real servers not %s in the walk: %v", prog, want, w)
+		}
+		return w
+	}
 	type result struct {
 		walk  map[string]string
 		traps []string
@@ -133,21 +156,15 @@ func TestSNMPCheckerMatchesKeepalived(t *testing.T) {
 		ipvsadm(t, "-C")
 		off := snmp.trapOffset()
 		d := startDaemon(t, prog, l.dir, conf)
-		waitTable(t, 30*time.Second, up)
-		var w map[string]string
-		if _, ok := poll(15*time.Second, func() bool {
-			w = snmp.walk()
-			return w[".1.3.6.1.4.1.9586.100.5.3.4.1.6.1.2"] == "INTEGER: 1"
-		}); !ok {
-			t.Fatalf("%s: real servers not up in the walk: %v\n%s", prog, w, d.log())
-		}
+		w := rsUp(prog, "INTEGER: 1")
 		l.stop("gkrs2")
-		waitTable(t, 30*time.Second, header+"TCP  10.10.31.100:80 rr\n"+dest("192.168.31.101:80", "Masq", 2))
+		rsUp(prog, "INTEGER: 2")
 		l.start("gkrs2")
-		waitTable(t, 30*time.Second, up)
+		rsUp(prog, "INTEGER: 1")
 		time.Sleep(time.Second) // the notification's sampling, snmptrapd's log
 		d.term()
 		ipvsadm(t, "-C")
+		_ = d
 		return result{w, snmp.rsTraps(off)}
 	}
 	ka := do("keepalived")
@@ -180,6 +197,9 @@ func TestSNMPCheckerMatchesKeepalived(t *testing.T) {
 	for _, o := range missing {
 		t.Logf("not served: %s = %s", o, ka.walk[o])
 	}
+	// per virtual server, in order
+	sort.SliceStable(ka.traps, func(i, j int) bool { return vsOf(ka.traps[i]) < vsOf(ka.traps[j]) })
+	sort.SliceStable(gk.traps, func(i, j int) bool { return vsOf(gk.traps[i]) < vsOf(gk.traps[j]) })
 	if len(ka.traps) < 2 || strings.Join(ka.traps, "\n") != strings.Join(gk.traps, "\n") {
 		t.Errorf("checker notifications differ:\nkeepalived:\n  %s\ngokeepalived:\n  %s",
 			strings.Join(ka.traps, "\n  "), strings.Join(gk.traps, "\n  "))
@@ -187,3 +207,5 @@ func TestSNMPCheckerMatchesKeepalived(t *testing.T) {
 		t.Logf("checker notifications: %d/%d identical", len(gk.traps), len(ka.traps))
 	}
 }
+
+func vsOf(trap string) string { return trap[:strings.Index(trap, "]")+1] }
