@@ -162,8 +162,12 @@ func (a *Agent) run() {
 	}
 }
 
-// timeout bounds every wait on the master.
-const timeout = 5 * time.Second
+// timeout bounds every wait on the master; pingEvery is how often the
+// session is checked.
+const (
+	timeout   = 5 * time.Second
+	pingEvery = 15 * time.Second
+)
 
 type conn struct {
 	c       net.Conn
@@ -252,8 +256,12 @@ func (a *Agent) session() error {
 	}
 	a.o.Log.Info("SNMP: AgentX subagent connected")
 
+	// The reader ends with the connection (closed when this returns);
+	// ended tells it no one reads in any more.
 	in := make(chan *agentx.PDU)
 	errc := make(chan error, 1)
+	ended := make(chan struct{})
+	defer close(ended)
 	go func() {
 		for {
 			p, err := agentx.ReadPDU(c.r)
@@ -268,14 +276,15 @@ func (a *Agent) session() error {
 			}
 			select {
 			case in <- p:
-			case <-a.stop:
+			case <-ended:
 				return
 			}
 		}
 	}()
 	poll := time.NewTicker(a.o.Poll)
 	defer poll.Stop()
-	ping := time.NewTicker(15 * time.Second)
+	ping := time.NewTicker(pingEvery)
+	heard := time.Now()
 	defer ping.Stop()
 	a.notify(c) // the states as first seen
 	for {
@@ -292,6 +301,7 @@ func (a *Agent) session() error {
 			a.warn("away", fmt.Sprintf("SNMP: AgentX master went away (%v)", err))
 			return nil
 		case p := <-in:
+			heard = time.Now()
 			if err := a.answer(c, p); err != nil {
 				return err
 			}
@@ -300,6 +310,10 @@ func (a *Agent) session() error {
 				return err
 			}
 		case <-ping.C:
+			// a master that answers no ping for three periods is gone
+			if time.Since(heard) > 3*pingEvery+timeout {
+				return errors.New("the master answers no ping")
+			}
 			if err := c.send(&agentx.PDU{Header: agentx.Header{Type: agentx.TypePing}}); err != nil {
 				return err
 			}
