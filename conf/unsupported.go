@@ -58,14 +58,6 @@ var unsupportedKeywords = map[string]map[string]string{
 		"nftables_ipvs":                       "nftables rules for IPVS (fwmark services of address groups)",
 		"nftables_ipvs_priority":              "nftables rules for IPVS (fwmark services of address groups)",
 		"nftables_ipvs_start_fwmark":          "nftables rules for IPVS (fwmark services of address groups)",
-		"snmp_socket":                         "SNMP (AgentX)",
-		"enable_traps":                        "SNMP (AgentX)",
-		"enable_snmp_vrrp":                    "SNMP (AgentX)",
-		"enable_snmp_keepalived":              "SNMP (AgentX)",
-		"enable_snmp_rfc":                     "SNMP (AgentX)",
-		"enable_snmp_rfcv2":                   "SNMP (AgentX)",
-		"enable_snmp_rfcv3":                   "SNMP (AgentX)",
-		"enable_snmp_checker":                 "SNMP (AgentX)",
 		"vrrp_netlink_cmd_rcv_bufs":           "netlink socket buffer sizes",
 		"vrrp_netlink_cmd_rcv_bufs_force":     "netlink socket buffer sizes",
 		"vrrp_netlink_monitor_rcv_bufs":       "netlink socket buffer sizes",
@@ -108,12 +100,6 @@ var unsupportedKeywords = map[string]map[string]string{
 	},
 	"SSL": {
 		"password": "password of an encrypted SSL key",
-	},
-	"virtual_server": {
-		"snmp_name": "SNMP (AgentX)",
-	},
-	"real_server": {
-		"snmp_name": "SNMP (AgentX)",
 	},
 	"url": {
 		"regex_options": "PCRE2 options (regular expressions are Go's RE2)",

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -209,6 +210,9 @@ type Daemon struct {
 	reloadMu sync.Mutex
 	conf     configState
 	q        *signalQueue
+	// snmpCfg is cfg for the SNMP subagent's goroutine.
+	snmpCfg atomic.Pointer[conf.Config]
+	snmp    snmpState
 }
 
 // Exit codes of the daemon (keepalived's lib/scheduler.h).
@@ -247,6 +251,7 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 	cfg, diags := o.Load(o.ConfigFile)
 	d.logConfig(cfg, diags)
 	d.cfg = cfg
+	d.snmpCfg.Store(cfg)
 	d.conf.apply(cfg.Files, false)
 	if o.DumpConf {
 		var b strings.Builder
@@ -268,6 +273,7 @@ func Run(ctx context.Context, o Options, sigs <-chan os.Signal) int {
 		return ExitFatal
 	}
 	defer stopStatus()
+	defer d.startSNMP(cfg)()
 	d.log.Info("Startup complete")
 	d.notify("READY=1")
 
@@ -462,6 +468,8 @@ func (d *Daemon) reload(ctx context.Context) {
 		}
 	}
 	d.cfg = cfg
+	d.snmpCfg.Store(cfg)
+	d.reloadSNMP(cfg)
 	d.conf.apply(cfg.Files, true)
 	d.log.Info("Reload complete")
 }
@@ -661,8 +669,15 @@ func (d *Daemon) pidfiles() []string {
 // Snapshot gathers what the subsystems report, for metrics and status.
 func (d *Daemon) Snapshot() metrics.Snapshot {
 	s := d.snapshot(d.conf.status()) // file reads: not under d.mu
-	// The kernel dump runs outside d.mu too: a reload never waits on a
+	s.IPVSTable = d.ipvsTables()
+	return s
+}
+
+// ipvsTables dumps the kernel's IPVS tables with their counters.
+func (d *Daemon) ipvsTables() []metrics.IPVSService {
+	// The kernel dump runs outside d.mu: a reload never waits on a
 	// scrape. A failed read leaves the traffic counters out.
+	var out []metrics.IPVSService
 	var tabs []Checker
 	d.mu.Lock()
 	for _, r := range d.run {
@@ -673,10 +688,10 @@ func (d *Daemon) Snapshot() metrics.Snapshot {
 	d.mu.Unlock()
 	for _, t := range tabs {
 		if tab, err := t.IPVSTable(); err == nil {
-			s.IPVSTable = append(s.IPVSTable, tab...)
+			out = append(out, tab...)
 		}
 	}
-	return s
+	return out
 }
 
 func (d *Daemon) snapshot(cs ConfigStatus) metrics.Snapshot {
