@@ -46,6 +46,7 @@ func onlyChanged243(ms ...[]configtestout.Message) bool {
 // interfaces the samples name and in one with only lo: the verdicts and
 // the message sets must agree.
 func TestConfigTestMatchesKeepalived243(t *testing.T) {
+	netnstest.Require(t)
 	bin := testenv.Keepalived243(t)
 	files, _ := filepath.Glob(filepath.Join(filepath.Dir(bin), "samples", "keepalived.conf.*"))
 	if len(files) < 20 {

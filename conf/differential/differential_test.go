@@ -243,6 +243,7 @@ func TestDifferential(t *testing.T) {
 // TestDifferential243 runs the same configs through keepalived 2.4.3,
 // the newest upstream release, built by scripts/oracle/build.
 func TestDifferential243(t *testing.T) {
+	nstest.Require(t)
 	differential(t, testenv.Keepalived243(t), "2.4.3", minVerdict243, minMessages243)
 }
 

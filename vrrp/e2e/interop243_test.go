@@ -12,6 +12,7 @@ import (
 // unicast): the master is SIGKILLed and the other takes over within
 // 3×advert + skew + 50 ms.
 func TestInterop243HardKill(t *testing.T) {
+	nstest.Require(t)
 	bin := testenv.Keepalived243(t)
 	start243 := func(t *testing.T, ns *nstest.NS, name, cfgText string) *proc {
 		t.Helper()
