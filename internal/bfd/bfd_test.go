@@ -170,7 +170,14 @@ func TestSessionComesUpAndDetectsLoss(t *testing.T) {
 func TestPeerStoppedSignalsDownOrExpires(t *testing.T) {
 	p := startPair(t, nil, func(c *Config) { c.Multiplier = 3; c.MinRx = 20 * time.Millisecond })
 	waitState(t, p.ha.VRRP, "to_b", true, 5*time.Second)
-	time.Sleep(100 * time.Millisecond)
+	// a is Up on b's Init; the fast timers follow once b is Up too and a
+	// Poll has run, up to an idle interval (1 s) later: stop b only then.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(p.la.String(), "Detection time is 30000 us"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("a never took b's fast timers:\n%s", p.la.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	p.stopB()
 	stop := time.Now()
 	at := waitState(t, p.ha.VRRP, "to_b", false, 2*time.Second)
