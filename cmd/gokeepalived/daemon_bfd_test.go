@@ -245,17 +245,7 @@ func TestDaemonBFDWithFRR(t *testing.T) {
 		return p
 	}
 	peer := startBFDD()
-	pcap := filepath.Join(t.TempDir(), "bfd.pcap")
-	capture := exec.Command("ip", "netns", "exec", l.a, "tshark", "-q", "-i", "bfa", "-f", "udp port 3784", "-w", pcap)
-	if err := capture.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if capture.ProcessState == nil {
-			capture.Process.Kill()
-			capture.Wait()
-		}
-	})
+	pcap, stopCapture := captureBFD(t, l.a, "udp port 3784")
 	gk, gkDir := startGKIn(t, l.a, gkBFDConf(l))
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -336,8 +326,7 @@ func TestDaemonBFDWithFRR(t *testing.T) {
 		waitStableUp(t, gk, "bfdpeer")
 		waitAddr(t, gk, l.a, "bfa", vip, true, 15*time.Second)
 	}
-	capture.Process.Signal(syscall.SIGINT)
-	capture.Wait()
+	stopCapture()
 	checkDissection(t, pcap, l.aa)
 }
 
@@ -466,17 +455,7 @@ func TestDaemonBFDMultihopWithFRR(t *testing.T) {
 	peer := startCmd(t, nsCommand(l.b)(bfdd, "-f", filepath.Join(dir, "frr.conf"), "-i", filepath.Join(dir, "bfdd.pid"),
 		"--vty_socket", dir, "-u", "frr", "-g", "frr", "-z", filepath.Join(dir, "zserv.api"), "-P", "0",
 		"--bfdctl", filepath.Join(dir, "bfdd.sock"), "--log", "stdout"), nil)
-	pcap := filepath.Join(t.TempDir(), "bfd.pcap")
-	capture := exec.Command("ip", "netns", "exec", l.a, "tshark", "-q", "-i", "bfa", "-f", "udp port 4784", "-w", pcap)
-	if err := capture.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if capture.ProcessState == nil {
-			capture.Process.Kill()
-			capture.Wait()
-		}
-	})
+	pcap, stopCapture := captureBFD(t, l.a, "udp port 4784")
 	gk, _ := startGKIn(t, l.a, gkBFDConf(l))
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -485,8 +464,7 @@ func TestDaemonBFDMultihopWithFRR(t *testing.T) {
 	})
 	gk.waitFor("(bfdpeer) Entering Up state", 1)
 	waitStableUp(t, gk, "bfdpeer")
-	capture.Process.Signal(syscall.SIGINT)
-	capture.Wait()
+	stopCapture()
 	out, err := exec.Command("tshark", "-r", pcap, "-Y", "ip.src == "+l.aa+" && udp.dstport == 4784 && bfd.sta == 3", "-T", "fields", "-e", "frame.number").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -534,5 +512,27 @@ func TestDaemonBFDv6WithKeepalived(t *testing.T) {
 		if dead[0] > bfdBound {
 			t.Errorf("detection took %d ms", dead[0])
 		}
+	}
+}
+
+// captureBFD starts tshark on ns's "bfa" with filter, writing to a pcap it
+// returns with the function that ends the capture (SIGINT, so the file is
+// complete); the capture is killed at cleanup if still running.
+func captureBFD(t *testing.T, ns, filter string) (string, func()) {
+	t.Helper()
+	pcap := filepath.Join(t.TempDir(), "bfd.pcap")
+	capture := exec.Command("ip", "netns", "exec", ns, "tshark", "-q", "-i", "bfa", "-f", filter, "-w", pcap)
+	if err := capture.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if capture.ProcessState == nil {
+			capture.Process.Kill()
+			capture.Wait()
+		}
+	})
+	return pcap, func() {
+		capture.Process.Signal(syscall.SIGINT)
+		capture.Wait()
 	}
 }
