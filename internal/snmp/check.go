@@ -36,42 +36,37 @@ func usecs(d time.Duration) int { return int(d / time.Microsecond) }
 func (b *builder) vsCounters(e []uint32, row uint32, st ipvs.Stats) {
 	o := func(c uint32) []uint32 { return append(append([]uint32{}, e...), c, row) }
 	b.gauge(o(27), int(uint32(st.Conns)))
-	b.counter(o(28), st.InPkts)
-	b.counter(o(29), st.OutPkts)
-	b.c64(o(30), st.InBytes)
-	b.c64(o(31), st.OutBytes)
-	for i, r := range []uint64{st.CPS, st.InPPS, st.OutPPS, st.InBPS, st.OutBPS} {
-		b.gauge(o(uint32(32+i)), int(uint32(r)))
-	}
-	b.c64(o(38), st.Conns)
-	b.c64(o(39), st.InPkts)
-	b.c64(o(40), st.OutPkts)
-	for i, r := range []uint64{st.CPS, st.InPPS, st.OutPPS, st.InBPS, st.OutBPS} {
-		b.gauge(o(uint32(41+2*i)), int(uint32(r)))
-		b.gauge(o(uint32(42+2*i)), int(uint32(r>>32)))
-	}
+	b.stats(o, st, 28, 38)
 }
 
 func (b *builder) rsCounters(e []uint32, row, rrow uint32, d ipvs.DestinationEntry) {
 	o := func(c uint32) []uint32 { return append(append([]uint32{}, e...), c, row, rrow) }
-	st := d.Stats
-	b.gauge(o(14), int(uint32(st.Conns)))
+	b.gauge(o(14), int(uint32(d.Stats.Conns)))
 	b.gauge(o(15), int(d.ActiveConns))
 	b.gauge(o(16), int(d.InactConns))
 	b.gauge(o(17), int(d.PersistConns))
-	b.counter(o(18), st.InPkts)
-	b.counter(o(19), st.OutPkts)
-	b.c64(o(20), st.InBytes)
-	b.c64(o(21), st.OutBytes)
-	for i, r := range []uint64{st.CPS, st.InPPS, st.OutPPS, st.InBPS, st.OutBPS} {
-		b.gauge(o(uint32(22+i)), int(uint32(r)))
+	b.stats(o, d.Stats, 18, 27)
+}
+
+// stats is the run both tables share after their connection gauges:
+// packets and bytes from column pkts, then the five rates; the 64-bit
+// connections and packets from column wide, then the rates as low/high
+// halves.
+func (b *builder) stats(o func(uint32) []uint32, st ipvs.Stats, pkts, wide uint32) {
+	rates := []uint64{st.CPS, st.InPPS, st.OutPPS, st.InBPS, st.OutBPS}
+	b.counter(o(pkts), st.InPkts)
+	b.counter(o(pkts+1), st.OutPkts)
+	b.c64(o(pkts+2), st.InBytes)
+	b.c64(o(pkts+3), st.OutBytes)
+	for i, r := range rates {
+		b.gauge(o(pkts+4+uint32(i)), int(uint32(r)))
 	}
-	b.c64(o(27), st.Conns)
-	b.c64(o(28), st.InPkts)
-	b.c64(o(29), st.OutPkts)
-	for i, r := range []uint64{st.CPS, st.InPPS, st.OutPPS, st.InBPS, st.OutBPS} {
-		b.gauge(o(uint32(30+2*i)), int(uint32(r)))
-		b.gauge(o(uint32(31+2*i)), int(uint32(r>>32)))
+	b.c64(o(wide), st.Conns)
+	b.c64(o(wide+1), st.InPkts)
+	b.c64(o(wide+2), st.OutPkts)
+	for i, r := range rates {
+		b.gauge(o(wide+3+2*uint32(i)), int(uint32(r)))
+		b.gauge(o(wide+4+2*uint32(i)), int(uint32(r>>32)))
 	}
 }
 
