@@ -480,7 +480,7 @@ func httpKeywords() table {
 			d.errorf(s, 0, "HTTP_GET virtualhost name missing")
 			return
 		}
-		d.lvs.c.HTTP.Virtualhost = s.Words[1].Text
+		d.setString(&d.lvs.c.HTTP.Virtualhost, s, "virtualhost")
 	}}
 	t["http_protocol"] = kw{fn: func(d *decoder, s *syntax.Stmt) {
 		h := d.lvs.c.HTTP
@@ -564,8 +564,8 @@ func urlKeywords() table {
 	return table{
 		"path": {fn: func(d *decoder, s *syntax.Stmt) {
 			u := d.lvs.url
-			if v, ok := d.arg(s, 1); ok {
-				u.Path = v
+			if _, ok := d.arg(s, 1); ok {
+				d.setString(&u.Path, s, "path")
 			}
 		}},
 		"digest": {fn: func(d *decoder, s *syntax.Stmt) {
@@ -612,7 +612,7 @@ func urlKeywords() table {
 				d.errorf(s, 0, "Missing HTTP_GET virtualhost name")
 				return
 			}
-			u.Virtualhost = s.Words[1].Text
+			d.setString(&u.Virtualhost, s, "url virtualhost")
 		}},
 		"regex": {fn: func(d *decoder, s *syntax.Stmt) {
 			u := d.lvs.url

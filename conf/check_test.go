@@ -396,8 +396,11 @@ func TestSSLBlock(t *testing.T) {
 	if s := cfg.SSL; s == nil || s.Password != "secret" || s.CA != "/etc/ca.pem" || s.Certificate != "/etc/c.pem" || s.Key != "/etc/k.pem" {
 		t.Fatalf("ssl %+v", cfg.SSL)
 	}
-	cfg, ds = lvsLoad(t, "SSL {\n ca /a\n ca /b\n key\n}\nSSL {\n password p\n}\n")
+	twice := "SSL {\n ca /a\n ca /b\n key\n}\nSSL {\n password p\n}\n"
+	_, ds = loadFiles(t, map[string]string{"etc/keepalived/keepalived.conf": twice}, Options{Compat: Oldest})
 	mustHave(t, ds, "SSL cafile already specified - replacing")
+	cfg, ds = lvsLoad(t, twice)
+	mustHave(t, ds, "Duplicate SSL - overwriting /a with /b") // 2.2.8 and later
 	mustHave(t, ds, "SSL keyfile missing")
 	mustHave(t, ds, "SSL context already specified - replacing")
 	if cfg.SSL.CA != "" || cfg.SSL.Password != "p" {

@@ -62,6 +62,9 @@ type Options struct {
 	Scripts *ScriptEnv
 	// Seed seeds ${_RANDOM}; zero uses the time, as keepalived.
 	Seed int64
+	// Compat is the keepalived release whose messages and behaviour to
+	// follow where releases differ; zero is Newest (--compat).
+	Compat Version
 }
 
 // DefaultConfigID is keepalived's default config id: the node name up to
@@ -90,7 +93,11 @@ func Load(path string, opt Options) (*Config, *Diagnostics) {
 	if opt.AllConfig {
 		sopt.IncludeCheck = syntax.CheckAll
 	}
+	if opt.Compat.IsZero() {
+		opt.Compat = Newest
+	}
 	cfg := newConfig()
+	cfg.Compat = opt.Compat
 	// Each top-level statement is decoded as soon as it is read, so the
 	// tree of a big config (as large as its model) is never held whole.
 	// Decoding problems are kept apart and reported after the syntax

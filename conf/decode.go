@@ -129,6 +129,15 @@ type decoder struct {
 	// decoded; passes notes it for every decoding message.
 	pass   int
 	passes []int
+	// garpIfBlocks counts the garp_group interfaces blocks read, which
+	// keepalived 2.3.2 and later number removed groups by.
+	garpIfBlocks int
+	// closedAt is where the block the last walk decoded was closed early
+	// by a '}' (see closeMark); zero if it was not.
+	closedAt syntax.Pos
+	// droppedSyncGroups are removed groups whose scripts keepalived
+	// 2.2.7 still checks.
+	droppedSyncGroups []*SyncGroup
 	// pull is set when a block was left open (see walk); missingBOB
 	// when a top-level block keyword had no '{' (see topStmt).
 	pull       *pulled
@@ -267,6 +276,18 @@ func then(next []*syntax.Stmt, s *syntax.Stmt, rest []*syntax.Stmt) []*syntax.St
 	return append(out, rest...)
 }
 
+// endPos is where keepalived ends s's block, just decoded by walk: the
+// '}' that closed it, early or not (its first line if never closed).
+func (d *decoder) endPos(s *syntax.Stmt) syntax.Pos {
+	if d.closedAt.Line > 0 {
+		return d.closedAt
+	}
+	if p := s.Close(); p.Line > 0 {
+		return p
+	}
+	return s.Pos()
+}
+
 // walk decodes the statements of a block named where (for messages). A
 // '}' met in them closes the block: the rest goes to the enclosing one.
 //
@@ -276,11 +297,14 @@ func then(next []*syntax.Stmt, s *syntax.Stmt, rest []*syntax.Stmt) []*syntax.St
 // (d.pull), and so on up to the top level. (keepalived's other passes
 // skip the top-level block by counting braces, as the tree does.)
 func (d *decoder) walk(where string, stmts []*syntax.Stmt, t keywords) {
+	var closedAt syntax.Pos
+	defer func() { d.closedAt = closedAt }()
 	d.lastWalk = &pulled{where, t}
 	for i := 0; i < len(stmts); i++ {
 		s := stmts[i]
 		if isCloseMark(s) {
 			d.carry = stmts[i+1:]
+			closedAt = s.Pos()
 			return
 		}
 		if k, ok := t.lookup(s.Keyword()); ok && k.block && !s.HasBlock {

@@ -911,6 +911,9 @@ func globalMailKeywords() table {
 				d.errorf(s, 1, "emailfrom missing - ignoring")
 				return
 			}
+			if len(s.Words) > 2 && d.opt.Compat.AtLeast(2, 3, 0) {
+				d.errorf(s, 2, "emailfrom - ignoring extra entries '%s' ...", word(s, 2))
+			}
 			d.cfg.Global.NotificationEmailFrom = word(s, 1)
 		}},
 		"smtp_server": {fn: decodeSMTPServer},

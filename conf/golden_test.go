@@ -54,7 +54,7 @@ func TestDumpJSONGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			// Fixed config id and seed: the output must not depend on
 			// the host name or the time.
-			cfg, diags := Load(f, Options{ConfigID: "golden", Seed: 1})
+			cfg, diags := Load(f, Options{ConfigID: "golden", Seed: 1, Compat: Oldest}) // checked against 2.2.7
 			var got bytes.Buffer
 			if err := WriteJSON(&got, cfg); err != nil {
 				t.Fatal(err)

@@ -67,6 +67,16 @@ func mustHave(t *testing.T, ds *Diagnostics, want string) Diagnostic {
 	return Diagnostic{}
 }
 
+// mustNotHave fails if some diagnostic contains unwanted.
+func mustNotHave(t *testing.T, ds *Diagnostics, unwanted string) {
+	t.Helper()
+	for _, d := range ds.List {
+		if strings.Contains(d.Msg, unwanted) {
+			t.Errorf("unexpected diagnostic %s", d)
+		}
+	}
+}
+
 // mustBeClean fails if anything was reported but the notices of
 // keywords gokeepalived does not support (keyword_coverage_test.go
 // checks those).

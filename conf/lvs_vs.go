@@ -111,6 +111,12 @@ func decodeVirtualServer(d *decoder, s *syntax.Stmt) {
 	if len(vs.RealServers) == 0 {
 		vs.RealServers = nil // as if never appended to
 	}
+	// from 2.2.8 a service without real servers is dropped at the end
+	// of its block; 2.2.7 drops it when validating, at its first line
+	if len(vs.RealServers) == 0 && d.opt.Compat.AtLeast(2, 2, 8) {
+		d.lose(d.endPos(s), syntax.GeneralError, "Virtual server %s has no real servers - ignoring", fmtVS(vs))
+		return
+	}
 	d.vsEnd(vs)
 	d.cfg.VirtualServers = append(d.cfg.VirtualServers, vs)
 }
@@ -467,7 +473,7 @@ func init() {
 				d.errorf(s, 0, "real server virtualhost missing")
 				return
 			}
-			rs.Virtualhost = s.Words[1].Text
+			d.setString(&rs.Virtualhost, s, "rs virtualhost")
 		}},
 		"snmp_name": {fn: func(d *decoder, s *syntax.Stmt) {
 			rs := d.lvs.rs
@@ -475,7 +481,7 @@ func init() {
 				d.errorf(s, 0, "real server snmp_name missing or extra parameters")
 				return
 			}
-			rs.SNMPName = s.Words[1].Text
+			d.setString(&rs.SNMPName, s, "rs snmp_name")
 		}},
 	}
 	serverTimingKeywords(rsTable, func(d *decoder) *LVSTimingSet { return &d.lvs.rs.Configured }, timingOwn{}, timingMsgs{
@@ -757,7 +763,7 @@ func vsIdentityKeywords() table {
 				d.errorf(s, 0, "virtual server virtualhost missing")
 				return
 			}
-			vs.Virtualhost = s.Words[1].Text
+			d.setString(&vs.Virtualhost, s, "vs virtualhost")
 		}},
 		"snmp_name": {fn: func(d *decoder, s *syntax.Stmt) {
 			vs := d.lvs.vs
@@ -765,7 +771,7 @@ func vsIdentityKeywords() table {
 				d.errorf(s, 0, "virtual server snmp_name missing or extra parameters")
 				return
 			}
-			vs.SNMPName = s.Words[1].Text
+			d.setString(&vs.SNMPName, s, "vs snmp_name")
 		}},
 	}
 }

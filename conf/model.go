@@ -6,6 +6,8 @@ import "time"
 // and golden tests depend on them.
 type Config struct {
 	Files []string `json:"files"`
+	// Compat is the keepalived release followed where releases differ.
+	Compat Version `json:"-"`
 
 	NetNamespace        string        `json:"net_namespace,omitempty"`
 	NetNamespaceIPVS    *string       `json:"net_namespace_ipvs,omitempty"`

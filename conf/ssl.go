@@ -30,9 +30,13 @@ func sslFileKw(what string, dst func(c *SSLConfig) *string) kw {
 			d.errorf(s, 0, "SSL %s missing", what)
 			return
 		}
-		if *dst(c) != "" {
-			d.errorf(s, 1, "SSL %s already specified - replacing", what)
+		if !d.opt.Compat.AtLeast(2, 2, 8) {
+			if *dst(c) != "" {
+				d.errorf(s, 1, "SSL %s already specified - replacing", what)
+			}
+			*dst(c) = s.Words[1].Text
+			return
 		}
-		*dst(c) = s.Words[1].Text
+		d.setString(dst(c), s, "SSL")
 	})
 }

@@ -715,7 +715,10 @@ func (rp *routeParse) finish() (Route, bool) {
 		}
 		r.Protocol = "keepalived"
 		if r.Dev == "" {
-			d.errorf(c, 0, "Warning - cannot track route %s with no interface specified, not tracking", rp.dest)
+			// 2.3.2 stopped saying so (it still does not track it)
+			if !d.opt.Compat.AtLeast(2, 3, 2) {
+				d.errorf(c, 0, "Warning - cannot track route %s with no interface specified, not tracking", rp.dest)
+			}
 			r.NoTrack = true
 		}
 	}

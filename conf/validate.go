@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"slices"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
@@ -135,7 +136,7 @@ func (d *decoder) validateScripts() {
 			}
 			v.TrackScripts = dropRefs(v.TrackScripts, gone)
 		}
-		for _, sg := range d.cfg.SyncGroups {
+		for _, sg := range slices.Concat(d.cfg.SyncGroups, d.droppedSyncGroups) {
 			for _, sc := range []*Script{sg.NotifyBackup, sg.NotifyMaster, sg.NotifyFault, sg.NotifyStop, sg.Notify} {
 				f |= check(sc, false)
 				first = firstScript(first, sc)

@@ -198,6 +198,12 @@ func decodeSyncGroup(d *decoder, s *syntax.Stmt) {
 	sg := &SyncGroup{Pos: s.Pos(), Name: name}
 	d.cfg.SyncGroups = append(d.cfg.SyncGroups, sg)
 	d.walk("vrrp_sync_group", s.Block, boundKeywords{syncGroupTable, sg})
+	// From 2.2.8 a group joins the list only when its block ends with
+	// members; 2.2.7 removes it later, at its opening line (validate).
+	if d.opt.Compat.AtLeast(2, 2, 8) && len(sg.Instances) == 0 {
+		d.lose(d.endPos(s), syntax.GeneralError, "Sync group %s has no members - removing", name)
+		d.cfg.SyncGroups = d.cfg.SyncGroups[:len(d.cfg.SyncGroups)-1]
+	}
 }
 
 var syncGroupTable table
@@ -231,12 +237,18 @@ func syncGroupKeywords() table {
 				d.errorf(c, 0, "Group list already specified for sync group %s", sg.Name)
 				return
 			}
-			sg.hasGroup = true
 			for _, l := range d.valueStmts(c) {
 				sg.Instances = append(sg.Instances, valueWords(l.Words)...)
 			}
-			if len(sg.Instances) == 0 {
-				d.errorf(c, 0, "Warning - sync group %s has empty group block", sg.Name)
+			// an empty block leaves the group without one, as keepalived's
+			// NULL value block does
+			sg.hasGroup = len(sg.Instances) > 0
+			if !sg.hasGroup {
+				pos := c.Close()
+				if pos.Line == 0 {
+					pos = c.Pos()
+				}
+				d.gerr(pos, "Warning - sync group %s has empty group block", sg.Name)
 			}
 		}),
 		"notify_backup": syncGroupNotifyKw("notify_backup", func(sg *SyncGroup) **Script { return &sg.NotifyBackup }),
@@ -269,7 +281,11 @@ func decodeGARPGroup(d *decoder, s *syntax.Stmt) {
 	gg := &GARPGroup{Pos: s.Pos()}
 	d.walk("garp_group", s.Block, boundKeywords{garpGroupTable, gg})
 	if !gg.hasGARP && !gg.hasGNA {
-		d.gerr(s.Close(), "garp group %d does not have any delay set - removing", gg.aggregation)
+		n := gg.aggregation
+		if d.opt.Compat.AtLeast(2, 3, 2) { // the count of interfaces blocks read so far
+			n = d.garpIfBlocks
+		}
+		d.gerr(s.Close(), "garp group %d does not have any delay set - removing", n)
 		return
 	}
 	d.cfg.GARPGroups = append(d.cfg.GARPGroups, gg)
@@ -298,6 +314,7 @@ var garpGroupTable = table{
 			d.errorf(c, 0, "Warning - empty garp_group interfaces block")
 			return
 		}
+		d.garpIfBlocks++
 		// numbered only with an interfaces block, after the
 		// groups kept so far that have one
 		gg.aggregation = 1

@@ -11,7 +11,13 @@ import (
 
 func loadIfs(t *testing.T, text string) (*Config, *Diagnostics) {
 	t.Helper()
-	return loadFiles(t, map[string]string{"etc/keepalived/keepalived.conf": text}, Options{InterfaceExists: katestIfs})
+	return loadIfsAs(t, Version{}, text)
+}
+
+// loadIfsAs loads as --compat v does.
+func loadIfsAs(t *testing.T, v Version, text string) (*Config, *Diagnostics) {
+	t.Helper()
+	return loadFiles(t, map[string]string{"etc/keepalived/keepalived.conf": text}, Options{InterfaceExists: katestIfs, Compat: v})
 }
 
 // at checks that a diagnostic containing want exists at line:col.
@@ -493,15 +499,26 @@ func TestSyncGroup(t *testing.T) {
 			t.Errorf("unexpected: %s", d)
 		}
 	}
-	_, ds = loadIfs(t, "vrrp_sync_group VG1 {\n  VI_1\n}\n"+minimalInstance)
+	// 2.2.7 removes a group without members at its line when validating;
+	// 2.2.8 and later at the end of its block.
+	noGroup := "vrrp_sync_group VG1 {\n  VI_1\n}\n" + minimalInstance
+	_, ds = loadIfsAs(t, Oldest, noGroup)
 	at(t, ds, "Unknown keyword 'VI_1'", 2, 3)
 	at(t, ds, "Sync group VG1 has no virtual router(s). removing", 1, 1)
+	cfg, ds = loadIfs(t, noGroup)
+	at(t, ds, "Sync group VG1 has no members - removing", 3, 1)
+	mustNotHave(t, ds, "has no virtual router(s)")
+	if len(cfg.SyncGroups) != 0 {
+		t.Errorf("group without members kept: %+v", cfg.SyncGroups)
+	}
+	_, ds = loadIfs(t, "vrrp_sync_group VG1 {\n  group {\n  }\n}\n"+minimalInstance)
+	at(t, ds, "Warning - sync group VG1 has empty group block", 3, 3)
+	at(t, ds, "Sync group VG1 has no members - removing", 4, 1)
 	_, ds = loadIfs(t, "vrrp_sync_group VG1 {\n group {\n  VI_1\n  VI_9\n }\n}\n"+minimalInstance)
 	mustHave(t, ds, "Virtual router VI_9 specified in sync group VG1 doesn't exist - ignoring")
 }
 
-func TestStaticAddressesRoutesRules(t *testing.T) {
-	cfg, ds := loadIfs(t, `static_ipaddress {
+const staticText = `static_ipaddress {
     192.168.200.16 dev eth0 scope link
     10.0.0.1/24 brd -
 }
@@ -515,7 +532,13 @@ static_rules {
     from 10.0.0.0/8 table 2 priority 100
     to 10.1.0.0/16 table 3
 }
-`)
+`
+
+func TestStaticAddressesRoutesRules(t *testing.T) {
+	cfg, ds := loadIfsAs(t, Oldest, staticText)
+	at(t, ds, "Warning - cannot track route 192.168.112.0/24 with no interface specified, not tracking", 7, 5)
+	_, ds243 := loadIfs(t, staticText) // 2.3.2 stopped warning
+	mustNotHave(t, ds243, "cannot track route")
 	a := cfg.StaticAddresses
 	if len(a) != 2 || a[0].Scope != "link" || a[1].Dev != "eth0" || a[1].Broadcast != netip.MustParseAddr("10.0.0.0") {
 		t.Errorf("bad static addresses: %+v", a)
@@ -525,7 +548,6 @@ static_rules {
 		r[0].Dev != "eth0" || r[0].NoTrack || !r[1].NoTrack || r[2].Table != 100 || *r[2].Metric != 5 {
 		t.Errorf("bad routes: %+v", r)
 	}
-	at(t, ds, "Warning - cannot track route 192.168.112.0/24 with no interface specified, not tracking", 7, 5)
 	at(t, ds, `"gw" for routes is deprecated. Please use "via"`, 8, 17)
 	ru := cfg.StaticRules
 	if len(ru) != 3 || ru[0].Priority != 16384 || !ru[0].PriorityAuto || ru[1].Priority != 100 || ru[2].Priority != 16383 || ru[2].Table != 3 {
@@ -536,7 +558,18 @@ static_rules {
 }
 
 func TestGARPGroupAndMisc(t *testing.T) {
-	cfg, ds := loadIfs(t, `garp_group {
+	cfg, ds := loadIfsAs(t, Oldest, garpText)
+	// 2.2.7 numbers the group removed by its own interfaces block (none:
+	// 0); 2.3.2 and later by the count of interfaces blocks read so far
+	at(t, ds, "garp group 0 does not have any delay set - removing", 10, 1)
+	_, ds243 := loadIfs(t, garpText)
+	at(t, ds243, "garp group 1 does not have any delay set - removing", 10, 1)
+	if len(cfg.GARPGroups) != 1 || cfg.GARPGroups[0].GARPInterval != time.Millisecond || len(cfg.GARPGroups[0].Interfaces) != 2 {
+		t.Errorf("bad garp groups: %+v", cfg.GARPGroups)
+	}
+}
+
+const garpText = `garp_group {
     garp_interval 0.001
     interfaces {
         eth0
@@ -563,11 +596,10 @@ bfd_instance b1 {
     min_rx 20
     multiplier 3
 }
-`)
-	at(t, ds, "garp group 0 does not have any delay set - removing", 10, 1)
-	if len(cfg.GARPGroups) != 1 || cfg.GARPGroups[0].GARPInterval != time.Millisecond || len(cfg.GARPGroups[0].Interfaces) != 2 {
-		t.Errorf("bad garp groups: %+v", cfg.GARPGroups)
-	}
+`
+
+func TestGARPGroupMisc(t *testing.T) {
+	cfg, _ := loadIfs(t, garpText)
 	if len(cfg.LinkbeatInterfaces) != 2 || cfg.LinkbeatInterfaces[0].Type != "MII" {
 		t.Errorf("bad linkbeat: %+v", cfg.LinkbeatInterfaces)
 	}

@@ -61,6 +61,8 @@ func (d *decoder) validateVRRP() {
 	for _, sg := range d.cfg.SyncGroups {
 		if !sg.hasGroup {
 			d.lose(sg.Pos, syntax.GeneralError, "Sync group %s has no virtual router(s). removing", sg.Name)
+			// 2.2.7 checks its scripts' security before removing it
+			d.droppedSyncGroups = append(d.droppedSyncGroups, sg)
 			continue
 		}
 		if d.syncSetGroup(sg) {

@@ -69,7 +69,7 @@ func TestConfigTestMatchesKeepalived(t *testing.T) {
 			ka := ns.Command("keepalived", "-t", "-f", abs)
 			kaOut, kaErr := ka.CombinedOutput()
 			want := exitCode(kaErr)
-			ours := ns.Command(self, "-t", "-f", abs)
+			ours := ns.Command(self, "--compat", "2.2.7", "-t", "-f", abs)
 			ours.Env = append(os.Environ(), "GOKEEPALIVED_AS_MAIN=1")
 			ourOut, ourErr := ours.CombinedOutput()
 			got := exitCode(ourErr)

@@ -68,7 +68,7 @@ func TestDaemonReloadRule(t *testing.T) {
 
 	self, _ := os.Executable()
 	ka, kaErr := ns.Command("keepalived", "-t", "-f", cf).CombinedOutput()
-	ours := ns.Command(self, "-t", "-f", cf)
+	ours := ns.Command(self, "--compat", "2.2.7", "-t", "-f", cf)
 	ours.Env = append(os.Environ(), "GOKEEPALIVED_AS_MAIN=1")
 	ourOut, ourErr := ours.CombinedOutput()
 	if k, o := exitCode(kaErr), exitCode(ourErr); k < 5 || k != o {

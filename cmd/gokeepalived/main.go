@@ -64,6 +64,7 @@ var specs = []cli.Spec{
 	{Long: "strict"},
 	{Long: "metrics-address", Arg: cli.RequiredArg},
 	{Long: "control-socket", Arg: cli.RequiredArg},
+	{Long: "compat", Arg: cli.RequiredArg},
 }
 
 // unsupported options are accepted, as keepalived accepts options of
@@ -108,6 +109,7 @@ type options struct {
 	ipvsNS              *string // net_namespace_ipvs, read at start-up
 	metricsAddr         string
 	controlPath         string
+	compat              conf.Version // --compat: the keepalived release to follow
 	warnings            []string
 }
 
@@ -198,6 +200,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			o.metricsAddr = p.Value
 		case "control-socket":
 			o.controlPath, o.controlSet = p.Value, true
+		case "compat":
+			v, err := conf.ParseVersion(p.Value)
+			if err != nil {
+				fmt.Fprintf(stderr, "--compat: %v\n", err)
+				return 1
+			}
+			o.compat = v
 		case "signum":
 			n, ok := daemon.Signum(p.Value)
 			if !ok {
@@ -223,7 +232,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // loadOptions are conf.Load's options for -t and for the daemon: the
 // command line's, and this host's interfaces and resolver.
 func loadOptions(o options) conf.Options {
-	return hostprobe.Options(conf.Options{ConfigID: o.configID, AllConfig: o.allConfig, Strict: o.strict})
+	return hostprobe.Options(conf.Options{ConfigID: o.configID, AllConfig: o.allConfig, Strict: o.strict, Compat: o.compat})
 }
 
 func check(o options, stdout, stderr io.Writer) int {

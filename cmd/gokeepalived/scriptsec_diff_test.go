@@ -527,7 +527,7 @@ func TestScriptSecurityMatchesKeepalived(t *testing.T) {
 			defer func() { <-sem; wg.Done() }()
 			ka := ns.Command("env", append(env, "keepalived", "-t", "-f", f)...)
 			kaOut, kaErr := ka.CombinedOutput()
-			ours := ns.Command("env", append(env, "GOKEEPALIVED_AS_MAIN=1", self, "-t", "-f", f)...)
+			ours := ns.Command("env", append(env, "GOKEEPALIVED_AS_MAIN=1", self, "--compat", "2.2.7", "-t", "-f", f)...)
 			ourOut, ourErr := ours.CombinedOutput()
 			want, got := exitCode(kaErr), exitCode(ourErr)
 			died := want == -1 // a signal

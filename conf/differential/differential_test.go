@@ -281,7 +281,7 @@ func differential(t *testing.T, oracle, version string, minVerdict, minMessages 
 				}
 				o := &outcome{c: c}
 				o.ka = runIn(ns, dir, oracle, "-t", "-f", f)
-				o.ours = runIn(ns, dir, bin, "-t", "-f", f)
+				o.ours = runIn(ns, dir, bin, "--compat", version, "-t", "-f", f)
 				o.ka.msgs, o.ours.msgs = configtestout.ParseKeepalived(o.ka.out), configtestout.ParseOurs(o.ours.out)
 				o.verdictOK = o.ka.code == o.ours.code
 				o.missing, o.extras = compareMsgs(o.ka.msgs, o.ours.msgs)

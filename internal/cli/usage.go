@@ -44,6 +44,8 @@ func Usage(w io.Writer) {
       --metrics-address=[HOST:]PORT  serve Prometheus metrics (a bare port
                              listens on loopback only)
       --control-socket=PATH status socket (default /run/gokeepalived.sock)
+      --compat=VERSION     follow keepalived VERSION (2.2.7 to 2.4.3; default
+                             2.4.3) where its releases differ
       --signum=SIGFUNC     print the number of the signal for STOP, RELOAD,
                              DATA, STATS, STATS_CLEAR or JSON, and exit
   -v, --version            print the version and exit
