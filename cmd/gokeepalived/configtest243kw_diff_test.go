@@ -30,6 +30,9 @@ var global243Cases = map[string]string{
 	"snmp-interval-bad":    "snmp_rs_stats_update_interval 31",
 	"delay-after-boot":     "vrrp_delay_after_boot 10",
 	"delay-after-boot-bad": "vrrp_delay_after_boot x",
+	// ${_ENV NAME} (2.4.3): GK243_ENV is 5, an invalid VRRP version
+	"env":       "vrrp_version ${_ENV GK243_ENV}",
+	"env-unset": "router_id x${_ENV GK243_UNSET}y\n vrrp_version 7${_ENV GK243_UNSET}",
 }
 
 // TestConfigTestGlobal243 runs keepalived 2.4.3 and gokeepalived with
@@ -38,6 +41,8 @@ var global243Cases = map[string]string{
 func TestConfigTestGlobal243(t *testing.T) {
 	netnstest.Require(t)
 	bin := testenv.Keepalived243(t)
+	t.Setenv("GK243_ENV", "5")
+	os.Unsetenv("GK243_UNSET")
 	ns := netnstest.New(t, "gkg24", "eth0")
 	self, err := os.Executable()
 	if err != nil {
