@@ -190,6 +190,9 @@ type GlobalDefs struct {
 	EnableDBus        bool   `json:"enable_dbus,omitempty"`
 	DBusServiceName   string `json:"dbus_service_name,omitempty"`
 
+	// keepalived 2.2.8 to 2.4.3 (global243.go)
+	V243 Global243 `json:"v243,omitzero"`
+
 	st *vrrpState
 }
 
@@ -440,6 +443,7 @@ func init() {
 		globalSNMPKeywords(),
 		globalNetlinkKeywords(),
 		globalConfigKeywords(),
+		global243Keywords(),
 	)
 }
 
@@ -1265,10 +1269,14 @@ func globalVRRPKeywords() table {
 			v, ok := d.readTimer(s, 1, timerHz/1000, 0xffffffff)
 			if !ok {
 				d.errorf(s, 1, "vrrp_startup_delay '%s' is invalid", word(s, 1))
-			} else {
-				d.cfg.Global.VRRPStartupDelay = v
+				return
 			}
-			if d.cfg.Global.VRRPStartupDelay >= time.Minute {
+			// 2.4.3: the longest of this and vrrp_delay_after_boot wins
+			if v <= d.cfg.Global.VRRPStartupDelay {
+				return
+			}
+			d.cfg.Global.VRRPStartupDelay = v
+			if v >= time.Minute {
 				d.vlogInfo(s.WordPos(1), "The vrrp_startup_delay is very large - %s seconds", word(s, 1))
 			}
 		}},

@@ -80,6 +80,11 @@ var unsupportedKeywords = map[string]map[string]string{
 		"config_save_dir":                     "saving the configuration read",
 		"tmp_config_directory":                "temporary configuration directory",
 		"data_use_instance":                   "instance name in data file names",
+		"use_symlink_paths":                   "script and file paths kept as written (not resolved through symbolic links)",
+		"iproute_etc_dir":                     "iproute2 name tables read from another directory",
+		"iproute_usr_dir":                     "iproute2 name tables read from another directory",
+		"snmp_vs_stats_update_interval":       "SNMP IPVS counters cached between reads",
+		"snmp_rs_stats_update_interval":       "SNMP IPVS counters cached between reads",
 	},
 	"track_group": {
 		"group": "track_group (tracking shared between instances)",

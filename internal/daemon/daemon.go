@@ -118,17 +118,17 @@ type CheckerUnit struct {
 // unit is a subsystem as the parent loop starts, reloads and stops it,
 // with keepalived's names for its log lines, syslog ident and dump file.
 type unit struct {
-	name, ident, pidFile, dataFile string
-	wanted                         func(*conf.Config) bool
-	new                            func(log *slog.Logger) (*running, error)
-	observer                       VRRPObserver
+	name, ident, pidFile, dataSuffix string
+	wanted                           func(*conf.Config) bool
+	new                              func(log *slog.Logger) (*running, error)
+	observer                         VRRPObserver
 }
 
 // units are o's subsystems in start order: BFD, VRRP, then the checker.
 func (o *Options) units() []*unit {
 	var us []*unit
 	if nb := o.Units.BFD.New; nb != nil {
-		us = append(us, &unit{name: "BFD", ident: IdentBFD, dataFile: "keepalived_bfd.data",
+		us = append(us, &unit{name: "BFD", ident: IdentBFD, dataSuffix: "_bfd",
 			wanted: func(c *conf.Config) bool { return len(c.BFDInstances) > 0 },
 			new: func(log *slog.Logger) (*running, error) {
 				b, err := nb(log)
@@ -138,7 +138,7 @@ func (o *Options) units() []*unit {
 			}})
 	}
 	if nv := o.Units.VRRP.New; nv != nil {
-		us = append(us, &unit{name: "VRRP", ident: IdentVRRP, pidFile: o.Units.VRRP.PidFile, dataFile: "keepalived.data",
+		us = append(us, &unit{name: "VRRP", ident: IdentVRRP, pidFile: o.Units.VRRP.PidFile, dataSuffix: "",
 			wanted: func(c *conf.Config) bool { return len(c.VRRPInstances) > 0 },
 			new: func(log *slog.Logger) (*running, error) {
 				v, err := nv(log)
@@ -146,7 +146,7 @@ func (o *Options) units() []*unit {
 			}, observer: o.Units.VRRP.Observer})
 	}
 	if nc := o.Units.Checker.New; nc != nil {
-		us = append(us, &unit{name: "checker", ident: IdentCheck, pidFile: o.Units.Checker.PidFile, dataFile: "keepalived_check.data",
+		us = append(us, &unit{name: "checker", ident: IdentCheck, pidFile: o.Units.Checker.PidFile, dataSuffix: "_check",
 			wanted: func(c *conf.Config) bool { return len(c.VirtualServers) > 0 },
 			new: func(log *slog.Logger) (*running, error) {
 				c, err := nc(log)
@@ -585,7 +585,7 @@ func TmpDir() string {
 func (d *Daemon) dumpData() {
 	pid := os.Getpid()
 	d.log.Info(fmt.Sprintf("Printing parent data for process(%d) on signal", pid))
-	d.writeDump("keepalived_parent.data", func(w io.Writer) error {
+	d.writeDump(d.statePath("_parent"), func(w io.Writer) error {
 		fmt.Fprintln(w, "------< Global definitions >------")
 		conf.Dump(w, d.cfg)
 		return nil
@@ -603,7 +603,7 @@ func (d *Daemon) dumpData() {
 			return nil
 		}
 		r.log.Info(fmt.Sprintf("Printing %s data for process(%d) on signal", r.unit.name, pid))
-		d.writeDump(r.unit.dataFile, write)
+		d.writeDump(d.statePath(r.unit.dataSuffix), write)
 	}
 }
 
@@ -615,7 +615,7 @@ func (d *Daemon) dumpStats(clear bool) {
 			continue
 		}
 		r.log.Info(fmt.Sprintf("Printing %s stats for process(%d) on signal", r.unit.name, os.Getpid()))
-		d.writeDump("keepalived.stats", func(w io.Writer) error {
+		d.writeDump(d.statsPath(), func(w io.Writer) error {
 			dumps.WriteStats(w, v.Instances())
 			if clear {
 				v.ClearStats()
@@ -632,15 +632,14 @@ func (d *Daemon) dumpJSON() {
 			continue
 		}
 		r.log.Info(fmt.Sprintf("Printing %s as json for process(%d) on signal", r.unit.name, os.Getpid()))
-		d.writeDump("keepalived.json", func(w io.Writer) error { return dumps.WriteJSON(w, v.Instances()) })
+		d.writeDump(d.jsonPath(), func(w io.Writer) error { return dumps.WriteJSON(w, v.Instances(), d.jsonVersion()) })
 	}
 }
 
 // writeDump writes a dump file atomically (temporary file, then rename),
 // mode 0600 as keepalived: readers never see half a file.
-func (d *Daemon) writeDump(name string, fill func(io.Writer) error) {
-	path := filepath.Join(d.o.TmpDir, name)
-	f, err := os.CreateTemp(d.o.TmpDir, "."+name+".*")
+func (d *Daemon) writeDump(path string, fill func(io.Writer) error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err == nil {
 		err = fill(f)
 		if cerr := f.Close(); err == nil {

@@ -82,7 +82,7 @@ func (d *Daemon) serveRequest(r *loopRequest) {
 		switch r.kind {
 		case RequestData:
 			u.log.Info("Printing VRRP data on DBus request")
-			d.writeDump(u.unit.dataFile, func(w io.Writer) error {
+			d.writeDump(d.statePath(u.unit.dataSuffix), func(w io.Writer) error {
 				dumps.WriteData(w, v.Instances(), v.Scripts())
 				return nil
 			})
@@ -92,7 +92,7 @@ func (d *Daemon) serveRequest(r *loopRequest) {
 			} else {
 				u.log.Info("Printing and clearing VRRP stats on DBus request")
 			}
-			d.writeDump("keepalived.stats", func(w io.Writer) error {
+			d.writeDump(d.statsPath(), func(w io.Writer) error {
 				dumps.WriteStats(w, v.Instances())
 				if r.kind == RequestStatsClear {
 					v.ClearStats()

@@ -167,9 +167,13 @@ func validPath(s string) string {
 }
 
 // InstancePath is an instance's object path under base:
-// base/Instance/<interface>/<vrid>/<IPv4|IPv6|None>.
-func InstancePath(base string, in *conf.VRRPInstance) dbus.ObjectPath {
+// base/Instance/<interface>/<vrid>/<IPv4|IPv6|None>; noIf
+// (dbus_no_interface_name) stands for a missing interface, "none" if empty.
+func InstancePath(base string, in *conf.VRRPInstance, noIf string) dbus.ObjectPath {
 	ifname := in.Interface
+	if ifname == "" {
+		ifname = noIf
+	}
 	if ifname == "" {
 		ifname = "none"
 	}
@@ -334,7 +338,7 @@ func (ss *session) addPaths(cfg *conf.Config) {
 		}
 	}
 	for _, in := range cfg.VRRPInstances {
-		paths[in.Name] = InstancePath(ss.base, in)
+		paths[in.Name] = InstancePath(ss.base, in, cfg.Global.V243.DBusNoInterfaceName)
 	}
 	ss.paths = paths
 }

@@ -91,12 +91,14 @@ func TestPaths(t *testing.T) {
 		netns string
 		in    conf.VRRPInstance
 		want  string
+		noIf  string
 	}{
-		{"", conf.VRRPInstance{Interface: "eth0", VRID: 51, Family: 4}, "/org/keepalived/Vrrp1/Instance/eth0/51/IPv4"},
-		{"", conf.VRRPInstance{Interface: "bond0.100", VRID: 7, Family: 6}, "/org/keepalived/Vrrp1/Instance/bond0_100/7/IPv6"},
-		{"blue-1", conf.VRRPInstance{VRID: 1}, "/org/keepalived/Vrrp1/blue_1/Instance/none/1/None"},
+		{"", conf.VRRPInstance{Interface: "eth0", VRID: 51, Family: 4}, "/org/keepalived/Vrrp1/Instance/eth0/51/IPv4", "noif"},
+		{"", conf.VRRPInstance{Interface: "bond0.100", VRID: 7, Family: 6}, "/org/keepalived/Vrrp1/Instance/bond0_100/7/IPv6", ""},
+		{"blue-1", conf.VRRPInstance{VRID: 1}, "/org/keepalived/Vrrp1/blue_1/Instance/none/1/None", ""},
+		{"", conf.VRRPInstance{VRID: 2, Family: 4}, "/org/keepalived/Vrrp1/Instance/noif/2/IPv4", "noif"}, // dbus_no_interface_name
 	} {
-		if got := InstancePath(basePath(&conf.Config{NetNamespace: c.netns}), &c.in); string(got) != c.want {
+		if got := InstancePath(basePath(&conf.Config{NetNamespace: c.netns}), &c.in, c.noIf); string(got) != c.want {
 			t.Errorf("%+v: %s, want %s", c, got, c.want)
 		}
 	}

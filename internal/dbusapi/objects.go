@@ -19,7 +19,7 @@ func (ss *session) exportAll(cfg *conf.Config) {
 	objects := map[dbus.ObjectPath]string{}
 	order := []dbus.ObjectPath{vrrpPath}
 	for _, in := range cfg.VRRPInstances {
-		p := InstancePath(ss.base, in)
+		p := InstancePath(ss.base, in, cfg.Global.V243.DBusNoInterfaceName)
 		if _, dup := objects[p]; dup {
 			ss.log.Info(fmt.Sprintf("An object for instance %s already exists", in.Name))
 			continue

@@ -85,6 +85,7 @@ type Instance struct {
 	TrackIfNames      []string  // JSON dump: the interface names
 	TrackScripts      []string  // data dump: "chk weight -20"
 	TrackScriptCmds   []string  // JSON dump: the scripts' commands, as keepalived's
+	TrackProcNames    []string  // JSON dump: the vrrp_track_process names
 	MasterAddr        string    // the master's address as a BACKUP learnt it
 	MulticastAddr     string    // "" for unicast
 	ReadTimeout       time.Time // next timer expiry; zero: disabled
@@ -161,11 +162,20 @@ func b2i(v bool) string {
 	return "0"
 }
 
+// maskedPassword stands for the password in the dumps, as in keepalived
+// 2.4.3's: the dumps are often shared, the password has no business there.
+const maskedPassword = "********"
+
 var scriptKeys = []string{"script_backup", "script_master", "script_fault", "script_stop", "script_deleted", "script", "script_master_rx_lower_pri"}
 
-// WriteJSON writes keepalived.json: an array of {"data":{…},"stats":{…}}.
-func WriteJSON(w io.Writer, insts []Instance) error {
+// WriteJSON writes keepalived.json: an array of {"data":{…},"stats":{…}};
+// with version 2 (json_version), the array is the object {"vrrp":[…]}.
+// The password is masked, as keepalived 2.4.3 does.
+func WriteJSON(w io.Writer, insts []Instance, version int) error {
 	var b bytes.Buffer
+	if version == 2 {
+		b.WriteString(`{"vrrp":`)
+	}
 	b.WriteByte('[')
 	for i, in := range insts {
 		if i > 0 {
@@ -217,9 +227,10 @@ func WriteJSON(w io.Writer, insts []Instance) error {
 		d.strs("vrules", in.VRules)
 		d.strs("track_ifp", in.TrackIfNames)
 		d.strs("track_script", in.TrackScriptCmds)
+		d.strs("track_process", in.TrackProcNames)
 		d.int("auth_type", in.AuthType)
 		if in.AuthType != 0 {
-			d.str("auth_data", in.AuthData)
+			d.str("auth_data", maskedPassword)
 		}
 		s := &jsonObj{first: true}
 		st := in.Stats
@@ -239,7 +250,11 @@ func WriteJSON(w io.Writer, insts []Instance) error {
 		s.uint("pri_zero_sent", st.PriZeroSent)
 		fmt.Fprintf(&b, `{"data":{%s},"stats":{%s}}`, d.b.String(), s.b.String())
 	}
-	b.WriteString("]\n")
+	b.WriteByte(']')
+	if version == 2 {
+		b.WriteByte('}')
+	}
+	b.WriteByte('\n')
 	_, err := w.Write(b.Bytes())
 	return err
 }
@@ -329,7 +344,7 @@ func WriteData(w io.Writer, insts []Instance, scripts []Script) {
 		case in.AuthType == 2:
 			fmt.Fprintf(w, "   Authentication type = IPSEC_AH\n")
 		case in.AuthType == 1:
-			fmt.Fprintf(w, "   Authentication type = SIMPLE_PASSWORD\n   Password = %s\n", in.AuthData)
+			fmt.Fprintf(w, "   Authentication type = SIMPLE_PASSWORD\n   Password = %s\n", maskedPassword)
 		case in.Version == 2:
 			fmt.Fprintf(w, "   Authentication type = none\n")
 		}

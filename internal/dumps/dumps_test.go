@@ -50,7 +50,7 @@ func TestJSONMatchesKeepalived(t *testing.T) {
 	in := ka227()
 	in.Stats.AdvertSent = 3
 	var b bytes.Buffer
-	if err := WriteJSON(&b, []Instance{in}); err != nil {
+	if err := WriteJSON(&b, []Instance{in}, 1); err != nil {
 		t.Fatal(err)
 	}
 	if b.String() != string(want) {

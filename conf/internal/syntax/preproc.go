@@ -3,6 +3,7 @@ package syntax
 import (
 	"math"
 	"math/rand"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,6 +37,8 @@ type definition struct {
 	multiline bool
 	builtin   func(params []int) string
 	maxParams int
+	// env is ${_ENV NAME} (keepalived 2.4.3): the one parameter is a name.
+	env bool
 }
 
 type seq struct {
@@ -99,6 +102,7 @@ func newPreprocessor(src *source, diags *Diags, configID string, seed int64) *pr
 		}
 		return strconv.Itoa(lo + p.rng.Intn(hi-lo+1))
 	}}
+	p.defs["_ENV"] = &definition{env: true, maxParams: 1}
 	p.defs["_HASH"] = &definition{value: "#"}
 	p.defs["_BANG"] = &definition{value: "!"}
 	return p
@@ -479,7 +483,13 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 			continue
 		}
 		d := p.defs[name]
-		if d == nil || (d.builtin == nil && len(params) > 0) || len(params) > d.maxParams {
+		var envName string
+		if d != nil && d.env {
+			if envName, ok = envParam(s, i, end); !ok {
+				i++
+				continue
+			}
+		} else if d == nil || (d.builtin == nil && len(params) > 0) || len(params) > d.maxParams {
 			i++
 			continue
 		}
@@ -494,6 +504,8 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 		}
 		var val string
 		switch {
+		case d.env:
+			val = os.Getenv(envName) // unset: empty, as keepalived
 		case d.builtin != nil:
 			val = d.builtin(params)
 		case d.multiline:
@@ -531,6 +543,21 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 	return s, changed, true
 }
 
+// envParam reads the name of ${_ENV NAME}, s[i:end] being a reference
+// parseRef did not take (its parameter is not a number): exactly one
+// word of letters, digits and '_'.
+func envParam(s string, i, end int) (string, bool) {
+	ref := s[i:end]
+	if !strings.HasPrefix(ref, "${_ENV ") && !strings.HasPrefix(ref, "${_ENV\t") {
+		return "", false
+	}
+	f := strings.Fields(strings.TrimSuffix(ref[len("${_ENV"):], "}"))
+	if len(f) != 1 {
+		return "", false
+	}
+	return f[0], true
+}
+
 // parseRef parses a reference starting at s[i] == '$'.
 func parseRef(s string, i int) (name string, params []int, end int, ok bool) {
 	j := i + 1
@@ -552,21 +579,25 @@ func parseRef(s string, i int) (name string, params []int, end int, ok bool) {
 		}
 		return name, nil, k, true
 	}
-	// ${NAME} or ${NAME 1 2}: only blanks and digits before '}'.
+	// ${NAME} or ${NAME 1 2}: only blanks and digits before '}' (or,
+	// for ${_ENV NAME}, one word of letters, digits and '_').
 	m := k
-	for m < len(s) && (s[m] == ' ' || s[m] >= '0' && s[m] <= '9') {
+	for m < len(s) && (s[m] == ' ' || s[m] == '\t' || isNameChar(s[m])) {
 		m++
 	}
 	if m >= len(s) || s[m] != '}' {
 		return
 	}
 	inner := s[k:m]
-	if inner != "" && (inner[0] != ' ' || strings.HasSuffix(inner, " ")) {
+	if inner != "" && (inner[0] != ' ' && inner[0] != '\t' || strings.HasSuffix(inner, " ") || strings.HasSuffix(inner, "\t")) {
 		return
 	}
 	for _, f := range strings.Fields(inner) {
 		n, err := strconv.Atoi(f)
 		if err != nil {
+			if name == "_ENV" {
+				return name, nil, m + 1, true // envParam reads it
+			}
 			return
 		}
 		params = append(params, n)

@@ -310,6 +310,9 @@ func (v *Subsystem) Instances() []dumps.Instance {
 				d.TrackScripts = append(d.TrackScripts, fmt.Sprintf("%s weight %d%s", t.Name, t.Weight, revStr(t.Reverse)))
 				d.TrackScriptCmds = append(d.TrackScriptCmds, cmds[t.Name])
 			}
+			for _, t := range c.TrackProcesses {
+				d.TrackProcNames = append(d.TrackProcNames, t.Name)
+			}
 			dflt := c.Interface
 			if st.VMAC != "" { // the VIPs live on the VMAC
 				dflt = st.VMAC
