@@ -1271,8 +1271,8 @@ func globalVRRPKeywords() table {
 				d.errorf(s, 1, "vrrp_startup_delay '%s' is invalid", word(s, 1))
 				return
 			}
-			// 2.4.3: the longest of this and vrrp_delay_after_boot wins
-			if v <= d.cfg.Global.VRRPStartupDelay {
+			// 2.4.0: the longest of this and vrrp_delay_after_boot wins
+			if d.opt.Compat.AtLeast(2, 4, 0) && v <= d.cfg.Global.VRRPStartupDelay {
 				return
 			}
 			d.cfg.Global.VRRPStartupDelay = v
