@@ -436,8 +436,8 @@ vrrp_instance VI_2 {
 }
 
 // TestDaemonBFDMultihopWithFRR: bfdd with a multihop peer (RFC 5883)
-// sends to port 4784; the daemon's session comes up and answers it
-// there (keepalived 2.2.7 only knows 3784).
+// sends to port 4784; the daemon's multihop session (keepalived 2.4's
+// keyword) comes up and answers it there.
 func TestDaemonBFDMultihopWithFRR(t *testing.T) {
 	t.Parallel()
 	const bfdd = "/usr/lib/frr/bfdd"
@@ -456,7 +456,7 @@ func TestDaemonBFDMultihopWithFRR(t *testing.T) {
 		"--vty_socket", dir, "-u", "frr", "-g", "frr", "-z", filepath.Join(dir, "zserv.api"), "-P", "0",
 		"--bfdctl", filepath.Join(dir, "bfdd.sock"), "--log", "stdout"), nil)
 	pcap, stopCapture := captureBFD(t, l.a, "udp port 4784")
-	gk, _ := startGKIn(t, l.a, gkBFDConf(l))
+	gk, _ := startGKIn(t, l.a, strings.Replace(gkBFDConf(l), " multiplier", " multihop\n multiplier", 1))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("bfdd's output:\n%s", peer.log())
