@@ -81,20 +81,7 @@ func TestDaemonBFDMultihopWithKeepalived243(t *testing.T) {
 		"-r", filepath.Join(dir, "v.pid"), "-c", filepath.Join(dir, "c.pid"), "-b", filepath.Join(dir, "b.pid")), []string{"TMPDIR=" + dir})
 	t.Cleanup(func() { stopIfRunning(t, ka) })
 
-	pcap := filepath.Join(t.TempDir(), "bfd.pcap")
-	capture := exec.Command("ip", "netns", "exec", a, "tshark", "-q", "-i", "bfa", "-f", "udp port 3784 or udp port 4784", "-w", pcap)
-	if err := capture.Start(); err != nil {
-		t.Fatal(err)
-	}
-	stopCapture := func() {
-		if capture.ProcessState == nil {
-			capture.Process.Signal(os.Interrupt)
-			capture.Wait()
-		}
-	}
-	t.Cleanup(stopCapture)
-	time.Sleep(time.Second) // tshark listening
-
+	pcap, stopCapture := captureBFD(t, a, "udp port 3784 or udp port 4784")
 	gk, _ := startGKIn(t, a, inst("bfdpeer", ba, aa, " max_hops 1\n"))
 	gk.waitFor("(bfdpeer) Entering Up state", 1)
 	ka.waitFor("(gkpeer) Entering Up state", 1)
