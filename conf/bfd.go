@@ -2,6 +2,7 @@ package conf
 
 import (
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
@@ -18,6 +19,9 @@ type BFDInstance struct {
 	IdleTx     time.Duration `json:"idle_tx"`
 	Multiplier int           `json:"multiplier"`
 	Passive    bool          `json:"passive,omitempty"`
+	// Multihop (keepalived 2.4): RFC 5883's port 4784, to send to and
+	// to be matched on, instead of 3784.
+	Multihop bool `json:"multihop,omitempty"`
 	// TTL is the ttl (IPv4) or hoplimit (IPv6); 0 means the default (255
 	// or 64).
 	TTL     int  `json:"ttl"`
@@ -83,7 +87,7 @@ func decodeBFDInstance(d *decoder, s *syntax.Stmt) {
 		return
 	}
 	for _, o := range d.cfg.BFDInstances {
-		if o.NeighborIP == b.NeighborIP && o.SourceIP == b.SourceIP {
+		if o.NeighborIP == b.NeighborIP && o.SourceIP == b.SourceIP && o.Multihop == b.Multihop {
 			if b.SourceIP.IsValid() {
 				d.add(end, syntax.GeneralError, "Configuration error: BFD instance %s has duplicate source/%s address %s/%s, ignoring instance", name, nbr, b.SourceIP, b.NeighborIP)
 			} else {
@@ -151,6 +155,7 @@ func skipDropped(t table) table {
 //	min_rx|min_tx|idle_tx MILLISECONDS
 //	multiplier 1..255
 //	passive
+//	multihop [BOOL]
 //	ttl|hoplimit 1..255
 //	max_hops -1..255 (-1: any, as 255)
 //	weight -253..253 [reverse]
@@ -189,7 +194,12 @@ func bfdInstanceKeywords() table {
 			}
 			bd.b.Multiplier = int(v)
 		}),
-		"passive":  objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) { bd.b.Passive = true }),
+		"passive": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) { bd.b.Passive = true }),
+		"multihop": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) {
+			if v, ok := d.boolArg(c, 1, "Configuration error: BFD instance "+strings.ReplaceAll(bd.b.Name, "%", "%%")+" multihop setting not valid - %s"); ok {
+				bd.b.Multihop = v
+			}
+		}),
 		"ttl":      objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) { bfdTTL(d, c, bd.b) }),
 		"hoplimit": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) { bfdTTL(d, c, bd.b) }),
 		"max_hops": objKw(func(d *decoder, bd *bfdDecode, c *syntax.Stmt) {

@@ -32,6 +32,7 @@ var checkerKeywords = map[string]handler{
 var (
 	simpleCheckTable, udpCheckTable, dnsCheckTable table
 	httpCheckTable, urlTable                       table
+	sslCheckTable, sslURLTable                     table
 	smtpCheckTable, smtpHostTable                  table
 	miscCheckTable, fileCheckTable, bfdCheckTable  table
 )
@@ -43,6 +44,8 @@ var (
 	dnsCheckIndex    = indexOf(&dnsCheckTable)
 	httpCheckIndex   = indexOf(&httpCheckTable)
 	urlIndex         = indexOf(&urlTable)
+	sslCheckIndex    = indexOf(&sslCheckTable)
+	sslURLIndex      = indexOf(&sslURLTable)
 )
 
 // merged is a new table with the keywords of all ts.
@@ -63,6 +66,17 @@ func init() {
 	dnsCheckTable = merged(conn, timing, dnsKeywords())
 	httpCheckTable = merged(conn, timing, httpKeywords())
 	urlTable = urlKeywords()
+	// keepalived 2.4 installs tls_compliant in SSL_GET and its urls only
+	sslCheckTable = merged(httpCheckTable, table{"tls_compliant": {fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.boolArg(s, 1, "Invalid tls_compliant option %s"); ok {
+			d.lvs.c.HTTP.TLSCompliant = v
+		}
+	}}})
+	sslURLTable = merged(urlTable, table{"tls_compliant": {fn: func(d *decoder, s *syntax.Stmt) {
+		if v, ok := d.boolArg(s, 1, "Invalid tls_compliant option %s"); ok {
+			d.lvs.url.TLSCompliant = v
+		}
+	}}})
 	smtpCheckTable = merged(conn, timing, smtpKeywords())
 	// the timing keywords of a host block set the checker's
 	smtpHostTable = merged(conn, timing)
@@ -453,7 +467,11 @@ func (d *decoder) decodeHTTPChecker(s *syntax.Stmt, typ CheckerType) {
 	h.Protocol = "1.0"
 	c.HTTP = h
 	d.enterChecker(c, lvsFamilyOf(rs.Addr))
-	d.walk(string(typ), s.Block, httpCheckIndex)
+	if typ == CheckSSL {
+		d.walk(string(typ), s.Block, sslCheckIndex)
+	} else {
+		d.walk(string(typ), s.Block, httpCheckIndex)
+	}
 	if len(h.URLs) == 0 {
 		d.errorf(s, 0, "HTTP/SSL_GET checker has no urls specified - ignoring")
 		return
@@ -532,7 +550,11 @@ func decodeURL(d *decoder, s *syntax.Stmt) {
 	u := d.mem.urls.new()
 	u.Pos = s.Pos()
 	d.lvs.url, d.lvs.digestSet, d.lvs.haveRegex = u, false, false
-	d.walk("url", s.Block, urlIndex)
+	if d.lvs.c.Type == CheckSSL {
+		d.walk("url", s.Block, sslURLIndex)
+	} else {
+		d.walk("url", s.Block, urlIndex)
+	}
 	haveRegex := d.lvs.haveRegex
 
 	// url_check

@@ -125,6 +125,17 @@ func TestHTTPGet(t *testing.T) {
 	if c.Type != CheckSSL || c.HTTP.Protocol != "1.0" || c.DelayBeforeRetry != 3*time.Second {
 		t.Fatalf("ssl %+v", c)
 	}
+	// keepalived 2.4's tls_compliant: SSL_GET and its urls only
+	c = oneChecker(t, " SSL_GET {\n tls_compliant\n url {\n path /\n tls_compliant no\n }\n url {\n path /b\n tls_compliant yes\n }\n }")
+	if !c.HTTP.TLSCompliant || c.HTTP.URLs[0].TLSCompliant || !c.HTTP.URLs[1].TLSCompliant {
+		t.Fatalf("tls_compliant %v %v %v", c.HTTP.TLSCompliant, c.HTTP.URLs[0].TLSCompliant, c.HTTP.URLs[1].TLSCompliant)
+	}
+	cs, ds := checkers(t, " SSL_GET {\n tls_compliant maybe\n url {\n path /\n tls_compliant 2\n }\n }")
+	mustHave(t, ds, "Invalid tls_compliant option maybe")
+	mustHave(t, ds, "Invalid tls_compliant option 2")
+	if len(cs) != 1 || cs[0].HTTP.TLSCompliant || cs[0].HTTP.URLs[0].TLSCompliant {
+		t.Fatalf("invalid tls_compliant set it")
+	}
 
 	// one-line url: brace splitting makes the body one statement
 	c = oneChecker(t, " HTTP_GET {\n url { path /x status_code 200-299 3xx }\n }")
@@ -168,7 +179,7 @@ func TestHTTPGet(t *testing.T) {
 	}
 
 	// nb_get_retry sets retry, with a deprecation that counts (rc 5)
-	cs, ds := checkers(t, " HTTP_GET {\n url {\n path /\n }\n nb_get_retry 3\n }")
+	cs, ds = checkers(t, " HTTP_GET {\n url {\n path /\n }\n nb_get_retry 3\n }")
 	d := mustHave(t, ds, "nb_get_retry is deprecated - please use 'retry'")
 	wantPos(t, d, 11, 2)
 	if cs[0].Retry != 3 || ds.ExitCode() != 5 {

@@ -415,9 +415,12 @@ type StatusRange struct {
 type HTTPCheck struct {
 	Virtualhost string `json:"virtualhost,omitempty"`
 	// Protocol is "1.0" (default), "1.0C" or "1.1".
-	Protocol     string      `json:"http_protocol"`
-	EnableSNI    bool        `json:"enable_sni,omitempty"`
-	FastRecovery bool        `json:"fast_recovery,omitempty"`
+	Protocol     string `json:"http_protocol"`
+	EnableSNI    bool   `json:"enable_sni,omitempty"`
+	FastRecovery bool   `json:"fast_recovery,omitempty"`
+	// TLSCompliant (SSL_GET, keepalived 2.4): end TLS with a close_notify
+	// (SSL_shutdown) instead of a quiet close; a url may set it too.
+	TLSCompliant bool        `json:"tls_compliant,omitempty"`
 	URLs         []*URLCheck `json:"urls"`
 }
 
@@ -431,6 +434,8 @@ type URLCheck struct {
 	// default 200-299.
 	StatusCodes []StatusRange `json:"status_codes"`
 	Virtualhost string        `json:"virtualhost,omitempty"`
+	// TLSCompliant is the url's own tls_compliant (SSL_GET).
+	TLSCompliant bool `json:"tls_compliant,omitempty"`
 
 	Regex          string   `json:"regex,omitempty"`
 	RegexNoMatch   bool     `json:"regex_no_match,omitempty"`

@@ -656,3 +656,29 @@ func TestStrictVIPCheckKeyword(t *testing.T) {
 		t.Error("keyword not read")
 	}
 }
+
+// TestBFDMultihop: keepalived 2.4's multihop; a multihop and a
+// single-hop instance to one neighbour are not duplicates.
+func TestBFDMultihop(t *testing.T) {
+	cfg, ds := loadIfs(t, `bfd_instance b1 {
+    neighbor_ip 10.0.0.2
+    multihop
+}
+bfd_instance b2 {
+    neighbor_ip 10.0.0.2
+}
+bfd_instance b3 {
+    multihop yes
+    neighbor_ip 10.0.0.2
+}
+bfd_instance b4 {
+    neighbor_ip 10.0.0.3
+    multihop maybe
+}
+`)
+	at(t, ds, "Configuration error: BFD instance b3 has duplicate neighbor address 10.0.0.2, ignoring instance", 11, 1)
+	at(t, ds, "Configuration error: BFD instance b4 multihop setting not valid - maybe", 14, 14)
+	if len(cfg.BFDInstances) != 3 || !cfg.BFDInstances[0].Multihop || cfg.BFDInstances[1].Multihop || cfg.BFDInstances[2].Multihop {
+		t.Fatalf("bad instances: %+v", cfg.BFDInstances)
+	}
+}

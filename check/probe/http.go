@@ -26,7 +26,11 @@ type URL struct {
 	Virtualhost string // already resolved: url, checker, RS, VS
 	// SNIName is what enable_sni sends: url, checker, else VS
 	// virtualhost (keepalived's check_ssl.c skips the RS level).
-	SNIName      string
+	SNIName string
+	// TLSCompliant: SSL_GET ends TLS with a close_notify (keepalived
+	// 2.4's tls_compliant, of the url or its checker); without it the
+	// connection is closed quietly, as keepalived's quiet shutdown.
+	TLSCompliant bool
 	Regex        *regexp.Regexp
 	RegexNoMatch bool
 	// RegexMin/RegexMax bound where a match may start; RegexMax is one
@@ -67,7 +71,7 @@ func NewHTTP(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer, ssl *
 		MaxTime: c.DelayLoop + c.Conn.ConnectTimeout}
 	for _, u := range c.HTTP.URLs {
 		r := URL{Path: u.Path, Digest: u.Digest, Status: u.StatusCodes, RegexNoMatch: u.RegexNoMatch,
-			RegexMin: u.RegexMinOffset, RegexMax: u.RegexMaxOffset}
+			RegexMin: u.RegexMinOffset, RegexMax: u.RegexMaxOffset, TLSCompliant: u.TLSCompliant || c.HTTP.TLSCompliant}
 		r.Virtualhost = firstNonEmpty(u.Virtualhost, c.HTTP.Virtualhost, rs.Virtualhost, vs.Virtualhost)
 		r.SNIName = firstNonEmpty(u.Virtualhost, c.HTTP.Virtualhost, vs.Virtualhost)
 		if u.Regex != "" {
@@ -303,22 +307,36 @@ func (h *HTTP) fetchTLS(ctx context.Context, u *URL, rd *response, nc net.Conn, 
 	}
 	until(time.Now().Add(t))
 	rc.armed = true
+	stage, shutdown, err := readTLS(tc, rc, rd, buf)
+	if shutdown && u.TLSCompliant {
+		// keepalived 2.4's SSL_shutdown: a close_notify, sent unless the
+		// read ended in a TLS or socket error
+		until(time.Now().Add(t))
+		tc.CloseWrite()
+	}
+	return stage, err
+}
+
+// readTLS reads SSL_GET's response; shutdown says whether TLS may be
+// ended with a close_notify: the response complete, the peer's
+// close_notify, or a timeout.
+func readTLS(tc *tls.Conn, rc *rawConn, rd *response, buf []byte) (stage poller.Stage, shutdown bool, err error) {
 	for {
 		n, err := tc.Read(buf)
 		if n > 0 && rd.Data(buf[:n]) {
-			return poller.Reading, nil
+			return poller.Reading, true, nil
 		}
 		switch {
 		case err == nil:
 			continue
 		case isTimeout(err) && !rc.got:
-			return poller.Receiving, err
+			return poller.Receiving, true, err
 		case isTimeout(err):
-			return poller.Reading, sslError{"Timeout SSL read", err}
+			return poller.Reading, true, sslError{"Timeout SSL read", err}
 		case err == io.EOF && !rc.eof && !rd.headDone:
-			return poller.Reading, sslError{"SSL read error from", err}
+			return poller.Reading, true, sslError{"SSL read error from", err}
 		}
-		return poller.Reading, nil
+		return poller.Reading, err == io.EOF && !rc.eof, nil
 	}
 }
 

@@ -642,3 +642,95 @@ func TestHTTPEndlessBodyEnds(t *testing.T) {
 		}
 	}
 }
+
+// tailConn records what a TLS server's peer sends once armed.
+type tailConn struct {
+	net.Conn
+	mu    sync.Mutex
+	armed bool
+	tail  []byte
+}
+
+func (c *tailConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.mu.Lock()
+	if c.armed {
+		c.tail = append(c.tail, b[:n]...)
+	}
+	c.mu.Unlock()
+	return n, err
+}
+
+// TestSSLTLSCompliant: with tls_compliant (keepalived 2.4) SSL_GET ends
+// TLS with a close_notify, which the server sees as one alert record
+// (TLS 1.2: content type 21) after its response; without it the client
+// sends nothing more before closing, as keepalived's quiet shutdown.
+// Both for a response complete by its Content-Length and for a server
+// that ends with its own close_notify and waits for the client's.
+func TestSSLTLSCompliant(t *testing.T) {
+	p := newPKI(t)
+	cfg := &tls.Config{Certificates: []tls.Certificate{p.leaf}, MaxVersion: tls.VersionTLS12}
+	for _, bidir := range []bool{false, true} {
+		for _, compliant := range []bool{false, true} {
+			tails := make(chan []byte, 1)
+			ap := listen(t, func(c net.Conn) {
+				tc0 := &tailConn{Conn: c}
+				tc := tls.Server(tc0, cfg)
+				if tc.Handshake() != nil {
+					return
+				}
+				br := bufio.NewReader(tc)
+				for {
+					l, err := br.ReadString('\n')
+					if err != nil || l == "\r\n" {
+						break
+					}
+				}
+				tc0.mu.Lock()
+				tc0.armed = true
+				tc0.mu.Unlock()
+				if bidir {
+					io.WriteString(tc, "HTTP/1.0 200 OK\r\n\r\nhello")
+					tc.CloseWrite() // our close_notify; wait for the client's
+				} else {
+					io.WriteString(tc, "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+				}
+				c.SetReadDeadline(time.Now().Add(2 * time.Second))
+				io.Copy(io.Discard, tc)
+				tc0.mu.Lock()
+				tails <- tc0.tail
+				tc0.mu.Unlock()
+			})
+			h := &HTTP{Conn: Conn{Dst: ap, Timeout: time.Second}, Proto: "1.0",
+				URLs: []URL{{Path: "/", TLSCompliant: compliant}}, TLS: &tls.Config{InsecureSkipVerify: true}}
+			if r := h.Check(context.Background(), 0); !r.OK {
+				t.Fatalf("bidir %v compliant %v: %v", bidir, compliant, r)
+			}
+			tail := <-tails
+			alert := len(tail) > 5 && tail[0] == 21 && int(tail[3])<<8|int(tail[4]) == len(tail)-5
+			t.Logf("server ends with its close_notify %v, tls_compliant %v: the client sent %d bytes after the request (% x)", bidir, compliant, len(tail), tail)
+			if compliant != alert || (!compliant && len(tail) != 0) {
+				t.Errorf("bidir %v tls_compliant %v: client sent % x after the request", bidir, compliant, tail)
+			}
+		}
+	}
+}
+
+// TestSSLTLSCompliantFromConf: a url's tls_compliant or its checker's
+// makes the url's.
+func TestSSLTLSCompliantFromConf(t *testing.T) {
+	c := &conf.Checker{Type: conf.CheckSSL, Conn: &conf.ConnOpts{}, HTTP: &conf.HTTPCheck{
+		URLs: []*conf.URLCheck{{Path: "/a"}, {Path: "/b", TLSCompliant: true}}}}
+	rs, vs := &conf.RealServer{}, &conf.VirtualServer{}
+	h, err := NewHTTP(c, rs, vs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.URLs[0].TLSCompliant || !h.URLs[1].TLSCompliant {
+		t.Fatalf("url only: %v %v", h.URLs[0].TLSCompliant, h.URLs[1].TLSCompliant)
+	}
+	c.HTTP.TLSCompliant = true
+	if h, _ = NewHTTP(c, rs, vs, nil); !h.URLs[0].TLSCompliant {
+		t.Fatal("the checker's tls_compliant is not the url's")
+	}
+}

@@ -5,35 +5,85 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"os"
+	"syscall"
 
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
+	"golang.org/x/sys/unix"
 )
 
 // Ping is PING_CHECK: one ICMP/ICMPv6 echo. It uses an unprivileged
-// datagram ICMP socket when ping_group_range allows, else a raw socket.
+// datagram ICMP socket when ping_group_range allows, else a raw socket;
+// bindto and bind_if apply to either.
 type Ping struct{ Conn Conn }
 
-func (p *Ping) listen() (*icmp.PacketConn, bool, error) {
+func (p *Ping) listen() (net.PacketConn, bool, error) {
 	v6 := p.Conn.Dst.Addr().Is6()
-	src := "0.0.0.0"
+	src := netip.IPv4Unspecified()
 	if v6 {
-		src = "::"
+		src = netip.IPv6Unspecified()
 	}
 	if p.Conn.BindTo.IsValid() {
-		src = p.Conn.BindTo.String()
+		src = p.Conn.BindTo
 	}
-	dgram, raw := "udp4", "ip4:icmp"
-	if v6 {
-		dgram, raw = "udp6", "ip6:ipv6-icmp"
-	}
-	if c, err := icmp.ListenPacket(dgram, src); err == nil {
+	if c, err := p.dgram(v6, src); err == nil {
 		return c, true, nil
 	}
-	c, err := icmp.ListenPacket(raw, src)
+	raw := "ip4:icmp"
+	if v6 {
+		raw = "ip6:ipv6-icmp"
+	}
+	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error { return p.bindIf(rc) }}
+	c, err := lc.ListenPacket(context.Background(), raw, src.String())
 	return c, false, err
+}
+
+// bindIf binds the socket to bind_if's device, which keepalived 2.4.3
+// accepts in PING_CHECK but does not apply.
+func (p *Ping) bindIf(rc syscall.RawConn) error {
+	if p.Conn.BindIf == "" {
+		return nil
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.BindToDevice(int(fd), p.Conn.BindIf) }); err != nil {
+		return err
+	}
+	return serr
+}
+
+// dgram opens an unprivileged datagram ICMP socket (as x/net/icmp
+// does), bound to src and bind_if.
+func (p *Ping) dgram(v6 bool, src netip.Addr) (net.PacketConn, error) {
+	fam, proto := unix.AF_INET, unix.IPPROTO_ICMP
+	var sa unix.Sockaddr
+	if v6 {
+		fam, proto = unix.AF_INET6, unix.IPPROTO_ICMPV6
+		sa = &unix.SockaddrInet6{Addr: src.As16()}
+	} else if src.Unmap().Is4() {
+		sa = &unix.SockaddrInet4{Addr: src.Unmap().As4()}
+	} else {
+		return nil, errors.New("bindto is not IPv4")
+	}
+	fd, err := unix.Socket(fam, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, proto)
+	if err != nil {
+		return nil, err
+	}
+	if p.Conn.BindIf != "" {
+		err = unix.BindToDevice(fd, p.Conn.BindIf)
+	}
+	if err == nil {
+		err = unix.Bind(fd, sa)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "icmp")
+	defer f.Close()
+	return net.FilePacketConn(f)
 }
 
 func (p *Ping) Check(ctx context.Context, _ int) Result {

@@ -436,8 +436,8 @@ vrrp_instance VI_2 {
 }
 
 // TestDaemonBFDMultihopWithFRR: bfdd with a multihop peer (RFC 5883)
-// sends to port 4784; the daemon's session comes up and answers it
-// there (keepalived 2.2.7 only knows 3784).
+// sends to port 4784; the daemon's multihop session (keepalived 2.4's
+// keyword) comes up and answers it there.
 func TestDaemonBFDMultihopWithFRR(t *testing.T) {
 	t.Parallel()
 	const bfdd = "/usr/lib/frr/bfdd"
@@ -456,7 +456,7 @@ func TestDaemonBFDMultihopWithFRR(t *testing.T) {
 		"--vty_socket", dir, "-u", "frr", "-g", "frr", "-z", filepath.Join(dir, "zserv.api"), "-P", "0",
 		"--bfdctl", filepath.Join(dir, "bfdd.sock"), "--log", "stdout"), nil)
 	pcap, stopCapture := captureBFD(t, l.a, "udp port 4784")
-	gk, _ := startGKIn(t, l.a, gkBFDConf(l))
+	gk, _ := startGKIn(t, l.a, strings.Replace(gkBFDConf(l), " multiplier", " multihop\n multiplier", 1))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("bfdd's output:\n%s", peer.log())
@@ -467,7 +467,8 @@ func TestDaemonBFDMultihopWithFRR(t *testing.T) {
 	stopCapture()
 	out, err := exec.Command("tshark", "-r", pcap, "-Y", "ip.src == "+l.aa+" && udp.dstport == 4784 && bfd.sta == 3", "-T", "fields", "-e", "frame.number").Output()
 	if err != nil {
-		t.Fatal(err)
+		ee, _ := err.(*exec.ExitError)
+		t.Fatalf("tshark: %v %s", err, ee.Stderr)
 	}
 	n := len(strings.Fields(string(out)))
 	t.Logf("multihop: %d Up packets of ours to port 4784", n)
@@ -524,6 +525,16 @@ func captureBFD(t *testing.T, ns, filter string) (string, func()) {
 	capture := exec.Command("ip", "netns", "exec", ns, "tshark", "-q", "-i", "bfa", "-f", filter, "-w", pcap)
 	if err := capture.Start(); err != nil {
 		t.Fatal(err)
+	}
+	// tshark writes the file once it captures: wait, or a session that
+	// comes up at once ends the capture before it began
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Stat(pcap); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("tshark never started capturing")
+		}
 	}
 	t.Cleanup(func() {
 		if capture.ProcessState == nil {

@@ -366,3 +366,70 @@ func TestIPv6Session(t *testing.T) {
 		t.Fatalf("IPv6 hop limit %d, want 64", s.cfg.TTL)
 	}
 }
+
+// TestMultihop: multihop sessions (keepalived 2.4) talk on 4784, across
+// hops their max_hops allow; a multihop end never meets a single-hop
+// one, and only the ports in use are listened on.
+func TestMultihop(t *testing.T) {
+	mh := func(c *Config) { c.Multihop, c.MaxHops = true, 3 }
+	p := startPair(t, mh, mh)
+	p.net.mu.Lock()
+	p.net.TTL = 252 // three routers on the way
+	p.net.mu.Unlock()
+	waitState(t, p.ha.VRRP, "to_b", true, 5*time.Second)
+	p.net.mu.RLock()
+	_, on3784 := p.net.rcv[netip.AddrPortFrom(p.a, Port)]
+	_, on4784 := p.net.rcv[netip.AddrPortFrom(p.a, MultihopPort)]
+	p.net.mu.RUnlock()
+	if on3784 || !on4784 {
+		t.Errorf("listening on 3784 %v, 4784 %v; want only 4784", on3784, on4784)
+	}
+
+	q := startPair(t, mh, func(c *Config) { c.MaxHops = 3 })
+	// a also has a single-hop session elsewhere, so listens on both
+	q.ea.Reload(context.Background(), []Config{cfgTo("to_b", q.b, mh), cfgTo("to_c", netip.MustParseAddr("10.0.0.3"), nil)})
+	time.Sleep(2500 * time.Millisecond)
+	if up, _ := q.ha.VRRP.State("to_b"); up {
+		t.Fatal("a multihop session came up with a single-hop one")
+	}
+	// a listener on both ports still tells the kinds apart
+	q.net.Inject(q.a, Port, q.b, 255, downFrom(7))
+	deadline := time.Now().Add(5 * time.Second)
+	for q.ea.Drops()[ErrNoSession.Error()] == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a single-hop packet matched the multihop session: %v", q.ea.Drops())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// downFrom is a Down packet with discriminator my and no your
+// discriminator: it is matched by address.
+func downFrom(my uint32) []byte {
+	var b [PacketLen]byte
+	(&Packet{Version: 1, State: Down, DetectMult: 3, MyDisc: my, Length: PacketLen}).Marshal(b[:])
+	return b[:]
+}
+
+// TestMultihopReload: a reload that makes the session multihop moves
+// the listening socket from 3784 to 4784.
+func TestMultihopReload(t *testing.T) {
+	p := startPair(t, nil, nil)
+	waitState(t, p.ha.VRRP, "to_b", true, 5*time.Second)
+	listening := func(a netip.Addr, port uint16) bool {
+		p.net.mu.RLock()
+		defer p.net.mu.RUnlock()
+		_, ok := p.net.rcv[netip.AddrPortFrom(a, port)]
+		return ok
+	}
+	if !listening(p.a, Port) || listening(p.a, MultihopPort) {
+		t.Fatal("single-hop: not on 3784 alone")
+	}
+	mh := func(c *Config) { c.Multihop = true }
+	p.ea.Reload(context.Background(), []Config{cfgTo("to_b", p.b, mh)})
+	p.eb.Reload(context.Background(), []Config{cfgTo("to_a", p.a, mh)})
+	if listening(p.a, Port) || !listening(p.a, MultihopPort) {
+		t.Fatal("multihop after reload: not on 4784 alone")
+	}
+	waitState(t, p.ha.VRRP, "to_b", true, 5*time.Second)
+}

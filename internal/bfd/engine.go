@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/netip"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,8 +25,8 @@ type Receiver interface {
 
 // Sender is a session's own sending socket.
 type Sender interface {
-	// Send sends b to the neighbour's port: 3784, or 4784 once the peer
-	// is heard on the multihop port.
+	// Send sends b to the neighbour's port: 3784, or 4784 for a
+	// multihop session.
 	Send(b []byte, port uint16) error
 	Close() error
 }
@@ -82,6 +81,8 @@ type Engine struct {
 	rnd      *rand.Rand
 	limit    *lograte.Limiter
 	sendFn   func(*session)
+	rctx     context.Context      // the readers' (Run's)
+	lis      map[uint16]*listener // by port
 
 	started chan struct{} // closed once the sockets are open
 
@@ -142,46 +143,27 @@ func (e *Engine) rekey(s *session) uint32 {
 func (e *Engine) now() int64 { return int64(time.Since(e.base)) }
 
 // Run opens the listening sockets, starts cfgs' sessions and runs until
-// ctx ends. It fails only if no listening socket opens.
+// ctx ends. As keepalived 2.4, it listens on 3784 while a session is
+// single-hop and on 4784 while one is multihop; it fails only if no
+// needed listening socket opens.
 func (e *Engine) Run(ctx context.Context, cfgs []Config) error {
 	e.base = time.Now()
-	var recvs []Receiver
-	var ports []uint16
-	for _, port := range []int{Port, MultihopPort} {
-		r, err := e.tr.Listen(port)
-		if err != nil {
-			if port == Port {
-				for _, r := range recvs {
-					r.Close()
-				}
-				e.log.Error(fmt.Sprintf("bind() error (%v)", err))
-				e.log.Error("Unable to open listening socket")
-				return err
-			}
-			e.log.Warn(fmt.Sprintf("BFD multihop port %d: %v", port, err))
-			continue
-		}
-		recvs = append(recvs, r)
-		ports = append(ports, uint16(port))
-	}
 	rctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	for i, r := range recvs {
-		wg.Add(1)
-		go func() { defer wg.Done(); e.read(rctx, r, ports[i]) }()
-	}
+	e.rctx, e.lis = rctx, map[uint16]*listener{}
 	defer func() {
 		cancel()
-		for _, r := range recvs {
-			r.Close()
+		for port := range e.lis {
+			e.unlisten(port)
 		}
-		wg.Wait()
 		for _, s := range e.sessions {
 			if s.tx != nil {
 				s.tx.Close()
 			}
 		}
 	}()
+	if err := e.listenFor(cfgs, true); err != nil {
+		return err
+	}
 	e.apply(cfgs)
 	if e.started != nil {
 		close(e.started)
@@ -231,7 +213,7 @@ func (e *Engine) Run(ctx context.Context, cfgs []Config) error {
 func (e *Engine) Reload(ctx context.Context, cfgs []Config) {
 	done := make(chan struct{})
 	select {
-	case e.ctl <- func() { e.apply(cfgs); close(done) }:
+	case e.ctl <- func() { e.listenFor(cfgs, false); e.apply(cfgs); close(done) }:
 		<-done
 	case <-ctx.Done():
 	}
@@ -242,6 +224,60 @@ func (e *Engine) next() int64 {
 		return never
 	}
 	return e.heap[0].dueAt
+}
+
+// listener is a listening socket and its reader.
+type listener struct {
+	r      Receiver
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// listenFor opens the listening sockets cfgs need and closes the others
+// (keepalived 2.4's bfd_register_workers). At start, a needed socket
+// that fails is an error when no other kind of session is there.
+func (e *Engine) listenFor(cfgs []Config, start bool) error {
+	need := map[uint16]bool{}
+	for _, c := range cfgs {
+		need[c.port()] = true
+	}
+	for port := range e.lis {
+		if !need[port] {
+			e.unlisten(port)
+		}
+	}
+	for _, port := range []uint16{Port, MultihopPort} {
+		if !need[port] || e.lis[port] != nil {
+			continue
+		}
+		r, err := e.tr.Listen(int(port))
+		if err != nil {
+			e.log.Error(fmt.Sprintf("bind() error (%v)", err))
+			if port == Port {
+				e.log.Error("Unable to open listening socket")
+			} else {
+				e.log.Error("Unable to open multihop listening socket")
+			}
+			if start && len(need) == 1 {
+				return err
+			}
+			continue
+		}
+		lctx, cancel := context.WithCancel(e.rctx)
+		l := &listener{r: r, cancel: cancel, done: make(chan struct{})}
+		e.lis[port] = l
+		go func() { defer close(l.done); e.read(lctx, r, port) }()
+	}
+	return nil
+}
+
+// unlisten closes port's socket and waits for its reader.
+func (e *Engine) unlisten(port uint16) {
+	l := e.lis[port]
+	l.cancel()
+	l.r.Close()
+	<-l.done
+	delete(e.lis, port)
 }
 
 // read is one listening socket's reader: bounded reads, handed to the
@@ -296,6 +332,9 @@ func (e *Engine) handle(it *rxItem) {
 	var s *session
 	if p.YourDisc == 0 {
 		for _, c := range e.byAddr[it.src] {
+			if c.cfg.port() != it.port {
+				continue // keepalived 2.4: single-hop and multihop are apart
+			}
 			if !c.cfg.Source.IsValid() || !it.dst.IsValid() || c.cfg.Source == it.dst {
 				s = c
 				break
@@ -312,7 +351,6 @@ func (e *Engine) handle(it *rxItem) {
 		e.drop(ErrTTL, it.src)
 		return
 	}
-	s.dstPort = it.port
 	e.m.receive(s, p)
 	if s.sendNow {
 		s.sendNow = false

@@ -15,8 +15,11 @@ type Config struct {
 	// while Up, and the desired min TX while not Up.
 	MinRx, MinTx, IdleTx time.Duration
 	Multiplier           uint8
-	Passive              bool  // send nothing until the peer is heard
-	TTL                  uint8 // sent; 0: 255 (IPv4) or 64 (IPv6)
+	Passive              bool // send nothing until the peer is heard
+	// Multihop (keepalived 2.4's multihop): the session sends to and is
+	// found on port 4784 (RFC 5883) instead of 3784.
+	Multihop bool
+	TTL      uint8 // sent; 0: 255 (IPv4) or 64 (IPv6)
 	// MaxHops is how many hops a received packet may have crossed: its
 	// TTL must be at least TTL - MaxHops (RFC 5881's GTSM with 0); 255
 	// turns the check off.
@@ -24,12 +27,20 @@ type Config struct {
 	VRRP, Checker bool // who hears about it
 }
 
-// Port is the destination port: 3784 (RFC 5881), as keepalived 2.2.7
-// sends every session's packets; 4784 is RFC 5883's multihop port.
+// Port is the single-hop port (RFC 5881); MultihopPort is RFC 5883's,
+// a multihop session's.
 const (
 	Port         = 3784
 	MultihopPort = 4784
 )
+
+// port is where the session sends and listens.
+func (c Config) port() uint16 {
+	if c.Multihop {
+		return MultihopPort
+	}
+	return Port
+}
 
 func us(d time.Duration) uint32 { return uint32(min(d/time.Microsecond, 1<<32-1)) }
 
@@ -67,7 +78,7 @@ type session struct {
 func newSession(c Config, disc uint32) *session {
 	s := &session{cfg: c, minRx: us(c.MinRx), minTx: us(c.MinTx), idleTx: us(c.IdleTx),
 		localState: Down, remoteState: Down, localDisc: disc,
-		txAt: never, expAt: never, rstAt: never, idx: -1, reported: Down, dstPort: Port}
+		txAt: never, expAt: never, rstAt: never, idx: -1, reported: Down, dstPort: c.port()}
 	s.localTxIntv = s.idleTx
 	return s
 }

@@ -21,7 +21,7 @@ func Configs(cfg *conf.Config) []Config {
 		}
 		out = append(out, Config{Name: b.Name, Neighbor: b.NeighborIP, Source: b.SourceIP,
 			MinRx: b.MinRx, MinTx: b.MinTx, IdleTx: b.IdleTx, Multiplier: uint8(b.Multiplier),
-			Passive: b.Passive, TTL: uint8(b.TTL), MaxHops: uint8(mh), VRRP: b.VRRP, Checker: b.Checker})
+			Passive: b.Passive, Multihop: b.Multihop, TTL: uint8(b.TTL), MaxHops: uint8(mh), VRRP: b.VRRP, Checker: b.Checker})
 	}
 	return out
 }
