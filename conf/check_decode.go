@@ -755,6 +755,9 @@ func smtpKeywords() table {
 				d.errorf(s, 0, "SMTP_CHECK helo name missing")
 				return
 			}
+			if d.lvs.heloSet && d.opt.Compat.AtLeast(2, 2, 8) {
+				d.errorf(s, 1, "SMTP_CHECK helo name already specified")
+			}
 			d.lvs.c.SMTP.HeloName, d.lvs.heloSet = s.Words[1].Text, true
 		}},
 		"host": {fn: decodeSMTPHost, block: true},
