@@ -23,6 +23,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/internal/control"
 	"github.com/gokeepalived/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
+	"golang.org/x/sys/unix"
 )
 
 // fakeSub is a VRRP subsystem that records what the daemon asked of it.
@@ -375,11 +376,14 @@ func TestPidfiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Flock(int(holder.Fd()), syscall.LOCK_EX); err != nil {
+	// keepalived's lock (2.3.2 and later): F_OFD_SETLK on the whole file
+	lk := unix.Flock_t{Type: unix.F_WRLCK}
+	if err := unix.FcntlFlock(holder.Fd(), unix.F_OFD_SETLK, &lk); err != nil {
 		t.Fatal(err)
 	}
 	holder.WriteString("4194304\n")
-	if rc := Run(context.Background(), o, nil); rc != 0 || !strings.Contains(log.String(), "daemon is already running") {
+	if rc := Run(context.Background(), o, nil); rc != 0 || !strings.Contains(log.String(), "Another process has pid file "+pf+" locked") ||
+		!strings.Contains(log.String(), "daemon is already running") {
 		t.Fatalf("locked pidfile: rc %d log:\n%s", rc, log.String())
 	}
 	holder.Close()
