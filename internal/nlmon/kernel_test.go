@@ -8,12 +8,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
@@ -193,5 +195,103 @@ func TestKernelOverflowThenTrackedDown(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after ctx was cancelled")
+	}
+}
+
+// A process, not the kernel, sends a forged RTM_NEWLINK straight to the
+// monitor's netlink socket (any local process may): it is dropped and
+// counted, and it neither reaches Update nor costs a resubscription; a
+// real change afterwards still arrives.
+func TestKernelForeignSenderIgnored(t *testing.T) {
+	netnstest.Require(t)
+	ns := netnstest.New(t, "gknlfor", "trk0")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		seen     []string
+		listings int
+		lost     []error
+	)
+	m := &Monitor[netlink.LinkUpdate, int]{
+		Name: "link",
+		Source: Funcs[netlink.LinkUpdate, int]{
+			SubscribeFunc: Links(0),
+			ListFunc:      func() (int, error) { return 0, nil },
+		},
+		Buffer:   16,
+		Listed:   func(int) { mu.Lock(); listings++; mu.Unlock() },
+		Update:   func(u netlink.LinkUpdate) { mu.Lock(); seen = append(seen, u.Attrs().Name); mu.Unlock() },
+		Lost:     func(err error) { mu.Lock(); lost = append(lost, err); mu.Unlock() },
+		Resynced: func(error) {},
+	}
+	go inNS(ns.Name, func() error { return m.Run(ctx) })
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			mu.Lock()
+			ok := cond()
+			mu.Unlock()
+			if ok {
+				return
+			}
+			if time.Now().After(end) {
+				t.Fatalf("timed out waiting for %s (seen %v, lost %v)", what, seen, lost)
+			}
+		}
+	}
+	waitFor("the first listing", func() bool { return listings == 1 })
+
+	// the monitor's socket: NETLINK_ROUTE, a port id, the link group
+	err := inNS(ns.Name, func() error {
+		b, err := os.ReadFile("/proc/thread-self/net/netlink")
+		if err != nil {
+			return err
+		}
+		var ports []uint32
+		for _, l := range strings.Split(string(b), "\n")[1:] {
+			var sk string
+			var proto, port, groups uint32
+			if n, _ := fmt.Sscanf(l, "%s %d %d %x", &sk, &proto, &port, &groups); n == 4 && proto == unix.NETLINK_ROUTE && port != 0 && groups&unix.RTMGRP_LINK != 0 {
+				ports = append(ports, port)
+			}
+		}
+		if len(ports) == 0 {
+			return fmt.Errorf("no link-group netlink socket in:\n%s", b)
+		}
+		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+			return err
+		}
+		req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, 0)
+		req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
+		req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated("forged0")))
+		for _, p := range ports {
+			if err := unix.Sendto(fd, req.Serialize(), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Pid: p}); err != nil {
+				return fmt.Errorf("send to port %d: %w", p, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(5 * time.Second); m.Foreign() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("the forged message was never dropped as foreign")
+		}
+	}
+	if out, err := exec.Command("ip", "-n", ns.Name, "link", "set", "trk0", "down").CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	waitFor("trk0's change after the forgery", func() bool { return slices.Contains(seen, "trk0") })
+	mu.Lock()
+	defer mu.Unlock()
+	if slices.Contains(seen, "forged0") || len(lost) > 0 || listings != 1 {
+		t.Errorf("forged message had an effect: seen %v, lost %v, %d listings", seen, lost, listings)
 	}
 }

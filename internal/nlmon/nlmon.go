@@ -9,6 +9,8 @@ package nlmon
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -104,7 +106,13 @@ type Monitor[U, S any] struct {
 
 	// after is time.After; tests record the waits.
 	after func(time.Duration) <-chan time.Time
+	// foreign counts messages dropped for not coming from the kernel.
+	foreign atomic.Uint64
 }
+
+// Foreign is the number of messages dropped because a process, not the
+// kernel, sent them (keepalived 2.4 ignores those too).
+func (m *Monitor[U, S]) Foreign() uint64 { return m.foreign.Load() }
 
 // sub is one subscription.
 type sub[U any] struct {
@@ -156,6 +164,12 @@ func (m *Monitor[U, S]) Start(ctx context.Context) (done <-chan struct{}, err er
 func (m *Monitor[U, S]) attempt(ctx context.Context) (*sub[U], error) {
 	s := &sub[U]{ch: make(chan U, m.Buffer), done: make(chan struct{}), errc: make(chan error, 1)}
 	onErr := func(err error) {
+		// netlink drops a message not sent by the kernel and says so;
+		// any local process may send one, so it must not cost a resync
+		if strings.HasPrefix(err.Error(), "Wrong sender portid") {
+			m.foreign.Add(1)
+			return
+		}
 		select {
 		case s.errc <- err:
 		default:
