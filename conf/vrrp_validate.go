@@ -137,6 +137,7 @@ func (d *decoder) completeInstance(v *VRRPInstance) {
 	v.StrictMode = strict
 	d.instanceVersion(v, strict)
 	d.instanceState(v, strict)
+	d.instanceAuthHMAC(v, strict)
 	d.instanceUnicast(v, strict)
 	d.instanceVIPLimit(v)
 	d.instancePreempt(v, strict)
