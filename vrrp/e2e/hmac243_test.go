@@ -459,3 +459,66 @@ func (in *injector) frame(f ethernet.Frame) {
 		in.t.Fatal(err)
 	}
 }
+
+// TestInterop243AuthHMACModes: the migration modes on the wire, with
+// keepalived 2.4.3 and gokeepalived in both roles. A receive-only master
+// signs nothing: a permissive or receive-only backup accepts its plain
+// adverts, an enforce backup drops them (counted as Missing) and takes
+// over. A permissive master signs, and a receive-only backup verifies.
+func TestInterop243AuthHMACModes(t *testing.T) {
+	nstest.Require(t)
+	bin := testenv.Keepalived243(t)
+	start243 := func(t *testing.T, ns *nstest.NS, name, cfgText string) *proc {
+		t.Helper()
+		return startNode(t, ns, name, bin, cfgText)
+	}
+	tc := hmacCases()[2] // v3 IPv4 multicast
+	withMode := func(cfg, mode string) string {
+		return strings.Replace(cfg, "        active_key", "        mode "+mode+"\n        active_key", 1)
+	}
+	for _, m := range []struct {
+		master, backup string
+		signed, accept bool
+	}{
+		{"receive-only", "permissive", false, true},
+		{"receive-only", "enforce", false, false},
+		{"permissive", "receive-only", true, true},
+	} {
+		for _, dir := range []struct {
+			name           string
+			master, backup starter
+		}{{"keepalived243-master", start243, startGo}, {"gokeepalived-master", startGo, start243}} {
+			t.Run(m.master+"-to-"+m.backup+"/"+dir.name, func(t *testing.T) {
+				a, b := hmacPair(t, tc)
+				cp := startCapture(t, b)
+				wa := watch{t, a.Handle(t), tc.vip}
+				wb := watch{t, b.Handle(t), tc.vip}
+				since := time.Now()
+				dir.master(t, a, "a", withMode(tc.config(1, 150, 1), m.master))
+				wa.until(true, 4*tc.adv+3*time.Second, "a becomes master")
+				pb := dir.backup(t, b, "b", withMode(tc.config(2, 100, 1), m.backup))
+				down := 3*tc.adv + skew(100, tc.adv)
+				if m.accept {
+					wb.stays(false, down+tc.adv, "b stays backup")
+				} else {
+					took := wb.until(true, down+3*time.Second, "b drops a's unsigned adverts and takes over")
+					t.Logf("b took over %v after its start", took)
+				}
+				ids := cp.signedAdverts(tc.srcA, since)
+				if len(ids) == 0 {
+					t.Fatal("no advert from a captured")
+				}
+				for _, id := range ids {
+					if (id == 1) != m.signed {
+						t.Fatalf("a's adverts carry key ids %v (-1: no trailer), signed want %v", ids, m.signed)
+					}
+				}
+				st := pb.stats(t)
+				if (st["Missing"] > 0) == m.accept {
+					t.Errorf("b counted %d Missing", st["Missing"])
+				}
+				t.Logf("a %s, b %s: a's key ids %v; b's errors %v", m.master, m.backup, ids, st)
+			})
+		}
+	}
+}
