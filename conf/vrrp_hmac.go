@@ -139,7 +139,9 @@ func decodeHMACKey(d *decoder, v *VRRPInstance, s *syntax.Stmt) {
 	}
 	switch {
 	case len(key) < hmacKeyMin || len(key) > hmacKeyMax:
-		d.errorf(s, 2, "(%s) auth_hmac key %d length %d not in range [%d, %d]", v.Name, id, len(key), hmacKeyMin, hmacKeyMax)
+		// A lost key is a loss: a reload onto it is refused (a peer still
+		// signing with it would be dropped).
+		d.lose(s.WordPos(2), syntax.GeneralError, "(%s) auth_hmac key %d length %d not in range [%d, %d]", v.Name, id, len(key), hmacKeyMin, hmacKeyMax)
 	case v.AuthHMAC.Key(uint8(id)) != nil:
 		d.errorf(s, 1, "(%s) duplicate auth_hmac key id %d", v.Name, id)
 	default:
@@ -189,7 +191,7 @@ func (d *decoder) instanceAuthHMAC(v *VRRPInstance, strict bool) {
 		v.AuthType, v.AuthPass = "", ""
 	}
 	if a.Key(a.ActiveKey) == nil {
-		d.gerr(v.Pos, "(%s) auth_hmac active_key %d is not defined, disabling extension", v.Name, a.ActiveKey)
+		d.lose(v.Pos, syntax.GeneralError, "(%s) auth_hmac active_key %d is not defined, disabling extension", v.Name, a.ActiveKey)
 		v.AuthHMAC = nil
 		return
 	}
