@@ -2,7 +2,9 @@ package validate
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/hex"
+	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -233,5 +235,31 @@ func TestHMACMcastSenders(t *testing.T) {
 	}
 	if m := s.mcastMark(addrs[1]); m.valid {
 		t.Fatal("least recently used sender kept")
+	}
+}
+
+// TestHMACDropLogsAreRateLimited: a flood of replays of one signed advert
+// is counted in full and logged in a burst of 5.
+func TestHMACDropLogsAreRateLimited(t *testing.T) {
+	c := captures243(t)[0]
+	rx := c.decode(t)
+	var logs bytes.Buffer
+	ch := NewChecker(c.config(rx, hmacOf(HMACKey{ID: 1, Key: hmacKey1})), slog.New(slog.NewTextHandler(&logs, nil)))
+	now := trailerTime(rx)
+	ch.now = func() time.Time { return now }
+	if r := ch.Check(rx, true).Reason; r != OK {
+		t.Fatal(r)
+	}
+	for range 5000 {
+		now = now.Add(100 * time.Microsecond)
+		if r := ch.Check(rx, true).Reason; r != HMACReplay {
+			t.Fatal(r)
+		}
+	}
+	if n := ch.Counters.Drops(HMACReplay); n != 5000 {
+		t.Fatalf("counted %d", n)
+	}
+	if n := strings.Count(logs.String(), "replayed authentication trailer from "); n != 5 {
+		t.Fatalf("%d lines:\n%s", n, logs.String())
 	}
 }
