@@ -38,6 +38,7 @@ var hmacConfigCases = []struct{ name, block, extra, vips string }{
 	{"unknown-keyword", "key 1 hex:" + hmacKeyHex + "\nactive_key 1\nfoo bar", "", ""},
 	{"file", "key 1 file:FILE/key600\nactive_key 1", "", ""},
 	{"file-group-readable", "key 1 file:FILE/key644\nactive_key 1", "", ""},
+	{"file-env", "key 1 file:${_ENV GKHMAC_KEYDIR}/key600\nactive_key 1", "", ""}, // systemd's $CREDENTIALS_DIRECTORY
 	{"file-missing", "key 1 file:FILE/nokey\nactive_key 1", "", ""},
 	{"file-too-large", "key 1 file:FILE/keybig\nactive_key 1", "", ""},
 	{"file-largest", "key 1 file:FILE/key138\nactive_key 1", "", ""},
@@ -77,6 +78,7 @@ func TestConfigTestAuthHMACMatchesKeepalived243(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	t.Setenv("GKHMAC_KEYDIR", dir)
 	ns := netnstest.New(t, "gkhmac", "eth0")
 	for _, tc := range hmacConfigCases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package syntax
 import (
 	"math"
 	"math/rand"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,6 +37,8 @@ type definition struct {
 	multiline bool
 	builtin   func(params []int) string
 	maxParams int
+	// wordBuiltin takes exactly one word (keepalived 2.4's ${_ENV NAME}).
+	wordBuiltin func(param string) string
 }
 
 type seq struct {
@@ -101,6 +104,9 @@ func newPreprocessor(src *source, diags *Diags, configID string, seed int64) *pr
 	}}
 	p.defs["_HASH"] = &definition{value: "#"}
 	p.defs["_BANG"] = &definition{value: "!"}
+	// keepalived 2.4: an environment variable, "" if unset (systemd's
+	// $CREDENTIALS_DIRECTORY for auth_hmac key files).
+	p.defs["_ENV"] = &definition{wordBuiltin: os.Getenv}
 	return p
 }
 
@@ -479,7 +485,16 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 			continue
 		}
 		d := p.defs[name]
-		if d == nil || (d.builtin == nil && len(params) > 0) || len(params) > d.maxParams {
+		nums, numeric := numbers(params)
+		ok = d != nil
+		switch {
+		case !ok:
+		case d.wordBuiltin != nil:
+			ok = len(params) == 1
+		default:
+			ok = numeric && len(params) <= d.maxParams && (d.builtin != nil || len(params) == 0)
+		}
+		if !ok {
 			i++
 			continue
 		}
@@ -494,8 +509,10 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 		}
 		var val string
 		switch {
+		case d.wordBuiltin != nil:
+			val = d.wordBuiltin(params[0])
 		case d.builtin != nil:
-			val = d.builtin(params)
+			val = d.builtin(nums)
 		case d.multiline:
 			if len(d.lines) == 0 {
 				val = ""
@@ -531,8 +548,22 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 	return s, changed, true
 }
 
+// numbers converts a reference's parameters, which most definitions
+// take as numbers only.
+func numbers(params []string) ([]int, bool) {
+	var out []int
+	for _, f := range params {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, true
+}
+
 // parseRef parses a reference starting at s[i] == '$'.
-func parseRef(s string, i int) (name string, params []int, end int, ok bool) {
+func parseRef(s string, i int) (name string, params []string, end int, ok bool) {
 	j := i + 1
 	braces := j < len(s) && s[j] == '{'
 	if braces {
@@ -552,9 +583,10 @@ func parseRef(s string, i int) (name string, params []int, end int, ok bool) {
 		}
 		return name, nil, k, true
 	}
-	// ${NAME} or ${NAME 1 2}: only blanks and digits before '}'.
+	// ${NAME} or ${NAME 1 2} or ${NAME WORD}: only blanks and words
+	// before '}'.
 	m := k
-	for m < len(s) && (s[m] == ' ' || s[m] >= '0' && s[m] <= '9') {
+	for m < len(s) && (s[m] == ' ' || isNameChar(s[m])) {
 		m++
 	}
 	if m >= len(s) || s[m] != '}' {
@@ -564,14 +596,7 @@ func parseRef(s string, i int) (name string, params []int, end int, ok bool) {
 	if inner != "" && (inner[0] != ' ' || strings.HasSuffix(inner, " ")) {
 		return
 	}
-	for _, f := range strings.Fields(inner) {
-		n, err := strconv.Atoi(f)
-		if err != nil {
-			return
-		}
-		params = append(params, n)
-	}
-	return name, params, m + 1, true
+	return name, strings.Fields(inner), m + 1, true
 }
 
 // addSeq parses "~SEQ(var, [start,] [step,] end) text",
