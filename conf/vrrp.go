@@ -92,6 +92,8 @@ type VRRPInstance struct {
 
 	AuthType string `json:"auth_type,omitempty"` // "", PASS, AH
 	AuthPass string `json:"auth_pass,omitempty"`
+	// AuthHMAC is the auth_hmac block; nil without one.
+	AuthHMAC *AuthHMAC `json:"auth_hmac,omitempty"`
 
 	VIPs               []IPAddress `json:"virtual_ipaddress,omitempty"`
 	EVIPs              []IPAddress `json:"virtual_ipaddress_excluded,omitempty"`
@@ -694,7 +696,7 @@ func init() {
 			v := d.obj.(*VRRPInstance)
 			return v.Name, &v.trackBlocks
 		}),
-		table{"authentication": objBlockKw(decodeAuthentication)},
+		table{"authentication": objBlockKw(decodeAuthentication), "auth_hmac": objBlockKw(decodeAuthHMAC)},
 	)
 	authTable = table{
 		"auth_type": objKw(decodeAuthType),
@@ -918,6 +920,7 @@ func instanceUnicastKeywords() table {
 //	lower_prio_no_advert|higher_prio_send_advert [BOOL]
 //	debug 0..4
 //	authentication { auth_type PASS|AH; auth_pass PASSWORD }
+//	auth_hmac { key ID VALUE; active_key ID; … } (vrrp_hmac.go)
 func instanceProtocolKeywords() table {
 	return table{
 		"native_ipv6": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {

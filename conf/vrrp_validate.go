@@ -139,6 +139,7 @@ func (d *decoder) completeInstance(v *VRRPInstance) {
 	v.StrictMode = strict
 	d.instanceVersion(v, strict)
 	d.instanceState(v, strict)
+	d.instanceAuthHMAC(v, strict)
 	d.instanceUnicast(v, strict)
 	d.instanceVIPLimit(v)
 	d.instancePreempt(v, strict)
@@ -280,19 +281,20 @@ func (d *decoder) instanceUnicast(v *VRRPInstance, strict bool) {
 // carries: the excess become eVIPs.
 func (d *decoder) instanceVIPLimit(v *VRRPInstance) {
 	// VIPs that fit in an advert (1500 byte MTU assumed)
-	maxAddr := 255
+	hdr, al := 14+40+8, 16
 	if v.Family == 4 {
-		hdr := 14 + 20 + 8
+		hdr, al = 14+20+8, 4
 		if v.Version == 2 {
 			hdr += 8
 			if v.AuthType == "AH" {
 				hdr += 24
 			}
 		}
-		maxAddr = min(maxAddr, (1500-hdr)/4)
-	} else {
-		maxAddr = min(maxAddr, (1500-14-40-8)/16)
 	}
+	if h := v.AuthHMAC; h != nil && h.Mode != "receive-only" {
+		hdr += 28 // the auth_hmac trailer
+	}
+	maxAddr := min(255, (1500-hdr)/al)
 	if len(v.VIPs) > maxAddr {
 		d.gerr(v.Pos, "(%s) Number of VIPs (%d) exceeds maximum/space available in packet (max %d addresses) - excess moved to eVIPs", v.Name, len(v.VIPs), maxAddr)
 		v.EVIPs = append(v.EVIPs, v.VIPs[maxAddr:]...)

@@ -43,6 +43,7 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 	case "AH":
 		c.AuthType = packet.AuthAH
 	}
+	c.HMAC = hmacOf(v.AuthHMAC)
 	c.SourceAddr = v.SrcIP
 	if !c.SourceAddr.IsValid() {
 		c.SourceAddr = info.Addr4
@@ -239,4 +240,22 @@ func ExtraTrackers(cfg *conf.Config, v *conf.VRRPInstance) []Tracker {
 	return append(slices.DeleteFunc(out, func(t Tracker) bool {
 		return slices.ContainsFunc(group, func(g Tracker) bool { return g.Name == t.Name })
 	}), group...)
+}
+
+// hmacOf maps an auth_hmac block (conf has checked it) for the checker.
+func hmacOf(a *conf.AuthHMAC) *validate.HMAC {
+	if a == nil {
+		return nil
+	}
+	h := &validate.HMAC{ActiveKey: a.ActiveKey, AntiReplayTime: a.AntiReplayTime, Window: a.TimeWindow}
+	switch a.Mode {
+	case "permissive":
+		h.Mode = validate.HMACPermissive
+	case "receive-only":
+		h.Mode = validate.HMACReceiveOnly
+	}
+	for _, k := range a.Keys {
+		h.Keys = append(h.Keys, validate.HMACKey{ID: k.ID, Key: k.Key})
+	}
+	return h
 }

@@ -70,6 +70,8 @@ type Config struct {
 	// its checksums are computed over.
 	OldChecksum validate.ChecksumCompat
 	McastGroup4 netip.Addr
+	// HMAC is auth_hmac (signing and verifying); nil without one.
+	HMAC *validate.HMAC
 }
 
 // ValidateConfig derives the checker configuration.
@@ -79,7 +81,7 @@ func (c *Config) ValidateConfig() validate.Config {
 		AuthKey: packet.PassKey(c.AuthPass), AdverInt: c.AdverInt, VIPs: c.VIPs,
 		Unicast: c.Unicast, Peers: c.Peers, CheckUnicastSrc: c.CheckUnicastSrc,
 		StrictVIPCheck: c.StrictVIPCheck, V3ChecksumAsV2: c.V3ChecksumAsV2,
-		OldChecksum: c.OldChecksum, McastGroup4: c.McastGroup4,
+		OldChecksum: c.OldChecksum, McastGroup4: c.McastGroup4, HMAC: c.HMAC,
 	}
 }
 

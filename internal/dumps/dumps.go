@@ -41,6 +41,18 @@ type Stats struct {
 	AddrListErr, InvalidAuthType    uint64
 	AuthTypeMismatch, AuthFailure   uint64
 	PriZeroRcvd, PriZeroSent        uint64
+	// auth_hmac's (keepalived 2.4.2+), shown only with auth_hmac.
+	AuthExtMissing, AuthExtMalformed, AuthExtUnknownKey uint64
+	AuthExtInvalidHMAC, AuthExtStale, AuthExtReplay     uint64
+}
+
+// HMAC is what the dumps show of auth_hmac: never a key.
+type HMAC struct {
+	Keys           int
+	ActiveKey      int
+	Mode           string
+	AntiReplayTime bool
+	Window         int
 }
 
 // Instance is what the dumps show of one vrrp_instance.
@@ -94,6 +106,7 @@ type Instance struct {
 	Drops    map[string]uint64
 	AuthType int // 0 none, 1 PASS, 2 AH
 	AuthData string
+	HMAC     *HMAC // nil without auth_hmac
 	SourceIP string
 	Stats    Stats
 }
@@ -109,6 +122,10 @@ func WriteStats(w io.Writer, insts []Instance) {
 			s.PacketLenErr, s.IPTTLErr, s.InvalidTypeRcvd, s.AdvertIntervalErr, s.AddrListErr)
 		fmt.Fprintf(w, "  Authentication Errors:\n    Invalid Type: %d\n    Type Mismatch: %d\n    Failure: %d\n",
 			s.InvalidAuthType, s.AuthTypeMismatch, s.AuthFailure)
+		if in.HMAC != nil {
+			fmt.Fprintf(w, "  Authentication Extension Errors:\n    Missing: %d\n    Malformed: %d\n    Unknown Key: %d\n    Invalid HMAC: %d\n    Stale: %d\n    Replay: %d\n",
+				s.AuthExtMissing, s.AuthExtMalformed, s.AuthExtUnknownKey, s.AuthExtInvalidHMAC, s.AuthExtStale, s.AuthExtReplay)
+		}
 		fmt.Fprintf(w, "  Priority Zero:\n    Received: %d\n    Sent: %d\n", s.PriZeroRcvd, s.PriZeroSent)
 	}
 }
@@ -246,6 +263,14 @@ func WriteJSON(w io.Writer, insts []Instance, version int) error {
 		s.uint("invalid_authtype", st.InvalidAuthType)
 		s.uint("authtype_mismatch", st.AuthTypeMismatch)
 		s.uint("auth_failure", st.AuthFailure)
+		if in.HMAC != nil {
+			s.uint("auth_ext_missing", st.AuthExtMissing)
+			s.uint("auth_ext_malformed", st.AuthExtMalformed)
+			s.uint("auth_ext_unknown_key", st.AuthExtUnknownKey)
+			s.uint("auth_ext_invalid_hmac", st.AuthExtInvalidHMAC)
+			s.uint("auth_ext_stale", st.AuthExtStale)
+			s.uint("auth_ext_replay", st.AuthExtReplay)
+		}
 		s.uint("pri_zero_rcvd", st.PriZeroRcvd)
 		s.uint("pri_zero_sent", st.PriZeroSent)
 		fmt.Fprintf(&b, `{"data":{%s},"stats":{%s}}`, d.b.String(), s.b.String())
@@ -347,6 +372,14 @@ func WriteData(w io.Writer, insts []Instance, scripts []Script) {
 			fmt.Fprintf(w, "   Authentication type = SIMPLE_PASSWORD\n   Password = %s\n", maskedPassword)
 		case in.Version == 2:
 			fmt.Fprintf(w, "   Authentication type = none\n")
+		}
+		if h := in.HMAC; h != nil {
+			fmt.Fprintf(w, "   Authentication extension = HMAC-SHA256-128\n     Keys = %d, active key id = %d\n     Mode = %s\n", h.Keys, h.ActiveKey, h.Mode)
+			if h.AntiReplayTime {
+				fmt.Fprintf(w, "     Anti replay = time, window = %d sec\n", h.Window)
+			} else {
+				fmt.Fprintf(w, "     Anti replay = monotonic\n")
+			}
 		}
 		fmt.Fprintf(w, "   Virtual IP (%d):\n", len(in.VIPs))
 		for _, v := range in.VIPs {

@@ -122,3 +122,43 @@ func TestAdvertInterval(t *testing.T) {
 		}
 	}
 }
+
+// TestHMACDumpsKeepalived243: with auth_hmac, the data dump's extension
+// lines and the stats file's extension section are keepalived 2.4.3's
+// (testdata: excerpts of its dumps of the same settings); without, the
+// dumps stay 2.2.7's.
+func TestHMACDumpsKeepalived243(t *testing.T) {
+	in := ka227()
+	in.AuthType = 0
+	in.HMAC = &HMAC{Keys: 2, ActiveKey: 2, Mode: "permissive", AntiReplayTime: true, Window: 5}
+	for _, c := range []struct {
+		file  string
+		write func(*bytes.Buffer, Instance)
+	}{
+		{"testdata/ka243-hmac.data", func(b *bytes.Buffer, in Instance) { WriteData(b, []Instance{in}, nil) }},
+		{"testdata/ka243-hmac.stats", func(b *bytes.Buffer, in Instance) { WriteStats(b, []Instance{in}) }},
+	} {
+		want, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		c.write(&b, in)
+		if !strings.Contains(b.String(), string(want)) {
+			t.Errorf("%s: not in our dump:\n%s", c.file, b.String())
+		}
+		b.Reset()
+		c.write(&b, ka227())
+		if strings.Contains(b.String(), "xtension") {
+			t.Errorf("%s: extension lines without auth_hmac", c.file)
+		}
+	}
+	var b bytes.Buffer
+	in.Stats.AuthExtReplay = 3
+	if err := WriteJSON(&b, []Instance{in}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"auth_failure":0,"auth_ext_missing":0,"auth_ext_malformed":0,"auth_ext_unknown_key":0,"auth_ext_invalid_hmac":0,"auth_ext_stale":0,"auth_ext_replay":3,"pri_zero_rcvd"`) {
+		t.Errorf("JSON stats: %s", b.String())
+	}
+}

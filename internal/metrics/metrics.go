@@ -44,6 +44,11 @@ type SocketDrops struct {
 // version and VRID errors); always exported, so rate() works from zero.
 var InstanceDropReasons = []string{"checksum", "version", "instance_not_ready", "family", "ah_next_header", "unicast_source_not_peer"}
 
+// HMACDropReasons are auth_hmac's drops (keepalived 2.4.3's stats file has
+// counters for them; 2.2.7's none), exported for instances with auth_hmac.
+var HMACDropReasons = []string{"auth_ext_missing", "auth_ext_malformed", "auth_ext_unknown_key",
+	"auth_ext_invalid_hmac", "auth_ext_stale", "auth_ext_replay"}
+
 // Snapshot is everything one scrape shows.
 type Snapshot struct {
 	VRRP        []dumps.Instance
@@ -236,6 +241,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		for _, r := range InstanceDropReasons {
 			counter(descDropped, in.Drops[r], append(id, r)...)
+		}
+		for _, r := range HMACDropReasons {
+			if in.HMAC != nil {
+				counter(descDropped, in.Drops[r], append(id, r)...)
+			}
 		}
 		counter(descGARPDelay, uint64(in.GARPDelay.Seconds()), id...)
 	}

@@ -308,3 +308,25 @@ func TestScrapesInFlightCapped(t *testing.T) {
 		}
 	}
 }
+
+// TestHMACDropCounters: an instance with auth_hmac exports its six drop
+// reasons (from zero); one without exports none of them.
+func TestHMACDropCounters(t *testing.T) {
+	m := scrape(t, Snapshot{VRRP: []dumps.Instance{
+		{Name: "VI_1", Interface: "eth0", VRID: 51, HMAC: &dumps.HMAC{Keys: 1, ActiveKey: 1, Mode: "enforce"},
+			Drops: map[string]uint64{"auth_ext_invalid_hmac": 5, "auth_ext_replay": 3}},
+		{Name: "VI_2", Interface: "eth0", VRID: 52},
+	}})
+	drop := func(in, vrid, r string) string {
+		return `gokeepalived_vrrp_dropped_total{iname="` + in + `",intf="eth0",reason="` + r + `",vrid="` + vrid + `"}`
+	}
+	for r, v := range map[string]string{"auth_ext_invalid_hmac": "5", "auth_ext_replay": "3", "auth_ext_missing": "0",
+		"auth_ext_malformed": "0", "auth_ext_unknown_key": "0", "auth_ext_stale": "0"} {
+		if got := m[drop("VI_1", "51", r)]; got != v {
+			t.Errorf("VI_1 %s = %q, want %s", r, got, v)
+		}
+		if _, ok := m[drop("VI_2", "52", r)]; ok {
+			t.Errorf("VI_2 (no auth_hmac) exports %s", r)
+		}
+	}
+}

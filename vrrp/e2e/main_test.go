@@ -58,6 +58,8 @@ type proc struct {
 	// (keepalived's VRRP child; gokeepalived's one process).
 	vrrpPidFile string
 	waited      chan struct{}
+	// dir holds the node's config (keepalived.conf) and dump files.
+	dir string
 }
 
 func writeFile(t *testing.T, dir, name, text string) string {
@@ -117,7 +119,7 @@ func startNode(t *testing.T, ns *nstest.NS, name, bin, cfgText string) *proc {
 	t.Helper()
 	dir := t.TempDir()
 	path := writeFile(t, dir, "keepalived.conf", cfgText)
-	p := &proc{t: t, name: name, log: filepath.Join(dir, "log"), vrrpPidFile: filepath.Join(dir, "vrrp.pid")}
+	p := &proc{t: t, name: name, log: filepath.Join(dir, "log"), vrrpPidFile: filepath.Join(dir, "vrrp.pid"), dir: dir}
 	argv := nodeArgv(bin, dir, path)
 	cmd := ns.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "TMPDIR="+dir)

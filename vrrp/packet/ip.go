@@ -161,6 +161,8 @@ type IPv4Options struct {
 	Key     [AuthDataLen]byte
 	Seq     uint32
 	Unicast bool // zero TTL in the AH ICV
+	// HMAC appends a signed auth_hmac trailer.
+	HMAC *HMACSign
 }
 
 // BuildIPv4 returns a full IPv4 packet (as sent with IP_HDRINCL) carrying a.
@@ -168,7 +170,7 @@ func BuildIPv4(a *Advert, o IPv4Options) ([]byte, error) {
 	if !o.Src.Is4() || !o.Dst.Is4() {
 		return nil, ErrFamily
 	}
-	v, err := a.Marshal(IPv4, ChecksumOptions{Src: o.Src, Dst: o.Dst, V3ChecksumAsV2: o.V3ChecksumAsV2, PseudoDst: o.ChecksumDst})
+	v, err := a.MarshalSigned(IPv4, ChecksumOptions{Src: o.Src, Dst: o.Dst, V3ChecksumAsV2: o.V3ChecksumAsV2, PseudoDst: o.ChecksumDst}, o.HMAC)
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,8 @@ type Config struct {
 	// destination in its pseudo-header, as keepalived before 2.2.0 did.
 	OldChecksum ChecksumCompat
 	McastGroup4 netip.Addr
+	// HMAC is auth_hmac; nil without one.
+	HMAC *HMAC
 }
 
 // ChecksumCompat is keepalived's unicast_chksum_compat.
@@ -90,6 +92,8 @@ type Checker struct {
 	now     func() time.Time // nil: time.Now
 	// compat is cfg.OldChecksum, or ChecksumAuto once switched.
 	compat ChecksumCompat
+	// hmac is auth_hmac's sequence numbers, kept across a reload.
+	hmac hmacState
 }
 
 // NewChecker returns a Checker; log may be nil.
@@ -169,11 +173,7 @@ func (c *Checker) logf(format string, args ...any) {
 	if c.limit == nil {
 		c.limit = lograte.Default()
 	}
-	now := time.Now()
-	if c.now != nil {
-		now = c.now()
-	}
-	ok, held := c.limit.Allow(format, now)
+	ok, held := c.limit.Allow(format, c.clock())
 	if !ok {
 		return
 	}
@@ -220,6 +220,12 @@ func (c *Checker) check(rx *packet.Received, checkVIPs bool) Result {
 	// 2. Length: headers + what naddr implies must be what we got.
 	expVRRP := packet.ExpectedLen(hd.Version, hd.CountAddrs, cfg.Family)
 	expected := rx.HeadersLen() + expVRRP
+	// An auth_hmac trailer is told by the length: padding never reaches it.
+	var trailer []byte
+	if cfg.HMAC != nil && len(rx.Raw) == expected+packet.TrailerLen {
+		trailer = rx.Raw[expected:]
+		expected += packet.TrailerLen
+	}
 	if got := len(rx.Raw); got != expected && !padded(expected, got) {
 		dir := "short"
 		if got > expected {
@@ -239,6 +245,13 @@ func (c *Checker) check(rx *packet.Received, checkVIPs bool) Result {
 	if hd.Version != cfg.Version {
 		c.logf("(%s) wrong version. Received %d and expect %d", name, hd.Version, cfg.Version)
 		return Result{Reason: Version}
+	}
+
+	// 4a. auth_hmac, before any field reaches the state machine.
+	if cfg.HMAC != nil {
+		if r := c.checkHMAC(rx, rx.VRRP[:expVRRP], trailer); r != OK {
+			return Result{Reason: r}
+		}
 	}
 
 	// 5. v2 authentication, then the interval (a v2 mismatch drops).

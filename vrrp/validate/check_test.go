@@ -388,7 +388,7 @@ func TestReasonStrings(t *testing.T) {
 		}
 		seen[s] = true
 	}
-	if NumReasons.String() != "reason(23)" {
+	if NumReasons.String() != "reason(29)" {
 		t.Error(NumReasons.String())
 	}
 	if Length.Stat() != "Packet Errors: Length" || Password.Stat() != "Authentication Errors: Failure" {

@@ -19,6 +19,12 @@ func FuzzValidate(f *testing.F) {
 	}
 	v6, _ := hex.DecodeString("313564020064da5ffe80000000000000000000000000005320010db8000000000000000000000053")
 	f.Add(v6, uint8(4))
+	hk := []HMACKey{{ID: 1, Key: make([]byte, 32)}}
+	signed := v3spec()
+	signed.ip.HMAC = &packet.HMACSign{KeyID: 1, Key: hk[0].Key, Seq: 1 << 40}
+	if b, err := packet.BuildIPv4(&signed.adv, signed.ip); err == nil {
+		f.Add(b, uint8(5))
+	}
 	vips := []netip.Addr{mustAddr("10.9.9.9"), mustAddr("10.9.9.10")}
 	cfgs := []Config{
 		{Name: "v2", Family: packet.IPv4, Version: 2, AuthType: packet.AuthPass, AuthKey: packet.PassKey("secret123"), AdverInt: time.Second, VIPs: vips},
@@ -27,6 +33,8 @@ func FuzzValidate(f *testing.F) {
 		{Name: "uc", Family: packet.IPv4, Version: 3, AdverInt: time.Second, Unicast: true, CheckUnicastSrc: true,
 			Peers: []Peer{{Addr: mustAddr("192.168.200.2"), MinTTL: 1, MaxTTL: 254}}},
 		{Name: "v6", Family: packet.IPv6, Version: 3, AdverInt: time.Second, VIPs: []netip.Addr{mustAddr("fe80::53")}},
+		{Name: "hmac", Family: packet.IPv4, Version: 3, AdverInt: time.Second, VIPs: vips[:1],
+			HMAC: &HMAC{Keys: hk, ActiveKey: 1, Mode: HMACPermissive}},
 	}
 	f.Fuzz(func(t *testing.T, b []byte, sel uint8) {
 		if len(b) > 1<<16 {

@@ -21,10 +21,17 @@ const (
 	InstanceNotReady // instance in FAULT/INIT/STOP: keepalived ignores the packet uncounted
 	Family           // packet family differs from the instance's (a wiring bug)
 	// vrrp_check_packet order.
-	AHPresence       // AH header present iff auth type AH
-	Length           // buffer length != headers + VRRP implied by naddr
-	TTL              // TTL/hop limit != 255 on a multicast instance
-	Version          // VRRP version differs from ours
+	AHPresence // AH header present iff auth type AH
+	Length     // buffer length != headers + VRRP implied by naddr
+	TTL        // TTL/hop limit != 255 on a multicast instance
+	Version    // VRRP version differs from ours
+	// auth_hmac (keepalived 2.4.2+).
+	HMACMissing      // no trailer in enforce mode
+	HMACMalformed    // unknown scheme or reserved bits set
+	HMACStale        // timestamp outside time_window
+	HMACUnknownKey   // no key with the trailer's id
+	HMACBadMAC       // the MAC does not verify
+	HMACReplay       // sequence number not above the sender's last
 	AuthTypeInvalid  // v2 auth type not 0/1/2
 	AuthTypeMismatch // v2 auth type differs from ours
 	Password         // v2 PASS mismatch
@@ -52,6 +59,12 @@ var reasonNames = [NumReasons]string{
 	Length:               "length",
 	TTL:                  "ttl",
 	Version:              "version",
+	HMACMissing:          "auth_ext_missing",
+	HMACMalformed:        "auth_ext_malformed",
+	HMACStale:            "auth_ext_stale",
+	HMACUnknownKey:       "auth_ext_unknown_key",
+	HMACBadMAC:           "auth_ext_invalid_hmac",
+	HMACReplay:           "auth_ext_replay",
 	AuthTypeInvalid:      "auth_type_invalid",
 	AuthTypeMismatch:     "auth_type_mismatch",
 	Password:             "password",
@@ -96,6 +109,18 @@ func (r Reason) Stat() string {
 		return "Authentication Errors: Type Mismatch"
 	case Password, AHAuth:
 		return "Authentication Errors: Failure"
+	case HMACMissing:
+		return "Authentication Extension Errors: Missing"
+	case HMACMalformed:
+		return "Authentication Extension Errors: Malformed"
+	case HMACUnknownKey:
+		return "Authentication Extension Errors: Unknown Key"
+	case HMACBadMAC:
+		return "Authentication Extension Errors: Invalid HMAC"
+	case HMACStale:
+		return "Authentication Extension Errors: Stale"
+	case HMACReplay:
+		return "Authentication Extension Errors: Replay"
 	}
 	return ""
 }

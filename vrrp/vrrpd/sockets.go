@@ -81,6 +81,8 @@ func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
 	adv := vrrp.Advert(c, prio)
 	var errs []error
 	var io packet.IPv4Options
+	// auth_hmac: signed once, one sequence number for every unicast peer.
+	sign := ri.inst.Checker().HMACSign()
 	if c.Family == packet.IPv4 {
 		// As vrrp_update_pkt: one IP ID and one AH sequence number per
 		// advert, the same for every unicast peer. The kernel fills in an
@@ -89,7 +91,7 @@ func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
 			ri.ipID++
 		}
 		io = packet.IPv4Options{ID: ri.ipID, TTL: uint8(ri.ttl), Src: c.SourceAddr,
-			V3ChecksumAsV2: c.V3ChecksumAsV2, Unicast: c.Unicast, ChecksumDst: ri.inst.Checker().ChecksumDst()}
+			V3ChecksumAsV2: c.V3ChecksumAsV2, Unicast: c.Unicast, ChecksumDst: ri.inst.Checker().ChecksumDst(), HMAC: sign}
 		if c.AuthType == packet.AuthAH && c.Version == 2 {
 			io.AH, io.Key, io.Seq = true, packet.PassKey(c.AuthPass), ri.inst.Checker().NextAHSeq()
 		}
@@ -101,7 +103,7 @@ func (r *Runtime) sendAdvert(ri *rtInst, prio uint8) error {
 			io.Dst = dst
 			o.Data, err = packet.BuildIPv4(&adv, io)
 		} else {
-			o.Data, err = adv.Marshal(packet.IPv6, packet.ChecksumOptions{Src: c.SourceAddr, Dst: dst})
+			o.Data, err = adv.MarshalSigned(packet.IPv6, packet.ChecksumOptions{Src: c.SourceAddr, Dst: dst}, sign)
 		}
 		if err == nil {
 			err = ri.sock.sock.Send(o)

@@ -232,6 +232,26 @@ func TestParameters(t *testing.T) {
 	}
 }
 
+// ${_ENV NAME} (keepalived 2.4) is the variable, "" when unset; words
+// are not numbers for the other builtins, nor parameters of a user's
+// definition, and stay as written.
+func TestEnvBuiltin(t *testing.T) {
+	t.Setenv("GKTEST_CREDS", "/run/credentials/x.service")
+	for in, want := range map[string]string{
+		"key 1 file:${_ENV GKTEST_CREDS}/k": "key|1|file:/run/credentials/x.service/k",
+		"x a${_ENV GKTEST_UNSET_42}b":       "x|ab",
+		"x ${_ENV}":                         "x|$ {_ENV}",
+		"x ${_ENV A B}":                     "x|$ {_ENV|A|B}",
+		"x ${_RANDOM a}":                    "x|$ {_RANDOM|a}",
+		"$D=1\nx ${D word}":                 "x|$ {D|word}",
+	} {
+		tr, ds := parse(in)
+		if got := render(tr.Stmts); got != want || len(ds.List) > 0 {
+			t.Errorf("%q: got %q want %q; %s", in, got, want, diagText(ds))
+		}
+	}
+}
+
 func TestParameterLoopIsBounded(t *testing.T) {
 	_, ds := parse("$A=x $A\ny $A")
 	if !strings.Contains(diagText(ds), "does not terminate") {

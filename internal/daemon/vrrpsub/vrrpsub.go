@@ -287,6 +287,10 @@ func (v *Subsystem) Instances() []dumps.Instance {
 			case "AH":
 				d.AuthType = 2
 			}
+			if h := c.AuthHMAC; h != nil {
+				d.HMAC = &dumps.HMAC{Keys: len(h.Keys), ActiveKey: int(h.ActiveKey), Mode: h.Mode,
+					AntiReplayTime: h.AntiReplayTime, Window: h.TimeWindow}
+			}
 			for _, t := range c.TrackInterfaces {
 				d.TrackInterfaces = append(d.TrackInterfaces, fmt.Sprintf("%s weight %d%s", t.Name, t.Weight, revStr(t.Reverse)))
 				d.TrackIfNames = append(d.TrackIfNames, t.Name)
@@ -445,6 +449,18 @@ func addDrop(s *dumps.Stats, reason string, n uint64) {
 			s.AuthTypeMismatch += n
 		case "Authentication Errors: Failure":
 			s.AuthFailure += n
+		case "Authentication Extension Errors: Missing":
+			s.AuthExtMissing += n
+		case "Authentication Extension Errors: Malformed":
+			s.AuthExtMalformed += n
+		case "Authentication Extension Errors: Unknown Key":
+			s.AuthExtUnknownKey += n
+		case "Authentication Extension Errors: Invalid HMAC":
+			s.AuthExtInvalidHMAC += n
+		case "Authentication Extension Errors: Stale":
+			s.AuthExtStale += n
+		case "Authentication Extension Errors: Replay":
+			s.AuthExtReplay += n
 		}
 	}
 }
