@@ -379,8 +379,10 @@ func TestInterop243AuthHMACForged(t *testing.T) {
 			}
 			var last ethernet.Frame
 			for _, fr := range cp.snapshot() {
-				if fr.f.EtherType == ethernet.EtherTypeIPv4 && len(fr.f.Payload) > 20 && fr.f.Payload[9] == packet.ProtoVRRP &&
-					netip.AddrFrom4([4]byte(fr.f.Payload[12:16])) == tc.srcA {
+				// the master's own (priority 150), not one of ours forged
+				// with its address, which the capture sees too
+				if fr.f.EtherType == ethernet.EtherTypeIPv4 && len(fr.f.Payload) > 23 && fr.f.Payload[9] == packet.ProtoVRRP &&
+					netip.AddrFrom4([4]byte(fr.f.Payload[12:16])) == tc.srcA && fr.f.Payload[int(fr.f.Payload[0]&0xf)*4+2] == 150 {
 					last = fr.f
 				}
 			}
