@@ -130,6 +130,14 @@ type VRRPInstance struct {
 	DownTimerAdverts        int           `json:"down_timer_adverts"`
 	LowerPrioNoAdvert       bool          `json:"lower_prio_no_advert,omitempty"`
 	HigherPrioSendAdvert    bool          `json:"higher_prio_send_advert,omitempty"`
+	// NoVirtualIPAddress allows an instance without VIPs (2.2.8).
+	NoVirtualIPAddress bool `json:"no_virtual_ipaddress,omitempty"`
+	// V3ChecksumAsV2 leaves the pseudo-header out of VRRPv3 IPv4
+	// checksums (2.2.8; the global keyword is the default).
+	V3ChecksumAsV2 bool `json:"v3_checksum_as_v2,omitempty"`
+	// OwnerIgnoreAdverts: an address owner (priority 255) drops every
+	// advert it receives (2.3.3, RFC 9568).
+	OwnerIgnoreAdverts bool `json:"owner_ignore_adverts,omitempty"`
 
 	// SyncGroup is the name of the sync group the instance belongs to.
 	SyncGroup string `json:"sync_group,omitempty"`
@@ -142,6 +150,8 @@ type VRRPInstance struct {
 	acceptRaw      *bool
 	lowerPrioRaw   *bool
 	higherPrioRaw  *bool
+	v3ChecksumRaw  *bool
+	ownerIgnRaw    *bool
 	garpLPDelayRaw *time.Duration
 	garpLPRepRaw   *uint32
 	garpExtraSet   bool
@@ -899,6 +909,8 @@ func instanceUnicastKeywords() table {
 //	skip_check_adv_addr [BOOL]
 //	strict_mode [BOOL]
 //	lower_prio_no_advert|higher_prio_send_advert [BOOL]
+//	v3_checksum_as_v2 [BOOL]
+//	owner_ignore_adverts [BOOL]
 //	debug 0..4
 //	authentication { auth_type PASS|AH; auth_pass PASSWORD }
 func instanceProtocolKeywords() table {
@@ -1001,6 +1013,8 @@ func instanceProtocolKeywords() table {
 		}),
 		"lower_prio_no_advert":    instBoolKw("lower_prio_no_advert", func(v *VRRPInstance) **bool { return &v.lowerPrioRaw }),
 		"higher_prio_send_advert": instBoolKw("higher_prio_send_advert", func(v *VRRPInstance) **bool { return &v.higherPrioRaw }),
+		"v3_checksum_as_v2":       instBoolKw("v3_checksum_as_v2", func(v *VRRPInstance) **bool { return &v.v3ChecksumRaw }),
+		"owner_ignore_adverts":    instBoolKw("owner_ignore_adverts", func(v *VRRPInstance) **bool { return &v.ownerIgnRaw }),
 	}
 }
 
@@ -1011,6 +1025,7 @@ func instanceProtocolKeywords() table {
 //	virtual_routes { ROUTE ... }
 //	virtual_rules { RULE ... }
 //	promote_secondaries
+//	no_virtual_ipaddress
 func instanceAddressKeywords() table {
 	return table{
 		"virtual_ipaddress": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
@@ -1033,7 +1048,8 @@ func instanceAddressKeywords() table {
 				}
 			}
 		}),
-		"promote_secondaries": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.PromoteSecondaries = true }),
+		"promote_secondaries":  objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.PromoteSecondaries = true }),
+		"no_virtual_ipaddress": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.NoVirtualIPAddress = true }),
 		"virtual_routes": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			for _, l := range d.valueStmts(c) {
 				if r, ok := d.decodeRoute(l, false); ok {

@@ -169,7 +169,11 @@ func (d *decoder) instanceVersion(v *VRRPInstance, strict bool) {
 	if v.Family == 4 && v.UnicastTTL == -1 {
 		v.UnicastTTL = 255
 	}
-	if len(v.VIPs) == 0 {
+	if v.NoVirtualIPAddress && strict {
+		d.gerr(v.Pos, "(%s) no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress", v.Name)
+		v.NoVirtualIPAddress = false
+	}
+	if len(v.VIPs) == 0 && !v.NoVirtualIPAddress {
 		if v.Version == 3 || strict {
 			d.gerr(v.Pos, "(%s) No VIP specified; at least one is required", v.Name)
 			d.quiet()
@@ -401,6 +405,11 @@ func (d *decoder) instanceAdvertDefaults(v *VRRPInstance, strict bool, sg *SyncG
 		v.HigherPrioSendAdvert = false
 	default:
 		v.HigherPrioSendAdvert = *v.higherPrioRaw
+	}
+	d.instanceOwnerAdverts(v, strict)
+	v.V3ChecksumAsV2 = g.V3ChecksumAsV2
+	if v.v3ChecksumRaw != nil {
+		v.V3ChecksumAsV2 = *v.v3ChecksumRaw
 	}
 	switch {
 	case v.smtpRaw != nil:
@@ -642,3 +651,23 @@ func (d *decoder) unicastSrc(v *VRRPInstance) (netip.Addr, bool) {
 
 // String gives "VI_1 (vrid 51)" for messages and debugging.
 func (v *VRRPInstance) String() string { return fmt.Sprintf("%s (vrid %d)", v.Name, v.VRID) }
+
+// instanceOwnerAdverts is 2.4.3's owner_ignore_adverts check: only an
+// address owner ignores adverts; strict mode makes it, and the global
+// keyword is the default. 2.4.3 also rejects an explicit "false" at
+// priority 255, strict or not, with the strict-mode wording.
+func (d *decoder) instanceOwnerAdverts(v *VRRPInstance, strict bool) {
+	owner := v.Priority == 255
+	switch {
+	case v.ownerIgnRaw != nil && *v.ownerIgnRaw && !owner:
+		d.gerr(v.Pos, "(%s) ignoring owner_ignore_adverts since priority is not %d", v.Name, 255)
+		v.OwnerIgnoreAdverts = false
+	case v.ownerIgnRaw == nil:
+		v.OwnerIgnoreAdverts = owner && (strict || d.cfg.Global.VRRPOwnerIgnoreAdverts)
+	case owner && !*v.ownerIgnRaw:
+		d.gerr(v.Pos, "(%s) strict_mode with priority %d requires owner_ignore_adverts", v.Name, 255)
+		v.OwnerIgnoreAdverts = true
+	default:
+		v.OwnerIgnoreAdverts = *v.ownerIgnRaw
+	}
+}

@@ -70,6 +70,8 @@ type Config struct {
 	// its checksums are computed over.
 	OldChecksum validate.ChecksumCompat
 	McastGroup4 netip.Addr
+	// OwnerIgnoreAdverts is owner_ignore_adverts (keepalived 2.3.3).
+	OwnerIgnoreAdverts bool
 }
 
 // ValidateConfig derives the checker configuration.
@@ -79,7 +81,7 @@ func (c *Config) ValidateConfig() validate.Config {
 		AuthKey: packet.PassKey(c.AuthPass), AdverInt: c.AdverInt, VIPs: c.VIPs,
 		Unicast: c.Unicast, Peers: c.Peers, CheckUnicastSrc: c.CheckUnicastSrc,
 		StrictVIPCheck: c.StrictVIPCheck, V3ChecksumAsV2: c.V3ChecksumAsV2,
-		OldChecksum: c.OldChecksum, McastGroup4: c.McastGroup4,
+		OldChecksum: c.OldChecksum, McastGroup4: c.McastGroup4, OwnerIgnoreAdverts: c.OwnerIgnoreAdverts,
 	}
 }
 
@@ -308,6 +310,7 @@ func (i *Instance) Receive(now time.Time, rx *packet.Received) ([]Action, valida
 		return nil, validate.Result{Reason: validate.InstanceNotReady}
 	}
 	checkVIPs := i.state == StateMaster || !i.cfg.SkipCheckAdvAddr || rx.Src != i.masterAddr
+	i.chk.SetOwner(i.effPrio == PriorityOwner)
 	res := i.chk.Check(rx, checkVIPs)
 	if res.Reason != validate.OK {
 		return nil, res

@@ -46,6 +46,9 @@ type Config struct {
 	// destination in its pseudo-header, as keepalived before 2.2.0 did.
 	OldChecksum ChecksumCompat
 	McastGroup4 netip.Addr
+	// OwnerIgnoreAdverts is owner_ignore_adverts: while our effective
+	// priority is 255 (SetOwner), every advert is dropped.
+	OwnerIgnoreAdverts bool
 }
 
 // ChecksumCompat is keepalived's unicast_chksum_compat.
@@ -90,6 +93,8 @@ type Checker struct {
 	now     func() time.Time // nil: time.Now
 	// compat is cfg.OldChecksum, or ChecksumAuto once switched.
 	compat ChecksumCompat
+	// owner: the instance's effective priority is 255 (see SetOwner).
+	owner bool
 }
 
 // NewChecker returns a Checker; log may be nil.
@@ -150,6 +155,10 @@ func (c *Checker) AHCycled() bool { return c.ahCycle }
 // ClearAHCycle forgets that the counter reached its top (keepalived does
 // when a master's adverts are accepted again).
 func (c *Checker) ClearAHCycle() { c.ahCycle = false }
+
+// SetOwner tells the checker whether the instance's effective priority
+// is 255 now (owner_ignore_adverts applies only then).
+func (c *Checker) SetOwner(owner bool) { c.owner = owner }
 
 // Check validates rx. checkVIPs is keepalived's check_vip_addr: true unless
 // skip_check_adv_addr is set and the advert comes from the known master.
@@ -328,6 +337,12 @@ func (c *Checker) check(rx *packet.Received, checkVIPs bool) Result {
 		c.logf("(%s) Expected %sicast packet but received %sicast packet", name, exp, got)
 		c.Counters.AddrListErr.Add(1)
 		return Result{Reason: MulticastUnicast}
+	}
+
+	// 10a. An address owner with owner_ignore_adverts (2.3.3+).
+	if cfg.OwnerIgnoreAdverts && c.owner {
+		c.logf("(%s) Dropping packet(s) from %v since we are address owner", name, rx.Src)
+		return Result{Reason: OwnerIgnored}
 	}
 
 	c.Counters.AdvertRcvd.Add(1)

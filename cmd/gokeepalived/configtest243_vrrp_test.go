@@ -1,0 +1,77 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gokeepalived/gokeepalived/internal/configtestout"
+	"github.com/gokeepalived/gokeepalived/internal/netnstest"
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
+)
+
+// vrrp243Cases are configurations using the VRRP keywords keepalived
+// added after 2.2.7, valid and not.
+var vrrp243Cases = map[string]string{
+	"no-vip-allowed":          "I\n no_virtual_ipaddress\n}\n",
+	"no-vip-v3-allowed":       "I\n version 3\n no_virtual_ipaddress\n}\n",
+	"no-vip-v2":               "I\n}\n",
+	"no-vip-v3":               "I\n version 3\n}\n",
+	"no-vip-strict":           "I\n no_virtual_ipaddress\n strict_mode\n}\n",
+	"no-vip-with-vip":         "I\n no_virtual_ipaddress\n V\n}\n",
+	"v3-checksum":             "I\n version 3\n v3_checksum_as_v2\n V\n}\n",
+	"v3-checksum-false":       "I\n version 3\n v3_checksum_as_v2 false\n V\n}\n",
+	"v3-checksum-bad":         "I\n version 3\n v3_checksum_as_v2 maybe\n V\n}\n",
+	"v3-checksum-global":      "global_defs {\n v3_checksum_as_v2\n}\nI\n version 3\n V\n}\n",
+	"v3-checksum-global-x":    "global_defs {\n v3_checksum_as_v2 maybe\n}\nI\n version 3\n V\n}\n",
+	"owner-ignore":            "I\n priority 255\n owner_ignore_adverts\n V\n}\n",
+	"owner-ignore-true":       "I\n priority 255\n owner_ignore_adverts yes\n V\n}\n",
+	"owner-ignore-false":      "I\n priority 255\n owner_ignore_adverts false\n V\n}\n",
+	"owner-ignore-strict":     "I\n priority 255\n strict_mode\n V\n}\n",
+	"owner-ignore-prio":       "I\n priority 100\n owner_ignore_adverts\n V\n}\n",
+	"owner-ignore-nonprio":    "I\n priority 100\n owner_ignore_adverts off\n V\n}\n",
+	"owner-ignore-bad":        "I\n priority 255\n owner_ignore_adverts bad\n V\n}\n",
+	"owner-ignore-global":     "global_defs {\n vrrp_owner_ignore_adverts\n}\nI\n priority 255\n V\n}\n",
+	"owner-ignore-global-bad": "global_defs {\n vrrp_owner_ignore_adverts bad\n}\nI\n priority 255\n V\n}\n",
+	"owner-ignore-global-off": "global_defs {\n vrrp_owner_ignore_adverts off\n}\nI\n priority 255\n V\n}\n",
+}
+
+// TestConfigTest243VRRPKeywords runs keepalived 2.4.3 and gokeepalived
+// with -t on vrrp243Cases: the verdicts and the message sets must agree.
+func TestConfigTest243VRRPKeywords(t *testing.T) {
+	netnstest.Require(t)
+	bin := testenv.Keepalived243(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := netnstest.New(t, "gk243v", "eth0")
+	dir := t.TempDir()
+	for name, text := range vrrp243Cases {
+		t.Run(name, func(t *testing.T) {
+			text = expandVRRP243(text)
+			f := filepath.Join(dir, name+".conf")
+			if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			kaOut, kaErr := ns.Command(bin, "-t", "-f", f).CombinedOutput()
+			ours := ns.Command(self, "-t", "-f", f)
+			ours.Env = append(os.Environ(), "GOKEEPALIVED_AS_MAIN=1")
+			ourOut, ourErr := ours.CombinedOutput()
+			want, got := exitCode(kaErr), exitCode(ourErr)
+			missing, extra := configtestout.Diff(configtestout.ParseKeepalived(string(kaOut)), configtestout.ParseOurs(string(ourOut)))
+			if got != want || len(missing) > 0 || len(extra) > 0 {
+				t.Errorf("keepalived 2.4.3 -t = %d, gokeepalived -t = %d\nonly keepalived: %s\nonly ours: %s\nconfig:\n%s",
+					want, got, msgs(missing), msgs(extra), text)
+			}
+		})
+	}
+}
+
+// expandVRRP243 replaces the case shorthands: a line "I" opens an
+// instance on eth0, "V" is a VIP block.
+func expandVRRP243(text string) string {
+	r := strings.NewReplacer("I\n", "vrrp_instance X {\n interface eth0\n virtual_router_id 9\n", " V\n", " virtual_ipaddress {\n  10.9.0.50\n }\n")
+	return r.Replace(text)
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/internal/netnstest"
+	"github.com/gokeepalived/gokeepalived/internal/testenv"
+	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
+)
+
+// The tests here run keepalived 2.4.3 (the second oracle) against
+// gokeepalived in namespaces, on the VRRP keywords keepalived added after
+// 2.2.7. Each implementation is the sender and the receiver in turn.
+
+// pair243 is keepalived 2.4.3 and gokeepalived, in that order.
+func pair243(t *testing.T) []string {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{testenv.Keepalived243(t), self}
+}
+
+func name243(bin string) string {
+	if strings.HasSuffix(bin, "/keepalived") {
+		return "keepalived243"
+	}
+	return "gokeepalived"
+}
+
+// kwMulticastV3 is a VRRPv3 multicast instance; vips is the
+// virtual_ipaddress block's content ("" for none).
+func kwMulticastV3(state, prio, extra, vips string) string {
+	text := kwGlobal + "vrrp_instance VI_1 {\n state " + state + "\n version 3\n interface eth0\n virtual_router_id 63\n priority " + prio +
+		"\n advert_int 1\n" + extra
+	if vips != "" {
+		text += " virtual_ipaddress {\n " + vips + "\n }\n"
+	}
+	return text + "}\n"
+}
+
+// run243Pair starts sender (MASTER) in a and receiver in b, waits for the
+// receiver to settle and returns what tshark saw on b as
+// "source,fields...". The receiver must stay BACKUP past its master down
+// interval.
+func run243Pair(t *testing.T, sender, receiver, cfgA, cfgB string, fields ...string) (s, r *gkProc, pkts []string) {
+	a, b := nstest.Pair(t)
+	capture := tshark(t, b.Command, "eth0", "ip proto 112", 8*time.Second, append([]string{"ip.src"}, fields...)...)
+	s, _ = startKW(t, a.Command, sender, cfgA)
+	s.waitFor("(VI_1) Entering MASTER STATE", 1)
+	r, _ = startKW(t, b.Command, receiver, cfgB)
+	r.waitFor("(VI_1) Entering BACKUP STATE", 1)
+	time.Sleep(4500 * time.Millisecond) // > master down interval (3 s + skew)
+	if l := r.log(); strings.Contains(l, "Entering MASTER STATE") || strings.Contains(l, "checksum") {
+		t.Errorf("%s receiver did not stay BACKUP on %s's adverts:\n%s", name243(receiver), name243(sender), l)
+	}
+	if l := s.log(); strings.Contains(l, "Entering BACKUP STATE\n") { // not "(init)"
+		t.Errorf("%s sender left MASTER:\n%s", name243(sender), l)
+	}
+	return s, r, <-capture
+}
+
+// fromSender keeps the captured lines whose source is 10.77.0.1, without
+// the source.
+func fromSender(pkts []string) []string {
+	var out []string
+	for _, p := range pkts {
+		if v, ok := strings.CutPrefix(p, "10.77.0.1,"); ok && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// TestDaemon243V3ChecksumAsV2: with v3_checksum_as_v2 (2.2.8) a VRRPv3
+// IPv4 checksum leaves out the pseudo-header. The adverts of keepalived
+// 2.4.3 and gokeepalived carry the same checksum (tshark, which includes
+// the pseudo-header, calls both bad) and each takes the other's with the
+// keyword, in the instance or in global_defs.
+func TestDaemon243V3ChecksumAsV2(t *testing.T) {
+	t.Parallel() // own namespaces and directories; mostly waiting on VRRP timers
+	netnstest.Require(t, "tshark")
+	bins := pair243(t)
+	sums := map[string][]string{}
+	for _, where := range []string{"instance", "global"} {
+		for _, dir := range [][2]string{{bins[0], bins[1]}, {bins[1], bins[0]}} {
+			t.Run(where+"/"+name243(dir[0])+"-to-"+name243(dir[1]), func(t *testing.T) {
+				extra, global := " v3_checksum_as_v2\n", ""
+				if where == "global" {
+					extra, global = "", "global_defs {\n v3_checksum_as_v2\n}\n"
+				}
+				cfgA := global + kwMulticastV3("MASTER", "150", extra, "10.77.0.100/32")
+				cfgB := global + kwMulticastV3("BACKUP", "100", extra, "10.77.0.100/32")
+				_, _, pkts := run243Pair(t, dir[0], dir[1], cfgA, cfgB, "vrrp.checksum", "vrrp.checksum.status")
+				got := fromSender(pkts)
+				t.Logf("%s's adverts (checksum,tshark status): %v", name243(dir[0]), got)
+				if len(got) != 1 || !strings.HasSuffix(got[0], ",0") {
+					t.Errorf("%s's checksums: %v, want one value that tshark calls bad", name243(dir[0]), got)
+				}
+				sums[where+"/"+name243(dir[0])] = got
+			})
+		}
+	}
+	for _, where := range []string{"instance", "global"} {
+		if ka, ours := sums[where+"/keepalived243"], sums[where+"/gokeepalived"]; !slices.Equal(ka, ours) {
+			t.Errorf("%s: keepalived 2.4.3 sent checksums %v, gokeepalived %v", where, ka, ours)
+		}
+	}
+}
+
+// TestDaemon243NoVirtualIPAddress: a VRRPv3 instance with
+// no_virtual_ipaddress (2.2.8) and no VIP starts, becomes MASTER and
+// sends adverts with no address, which the other implementation takes.
+func TestDaemon243NoVirtualIPAddress(t *testing.T) {
+	t.Parallel() // own namespaces and directories; mostly waiting on VRRP timers
+	netnstest.Require(t, "tshark")
+	bins := pair243(t)
+	for _, dir := range [][2]string{{bins[0], bins[1]}, {bins[1], bins[0]}} {
+		t.Run(name243(dir[0])+"-to-"+name243(dir[1]), func(t *testing.T) {
+			cfgA := kwMulticastV3("MASTER", "150", " no_virtual_ipaddress\n", "")
+			cfgB := kwMulticastV3("BACKUP", "100", " no_virtual_ipaddress\n", "")
+			s, r, pkts := run243Pair(t, dir[0], dir[1], cfgA, cfgB, "vrrp.addr_count", "vrrp.checksum.status")
+			if got := fromSender(pkts); !slices.Equal(got, []string{"0,1"}) {
+				t.Errorf("%s's adverts (address count,checksum status): %v, want [0,1]", name243(dir[0]), got)
+			}
+			for _, p := range []*gkProc{s, r} {
+				if strings.Contains(p.log(), "No VIP specified") {
+					t.Errorf("warned of no VIP:\n%s", p.log())
+				}
+			}
+		})
+	}
+}
+
+// TestDaemon243OwnerIgnoreAdverts: two address owners (priority 255).
+// The one with owner_ignore_adverts (2.3.3, RFC 9568) drops the other's
+// adverts, saying so, and stays MASTER with the VIP; the other, at the
+// higher address, reports the conflict.
+func TestDaemon243OwnerIgnoreAdverts(t *testing.T) {
+	t.Parallel() // own namespaces and directories; mostly waiting on VRRP timers
+	netnstest.Require(t)
+	bins := pair243(t)
+	for _, where := range []string{"instance", "global"} {
+		for _, dir := range [][2]string{{bins[0], bins[1]}, {bins[1], bins[0]}} {
+			t.Run(where+"/"+name243(dir[0])+"-ignores-"+name243(dir[1]), func(t *testing.T) {
+				extra, global := " owner_ignore_adverts\n", ""
+				if where == "global" {
+					extra, global = "", "global_defs {\n vrrp_owner_ignore_adverts\n}\n"
+				}
+				a, b := nstest.Pair(t)
+				own, _ := startKW(t, a.Command, dir[0], global+kwMulticastV3("MASTER", "255", extra, "10.77.0.100/32"))
+				own.waitFor("(VI_1) Entering MASTER STATE", 1)
+				other, _ := startKW(t, b.Command, dir[1], kwMulticastV3("MASTER", "255", "", "10.77.0.100/32"))
+				own.waitFor("(VI_1) Dropping packet(s) from 10.77.0.2 since we are address owner", 1)
+				other.waitFor("(VI_1) CONFIGURATION ERROR: local instance and ", 1)
+				time.Sleep(3 * time.Second)
+				if l := own.log(); strings.Contains(l, "Entering BACKUP STATE\n") || strings.Contains(l, "CONFIGURATION ERROR") {
+					t.Errorf("%s with owner_ignore_adverts took the other owner's adverts:\n%s", name243(dir[0]), l)
+				}
+				if !hasAddr(t, a.Name, "10.77.0.100") {
+					t.Errorf("the ignoring owner lost its VIP:\n%s", own.log())
+				}
+			})
+		}
+	}
+}
