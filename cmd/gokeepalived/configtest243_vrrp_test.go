@@ -35,6 +35,16 @@ var vrrp243Cases = map[string]string{
 	"owner-ignore-global":     "global_defs {\n vrrp_owner_ignore_adverts\n}\nI\n priority 255\n V\n}\n",
 	"owner-ignore-global-bad": "global_defs {\n vrrp_owner_ignore_adverts bad\n}\nI\n priority 255\n V\n}\n",
 	"owner-ignore-global-off": "global_defs {\n vrrp_owner_ignore_adverts off\n}\nI\n priority 255\n V\n}\n",
+	"script-ms":               "S 1.5\nI\n T\n V\n}\n",
+	"script-ms-min":           "S 0.001\nI\n T\n V\n}\n",
+	"script-ms-round-up":      "S 0.0005\nI\n T\n V\n}\n",
+	"script-ms-round-zero":    "S 0.0004\nI\n T\n V\n}\n",
+	"script-ms-zero":          "S 0\nI\n T\n V\n}\n",
+	"script-ms-invalid":       "S abc\nI\n T\n V\n}\n",
+	"script-ms-max":           "S 4294\nI\n T\n V\n}\n",
+	"script-ms-over":          "S 4294.001\nI\n T\n V\n}\n",
+	"script-ms-negative":      "S -1\nI\n T\n V\n}\n",
+	"script-ms-dot":           "S 2.\nI\n T\n V\n}\n",
 }
 
 // TestConfigTest243VRRPKeywords runs keepalived 2.4.3 and gokeepalived
@@ -70,8 +80,15 @@ func TestConfigTest243VRRPKeywords(t *testing.T) {
 }
 
 // expandVRRP243 replaces the case shorthands: a line "I" opens an
-// instance on eth0, "V" is a VIP block.
+// instance on eth0, "V" is a VIP block, "S N" a vrrp_script with
+// interval and timeout N and "T" tracks it.
 func expandVRRP243(text string) string {
-	r := strings.NewReplacer("I\n", "vrrp_instance X {\n interface eth0\n virtual_router_id 9\n", " V\n", " virtual_ipaddress {\n  10.9.0.50\n }\n")
+	if v, rest, ok := strings.Cut(text, "\n"); ok && strings.HasPrefix(v, "S ") {
+		n := strings.TrimPrefix(v, "S ")
+		text = "global_defs {\n script_user root\n enable_script_security\n}\nvrrp_script S {\n script /usr/bin/true\n interval " + n +
+			"\n timeout " + n + "\n}\n" + rest
+	}
+	r := strings.NewReplacer("I\n", "vrrp_instance X {\n interface eth0\n virtual_router_id 9\n", " V\n", " virtual_ipaddress {\n  10.9.0.50\n }\n",
+		" T\n", " track_script {\n  S\n }\n")
 	return r.Replace(text)
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -167,4 +169,49 @@ func TestDaemon243OwnerIgnoreAdverts(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestDaemon243ScriptMilliseconds: vrrp_script interval and timeout take
+// milliseconds (2.3.2). A script run every 0.2 s runs about 15 times in
+// 3 s; one that sleeps 0.6 s with a 0.3 s timeout times out and its
+// instance never becomes MASTER, in keepalived 2.4.3 and gokeepalived
+// alike.
+func TestDaemon243ScriptMilliseconds(t *testing.T) {
+	t.Parallel() // own namespaces and directories; mostly waiting on scripts
+	netnstest.Require(t)
+	runs := map[string]int{}
+	for i, bin := range pair243(t) {
+		t.Run(name243(bin), func(t *testing.T) {
+			ns := netnstest.New(t, "gkms"+strconv.Itoa(i), "eth0")
+			sdir := t.TempDir()
+			count, slow := filepath.Join(sdir, "count.sh"), filepath.Join(sdir, "slow.sh")
+			os.WriteFile(count, []byte("#!/bin/sh\necho x >> "+sdir+"/runs\n"), 0o755)
+			os.WriteFile(slow, []byte("#!/bin/sh\nsleep 0.6\n"), 0o755)
+			text := kwGlobal + "vrrp_script count {\n script " + count + "\n interval 0.2\n}\n" +
+				"vrrp_script slow {\n script " + slow + "\n interval 1\n timeout 0.3\n fall 1\n rise 1\n}\n" +
+				"vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 64\n advert_int 1\n track_script {\n  count\n }\n virtual_ipaddress {\n  10.99.0.64/32\n }\n}\n" +
+				"vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 65\n advert_int 1\n track_script {\n  slow\n }\n virtual_ipaddress {\n  10.99.0.65/32\n }\n}\n"
+			p, _ := startKW(t, ns.Command, bin, text)
+			// 2.4.3 keeps VI_2 waiting for the script's first result
+			// without logging a state; gokeepalived (as 2.2.7) logs FAULT.
+			p.waitFor("VRRP_Script(slow) timed_out", 1)
+			lines := func() int {
+				b, _ := os.ReadFile(filepath.Join(sdir, "runs"))
+				return strings.Count(string(b), "\n")
+			}
+			n0 := lines()
+			time.Sleep(3 * time.Second)
+			n := lines() - n0
+			runs[name243(bin)] = n
+			// 15 expected; a whole-second interval would give 3.
+			if n < 10 || n > 20 {
+				t.Errorf("%d runs of a 0.2 s script in 3 s:\n%s", n, p.log())
+			}
+			time.Sleep(time.Second) // VI_2 would be MASTER by now (3 × 1 s + skew)
+			if l := p.log(); strings.Contains(l, "(VI_2) Entering MASTER STATE") {
+				t.Errorf("the timed-out script's instance became MASTER:\n%s", l)
+			}
+		})
+	}
+	t.Logf("runs of a 0.2 s vrrp_script in 3 s: %v", runs)
 }
