@@ -2,6 +2,7 @@ package conf
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -505,6 +506,12 @@ func decodeUnicastPeer(d *decoder, l *syntax.Stmt, v *VRRPInstance) {
 			continue
 		}
 		v.CheckUnicastSrc = true
+	}
+	// keepalived 2.3.3 and later drop a peer given twice, as a config
+	// error; 2.2.7 took the config, so only the message is 2.4.3's.
+	if slices.ContainsFunc(v.UnicastPeers, func(o UnicastPeer) bool { return o.Address == a }) {
+		d.vlogInfo(l.Pos(), "(%s) %s - duplicate unicast_peer", v.Name, str)
+		return
 	}
 	if p.MinTTL > p.MaxTTL {
 		d.errorf(l, 0, "(%s) min_ttl %d > max_ttl %d - all packets will be discarded", v.Name, p.MinTTL, p.MaxTTL)
@@ -1038,12 +1045,15 @@ func instanceAddressKeywords() table {
 					d.errorf(l, 0, "(%s): address family must match VRRP instance [%s] - ignoring", v.Name, word(l, 0))
 					continue
 				}
+				if vipDuplicate(d, v, l, ip, false) {
+					continue
+				}
 				v.VIPs = append(v.VIPs, ip)
 			}
 		}),
 		"virtual_ipaddress_excluded": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			for _, l := range d.valueStmts(c) {
-				if ip, ok := d.decodeIPAddress(l, false); ok {
+				if ip, ok := d.decodeIPAddress(l, false); ok && !vipDuplicate(d, v, l, ip, true) {
 					v.EVIPs = append(v.EVIPs, ip)
 				}
 			}
@@ -1183,4 +1193,47 @@ func instanceGARPKeywords() table {
 		"garp_extra_if":   objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }),
 		"vmac_garp_intvl": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }),
 	}
+}
+
+// vipDuplicate is keepalived 2.4.3's vip_is_duplicate: an address already
+// a VIP (on any interface, for a VIP), or an excluded VIP on the same
+// interface, is reported and ignored. The same IPv6 link-local address
+// on different interfaces is not a duplicate (keepalived issue #2573).
+// 2.4.3 calls it a config error; 2.2.7 took such configs (its own
+// samples have one), so the verdict stays 2.2.7's.
+func vipDuplicate(d *decoder, v *VRRPInstance, l *syntax.Stmt, ip IPAddress, excluded bool) bool {
+	// An address without dev has no interface yet here, as in keepalived.
+	ifOf := func(a IPAddress) string {
+		if a.Dev != "" {
+			return a.Dev
+		}
+		return v.Interface
+	}
+	same := func(o IPAddress, anyIf bool) bool {
+		a := ip.Prefix.Addr()
+		if o.Prefix.Addr() != a {
+			return false
+		}
+		if !anyIf {
+			return o.Dev == ip.Dev
+		}
+		return !a.Is6() || !a.IsLinkLocalUnicast() || ifOf(o) == ifOf(ip)
+	}
+	what := ""
+	if excluded {
+		what = "Excluded "
+	}
+	for _, o := range v.VIPs {
+		if same(o, !excluded) {
+			d.vlogInfo(l.Pos(), "(%s): %sVIP duplicates a VIP %s - ignoring", v.Name, what, word(l, 0))
+			return true
+		}
+	}
+	for _, o := range v.EVIPs {
+		if same(o, false) {
+			d.vlogInfo(l.Pos(), "(%s): %sVIP duplicates an excluded VIP %s - ignoring", v.Name, what, word(l, 0))
+			return true
+		}
+	}
+	return false
 }

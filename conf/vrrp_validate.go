@@ -580,8 +580,11 @@ func (d *decoder) advertInt(v *VRRPInstance) {
 			d.gerr(v.Pos, "(%s) VRRPv3 advertisement interval %fs must be in units of 10ms - rounding", v.Name, secs(us))
 			us += centi / 2
 			us -= us % centi
+			// 2.2.8 and later keep the rounding within [0.01, 40.95].
 			if us == 0 {
 				us = centi
+			} else if us == 4096*centi {
+				us = 4095 * centi
 			}
 		}
 	}
