@@ -1045,9 +1045,9 @@ func instanceAddressKeywords() table {
 					d.errorf(l, 0, "(%s): address family must match VRRP instance [%s] - ignoring", v.Name, word(l, 0))
 					continue
 				}
-				if vipDuplicate(d, v, l, ip, false) {
-					continue
-				}
+				// A duplicate stays, as in 2.2.7: a 2.2.7 peer counts it
+				// in adverts and drops ours if the counts differ.
+				vipDuplicate(d, v, l, ip, false)
 				v.VIPs = append(v.VIPs, ip)
 			}
 		}),
@@ -1197,7 +1197,8 @@ func instanceGARPKeywords() table {
 
 // vipDuplicate is keepalived 2.4.3's vip_is_duplicate: an address already
 // a VIP (on any interface, for a VIP), or an excluded VIP on the same
-// interface, is reported and ignored. The same IPv6 link-local address
+// interface, is reported (2.4.3 ignores it; only an excluded one is
+// ignored here). The same IPv6 link-local address
 // on different interfaces is not a duplicate (keepalived issue #2573).
 // 2.4.3 calls it a config error; 2.2.7 took such configs (its own
 // samples have one), so the verdict stays 2.2.7's.

@@ -330,11 +330,12 @@ func TestAdvertIntRounding(t *testing.T) {
 }
 
 // The same IPv6 link-local VIP on two interfaces is not a duplicate
-// (keepalived issue #2573; 2.4.3 still calls it one); on one it is.
+// (keepalived issue #2573; 2.4.3 still calls it one); on one it is, and
+// is kept, as 2.2.7 does.
 func TestVIPDuplicateLinkLocal(t *testing.T) {
 	cfg, ds := loadIfs(t, "vrrp_instance VI_6 {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n  fe80::10 dev eth0\n  fe80::10 dev eth1\n  fe80::10\n }\n}\n")
 	at(t, ds, "(VI_6): VIP duplicates a VIP fe80::10 - ignoring", 7, 3)
-	if n := len(cfg.VRRPInstances[0].VIPs); n != 2 {
+	if n := len(cfg.VRRPInstances[0].VIPs); n != 3 {
 		t.Errorf("%d VIPs", n)
 	}
 }
