@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +15,9 @@ import (
 	"github.com/gokeepalived/gokeepalived/internal/netnstest"
 	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
+	"github.com/vishvananda/netlink/nl"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // The tests here run keepalived 2.4.3 (the second oracle) against
@@ -214,4 +220,110 @@ func TestDaemon243ScriptMilliseconds(t *testing.T) {
 		})
 	}
 	t.Logf("runs of a 0.2 s vrrp_script in 3 s: %v", runs)
+}
+
+// addrProto returns the IFA_PROTO of addr in namespace ns (-1 if the
+// address has none, -2 if it is not there).
+func addrProto(t *testing.T, ns, addr string) int {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	h, err := netns.GetFromName(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if err := netns.Set(h); err != nil {
+		t.Fatal(err)
+	}
+	defer netns.Set(orig)
+	req := nl.NewNetlinkRequest(unix.RTM_GETADDR, unix.NLM_F_DUMP)
+	req.AddData(nl.NewIfAddrmsg(unix.AF_UNSPEC))
+	msgs, err := req.Execute(unix.NETLINK_ROUTE, unix.RTM_NEWADDR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := netip.MustParseAddr(addr)
+	for _, m := range msgs {
+		attrs, err := nl.ParseRouteAttr(m[unix.SizeofIfAddrmsg:])
+		if err != nil {
+			continue
+		}
+		proto, found := -1, false
+		for _, a := range attrs {
+			switch a.Attr.Type {
+			case unix.IFA_LOCAL, unix.IFA_ADDRESS:
+				got, _ := netip.AddrFromSlice(a.Value)
+				found = found || got == want
+			case 11: // IFA_PROTO
+				proto = int(a.Value[0])
+			}
+		}
+		if found {
+			return proto
+		}
+	}
+	return -2
+}
+
+// TestDaemon243AddressProto: keepalived 2.3.2 and later add VIPs with
+// IFA_PROTO 18 (keepalived), which "ip addr" shows; gokeepalived too,
+// and the VIPs' other attributes (ip -j addr: broadcast, scope, label,
+// lifetimes, flags) are keepalived 2.4.3's.
+func TestDaemon243AddressProto(t *testing.T) {
+	t.Parallel() // own namespaces and directories
+	netnstest.Require(t)
+	protos, attrs := map[string]int{}, map[string][]string{}
+	for i, bin := range pair243(t) {
+		t.Run(name243(bin), func(t *testing.T) {
+			ns := netnstest.New(t, "gkpr"+strconv.Itoa(i), "eth0")
+			p, _ := startKW(t, ns.Command, bin, kwGlobal+"vrrp_instance VI_1 {\n state MASTER\n interface eth0\n virtual_router_id 66\n priority 255\n"+
+				" advert_int 1\n virtual_ipaddress {\n  10.99.0.66/32\n  10.99.0.67/24 label eth0:1\n  10.99.0.68/24 brd 10.99.0.200\n }\n}\n"+
+				"vrrp_instance VI_6 {\n state MASTER\n interface eth0\n virtual_router_id 66\n priority 255\n"+
+				" advert_int 1\n virtual_ipaddress {\n  2001:db8::66/64\n  2001:db8::67/128\n }\n}\n")
+			p.waitFor("(VI_1) Entering MASTER STATE", 1)
+			p.waitFor("(VI_6) Entering MASTER STATE", 1)
+			deadline := time.Now().Add(5 * time.Second)
+			for _, a := range []string{"10.99.0.66", "10.99.0.67", "10.99.0.68", "2001:db8::66", "2001:db8::67"} {
+				for addrProto(t, ns.Name, a) == -2 && time.Now().Before(deadline) {
+					time.Sleep(20 * time.Millisecond)
+				}
+				got := addrProto(t, ns.Name, a)
+				protos[name243(bin)+"/"+a] = got
+				if got != 18 {
+					t.Errorf("%s: IFA_PROTO %d, want 18 (keepalived)\n%s", a, got, p.log())
+				}
+			}
+			// The interface's own address is not ours.
+			if got := addrProto(t, ns.Name, "10.99.0.1"); got != -1 {
+				t.Errorf("10.99.0.1: IFA_PROTO %d", got)
+			}
+			out, err := ns.Command("ip", "-j", "addr", "show", "dev", "eth0").Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var links []struct {
+				AddrInfo []map[string]any `json:"addr_info"`
+			}
+			if err := json.Unmarshal(out, &links); err != nil || len(links) != 1 {
+				t.Fatalf("ip -j addr: %v %s", err, out)
+			}
+			for _, a := range links[0].AddrInfo {
+				if l, _ := a["local"].(string); strings.HasPrefix(l, "10.99.0.6") || strings.HasPrefix(l, "2001:db8::") {
+					b, _ := json.Marshal(a)
+					attrs[name243(bin)] = append(attrs[name243(bin)], string(b))
+				}
+			}
+			slices.Sort(attrs[name243(bin)])
+		})
+	}
+	t.Logf("IFA_PROTO of the VIPs: %v", protos)
+	if ka, ours := attrs["keepalived243"], attrs["gokeepalived"]; len(ka) != 5 || !slices.Equal(ka, ours) {
+		t.Errorf("VIPs as ip -j addr shows them:\nkeepalived 2.4.3: %v\ngokeepalived:     %v", ka, ours)
+	}
 }
