@@ -136,6 +136,10 @@ type VRRPInstance struct {
 	// V3ChecksumAsV2 leaves the pseudo-header out of VRRPv3 IPv4
 	// checksums (2.2.8; the global keyword is the default).
 	V3ChecksumAsV2 bool `json:"v3_checksum_as_v2,omitempty"`
+	// TimerExpiredBackup is timer_expired_backup's highest priority of
+	// the other routers (2.2.8; 0 = off): a MASTER whose daemon ran late
+	// enough for one of them to take over goes to BACKUP.
+	TimerExpiredBackup int `json:"timer_expired_backup,omitempty"`
 	// OwnerIgnoreAdverts: an address owner (priority 255) drops every
 	// advert it receives (2.3.3, RFC 9568).
 	OwnerIgnoreAdverts bool `json:"owner_ignore_adverts,omitempty"`
@@ -918,6 +922,7 @@ func instanceUnicastKeywords() table {
 //	lower_prio_no_advert|higher_prio_send_advert [BOOL]
 //	v3_checksum_as_v2 [BOOL]
 //	owner_ignore_adverts [BOOL]
+//	timer_expired_backup|thread_timer_expired [1..254]
 //	debug 0..4
 //	authentication { auth_type PASS|AH; auth_pass PASSWORD }
 func instanceProtocolKeywords() table {
@@ -1022,6 +1027,11 @@ func instanceProtocolKeywords() table {
 		"higher_prio_send_advert": instBoolKw("higher_prio_send_advert", func(v *VRRPInstance) **bool { return &v.higherPrioRaw }),
 		"v3_checksum_as_v2":       instBoolKw("v3_checksum_as_v2", func(v *VRRPInstance) **bool { return &v.v3ChecksumRaw }),
 		"owner_ignore_adverts":    instBoolKw("owner_ignore_adverts", func(v *VRRPInstance) **bool { return &v.ownerIgnRaw }),
+		"timer_expired_backup":    objKw(decodeTimerExpiredBackup),
+		"thread_timer_expired": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			d.errorf(c, 0, "(%s) thread_timer_expired - please replace with keyword 'timer_expired_backup'", v.Name)
+			decodeTimerExpiredBackup(d, v, c)
+		}),
 	}
 }
 
@@ -1237,4 +1247,18 @@ func vipDuplicate(d *decoder, v *VRRPInstance, l *syntax.Stmt, ip IPAddress, exc
 		}
 	}
 	return false
+}
+
+// decodeTimerExpiredBackup: the priority defaults to 254, the quickest
+// take-over by another router.
+func decodeTimerExpiredBackup(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+	n := uint64(254)
+	if len(c.Words) >= 2 {
+		var ok bool
+		if n, ok = d.readUnsigned(c, 1, 1, 254); !ok {
+			d.errorf(c, 1, "(%s) timer_expired_backup highest_other_priority not valid! must be between 1 & %d", v.Name, 254)
+			return
+		}
+	}
+	v.TimerExpiredBackup = int(n)
 }

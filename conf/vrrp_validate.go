@@ -334,6 +334,10 @@ func (d *decoder) instancePreempt(v *VRRPInstance, strict bool) {
 		d.gerr(v.Pos, "(%s) down_timer_adverts is incompatible with strict mode - resetting", v.Name)
 		v.DownTimerAdverts = 3
 	}
+	if !v.Nopreempt && v.TimerExpiredBackup != 0 {
+		d.gerr(v.Pos, "(%s) expired_timer_backup requires nopreempt - resetting", v.Name)
+		v.TimerExpiredBackup = 0
+	}
 	if v.acceptRaw == nil {
 		v.Accept = v.Priority == 255 || !strict
 	} else {

@@ -28,6 +28,7 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 		CheckUnicastSrc: v.CheckUnicastSrc || g.VRRPCheckUnicastSrc,
 		StrictVIPCheck:  g.VRRPStrictVIPCheck, McastGroup4: g.VRRPMcastGroup4,
 		V3ChecksumAsV2: v.V3ChecksumAsV2, OwnerIgnoreAdverts: v.OwnerIgnoreAdverts,
+		TimerExpiredBackup: uint8(v.TimerExpiredBackup),
 	}
 	switch v.OldUnicastChecksum {
 	case "config":
