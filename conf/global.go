@@ -130,6 +130,10 @@ type GlobalDefs struct {
 	VRRPHigherPrioSendAdvert    bool           `json:"vrrp_higher_prio_send_advert,omitempty"`
 	VRRPCheckUnicastSrc         bool           `json:"vrrp_check_unicast_src,omitempty"`
 	VRRPSkipCheckAdvAddr        bool           `json:"vrrp_skip_check_adv_addr,omitempty"`
+	// V3ChecksumAsV2 and VRRPOwnerIgnoreAdverts are the instances'
+	// defaults (keepalived 2.2.8 and 2.3.3).
+	V3ChecksumAsV2         bool `json:"v3_checksum_as_v2,omitempty"`
+	VRRPOwnerIgnoreAdverts bool `json:"vrrp_owner_ignore_adverts,omitempty"`
 	// VRRPStrictVIPCheck (ours) restores 2.2.7's rejection of adverts
 	// whose VIP list differs; by default they are accepted (RFC 9568).
 	VRRPStrictVIPCheck     bool          `json:"vrrp_strict_vip_check,omitempty"`
@@ -1218,6 +1222,8 @@ func globalGARPKeywords() table {
 //	vrrp_rx_bufs_multiplier N
 //	vrrp_startup_delay SECONDS
 //	log_unknown_vrids
+//	v3_checksum_as_v2
+//	vrrp_owner_ignore_adverts [BOOL]
 func globalVRRPKeywords() table {
 	return table{
 		"vrrp_mcast_group4": {fn: decodeMcastGroup4},
@@ -1281,6 +1287,14 @@ func globalVRRPKeywords() table {
 			}
 		}},
 		"log_unknown_vrids": globalFlagKw(func(g *GlobalDefs) { g.LogUnknownVRIDs = true }),
+		// 2.4.3 ignores any argument here (unlike the instance keyword).
+		"v3_checksum_as_v2": globalFlagKw(func(g *GlobalDefs) { g.V3ChecksumAsV2 = true }),
+		"vrrp_owner_ignore_adverts": {fn: func(d *decoder, s *syntax.Stmt) {
+			// 2.4.3's message swaps the keyword and the value.
+			if v, ok := d.boolArg(s, 1, "Invalid value 'vrrp_owner_ignore_adverts' for global %s specified"); ok {
+				d.cfg.Global.VRRPOwnerIgnoreAdverts = v
+			}
+		}},
 	}
 }
 

@@ -433,29 +433,31 @@ func vrrpScriptKeywords() table {
 				sd.vs.Script = &sc
 			}
 		}),
+		// Milliseconds (keepalived 2.3.2): up to 3 decimals, more are
+		// rounded with a warning, an invalid number counts as 0.
 		"interval": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
+			v, ok := d.readDecimal(c, 1, 0, 0xffffffff/timerHz*1000, 3, true)
 			if !ok {
-				d.errorf(c, 1, "(%s): vrrp script interval '%s' must be between 1 and %d - ignoring", sd.vs.Name, word(c, 1), 0xffffffff/timerHz)
+				d.errorf(c, 1, "(%s): vrrp script interval '%s' must be between 0.001 and %d - ignoring", sd.vs.Name, word(c, 1), 0xffffffff/timerHz)
 				return
 			}
 			if v == 0 {
 				d.errorf(c, 1, "(%s): vrrp script interval must be greater than 0, setting to 1", sd.vs.Name)
-				v = 1
+				v = 1000
 			}
-			sd.vs.Interval = secondsDur(v)
+			sd.vs.Interval = time.Duration(v) * time.Millisecond
 		}),
 		"timeout": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
-			v, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
+			v, ok := d.readDecimal(c, 1, 0, 0xffffffff/timerHz*1000, 3, true)
 			if !ok {
 				d.errorf(c, 1, "(%s): vrrp script timeout '%s' invalid - ignoring", sd.vs.Name, word(c, 1))
 				return
 			}
 			if v == 0 {
 				d.errorf(c, 1, "(%s): vrrp script timeout must be greater than 0, setting to 1", sd.vs.Name)
-				v = 1
+				v = 1000
 			}
-			sd.vs.Timeout = secondsDur(v)
+			sd.vs.Timeout = time.Duration(v) * time.Millisecond
 		}),
 		"weight": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
 			v, ok := d.readInt(c, 1, -253, 253)

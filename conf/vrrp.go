@@ -2,6 +2,7 @@ package conf
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -132,6 +133,18 @@ type VRRPInstance struct {
 	DownTimerAdverts        int           `json:"down_timer_adverts"`
 	LowerPrioNoAdvert       bool          `json:"lower_prio_no_advert,omitempty"`
 	HigherPrioSendAdvert    bool          `json:"higher_prio_send_advert,omitempty"`
+	// NoVirtualIPAddress allows an instance without VIPs (2.2.8).
+	NoVirtualIPAddress bool `json:"no_virtual_ipaddress,omitempty"`
+	// V3ChecksumAsV2 leaves the pseudo-header out of VRRPv3 IPv4
+	// checksums (2.2.8; the global keyword is the default).
+	V3ChecksumAsV2 bool `json:"v3_checksum_as_v2,omitempty"`
+	// TimerExpiredBackup is timer_expired_backup's highest priority of
+	// the other routers (2.2.8; 0 = off): a MASTER whose daemon ran late
+	// enough for one of them to take over goes to BACKUP.
+	TimerExpiredBackup int `json:"timer_expired_backup,omitempty"`
+	// OwnerIgnoreAdverts: an address owner (priority 255) drops every
+	// advert it receives (2.3.3, RFC 9568).
+	OwnerIgnoreAdverts bool `json:"owner_ignore_adverts,omitempty"`
 
 	// SyncGroup is the name of the sync group the instance belongs to.
 	SyncGroup string `json:"sync_group,omitempty"`
@@ -144,6 +157,8 @@ type VRRPInstance struct {
 	acceptRaw      *bool
 	lowerPrioRaw   *bool
 	higherPrioRaw  *bool
+	v3ChecksumRaw  *bool
+	ownerIgnRaw    *bool
 	garpLPDelayRaw *time.Duration
 	garpLPRepRaw   *uint32
 	garpExtraSet   bool
@@ -514,6 +529,12 @@ func decodeUnicastPeer(d *decoder, l *syntax.Stmt, v *VRRPInstance) {
 			continue
 		}
 		v.CheckUnicastSrc = true
+	}
+	// keepalived 2.3.3 and later drop a peer given twice, as a config
+	// error; 2.2.7 took the config, so only the message is 2.4.3's.
+	if slices.ContainsFunc(v.UnicastPeers, func(o UnicastPeer) bool { return o.Address == a }) {
+		d.vlogInfo(l.Pos(), "(%s) %s - duplicate unicast_peer", v.Name, str)
+		return
 	}
 	if p.MinTTL > p.MaxTTL {
 		d.errorf(l, 0, "(%s) min_ttl %d > max_ttl %d - all packets will be discarded", v.Name, p.MinTTL, p.MaxTTL)
@@ -918,6 +939,9 @@ func instanceUnicastKeywords() table {
 //	skip_check_adv_addr [BOOL]
 //	strict_mode [BOOL]
 //	lower_prio_no_advert|higher_prio_send_advert [BOOL]
+//	v3_checksum_as_v2 [BOOL]
+//	owner_ignore_adverts [BOOL]
+//	timer_expired_backup|thread_timer_expired [1..254]
 //	debug 0..4
 //	authentication { auth_type PASS|AH; auth_pass PASSWORD }
 //	auth_hmac { key ID VALUE; active_key ID; … } (vrrp_hmac.go)
@@ -1021,6 +1045,13 @@ func instanceProtocolKeywords() table {
 		}),
 		"lower_prio_no_advert":    instBoolKw("lower_prio_no_advert", func(v *VRRPInstance) **bool { return &v.lowerPrioRaw }),
 		"higher_prio_send_advert": instBoolKw("higher_prio_send_advert", func(v *VRRPInstance) **bool { return &v.higherPrioRaw }),
+		"v3_checksum_as_v2":       instBoolKw("v3_checksum_as_v2", func(v *VRRPInstance) **bool { return &v.v3ChecksumRaw }),
+		"owner_ignore_adverts":    instBoolKw("owner_ignore_adverts", func(v *VRRPInstance) **bool { return &v.ownerIgnRaw }),
+		"timer_expired_backup":    objKw(decodeTimerExpiredBackup),
+		"thread_timer_expired": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+			d.errorf(c, 0, "(%s) thread_timer_expired - please replace with keyword 'timer_expired_backup'", v.Name)
+			decodeTimerExpiredBackup(d, v, c)
+		}),
 	}
 }
 
@@ -1031,6 +1062,7 @@ func instanceProtocolKeywords() table {
 //	virtual_routes { ROUTE ... }
 //	virtual_rules { RULE ... }
 //	promote_secondaries
+//	no_virtual_ipaddress
 func instanceAddressKeywords() table {
 	return table{
 		"virtual_ipaddress": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
@@ -1043,17 +1075,21 @@ func instanceAddressKeywords() table {
 					d.errorf(l, 0, "(%s): address family must match VRRP instance [%s] - ignoring", v.Name, word(l, 0))
 					continue
 				}
+				// A duplicate stays, as in 2.2.7: a 2.2.7 peer counts it
+				// in adverts and drops ours if the counts differ.
+				vipDuplicate(d, v, l, ip, false)
 				v.VIPs = append(v.VIPs, ip)
 			}
 		}),
 		"virtual_ipaddress_excluded": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			for _, l := range d.valueStmts(c) {
-				if ip, ok := d.decodeIPAddress(l, false); ok {
+				if ip, ok := d.decodeIPAddress(l, false); ok && !vipDuplicate(d, v, l, ip, true) {
 					v.EVIPs = append(v.EVIPs, ip)
 				}
 			}
 		}),
-		"promote_secondaries": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.PromoteSecondaries = true }),
+		"promote_secondaries":  objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.PromoteSecondaries = true }),
+		"no_virtual_ipaddress": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { v.NoVirtualIPAddress = true }),
 		"virtual_routes": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
 			for _, l := range d.valueStmts(c) {
 				if r, ok := d.decodeRoute(l, false); ok {
@@ -1187,4 +1223,62 @@ func instanceGARPKeywords() table {
 		"garp_extra_if":   objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }),
 		"vmac_garp_intvl": objKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) { decodeGARPExtraIf(d, c, v) }),
 	}
+}
+
+// vipDuplicate is keepalived 2.4.3's vip_is_duplicate: an address already
+// a VIP (on any interface, for a VIP), or an excluded VIP on the same
+// interface, is reported (2.4.3 ignores it; only an excluded one is
+// ignored here). The same IPv6 link-local address
+// on different interfaces is not a duplicate (keepalived issue #2573).
+// 2.4.3 calls it a config error; 2.2.7 took such configs (its own
+// samples have one), so the verdict stays 2.2.7's.
+func vipDuplicate(d *decoder, v *VRRPInstance, l *syntax.Stmt, ip IPAddress, excluded bool) bool {
+	// An address without dev has no interface yet here, as in keepalived.
+	ifOf := func(a IPAddress) string {
+		if a.Dev != "" {
+			return a.Dev
+		}
+		return v.Interface
+	}
+	same := func(o IPAddress, anyIf bool) bool {
+		a := ip.Prefix.Addr()
+		if o.Prefix.Addr() != a {
+			return false
+		}
+		if !anyIf {
+			return o.Dev == ip.Dev
+		}
+		return !a.Is6() || !a.IsLinkLocalUnicast() || ifOf(o) == ifOf(ip)
+	}
+	what := ""
+	if excluded {
+		what = "Excluded "
+	}
+	for _, o := range v.VIPs {
+		if same(o, !excluded) {
+			d.vlogInfo(l.Pos(), "(%s): %sVIP duplicates a VIP %s - ignoring", v.Name, what, word(l, 0))
+			return true
+		}
+	}
+	for _, o := range v.EVIPs {
+		if same(o, false) {
+			d.vlogInfo(l.Pos(), "(%s): %sVIP duplicates an excluded VIP %s - ignoring", v.Name, what, word(l, 0))
+			return true
+		}
+	}
+	return false
+}
+
+// decodeTimerExpiredBackup: the priority defaults to 254, the quickest
+// take-over by another router.
+func decodeTimerExpiredBackup(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
+	n := uint64(254)
+	if len(c.Words) >= 2 {
+		var ok bool
+		if n, ok = d.readUnsigned(c, 1, 1, 254); !ok {
+			d.errorf(c, 1, "(%s) timer_expired_backup highest_other_priority not valid! must be between 1 & %d", v.Name, 254)
+			return
+		}
+	}
+	v.TimerExpiredBackup = int(n)
 }

@@ -328,6 +328,22 @@ func TestAdvertIntRounding(t *testing.T) {
 	if cfg.VRRPInstances[0].AdvertInt != 40950*time.Millisecond {
 		t.Errorf("v3 advert %v", cfg.VRRPInstances[0].AdvertInt)
 	}
+	// Rounded up to 40.96 s, then kept within range (2.2.8).
+	cfg, _ = loadIfs(t, strings.Replace(minimalInstance, "virtual_router_id 51", "virtual_router_id 51\n version 3\n advert_int 40.955", 1))
+	if cfg.VRRPInstances[0].AdvertInt != 40950*time.Millisecond {
+		t.Errorf("v3 advert %v", cfg.VRRPInstances[0].AdvertInt)
+	}
+}
+
+// The same IPv6 link-local VIP on two interfaces is not a duplicate
+// (keepalived issue #2573; 2.4.3 still calls it one); on one it is, and
+// is kept, as 2.2.7 does.
+func TestVIPDuplicateLinkLocal(t *testing.T) {
+	cfg, ds := loadIfs(t, "vrrp_instance VI_6 {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n  fe80::10 dev eth0\n  fe80::10 dev eth1\n  fe80::10\n }\n}\n")
+	at(t, ds, "(VI_6): VIP duplicates a VIP fe80::10 - ignoring", 7, 3)
+	if n := len(cfg.VRRPInstances[0].VIPs); n != 3 {
+		t.Errorf("%d VIPs", n)
+	}
 }
 
 func TestIPv6ForcesV3(t *testing.T) {

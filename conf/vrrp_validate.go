@@ -172,7 +172,11 @@ func (d *decoder) instanceVersion(v *VRRPInstance, strict bool) {
 	if v.Family == 4 && v.UnicastTTL == -1 {
 		v.UnicastTTL = 255
 	}
-	if len(v.VIPs) == 0 {
+	if v.NoVirtualIPAddress && strict {
+		d.gerr(v.Pos, "(%s) no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress", v.Name)
+		v.NoVirtualIPAddress = false
+	}
+	if len(v.VIPs) == 0 && !v.NoVirtualIPAddress {
 		if v.Version == 3 || strict {
 			d.gerr(v.Pos, "(%s) No VIP specified; at least one is required", v.Name)
 			d.quiet()
@@ -334,6 +338,10 @@ func (d *decoder) instancePreempt(v *VRRPInstance, strict bool) {
 		d.gerr(v.Pos, "(%s) down_timer_adverts is incompatible with strict mode - resetting", v.Name)
 		v.DownTimerAdverts = 3
 	}
+	if !v.Nopreempt && v.TimerExpiredBackup != 0 {
+		d.gerr(v.Pos, "(%s) expired_timer_backup requires nopreempt - resetting", v.Name)
+		v.TimerExpiredBackup = 0
+	}
 	if v.acceptRaw == nil {
 		v.Accept = v.Priority == 255 || !strict
 	} else {
@@ -405,6 +413,11 @@ func (d *decoder) instanceAdvertDefaults(v *VRRPInstance, strict bool, sg *SyncG
 		v.HigherPrioSendAdvert = false
 	default:
 		v.HigherPrioSendAdvert = *v.higherPrioRaw
+	}
+	d.instanceOwnerAdverts(v, strict)
+	v.V3ChecksumAsV2 = g.V3ChecksumAsV2
+	if v.v3ChecksumRaw != nil {
+		v.V3ChecksumAsV2 = *v.v3ChecksumRaw
 	}
 	switch {
 	case v.smtpRaw != nil:
@@ -575,8 +588,11 @@ func (d *decoder) advertInt(v *VRRPInstance) {
 			d.gerr(v.Pos, "(%s) VRRPv3 advertisement interval %fs must be in units of 10ms - rounding", v.Name, secs(us))
 			us += centi / 2
 			us -= us % centi
+			// 2.2.8 and later keep the rounding within [0.01, 40.95].
 			if us == 0 {
 				us = centi
+			} else if us == 4096*centi {
+				us = 4095 * centi
 			}
 		}
 	}
@@ -646,3 +662,23 @@ func (d *decoder) unicastSrc(v *VRRPInstance) (netip.Addr, bool) {
 
 // String gives "VI_1 (vrid 51)" for messages and debugging.
 func (v *VRRPInstance) String() string { return fmt.Sprintf("%s (vrid %d)", v.Name, v.VRID) }
+
+// instanceOwnerAdverts is 2.4.3's owner_ignore_adverts check: only an
+// address owner ignores adverts; strict mode makes it, and the global
+// keyword is the default. 2.4.3 also rejects an explicit "false" at
+// priority 255, strict or not, with the strict-mode wording.
+func (d *decoder) instanceOwnerAdverts(v *VRRPInstance, strict bool) {
+	owner := v.Priority == 255
+	switch {
+	case v.ownerIgnRaw != nil && *v.ownerIgnRaw && !owner:
+		d.gerr(v.Pos, "(%s) ignoring owner_ignore_adverts since priority is not %d", v.Name, 255)
+		v.OwnerIgnoreAdverts = false
+	case v.ownerIgnRaw == nil:
+		v.OwnerIgnoreAdverts = owner && (strict || d.cfg.Global.VRRPOwnerIgnoreAdverts)
+	case owner && !*v.ownerIgnRaw:
+		d.gerr(v.Pos, "(%s) strict_mode with priority %d requires owner_ignore_adverts", v.Name, 255)
+		v.OwnerIgnoreAdverts = true
+	default:
+		v.OwnerIgnoreAdverts = *v.ownerIgnRaw
+	}
+}

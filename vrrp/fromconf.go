@@ -27,6 +27,8 @@ func InstanceConfig(g *conf.GlobalDefs, scripts []*conf.VRRPScript, v *conf.VRRP
 		AuthPass: v.AuthPass, Unicast: v.Unicast,
 		CheckUnicastSrc: v.CheckUnicastSrc || g.VRRPCheckUnicastSrc,
 		StrictVIPCheck:  g.VRRPStrictVIPCheck, McastGroup4: g.VRRPMcastGroup4,
+		V3ChecksumAsV2: v.V3ChecksumAsV2, OwnerIgnoreAdverts: v.OwnerIgnoreAdverts,
+		TimerExpiredBackup: uint8(v.TimerExpiredBackup),
 	}
 	switch v.OldUnicastChecksum {
 	case "config":

@@ -72,6 +72,11 @@ type Config struct {
 	McastGroup4 netip.Addr
 	// HMAC is auth_hmac (signing and verifying); nil without one.
 	HMAC *validate.HMAC
+	// OwnerIgnoreAdverts is owner_ignore_adverts (keepalived 2.3.3).
+	OwnerIgnoreAdverts bool
+	// TimerExpiredBackup is timer_expired_backup's highest priority of
+	// the other routers (keepalived 2.2.8); 0 is off.
+	TimerExpiredBackup uint8
 }
 
 // ValidateConfig derives the checker configuration.
@@ -81,7 +86,7 @@ func (c *Config) ValidateConfig() validate.Config {
 		AuthKey: packet.PassKey(c.AuthPass), AdverInt: c.AdverInt, VIPs: c.VIPs,
 		Unicast: c.Unicast, Peers: c.Peers, CheckUnicastSrc: c.CheckUnicastSrc,
 		StrictVIPCheck: c.StrictVIPCheck, V3ChecksumAsV2: c.V3ChecksumAsV2,
-		OldChecksum: c.OldChecksum, McastGroup4: c.McastGroup4, HMAC: c.HMAC,
+		OldChecksum: c.OldChecksum, McastGroup4: c.McastGroup4, HMAC: c.HMAC, OwnerIgnoreAdverts: c.OwnerIgnoreAdverts,
 	}
 }
 
@@ -118,6 +123,8 @@ type Instance struct {
 	delayedStart   time.Time
 	garpRefreshAt  time.Time
 	garpExtraAt    time.Time
+	lastAdvert     time.Time // keepalived's last_advert_sent
+	advertOut      bool      // an advert was emitted in this step
 	// want is keepalived's wantstate, which sync groups consult; sync
 	// is the instance's group, if any (syncgroup.go).
 	want State
@@ -216,6 +223,7 @@ func (i *Instance) logf(format string, args ...any) {
 
 func (i *Instance) emit(a Action) {
 	if s, ok := a.(SendAdvert); ok {
+		i.advertOut = true
 		i.Stats.AdvertSent.Add(1)
 		if s.Priority == 0 {
 			i.Stats.PriZeroSent.Add(1)
@@ -310,6 +318,7 @@ func (i *Instance) Receive(now time.Time, rx *packet.Received) ([]Action, valida
 		return nil, validate.Result{Reason: validate.InstanceNotReady}
 	}
 	checkVIPs := i.state == StateMaster || !i.cfg.SkipCheckAdvAddr || rx.Src != i.masterAddr
+	i.chk.SetOwner(i.effPrio == PriorityOwner)
 	res := i.chk.Check(rx, checkVIPs)
 	if res.Reason != validate.OK {
 		return nil, res
@@ -360,7 +369,50 @@ func (i *Instance) Step(now time.Time, ev Event) []Action {
 			i.sync.transition(now, i, prev)
 		}
 	}
+	if i.advertOut {
+		i.lastAdvert, i.advertOut = now, false
+	}
 	return i.flush()
+}
+
+// timerExpiry is how long after our last advert a router of priority
+// TimerExpiredBackup takes over: 3 intervals and its skew. takeover is
+// keepalived's quickest_takeover (2 intervals and the skew).
+func (i *Instance) timerExpiry(adverts int) time.Duration {
+	p := int64(256 - int(i.cfg.TimerExpiredBackup))
+	skew := time.Duration(p*1_000_000/256) * time.Microsecond
+	if i.cfg.Version == 3 {
+		skew = time.Duration(p * int64(i.cfg.AdverInt) / 256)
+	}
+	return time.Duration(adverts)*i.cfg.AdverInt + skew
+}
+
+// TakeoverMin is how late the daemon's timers may run before a MASTER
+// with timer_expired_backup must check it was not replaced (0: no such
+// check for this instance).
+func (i *Instance) TakeoverMin() time.Duration {
+	if i.cfg.TimerExpiredBackup == 0 {
+		return 0
+	}
+	return i.timerExpiry(2)
+}
+
+// TimersLate is keepalived's vrrp_thread_timeout_handler for this
+// instance: the daemon's timers ran late; if a MASTER with
+// timer_expired_backup has been silent long enough for another router
+// to take over, it goes to BACKUP. It reports whether it did.
+func (i *Instance) TimersLate(now time.Time) ([]Action, bool) {
+	if i.state != StateMaster || i.cfg.TimerExpiredBackup == 0 || i.lastAdvert.IsZero() ||
+		now.Before(i.lastAdvert.Add(i.timerExpiry(3))) {
+		return nil, false
+	}
+	prev := i.state
+	i.want = StateBackup
+	i.leaveMasterAdv(now, StateBackup, false)
+	if i.sync != nil {
+		i.sync.transition(now, i, prev)
+	}
+	return i.flush(), true
 }
 
 func (i *Instance) onTimer(now time.Time) {

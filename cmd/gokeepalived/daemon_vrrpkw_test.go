@@ -46,7 +46,7 @@ func startKW(t *testing.T, command func(string, ...string) *exec.Cmd, bin, text 
 	os.WriteFile(cf, []byte(strings.ReplaceAll(text, "DIR", dir)), 0o644)
 	os.WriteFile(filepath.Join(dir, "notify.sh"), []byte("#!/bin/sh\necho \"$@\" >> "+dir+"/notify.out\n"), 0o755)
 	args := append([]string{"-n", "-l", "-D", "-P", "-f", cf, "-p", filepath.Join(dir, "k.pid"), "-r", filepath.Join(dir, "v.pid")}, extra...)
-	if bin == keepalivedBin {
+	if filepath.Base(bin) == "keepalived" { // 2.2.7 or the 2.4.3 oracle
 		args = append(args, "-c", filepath.Join(dir, "c.pid"))
 	} else {
 		args = append(args, "--control-socket", filepath.Join(dir, "gk.sock"))

@@ -417,8 +417,8 @@ func WriteData(w io.Writer, insts []Instance, scripts []Script) {
 	for _, s := range scripts {
 		fmt.Fprintf(w, " VRRP Script = %s\n", s.Name)
 		fmt.Fprintf(w, "   Command = %s\n", s.Command)
-		fmt.Fprintf(w, "   Interval = %d sec\n", s.Interval/time.Second)
-		fmt.Fprintf(w, "   Timeout = %d sec\n", s.Timeout/time.Second)
+		fmt.Fprintf(w, "   Interval = %s sec\n", scriptSecs(s.Interval))
+		fmt.Fprintf(w, "   Timeout = %s sec\n", scriptSecs(s.Timeout))
 		fmt.Fprintf(w, "   Weight = %d%s\n", s.Weight, onOff(s.Reverse, " reverse", ""))
 		fmt.Fprintf(w, "   Rise = %d\n   Fall = %d\n   Result = %d\n", s.Rise, s.Fall, s.Result)
 		if s.InitState != "" {
@@ -444,4 +444,13 @@ func advertInterval(version int, d time.Duration) string {
 		return fmt.Sprintf("%d sec", d/time.Second)
 	}
 	return fmt.Sprintf("%d milli-sec", d/time.Millisecond)
+}
+
+// scriptSecs is a vrrp_script interval as keepalived 2.4.3 prints it:
+// whole seconds, or with milliseconds when there are some.
+func scriptSecs(d time.Duration) string {
+	if d%time.Second == 0 {
+		return fmt.Sprint(int64(d / time.Second))
+	}
+	return fmt.Sprintf("%d.%03d", d/time.Second, d%time.Second/time.Millisecond)
 }

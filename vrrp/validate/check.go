@@ -48,6 +48,9 @@ type Config struct {
 	McastGroup4 netip.Addr
 	// HMAC is auth_hmac; nil without one.
 	HMAC *HMAC
+	// OwnerIgnoreAdverts is owner_ignore_adverts: while our effective
+	// priority is 255 (SetOwner), every advert is dropped.
+	OwnerIgnoreAdverts bool
 }
 
 // ChecksumCompat is keepalived's unicast_chksum_compat.
@@ -94,6 +97,8 @@ type Checker struct {
 	compat ChecksumCompat
 	// hmac is auth_hmac's sequence numbers, kept across a reload.
 	hmac hmacState
+	// owner: the instance's effective priority is 255 (see SetOwner).
+	owner bool
 }
 
 // NewChecker returns a Checker; log may be nil.
@@ -154,6 +159,10 @@ func (c *Checker) AHCycled() bool { return c.ahCycle }
 // ClearAHCycle forgets that the counter reached its top (keepalived does
 // when a master's adverts are accepted again).
 func (c *Checker) ClearAHCycle() { c.ahCycle = false }
+
+// SetOwner tells the checker whether the instance's effective priority
+// is 255 now (owner_ignore_adverts applies only then).
+func (c *Checker) SetOwner(owner bool) { c.owner = owner }
 
 // Check validates rx. checkVIPs is keepalived's check_vip_addr: true unless
 // skip_check_adv_addr is set and the advert comes from the known master.
@@ -341,6 +350,12 @@ func (c *Checker) check(rx *packet.Received, checkVIPs bool) Result {
 		c.logf("(%s) Expected %sicast packet but received %sicast packet", name, exp, got)
 		c.Counters.AddrListErr.Add(1)
 		return Result{Reason: MulticastUnicast}
+	}
+
+	// 10a. An address owner with owner_ignore_adverts (2.3.3+).
+	if cfg.OwnerIgnoreAdverts && c.owner {
+		c.logf("(%s) Dropping packet(s) from %v since we are address owner", name, rx.Src)
+		return Result{Reason: OwnerIgnored}
 	}
 
 	c.Counters.AdvertRcvd.Add(1)

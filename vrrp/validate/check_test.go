@@ -388,7 +388,7 @@ func TestReasonStrings(t *testing.T) {
 		}
 		seen[s] = true
 	}
-	if NumReasons.String() != "reason(29)" {
+	if NumReasons.String() != "reason(30)" {
 		t.Error(NumReasons.String())
 	}
 	if Length.Stat() != "Packet Errors: Length" || Password.Stat() != "Authentication Errors: Failure" {
@@ -496,5 +496,25 @@ func TestOldUnicastChecksum(t *testing.T) {
 	c := NewChecker(s.cfg, nil)
 	if r := c.Check(s.build(t), true); r.Reason != OK || c.ChecksumCompat() != ChecksumNew {
 		t.Errorf("multicast: %v %v", r.Reason, c.ChecksumCompat())
+	}
+}
+
+// owner_ignore_adverts drops every advert while the effective priority is
+// 255, after the checks that make it a VRRP advert for us, uncounted.
+func TestOwnerIgnoreAdverts(t *testing.T) {
+	s := baseV2()
+	s.cfg.OwnerIgnoreAdverts = true
+	c := NewChecker(s.cfg, nil)
+	if r := c.Check(s.build(t), true); r.Reason != OK {
+		t.Fatalf("not owner now: %v", r.Reason)
+	}
+	c.SetOwner(true)
+	if r := c.Check(s.build(t), true); r.Reason != OwnerIgnored || c.Counters.AdvertRcvd.Load() != 1 {
+		t.Fatalf("owner: %v, %d received", r.Reason, c.Counters.AdvertRcvd.Load())
+	}
+	s.cfg.OwnerIgnoreAdverts = false
+	c.SetConfig(s.cfg)
+	if r := c.Check(s.build(t), true); r.Reason != OK {
+		t.Fatalf("without the keyword: %v", r.Reason)
 	}
 }

@@ -43,6 +43,7 @@ const (
 	IPTotalLength    // IPv4 tot_len != received length
 	Checksum         // bad VRRP checksum
 	MulticastUnicast // multicast packet on a unicast instance or the reverse
+	OwnerIgnored     // owner_ignore_adverts: we are the address owner (2.3.3+)
 	VIPList          // strict (2.2.7) mode only: a VIP missing from the advert
 	UnicastSourceNotPeer
 	PeerTTL // unicast peer min_ttl/max_ttl violated
@@ -76,6 +77,7 @@ var reasonNames = [NumReasons]string{
 	IPTotalLength:        "ip_total_length",
 	Checksum:             "checksum",
 	MulticastUnicast:     "multicast_unicast",
+	OwnerIgnored:         "owner_ignored",
 	VIPList:              "vip_list",
 	UnicastSourceNotPeer: "unicast_source_not_peer",
 	PeerTTL:              "peer_ttl",

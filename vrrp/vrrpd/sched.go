@@ -2,6 +2,7 @@ package vrrpd
 
 import (
 	"container/heap"
+	"fmt"
 	"time"
 
 	"github.com/gokeepalived/gokeepalived/vrrp"
@@ -130,6 +131,9 @@ func (h *garpHeap) Pop() any {
 // interval cannot starve the loop.
 func (r *Runtime) fireDue() {
 	limit := r.deps.Clock.Now()
+	if len(r.timers.advs) > 0 {
+		r.timersLate(limit, limit.Sub(r.timers.advs[0].deadline))
+	}
 	for {
 		ri, g, ok := r.timers.popDue(limit)
 		if !ok {
@@ -150,4 +154,33 @@ func (r *Runtime) fireDue() {
 type garpDue struct {
 	at     time.Time
 	repeat int
+}
+
+// timersLate is keepalived's thread timeout handler: when the earliest
+// timer fires later than the quickest take-over of any instance with
+// timer_expired_backup, each such MASTER silent for too long goes to
+// BACKUP, with one log line for all.
+func (r *Runtime) timersLate(now time.Time, late time.Duration) {
+	var quickest time.Duration
+	for _, ri := range r.insts {
+		if t := ri.inst.TakeoverMin(); t > 0 && (quickest == 0 || t < quickest) {
+			quickest = t
+		}
+	}
+	if quickest == 0 || late < quickest {
+		return
+	}
+	logged := false
+	for _, ri := range r.insts {
+		acts, ok := ri.inst.TimersLate(now)
+		if !ok {
+			continue
+		}
+		if !logged {
+			us := late.Microseconds()
+			r.log.Info(fmt.Sprintf("VRRP thread timer expired %d.%06d seconds ago", us/1_000_000, us%1_000_000))
+			logged = true
+		}
+		r.exec(ri, now, acts)
+	}
 }
