@@ -514,7 +514,7 @@ func parseBool(str string) (bool, bool) {
 // keepalived uses for script keywords and returns the command after the
 // keyword, plus any "user [group]" that follows a quoted command.
 func (d *decoder) script(s *syntax.Stmt) (Script, bool) {
-	argv, err := syntax.ShellWords(s.Raw)
+	argv, err := syntax.ShellWordsFor(syntax.Version(d.opt.Compat), s.Raw)
 	if err != nil {
 		d.add(s.Pos(), syntax.UnmatchedQuote, "%s: %v", s.Keyword(), err)
 		return Script{}, false
@@ -527,7 +527,7 @@ func (d *decoder) script(s *syntax.Stmt) (Script, bool) {
 	// keepalived: the first argument, split again, is the command; any
 	// words after it are the user and group it runs as. An unquoted
 	// "notify /bin/x arg" therefore runs /bin/x as user "arg".
-	sc.Argv, err = syntax.ShellWords(argv[1])
+	sc.Argv, err = syntax.ShellWordsFor(syntax.Version(d.opt.Compat), argv[1])
 	if err != nil || len(sc.Argv) == 0 {
 		d.add(s.WordPos(1), syntax.MissingParameter, "Unable to parse script '%s' - ignoring", argv[1])
 		return Script{}, false

@@ -55,8 +55,18 @@ var ErrUnterminated = errors.New("missing terminating quote")
 // keywords (notify, script, misc_path, ...): '...' and "..." group, runs
 // of quoted and unquoted text join into one word, and backslash escapes
 // \a \b \E \f \n \r \t \v \NNN (octal) \xHH.. \cC and \C work everywhere,
-// even inside single quotes.
-func ShellWords(s string) ([]string, error) {
+// even inside single quotes. \x takes two hex digits at most, as from
+// keepalived 2.3.2; ShellWordsFor follows an older release.
+func ShellWords(s string) ([]string, error) { return ShellWordsFor(Version{}, s) }
+
+// ShellWordsFor is ShellWords as keepalived release v reads a line:
+// before 2.3.2, \x takes every hex digit that follows and keeps the low
+// byte.
+func ShellWordsFor(v Version, s string) ([]string, error) {
+	hexDigits := 2
+	if !v.AtLeast(2, 3, 2) {
+		hexDigits = len(s)
+	}
 	var out []string
 	var b strings.Builder
 	i := 0
@@ -78,7 +88,7 @@ func ShellWords(s string) ([]string, error) {
 					return out, fmt.Errorf("missing escape character at end of '%s'", s)
 				}
 				var r byte
-				r, i = unescape(s, i)
+				r, i = unescape(s, i, hexDigits)
 				b.WriteByte(r)
 				continue
 			case quote != 0 && c == quote:
@@ -123,15 +133,15 @@ func hexVal(c byte) byte {
 	}
 }
 
-// unescape decodes the escape whose first character is s[i]. Like
-// keepalived, \x takes every hex digit that follows and keeps the low byte.
-func unescape(s string, i int) (byte, int) {
+// unescape decodes the escape whose first character is s[i]; \x takes
+// at most hexDigits digits, keeping the low byte.
+func unescape(s string, i, hexDigits int) (byte, int) {
 	c := s[i]
 	switch {
 	case c == 'x' && i+1 < len(s) && isHex(s[i+1]):
 		var v byte
 		i++
-		for i < len(s) && isHex(s[i]) {
+		for n := 0; n < hexDigits && i < len(s) && isHex(s[i]); n++ {
 			v = v<<4 | hexVal(s[i])
 			i++
 		}
