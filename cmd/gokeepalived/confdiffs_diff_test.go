@@ -99,6 +99,8 @@ var confdiffs = []confdiff{
 	{name: "param-random-three", conf: "global_defs {\n    router_id R${_RANDOM 1 2 3}\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
 	{name: "param-random-letters", conf: "global_defs {\n    router_id R${_RANDOM a}\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
 	{name: "param-env-two-names", conf: "global_defs {\n    router_id R${_ENV A B}\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	// 2.2.7 reads a line up to a NUL; 2.4.0 drops it, naming the line before
+	{name: "line-with-nul", conf: "global_defs {\n    router_id a\x00b\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
 	{name: "seq-missing-close-paren", conf: "~SEQ(i,1,3 vrrp_instance VI_$i {\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
 	// 2.4.0 takes a substituted line as it is: no definition, ~SEQ or '@' in it
 	{name: "param-substituted-not-rechecked", conf: "$D=$E=eth1\n$D\n$S=~SEQ(i,1,2) $P$i\n$P=priority 1\n" + vi("VI_1", "    interface eth0\n    $S\n    virtual_router_id 1\n")},

@@ -97,7 +97,7 @@ func parseEach(name string, opt Options, diags *Diags, each func(*Stmt), reuse b
 	if opt.FS == nil {
 		opt.FS = OSFS{}
 	}
-	src := &source{fs: opt.FS, check: opt.IncludeCheck, diags: diags}
+	src := &source{fs: opt.FS, check: opt.IncludeCheck, diags: diags, v240: opt.Compat.AtLeast(2, 4, 0)}
 	if !src.openRoot(name) {
 		return nil
 	}
