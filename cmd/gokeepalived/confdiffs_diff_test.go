@@ -101,6 +101,8 @@ var confdiffs = []confdiff{
 	{name: "param-env-two-names", conf: "global_defs {\n    router_id R${_ENV A B}\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
 	// 2.2.7 reads a line up to a NUL; 2.4.0 drops it, naming the line before
 	{name: "line-with-nul", conf: "global_defs {\n    router_id a\x00b\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	// route times (get_time_rtt): reported from 2.2.8, logged before
+	{name: "route-rtt-values", conf: "static_routes {\n    10.1.0.0/16 via 10.0.0.9 dev eth0 rtt 5\n    10.2.0.0/16 via 10.0.0.9 dev eth0 rtt 1e3\n    10.3.0.0/16 via 10.0.0.9 dev eth0 rttvar 50ms\n    10.4.0.0/16 via 10.0.0.9 dev eth0 rto_min 1.2345s\n    10.5.0.0/16 via 10.0.0.9 dev eth0 rtt 300s\n    10.6.0.0/16 via 10.0.0.9 dev eth0 rtt 1.5ms\n    10.7.0.0/16 via 10.0.0.9 dev eth0 rtt lock 2S\n    10.8.0.0/16 via 10.0.0.9 dev eth0 rto_min 1000000\n    10.9.0.0/16 via 10.0.0.9 dev eth0 rtt 5x\n}\n"},
 	{name: "seq-missing-close-paren", conf: "~SEQ(i,1,3 vrrp_instance VI_$i {\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
 	// 2.4.0 takes a substituted line as it is: no definition, ~SEQ or '@' in it
 	{name: "param-substituted-not-rechecked", conf: "$D=$E=eth1\n$D\n$S=~SEQ(i,1,2) $P$i\n$P=priority 1\n" + vi("VI_1", "    interface eth0\n    $S\n    virtual_router_id 1\n")},
