@@ -103,6 +103,10 @@ var confdiffs = []confdiff{
 	{name: "line-with-nul", conf: "global_defs {\n    router_id a\x00b\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
 	// route times (get_time_rtt): reported from 2.2.8, logged before
 	{name: "route-rtt-values", conf: "static_routes {\n    10.1.0.0/16 via 10.0.0.9 dev eth0 rtt 5\n    10.2.0.0/16 via 10.0.0.9 dev eth0 rtt 1e3\n    10.3.0.0/16 via 10.0.0.9 dev eth0 rttvar 50ms\n    10.4.0.0/16 via 10.0.0.9 dev eth0 rto_min 1.2345s\n    10.5.0.0/16 via 10.0.0.9 dev eth0 rtt 300s\n    10.6.0.0/16 via 10.0.0.9 dev eth0 rtt 1.5ms\n    10.7.0.0/16 via 10.0.0.9 dev eth0 rtt lock 2S\n    10.8.0.0/16 via 10.0.0.9 dev eth0 rto_min 1000000\n    10.9.0.0/16 via 10.0.0.9 dev eth0 rtt 5x\n}\n"},
+	// a script line's first split keeps \" as written from 2.3.2, so the
+	// quote stays open only for 2.2.7; empty and '\'-ended commands are
+	// only logged
+	{name: "script-escaped-quote", conf: "global_defs {\n    script_user root\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    notify_master \"/bin/true \\\"a\"\n    notify_backup \"/bin/true\n    notify_fault \"\"\n    notify_stop \"/bin/true \\\\\"\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_sync_group G {\n    group {\n        VI_1\n    }\n    notify \"/bin/true \\\"a\"\n}\n"},
 	{name: "seq-missing-close-paren", conf: "~SEQ(i,1,3 vrrp_instance VI_$i {\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
 	// 2.4.0 takes a substituted line as it is: no definition, ~SEQ or '@' in it
 	{name: "param-substituted-not-rechecked", conf: "$D=$E=eth1\n$D\n$S=~SEQ(i,1,2) $P$i\n$P=priority 1\n" + vi("VI_1", "    interface eth0\n    $S\n    virtual_router_id 1\n")},

@@ -51,6 +51,18 @@ func appendFields(words []Word, s string, col int) ([]Word, bool) {
 // ErrUnterminated is returned by ShellWords for an unclosed quote.
 var ErrUnterminated = errors.New("missing terminating quote")
 
+// unterminatedError says what keepalived says of an unclosed quote.
+type unterminatedError struct {
+	s     string
+	quote byte
+}
+
+func (e unterminatedError) Error() string {
+	return fmt.Sprintf("String '%s': missing terminating %c", e.s, e.quote)
+}
+
+func (e unterminatedError) Is(target error) bool { return target == ErrUnterminated }
+
 // ShellWords splits a script line the way keepalived does for script
 // keywords (notify, script, misc_path, ...): '...' and "..." group, runs
 // of quoted and unquoted text join into one word, and backslash escapes
@@ -67,6 +79,22 @@ func ShellWordsFor(v Version, s string) ([]string, error) {
 	if !v.AtLeast(2, 3, 2) {
 		hexDigits = len(s)
 	}
+	return shellWords(s, hexDigits, true)
+}
+
+// ScriptLineFor splits the line of a script keyword (notify, script,
+// misc_path ...) as release v does before its command word is split again
+// with ShellWordsFor. From 2.3.2 this first split keeps each backslash
+// and the character after it as written (so \" does not end a quote),
+// leaving escapes to the second; before, both splits decode them.
+func ScriptLineFor(v Version, s string) ([]string, error) {
+	if !v.AtLeast(2, 3, 2) {
+		return ShellWordsFor(v, s)
+	}
+	return shellWords(s, 2, false)
+}
+
+func shellWords(s string, hexDigits int, escapes bool) ([]string, error) {
 	var out []string
 	var b strings.Builder
 	i := 0
@@ -85,7 +113,13 @@ func ShellWordsFor(v Version, s string) ([]string, error) {
 			case c == '\\':
 				i++
 				if i >= len(s) {
-					return out, fmt.Errorf("missing escape character at end of '%s'", s)
+					return out, fmt.Errorf("Missing escape char at end: '%s'", s)
+				}
+				if !escapes {
+					b.WriteByte('\\')
+					b.WriteByte(s[i])
+					i++
+					continue
 				}
 				var r byte
 				r, i = unescape(s, i, hexDigits)
@@ -112,7 +146,7 @@ func ShellWordsFor(v Version, s string) ([]string, error) {
 			break
 		}
 		if quote != 0 {
-			return out, fmt.Errorf("string '%s': %w %c", s, ErrUnterminated, quote)
+			return out, unterminatedError{s, quote}
 		}
 		out = append(out, b.String())
 	}

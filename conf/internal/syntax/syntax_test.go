@@ -1,6 +1,7 @@
 package syntax
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -543,5 +544,30 @@ func TestCompatMessages(t *testing.T) {
 				t.Errorf("%s (%v): got\n%s\nwant\n%s", c.name, v.v, strings.Join(got, "\n"), strings.Join(v.want, "\n"))
 			}
 		}
+	}
+}
+
+// TestScriptLine checks the first split of a script keyword's line: from
+// keepalived 2.3.2 escapes are kept for the second split.
+func TestScriptLine(t *testing.T) {
+	line := `notify "/bin/echo \"a b\"" root`
+	got, err := ScriptLineFor(Version{}, line)
+	if err != nil || strings.Join(got, "|") != `notify|/bin/echo \"a b\"|root` {
+		t.Errorf("2.4: %q, %v", got, err)
+	}
+	if argv, _ := ShellWords(got[1]); strings.Join(argv, "|") != `/bin/echo|"a|b"` {
+		t.Errorf("2.4 command: %q", argv)
+	}
+	got, err = ScriptLineFor(v227, line)
+	if err != nil || strings.Join(got, "|") != `notify|/bin/echo "a b"|root` {
+		t.Errorf("2.2.7: %q, %v", got, err)
+	}
+	// 2.2.7 decodes \" in both splits: the command's quote is left open
+	got, _ = ScriptLineFor(v227, `notify "/bin/true \"a"`)
+	if _, err := ShellWordsFor(v227, got[1]); !errors.Is(err, ErrUnterminated) || err.Error() != `String '/bin/true "a': missing terminating "` {
+		t.Errorf("2.2.7 unclosed: %v", err)
+	}
+	if got, err := ScriptLineFor(Version{}, `notify "/bin/true \"a"`); err != nil || got[1] != `/bin/true \"a` {
+		t.Errorf("2.4 kept quote: %q, %v", got, err)
 	}
 }
