@@ -638,7 +638,7 @@ func urlKeywords() table {
 		}},
 		"regex": {fn: func(d *decoder, s *syntax.Stmt) {
 			u := d.lvs.url
-			argv, err := syntax.ShellWords(s.Raw)
+			argv, err := syntax.ShellWordsFor(syntax.Version(d.opt.Compat), s.Raw)
 			if err != nil || len(argv) != 2 {
 				d.info(s, "regex missing or too many fields")
 				return

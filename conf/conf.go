@@ -96,6 +96,7 @@ func Load(path string, opt Options) (*Config, *Diagnostics) {
 	if opt.Compat.IsZero() {
 		opt.Compat = Newest
 	}
+	sopt.Compat = syntax.Version(opt.Compat)
 	cfg := newConfig()
 	cfg.Compat = opt.Compat
 	// Each top-level statement is decoded as soon as it is read, so the

@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -514,9 +515,15 @@ func parseBool(str string) (bool, bool) {
 // keepalived uses for script keywords and returns the command after the
 // keyword, plus any "user [group]" that follows a quoted command.
 func (d *decoder) script(s *syntax.Stmt) (Script, bool) {
-	argv, err := syntax.ShellWords(s.Raw)
+	argv, err := syntax.ScriptLineFor(syntax.Version(d.opt.Compat), s.Raw)
 	if err != nil {
-		d.add(s.Pos(), syntax.UnmatchedQuote, "%s: %v", s.Keyword(), err)
+		// keepalived reports an unclosed quote and only logs the rest
+		if errors.Is(err, syntax.ErrUnterminated) {
+			d.add(s.Pos(), syntax.UnmatchedQuote, "%v", err)
+		} else {
+			d.add(s.Pos(), syntax.Info, "%v", err)
+		}
+		d.add(s.Pos(), syntax.Info, "Unable to parse notify script")
 		return Script{}, false
 	}
 	if len(argv) < 2 {
@@ -527,9 +534,15 @@ func (d *decoder) script(s *syntax.Stmt) (Script, bool) {
 	// keepalived: the first argument, split again, is the command; any
 	// words after it are the user and group it runs as. An unquoted
 	// "notify /bin/x arg" therefore runs /bin/x as user "arg".
-	sc.Argv, err = syntax.ShellWords(argv[1])
+	sc.Argv, err = syntax.ShellWordsFor(syntax.Version(d.opt.Compat), argv[1])
 	if err != nil || len(sc.Argv) == 0 {
-		d.add(s.WordPos(1), syntax.MissingParameter, "Unable to parse script '%s' - ignoring", argv[1])
+		switch {
+		case errors.Is(err, syntax.ErrUnterminated):
+			d.add(s.WordPos(1), syntax.UnmatchedQuote, "%v", err)
+		case err != nil:
+			d.add(s.WordPos(1), syntax.Info, "%v", err)
+		}
+		d.add(s.WordPos(1), syntax.Info, "Unable to parse script '%s' - ignoring", argv[1])
 		return Script{}, false
 	}
 	if len(argv) > 2 {

@@ -926,7 +926,7 @@ func (rp *routeParse) optMetrics(str string, i int) (int, bool) {
 	var v uint64
 	var ok bool
 	if str == "rtt" || str == "rttvar" || str == "rto_min" {
-		v, ok = parseRTT(word(c, i))
+		v, ok = rp.timeRTT(c.WordPos(i), word(c, i), str)
 		if !ok {
 			if str == "rto_min" {
 				d.errorf(c, i, "Invalid rto_min value %s specified for route", word(c, i))
@@ -1212,24 +1212,66 @@ func (d *decoder) decodeNexthops(c *syntax.Stmt, i int, r *Route) (int, bool) {
 	return i - 1, true
 }
 
-// parseRTT reads an rtt value: N, Ns or Nms (ms resolution).
-func parseRTT(str string) (uint64, bool) {
-	mult := uint64(1000)
-	switch {
-	case strings.HasSuffix(str, "ms"):
-		str, mult = strings.TrimSuffix(str, "ms"), 1
-	case strings.HasSuffix(str, "msec"):
-		str, mult = strings.TrimSuffix(str, "msec"), 1
-	case strings.HasSuffix(str, "s"):
-		str = strings.TrimSuffix(str, "s")
-	case strings.HasSuffix(str, "sec"):
-		str = strings.TrimSuffix(str, "sec")
+// keepalived's bounds for rtt, rttvar and rto_min (RTT_MIN_MS, RTT_MAX_MS).
+const (
+	rttMinMs = 200
+	rttMaxMs = 120000
+)
+
+// timeRTT is keepalived's get_time_rtt: N in the kernel's units (1/8000 s
+// for rtt, 1/4000 s for rttvar, ms for rto_min), or a decimal with s,
+// sec, secs (case ignored) or ms, msec, msecs, converted to them. A value
+// out of 0.2s..120s is reset to the bound: said from keepalived 2.2.8 on,
+// only logged before.
+func (rp *routeParse) timeRTT(pos Pos, str, opt string) (uint64, bool) {
+	d := rp.d
+	mult, typ := uint64(8), "rtt"
+	switch opt {
+	case "rttvar":
+		mult = 4
+	case "rto_min":
+		mult, typ = 1, "rto"
 	}
-	v, err := strconv.ParseUint(str, 10, 32)
-	if err != nil {
+	kind := syntax.GeneralError
+	if !d.opt.Compat.AtLeast(2, 2, 8) {
+		kind, typ = syntax.Info, "rtt"
+	}
+	num, raw, shift := str, true, 0
+	if i := strings.IndexAny(str, "sS"); i >= 0 {
+		switch strings.ToLower(str[i:]) {
+		case "s", "sec", "secs":
+		default:
+			return 0, false
+		}
+		raw, shift = false, 3
+		if i > 0 && (str[i-1] == 'm' || str[i-1] == 'M') {
+			shift = 0
+			i--
+		}
+		if i == 0 {
+			return 0, false
+		}
+		num = str[:i]
+	}
+	if strings.ContainsAny(num, "eE") {
+		d.add(pos, kind, "%s value exponential form %s no longer supported", typ, str)
 		return 0, false
 	}
-	return v * mult, true
+	v, ok := d.readDecimalStr(pos, num, 0, rttMaxMs*mult, shift, false)
+	if !ok {
+		return 0, false
+	}
+	if !raw {
+		v *= mult
+	}
+	if v > rttMaxMs*mult {
+		d.add(pos, kind, "%s value %s exceeds maximum %ds, resetting", typ, str, rttMaxMs/1000)
+		v = rttMaxMs * mult
+	} else if v < rttMinMs*mult {
+		d.add(pos, kind, "%s value %s below minimum %dms, resetting", typ, str, rttMinMs)
+		v = rttMinMs * mult
+	}
+	return v, true
 }
 
 func validRealms(str string) bool {

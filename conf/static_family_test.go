@@ -1,6 +1,10 @@
 package conf
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/gokeepalived/gokeepalived/conf/internal/syntax"
+)
 
 func TestRouteRuleFamilyConflict(t *testing.T) {
 	_, ds := loadString(t, "static_routes {\n  10.5.0.0/16 via 10.0.0.1 dev eth0 inet6\n}\n")
@@ -34,4 +38,30 @@ func TestNFTablesNames(t *testing.T) {
 	}
 	_, ds = loadString(t, "global_defs {\n  nftables_ipvs "+string(long)+"\n}\n")
 	mustHave(t, ds, "ipvs nftables table name too long - ignoring")
+}
+
+// TestRouteRTT checks rtt, rttvar and rto_min as keepalived's
+// get_time_rtt reads them: kernel units (1/8000 s, 1/4000 s, ms), reset
+// into 0.2s..120s, which 2.2.8 and later report and 2.2.7 only logs.
+func TestRouteRTT(t *testing.T) {
+	const main = "etc/keepalived/keepalived.conf"
+	text := "static_routes {\n  10.5.0.0/16 dev eth0 rtt 2s rttvar 1.5S rto_min 300ms\n  10.6.0.0/16 dev eth0 rtt 5\n}\n"
+	for _, v := range []Version{Oldest, Newest} {
+		cfg, ds := loadFiles(t, map[string]string{main: text}, Options{Compat: v})
+		if len(cfg.StaticRoutes) != 2 {
+			t.Fatalf("%v: routes %+v", v, cfg.StaticRoutes)
+		}
+		m := cfg.StaticRoutes[0].Metrics
+		if m["rtt"] != 16000 || m["rttvar"] != 6000 || m["rto_min"] != 300 || cfg.StaticRoutes[1].Metrics["rtt"] != 1600 {
+			t.Errorf("%v: metrics %v, %v", v, m, cfg.StaticRoutes[1].Metrics)
+		}
+		d := mustHave(t, ds, "rtt value 5 below minimum 200ms, resetting")
+		want := syntax.GeneralError
+		if v == Oldest {
+			want = syntax.Info
+		}
+		if d.Kind != want {
+			t.Errorf("%v: %v is %v, want %v", v, d.Msg, d.Kind, want)
+		}
+	}
 }

@@ -151,7 +151,11 @@ func (d *decoder) readDecimalStr(pos Pos, str string, lo, hi uint64, shift int, 
 		for range shift {
 			p *= 10
 		}
-		d.add(pos, syntax.InvalidNumber, "number '%s' outside range [%d.%0*d, %d.%0*d]", str, lo/p, shift, lo%p, hi/p, shift, hi%p)
+		if shift == 0 { // C's "%.0lu" of 0 prints nothing
+			d.add(pos, syntax.InvalidNumber, "number '%s' outside range [%d., %d.]", str, lo, hi)
+		} else {
+			d.add(pos, syntax.InvalidNumber, "number '%s' outside range [%d.%0*d, %d.%0*d]", str, lo/p, shift, lo%p, hi/p, shift, hi%p)
+		}
 		return 0, false
 	}
 	return v, true

@@ -50,8 +50,8 @@ var confdiffs = []confdiff{
 	{name: "backslash-then-block", conf: "global_defs {\n    \\\n    router_id a\n    \\ foo\n    notification_email \\\n    {\n       a@b\n    }\n}\n\\\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    priority 100 \\\n    virtual_ipaddress \\\n    {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "backslash-trailing-quote", conf: "global_defs {\n    router_id \"ab\\\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "backslash-escaped-quote", conf: "global_defs {\n    router_id a\\\"b\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
-	{name: "backslash-quote-escapes", conf: "global_defs {\n    router_id a\\#b \"c\\#d   \\\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n", only: "2.2.7"},
-	{name: "backslash-after-comment", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1 # one \\\n    priority 2 # two \\\\\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n", only: "2.2.7"},
+	{name: "backslash-quote-escapes", conf: "global_defs {\n    router_id a\\#b \"c\\#d   \\\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
+	{name: "backslash-after-comment", conf: "vrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1 # one \\\n    priority 2 # two \\\\\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "backslash-in-quotes", conf: "global_defs {\n    router_id \"a \\\" b\"\n    notification_email_from \"x\\#y\" \\#z\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
 	{name: "backslash-escaped-comment", conf: "global_defs {\n    router_id a\\#b \\!c #d\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
 	{name: "backslash-before-brace", conf: "global_defs \\\n{\n    router_id a\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
@@ -86,13 +86,30 @@ var confdiffs = []confdiff{
 	{name: "param-multiline-used-twice", conf: "$M=virtual_router_id 7 \\\n   priority 50\nvrrp_instance VI_1 {\n    interface eth0\n    $M\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "param-seq-backslash", conf: "~SEQ(i,1,2) $X$i=\\\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "param-multiline-blanks-inside", conf: "$M=virtual_router_id 7 \\\n   	 \n   priority 50\nvrrp_instance VI_1 {\n    interface eth0\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
-	{name: "param-multiline-comment-continued", conf: "$M=virtual_router_id 7 \\\n  # a comment \\\n   priority 50\nvrrp_instance VI_1 {\n    interface eth0\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n", only: "2.2.7"},
+	{name: "param-multiline-comment-continued", conf: "$M=virtual_router_id 7 \\\n  # a comment \\\n   priority 50\nvrrp_instance VI_1 {\n    interface eth0\n    $M\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\n"},
 	{name: "param-blank-before-eq", conf: "$Y=eth0\n$Y =eth1\n" + vi("VI_1", "    interface $Y\n    virtual_router_id 1\n")},
 	{name: "param-multiline-redefined", conf: "$M=virtual_router_id 7 \\\n   priority 50\n$M=virtual_router_id 8\n" + vi("VI_1", "    interface eth0\n    $M\n")},
 	{name: "param-multiline-twice", conf: "$M=virtual_router_id 7\n$M=virtual_router_id 9 \\\n   priority 300\n" + vi("VI_1", "    interface eth0\n    $M\n")},
 	{name: "param-builtin-override", conf: "$_HASH=5\n" + vi("VI_1", "    interface eth0\n    virtual_router_id ${_HASH}\n")},
 	{name: "param-multiline-backslash-mid", conf: "$M=virtual_router_id 7 \\\n   priority 50 \\\n\\\n   advert_int 2\n" + vi("VI_1", "    interface eth0\n    $M\n")},
 	{name: "param-multiline-blank-ends", conf: "$M=virtual_router_id 7 \\\n\n   priority 50\n" + vi("VI_1", "    interface eth0\n    $M\n")},
+	// keepalived 2.4.0 checks ${NAME params}; 2.2.7 ignores a third
+	// _RANDOM parameter and (garbage here) reversed bounds
+	{name: "param-random-reversed", conf: "global_defs {\n    router_id R${_RANDOM 9 3}\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	{name: "param-random-three", conf: "global_defs {\n    router_id R${_RANDOM 1 2 3}\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	{name: "param-random-letters", conf: "global_defs {\n    router_id R${_RANDOM a}\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	{name: "param-env-two-names", conf: "global_defs {\n    router_id R${_ENV A B}\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	// 2.2.7 reads a line up to a NUL; 2.4.0 drops it, naming the line before
+	{name: "line-with-nul", conf: "global_defs {\n    router_id a\x00b\n}\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	// route times (get_time_rtt): reported from 2.2.8, logged before
+	{name: "route-rtt-values", conf: "static_routes {\n    10.1.0.0/16 via 10.0.0.9 dev eth0 rtt 5\n    10.2.0.0/16 via 10.0.0.9 dev eth0 rtt 1e3\n    10.3.0.0/16 via 10.0.0.9 dev eth0 rttvar 50ms\n    10.4.0.0/16 via 10.0.0.9 dev eth0 rto_min 1.2345s\n    10.5.0.0/16 via 10.0.0.9 dev eth0 rtt 300s\n    10.6.0.0/16 via 10.0.0.9 dev eth0 rtt 1.5ms\n    10.7.0.0/16 via 10.0.0.9 dev eth0 rtt lock 2S\n    10.8.0.0/16 via 10.0.0.9 dev eth0 rto_min 1000000\n    10.9.0.0/16 via 10.0.0.9 dev eth0 rtt 5x\n}\n"},
+	// a script line's first split keeps \" as written from 2.3.2, so the
+	// quote stays open only for 2.2.7; empty and '\'-ended commands are
+	// only logged
+	{name: "script-escaped-quote", conf: "global_defs {\n    script_user root\n}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    notify_master \"/bin/true \\\"a\"\n    notify_backup \"/bin/true\n    notify_fault \"\"\n    notify_stop \"/bin/true \\\\\"\n    virtual_ipaddress {\n        10.0.0.1/24\n    }\n}\nvrrp_sync_group G {\n    group {\n        VI_1\n    }\n    notify \"/bin/true \\\"a\"\n}\n"},
+	{name: "seq-missing-close-paren", conf: "~SEQ(i,1,3 vrrp_instance VI_$i {\n" + vi("VI_1", "    interface eth0\n    virtual_router_id 1\n")},
+	// 2.4.0 takes a substituted line as it is: no definition, ~SEQ or '@' in it
+	{name: "param-substituted-not-rechecked", conf: "$D=$E=eth1\n$D\n$S=~SEQ(i,1,2) $P$i\n$P=priority 1\n" + vi("VI_1", "    interface eth0\n    $S\n    virtual_router_id 1\n")},
 	// missing interfaces, in a namespace with eth0..eth3 or only lo
 	{name: "iface-static-default-lo", loOnly: true, conf: "static_ipaddress {\n    10.5.0.1/24\n}\n"},
 	{name: "iface-static-default-named", conf: "global_defs {\n    default_interface eth9\n}\nstatic_ipaddress {\n    10.5.0.1/24\n}\n"},

@@ -27,7 +27,7 @@ func TestDaemonVRRPUseVMACAndRoutes(t *testing.T) {
 	ns := netnstest.New(t, "gkdm", "eth0")
 	dir := t.TempDir()
 	cf := filepath.Join(dir, "keepalived.conf")
-	os.WriteFile(cf, []byte("static_routes {\n 10.98.0.0/24 dev eth0\n}\n"+
+	os.WriteFile(cf, []byte("static_routes {\n 10.98.0.0/24 dev eth0 rtt 2s rttvar 500ms rto_min 300ms\n}\n"+
 		"vrrp_instance VI_1 {\n interface eth0\n use_vmac\n virtual_router_id 53\n priority 150\n advert_int 1\n"+
 		" virtual_ipaddress {\n 10.99.0.220/32\n }\n virtual_routes {\n 10.97.0.0/24 dev eth0\n }\n}\n"), 0o644)
 	self, _ := os.Executable()
@@ -52,7 +52,9 @@ func TestDaemonVRRPUseVMACAndRoutes(t *testing.T) {
 		t.Errorf("status (rc %d) does not show the VIP on vrrp.53:\n%s", rc, out.String())
 	}
 	routes := ipOut(t, "-n", ns.Name, "route")
-	if !strings.Contains(routes, "10.97.0.0/24 dev eth0") || !strings.Contains(routes, "10.98.0.0/24 dev eth0") {
+	// rtt and rttvar go in the kernel's units (1/8000 s, 1/4000 s), as keepalived sends them
+	if !strings.Contains(routes, "10.97.0.0/24 dev eth0") || !strings.Contains(routes, "10.98.0.0/24 dev eth0") ||
+		!strings.Contains(routes, "rtt 2s rttvar 500ms rto_min 300ms") {
 		t.Errorf("routes:\n%s", routes)
 	}
 	p.signal(syscall.SIGTERM)

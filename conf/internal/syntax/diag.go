@@ -179,3 +179,22 @@ func (ds *Diags) add(pos Pos, k Kind, loses bool, format string, args ...any) {
 
 // ExitCode is the --config-test exit code for everything collected.
 func (ds *Diags) ExitCode() int { return ds.Worst.ExitCode() }
+
+// Version is the keepalived release whose reading of a config is
+// followed where releases differ (conf.Version converts to it); the zero
+// Version is the newest, 2.4.3.
+type Version struct{ Major, Minor, Patch int }
+
+// AtLeast reports whether v is release major.minor.patch or later.
+func (v Version) AtLeast(major, minor, patch int) bool {
+	if v == (Version{}) {
+		return true
+	}
+	if v.Major != major {
+		return v.Major > major
+	}
+	if v.Minor != minor {
+		return v.Minor > minor
+	}
+	return v.Patch >= patch
+}

@@ -51,12 +51,50 @@ func appendFields(words []Word, s string, col int) ([]Word, bool) {
 // ErrUnterminated is returned by ShellWords for an unclosed quote.
 var ErrUnterminated = errors.New("missing terminating quote")
 
+// unterminatedError says what keepalived says of an unclosed quote.
+type unterminatedError struct {
+	s     string
+	quote byte
+}
+
+func (e unterminatedError) Error() string {
+	return fmt.Sprintf("String '%s': missing terminating %c", e.s, e.quote)
+}
+
+func (e unterminatedError) Is(target error) bool { return target == ErrUnterminated }
+
 // ShellWords splits a script line the way keepalived does for script
 // keywords (notify, script, misc_path, ...): '...' and "..." group, runs
 // of quoted and unquoted text join into one word, and backslash escapes
 // \a \b \E \f \n \r \t \v \NNN (octal) \xHH.. \cC and \C work everywhere,
-// even inside single quotes.
-func ShellWords(s string) ([]string, error) {
+// even inside single quotes. \x takes two hex digits at most, as from
+// keepalived 2.3.2; ShellWordsFor follows an older release.
+func ShellWords(s string) ([]string, error) { return ShellWordsFor(Version{}, s) }
+
+// ShellWordsFor is ShellWords as keepalived release v reads a line:
+// before 2.3.2, \x takes every hex digit that follows and keeps the low
+// byte.
+func ShellWordsFor(v Version, s string) ([]string, error) {
+	hexDigits := 2
+	if !v.AtLeast(2, 3, 2) {
+		hexDigits = len(s)
+	}
+	return shellWords(s, hexDigits, true)
+}
+
+// ScriptLineFor splits the line of a script keyword (notify, script,
+// misc_path ...) as release v does before its command word is split again
+// with ShellWordsFor. From 2.3.2 this first split keeps each backslash
+// and the character after it as written (so \" does not end a quote),
+// leaving escapes to the second; before, both splits decode them.
+func ScriptLineFor(v Version, s string) ([]string, error) {
+	if !v.AtLeast(2, 3, 2) {
+		return ShellWordsFor(v, s)
+	}
+	return shellWords(s, 2, false)
+}
+
+func shellWords(s string, hexDigits int, escapes bool) ([]string, error) {
 	var out []string
 	var b strings.Builder
 	i := 0
@@ -75,10 +113,16 @@ func ShellWords(s string) ([]string, error) {
 			case c == '\\':
 				i++
 				if i >= len(s) {
-					return out, fmt.Errorf("missing escape character at end of '%s'", s)
+					return out, fmt.Errorf("Missing escape char at end: '%s'", s)
+				}
+				if !escapes {
+					b.WriteByte('\\')
+					b.WriteByte(s[i])
+					i++
+					continue
 				}
 				var r byte
-				r, i = unescape(s, i)
+				r, i = unescape(s, i, hexDigits)
 				b.WriteByte(r)
 				continue
 			case quote != 0 && c == quote:
@@ -102,7 +146,7 @@ func ShellWords(s string) ([]string, error) {
 			break
 		}
 		if quote != 0 {
-			return out, fmt.Errorf("string '%s': %w %c", s, ErrUnterminated, quote)
+			return out, unterminatedError{s, quote}
 		}
 		out = append(out, b.String())
 	}
@@ -123,15 +167,15 @@ func hexVal(c byte) byte {
 	}
 }
 
-// unescape decodes the escape whose first character is s[i]. Like
-// keepalived, \x takes every hex digit that follows and keeps the low byte.
-func unescape(s string, i int) (byte, int) {
+// unescape decodes the escape whose first character is s[i]; \x takes
+// at most hexDigits digits, keeping the low byte.
+func unescape(s string, i, hexDigits int) (byte, int) {
 	c := s[i]
 	switch {
 	case c == 'x' && i+1 < len(s) && isHex(s[i+1]):
 		var v byte
 		i++
-		for i < len(s) && isHex(s[i]) {
+		for n := 0; n < hexDigits && i < len(s) && isHex(s[i]); n++ {
 			v = v<<4 | hexVal(s[i])
 			i++
 		}

@@ -37,7 +37,8 @@ type definition struct {
 	multiline bool
 	builtin   func(params []int) string
 	maxParams int
-	// env is ${_ENV NAME} (keepalived 2.4.3): the one parameter is a name.
+	minParams int
+	// env is ${_ENV NAME} (keepalived 2.4.0): the one parameter is a name.
 	env bool
 }
 
@@ -71,6 +72,13 @@ type preprocessor struct {
 	hasRes    bool
 	collect   *definition // multi-line definition being read
 	generated int
+	// v240: read as keepalived 2.4.0 and later do (see Options.Compat):
+	// a comment ends the line, a substituted line is not looked at
+	// again, ${NAME params} are checked
+	v240 bool
+	// refPos is where the reference being expanded is, for a builtin's
+	// message
+	refPos Pos
 }
 
 // idle reports whether the next line comes straight from the files, with
@@ -79,8 +87,9 @@ func (p *preprocessor) idle() bool {
 	return !p.hasRes && len(p.seqs) == 0 && len(p.multi) == 0 && p.collect == nil
 }
 
-func newPreprocessor(src *source, diags *Diags, configID string, seed int64) *preprocessor {
-	p := &preprocessor{src: src, diags: diags, configID: configID, rng: rand.New(rand.NewSource(seed)), defs: map[string]*definition{}}
+func newPreprocessor(src *source, diags *Diags, configID string, seed int64, v Version) *preprocessor {
+	p := &preprocessor{src: src, diags: diags, configID: configID, rng: rand.New(rand.NewSource(seed)), defs: map[string]*definition{},
+		v240: v.AtLeast(2, 4, 0)}
 	p.defs["_PWD"] = &definition{builtin: func([]int) string {
 		d, err := filepath.Abs(src.dir())
 		if err != nil {
@@ -98,11 +107,19 @@ func newPreprocessor(src *source, diags *Diags, configID string, seed int64) *pr
 			hi = ps[1]
 		}
 		if hi < lo {
-			lo, hi = hi, lo
+			if p.v240 {
+				p.diags.Add(p.refPos, GeneralError, "${_RANDOM}: min %d exceeds max %d, using %d", lo, hi, lo)
+				hi = lo
+			} else {
+				// 2.2.7's value is garbage here; a number in the range will do
+				lo, hi = hi, lo
+			}
 		}
 		return strconv.Itoa(lo + p.rng.Intn(hi-lo+1))
 	}}
-	p.defs["_ENV"] = &definition{env: true, maxParams: 1}
+	if p.v240 {
+		p.defs["_ENV"] = &definition{env: true, minParams: 1, maxParams: 1}
+	}
 	p.defs["_HASH"] = &definition{value: "#"}
 	p.defs["_BANG"] = &definition{value: "!"}
 	return p
@@ -262,8 +279,9 @@ func (p *preprocessor) decomment(s string, pos Pos) (string, int, bool) {
 	if start == len(s) {
 		return trimBlanksRight(s), lead, seen == 0
 	}
-	// After a comment starts keepalived still pairs off backslashes: a
-	// '\' that ends the line continues it even in a comment.
+	// After a comment starts keepalived 2.2.7 still pairs off
+	// backslashes: a '\' that ends the line continues it even in a
+	// comment. 2.4.0 and later stop at the comment.
 	comment := false
 loop:
 	for i := start; i < len(s); i++ {
@@ -300,6 +318,9 @@ loop:
 			if !quote && !comment {
 				comment = true
 				cut = i
+				if p.v240 {
+					break loop
+				}
 			}
 		}
 		if changed && !comment {
@@ -319,6 +340,30 @@ loop:
 		out += "\\"
 	}
 	return out, lead, false
+}
+
+// copyUnmatched reports whether keepalived 2.4.0 and later say
+// "Unmatched quote" for a line whose words have one. Their main process,
+// the one that reads the file, no longer does; the processes reading its
+// copy, in which s is the line as written, do unless the copy's line,
+// decommented again, lost the quote: "\#" was written as "#", which now
+// starts a comment.
+func copyUnmatched(s string) bool {
+	quote := false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			quote = !quote
+		case '\\':
+			i++
+		case '#', '!':
+			if !quote {
+				_, ok := Fields(s[:i], 0)
+				return !ok
+			}
+		}
+	}
+	return true
 }
 
 // lineClass sorts the characters decomment acts on and the braces that
@@ -395,7 +440,9 @@ func (p *preprocessor) process(l *line) bool {
 		if l.text == "" {
 			return false
 		}
-		if l.text[0] != '@' && !strings.Contains(l.text, "$") {
+		// 2.4.0 and later take the substituted line as it is; 2.2.7
+		// looks again for '@', a definition, ~SEQ and references
+		if p.v240 || l.text[0] != '@' && !strings.Contains(l.text, "$") {
 			return true
 		}
 	}
@@ -477,21 +524,23 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 			i++
 			continue
 		}
-		name, params, end, ok := parseRef(s, i)
+		name, args, end, ok := parseRef(s, i)
 		if !ok {
 			i++
 			continue
 		}
 		d := p.defs[name]
 		var envName string
-		if d != nil && d.env {
-			if envName, ok = envParam(s, i, end); !ok {
-				i++
-				continue
-			}
-		} else if d == nil || (d.builtin == nil && len(params) > 0) || len(params) > d.maxParams {
+		var params []int
+		if d != nil {
+			params, ok = p.refParams(d, name, args, l.posAt(i))
+		}
+		if d == nil || !ok {
 			i++
 			continue
+		}
+		if d.env {
+			envName = args[0]
 		}
 		atEnd := end == len(s)
 		if d.multiline && !atEnd {
@@ -507,6 +556,7 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 		case d.env:
 			val = os.Getenv(envName) // unset: empty, as keepalived
 		case d.builtin != nil:
+			p.refPos = l.posAt(i)
 			val = d.builtin(params)
 		case d.multiline:
 			if len(d.lines) == 0 {
@@ -543,23 +593,52 @@ func (p *preprocessor) substitute(l line) (string, bool, bool) {
 	return s, changed, true
 }
 
-// envParam reads the name of ${_ENV NAME}, s[i:end] being a reference
-// parseRef did not take (its parameter is not a number): exactly one
-// word of letters, digits and '_'.
-func envParam(s string, i, end int) (string, bool) {
-	ref := s[i:end]
-	if !strings.HasPrefix(ref, "${_ENV ") && !strings.HasPrefix(ref, "${_ENV\t") {
-		return "", false
+// refParams checks the parameters of a reference to d, as keepalived
+// does: only builtins take any; 2.4.0 and later say why a reference with
+// the wrong ones is left as it is, 2.2.7 reads only digits and ignores
+// parameters past those it uses.
+func (p *preprocessor) refParams(d *definition, name string, args []string, pos Pos) ([]int, bool) {
+	if len(args) == 0 {
+		return nil, !d.env // ${_ENV} names nothing
 	}
-	f := strings.Fields(strings.TrimSuffix(ref[len("${_ENV"):], "}"))
-	if len(f) != 1 {
-		return "", false
+	if d.builtin == nil && !d.env {
+		return nil, false
 	}
-	return f[0], true
+	if d.maxParams == 0 {
+		return nil, false
+	}
+	if d.env {
+		if len(args) != 1 {
+			p.diags.Add(pos, GeneralError, "Definition %s requires between %d and %d parameters, %d specified.", name, d.minParams, d.maxParams, len(args))
+			return nil, false
+		}
+		return nil, true
+	}
+	params := make([]int, 0, len(args))
+	for _, a := range args {
+		n, err := strconv.Atoi(a)
+		if err != nil || a[0] == '+' || a[0] == '-' {
+			if p.v240 {
+				p.diags.Add(pos, GeneralError, "Definition %s requires numeric parameters only.", name)
+			}
+			return nil, false
+		}
+		params = append(params, n)
+	}
+	if len(params) > d.maxParams {
+		if p.v240 {
+			p.diags.Add(pos, GeneralError, "Definition %s requires between %d and %d parameters, %d specified.", name, d.minParams, d.maxParams, len(params))
+			return nil, false
+		}
+		params = params[:d.maxParams]
+	}
+	return params, true
 }
 
-// parseRef parses a reference starting at s[i] == '$'.
-func parseRef(s string, i int) (name string, params []int, end int, ok bool) {
+// parseRef parses a reference starting at s[i] == '$': $NAME followed by
+// a blank, ',', ')' or the end, or ${NAME} and ${NAME params}, the
+// parameters being words of letters, digits and '_' after a blank.
+func parseRef(s string, i int) (name string, args []string, end int, ok bool) {
 	j := i + 1
 	braces := j < len(s) && s[j] == '{'
 	if braces {
@@ -579,8 +658,6 @@ func parseRef(s string, i int) (name string, params []int, end int, ok bool) {
 		}
 		return name, nil, k, true
 	}
-	// ${NAME} or ${NAME 1 2}: only blanks and digits before '}' (or,
-	// for ${_ENV NAME}, one word of letters, digits and '_').
 	m := k
 	for m < len(s) && (s[m] == ' ' || s[m] == '\t' || isNameChar(s[m])) {
 		m++
@@ -589,20 +666,10 @@ func parseRef(s string, i int) (name string, params []int, end int, ok bool) {
 		return
 	}
 	inner := s[k:m]
-	if inner != "" && (inner[0] != ' ' && inner[0] != '\t' || strings.HasSuffix(inner, " ") || strings.HasSuffix(inner, "\t")) {
+	if strings.HasSuffix(inner, " ") || strings.HasSuffix(inner, "\t") {
 		return
 	}
-	for _, f := range strings.Fields(inner) {
-		n, err := strconv.Atoi(f)
-		if err != nil {
-			if name == "_ENV" {
-				return name, nil, m + 1, true // envParam reads it
-			}
-			return
-		}
-		params = append(params, n)
-	}
-	return name, params, m + 1, true
+	return name, strings.Fields(inner), m + 1, true
 }
 
 // addSeq parses "~SEQ(var, [start,] [step,] end) text",
@@ -622,7 +689,7 @@ func (p *preprocessor) addSeq(l line) {
 	if s[1] == 'S' {
 		sq, rest, ok = p.parseSeq(l)
 		if !ok {
-			if why := seqProblem(s); why != "" {
+			if why := seqProblem(s, p.v240); why != "" {
 				p.diags.Add(l.posAt(0), GeneralError, why, s)
 			}
 			p.diags.Add(l.posAt(0), GeneralError, "Invalid ~SEQ specification '%s'", s)
@@ -663,7 +730,7 @@ func (p *preprocessor) parseSeq(l line) (*seq, string, bool) {
 	args := strings.Split(s[1:closeIdx], ",")
 	rest := s[closeIdx+1:]
 	sq.name = strings.TrimSpace(args[0])
-	if sq.name == "" || strings.ContainsAny(sq.name, " \t") || len(args) < 2 || len(args) > 4 {
+	if sq.name == "" || strings.ContainsAny(sq.name, " \t") || len(args) < 2 || len(args) > 4 || p.v240 && sq.name[0] == '{' {
 		return nil, "", false
 	}
 	var nums []int64
@@ -866,7 +933,7 @@ func trimNewlines(s string) string {
 // "Invalid ~SEQ specification" (a format taking the line), or "". It
 // reads the numbers as strtol does: a word with no digits is 0 and
 // stops the reading there.
-func seqProblem(s string) string {
+func seqProblem(s string, v240 bool) string {
 	p := s[4:]
 	hex := strings.HasPrefix(p, "x")
 	if hex {
@@ -881,7 +948,7 @@ func seqProblem(s string) string {
 	if n < 0 {
 		n = len(p)
 	}
-	varEmpty := n == 0
+	varEmpty := n == 0 || v240 && p[0] == '{' // 2.4.0 refuses "~SEQ({"
 	p = trimBlanksLeft(p[n:])
 	if p == "" || p[0] == ')' || varEmpty {
 		return "Invalid ~SEQ definition '%s'"
@@ -889,6 +956,9 @@ func seqProblem(s string) string {
 	p = p[1:]
 	end := strings.IndexByte(p, ')')
 	if end < 0 {
+		if v240 {
+			return "~SEQ missing terminating ')' '%s'"
+		}
 		return "~SEQ parameter strings too long '%s'"
 	}
 	p = p[:end+1]

@@ -103,6 +103,9 @@ type source struct {
 	stack []*openFile
 	diags *Diags
 	files []string // every file read, in order
+	// v240: a line with a NUL is dropped with a message, as keepalived
+	// 2.4.0 and later do; 2.2.7 reads it up to the NUL
+	v240 bool
 }
 
 // openRoot opens the main config. Unlike keepalived 2.2.7, which reports
@@ -223,7 +226,12 @@ func (s *source) next() (string, Pos, bool) {
 			continue
 		}
 		if f.nul && strings.IndexByte(text, 0) >= 0 {
-			s.diags.Add(pos, GeneralError, "configuration appears to have embedded NULs - ignoring line")
+			if !s.v240 {
+				text = text[:strings.IndexByte(text, 0)]
+				return text, pos, true
+			}
+			// keepalived counts the line only after saying so
+			s.diags.Add(Pos{File: pos.File, Line: pos.Line - 1}, GeneralError, "configuration appears to have embedded NULs - ignoring line")
 			continue
 		}
 		return text, pos, true

@@ -1,6 +1,7 @@
 package syntax
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -34,11 +35,23 @@ func parseFiles(files map[string]string, id string) (*Tree, *Diags) {
 		m[strings.TrimPrefix(p, "/")] = &fstest.MapFile{Data: []byte(c), Mode: mode}
 	}
 	ds := &Diags{}
-	t := ParseFile(root, Options{FS: memFS{m}, ConfigID: id, Seed: 42}, ds)
+	t := ParseFile(root, Options{FS: memFS{m}, ConfigID: id, Seed: 42, Compat: testCompat}, ds)
 	return t, ds
 }
 
+// testCompat is the release parseFiles follows; parseAs sets it.
+var testCompat Version
+
+var v227 = Version{2, 2, 7}
+
 func parse(text string) (*Tree, *Diags) { return parseFiles(map[string]string{root: text}, "nodeA") }
+
+// parseAs is parse as keepalived release v reads text.
+func parseAs(v Version, text string) (*Tree, *Diags) {
+	testCompat = v
+	defer func() { testCompat = Version{} }()
+	return parse(text)
+}
 
 // render prints a tree compactly: words joined by '|', blocks in braces.
 func render(stmts []*Stmt) string {
@@ -192,36 +205,51 @@ func TestConditionals(t *testing.T) {
 }
 
 func TestParameters(t *testing.T) {
-	cases := []struct{ name, in, want string }{
-		{"simple", "$P=50\npriority $P", "priority|50"},
-		{"braces anywhere", "$N=eth\ninterface ${N}0", "interface|eth0"},
-		{"needs a separator", "$N=eth\ninterface $N0", "interface|$N0"},
-		{"comma and paren end a name", "$N=1\nx $N,$N)", "x|1,1)"},
-		{"undefined kept", "x $NOPE", "x|$NOPE"},
-		{"name must end at blank , ) or end", "$n=1\nx $n. ${n}.", "x|$n.|1."},
-		{"recursive at use time", "$A=$B\n$B=7\nx $A", "x|7"},
-		{"redefinition", "$A=1\n$A=2\nx $A", "x|2"},
-		{"blanks before = make no definition", "$A  = 3\nx $A", "$A|=|3; x|$A"}, // keepalived 2.2.7: Unknown keyword '$A'
-		{"empty value", "$E=\nx a${E}b", "x|ab"},
-		{"conditional in parameter", "$X=@nodeA\n$X y 1\n$Y=@nodeB\n$Y z 2", "y|1"},
-		{"multi-line", "$M=\\\n a 1 \\\n b 2\n$M\nc 3", "a|1; b|2; c|3"},
+	type paramCase struct {
+		name, in, want string
+		v              Version // zero: the newest
+	}
+	cases := []paramCase{
+		{"simple", "$P=50\npriority $P", "priority|50", Version{}},
+		{"braces anywhere", "$N=eth\ninterface ${N}0", "interface|eth0", Version{}},
+		{"needs a separator", "$N=eth\ninterface $N0", "interface|$N0", Version{}},
+		{"comma and paren end a name", "$N=1\nx $N,$N)", "x|1,1)", Version{}},
+		{"undefined kept", "x $NOPE", "x|$NOPE", Version{}},
+		{"name must end at blank , ) or end", "$n=1\nx $n. ${n}.", "x|$n.|1.", Version{}},
+		{"recursive at use time", "$A=$B\n$B=7\nx $A", "x|7", Version{}},
+		{"redefinition", "$A=1\n$A=2\nx $A", "x|2", Version{}},
+		{"blanks before = make no definition", "$A  = 3\nx $A", "$A|=|3; x|$A", Version{}}, // keepalived 2.2.7: Unknown keyword '$A'
+		{"empty value", "$E=\nx a${E}b", "x|ab", Version{}},
+		{"multi-line", "$M=\\\n a 1 \\\n b 2\n$M\nc 3", "a|1; b|2; c|3", Version{}},
 		// keepalived's processes read a copy in which a comment line is
 		// empty, ending the definition, unless it ends in '\'
-		{"comment line ends a multi-line definition", "$M=\\\n a 1 \\\n# c\n b 2\n$M", "b|2; a|1"},
-		{"blank line ends a multi-line definition", "$M=\\\n a 1 \\\n  \t\n b 2\n$M", "b|2; a|1"},
-		{"comment ending in backslash continues it", "$M=\\\n a 1 \\\n# c \\\n b 2\n$M", "a|1; b|2"},
-		{"multi-line first line", "$M=a 1\\\n b 2\n$M", "a|1; b|2"},
-		{"multi-line nested", "$I=\\\n i 1\\\n i 2\n$O=\\\n o 1\\\n $I\\\n o 2\n$O", "o|1; i|1; i|2; o|2"},
-		{"hash builtin in quotes", `notify "/x ${_HASH} ${_BANG}"`, "notify|/x # !"},
-		{"hash builtin unquoted is a comment", "x a${_HASH}b", "x|a"},
-		{"instance", "router_id ${_INSTANCE}", "router_id|nodeA"},
-		{"pwd", "x ${_PWD}", "x|/etc/k"},
-		{"random fixed range", "x ${_RANDOM 5 5}", "x|5"},
-		{"random then text (fixed upstream in 2.4.0)", "router_id R${_RANDOM 5 5}X", "router_id|R5X"},
+		{"comment line ends a multi-line definition", "$M=\\\n a 1 \\\n# c\n b 2\n$M", "b|2; a|1", Version{}},
+		{"blank line ends a multi-line definition", "$M=\\\n a 1 \\\n  \t\n b 2\n$M", "b|2; a|1", Version{}},
+		{"multi-line first line", "$M=a 1\\\n b 2\n$M", "a|1; b|2", Version{}},
+		{"multi-line nested", "$I=\\\n i 1\\\n i 2\n$O=\\\n o 1\\\n $I\\\n o 2\n$O", "o|1; i|1; i|2; o|2", Version{}},
+		{"hash builtin in quotes", `notify "/x ${_HASH} ${_BANG}"`, "notify|/x # !", Version{}},
+		{"hash builtin unquoted is a comment", "x a${_HASH}b", "x|a", Version{}},
+		{"instance", "router_id ${_INSTANCE}", "router_id|nodeA", Version{}},
+		{"pwd", "x ${_PWD}", "x|/etc/k", Version{}},
+		{"random fixed range", "x ${_RANDOM 5 5}", "x|5", Version{}},
+		{"random then text (fixed upstream in 2.4.0)", "router_id R${_RANDOM 5 5}X", "router_id|R5X", Version{}},
 	}
+	cases = append(cases, []paramCase{
+		{"conditional in parameter", "$X=@nodeA\n$X y 1\n$Y=@nodeB\n$Y z 2", "y|1", v227},
+		// 2.4.0 takes a substituted line as it is
+		{"conditional in parameter (2.4)", "$X=@nodeA\n$X y 1\n$Y=@nodeB\n$Y z 2", "@nodeA|y|1; @nodeB|z|2", Version{}},
+		{"definition in parameter", "$D=$E=1\n$D\nx $E", "x|1", v227},
+		{"definition in parameter (2.4)", "$D=$E=1\n$D\nx $E", "$E=1; x|$E", Version{}},
+		{"comment ending in backslash continues it", "$M=\\\n a 1 \\\n# c \\\n b 2\n$M", "a|1; b|2", v227},
+		{"comment ending in backslash ends it (2.4)", "$M=\\\n a 1 \\\n# c \\\n b 2\n$M", "b|2; a|1", Version{}},
+		{"backslash after comment joins the word (2.2.7)", "a 1 # c \\\nb 2", "a|1\\; b|2", v227},
+		{"backslash after comment is comment (2.4)", "a 1 # c \\\nb 2", "a|1; b|2", Version{}},
+		{"random takes two parameters (2.2.7)", "x ${_RANDOM 5 5 9}", "x|5", v227},
+		{"env is 2.4", "x ${_ENV HOME}", "x|$ {_ENV|HOME}", v227},
+	}...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			tr, ds := parse(c.in)
+			tr, ds := parseAs(c.v, c.in)
 			if got := render(tr.Stmts); got != c.want {
 				t.Errorf("got %q want %q", got, c.want)
 			}
@@ -425,8 +453,14 @@ func TestBadLines(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 	txt := diagText(ds)
-	if !strings.Contains(txt, root+":2: error: line too long") || !strings.Contains(txt, root+":3: error: configuration appears to have embedded NULs") {
+	// keepalived 2.4 names the line before the one it drops
+	if !strings.Contains(txt, root+":2: error: line too long") || !strings.Contains(txt, root+":2: error: configuration appears to have embedded NULs") {
 		t.Errorf("got %s", txt)
+	}
+	// 2.2.7 reads such a line up to the NUL
+	tr, ds = parseAs(v227, "a 1\nb\x00c\nd 2\n")
+	if got := render(tr.Stmts); got != "a|1; b; d|2" || len(ds.List) != 0 {
+		t.Errorf("2.2.7: got %q, %s", got, diagText(ds))
 	}
 }
 
@@ -451,7 +485,8 @@ func TestShellWords(t *testing.T) {
 		in   string
 		want []string
 	}{
-		{`notify "/bin/echo # 'a b' \"c d\" e\x41f"`, []string{"notify", `/bin/echo # 'a b' "c d" e` + "\x1f"}},
+		{`notify "/bin/echo # 'a b' \"c d\" e\x41f"`, []string{"notify", `/bin/echo # 'a b' "c d" eAf`}},
+		{`\x4142 \x4g`, []string{"A42", "\x04g"}}, // two digits at most, from 2.3.2
 		{`/bin/echo # 'a b' "c d" e`, []string{"/bin/echo", "#", "a b", "c d", "e"}},
 		{`a"b c"'d'`, []string{"ab cd"}},
 		{`x \t\n\101\cA\q`, []string{"x", "\t\n\x41\x01q"}},
@@ -462,6 +497,10 @@ func TestShellWords(t *testing.T) {
 		if err != nil || strings.Join(got, "\x00") != strings.Join(c.want, "\x00") {
 			t.Errorf("%q: got %q, %v; want %q", c.in, got, err, c.want)
 		}
+	}
+	// before 2.3.2 \x takes every digit and keeps the low byte
+	if got, _ := ShellWordsFor(Version{2, 3, 1}, `\x4142 e\x41f`); strings.Join(got, "|") != "B|e\x1f" {
+		t.Errorf("2.3.1: got %q", got)
 	}
 	if _, err := ShellWords(`x "abc`); err == nil {
 		t.Error("unterminated quote accepted")
@@ -482,5 +521,73 @@ func TestExitCodes(t *testing.T) {
 	ds.Add(Pos{}, GeneralError, "y")
 	if ds.ExitCode() != 5 {
 		t.Errorf("got %d", ds.ExitCode())
+	}
+}
+
+// TestCompatMessages checks the preprocessor messages that differ
+// between keepalived 2.2.7 and 2.4.0 and later (lib/parser.c).
+func TestCompatMessages(t *testing.T) {
+	cases := []struct {
+		name, in string
+		old, new []string // messages, as "line: text"
+	}{
+		{"random min over max", "x ${_RANDOM 9 3}", nil,
+			[]string{"1: ${_RANDOM}: min 9 exceeds max 3, using 9"}},
+		{"random three parameters", "x ${_RANDOM 1 2 3}", nil,
+			[]string{"1: Definition _RANDOM requires between 0 and 2 parameters, 3 specified."}},
+		{"random letters", "x ${_RANDOM a}", nil,
+			[]string{"1: Definition _RANDOM requires numeric parameters only."}},
+		{"env two names", "x ${_ENV A B}", nil,
+			[]string{"1: Definition _ENV requires between 1 and 1 parameters, 2 specified."}},
+		{"seq without ')'", "~SEQ(i,1,3 x $i",
+			[]string{"1: ~SEQ parameter strings too long '~SEQ(i,1,3 x $i'", "1: Invalid ~SEQ specification '~SEQ(i,1,3 x $i'"},
+			[]string{"1: ~SEQ missing terminating ')' '~SEQ(i,1,3 x $i'", "1: Invalid ~SEQ specification '~SEQ(i,1,3 x $i'"}},
+		// the copy the other processes read has "a#b": a comment
+		{"unmatched quote lost in the copy", "router_id a\\#b \"c \\\n",
+			[]string{"1: Unterminated quote 'router_id a#b \"c '", "1: Unmatched quote: 'router_id a#b \"c\\'"},
+			[]string{"1: Unterminated quote 'router_id a#b \"c '"}},
+		{"unmatched quote kept in the copy", "router_id \"a \\\" b\"",
+			[]string{"1: Unmatched quote: 'router_id \"a \\\" b\"'"},
+			[]string{"1: Unmatched quote: 'router_id \"a \\\" b\"'"}},
+	}
+	for _, c := range cases {
+		for _, v := range []struct {
+			v    Version
+			want []string
+		}{{v227, c.old}, {Version{}, c.new}} {
+			_, ds := parseAs(v.v, c.in)
+			var got []string
+			for _, d := range ds.List {
+				got = append(got, fmt.Sprintf("%d: %s", d.Pos.Line, d.Msg))
+			}
+			if strings.Join(got, "\n") != strings.Join(v.want, "\n") {
+				t.Errorf("%s (%v): got\n%s\nwant\n%s", c.name, v.v, strings.Join(got, "\n"), strings.Join(v.want, "\n"))
+			}
+		}
+	}
+}
+
+// TestScriptLine checks the first split of a script keyword's line: from
+// keepalived 2.3.2 escapes are kept for the second split.
+func TestScriptLine(t *testing.T) {
+	line := `notify "/bin/echo \"a b\"" root`
+	got, err := ScriptLineFor(Version{}, line)
+	if err != nil || strings.Join(got, "|") != `notify|/bin/echo \"a b\"|root` {
+		t.Errorf("2.4: %q, %v", got, err)
+	}
+	if argv, _ := ShellWords(got[1]); strings.Join(argv, "|") != `/bin/echo|"a|b"` {
+		t.Errorf("2.4 command: %q", argv)
+	}
+	got, err = ScriptLineFor(v227, line)
+	if err != nil || strings.Join(got, "|") != `notify|/bin/echo "a b"|root` {
+		t.Errorf("2.2.7: %q, %v", got, err)
+	}
+	// 2.2.7 decodes \" in both splits: the command's quote is left open
+	got, _ = ScriptLineFor(v227, `notify "/bin/true \"a"`)
+	if _, err := ShellWordsFor(v227, got[1]); !errors.Is(err, ErrUnterminated) || err.Error() != `String '/bin/true "a': missing terminating "` {
+		t.Errorf("2.2.7 unclosed: %v", err)
+	}
+	if got, err := ScriptLineFor(Version{}, `notify "/bin/true \"a"`); err != nil || got[1] != `/bin/true \"a` {
+		t.Errorf("2.4 kept quote: %q, %v", got, err)
 	}
 }

@@ -72,6 +72,7 @@ type Options struct {
 	ConfigID     string       // for @ID lines
 	IncludeCheck IncludeCheck // -e gives CheckAll
 	Seed         int64        // for ${_RANDOM}; random_seed overrides it
+	Compat       Version      // keepalived release followed; zero: newest
 }
 
 // ParseFile reads name with its includes and builds the statement tree.
@@ -96,11 +97,11 @@ func parseEach(name string, opt Options, diags *Diags, each func(*Stmt), reuse b
 	if opt.FS == nil {
 		opt.FS = OSFS{}
 	}
-	src := &source{fs: opt.FS, check: opt.IncludeCheck, diags: diags}
+	src := &source{fs: opt.FS, check: opt.IncludeCheck, diags: diags, v240: opt.Compat.AtLeast(2, 4, 0)}
 	if !src.openRoot(name) {
 		return nil
 	}
-	pp := newPreprocessor(src, diags, opt.ConfigID, opt.Seed)
+	pp := newPreprocessor(src, diags, opt.ConfigID, opt.Seed, opt.Compat)
 	build(pp, diags, each, reuse)
 	return src.files
 }
@@ -246,7 +247,7 @@ func build(pp *preprocessor, diags *Diags, each func(*Stmt), reuse bool) {
 			b.close(l.pos, l.col)
 		default:
 			words, ok := b.mem.fields(l.text, l.col)
-			if !ok {
+			if !ok && (!pp.v240 || copyUnmatched(l.text)) {
 				diags.Add(l.posAt(0), UnmatchedQuote, "Unmatched quote: '%s'", l.text)
 			}
 			if len(words) > 0 {
