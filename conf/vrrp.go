@@ -531,9 +531,9 @@ func decodeUnicastPeer(d *decoder, l *syntax.Stmt, v *VRRPInstance) {
 		v.CheckUnicastSrc = true
 	}
 	// keepalived 2.3.3 and later drop a peer given twice, as a config
-	// error; 2.2.7 took the config, so only the message is 2.4.3's.
-	if slices.ContainsFunc(v.UnicastPeers, func(o UnicastPeer) bool { return o.Address == a }) {
-		d.vlogInfo(l.Pos(), "(%s) %s - duplicate unicast_peer", v.Name, str)
+	// error; 2.2.7 keeps both, silently.
+	if d.opt.Compat.AtLeast(2, 3, 3) && slices.ContainsFunc(v.UnicastPeers, func(o UnicastPeer) bool { return o.Address == a }) {
+		d.errorf(l, 0, "(%s) %s - duplicate unicast_peer", v.Name, str)
 		return
 	}
 	if p.MinTTL > p.MaxTTL {
@@ -1075,10 +1075,9 @@ func instanceAddressKeywords() table {
 					d.errorf(l, 0, "(%s): address family must match VRRP instance [%s] - ignoring", v.Name, word(l, 0))
 					continue
 				}
-				// A duplicate stays, as in 2.2.7: a 2.2.7 peer counts it
-				// in adverts and drops ours if the counts differ.
-				vipDuplicate(d, v, l, ip, false)
-				v.VIPs = append(v.VIPs, ip)
+				if !vipDuplicate(d, v, l, ip, false) {
+					v.VIPs = append(v.VIPs, ip)
+				}
 			}
 		}),
 		"virtual_ipaddress_excluded": objBlockKw(func(d *decoder, v *VRRPInstance, c *syntax.Stmt) {
@@ -1227,11 +1226,10 @@ func instanceGARPKeywords() table {
 
 // vipDuplicate is keepalived 2.4.3's vip_is_duplicate: an address already
 // a VIP (on any interface, for a VIP), or an excluded VIP on the same
-// interface, is reported (2.4.3 ignores it; only an excluded one is
-// ignored here). The same IPv6 link-local address
+// interface. The same IPv6 link-local address
 // on different interfaces is not a duplicate (keepalived issue #2573).
-// 2.4.3 calls it a config error; 2.2.7 took such configs (its own
-// samples have one), so the verdict stays 2.2.7's.
+// From 2.3.3 a duplicate is dropped as a config error; 2.2.7 keeps it
+// (--compat).
 func vipDuplicate(d *decoder, v *VRRPInstance, l *syntax.Stmt, ip IPAddress, excluded bool) bool {
 	// An address without dev has no interface yet here, as in keepalived.
 	ifOf := func(a IPAddress) string {
@@ -1250,19 +1248,22 @@ func vipDuplicate(d *decoder, v *VRRPInstance, l *syntax.Stmt, ip IPAddress, exc
 		}
 		return !a.Is6() || !a.IsLinkLocalUnicast() || ifOf(o) == ifOf(ip)
 	}
+	if !d.opt.Compat.AtLeast(2, 3, 3) {
+		return false // 2.2.7 keeps duplicates, silently
+	}
 	what := ""
 	if excluded {
 		what = "Excluded "
 	}
 	for _, o := range v.VIPs {
 		if same(o, !excluded) {
-			d.vlogInfo(l.Pos(), "(%s): %sVIP duplicates a VIP %s - ignoring", v.Name, what, word(l, 0))
+			d.errorf(l, 0, "(%s): %sVIP duplicates a VIP %s - ignoring", v.Name, what, word(l, 0))
 			return true
 		}
 	}
 	for _, o := range v.EVIPs {
 		if same(o, false) {
-			d.vlogInfo(l.Pos(), "(%s): %sVIP duplicates an excluded VIP %s - ignoring", v.Name, what, word(l, 0))
+			d.errorf(l, 0, "(%s): %sVIP duplicates an excluded VIP %s - ignoring", v.Name, what, word(l, 0))
 			return true
 		}
 	}

@@ -337,12 +337,18 @@ func TestAdvertIntRounding(t *testing.T) {
 
 // The same IPv6 link-local VIP on two interfaces is not a duplicate
 // (keepalived issue #2573; 2.4.3 still calls it one); on one it is, and
-// is kept, as 2.2.7 does.
+// is dropped as 2.3.3 and later do; 2.2.7 keeps it, silently.
 func TestVIPDuplicateLinkLocal(t *testing.T) {
-	cfg, ds := loadIfs(t, "vrrp_instance VI_6 {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n  fe80::10 dev eth0\n  fe80::10 dev eth1\n  fe80::10\n }\n}\n")
+	text := "vrrp_instance VI_6 {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n  fe80::10 dev eth0\n  fe80::10 dev eth1\n  fe80::10\n }\n}\n"
+	cfg, ds := loadIfs(t, text)
 	at(t, ds, "(VI_6): VIP duplicates a VIP fe80::10 - ignoring", 7, 3)
+	if n := len(cfg.VRRPInstances[0].VIPs); n != 2 {
+		t.Errorf("%d VIPs, want 2", n)
+	}
+	cfg, ds = loadIfsAs(t, Oldest, text)
+	mustNotHave(t, ds, "duplicates")
 	if n := len(cfg.VRRPInstances[0].VIPs); n != 3 {
-		t.Errorf("%d VIPs", n)
+		t.Errorf("2.2.7: %d VIPs, want 3", n)
 	}
 }
 
