@@ -424,6 +424,16 @@ var vrrpScriptTable = vrrpScriptKeywords()
 //	rise|fall N
 //	user USER [GROUP]
 //	init_fail
+// scriptSeconds reads a vrrp_script interval or timeout in milliseconds:
+// up to 3 decimals from 2.3.2, whole seconds before.
+func (d *decoder) scriptSeconds(c *syntax.Stmt) (uint64, bool) {
+	if d.opt.Compat.AtLeast(2, 3, 2) {
+		return d.readDecimal(c, 1, 0, 0xffffffff/timerHz*1000, 3, true)
+	}
+	v, ok := d.readUnsigned(c, 1, 0, 0xffffffff/timerHz)
+	return v * 1000, ok
+}
+
 func vrrpScriptKeywords() table {
 	return table{
 		"script": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
@@ -434,11 +444,16 @@ func vrrpScriptKeywords() table {
 			}
 		}),
 		// Milliseconds (keepalived 2.3.2): up to 3 decimals, more are
-		// rounded with a warning, an invalid number counts as 0.
+		// rounded with a warning, an invalid number counts as 0. Before
+		// 2.3.2 (--compat), whole seconds.
 		"interval": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
-			v, ok := d.readDecimal(c, 1, 0, 0xffffffff/timerHz*1000, 3, true)
+			v, ok := d.scriptSeconds(c)
 			if !ok {
-				d.errorf(c, 1, "(%s): vrrp script interval '%s' must be between 0.001 and %d - ignoring", sd.vs.Name, word(c, 1), 0xffffffff/timerHz)
+				if d.opt.Compat.AtLeast(2, 3, 2) {
+					d.errorf(c, 1, "(%s): vrrp script interval '%s' must be between 0.001 and %d - ignoring", sd.vs.Name, word(c, 1), 0xffffffff/timerHz)
+				} else {
+					d.errorf(c, 1, "(%s): vrrp script interval '%s' must be between 1 and %d - ignoring", sd.vs.Name, word(c, 1), 0xffffffff/timerHz)
+				}
 				return
 			}
 			if v == 0 {
@@ -448,7 +463,7 @@ func vrrpScriptKeywords() table {
 			sd.vs.Interval = time.Duration(v) * time.Millisecond
 		}),
 		"timeout": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
-			v, ok := d.readDecimal(c, 1, 0, 0xffffffff/timerHz*1000, 3, true)
+			v, ok := d.scriptSeconds(c)
 			if !ok {
 				d.errorf(c, 1, "(%s): vrrp script timeout '%s' invalid - ignoring", sd.vs.Name, word(c, 1))
 				return
