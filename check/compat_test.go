@@ -1,0 +1,110 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gokeepalived/gokeepalived/conf"
+	"github.com/gokeepalived/gokeepalived/internal/clock"
+)
+
+// TestCompatCheckerWording runs an SSL_GET against a server that drops
+// the handshake and a TCP_CHECK against a closed port, under keepalived
+// 2.4.3's rules (the default) and 2.2.7's (--compat 2.2.7): the failure
+// line's name, TCP_CHECK's retries while down, and which checkers a
+// reload logs as activated.
+func TestCompatCheckerWording(t *testing.T) {
+	ssl := tcpServer(t, func(c net.Conn) {}) // closes at once: no handshake
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	text := fmt.Sprintf(`virtual_server 10.10.31.100 80 {
+  delay_loop 2
+  lvs_sched rr
+  lvs_method NAT
+  protocol TCP
+  real_server 127.0.0.1 %d {
+    SSL_GET {
+      url {
+        path /
+      }
+      connect_timeout 1
+      retry 0
+    }
+  }
+  real_server 127.0.0.1 %d {
+    TCP_CHECK {
+      connect_timeout 1
+      retry 2
+      delay_before_retry 1
+    }
+  }
+}
+`, ssl, refused)
+	sslName := fmt.Sprintf("[127.0.0.1]:tcp:%d", ssl)
+	for _, c := range []struct {
+		compat       string
+		failed       string
+		noRetryDown  bool
+		reloadActive int
+	}{
+		{"", "SSL_CHECK on service " + sslName + " failed.", true, 0},
+		{"2.2.7", "HTTP_CHECK on service " + sslName + " failed.", false, 2},
+	} {
+		t.Run("compat="+c.compat, func(t *testing.T) {
+			var v conf.Version
+			if c.compat != "" {
+				v, _ = conf.ParseVersion(c.compat)
+			}
+			p := filepath.Join(t.TempDir(), "keepalived.conf")
+			if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			load := func() *conf.Config { cfg, _ := conf.Load(p, conf.Options{Compat: v}); return cfg }
+			clk := clock.NewFake(time.Unix(1_000_000, 0))
+			logs := &logSink{}
+			opt := Options{Clock: clk, Rand: func() float64 { return 0 }, Logf: logs.logf}
+			e, _ := New(load(), opt)
+			for _, j := range e.jobs {
+				if j.typ == conf.CheckTCP && j.st.T.NoRetryWhileDown != c.noRetryDown {
+					t.Errorf("TCP_CHECK NoRetryWhileDown %v, want %v", j.st.T.NoRetryWhileDown, c.noRetryDown)
+				}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { e.Run(ctx); close(done) }()
+			tcpName := fmt.Sprintf("[127.0.0.1]:tcp:%d", refused)
+			for end := time.Now().Add(10 * time.Second); !logs.has(c.failed) || !logs.has("TCP_CHECK on service "+tcpName+" failed."); {
+				if time.Now().After(end) {
+					t.Fatalf("no %q:\n%s", c.failed, strings.Join(logs.lines, "\n"))
+				}
+				clk.Advance(500 * time.Millisecond)
+				time.Sleep(20 * time.Millisecond)
+			}
+			cancel()
+			<-done
+			logs.mu.Lock()
+			logs.lines = nil
+			logs.mu.Unlock()
+			Reload(load(), opt, e)
+			n := 0
+			for _, l := range logs.lines {
+				if strings.HasPrefix(l, "Activating healthchecker") {
+					n++
+				}
+			}
+			if n != c.reloadActive {
+				t.Errorf("reload logged %d Activating lines, want %d:\n%s", n, c.reloadActive, strings.Join(logs.lines, "\n"))
+			}
+		})
+	}
+}
