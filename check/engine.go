@@ -213,7 +213,7 @@ func build(cfg *conf.Config, opt Options) *Engine {
 	}
 	e := &Engine{opt: opt, sch: sched.New(opt.Clock, opt.Workers), dirty: make(chan struct{}, 1), noCheckerEmails: cfg.Global.NoCheckerEmails,
 		flushOnStop: strings.ToUpper(cfg.Global.LVSFlushOnStop), compat: cfg.Compat,
-		scripts:     &script.Runner{User: opt.ScriptUser, Group: opt.ScriptGroup, Log: func(m string) { opt.Logf("%s", m) }}}
+		scripts: &script.Runner{User: opt.ScriptUser, Group: opt.ScriptGroup, Log: func(m string) { opt.Logf("%s", m) }}}
 	for _, vs := range cfg.VirtualServers {
 		ent := &vsEntry{key: fmtVS(vs) + "/" + string(vs.Family), cfg: vs, svcs: services(vs)}
 		vc := state.VSConfig{Name: fmtVS(vs), Quorum: vs.Quorum, Hysteresis: vs.Hysteresis, InitNotifies: cfg.Global.RSInitNotifies}
