@@ -610,6 +610,8 @@ func (j *job) apply(res probe.Result) time.Duration {
 	wasUp, hadRun, retryIt, final := j.st.Up, j.st.HasRun, j.st.RetryIt, j.st.Final()
 	if !res.OK {
 		j.logFailure(res, wasUp, hadRun, j.st.Final())
+	} else if !wasUp && j.cfg != nil && j.cfg.HTTP != nil {
+		j.logURLSuccess(j.st.Step())
 	}
 	next, v, retries := j.st.Result(res.OK)
 	switch {
@@ -670,6 +672,23 @@ func (e *Engine) Shutdown() {
 // and for HTTP also before its first result. SMTP_CHECK and DNS_CHECK
 // (smtp_final, dns_final) log the attempt that takes the checker down
 // (final) even without log_all_failures, and nothing else.
+// logURLSuccess is http_handle_response's line for each url that passes
+// while the checker is down, named after the last test it passed.
+func (j *job) logURLSuccess(step int) {
+	if step >= len(j.cfg.HTTP.URLs) {
+		return
+	}
+	u := j.cfg.HTTP.URLs[step]
+	msg := "HTTP status code"
+	switch {
+	case u.Regex != "":
+		msg = "Regex match"
+	case u.Digest != "":
+		msg = "MD5 digest"
+	}
+	j.e.opt.Logf("%s success to %s url(%s)", msg, j.name, u.Path)
+}
+
 func (j *job) logFailure(res probe.Result, wasUp, hadRun, final bool) {
 	logf := j.e.opt.Logf
 	switch j.typ {
