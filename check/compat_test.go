@@ -108,3 +108,48 @@ func TestCompatCheckerWording(t *testing.T) {
 		})
 	}
 }
+
+// TestCompatReloadCarry: a down HTTP checker kept over a reload goes on
+// polling the url that failed, one failure from down, from keepalived
+// 2.3.0 (migrate_http_check); 2.2.7 starts it again at its first url.
+func TestCompatReloadCarry(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "keepalived.conf")
+	text := `virtual_server 10.10.31.100 80 {
+  delay_loop 2
+  lvs_sched rr
+  lvs_method NAT
+  protocol TCP
+  real_server 127.0.0.1 1 {
+    HTTP_GET {
+      url {
+        path /a
+      }
+      url {
+        path /b
+      }
+      connect_timeout 1
+      retry 2
+    }
+  }
+}
+`
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		compat    conf.Version
+		failedURL int
+		retryIt   uint32
+	}{{conf.Version{}, 1, 3}, {conf.Oldest, -1, 0}} {
+		load := func() *conf.Config { cfg, _ := conf.Load(p, conf.Options{Compat: c.compat}); return cfg }
+		opt := Options{Clock: clock.NewFake(time.Unix(1_000_000, 0)), Rand: func() float64 { return 0 }}
+		old, _ := New(load(), opt)
+		j := old.jobs[0]
+		j.st.Up, j.st.HasRun, j.st.FailedURL, j.st.RetryIt = false, true, 1, 0
+		n := Reload(load(), opt, old).jobs[0].st
+		if n.Up || n.FailedURL != c.failedURL || n.RetryIt != c.retryIt {
+			t.Errorf("compat %v: after reload up %v failed url %d retry %d, want down, %d, %d",
+				c.compat, n.Up, n.FailedURL, n.RetryIt, c.failedURL, c.retryIt)
+		}
+	}
+}
