@@ -207,6 +207,8 @@ func build(cfg *conf.Config, opt Options) *Engine {
 				p.Reset = opt.TCPReset
 			case *probe.Misc:
 				p.Log = func(m string) { opt.Logf("%s", m) }
+			case *probe.Ping:
+				p.Seq23, p.Log = cfg.Compat.AtLeast(2, 3, 0), func(m string) { opt.Logf("%s", m) }
 			}
 			return p, err
 		}
