@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/check/probe"
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/clock"
 )
@@ -151,5 +153,76 @@ func TestCompatReloadCarry(t *testing.T) {
 			t.Errorf("compat %v: after reload up %v failed url %d retry %d, want down, %d, %d",
 				c.compat, n.Up, n.FailedURL, n.RetryIt, c.failedURL, c.retryIt)
 		}
+	}
+}
+
+// countProbe fails (or passes, while ok) and counts its checks.
+type countProbe struct {
+	ok    atomic.Bool
+	calls atomic.Int32
+}
+
+func (p *countProbe) Check(context.Context, int) probe.Result {
+	p.calls.Add(1)
+	if p.ok.Load() {
+		return probe.Result{OK: true}
+	}
+	return probe.Result{Reason: "failed"}
+}
+
+// TestUDPPingNoRetryWhileDown: UDP_CHECK and PING_CHECK retry only while
+// up (udp_epilog, icmp_epilog in 2.2.7 and 2.4.3): down, they check
+// once a delay_loop. PING_CHECK's "failed after N retries" names the VS.
+func TestUDPPingNoRetryWhileDown(t *testing.T) {
+	for _, typ := range []string{"UDP_CHECK", "PING_CHECK"} {
+		t.Run(typ, func(t *testing.T) {
+			text := `virtual_server 10.10.31.100 53 {
+  delay_loop 5
+  lvs_sched rr
+  lvs_method NAT
+  protocol UDP
+  real_server 127.0.0.1 53 {
+    ` + typ + ` {
+      connect_timeout 1
+      retry 1
+      delay_before_retry 1
+    }
+  }
+}
+`
+			p := &countProbe{}
+			p.ok.Store(true)
+			clk := clock.NewFake(time.Unix(1_000_000, 0))
+			logs := &logSink{}
+			e, _ := New(loadConf(t, text), Options{Clock: clk, Rand: func() float64 { return 0 }, Logf: logs.logf,
+				NewProbe: func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error) { return p, nil }})
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { e.Run(ctx); close(done) }()
+			defer func() { cancel(); <-done }()
+			advance := func(d time.Duration) {
+				for end := clk.Now().Add(d); clk.Now().Before(end); {
+					clk.Advance(250 * time.Millisecond)
+					time.Sleep(5 * time.Millisecond)
+				}
+			}
+			advance(2 * time.Second) // the first check, a success
+			p.ok.Store(false)
+			want := "ICMP CHECK on service [127.0.0.1]:udp:53 of [10.10.31.100]:udp:53 failed after 1 retries."
+			if typ == "UDP_CHECK" {
+				want = "UDP_CHECK on service [127.0.0.1]:udp:53 failed after 1 retries."
+			}
+			for end := time.Now().Add(10 * time.Second); !logs.has(want); {
+				if time.Now().After(end) {
+					t.Fatalf("no %q:\n%s", want, strings.Join(logs.lines, "\n"))
+				}
+				advance(250 * time.Millisecond)
+			}
+			n0 := p.calls.Load()
+			advance(20 * time.Second)
+			if n := p.calls.Load() - n0; n > 5 {
+				t.Errorf("%d checks in 20 s while down (delay_loop 5, delay_before_retry 1): retried while down", n)
+			}
+		})
 	}
 }

@@ -273,9 +273,11 @@ func build(cfg *conf.Config, opt Options) *Engine {
 					t.URLs, t.FastRecovery = len(c.HTTP.URLs), c.HTTP.FastRecovery
 				}
 				t.RetryEachCheck = c.Type == conf.CheckSMTP
-				// TCP_CHECK retries only while up or before its first
-				// result from keepalived 2.3.3 (tcp_epilog)
+				// UDP_CHECK and PING_CHECK retry only while up or before
+				// their first result (udp_epilog, icmp_epilog), TCP_CHECK
+				// too from keepalived 2.3.3 (tcp_epilog)
 				t.NoRetryWhileDown = c.Type == conf.CheckDNS || c.Type == conf.CheckMisc ||
+					c.Type == conf.CheckUDP || c.Type == conf.CheckPing ||
 					c.Type == conf.CheckTCP && cfg.Compat.AtLeast(2, 3, 3)
 				up := !c.Alpha
 				var fileRes *probe.Result
@@ -626,7 +628,9 @@ func (j *job) apply(res probe.Result) time.Duration {
 	case j.typ == conf.CheckSMTP || j.typ == conf.CheckDNS:
 		// their last failure's line, from logFailure, is all they log
 	case !res.OK && !j.st.Up && (wasUp || !hadRun):
-		if retries > 0 {
+		if retries > 0 && j.typ == conf.CheckPing {
+			e.opt.Logf("ICMP CHECK on service %s of %s failed after %d retries.", j.name, j.vsName, retries)
+		} else if retries > 0 {
 			e.opt.Logf("%s on service %s failed after %d retries.", j.failName(), j.name, retries)
 		} else {
 			e.opt.Logf("%s on service %s failed.", j.failName(), j.name)
