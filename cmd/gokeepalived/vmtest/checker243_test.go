@@ -21,8 +21,9 @@ func compat227(prog string) []string {
 
 // checkerCompatConf fails in known ways: .101 answers /health.cgi with
 // what the test sets (200, then 500, then 200), .102 answers 404 to
-// /missing, .103 refuses, and SSL_GET talks TLS to .102's plain HTTP
-// port (the handshake fails).
+// /missing, .103 refuses, SSL_GET talks TLS to .102's plain HTTP port
+// (the handshake fails), PING_CHECK gets .101's echo replies and none
+// from .104, which does not exist.
 const checkerCompatConf = `virtual_server 10.10.31.100 80 {
     delay_loop 1
     lb_algo rr
@@ -75,6 +76,20 @@ virtual_server 10.10.31.100 443 {
             log_all_failures
         }
     }
+    real_server 192.168.31.101 443 {
+        PING_CHECK {
+            connect_timeout 1
+            retry 0
+        }
+    }
+    real_server 192.168.31.104 443 {
+        inhibit_on_failure
+        PING_CHECK {
+            connect_timeout 1
+            retry 0
+            log_all_failures
+        }
+    }
 }
 `
 
@@ -101,7 +116,7 @@ func checkerLines(log string) map[string][]string {
 		key := ln[loc[0]:loc[1]]
 		if m := vsToken.FindString(ln); m != "" {
 			key += " " + m
-		} else if strings.Contains(key, ":8443") {
+		} else if strings.HasSuffix(key, ":443") || strings.HasSuffix(key, ":8443") {
 			key += " [10.10.31.100]:tcp:443"
 		} else {
 			key += " [10.10.31.100]:tcp:80"
