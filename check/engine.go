@@ -672,12 +672,6 @@ func (e *Engine) Shutdown() {
 	}
 }
 
-// logFailure writes the line keepalived 2.2.7 logs for each failed
-// attempt under log_all_failures (check_tcp.c, check_http.c
-// timeout_epilog, check_udp.c, check_ping.c): while the checker is up,
-// and for HTTP also before its first result. SMTP_CHECK and DNS_CHECK
-// (smtp_final, dns_final) log the attempt that takes the checker down
-// (final) even without log_all_failures, and nothing else.
 // logURLSuccess is http_handle_response's line for each url that passes
 // while the checker is down, named after the last test it passed.
 func (j *job) logURLSuccess(step int) {
@@ -695,6 +689,12 @@ func (j *job) logURLSuccess(step int) {
 	j.e.opt.Logf("%s success to %s url(%s)", msg, j.name, u.Path)
 }
 
+// logFailure writes the line keepalived 2.2.7 logs for each failed
+// attempt under log_all_failures (check_tcp.c, check_http.c
+// timeout_epilog, check_udp.c, check_ping.c): while the checker is up,
+// and for HTTP also before its first result. SMTP_CHECK and DNS_CHECK
+// (smtp_final, dns_final) log the attempt that takes the checker down
+// (final) even without log_all_failures, and nothing else.
 func (j *job) logFailure(res probe.Result, wasUp, hadRun, final bool) {
 	logf := j.e.opt.Logf
 	switch j.typ {
