@@ -134,6 +134,9 @@ type Engine struct {
 	noCheckerEmails bool
 	// flushOnStop: global lvs_flush_on_stop ("", "FULL", "VS")
 	flushOnStop string
+	// compat is the keepalived release whose checker wording and
+	// behaviour we follow (--compat; conf resolves zero to the newest)
+	compat conf.Version
 }
 
 // Lateness returns, with Options.RecordLateness, how late recent checks
@@ -176,6 +179,7 @@ func Reload(cfg *conf.Config, opt Options, old *Engine) *Engine {
 }
 
 func (e *Engine) start() {
+	e.logActivation()
 	for _, ent := range e.vss {
 		ent.st.Init()
 		e.emit(ent)
@@ -203,13 +207,15 @@ func build(cfg *conf.Config, opt Options) *Engine {
 				p.Reset = opt.TCPReset
 			case *probe.Misc:
 				p.Log = func(m string) { opt.Logf("%s", m) }
+			case *probe.Ping:
+				p.Seq23, p.Log = cfg.Compat.AtLeast(2, 3, 0), func(m string) { opt.Logf("%s", m) }
 			}
 			return p, err
 		}
 	}
 	e := &Engine{opt: opt, sch: sched.New(opt.Clock, opt.Workers), dirty: make(chan struct{}, 1), noCheckerEmails: cfg.Global.NoCheckerEmails,
-		flushOnStop: strings.ToUpper(cfg.Global.LVSFlushOnStop),
-		scripts:     &script.Runner{User: opt.ScriptUser, Group: opt.ScriptGroup, Log: func(m string) { opt.Logf("%s", m) }}}
+		flushOnStop: strings.ToUpper(cfg.Global.LVSFlushOnStop), compat: cfg.Compat,
+		scripts: &script.Runner{User: opt.ScriptUser, Group: opt.ScriptGroup, Log: func(m string) { opt.Logf("%s", m) }}}
 	for _, vs := range cfg.VirtualServers {
 		ent := &vsEntry{key: fmtVS(vs) + "/" + string(vs.Family), cfg: vs, svcs: services(vs)}
 		vc := state.VSConfig{Name: fmtVS(vs), Quorum: vs.Quorum, Hysteresis: vs.Hysteresis, InitNotifies: cfg.Global.RSInitNotifies}
@@ -267,7 +273,12 @@ func build(cfg *conf.Config, opt Options) *Engine {
 					t.URLs, t.FastRecovery = len(c.HTTP.URLs), c.HTTP.FastRecovery
 				}
 				t.RetryEachCheck = c.Type == conf.CheckSMTP
-				t.NoRetryWhileDown = c.Type == conf.CheckDNS || c.Type == conf.CheckMisc
+				// UDP_CHECK and PING_CHECK retry only while up or before
+				// their first result (udp_epilog, icmp_epilog), TCP_CHECK
+				// too from keepalived 2.3.3 (tcp_epilog)
+				t.NoRetryWhileDown = c.Type == conf.CheckDNS || c.Type == conf.CheckMisc ||
+					c.Type == conf.CheckUDP || c.Type == conf.CheckPing ||
+					c.Type == conf.CheckTCP && cfg.Compat.AtLeast(2, 3, 3)
 				up := !c.Alpha
 				var fileRes *probe.Result
 				if c.Type == conf.CheckFile {
@@ -278,11 +289,6 @@ func build(cfg *conf.Config, opt Options) *Engine {
 					fileRes, up = &r, r.OK
 				}
 				j.enabled.Store(!suspended || !suspendable(c.Type))
-				if j.enabled.Load() {
-					opt.Logf("Activating healthchecker for service %s for VS %s", j.name, vc.Name)
-				} else {
-					opt.Logf("Deactivating healthchecker for service %s for VS %s", j.name, vc.Name)
-				}
 				j.st = state.NewChecker(t)
 				j.st.Up = up
 				j.id = ent.st.AddChecker(i, up)
@@ -486,6 +492,29 @@ func (e *Engine) emit(ent *vsEntry) {
 	}
 }
 
+// logActivation is register_checkers_thread's line per checker, after a
+// reload's carry: from keepalived 2.3.0 only for a checker that is
+// suspended or has not run yet (a new one), before that for every one.
+func (e *Engine) logActivation() {
+	for _, j := range e.jobs {
+		switch {
+		case !j.enabled.Load():
+			e.opt.Logf("Deactivating healthchecker for service %s for VS %s", j.name, j.vsName)
+		case !j.st.HasRun || !e.compat.AtLeast(2, 3, 0):
+			e.opt.Logf("Activating healthchecker for service %s for VS %s", j.name, j.vsName)
+		}
+	}
+}
+
+// failName is the checker's name in "… on service X failed."; SSL_GET
+// says SSL_CHECK from keepalived 2.2.8.
+func (j *job) failName() string {
+	if j.typ == conf.CheckSSL && j.e.compat.AtLeast(2, 2, 8) {
+		return "SSL_CHECK"
+	}
+	return failName[j.typ]
+}
+
 var failName = map[conf.CheckerType]string{
 	conf.CheckTCP: "TCP_CHECK", conf.CheckHTTP: "HTTP_CHECK", conf.CheckSSL: "HTTP_CHECK",
 	conf.CheckSMTP: "SMTP_CHECK", conf.CheckUDP: "UDP_CHECK", conf.CheckDNS: "DNS_CHECK",
@@ -507,7 +536,7 @@ func (j *job) successMsg() string {
 	case conf.CheckDNS:
 		return "" // dns_final logs nothing on success
 	}
-	return failName[j.typ] + " on service " + j.name + " succeeded."
+	return j.failName() + " on service " + j.name + " succeeded."
 }
 
 // run is one check: probe, then the state machine, then the pool.
@@ -585,6 +614,8 @@ func (j *job) apply(res probe.Result) time.Duration {
 	wasUp, hadRun, retryIt, final := j.st.Up, j.st.HasRun, j.st.RetryIt, j.st.Final()
 	if !res.OK {
 		j.logFailure(res, wasUp, hadRun, j.st.Final())
+	} else if !wasUp && j.cfg != nil && j.cfg.HTTP != nil {
+		j.logURLSuccess(j.st.Step())
 	}
 	next, v, retries := j.st.Result(res.OK)
 	switch {
@@ -597,10 +628,12 @@ func (j *job) apply(res probe.Result) time.Duration {
 	case j.typ == conf.CheckSMTP || j.typ == conf.CheckDNS:
 		// their last failure's line, from logFailure, is all they log
 	case !res.OK && !j.st.Up && (wasUp || !hadRun):
-		if retries > 0 {
-			e.opt.Logf("%s on service %s failed after %d retries.", failName[j.typ], j.name, retries)
+		if retries > 0 && j.typ == conf.CheckPing {
+			e.opt.Logf("ICMP CHECK on service %s of %s failed after %d retries.", j.name, j.vsName, retries)
+		} else if retries > 0 {
+			e.opt.Logf("%s on service %s failed after %d retries.", j.failName(), j.name, retries)
 		} else {
-			e.opt.Logf("%s on service %s failed.", failName[j.typ], j.name)
+			e.opt.Logf("%s on service %s failed.", j.failName(), j.name)
 		}
 	}
 	if res.Weight != nil {
@@ -637,6 +670,23 @@ func (e *Engine) Shutdown() {
 		}
 		e.emit(ent)
 	}
+}
+
+// logURLSuccess is http_handle_response's line for each url that passes
+// while the checker is down, named after the last test it passed.
+func (j *job) logURLSuccess(step int) {
+	if step >= len(j.cfg.HTTP.URLs) {
+		return
+	}
+	u := j.cfg.HTTP.URLs[step]
+	msg := "HTTP status code"
+	switch {
+	case u.Regex != "":
+		msg = "Regex match"
+	case u.Digest != "":
+		msg = "MD5 digest"
+	}
+	j.e.opt.Logf("%s success to %s url(%s)", msg, j.name, u.Path)
 }
 
 // logFailure writes the line keepalived 2.2.7 logs for each failed
@@ -678,7 +728,11 @@ func (j *job) logFailure(res probe.Result, wasUp, hadRun, final bool) {
 		}
 	case conf.CheckHTTP, conf.CheckSSL:
 		if wasUp || !hadRun {
-			logf("%s server %s.", res.Reason, j.name)
+			reason := res.Reason
+			if reason == probe.NetUnreachable && !j.e.compat.AtLeast(2, 2, 8) {
+				reason = "HTTP_CHECK - network unreachable"
+			}
+			logf("%s server %s.", reason, j.name)
 		}
 	case conf.CheckUDP:
 		if !wasUp {

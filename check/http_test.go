@@ -121,6 +121,13 @@ func TestHTTPGetRealClock(t *testing.T) {
 	}
 	page.Store("healthy\n")
 	waitDests(rs)
+	// the url passing while down, once as the failed url, once in the
+	// full pass that brings the checker up (http_handle_response)
+	for _, l := range []string{"MD5 digest success to " + name + " url(/health)", "HTTP status code success to " + name + " url(/other)"} {
+		if !logs.has(l) {
+			t.Errorf("log lacks %q: %q", l, logs.lines)
+		}
+	}
 	if n := hits.Load(); n < 4 {
 		t.Errorf("server saw %d requests", n)
 	}

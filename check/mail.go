@@ -14,7 +14,8 @@ import (
 // runs those sessions, so they are never delivered.
 
 // mailBodies are each checker type's alert bodies (check_*.c), success
-// then failure; SMTP_CHECK's failure names its error, MISC_CHECK's is
+// then failure (keepalived 2.2.7's; HTTP_GET and SSL_GET's failure says
+// "HTTP/SSL request failed" from 2.2.8); SMTP_CHECK's failure names its error, MISC_CHECK's is
 // made from the script's exit, FILE_CHECK sends none.
 var mailBodies = map[conf.CheckerType][2]string{
 	conf.CheckTCP:  {"=> TCP CHECK succeed on service <=", "=> TCP CHECK failed on service <="},
@@ -55,6 +56,9 @@ func (j *job) mail(res probe.Result, wasUp, hadRun, final, wasAlive bool) {
 		body = b[0]
 		if !j.st.Up {
 			body = b[1]
+			if (j.typ == conf.CheckHTTP || j.typ == conf.CheckSSL) && e.compat.AtLeast(2, 2, 8) {
+				body = "=> CHECK failed on service : HTTP/SSL request failed <="
+			}
 			if j.typ == conf.CheckSMTP && res.Reason != "" {
 				body = "=> CHECK failed on service : " + res.Reason + " <="
 			}

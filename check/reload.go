@@ -218,10 +218,7 @@ func (e *Engine) carry(old *Engine) {
 						nj.st.Up = oj.st.Up
 					}
 					nj.st.HasRun = oj.st.HasRun
-					if oj.st.RetryIt > 0 && nj.st.T.Retry > 0 && !nj.st.T.RetryEachCheck {
-						nj.st.RetryIt = min(oj.st.RetryIt, nj.st.T.Retry-1)
-					}
-					nj.st.URL, nj.st.FailedURL = oj.st.URL, oj.st.FailedURL
+					e.carryRetries(nj, oj)
 					nj.carried.Store(oj.due.Load())
 					ent.st.RestoreChecker(i, nj.id, nj.st.Up, o.st.CheckerWeight(oi, oj.id))
 					break
@@ -254,5 +251,32 @@ func (e *Engine) carry(old *Engine) {
 		if !kept[o.key] {
 			e.opt.Logf("Removing Virtual Server %s", o.st.Cfg.Name)
 		}
+	}
+}
+
+// carryRetries is migrate_checkers' retry count and, from keepalived
+// 2.3.0, migrate_http_check's failed url: a down HTTP checker goes on
+// polling the url that failed. 2.2.7 keeps neither the failed url nor a
+// retry count it had reached (one failure short of down, at most).
+func (e *Engine) carryRetries(nj, oj *job) {
+	if nj.st.T.RetryEachCheck {
+		return
+	}
+	if !e.compat.AtLeast(2, 3, 0) {
+		if oj.st.RetryIt > 0 && nj.st.T.Retry > 0 {
+			nj.st.RetryIt = min(oj.st.RetryIt, nj.st.T.Retry-1)
+		}
+		return
+	}
+	switch {
+	case !nj.st.Up:
+		nj.st.RetryIt = nj.st.T.Retry + 1
+	case oj.st.RetryIt >= nj.st.T.Retry:
+		nj.st.RetryIt = nj.st.T.Retry
+	default:
+		nj.st.RetryIt = oj.st.RetryIt
+	}
+	if !nj.st.Up {
+		nj.st.FailedURL = oj.st.FailedURL
 	}
 }

@@ -356,6 +356,10 @@ func ended(rd *response, stage poller.Stage, err error) Result {
 	return failed(stage, err)
 }
 
+// NetUnreachable is keepalived 2.2.8's and later's wording; 2.2.7 says
+// "HTTP_CHECK - network unreachable" (the engine follows --compat).
+const NetUnreachable = "HTTP/SSL_CHECK - network unreachable"
+
 // failed is ended's error case, apart: its targets for errors.As live
 // on the heap. The wording is check_http.c's for each stage.
 func failed(stage poller.Stage, err error) Result {
@@ -375,7 +379,7 @@ func failed(stage poller.Stage, err error) Result {
 	case errors.As(err, &he):
 		return fail("SSL handshake/communication error connecting to", he.error)
 	case stage == poller.Connecting && errors.As(err, &cf):
-		return fail("HTTP_CHECK - network unreachable", err)
+		return fail(NetUnreachable, err)
 	case stage == poller.Connecting && errors.As(err, &soe):
 		return fail("Error connecting", err)
 	case stage == poller.Connecting && timeout: // no answer, or SO_ERROR ETIMEDOUT

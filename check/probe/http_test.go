@@ -189,7 +189,7 @@ func TestHTTPFailureClasses(t *testing.T) {
 	}{
 		{"refused", refused, "Connection failed", 0},
 		{"connect unanswered", noAnswer, "Timeout connecting", 350 * time.Millisecond},
-		{"network unreachable", unreachable, "HTTP_CHECK - network unreachable", 0},
+		{"network unreachable", unreachable, "HTTP/SSL_CHECK - network unreachable", 0},
 		{"request not taken", stuck, "Timeout WEB write", 350 * time.Millisecond},
 		{"accept but silent", silent, "Timeout WEB read", 350 * time.Millisecond},
 		{"gap longer than timeout", gaps, "Timeout HTTP read", 350 * time.Millisecond},

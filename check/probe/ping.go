@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/net/icmp"
@@ -18,7 +20,29 @@ import (
 // Ping is PING_CHECK: one ICMP/ICMPv6 echo. It uses an unprivileged
 // datagram ICMP socket when ping_group_range allows, else a raw socket;
 // bindto and bind_if apply to either.
-type Ping struct{ Conn Conn }
+type Ping struct {
+	Conn Conn
+	// Seq23 follows keepalived 2.3.0 and later: each check's new socket
+	// sends echo sequence 1, and a reply with another sequence fails
+	// the check, logged through Log. Before, the sequence is one counter
+	// for the whole process, sent in host byte order, and any echo reply
+	// passes. (A datagram socket only gets the replies to its own ID;
+	// the raw fallback matches ID and sequence whatever the release.)
+	Seq23 bool
+	Log   func(string)
+}
+
+// pingSeq is keepalived 2.2.7's process-wide echo sequence.
+var pingSeq atomic.Uint32
+
+// seq is the echo sequence of the next check, as it goes on the wire.
+func (p *Ping) seq() int {
+	if p.Seq23 {
+		return 1
+	}
+	n := uint16(pingSeq.Add(1) - 1)
+	return int(n>>8 | n<<8) // htons was missing: host byte order
+}
 
 func (p *Ping) listen() (net.PacketConn, bool, error) {
 	v6 := p.Conn.Dst.Addr().Is6()
@@ -104,7 +128,7 @@ func (p *Ping) Check(ctx context.Context, _ int) Result {
 	if v6 {
 		typ = ipv6.ICMPTypeEchoRequest
 	}
-	id, seq := int(rand.Uint32()&0xffff), int(rand.Uint32()&0xffff)
+	id, seq := int(rand.Uint32()&0xffff), p.seq()
 	m := icmp.Message{Type: typ, Body: &icmp.Echo{ID: id, Seq: seq, Data: []byte("gokeepalived")}}
 	b, err := m.Marshal(nil)
 	if err != nil {
@@ -130,10 +154,43 @@ func (p *Ping) Check(ctx context.Context, _ int) Result {
 		if !sameIP(from, ip) {
 			continue
 		}
-		if isEchoReply(buf[:n], v6, id, seq, dgram) {
-			return Result{OK: true}
+		if !dgram {
+			if isEchoReply(buf[:n], v6, id, seq, false) {
+				return Result{OK: true}
+			}
+			continue
 		}
+		// keepalived reads one datagram: its echo reply decides
+		got, ok := echoReplySeq(buf[:n], v6)
+		if !ok {
+			continue
+		}
+		if p.Seq23 && got != seq {
+			msg := "Ping reply expected seq no " + strconv.Itoa(seq) + ", received " + strconv.Itoa(got)
+			if p.Log != nil {
+				p.Log(msg)
+			}
+			return fail(msg, nil)
+		}
+		return Result{OK: true}
 	}
+}
+
+// echoReplySeq returns the sequence of an echo reply.
+func echoReplySeq(b []byte, v6 bool) (int, bool) {
+	proto, reply := 1, icmp.Type(ipv4.ICMPTypeEchoReply)
+	if v6 {
+		proto, reply = 58, ipv6.ICMPTypeEchoReply
+	}
+	rm, err := icmp.ParseMessage(proto, b)
+	if err != nil || rm.Type != reply {
+		return 0, false
+	}
+	e, ok := rm.Body.(*icmp.Echo)
+	if !ok {
+		return 0, false
+	}
+	return e.Seq, true
 }
 
 // isEchoReply says whether b is the reply to our echo (id, seq); the

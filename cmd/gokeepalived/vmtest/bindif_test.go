@@ -77,7 +77,7 @@ func TestPingBindIfDaemon(t *testing.T) {
 	} {
 		ipvsadm(t, "-C")
 		dir := t.TempDir()
-		d := startDaemon(t, c.prog, dir, writeConf(t, dir, pingBindIfConf))
+		d := startDaemon(t, c.prog, dir, writeConf(t, dir, pingBindIfConf), compat227(c.prog)...)
 		settled := func() bool {
 			tbl := table(t)
 			if !strings.Contains(tbl, "10.10.62.1:80") {

@@ -95,7 +95,7 @@ virtual_server 10.10.31.100 80 {
 		for _, prog := range []string{"keepalived", "gokeepalived"} {
 			os.Remove(record)
 			ipvsadm(t, "-C")
-			d := startDaemon(t, prog, dir, conf)
+			d := startDaemon(t, prog, dir, conf, compat227(prog)...)
 			// rs3's first check fails within 1 s + connect_timeout
 			if _, ok := poll(20*time.Second, func() bool {
 				return strings.Contains(strings.Join(readLines(record), "\n"), "script down rs3")
@@ -174,7 +174,7 @@ virtual_server 10.10.31.100 80 {
 			if mode.flag != "" {
 				extra = append(extra, mode.flag)
 			}
-			d := startDaemon(t, prog, l.dir, conf, extra...)
+			d := startDaemon(t, prog, l.dir, conf, append(extra, compat227(prog)...)...)
 			// foreign sorts after ours
 			waitTable(t, 20*time.Second, header+ours+foreign)
 			d.term()
@@ -263,7 +263,7 @@ virtual_server %s 80 {
 	lines := map[string][]string{}
 	for _, prog := range []string{"keepalived", "gokeepalived"} {
 		ipvsadm(t, "-C")
-		d := startDaemon(t, prog, l.dir, conf)
+		d := startDaemon(t, prog, l.dir, conf, compat227(prog)...)
 		d.waitLog("Deactivating healthchecker for "+name, 1, 20*time.Second)
 		// first check due 1 s after start; give it 3 delay_loops
 		n0 := conns.Load()
@@ -347,7 +347,7 @@ func TestHASuspendReload(t *testing.T) {
 	for _, prog := range []string{"keepalived", "gokeepalived"} {
 		ipvsadm(t, "-C")
 		conf := writeConf(t, l.dir, "global_defs {\n    router_id SUSPEND\n}\n"+vsConf("10.10.31.150"))
-		d := startDaemon(t, prog, l.dir, conf)
+		d := startDaemon(t, prog, l.dir, conf, compat227(prog)...)
 		d.waitLog("Activating "+kept, 1, 20*time.Second)
 		writeConf(t, l.dir, "global_defs {\n    router_id SUSPEND\n}\n"+vsConf("10.10.31.150")+vsConf("10.10.31.151"))
 		d.cmd.Process.Signal(syscall.SIGHUP)

@@ -125,7 +125,7 @@ type capture struct{ settled, stopped string }
 func runCheck(t *testing.T, l *lab, prog, conf string) (capture, string) {
 	t.Helper()
 	ipvsadm(t, "-C")
-	d := startDaemon(t, prog, l.dir, conf)
+	d := startDaemon(t, prog, l.dir, conf, compat227(prog)...)
 	start := time.Now()
 	// delay_loop 1, connect_timeout 1, retry 0: a few seconds quiet after
 	// the first checks means settled.

@@ -155,7 +155,7 @@ func TestSNMPCheckerMatchesKeepalived(t *testing.T) {
 	do := func(prog string) result {
 		ipvsadm(t, "-C")
 		off := snmp.trapOffset()
-		d := startDaemon(t, prog, l.dir, conf)
+		d := startDaemon(t, prog, l.dir, conf, compat227(prog)...)
 		w := rsUp(prog, "INTEGER: 1")
 		l.stop("gkrs2")
 		rsUp(prog, "INTEGER: 2")
