@@ -26,11 +26,11 @@ const (
 	workers     = 2
 	minVerdict  = 0.99
 	minMessages = 0.95
-	// Against keepalived 2.4.3 the floors are where we stand before the
-	// 2.4 work (282/300 verdicts, 244/300 message sets at seed 1); they
-	// rise as it lands.
-	minVerdict243  = 0.93
-	minMessages243 = 0.80
+	// Against keepalived 2.4.3 (with --compat 2.4.3): 297/300 verdicts
+	// and 297/300 message sets at seed 1, up from 282 and 244 before the
+	// 2.4 work; the floors leave the margin the 2.2.7 ones leave.
+	minVerdict243  = 0.98
+	minMessages243 = 0.95
 	maxLogged      = 40 // disagreements shown in the test log; report.txt has all
 )
 
