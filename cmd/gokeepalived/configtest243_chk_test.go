@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gokeepalived/gokeepalived/internal/configtestout"
 	"github.com/gokeepalived/gokeepalived/internal/netnstest"
 	"github.com/gokeepalived/gokeepalived/internal/testenv"
 )
@@ -38,10 +37,6 @@ var checker243Cases = map[string]string{
 func TestConfigTestCheckers243(t *testing.T) {
 	netnstest.Require(t)
 	bin := testenv.Keepalived243(t)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ns := netnstest.New(t, "gk243c")
 	dir := t.TempDir()
 	agree := 0
@@ -51,15 +46,7 @@ func TestConfigTestCheckers243(t *testing.T) {
 			if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			kaOut, kaErr := ns.Command(bin, "-t", "-f", f).CombinedOutput()
-			ours := ns.Command(self, "-t", "-f", f)
-			ours.Env = append(os.Environ(), "GOKEEPALIVED_AS_MAIN=1")
-			ourOut, ourErr := ours.CombinedOutput()
-			want, got := exitCode(kaErr), exitCode(ourErr)
-			missing, extra := configtestout.Diff(configtestout.ParseKeepalived(string(kaOut)), configtestout.ParseOurs(string(ourOut)))
-			if got != want || len(missing) > 0 || len(extra) > 0 {
-				t.Errorf("keepalived 2.4.3 -t = %d, gokeepalived -t = %d\nonly keepalived: %s\nonly ours: %s\nkeepalived said:\n%s\ngokeepalived said:\n%s",
-					want, got, msgs(missing), msgs(extra), indent(kaOut), indent(ourOut))
+			if !configTestAgrees(t, ns, bin, f) {
 				return
 			}
 			agree++

@@ -66,3 +66,26 @@ func TestConfigTestMatchesKeepalived243(t *testing.T) {
 	t.Logf("keepalived 2.4.3 samples: %d/%d verdicts agree, %d/%d message sets agree",
 		verdicts.Load(), cases.Load(), msgSets.Load(), cases.Load())
 }
+
+// configTestAgrees runs keepalived 2.4.3 (oracle) and gokeepalived with
+// -t on path in ns and reports any difference in verdict or messages;
+// it says whether they agreed.
+func configTestAgrees(t *testing.T, ns *netnstest.NS, oracle, path string) bool {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kaOut, kaErr := ns.Command(oracle, "-t", "-f", path).CombinedOutput()
+	ours := ns.Command(self, "-t", "-f", path)
+	ours.Env = append(os.Environ(), "GOKEEPALIVED_AS_MAIN=1")
+	ourOut, ourErr := ours.CombinedOutput()
+	want, got := exitCode(kaErr), exitCode(ourErr)
+	missing, extra := configtestout.Diff(configtestout.ParseKeepalived(string(kaOut)), configtestout.ParseOurs(string(ourOut)))
+	if got != want || len(missing) > 0 || len(extra) > 0 {
+		t.Errorf("keepalived 2.4.3 -t = %d, gokeepalived -t = %d\nonly keepalived: %s\nonly ours: %s\nkeepalived said:\n%s\ngokeepalived said:\n%s",
+			want, got, msgs(missing), msgs(extra), indent(kaOut), indent(ourOut))
+		return false
+	}
+	return true
+}

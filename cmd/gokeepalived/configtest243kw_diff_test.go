@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gokeepalived/gokeepalived/internal/configtestout"
 	"github.com/gokeepalived/gokeepalived/internal/netnstest"
 	"github.com/gokeepalived/gokeepalived/internal/testenv"
 )
@@ -44,25 +43,12 @@ func TestConfigTestGlobal243(t *testing.T) {
 	t.Setenv("GK243_ENV", "5")
 	os.Unsetenv("GK243_UNSET")
 	ns := netnstest.New(t, "gkg24", "eth0")
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	for name, lines := range global243Cases {
 		t.Run(name, func(t *testing.T) {
 			f := filepath.Join(dir, name+".conf")
 			os.WriteFile(f, []byte("global_defs {\n "+lines+"\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n priority 100\n virtual_ipaddress {\n  10.9.9.9\n }\n}\n"), 0o644)
-			kaOut, kaErr := ns.Command(bin, "-t", "-f", f).CombinedOutput()
-			ours := ns.Command(self, "-t", "-f", f)
-			ours.Env = append(os.Environ(), "GOKEEPALIVED_AS_MAIN=1")
-			ourOut, ourErr := ours.CombinedOutput()
-			want, got := exitCode(kaErr), exitCode(ourErr)
-			missing, extra := configtestout.Diff(configtestout.ParseKeepalived(string(kaOut)), configtestout.ParseOurs(string(ourOut)))
-			if got != want || len(missing) > 0 || len(extra) > 0 {
-				t.Errorf("keepalived 2.4.3 -t = %d, gokeepalived -t = %d\nonly keepalived: %s\nonly ours: %s\nkeepalived said:\n%s\ngokeepalived said:\n%s",
-					want, got, msgs(missing), msgs(extra), indent(kaOut), indent(ourOut))
-			}
+			configTestAgrees(t, ns, bin, f)
 		})
 	}
 }

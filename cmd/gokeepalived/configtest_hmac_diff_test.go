@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gokeepalived/gokeepalived/internal/configtestout"
 	"github.com/gokeepalived/gokeepalived/internal/netnstest"
 	"github.com/gokeepalived/gokeepalived/internal/testenv"
 )
@@ -55,10 +54,6 @@ var hmacConfigCases = []struct{ name, block, extra, vips string }{
 func TestConfigTestAuthHMACMatchesKeepalived243(t *testing.T) {
 	netnstest.Require(t)
 	bin := testenv.Keepalived243(t)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	keys := map[string]struct {
 		text string
@@ -92,16 +87,7 @@ func TestConfigTestAuthHMACMatchesKeepalived243(t *testing.T) {
 			if err := os.WriteFile(f, []byte(cfg), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			kaOut, kaErr := ns.Command(bin, "-t", "-f", f).CombinedOutput()
-			ours := ns.Command(self, "-t", "-f", f)
-			ours.Env = append(os.Environ(), "GOKEEPALIVED_AS_MAIN=1")
-			ourOut, ourErr := ours.CombinedOutput()
-			want, got := exitCode(kaErr), exitCode(ourErr)
-			missing, extra := configtestout.Diff(configtestout.ParseKeepalived(string(kaOut)), configtestout.ParseOurs(string(ourOut)))
-			if got != want || len(missing) > 0 || len(extra) > 0 {
-				t.Errorf("keepalived 2.4.3 -t = %d, gokeepalived -t = %d\nonly keepalived: %s\nonly ours: %s\nkeepalived said:\n%s\ngokeepalived said:\n%s",
-					want, got, msgs(missing), msgs(extra), indent(kaOut), indent(ourOut))
-			}
+			configTestAgrees(t, ns, bin, f)
 		})
 	}
 }
