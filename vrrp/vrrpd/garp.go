@@ -102,12 +102,21 @@ func (r *Runtime) sendGARPFor(ri *rtInst, vips []vrrp.VIP, repeat int) {
 }
 
 // changeVIPs makes a MASTER's addresses follow its new VIP list at once:
-// the dropped ones are removed, the new ones added and announced. The
-// VIPs it already had get no GARP: nothing moved.
-func (r *Runtime) changeVIPs(ri *rtInst, old []vrrp.VIP) {
+// the dropped ones are removed, the new ones added, and all announced as
+// keepalived's reload does.
+func (r *Runtime) changeVIPs(ri *rtInst, old []vrrp.VIP, now time.Time) {
 	added := r.addr.changeVIPs(ri, old)
-	if n := ri.inst.Config().GARPMasterRepeat; len(added) > 0 && n > 0 {
-		r.sendGARPFor(ri, added, n)
+	cfg := ri.inst.Config()
+	n := cfg.GARPMasterRepeat
+	// keepalived announces every VIP, not only the added ones; from 2.3.2
+	// also with garp_master_refresh set, and a second block follows
+	// garp_master_delay later when VIPs were added
+	since232 := r.compat.AtLeast(2, 3, 2)
+	if n > 0 && (len(added) > 0 || (since232 && cfg.GARPMasterRefresh > 0)) {
+		r.sendGARP(ri, n)
+	}
+	if n > 0 && len(added) > 0 && since232 && cfg.GARPMasterDelay > 0 {
+		r.timers.addGARP(ri, now.Add(cfg.GARPMasterDelay), n)
 	}
 }
 

@@ -74,6 +74,7 @@ func (r *Runtime) applyReload(cfg *conf.Config) error {
 	// Commit. Removed instances go first, so that a VIP moved to another
 	// instance is removed before it is added again.
 	r.removeUnmatched(byKey, live, now)
+	r.compat = cfg.Compat
 	started := r.applyPlan(plan, socks, now)
 	r.swapSockets(demux, opened, g, live)
 
@@ -220,7 +221,7 @@ func (r *Runtime) applyPlan(plan []*planned, socks map[vrrp.SocketSpec]*rtSock, 
 			ri.fw = nfw
 			if wasMaster {
 				r.addr.fwVIPs(ri, true)
-				r.changeVIPs(ri, oldVIPs)
+				r.changeVIPs(ri, oldVIPs, now)
 				r.addr.changeVRoutes(ri, oldRoutes, oldRules)
 			}
 			r.exec(ri, now, acts)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
@@ -72,14 +73,60 @@ func TestReloadMasterStaysMaster(t *testing.T) {
 	if bs, _ := byName(b, "VI_1"); bs.State != vrrp.StateBackup || bs.BecameMaster != 0 {
 		t.Errorf("b after reload: %+v (a missed adverts?)", bs)
 	}
+	// keepalived announces every VIP once one was added (garp_master_repeat
+	// 5 each); the second block waits for garp_master_delay (5 s)
 	sent := a.ann.Addrs()[garps:]
-	if len(sent) != 5 {
-		t.Errorf("GARPs at reload %v, want 5 for the new VIP only", sent)
+	if n, m := count(sent, vip.Addr()), count(sent, vip2.Addr()); len(sent) != 10 || n != 5 || m != 5 {
+		t.Errorf("GARPs at reload %v, want 5 for each VIP", sent)
 	}
-	for _, s := range sent {
-		if s != vip2.Addr() {
-			t.Errorf("GARP for %v at reload: only the new VIP should be announced", s)
+}
+
+func count(l []netip.Addr, a netip.Addr) int {
+	n := 0
+	for _, x := range l {
+		if x == a {
+			n++
 		}
+	}
+	return n
+}
+
+// From keepalived 2.3.2, a reload that adds a VIP to a MASTER sends a
+// second GARP block garp_master_delay after the first; 2.2.7 sends one.
+func TestReloadAddedVIPSecondGARPBlock(t *testing.T) {
+	for _, c := range []struct {
+		compat string
+		blocks int
+	}{{"2.4.3", 2}, {"2.2.7", 1}} {
+		t.Run(c.compat, func(t *testing.T) {
+			v, err := conf.ParseVersion(c.compat)
+			if err != nil {
+				t.Fatal(err)
+			}
+			withDelay := func(vips ...string) string {
+				return strings.Replace(vi("VI_1", 51, 200, vips...), "    version 3\n", "    version 3\n    garp_master_delay 1\n    garp_master_repeat 2\n", 1)
+			}
+			hub := vrrptest.NewHub()
+			a := startNode(t, hub, "a", "10.0.0.1", withDelay("10.0.0.100/32"))
+			waitFor(t, 2*time.Second, "a becomes MASTER", func() bool { return a.addrs.Has(vip) })
+			time.Sleep(1500 * time.Millisecond) // past the start's second block
+			garps := a.ann.Count()
+			cfg := loadConf(t, withDelay("10.0.0.100/32", "10.0.0.101/32"))
+			cfg.Compat = v
+			if err := a.rt.Reload(cfg); err != nil {
+				t.Fatal(err)
+			}
+			// past the delay; then, for a loaded machine, until the
+			// blocks wanted have come
+			time.Sleep(1800 * time.Millisecond)
+			want := 4 * c.blocks
+			waitFor(t, 5*time.Second, "the GARP blocks", func() bool { return a.ann.Count()-garps >= want })
+			sent := a.ann.Addrs()[garps:]
+			// each block: garp_master_repeat (2) for each of the 2 VIPs
+			if len(sent) != want || count(sent, vip2.Addr()) != want/2 {
+				t.Errorf("GARPs after the reload %v, want %d blocks of 4", sent, c.blocks)
+			}
+		})
 	}
 }
 

@@ -91,6 +91,8 @@ type Runtime struct {
 	dropLog *lograte.Limiter // debug lines of dropped adverts
 
 	garpInterval, gnaInterval time.Duration
+	// compat is the keepalived release followed where releases differ.
+	compat conf.Version
 	// fifoOnReload is fifo_write_vrrp_states_on_reload.
 	fifoOnReload bool
 
@@ -141,7 +143,7 @@ func NewRuntime(cfg *conf.Config, deps Deps) (*Runtime, error) {
 		deps.Scripts = NewExecScripts(g.ScriptUser, g.ScriptGroup, deps.Log)
 	}
 	r := &Runtime{deps: deps, log: deps.Log, byInst: map[*vrrp.Instance]*rtInst{},
-		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval, fifoOnReload: g.FIFOWriteVRRPStatesOnReload,
+		garpInterval: g.VRRPGARPInterval, gnaInterval: g.VRRPGNAInterval, fifoOnReload: g.FIFOWriteVRRPStatesOnReload, compat: cfg.Compat,
 		rx: make(chan rxItem, 64), reload: make(chan reloadReq), links: make(chan vrrp.LinkEvent, 16), calls: make(chan func(time.Time), 16),
 		stopReq: make(chan struct{}), quit: make(chan struct{}), stopped: make(chan struct{})}
 	r.results, r.procResults = make(chan scriptResult, 16), make(chan procResult, 16)
