@@ -424,6 +424,7 @@ var vrrpScriptTable = vrrpScriptKeywords()
 //	rise|fall N
 //	user USER [GROUP]
 //	init_fail
+//
 // scriptSeconds reads a vrrp_script interval or timeout in milliseconds:
 // up to 3 decimals from 2.3.2, whole seconds before.
 func (d *decoder) scriptSeconds(c *syntax.Stmt) (uint64, bool) {
