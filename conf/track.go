@@ -416,15 +416,6 @@ type scriptDecode struct {
 
 var vrrpScriptTable = vrrpScriptKeywords()
 
-// vrrpScriptKeywords decodes a vrrp_script block:
-//
-//	script COMMAND
-//	interval|timeout SECONDS
-//	weight -253..253 [reverse]
-//	rise|fall N
-//	user USER [GROUP]
-//	init_fail
-//
 // scriptSeconds reads a vrrp_script interval or timeout in milliseconds:
 // up to 3 decimals from 2.3.2, whole seconds before.
 func (d *decoder) scriptSeconds(c *syntax.Stmt) (uint64, bool) {
@@ -435,6 +426,14 @@ func (d *decoder) scriptSeconds(c *syntax.Stmt) (uint64, bool) {
 	return v * 1000, ok
 }
 
+// vrrpScriptKeywords decodes a vrrp_script block:
+//
+//	script COMMAND
+//	interval|timeout SECONDS
+//	weight -253..253 [reverse]
+//	rise|fall N
+//	user USER [GROUP]
+//	init_fail
 func vrrpScriptKeywords() table {
 	return table{
 		"script": objKw(func(d *decoder, sd *scriptDecode, c *syntax.Stmt) {
