@@ -115,12 +115,12 @@ func nodeArgv(bin, dir, cfg string) []string {
 
 // startNode runs bin from cfgText inside ns. Dump files (TMPDIR) go to
 // the node's temp dir as well.
-func startNode(t *testing.T, ns *nstest.NS, name, bin, cfgText string) *proc {
+func startNode(t *testing.T, ns *nstest.NS, name, bin, cfgText string, args ...string) *proc {
 	t.Helper()
 	dir := t.TempDir()
 	path := writeFile(t, dir, "keepalived.conf", cfgText)
 	p := &proc{t: t, name: name, log: filepath.Join(dir, "log"), vrrpPidFile: filepath.Join(dir, "vrrp.pid"), dir: dir}
-	argv := nodeArgv(bin, dir, path)
+	argv := append(nodeArgv(bin, dir, path), args...)
 	cmd := ns.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
 	p.start(cmd)
@@ -130,10 +130,16 @@ func startNode(t *testing.T, ns *nstest.NS, name, bin, cfgText string) *proc {
 // startGo runs the gokeepalived binary inside ns, as keepalived is run.
 func startGo(t *testing.T, ns *nstest.NS, name, cfgText string) *proc {
 	t.Helper()
+	return startGoArgs(t, ns, name, cfgText)
+}
+
+// startGoArgs is startGo with more arguments (--compat).
+func startGoArgs(t *testing.T, ns *nstest.NS, name, cfgText string, args ...string) *proc {
+	t.Helper()
 	if goBin == "" {
 		t.Fatal("no gokeepalived binary (TestMain builds it when run as root)")
 	}
-	return startNode(t, ns, name, goBin, cfgText)
+	return startNode(t, ns, name, goBin, cfgText, args...)
 }
 
 // startKeepalived runs Debian's keepalived inside ns.
