@@ -98,6 +98,7 @@ func addrAddProto(l netlink.Link, a *netlink.Addr) error {
 		req.AddData(nlraw.NewRtAttr(unix.IFA_CACHEINFO, ci.Serialize()))
 	}
 	req.AddData(nlraw.NewRtAttr(ifaProto, []byte{ProtoKeepalived}))
+	req.Sockets = routeSockets() // no socket per request: see nl()
 	_, err := req.Execute(unix.NETLINK_ROUTE, 0)
 	return err
 }

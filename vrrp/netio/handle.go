@@ -5,6 +5,9 @@ import (
 	"sync"
 
 	"github.com/vishvananda/netlink"
+	nlraw "github.com/vishvananda/netlink/nl"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // nl is the netlink handle for the calling thread's network namespace,
@@ -36,4 +39,32 @@ func nl() *netlink.Handle {
 var handles struct {
 	sync.Mutex
 	m map[string]*netlink.Handle
+}
+
+// routeSockets is, for requests netlink.Handle cannot make (a VIP with
+// IFA_PROTO), a NETLINK_ROUTE socket of the calling thread's namespace,
+// kept as nl()'s are and for the same reason; nil if none could be
+// opened (the request then opens its own).
+func routeSockets() map[int]*nlraw.SocketHandle {
+	ns, _ := os.Readlink("/proc/thread-self/ns/net")
+	socks.Lock()
+	defer socks.Unlock()
+	if m := socks.m[ns]; m != nil {
+		return m
+	}
+	s, err := nlraw.GetNetlinkSocketAt(netns.None(), netns.None(), unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil
+	}
+	if socks.m == nil {
+		socks.m = map[string]map[int]*nlraw.SocketHandle{}
+	}
+	m := map[int]*nlraw.SocketHandle{unix.NETLINK_ROUTE: {Socket: s}}
+	socks.m[ns] = m
+	return m
+}
+
+var socks struct {
+	sync.Mutex
+	m map[string]map[int]*nlraw.SocketHandle
 }
