@@ -33,6 +33,7 @@ func nl() *netlink.Handle {
 		handles.m = map[string]*netlink.Handle{}
 	}
 	handles.m[ns] = h
+	routeSockets() // opened with the handle, while descriptors are free
 	return h
 }
 
