@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 
 // TestConfigTestMatchesKeepalived243 runs keepalived 2.4.3 and
 // gokeepalived with --config-test on 2.4.3's own samples (doc/samples in
-// its source, beside the oracle's binary), in a namespace with the
+// its source, beside the oracle's binary) and Debian's, in a namespace with the
 // interfaces the samples name and in one with only lo: the verdicts and
 // the message sets must agree.
 func TestConfigTestMatchesKeepalived243(t *testing.T) {
@@ -23,6 +24,10 @@ func TestConfigTestMatchesKeepalived243(t *testing.T) {
 	if len(files) < 20 {
 		testenv.Unavailable(t, "keepalived 2.4.3's samples not beside %s", bin)
 	}
+	// and Debian's (2.2.7's) samples, which by default are checked as
+	// 2.4.3 checks them (2.2.7's own verdicts: --compat 2.2.7, in
+	// TestConfigTestMatchesKeepalived)
+	files = append(files, testenv.SampleFiles(t)...)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +42,11 @@ func TestConfigTestMatchesKeepalived243(t *testing.T) {
 			{"lo", netnstest.New(t, "gk243l")},
 		} {
 			for _, f := range files {
-				t.Run(ns.name+"/"+filepath.Base(f), func(t *testing.T) {
+				from := "243"
+				if strings.HasPrefix(f, testenv.DebianSamples) {
+					from = "debian"
+				}
+				t.Run(ns.name+"/"+from+"/"+filepath.Base(f), func(t *testing.T) {
 					t.Parallel()
 					ka := ns.ns.Command(bin, "-t", "-f", f)
 					ka.Dir = filepath.Dir(f)
@@ -63,7 +72,7 @@ func TestConfigTestMatchesKeepalived243(t *testing.T) {
 			}
 		}
 	})
-	t.Logf("keepalived 2.4.3 samples: %d/%d verdicts agree, %d/%d message sets agree",
+	t.Logf("keepalived 2.4.3's and Debian's samples under 2.4.3: %d/%d verdicts agree, %d/%d message sets agree",
 		verdicts.Load(), cases.Load(), msgSets.Load(), cases.Load())
 }
 
