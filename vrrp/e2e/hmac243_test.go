@@ -17,7 +17,6 @@ import (
 	"github.com/mdlayher/ethernet"
 	mpacket "github.com/mdlayher/packet"
 
-	"github.com/gokeepalived/gokeepalived/internal/testenv"
 	"github.com/gokeepalived/gokeepalived/vrrp/packet"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest/nstest"
 )
@@ -149,11 +148,7 @@ func (cp *capture) signedAdverts(src netip.Addr, since time.Time) []int {
 // within 3×advert + skew + 50 ms.
 func TestInterop243AuthHMAC(t *testing.T) {
 	nstest.Require(t)
-	bin := testenv.Keepalived243(t)
-	start243 := func(t *testing.T, ns *nstest.NS, name, cfgText string) *proc {
-		t.Helper()
-		return startNode(t, ns, name, bin, cfgText)
-	}
+	start243 := starter243(t)
 	for _, tc := range hmacCases() {
 		for _, dir := range []struct {
 			name           string
@@ -229,11 +224,7 @@ func srcOf(tc hmacCase, ns *nstest.NS, i int) netip.Addr {
 // neither counts an authentication error.
 func TestInterop243AuthHMACRotation(t *testing.T) {
 	nstest.Require(t)
-	bin := testenv.Keepalived243(t)
-	start243 := func(t *testing.T, ns *nstest.NS, name, cfgText string) *proc {
-		t.Helper()
-		return startNode(t, ns, name, bin, cfgText)
-	}
+	start243 := starter243(t)
 	tc := hmacCases()[2] // v3 IPv4 multicast
 	for _, dir := range []struct {
 		name           string
@@ -332,11 +323,7 @@ func (p *proc) stats(t *testing.T) map[string]int {
 // master within its skew time).
 func TestInterop243AuthHMACForged(t *testing.T) {
 	nstest.Require(t)
-	bin := testenv.Keepalived243(t)
-	start243 := func(t *testing.T, ns *nstest.NS, name, cfgText string) *proc {
-		t.Helper()
-		return startNode(t, ns, name, bin, cfgText)
-	}
+	start243 := starter243(t)
 	tc := hmacCases()[2] // v3 IPv4 multicast
 	tc.adv = time.Second
 	for _, dir := range []struct {
@@ -469,11 +456,7 @@ func (in *injector) frame(f ethernet.Frame) {
 // over. A permissive master signs, and a receive-only backup verifies.
 func TestInterop243AuthHMACModes(t *testing.T) {
 	nstest.Require(t)
-	bin := testenv.Keepalived243(t)
-	start243 := func(t *testing.T, ns *nstest.NS, name, cfgText string) *proc {
-		t.Helper()
-		return startNode(t, ns, name, bin, cfgText)
-	}
+	start243 := starter243(t)
 	tc := hmacCases()[2] // v3 IPv4 multicast
 	withMode := func(cfg, mode string) string {
 		return strings.Replace(cfg, "        active_key", "        mode "+mode+"\n        active_key", 1)

@@ -13,11 +13,7 @@ import (
 // 3×advert + skew + 50 ms.
 func TestInterop243HardKill(t *testing.T) {
 	nstest.Require(t)
-	bin := testenv.Keepalived243(t)
-	start243 := func(t *testing.T, ns *nstest.NS, name, cfgText string) *proc {
-		t.Helper()
-		return startNode(t, ns, name, bin, cfgText)
-	}
+	start243 := starter243(t)
 	for _, tc := range interopCases() {
 		for _, dir := range []struct {
 			name           string
@@ -30,5 +26,14 @@ func TestInterop243HardKill(t *testing.T) {
 				hardKill(t, a, b, tc.vip, cfgA, cfgB, tc.adv, dir.master, dir.backup)
 			})
 		}
+	}
+}
+
+// starter243 starts nodes running the keepalived 2.4.3 oracle.
+func starter243(t *testing.T) starter {
+	bin := testenv.Keepalived243(t)
+	return func(t *testing.T, ns *nstest.NS, name, cfgText string) *proc {
+		t.Helper()
+		return startNode(t, ns, name, bin, cfgText)
 	}
 }
