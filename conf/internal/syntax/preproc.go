@@ -454,6 +454,9 @@ func (l line) posAt(off int) Pos {
 	return Pos{File: l.pos.File, Line: l.pos.Line, Col: l.col + off + 1}
 }
 
+// OwnID is the config id every gokeepalived matches.
+const OwnID = "gokeepalived"
+
 // conditional handles "@ID rest" and "@^ID rest".
 func (p *preprocessor) conditional(l *line) bool {
 	s := l.text
@@ -467,7 +470,10 @@ func (p *preprocessor) conditional(l *line) bool {
 		return false // nothing after the id: drop
 	}
 	id := s[ofs : ofs+sp]
-	if (id == p.configID && p.configID != "") == neg {
+	// "@gokeepalived" marks our extensions: read by us whatever the
+	// config id, skipped by keepalived (whose id is a host name).
+	match := id == p.configID && p.configID != "" || id == OwnID
+	if match == neg {
 		return false
 	}
 	rest := s[ofs+sp:]

@@ -202,6 +202,11 @@ func TestConditionals(t *testing.T) {
 	if got := render(tr.Stmts); got != "b|2; c|3" {
 		t.Errorf("as nodeB: %q", got)
 	}
+	// our extensions: read whatever the config id, as keepalived skips them
+	tr, _ = parseFiles(map[string]string{root: "@gokeepalived x 1\n@^gokeepalived y 2\n"}, "nodeA")
+	if got := render(tr.Stmts); got != "x|1" {
+		t.Errorf("@gokeepalived: %q", got)
+	}
 }
 
 func TestParameters(t *testing.T) {
