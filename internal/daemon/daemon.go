@@ -394,6 +394,7 @@ func (d *Daemon) wanted(u *unit, cfg *conf.Config) bool {
 }
 
 func (d *Daemon) startUnits(ctx context.Context, cfg *conf.Config) error {
+	raiseFDLimit(d.log, cfg)
 	for _, u := range d.units {
 		if !d.wanted(u, cfg) {
 			continue
@@ -441,6 +442,7 @@ func (d *Daemon) reload(ctx context.Context) {
 		return
 	}
 	d.log.Info("Reloading")
+	raiseFDLimit(d.log, cfg)
 	var keep []*running
 	for _, r := range d.run {
 		if !d.wanted(r.unit, cfg) {

@@ -233,6 +233,13 @@ var hostileKinds = []struct {
 }
 
 func hostile(addr string, n int) {
+	// 4n listeners and as many connections: more than the VM's 4,096
+	lim := syscall.Rlimit{Cur: uint64(8*n + 1024), Max: uint64(8*n + 1024)}
+	if lim.Cur > 4096 {
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			panic(err)
+		}
+	}
 	var bad atomic.Bool
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGUSR1)
@@ -409,8 +416,16 @@ func vmRSS(pid int) int {
 func TestFaultHostileServers(t *testing.T) {
 	guard(t)
 	t0 := time.Now()
-	const n = 25
-	const dl, ct = 3 * time.Second, 4 * time.Second
+	// make test runs 25 of each kind; GOKEEPALIVED_FAULT_HOSTILE=N,DL,CT
+	// (seconds) scales the run, e.g. 1000,30,10 (docs/testing.md).
+	n, dl, ct := 25, 3*time.Second, 4*time.Second
+	if v := os.Getenv("GOKEEPALIVED_FAULT_HOSTILE"); v != "" {
+		var d, c int
+		if _, err := fmt.Sscanf(v, "%d,%d,%d", &n, &d, &c); err != nil || n < 1 || n > 1000 || d < 1 || c < 1 {
+			t.Fatalf("GOKEEPALIVED_FAULT_HOSTILE=%q: want N,DL,CT with 1 ≤ N ≤ 1000", v)
+		}
+		dl, ct = time.Duration(d)*time.Second, time.Duration(c)*time.Second
+	}
 	l := newLab(t)
 	self, err := os.Executable()
 	if err != nil {
@@ -443,13 +458,13 @@ func TestFaultHostileServers(t *testing.T) {
 		}
 		return true
 	}
-	if _, ok := poll(60*time.Second, func() bool { return all(n) }); !ok {
+	if _, ok := poll(60*time.Second+2*dl, func() bool { return all(n) }); !ok {
 		t.Fatalf("not all %d×%d real servers in IPVS:\n%s\n%s", len(hostileKinds), n, table(t), gk.log())
 	}
 	time.Sleep(dl + time.Second) // a round of healthy checks
 	// A starved VM can fail a healthy check (a TLS handshake past
 	// connect_timeout); the servers come back on their next check.
-	if _, ok := poll(30*time.Second, func() bool { return all(n) }); !ok {
+	if _, ok := poll(30*time.Second+2*dl, func() bool { return all(n) }); !ok {
 		t.Fatalf("healthy servers failed:\n%s", gk.log())
 	}
 	rssBefore := vmRSS(pid)
