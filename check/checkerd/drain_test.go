@@ -341,3 +341,32 @@ func TestParseVS(t *testing.T) {
 		}
 	}
 }
+
+// A server drained by the command and then removed from the
+// configuration keeps draining (with or without the drain block) until
+// no connection is left; then it is gone for good.
+func TestDrainThenRemoved(t *testing.T) {
+	a := newHealthServer(t, "127.0.0.1")
+	b := newHealthServer(t, "127.0.0.1")
+	r := newDrainRig(t, drainConf("", a.addr, "1", b.addr, "1"))
+	r.waitWeight(a.addr, 1)
+	r.conns(a.addr, 2)
+	if _, err := r.c.Drain("10.0.0.1:80", a.addr, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.c.Reload(r.ctx, r.load(drainConf("", b.addr, "1"))); err != nil {
+		t.Fatal(err)
+	}
+	r.c.pollDrains(time.Now())
+	if w := r.weight(a.addr); w != 0 {
+		t.Fatalf("drained then removed from the configuration: weight %d, want 0 while it has connections", w)
+	}
+	r.conns(a.addr, 0)
+	r.c.pollDrains(time.Now())
+	if w := r.weight(a.addr); w != -1 {
+		t.Fatalf("no connection left: weight %d, want deleted", w)
+	}
+	if _, ok := r.status(a.addr); ok {
+		t.Error("still in status")
+	}
+}
