@@ -347,6 +347,9 @@ func (c *Checker) pollDrains(now time.Time) {
 // is kept as an orphan until drained; and with a drain timeout, servers
 // the reload removes from a service it keeps start draining. With syncMu.
 func (c *Checker) reloadDrains(cfg *conf.Config, next *checkengine.Engine, now time.Time) map[drainKey]*drainState {
+	if len(c.drains) == 0 && cfg.Drain == nil {
+		return nil // keepalived's reload: nothing to carry or start
+	}
 	tab := next.Table()
 	svcs := map[ipvs.ServiceKey]bool{}
 	for _, vs := range tab {
