@@ -117,3 +117,12 @@ func destination(a netip.Addr, port uint16, f conf.Forwarding, weight uint32) ip
 	}
 	return d
 }
+
+// ServiceKeys are the IPVS services a virtual server makes.
+func ServiceKeys(vs *conf.VirtualServer) []ipvs.ServiceKey {
+	var out []ipvs.ServiceKey
+	for _, s := range services(vs) {
+		out = append(out, s.ServiceKey)
+	}
+	return out
+}

@@ -38,6 +38,9 @@ type Config struct {
 	VSGroups       []*VSGroup       `json:"virtual_server_groups,omitempty"`
 	VirtualServers []*VirtualServer `json:"virtual_servers,omitempty"`
 	SSL            *SSLConfig       `json:"ssl,omitempty"`
+
+	// Drain is gokeepalived's drain extension (drain.go).
+	Drain *Drain `json:"drain,omitempty"`
 }
 
 func newConfig() *Config {

@@ -53,5 +53,7 @@ func init() {
 		"virtual_server_group":     {fn: decodeVSGroup, block: true},
 		"virtual_server":           {fn: decodeVirtualServer, block: true},
 		"SSL":                      {fn: decodeSSL, block: true},
+		// gokeepalived extensions (keepalived has no such keyword)
+		"drain": {fn: decodeDrain, block: true},
 	}
 }

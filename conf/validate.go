@@ -14,6 +14,7 @@ func (d *decoder) validate() {
 	d.settleDefaultUsers()
 	d.validateVRRP()
 	d.validateLVS()
+	d.validateDrain()
 	d.validateScripts()
 }
 

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,11 +98,19 @@ type Checker struct {
 	bfdFollow sync.Once
 	bfdStop   context.CancelFunc
 	bfdDone   chan struct{}
+
+	// drains are the real servers being drained (drain.go), under
+	// syncMu; the drain loop reads their connections.
+	drains      map[drainKey]*drainState
+	drainKick   chan struct{}
+	drainCancel context.CancelFunc
+	drainDone   chan struct{}
 }
 
 // New returns the subsystem, not started; open connects to IPVS at Start.
 func New(log *slog.Logger, o Options, open func() (Handle, error)) *Checker {
-	return &Checker{log: log, open: open, keepIPVS: o.KeepIPVS, resyncEvery: o.ResyncEvery, newProbe: o.NewProbe, bfd: o.BFD}
+	return &Checker{log: log, open: open, keepIPVS: o.KeepIPVS, resyncEvery: o.ResyncEvery, newProbe: o.NewProbe, bfd: o.BFD,
+		drainKick: make(chan struct{}, 1)}
 }
 
 // LastReload is how long the last Reload took in the engine (build,
@@ -242,6 +251,9 @@ func (c *Checker) Start(ctx context.Context, cfg *conf.Config) error {
 		c.log.Debug(fmt.Sprintf("IPVS: %d operation(s) at start-up", len(ops)))
 	}
 	c.run(ctx)
+	dctx, cancel := context.WithCancel(ctx)
+	c.drainCancel, c.drainDone = cancel, make(chan struct{})
+	go func() { defer close(c.drainDone); c.drainLoop(dctx) }()
 	return nil
 }
 
@@ -318,7 +330,7 @@ func (c *Checker) resyncLocked() []reconcile.Op {
 	if c.full { // a new engine not yet programmed: take it whole
 		c.full = false
 		c.eng.Changed()
-		c.applied = c.eng.Table()
+		c.applied = c.overlay(c.eng.Table())
 	} else if !c.stale {
 		c.syncChanged()
 	}
@@ -345,13 +357,7 @@ func (c *Checker) sync() []reconcile.Op {
 	if !c.stale && !c.full {
 		return c.syncChanged()
 	}
-	c.full = false
-	c.eng.Changed() // taken whole below
-	desired := c.eng.Table()
-	ops, err := c.diff(desired)
-	c.apply(ops, err)
-	c.applied = desired
-	return ops
+	return c.syncFullLocked()
 }
 
 // apply applies ops (unless planning them failed with err), counts them
@@ -407,6 +413,7 @@ func (c *Checker) syncChanged() []reconcile.Op {
 	if len(keys) == 0 {
 		return nil
 	}
+	desired = c.overlay(desired)
 	var cur, keep []reconcile.VirtualService
 	for _, vs := range c.applied {
 		if keys[vs.Service.ServiceKey] {
@@ -429,7 +436,9 @@ func (c *Checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	c.alerts.Configure(smtpalert.FromGlobal(&cfg.Global))
 	c.watchAddrs(ctx, cfg)
 	c.syncMu.Lock()
-	c.eng = checkengine.Reload(cfg, c.engineOptions(cfg), old)
+	next := checkengine.Reload(cfg, c.engineOptions(cfg), old)
+	c.drains = c.reloadDrains(cfg, next, time.Now()) // c.eng is still the old engine
+	c.eng = next
 	c.cfg = cfg
 	c.full = true // virtual servers may have gone
 	c.syncMu.Unlock()
@@ -442,6 +451,7 @@ func (c *Checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	ops := c.sync()
 	t2 := time.Now()
 	logOps(c.log, "reload", ops)
+	c.kickDrains()
 	c.run(ctx)
 	c.lastReload.engine, c.lastReload.ipvs = t1.Sub(t0)+time.Since(t2), t2.Sub(t1)
 	return nil
@@ -508,7 +518,10 @@ func (c *Checker) planOps(cfg *conf.Config, stopping bool) (ops []reconcile.Op, 
 	}
 	// Quiet: no log lines, no notify scripts, nothing scheduled.
 	next := checkengine.Reload(cfg, checkengine.Options{}, c.eng)
-	ops, err = c.diff(next.Table())
+	drains := c.drains
+	c.drains = c.reloadDrains(cfg, next, time.Now())
+	ops, err = c.diff(c.overlay(next.Table()))
+	c.drains = drains
 	return ops, false, err
 }
 
@@ -541,6 +554,10 @@ func (c *Checker) Stop(context.Context) error {
 		c.addrsCancel() // keepalived closes netlink first
 	}
 	c.stopBFD()
+	if c.drainCancel != nil {
+		c.drainCancel()
+		<-c.drainDone
+	}
 	c.halt()
 	defer c.conn.Close()
 	defer c.fifo.Close()
@@ -571,19 +588,36 @@ func (c *Checker) Stop(context.Context) error {
 func (c *Checker) RealServers() []metrics.RealServer {
 	c.syncMu.Lock()
 	eng := c.eng
+	drains := c.drainSnapshot()
 	c.syncMu.Unlock()
 	var out []metrics.RealServer
 	if eng == nil { // not started
 		return nil
 	}
+	listed := map[drainKey]bool{}
 	for _, r := range eng.Status() {
 		if r.Sorry {
 			continue
 		}
-		out = append(out, metrics.RealServer{VS: r.Service.String(), RS: r.Dest.Key().String(),
-			Up: r.Alive, Weight: int(r.Dest.Weight), Latency: r.Latency.Seconds()})
+		rs := metrics.RealServer{VS: r.Service.String(), RS: r.Dest.Key().String(),
+			Up: r.Alive, Weight: int(r.Dest.Weight), Latency: r.Latency.Seconds()}
+		k := drainKey{r.Service, r.Dest.Key()}
+		listed[k] = true
+		setDrain(&rs, drains[k])
+		out = append(out, rs)
 	}
-	return out
+	var orphans []metrics.RealServer // no longer configured
+	for k, st := range drains {
+		if !listed[k] {
+			rs := metrics.RealServer{VS: k.svc.String(), RS: k.dest.String()}
+			setDrain(&rs, st)
+			orphans = append(orphans, rs)
+		}
+	}
+	sort.Slice(orphans, func(i, j int) bool {
+		return orphans[i].VS+" "+orphans[i].RS < orphans[j].VS+" "+orphans[j].RS
+	})
+	return append(out, orphans...)
 }
 
 // The daemon holds the checker as its daemon.Checker.

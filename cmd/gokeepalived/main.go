@@ -125,6 +125,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		switch args[0] {
 		case "status":
 			return control.StatusCommand(args[1:], stdout, stderr)
+		case "drain", "undrain":
+			return control.DrainCommand(args[0] == "undrain", args[1:], stdout, stderr)
 		case "ipvs":
 			return ipvsadm.Main(args[1:], stdout, stderr)
 		case "reload":

@@ -53,6 +53,12 @@ func Usage(w io.Writer) {
 Commands:
   gokeepalived status [--control-socket=PATH | -s NAME]   the running
                            daemon's state (-s: the daemon in namespace NAME)
+  gokeepalived drain VS RS [--timeout D] [-s NAME]   real server RS of
+                           virtual server VS to weight 0 at once, deleted
+                           from IPVS when it has no connection left (or at
+                           the timeout); VS: IP:PORT[/tcp|/udp|/sctp],
+                           [IPv6]:PORT, fwmark:N
+  gokeepalived undrain VS RS [-s NAME]   its configured weight back
   gokeepalived ipvs [...]  print the live IPVS table as ipvsadm -Ln does
   gokeepalived reload [--dry-run [-f FILE]]   reload, or print what a
                            reload would change without applying it

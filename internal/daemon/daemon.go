@@ -754,6 +754,35 @@ func (d *Daemon) status() Status {
 	return st
 }
 
+// Drainer is a checker that drains real servers (gokeepalived drain).
+type Drainer interface {
+	Drain(vs, rs string, timeout time.Duration) (string, error)
+	Undrain(vs, rs string) (string, error)
+}
+
+// drain serves a drain or undrain request on the running checker.
+func (d *Daemon) drain(req string) (any, error) {
+	undrain, vs, rs, timeout, err := control.ParseDrainRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	var dr Drainer
+	d.mu.Lock()
+	for _, r := range d.run {
+		if c, ok := r.checker.(Drainer); ok {
+			dr = c
+		}
+	}
+	d.mu.Unlock()
+	if dr == nil {
+		return nil, fmt.Errorf("no checker subsystem runs: nothing to drain")
+	}
+	if undrain {
+		return dr.Undrain(vs, rs)
+	}
+	return dr.Drain(vs, rs, timeout)
+}
+
 // serveStatus starts the control socket and the metrics listener as
 // configured; the returned function stops them.
 func (d *Daemon) serveStatus() (func(), error) {
@@ -771,6 +800,8 @@ func (d *Daemon) serveStatus() (func(), error) {
 			case req == "reload":
 				// Handled by the signal loop, as SIGHUP.
 				return "reload requested", syscall.Kill(os.Getpid(), syscall.SIGHUP)
+			case strings.HasPrefix(req, "drain ") || strings.HasPrefix(req, "undrain "):
+				return d.drain(req)
 			case req == DryRunRequest || strings.HasPrefix(req, DryRunRequest+" "):
 				return d.DryRun(strings.TrimSpace(strings.TrimPrefix(req, DryRunRequest))), nil
 			}

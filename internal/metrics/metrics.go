@@ -30,6 +30,14 @@ type RealServer struct {
 	Up      bool
 	Weight  int
 	Latency float64 // last check, seconds
+	// Draining: `gokeepalived drain`, or removed by a reload with the
+	// drain extension; weight 0 until no connection is left (then
+	// DrainRemoved: deleted from IPVS) or the timeout.
+	Draining         bool    `json:",omitempty"`
+	DrainReason      string  `json:",omitempty"` // "command" or "reload"
+	DrainConnections uint64  `json:",omitempty"` // connections left at the last read
+	DrainRemoved     bool    `json:",omitempty"`
+	DrainTimeLeft    float64 `json:",omitempty"` // seconds to the timeout (0: none)
 }
 
 // SocketDrops counts what one VRRP receive socket dropped before any
@@ -129,6 +137,8 @@ var (
 	descScriptRun = prometheus.NewDesc("keepalived_script_state", "Tracking script state: 0 idle, 1 running.", []string{"name"}, nil)
 	descRSUp      = prometheus.NewDesc("gokeepalived_real_server_up", "Real server health as its checkers see it: 1 up, 0 down.", rsLabels, nil)
 	descRSWeight  = prometheus.NewDesc("gokeepalived_real_server_weight", "Weight programmed into IPVS for the real server.", rsLabels, nil)
+	descDraining  = prometheus.NewDesc("gokeepalived_real_server_draining", "1 while the real server is drained (weight 0, deleted once no connection is left), 0 otherwise.", rsLabels, nil)
+	descDrainConn = prometheus.NewDesc("gokeepalived_real_server_drain_connections", "Connections left to a draining real server at the last read.", rsLabels, nil)
 	descLatency   = prometheus.NewDesc("gokeepalived_check_latency_seconds", "Duration of the last health check.", rsLabels, nil)
 	descMatches   = prometheus.NewDesc("gokeepalived_config_matches_disk", "1 when the running configuration is what its files on disk hold now, 0 after an edit not reloaded or a refused reload.", nil, nil)
 	descReloadOK  = prometheus.NewDesc("gokeepalived_config_last_reload_successful", "0 when the last reload was refused and the previous configuration kept.", nil, nil)
@@ -202,7 +212,7 @@ type collector struct{ snap func() Snapshot }
 
 func (collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descUp, descState, descExcluded, descDropped, descSockDrops, descGARPDelay,
-		descScriptSt, descScriptRun, descRSUp, descRSWeight, descLatency, descMatches, descReloadOK, descReloads,
+		descScriptSt, descScriptRun, descRSUp, descRSWeight, descLatency, descDraining, descDrainConn, descMatches, descReloadOK, descReloads,
 		descAppliedAt, descIPVSOps, descBackendActive, descBackendInact, descBackendWeight} {
 		ch <- d
 	}
@@ -261,6 +271,10 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descRSUp, b2f(r.Up), r.VS, r.RS)
 		gauge(descRSWeight, float64(r.Weight), r.VS, r.RS)
 		gauge(descLatency, r.Latency, r.VS, r.RS)
+		gauge(descDraining, b2f(r.Draining), r.VS, r.RS)
+		if r.Draining {
+			gauge(descDrainConn, float64(r.DrainConnections), r.VS, r.RS)
+		}
 	}
 	gauge(descMatches, b2f(s.Config.MatchesDisk))
 	gauge(descReloadOK, b2f(s.Config.LastReloadOK))

@@ -330,3 +330,24 @@ func TestHMACDropCounters(t *testing.T) {
 		}
 	}
 }
+
+// A draining real server: draining 1 with its connections left; the
+// others draining 0 and no connection gauge.
+func TestDrainGauges(t *testing.T) {
+	m := scrape(t, Snapshot{RealServers: []RealServer{
+		{VS: "TCP 10.0.0.1:80", RS: "10.0.1.1:80", Up: true, Draining: true, DrainConnections: 42},
+		{VS: "TCP 10.0.0.1:80", RS: "10.0.1.2:80", Up: true, Weight: 1},
+	}})
+	for name, want := range map[string]string{
+		`gokeepalived_real_server_draining{rs="10.0.1.1:80",vs="TCP 10.0.0.1:80"}`:          "1",
+		`gokeepalived_real_server_drain_connections{rs="10.0.1.1:80",vs="TCP 10.0.0.1:80"}`: "42",
+		`gokeepalived_real_server_draining{rs="10.0.1.2:80",vs="TCP 10.0.0.1:80"}`:          "0",
+	} {
+		if got := m[name]; got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if _, ok := m[`gokeepalived_real_server_drain_connections{rs="10.0.1.2:80",vs="TCP 10.0.0.1:80"}`]; ok {
+		t.Error("a connection gauge for a server not draining")
+	}
+}

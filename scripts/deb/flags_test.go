@@ -50,7 +50,7 @@ func TestManPageAndCompletionCoverFlags(t *testing.T) {
 			t.Errorf("bash completion lacks %s", f[1])
 		}
 	}
-	for _, c := range []string{"status", "ipvs", "reload", "--dry-run", "--genhash"} {
+	for _, c := range []string{"status", "drain", "undrain", "--timeout", "ipvs", "reload", "--dry-run", "--genhash"} {
 		if !strings.Contains(string(help), c) && c != "--genhash" {
 			t.Errorf("--help no longer lists %s: update this test", c)
 		}
