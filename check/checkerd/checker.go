@@ -466,7 +466,9 @@ func (c *Checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	if err := c.setTimeouts(cfg); err != nil {
 		c.log.Error(err.Error())
 	}
-	c.syncd.Reload(cfg)
+	if c.syncd != nil {
+		c.syncd.Reload(cfg)
+	}
 	t1 := time.Now()
 	ops := c.sync()
 	t2 := time.Now()
@@ -571,7 +573,9 @@ func (c *Checker) Stop(context.Context) error {
 	}
 	c.stopBFD()
 	c.halt()
-	c.syncd.Stop()
+	if c.syncd != nil {
+		c.syncd.Stop()
+	}
 	defer c.conn.Close()
 	defer c.fifo.Close()
 	defer c.alerts.Close(time.Second) // alerts already queued, not shutdown ones
