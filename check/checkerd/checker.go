@@ -38,6 +38,9 @@ type Handle interface {
 	ipvs.Table
 	Flush() error
 	SetTimeouts(ipvs.Timeouts) error
+	SyncDaemons() ([]ipvs.SyncDaemon, error)
+	NewSyncDaemon(ipvs.SyncDaemon) error
+	DelSyncDaemon(ipvs.SyncState) error
 	Close() error
 }
 
@@ -105,6 +108,28 @@ type Checker struct {
 	drainKick   chan struct{}
 	drainCancel context.CancelFunc
 	drainDone   chan struct{}
+	// syncd runs an lvs_sync_daemon that names no instance: master and
+	// backup daemons together, as keepalived's checker process does.
+	syncd *SyncFollower
+}
+
+// sharedHandle is the checker's handle lent to its sync follower, which
+// must not close it.
+type sharedHandle struct{ Handle }
+
+func (sharedHandle) Close() error { return nil }
+
+// IPVSSyncDaemons reads the IPVS sync daemons the kernel runs, for
+// status and /metrics; ok is false before Start or when the read failed.
+func (c *Checker) IPVSSyncDaemons() ([]ipvs.SyncDaemon, bool) {
+	c.syncMu.Lock()
+	conn := c.conn
+	c.syncMu.Unlock()
+	if conn == nil {
+		return nil, false
+	}
+	ds, err := conn.SyncDaemons()
+	return ds, err == nil
 }
 
 // New returns the subsystem, not started; open connects to IPVS at Start.
@@ -250,6 +275,8 @@ func (c *Checker) Start(ctx context.Context, cfg *conf.Config) error {
 	} else {
 		c.log.Debug(fmt.Sprintf("IPVS: %d operation(s) at start-up", len(ops)))
 	}
+	c.syncd = NewSyncFollower(c.log, sharedHandle{conn}, SyncBoth)
+	c.syncd.Start(cfg)
 	c.run(ctx)
 	dctx, cancel := context.WithCancel(ctx)
 	c.drainCancel, c.drainDone = cancel, make(chan struct{})
@@ -447,6 +474,9 @@ func (c *Checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	if err := c.setTimeouts(cfg); err != nil {
 		c.log.Error(err.Error())
 	}
+	if c.syncd != nil {
+		c.syncd.Reload(cfg)
+	}
 	t1 := time.Now()
 	ops := c.sync()
 	t2 := time.Now()
@@ -559,6 +589,9 @@ func (c *Checker) Stop(context.Context) error {
 		<-c.drainDone
 	}
 	c.halt()
+	if c.syncd != nil {
+		c.syncd.Stop()
+	}
 	defer c.conn.Close()
 	defer c.fifo.Close()
 	defer c.alerts.Close(time.Second) // alerts already queued, not shutdown ones

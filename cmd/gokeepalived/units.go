@@ -4,7 +4,6 @@ import (
 	"log/slog"
 
 	"github.com/gokeepalived/gokeepalived/check/checkerd"
-	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/bfd"
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/internal/daemon/vrrpsub"
@@ -35,14 +34,12 @@ func units(o options) daemon.Units {
 		us.VRRP = daemon.VRRPUnit{PidFile: o.vrrpPid, Observer: bus, New: func(log *slog.Logger) (daemon.VRRP, error) {
 			return vrrpsub.New(log, vrrpsub.Options{KeepVIPs: o.keepVRRP, ReleaseVIPs: o.releaseVIPs, OnNotify: bus.Notify,
 				BFD: mailbox(func(h *bfd.Hub) *bfd.Mailbox { return h.VRRP }),
-				Follow: func(cfg *conf.Config) (vrrpsub.Follower, error) {
+				Follow: func() (vrrpsub.Follower, error) {
 					h, err := ipvs.Open(ipvsOptions(o))
 					if err != nil {
 						return nil, err
 					}
-					f := checkerd.NewSyncFollower(log, cfg, h)
-					f.Start()
-					return f, nil
+					return checkerd.NewSyncFollower(log, h, checkerd.SyncFollowInstance), nil
 				}}), nil
 		}}
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/internal/script"
+	"github.com/gokeepalived/gokeepalived/ipvs"
 )
 
 // Banner is the version keepalived-exporter and operators look for; we
@@ -671,7 +672,36 @@ func (d *Daemon) pidfiles() []string {
 func (d *Daemon) Snapshot() metrics.Snapshot {
 	s := d.snapshot(d.conf.status()) // file reads: not under d.mu
 	s.IPVSTable = d.ipvsTables()
+	s.SyncDaemons = d.syncDaemons()
 	return s
+}
+
+// syncSource is a subsystem that reads the kernel's IPVS sync daemons;
+// ok is false when it has no IPVS handle or the read failed.
+type syncSource interface {
+	IPVSSyncDaemons() (ds []ipvs.SyncDaemon, ok bool)
+}
+
+// syncDaemons are the IPVS sync daemons the kernel runs, as the first
+// subsystem with an IPVS handle reads them (outside d.mu, as the table).
+func (d *Daemon) syncDaemons() []ipvs.SyncDaemon {
+	var srcs []syncSource
+	d.mu.Lock()
+	for _, r := range d.run {
+		if s, ok := r.vrrp.(syncSource); ok {
+			srcs = append(srcs, s)
+		}
+		if s, ok := r.checker.(syncSource); ok {
+			srcs = append(srcs, s)
+		}
+	}
+	d.mu.Unlock()
+	for _, s := range srcs {
+		if ds, ok := s.IPVSSyncDaemons(); ok {
+			return ds
+		}
+	}
+	return nil
 }
 
 // ipvsTables dumps the kernel's IPVS tables with their counters.
@@ -723,8 +753,21 @@ type Status struct {
 	Instances   []InstanceStatus     `json:"vrrp_instances"`
 	RealServers []metrics.RealServer `json:"real_servers"`
 	// IPVSOperations counts the IPVS operations applied since start-up.
-	IPVSOperations uint64       `json:"ipvs_operations"`
-	Config         ConfigStatus `json:"config"`
+	IPVSOperations uint64 `json:"ipvs_operations"`
+	// SyncDaemons are the IPVS sync daemons the kernel runs.
+	SyncDaemons []SyncDaemonStatus `json:"lvs_sync_daemons"`
+	Config      ConfigStatus       `json:"config"`
+}
+
+// SyncDaemonStatus is one IPVS sync daemon as the kernel reports it.
+type SyncDaemonStatus struct {
+	State     string `json:"state"` // master or backup
+	Interface string `json:"interface"`
+	SyncID    uint32 `json:"syncid"`
+	MaxLen    uint16 `json:"maxlen"`
+	Group     string `json:"group"`
+	Port      uint16 `json:"port"`
+	TTL       uint8  `json:"ttl"`
 }
 
 // InstanceStatus is one VRRP instance in the status answer.
@@ -747,6 +790,15 @@ func (d *Daemon) status() Status {
 		st.RealServers = []metrics.RealServer{}
 	}
 	st.IPVSOperations = snap.IPVSOperations
+	st.SyncDaemons = []SyncDaemonStatus{}
+	for _, sd := range d.syncDaemons() {
+		g := ""
+		if sd.Group.IsValid() {
+			g = sd.Group.String()
+		}
+		st.SyncDaemons = append(st.SyncDaemons, SyncDaemonStatus{State: sd.State.String(), Interface: sd.Interface,
+			SyncID: sd.SyncID, MaxLen: sd.MaxLen, Group: g, Port: sd.Port, TTL: sd.TTL})
+	}
 	for _, in := range snap.VRRP {
 		st.Instances = append(st.Instances, InstanceStatus{Name: in.Name, Interface: in.Interface, VRID: in.VRID,
 			State: dumps.StateName(in.State), Priority: in.BasePriority, EffectivePriority: in.EffectivePriority, VIPs: in.VIPs})

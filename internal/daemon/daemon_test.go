@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,6 +24,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/internal/control"
 	"github.com/gokeepalived/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
+	"github.com/gokeepalived/gokeepalived/ipvs"
 	"golang.org/x/sys/unix"
 )
 
@@ -89,6 +91,12 @@ func (fakeChecker) PlanReload(*conf.Config, bool) ([]string, error) { return nil
 func (fakeChecker) IPVSOperations() uint64                          { return 7 }
 func (fakeChecker) IPVSTable() ([]metrics.IPVSService, error)       { return nil, errors.New("no IPVS") }
 func (fakeChecker) WriteData(w io.Writer)                           { fmt.Fprintln(w, "data of checker") }
+
+// IPVSSyncDaemons: the kernel runs a master sync daemon.
+func (fakeChecker) IPVSSyncDaemons() ([]ipvs.SyncDaemon, bool) {
+	return []ipvs.SyncDaemon{{State: ipvs.SyncMaster, Interface: "eth2", SyncID: 77, MaxLen: 1472, Port: 8848, TTL: 1,
+		Group: netip.MustParseAddr("224.0.0.81")}}, true
+}
 func (fakeChecker) RealServers() []metrics.RealServer {
 	return []metrics.RealServer{{VS: "10.10.31.100:80/tcp", RS: "192.168.31.101:80", Up: true, Weight: 1}}
 }
@@ -487,7 +495,9 @@ func TestStatusSocketMetricsAndDumpsFromStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(st.Instances) != 1 || st.Instances[0].State != "MASTER" || st.Instances[0].EffectivePriority != 90 ||
-		len(st.RealServers) != 1 || st.RealServers[0].Weight != 1 || st.Pid != os.Getpid() {
+		len(st.RealServers) != 1 || st.RealServers[0].Weight != 1 || st.Pid != os.Getpid() ||
+		len(st.SyncDaemons) != 1 || st.SyncDaemons[0] != (SyncDaemonStatus{State: "master", Interface: "eth2", SyncID: 77,
+		MaxLen: 1472, Group: "224.0.0.81", Port: 8848, TTL: 1}) {
 		t.Errorf("status = %s", raw)
 	}
 
@@ -501,7 +511,8 @@ func TestStatusSocketMetricsAndDumpsFromStatus(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(body), `keepalived_advertisements_sent_total{iname="VI_1",intf="eth0",vrid="51"} 9`) ||
 		!strings.Contains(string(body), `gokeepalived_real_server_up{rs="192.168.31.101:80",vs="10.10.31.100:80/tcp"} 1`) ||
-		!strings.Contains(string(body), "\ngokeepalived_ipvs_operations_total 7\n") || st.IPVSOperations != 7 {
+		!strings.Contains(string(body), "\ngokeepalived_ipvs_operations_total 7\n") || st.IPVSOperations != 7 ||
+		!strings.Contains(string(body), `gokeepalived_lvs_sync_daemon{interface="eth2",state="master",syncid="77"} 1`) {
 		t.Errorf("metrics:\n%s", body)
 	}
 

@@ -70,6 +70,9 @@ type Snapshot struct {
 	// IPVSTable is the kernel's IPVS table with its counters, read for
 	// this scrape (nil without a checker, or when the read failed).
 	IPVSTable []IPVSService
+	// SyncDaemons are the IPVS connection-sync daemons the kernel runs,
+	// read for this scrape.
+	SyncDaemons []ipvs.SyncDaemon
 	// Config is the running configuration against the files on disk.
 	Config Config
 }
@@ -145,6 +148,7 @@ var (
 	descReloads   = prometheus.NewDesc("gokeepalived_config_reloads_total", "Reloads by result: applied, or refused with the running configuration kept.", []string{"result"}, nil)
 	descAppliedAt = prometheus.NewDesc("gokeepalived_config_last_applied_timestamp_seconds", "When the running configuration was applied (start-up or reload).", nil, nil)
 	descIPVSOps   = prometheus.NewDesc("gokeepalived_ipvs_operations_total", "IPVS operations (add/edit/delete of a service or destination) applied since start-up.", nil, nil)
+	descSyncd     = prometheus.NewDesc("gokeepalived_lvs_sync_daemon", "An IPVS connection-sync daemon the kernel runs (lvs_sync_daemon), by role: 1 while it runs.", []string{"state", "interface", "syncid"}, nil)
 
 	descBackendActive = prometheus.NewDesc("node_ipvs_backend_connections_active", "The current active connections by local and remote address.", nodeBackendLabels, nil)
 	descBackendInact  = prometheus.NewDesc("node_ipvs_backend_connections_inactive", "The current inactive connections by local and remote address.", nodeBackendLabels, nil)
@@ -213,7 +217,7 @@ type collector struct{ snap func() Snapshot }
 func (collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descUp, descState, descExcluded, descDropped, descSockDrops, descGARPDelay,
 		descScriptSt, descScriptRun, descRSUp, descRSWeight, descLatency, descDraining, descDrainConn, descMatches, descReloadOK, descReloads,
-		descAppliedAt, descIPVSOps, descBackendActive, descBackendInact, descBackendWeight} {
+		descAppliedAt, descIPVSOps, descSyncd, descBackendActive, descBackendInact, descBackendWeight} {
 		ch <- d
 	}
 	for _, c := range vrrpCounters {
@@ -283,6 +287,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descAppliedAt, float64(s.Config.AppliedAtUnixNanos)/1e9)
 	if s.IPVS {
 		counter(descIPVSOps, s.IPVSOperations)
+	}
+	for _, d := range s.SyncDaemons {
+		gauge(descSyncd, 1, d.State.String(), d.Interface, strconv.FormatUint(uint64(d.SyncID), 10))
 	}
 	collectIPVS(s.IPVSTable, gauge, emit)
 }

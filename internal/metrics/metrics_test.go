@@ -128,6 +128,23 @@ func TestIPVSOperationsCounter(t *testing.T) {
 	}
 }
 
+// The sync daemons the kernel runs are one gauge per role.
+func TestSyncDaemonGauge(t *testing.T) {
+	m := scrape(t, Snapshot{SyncDaemons: []ipvs.SyncDaemon{{State: ipvs.SyncMaster, Interface: "eth2", SyncID: 77},
+		{State: ipvs.SyncBackup, Interface: "eth2", SyncID: 77}}})
+	for _, st := range []string{"master", "backup"} {
+		k := `gokeepalived_lvs_sync_daemon{interface="eth2",state="` + st + `",syncid="77"}`
+		if m[k] != "1" {
+			t.Errorf("%s = %q, want 1", k, m[k])
+		}
+	}
+	for k := range scrape(t, Snapshot{}) {
+		if strings.HasPrefix(k, "gokeepalived_lvs_sync_daemon") {
+			t.Errorf("%s without a sync daemon", k)
+		}
+	}
+}
+
 // TestServerShedsIdleConnections: many clients that connect and say
 // nothing hold at most MaxConns connections; a scrape still gets through
 // once an idle one times out, and a flood never grows the open set.

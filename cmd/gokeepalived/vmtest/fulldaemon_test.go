@@ -151,6 +151,11 @@ type statusOf struct {
 		Priority int      `json:"priority"`
 		VIPs     []string `json:"vips"`
 	} `json:"vrrp_instances"`
+	SyncDaemons []struct {
+		State     string `json:"state"`
+		Interface string `json:"interface"`
+		SyncID    int    `json:"syncid"`
+	} `json:"lvs_sync_daemons"`
 }
 
 func (d *director) status() statusOf {

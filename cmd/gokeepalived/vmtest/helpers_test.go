@@ -49,6 +49,14 @@ func TestMain(m *testing.M) {
 		kaClient(url)
 		return
 	}
+	if addr := os.Getenv("GKVM_SYNCECHOD"); addr != "" {
+		syncEchod(addr)
+		return
+	}
+	if addr := os.Getenv("GKVM_SYNCCLIENT"); addr != "" {
+		syncClientMain(addr)
+		return
+	}
 	if addr := os.Getenv("GKVM_HOSTILE"); addr != "" {
 		n, _ := strconv.Atoi(os.Getenv("GKVM_HOSTILE_N"))
 		hostile(addr, n)

@@ -21,6 +21,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/internal/dumps"
 	"github.com/gokeepalived/gokeepalived/internal/metrics"
 	"github.com/gokeepalived/gokeepalived/internal/smtpalert"
+	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/netio"
 	"github.com/gokeepalived/gokeepalived/vrrp/nft"
@@ -32,10 +33,11 @@ import (
 type Options struct {
 	KeepVIPs    bool // -V: VIPs stay on the interfaces at stop
 	ReleaseVIPs bool // -X
-	// Follow, when lvs_sync_daemon names an instance, starts what follows
-	// the instances' states on the checker side (the IPVS sync daemon) as
-	// the subsystem starts. It fails alone: VRRP runs without it.
-	Follow func(cfg *conf.Config) (Follower, error)
+	// Follow, when lvs_sync_daemon names an instance, makes what follows
+	// the instances' states on the checker side (the IPVS sync daemon),
+	// at start or at the reload that adds it. It fails alone: VRRP runs
+	// without it.
+	Follow func() (Follower, error)
 	// Deps replaces the runtime's host interfaces (tests); nil: the host's.
 	Deps func(*slog.Logger) vrrpd.Deps
 	// OnNotify, if set, gets every state notification with keepalived's
@@ -46,18 +48,39 @@ type Options struct {
 	BFD *bfd.Mailbox
 }
 
-// Follower gets every state change of every instance, and Stop once the
-// subsystem stopped.
+// Follower gets every state change of every instance, the config at
+// start and at each reload, and Stop once the subsystem stopped.
 type Follower interface {
+	Start(cfg *conf.Config)
+	Reload(cfg *conf.Config)
 	OnVRRPState(instance string, master bool)
 	Stop()
+	// IPVSSyncDaemons reads the kernel's sync daemons (status, metrics).
+	IPVSSyncDaemons() ([]ipvs.SyncDaemon, bool)
+}
+
+// IPVSSyncDaemons reads the kernel's IPVS sync daemons through the
+// follower's handle; ok is false without one.
+func (v *Subsystem) IPVSSyncDaemons() ([]ipvs.SyncDaemon, bool) {
+	if f := v.follower(); f != nil {
+		return f.IPVSSyncDaemons()
+	}
+	return nil, false
+}
+
+// followed says whether cfg has an lvs_sync_daemon for the VRRP side.
+func followed(cfg *conf.Config) bool {
+	sd := cfg.Global.LVSSyncDaemon
+	return sd != nil && sd.Instance != ""
 }
 
 // Subsystem is the VRRP subsystem around the VRRP runtime; it satisfies
 // daemon.VRRP.
 type Subsystem struct {
-	log    *slog.Logger
-	o      Options
+	log *slog.Logger
+	o   Options
+
+	fmu    sync.Mutex // guards follow: the VRRP loop reads it
 	follow Follower
 
 	mu     sync.Mutex
@@ -91,13 +114,14 @@ func (v *Subsystem) Start(ctx context.Context, cfg *conf.Config) error {
 	if v.o.BFD != nil {
 		deps.BFD = v.o.BFD
 	}
-	if sd := cfg.Global.LVSSyncDaemon; sd != nil && sd.Instance != "" && v.o.Follow != nil {
-		f, err := v.o.Follow(cfg)
-		if err != nil {
-			v.log.Error(fmt.Sprintf("IPVS: Can't initialize ipvs for lvs_sync_daemon: %v", err))
-		} else {
-			v.follow = f
-			deps.OnState = func(name string, s vrrp.State) { f.OnVRRPState(name, s == vrrp.StateMaster) }
+	if v.o.Follow != nil {
+		if followed(cfg) {
+			v.startFollower(cfg, nil)
+		}
+		deps.OnState = func(name string, s vrrp.State) {
+			if f := v.follower(); f != nil {
+				f.OnVRRPState(name, s == vrrp.StateMaster)
+			}
 		}
 	}
 	if on := v.o.OnNotify; on != nil {
@@ -107,8 +131,8 @@ func (v *Subsystem) Start(ctx context.Context, cfg *conf.Config) error {
 	deps.Alerts = alerts
 	rt, err := vrrpd.NewRuntime(cfg, deps)
 	if err != nil {
-		if v.follow != nil {
-			v.follow.Stop()
+		if f := v.follower(); f != nil {
+			f.Stop()
 		}
 		alerts.Close(0)
 		return err
@@ -149,7 +173,35 @@ func (v *Subsystem) Reload(ctx context.Context, cfg *conf.Config) error {
 	v.mu.Lock()
 	v.cfg = cfg
 	v.mu.Unlock()
+	if f := v.follower(); f != nil {
+		f.Reload(cfg)
+	} else if v.o.Follow != nil && followed(cfg) {
+		v.startFollower(cfg, v.Instances())
+	}
 	return nil
+}
+
+func (v *Subsystem) follower() Follower {
+	v.fmu.Lock()
+	defer v.fmu.Unlock()
+	return v.follow
+}
+
+// startFollower makes the follower and starts it in the roles of the
+// running instances (none at start: backup).
+func (v *Subsystem) startFollower(cfg *conf.Config, running []dumps.Instance) {
+	f, err := v.o.Follow()
+	if err != nil {
+		v.log.Error(fmt.Sprintf("IPVS: Can't initialize ipvs for lvs_sync_daemon: %v", err))
+		return
+	}
+	for _, in := range running {
+		f.OnVRRPState(in.Name, in.State == dumps.StateMaster)
+	}
+	f.Start(cfg)
+	v.fmu.Lock()
+	v.follow = f
+	v.fmu.Unlock()
 }
 
 // vrrpPart is the configuration the VRRP runtime reads, for comparison
@@ -181,8 +233,8 @@ func (v *Subsystem) Stop(ctx context.Context) error {
 	<-done
 	// keepalived's VRRP process lingers a second after its last notifies
 	v.alerts.Close(time.Second)
-	if v.follow != nil {
-		v.follow.Stop()
+	if f := v.follower(); f != nil {
+		f.Stop()
 	}
 	return nil
 }

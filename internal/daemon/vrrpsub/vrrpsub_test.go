@@ -15,6 +15,7 @@ import (
 	"github.com/gokeepalived/gokeepalived/conf"
 	"github.com/gokeepalived/gokeepalived/internal/daemon"
 	"github.com/gokeepalived/gokeepalived/internal/dumps"
+	"github.com/gokeepalived/gokeepalived/ipvs"
 	"github.com/gokeepalived/gokeepalived/vrrp"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrpd"
 	"github.com/gokeepalived/gokeepalived/vrrp/vrrptest"
@@ -25,10 +26,22 @@ var _ daemon.VRRP = (*Subsystem)(nil)
 
 // follower records what the subsystem hands the checker side.
 type follower struct {
-	mu      sync.Mutex
-	states  []string
-	stopped bool
+	mu       sync.Mutex
+	states   []string
+	stopped  bool
+	started  *conf.Config
+	reloaded []*conf.Config
 }
+
+func (f *follower) Start(cfg *conf.Config) { f.mu.Lock(); f.started = cfg; f.mu.Unlock() }
+
+func (f *follower) Reload(cfg *conf.Config) {
+	f.mu.Lock()
+	f.reloaded = append(f.reloaded, cfg)
+	f.mu.Unlock()
+}
+
+func (f *follower) IPVSSyncDaemons() ([]ipvs.SyncDaemon, bool) { return nil, true }
 
 func (f *follower) OnVRRPState(instance string, master bool) {
 	f.mu.Lock()
@@ -91,17 +104,16 @@ func load(t *testing.T, prio int) *conf.Config {
 // lvs_sync_daemon asks for, plans a reload and stops the follower last.
 func TestSubsystemOnFakes(t *testing.T) {
 	f := &follower{}
-	var followed *conf.Config
 	v := New(daemon.NewLogger(daemon.LogOptions{Console: &strings.Builder{}}), Options{Deps: fakeDeps,
-		Follow: func(cfg *conf.Config) (Follower, error) { followed = cfg; return f, nil }})
+		Follow: func() (Follower, error) { return f, nil }})
 	cfg := load(t, 255) // the address owner: MASTER at once
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := v.Start(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	if followed != cfg {
-		t.Error("Follow not called with the configuration")
+	if f.started != cfg {
+		t.Error("the follower was not started with the configuration")
 	}
 	var in dumps.Instance
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
@@ -137,6 +149,13 @@ func TestSubsystemOnFakes(t *testing.T) {
 	if plan, _ = v.PlanReload(cfg, true); strings.Join(plan, ",") != "remove VI_1 (MASTER, VRID 51 on eth0)" {
 		t.Errorf("stop plan: %q", plan)
 	}
+	cfg2 := load(t, 255)
+	if err := v.Reload(ctx, cfg2); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.reloaded) != 1 || f.reloaded[0] != cfg2 {
+		t.Errorf("the follower did not get the reload: %v", f.reloaded)
+	}
 	if err := v.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +169,7 @@ func TestSubsystemOnFakes(t *testing.T) {
 func TestFollowFailureLeavesVRRPRunning(t *testing.T) {
 	var logb strings.Builder
 	log := daemon.NewLogger(daemon.LogOptions{Console: &logb})
-	v := New(log, Options{Deps: fakeDeps, Follow: func(*conf.Config) (Follower, error) { return nil, fmt.Errorf("no IPVS") }})
+	v := New(log, Options{Deps: fakeDeps, Follow: func() (Follower, error) { return nil, fmt.Errorf("no IPVS") }})
 	ctx := context.Background()
 	if err := v.Start(ctx, load(t, 255)); err != nil {
 		t.Fatal(err)
@@ -161,5 +180,40 @@ func TestFollowFailureLeavesVRRPRunning(t *testing.T) {
 	daemon.FlushLog(log)
 	if !strings.Contains(logb.String(), "IPVS: Can't initialize ipvs for lvs_sync_daemon: no IPVS") {
 		t.Errorf("log:\n%s", logb.String())
+	}
+}
+
+// A reload that adds lvs_sync_daemon starts the follower in the role the
+// instance has now: MASTER, not the backup of a start.
+func TestReloadAddsFollowerInCurrentRole(t *testing.T) {
+	f := &follower{}
+	v := New(daemon.NewLogger(daemon.LogOptions{Console: &strings.Builder{}}), Options{Deps: fakeDeps,
+		Follow: func() (Follower, error) { return f, nil }})
+	cfg := load(t, 255)
+	cfg.Global.LVSSyncDaemon = nil
+	ctx := context.Background()
+	if err := v.Start(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	defer v.Stop(ctx)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if ins := v.Instances(); len(ins) == 1 && ins[0].State == dumps.StateMaster {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no MASTER")
+		}
+	}
+	if f.started != nil {
+		t.Fatal("follower started without lvs_sync_daemon")
+	}
+	cfg2 := load(t, 255)
+	if err := v.Reload(ctx, cfg2); err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.started != cfg2 || len(f.states) == 0 || f.states[0] != "VI_1:true" {
+		t.Errorf("follower: started %v, states %v", f.started == cfg2, f.states)
 	}
 }
