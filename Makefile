@@ -168,7 +168,7 @@ vm-selftest:
 vmtest:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/gokeepalived.vm ./cmd/gokeepalived
 	@out=$$(mktemp); rc=0; \
-	  { VM_TIMEOUT=$${VM_TIMEOUT:-900} scripts/vm/gotest --file bin/gokeepalived.vm:/usr/local/sbin/gokeepalived \
+	  { VM_TIMEOUT=$${VM_TIMEOUT:-1500} scripts/vm/gotest --file bin/gokeepalived.vm:/usr/local/sbin/gokeepalived \
 	  $${GOKEEPALIVED_REQUIRE_ORACLE:+--env GOKEEPALIVED_REQUIRE_ORACLE=$$GOKEEPALIVED_REQUIRE_ORACLE} \
 	  --file scripts/demo/demo.sh:scripts/demo/demo.sh \
 	  $(VMTEST_PKGS) -- -count=1 -run '$(VMTEST_RUN)' -v || echo $$? >$$out.rc; } | tee $$out; \
