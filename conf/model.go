@@ -38,6 +38,9 @@ type Config struct {
 	VSGroups       []*VSGroup       `json:"virtual_server_groups,omitempty"`
 	VirtualServers []*VirtualServer `json:"virtual_servers,omitempty"`
 	SSL            *SSLConfig       `json:"ssl,omitempty"`
+
+	// Extension blocks (gokeepalived only; docs/beyond-one-director.md).
+	IPVSSysctl *IPVSSysctl `json:"ipvs_sysctl,omitempty"`
 }
 
 func newConfig() *Config {

@@ -53,5 +53,7 @@ func init() {
 		"virtual_server_group":     {fn: decodeVSGroup, block: true},
 		"virtual_server":           {fn: decodeVirtualServer, block: true},
 		"SSL":                      {fn: decodeSSL, block: true},
+		// extensions (docs/beyond-one-director.md)
+		"ipvs_sysctl": {fn: decodeIPVSSysctl, block: true},
 	}
 }

@@ -54,6 +54,9 @@ type Options struct {
 	NewProbe func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error)
 	// BFD carries the BFD subsystem's changes for BFD_CHECK (nil: none).
 	BFD *bfd.Mailbox
+	// Sysctl reads and writes net.ipv4.vs.* in the IPVS namespace for
+	// ipvs_sysctl (nil: the block is ignored).
+	Sysctl Sysctl
 }
 
 // Checker is the health-checker subsystem; it is a daemon.Subsystem.
@@ -97,11 +100,15 @@ type Checker struct {
 	bfdFollow sync.Once
 	bfdStop   context.CancelFunc
 	bfdDone   chan struct{}
+
+	// sysctl applies ipvs_sysctl (sysctl.go).
+	sysctl sysctlState
 }
 
 // New returns the subsystem, not started; open connects to IPVS at Start.
 func New(log *slog.Logger, o Options, open func() (Handle, error)) *Checker {
-	return &Checker{log: log, open: open, keepIPVS: o.KeepIPVS, resyncEvery: o.ResyncEvery, newProbe: o.NewProbe, bfd: o.BFD}
+	return &Checker{log: log, open: open, keepIPVS: o.KeepIPVS, resyncEvery: o.ResyncEvery, newProbe: o.NewProbe, bfd: o.BFD,
+		sysctl: sysctlState{io: o.Sysctl, orig: map[string]int{}}}
 }
 
 // LastReload is how long the last Reload took in the engine (build,
@@ -199,6 +206,7 @@ func (c *Checker) Start(ctx context.Context, cfg *conf.Config) error {
 		return fmt.Errorf("IPVS: Can't initialize ipvs: %v", err)
 	}
 	c.conn, c.cfg = conn, cfg
+	c.applySysctls(cfg)
 	c.openFIFO(cfg)
 	c.alerts = smtpalert.New(smtpalert.FromGlobal(&cfg.Global), c.log)
 	if err := c.setTimeouts(cfg); err != nil {
@@ -438,6 +446,7 @@ func (c *Checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	if err := c.setTimeouts(cfg); err != nil {
 		c.log.Error(err.Error())
 	}
+	c.applySysctls(cfg)
 	t1 := time.Now()
 	ops := c.sync()
 	t2 := time.Now()
@@ -548,6 +557,7 @@ func (c *Checker) Stop(context.Context) error {
 	if c.keepIPVS {
 		return nil
 	}
+	defer c.restoreSysctls()
 	c.eng.Shutdown()
 	switch flushOnStop(c.cfg) {
 	case "FULL":

@@ -49,7 +49,8 @@ func units(o options) daemon.Units {
 	if !o.vrrpOnly || o.checkOnly {
 		us.Checker = daemon.CheckerUnit{PidFile: o.checkPid, New: func(log *slog.Logger) (daemon.Checker, error) {
 			return checkerd.New(log, checkerd.Options{KeepIPVS: o.keepIPVS,
-				BFD: mailbox(func(h *bfd.Hub) *bfd.Mailbox { return h.Checker })}, func() (checkerd.Handle, error) { return ipvs.Open(ipvsOptions(o)) }), nil
+				Sysctl: ipvsSysctl{ipvsOptions(o)},
+				BFD:    mailbox(func(h *bfd.Hub) *bfd.Mailbox { return h.Checker })}, func() (checkerd.Handle, error) { return ipvs.Open(ipvsOptions(o)) }), nil
 		}}
 	}
 	return us
@@ -67,3 +68,9 @@ func ipvsOptions(o options) ipvs.Options {
 	}
 	return ipvs.Options{NetNS: *o.ipvsNS}
 }
+
+// ipvsSysctl is net.ipv4.vs.* in the IPVS namespace (ipvs_sysctl).
+type ipvsSysctl struct{ o ipvs.Options }
+
+func (s ipvsSysctl) Read(name string) (int, error)  { return ipvs.ReadSysctl(s.o, name) }
+func (s ipvsSysctl) Write(name string, v int) error { return ipvs.WriteSysctl(s.o, name, v) }
