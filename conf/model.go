@@ -38,6 +38,10 @@ type Config struct {
 	VSGroups       []*VSGroup       `json:"virtual_server_groups,omitempty"`
 	VirtualServers []*VirtualServer `json:"virtual_servers,omitempty"`
 	SSL            *SSLConfig       `json:"ssl,omitempty"`
+
+	// gokeepalived's extensions (docs/beyond-one-director.md)
+	BGPSpeaker   *BGPSpeaker    `json:"bgp_speaker,omitempty"`
+	BGPAnnounces []*BGPAnnounce `json:"bgp_announce,omitempty"`
 }
 
 func newConfig() *Config {

@@ -53,5 +53,8 @@ func init() {
 		"virtual_server_group":     {fn: decodeVSGroup, block: true},
 		"virtual_server":           {fn: decodeVirtualServer, block: true},
 		"SSL":                      {fn: decodeSSL, block: true},
+		// gokeepalived's extensions
+		"bgp_speaker":  {fn: decodeBGPSpeaker, block: true},
+		"bgp_announce": {fn: decodeBGPAnnounce, block: true},
 	}
 }
