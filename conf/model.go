@@ -39,8 +39,10 @@ type Config struct {
 	VirtualServers []*VirtualServer `json:"virtual_servers,omitempty"`
 	SSL            *SSLConfig       `json:"ssl,omitempty"`
 
-	// Extension blocks (gokeepalived only; docs/beyond-one-director.md).
-	IPVSSysctl *IPVSSysctl `json:"ipvs_sysctl,omitempty"`
+	// gokeepalived's extensions (docs/beyond-one-director.md)
+	IPVSSysctl   *IPVSSysctl    `json:"ipvs_sysctl,omitempty"`
+	BGPSpeaker   *BGPSpeaker    `json:"bgp_speaker,omitempty"`
+	BGPAnnounces []*BGPAnnounce `json:"bgp_announce,omitempty"`
 }
 
 func newConfig() *Config {

@@ -53,7 +53,9 @@ func init() {
 		"virtual_server_group":     {fn: decodeVSGroup, block: true},
 		"virtual_server":           {fn: decodeVirtualServer, block: true},
 		"SSL":                      {fn: decodeSSL, block: true},
-		// extensions (docs/beyond-one-director.md)
-		"ipvs_sysctl": {fn: decodeIPVSSysctl, block: true},
+		// gokeepalived's extensions (docs/beyond-one-director.md)
+		"ipvs_sysctl":  {fn: decodeIPVSSysctl, block: true},
+		"bgp_speaker":  {fn: decodeBGPSpeaker, block: true},
+		"bgp_announce": {fn: decodeBGPAnnounce, block: true},
 	}
 }

@@ -15,6 +15,7 @@ func (d *decoder) validate() {
 	d.validateVRRP()
 	d.validateLVS()
 	d.validateScripts()
+	d.validateBGP()
 }
 
 // validateScripts is keepalived's script-security pass, in its order:

@@ -57,6 +57,8 @@ type Options struct {
 	// Sysctl reads and writes net.ipv4.vs.* in the IPVS namespace for
 	// ipvs_sysctl (nil: the block is ignored).
 	Sysctl Sysctl
+	// OnQuorum, if set, is told of every quorum change; it must not block.
+	OnQuorum func()
 }
 
 // Checker is the health-checker subsystem; it is a daemon.Subsystem.
@@ -64,6 +66,7 @@ type Checker struct {
 	log      *slog.Logger
 	open     func() (Handle, error)
 	keepIPVS bool // -I
+	onQuorum func()
 
 	conn   Handle
 	cfg    *conf.Config
@@ -107,7 +110,7 @@ type Checker struct {
 
 // New returns the subsystem, not started; open connects to IPVS at Start.
 func New(log *slog.Logger, o Options, open func() (Handle, error)) *Checker {
-	return &Checker{log: log, open: open, keepIPVS: o.KeepIPVS, resyncEvery: o.ResyncEvery, newProbe: o.NewProbe, bfd: o.BFD,
+	return &Checker{log: log, open: open, keepIPVS: o.KeepIPVS, resyncEvery: o.ResyncEvery, newProbe: o.NewProbe, bfd: o.BFD, onQuorum: o.OnQuorum,
 		sysctl: sysctlState{io: o.Sysctl, orig: map[string]int{}}}
 }
 
@@ -127,6 +130,7 @@ func (c *Checker) engineOptions(cfg *conf.Config) checkengine.Options {
 		NotifyFIFO:  c.fifo.Write,
 		NewProbe:    c.newProbe,
 		Alerts:      c.alerts,
+		OnQuorum:    c.onQuorum,
 		LocalAddrCount: func(a netip.Addr) int {
 			if c.addrs == nil {
 				return 0
@@ -645,4 +649,15 @@ func b2int(v bool) int {
 		return 1
 	}
 	return 0
+}
+
+// Quorums reports every virtual server's quorum (nil before the start).
+func (c *Checker) Quorums() []checkengine.QuorumState {
+	c.syncMu.Lock()
+	eng := c.eng
+	c.syncMu.Unlock()
+	if eng == nil {
+		return nil
+	}
+	return eng.Quorums()
 }

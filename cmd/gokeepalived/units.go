@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/gokeepalived/gokeepalived/internal/bgp"
 	"log/slog"
 
 	"github.com/gokeepalived/gokeepalived/check/checkerd"
@@ -30,10 +31,16 @@ func units(o options) daemon.Units {
 		}
 		return m(hub)
 	}
+	// the BGP speaker's inputs, fed by VRRP and the checker whether or
+	// not a bgp_speaker is configured (a few map writes)
+	feed := bgp.NewFeed()
+	us.BGP = daemon.BGPUnit{New: func(log *slog.Logger) (daemon.Subsystem, error) {
+		return bgp.NewSubsystem(log, feed, nil), nil
+	}}
 	if !o.checkOnly || o.vrrpOnly {
 		bus := dbusapi.New() // enable_dbus; idle otherwise
 		us.VRRP = daemon.VRRPUnit{PidFile: o.vrrpPid, Observer: bus, New: func(log *slog.Logger) (daemon.VRRP, error) {
-			return vrrpsub.New(log, vrrpsub.Options{KeepVIPs: o.keepVRRP, ReleaseVIPs: o.releaseVIPs, OnNotify: bus.Notify,
+			return vrrpsub.New(log, vrrpsub.Options{KeepVIPs: o.keepVRRP, ReleaseVIPs: o.releaseVIPs, OnNotify: bus.Notify, OnState: feed.SetMaster,
 				BFD: mailbox(func(h *bfd.Hub) *bfd.Mailbox { return h.VRRP }),
 				Follow: func(cfg *conf.Config) (vrrpsub.Follower, error) {
 					h, err := ipvs.Open(ipvsOptions(o))
@@ -48,9 +55,17 @@ func units(o options) daemon.Units {
 	}
 	if !o.vrrpOnly || o.checkOnly {
 		us.Checker = daemon.CheckerUnit{PidFile: o.checkPid, New: func(log *slog.Logger) (daemon.Checker, error) {
-			return checkerd.New(log, checkerd.Options{KeepIPVS: o.keepIPVS,
+			c := checkerd.New(log, checkerd.Options{KeepIPVS: o.keepIPVS, OnQuorum: feed.QuorumChanged,
 				Sysctl: ipvsSysctl{ipvsOptions(o)},
-				BFD:    mailbox(func(h *bfd.Hub) *bfd.Mailbox { return h.Checker })}, func() (checkerd.Handle, error) { return ipvs.Open(ipvsOptions(o)) }), nil
+				BFD:    mailbox(func(h *bfd.Hub) *bfd.Mailbox { return h.Checker })}, func() (checkerd.Handle, error) { return ipvs.Open(ipvsOptions(o)) })
+			feed.SetQuorumSource(func() []bgp.Quorum {
+				var out []bgp.Quorum
+				for _, q := range c.Quorums() {
+					out = append(out, bgp.Quorum{VS: q.VS, Up: q.Up})
+				}
+				return out
+			})
+			return c, nil
 		}}
 	}
 	return us

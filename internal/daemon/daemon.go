@@ -93,6 +93,25 @@ type Units struct {
 	VRRP    VRRPUnit
 	Checker CheckerUnit
 	BFD     BFDUnit
+	BGP     BGPUnit
+}
+
+// BGPUnit creates the BGP speaker (gokeepalived's extension, bgp_speaker),
+// which starts last and stops first: routers stop sending traffic here
+// before the VIPs and the IPVS table go.
+type BGPUnit struct {
+	New func(log *slog.Logger) (Subsystem, error)
+}
+
+// BGPReporter is what a BGP unit shows in status and metrics.
+type BGPReporter interface {
+	BGP() metrics.BGP
+}
+
+// unconfigurer is a unit a reload removes: it withdraws what it
+// announced even where a stop would keep it (graceful restart).
+type unconfigurer interface {
+	Unconfigure()
 }
 
 // BFDUnit creates the BFD subsystem (keepalived's BFD child), which
@@ -153,6 +172,16 @@ func (o *Options) units() []*unit {
 				return &running{sub: c, checker: c}, err
 			}})
 	}
+	if nb := o.Units.BGP.New; nb != nil {
+		us = append(us, &unit{name: "BGP", ident: IdentBGP,
+			wanted: func(c *conf.Config) bool { return c.BGPSpeaker != nil },
+			new: func(log *slog.Logger) (*running, error) {
+				b, err := nb(log)
+				r := &running{sub: b}
+				r.bgp, _ = b.(BGPReporter)
+				return r, err
+			}})
+	}
 	return us
 }
 
@@ -195,6 +224,7 @@ type running struct {
 	vrrp    VRRP
 	checker Checker
 	data    interface{ WriteData(io.Writer) } // the BFD subsystem's dump
+	bgp     BGPReporter
 	log     *slog.Logger
 }
 
@@ -445,6 +475,9 @@ func (d *Daemon) reload(ctx context.Context) {
 	for _, r := range d.run {
 		if !d.wanted(r.unit, cfg) {
 			d.log.Info(fmt.Sprintf("Stopping %s subsystem: nothing configured for it", r.unit.name))
+			if u, ok := r.sub.(unconfigurer); ok {
+				u.Unconfigure()
+			}
 			d.stopOne(r)
 			continue
 		}
@@ -710,6 +743,10 @@ func (d *Daemon) snapshot(cs ConfigStatus) metrics.Snapshot {
 			s.IPVS = true
 			s.IPVSOperations += c.IPVSOperations()
 		}
+		if b := r.bgp; b != nil {
+			st := b.BGP()
+			s.BGP = &st
+		}
 	}
 	return s
 }
@@ -723,6 +760,8 @@ type Status struct {
 	// IPVSOperations counts the IPVS operations applied since start-up.
 	IPVSOperations uint64       `json:"ipvs_operations"`
 	Config         ConfigStatus `json:"config"`
+	// BGP is the speaker's sessions and prefixes (bgp_speaker only).
+	BGP *metrics.BGP `json:"bgp,omitempty"`
 }
 
 // InstanceStatus is one VRRP instance in the status answer.
@@ -745,6 +784,7 @@ func (d *Daemon) status() Status {
 		st.RealServers = []metrics.RealServer{}
 	}
 	st.IPVSOperations = snap.IPVSOperations
+	st.BGP = snap.BGP
 	for _, in := range snap.VRRP {
 		st.Instances = append(st.Instances, InstanceStatus{Name: in.Name, Interface: in.Interface, VRID: in.VRID,
 			State: dumps.StateName(in.State), Priority: in.BasePriority, EffectivePriority: in.EffectivePriority, VIPs: in.VIPs})

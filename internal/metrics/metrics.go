@@ -64,6 +64,23 @@ type Snapshot struct {
 	IPVSTable []IPVSService
 	// Config is the running configuration against the files on disk.
 	Config Config
+	// BGP is the speaker's state; nil without a bgp_speaker.
+	BGP *BGP
+}
+
+// BGP is the BGP speaker's sessions and the prefixes it announces.
+type BGP struct {
+	Sessions  []BGPSession `json:"sessions"`
+	Announced []string     `json:"announced"`
+}
+
+// BGPSession is one neighbour's session.
+type BGPSession struct {
+	Neighbor    string `json:"neighbor"`
+	RemoteAS    uint32 `json:"remote_as"`
+	State       string `json:"state"`
+	Established bool   `json:"established"`
+	BFD         string `json:"bfd,omitempty"`
 }
 
 // IPVSService is one kernel service with its destinations, as dumped.
@@ -134,6 +151,8 @@ var (
 	descReloadOK  = prometheus.NewDesc("gokeepalived_config_last_reload_successful", "0 when the last reload was refused and the previous configuration kept.", nil, nil)
 	descReloads   = prometheus.NewDesc("gokeepalived_config_reloads_total", "Reloads by result: applied, or refused with the running configuration kept.", []string{"result"}, nil)
 	descAppliedAt = prometheus.NewDesc("gokeepalived_config_last_applied_timestamp_seconds", "When the running configuration was applied (start-up or reload).", nil, nil)
+	descBGPSess   = prometheus.NewDesc("gokeepalived_bgp_session_established", "BGP session to the neighbor: 1 established, 0 not (state: idle, connect, active, opensent, openconfirm, established).", []string{"neighbor", "remote_as", "state"}, nil)
+	descBGPPrefix = prometheus.NewDesc("gokeepalived_bgp_announced", "A prefix the BGP speaker announces now (1); withdrawn prefixes are absent.", []string{"prefix"}, nil)
 	descIPVSOps   = prometheus.NewDesc("gokeepalived_ipvs_operations_total", "IPVS operations (add/edit/delete of a service or destination) applied since start-up.", nil, nil)
 
 	descBackendActive = prometheus.NewDesc("node_ipvs_backend_connections_active", "The current active connections by local and remote address.", nodeBackendLabels, nil)
@@ -203,7 +222,7 @@ type collector struct{ snap func() Snapshot }
 func (collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descUp, descState, descExcluded, descDropped, descSockDrops, descGARPDelay,
 		descScriptSt, descScriptRun, descRSUp, descRSWeight, descLatency, descMatches, descReloadOK, descReloads,
-		descAppliedAt, descIPVSOps, descBackendActive, descBackendInact, descBackendWeight} {
+		descAppliedAt, descIPVSOps, descBGPSess, descBGPPrefix, descBackendActive, descBackendInact, descBackendWeight} {
 		ch <- d
 	}
 	for _, c := range vrrpCounters {
@@ -269,6 +288,14 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descAppliedAt, float64(s.Config.AppliedAtUnixNanos)/1e9)
 	if s.IPVS {
 		counter(descIPVSOps, s.IPVSOperations)
+	}
+	if b := s.BGP; b != nil {
+		for _, x := range b.Sessions {
+			gauge(descBGPSess, b2f(x.Established), x.Neighbor, strconv.FormatUint(uint64(x.RemoteAS), 10), x.State)
+		}
+		for _, p := range b.Announced {
+			gauge(descBGPPrefix, 1, p)
+		}
 	}
 	collectIPVS(s.IPVSTable, gauge, emit)
 }

@@ -44,6 +44,9 @@ type Options struct {
 	OnNotify func(instance string, state uint32)
 	// BFD carries the BFD subsystem's changes for track_bfd (nil: none).
 	BFD *bfd.Mailbox
+	// OnState, if set, gets every state change (true: MASTER), from the
+	// VRRP loop: it must not block (the BGP speaker's feed).
+	OnState func(instance string, master bool)
 }
 
 // Follower gets every state change of every instance, and Stop once the
@@ -97,7 +100,16 @@ func (v *Subsystem) Start(ctx context.Context, cfg *conf.Config) error {
 			v.log.Error(fmt.Sprintf("IPVS: Can't initialize ipvs for lvs_sync_daemon: %v", err))
 		} else {
 			v.follow = f
-			deps.OnState = func(name string, s vrrp.State) { f.OnVRRPState(name, s == vrrp.StateMaster) }
+		}
+	}
+	if f, on := v.follow, v.o.OnState; f != nil || on != nil {
+		deps.OnState = func(name string, s vrrp.State) {
+			if f != nil {
+				f.OnVRRPState(name, s == vrrp.StateMaster)
+			}
+			if on != nil {
+				on(name, s == vrrp.StateMaster)
+			}
 		}
 	}
 	if on := v.o.OnNotify; on != nil {
