@@ -351,3 +351,72 @@ func waitFRRBFDUp(t *testing.T, r *frrRouter, peer string, gk *gkProc) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestDaemonBGPGracefulRestart: with graceful_restart, a daemon stopped
+// (SIGTERM) and started again within the restart time never takes the
+// route out of FRR's RIB: FRR keeps it stale while the session is down,
+// and the restarted speaker, which connects once its instance is MASTER
+// again, refreshes it before its End-of-RIB. Without graceful_restart
+// the same stop withdraws it (TestDaemonBGPWithFRR).
+func TestDaemonBGPGracefulRestart(t *testing.T) {
+	l := newBGPLink(t, "gkbr", 84)
+	r := startFRR(t, l.a, frrConf(l, true))
+	track := filepath.Join(t.TempDir(), "down")
+	if err := os.WriteFile(track, []byte("0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := gkBGPConf(t, l, track, " graceful_restart 60\n", "", "")
+	gk, _ := startGKIn(t, l.b, conf)
+	r.waitRoute(bgpPrefix, true, 30*time.Second, gk)
+	sessions := r.established(l.ba)
+
+	// watch the RIB through the restart
+	var missing, stale int
+	stop := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			out, err := exec.Command("ip", "netns", "exec", r.ns, "vtysh", "--vty_socket", r.dir, "-c", "show bgp ipv4 unicast "+bgpPrefix+" json").Output()
+			var v struct {
+				Paths []frrPath `json:"paths"`
+			}
+			if err == nil && json.Unmarshal(out, &v) == nil {
+				if len(v.Paths) == 0 {
+					missing++
+				} else if v.Paths[0].Stale {
+					stale++
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	t0 := time.Now()
+	termProc(t, gk)
+	if !strings.Contains(gk.log(), "graceful_restart: the sessions stay up") {
+		t.Errorf("no graceful stop in the log:\n%s", gk.log())
+	}
+	gk2, _ := startGKIn(t, l.b, conf)
+	deadline := time.Now().Add(40 * time.Second)
+	for r.established(l.ba) == sessions || len(r.route(bgpPrefix)) == 0 || r.route(bgpPrefix)[0].Stale {
+		if time.Now().After(deadline) {
+			t.Fatalf("the restarted speaker never refreshed the route:\n%s\n%s", r.vtysh("show bgp neighbors "+l.ba), gk2.log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	gap := time.Since(t0)
+	close(stop)
+	<-watched
+	t.Logf("graceful restart: %v from SIGTERM to the route refreshed; FRR had it stale in %d polls, missing in %d", gap.Round(time.Millisecond), stale, missing)
+	if missing > 0 {
+		t.Errorf("the route left FRR's RIB during the restart (%d polls of 50 ms)", missing)
+	}
+	if stale == 0 {
+		t.Errorf("FRR never marked the route stale: was the session kept?")
+	}
+}
