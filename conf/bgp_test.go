@@ -170,7 +170,7 @@ bgp_announce 10.0.0.0/24 {
 	values := map[string]string{
 		"T|bgp_speaker": "", "T|bgp_announce": "bgp_announce 10.0.1.0/24 {\n}",
 		"S|router_id": "192.0.2.99", "S|local_as": "65099", "S|listen_port": "0", "S|graceful_restart": "60",
-		"S|neighbor": "10.1.0.2 {\n remote_as 65000\n }",
+		"S|neighbor":  "10.1.0.2 {\n remote_as 65000\n }",
 		"N|remote_as": "65001", "N|port": "1179", "N|hold_time": "30", "N|passive": "", "N|local_address": "10.1.0.11",
 		"N|bfd": "", "A|virtual_server": "10.0.0.100 80", "A|vrrp_instance": "VI_1", "A|community": "1:1",
 		"A|local_pref": "5", "A|med": "5", "A|next_hop": "10.1.0.11",
