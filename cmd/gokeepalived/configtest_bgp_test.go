@@ -16,6 +16,7 @@ import (
 // gokeepalived reads the file: it passes the good one and reports the
 // broken one's mistakes where they are.
 func TestConfigTestBGPExtension(t *testing.T) {
+	t.Parallel()
 	netnstest.Require(t)
 	oracles := map[string]string{"2.2.7": "/usr/sbin/keepalived", "2.4.3": testenv.Keepalived243(t)}
 	ns := netnstest.New(t, "gkbgt", "eth0")

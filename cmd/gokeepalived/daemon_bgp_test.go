@@ -213,6 +213,9 @@ func newBGPLink(t *testing.T, prefix string, n int) *bfdLink {
 // director (SIGSTOP: no FIN, no BFD, no keepalive) is withdrawn by FRR
 // within BFD's 3 × 300 ms, or without BFD within the hold time; kill -9
 // is seen at once (the kernel closes the TCP session).
+//
+// Not parallel: the withdrawal times are timed against their bounds, so
+// it runs before the package's parallel tests load the machine.
 func TestDaemonBGPWithFRR(t *testing.T) {
 	l := newBGPLink(t, "gkbg", 83)
 	r := startFRR(t, l.a, frrConf(l, false))
@@ -359,6 +362,7 @@ func waitFRRBFDUp(t *testing.T, r *frrRouter, peer string, gk *gkProc) {
 // again, refreshes it before its End-of-RIB. Without graceful_restart
 // the same stop withdraws it (TestDaemonBGPWithFRR).
 func TestDaemonBGPGracefulRestart(t *testing.T) {
+	t.Parallel()
 	l := newBGPLink(t, "gkbr", 84)
 	r := startFRR(t, l.a, frrConf(l, true))
 	track := filepath.Join(t.TempDir(), "down")
