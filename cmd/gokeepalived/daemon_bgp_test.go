@@ -424,3 +424,55 @@ func TestDaemonBGPGracefulRestart(t *testing.T) {
 		t.Errorf("FRR never marked the route stale: was the session kept?")
 	}
 }
+
+// TestDaemonBGPIPv6WithFRR: an IPv6 prefix over an IPv6 session, with
+// next-hop self (MP_REACH_NLRI), appears in FRR's IPv6 RIB while the
+// instance is MASTER and leaves it when the instance does.
+func TestDaemonBGPIPv6WithFRR(t *testing.T) {
+	t.Parallel()
+	l := newBGPLink(t, "gkb6", 85)
+	ra, da := "fd00:85::1", "fd00:85::2"
+	for _, s := range [][]string{{"-n", l.a, "addr", "add", ra + "/64", "dev", "bfa", "nodad"}, {"-n", l.b, "addr", "add", da + "/64", "dev", "bfb", "nodad"}} {
+		if out, err := exec.Command("ip", s...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v %s", s, err, out)
+		}
+	}
+	r := startFRR(t, l.a, fmt.Sprintf("router bgp 65000\n bgp router-id %s\n no bgp ebgp-requires-policy\n neighbor %s remote-as 65011\n"+
+		" address-family ipv6 unicast\n  neighbor %s activate\n exit-address-family\n!\n", l.aa, da, da))
+	track := filepath.Join(t.TempDir(), "down")
+	if err := os.WriteFile(track, []byte("0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := gkBGPConf(t, l, track, "", "", "bgp_announce 2001:db8:100::/64 {\n vrrp_instance VI_1\n med 7\n}\n")
+	// the IPv6 neighbour instead of the IPv4 one
+	ext := text[strings.Index(text, "@gokeepalived include ")+len("@gokeepalived include ") : len(text)-1]
+	b, _ := os.ReadFile(ext)
+	os.WriteFile(ext, []byte(strings.Replace(string(b), "neighbor "+l.aa+" {", "neighbor "+ra+" {", 1)), 0o644)
+	gk, _ := startGKIn(t, l.b, text)
+	route := func() []frrPath {
+		var v struct {
+			Paths []frrPath `json:"paths"`
+		}
+		out := r.vtysh("show bgp ipv6 unicast 2001:db8:100::/64 json")
+		if err := json.Unmarshal(out, &v); err != nil {
+			t.Fatalf("bgpd's JSON: %v\n%s", err, out)
+		}
+		return v.Paths
+	}
+	wait := func(present bool) {
+		deadline := time.Now().Add(30 * time.Second)
+		for (len(route()) > 0) != present {
+			if time.Now().After(deadline) {
+				t.Fatalf("2001:db8:100::/64 never %v in FRR's RIB:\n%s\n%s", present, r.vtysh("show bgp ipv6 unicast"), gk.log())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	wait(true)
+	p := route()[0]
+	if p.Metric == nil || *p.Metric != 7 || len(p.Nexthops) == 0 || p.Nexthops[0].IP != da {
+		t.Errorf("FRR's path: %+v", p)
+	}
+	os.WriteFile(track, []byte("1\n"), 0o644)
+	wait(false)
+}
