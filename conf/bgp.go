@@ -420,6 +420,13 @@ func (d *decoder) validateBGP() {
 	if len(d.cfg.BGPAnnounces) > 0 && d.cfg.BGPSpeaker == nil {
 		d.add(d.cfg.BGPAnnounces[0].Pos, syntax.Warning, "bgp_announce without a bgp_speaker: nothing is announced")
 	}
+	if b := d.cfg.BGPSpeaker; b != nil && len(d.cfg.BFDInstances) > 0 {
+		for _, n := range b.Neighbors {
+			if n.BFD != nil {
+				d.add(n.Pos, syntax.Warning, "bgp_speaker: neighbor %s's bfd and bfd_instance both listen on UDP port 3784: use one or the other", n.Address)
+			}
+		}
+	}
 	for _, r := range d.bgpRefs {
 		if r.vs == nil {
 			found := false

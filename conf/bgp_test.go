@@ -2,6 +2,8 @@ package conf
 
 import (
 	"net/netip"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,6 +85,20 @@ bgp_announce 2001:db8:100::/64 {
 		*a.LocalPref != 200 || *a.MED != 10 || a.NextHop != netip.MustParseAddr("10.1.0.11") {
 		t.Errorf("announce %+v", a)
 	}
+	// -d and the JSON dump show them as the other blocks
+	var d, j strings.Builder
+	Dump(&d, cfg)
+	WriteJSON(&j, cfg)
+	for _, w := range []string{"bgp_speaker:\n", " router_id = 192.0.2.11\n", " address = 10.1.0.1\n", " prefix = 10.0.0.100/32\n"} {
+		if !strings.Contains(d.String(), w) {
+			t.Errorf("dump lacks %q:\n%s", w, d.String())
+		}
+	}
+	if !strings.Contains(j.String(), `"bgp_speaker": {
+    "router_id": "192.0.2.11",
+    "local_as": 65011,`) {
+		t.Errorf("JSON: %s", j.String())
+	}
 }
 
 // TestBGPErrors: every mistake is reported where it is.
@@ -113,6 +129,93 @@ func TestBGPErrors(t *testing.T) {
 		d := mustHave(t, ds, c.want)
 		if d.Pos.File != "/etc/keepalived/gk.conf" || d.Pos.Line != c.line || d.Pos.Col != c.col {
 			t.Errorf("%q at %s, want gk.conf:%d:%d", c.want, d.Pos, c.line, c.col)
+		}
+	}
+}
+
+// TestExtensionKeywordCoverage: every keyword of the BGP extension
+// changes the model, and code outside package conf reads what it changes
+// (TestKeywordCoverage's rule for keepalived's keywords).
+func TestExtensionKeywordCoverage(t *testing.T) {
+	read := fieldsReadOutsideConf(t)
+	const base = `virtual_server 10.0.0.100 80 {
+ protocol TCP
+ lb_algo rr
+ lb_kind NAT
+ real_server 10.0.1.1 80 {
+ }
+}
+vrrp_instance VI_1 {
+ interface eth0
+ virtual_router_id 51
+ priority 100
+ virtual_ipaddress {
+  10.0.0.100
+ }
+}
+bgp_speaker {
+ router_id 192.0.2.11
+ local_as 65011
+#S
+ neighbor 10.1.0.1 {
+  remote_as 65000
+#N
+ }
+}
+bgp_announce 10.0.0.0/24 {
+#A
+}
+#T
+`
+	values := map[string]string{
+		"T|bgp_speaker": "", "T|bgp_announce": "bgp_announce 10.0.1.0/24 {\n}",
+		"S|router_id": "192.0.2.99", "S|local_as": "65099", "S|listen_port": "0", "S|graceful_restart": "60",
+		"S|neighbor":  "10.1.0.2 {\n remote_as 65000\n }",
+		"N|remote_as": "65001", "N|port": "1179", "N|hold_time": "30", "N|passive": "", "N|local_address": "10.1.0.11",
+		"N|bfd": "", "A|virtual_server": "10.0.0.100 80", "A|vrrp_instance": "VI_1", "A|community": "1:1",
+		"A|local_pref": "5", "A|med": "5", "A|next_hop": "10.1.0.11",
+	}
+	tables := map[string]table{"S": bgpSpeakerTable, "N": bgpNeighborTable, "A": bgpAnnounceTable,
+		"T": {"bgp_speaker": topLevel["bgp_speaker"], "bgp_announce": topLevel["bgp_announce"]}}
+	clean := func(s string) string {
+		for _, m := range []string{"#S", "#N", "#A", "#T"} {
+			s = strings.Replace(s, m, "", 1)
+		}
+		return s
+	}
+	for blk, tab := range tables {
+		for kw := range tab {
+			v, ok := values[blk+"|"+kw]
+			if !ok {
+				t.Errorf("%s: no value to try: add it here", kw)
+				continue
+			}
+			before, after := base, base
+			switch {
+			case kw == "bgp_speaker": // the base without the block
+				i, j := strings.Index(base, "bgp_speaker {"), strings.Index(base, "bgp_announce ")
+				before = base[:i] + base[j:]
+			case blk == "T":
+				after = strings.Replace(base, "#T", v, 1)
+			default:
+				after = strings.Replace(base, "#"+blk, strings.TrimSpace(kw+" "+v), 1)
+			}
+			bcfg, _ := loadKeywordConfig(clean(before))
+			acfg, ds := loadKeywordConfig(clean(after))
+			for _, d := range ds.List {
+				if strings.Contains(d.Msg, "bgp") {
+					t.Errorf("%s: %s", kw, d)
+				}
+			}
+			set := map[string]bool{}
+			diffModel(reflect.ValueOf(bcfg).Elem(), reflect.ValueOf(acfg).Elem(), "", set)
+			effect := false
+			for f := range set {
+				effect = effect || pathRead(read, f)
+			}
+			if !effect {
+				t.Errorf("%s in %s: changes %v, which nothing outside package conf reads", kw, blk, set)
+			}
 		}
 	}
 }

@@ -213,6 +213,9 @@ func newBGPLink(t *testing.T, prefix string, n int) *bfdLink {
 // director (SIGSTOP: no FIN, no BFD, no keepalive) is withdrawn by FRR
 // within BFD's 3 × 300 ms, or without BFD within the hold time; kill -9
 // is seen at once (the kernel closes the TCP session).
+//
+// Not parallel: the withdrawal times are timed against their bounds, so
+// it runs before the package's parallel tests load the machine.
 func TestDaemonBGPWithFRR(t *testing.T) {
 	l := newBGPLink(t, "gkbg", 83)
 	r := startFRR(t, l.a, frrConf(l, false))
@@ -350,4 +353,126 @@ func waitFRRBFDUp(t *testing.T, r *frrRouter, peer string, gk *gkProc) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestDaemonBGPGracefulRestart: with graceful_restart, a daemon stopped
+// (SIGTERM) and started again within the restart time never takes the
+// route out of FRR's RIB: FRR keeps it stale while the session is down,
+// and the restarted speaker, which connects once its instance is MASTER
+// again, refreshes it before its End-of-RIB. Without graceful_restart
+// the same stop withdraws it (TestDaemonBGPWithFRR).
+func TestDaemonBGPGracefulRestart(t *testing.T) {
+	t.Parallel()
+	l := newBGPLink(t, "gkbr", 84)
+	r := startFRR(t, l.a, frrConf(l, true))
+	track := filepath.Join(t.TempDir(), "down")
+	if err := os.WriteFile(track, []byte("0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := gkBGPConf(t, l, track, " graceful_restart 60\n", "", "")
+	gk, _ := startGKIn(t, l.b, conf)
+	r.waitRoute(bgpPrefix, true, 30*time.Second, gk)
+	sessions := r.established(l.ba)
+
+	// watch the RIB through the restart
+	var missing, stale int
+	stop := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			out, err := exec.Command("ip", "netns", "exec", r.ns, "vtysh", "--vty_socket", r.dir, "-c", "show bgp ipv4 unicast "+bgpPrefix+" json").Output()
+			var v struct {
+				Paths []frrPath `json:"paths"`
+			}
+			if err == nil && json.Unmarshal(out, &v) == nil {
+				if len(v.Paths) == 0 {
+					missing++
+				} else if v.Paths[0].Stale {
+					stale++
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	t0 := time.Now()
+	termProc(t, gk)
+	if !strings.Contains(gk.log(), "graceful_restart: the sessions stay up") {
+		t.Errorf("no graceful stop in the log:\n%s", gk.log())
+	}
+	gk2, _ := startGKIn(t, l.b, conf)
+	deadline := time.Now().Add(40 * time.Second)
+	for r.established(l.ba) == sessions || len(r.route(bgpPrefix)) == 0 || r.route(bgpPrefix)[0].Stale {
+		if time.Now().After(deadline) {
+			t.Fatalf("the restarted speaker never refreshed the route:\n%s\n%s", r.vtysh("show bgp neighbors "+l.ba), gk2.log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	gap := time.Since(t0)
+	close(stop)
+	<-watched
+	t.Logf("graceful restart: %v from SIGTERM to the route refreshed; FRR had it stale in %d polls, missing in %d", gap.Round(time.Millisecond), stale, missing)
+	if missing > 0 {
+		t.Errorf("the route left FRR's RIB during the restart (%d polls of 50 ms)", missing)
+	}
+	if stale == 0 {
+		t.Errorf("FRR never marked the route stale: was the session kept?")
+	}
+}
+
+// TestDaemonBGPIPv6WithFRR: an IPv6 prefix over an IPv6 session, with
+// next-hop self (MP_REACH_NLRI), appears in FRR's IPv6 RIB while the
+// instance is MASTER and leaves it when the instance does.
+func TestDaemonBGPIPv6WithFRR(t *testing.T) {
+	t.Parallel()
+	l := newBGPLink(t, "gkb6", 85)
+	ra, da := "fd00:85::1", "fd00:85::2"
+	for _, s := range [][]string{{"-n", l.a, "addr", "add", ra + "/64", "dev", "bfa", "nodad"}, {"-n", l.b, "addr", "add", da + "/64", "dev", "bfb", "nodad"}} {
+		if out, err := exec.Command("ip", s...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v %s", s, err, out)
+		}
+	}
+	r := startFRR(t, l.a, fmt.Sprintf("router bgp 65000\n bgp router-id %s\n no bgp ebgp-requires-policy\n neighbor %s remote-as 65011\n"+
+		" address-family ipv6 unicast\n  neighbor %s activate\n exit-address-family\n!\n", l.aa, da, da))
+	track := filepath.Join(t.TempDir(), "down")
+	if err := os.WriteFile(track, []byte("0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := gkBGPConf(t, l, track, "", "", "bgp_announce 2001:db8:100::/64 {\n vrrp_instance VI_1\n med 7\n}\n")
+	// the IPv6 neighbour instead of the IPv4 one
+	ext := text[strings.Index(text, "@gokeepalived include ")+len("@gokeepalived include ") : len(text)-1]
+	b, _ := os.ReadFile(ext)
+	os.WriteFile(ext, []byte(strings.Replace(string(b), "neighbor "+l.aa+" {", "neighbor "+ra+" {", 1)), 0o644)
+	gk, _ := startGKIn(t, l.b, text)
+	route := func() []frrPath {
+		var v struct {
+			Paths []frrPath `json:"paths"`
+		}
+		out := r.vtysh("show bgp ipv6 unicast 2001:db8:100::/64 json")
+		if err := json.Unmarshal(out, &v); err != nil {
+			t.Fatalf("bgpd's JSON: %v\n%s", err, out)
+		}
+		return v.Paths
+	}
+	wait := func(present bool) {
+		deadline := time.Now().Add(30 * time.Second)
+		for (len(route()) > 0) != present {
+			if time.Now().After(deadline) {
+				t.Fatalf("2001:db8:100::/64 never %v in FRR's RIB:\n%s\n%s", present, r.vtysh("show bgp ipv6 unicast"), gk.log())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	wait(true)
+	p := route()[0]
+	if p.Metric == nil || *p.Metric != 7 || len(p.Nexthops) == 0 || p.Nexthops[0].IP != da {
+		t.Errorf("FRR's path: %+v", p)
+	}
+	os.WriteFile(track, []byte("1\n"), 0o644)
+	wait(false)
 }

@@ -121,7 +121,14 @@ func (s *Subsystem) Start(ctx context.Context, cfg *conf.Config) error {
 	}
 	sp := s.newS(s.log)
 	if err := sp.Start(GlobalOf(cfg)); err != nil {
-		return fmt.Errorf("BGP: %v", err)
+		// as BFD: the speaker stays off and says so, VRRP and the
+		// checker run; a reload tries again
+		s.log.Error(fmt.Sprintf("BGP: the speaker cannot start: %v", err))
+		sp.Stop()
+		s.mu.Lock()
+		s.cfg = cfg
+		s.mu.Unlock()
+		return nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	s.mu.Lock()
@@ -232,7 +239,7 @@ func (s *Subsystem) applyLocked() {
 func (s *Subsystem) Reload(ctx context.Context, cfg *conf.Config) error {
 	s.mu.Lock()
 	old := s.cfg
-	if old == nil || old.BGPSpeaker == nil || cfg.BGPSpeaker == nil || GlobalOf(old) != GlobalOf(cfg) {
+	if s.sp == nil || old == nil || old.BGPSpeaker == nil || cfg.BGPSpeaker == nil || GlobalOf(old) != GlobalOf(cfg) {
 		s.mu.Unlock()
 		s.log.Info("BGP: bgp_speaker's own settings changed: restarting the speaker")
 		s.stop(false)
