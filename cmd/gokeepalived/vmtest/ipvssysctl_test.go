@@ -70,6 +70,14 @@ func TestIPVSSysctlExtension(t *testing.T) {
 				}
 			}
 			want("start", "1", "0")
+			// the service is in the IPVS namespace, not in the VM's
+			svc := "TCP  10.10.39.1:80 mh (mh-port)"
+			if _, ok := poll(10*time.Second, func() bool { return strings.Contains(nsRun(t, ns, "ipvsadm", "-Ln"), svc) }); !ok {
+				t.Fatalf("no %q in %s's IPVS:\n%s\n%s", svc, ns, nsRun(t, ns, "ipvsadm", "-Ln"), d.log())
+			}
+			if tab := table(t); strings.Contains(tab, "10.10.39.1") {
+				t.Fatalf("the VM's own IPVS has the service:\n%s", tab)
+			}
 			setExt(" sloppy_tcp\n")
 			d.cmd.Process.Signal(syscall.SIGHUP)
 			want("reload without sloppy_sctp", "1", "1")
