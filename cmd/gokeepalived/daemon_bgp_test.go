@@ -402,7 +402,7 @@ func TestDaemonBGPGracefulRestart(t *testing.T) {
 	}()
 	t0 := time.Now()
 	termProc(t, gk)
-	if !strings.Contains(gk.log(), "graceful_restart: the sessions stay up") {
+	if !strings.Contains(gk.log(), "graceful_restart: the sessions closed without a Cease") {
 		t.Errorf("no graceful stop in the log:\n%s", gk.log())
 	}
 	gk2, _ := startGKIn(t, l.b, conf)

@@ -23,6 +23,7 @@ type fakeSpeaker struct {
 	mu        sync.Mutex
 	started   int
 	stopped   bool
+	graceful  bool
 	nbrs      map[netip.Addr]conf.BGPNeighbor
 	adds      int // AddNeighbor calls
 	announced map[netip.Prefix]Announcement
@@ -62,7 +63,7 @@ func (f *fakeSpeaker) Withdraw(p netip.Prefix) error {
 	return nil
 }
 func (f *fakeSpeaker) Sessions() []Session { return nil }
-func (f *fakeSpeaker) Stop()               { f.mu.Lock(); f.stopped = true; f.mu.Unlock() }
+func (f *fakeSpeaker) Stop(g bool)         { f.mu.Lock(); f.stopped, f.graceful = true, g; f.mu.Unlock() }
 
 func (f *fakeSpeaker) prefixes() string {
 	f.mu.Lock()
@@ -244,7 +245,7 @@ func TestSubsystemFollowsFeed(t *testing.T) {
 		t.Errorf("BGP(): %+v", st)
 	}
 
-	if err := s.Stop(context.Background()); err != nil || !fk.stopped {
+	if err := s.Stop(context.Background()); err != nil || !fk.stopped || fk.graceful {
 		t.Errorf("stop: %v, stopped %v", err, fk.stopped)
 	}
 }
@@ -269,8 +270,8 @@ func TestGracefulRestartHolds(t *testing.T) {
 		t.Errorf("prefixes %q", fk.prefixes())
 	}
 	s.Stop(context.Background())
-	if fk.stopped {
-		t.Error("graceful restart: the stop ended the sessions")
+	if !fk.stopped || !fk.graceful {
+		t.Errorf("graceful restart: stopped %v, graceful %v", fk.stopped, fk.graceful)
 	}
 
 	// the hold time ends the wait of a BACKUP
@@ -287,8 +288,8 @@ func TestGracefulRestartHolds(t *testing.T) {
 	waitFor(t, "neighbours after the hold", func() bool { fk2.mu.Lock(); defer fk2.mu.Unlock(); return len(fk2.nbrs) == 2 })
 	s2.Unconfigure()
 	s2.Stop(context.Background())
-	if !fk2.stopped {
-		t.Error("unconfigured: the speaker still runs")
+	if !fk2.stopped || fk2.graceful {
+		t.Errorf("unconfigured: stopped %v, graceful %v", fk2.stopped, fk2.graceful)
 	}
 }
 

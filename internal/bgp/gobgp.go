@@ -169,7 +169,16 @@ func (g *goBGP) Sessions() []Session {
 	return out
 }
 
-func (g *goBGP) Stop() { g.s.Stop() }
+func (g *goBGP) Stop(graceful bool) {
+	if graceful {
+		// GoBGP closes the sessions that negotiated graceful restart
+		// without a NOTIFICATION; Stop then finds the server stopped
+		if err := g.s.StopBgp(g.ctx, &api.StopBgpRequest{AllowGracefulRestart: true}); err != nil {
+			g.log.Error(fmt.Sprintf("BGP: graceful stop: %v", err))
+		}
+	}
+	g.s.Stop()
+}
 
 // quieter lowers GoBGP's info and debug lines to debug.
 type quieter struct{ slog.Handler }

@@ -18,8 +18,10 @@ type Speaker interface {
 	Withdraw(p netip.Prefix) error
 	// Sessions reports every neighbour's session.
 	Sessions() []Session
-	// Stop ends every session with a Cease (the routes are withdrawn).
-	Stop()
+	// Stop ends every session: with a Cease (the routes are withdrawn),
+	// or, graceful, by closing it without one (RFC 4724: the routers keep
+	// the routes for the restart time).
+	Stop(graceful bool)
 }
 
 // Session is a neighbour's state, for status and metrics.

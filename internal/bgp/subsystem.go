@@ -124,7 +124,7 @@ func (s *Subsystem) Start(ctx context.Context, cfg *conf.Config) error {
 		// as BFD: the speaker stays off and says so, VRRP and the
 		// checker run; a reload tries again
 		s.log.Error(fmt.Sprintf("BGP: the speaker cannot start: %v", err))
-		sp.Stop()
+		sp.Stop(false)
 		s.mu.Lock()
 		s.cfg = cfg
 		s.mu.Unlock()
@@ -259,8 +259,8 @@ func (s *Subsystem) Reload(ctx context.Context, cfg *conf.Config) error {
 func (s *Subsystem) Unconfigure() { s.stop(false) }
 
 // Stop ends the sessions with a Cease, so the routers withdraw our
-// routes at once; with graceful_restart it leaves them up to the
-// process's exit, so the routers keep the routes for the restart time.
+// routes at once; with graceful_restart it closes them without one, so
+// the routers keep the routes for the restart time.
 func (s *Subsystem) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	gr := s.cfg != nil && s.cfg.BGPSpeaker != nil && s.cfg.BGPSpeaker.GracefulRestart > 0
@@ -280,10 +280,9 @@ func (s *Subsystem) stop(keep bool) {
 	cancel()
 	<-done
 	if keep {
-		s.log.Info("BGP: graceful_restart: the sessions stay up until the process exits")
-		return
+		s.log.Info("BGP: graceful_restart: the sessions closed without a Cease, the routers keep our routes for the restart time")
 	}
-	sp.Stop()
+	sp.Stop(keep)
 }
 
 // PlanReload says what a reload onto cfg would change.
