@@ -64,6 +64,10 @@ type Options struct {
 	// LocalAddrCount says how many times an address is on this host at
 	// build time, for ha_suspend (nil: none is).
 	LocalAddrCount func(netip.Addr) int
+	// OnQuorum, if set, is told that a virtual server gained or lost its
+	// quorum (Quorums has the states), under the engine's lock: it must
+	// not block (the BGP speaker's feed).
+	OnQuorum func()
 	// NewProbe overrides probe construction (tests).
 	NewProbe func(c *conf.Checker, rs *conf.RealServer, vs *conf.VirtualServer) (probe.Checker, error)
 }
@@ -463,6 +467,9 @@ func (e *Engine) emit(ent *vsEntry) {
 				f(notifyfifo.VS(ent.st.Cfg.Name, ev.Notify == state.NotifyQuorumUp))
 			}
 		}
+		if f := e.opt.OnQuorum; f != nil && (ev.Notify == state.NotifyQuorumUp || ev.Notify == state.NotifyQuorumDown) {
+			f()
+		}
 		if !e.opt.RunScripts {
 			continue
 		}
@@ -797,4 +804,21 @@ func (j *job) logMisc(res probe.Result, v state.Verdict, wasUp, hadRun bool, ret
 	} else {
 		j.e.opt.Logf("%s %s%s.", head, res.Reason, msg)
 	}
+}
+
+// QuorumState is a virtual server's quorum.
+type QuorumState struct {
+	VS *conf.VirtualServer
+	Up bool
+}
+
+// Quorums reports every virtual server's quorum now.
+func (e *Engine) Quorums() []QuorumState {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]QuorumState, 0, len(e.vss))
+	for _, ent := range e.vss {
+		out = append(out, QuorumState{VS: ent.cfg, Up: ent.st.QuorumUp && !ent.st.Stopped()})
+	}
+	return out
 }

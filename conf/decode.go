@@ -158,6 +158,8 @@ type decoder struct {
 	// bfdNeighbour: a neighbour_ip was seen, and keepalived's BFD
 	// messages spell it so from then on.
 	bfdNeighbour bool
+	// bgpRefs are bgp_announce's references, checked by validateBGP.
+	bgpRefs []bgpRef
 }
 
 // keepalived -t reads the config in a main pass (global_defs), then one

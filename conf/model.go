@@ -41,6 +41,10 @@ type Config struct {
 
 	// Drain is gokeepalived's drain extension (drain.go).
 	Drain *Drain `json:"drain,omitempty"`
+	// gokeepalived's extensions (docs/beyond-one-director.md)
+	IPVSSysctl   *IPVSSysctl    `json:"ipvs_sysctl,omitempty"`
+	BGPSpeaker   *BGPSpeaker    `json:"bgp_speaker,omitempty"`
+	BGPAnnounces []*BGPAnnounce `json:"bgp_announce,omitempty"`
 }
 
 func newConfig() *Config {

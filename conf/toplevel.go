@@ -53,7 +53,10 @@ func init() {
 		"virtual_server_group":     {fn: decodeVSGroup, block: true},
 		"virtual_server":           {fn: decodeVirtualServer, block: true},
 		"SSL":                      {fn: decodeSSL, block: true},
-		// gokeepalived extensions (keepalived has no such keyword)
-		"drain": {fn: decodeDrain, block: true},
+		// gokeepalived's extensions (docs/beyond-one-director.md)
+		"ipvs_sysctl":  {fn: decodeIPVSSysctl, block: true},
+		"bgp_speaker":  {fn: decodeBGPSpeaker, block: true},
+		"bgp_announce": {fn: decodeBGPAnnounce, block: true},
+		"drain":        {fn: decodeDrain, block: true},
 	}
 }

@@ -16,6 +16,7 @@ func (d *decoder) validate() {
 	d.validateLVS()
 	d.validateDrain()
 	d.validateScripts()
+	d.validateBGP()
 }
 
 // validateScripts is keepalived's script-security pass, in its order:

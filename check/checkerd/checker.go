@@ -58,6 +58,11 @@ type Options struct {
 	NewProbe func(*conf.Checker, *conf.RealServer, *conf.VirtualServer) (probe.Checker, error)
 	// BFD carries the BFD subsystem's changes for BFD_CHECK (nil: none).
 	BFD *bfd.Mailbox
+	// Sysctl reads and writes net.ipv4.vs.* in the IPVS namespace for
+	// ipvs_sysctl (nil: the block is ignored).
+	Sysctl Sysctl
+	// OnQuorum, if set, is told of every quorum change; it must not block.
+	OnQuorum func()
 }
 
 // Checker is the health-checker subsystem; it is a daemon.Subsystem.
@@ -65,6 +70,7 @@ type Checker struct {
 	log      *slog.Logger
 	open     func() (Handle, error)
 	keepIPVS bool // -I
+	onQuorum func()
 
 	conn   Handle
 	cfg    *conf.Config
@@ -108,6 +114,8 @@ type Checker struct {
 	drainKick   chan struct{}
 	drainCancel context.CancelFunc
 	drainDone   chan struct{}
+	// sysctl applies ipvs_sysctl (sysctl.go).
+	sysctl sysctlState
 	// syncd runs an lvs_sync_daemon that names no instance: master and
 	// backup daemons together, as keepalived's checker process does.
 	syncd *SyncFollower
@@ -134,8 +142,8 @@ func (c *Checker) IPVSSyncDaemons() ([]ipvs.SyncDaemon, bool) {
 
 // New returns the subsystem, not started; open connects to IPVS at Start.
 func New(log *slog.Logger, o Options, open func() (Handle, error)) *Checker {
-	return &Checker{log: log, open: open, keepIPVS: o.KeepIPVS, resyncEvery: o.ResyncEvery, newProbe: o.NewProbe, bfd: o.BFD,
-		drainKick: make(chan struct{}, 1)}
+	return &Checker{log: log, open: open, keepIPVS: o.KeepIPVS, resyncEvery: o.ResyncEvery, newProbe: o.NewProbe, bfd: o.BFD, onQuorum: o.OnQuorum,
+		drainKick: make(chan struct{}, 1), sysctl: sysctlState{io: o.Sysctl, orig: map[string]int{}}}
 }
 
 // LastReload is how long the last Reload took in the engine (build,
@@ -154,6 +162,7 @@ func (c *Checker) engineOptions(cfg *conf.Config) checkengine.Options {
 		NotifyFIFO:  c.fifo.Write,
 		NewProbe:    c.newProbe,
 		Alerts:      c.alerts,
+		OnQuorum:    c.onQuorum,
 		LocalAddrCount: func(a netip.Addr) int {
 			if c.addrs == nil {
 				return 0
@@ -233,6 +242,7 @@ func (c *Checker) Start(ctx context.Context, cfg *conf.Config) error {
 		return fmt.Errorf("IPVS: Can't initialize ipvs: %v", err)
 	}
 	c.conn, c.cfg = conn, cfg
+	c.applySysctls(cfg)
 	c.openFIFO(cfg)
 	c.alerts = smtpalert.New(smtpalert.FromGlobal(&cfg.Global), c.log)
 	if err := c.setTimeouts(cfg); err != nil {
@@ -477,6 +487,7 @@ func (c *Checker) Reload(ctx context.Context, cfg *conf.Config) error {
 	if c.syncd != nil {
 		c.syncd.Reload(cfg)
 	}
+	c.applySysctls(cfg)
 	t1 := time.Now()
 	ops := c.sync()
 	t2 := time.Now()
@@ -598,6 +609,7 @@ func (c *Checker) Stop(context.Context) error {
 	if c.keepIPVS {
 		return nil
 	}
+	defer c.restoreSysctls()
 	c.eng.Shutdown()
 	switch flushOnStop(c.cfg) {
 	case "FULL":
@@ -702,4 +714,15 @@ func b2int(v bool) int {
 		return 1
 	}
 	return 0
+}
+
+// Quorums reports every virtual server's quorum (nil before the start).
+func (c *Checker) Quorums() []checkengine.QuorumState {
+	c.syncMu.Lock()
+	eng := c.eng
+	c.syncMu.Unlock()
+	if eng == nil {
+		return nil
+	}
+	return eng.Quorums()
 }

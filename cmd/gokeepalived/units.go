@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/gokeepalived/gokeepalived/internal/bgp"
 	"log/slog"
 
 	"github.com/gokeepalived/gokeepalived/check/checkerd"
@@ -29,10 +30,16 @@ func units(o options) daemon.Units {
 		}
 		return m(hub)
 	}
+	// the BGP speaker's inputs, fed by VRRP and the checker whether or
+	// not a bgp_speaker is configured (a few map writes)
+	feed := bgp.NewFeed()
+	us.BGP = daemon.BGPUnit{New: func(log *slog.Logger) (daemon.Subsystem, error) {
+		return bgp.NewSubsystem(log, feed, nil), nil
+	}}
 	if !o.checkOnly || o.vrrpOnly {
 		bus := dbusapi.New() // enable_dbus; idle otherwise
 		us.VRRP = daemon.VRRPUnit{PidFile: o.vrrpPid, Observer: bus, New: func(log *slog.Logger) (daemon.VRRP, error) {
-			return vrrpsub.New(log, vrrpsub.Options{KeepVIPs: o.keepVRRP, ReleaseVIPs: o.releaseVIPs, OnNotify: bus.Notify,
+			return vrrpsub.New(log, vrrpsub.Options{KeepVIPs: o.keepVRRP, ReleaseVIPs: o.releaseVIPs, OnNotify: bus.Notify, OnState: feed.SetMaster,
 				BFD: mailbox(func(h *bfd.Hub) *bfd.Mailbox { return h.VRRP }),
 				Follow: func() (vrrpsub.Follower, error) {
 					h, err := ipvs.Open(ipvsOptions(o))
@@ -45,8 +52,17 @@ func units(o options) daemon.Units {
 	}
 	if !o.vrrpOnly || o.checkOnly {
 		us.Checker = daemon.CheckerUnit{PidFile: o.checkPid, New: func(log *slog.Logger) (daemon.Checker, error) {
-			return checkerd.New(log, checkerd.Options{KeepIPVS: o.keepIPVS,
-				BFD: mailbox(func(h *bfd.Hub) *bfd.Mailbox { return h.Checker })}, func() (checkerd.Handle, error) { return ipvs.Open(ipvsOptions(o)) }), nil
+			c := checkerd.New(log, checkerd.Options{KeepIPVS: o.keepIPVS, OnQuorum: feed.QuorumChanged,
+				Sysctl: ipvsSysctl{ipvsOptions(o)},
+				BFD:    mailbox(func(h *bfd.Hub) *bfd.Mailbox { return h.Checker })}, func() (checkerd.Handle, error) { return ipvs.Open(ipvsOptions(o)) })
+			feed.SetQuorumSource(func() []bgp.Quorum {
+				var out []bgp.Quorum
+				for _, q := range c.Quorums() {
+					out = append(out, bgp.Quorum{VS: q.VS, Up: q.Up})
+				}
+				return out
+			})
+			return c, nil
 		}}
 	}
 	return us
@@ -64,3 +80,9 @@ func ipvsOptions(o options) ipvs.Options {
 	}
 	return ipvs.Options{NetNS: *o.ipvsNS}
 }
+
+// ipvsSysctl is net.ipv4.vs.* in the IPVS namespace (ipvs_sysctl).
+type ipvsSysctl struct{ o ipvs.Options }
+
+func (s ipvsSysctl) Read(name string) (int, error)  { return ipvs.ReadSysctl(s.o, name) }
+func (s ipvsSysctl) Write(name string, v int) error { return ipvs.WriteSysctl(s.o, name, v) }

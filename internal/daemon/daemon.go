@@ -94,6 +94,25 @@ type Units struct {
 	VRRP    VRRPUnit
 	Checker CheckerUnit
 	BFD     BFDUnit
+	BGP     BGPUnit
+}
+
+// BGPUnit creates the BGP speaker (gokeepalived's extension, bgp_speaker),
+// which starts last and stops first: routers stop sending traffic here
+// before the VIPs and the IPVS table go.
+type BGPUnit struct {
+	New func(log *slog.Logger) (Subsystem, error)
+}
+
+// BGPReporter is what a BGP unit shows in status and metrics.
+type BGPReporter interface {
+	BGP() metrics.BGP
+}
+
+// unconfigurer is a unit a reload removes: it withdraws what it
+// announced even where a stop would keep it (graceful restart).
+type unconfigurer interface {
+	Unconfigure()
 }
 
 // BFDUnit creates the BFD subsystem (keepalived's BFD child), which
@@ -154,6 +173,16 @@ func (o *Options) units() []*unit {
 				return &running{sub: c, checker: c}, err
 			}})
 	}
+	if nb := o.Units.BGP.New; nb != nil {
+		us = append(us, &unit{name: "BGP", ident: IdentBGP,
+			wanted: func(c *conf.Config) bool { return c.BGPSpeaker != nil },
+			new: func(log *slog.Logger) (*running, error) {
+				b, err := nb(log)
+				r := &running{sub: b}
+				r.bgp, _ = b.(BGPReporter)
+				return r, err
+			}})
+	}
 	return us
 }
 
@@ -196,6 +225,7 @@ type running struct {
 	vrrp    VRRP
 	checker Checker
 	data    interface{ WriteData(io.Writer) } // the BFD subsystem's dump
+	bgp     BGPReporter
 	log     *slog.Logger
 }
 
@@ -448,6 +478,9 @@ func (d *Daemon) reload(ctx context.Context) {
 	for _, r := range d.run {
 		if !d.wanted(r.unit, cfg) {
 			d.log.Info(fmt.Sprintf("Stopping %s subsystem: nothing configured for it", r.unit.name))
+			if u, ok := r.sub.(unconfigurer); ok {
+				u.Unconfigure()
+			}
 			d.stopOne(r)
 			continue
 		}
@@ -742,6 +775,10 @@ func (d *Daemon) snapshot(cs ConfigStatus) metrics.Snapshot {
 			s.IPVS = true
 			s.IPVSOperations += c.IPVSOperations()
 		}
+		if b := r.bgp; b != nil {
+			st := b.BGP()
+			s.BGP = &st
+		}
 	}
 	return s
 }
@@ -757,6 +794,8 @@ type Status struct {
 	// SyncDaemons are the IPVS sync daemons the kernel runs.
 	SyncDaemons []SyncDaemonStatus `json:"lvs_sync_daemons"`
 	Config      ConfigStatus       `json:"config"`
+	// BGP is the speaker's sessions and prefixes (bgp_speaker only).
+	BGP *metrics.BGP `json:"bgp,omitempty"`
 }
 
 // SyncDaemonStatus is one IPVS sync daemon as the kernel reports it.
@@ -799,6 +838,7 @@ func (d *Daemon) status() Status {
 		st.SyncDaemons = append(st.SyncDaemons, SyncDaemonStatus{State: sd.State.String(), Interface: sd.Interface,
 			SyncID: sd.SyncID, MaxLen: sd.MaxLen, Group: g, Port: sd.Port, TTL: sd.TTL})
 	}
+	st.BGP = snap.BGP
 	for _, in := range snap.VRRP {
 		st.Instances = append(st.Instances, InstanceStatus{Name: in.Name, Interface: in.Interface, VRID: in.VRID,
 			State: dumps.StateName(in.State), Priority: in.BasePriority, EffectivePriority: in.EffectivePriority, VIPs: in.VIPs})

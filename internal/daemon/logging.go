@@ -20,6 +20,7 @@ const (
 	IdentVRRP   = "Keepalived_vrrp"
 	IdentCheck  = "Keepalived_healthcheckers"
 	IdentBFD    = "Keepalived_bfd"
+	IdentBGP    = "gokeepalived_bgp"
 )
 
 // identKey is the slog attribute naming the process a line belongs to.

@@ -75,6 +75,23 @@ type Snapshot struct {
 	SyncDaemons []ipvs.SyncDaemon
 	// Config is the running configuration against the files on disk.
 	Config Config
+	// BGP is the speaker's state; nil without a bgp_speaker.
+	BGP *BGP
+}
+
+// BGP is the BGP speaker's sessions and the prefixes it announces.
+type BGP struct {
+	Sessions  []BGPSession `json:"sessions"`
+	Announced []string     `json:"announced"`
+}
+
+// BGPSession is one neighbour's session.
+type BGPSession struct {
+	Neighbor    string `json:"neighbor"`
+	RemoteAS    uint32 `json:"remote_as"`
+	State       string `json:"state"`
+	Established bool   `json:"established"`
+	BFD         string `json:"bfd,omitempty"`
 }
 
 // IPVSService is one kernel service with its destinations, as dumped.
@@ -147,6 +164,8 @@ var (
 	descReloadOK  = prometheus.NewDesc("gokeepalived_config_last_reload_successful", "0 when the last reload was refused and the previous configuration kept.", nil, nil)
 	descReloads   = prometheus.NewDesc("gokeepalived_config_reloads_total", "Reloads by result: applied, or refused with the running configuration kept.", []string{"result"}, nil)
 	descAppliedAt = prometheus.NewDesc("gokeepalived_config_last_applied_timestamp_seconds", "When the running configuration was applied (start-up or reload).", nil, nil)
+	descBGPSess   = prometheus.NewDesc("gokeepalived_bgp_session_established", "BGP session to the neighbor: 1 established, 0 not (state: idle, connect, active, opensent, openconfirm, established).", []string{"neighbor", "remote_as", "state"}, nil)
+	descBGPPrefix = prometheus.NewDesc("gokeepalived_bgp_announced", "A prefix the BGP speaker announces now (1); withdrawn prefixes are absent.", []string{"prefix"}, nil)
 	descIPVSOps   = prometheus.NewDesc("gokeepalived_ipvs_operations_total", "IPVS operations (add/edit/delete of a service or destination) applied since start-up.", nil, nil)
 	descSyncd     = prometheus.NewDesc("gokeepalived_lvs_sync_daemon", "An IPVS connection-sync daemon the kernel runs (lvs_sync_daemon), by role: 1 while it runs.", []string{"state", "interface", "syncid"}, nil)
 
@@ -217,7 +236,7 @@ type collector struct{ snap func() Snapshot }
 func (collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descUp, descState, descExcluded, descDropped, descSockDrops, descGARPDelay,
 		descScriptSt, descScriptRun, descRSUp, descRSWeight, descLatency, descDraining, descDrainConn, descMatches, descReloadOK, descReloads,
-		descAppliedAt, descIPVSOps, descSyncd, descBackendActive, descBackendInact, descBackendWeight} {
+		descAppliedAt, descIPVSOps, descSyncd, descBGPSess, descBGPPrefix, descBackendActive, descBackendInact, descBackendWeight} {
 		ch <- d
 	}
 	for _, c := range vrrpCounters {
@@ -290,6 +309,14 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, d := range s.SyncDaemons {
 		gauge(descSyncd, 1, d.State.String(), d.Interface, strconv.FormatUint(uint64(d.SyncID), 10))
+	}
+	if b := s.BGP; b != nil {
+		for _, x := range b.Sessions {
+			gauge(descBGPSess, b2f(x.Established), x.Neighbor, strconv.FormatUint(uint64(x.RemoteAS), 10), x.State)
+		}
+		for _, p := range b.Announced {
+			gauge(descBGPPrefix, 1, p)
+		}
 	}
 	collectIPVS(s.IPVSTable, gauge, emit)
 }

@@ -145,6 +145,27 @@ func TestSyncDaemonGauge(t *testing.T) {
 	}
 }
 
+// TestBGPSeries: the BGP speaker's sessions and prefixes, only when a
+// bgp_speaker runs.
+func TestBGPSeries(t *testing.T) {
+	m := scrape(t, Snapshot{BGP: &BGP{Sessions: []BGPSession{{Neighbor: "10.1.0.1", RemoteAS: 65000, State: "established", Established: true},
+		{Neighbor: "10.1.0.2", RemoteAS: 65000, State: "active"}}, Announced: []string{"10.0.0.100/32"}}})
+	for k, want := range map[string]string{
+		`gokeepalived_bgp_session_established{neighbor="10.1.0.1",remote_as="65000",state="established"}`: "1",
+		`gokeepalived_bgp_session_established{neighbor="10.1.0.2",remote_as="65000",state="active"}`:      "0",
+		`gokeepalived_bgp_announced{prefix="10.0.0.100/32"}`:                                              "1",
+	} {
+		if got := m[k]; got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	for k := range scrape(t, Snapshot{}) {
+		if strings.HasPrefix(k, "gokeepalived_bgp_") {
+			t.Errorf("%s without a bgp_speaker", k)
+		}
+	}
+}
+
 // TestServerShedsIdleConnections: many clients that connect and say
 // nothing hold at most MaxConns connections; a scrape still gets through
 // once an idle one times out, and a flood never grows the open set.

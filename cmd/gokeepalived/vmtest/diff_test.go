@@ -49,6 +49,19 @@ func diffConfigs(dir string) map[string]string {
 			// no such host: connect timeout
 			rs("192.168.31.104", 80, tcpCheck, inh)))
 	}
+	// mh's flags (active/active directors): keepalived takes them only
+	// after lvs_sched mh, and ignores one before it.
+	for i, opts := range [][]string{
+		{" lb_algo mh", " mh-port", " lb_kind DR", " protocol TCP"},
+		{" lvs_sched mh", " mh-fallback", " mh-port", " lb_kind NAT", " protocol TCP"},
+		{" lvs_sched mh", " mh-fallback", " lb_kind DR", " protocol UDP"},
+		{" mh-port", " lvs_sched mh", " lb_kind DR", " protocol TCP"},
+	} {
+		sched.WriteString(virtualServer(fmt.Sprintf("10.10.32.%d 80", 20+i), opts,
+			rs("192.168.31.101", 80, tcpCheck, "weight 2"),
+			rs("192.168.31.102", 80, tcpCheck),
+			rs("192.168.31.103", 80, tcpCheck, "inhibit_on_failure")))
+	}
 
 	groups := `virtual_server_group G4 {
  10.10.33.1-3 80

@@ -33,6 +33,10 @@ func TestMain(m *testing.M) {
 		httpd(addr, os.Getenv("GKVM_STATE"))
 		return
 	}
+	if addr := os.Getenv("GKVM_BGPECHOD"); addr != "" {
+		bgpEchod(addr, os.Getenv("GKVM_BGPECHOD_NAME"))
+		return
+	}
 	if iface := os.Getenv("GKVM_SNIFF"); iface != "" {
 		sniff(iface)
 		return

@@ -46,6 +46,9 @@ type Options struct {
 	OnNotify func(instance string, state uint32)
 	// BFD carries the BFD subsystem's changes for track_bfd (nil: none).
 	BFD *bfd.Mailbox
+	// OnState, if set, gets every state change (true: MASTER), from the
+	// VRRP loop: it must not block (the BGP speaker's feed).
+	OnState func(instance string, master bool)
 }
 
 // Follower gets every state change of every instance, the config at
@@ -114,13 +117,16 @@ func (v *Subsystem) Start(ctx context.Context, cfg *conf.Config) error {
 	if v.o.BFD != nil {
 		deps.BFD = v.o.BFD
 	}
-	if v.o.Follow != nil {
-		if followed(cfg) {
-			v.startFollower(cfg, nil)
-		}
+	if v.o.Follow != nil && followed(cfg) {
+		v.startFollower(cfg, nil)
+	}
+	if follow, on := v.o.Follow != nil, v.o.OnState; follow || on != nil {
 		deps.OnState = func(name string, s vrrp.State) {
 			if f := v.follower(); f != nil {
 				f.OnVRRPState(name, s == vrrp.StateMaster)
+			}
+			if on != nil {
+				on(name, s == vrrp.StateMaster)
 			}
 		}
 	}
