@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -261,12 +262,14 @@ func testOldUnicastChecksum(t *testing.T, sender, receiver, mode string) {
 // gratuitous ARP every 2 s (checked at each 1 s advert) for a VIP on an
 // interface other than the instance's; without "all" only our VMACs
 // count, so nothing is sent; with use_vmac and vmac_xmit_base the VMAC's
-// own VIP gets one too. The GARPs counted on the wire over a 9 s window
-// are compared with keepalived's.
+// own VIP gets one too. Which VIPs get periodic GARPs is compared with
+// keepalived's, and our intervals are checked against the rule (counts
+// over a window differ by the advert ticks a loaded machine delays).
 func TestDaemonGARPExtraIf(t *testing.T) {
 	t.Parallel() // own namespaces and directories; mostly waiting on VRRP timers
 	netnstest.Require(t, "keepalived", "tshark")
-	counts := map[string][2]int{}
+	type seen struct{ eth1, eth0 []float64 }
+	got := map[string][2]seen{}
 	for _, c := range []struct{ name, extra string }{
 		{"all", " garp_extra_if 2 all\n"},
 		{"vmac-only", " garp_extra_if 2\n"},
@@ -275,35 +278,52 @@ func TestDaemonGARPExtraIf(t *testing.T) {
 		for _, bin := range kwDaemons(t) {
 			t.Run(c.name+"/"+daemonName(bin), func(t *testing.T) {
 				eth1, eth0 := testGARPExtraIf(t, bin, c.extra)
-				n := counts[c.name+"/eth1"]
-				m := counts[c.name+"/eth0"]
+				g := got[c.name]
 				i := 1
 				if bin == keepalivedBin {
 					i = 0
 				}
-				n[i], m[i] = eth1, eth0
-				counts[c.name+"/eth1"], counts[c.name+"/eth0"] = n, m
+				g[i] = seen{eth1, eth0}
+				got[c.name] = g
 			})
 		}
 	}
-	t.Logf("periodic GARPs in 9 s [keepalived gokeepalived]: %v", counts)
-	for k, n := range counts {
-		// One tick of the advert timer either way (the check is "later
-		// than", at each advert).
-		if d := n[0] - n[1]; d < -1 || d > 1 {
-			t.Errorf("%s: keepalived sent %d GARPs, gokeepalived %d", k, n[0], n[1])
-		}
-	}
-	for k, want := range map[string]bool{"all/eth1": true, "vmac-only/eth1": false, "xmit-base/eth1": true, "xmit-base/eth0": true, "all/eth0": false} {
-		if got := counts[k][1] >= 3; got != want {
-			t.Errorf("%s: gokeepalived sent %d periodic GARPs", k, counts[k][1])
+	for name, g := range got {
+		for _, side := range []struct {
+			iface string
+			want  bool
+			ts    [2][]float64
+		}{
+			{"eth1", name != "vmac-only", [2][]float64{g[0].eth1, g[1].eth1}},
+			{"eth0", name == "xmit-base", [2][]float64{g[0].eth0, g[1].eth0}},
+		} {
+			k := name + "/" + side.iface
+			t.Logf("%s: periodic GARPs in the window: keepalived %d, gokeepalived %d (intervals %v)", k, len(side.ts[0]), len(side.ts[1]), intervals(side.ts[1]))
+			if ka, gk := len(side.ts[0]) >= 3, len(side.ts[1]) >= 3; ka != gk || gk != side.want {
+				t.Errorf("%s: keepalived sent %d periodic GARPs, gokeepalived %d (want periodic: %v)", k, len(side.ts[0]), len(side.ts[1]), side.want)
+			}
+			// every 2 s, at the first advert (1 s) past it: 2 or 3 s, and
+			// 0.5 s of slack for a loaded machine
+			for _, d := range intervals(side.ts[1]) {
+				if d < 1.9 || d > 3.5 {
+					t.Errorf("%s: gokeepalived's GARP interval %.2f s, want 2-3 s", k, d)
+				}
+			}
 		}
 	}
 }
 
-// testGARPExtraIf returns how many GARPs for the eth1 VIP and the eth0
-// VIP were seen in the window.
-func testGARPExtraIf(t *testing.T, bin, extra string) (eth1, eth0 int) {
+func intervals(ts []float64) []float64 {
+	var out []float64
+	for i := 1; i < len(ts); i++ {
+		out = append(out, math.Round((ts[i]-ts[i-1])*100)/100)
+	}
+	return out
+}
+
+// testGARPExtraIf returns the capture times of the GARPs for the eth1
+// VIP and the eth0 VIP seen in the window.
+func testGARPExtraIf(t *testing.T, bin, extra string) (eth1, eth0 []float64) {
 	ns := netnstest.New(t, "gkgx", "eth0", "eth1")
 	text := kwGlobal + "vrrp_instance VI_1 {\n state MASTER\n interface eth0\n virtual_router_id 63\n priority 150\n advert_int 1\n" +
 		" garp_master_repeat 1\n garp_master_delay 0\n" + extra +
@@ -311,19 +331,20 @@ func testGARPExtraIf(t *testing.T, bin, extra string) (eth1, eth0 int) {
 	p, _ := startKW(t, ns.Command, bin, text)
 	p.waitFor("(VI_1) Entering MASTER STATE", 1)
 	time.Sleep(500 * time.Millisecond) // past the burst at the transition
-	c1 := tshark(t, ns.Command, "gkpeer1", "arp", 10*time.Second, "arp.src.proto_ipv4")
-	c0 := tshark(t, ns.Command, "gkpeer0", "arp", 9*time.Second, "arp.src.proto_ipv4")
-	for _, a := range <-c1 {
-		if a == "10.99.1.233" {
-			eth1++
+	c1 := tshark(t, ns.Command, "gkpeer1", "arp", 10*time.Second, "frame.time_epoch", "arp.src.proto_ipv4")
+	c0 := tshark(t, ns.Command, "gkpeer0", "arp", 9*time.Second, "frame.time_epoch", "arp.src.proto_ipv4")
+	pick := func(lines []string, addr string) []float64 {
+		var ts []float64
+		for _, l := range lines {
+			if f := strings.Split(l, ","); len(f) == 2 && f[1] == addr {
+				if v, err := strconv.ParseFloat(f[0], 64); err == nil {
+					ts = append(ts, v)
+				}
+			}
 		}
+		return ts
 	}
-	for _, a := range <-c0 {
-		if a == "10.99.0.233" {
-			eth0++
-		}
-	}
-	return eth1, eth0
+	return pick(<-c1, "10.99.1.233"), pick(<-c0, "10.99.0.233")
 }
 
 // TestDaemonReleaseVIPs: with -X keepalived 2.2.7 runs its VIP removal
