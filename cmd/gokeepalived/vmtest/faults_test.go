@@ -410,23 +410,10 @@ func vmRSS(pid int) int {
 	return -1
 }
 
-// TestFaultHostileServers is scenario 4: n real servers of each hostile
-// kind, healthy until they all turn hostile at once. Every check fails
-// on time (the servers leave IPVS) and the daemon's RSS stays bounded.
-func TestFaultHostileServers(t *testing.T) {
-	guard(t)
-	t0 := time.Now()
-	// make test runs 25 of each kind; GOKEEPALIVED_FAULT_HOSTILE=N,DL,CT
-	// (seconds) scales the run, e.g. 1000,30,10 (docs/testing.md).
-	n, dl, ct := 25, 3*time.Second, 4*time.Second
-	if v := os.Getenv("GOKEEPALIVED_FAULT_HOSTILE"); v != "" {
-		var d, c int
-		if _, err := fmt.Sscanf(v, "%d,%d,%d", &n, &d, &c); err != nil || n < 1 || n > 1000 || d < 1 || c < 1 {
-			t.Fatalf("GOKEEPALIVED_FAULT_HOSTILE=%q: want N,DL,CT with 1 ≤ N ≤ 1000", v)
-		}
-		dl, ct = time.Duration(d)*time.Second, time.Duration(c)*time.Second
-	}
-	l := newLab(t)
+// startHostile starts n servers of each hostile kind on rs1, healthy
+// until SIGUSR1.
+func startHostile(t *testing.T, n int) *exec.Cmd {
+	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -445,6 +432,27 @@ func TestFaultHostileServers(t *testing.T) {
 	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
 		t.Fatalf("hostile servers: %q", line)
 	}
+	return srv
+}
+
+// TestFaultHostileServers is scenario 4: n real servers of each hostile
+// kind, healthy until they all turn hostile at once. Every check fails
+// on time (the servers leave IPVS) and the daemon's RSS stays bounded.
+func TestFaultHostileServers(t *testing.T) {
+	guard(t)
+	t0 := time.Now()
+	// make test runs 25 of each kind; GOKEEPALIVED_FAULT_HOSTILE=N,DL,CT
+	// (seconds) scales the run, e.g. 1000,30,10 (docs/testing.md).
+	n, dl, ct := 25, 3*time.Second, 4*time.Second
+	if v := os.Getenv("GOKEEPALIVED_FAULT_HOSTILE"); v != "" {
+		var d, c int
+		if _, err := fmt.Sscanf(v, "%d,%d,%d", &n, &d, &c); err != nil || n < 1 || n > 1000 || d < 1 || c < 1 {
+			t.Fatalf("GOKEEPALIVED_FAULT_HOSTILE=%q: want N,DL,CT with 1 ≤ N ≤ 1000", v)
+		}
+		dl, ct = time.Duration(d)*time.Second, time.Duration(c)*time.Second
+	}
+	l := newLab(t)
+	srv := startHostile(t, n)
 
 	gk := startDaemon(t, "gokeepalived", l.dir, writeConf(t, l.dir, hostileConf(n, dl, ct)))
 	pid := gk.cmd.Process.Pid

@@ -1,10 +1,8 @@
 package vmtest
 
 import (
-	"bufio"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -33,24 +31,7 @@ func TestFDLimitMatchesKeepalived(t *testing.T) {
 	guard(t)
 	const n = 100 // of each of the 4 kinds: 400 checkers
 	l := newLab(t)
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := exec.Command("ip", "netns", "exec", "gkrs1", self)
-	srv.Env = append(os.Environ(), "GKVM_HOSTILE=192.168.31.101", fmt.Sprintf("GKVM_HOSTILE_N=%d", n))
-	out, err := srv.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Stderr = os.Stderr
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
-	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
-		t.Fatalf("servers: %q", line)
-	}
+	startHostile(t, n)
 	conf := writeConf(t, l.dir, hostileConf(n, 3*time.Second, 4*time.Second))
 	want := fmt.Sprintf("%d:%d", 17+4*n+10, 17+4*n+10)
 	got := map[string]string{}
