@@ -29,24 +29,8 @@ type Drain struct {
 
 // DrainVS is one virtual server's own drain timeout.
 type DrainVS struct {
-	Pos      Pos           `json:"-"`
-	Addr     netip.Addr    `json:"addr,omitzero"`
-	Port     uint16        `json:"port,omitempty"`
-	Protocol LVSProtocol   `json:"protocol,omitempty"`
-	FWMark   uint32        `json:"fwmark,omitempty"`
-	Group    string        `json:"group,omitempty"`
-	Timeout  time.Duration `json:"timeout"`
-}
-
-// matches reports whether r names vs.
-func (r *DrainVS) matches(vs *VirtualServer) bool {
-	switch {
-	case r.Group != "":
-		return vs.Group == r.Group
-	case r.FWMark != 0:
-		return vs.Group == "" && vs.FWMark == r.FWMark
-	}
-	return vs.Group == "" && vs.FWMark == 0 && vs.Addr == r.Addr && vs.Port == r.Port && vs.Protocol == r.Protocol
+	VSRef
+	Timeout time.Duration `json:"timeout"`
 }
 
 // DrainTimeout is how long a real server removed from vs by a reload is
@@ -56,7 +40,7 @@ func (c *Config) DrainTimeout(vs *VirtualServer) time.Duration {
 		return 0
 	}
 	for i := range c.Drain.VirtualServers {
-		if r := &c.Drain.VirtualServers[i]; r.matches(vs) {
+		if r := &c.Drain.VirtualServers[i]; r.Matches(vs) {
 			return r.Timeout
 		}
 	}
@@ -112,7 +96,7 @@ func (d *decoder) drainTimeout(s *syntax.Stmt, i int) (time.Duration, bool) {
 
 // drainVS reads `virtual_server ... timeout N`.
 func (d *decoder) drainVS(c *syntax.Stmt) (DrainVS, bool) {
-	r := DrainVS{Pos: c.Pos(), Protocol: LVSTCP}
+	r := DrainVS{VSRef: VSRef{Pos: c.Pos(), Protocol: LVSTCP}}
 	next := 3
 	switch p1 := word(c, 1); p1 {
 	case "":
@@ -171,23 +155,13 @@ func (d *decoder) validateDrain() {
 		r := &d.cfg.Drain.VirtualServers[i]
 		found := false
 		for _, vs := range d.cfg.VirtualServers {
-			if r.matches(vs) {
+			if r.Matches(vs) {
 				found = true
 				break
 			}
 		}
 		if !found {
-			d.add(r.Pos, syntax.GeneralError, "drain: no virtual server %s in the configuration", r.name())
+			d.add(r.Pos, syntax.GeneralError, "drain: no virtual server %s in the configuration", r)
 		}
 	}
-}
-
-func (r *DrainVS) name() string {
-	switch {
-	case r.Group != "":
-		return "group " + r.Group
-	case r.FWMark != 0:
-		return "fwmark " + strconv.FormatUint(uint64(r.FWMark), 10)
-	}
-	return r.Addr.String() + " " + strconv.Itoa(int(r.Port)) + " " + string(r.Protocol)
 }
