@@ -366,19 +366,23 @@ func daemonLog(ns *netnstest.NS, env []string, conf, dir string) ([]string, erro
 	}()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	exited := false
 	select {
 	case <-done:
+		exited = true // it stopped by itself: done is spent
 	case <-ready:
 	case <-time.After(30 * time.Second):
 	}
-	// ip netns exec and env exec keepalived: this PID is its parent
-	// process, which stops its children
-	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		cmd.Process.Kill()
-		<-done
+	if !exited {
+		// ip netns exec and env exec keepalived: this PID is its parent
+		// process, which stops its children
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
 	}
 	<-read
 	r.Close()
