@@ -317,6 +317,8 @@ func TestSMTPAlertRejectedMatchesKeepalived(t *testing.T) {
 		p := startCmd(t, ns.Command(who, args...), []string{"TMPDIR=" + dir})
 		p.waitFor("(VI_1) Entering MASTER STATE", 1)
 		p.waitFor(errLine, 1) // the MASTER alert (the start-up one may fail first in keepalived)
+		// its QUIT follows the error line: let it finish before the TERM
+		srv.Idle(10 * time.Second)
 		p.signal(syscall.SIGTERM)
 		if rc := p.wait(); rc != 0 {
 			t.Errorf("%s exit %d", who, rc)
