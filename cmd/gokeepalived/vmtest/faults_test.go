@@ -444,7 +444,10 @@ func TestFaultHostileServers(t *testing.T) {
 	// make test runs 25 of each kind; GOKEEPALIVED_FAULT_HOSTILE=N,DL,CT
 	// (seconds) scales the run, e.g. 1000,30,10 (docs/testing.md).
 	n, dl, ct := 25, 3*time.Second, 4*time.Second
-	if v := os.Getenv("GOKEEPALIVED_FAULT_HOSTILE"); v != "" {
+	// A scaled run is a measurement: its times are reported, not
+	// asserted (every server must still leave IPVS).
+	scaled := os.Getenv("GOKEEPALIVED_FAULT_HOSTILE") != ""
+	if v := os.Getenv("GOKEEPALIVED_FAULT_HOSTILE"); scaled {
 		var d, c int
 		if _, err := fmt.Sscanf(v, "%d,%d,%d", &n, &d, &c); err != nil || n < 1 || n > 1000 || d < 1 || c < 1 {
 			t.Fatalf("GOKEEPALIVED_FAULT_HOSTILE=%q: want N,DL,CT with 1 ≤ N ≤ 1000", v)
@@ -558,8 +561,7 @@ func TestFaultHostileServers(t *testing.T) {
 		if kind.base == bodyBase {
 			b = slow
 		}
-		ok := outAt[k] >= 0 && outAt[k] <= b
-		pass = pass && ok
+		pass = pass && outAt[k] >= 0 && (scaled || outAt[k] <= b)
 		parts = append(parts, fmt.Sprintf("%s (%s): first out %v, last %v (≤ %v)", kind.name, kind.check,
 			firstOut[k].Round(10*time.Millisecond), outAt[k].Round(10*time.Millisecond), b))
 	}
