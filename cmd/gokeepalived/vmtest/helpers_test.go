@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 		return
 	}
 	if addr := os.Getenv("GKVM_BGPECHOD"); addr != "" {
-		bgpEchod(addr, os.Getenv("GKVM_BGPECHOD_NAME"))
+		lineEchod(addr, os.Getenv("GKVM_BGPECHOD_NAME"))
 		return
 	}
 	if iface := os.Getenv("GKVM_SNIFF"); iface != "" {
@@ -54,7 +54,7 @@ func TestMain(m *testing.M) {
 		return
 	}
 	if addr := os.Getenv("GKVM_SYNCECHOD"); addr != "" {
-		syncEchod(addr)
+		lineEchod(addr, "")
 		return
 	}
 	if addr := os.Getenv("GKVM_SYNCCLIENT"); addr != "" {

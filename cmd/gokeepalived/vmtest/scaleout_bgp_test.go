@@ -344,9 +344,9 @@ func (l *soLab) diag() string {
 	return b.String()
 }
 
-// bgpEchod answers each line of each TCP connection on addr with its name
-// and the line.
-func bgpEchod(addr, name string) {
+// lineEchod answers each line of each TCP connection on addr with its name
+// and the line, or with the line alone when name is empty.
+func lineEchod(addr, name string) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Println("listen:", err)
@@ -362,7 +362,11 @@ func bgpEchod(addr, name string) {
 			defer c.Close()
 			sc := bufio.NewScanner(c)
 			for sc.Scan() {
-				if _, err := fmt.Fprintf(c, "%s %s\n", name, sc.Text()); err != nil {
+				line := sc.Text()
+				if name != "" {
+					line = name + " " + line
+				}
+				if _, err := fmt.Fprintln(c, line); err != nil {
 					return
 				}
 			}

@@ -424,27 +424,6 @@ func (c *syncClient) close() string {
 	return strings.TrimSpace(string(rest))
 }
 
-// echod echoes lines on every TCP connection (TCP_CHECK's connections
-// just close).
-func syncEchod(addr string) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		fmt.Println("listen:", err)
-		os.Exit(1)
-	}
-	fmt.Println("ready")
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			os.Exit(1)
-		}
-		go func() {
-			defer c.Close()
-			io.Copy(c, c)
-		}()
-	}
-}
-
 // syncClientMain is the client: "open" opens the long-lived connection
 // and the short ones and echoes a line on each (answer: n opened);
 // "after" echoes on the long one five times and once on each short one,
