@@ -52,10 +52,21 @@ deb: build
 # fuzz-smoke and vm: every test once (netns's go test line holds every
 # unit test too, under -race as root). Under GOKEEPALIVED_REQUIRE_ORACLE=1
 # a test that cannot run fails instead of skipping.
+#
+# The VM tier runs beside netns-race: that stage's long part is tests
+# waiting on real clocks (load average under 1 on 2 cores), and qemu's one
+# vCPU takes at most one core. The timed suites, the fault suite and the
+# fuzz smoke come after, with the machine to themselves. The VM tier's
+# output is printed when netns-race ends, in one piece.
 test: lint
-	$(MAKE) --no-print-directory netns
+	@vmlog=$$(mktemp); \
+	  ( GOKEEPALIVED_REQUIRE_ORACLE=1 $(MAKE) --no-print-directory vmtest >$$vmlog 2>&1; echo $$? >$$vmlog.rc ) & vmpid=$$!; \
+	  rc=0; $(MAKE) --no-print-directory netns-race || rc=$$?; \
+	  wait $$vmpid; echo "== make vmtest (run beside netns-race)"; cat $$vmlog; \
+	  vmrc=$$(cat $$vmlog.rc 2>/dev/null || echo 1); rm -f $$vmlog $$vmlog.rc; \
+	  if [ $$rc -ne 0 ] || [ $$vmrc -ne 0 ]; then echo "make test: netns-race exit $$rc, vmtest exit $$vmrc"; exit 1; fi
+	$(MAKE) --no-print-directory netns-timed
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZSMOKE)
-	GOKEEPALIVED_REQUIRE_ORACLE=1 $(MAKE) --no-print-directory vmtest
 
 # unit needs neither root nor a network: run as an ordinary user, the
 # namespace and keepalived-oracle tests skip, one line each saying why
@@ -75,12 +86,17 @@ unit:
 # takeover times in milliseconds: they run alone and without the race
 # detector, which slows every node several times over. vrrp/vrrpd also
 # runs under -race, where only the behaviour is asserted (raceEnabled).
+# netns = netns-race (untimed, -race) then netns-timed (alone).
 TIMED_PKGS := ./vrrp/vrrpd ./vrrp/e2e
-netns:
+.PHONY: netns-race netns-timed
+netns: netns-race
+	$(MAKE) --no-print-directory netns-timed
+netns-race:
 	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 -timeout 30m $$($(GO) list $(PKGS) | grep -v -e '/vrrp/e2e$$' -e '/conf/differential$$' -e '/faults$$')
 	@# -v only so that the agreement figures show; the verdict is go test's.
 	@out=$$(mktemp); GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -race -count=1 -v $(DIFF_PKG) >$$out 2>&1; rc=$$?; \
 	  if [ $$rc -ne 0 ]; then cat $$out; else grep -e '^config differential' -e '^ok' $$out; fi; rm -f $$out; exit $$rc
+netns-timed:
 	GOKEEPALIVED_REQUIRE_ORACLE=1 $(GO) test -count=1 -p 1 -timeout 30m $(TIMED_PKGS)
 	$(MAKE) --no-print-directory faults
 
