@@ -212,7 +212,13 @@ func testFlood(t *testing.T, rate int, oracle bool) {
 	if !oracle {
 		before = scrape(t, m, maddr)
 	}
-	const d = 15 * time.Second
+	// The asserted run floods for 105 s: its p99 is then over 100 and
+	// more intervals (the second largest), not the maximum of 15, which one scheduling delay of a
+	// busy 2-core host (3–5 ms, about one run in 25) decided.
+	d := 15 * time.Second
+	if rate == 5000 && !oracle {
+		d = 105 * time.Second
+	}
 	start := time.Now()
 	sent, achieved := flood(t, x, rate, d)
 	end := time.Now()
@@ -235,9 +241,10 @@ func testFlood(t *testing.T, rate int, oracle bool) {
 		dev = append(dev, math.Abs(float64(ats[i].Sub(ats[i-1])-time.Second))/float64(time.Millisecond))
 	}
 	slices.Sort(dev)
-	p99 := math.NaN()
+	p99, worstDev := math.NaN(), math.NaN()
 	if len(dev) > 0 {
 		p99 = dev[min(len(dev)-1, int(math.Ceil(0.99*float64(len(dev))))-1)]
+		worstDev = dev[len(dev)-1]
 	}
 
 	// Log lines of the MASTER during the flood.
@@ -262,16 +269,16 @@ func testFlood(t *testing.T, rate int, oracle bool) {
 		t.Logf("%s: sent %d, counted %.0f", k, sent[k], got)
 	}
 
-	name := fmt.Sprintf("1. bad-advert flood %d/s (sent %.0f/s)", rate, achieved)
-	measured := fmt.Sprintf("%d takeovers; advert interval p99 off by %.1f ms over %d; %.1f log lines/s; %.1f%% of drops counted",
-		takeovers, p99, len(dev), lines, 100*worst)
+	name := fmt.Sprintf("1. bad-advert flood %d/s for %v (sent %.0f/s)", rate, d, achieved)
+	measured := fmt.Sprintf("%d takeovers; advert interval p99 off by %.1f ms over %d (max %.1f); %.1f log lines/s; %.1f%% of drops counted",
+		takeovers, p99, len(dev), worstDev, lines, 100*worst)
 	if oracle {
 		record(t, name+", keepalived 2.2.7 for comparison", fmt.Sprintf("%d takeovers; advert interval p99 off by %.1f ms over %d; %.1f log lines/s",
 			takeovers, p99, len(dev), lines), "(not asserted)", true)
 		return
 	}
 	if rate == 5000 {
-		ok := takeovers == 0 && len(dev) >= 10 && p99 <= 5 && lines <= 10 && worst >= 0.99
+		ok := takeovers == 0 && len(dev) >= 100 && p99 <= 5 && lines <= 10 && worst >= 0.99
 		record(t, name, measured, "0 takeovers, p99 ≤ 5 ms, ≤ 10 lines/s, ≥ 99% counted", ok)
 	} else {
 		record(t, name, measured, "0 takeovers (rest reported)", takeovers == 0)
