@@ -54,14 +54,17 @@ deb: build
 # a test that cannot run fails instead of skipping.
 #
 # The VM tier runs beside netns-race: that stage's long part is tests
-# waiting on real clocks (load average under 1 on 2 cores), and qemu's one
-# vCPU takes at most one core. The timed suites, the fault suite and the
-# fuzz smoke come after, with the machine to themselves. The VM tier's
-# output is printed when netns-race ends, in one piece.
+# waiting on real clocks (57 % of one core on average), and qemu's one
+# vCPU takes at most one core. netns-race runs at nice 10 meanwhile: when
+# both want the same core, the emulated CPU, whose fault bounds are tight,
+# goes first (at equal priority row 4 overran its bound by 0.8 s once).
+# The timed suites, the fault suite and the fuzz smoke come after, with
+# the machine to themselves. The VM tier's output is printed when
+# netns-race ends, in one piece.
 test: lint
 	@vmlog=$$(mktemp); \
 	  ( GOKEEPALIVED_REQUIRE_ORACLE=1 $(MAKE) --no-print-directory vmtest >$$vmlog 2>&1; echo $$? >$$vmlog.rc ) & vmpid=$$!; \
-	  rc=0; $(MAKE) --no-print-directory netns-race || rc=$$?; \
+	  rc=0; nice -n 10 $(MAKE) --no-print-directory netns-race || rc=$$?; \
 	  wait $$vmpid; echo "== make vmtest (run beside netns-race)"; cat $$vmlog; \
 	  vmrc=$$(cat $$vmlog.rc 2>/dev/null || echo 1); rm -f $$vmlog $$vmlog.rc; \
 	  if [ $$rc -ne 0 ] || [ $$vmrc -ne 0 ]; then echo "make test: netns-race exit $$rc, vmtest exit $$vmrc"; exit 1; fi
