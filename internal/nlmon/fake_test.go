@@ -65,13 +65,15 @@ func (k *fakeKernel) Subscribe(ch chan<- upd, done <-chan struct{}, onErr func(e
 	k.opened.Add(1)
 	k.senders.Add(1)
 	go func() {
-		defer k.senders.Add(-1)
+		// The counts come before close(ch): the monitor may return (and
+		// the test read them) as soon as ch is closed.
 		defer func() {
 			k.mu.Lock()
 			delete(k.subs, s)
 			k.mu.Unlock()
-			close(ch)
 			k.closed.Add(1)
+			k.senders.Add(-1)
+			close(ch)
 		}()
 		for {
 			// What is queued comes first, then the error, as a socket's.
