@@ -213,8 +213,9 @@ func testFlood(t *testing.T, rate int, oracle bool) {
 		before = scrape(t, m, maddr)
 	}
 	// The asserted run floods for 105 s: its p99 is then over 100 and
-	// more intervals (the second largest), not the maximum of 15, which one scheduling delay of a
-	// busy 2-core host (3–5 ms, about one run in 25) decided.
+	// more intervals (the second largest), not the largest of 15, which
+	// one scheduling delay of a busy 2-core host (3–5 ms, about one run
+	// in 25) decided.
 	d := 15 * time.Second
 	if rate == 5000 && !oracle {
 		d = 105 * time.Second
