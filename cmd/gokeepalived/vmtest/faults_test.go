@@ -454,10 +454,16 @@ func TestFaultHostileServers(t *testing.T) {
 		}
 		dl, ct = time.Duration(d)*time.Second, time.Duration(c)*time.Second
 	}
+	// GOKEEPALIVED_FAULT_HOSTILE_DAEMON=keepalived runs keepalived 2.2.7
+	// through the same servers instead, for a measured comparison.
+	prog := "gokeepalived"
+	if os.Getenv("GOKEEPALIVED_FAULT_HOSTILE_DAEMON") == "keepalived" {
+		prog = "keepalived"
+	}
 	l := newLab(t)
 	srv := startHostile(t, n)
 
-	gk := startDaemon(t, "gokeepalived", l.dir, writeConf(t, l.dir, hostileConf(n, dl, ct)))
+	gk := startDaemon(t, prog, l.dir, writeConf(t, l.dir, hostileConf(n, dl, ct)))
 	pid := gk.cmd.Process.Pid
 	vsOf := func(k int) string { return fmt.Sprintf("10.10.31.100:%d", []int{25, 80, 443, 81}[k]) }
 	all := func(want int) bool {
@@ -477,6 +483,13 @@ func TestFaultHostileServers(t *testing.T) {
 	// connect_timeout); the servers come back on their next check.
 	if _, ok := poll(30*time.Second+2*dl, func() bool { return all(n) }); !ok {
 		t.Fatalf("healthy servers failed:\n%s", gk.log())
+	}
+	if prog == "keepalived" {
+		// its checks run in the checker child: measure that one
+		b, err := os.ReadFile(gk.checkPid)
+		if _, err2 := fmt.Sscan(string(b), &pid); err != nil || err2 != nil {
+			t.Fatalf("keepalived's checker pidfile: %v %v", err, err2)
+		}
 	}
 	rssBefore := vmRSS(pid)
 
@@ -565,11 +578,19 @@ func TestFaultHostileServers(t *testing.T) {
 		parts = append(parts, fmt.Sprintf("%s (%s): first out %v, last %v (≤ %v)", kind.name, kind.check,
 			firstOut[k].Round(10*time.Millisecond), outAt[k].Round(10*time.Millisecond), b))
 	}
+	who := ""
+	if prog == "keepalived" {
+		// measured only; its log (a line per SMTP read overflow) is too
+		// long to print over the VM's console
+		who = " [keepalived 2.2.7's checker, measured only]"
+		t.Logf("table:\n%s", table(t))
+		pass = true
+	}
 	if !pass {
 		t.Logf("table:\n%s\nlog:\n%s", table(t), gk.log())
 	}
-	record(t, fmt.Sprintf("4. hostile real servers, %d of each of 4 kinds (%d checks, delay_loop %v, connect_timeout %v)",
-		n, 4*n, dl, ct),
+	record(t, fmt.Sprintf("4. hostile real servers, %d of each of 4 kinds (%d checks, delay_loop %v, connect_timeout %v)%s",
+		n, 4*n, dl, ct, who),
 		fmt.Sprintf("%s; %d failure lines in the healthy phase (a starved VM); %d drift repairs; daemon VmRSS %d MiB healthy, peak %d MiB hostile; VM time %v",
 			strings.Join(parts, "; "), healthyFails, drift, rssBefore>>10, peak.Load()>>10, time.Since(t0).Round(time.Second)),
 		fmt.Sprintf("out ≤ delay_loop + connect_timeout + slack %v (endless body: + one more delay_loop, its whole-exchange bound); 0 drift repairs; VmRSS ≤ %d MiB (64 MiB + 16 KiB per check)",
