@@ -575,8 +575,15 @@ func TestFaultHostileServers(t *testing.T) {
 			b = slow
 		}
 		pass = pass && outAt[k] >= 0 && (scaled || outAt[k] <= b)
-		parts = append(parts, fmt.Sprintf("%s (%s): first out %v, last %v (≤ %v)", kind.name, kind.check,
-			firstOut[k].Round(10*time.Millisecond), outAt[k].Round(10*time.Millisecond), b))
+		// -1 (never) would round to "0s"
+		at := func(d time.Duration) string {
+			if d < 0 {
+				return "never"
+			}
+			return d.Round(10 * time.Millisecond).String()
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s): first out %s, last %s (≤ %v)", kind.name, kind.check,
+			at(firstOut[k]), at(outAt[k]), b))
 	}
 	who := ""
 	if prog == "keepalived" {
