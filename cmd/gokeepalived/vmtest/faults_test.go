@@ -486,9 +486,9 @@ func TestFaultHostileServers(t *testing.T) {
 	}
 	if prog == "keepalived" {
 		// its checks run in the checker child: measure that one
-		b, err := os.ReadFile(gk.checkPid)
-		if _, err2 := fmt.Sscan(string(b), &pid); err != nil || err2 != nil {
-			t.Fatalf("keepalived's checker pidfile: %v %v", err, err2)
+		var err error
+		if pid, err = gk.checkerPID(); err != nil {
+			t.Fatalf("keepalived's checker pidfile: %v", err)
 		}
 	}
 	rssBefore := vmRSS(pid)

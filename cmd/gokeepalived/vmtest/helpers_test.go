@@ -396,15 +396,23 @@ func (d *daemon) kill() {
 	default:
 	}
 	if d.name == "keepalived" {
-		if b, err := os.ReadFile(d.checkPid); err == nil {
-			var pid int
-			if fmt.Sscan(string(b), &pid); pid > 1 && pid != d.cmd.Process.Pid {
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
+		if pid, err := d.checkerPID(); err == nil && pid > 1 && pid != d.cmd.Process.Pid {
+			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
 	d.cmd.Process.Signal(syscall.SIGKILL)
 	<-d.done
+}
+
+// checkerPID is the PID in the daemon's checker pidfile.
+func (d *daemon) checkerPID() (int, error) {
+	b, err := os.ReadFile(d.checkPid)
+	if err != nil {
+		return 0, err
+	}
+	var pid int
+	_, err = fmt.Sscan(string(b), &pid)
+	return pid, err
 }
 
 // term sends SIGTERM and waits for the exit.
